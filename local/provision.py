@@ -1,0 +1,180 @@
+"""Create every AWS resource the code uses, on the emulator, from the code's own declarations.
+
+The table comes from ``marketplace.table.table_schema()`` (the PynamoDB models), the bus rules and
+queues from ``marketplace.events.RULES``. Safe to run again: what exists is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from botocore.exceptions import ClientError
+
+from marketplace.actors import Group
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.events import RULES
+from marketplace.table import TTL_ATTRIBUTE, table_schema
+
+MEDIA_UPLOADS_QUEUE = "media-uploads"
+
+
+@dataclass
+class Resources:
+    table: str
+    raw_bucket: str
+    public_bucket: str
+    premium_bucket: str
+    event_bus: str
+    user_pool_id: str
+    user_pool_client_id: str
+    jwks_url: str
+    notify_topic_arn: str
+    queues: dict[str, str]
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "SHIKHAR_TABLE": self.table,
+            "SHIKHAR_RAW_BUCKET": self.raw_bucket,
+            "SHIKHAR_PUBLIC_BUCKET": self.public_bucket,
+            "SHIKHAR_PREMIUM_BUCKET": self.premium_bucket,
+            "SHIKHAR_EVENT_BUS": self.event_bus,
+            "SHIKHAR_USER_POOL_ID": self.user_pool_id,
+            "SHIKHAR_USER_POOL_CLIENT_ID": self.user_pool_client_id,
+            "SHIKHAR_JWKS_URL": self.jwks_url,
+            "SHIKHAR_NOTIFY_TOPIC_ARN": self.notify_topic_arn,
+            "SHIKHAR_PUBLIC_MEDIA_URL": f"{settings().endpoint_url}/{self.public_bucket}",
+        }
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def provision_table() -> str:
+    cfg = settings()
+    dynamodb = client("dynamodb")
+    try:
+        dynamodb.create_table(**table_schema(cfg.table_name))
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    dynamodb.get_waiter("table_exists").wait(TableName=cfg.table_name, WaiterConfig={"Delay": 0.2})
+    dynamodb.update_continuous_backups(
+        TableName=cfg.table_name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    ttl = dynamodb.describe_time_to_live(TableName=cfg.table_name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        dynamodb.update_time_to_live(TableName=cfg.table_name,
+                                     TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+    return cfg.table_name
+
+
+def _queue(name: str, *, dlq: bool = True) -> tuple[str, str]:
+    sqs = client("sqs")
+    attributes = {}
+    if dlq:
+        dlq_url, dlq_arn = _queue(f"{name}-dlq", dlq=False)
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})
+    url = sqs.create_queue(QueueName=settings().queue_name(name), Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def provision_buckets(upload_queue_arn: str) -> None:
+    cfg = settings()
+    s3 = client("s3")
+    for bucket in (cfg.raw_bucket, cfg.public_bucket, cfg.premium_bucket):
+        try:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": cfg.region})
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True})
+    # Browsers post uploads straight to the raw bucket from the back office.
+    s3.put_bucket_cors(Bucket=cfg.raw_bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedMethods": ["POST", "PUT"], "AllowedOrigins": ["http://127.0.0.1:8000", "http://localhost:8000"],
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]})
+    # In AWS: S3 -> EventBridge -> Step Functions. Locally: S3 -> SQS -> the pipeline worker.
+    s3.put_bucket_notification_configuration(Bucket=cfg.raw_bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": upload_queue_arn, "Events": ["s3:ObjectCreated:*"]}]})
+
+
+def provision_user_pool() -> tuple[str, str]:
+    cfg = settings()
+    idp = client("cognito-idp")
+    name = f"{cfg.prefix}-users"
+    pools = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name]
+    if pools:
+        pool_id = pools[0]["Id"]
+    else:
+        pool_id = idp.create_user_pool(
+            PoolName=name,
+            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True,
+                                         "RequireLowercase": True, "RequireNumbers": True,
+                                         "RequireSymbols": False}},
+            UsernameAttributes=["email"],
+            AutoVerifiedAttributes=["email"],
+            MfaConfiguration="OPTIONAL",  # brokers and admins are made to set up TOTP by the back office
+        )["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True},
+                                     MfaConfiguration="OPTIONAL")
+    existing = {g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id)["Groups"]}
+    for group in Group:
+        if group.value not in existing:
+            idp.create_group(UserPoolId=pool_id, GroupName=group.value)
+    clients = [c for c in idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+               if c["ClientName"] == "shikhar-apps"]
+    if clients:
+        client_id = clients[0]["ClientId"]
+    else:
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="shikhar-apps", GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                               "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
+
+
+def provision_events() -> tuple[dict[str, str], str]:
+    cfg = settings()
+    events = client("events")
+    try:
+        events.create_event_bus(Name=cfg.event_bus)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+            raise
+    queues = {}
+    for rule in RULES:
+        url, arn = _queue(rule.queue)
+        queues[rule.queue] = url
+        events.put_rule(Name=f"{cfg.prefix}-{rule.name}", EventBusName=cfg.event_bus, State="ENABLED",
+                        EventPattern=json.dumps({"source": [cfg.event_source],
+                                                 "detail-type": [t.value for t in rule.detail_types]}))
+        events.put_targets(Rule=f"{cfg.prefix}-{rule.name}", EventBusName=cfg.event_bus,
+                           Targets=[{"Id": rule.queue, "Arn": arn}])
+    topic_arn = client("sns").create_topic(Name=f"{cfg.prefix}-notifications")["TopicArn"]
+    # Locally the notifications topic fans out to a queue so what would be e-mailed can be read.
+    sent_url, sent_arn = _queue("notifications-sent", dlq=False)
+    queues["notifications-sent"] = sent_url
+    client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=sent_arn,
+                            Attributes={"RawMessageDelivery": "true"})
+    return queues, topic_arn
+
+
+def provision() -> Resources:
+    """Create (or find) everything; return the names and ids the code needs."""
+    cfg = settings()
+    table = provision_table()
+    queues, topic_arn = provision_events()
+    upload_url, upload_arn = _queue(MEDIA_UPLOADS_QUEUE)
+    queues[MEDIA_UPLOADS_QUEUE] = upload_url
+    provision_buckets(upload_arn)
+    pool_id, client_id = provision_user_pool()
+    return Resources(
+        table=table, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,
+        premium_bucket=cfg.premium_bucket, event_bus=cfg.event_bus, user_pool_id=pool_id,
+        user_pool_client_id=client_id, jwks_url=f"{cfg.endpoint_url}/{pool_id}/.well-known/jwks.json",
+        notify_topic_arn=topic_arn, queues=queues)

@@ -1,0 +1,62 @@
+"""Configuration from the environment, in one place, for every deployable.
+
+In AWS the endpoint is empty and the region is ap-south-1; locally and in tests ``AWS_ENDPOINT_URL``
+points at the emulator. Resource names default from one prefix (``SHIKHAR_PREFIX``); infra sets each
+name explicitly. Nothing here talks to AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name) or default
+
+
+def _prefix() -> str:
+    return _env("SHIKHAR_PREFIX", "shikhar-local")
+
+
+def _named(variable: str, suffix: str):
+    return field(default_factory=lambda: _env(variable, f"{_prefix()}-{suffix}"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = field(default_factory=lambda: _env("SHIKHAR_ENV", "local"))
+    prefix: str = field(default_factory=_prefix)
+    region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", _env("AWS_REGION", "ap-south-1")))
+    endpoint_url: str | None = field(default_factory=lambda: _env("AWS_ENDPOINT_URL") or None)
+    table_name: str = field(default_factory=lambda: _env("SHIKHAR_TABLE", _prefix()))
+    raw_bucket: str = _named("SHIKHAR_RAW_BUCKET", "raw-uploads")
+    public_bucket: str = _named("SHIKHAR_PUBLIC_BUCKET", "public-media")
+    premium_bucket: str = _named("SHIKHAR_PREMIUM_BUCKET", "premium-media")
+    event_bus: str = field(default_factory=lambda: _env("SHIKHAR_EVENT_BUS", _prefix()))
+    notify_topic_arn: str = field(default_factory=lambda: _env("SHIKHAR_NOTIFY_TOPIC_ARN"))
+    user_pool_id: str = field(default_factory=lambda: _env("SHIKHAR_USER_POOL_ID"))
+    user_pool_client_id: str = field(default_factory=lambda: _env("SHIKHAR_USER_POOL_CLIENT_ID"))
+    jwks_url: str = field(default_factory=lambda: _env("SHIKHAR_JWKS_URL"))
+    # Where public media is served from: the CloudFront /media path in AWS, the emulator's bucket locally.
+    public_media_base_url: str = field(default_factory=lambda: _env("SHIKHAR_PUBLIC_MEDIA_URL"))
+    event_source: str = "np.shikhar.marketplace"
+
+    @property
+    def is_emulated(self) -> bool:
+        return self.endpoint_url is not None
+
+    def queue_name(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    """Re-read the environment (after local provisioning exported new resource ids)."""
+    settings.cache_clear()
+    return settings()

@@ -1,0 +1,480 @@
+"""The entities of the single table. Each documents its key design and builds its keys in one place.
+
+Keys are written by ``derive_keys()``; services call it (through ``marketplace.db``) before every write.
+See ``docs/data-model.md`` for every access pattern and the code that uses it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+
+from marketplace.lifecycle import LISTED, Status
+from marketplace.table import DecimalAttribute, Item
+
+PRICE_DIGITS = 15  # zero-padding for price sort keys: up to 999 lakh crore
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class UserProfile(Item, discriminator="UserProfile"):
+    """A person who signs in (any group). ``user_id`` is the Cognito ``sub``.
+
+    pk ``USER#<user_id>``, sk ``PROFILE``.
+    gsi5 ``USERS`` -> ``<email>``: find people by email prefix (back office).
+    """
+
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    phone = UnicodeAttribute(null=True)
+    groups = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    updated_at = UTCDateTimeAttribute(default=now)
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "PROFILE"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.user_id)
+        self.gsi5pk, self.gsi5sk = "USERS", f"{self.email.lower()}#{self.user_id}"
+
+
+class Subscription(Item, discriminator="Subscription"):
+    """A prepaid premium or investor term (eSewa/Khalti have no recurring billing).
+
+    pk ``USER#<user_id>``, sk ``SUBSCRIPTION`` (read with the profile in one query).
+    gsi5 ``SUBSCRIPTIONS`` -> ``<expires_at>#<user_id>``: expiring soon (admin dashboard).
+    """
+
+    user_id = UnicodeAttribute()
+    tier = UnicodeAttribute(default="free")  # free | premium | investor
+    starts_at = UTCDateTimeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute(null=True)
+    reason = UnicodeAttribute(default="")
+    granted_by = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(default=now)
+    version = VersionAttribute()
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "SUBSCRIPTION"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.user_id)
+        if self.expires_at and self.tier != "free":
+            self.gsi5pk, self.gsi5sk = "SUBSCRIPTIONS", f"{iso(self.expires_at)}#{self.user_id}"
+        else:
+            self.gsi5pk = self.gsi5sk = None
+
+
+class BrokerProfile(Item, discriminator="BrokerProfile"):
+    """A licensed broker (the Department of Land Management licenses broker companies).
+
+    pk ``BROKER#<user_id>``, sk ``PROFILE``.
+    gsi5 ``BROKERS`` -> ``<name>#<user_id>``: the broker directory (back office).
+    The licence number is unique through a ``UNIQUE#licence#<no>`` guard item.
+    """
+
+    broker_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    phone = UnicodeAttribute(default="")
+    licence_number = UnicodeAttribute()
+    company = UnicodeAttribute()
+    verified = BooleanAttribute(default=False)
+    verified_at = UTCDateTimeAttribute(null=True)
+    verified_by = UnicodeAttribute(null=True)
+    rating = DecimalAttribute(null=True)
+    rating_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    version = VersionAttribute()
+
+    @staticmethod
+    def key(broker_id: str) -> tuple[str, str]:
+        return f"BROKER#{broker_id}", "PROFILE"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.broker_id)
+        self.gsi5pk, self.gsi5sk = "BROKERS", f"{self.name.lower()}#{self.broker_id}"
+
+
+class Seller(Item, discriminator="Seller"):
+    """An owner or developer whose property a broker lists. ``seller_id`` is their Cognito sub when they
+    sign in to the read-only seller view, else a generated id.
+
+    pk ``SELLER#<seller_id>``, sk ``PROFILE``. gsi5 ``SELLERS`` -> ``<name>#<seller_id>``.
+    """
+
+    seller_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute(default="owner")  # owner | developer
+    email = UnicodeAttribute(default="")
+    phone = UnicodeAttribute(default="")
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+
+    @staticmethod
+    def key(seller_id: str) -> tuple[str, str]:
+        return f"SELLER#{seller_id}", "PROFILE"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.seller_id)
+        self.gsi5pk, self.gsi5sk = "SELLERS", f"{self.name.lower()}#{self.seller_id}"
+
+
+class CoverImage(MapAttribute):
+    """The cover photo's variants, denormalised onto the listing so a card needs no second read."""
+
+    media_id = UnicodeAttribute()
+    variants = MapAttribute(default=dict)  # e.g. {"w400_webp": key, "w1024_jpeg": key}
+    placeholder = UnicodeAttribute(null=True)
+    dominant_color = UnicodeAttribute(null=True)
+
+
+class Listing(Item, discriminator="Listing"):
+    """A property offered for sale or rent.
+
+    pk ``LISTING#<listing_id>``, sk ``METADATA`` (its media ``MEDIA#..`` share the partition, so a detail
+    is one Query with ``sk BETWEEN 'MEDIA#' AND 'METADATA'``).
+
+    Only listed statuses (active, coming soon, under contract) enter the buyer-facing sparse indexes:
+    - gsi1 ``PREMIUM`` -> ``<published_at>#<id>`` when premium: latest premium;
+    - gsi2 ``MKT#<neighbourhood>`` -> ``<price, 15 digits>#<id>``: neighbourhood + price range;
+      price-on-request sorts last;
+    - gsi4 ``FEED`` -> ``<published_at>#<id>``: global recent feed and search.
+    Always:
+    - gsi3 ``BROKER#<broker_id>`` -> ``LISTING#<status>#<updated_at>#<id>``: broker inventory by status;
+    - gsi5 ``STATUS#<status>`` -> ``<status_changed_at>#<id>``: moderation queue, oldest first;
+    - gsi6 ``SELLER#<seller_id>`` -> ``LISTING#<updated_at>#<id>``: the seller's read-only view.
+    ``version`` gives optimistic locking; counters live on ``ListingStats`` so they never race it.
+    """
+
+    listing_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    property_type = UnicodeAttribute()  # house | villa | apartment | land | commercial
+    purpose = UnicodeAttribute(default="sale")  # sale | rent
+    price = NumberAttribute(null=True)  # whole NPR; None when price on request
+    price_on_request = BooleanAttribute(default=False)
+    neighborhood = UnicodeAttribute()
+    address = UnicodeAttribute(default="")
+    latitude = DecimalAttribute(null=True)
+    longitude = DecimalAttribute(null=True)
+    geohash = UnicodeAttribute(null=True)  # 7 characters (~150 m): the map pin buyers see
+    land_area_sqft = DecimalAttribute(null=True)
+    built_up_area_sqft = DecimalAttribute(null=True)
+    bedrooms = NumberAttribute(null=True)
+    bathrooms = NumberAttribute(null=True)
+    storeys = DecimalAttribute(null=True)  # 2.5 storeys is common
+    parking = NumberAttribute(null=True)  # cars
+    road_width_ft = DecimalAttribute(null=True)
+    road_surface = UnicodeAttribute(null=True)  # blacktopped | graveled | earthen | paved
+    facing = UnicodeAttribute(null=True)  # N NE E SE S SW W NW
+    year_built = NumberAttribute(null=True)
+    furnishing = UnicodeAttribute(null=True)  # unfurnished | semi_furnished | furnished
+    amenities = ListAttribute(of=UnicodeAttribute, default=list)
+    documents = ListAttribute(of=UnicodeAttribute, default=list)  # lalpurja, trace_map, naksa_pass
+    premium = BooleanAttribute(default=False)
+    exclusive = BooleanAttribute(default=False)  # off-market: investors only
+    broker_id = UnicodeAttribute()
+    broker_name = UnicodeAttribute(default="")
+    broker_company = UnicodeAttribute(default="")
+    broker_verified = BooleanAttribute(default=False)
+    seller_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default=Status.DRAFT.value)
+    status_changed_at = UTCDateTimeAttribute(default_for_new=now)
+    rejection_reason = UnicodeAttribute(null=True)
+    change_note = UnicodeAttribute(null=True)
+    public_at = UTCDateTimeAttribute(null=True)  # coming soon: when everyone may see it
+    published_at = UTCDateTimeAttribute(null=True)
+    submitted_at = UTCDateTimeAttribute(null=True)
+    cover = CoverImage(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    updated_at = UTCDateTimeAttribute(default=now)
+    version = VersionAttribute()
+
+    @staticmethod
+    def key(listing_id: str) -> tuple[str, str]:
+        return f"LISTING#{listing_id}", "METADATA"
+
+    @property
+    def is_listed(self) -> bool:
+        return self.status in LISTED
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id)
+        self.clear_index_keys()
+        if self.is_listed:
+            published = f"{iso(self.published_at or self.status_changed_at)}#{self.listing_id}"
+            self.gsi4pk, self.gsi4sk = "FEED", published
+            price = self.price if (self.price is not None and not self.price_on_request) else 10**PRICE_DIGITS - 1
+            self.gsi2pk, self.gsi2sk = f"MKT#{self.neighborhood}", f"{int(price):0{PRICE_DIGITS}d}#{self.listing_id}"
+            if self.premium:
+                self.gsi1pk, self.gsi1sk = "PREMIUM", published
+        self.gsi3pk = f"BROKER#{self.broker_id}"
+        self.gsi3sk = f"LISTING#{self.status}#{iso(self.updated_at)}#{self.listing_id}"
+        self.gsi5pk, self.gsi5sk = f"STATUS#{self.status}", f"{iso(self.status_changed_at)}#{self.listing_id}"
+        if self.seller_id:
+            self.gsi6pk, self.gsi6sk = f"SELLER#{self.seller_id}", f"LISTING#{iso(self.updated_at)}#{self.listing_id}"
+
+
+class ListingStats(Item, discriminator="ListingStats"):
+    """Running totals for a listing, updated with atomic ADDs (never read-modify-write).
+
+    pk ``LISTING#<listing_id>``, sk ``STATS``.
+    """
+
+    listing_id = UnicodeAttribute()
+    views = NumberAttribute(default=0)
+    favorites = NumberAttribute(default=0)
+    inquiries = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(listing_id: str) -> tuple[str, str]:
+        return f"LISTING#{listing_id}", "STATS"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id)
+
+
+class DailyViewStat(Item, discriminator="DailyViewStat"):
+    """Detail views of one listing on one day (UTC), an atomic counter.
+
+    pk ``LISTING#<listing_id>``, sk ``VIEWS#<yyyy-mm-dd>``: a listing's views per day (range on sk).
+    gsi5 ``VIEWS#<yyyy-mm-dd>`` -> ``<listing_id>``: every listing's views on a day (reports).
+    """
+
+    listing_id = UnicodeAttribute()
+    day = UnicodeAttribute()
+    neighborhood = UnicodeAttribute(default="")
+    views = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(listing_id: str, day: str) -> tuple[str, str]:
+        return f"LISTING#{listing_id}", f"VIEWS#{day}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id, self.day)
+        self.gsi5pk, self.gsi5sk = f"VIEWS#{self.day}", self.listing_id
+
+
+class MediaVariant(MapAttribute):
+    name = UnicodeAttribute()  # e.g. w1024_webp
+    key = UnicodeAttribute()
+    bucket = UnicodeAttribute()
+    width = NumberAttribute()
+    height = NumberAttribute()
+    size = NumberAttribute()
+    format = UnicodeAttribute()
+
+
+class Media(Item, discriminator="Media"):
+    """A photo, drone shot, 360° panorama, video or floor plan of a listing.
+
+    pk ``LISTING#<listing_id>``, sk ``MEDIA#<media_id>`` (with the listing: one Query for a detail).
+    gsi5 ``MEDIA#failed`` -> ``<updated_at>#<media_id>`` while failed: media failures (admin dashboard).
+    The raw upload lives at ``raw-uploads/<listing_id>/<media_id>/original``.
+    """
+
+    media_id = UnicodeAttribute()
+    listing_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # photo | drone | panorama | video | floor_plan
+    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload|processing|ready|failed
+    premium = BooleanAttribute(default=False)
+    position = NumberAttribute(default=0)
+    caption = UnicodeAttribute(default="")
+    content_type = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    raw_key = UnicodeAttribute(null=True)
+    variants = ListAttribute(of=MediaVariant, default=list)
+    placeholder = UnicodeAttribute(null=True)
+    dominant_color = UnicodeAttribute(null=True)
+    scan_status = UnicodeAttribute(null=True)  # clean | infected | not_scanned
+    failure_reason = UnicodeAttribute(null=True)
+    uploaded_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    updated_at = UTCDateTimeAttribute(default=now)
+    version = VersionAttribute()
+
+    @staticmethod
+    def key(listing_id: str, media_id: str) -> tuple[str, str]:
+        return f"LISTING#{listing_id}", f"MEDIA#{media_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id, self.media_id)
+        self.clear_index_keys()
+        if self.state == "failed":
+            self.gsi5pk, self.gsi5sk = "MEDIA#failed", f"{iso(self.updated_at)}#{self.media_id}"
+
+
+class Favorite(Item, discriminator="Favorite"):
+    """A buyer's saved listing.
+
+    pk ``USER#<user_id>``, sk ``FAVORITE#<listing_id>``: a buyer's favorites (then one BatchGet).
+    """
+
+    user_id = UnicodeAttribute()
+    listing_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+
+    @staticmethod
+    def key(user_id: str, listing_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"FAVORITE#{listing_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.user_id, self.listing_id)
+
+
+class Inquiry(Item, discriminator="Inquiry"):
+    """A signed-in buyer's message to the listing's broker.
+
+    pk ``LISTING#<listing_id>``, sk ``INQUIRY#<created_at>#<inquiry_id>``.
+    gsi3 ``BROKER#<broker_id>`` -> ``INQUIRY#<created_at>#<id>``: the broker's leads, newest first.
+    gsi5 ``INQUIRIES`` -> ``<created_at>#<id>``: new inquiries (admin dashboard).
+    gsi6 ``BUYER#<buyer_id>`` -> ``INQUIRY#<created_at>#<id>``: what a buyer has sent.
+    """
+
+    inquiry_id = UnicodeAttribute()
+    listing_id = UnicodeAttribute()
+    listing_title = UnicodeAttribute(default="")
+    broker_id = UnicodeAttribute()
+    buyer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute(default="")
+    email = UnicodeAttribute(default="")
+    message = UnicodeAttribute()
+    preferred_contact_time = UnicodeAttribute(default="")
+    status = UnicodeAttribute(default="new")  # new | handled
+    handled_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+
+    def derive_keys(self) -> None:
+        stamp = f"{iso(self.created_at)}#{self.inquiry_id}"
+        self.pk, self.sk = f"LISTING#{self.listing_id}", f"INQUIRY#{stamp}"
+        self.gsi3pk, self.gsi3sk = f"BROKER#{self.broker_id}", f"INQUIRY#{stamp}"
+        self.gsi5pk, self.gsi5sk = "INQUIRIES", stamp
+        self.gsi6pk, self.gsi6sk = f"BUYER#{self.buyer_id}", f"INQUIRY#{stamp}"
+
+
+class AuditEntry(Item, discriminator="AuditEntry"):
+    """Who changed what, when: before/after of each changed field. Written with the change itself.
+
+    pk ``AUDIT#<entity_type>#<entity_id>``, sk ``<at>#<audit_id>``: an object's history.
+    gsi5 ``AUDIT`` -> ``<at>#<audit_id>``: the global audit log, newest first.
+    """
+
+    audit_id = UnicodeAttribute()
+    entity_type = UnicodeAttribute()
+    entity_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    actor_email = UnicodeAttribute(default="")
+    changes = MapAttribute(default=dict)  # field -> {"before": .., "after": ..}
+    reason = UnicodeAttribute(null=True)
+    correlation_id = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute(default_for_new=now)
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = f"AUDIT#{self.entity_type}#{self.entity_id}", f"{iso(self.at)}#{self.audit_id}"
+        self.gsi5pk, self.gsi5sk = "AUDIT", self.sk
+
+
+class OutboxEvent(Item, discriminator="OutboxEvent"):
+    """A domain event written in the same transaction as the change that caused it.
+
+    pk ``OUTBOX#<event_id>``, sk ``EVENT``.
+    gsi5 ``OUTBOX#PENDING`` -> ``<created_at>#<event_id>`` while unsent (sparse): the relay's work list.
+    Once sent, the index keys go and ``expires`` lets TTL remove the record after a week.
+    """
+
+    event_id = UnicodeAttribute()
+    detail_type = UnicodeAttribute()
+    detail = UnicodeAttribute()  # JSON
+    correlation_id = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(default="pending")  # pending | sent
+    attempts = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    sent_at = UTCDateTimeAttribute(null=True)
+
+    @staticmethod
+    def key(event_id: str) -> tuple[str, str]:
+        return f"OUTBOX#{event_id}", "EVENT"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.event_id)
+        self.clear_index_keys()
+        if self.state == "pending":
+            self.gsi5pk, self.gsi5sk = "OUTBOX#PENDING", f"{iso(self.created_at)}#{self.event_id}"
+
+
+class Guard(Item, discriminator="Guard"):
+    """A uniqueness or idempotency guard, written conditionally inside a transaction.
+
+    pk ``UNIQUE#<kind>#<value>`` or ``IDEMPOTENCY#<scope>#<key>``, sk ``GUARD``. ``ref`` names what it
+    guards (e.g. the inquiry created for an idempotency key); idempotency guards expire by TTL.
+    """
+
+    ref = UnicodeAttribute(default="")
+
+    @staticmethod
+    def unique_key(kind: str, value: str) -> tuple[str, str]:
+        return f"UNIQUE#{kind}#{value.strip().lower()}", "GUARD"
+
+    @staticmethod
+    def idempotency_key(scope: str, key: str) -> tuple[str, str]:
+        return f"IDEMPOTENCY#{scope}#{key}", "GUARD"
+
+    def derive_keys(self) -> None:  # keys are set by the caller through unique_key/idempotency_key
+        pass
+
+
+class ProcessedEvent(Item, discriminator="ProcessedEvent"):
+    """A consumer's record that it handled an event: consumers de-duplicate on event ids.
+
+    pk ``PROCESSED#<consumer>``, sk ``<event_id>``; expires by TTL after 30 days.
+    """
+
+    state = UnicodeAttribute(default="claimed")  # claimed | done
+
+    def derive_keys(self) -> None:
+        pass
+
+
+class Session(Item, discriminator="Session"):
+    """A back-office session, server-side so it can be revoked.
+
+    pk ``SESSION#<session_key>``, sk ``SESSION``; ``expires`` is the TTL (checked on load too: TTL
+    deletion is lazy). gsi6 ``SESSIONS#<user_id>`` -> ``<session_key>``: end all of a user's sessions.
+    """
+
+    session_key = UnicodeAttribute()
+    data = UnicodeAttribute(default="")
+    user_id = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(session_key: str) -> tuple[str, str]:
+        return f"SESSION#{session_key}", "SESSION"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.session_key)
+        self.gsi6pk = f"SESSIONS#{self.user_id}" if self.user_id else None
+        self.gsi6sk = self.session_key if self.user_id else None

@@ -1,0 +1,93 @@
+"""The outbox relay: publishes events written by transactions to EventBridge, then marks them sent.
+
+A crash between publishing and marking leaves the record pending, so it is published again with the
+same ``event_id``: delivery is at least once and consumers de-duplicate. Nothing is ever lost.
+
+In AWS the relay runs on the table's stream (``stream_handler``), with ``relay_pending`` on a schedule
+as the safety net; locally a worker polls ``relay_pending``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import UpdateError
+
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.models import OutboxEvent
+from marketplace.observability import logger
+
+SENT_RETENTION = timedelta(days=7)
+_BATCH = 10  # PutEvents takes at most 10 entries
+
+
+def pending(*, limit: int = 100) -> list[OutboxEvent]:
+    return list(OutboxEvent.collection_index.query("OUTBOX#PENDING", limit=limit))
+
+
+def publish(records: list[OutboxEvent]) -> list[OutboxEvent]:
+    """PutEvents in batches; return the records EventBridge accepted."""
+    cfg = settings()
+    accepted: list[OutboxEvent] = []
+    for start in range(0, len(records), _BATCH):
+        batch = records[start:start + _BATCH]
+        response = client("events").put_events(Entries=[{
+            "Source": cfg.event_source,
+            "DetailType": record.detail_type,
+            "Detail": record.detail,
+            "EventBusName": cfg.event_bus,
+        } for record in batch])
+        for record, entry in zip(batch, response["Entries"]):
+            if entry.get("EventId") and not entry.get("ErrorCode"):
+                accepted.append(record)
+            else:
+                logger.warning("event not accepted", extra={"event_id": record.event_id,
+                                                             "error": entry.get("ErrorCode")})
+    return accepted
+
+
+def mark_sent(record: OutboxEvent) -> None:
+    moment = datetime.now(UTC)
+    try:
+        record.update(actions=[
+            OutboxEvent.state.set("sent"),
+            OutboxEvent.sent_at.set(moment),
+            OutboxEvent.expires.set(moment + SENT_RETENTION),
+            OutboxEvent.attempts.add(1),
+            OutboxEvent.gsi5pk.remove(),
+            OutboxEvent.gsi5sk.remove(),
+        ], condition=OutboxEvent.state == "pending")
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise  # already marked by a concurrent relay: nothing to do
+
+
+def relay_pending(*, limit: int = 100) -> int:
+    """Publish every pending event (oldest first); return how many were published."""
+    records = pending(limit=limit)
+    for record in publish(records):
+        mark_sent(record)
+    if records:
+        logger.info("outbox relayed", extra={"count": len(records)})
+    return len(records)
+
+
+def stream_handler(event: dict, context=None) -> dict:
+    """Lambda entry point for the table's stream: relay newly inserted outbox records."""
+    records = []
+    for change in event.get("Records", []):
+        image = change.get("dynamodb", {}).get("NewImage")
+        if change.get("eventName") != "INSERT" or not image or image.get("type", {}).get("S") != "OutboxEvent":
+            continue
+        records.append(OutboxEvent.from_raw_data(image))
+    for record in publish(records):
+        mark_sent(record)
+    return {"relayed": len(records)}
+
+
+def detail_of(message_body: str) -> tuple[str, dict]:
+    """Unwrap an EventBridge event delivered to SQS: (detail type, detail envelope)."""
+    event = json.loads(message_body)
+    return event["detail-type"], event["detail"]

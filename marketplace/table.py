@@ -1,0 +1,146 @@
+"""The one DynamoDB table: its keys, its indexes and the base every entity derives from.
+
+This module is the single place that knows the table's shape. Local provisioning
+(``local/provision.py``) and the CDK stack (``infra/``) both read it through ``table_schema()``.
+
+Generic, overloaded keys: ``pk``/``sk`` for the base table and ``gsiNpk``/``gsiNsk`` for each
+global secondary index. Each entity writes its own key values in ``derive_keys()`` and documents
+them in its docstring; ``docs/data-model.md`` lists every access pattern.
+
+| index | purpose (partition -> sort) | projection |
+|---|---|---|
+| gsi1 | latest premium: ``PREMIUM`` -> published_at | card attributes |
+| gsi2 | market: ``MKT#<neighbourhood>`` -> zero-padded price | card attributes |
+| gsi3 | broker's desk: ``BROKER#<id>`` -> ``LISTING#<status>#...`` / ``INQUIRY#...`` | all |
+| gsi4 | global feed of listed properties: ``FEED`` -> published_at | card attributes |
+| gsi5 | collections in time order: ``STATUS#<status>``, ``USERS``, ``AUDIT``, ``OUTBOX#PENDING``... | all |
+| gsi6 | owner's view: ``SELLER#<id>`` / ``BUYER#<id>`` / ``SESSIONS#<user>`` | keys only |
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pynamodb.attributes import Attribute, DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.constants import NUMBER, PAY_PER_REQUEST_BILLING_MODE
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.models import Model
+
+from marketplace.config import settings
+
+# What a listing card shows (public API search/feed) and so what the search indexes carry.
+# Keep it small: a 20-card page must stay within a few read units.
+CARD_ATTRIBUTES = [
+    "type", "listing_id", "title", "neighborhood", "property_type", "purpose", "status", "price",
+    "price_on_request", "land_area_sqft", "bedrooms", "bathrooms", "road_width_ft", "facing",
+    "premium", "exclusive", "public_at", "geohash", "cover", "published_at",
+]
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    """A DynamoDB number held as an exact ``Decimal`` (PynamoDB's NumberAttribute goes via float)."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        return format(value.normalize(), "f")
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+def _index(number: int, projection):
+    """Build the GSI class for ``gsi<number>`` (overloaded keys ``gsi<number>pk/sk``)."""
+    meta = type("Meta", (), {"index_name": f"gsi{number}", "projection": projection})
+    namespace = {
+        "Meta": meta,
+        f"gsi{number}pk": UnicodeAttribute(hash_key=True),
+        f"gsi{number}sk": UnicodeAttribute(range_key=True),
+        "__doc__": f"Overloaded index gsi{number}: see the table in marketplace.table.",
+    }
+    return type(f"GSI{number}", (GlobalSecondaryIndex,), namespace)
+
+
+PremiumIndex = _index(1, IncludeProjection(CARD_ATTRIBUTES))
+MarketIndex = _index(2, IncludeProjection(CARD_ATTRIBUTES))
+BrokerIndex = _index(3, AllProjection())
+FeedIndex = _index(4, IncludeProjection(CARD_ATTRIBUTES))
+CollectionIndex = _index(5, AllProjection())
+OwnerIndex = _index(6, KeysOnlyProjection())
+
+INDEXES = (PremiumIndex, MarketIndex, BrokerIndex, FeedIndex, CollectionIndex, OwnerIndex)
+
+
+class Item(Model):
+    """Base of every entity in the table. ``type`` says which entity an item is."""
+
+    class Meta:
+        table_name = settings().table_name
+        region = settings().region
+        host = settings().endpoint_url
+        billing_mode = PAY_PER_REQUEST_BILLING_MODE
+        stream_view_type = "NEW_AND_OLD_IMAGES"  # the outbox relay in AWS reads the stream
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    type = DiscriminatorAttribute()
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = UnicodeAttribute(null=True)
+    expires = TTLAttribute(null=True)  # DynamoDB TTL: deletion is lazy, so readers check it too
+
+    premium_index = PremiumIndex()
+    market_index = MarketIndex()
+    broker_index = BrokerIndex()
+    feed_index = FeedIndex()
+    collection_index = CollectionIndex()
+    owner_index = OwnerIndex()
+
+    def derive_keys(self) -> None:
+        """Set pk/sk and every index key from the entity's own fields. Each entity overrides it."""
+        raise NotImplementedError
+
+    def clear_index_keys(self) -> None:
+        for number in range(1, 7):
+            setattr(self, f"gsi{number}pk", None)
+            setattr(self, f"gsi{number}sk", None)
+
+
+TTL_ATTRIBUTE = "expires"
+
+
+def table_schema(table_name: str | None = None) -> dict:
+    """CreateTable arguments (boto3 spelling) derived from the model and its indexes."""
+    definitions: dict[str, str] = {"pk": "S", "sk": "S"}
+    indexes = []
+    for index in INDEXES:
+        key_schema = []
+        for attribute in index.Meta.attributes.values():
+            definitions[attribute.attr_name] = attribute.attr_type
+            key_schema.append({"AttributeName": attribute.attr_name,
+                               "KeyType": "HASH" if attribute.is_hash_key else "RANGE"})
+        key_schema.sort(key=lambda k: k["KeyType"] != "HASH")
+        projection = {"ProjectionType": index.Meta.projection.projection_type}
+        if index.Meta.projection.non_key_attributes:
+            projection["NonKeyAttributes"] = list(index.Meta.projection.non_key_attributes)
+        indexes.append({"IndexName": index.Meta.index_name, "KeySchema": key_schema, "Projection": projection})
+    return {
+        "TableName": table_name or Item.Meta.table_name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in definitions.items()],
+        "GlobalSecondaryIndexes": indexes,
+        "BillingMode": "PAY_PER_REQUEST",
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": Item.Meta.stream_view_type},
+    }
