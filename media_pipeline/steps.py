@@ -1,0 +1,159 @@
+"""The media pipeline's steps, declared once.
+
+Both runners are built from this module: the Step Functions state machine in AWS (``infra`` calls
+``state_machine_definition()`` with each step's Lambda ARN) and the local worker
+(``media_pipeline.runner``), which runs the same steps in the same order with the same retries,
+timeouts and failure path. Keep it import-light: infra imports it, so no Pillow and no boto3 here.
+
+Each step is a Lambda handler ``handler(state: dict, context) -> dict`` that takes the pipeline's state
+and returns it with its own additions. A step limited to some media kinds is skipped for the others
+(a Choice state in AWS). Any error that survives the step's retries sends the state, with the error
+under ``error`` ({"Error": <name>, "Cause": <json>}), to the failure step, which marks the media
+``failed`` with a reason for the broker; the execution then ends failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Errors worth trying again: Lambda's own service hiccups and the pipeline's ``TransientError``
+# (throttling, 5xx, dropped connections to S3/DynamoDB). A rejected file is never retried.
+TRANSIENT_ERRORS: tuple[str, ...] = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "TransientError",
+)
+
+ERROR_PATH = "$.error"  # where a caught error lands in the state handed to the failure step
+CATCH_ALL = "States.ALL"
+TIMEOUT_ERROR = "States.Timeout"
+
+IMAGE_KINDS = frozenset({"photo", "drone", "panorama", "floor_plan"})
+VIDEO_KINDS = frozenset({"video"})
+
+
+@dataclass(frozen=True)
+class Retry:
+    """An ASL retrier. ``max_attempts`` is the number of retries after the first try (ASL semantics)."""
+
+    errors: tuple[str, ...] = TRANSIENT_ERRORS
+    interval_seconds: int = 2
+    max_attempts: int = 3
+    backoff_rate: float = 2.0
+
+    def delays(self) -> list[float]:
+        """Seconds to wait before each retry."""
+        return [self.interval_seconds * self.backoff_rate ** n for n in range(self.max_attempts)]
+
+    def as_asl(self) -> dict:
+        return {"ErrorEquals": list(self.errors), "IntervalSeconds": self.interval_seconds,
+                "MaxAttempts": self.max_attempts, "BackoffRate": self.backoff_rate}
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    handler: str  # dotted path to the Lambda handler function
+    timeout_seconds: int
+    memory_mb: int
+    description: str
+    retry: Retry = field(default_factory=Retry)
+    kinds: frozenset[str] | None = None  # None: every media kind
+
+    @property
+    def function_name(self) -> str:
+        """Suffix of the Lambda's name (infra prefixes it)."""
+        return f"media-{self.name.replace('_', '-')}"
+
+    def applies_to(self, kind: str | None) -> bool:
+        return self.kinds is None or kind in self.kinds
+
+
+STEPS: tuple[Step, ...] = (
+    Step("validate", "media_pipeline.handlers.validate.handler", timeout_seconds=30, memory_mb=512,
+         description="The real type from the bytes, size cap, pixel count from the header, minimum edge, "
+                     "no markup, scripts, archives or polyglots"),
+    Step("scan", "media_pipeline.handlers.scan.handler", timeout_seconds=120, memory_mb=2048,
+         description="Malware scan (ClamAV layer when configured; otherwise recorded as not scanned)"),
+    Step("images", "media_pipeline.handlers.images.handler", timeout_seconds=180, memory_mb=1536,
+         description="EXIF orientation, strip all metadata, sRGB, WebP + progressive JPEG variants, "
+                     "placeholder and dominant colour", kinds=IMAGE_KINDS),
+    Step("video", "media_pipeline.handlers.video.handler", timeout_seconds=900, memory_mb=2048,
+         description="HLS renditions and a poster frame (MediaConvert in AWS, ffmpeg locally)",
+         retry=Retry(interval_seconds=10, max_attempts=2, backoff_rate=2.0), kinds=VIDEO_KINDS),
+    Step("publish", "media_pipeline.handlers.publish.handler", timeout_seconds=30, memory_mb=256,
+         description="Media becomes ready with every variant; cover; MediaProcessed through the outbox"),
+)
+
+FAILURE_STEP = Step(
+    "record_failure", "media_pipeline.handlers.failure.handler", timeout_seconds=30, memory_mb=256,
+    description="Media becomes failed with a reason for the broker; MediaFailed through the outbox; "
+                "the raw object is kept for a retry",
+    retry=Retry(errors=(CATCH_ALL,), interval_seconds=2, max_attempts=5, backoff_rate=2.0))
+
+FAILED_STATE = "Failed"
+ALL_STEPS: tuple[Step, ...] = (*STEPS, FAILURE_STEP)
+
+
+def step(name: str) -> Step:
+    return next(s for s in ALL_STEPS if s.name == name)
+
+
+def _choice_name(step_: Step) -> str:
+    return f"{step_.name}?"
+
+
+def state_machine_definition(function_arns: Mapping[str, str]) -> dict:
+    """The Amazon States Language definition, given each step's Lambda ARN by step name."""
+    missing = [s.name for s in ALL_STEPS if s.name not in function_arns]
+    if missing:
+        raise ValueError(f"no Lambda ARN for steps: {', '.join(missing)}")
+    catch = [{"ErrorEquals": [CATCH_ALL], "ResultPath": ERROR_PATH, "Next": FAILURE_STEP.name}]
+    states: dict[str, dict] = {}
+    following: str | None = None  # the entry state of what comes next; None at the end
+    for step_ in reversed(STEPS):
+        task = {"Type": "Task", "Comment": step_.description, "Resource": function_arns[step_.name],
+                "TimeoutSeconds": step_.timeout_seconds, "Retry": [step_.retry.as_asl()], "Catch": catch}
+        task.update({"Next": following} if following else {"End": True})
+        states[step_.name] = task
+        entry = step_.name
+        if step_.kinds is not None:
+            entry = _choice_name(step_)
+            states[entry] = {
+                "Type": "Choice",
+                "Choices": [{"Or": [{"Variable": "$.kind", "StringEquals": kind}
+                                    for kind in sorted(step_.kinds)], "Next": step_.name}],
+            }
+            if following:
+                states[entry]["Default"] = following
+            else:  # a skipped last step ends the execution successfully
+                states["Done"] = {"Type": "Succeed"}
+                states[entry]["Default"] = "Done"
+        following = entry
+    states[FAILURE_STEP.name] = {
+        "Type": "Task", "Comment": FAILURE_STEP.description, "Resource": function_arns[FAILURE_STEP.name],
+        "TimeoutSeconds": FAILURE_STEP.timeout_seconds, "Retry": [FAILURE_STEP.retry.as_asl()],
+        "Next": FAILED_STATE}
+    states[FAILED_STATE] = {"Type": "Fail", "Error": "MediaFailed",
+                            "Cause": "a step failed; the media item records the reason"}
+    ordered = {name: states[name] for name in _order(states, following)}
+    return {"Comment": "Media pipeline: from a raw upload to ready variants (media_pipeline.steps)",
+            "StartAt": following, "States": ordered}
+
+
+def _order(states: dict[str, dict], start: str) -> list[str]:
+    """State names in execution order, the failure path last (readable definitions and diffs)."""
+    seen: list[str] = []
+    pending = [start]
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.append(name)
+        state = states[name]
+        nexts = [c["Next"] for c in state.get("Choices", [])] + [state.get("Next"), state.get("Default")]
+        pending.extend(n for n in nexts if n)
+    return seen + [n for n in states if n not in seen]
