@@ -39,8 +39,10 @@ RESO_STANDARD_STATUS: dict[Status, str] = {
 
 # Listed statuses are the ones buyers can find (subject to entitlements).
 LISTED = frozenset({Status.ACTIVE, Status.COMING_SOON, Status.UNDER_CONTRACT})
-# Statuses in which the broker may change any field; the listing returns to draft.
-EDITABLE_BY_BROKER = frozenset({Status.DRAFT, Status.REJECTED, Status.WITHDRAWN, Status.EXPIRED})
+# Statuses in which the broker may change any field; the listing returns to draft (an edit during
+# review pulls it back from the queue). While listed, a broker may change only the price.
+EDITABLE_BY_BROKER = frozenset({Status.DRAFT, Status.PENDING_REVIEW, Status.REJECTED, Status.WITHDRAWN,
+                                Status.EXPIRED})
 
 
 class Role(StrEnum):

@@ -236,13 +236,13 @@ class Listing(Item, discriminator="Listing"):
 
 
 class ListingStats(Item, discriminator="ListingStats"):
-    """Running totals for a listing, updated with atomic ADDs (never read-modify-write).
+    """Running totals for a listing, updated with atomic ADDs (never read-modify-write). Views are
+    counted per day on ``DailyViewStat``.
 
     pk ``LISTING#<listing_id>``, sk ``STATS``.
     """
 
     listing_id = UnicodeAttribute()
-    views = NumberAttribute(default=0)
     favorites = NumberAttribute(default=0)
     inquiries = NumberAttribute(default=0)
 
@@ -347,10 +347,11 @@ class Favorite(Item, discriminator="Favorite"):
 class Inquiry(Item, discriminator="Inquiry"):
     """A signed-in buyer's message to the listing's broker.
 
-    pk ``LISTING#<listing_id>``, sk ``INQUIRY#<created_at>#<inquiry_id>``.
-    gsi3 ``BROKER#<broker_id>`` -> ``INQUIRY#<created_at>#<id>``: the broker's leads, newest first.
-    gsi5 ``INQUIRIES`` -> ``<created_at>#<id>``: new inquiries (admin dashboard).
-    gsi6 ``BUYER#<buyer_id>`` -> ``INQUIRY#<created_at>#<id>``: what a buyer has sent.
+    ``inquiry_id`` is a ULID, so ordering by it is ordering by time.
+    pk ``LISTING#<listing_id>``, sk ``INQUIRY#<inquiry_id>``: a listing's inquiries.
+    gsi3 ``BROKER#<broker_id>`` -> ``INQUIRY#<inquiry_id>``: the broker's leads, newest first.
+    gsi5 ``INQUIRIES`` -> ``<inquiry_id>``: new inquiries (admin dashboard).
+    gsi6 ``BUYER#<buyer_id>`` -> ``INQUIRY#<inquiry_id>``: what a buyer has sent.
     """
 
     inquiry_id = UnicodeAttribute()
@@ -367,12 +368,15 @@ class Inquiry(Item, discriminator="Inquiry"):
     handled_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
 
+    @staticmethod
+    def key(listing_id: str, inquiry_id: str) -> tuple[str, str]:
+        return f"LISTING#{listing_id}", f"INQUIRY#{inquiry_id}"
+
     def derive_keys(self) -> None:
-        stamp = f"{iso(self.created_at)}#{self.inquiry_id}"
-        self.pk, self.sk = f"LISTING#{self.listing_id}", f"INQUIRY#{stamp}"
-        self.gsi3pk, self.gsi3sk = f"BROKER#{self.broker_id}", f"INQUIRY#{stamp}"
-        self.gsi5pk, self.gsi5sk = "INQUIRIES", stamp
-        self.gsi6pk, self.gsi6sk = f"BUYER#{self.buyer_id}", f"INQUIRY#{stamp}"
+        self.pk, self.sk = self.key(self.listing_id, self.inquiry_id)
+        self.gsi3pk, self.gsi3sk = f"BROKER#{self.broker_id}", f"INQUIRY#{self.inquiry_id}"
+        self.gsi5pk, self.gsi5sk = "INQUIRIES", self.inquiry_id
+        self.gsi6pk, self.gsi6sk = f"BUYER#{self.buyer_id}", f"INQUIRY#{self.inquiry_id}"
 
 
 class AuditEntry(Item, discriminator="AuditEntry"):

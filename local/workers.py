@@ -1,0 +1,60 @@
+"""Background workers of the local platform: each is a loop run in a thread by ``make run``.
+
+In AWS the same functions run as Lambdas fed by the table stream, EventBridge rules and SQS.
+A worker is ``fn(stop: threading.Event) -> None`` and must return soon after ``stop`` is set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from marketplace import notifications, outbox
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.observability import logger
+
+Worker = Callable[[threading.Event], None]
+
+
+def outbox_relay(stop: threading.Event, *, interval: float = 0.5) -> None:
+    while not stop.is_set():
+        try:
+            outbox.relay_pending()
+        except Exception:  # keep relaying: one bad poll must not end the worker
+            logger.exception("outbox relay failed")
+        stop.wait(interval)
+
+
+def sqs_consumer(queue: str, handle: Callable[[str], None]) -> Worker:
+    """A loop that long-polls ``queue`` and hands each message body to ``handle``; a message whose
+    handling fails is left for redelivery (and, after five tries, the queue's DLQ)."""
+
+    def run(stop: threading.Event) -> None:
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=settings().queue_name(queue))["QueueUrl"]
+        while not stop.is_set():
+            try:
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                               VisibilityTimeout=30).get("Messages", [])
+            except Exception:
+                logger.exception("receive failed", extra={"queue": queue})
+                stop.wait(1)
+                continue
+            for message in messages:
+                try:
+                    handle(message["Body"])
+                except Exception:
+                    logger.exception("message handling failed", extra={"queue": queue})
+                    continue
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    run.__name__ = f"consume-{queue}"
+    return run
+
+
+# Every worker ``make run`` starts. Other parts of the platform add theirs here.
+WORKERS: list[Worker] = [
+    outbox_relay,
+    sqs_consumer("notifications", notifications.handle_message),
+]

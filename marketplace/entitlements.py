@@ -1,0 +1,67 @@
+"""What a subscription entitles a person to, and who may see which listing: one place for both.
+
+- premium: premium media (drone, 360°, video, floor plans of premium listings) and early access to
+  "coming soon" listings before their public date;
+- investor: all of premium, plus exclusive/off-market listings.
+An expired subscription entitles to nothing, from the second it expires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from marketplace.lifecycle import LISTED, Status
+
+TIERS = ("free", "premium", "investor")
+
+
+@dataclass(frozen=True)
+class Entitlements:
+    tier: str = "free"
+    expires_at: datetime | None = None
+    active: bool = False
+
+    @property
+    def early_access(self) -> bool:
+        return self.active and self.tier in ("premium", "investor")
+
+    @property
+    def premium_media(self) -> bool:
+        return self.early_access
+
+    @property
+    def exclusive_access(self) -> bool:
+        return self.active and self.tier == "investor"
+
+    def as_dict(self) -> dict:
+        return {"tier": self.tier if self.active else "free", "active": self.active,
+                "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+                "early_access": self.early_access, "premium_media": self.premium_media,
+                "exclusive_access": self.exclusive_access}
+
+
+ANONYMOUS = Entitlements()
+
+
+def entitlements_of(subscription, *, at: datetime | None = None) -> Entitlements:
+    """From a ``Subscription`` (or None)."""
+    if subscription is None or subscription.tier == "free":
+        return ANONYMOUS
+    moment = at or datetime.now(UTC)
+    started = subscription.starts_at is None or subscription.starts_at <= moment
+    current = subscription.expires_at is not None and moment < subscription.expires_at
+    return Entitlements(tier=subscription.tier, expires_at=subscription.expires_at, active=started and current)
+
+
+def can_see(listing, entitlements: Entitlements, *, at: datetime | None = None) -> bool:
+    """Whether a buyer with these entitlements may see this listing (a Listing or its card)."""
+    if Status(listing.status) not in LISTED:
+        return False
+    if listing.exclusive and not entitlements.exclusive_access:
+        return False
+    if listing.status == Status.COMING_SOON:
+        moment = at or datetime.now(UTC)
+        if listing.public_at is None or listing.public_at > moment:
+            return entitlements.early_access
+    return True

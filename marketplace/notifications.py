@@ -1,0 +1,68 @@
+"""Tell people what happened: events from the bus become messages on the notifications topic.
+
+Brokers hear about approvals, rejections, change requests, inquiries and media failures; buyers and
+investors about subscription changes. In AWS the topic fans out to e-mail/SMS; locally to a queue.
+"""
+
+from __future__ import annotations
+
+import json
+
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.consumers import consume_once
+from marketplace.outbox import detail_of
+
+CONSUMER = "notifications"
+
+_TEMPLATES = {
+    "ListingApproved": ("broker_id", "Your listing “{title}” is live on Shikhar."),
+    "ListingRejected": ("broker_id", "Your listing “{title}” was not approved: {reason}"),
+    "ListingChangesRequested": ("broker_id", "Changes requested on “{title}”: {reason}"),
+    "InquiryReceived": ("broker_id", "New inquiry on “{title}” from {name}."),
+    "MediaProcessed": ("broker_id", "A {kind} for “{title}” is ready."),
+    "MediaFailed": ("broker_id", "A {kind} for “{title}” could not be processed: {reason}"),
+    "SubscriptionChanged": ("user_id", "Your Shikhar subscription is now {tier} until {expires_at}."),
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def render(detail_type: str, data: dict) -> tuple[str, str] | None:
+    """(recipient user id, message) for an event, or None when nobody is told."""
+    template = _TEMPLATES.get(detail_type)
+    if not template or not data.get(template[0]):
+        return None
+    recipient_field, text = template
+    return data[recipient_field], text.format_map(_Blank(data))
+
+
+def handle_message(body: str) -> None:
+    detail_type, detail = detail_of(body)
+    note = render(detail_type, detail["data"])
+    if note is None:
+        return
+    recipient, text = note
+
+    def send() -> None:
+        client("sns").publish(
+            TopicArn=settings().notify_topic_arn, Message=json.dumps(
+                {"recipient": recipient, "type": detail_type, "text": text, "event_id": detail["event_id"]}),
+            MessageAttributes={"recipient": {"DataType": "String", "StringValue": recipient},
+                               "type": {"DataType": "String", "StringValue": detail_type}})
+
+    consume_once(consumer=CONSUMER, event_id=detail["event_id"], handler=send)
+
+
+def handler(event: dict, context=None) -> dict:
+    """Lambda entry point for the notifications queue (SQS batch, partial failures reported)."""
+    failures = []
+    for record in event.get("Records", []):
+        try:
+            handle_message(record["body"])
+        except Exception:
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

@@ -1,0 +1,73 @@
+"""Opaque, tamper-proof cursors over DynamoDB pages.
+
+A cursor is the page's LastEvaluatedKey, bound to the query it came from (its ``scope``: index and
+partition) and signed with HMAC-SHA256, so a client can neither forge one nor replay it against
+another partition. The key comes from ``SHIKHAR_CURSOR_KEY`` (SSM/Secrets Manager in AWS).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from marketplace.errors import ValidationError
+
+T = TypeVar("T")
+
+_LOCAL_KEY = b"shikhar-local-cursor-key"  # used only where no key is configured (emulator, tests)
+
+
+def _key() -> bytes:
+    configured = os.environ.get("SHIKHAR_CURSOR_KEY")
+    return configured.encode() if configured else _LOCAL_KEY
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_cursor(last_evaluated_key: dict | None, *, scope: str) -> str | None:
+    if not last_evaluated_key:
+        return None
+    body = json.dumps({"s": scope, "k": last_evaluated_key}, separators=(",", ":"), sort_keys=True).encode()
+    signature = hmac.new(_key(), body, hashlib.sha256).digest()[:16]
+    return f"{_b64(body)}.{_b64(signature)}"
+
+
+def decode_cursor(cursor: str | None, *, scope: str, field_name: str = "cursor") -> dict | None:
+    if not cursor:
+        return None
+    try:
+        body_text, signature_text = cursor.split(".", 1)
+        body, signature = _unb64(body_text), _unb64(signature_text)
+    except (ValueError, TypeError):
+        raise ValidationError("is not a valid cursor", field=field_name) from None
+    expected = hmac.new(_key(), body, hashlib.sha256).digest()[:16]
+    if not hmac.compare_digest(signature, expected):
+        raise ValidationError("is not a valid cursor", field=field_name)
+    payload = json.loads(body)
+    if payload.get("s") != scope:
+        raise ValidationError("belongs to a different query", field=field_name)
+    return payload["k"]
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    cursor: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def page_of(result_iterator, *, scope: str) -> Page:
+    """Drain one PynamoDB query page (called with ``limit``) into a ``Page`` with its cursor."""
+    items = list(result_iterator)
+    return Page(items=items, cursor=encode_cursor(result_iterator.last_evaluated_key, scope=scope))

@@ -1,0 +1,118 @@
+"""Listing reads for the back office and the domain. Buyer-facing search lives with the public API's
+selectors; these serve brokers, sellers, admins and the scheduler. Every one is a Query."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marketplace.actors import Actor
+from marketplace.errors import NotFound
+from marketplace.lifecycle import Status
+from marketplace.models import AuditEntry, DailyViewStat, Inquiry, Item, Listing, ListingStats, Media
+from marketplace.pagination import Page, decode_cursor, page_of
+
+
+def listing_get(*, listing_id: str, consistent: bool = False) -> Listing:
+    try:
+        return Listing.get(*Listing.key(listing_id), consistent_read=consistent)
+    except Listing.DoesNotExist:
+        raise NotFound("no such listing", field="listing_id") from None
+
+
+def listing_for_actor(*, listing_id: str, actor: Actor) -> Listing:
+    """The listing if this person may manage or watch it: admins any, a broker their own, a seller
+    theirs. Anyone else gets NotFound, exactly as for a listing that does not exist."""
+    listing = listing_get(listing_id=listing_id, consistent=True)
+    if actor.is_admin or listing.broker_id == actor.user_id or (listing.seller_id and listing.seller_id == actor.user_id):
+        return listing
+    raise NotFound("no such listing", field="listing_id")
+
+
+def listing_with_media(*, listing_id: str) -> tuple[Listing, list[Media]]:
+    """The listing and its media in one Query (they share a partition; stats and inquiries sort
+    outside the ``MEDIA#``..``METADATA`` range)."""
+    pk, _ = Listing.key(listing_id)
+    listing, media = None, []
+    for item in Item.query(pk, Item.sk.between("MEDIA#", "METADATA")):
+        if isinstance(item, Listing):
+            listing = item
+        elif isinstance(item, Media):
+            media.append(item)
+    if listing is None:
+        raise NotFound("no such listing", field="listing_id")
+    media.sort(key=lambda m: (m.position, m.media_id))
+    return listing, media
+
+
+def listings_by_status(*, status: Status | str, limit: int = 50, cursor: str | None = None,
+                       oldest_first: bool = True) -> Page[Listing]:
+    """The moderation queue (pending review, oldest first) and the admin's lists by status."""
+    partition = f"STATUS#{Status(status).value}"
+    scope = f"gsi5:{partition}"
+    result = Listing.collection_index.query(partition, scan_index_forward=oldest_first, limit=limit,
+                                            last_evaluated_key=decode_cursor(cursor, scope=scope))
+    return page_of(result, scope=scope)
+
+
+def listings_for_broker(*, broker_id: str, status: Status | str | None = None, limit: int = 50,
+                        cursor: str | None = None) -> Page[Listing]:
+    """A broker's inventory, optionally one status, most recently updated first."""
+    partition = f"BROKER#{broker_id}"
+    prefix = f"LISTING#{Status(status).value}#" if status else "LISTING#"
+    scope = f"gsi3:{partition}:{prefix}"
+    result = Listing.broker_index.query(partition, Listing.gsi3sk.startswith(prefix), scan_index_forward=False,
+                                        limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
+    page = page_of(result, scope=scope)
+    if status is None:  # gsi3sk sorts by status first: show the newest first across statuses
+        page.items.sort(key=lambda listing: listing.updated_at, reverse=True)
+    return page
+
+
+def broker_status_counts(*, broker_id: str) -> dict[str, int]:
+    """How many listings a broker has in each status (one Query over the broker's keys)."""
+    counts = {s.value: 0 for s in Status}
+    for item in Listing.broker_index.query(f"BROKER#{broker_id}", Listing.gsi3sk.startswith("LISTING#")):
+        counts[item.status] += 1
+    return counts
+
+
+def listings_for_seller(*, seller_id: str, limit: int = 100) -> list[Listing]:
+    """A seller's listings: keys from the owner index, then one BatchGet."""
+    keys = [(i.pk, i.sk) for i in Item.owner_index.query(f"SELLER#{seller_id}", Item.gsi6sk.startswith("LISTING#"),
+                                                          scan_index_forward=False, limit=limit)]
+    return listings_batch(keys=keys)
+
+
+def listings_batch(*, keys: list[tuple[str, str]]) -> list[Listing]:
+    """Listings by key, in the order asked (missing ones skipped)."""
+    found = {(i.pk, i.sk): i for i in Listing.batch_get(keys)} if keys else {}
+    return [found[k] for k in keys if k in found]
+
+
+def listing_stats(*, listing_id: str) -> ListingStats:
+    try:
+        return ListingStats.get(*ListingStats.key(listing_id))
+    except ListingStats.DoesNotExist:
+        return ListingStats(listing_id=listing_id)
+
+
+def listing_views(*, listing_id: str, since: date, until: date) -> dict[str, int]:
+    """Views per day (ISO dates) of one listing over a range."""
+    pk, _ = Listing.key(listing_id)
+    return {stat.day: int(stat.views) for stat in DailyViewStat.query(
+        pk, DailyViewStat.sk.between(f"VIEWS#{since.isoformat()}", f"VIEWS#{until.isoformat()}"))}
+
+
+def views_on_day(*, day: date) -> dict[str, int]:
+    """Every listing's views on one day (reports)."""
+    return {stat.listing_id: int(stat.views) for stat in DailyViewStat.collection_index.query(f"VIEWS#{day.isoformat()}")}
+
+
+def listing_inquiries(*, listing_id: str, limit: int = 50) -> list[Inquiry]:
+    pk, _ = Listing.key(listing_id)
+    return list(Inquiry.query(pk, Inquiry.sk.startswith("INQUIRY#"), scan_index_forward=False, limit=limit))
+
+
+def listing_history(*, listing_id: str, limit: int = 100) -> list[AuditEntry]:
+    """The audit trail of one listing, newest first."""
+    return list(AuditEntry.query(f"AUDIT#listing#{listing_id}", scan_index_forward=False, limit=limit))

@@ -1,0 +1,176 @@
+"""What buyers do with listings: favorites, inquiries and detail views.
+
+Each checks the buyer may see the listing (entitlements), and is idempotent: favoriting twice keeps
+one favorite, an inquiry sent twice with one idempotency key is stored once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import TransactWriteError
+
+from marketplace import db
+from marketplace.actors import Actor
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.entitlements import Entitlements, can_see
+from marketplace.errors import NotFound, ValidationError
+from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.ids import new_id
+from marketplace.models import DailyViewStat, Favorite, Guard, Inquiry, Listing, ListingStats
+from marketplace.selectors.listings import listing_get
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
+
+
+def visible_listing(*, listing_id: str, entitlements: Entitlements) -> Listing:
+    """The listing if this buyer may see it; NotFound otherwise (the same answer as for no listing)."""
+    listing = listing_get(listing_id=listing_id)
+    if not can_see(listing, entitlements):
+        raise NotFound("no such listing", field="listing_id")
+    return listing
+
+
+def _counter(tx: db.Transaction, listing_id: str, attribute, delta: int) -> None:
+    tx.update(ListingStats(*ListingStats.key(listing_id)), actions=[attribute.add(delta)],
+              condition=ListingStats.pk.exists())
+
+
+def favorite_add(*, actor: Actor, listing_id: str, entitlements: Entitlements) -> bool:
+    """Save a listing; returns False when it was already saved (nothing changes)."""
+    listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
+    favorite = Favorite(user_id=actor.user_id, listing_id=listing_id)
+    event = DomainEvent(EventType.FAVORITE_ADDED, {"listing_id": listing_id, "user_id": actor.user_id,
+                                                   "broker_id": listing.broker_id,
+                                                   "neighborhood": listing.neighborhood})
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            tx.create(favorite)
+            _counter(tx, listing_id, ListingStats.favorites, 1)
+            tx.save(to_outbox(event))
+    except TransactWriteError as error:
+        if db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
+def favorite_remove(*, actor: Actor, listing_id: str) -> bool:
+    """Unsave; returns False when it was not saved. Works even if the listing is no longer visible."""
+    favorite = Favorite(*Favorite.key(actor.user_id, listing_id))
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            tx.delete(favorite, condition=Favorite.pk.exists())
+            _counter(tx, listing_id, ListingStats.favorites, -1)
+    except TransactWriteError as error:
+        if db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
+def clean_inquiry(*, name: str, phone: str, email: str, message: str, preferred_contact_time: str) -> dict:
+    errors = {}
+    name, phone, email = (name or "").strip(), (phone or "").strip(), (email or "").strip()
+    message, when = (message or "").strip(), (preferred_contact_time or "").strip()
+    if not 2 <= len(name) <= 100:
+        errors["name"] = "must be 2 to 100 characters"
+    if not phone and not email:
+        errors["phone"] = "give a phone number or an email address"
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = "is not a phone number (e.g. +977 98XXXXXXXX)"
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        errors["email"] = "is not an email address"
+    if not 10 <= len(message) <= 2000:
+        errors["message"] = "must be 10 to 2000 characters"
+    if len(when) > 100:
+        errors["preferred_contact_time"] = "must be at most 100 characters"
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError(f"{first} {errors[first]}", field=first, errors=errors)
+    return {"name": name, "phone": phone, "email": email, "message": message, "preferred_contact_time": when}
+
+
+def inquiry_create(*, actor: Actor, listing_id: str, entitlements: Entitlements, idempotency_key: str,
+                   name: str, phone: str = "", email: str = "", message: str,
+                   preferred_contact_time: str = "") -> tuple[Inquiry, bool]:
+    """A buyer writes to the listing's broker. Returns (inquiry, created); the same idempotency key
+    from the same buyer returns the first inquiry and creates nothing."""
+    if not idempotency_key or not re.fullmatch(r"[A-Za-z0-9_\-]{8,64}", idempotency_key):
+        raise ValidationError("must be 8-64 letters, digits, '-' or '_'", field="idempotency_key")
+    fields = clean_inquiry(name=name, phone=phone, email=email, message=message,
+                           preferred_contact_time=preferred_contact_time)
+    guard = Guard(*Guard.idempotency_key("inquiry", f"{actor.user_id}#{idempotency_key}"))
+    existing = _guarded_inquiry(guard, listing_id)
+    if existing:
+        return existing, False
+    listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
+    inquiry = Inquiry(inquiry_id=new_id(), listing_id=listing_id, listing_title=listing.title,
+                      broker_id=listing.broker_id, buyer_id=actor.user_id, **fields)
+    guard.ref = inquiry.inquiry_id
+    guard.expires = datetime.now(UTC) + IDEMPOTENCY_WINDOW
+    event = DomainEvent(EventType.INQUIRY_RECEIVED, {
+        "inquiry_id": inquiry.inquiry_id, "listing_id": listing_id, "title": listing.title,
+        "broker_id": listing.broker_id, "buyer_id": actor.user_id, "name": fields["name"],
+        "neighborhood": listing.neighborhood})
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            tx.create(guard)
+            tx.save(inquiry)
+            _counter(tx, listing_id, ListingStats.inquiries, 1)
+            tx.save(to_outbox(event))
+    except TransactWriteError as error:
+        if db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+            raced = _guarded_inquiry(guard, listing_id)
+            if raced:
+                return raced, False
+        raise
+    return inquiry, True
+
+
+def _guarded_inquiry(guard: Guard, listing_id: str) -> Inquiry | None:
+    try:
+        stored = Guard.get(guard.pk, guard.sk, consistent_read=True)
+    except Guard.DoesNotExist:
+        return None
+    if stored.expires and stored.expires < datetime.now(UTC):
+        return None
+    try:
+        return Inquiry.get(*Inquiry.key(listing_id, stored.ref), consistent_read=True)
+    except Inquiry.DoesNotExist:
+        raise ValidationError("this idempotency key was used for another listing", field="idempotency_key") from None
+
+
+def inquiry_mark_handled(*, actor: Actor, listing_id: str, inquiry_id: str) -> Inquiry:
+    """The broker (or an admin) marks a lead handled."""
+    try:
+        inquiry = Inquiry.get(*Inquiry.key(listing_id, inquiry_id), consistent_read=True)
+    except Inquiry.DoesNotExist:
+        raise NotFound("no such inquiry", field="inquiry_id") from None
+    if not (actor.is_admin or inquiry.broker_id == actor.user_id):
+        raise NotFound("no such inquiry", field="inquiry_id")
+    inquiry.update(actions=[Inquiry.status.set("handled"), Inquiry.handled_at.set(datetime.now(UTC))])
+    return inquiry
+
+
+def listing_record_view(*, listing_id: str, neighborhood: str = "", day: str | None = None) -> None:
+    """Count a detail view: one atomic UpdateItem on the day's counter (created on first view).
+    Raw boto3 because the counter item may not exist yet and must get its type and keys as it is made."""
+    stat = DailyViewStat(listing_id=listing_id, day=day or datetime.now(UTC).date().isoformat(),
+                         neighborhood=neighborhood)
+    stat.derive_keys()
+    client("dynamodb").update_item(
+        TableName=settings().table_name,
+        Key={"pk": {"S": stat.pk}, "sk": {"S": stat.sk}},
+        UpdateExpression="ADD #views :one SET #type = :type, listing_id = :id, #day = :day, "
+                         "neighborhood = :nb, gsi5pk = :g5pk, gsi5sk = :g5sk",
+        ExpressionAttributeNames={"#views": "views", "#type": "type", "#day": "day"},
+        ExpressionAttributeValues={
+            ":one": {"N": "1"}, ":type": {"S": "DailyViewStat"}, ":id": {"S": listing_id},
+            ":day": {"S": stat.day}, ":nb": {"S": neighborhood}, ":g5pk": {"S": stat.gsi5pk},
+            ":g5sk": {"S": stat.gsi5sk}},
+    )

@@ -1,0 +1,198 @@
+"""Listing writes: create, edit and every lifecycle action, through the one transition table.
+
+Each write is one transaction: the listing (conditioned on the version that was read: optimistic
+locking), its audit entry and its events. An illegal action or a non-owner raises before anything is
+written; a concurrent change raises ``Conflict``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marketplace import db
+from marketplace.actors import Actor
+from marketplace.audit import audit_entry
+from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.ids import new_id
+from marketplace.lifecycle import EDITABLE_BY_BROKER, Action, Status, check
+from marketplace.listing_fields import (
+    EDITABLE_FIELDS,
+    PRICE_FIELDS,
+    clean_listing_fields,
+    geohash_of,
+    missing_for_submission,
+)
+from marketplace.models import BrokerProfile, Listing, ListingStats
+from marketplace.selectors.listings import listings_by_status
+
+AUDITED_FIELDS = (*EDITABLE_FIELDS, "status", "premium", "public_at", "rejection_reason", "change_note")
+
+
+def _snapshot(listing: Listing) -> dict:
+    return {f: getattr(listing, f) for f in AUDITED_FIELDS}
+
+
+def _load(listing_id: str) -> Listing:
+    try:
+        return Listing.get(*Listing.key(listing_id), consistent_read=True)
+    except Listing.DoesNotExist:
+        raise NotFound("no such listing", field="listing_id") from None
+
+
+def _check_version(listing: Listing, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != listing.version:
+        raise Conflict("this listing was changed by someone else since you opened it; reload and try again")
+
+
+def _event_data(listing: Listing, **extra) -> dict:
+    return {"listing_id": listing.listing_id, "title": listing.title, "broker_id": listing.broker_id,
+            "status": listing.status, "neighborhood": listing.neighborhood, "premium": listing.premium, **extra}
+
+
+def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events: list[DomainEvent],
+            reason: str | None = None, extra_items=()) -> Listing:
+    listing.updated_at = datetime.now(UTC)
+    with db.transaction(conflict_message="this listing was changed by someone else since you opened it; "
+                                         "reload and try again") as tx:
+        tx.save(listing)
+        tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing.listing_id, action=action,
+                            before=before, after=_snapshot(listing), reason=reason))
+        for event in events:
+            tx.save(to_outbox(event))
+        for item in extra_items:
+            tx.create(item)
+    return listing
+
+
+def _apply_fields(listing: Listing, fields: dict) -> None:
+    for name, value in fields.items():
+        setattr(listing, name, value)
+    if "latitude" in fields or "longitude" in fields:
+        listing.geohash = geohash_of(listing.latitude, listing.longitude)
+    if listing.price_on_request:
+        listing.price = None
+
+
+def listing_create(*, actor: Actor, fields: dict) -> Listing:
+    """A broker starts a listing as a draft (it may be incomplete until submitted)."""
+    if not actor.is_broker:
+        raise PermissionDenied("only brokers create listings")
+    cleaned = clean_listing_fields(fields)
+    try:
+        broker = BrokerProfile.get(*BrokerProfile.key(actor.user_id))
+    except BrokerProfile.DoesNotExist:
+        broker = None
+    listing = Listing(listing_id=new_id(), broker_id=actor.user_id, status=Status.DRAFT.value,
+                      broker_name=broker.name if broker else actor.name or actor.email,
+                      broker_company=broker.company if broker else "",
+                      broker_verified=bool(broker and broker.verified))
+    _apply_fields(listing, cleaned)
+    created = DomainEvent(EventType.LISTING_CREATED, _event_data(listing))
+    return _commit(listing, actor=actor, action="create", before={}, events=[created],
+                   extra_items=[ListingStats(listing_id=listing.listing_id)])
+
+
+def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_version: int | None = None) -> Listing:
+    """Edit fields. Owners edit freely before listing (the listing returns to draft) and only the price
+    while listed; admins edit any field of any listing that is not closed, without changing status."""
+    listing = _load(listing_id)
+    _check_version(listing, expected_version)
+    if actor.is_admin:
+        action = Action.ADMIN_EDIT
+    elif Status(listing.status) in EDITABLE_BY_BROKER:
+        action = Action.EDIT
+    else:
+        action = Action.EDIT_PRICE
+        locked = sorted(set(fields) - set(PRICE_FIELDS))
+        if locked and actor.user_id == listing.broker_id:
+            raise ValidationError(f"{locked[0]} cannot change while the listing is {listing.status}: "
+                                  "withdraw it first, or change only the price", field=locked[0])
+    rule = check(action, status=listing.status, actor=actor, owner_id=listing.broker_id)
+    cleaned = clean_listing_fields(fields, partial=True)
+    before = _snapshot(listing)
+    _apply_fields(listing, cleaned)
+    if rule.target is not None and rule.target != listing.status:
+        listing.status = rule.target.value
+        listing.status_changed_at = datetime.now(UTC)
+        listing.rejection_reason = None
+    events = [DomainEvent(EventType.LISTING_UPDATED, _event_data(listing, fields=sorted(cleaned)))]
+    return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events)
+
+
+def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, expected_version: int | None = None,
+                       reason: str | None = None, public_at: datetime | None = None,
+                       premium: bool | None = None) -> Listing:
+    """Take one lifecycle action (submit, approve, reject, withdraw, ...) on a listing."""
+    listing = _load(listing_id)
+    _check_version(listing, expected_version)
+    rule = check(action, status=listing.status, actor=actor, owner_id=listing.broker_id, reason=reason)
+    moment = datetime.now(UTC)
+    before = _snapshot(listing)
+    source = listing.status
+
+    if rule.action == Action.SUBMIT:
+        missing = missing_for_submission(listing)
+        if missing:
+            first = next(iter(missing))
+            raise ValidationError(f"{first} {missing[first]}", field=first, errors=missing)
+        listing.submitted_at = moment
+        listing.change_note = None
+    elif rule.action == Action.APPROVE_COMING_SOON:
+        if public_at is None or public_at <= moment:
+            raise ValidationError("a coming-soon listing needs a public date in the future", field="public_at")
+        listing.public_at = public_at
+    elif rule.action == Action.PUBLISH_DUE and (listing.public_at is None or listing.public_at > moment):
+        raise IllegalTransition("this listing's public date has not come yet", field="public_at")
+    if rule.action in (Action.APPROVE, Action.APPROVE_COMING_SOON):
+        listing.published_at = listing.published_at or moment
+        listing.rejection_reason = None
+        if premium is not None:
+            listing.premium = premium
+    if rule.action == Action.FEATURE:
+        listing.premium = True
+    if rule.action == Action.UNFEATURE:
+        listing.premium = False
+    if rule.action == Action.REJECT:
+        listing.rejection_reason = reason.strip()
+    if rule.action in (Action.REQUEST_CHANGES, Action.UNPUBLISH):
+        listing.change_note = reason.strip()
+    if rule.action == Action.BACK_ON_MARKET:
+        listing.published_at = listing.published_at or moment
+    if rule.action == Action.RELIST:
+        listing.published_at = None
+        listing.public_at = None
+
+    if rule.target is not None and rule.target != listing.status:
+        listing.status = rule.target.value
+        listing.status_changed_at = moment
+    events = [DomainEvent(EventType(rule.event), _event_data(listing, from_status=source, reason=reason))]
+    if listing.status != source and rule.event != EventType.LISTING_STATUS_CHANGED:
+        events.append(DomainEvent(EventType.LISTING_STATUS_CHANGED,
+                                  _event_data(listing, from_status=source, reason=reason)))
+    return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events, reason=reason)
+
+
+def listings_bulk_transition(*, actor: Actor, listing_ids: list[str], action: Action | str,
+                             reason: str | None = None) -> dict[str, str]:
+    """The same action on many listings (bulk approve/reject). Each listing commits on its own;
+    the result says, per id, "ok" or why it was refused."""
+    results: dict[str, str] = {}
+    for listing_id in dict.fromkeys(listing_ids):
+        try:
+            listing_transition(actor=actor, listing_id=listing_id, action=action, reason=reason)
+            results[listing_id] = "ok"
+        except (NotFound, PermissionDenied, IllegalTransition, ValidationError, Conflict) as error:
+            results[listing_id] = error.message
+    return results
+
+
+def listing_publish_due(*, actor: Actor, at: datetime | None = None) -> list[str]:
+    """The scheduler's sweep: coming-soon listings whose public date has come become active."""
+    moment = at or datetime.now(UTC)
+    done = []
+    for listing in listings_by_status(status=Status.COMING_SOON, limit=1000).items:
+        if listing.public_at and listing.public_at <= moment:
+            listing_transition(actor=actor, listing_id=listing.listing_id, action=Action.PUBLISH_DUE)
+            done.append(listing.listing_id)
+    return done

@@ -1,0 +1,215 @@
+"""People: profiles, groups (in Cognito), brokers, sellers and subscriptions. Admin-only where it
+changes someone else; every change is audited; subscription changes emit SubscriptionChanged."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import TransactWriteError
+
+from marketplace import db
+from marketplace.actors import Actor, Group
+from marketplace.audit import audit_entry
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.entitlements import TIERS
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.ids import new_id
+from marketplace.models import BrokerProfile, Guard, Seller, Subscription, UserProfile
+
+_LICENCE = re.compile(r"^[A-Za-z0-9/\-]{3,32}$")
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("only admins may do this")
+
+
+def user_profile_sync(*, user_id: str, email: str, groups: list[str] | frozenset[str], name: str = "",
+                      phone: str | None = None) -> UserProfile:
+    """Create or refresh a profile from verified sign-in claims (idempotent; called at sign-in)."""
+    try:
+        profile = UserProfile.get(*UserProfile.key(user_id))
+    except UserProfile.DoesNotExist:
+        profile = UserProfile(user_id=user_id, email=email)
+    changed = (profile.email != email or sorted(profile.groups) != sorted(groups)
+               or (name and profile.name != name) or profile.created_at is None)
+    profile.email, profile.groups = email, sorted(groups)
+    profile.name = name or profile.name
+    profile.phone = phone or profile.phone
+    if changed:
+        profile.updated_at = datetime.now(UTC)
+        db.save(profile)
+    return profile
+
+
+def user_groups_change(*, actor: Actor, user_id: str, add: list[str] = (), remove: list[str] = (),
+                       reason: str = "") -> UserProfile:
+    """An admin changes someone's groups in Cognito (the source of truth) and on their profile."""
+    _require_admin(actor)
+    unknown = [g for g in [*add, *remove] if g not in {x.value for x in Group}]
+    if unknown:
+        raise ValidationError(f"unknown group {unknown[0]!r}", field="groups")
+    if actor.user_id == user_id and Group.ADMINS.value in remove:
+        raise ValidationError("you cannot remove your own admin role", field="groups")
+    try:
+        profile = UserProfile.get(*UserProfile.key(user_id), consistent_read=True)
+    except UserProfile.DoesNotExist:
+        raise NotFound("no such user", field="user_id") from None
+    idp = client("cognito-idp")
+    pool = settings().user_pool_id
+    for group in add:
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=profile.email, GroupName=group)
+    for group in remove:
+        idp.admin_remove_user_from_group(UserPoolId=pool, Username=profile.email, GroupName=group)
+    before = {"groups": list(profile.groups)}
+    profile.groups = sorted((set(profile.groups) | set(add)) - set(remove))
+    profile.updated_at = datetime.now(UTC)
+    with db.transaction() as tx:
+        tx.save(profile)
+        tx.save(audit_entry(actor=actor, entity_type="user", entity_id=user_id, action="change_groups",
+                            before=before, after={"groups": profile.groups}, reason=reason or None))
+    return profile
+
+
+def broker_profile_create(*, actor: Actor, broker_id: str, name: str, email: str, licence_number: str,
+                          company: str, phone: str = "") -> BrokerProfile:
+    """A broker's profile; the licence number is unique across brokers."""
+    if not (actor.is_admin or actor.user_id == broker_id):
+        raise PermissionDenied("only the broker or an admin may create this profile")
+    errors = {}
+    if not _LICENCE.match(licence_number or ""):
+        errors["licence_number"] = "must be 3-32 letters, digits, '/' or '-'"
+    if not (name or "").strip():
+        errors["name"] = "is required"
+    if not (company or "").strip():
+        errors["company"] = "is required"
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError(f"{first} {errors[first]}", field=first, errors=errors)
+    profile = BrokerProfile(broker_id=broker_id, name=name.strip(), email=email, phone=phone,
+                            licence_number=licence_number.strip().upper(), company=company.strip())
+    guard = Guard(*Guard.unique_key("licence", profile.licence_number), ref=broker_id)
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            tx.create(guard)
+            tx.save(profile)
+            tx.save(audit_entry(actor=actor, entity_type="broker", entity_id=broker_id, action="create",
+                                after={"name": profile.name, "licence_number": profile.licence_number,
+                                       "company": profile.company}))
+    except TransactWriteError as error:
+        codes = db.cancellation_codes(error)
+        if codes[:1] == ["ConditionalCheckFailed"]:
+            raise ValidationError("another broker has this licence number", field="licence_number") from None
+        if codes[1:2] == ["ConditionalCheckFailed"]:
+            raise Conflict("this broker already has a profile") from None
+        raise
+    return profile
+
+
+def broker_verify(*, actor: Actor, broker_id: str, verified: bool, reason: str = "") -> BrokerProfile:
+    _require_admin(actor)
+    try:
+        profile = BrokerProfile.get(*BrokerProfile.key(broker_id), consistent_read=True)
+    except BrokerProfile.DoesNotExist:
+        raise NotFound("no such broker", field="broker_id") from None
+    before = {"verified": profile.verified}
+    profile.verified = verified
+    profile.verified_at = datetime.now(UTC) if verified else None
+    profile.verified_by = actor.user_id if verified else None
+    with db.transaction() as tx:
+        tx.save(profile)
+        tx.save(audit_entry(actor=actor, entity_type="broker", entity_id=broker_id,
+                            action="verify" if verified else "unverify", before=before,
+                            after={"verified": verified}, reason=reason or None))
+        tx.save(to_outbox(DomainEvent(EventType.BROKER_VERIFIED, {"broker_id": broker_id, "verified": verified})))
+    return profile
+
+
+def seller_create(*, actor: Actor, name: str, kind: str = "owner", email: str = "", phone: str = "",
+                  seller_id: str | None = None) -> Seller:
+    """A broker (or admin) records the owner or developer they list for. ``seller_id`` is the seller's
+    Cognito sub when they will sign in."""
+    if not (actor.is_broker or actor.is_admin):
+        raise PermissionDenied("only brokers and admins record sellers")
+    if not (name or "").strip():
+        raise ValidationError("is required", field="name")
+    if kind not in ("owner", "developer"):
+        raise ValidationError("must be owner or developer", field="kind")
+    seller = Seller(seller_id=seller_id or new_id(), name=name.strip(), kind=kind, email=email, phone=phone,
+                    created_by=actor.user_id)
+    with db.transaction(conflict_message="this seller already exists") as tx:
+        tx.create(seller)
+        tx.save(audit_entry(actor=actor, entity_type="seller", entity_id=seller.seller_id, action="create",
+                            after={"name": seller.name, "kind": kind}))
+    return seller
+
+
+def _subscription(user_id: str) -> Subscription:
+    try:
+        return Subscription.get(*Subscription.key(user_id), consistent_read=True)
+    except Subscription.DoesNotExist:
+        return Subscription(user_id=user_id, tier="free")
+
+
+def _save_subscription(*, actor: Actor, subscription: Subscription, action: str, before: dict, reason: str):
+    if not (reason or "").strip():
+        raise ValidationError("a reason is required", field="reason")
+    subscription.reason = reason.strip()
+    subscription.granted_by = actor.user_id
+    subscription.updated_at = datetime.now(UTC)
+    after = {"tier": subscription.tier, "starts_at": subscription.starts_at, "expires_at": subscription.expires_at}
+    with db.transaction(conflict_message="this subscription was changed by someone else; reload and try again") as tx:
+        tx.save(subscription)
+        tx.save(audit_entry(actor=actor, entity_type="subscription", entity_id=subscription.user_id,
+                            action=action, before=before, after=after, reason=reason))
+        tx.save(to_outbox(DomainEvent(EventType.SUBSCRIPTION_CHANGED, {
+            "user_id": subscription.user_id, "tier": subscription.tier, "action": action,
+            "expires_at": subscription.expires_at.isoformat() if subscription.expires_at else None})))
+    return subscription
+
+
+def _snapshot(subscription: Subscription) -> dict:
+    return {"tier": subscription.tier, "starts_at": subscription.starts_at, "expires_at": subscription.expires_at}
+
+
+def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: datetime, reason: str,
+                       starts_at: datetime | None = None, expected_version: int | None = None) -> Subscription:
+    """An admin grants a prepaid term (after verifying the eSewa/Khalti payment) or a complimentary one."""
+    _require_admin(actor)
+    if tier not in TIERS or tier == "free":
+        raise ValidationError(f"must be one of: {', '.join(t for t in TIERS if t != 'free')}", field="tier")
+    start = starts_at or datetime.now(UTC)
+    if expires_at <= start:
+        raise ValidationError("must be after the start", field="expires_at")
+    subscription = _subscription(user_id)
+    if expected_version is not None and subscription.version != expected_version:
+        raise Conflict("this subscription was changed by someone else; reload and try again")
+    before = _snapshot(subscription)
+    subscription.tier, subscription.starts_at, subscription.expires_at = tier, start, expires_at
+    return _save_subscription(actor=actor, subscription=subscription, action="grant", before=before, reason=reason)
+
+
+def subscription_extend(*, actor: Actor, user_id: str, expires_at: datetime, reason: str) -> Subscription:
+    _require_admin(actor)
+    subscription = _subscription(user_id)
+    if subscription.tier == "free" or subscription.expires_at is None:
+        raise ValidationError("there is no subscription to extend: grant one", field="tier")
+    if expires_at <= subscription.expires_at:
+        raise ValidationError("must be later than the current expiry", field="expires_at")
+    before = _snapshot(subscription)
+    subscription.expires_at = expires_at
+    return _save_subscription(actor=actor, subscription=subscription, action="extend", before=before, reason=reason)
+
+
+def subscription_revoke(*, actor: Actor, user_id: str, reason: str) -> Subscription:
+    """Ends access now (the term is kept in the audit log)."""
+    _require_admin(actor)
+    subscription = _subscription(user_id)
+    if subscription.tier == "free":
+        raise ValidationError("there is no subscription to revoke", field="tier")
+    before = _snapshot(subscription)
+    subscription.expires_at = datetime.now(UTC)
+    return _save_subscription(actor=actor, subscription=subscription, action="revoke", before=before, reason=reason)
