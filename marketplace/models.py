@@ -305,6 +305,9 @@ class Media(Item, discriminator="Media"):
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     raw_key = UnicodeAttribute(null=True)
+    raw_version = UnicodeAttribute(null=True)  # the S3 version last processed: one outcome per upload
+    filename = UnicodeAttribute(default="")  # as the broker's browser named it (display only)
+    duration_seconds = DecimalAttribute(null=True)  # videos
     variants = ListAttribute(of=MediaVariant, default=list)
     placeholder = UnicodeAttribute(null=True)
     dominant_color = UnicodeAttribute(null=True)
