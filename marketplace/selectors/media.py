@@ -1,0 +1,20 @@
+"""Media reads: a listing's media in display order, one media item."""
+
+from __future__ import annotations
+
+from marketplace.errors import NotFound
+from marketplace.models import Listing, Media
+
+
+def media_for_listing(*, listing_id: str, consistent: bool = False) -> list[Media]:
+    """Every media item of a listing (one Query on its partition), in display order."""
+    pk, _ = Listing.key(listing_id)
+    items = Media.query(pk, Media.sk.startswith("MEDIA#"), consistent_read=consistent)
+    return sorted(items, key=lambda m: (m.position, m.media_id))
+
+
+def media_get(*, listing_id: str, media_id: str, consistent: bool = True) -> Media:
+    try:
+        return Media.get(*Media.key(listing_id, media_id), consistent_read=consistent)
+    except Media.DoesNotExist:
+        raise NotFound("no such media", field="media_id") from None

@@ -1,0 +1,1 @@
+"""One small Lambda handler per pipeline step (see ``media_pipeline.steps``)."""

@@ -1,0 +1,18 @@
+"""publish: the media becomes ready with every variant (and the cover, if it is the first ready photo);
+MediaProcessed goes through the outbox. A second publish of the same upload changes nothing."""
+
+from __future__ import annotations
+
+from marketplace.services.media import media_mark_ready
+from media_pipeline.handlers.base import step_handler
+from media_pipeline.scanner import NOT_SCANNED
+
+
+@step_handler
+def handler(state: dict) -> dict:
+    published = media_mark_ready(
+        listing_id=state["listing_id"], media_id=state["media_id"], version_id=state["version_id"],
+        variants=state.get("variants", []), width=state.get("width"), height=state.get("height"),
+        placeholder=state.get("placeholder"), dominant_color=state.get("dominant_color"),
+        scan_status=state.get("scan_status", NOT_SCANNED), duration_seconds=state.get("duration_seconds"))
+    return {"published": published}

@@ -1,0 +1,230 @@
+"""Pure image functions: what the validate and images steps (and the benchmark) run on bytes.
+
+Speed comes from decoding once at the smallest size that still covers the largest variant (JPEG draft
+mode: DCT scaling during decode), doing colour and orientation work on that reduced image, and
+deriving each smaller variant from the previous one (``reducing_gap``). Nothing here talks to AWS.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import blurhash
+from PIL import Image, ImageCms, UnidentifiedImageError
+
+from media_pipeline.errors import Rejected
+from media_pipeline.kinds import ASPECT_TOLERANCE, KindRules, human_size
+
+JPEG_QUALITY = 82
+WEBP_QUALITY = 80
+WEBP_METHOD = 4
+PNG_COMPRESS_LEVEL = 6
+PLACEHOLDER_EDGE = 32
+RESAMPLE = Image.Resampling.LANCZOS
+REDUCING_GAP = 3.0
+
+_ORIENTATION_TAG = 0x0112
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "TIFF": "tiff", "BMP": "bmp"}
+_SRGB = ImageCms.createProfile("sRGB")
+_DAMAGED = "the image is damaged or incomplete and cannot be read; export it again and re-upload"
+
+# The pipeline enforces its own, configurable pixel limit before decoding (``inspect``); Pillow's
+# built-in guard would only warn below twice its default, so it is switched off in favour of ours.
+Image.MAX_IMAGE_PIXELS = None
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str  # jpeg | png | webp | ...
+    width: int  # as displayed (after EXIF orientation)
+    height: int
+    mode: str
+    orientation: int
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str  # e.g. w1024_webp
+    format: str  # webp | jpeg | png
+    width: int
+    height: int
+    data: bytes
+
+    @property
+    def extension(self) -> str:
+        return {"jpeg": "jpg"}.get(self.format, self.format)
+
+    @property
+    def content_type(self) -> str:
+        return f"image/{self.format}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    width: int
+    height: int
+    outputs: list[Output]
+    placeholder: str
+    dominant_color: str
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(_ORIENTATION_TAG, 1)
+    except Exception:  # a malformed EXIF block only loses its orientation; the pixels are still good
+        return 1
+    return value if value in _TRANSPOSE else 1
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise Rejected(_DAMAGED) from error
+
+
+def inspect(data: bytes, rules: KindRules, *, max_pixels: int) -> ImageInfo:
+    """Read only the header: format, pixel count, animation, minimum edge, aspect. No decoding."""
+    image = _open(data)
+    with image:
+        fmt = _FORMATS.get(image.format or "", (image.format or "unknown").lower())
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise Rejected(_DAMAGED)
+        pixels = width * height
+        if pixels > max_pixels:
+            raise Rejected(f"the image is {width}x{height} pixels ({pixels / 1e6:.0f} MP); the limit is "
+                           f"{max_pixels / 1e6:.0f} MP")
+        if getattr(image, "is_animated", False) or getattr(image, "n_frames", 1) > 1:
+            raise Rejected("animated images are not accepted; upload a still photo")
+        orientation = _orientation(image)
+        mode = image.mode
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    long_edge = max(width, height)
+    if long_edge < rules.min_long_edge:
+        raise Rejected(f"the image is {width}x{height} pixels; a {rules.label} needs at least "
+                       f"{rules.min_long_edge} pixels on its long edge")
+    if rules.aspect and abs(width / height - rules.aspect) > rules.aspect * ASPECT_TOLERANCE:
+        raise Rejected(f"a 360° panorama must be 2:1 (equirectangular); this one is {width}x{height}")
+    return ImageInfo(format=fmt, width=width, height=height, mode=mode, orientation=orientation)
+
+
+def variant_sizes(rules: KindRules, width: int, height: int) -> list[tuple[str, int, int]]:
+    """(label, width, height) of each variant, largest first, never upscaled; at least one."""
+    long_edge = max(width, height)
+    edges = sorted({e for e in rules.widths if e <= long_edge}, reverse=True) or [long_edge]
+    sizes = []
+    if rules.viewer_width and min(rules.viewer_width, width) > edges[0]:
+        viewer = min(rules.viewer_width, width)
+        sizes.append(("viewer", viewer, round(viewer / rules.aspect)))
+    for edge in edges:
+        if rules.aspect:  # keep the exact ratio (2:1): viewers map it onto a sphere
+            w = edge
+            h = round(w / rules.aspect)
+        elif width >= height:
+            w, h = edge, max(1, round(height * edge / width))
+        else:
+            w, h = max(1, round(width * edge / height)), edge
+        sizes.append((f"w{edge}", w, h))
+    return sizes
+
+
+def _normalise_mode(image: Image.Image) -> Image.Image:
+    """Bring any mode to one the resizer and colour management handle: RGB, RGBA, CMYK or L."""
+    if image.mode in ("RGB", "RGBA", "CMYK", "L"):
+        return image
+    if image.mode.startswith("I;16") or image.mode == "I":
+        # 16-bit: keep the top 8 bits (web formats are 8-bit).
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode == "F":
+        return image.convert("L")
+    if image.mode in ("LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        return image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """sRGB with no alpha (transparent areas on white: listing pages are white)."""
+    if icc:
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            is_srgb = "srgb" in (ImageCms.getProfileDescription(profile) or "").lower()
+            if not is_srgb or image.mode == "CMYK":
+                mode = "RGBA" if image.mode == "RGBA" else "RGB"
+                image = ImageCms.profileToProfile(image, profile, _SRGB, outputMode=mode)
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: treat the pixels as sRGB, as browsers do
+    if image.mode == "RGBA":
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _encode(image: Image.Image, fmt: str, *, lossless: bool) -> bytes:
+    buffer = io.BytesIO()
+    image.info = {}  # metadata never travels: no EXIF, GPS, XMP, comments or profiles
+    if fmt == "webp":
+        options = {"lossless": True, "quality": 80, "method": WEBP_METHOD} if lossless else \
+            {"quality": WEBP_QUALITY, "method": WEBP_METHOD}
+        image.save(buffer, "WEBP", exif=b"", icc_profile=None, **options)
+    elif fmt == "jpeg":
+        image.save(buffer, "JPEG", quality=JPEG_QUALITY, progressive=True, optimize=True, subsampling="4:2:0")
+    else:
+        image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return buffer.getvalue()
+
+
+def placeholder_and_colour(image: Image.Image) -> tuple[str, str]:
+    """A blurhash to paint while the photo loads, and its dominant colour as #rrggbb."""
+    small = image.copy()
+    small.thumbnail((PLACEHOLDER_EDGE, PLACEHOLDER_EDGE), Image.Resampling.BILINEAR)
+    x, y = (4, 3) if small.width >= small.height else (3, 4)
+    code = blurhash.encode(small.copy(), x_components=x, y_components=y)  # encode() closes what it gets
+    palette = small.quantize(colors=5, method=Image.Quantize.MEDIANCUT)
+    count, index = max(palette.getcolors())
+    r, g, b = palette.getpalette()[index * 3:index * 3 + 3]
+    return code, f"#{r:02x}{g:02x}{b:02x}"
+
+
+def render(data: bytes, rules: KindRules, *, max_pixels: int) -> Rendered:
+    """Every variant of an image upload, its placeholder and dominant colour."""
+    info = inspect(data, rules, max_pixels=max_pixels)
+    sizes = variant_sizes(rules, info.width, info.height)
+    rotated = info.orientation in (5, 6, 7, 8)
+    formats = ("webp", "png") if rules.lossless else ("webp", "jpeg")
+    image = _open(data)
+    try:
+        label, largest_w, largest_h = sizes[0]
+        stored = (largest_h, largest_w) if rotated else (largest_w, largest_h)  # as the pixels lie
+        if image.format == "JPEG":
+            image.draft(None, stored)  # decode at 1/2, 1/4 or 1/8 scale when that still covers it
+        icc = image.info.get("icc_profile")
+        image.load()
+        image = _normalise_mode(image)
+        image = image.resize(stored, RESAMPLE, reducing_gap=REDUCING_GAP) if image.size != stored else image
+        image = _to_srgb(image, icc)
+        if info.orientation in _TRANSPOSE:
+            image = image.transpose(_TRANSPOSE[info.orientation])
+    except Rejected:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise Rejected(_DAMAGED) from error
+    outputs: list[Output] = []
+    current = image
+    for label, w, h in sizes:
+        if current.size != (w, h):
+            current = current.resize((w, h), RESAMPLE, reducing_gap=REDUCING_GAP)
+        for fmt in formats:
+            outputs.append(Output(f"{label}_{fmt}", fmt, w, h, _encode(current, fmt, lossless=rules.lossless)))
+    code, colour = placeholder_and_colour(current)
+    return Rendered(width=info.width, height=info.height, outputs=outputs, placeholder=code,
+                    dominant_color=colour)
+
