@@ -1,0 +1,84 @@
+"""One error shape for every route: ``{"code", "message", "field", "errors"}``.
+
+Domain errors map to their status; request validation is 422 naming the field; a bad or missing token
+is 401. Nothing a client sends may become a 500: an unexpected error is logged and answered as a
+generic 500 without internals.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from marketplace.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from public_api.observability import logger
+
+_STATUS = {ValidationError: 400, NotFound: 404, PermissionDenied: 403, Conflict: 409, IllegalTransition: 409}
+
+
+class Unauthorized(Exception):
+    """No token, or one that is not valid, where one is needed (or was offered)."""
+
+    def __init__(self, message: str = "sign in: a valid bearer token is required"):
+        super().__init__(message)
+        self.message = message
+
+
+class PayloadTooLarge(Exception):
+    pass
+
+
+def problem(status: int, code: str, message: str, *, field: str | None = None,
+            errors: dict[str, str] | None = None, headers: dict | None = None) -> Response:
+    body = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body),
+                    headers=headers)
+
+
+def _field_of(location) -> str:
+    """``("query", "min_price")`` -> ``min_price``; ``("body", "phone")`` -> ``phone``."""
+    parts = [str(p) for p in location if p not in ("query", "path", "header", "body", "response")]
+    return ".".join(parts) or "body"
+
+
+def validation_problem(error: RequestValidationError) -> Response:
+    errors: dict[str, str] = {}
+    for detail in error.errors():
+        errors.setdefault(_field_of(detail.get("loc", ())), detail.get("msg", "is not valid"))
+    first = next(iter(errors), "body")
+    return problem(422, "validation_error", f"{first}: {errors.get(first, 'is not valid')}", field=first,
+                   errors=errors)
+
+
+def install(app) -> None:
+    """Register the handlers on a resolver."""
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError):
+        return validation_problem(error)
+
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError):
+        status = next((s for cls, s in _STATUS.items() if isinstance(error, cls)), 400)
+        errors = getattr(error, "errors", None) or None
+        return problem(status, error.code, error.message, field=error.field, errors=errors)
+
+    @app.exception_handler(Unauthorized)
+    def _unauthorized(error: Unauthorized):
+        return problem(401, "unauthorized", error.message, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(NotFoundError)
+    def _no_route(error: NotFoundError):
+        return problem(404, "not_found", "no such route")
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception):
+        logger.exception("unhandled error")
+        return problem(500, "internal_error", "something went wrong on our side; try again")

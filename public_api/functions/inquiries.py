@@ -1,0 +1,11 @@
+"""Inquiries to a listing's broker: ``public_api.functions.inquiries.handler``."""
+
+from __future__ import annotations
+
+from public_api.functions import lambda_handler, prebuild_clients, resolver
+from public_api.routers import inquiries
+
+app = resolver()
+app.include_router(inquiries.router, prefix="/v1/listings")
+prebuild_clients()
+handler = lambda_handler(app)

@@ -1,0 +1,70 @@
+"""Media URLs: public variants from the CDN path, premium ones only as short-lived signed URLs.
+
+In AWS premium media is served by CloudFront's ``/premium`` behaviour, which only accepts URLs signed
+with the trusted key group (botocore's ``CloudFrontSigner``; key pair id and domain from SSM, the PEM
+private key from Secrets Manager). The emulator has no CloudFront, so there an S3 presigned GET on the
+premium bucket stands in. Which one is configuration (``public_api.config``), not code paths.
+Signing material is loaded on first use and kept for the container's life.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import quote
+
+from marketplace.aws import client
+from marketplace.config import settings
+from public_api.config import api_settings
+
+
+class SigningUnavailable(Exception):
+    """The signing key is missing or unusable: premium media stays locked (fail closed)."""
+
+
+def public_url(key: str) -> str:
+    return f"{api_settings().public_media_base_url}/{quote(key)}"
+
+
+def is_premium_bucket(bucket: str | None) -> bool:
+    return bucket == settings().premium_bucket
+
+
+@lru_cache(maxsize=1)
+def _cloudfront():
+    # Imported here: only premium detail views in AWS sign, and cryptography is heavy to import.
+    from botocore.signers import CloudFrontSigner
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    cfg = api_settings()
+    try:
+        ssm = client("ssm")
+        key_id = ssm.get_parameter(Name=cfg.cloudfront_key_id_parameter)["Parameter"]["Value"]
+        domain = ssm.get_parameter(Name=cfg.cloudfront_domain_parameter)["Parameter"]["Value"]
+        pem = client("secretsmanager").get_secret_value(SecretId=cfg.cloudfront_key_secret)["SecretString"]
+        private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except Exception as error:  # any failure here must lock premium media, never expose it
+        raise SigningUnavailable(str(error)) from error
+
+    def rsa_sign(message: bytes) -> bytes:
+        return private_key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # CloudFront's canned policy
+
+    base = domain if domain.startswith("https://") else f"https://{domain}"
+    return CloudFrontSigner(key_id, rsa_sign), base.rstrip("/")
+
+
+def signed_url(*, bucket: str, key: str, now: datetime | None = None) -> tuple[str, datetime]:
+    """A URL for one premium object that stops working after ``signed_url_seconds``."""
+    cfg = api_settings()
+    expires = (now or datetime.now(UTC)) + timedelta(seconds=cfg.signed_url_seconds)
+    if cfg.signer == "cloudfront":
+        signer, base = _cloudfront()
+        return signer.generate_presigned_url(f"{base}/premium/{quote(key)}", date_less_than=expires), expires
+    url = client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                              ExpiresIn=cfg.signed_url_seconds)
+    return url, expires
+
+
+def reset() -> None:
+    _cloudfront.cache_clear()

@@ -1,0 +1,47 @@
+"""Logger, Metrics and Tracer for the API functions, created once per container.
+
+The X-Ray SDK alone costs about as much to import as boto3 does, so the Tracer is built only where
+tracing is on (in AWS; ``POWERTOOLS_TRACE_DISABLED=true`` locally and in tests). It patches botocore,
+so every DynamoDB call becomes a subsegment.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from marketplace import observability as domain_observability
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "shikhar-public-api")
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Shikhar"), service=SERVICE)
+TRACING = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true")
+if TRACING:
+    from aws_lambda_powertools import Tracer
+
+    tracer = Tracer(service=SERVICE, patch_modules=["botocore"])
+else:
+    tracer = None
+
+
+def count(name: str) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def instrument(handler):
+    """Wrap a function's entry point: correlation id from the HTTP API request id (also handed to
+    the domain, so events carry it), metrics flushed per invocation, a trace segment when tracing."""
+
+    @metrics.log_metrics
+    def entry(event, context):
+        request_id = ((event or {}).get("requestContext") or {}).get("requestId")
+        logger.set_correlation_id(request_id)
+        domain_observability.set_correlation_id(request_id)
+        return handler(event, context)
+
+    if tracer is not None:
+        entry = tracer.capture_lambda_handler(entry)
+    entry.__name__ = getattr(handler, "__name__", "handler")
+    return entry

@@ -1,0 +1,140 @@
+"""Listings as buyers see them: cards (from the search indexes' projection) and details.
+
+A card reads only attributes in ``marketplace.table.CARD_ATTRIBUTES``, so it can be built from an
+index item without fetching the listing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from marketplace.entitlements import Entitlements
+from marketplace.lifecycle import Status
+from marketplace.money import npr_words
+from marketplace.neighbourhoods import neighbourhood
+from marketplace.units import Area, format_area
+from public_api import media as media_urls
+from public_api.schemas import (
+    BrokerPublic,
+    Cover,
+    ImageVariant,
+    Land,
+    ListingCard,
+    ListingDetail,
+    Location,
+    MediaItem,
+    Price,
+)
+
+CARD_GEOHASH = 7  # ~150 m: the pin buyers see (what the listing stores)
+log = logging.getLogger(__name__)
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def price_of(listing) -> Price:
+    if listing.price_on_request or listing.price is None:
+        return Price(amount=None, label="Price on request", on_request=True)
+    amount = int(listing.price)
+    return Price(amount=amount, label=npr_words(amount), on_request=False)
+
+
+def land_of(listing) -> Land | None:
+    if listing.land_area_sqft is None:
+        return None
+    area = Area(Decimal(listing.land_area_sqft))
+    return Land(ropani_aana_paisa_daam=format_area(area, "hill"), words=format_area(area, "hill_words"),
+                sqft=float(area.sqft.quantize(Decimal("0.01"))))
+
+
+def _cover_variants(raw) -> list[ImageVariant]:
+    values = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
+    variants = []
+    for name, value in sorted(values.items()):
+        key = value.get("key") if isinstance(value, dict) else value
+        if isinstance(key, str) and key:
+            variants.append(ImageVariant(name=name, url=media_urls.public_url(key)))
+    return variants
+
+
+def cover_of(listing) -> Cover | None:
+    cover = listing.cover
+    if cover is None or not cover.media_id:
+        return None
+    return Cover(media_id=cover.media_id, placeholder=cover.placeholder, dominant_color=cover.dominant_color,
+                 variants=_cover_variants(cover.variants))
+
+
+def _coming_soon_until(listing, at: datetime) -> datetime | None:
+    if listing.status == Status.COMING_SOON and listing.public_at and listing.public_at > at:
+        return listing.public_at
+    return None
+
+
+def _card_fields(listing, at: datetime) -> dict:
+    place = neighbourhood(listing.neighborhood)
+    return {
+        "listing_id": listing.listing_id, "title": listing.title, "neighborhood": listing.neighborhood,
+        "neighborhood_name": place.name if place else listing.neighborhood,
+        "property_type": listing.property_type, "purpose": listing.purpose, "status": listing.status,
+        "price": price_of(listing), "land": land_of(listing), "bedrooms": _int(listing.bedrooms),
+        "bathrooms": _int(listing.bathrooms), "road_width_ft": _number(listing.road_width_ft),
+        "facing": listing.facing, "premium": bool(listing.premium), "exclusive": bool(listing.exclusive),
+        "coming_soon_until": _coming_soon_until(listing, at), "published_at": listing.published_at,
+        "cover": cover_of(listing),
+        "location": Location(geohash=listing.geohash[:CARD_GEOHASH]) if listing.geohash else None,
+    }
+
+
+def card_of(listing, *, at: datetime | None = None) -> ListingCard:
+    return ListingCard(**_card_fields(listing, at or datetime.now(UTC)))
+
+
+def _media_item(item, *, entitled: bool, now: datetime) -> MediaItem:
+    locked = bool(item.premium) and not entitled
+    variants: list[ImageVariant] = []
+    expires_at = None
+    if not locked:
+        for variant in item.variants or []:
+            if media_urls.is_premium_bucket(variant.bucket):
+                try:
+                    url, expires_at = media_urls.signed_url(bucket=variant.bucket, key=variant.key, now=now)
+                except media_urls.SigningUnavailable:
+                    log.error("premium media signing unavailable; media %s stays locked", item.media_id)
+                    locked, variants, expires_at = True, [], None
+                    break
+            else:
+                url = media_urls.public_url(variant.key)
+            variants.append(ImageVariant(name=variant.name, url=url, width=_int(variant.width),
+                                         height=_int(variant.height), format=variant.format))
+    return MediaItem(media_id=item.media_id, kind=item.kind, caption=item.caption or "",
+                     position=int(item.position or 0), premium=bool(item.premium), locked=locked,
+                     placeholder=item.placeholder, dominant_color=item.dominant_color,
+                     width=_int(item.width), height=_int(item.height), variants=variants, expires_at=expires_at)
+
+
+def detail_of(listing, media: list, *, entitlements: Entitlements, at: datetime | None = None) -> ListingDetail:
+    """The detail page. Premium media is signed only for entitled callers (the entitlement is read only
+    when the listing has premium media)."""
+    now = at or datetime.now(UTC)
+    ready = [m for m in media if m.state == "ready"]
+    entitled = any(m.premium for m in ready) and entitlements.premium_media
+    return ListingDetail(
+        **_card_fields(listing, now),
+        description=listing.description or "",
+        built_up_area_sqft=_number(listing.built_up_area_sqft), storeys=_number(listing.storeys),
+        parking=_int(listing.parking), road_surface=listing.road_surface, year_built=_int(listing.year_built),
+        furnishing=listing.furnishing, amenities=list(listing.amenities or []),
+        documents=list(listing.documents or []),
+        media=[_media_item(m, entitled=entitled, now=now) for m in ready],
+        broker=BrokerPublic(broker_id=listing.broker_id, name=listing.broker_name or "",
+                            company=listing.broker_company or "", verified=bool(listing.broker_verified)),
+    )

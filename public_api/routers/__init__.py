@@ -1,0 +1,22 @@
+"""One Router per resource. Each function's resolver includes the routers it serves; the OpenAPI
+document includes them all (``public_api.openapi``)."""
+
+from __future__ import annotations
+
+from public_api.schemas import Problem
+
+_WHY = {
+    400: "Bad input (the field is named)",
+    401: "No valid bearer token (signed-in routes), or an invalid one offered on a public route",
+    404: "No such listing, or one the caller may not see (the same answer)",
+    413: "Request body too large",
+    422: "Malformed request: wrong types, unknown or missing fields (the field is named)",
+}
+
+
+def documented(ok: int = 200, ok_description: str = "OK", *, errors: tuple[int, ...] = (400, 401, 422)) -> dict:
+    """The ``responses`` of a route: its success (schema from the return type) and its error shapes."""
+    responses: dict = {ok: {"description": ok_description}}
+    for code in errors:
+        responses[code] = {"description": _WHY[code], "content": {"application/json": {"model": Problem}}}
+    return responses

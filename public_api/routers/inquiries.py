@@ -1,0 +1,37 @@
+"""``/v1/listings/{listing_id}/inquiries``: a signed-in buyer writes to the listing's broker."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+
+from marketplace.services.engagement import inquiry_create
+from public_api.auth import signed_in_caller
+from public_api.observability import count
+from public_api.routers import documented
+from public_api.routers.listings import LISTING_ID
+from public_api.schemas import InquiryIn, InquiryOut
+
+router = Router()
+
+
+@router.post("/<listing_id>/inquiries", summary="Send an inquiry to the listing's broker", tags=["inquiries"],
+             responses={**documented(201, "Sent", errors=(400, 401, 404, 413, 422)),
+                        200: {"description": "Already sent with this idempotency key: nothing new was sent"}})
+def send(listing_id: Annotated[str, Path(pattern=LISTING_ID)],
+         inquiry: Annotated[InquiryIn, Body()],
+         idempotency_key: Annotated[str, Header(alias="idempotency-key", pattern=r"^[A-Za-z0-9_\-]{8,64}$",
+                                                description="Any 8-64 characters of [A-Za-z0-9_-], "
+                                                            "new per message")]) -> Response[InquiryOut]:
+    caller = signed_in_caller(router.current_event)
+    created_inquiry, created = inquiry_create(
+        actor=caller.actor, listing_id=listing_id, entitlements=caller.entitlements,
+        idempotency_key=idempotency_key, **inquiry.model_dump())
+    if created:
+        count("InquiryReceived")
+    body = InquiryOut(inquiry_id=created_inquiry.inquiry_id, listing_id=listing_id, status=created_inquiry.status,
+                      created_at=created_inquiry.created_at, created=created)
+    return Response(status_code=201 if created else 200, content_type="application/json", body=body)

@@ -1,0 +1,88 @@
+"""``/v1/listings``: search and detail."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from marketplace.entitlements import can_see
+from marketplace.errors import NotFound, ValidationError
+from marketplace.listing_fields import FACINGS, MAX_PRICE, PROPERTY_TYPES, PURPOSES
+from marketplace.selectors.listings import listing_with_media
+from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, SORTS, ListingFilters, listing_search
+from marketplace.services.engagement import listing_record_view
+from marketplace.units import parse_area
+from public_api.auth import optional_caller
+from public_api.observability import count
+from public_api.presenters import card_of, detail_of
+from public_api.routers import documented
+from public_api.schemas import ListingDetail, ListingPage
+
+router = Router()
+
+LISTING_ID = r"^[0-9a-z]{26}$"  # a ULID as the domain writes it
+CURSOR_MAX = 2048
+
+
+def parse_near(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        latitude, longitude = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ValidationError("must be 'latitude,longitude', e.g. 27.7172,85.3240", field="near") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValidationError("is not a point on Earth", field="near")
+    return latitude, longitude
+
+
+@router.get("", summary="Search public listings", tags=["listings"],
+            responses=documented(errors=(400, 401, 422)))
+def search(
+    neighborhood: Annotated[list[str] | None, Query(description="Repeatable neighbourhood slug",
+                                                    max_length=12)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="NPR")] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="NPR")] = None,
+    property_type: Annotated[Literal[PROPERTY_TYPES] | None, Query(alias="type")] = None,
+    purpose: Annotated[Literal[PURPOSES] | None, Query()] = None,
+    min_bedrooms: Annotated[int | None, Query(ge=0, le=50)] = None,
+    min_land: Annotated[str | None, Query(max_length=40, description="'8 aana', '1-4-0-0', '500 m2'")] = None,
+    min_road_ft: Annotated[float | None, Query(ge=0, le=200)] = None,
+    facing: Annotated[Literal[FACINGS] | None, Query()] = None,
+    premium: Annotated[bool | None, Query()] = None,
+    near: Annotated[str | None, Query(max_length=40, description="'latitude,longitude'")] = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=MAX_RADIUS_KM)] = None,
+    sort: Annotated[Literal[SORTS] | None, Query(description="Default: newest (by price for one "
+                                                             "neighbourhood with a price bound)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+) -> ListingPage:
+    caller = optional_caller(router.current_event)
+    filters = ListingFilters(
+        neighborhoods=tuple(neighborhood or ()), min_price=min_price, max_price=max_price,
+        property_type=property_type, purpose=purpose, min_bedrooms=min_bedrooms,
+        min_land_sqft=parse_area(min_land, field="min_land").sqft if min_land is not None else None,
+        min_road_ft=None if min_road_ft is None else Decimal(str(min_road_ft)), facing=facing, premium=premium,
+        near=parse_near(near), radius_km=radius_km, sort=sort)
+    page = listing_search(filters=filters, entitlements=caller.entitlements, limit=limit, cursor=cursor)
+    count("SearchPerformed")
+    return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor)
+
+
+@router.get("/<listing_id>", summary="A listing's details, media and broker; records a view",
+            tags=["listings"], responses=documented(errors=(401, 404, 422)))
+def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> ListingDetail:
+    caller = optional_caller(router.current_event)
+    try:
+        listing, media = listing_with_media(listing_id=listing_id)
+    except NotFound:
+        raise NotFound("no such listing", field="listing_id") from None
+    if not can_see(listing, caller.entitlements):
+        raise NotFound("no such listing", field="listing_id")
+    body = detail_of(listing, media, entitlements=caller.entitlements)
+    listing_record_view(listing_id=listing_id, neighborhood=listing.neighborhood)
+    count("ListingViewed")
+    return body

@@ -1,0 +1,201 @@
+"""The public API through the local gateway over real HTTP, against the emulator.
+
+People are real Cognito users of the fresh user pool with real tokens; listings are made through the
+domain's services (create -> submit -> approve), subscriptions granted by an admin.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import botocore.session
+import pytest
+import requests
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShikharTest")
+
+from local.gateway import Gateway  # noqa: E402
+from marketplace import aws  # noqa: E402
+from marketplace.actors import Actor, Group  # noqa: E402
+from marketplace.lifecycle import Action  # noqa: E402
+from marketplace.models import Item  # noqa: E402
+from marketplace.services import listings as listing_services  # noqa: E402
+from marketplace.services import people  # noqa: E402
+from public_api import media, tokens  # noqa: E402
+from public_api.config import reload_api_settings  # noqa: E402
+from public_api.routers import neighborhoods  # noqa: E402
+
+PASSWORD = "Correct-Horse-Battery-42"
+
+HOUSE = {
+    "title": "Four-bedroom house with Himalaya view",
+    "description": "Bright 2.5-storey house on a quiet lane, garden and solar.",
+    "property_type": "house", "purpose": "sale", "price": "4.5 crore", "neighborhood": "budhanilkantha",
+    "latitude": "27.7781", "longitude": "85.3620", "land_area_sqft": "0-8-0-0", "built_up_area_sqft": "3200 sqft",
+    "bedrooms": 4, "bathrooms": 4, "storeys": "2.5", "parking": 2, "road_width_ft": 20,
+    "road_surface": "blacktopped", "facing": "S", "year_built": 2019, "furnishing": "semi_furnished",
+    "amenities": ["garden", "solar"],
+}
+
+ADMIN = Actor(user_id="admin-1", email="admin@test.shikhar.np", groups=frozenset({Group.ADMINS}))
+
+
+@pytest.fixture(scope="session")
+def gateway(emulator):
+    server = Gateway(port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(platform, gateway):
+    """The gateway's base URL, configured for this test's fresh platform."""
+    reload_api_settings()
+    tokens.reset()
+    media.reset()
+    neighborhoods.clear_cache()
+    return gateway.url
+
+
+@dataclass
+class Person:
+    email: str
+    user_id: str
+    token: str
+    actor: Actor
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def sign_up(resources, email: str, groups: tuple[str, ...], *, tier: str | None = None,
+            expires_at: datetime | None = None) -> Person:
+    idp = aws.client("cognito-idp")
+    user = idp.admin_create_user(UserPoolId=resources.user_pool_id, Username=email, MessageAction="SUPPRESS",
+                                 UserAttributes=[{"Name": "email", "Value": email},
+                                                 {"Name": "email_verified", "Value": "true"}])["User"]
+    idp.admin_set_user_password(UserPoolId=resources.user_pool_id, Username=email, Password=PASSWORD,
+                                Permanent=True)
+    for group in groups:
+        idp.admin_add_user_to_group(UserPoolId=resources.user_pool_id, Username=email, GroupName=group)
+    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    token = idp.initiate_auth(ClientId=resources.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD}
+                              )["AuthenticationResult"]["AccessToken"]
+    if tier:
+        start = datetime.now(UTC) - timedelta(days=60)
+        people.subscription_grant(actor=ADMIN, user_id=sub, tier=tier, starts_at=start,
+                                  expires_at=expires_at or datetime.now(UTC) + timedelta(days=30), reason="paid")
+    return Person(email=email, user_id=sub, token=token,
+                  actor=Actor(user_id=sub, email=email, groups=frozenset(groups)))
+
+
+@pytest.fixture
+def buyer(api, platform) -> Person:
+    return sign_up(platform, "buyer@test.shikhar.np", (Group.BUYERS,))
+
+
+@pytest.fixture
+def premium_buyer(api, platform) -> Person:
+    return sign_up(platform, "premium@test.shikhar.np", (Group.BUYERS,), tier="premium")
+
+
+@pytest.fixture
+def lapsed_buyer(api, platform) -> Person:
+    """Paid for premium; the term ended a minute ago."""
+    return sign_up(platform, "lapsed@test.shikhar.np", (Group.BUYERS,), tier="premium",
+                   expires_at=datetime.now(UTC) - timedelta(minutes=1))
+
+
+@pytest.fixture
+def investor(api, platform) -> Person:
+    return sign_up(platform, "investor@test.shikhar.np", (Group.BUYERS, Group.INVESTORS), tier="investor")
+
+
+@pytest.fixture
+def broker(api, platform) -> Person:
+    return sign_up(platform, "broker@test.shikhar.np", (Group.BROKERS,))
+
+
+def publish(broker: Actor, *, public_at: datetime | None = None, premium: bool | None = None, **fields):
+    """A listing made and approved through the domain (coming soon when ``public_at`` is given)."""
+    listing = listing_services.listing_create(actor=broker, fields={**HOUSE, **fields})
+    listing_services.listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+    action = Action.APPROVE_COMING_SOON if public_at else Action.APPROVE
+    return listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=action,
+                                               public_at=public_at, premium=premium)
+
+
+@pytest.fixture
+def lister(api) -> Actor:
+    """The broker who owns the seeded listings (not signed in to the API)."""
+    return Actor(user_id="broker-lister", email="lister@test.shikhar.np", groups=frozenset({Group.BROKERS}),
+                 name="Bikash Thapa")
+
+
+@pytest.fixture
+def market(lister):
+    """One listing of each visibility: public, premium, exclusive (investors), coming soon (early access)."""
+    return {
+        "public": publish(lister, title="Public family house"),
+        "premium": publish(lister, title="Premium villa in Sanepa", property_type="villa",
+                           neighborhood="sanepa", price="9 crore", premium=True),
+        "exclusive": publish(lister, title="Off-market estate", exclusive=True, price="15 crore"),
+        "coming_soon": publish(lister, title="Coming soon penthouse", property_type="apartment",
+                               public_at=datetime.now(UTC) + timedelta(days=7)),
+    }
+
+
+def get(url: str, path: str, person: Person | None = None, **kwargs) -> requests.Response:
+    return requests.get(url + path, headers=person.headers if person else {}, timeout=30, **kwargs)
+
+
+class DynamoCalls:
+    """DynamoDB round trips counted through botocore's events (every client made after it starts)."""
+
+    def __init__(self):
+        self.operations: list[str] = []
+
+    def record(self, model, **_):
+        self.operations.append(model.name)
+
+    def reset(self):
+        self.operations.clear()
+
+    def count(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for name in self.operations:
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+
+@pytest.fixture
+def dynamodb_calls(api, monkeypatch):
+    calls = DynamoCalls()
+    original = botocore.session.Session.create_client
+
+    def create_client(self, service_name, *args, **kwargs):
+        client = original(self, service_name, *args, **kwargs)
+        if service_name == "dynamodb":
+            client.meta.events.register("before-call.dynamodb", calls.record)
+        return client
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
+    # Forget every cached client so the ones the API builds next are counted.
+    aws.reset_clients()
+    for model in _models(Item):
+        model._connection = None
+    yield calls
+    aws.reset_clients()
+    for model in _models(Item):
+        model._connection = None
+
+
+def _models(cls):
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from _models(sub)
