@@ -60,7 +60,7 @@ def check(state: dict) -> dict:
         allowed = " or ".join(sorted(sniff.describe(f).split(" ", 1)[1] for f in rules.formats))
         raise Rejected(f"the file is {sniff.describe(fmt)}, not a {rules.label} ({allowed})")
     if sniff.has_zip_directory(tail):
-        raise Rejected(f"the file is {sniff.describe(fmt).split(' ', 1)[1]} with an archive attached to it; "
+        raise Rejected(f"the file is {sniff.describe(fmt)} with an archive attached to it; "
                        "export the image again and re-upload")
     if rules.is_video:
         return {"format": fmt}
