@@ -1,0 +1,88 @@
+"""The deployment stages, from one configuration: every difference between dev, staging and prod is here.
+
+Accounts are the organization's member accounts (one per stage). Sizes, retention and the DR option
+differ by stage; everything else is the same code. ``SHIKHAR_ACCOUNT_<STAGE>`` overrides an account
+(e.g. a personal sandbox) without editing this file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+REGION = "ap-south-1"  # Mumbai: the closest region to Kathmandu
+EDGE_REGION = "us-east-1"  # CloudFront-scoped WAF web ACLs live here
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    name: str
+    account: str
+    region: str = REGION
+    # DR option of the dossier (section 9): 1 = single region + PITR + same-region replication;
+    # 2 = adds cross-region replication of raw and premium media to ``dr_region``.
+    dr_option: int = 1
+    dr_region: str = "ap-south-2"
+    api_memory_mb: int = 512
+    worker_memory_mb: int = 256
+    log_retention_days: int = 14
+    access_log_retention_days: int = 30
+    api_rate_limit: int = 50  # steady requests per second across the HTTP API
+    api_burst_limit: int = 100
+    waf_rate_limit: int = 1000  # requests per 5 minutes from one IP before WAF blocks it
+    monthly_budget_usd: int = 150
+    alarm_email: str = "ops@shikhar.np"
+    owner: str = "platform"
+    cost_center: str = "shikhar-marketplace"
+    # Cognito threat protection (Plus feature plan) costs per MAU: on where the stakes justify it.
+    threat_protection: bool = False
+    canary_every_minutes: int = 15
+    # Origin of the back office (the API Gateway domain Zappa creates), when deployed.
+    backoffice_origin: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    # Tables, keys and buckets survive a stack deletion outside dev.
+    retain_data: bool = True
+    export_schedule: str = "cron(0 20 ? * SAT *)"  # weekly, Saturday 02:00 Nepal time (UTC+5:45)
+
+    @property
+    def prefix(self) -> str:
+        return f"shikhar-{self.name}"
+
+    def __post_init__(self) -> None:
+        if self.dr_option not in (1, 2):
+            raise ValueError(f"dr_option must be 1 or 2, got {self.dr_option}")
+        if not (len(self.account) == 12 and self.account.isdigit()):
+            raise ValueError(f"account must be a 12-digit AWS account id, got {self.account!r}")
+
+
+_STAGES: dict[str, StageConfig] = {
+    "dev": StageConfig(
+        name="dev", account="111111111111", log_retention_days=14, api_rate_limit=20, api_burst_limit=40,
+        monthly_budget_usd=150, retain_data=False, canary_every_minutes=60,
+        allowed_origins=("http://localhost:8000", "http://127.0.0.1:8000")),
+    "staging": StageConfig(
+        name="staging", account="222222222222", log_retention_days=14, monthly_budget_usd=200,
+        canary_every_minutes=30),
+    "prod": StageConfig(
+        name="prod", account="333333333333", dr_option=2, api_memory_mb=1024, log_retention_days=30,
+        access_log_retention_days=90, api_rate_limit=200, api_burst_limit=400, waf_rate_limit=2000,
+        monthly_budget_usd=500, threat_protection=True, canary_every_minutes=5,
+        allowed_origins=("https://shikhar.np", "https://www.shikhar.np")),
+}
+
+STAGE_NAMES: tuple[str, ...] = tuple(_STAGES)
+
+
+def stage(name: str) -> StageConfig:
+    try:
+        config = _STAGES[name]
+    except KeyError:
+        raise ValueError(f"unknown stage {name!r}: one of {', '.join(STAGE_NAMES)}") from None
+    account = os.environ.get(f"SHIKHAR_ACCOUNT_{name.upper()}")
+    return replace(config, account=account) if account else config
+
+
+def stages() -> list[StageConfig]:
+    return [stage(name) for name in STAGE_NAMES]
+
+

@@ -1,0 +1,29 @@
+"""Names of the SSM parameters and secrets the stacks publish for code to read at run time.
+
+Names, not references: a reader only needs the name, so no stack depends on the one that writes it
+(the edge stack writes the CloudFront key id that the API stack's functions read).
+"""
+
+from __future__ import annotations
+
+from infra.config import StageConfig
+
+
+def parameter_path(config: StageConfig) -> str:
+    return f"/shikhar/{config.name}/"
+
+
+def parameter(config: StageConfig, name: str) -> str:
+    return f"{parameter_path(config)}{name}"
+
+
+def secret_name(config: StageConfig, name: str) -> str:
+    return f"shikhar/{config.name}/{name}"
+
+
+# The parameters and what they hold (docs/infrastructure.md lists them with the outputs).
+CLOUDFRONT_DOMAIN = "cloudfront/domain"
+CLOUDFRONT_KEY_ID = "cloudfront/public-key-id"
+SIGNING_KEY_SECRET = "cloudfront-signing-key"
+DJANGO_SECRET = "django-secret-key"
+CANARY_SECRET = "canary-user"

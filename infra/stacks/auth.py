@@ -1,0 +1,86 @@
+"""Stateful: the Cognito user pool (its users cannot be recreated), its groups and app clients."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cognito as cognito
+from infra.nag import acknowledge
+from constructs import Construct
+
+from infra.config import StageConfig
+from marketplace.actors import Group
+
+_GROUP_DESCRIPTIONS = {
+    Group.ADMINS: "Moderators and operators of the marketplace (TOTP MFA required by the back office)",
+    Group.BROKERS: "Licensed brokers managing listings (TOTP MFA required by the back office)",
+    Group.SELLERS: "Owners and developers: read-only view of their listings",
+    Group.BUYERS: "Buyers: favorites, inquiries, premium subscription",
+    Group.INVESTORS: "Investors: off-market and exclusive listings",
+}
+_PRECEDENCE = {group: rank for rank, group in enumerate(Group)}
+
+
+class AuthStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        threat = config.threat_protection
+        self.user_pool = cognito.UserPool(
+            self, "Users", user_pool_name=f"{config.prefix}-users", self_sign_up_enabled=True,
+            sign_in_aliases=cognito.SignInAliases(email=True), sign_in_case_sensitive=False,
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True),
+                fullname=cognito.StandardAttribute(required=False, mutable=True)),
+            # Same policy as local provisioning: length over composition (NIST SP 800-63B).
+            password_policy=cognito.PasswordPolicy(min_length=12, require_lowercase=True, require_uppercase=True,
+                                                   require_digits=True, require_symbols=False,
+                                                   temp_password_validity=Duration.days(3)),
+            mfa=cognito.Mfa.OPTIONAL, mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.PLUS if threat else cognito.FeaturePlan.ESSENTIALS,
+            standard_threat_protection_mode=(cognito.StandardThreatProtectionMode.FULL_FUNCTION if threat
+                                             else None),
+            deletion_protection=config.retain_data,
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY)
+        for group in Group:
+            cognito.CfnUserPoolGroup(self, f"Group{group.value.title()}", user_pool_id=self.user_pool.user_pool_id,
+                                     group_name=group.value, description=_GROUP_DESCRIPTIONS[group],
+                                     precedence=_PRECEDENCE[group])
+        tokens = dict(access_token_validity=Duration.minutes(60), id_token_validity=Duration.minutes(60),
+                      refresh_token_validity=Duration.days(30), prevent_user_existence_errors=True,
+                      enable_token_revocation=True)
+        # Buyers' web and mobile apps: public clients (no secret), SRP and password sign-in.
+        self.apps_client = self.user_pool.add_client(
+            "AppsClient", user_pool_client_name="shikhar-apps", generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True), **tokens)
+        # The back office signs people in server-side (admin flow) and keeps its secret in Secrets Manager.
+        self.backoffice_client = self.user_pool.add_client(
+            "BackofficeClient", user_pool_client_name="shikhar-backoffice", generate_secret=False,
+            auth_flows=cognito.AuthFlow(admin_user_password=True, user_srp=True), **tokens)
+        self.issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}"
+        self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
+
+        reasons = [
+            ("AwsSolutions-COG1",
+             "12+ characters with mixed case and digits, no forced symbol: length over composition "
+                       "(NIST SP 800-63B); the same policy as the local platform."),
+            ("AwsSolutions-COG2",
+             "MFA is optional in the pool because buyers may opt out; brokers and admins cannot reach "
+                       "the back office without TOTP, which the back office enforces."),
+        ]
+        if not threat:
+            reasons.append(("AwsSolutions-COG8",
+                            f"The Plus feature plan (threat protection) is billed per MAU: prod only, not "
+                            f"{config.name}."))
+            reasons.append(("AwsSolutions-COG3",
+                            f"Threat protection (Plus plan, billed per MAU) is on in prod only; "
+                                      f"the {config.name} stage has no real customers."))
+        acknowledge(self.user_pool, *reasons)
+
+        for output, value, description in (
+            ("UserPoolId", self.user_pool.user_pool_id, "Cognito user pool"),
+            ("AppsClientId", self.apps_client.user_pool_client_id, "App client of the buyers' apps"),
+            ("BackofficeClientId", self.backoffice_client.user_pool_client_id, "App client of the back office"),
+            ("JwksUrl", self.jwks_url, "Where tokens' signing keys are published"),
+        ):
+            CfnOutput(self, output, value=value, description=description)

@@ -1,0 +1,135 @@
+"""Stateful: the KMS keys, the single table and every bucket. Nothing here is replaced by a deploy."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from infra.nag import acknowledge
+from constructs import Construct
+
+from infra.components.buckets import Lifecycle, LogBucket, Replica, SecureBucket, allow_cloudfront_decrypt, bucket_name
+from infra.components.keys import Keys
+from infra.components.secrets import Secrets
+from infra.components.table import SingleTable
+from infra.config import StageConfig
+from infra.parameters import CANARY_SECRET, DJANGO_SECRET, SIGNING_KEY_SECRET, secret_name
+from marketplace.table import TTL_ATTRIBUTE, table_schema
+
+# Dossier section 10.
+RAW_LIFECYCLE = Lifecycle(ia_days=30, archive_days=90)
+PUBLIC_LIFECYCLE = Lifecycle(keep_versions=3, archive_days=180)
+PREMIUM_LIFECYCLE = Lifecycle(ia_days=30, archive_days=150)
+STATIC_LIFECYCLE = Lifecycle(keep_versions=3, archive_days=180)
+EXPORT_LIFECYCLE = Lifecycle(ia_days=30, archive_days=90, expire_days=400)
+DEPLOY_LIFECYCLE = Lifecycle(archive_days=30, expire_days=90)
+
+
+def removal_policy(config: StageConfig) -> RemovalPolicy:
+    """Data and its logs survive a stack deletion except in dev."""
+    return RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+
+
+def dr_key_alias(config: StageConfig) -> str:
+    return f"alias/{config.prefix}-dr-media"
+
+
+def dr_bucket_name(config: StageConfig, purpose: str) -> str:
+    return bucket_name(prefix=config.prefix, purpose=f"{purpose}-dr", account=config.account, region=config.dr_region)
+
+
+class DataStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        removal = removal_policy(config)
+        self.keys = Keys(self, "Keys", prefix=config.prefix, removal_policy=removal)
+
+        self.table = SingleTable(self, "Table", schema=table_schema(config.prefix), table_name=config.prefix,
+                                 ttl_attribute=TTL_ATTRIBUTE, key=self.keys.data,
+                                 deletion_protection=config.retain_data, removal_policy=removal)
+
+        def name(purpose: str) -> str:
+            return bucket_name(prefix=config.prefix, purpose=purpose, account=self.account, region=self.region)
+
+        self.access_logs = LogBucket(self, "AccessLogs", bucket_name=name("access-logs"), removal_policy=removal,
+                                     retention_days=max(config.access_log_retention_days, 90)).bucket
+        acknowledge(self.access_logs, ("AwsSolutions-S1",
+                                        "This is the server access log destination; logging it into itself would loop."))
+
+        def replica(purpose: str) -> Replica:
+            target = SecureBucket(self, f"{purpose.title().replace('-', '')}Replica", bucket_name=name(f"{purpose}-replica"),
+                                  key=self.keys.media, removal_policy=removal, access_logs=self.access_logs,
+                                  lifecycle=Lifecycle(ia_days=30, archive_days=90), inventory=False)
+            return Replica(bucket=target.bucket, key=self.keys.media, label=f"{purpose}-same-region")
+
+        def cross_region(purpose: str) -> list[Replica]:
+            if config.dr_option < 2:
+                return []
+            target = s3.Bucket.from_bucket_attributes(
+                self, f"{purpose.title().replace('-', '')}DrBucket", bucket_name=dr_bucket_name(config, purpose),
+                region=config.dr_region, account=config.account)
+            key = kms.Key.from_key_arn(self, f"{purpose.title().replace('-', '')}DrKey",
+                                       f"arn:aws:kms:{config.dr_region}:{config.account}:{dr_key_alias(config)}")
+            return [Replica(bucket=target, key=key, label=f"{purpose}-{config.dr_region}")]
+
+        cors = [s3.CorsRule(allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.PUT],
+                            allowed_origins=list(config.allowed_origins), allowed_headers=["*"], max_age=3000)]
+        self.raw = SecureBucket(self, "RawUploads", bucket_name=name("raw-uploads"), key=self.keys.media,
+                                removal_policy=removal, access_logs=self.access_logs, lifecycle=RAW_LIFECYCLE,
+                                replicas=[replica("raw-uploads"), *cross_region("raw-uploads")],
+                                event_bridge=True, cors=cors if config.allowed_origins else ())
+        self.public = SecureBucket(self, "PublicMedia", bucket_name=name("public-media"), key=self.keys.media,
+                                   removal_policy=removal, access_logs=self.access_logs,
+                                   lifecycle=PUBLIC_LIFECYCLE, replicas=[replica("public-media")])
+        self.premium = SecureBucket(self, "PremiumMedia", bucket_name=name("premium-media"), key=self.keys.media,
+                                    removal_policy=removal, access_logs=self.access_logs,
+                                    lifecycle=PREMIUM_LIFECYCLE,
+                                    replicas=[replica("premium-media"), *cross_region("premium-media")])
+        self.static = SecureBucket(self, "Static", bucket_name=name("static"), key=self.keys.media,
+                                   removal_policy=removal, access_logs=self.access_logs, lifecycle=STATIC_LIFECYCLE)
+        for served in (self.public, self.premium, self.static):
+            served.allow_cloudfront_read()
+        allow_cloudfront_decrypt(self.keys.media)
+        self.deploy = SecureBucket(self, "Deploy", bucket_name=name("deploy"), key=self.keys.data,
+                                   removal_policy=removal, access_logs=self.access_logs,
+                                   lifecycle=DEPLOY_LIFECYCLE, inventory=False)
+        self.exports = SecureBucket(self, "Exports", bucket_name=name("exports"), key=self.keys.data,
+                                    removal_policy=removal, access_logs=self.access_logs,
+                                    lifecycle=EXPORT_LIFECYCLE)
+
+        # CDK's custom resource that configures the raw bucket's EventBridge notifications.
+        acknowledge(self, ("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                           "AWSLambdaBasicExecutionRole]",
+                           "CDK's own bucket-notifications handler (runs at deploy time only) uses the AWS managed "
+                           "basic execution policy; it is not configurable."))
+        self.secrets = Secrets(self, "Secrets", key=self.keys.data, removal_policy=removal, names={
+            "signing_key": secret_name(config, SIGNING_KEY_SECRET), "django": secret_name(config, DJANGO_SECRET),
+            "canary": secret_name(config, CANARY_SECRET)})
+
+        for output, value, description in (
+            ("TableName", self.table.table.table_name, "The single table"),
+            ("RawUploadsBucket", self.raw.name, "Browser uploads land here (presigned POST)"),
+            ("PublicMediaBucket", self.public.name, "Processed public media"),
+            ("PremiumMediaBucket", self.premium.name, "Processed premium media (signed URLs only)"),
+            ("StaticBucket", self.static.name, "Back office static files (collectstatic)"),
+            ("DeployBucket", self.deploy.name, "Zappa deployment packages (s3_bucket)"),
+            ("ExportsBucket", self.exports.name, "Weekly table exports and their Parquet copies"),
+        ):
+            CfnOutput(self, output, value=value, description=description)
+
+
+class DisasterRecoveryStack(Stack):
+    """DR option 2: the cross-region copies of raw uploads and premium media, and their key."""
+
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        removal = removal_policy(config)
+        key = kms.Key(self, "MediaKey", alias=dr_key_alias(config), enable_key_rotation=True,
+                      removal_policy=removal, description="Shikhar media copies in the DR region")
+        logs = LogBucket(self, "AccessLogs", removal_policy=removal, retention_days=90,
+                         bucket_name=bucket_name(prefix=config.prefix, purpose="dr-access-logs",
+                                                 account=config.account, region=config.dr_region)).bucket
+        acknowledge(logs, *[("AwsSolutions-S1", "This is the server access log destination; logging it into itself would loop.")])
+        for purpose, lifecycle in (("raw-uploads", RAW_LIFECYCLE), ("premium-media", PREMIUM_LIFECYCLE)):
+            SecureBucket(self, purpose.title().replace("-", ""), bucket_name=dr_bucket_name(config, purpose), key=key,
+                         removal_policy=removal, access_logs=logs, lifecycle=lifecycle, inventory=False)

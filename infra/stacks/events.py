@@ -1,0 +1,111 @@
+"""Domain events: the custom bus, the outbox relay from the table's stream (with a scheduled sweep as the
+safety net), a queue with a DLQ per rule of ``marketplace.events.RULES``, the notifications topic and
+its consumer."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from infra.nag import acknowledge
+from constructs import Construct
+
+from infra.components.functions import FunctionKit
+from infra.components.grants import READ, WRITE, grant_key, grant_table
+from infra.config import StageConfig
+from infra.stacks.data import DataStack, removal_policy
+from marketplace.config import Settings
+from marketplace.events import RULES
+
+EVENT_SOURCE = Settings.event_source
+MAX_RECEIVES = 5  # as the local queues: five tries, then the DLQ
+
+
+class EventsStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        key = data.keys.data
+        # EventBridge and SNS must use the data key to deliver into encrypted queues.
+        key.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("events.amazonaws.com"), iam.ServicePrincipal("sns.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": config.account}}))
+
+        self.bus = events.EventBus(self, "Bus", event_bus_name=config.prefix)
+        self.bus.archive("Archive", archive_name=f"{config.prefix}-events", retention=Duration.days(30),
+                         event_pattern=events.EventPattern(source=[EVENT_SOURCE]))
+        self.topic = sns.Topic(self, "Notifications", topic_name=f"{config.prefix}-notifications",
+                               master_key=key, enforce_ssl=True)
+
+        self.queues: dict[str, sqs.Queue] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        for rule in RULES:
+            dlq = sqs.Queue(self, f"{rule.queue.title()}Dlq", queue_name=f"{config.prefix}-{rule.queue}-dlq",
+                            encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
+                            retention_period=Duration.days(14))
+            acknowledge(dlq, *[("AwsSolutions-SQS3", "This queue is itself a dead-letter queue.")])
+            queue = sqs.Queue(self, f"{rule.queue.title()}Queue", queue_name=f"{config.prefix}-{rule.queue}",
+                              encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
+                              visibility_timeout=Duration.seconds(180),
+                              dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=MAX_RECEIVES))
+            events.Rule(self, f"{rule.name.title()}Rule", rule_name=f"{config.prefix}-{rule.name}",
+                        event_bus=self.bus, description=f"{rule.name}: {len(rule.detail_types)} event types",
+                        event_pattern=events.EventPattern(source=[EVENT_SOURCE],
+                                                          detail_type=[t.value for t in rule.detail_types]),
+                        targets=[targets.SqsQueue(queue, dead_letter_queue=dlq, retry_attempts=8)])
+            self.queues[rule.queue] = queue
+            self.dead_letter_queues[rule.queue] = dlq
+
+        kit = FunctionKit(self, base_environment={
+            "SHIKHAR_ENV": config.name, "SHIKHAR_PREFIX": config.prefix,
+            "SHIKHAR_TABLE": data.table.table.table_name, "SHIKHAR_EVENT_BUS": self.bus.event_bus_name,
+        }, logs_key=data.keys.logs, log_retention_days=config.log_retention_days,
+            removal_policy=removal_policy(config))
+
+        # The relay: stream INSERTs of outbox records -> PutEvents -> mark sent.
+        self.relay = kit.function(
+            "OutboxRelay", function_name=f"{config.prefix}-outbox-relay", handler="marketplace.outbox.stream_handler",
+            description="Relays outbox records from the table stream to the event bus",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(60))
+        grant_table(self.relay.role, table=data.table, key=key, actions=["dynamodb:UpdateItem", "dynamodb:GetItem"])
+        self.relay.alias.add_event_source(sources.DynamoEventSource(
+            data.table.table, starting_position=lambda_.StartingPosition.TRIM_HORIZON, batch_size=50,
+            max_batching_window=Duration.seconds(1), retry_attempts=10, bisect_batch_on_error=True,
+            report_batch_item_failures=False,
+            filters=[lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT"),
+                                                     "dynamodb": {"NewImage": {"type": {"S": lambda_.FilterRule.is_equal("OutboxEvent")}}}})]))
+        self.bus.grant_put_events_to(self.relay.role)
+
+        # The sweep: anything still pending (a relay that failed between publish and mark) goes again.
+        self.sweep = kit.function(
+            "OutboxSweep", function_name=f"{config.prefix}-outbox-sweep", handler="ops.scheduled.outbox_sweep",
+            description="Publishes outbox records still pending (safety net of the stream relay)",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120), reserved_concurrency=1)
+        grant_table(self.sweep.role, table=data.table, key=key, actions=["dynamodb:UpdateItem", "dynamodb:GetItem"],
+                    indexes=["gsi5"])
+        self.bus.grant_put_events_to(self.sweep.role)
+        events.Rule(self, "SweepSchedule", rule_name=f"{config.prefix}-outbox-sweep",
+                    schedule=events.Schedule.rate(Duration.minutes(5)),
+                    targets=[targets.LambdaFunction(self.sweep.alias, retry_attempts=0)])
+
+        # Notifications: the queue of the "notifications" rule -> render -> SNS, once per event id.
+        self.notifier = kit.function(
+            "NotificationsConsumer", function_name=f"{config.prefix}-notifications",
+            handler="marketplace.notifications.handler", description="Turns domain events into notifications",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(30),
+            environment={"SHIKHAR_NOTIFY_TOPIC_ARN": self.topic.topic_arn})
+        grant_table(self.notifier.role, table=data.table, key=key, actions=[*READ, *WRITE])
+        self.notifier.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        grant_key(self.notifier.role, key=key, encrypt=True)
+        self.notifier.alias.add_event_source(sources.SqsEventSource(
+            self.queues["notifications"], batch_size=10, report_batch_item_failures=True))
+
+        self.functions = [self.relay, self.sweep, self.notifier]
+        CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
+        CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
+

@@ -1,0 +1,108 @@
+"""The media pipeline: one Lambda per step of ``media_pipeline.steps``, the Step Functions state machine
+built from the same declaration, S3 -> EventBridge -> state machine with a DLQ, and MediaConvert's role."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from infra.nag import acknowledge
+from constructs import Construct
+
+from infra.components.functions import FunctionKit, ServiceFunction, retention
+from infra.components.grants import READ, grant_key, grant_objects, grant_table
+from infra.config import StageConfig
+from infra.stacks.data import DataStack, removal_policy
+from media_pipeline.steps import ALL_STEPS, state_machine_definition
+
+# What each step touches. Steps not named here read nothing beyond the table.
+_READS_RAW = {"validate", "scan", "images", "video"}
+_WRITES_MEDIA = {"images", "video"}
+_TABLE_WRITES = {"validate", "publish", "record_failure", "images", "video", "scan"}
+
+
+class MediaStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        kit = FunctionKit(self, base_environment={
+            "SHIKHAR_ENV": config.name, "SHIKHAR_PREFIX": config.prefix,
+            "SHIKHAR_TABLE": data.table.table.table_name, "SHIKHAR_RAW_BUCKET": data.raw.name,
+            "SHIKHAR_PUBLIC_BUCKET": data.public.name,
+            "SHIKHAR_PREMIUM_BUCKET": data.premium.name,
+        }, logs_key=data.keys.logs, log_retention_days=config.log_retention_days,
+            removal_policy=removal_policy(config))
+
+        # MediaConvert reads the raw upload and writes HLS renditions to the media buckets.
+        self.mediaconvert_role = iam.Role(self, "MediaConvertRole",
+                                          assumed_by=iam.ServicePrincipal("mediaconvert.amazonaws.com"),
+                                          description="MediaConvert jobs of the media pipeline")
+        grant_objects(self.mediaconvert_role, bucket=data.raw.name, actions=["s3:GetObject"])
+        for bucket in (data.public, data.premium):
+            grant_objects(self.mediaconvert_role, bucket=bucket.name, actions=["s3:PutObject"])
+        grant_key(self.mediaconvert_role, key=data.keys.media, encrypt=True)
+
+        self.steps: dict[str, ServiceFunction] = {}
+        for step in ALL_STEPS:
+            environment = {}
+            if step.name == "video":
+                environment["SHIKHAR_MEDIACONVERT_ROLE_ARN"] = self.mediaconvert_role.role_arn
+            function = kit.function(
+                f"{step.name.title().replace('_', '')}Step", function_name=f"{config.prefix}-{step.function_name}",
+                handler=step.handler, description=step.description[:256], memory_mb=step.memory_mb,
+                timeout=Duration.seconds(step.timeout_seconds), groups=["media"], environment=environment)
+            actions = [*READ, "dynamodb:UpdateItem", "dynamodb:PutItem"] if step.name in _TABLE_WRITES else list(READ)
+            grant_table(function.role, table=data.table, key=data.keys.data, actions=actions)
+            if step.name in _READS_RAW:
+                grant_objects(function.role, bucket=data.raw.name, actions=["s3:GetObject",
+                                                                                      "s3:GetObjectVersion"])
+            if step.name in _WRITES_MEDIA:
+                for bucket in (data.public, data.premium):
+                    grant_objects(function.role, bucket=bucket.name, actions=["s3:PutObject"])
+            if step.name in _READS_RAW | _WRITES_MEDIA:
+                grant_key(function.role, key=data.keys.media, encrypt=step.name in _WRITES_MEDIA)
+            if step.name == "video":
+                function.allow(actions=["mediaconvert:CreateJob", "mediaconvert:GetJob"], resources=[
+                    f"arn:aws:mediaconvert:{self.region}:{self.account}:queues/Default",
+                    f"arn:aws:mediaconvert:{self.region}:{self.account}:jobs/*"])
+                function.allow(actions=["iam:PassRole"], resources=[self.mediaconvert_role.role_arn])
+                acknowledge(function.role, (
+                    f"AwsSolutions-IAM5[Resource::arn:aws:mediaconvert:{self.region}:{self.account}:jobs/*]",
+                    "MediaConvert job ids are assigned when a job is created; GetJob can only name them by pattern."))
+            self.steps[step.name] = function
+
+        execution_logs = logs.LogGroup(self, "ExecutionLogs", log_group_name=f"/shikhar/{config.name}/media-pipeline",
+                                       retention=retention(config.log_retention_days), encryption_key=data.keys.logs,
+                                       removal_policy=removal_policy(config))
+        definition = state_machine_definition({name: f.alias.function_arn for name, f in self.steps.items()})
+        self.state_machine = sfn.StateMachine(
+            self, "Pipeline", state_machine_name=f"{config.prefix}-media-pipeline",
+            definition_body=sfn.DefinitionBody.from_string(Stack.of(self).to_json_string(definition)),
+            timeout=Duration.minutes(30), tracing_enabled=True,
+            logs=sfn.LogOptions(destination=execution_logs, level=sfn.LogLevel.ALL, include_execution_data=False))
+        for function in self.steps.values():
+            function.alias.grant_invoke(self.state_machine)
+        acknowledge(self.state_machine.role, (
+            "AwsSolutions-IAM5[Resource::*]",
+            "Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray have no "
+            "resource-level permissions."))
+
+        # S3 "Object Created" in the raw bucket -> a pipeline execution; undeliverable events -> the DLQ.
+        self.dead_letters = sqs.Queue(self, "UploadsDlq", queue_name=f"{config.prefix}-media-uploads-dlq",
+                                      encryption=sqs.QueueEncryption.KMS, encryption_master_key=data.keys.data,
+                                      enforce_ssl=True, retention_period=Duration.days(14))
+        acknowledge(self.dead_letters, *[("AwsSolutions-SQS3", "This queue is itself a dead-letter queue.")])
+        events.Rule(self, "RawUploaded", rule_name=f"{config.prefix}-raw-uploaded",
+                    description="A new raw upload starts the media pipeline",
+                    event_pattern=events.EventPattern(source=["aws.s3"], detail_type=["Object Created"],
+                                                      detail={"bucket": {"name": [data.raw.name]}}),
+                    targets=[targets.SfnStateMachine(self.state_machine, dead_letter_queue=self.dead_letters,
+                                                     retry_attempts=8, max_event_age=Duration.hours(6))])
+        self.functions = list(self.steps.values())
+        CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn,
+                  description="The media pipeline")
+        CfnOutput(self, "MediaConvertRoleArn", value=self.mediaconvert_role.role_arn,
+                  description="Role MediaConvert jobs run as")
