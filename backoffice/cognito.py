@@ -1,0 +1,138 @@
+"""Signing in against the Cognito user pool: password, TOTP challenge, TOTP setup, new password.
+
+Every failure a visitor could learn from (unknown email, wrong password, locked out) becomes the same
+``SignInFailed`` message, so the page never reveals whether an email has an account.
+ID tokens are verified against the pool's JWKS (``settings().jwks_url``, configurable because the
+emulator serves it at its own address while the ``iss`` claim always names the AWS one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jwt
+from botocore.exceptions import ClientError
+
+from marketplace.aws import client
+from marketplace.config import settings
+
+FAILED = "Those details did not work. Check your email and password, or try again in a few minutes."
+BAD_CODE = "That code did not work. Enter the current 6-digit code from your authenticator app."
+ISSUER = "shikhar"
+
+
+class SignInFailed(Exception):
+    def __init__(self, message: str = FAILED):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Step:
+    """Where a sign-in stands: done (``tokens``) or a challenge to answer with ``session``."""
+
+    tokens: dict = field(default_factory=dict)
+    challenge: str | None = None
+    session: str | None = None
+    parameters: dict = field(default_factory=dict)
+
+
+def _idp():
+    return client("cognito-idp")
+
+
+def _step(response: dict) -> Step:
+    if "AuthenticationResult" in response:
+        return Step(tokens=response["AuthenticationResult"])
+    return Step(challenge=response.get("ChallengeName"), session=response.get("Session"),
+                parameters=response.get("ChallengeParameters", {}))
+
+
+def password_sign_in(*, email: str, password: str) -> Step:
+    try:
+        return _step(_idp().initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH", ClientId=settings().user_pool_client_id,
+            AuthParameters={"USERNAME": email, "PASSWORD": password}))
+    except ClientError as error:
+        # NotAuthorized, UserNotFound, PasswordResetRequired, UserNotConfirmed, TooManyRequests,
+        # TooManyFailedAttempts: one answer for all of them.
+        raise SignInFailed() from error
+
+
+def answer_totp(*, email: str, session: str, code: str) -> Step:
+    try:
+        return _step(_idp().respond_to_auth_challenge(
+            ClientId=settings().user_pool_client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
+            ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code.strip()}))
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("CodeMismatchException", "ExpiredCodeException"):
+            raise SignInFailed(BAD_CODE) from error
+        raise SignInFailed() from error
+
+
+def answer_new_password(*, email: str, session: str, password: str) -> Step:
+    try:
+        return _step(_idp().respond_to_auth_challenge(
+            ClientId=settings().user_pool_client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
+            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": password}))
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "InvalidPasswordException":
+            raise SignInFailed("That password is too weak: use at least 12 characters with upper and lower "
+                               "case letters and a number.") from error
+        raise SignInFailed() from error
+
+
+def totp_begin(*, access_token: str | None = None, session: str | None = None) -> tuple[str, str | None]:
+    """Start TOTP setup; returns (secret, session to continue with, when setup began from a challenge)."""
+    kwargs = {"AccessToken": access_token} if access_token else {"Session": session}
+    response = _idp().associate_software_token(**kwargs)
+    return response["SecretCode"], response.get("Session")
+
+
+def totp_finish(*, code: str, access_token: str | None = None, session: str | None = None,
+                email: str = "") -> Step | None:
+    """Check the first code and make TOTP the user's MFA. With an access token the user is already
+    signed in (returns None); from an MFA_SETUP challenge, returns the finished sign-in."""
+    kwargs = {"AccessToken": access_token} if access_token else {"Session": session}
+    try:
+        response = _idp().verify_software_token(UserCode=code.strip(), FriendlyDeviceName="Shikhar back office",
+                                                **kwargs)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("CodeMismatchException", "EnableSoftwareTokenMFAException",
+                                               "InvalidParameterException"):
+            raise SignInFailed(BAD_CODE) from error
+        raise SignInFailed() from error
+    if response.get("Status") != "SUCCESS":
+        raise SignInFailed(BAD_CODE)
+    if access_token:
+        _idp().set_user_mfa_preference(AccessToken=access_token, SoftwareTokenMfaSettings={
+            "Enabled": True, "PreferredMfa": True})
+        return None
+    return _step(_idp().respond_to_auth_challenge(
+        ClientId=settings().user_pool_client_id, ChallengeName="MFA_SETUP", Session=response["Session"],
+        ChallengeResponses={"USERNAME": email}))
+
+
+def otpauth_uri(*, email: str, secret: str) -> str:
+    return f"otpauth://totp/{ISSUER}:{email}?secret={secret}&issuer={ISSUER}"
+
+
+@lru_cache(maxsize=4)
+def _jwks(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+
+
+def verify_id_token(token: str) -> dict:
+    """The token's claims if it is a valid, unexpired ID token of this pool and app client."""
+    cfg = settings()
+    try:
+        key = _jwks(cfg.jwks_url).get_signing_key_from_jwt(token)
+        claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=cfg.user_pool_client_id,
+                            issuer=f"https://cognito-idp.{cfg.region}.amazonaws.com/{cfg.user_pool_id}",
+                            options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+    except jwt.PyJWTError as error:
+        raise SignInFailed() from error
+    if claims.get("token_use") != "id":
+        raise SignInFailed()
+    return claims

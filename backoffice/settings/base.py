@@ -1,0 +1,123 @@
+"""Settings shared by every environment. No relational database: the domain data, and the sessions,
+live in the DynamoDB table through ``marketplace``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.utils.csp import CSP
+
+from marketplace.config import settings as platform
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# Local and test runs get a fresh random key per process; production reads it from Secrets Manager.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(64)
+DEBUG = False
+ALLOWED_HOSTS = [h for h in os.environ.get("SHIKHAR_BACKOFFICE_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "backoffice.middleware.correlation",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backoffice.middleware.actor",
+    "backoffice.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "backoffice.urls"
+WSGI_APPLICATION = "backoffice.wsgi.application"
+
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.template.context_processors.csrf",
+        "django.contrib.messages.context_processors.messages",
+        "backoffice.context.navigation",
+    ]},
+}]
+
+DATABASES: dict = {}
+
+# Sessions live server-side in the table: revocable (sign-out, role change) and expiring by TTL.
+SESSION_ENGINE = "backoffice.sessions"
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "Asia/Kathmandu"
+USE_I18N = False
+USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+NUMBER_GROUPING = (3, 2, 0)  # NPR: 3,50,00,000 (Django ships no Nepali number format)
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def _media_origins() -> tuple[list[str], list[str]]:
+    """Where the browser uploads to (presigned POST to the raw bucket) and loads media from."""
+    cfg = platform()
+    if cfg.endpoint_url:
+        upload = [_origin(cfg.endpoint_url)]
+    else:  # boto3 signs POSTs for the bucket's virtual host; both spellings reach it
+        upload = [f"https://{cfg.raw_bucket}.s3.amazonaws.com",
+                  f"https://{cfg.raw_bucket}.s3.{cfg.region}.amazonaws.com"]
+    images = [o for o in (_origin(cfg.public_media_base_url), _origin(cfg.endpoint_url)) if o]
+    return upload, images
+
+
+_UPLOAD_ORIGINS, _IMAGE_ORIGINS = _media_origins()
+
+# No inline scripts or styles anywhere: every script and stylesheet is a self-hosted static file.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", *_IMAGE_ORIGINS],
+    "connect-src": [CSP.SELF, *_UPLOAD_ORIGINS],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SHIKHAR_LOG_LEVEL", "WARNING")},
+}

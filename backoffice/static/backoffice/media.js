@@ -1,0 +1,114 @@
+// Uploads straight from the browser to the raw-uploads bucket with presigned POSTs (several files at
+// once, each with a progress bar), then follows each item's processing state without reloading.
+(() => {
+  const section = document.getElementById("media");
+  if (!section) return;
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const form = document.getElementById("upload-form");
+  const uploads = document.getElementById("uploads");
+  const list = document.getElementById("media-list");
+  let polling = null;
+
+  function line(text) {
+    const item = document.createElement("li");
+    const label = document.createElement("span");
+    const bar = document.createElement("progress");
+    label.textContent = text;
+    bar.max = 100; bar.value = 0;
+    item.append(label, " ", bar);
+    uploads.append(item);
+    return { item, label, bar };
+  }
+
+  async function slotFor(file, kind) {
+    const response = await fetch(section.dataset.slotUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ kind, content_type: file.type, size: file.size, filename: file.name }),
+    });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error ? body.error.message : "the upload was refused");
+    return body;
+  }
+
+  function post(slot, file, bar) {
+    return new Promise((resolve, reject) => {
+      const data = new FormData();
+      for (const [name, value] of Object.entries(slot.fields)) data.append(name, value);
+      data.append("file", file);  // the file must be the last field
+      const request = new XMLHttpRequest();
+      request.open("POST", slot.url);
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
+      });
+      request.addEventListener("load", () => (request.status < 300 ? resolve() : reject(new Error(`storage said ${request.status}`))));
+      request.addEventListener("error", () => reject(new Error("the connection failed")));
+      request.send(data);
+    });
+  }
+
+  async function upload(file, kind) {
+    const row = line(`${file.name}: preparing`);
+    try {
+      const slot = await slotFor(file, kind);
+      row.label.textContent = `${file.name}: uploading`;
+      await post(slot, file, row.bar);
+      row.bar.value = 100;
+      row.label.textContent = `${file.name}: uploaded, processing`;
+      row.item.dataset.mediaId = slot.media.media_id;
+    } catch (error) {
+      row.label.textContent = `${file.name}: ${error.message}`;
+      row.item.classList.add("error");
+    }
+  }
+
+  function render(items) {
+    const empty = document.getElementById("no-media");
+    if (empty && items.length) empty.remove();
+    for (const media of items) {
+      let node = list.querySelector(`[data-media-id="${media.media_id}"]`);
+      if (!node) {
+        node = document.createElement("li");
+        node.className = "media";
+        node.dataset.mediaId = media.media_id;
+        const kind = document.createElement("span"); kind.className = "kind";
+        const name = document.createElement("span"); name.className = "name";
+        const state = document.createElement("span"); state.className = "state";
+        node.append(kind, " ", name, " ", state);
+        list.append(node);
+      }
+      node.className = `media ${media.state}`;
+      node.querySelector(".kind").textContent = media.kind.replace("_", " ");
+      node.querySelector(".name").textContent = media.filename;
+      node.querySelector(".state").textContent = media.state;
+      let reason = node.querySelector(".reason");
+      if (media.failure_reason) {
+        if (!reason) { reason = document.createElement("small"); reason.className = "reason"; node.append(reason); }
+        reason.textContent = media.failure_reason;
+      }
+    }
+    return items.some((m) => m.state === "processing" || m.state === "awaiting_upload");
+  }
+
+  async function refresh() {
+    const response = await fetch(section.dataset.stateUrl, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const busy = render((await response.json()).media);
+    if (!busy && polling) { clearInterval(polling); polling = null; }
+  }
+
+  function follow() {
+    if (!polling) polling = setInterval(refresh, 1500);
+    refresh();
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const files = Array.from(document.getElementById("media-files").files);
+    const kind = document.getElementById("media-kind").value;
+    await Promise.all(files.map((file) => upload(file, kind)));
+    follow();
+  });
+
+  if (list.querySelector(".media.processing, .media.awaiting_upload")) follow();
+})();

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from backoffice.views import accounts, admin, broker, seller
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("health", accounts.health, name="health"),
+    path("login/", accounts.sign_in, name="login"),
+    path("login/code/", accounts.mfa_code, name="mfa-code"),
+    path("login/totp-setup/", accounts.mfa_setup, name="mfa-setup"),
+    path("login/new-password/", accounts.new_password, name="new-password"),
+    path("logout/", accounts.sign_out, name="logout"),
+
+    path("admin/", admin.dashboard, name="admin-dashboard"),
+    path("admin/moderation/", admin.moderation_queue, name="moderation-queue"),
+    path("admin/moderation/<str:listing_id>/", admin.moderation_review, name="moderation-review"),
+    path("admin/listings/", admin.listings, name="admin-listings"),
+    path("admin/listings/<str:listing_id>/", admin.listing_detail, name="admin-listing"),
+    path("admin/listings/<str:listing_id>/action/", admin.listing_action, name="admin-listing-action"),
+    path("admin/people/", admin.people_list, name="people"),
+    path("admin/people/<str:user_id>/", admin.person, name="person"),
+    path("admin/brokers/", admin.brokers, name="brokers"),
+    path("admin/reports/", admin.reports_page, name="reports"),
+
+    path("broker/", broker.inventory, name="inventory"),
+    path("broker/listings/new/", broker.listing_new, name="broker-listing-new"),
+    path("broker/listings/<str:listing_id>/", broker.listing_edit, name="broker-listing"),
+    path("broker/listings/<str:listing_id>/action/", broker.listing_action, name="broker-listing-action"),
+    path("broker/listings/<str:listing_id>/media/slot/", broker.media_slot, name="media-slot"),
+    path("broker/listings/<str:listing_id>/media/", broker.media_states, name="media-states"),
+    path("broker/listings/<str:listing_id>/media/<str:media_id>/", broker.media_change, name="media-change"),
+    path("broker/leads/", broker.leads_page, name="leads"),
+    path("broker/leads/<str:listing_id>/<str:inquiry_id>/handled/", broker.lead_handled, name="lead-handled"),
+    path("broker/analytics/", broker.analytics, name="broker-analytics"),
+
+    path("seller/", seller.home, name="seller-home"),
+]

@@ -1,0 +1,307 @@
+"""Admins: dashboard, moderation, listings, people and entitlements, brokers, reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from backoffice.access import admins_only
+from backoffice.charts import bar_chart
+from backoffice.forms import (
+    FilterForm,
+    GroupsForm,
+    ListingForm,
+    ModerationForm,
+    SubscriptionForm,
+    VerifyBrokerForm,
+    changed_fields,
+    listing_initial,
+)
+from backoffice.views.common import FIXABLE, csv_response, int_or_none, report_error
+from marketplace.errors import ValidationError
+from marketplace.lifecycle import RESO_STANDARD_STATUS, Action, Status, allowed_actions
+from marketplace.models import Media
+from marketplace.selectors import leads, moderation, people, reports
+from marketplace.selectors.listings import listing_history, listing_with_media
+from marketplace.services import listings as listing_services
+from marketplace.services import people as people_services
+from marketplace.services.sessions import user_sessions_revoke
+
+EXPORT_LIMIT = 5000
+
+
+@admins_only
+def dashboard(request):
+    now = datetime.now(UTC)
+    pending, oldest = moderation.pending_summary()
+    counts = moderation.status_counts()
+    context = {
+        "pending": pending,
+        "oldest": oldest,
+        "oldest_age": (now - oldest.status_changed_at) if oldest else None,
+        "counts": counts,
+        "new_inquiries": leads.inquiries_since(since=now - timedelta(days=7)),
+        "media_failures": list(Media.collection_index.query("MEDIA#failed", scan_index_forward=False, limit=20)),
+        "expiring": people.subscriptions_expiring(within=timedelta(days=14)),
+        "chart": bar_chart([(s.replace("_", " "), n) for s, n in counts.items()], title="Listings by status"),
+    }
+    return render(request, "backoffice/admin/dashboard.html", context)
+
+
+@admins_only
+def moderation_queue(request):
+    if request.method == "POST":
+        ids = request.POST.getlist("listing_ids")
+        action = request.POST.get("action")
+        if action not in (Action.APPROVE.value, Action.REJECT.value) or not ids:
+            messages.error(request, "Choose listings and approve or reject them.")
+        elif action == Action.REJECT.value and not request.POST.get("reason", "").strip():
+            messages.error(request, "reason: a rejection needs a reason the broker will read.")
+        else:
+            results = listing_services.listings_bulk_transition(
+                actor=request.actor, listing_ids=ids, action=action, reason=request.POST.get("reason") or None)
+            done = sum(1 for r in results.values() if r == "ok")
+            messages.success(request, f"{action.capitalize()}d {done} of {len(results)} listings.")
+            for listing_id, result in results.items():
+                if result != "ok":
+                    messages.error(request, f"{listing_id}: {result}")
+        return redirect("moderation-queue")
+    page = moderation.moderation_queue(limit=200, cursor=request.GET.get("cursor"))
+    return render(request, "backoffice/admin/moderation_queue.html", {"page": page, "now": datetime.now(UTC)})
+
+
+@admins_only
+def moderation_review(request, listing_id: str):
+    listing, media = listing_with_media(listing_id=listing_id)
+    form = ModerationForm(request.POST or None, initial={"expected_version": listing.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            listing_services.listing_transition(
+                actor=request.actor, listing_id=listing_id, action=data["action"],
+                expected_version=data["expected_version"], reason=data["reason"] or None,
+                public_at=data["public_at"], premium=data["premium"] if data["action"].startswith("approve") else None)
+            messages.success(request, f"{listing.title}: {data['action'].replace('_', ' ')} done.")
+            return redirect("moderation-queue")
+        except FIXABLE as error:
+            report_error(request, error)
+    checks = moderation.moderation_checks(listing, media=media, market=moderation.market_medians())
+    return render(request, "backoffice/admin/moderation_review.html", {
+        "listing": listing, "media": media, "checks": checks, "form": form,
+        "actions": allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)})
+
+
+def _filters(form: FilterForm) -> moderation.ListingFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    premium = {"yes": True, "no": False}.get(data.get("premium") or "")
+    return moderation.ListingFilters(
+        status=data.get("status") or Status.ACTIVE.value, neighborhood=data.get("neighborhood") or "",
+        broker_id=(data.get("broker_id") or "").strip(), premium=premium,
+        price_min=int_or_none(data.get("price_min")), price_max=int_or_none(data.get("price_max")),
+        text=(data.get("q") or "").strip())
+
+
+EXPORT_HEADER = ["ListingKey", "StandardStatus", "Status", "PropertyType", "ListPrice", "Neighbourhood",
+                 "BedroomsTotal", "BathroomsTotalInteger", "LivingArea", "LotSizeArea", "Latitude", "Longitude",
+                 "DirectionFaces", "Premium", "Broker", "Title", "ModificationTimestamp", "OnMarketDate"]
+
+
+def _export_row(item):
+    return [item.listing_id, RESO_STANDARD_STATUS[Status(item.status)], item.status, item.property_type,
+            item.price if item.price is not None else "", item.neighborhood, item.bedrooms or "", item.bathrooms or "",
+            item.built_up_area_sqft or "", item.land_area_sqft or "", item.latitude or "", item.longitude or "",
+            item.facing or "", "yes" if item.premium else "no", item.broker_name, item.title,
+            item.updated_at.isoformat(), item.published_at.isoformat() if item.published_at else ""]
+
+
+@admins_only
+def listings(request):
+    form = FilterForm(request.GET or None)
+    filters = _filters(form)
+    if request.GET.get("format") == "csv":
+        rows, cursor = [], None
+        while len(rows) < EXPORT_LIMIT:
+            page = moderation.listings_search(filters=filters, limit=200, cursor=cursor)
+            rows.extend(page.items)
+            cursor = page.cursor
+            if not cursor:
+                break
+        return csv_response(f"listings-{filters.status}.csv", EXPORT_HEADER, (_export_row(i) for i in rows))
+    if filters.text and len(filters.text) == 26 and filters.text.isalnum():
+        return redirect("admin-listing", listing_id=filters.text.lower())  # an exact id
+    page = moderation.listings_search(filters=filters, limit=50, cursor=request.GET.get("cursor"))
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(request, "backoffice/admin/listings.html", {
+        "form": form, "page": page, "filters": filters, "query": query.urlencode(),
+        "csv_url": f"{reverse('admin-listings')}?{urlencode({**query.dict(), 'format': 'csv'})}"})
+
+
+@admins_only
+def listing_detail(request, listing_id: str):
+    listing, media = listing_with_media(listing_id=listing_id)
+    form = ListingForm(request.POST or None, initial=listing_initial(listing))
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = changed_fields(listing, form.domain_fields())
+            if fields:
+                listing_services.listing_update(actor=request.actor, listing_id=listing_id, fields=fields,
+                                                expected_version=int_or_none(request.POST.get("expected_version")))
+                messages.success(request, f"Saved: {', '.join(sorted(fields))}.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("admin-listing", listing_id=listing_id)
+        except FIXABLE as error:
+            if hasattr(error, "errors"):
+                form.show_domain_errors(error)
+            report_error(request, error)
+    return render(request, "backoffice/admin/listing_detail.html", {
+        "listing": listing, "media": media, "form": form, "history": listing_history(listing_id=listing_id),
+        "actions": [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)
+                    if a not in (Action.ADMIN_EDIT,)]})
+
+
+@admins_only
+@require_POST
+def listing_action(request, listing_id: str):
+    try:
+        listing_services.listing_transition(
+            actor=request.actor, listing_id=listing_id, action=request.POST.get("action", ""),
+            expected_version=int_or_none(request.POST.get("expected_version")),
+            reason=request.POST.get("reason") or None)
+        messages.success(request, f"{request.POST.get('action', '').replace('_', ' ')} done.")
+    except FIXABLE as error:
+        report_error(request, error)
+    return redirect("admin-listing", listing_id=listing_id)
+
+
+@admins_only
+def people_list(request):
+    query = request.GET.get("q", "").strip()
+    page = people.users_search(email_prefix=query, limit=50, cursor=request.GET.get("cursor"))
+    return render(request, "backoffice/admin/people.html", {"page": page, "q": query})
+
+
+@admins_only
+def person(request, user_id: str):
+    profile, subscription = people.profile_and_subscription(user_id=user_id)
+    if profile is None:
+        return render(request, "backoffice/error.html", {"status": 404, "message": "No such person."}, status=404)
+    groups_form = GroupsForm(initial={"groups": list(profile.groups)}, prefix="groups")
+    subscription_form = SubscriptionForm(prefix="sub")
+    if request.method == "POST" and request.POST.get("form") == "groups":
+        groups_form = GroupsForm(request.POST, prefix="groups")
+        if groups_form.is_valid():
+            wanted = set(groups_form.cleaned_data["groups"])
+            current = set(profile.groups)
+            try:
+                people_services.user_groups_change(actor=request.actor, user_id=user_id, add=sorted(wanted - current),
+                                                   remove=sorted(current - wanted),
+                                                   reason=groups_form.cleaned_data["reason"])
+                if current - wanted:  # a lost role ends every session they hold
+                    user_sessions_revoke(actor=request.actor, user_id=user_id, email=profile.email,
+                                         reason="role removed")
+                messages.success(request, "Groups saved.")
+                return redirect("person", user_id=user_id)
+            except FIXABLE as error:
+                report_error(request, error)
+    elif request.method == "POST" and request.POST.get("form") == "subscription":
+        subscription_form = SubscriptionForm(request.POST, prefix="sub")
+        if subscription_form.is_valid():
+            data = subscription_form.cleaned_data
+            try:
+                if data["operation"] == "grant":
+                    if not subscription_form.expiry():
+                        raise ValidationError("choose the expiry date", field="expires_at")
+                    people_services.subscription_grant(actor=request.actor, user_id=user_id, tier=data["tier"],
+                                                       expires_at=subscription_form.expiry(), reason=data["reason"])
+                elif data["operation"] == "extend":
+                    if not subscription_form.expiry():
+                        raise ValidationError("choose the new expiry date", field="expires_at")
+                    people_services.subscription_extend(actor=request.actor, user_id=user_id,
+                                                        expires_at=subscription_form.expiry(), reason=data["reason"])
+                else:
+                    people_services.subscription_revoke(actor=request.actor, user_id=user_id, reason=data["reason"])
+                messages.success(request, f"Subscription: {data['operation']} done.")
+                return redirect("person", user_id=user_id)
+            except FIXABLE as error:
+                report_error(request, error)
+    elif request.method == "POST" and request.POST.get("form") == "sessions":
+        ended = user_sessions_revoke(actor=request.actor, user_id=user_id, email=profile.email,
+                                     reason=request.POST.get("reason", "") or "ended by an admin")
+        messages.success(request, f"Ended {ended} sessions.")
+        return redirect("person", user_id=user_id)
+    entitlements = people.entitlements_for(user_id=user_id)
+    return render(request, "backoffice/admin/person.html", {
+        "profile": profile, "subscription": subscription, "entitlements": entitlements,
+        "groups_form": groups_form, "subscription_form": subscription_form})
+
+
+@admins_only
+def brokers(request):
+    if request.method == "POST":
+        form = VerifyBrokerForm(request.POST)
+        if form.is_valid():
+            try:
+                people_services.broker_verify(actor=request.actor, broker_id=request.POST.get("broker_id", ""),
+                                              verified=form.cleaned_data["verified"],
+                                              reason=form.cleaned_data["reason"])
+                messages.success(request, "Broker updated.")
+            except FIXABLE as error:
+                report_error(request, error)
+        return redirect("brokers")
+    page = people.brokers_list(limit=100, cursor=request.GET.get("cursor"))
+    return render(request, "backoffice/admin/brokers.html", {"page": page})
+
+
+REPORTS = ("views", "demand", "brokers", "turnaround")
+
+
+@admins_only
+def reports_page(request):
+    today = datetime.now(UTC).date()
+    days = max(1, min(int_or_none(request.GET.get("days")) or 30, 90))
+    since = today - timedelta(days=days - 1)
+    which = request.GET.get("report", "")
+    views = reports.views_by_day(since=since, until=today)
+    demand = reports.demand_by_neighbourhood(since=since, until=today)
+    performance = reports.broker_performance()
+    turnaround = reports.moderation_turnaround(since=datetime.now(UTC) - timedelta(days=days))
+    if request.GET.get("format") == "csv" and which in REPORTS:
+        if which == "views":
+            rows = [(day, listing_id, count) for day, per in views.items() for listing_id, count in sorted(per.items())]
+            return csv_response("views-per-day.csv", ["day", "listing_id", "views"], rows)
+        if which == "demand":
+            return csv_response("demand-by-neighbourhood.csv",
+                                ["neighbourhood", "listed", "views", "favorites", "inquiries", "median_price_per_ropani"],
+                                [(d.name, d.listed, d.views, d.favorites, d.inquiries, d.median_price_per_ropani or "")
+                                 for d in demand])
+        if which == "brokers":
+            return csv_response("broker-performance.csv",
+                                ["broker", "company", "verified", "listings", "listed", "approved", "rejected",
+                                 "approval_rate_pct", "median_hours_to_approve"],
+                                [(b.name, b.company, b.verified, b.listings, b.listed, b.approved, b.rejected,
+                                  b.approval_rate if b.approval_rate is not None else "",
+                                  b.median_hours_to_approve if b.median_hours_to_approve is not None else "")
+                                 for b in performance])
+        return csv_response("moderation-turnaround.csv", ["listing_id", "decision", "by", "submitted_at", "decided_at",
+                                                          "hours"],
+                            [(t.listing_id, t.decision, t.decided_by, t.submitted_at.isoformat(),
+                              t.decided_at.isoformat(), t.hours) for t in turnaround])
+    hours = sorted(t.hours for t in turnaround)
+    return render(request, "backoffice/admin/reports.html", {
+        "days": days, "demand": demand, "performance": performance, "turnaround": turnaround,
+        "median_turnaround": hours[len(hours) // 2] if hours else None,
+        "views_chart": bar_chart([(d[5:], sum(per.values())) for d, per in views.items()], title="Views per day"),
+        "demand_chart": bar_chart([(d.name, d.views) for d in demand], title="Views by neighbourhood"),
+        "price_chart": bar_chart([(d.name, d.median_price_per_ropani or 0) for d in demand],
+                                 title="Median price per ropani (Rs)"),
+        "top_listings": sorted(((lid, sum(per.get(lid, 0) for per in views.values()))
+                                for lid in {lid for per in views.values() for lid in per}),
+                               key=lambda pair: -pair[1])[:20],
+    })

@@ -1,0 +1,202 @@
+"""Brokers: inventory, the property form, lifecycle actions, media, leads and analytics.
+Every listing is fetched through ``listing_for_actor``: another broker's listing is a 404."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from backoffice.access import brokers_only
+from backoffice.charts import bar_chart
+from backoffice.forms import ListingForm, changed_fields, listing_initial
+from backoffice.views.common import FIXABLE, int_or_none, report_error
+from marketplace.errors import DomainError, NotFound, ValidationError
+from marketplace.lifecycle import Action, Status, allowed_actions
+from marketplace.selectors import leads, reports
+from marketplace.selectors.listings import broker_status_counts, listing_for_actor, listings_for_broker
+from marketplace.selectors.media import media_for_listing
+from marketplace.services import listings as listing_services
+from marketplace.services import media as media_services
+from marketplace.services.engagement import inquiry_mark_handled
+from media_pipeline.kinds import KINDS
+
+# What a broker's own buttons may do from the listing page (edits go through the form).
+BROKER_ACTIONS = {Action.SUBMIT, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.BACK_ON_MARKET, Action.CLOSE,
+                  Action.RELIST}
+
+
+@brokers_only
+def inventory(request):
+    status = request.GET.get("status") or None
+    if status and status not in {s.value for s in Status}:
+        status = None
+    page = listings_for_broker(broker_id=request.actor.user_id, status=status, limit=50, cursor=request.GET.get("cursor"))
+    return render(request, "backoffice/broker/inventory.html", {
+        "page": page, "status": status, "counts": broker_status_counts(broker_id=request.actor.user_id)})
+
+
+@brokers_only
+def listing_new(request):
+    form = ListingForm(request.POST or None, initial={"purpose": "sale", "land_unit": "hill"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = listing_services.listing_create(actor=request.actor, fields=form.domain_fields())
+            messages.success(request, "Draft saved. Add photos, then submit it for review.")
+            return redirect("broker-listing", listing_id=listing.listing_id)
+        except ValidationError as error:
+            form.show_domain_errors(error)
+    return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None},
+                  status=400 if request.method == "POST" else 200)
+
+
+@brokers_only
+def listing_edit(request, listing_id: str):
+    listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
+    if listing.broker_id != request.actor.user_id:
+        raise NotFound("no such listing", field="listing_id")  # admins use their own pages
+    form = ListingForm(request.POST or None, initial=listing_initial(listing))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = changed_fields(listing, form.domain_fields())
+            if fields:
+                listing_services.listing_update(actor=request.actor, listing_id=listing_id, fields=fields,
+                                                expected_version=int_or_none(request.POST.get("expected_version")))
+                messages.success(request, "Saved.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("broker-listing", listing_id=listing_id)
+        except FIXABLE as error:
+            if isinstance(error, ValidationError):
+                form.show_domain_errors(error)
+            report_error(request, error)
+            status = 400
+    actions = [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)
+               if a in BROKER_ACTIONS]
+    return render(request, "backoffice/broker/listing_form.html", {
+        "form": form, "listing": listing, "actions": actions, "media": media_for_listing(listing_id=listing_id),
+        "kinds": KINDS.values(), "editable": listing.status not in (Status.CLOSED.value,)}, status=status)
+
+
+@brokers_only
+@require_POST
+def listing_action(request, listing_id: str):
+    listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
+    action = request.POST.get("action", "")
+    if action not in {a.value for a in BROKER_ACTIONS}:
+        messages.error(request, "That action is not available here.")
+        return redirect("broker-listing", listing_id=listing_id)
+    try:
+        listing_services.listing_transition(actor=request.actor, listing_id=listing.listing_id, action=action,
+                                            expected_version=int_or_none(request.POST.get("expected_version")))
+        messages.success(request, f"{action.replace('_', ' ').capitalize()}: done.")
+    except FIXABLE as error:
+        report_error(request, error)
+        for field, message in (getattr(error, "errors", None) or {}).items():
+            if field != error.field:
+                messages.error(request, f"{field}: {message}")
+    return redirect("broker-listing", listing_id=listing_id)
+
+
+def _media_json(media) -> dict:
+    return {"media_id": media.media_id, "kind": media.kind, "state": media.state, "position": media.position,
+            "filename": media.filename, "failure_reason": media.failure_reason,
+            "thumbnail": next((v.key for v in media.variants if v.name.startswith("w400")), None)}
+
+
+def _json_error(error: DomainError, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": error.as_dict()}, status=status)
+
+
+@brokers_only
+@require_POST
+def media_slot(request, listing_id: str):
+    """A presigned POST for one file: the browser uploads straight to the raw-uploads bucket."""
+    listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
+    try:
+        body = json.loads(request.body or b"{}")
+        slot = media_services.media_request_upload(
+            listing_id=listing.listing_id, kind=str(body.get("kind", "")), actor=request.actor,
+            content_type=str(body.get("content_type", "")), size=body.get("size"), filename=str(body.get("filename", "")))
+    except (ValueError, TypeError):
+        return JsonResponse({"error": {"code": "validation_error", "message": "send JSON"}}, status=400)
+    except FIXABLE as error:
+        return _json_error(error, 409 if not isinstance(error, ValidationError) else 400)
+    return JsonResponse({"media": _media_json(slot.media), "url": slot.url, "fields": slot.fields,
+                         "max_bytes": slot.max_bytes})
+
+
+@brokers_only
+@require_GET
+def media_states(request, listing_id: str):
+    listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
+    return JsonResponse({"media": [_media_json(m) for m in media_for_listing(listing_id=listing.listing_id,
+                                                                               consistent=True)]})
+
+
+@brokers_only
+@require_POST
+def media_change(request, listing_id: str, media_id: str):
+    listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
+    operation = request.POST.get("operation")
+    try:
+        if operation == "cover":
+            media_services.media_set_cover(listing_id=listing.listing_id, media_id=media_id, actor=request.actor)
+        elif operation == "delete":
+            media_services.media_delete(listing_id=listing.listing_id, media_id=media_id, actor=request.actor)
+        elif operation == "retry":
+            media_services.media_retry(listing_id=listing.listing_id, media_id=media_id, actor=request.actor)
+        elif operation in ("up", "down"):
+            order = [m.media_id for m in media_for_listing(listing_id=listing.listing_id, consistent=True)]
+            if media_id not in order:
+                raise NotFound("no such media", field="media_id")
+            at = order.index(media_id)
+            to = at - 1 if operation == "up" else at + 1
+            if 0 <= to < len(order):
+                order[at], order[to] = order[to], order[at]
+                media_services.media_reorder(listing_id=listing.listing_id, actor=request.actor, media_ids=order)
+        else:
+            messages.error(request, "Unknown media operation.")
+    except FIXABLE as error:
+        report_error(request, error)
+    return redirect("broker-listing", listing_id=listing_id)
+
+
+@brokers_only
+def leads_page(request):
+    only_new = request.GET.get("show") != "all"
+    page = leads.inquiries_for_broker(broker_id=request.actor.user_id, limit=50, cursor=request.GET.get("cursor"),
+                                      only_new=only_new)
+    return render(request, "backoffice/broker/leads.html", {"page": page, "only_new": only_new})
+
+
+@brokers_only
+@require_POST
+def lead_handled(request, listing_id: str, inquiry_id: str):
+    inquiry_mark_handled(actor=request.actor, listing_id=listing_id, inquiry_id=inquiry_id)
+    messages.success(request, "Marked handled.")
+    return redirect("leads")
+
+
+@brokers_only
+def analytics(request):
+    today = datetime.now(UTC).date()
+    since = today - timedelta(days=29)
+    mine = listings_for_broker(broker_id=request.actor.user_id, limit=200).items
+    ids = [i.listing_id for i in mine]
+    views = reports.listing_views_by_day(listing_ids=ids, since=since, until=today)
+    stats = reports.stats_for(listing_ids=ids)
+    per_day = {d.isoformat(): 0 for d in reports.days_between(since, today)}
+    for per in views.values():
+        for day, count in per.items():
+            per_day[day] = per_day.get(day, 0) + count
+    rows = [{"listing": i, "views": sum(views[i.listing_id].values()), "favorites": int(stats[i.listing_id].favorites),
+             "inquiries": int(stats[i.listing_id].inquiries)} for i in mine]
+    return render(request, "backoffice/broker/analytics.html", {
+        "rows": sorted(rows, key=lambda r: -r["views"]),
+        "chart": bar_chart([(d[5:], v) for d, v in per_day.items()], title="Views per day, last 30 days")})

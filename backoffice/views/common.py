@@ -1,0 +1,36 @@
+"""Small pieces the role views share."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpResponse
+
+from marketplace.errors import Conflict, IllegalTransition, ValidationError
+
+# Errors a person can fix: shown as a message on the page they came from.
+FIXABLE = (ValidationError, IllegalTransition, Conflict)
+
+
+def report_error(request, error) -> None:
+    field = f"{error.field}: " if getattr(error, "field", None) and error.field not in error.message else ""
+    messages.error(request, f"{field}{error.message}")
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        # Cells starting with = + - @ would run as formulas in a spreadsheet: prefix them.
+        writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return response
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(str(value).replace(",", "").strip()) if str(value or "").strip() else None
+    except ValueError:
+        return None

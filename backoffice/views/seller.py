@@ -1,0 +1,23 @@
+"""Sellers: a read-only view of their own listings, with status, reasons, views, favorites and inquiries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.shortcuts import render
+
+from backoffice.access import sellers_only
+from marketplace.selectors import reports
+from marketplace.selectors.listings import listings_for_seller
+
+
+@sellers_only
+def home(request):
+    today = datetime.now(UTC).date()
+    mine = listings_for_seller(seller_id=request.actor.user_id)
+    ids = [i.listing_id for i in mine]
+    views = reports.listing_views_by_day(listing_ids=ids, since=today - timedelta(days=29), until=today)
+    stats = reports.stats_for(listing_ids=ids)
+    rows = [{"listing": i, "views": sum(views[i.listing_id].values()), "favorites": int(stats[i.listing_id].favorites),
+             "inquiries": int(stats[i.listing_id].inquiries)} for i in mine]
+    return render(request, "backoffice/seller/home.html", {"rows": rows})

@@ -1,0 +1,180 @@
+"""What admins review: the moderation queue with its automatic checks, and listing lists with filters.
+
+The checks are a pure function over a listing (and, when at hand, its media), so the same checklist is
+shown in the queue, on the review page and in tests. The queue costs a fixed number of DynamoDB calls
+however long it is: one Query for the pending listings and one per neighbourhood for the price bands;
+nothing per row (cover photos are denormalised onto the listing).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from marketplace.lifecycle import LISTED, Status
+from marketplace.listing_fields import missing_for_submission
+from marketplace.models import Listing, Media
+from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.pagination import Page, decode_cursor, encode_cursor
+from marketplace.units import SQFT_PER_ROPANI
+
+MIN_PHOTOS = 2  # luxury portals refuse listings with fewer than two photos
+PHOTO_KINDS = frozenset({"photo", "drone"})
+# A price per ropani outside [median / 3, median x 3] of the neighbourhood's listed properties is more
+# likely a typo (a missing or extra zero) than a bargain; with fewer comparables the check is not made.
+PRICE_BAND_FACTOR = Decimal(3)
+MIN_COMPARABLES = 3
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+\s*(?:@|\(at\)|\[at\])\s*[A-Za-z0-9.-]+\.[A-Za-z]{2,}", re.IGNORECASE)
+# Nepali mobiles (97x/98x, 10 digits, optionally +977) and landlines (01-4xxxxxx), or any run of 7+ digits
+# written with spaces, dots or dashes between them.
+_PHONE = re.compile(r"(?:\+?977[\s.-]*)?(?:9[78]\d[\s.-]*\d{3}[\s.-]*\d{4}|0\d{1,2}[\s.-]*\d{6,7})"
+                    r"|(?<![\d,])\d(?:[\s.-]?\d){6,}(?![\d,])")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    label: str
+    passed: bool | None  # None: could not be made (shown as such, not as a pass)
+    detail: str = ""
+
+
+@dataclass
+class QueueEntry:
+    listing: Listing
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed is not False for c in self.checks)
+
+
+def contact_details_in(text: str) -> list[str]:
+    """Phone numbers and emails written into free text (contact must go through Shikhar)."""
+    text = text or ""
+    return [m.group(0).strip() for m in _EMAIL.finditer(text)] + [m.group(0).strip() for m in _PHONE.finditer(text)]
+
+
+def price_per_ropani(listing) -> Decimal | None:
+    if listing.price is None or listing.price_on_request or not listing.land_area_sqft:
+        return None
+    return Decimal(int(listing.price)) * SQFT_PER_ROPANI / Decimal(listing.land_area_sqft)
+
+
+def moderation_checks(listing: Listing, media: list[Media] | None = None,
+                      market: dict[str, Decimal] | None = None) -> list[Check]:
+    """The automatic checklist. ``media``: the listing's media (counts processed photos exactly);
+    without it, the denormalised cover says whether at least one photo is processed.
+    ``market``: median price per ropani by neighbourhood (``market_medians``)."""
+    checks = []
+    if media is not None:
+        ready = sum(1 for m in media if m.kind in PHOTO_KINDS and m.state == "ready")
+        checks.append(Check("photos", f"At least {MIN_PHOTOS} processed photos", ready >= MIN_PHOTOS,
+                            f"{ready} processed"))
+    else:
+        has_cover = listing.cover is not None
+        checks.append(Check("photos", f"At least {MIN_PHOTOS} processed photos", None if has_cover else False,
+                            "cover processed: open the listing to count" if has_cover else "no processed photo"))
+    found = contact_details_in(f"{listing.title}\n{listing.description}")
+    checks.append(Check("contacts", "No phone numbers or emails in the text", not found,
+                        ", ".join(found[:3])))
+    per_ropani = price_per_ropani(listing)
+    median = (market or {}).get(listing.neighborhood)
+    if listing.price_on_request:
+        checks.append(Check("price", "Price within the neighbourhood's band", None, "price on request"))
+    elif per_ropani is None or median is None:
+        checks.append(Check("price", "Price within the neighbourhood's band", None, "not enough comparables"))
+    else:
+        low, high = median / PRICE_BAND_FACTOR, median * PRICE_BAND_FACTOR
+        checks.append(Check("price", "Price within the neighbourhood's band", low <= per_ropani <= high,
+                            f"Rs {int(per_ropani):,} per ropani; median Rs {int(median):,}"))
+    missing = missing_for_submission(listing)
+    checks.append(Check("required", "Required fields filled in", not missing, ", ".join(sorted(missing))))
+    return checks
+
+
+def market_medians() -> dict[str, Decimal]:
+    """Median price per ropani of listed properties, by neighbourhood (one Query each on the market
+    index; its projection carries price and land area)."""
+    medians = {}
+    for place in NEIGHBOURHOODS:
+        values = [p for p in (price_per_ropani(item) for item in Listing.market_index.query(f"MKT#{place.slug}"))
+                  if p is not None]
+        if len(values) >= MIN_COMPARABLES:
+            medians[place.slug] = statistics.median(values)
+    return medians
+
+
+def moderation_queue(*, limit: int = 200, cursor: str | None = None) -> Page[QueueEntry]:
+    """Pending listings, oldest first, each with its checklist."""
+    scope = f"gsi5:STATUS#{Status.PENDING_REVIEW.value}"
+    result = Listing.collection_index.query(f"STATUS#{Status.PENDING_REVIEW.value}", limit=limit,
+                                            last_evaluated_key=decode_cursor(cursor, scope=scope))
+    listings = list(result)
+    market = market_medians() if listings else {}
+    return Page(items=[QueueEntry(listing=item, checks=moderation_checks(item, market=market)) for item in listings],
+                cursor=encode_cursor(result.last_evaluated_key, scope=scope))
+
+
+def pending_summary() -> tuple[int, Listing | None]:
+    """How many listings wait for review, and the one waiting longest."""
+    partition = f"STATUS#{Status.PENDING_REVIEW.value}"
+    count = Listing.collection_index.count(partition)
+    oldest = next(iter(Listing.collection_index.query(partition, limit=1)), None)
+    return count, oldest
+
+
+def status_counts() -> dict[str, int]:
+    return {s.value: Listing.collection_index.count(f"STATUS#{s.value}") for s in Status}
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    status: str = Status.ACTIVE.value
+    neighborhood: str = ""
+    broker_id: str = ""
+    premium: bool | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    text: str = ""
+
+
+def _filter_condition(filters: ListingFilters):
+    condition = None
+
+    def both(c):
+        return c if condition is None else condition & c
+
+    if filters.neighborhood:
+        condition = both(Listing.neighborhood == filters.neighborhood)
+    if filters.broker_id:
+        condition = both(Listing.broker_id == filters.broker_id)
+    if filters.premium is not None:
+        condition = both(Listing.premium == filters.premium)
+    if filters.price_min is not None:
+        condition = both(Listing.price >= filters.price_min)
+    if filters.price_max is not None:
+        condition = both(Listing.price <= filters.price_max)
+    if filters.text:
+        condition = both(Listing.title.contains(filters.text) | Listing.listing_id.contains(filters.text.lower()))
+    return condition
+
+
+def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | None = None) -> Page[Listing]:
+    """Listings of one status, most recent status change first, matching the filters. DynamoDB applies
+    filters after reading, so a page may read several index pages to fill up."""
+    partition = f"STATUS#{Status(filters.status).value}"
+    scope = f"gsi5:{partition}:{filters}"
+    result = Listing.collection_index.query(partition, filter_condition=_filter_condition(filters),
+                                            scan_index_forward=False, limit=limit, page_size=limit,
+                                            last_evaluated_key=decode_cursor(cursor, scope=scope))
+    items = list(result)
+    return Page(items=items, cursor=encode_cursor(result.last_evaluated_key, scope=scope))
+
+
+def listings_listed_in(*, neighborhood: str) -> list[Listing]:
+    """Cards of listed properties in one neighbourhood (market index)."""
+    return [item for item in Listing.market_index.query(f"MKT#{neighborhood}") if item.status in LISTED]

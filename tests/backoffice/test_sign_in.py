@@ -1,0 +1,126 @@
+"""Signing in: password + TOTP, TOTP setup for brokers and admins, buyers refused, sessions server-side."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from marketplace.models import Session
+from tests.backoffice.conftest import PASSWORD, sign_in, totp_code
+
+
+def test_admin_without_totp_is_taken_through_setup_before_anything_else(people):
+    browser = Client()
+
+    response = browser.post("/login/", {"email": "admin@test.shikhar.np", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/totp-setup/"
+    # Not signed in yet: the back office itself still asks for a sign-in.
+    assert browser.get("/admin/")["Location"].startswith("/login/")
+    setup = browser.get("/login/totp-setup/")
+    assert setup.status_code == 200
+    assert b"<svg" in setup.content  # the QR code, drawn inline
+    assert setup.context["secret"] == "asdfasdfasdf"
+
+
+def test_a_wrong_setup_code_is_refused_and_the_right_one_signs_in(people):
+    browser = Client()
+    browser.post("/login/", {"email": "broker@test.shikhar.np", "password": PASSWORD})
+    secret = browser.get("/login/totp-setup/").context["secret"]
+
+    wrong = browser.post("/login/totp-setup/", {"code": "000000" if totp_code(secret) != "000000" else "111111"})
+    right = browser.post("/login/totp-setup/", {"code": totp_code(secret)})
+
+    assert wrong.status_code == 400
+    assert b"That code did not work" in wrong.content
+    assert right.status_code == 302
+    assert browser.get("/broker/").status_code == 200
+
+
+def test_after_setup_the_next_sign_in_asks_for_the_code(people):
+    broker = people["broker"]
+    sign_in(Client(), broker)
+
+    browser = Client()
+    response = browser.post("/login/", {"email": broker.email, "password": PASSWORD})
+
+    assert response["Location"] == "/login/code/"
+    assert browser.post("/login/code/", {"code": "123456" if totp_code(broker.totp_secret) != "123456" else "654321"}
+                        ).status_code == 400
+    assert browser.post("/login/code/", {"code": totp_code(broker.totp_secret)})["Location"] == "/"
+    assert browser.get("/").url == "/broker/"
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(people):
+    wrong_password = Client().post("/login/", {"email": "admin@test.shikhar.np", "password": "Not-The-Password-1"})
+    unknown_email = Client().post("/login/", {"email": "nobody@test.shikhar.np", "password": "Not-The-Password-1"})
+
+    assert wrong_password.status_code == unknown_email.status_code == 400
+    assert wrong_password.context["error"] == unknown_email.context["error"]
+    assert "Those details did not work" in wrong_password.context["error"]
+
+
+def test_a_buyer_is_refused_with_a_clear_page_and_no_session(people):
+    browser = Client()
+
+    response = browser.post("/login/", {"email": "buyer@test.shikhar.np", "password": PASSWORD})
+
+    assert response.status_code == 403
+    assert b"Your account is a buyer's account" in response.content
+    assert browser.get("/seller/")["Location"].startswith("/login/")
+
+
+def test_a_seller_signs_in_with_a_password_only(people):
+    browser = Client()
+
+    response = sign_in(browser, people["seller"])
+
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == "/seller/"
+
+
+def test_the_session_lives_in_the_table_and_signing_out_deletes_it(people, signed_in):
+    browser = signed_in("admin")
+    key = browser.cookies["sessionid"].value
+    stored = Session.get(*Session.key(key))
+    assert stored.user_id == people["admin"].user_id
+    assert stored.expires is not None
+
+    browser.post("/logout/")
+
+    assert Session.count(f"SESSION#{key}") == 0
+    assert browser.get("/admin/")["Location"].startswith("/login/")
+
+
+def test_the_session_key_changes_at_sign_in(people):
+    browser = Client()
+    browser.post("/login/", {"email": "seller@test.shikhar.np", "password": "wrong-password-123"})
+    before = browser.cookies["sessionid"].value if "sessionid" in browser.cookies else None
+
+    sign_in(browser, people["seller"])
+
+    assert browser.cookies["sessionid"].value != before
+
+
+def test_forms_need_a_csrf_token(people):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post("/login/", {"email": "seller@test.shikhar.np", "password": PASSWORD})
+
+    assert response.status_code == 403
+
+
+def test_pages_carry_a_csp_without_inline_scripts(people):
+    response = Client().get("/login/")
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert b"<script>" not in response.content
+
+
+def test_health_answers_without_signing_in(people):
+    response = Client().get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
