@@ -6,11 +6,15 @@ domain's services (create -> submit -> approve), subscriptions granted by an adm
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import botocore.session
+import jwt
+import moto.cognitoidp
 import pytest
 import requests
 
@@ -150,8 +154,10 @@ def market(lister):
     }
 
 
-def get(url: str, path: str, person: Person | None = None, **kwargs) -> requests.Response:
-    return requests.get(url + path, headers=person.headers if person else {}, timeout=30, **kwargs)
+def get(url: str, path: str, person: Person | None = None, *, headers: dict | None = None,
+        **kwargs) -> requests.Response:
+    return requests.get(url + path, headers=headers if headers is not None else (person.headers if person else {}),
+                        timeout=30, **kwargs)
 
 
 class DynamoCalls:
@@ -199,3 +205,14 @@ def _models(cls):
     yield cls
     for sub in cls.__subclasses__():
         yield from _models(sub)
+
+
+def forged_token(person: Person, **changes) -> str:
+    """The person's access token re-signed with the emulator's own signing key after changing claims
+    (e.g. ``exp`` in the past): a token Cognito could have issued, for cases a real sign-in cannot make."""
+    key_file = os.path.join(os.path.dirname(moto.cognitoidp.__file__), "resources", "jwks-private.json.gz")
+    with gzip.open(key_file) as handle:
+        private = json.load(handle)
+    claims = {**jwt.decode(person.token, options={"verify_signature": False}), **changes}
+    key = jwt.PyJWK(private)
+    return jwt.encode(claims, key.key, algorithm="RS256", headers={"kid": private["kid"]})

@@ -1,0 +1,49 @@
+"""DynamoDB round trips per request, counted through botocore's events: an N+1 fails here."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.public_api.conftest import get, publish
+
+
+def test_a_search_page_is_one_query_whatever_the_filters(api, lister, dynamodb_calls):
+    for number in range(6):
+        publish(lister, title=f"House {number}", price=f"{3 + number} crore")
+    dynamodb_calls.reset()
+    for query in ("", "?limit=3", "?neighborhood=budhanilkantha&min_price=40000000&max_price=70000000",
+                  "?neighborhood=budhanilkantha&neighborhood=sanepa&type=house&min_land=8%20aana",
+                  "?premium=true", "?near=27.7781,85.3620&radius_km=2"):
+        dynamodb_calls.reset()
+        response = get(api, f"/v1/listings{query}")
+        assert response.status_code == 200, response.text
+        assert dynamodb_calls.count() == {"Query": 1}, query
+
+
+def test_a_signed_in_search_adds_only_the_subscription_read(api, market, premium_buyer, dynamodb_calls):
+    get(api, "/v1/listings", premium_buyer)
+    assert dynamodb_calls.count() == {"GetItem": 1, "Query": 1}
+
+
+def test_a_detail_is_one_query_and_one_counter_update(api, market, buyer, dynamodb_calls):
+    response = get(api, f"/v1/listings/{market['public'].listing_id}")
+    assert response.status_code == 200
+    assert dynamodb_calls.count() == {"Query": 1, "UpdateItem": 1}
+    dynamodb_calls.reset()
+    get(api, f"/v1/listings/{market['public'].listing_id}", buyer)  # nothing needs the subscription
+    assert dynamodb_calls.count() == {"Query": 1, "UpdateItem": 1}
+
+
+def test_the_favorites_list_is_one_query_and_one_batch_get(api, lister, buyer, dynamodb_calls):
+    for number in range(5):
+        listing = publish(lister, title=f"Saved house {number}")
+        requests.put(f"{api}/v1/me/favorites/{listing.listing_id}", headers=buyer.headers, timeout=30)
+    dynamodb_calls.reset()
+    response = get(api, "/v1/me/favorites", buyer)
+    assert len(response.json()["items"]) == 5
+    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1}
+
+
+def test_me_is_one_query(api, buyer, dynamodb_calls):
+    get(api, "/v1/me", buyer)
+    assert dynamodb_calls.count() == {"Query": 1}
