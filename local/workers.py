@@ -9,10 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from local.provision import MEDIA_UPLOADS_QUEUE
 from marketplace import notifications, outbox
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.observability import logger
+from media_pipeline import runner as media_runner
 
 Worker = Callable[[threading.Event], None]
 
@@ -57,4 +59,6 @@ def sqs_consumer(queue: str, handle: Callable[[str], None]) -> Worker:
 WORKERS: list[Worker] = [
     outbox_relay,
     sqs_consumer("notifications", notifications.handle_message),
+    # Raw uploads -> the media pipeline's steps, as the state machine runs them in AWS.
+    sqs_consumer(MEDIA_UPLOADS_QUEUE, media_runner.handle_message),
 ]

@@ -14,7 +14,7 @@ import blurhash
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from media_pipeline.errors import Rejected
-from media_pipeline.kinds import ASPECT_TOLERANCE, KindRules, human_size
+from media_pipeline.kinds import ASPECT_TOLERANCE, KindRules
 
 JPEG_QUALITY = 82
 WEBP_QUALITY = 80
@@ -77,7 +77,7 @@ class Rendered:
 def _orientation(image: Image.Image) -> int:
     try:
         value = image.getexif().get(_ORIENTATION_TAG, 1)
-    except Exception:  # a malformed EXIF block only loses its orientation; the pixels are still good
+    except Exception:  # noqa: BLE001 - a malformed EXIF block only loses the orientation
         return 1
     return value if value in _TRANSPOSE else 1
 
@@ -189,7 +189,7 @@ def placeholder_and_colour(image: Image.Image) -> tuple[str, str]:
     x, y = (4, 3) if small.width >= small.height else (3, 4)
     code = blurhash.encode(small.copy(), x_components=x, y_components=y)  # encode() closes what it gets
     palette = small.quantize(colors=5, method=Image.Quantize.MEDIANCUT)
-    count, index = max(palette.getcolors())
+    _count, index = max(palette.getcolors())
     r, g, b = palette.getpalette()[index * 3:index * 3 + 3]
     return code, f"#{r:02x}{g:02x}{b:02x}"
 

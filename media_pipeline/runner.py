@@ -50,7 +50,7 @@ def _invoke(step: Step, state: dict) -> dict:
     def target() -> None:
         try:
             outcome["result"] = _handler(step)(dict(state), None)
-        except BaseException as error:  # handed to the caller's thread, as Lambda reports it
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, as Lambda reports it
             outcome["error"] = error
 
     worker = threading.Thread(target=target, name=f"media-{step.name}", daemon=True)
@@ -87,7 +87,7 @@ def run(state: dict, *, steps: Sequence[Step] = STEPS, failure: Step = FAILURE_S
             continue  # the Choice state's Default
         try:
             state = run_step(step, state, sleep=sleep)
-        except Exception as error:  # Catch States.ALL -> failure step with the error at $.error
+        except Exception as error:  # noqa: BLE001 - Catch States.ALL -> failure step with the error at $.error
             return run_step(failure, {**state, "error": error_payload(error)}, sleep=sleep)
     return state
 

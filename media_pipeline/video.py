@@ -44,7 +44,7 @@ class Probe:
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def renditions(width: int, height: int) -> list[Rendition]:

@@ -1,80 +1,10 @@
-"""Media pipeline fixtures: a listing with its broker on a fresh platform, files made on the spot, and
-uploads through the real presigned POST, handed to the worker from the real SQS notification."""
+"""Media pipeline fixtures: a listing with its broker on a fresh platform (see helpers)."""
 
 from __future__ import annotations
 
-import io
-import json
-from dataclasses import dataclass
-
 import pytest
-import requests
-from PIL import Image
 
-from local.provision import MEDIA_UPLOADS_QUEUE
-from marketplace import db
-from marketplace.actors import Actor, Group
-from marketplace.aws import client
-from marketplace.config import settings
-from marketplace.models import Listing, Media, OutboxEvent
-from marketplace.selectors.media import media_get
-from marketplace.services.media import UploadSlot, media_request_upload
-from media_pipeline.events import from_notification
-from media_pipeline.runner import handle_message
-
-BROKER = Actor(user_id="broker1", email="broker1@example.np", groups=frozenset({Group.BROKERS}))
-OTHER_BROKER = Actor(user_id="broker2", email="broker2@example.np", groups=frozenset({Group.BROKERS}))
-ADMIN = Actor(user_id="admin1", email="admin@example.np", groups=frozenset({Group.ADMINS}))
-
-
-@dataclass
-class Uploads:
-    """Upload files the way the back office's browser does, then let the pipeline take them."""
-
-    listing: Listing
-
-    def slot(self, kind: str = "photo", content_type: str = "image/jpeg", size: int = 1000,
-             filename: str = "house.jpg", actor: Actor = BROKER, listing_id: str | None = None) -> UploadSlot:
-        return media_request_upload(listing_id=listing_id or self.listing.listing_id, kind=kind, actor=actor,
-                                    content_type=content_type, size=size, filename=filename)
-
-    @staticmethod
-    def post(slot: UploadSlot, data: bytes, filename: str = "upload") -> None:
-        response = requests.post(slot.url, data=slot.fields, files={"file": (filename, data)}, timeout=30)
-        assert response.status_code in (200, 204), response.text
-
-    def process_pending(self) -> list[str]:
-        """Hand every notification waiting on the uploads queue to the worker; return the bodies that
-        announced uploads (S3 also sends a test event when notifications are configured)."""
-        sqs = client("sqs")
-        url = sqs.get_queue_url(QueueName=settings().queue_name(MEDIA_UPLOADS_QUEUE))["QueueUrl"]
-        bodies = []
-        while True:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                           VisibilityTimeout=60).get("Messages", [])
-            if not messages:
-                return bodies
-            for message in messages:
-                handle_message(message["Body"])
-                if from_notification(message["Body"]):
-                    bodies.append(message["Body"])
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-    def upload(self, data: bytes, *, kind: str = "photo", content_type: str = "image/jpeg",
-               filename: str = "house.jpg") -> Media:
-        """Slot, POST, pipeline; the media item as it ends."""
-        slot = self.slot(kind=kind, content_type=content_type, size=max(1, len(data)), filename=filename)
-        self.post(slot, data, filename)
-        self.process_pending()
-        return media_get(listing_id=self.listing.listing_id, media_id=slot.media.media_id)
-
-
-def make_listing(*, broker_id: str = BROKER.user_id, premium: bool = False) -> Listing:
-    listing = Listing(listing_id=f"l{len(broker_id)}{'p' if premium else 'n'}01", title="Villa in Budhanilkantha",
-                      property_type="villa", neighborhood="budhanilkantha", broker_id=broker_id, premium=premium,
-                      status="draft")
-    db.save(listing)
-    return listing
+from tests.media_pipeline.helpers import Uploads, make_listing
 
 
 @pytest.fixture
@@ -85,25 +15,3 @@ def uploads(platform) -> Uploads:
 @pytest.fixture
 def premium_uploads(platform) -> Uploads:
     return Uploads(make_listing(premium=True))
-
-
-def outbox(detail_type: str) -> list[dict]:
-    return [json.loads(e.detail)["data"] for e in OutboxEvent.scan() if e.detail_type == detail_type]
-
-
-def get_object(bucket: str, key: str) -> bytes:
-    return client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-
-
-def photo(width: int = 1600, height: int = 1200, *, colour=(40, 90, 160), fmt: str = "JPEG", mode: str = "RGB",
-          **save) -> bytes:
-    """A photo-like picture: a gradient with a block of colour, so resizing and encoding do real work."""
-    gradient = Image.linear_gradient("L").resize((width, height))
-    image = Image.merge("RGB", (gradient, gradient.transpose(Image.Transpose.ROTATE_90).resize((width, height)),
-                                Image.new("L", (width, height), 120)))
-    image.paste(colour, (width // 4, height // 4, width * 3 // 4, height * 3 // 4))
-    if mode != "RGB":
-        image = image.convert(mode)
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **save)
-    return buffer.getvalue()

@@ -13,12 +13,12 @@ import zlib
 import pytest
 from PIL import Image
 
-from conftest import get_object, outbox, photo
 from local.provision import MEDIA_UPLOADS_QUEUE
 from local.workers import sqs_consumer
 from marketplace.config import settings
 from marketplace.selectors.media import media_for_listing
 from media_pipeline.runner import handle_message
+from tests.media_pipeline.helpers import get_object, outbox, photo
 
 pytestmark = pytest.mark.timeout(120)  # the time bound: a hang fails the test
 
@@ -88,11 +88,11 @@ CASES = {
     "svg named .jpg": (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
                        "photo", "image/jpeg", f"the file is an SVG drawing, {NOT_A_PHOTO}"),
     "jpeg with a zip appended": (jpeg_with_zip(), "photo", "image/jpeg",
-                                 "the file is a JPEG image with an archive attached to it; export the image "
-                                 "again and re-upload"),
+                                 ("the file is a JPEG image with an archive attached to it; export the image "
+                                 "again and re-upload")),
     "jpeg with a script in a comment": (jpeg_with_script_comment(), "photo", "image/jpeg",
-                                        "the file contains web page code (<script); export the image again "
-                                        "and re-upload"),
+                                        ("the file contains web page code (<script); export the image again "
+                                        "and re-upload")),
     "animated gif": (animated("GIF"), "photo", "image/jpeg", f"the file is a GIF image, {NOT_A_PHOTO}"),
     "animated webp": (animated("WEBP"), "photo", "image/webp",
                       "animated images are not accepted; upload a still photo"),

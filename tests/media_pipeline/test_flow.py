@@ -6,9 +6,9 @@ import io
 
 from PIL import Image
 
-from conftest import get_object, outbox, photo
 from marketplace.config import settings
 from marketplace.models import Listing
+from tests.media_pipeline.helpers import get_object, outbox, photo
 
 
 def test_a_photo_becomes_ready_variants_in_the_public_bucket(uploads):

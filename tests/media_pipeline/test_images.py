@@ -10,11 +10,12 @@ import blurhash
 import pytest
 from PIL import Image, ImageCms
 
-from conftest import get_object, outbox, photo
+from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.models import Listing
 from media_pipeline.imaging import render
 from media_pipeline.kinds import KINDS
+from tests.media_pipeline.helpers import get_object, outbox, photo
 
 ADOBE_RGB = "/usr/share/color/icc/ghostscript/a98.icc"  # shipped with the OS's colour packages
 
@@ -116,7 +117,7 @@ def test_a_floor_plan_is_lossless(uploads):
     # Then it is kept as lossless WebP and PNG, pixel for pixel, with no JPEG at all
     assert [(v.name, v.format) for v in media.variants] == [("w1024_webp", "webp"), ("w1024_png", "png")]
     for variant in media.variants:
-        image, stored = decoded(variant)
+        image, _stored = decoded(variant)
         assert list(image.convert("RGB").getdata()) == list(plan.getdata())
     assert b"VP8L" in get_object(media.variants[0].bucket, media.variants[0].key)  # WebP's lossless codec
 
@@ -146,8 +147,6 @@ def test_a_premium_listing_publishes_to_the_premium_bucket_only(premium_uploads)
 
 
 def get_object_keys(bucket: str) -> list[str]:
-    from marketplace.aws import client
-
     return [o["Key"] for o in client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
 
 
