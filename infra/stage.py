@@ -57,7 +57,7 @@ class ShikharStage(Stage):
         classify(self.data.static, Sensitivity.PUBLIC)
         Aspects.of(self).add(TagTaxonomy(config))
         if nag:
-            Validations.of(self).add_plugins(AwsSolutionsChecks(self, verbose=True))
+            Validations.of(self).add_plugins(AwsSolutionsChecks(self, verbose=True, write_suppressions_to_cloud_formation=True))
             for stack in self.stacks:
                 _platform_acknowledgments(stack)
 

@@ -4,8 +4,6 @@ signed-in routes, throttling and JSON access logs."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_logs as logs
@@ -18,34 +16,17 @@ from infra.components.functions import FunctionKit, ServiceFunction, retention
 from infra.components.grants import READ, WRITE, grant_secret, grant_table
 from infra.config import StageConfig
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
+from public_api.routes import FUNCTIONS, ROUTES
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack, removal_policy
 
-GET, POST, PUT, DELETE = (apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.PUT,
-                          apigw.HttpMethod.DELETE)
+# What each route group's function is for (the routes themselves come from public_api.routes).
+DESCRIPTIONS = {
+    "listings": "Search, feed, neighbourhoods and listing detail (premium media signed for entitled callers)",
+    "me": "The signed-in buyer: profile and favorites",
+    "inquiries": "Inquiries to a listing's broker",
+}
 
-
-@dataclass(frozen=True)
-class RouteGroup:
-    name: str
-    handler: str
-    routes: tuple[tuple[str, tuple[apigw.HttpMethod, ...]], ...]
-    signed_in: bool
-    description: str
-
-
-ROUTE_GROUPS: tuple[RouteGroup, ...] = (
-    RouteGroup("listings", "public_api.functions.listings.handler", (
-        ("/v1/listings", (GET,)), ("/v1/listings/{id}", (GET,)), ("/v1/feed", (GET,)),
-        ("/v1/neighborhoods", (GET,))),
-        signed_in=False, description="Search, feed, neighbourhoods and listing detail (premium media signed)"),
-    RouteGroup("me", "public_api.functions.me.handler", (
-        ("/v1/me", (GET, PUT)), ("/v1/me/{proxy+}", (GET, POST, PUT, DELETE))),
-        signed_in=True, description="The signed-in buyer: profile, favorites, subscription"),
-    RouteGroup("inquiries", "public_api.functions.inquiries.handler", (
-        ("/v1/listings/{id}/inquiries", (POST,)),),
-        signed_in=True, description="Inquiries to a listing's broker"),
-)
 
 ACCESS_LOG_FORMAT = json.dumps({
     "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "time": "$context.requestTime",
@@ -83,16 +64,20 @@ class ApiStack(Stack):
         }, logs_key=data.keys.logs, log_retention_days=config.log_retention_days,
             removal_policy=removal_policy(config))
         self.functions: dict[str, ServiceFunction] = {}
-        for group in ROUTE_GROUPS:
-            function = kit.function(
-                f"{group.name.title()}Function", function_name=f"{config.prefix}-api-{group.name}",
-                handler=group.handler, description=group.description, memory_mb=config.api_memory_mb,
-                timeout=Duration.seconds(10), groups=["public_api"])
-            integration = HttpLambdaIntegration(f"{group.name.title()}Integration", function.alias)
-            for path, methods in group.routes:
-                self.api.add_routes(path=path, methods=list(methods), integration=integration,
-                                    authorizer=authorizer if group.signed_in else None)
-            self.functions[group.name] = function
+        for group in FUNCTIONS:
+            self.functions[group] = kit.function(
+                f"{group.title()}Function", function_name=f"{config.prefix}-api-{group}",
+                handler=f"{FUNCTIONS[group]}.handler", description=DESCRIPTIONS[group],
+                memory_mb=config.api_memory_mb, timeout=Duration.seconds(10), groups=["public_api"])
+        integrations = {group: HttpLambdaIntegration(f"{group.title()}Integration", function.alias)
+                        for group, function in self.functions.items()}
+        # Every route of public_api.routes; its own documentation routes stay out of production.
+        for route in ROUTES:
+            if not route.documented and config.name == "prod":
+                continue
+            self.api.add_routes(path=route.path, methods=[apigw.HttpMethod(route.method)],
+                                integration=integrations[route.function],
+                                authorizer=authorizer if route.signed_in else None)
 
         table, key = data.table, data.keys.data
         listings = self.functions["listings"]

@@ -119,8 +119,9 @@ class OperationsStack(Stack):
         canary_role = iam.Role(self, "CanaryRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                                description="The synthetic journey canary")
         grant_objects(canary_role, bucket=artifacts.name, actions=["s3:PutObject", "s3:GetObject"])
-        canary_role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["s3:GetBucketLocation", "s3:ListAllMyBuckets"], resources=["*"]))
+        canary_role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListAllMyBuckets"], resources=["*"]))
+        canary_role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetBucketLocation"],
+                                                                resources=[artifacts.arn]))
         canary_role.add_to_principal_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": "CloudWatchSynthetics"}}))

@@ -1,0 +1,230 @@
+"""The stateless stacks: API routes and authorizer, least privilege, functions, events, media, edge, operations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Match
+
+from marketplace.events import RULES
+from media_pipeline.steps import ALL_STEPS, state_machine_definition
+from public_api.routes import ROUTES
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+DATA_SERVICES = ("dynamodb:", "s3:", "secretsmanager:", "ssm:", "sqs:", "sns:", "kms:")
+# Account-level actions that have no resource to name (they read no data).
+ACCOUNT_LEVEL = {"s3:ListAllMyBuckets", "dynamodb:ListStreams"}
+
+
+def _routes(synthesized, name: str) -> dict[str, dict]:
+    return {r["Properties"]["RouteKey"]: r["Properties"] for r in synthesized.resources(name, "AWS::ApiGatewayV2::Route").values()}
+
+
+def test_every_route_of_the_public_api_is_wired_and_signed_in_routes_use_the_jwt_authorizer(synthesized):
+    routes = _routes(synthesized, "dev")
+
+    assert set(routes) == {route.route_key for route in ROUTES}
+    for route in ROUTES:
+        expected = "JWT" if route.signed_in else "NONE"
+        assert routes[route.route_key].get("AuthorizationType", "NONE") == expected, route.route_key
+    me_routes = [key for key in routes if key.split(" ")[1].startswith("/v1/me")]
+    assert len(me_routes) == 4 and all(routes[k]["AuthorizationType"] == "JWT" for k in me_routes)
+
+
+def test_the_api_documentation_routes_stay_out_of_production(synthesized):
+    assert {"GET /docs", "GET /openapi.json"} & set(_routes(synthesized, "prod")) == set()
+
+
+def test_the_jwt_authorizer_trusts_the_user_pool_and_the_apps_client(synthesized):
+    template = synthesized.template("dev", "Api")
+    template.has_resource_properties("AWS::ApiGatewayV2::Authorizer", {
+        "AuthorizerType": "JWT", "IdentitySource": ["$request.header.Authorization"],
+        "JwtConfiguration": {"Audience": [Match.any_value()], "Issuer": Match.any_value()}})
+
+
+def test_the_stage_throttles_and_writes_access_logs(synthesized):
+    template = synthesized.template("prod", "Api")
+    template.has_resource_properties("AWS::ApiGatewayV2::Stage", {
+        "StageName": "$default", "DefaultRouteSettings": Match.object_like({
+            "ThrottlingRateLimit": 200, "ThrottlingBurstLimit": 400}),
+        "AccessLogSettings": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp("routeKey")}})
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_each_function_has_its_own_role(synthesized, name):
+    functions = synthesized.resources(name, "AWS::Lambda::Function")
+    ours = {path: f for path, f in functions.items() if f["Properties"].get("Runtime") == "python3.12"}
+
+    roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
+
+    assert len(ours) == 3 + 3 + len(ALL_STEPS) + 1  # api, events, media steps, weekly export
+    assert len(set(roles)) == len(roles)
+
+
+def test_functions_run_python_312_on_graviton_with_snapstart_behind_an_alias(synthesized):
+    functions = synthesized.resources("dev", "AWS::Lambda::Function")
+    ours = [f["Properties"] for f in functions.values() if f["Properties"].get("Runtime") == "python3.12"]
+    for props in ours:
+        assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert props["Architectures"] == ["arm64"]
+        assert props["TracingConfig"] == {"Mode": "Active"}
+    assert len(synthesized.resources("dev", "AWS::Lambda::Alias")) == len(ours)
+    handlers = {p["Handler"] for p in ours}
+    assert {"public_api.functions.listings.handler", "public_api.functions.me.handler",
+            "public_api.functions.inquiries.handler", "marketplace.outbox.stream_handler",
+            "marketplace.notifications.handler", "ops.scheduled.outbox_sweep"} <= handlers
+    assert {step.handler for step in ALL_STEPS} <= handlers
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_no_iam_statement_grants_wildcard_actions_or_data_actions_on_everything(synthesized, name):
+    offending = []
+    for path, policy in synthesized.resources(name, "AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement.get("Resource")
+            resources = resources if isinstance(resources, list) else [resources]
+            for action in actions:
+                if action == "*" or action.endswith(":*"):
+                    offending.append((path, action))
+                if action.startswith(DATA_SERVICES) and "*" in resources and action not in ACCOUNT_LEVEL:
+                    offending.append((path, action, "*"))
+    assert offending == []
+
+
+def test_table_grants_name_the_table_and_its_indexes_exactly(synthesized):
+    (listings,) = [p for path, p in synthesized.resources("dev", "AWS::IAM::Policy").items()
+                   if path.startswith("Api/ListingsFunctionRole")]
+    statements = listings["Properties"]["PolicyDocument"]["Statement"]
+    index_grants = [s for s in statements if s["Action"] == "dynamodb:Query" and isinstance(s["Resource"], list)]
+    (indexes,) = index_grants
+    names = sorted(part for resource in indexes["Resource"] for part in resource["Fn::Join"][1]
+                   if isinstance(part, str) and part.startswith("/index/"))
+    assert names == ["/index/gsi1", "/index/gsi2", "/index/gsi4"]
+
+
+def test_each_rule_routes_its_event_types_to_a_queue_with_a_dlq(synthesized):
+    template = synthesized.template("dev", "Events")
+    for rule in RULES:
+        template.has_resource_properties("AWS::Events::Rule", {
+            "Name": f"shikhar-dev-{rule.name}",
+            "EventPattern": {"source": ["np.shikhar.marketplace"],
+                             "detail-type": [t.value for t in rule.detail_types]},
+            "Targets": [Match.object_like({"DeadLetterConfig": {"Arn": Match.any_value()}})]})
+        template.has_resource_properties("AWS::SQS::Queue", {
+            "QueueName": f"shikhar-dev-{rule.queue}",
+            "RedrivePolicy": {"deadLetterTargetArn": Match.any_value(), "maxReceiveCount": 5}})
+
+
+def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_queue(synthesized):
+    template = synthesized.template("dev", "Events")
+    template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
+        "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
+        "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
+    template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
+        "FunctionResponseTypes": ["ReportBatchItemFailures"]})
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
+
+
+def _definition(synthesized) -> dict:
+    (machine,) = synthesized.resources("dev", "AWS::StepFunctions::StateMachine").values()
+    parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+    return json.loads("".join(p if isinstance(p, str) else "ARN" for p in parts))
+
+
+def test_the_state_machine_is_the_step_declarations_definition(synthesized):
+    expected = state_machine_definition({step.name: "ARN" for step in ALL_STEPS})
+
+    assert _definition(synthesized) == expected
+
+
+def test_raw_uploads_start_the_pipeline_with_a_dead_letter_queue(synthesized):
+    template = synthesized.template("dev", "Media")
+    template.has_resource_properties("AWS::Events::Rule", {
+        "EventPattern": {"source": ["aws.s3"], "detail-type": ["Object Created"],
+                         "detail": {"bucket": {"name": ["shikhar-dev-raw-uploads-111111111111-ap-south-1"]}}},
+        "Targets": [Match.object_like({"DeadLetterConfig": {"Arn": Match.any_value()}})]})
+    template.has_resource_properties("AWS::IAM::Role", {
+        "AssumeRolePolicyDocument": Match.object_like({"Statement": [Match.object_like({
+            "Principal": {"Service": "mediaconvert.amazonaws.com"}})]})})
+
+
+def test_the_distribution_is_behind_the_waf_with_the_behaviours_and_headers(synthesized):
+    edge = synthesized.template("dev", "Edge")
+    (distribution,) = synthesized.resources("dev", "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+
+    assert config["WebACLId"] != "" and "WebACLId" in config
+    assert config["HttpVersion"] == "http2and3"
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviours) == {"/static/*", "/media/*", "/premium/*", "/api/*"}
+    assert "TrustedKeyGroups" in behaviours["/premium/*"]
+    assert [p for p, b in behaviours.items() if "TrustedKeyGroups" in b] == ["/premium/*"]
+    assert all(b["Compress"] for b in behaviours.values())
+    edge.has_resource_properties("AWS::CloudFront::ResponseHeadersPolicy", {"ResponseHeadersPolicyConfig": Match.object_like({
+        "SecurityHeadersConfig": Match.object_like({
+            "StrictTransportSecurity": Match.object_like({"AccessControlMaxAgeSec": 63072000}),
+            "FrameOptions": {"FrameOption": "DENY", "Override": True},
+            "ContentTypeOptions": {"Override": True},
+            "ContentSecurityPolicy": Match.object_like({"ContentSecurityPolicy": Match.string_like_regexp(
+                "frame-ancestors 'none'")})})})})
+    assert len(synthesized.resources("dev", "AWS::CloudFront::OriginAccessControl")) == 1
+
+
+def test_the_web_acl_has_the_managed_groups_and_a_rate_rule(synthesized):
+    (acl,) = synthesized.resources("dev", "AWS::WAFv2::WebACL").values()
+    rules = acl["Properties"]["Rules"]
+
+    managed = [r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in rules if "ManagedRuleGroupStatement" in r["Statement"]]
+    (rate,) = [r for r in rules if "RateBasedStatement" in r["Statement"]]
+
+    assert acl["Properties"]["Scope"] == "CLOUDFRONT"
+    assert managed == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet",
+                       "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"]
+    assert rate["Action"] == {"Block": {}}
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == 1000
+
+
+def test_operations_alarm_on_what_the_dossier_names(synthesized):
+    alarms = [a["Properties"] for a in synthesized.resources("dev", "AWS::CloudWatch::Alarm").values()]
+    metrics = {a.get("MetricName") for a in alarms}
+    math = [m for a in alarms for m in a.get("Metrics", []) if "Expression" in m]
+
+    assert {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible", "ReadThrottleEvents",
+            "WriteThrottleEvents", "ExecutionsFailed", "SuccessPercent"} <= metrics
+    assert [m["Expression"] for m in math] == ["IF(requests > 0, 100 * errors / requests, 0)"]
+    assert any(a.get("ExtendedStatistic") == "p99" for a in alarms)
+    assert all(a["AlarmActions"] for a in alarms)
+
+
+def test_operations_have_budgets_anomaly_detection_a_dashboard_and_the_canary(synthesized):
+    template = synthesized.template("prod", "Operations")
+    template.has_resource_properties("AWS::Budgets::Budget", {"Budget": Match.object_like({
+        "BudgetLimit": {"Amount": 500, "Unit": "USD"}, "TimeUnit": "MONTHLY"})})
+    template.resource_count_is("AWS::CE::AnomalyMonitor", 1)
+    template.resource_count_is("AWS::CE::AnomalySubscription", 1)
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    template.has_resource_properties("AWS::Synthetics::Canary", {
+        "Code": Match.object_like({"Handler": "canary.handler"}),
+        "Schedule": Match.object_like({"Expression": "rate(5 minutes)"})})
+
+
+def test_log_groups_keep_logs_as_configured_and_are_encrypted(synthesized):
+    for name, days in (("dev", 14), ("prod", 30)):
+        groups = synthesized.resources(name, "AWS::Logs::LogGroup")
+        lambda_groups = [g["Properties"] for g in groups.values()
+                         if str(g["Properties"].get("LogGroupName", "")).startswith("/aws/lambda/")]
+        assert lambda_groups and {g["RetentionInDays"] for g in lambda_groups} == {days}
+        assert all("KmsKeyId" in g["Properties"] for g in groups.values())
+
+
+def test_the_back_office_role_and_outputs_zappa_needs(synthesized):
+    outputs = synthesized.templates["dev"]["Backoffice"]["Outputs"]
+    assert {"BackofficeRoleArn", "BackofficeRoleName", "BackofficeFunctionName", "BackofficeDeployBucket",
+            "BackofficeStaticBucket", "BackofficeParameterPath", "BackofficeDjangoSecretName",
+            "BackofficeSigningKeySecretName"} <= set(outputs)
+    assert outputs["BackofficeFunctionName"]["Value"] == "shikhar-backoffice-dev"
+    parameters = [p["Properties"]["Name"] for p in synthesized.resources("dev", "AWS::SSM::Parameter").values()]
+    assert "/shikhar/dev/backoffice/table" in parameters and "/shikhar/dev/cloudfront/public-key-id" in parameters
