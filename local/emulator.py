@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -43,6 +44,10 @@ class Emulator:
     def start(self) -> Emulator:
         from moto.server import ThreadedMotoServer  # heavy: only where the emulator runs
 
+        from local import emulator_patches
+
+        emulator_patches.apply()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns real output
         if port_in_use(self.port):
             raise SystemExit(f"port {self.port} is already in use: stop what holds it "
                              f"(`lsof -i :{self.port}`) or set SHIKHAR_EMULATOR_PORT")

@@ -66,7 +66,10 @@ def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events
 
 
 def _apply_fields(listing: Listing, fields: dict) -> None:
+    attributes = Listing.get_attributes()
     for name, value in fields.items():
+        if value is None and not attributes[name].null:
+            continue  # an empty optional input keeps the default ("sale", no description yet)
         setattr(listing, name, value)
     if "latitude" in fields or "longitude" in fields:
         listing.geohash = geohash_of(listing.latitude, listing.longitude)
@@ -122,12 +125,13 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
 
 def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, expected_version: int | None = None,
                        reason: str | None = None, public_at: datetime | None = None,
-                       premium: bool | None = None) -> Listing:
-    """Take one lifecycle action (submit, approve, reject, withdraw, ...) on a listing."""
+                       premium: bool | None = None, at: datetime | None = None) -> Listing:
+    """Take one lifecycle action (submit, approve, reject, withdraw, ...) on a listing. ``at`` is the
+    scheduler's clock (defaults to now)."""
     listing = _load(listing_id)
     _check_version(listing, expected_version)
     rule = check(action, status=listing.status, actor=actor, owner_id=listing.broker_id, reason=reason)
-    moment = datetime.now(UTC)
+    moment = at or datetime.now(UTC)
     before = _snapshot(listing)
     source = listing.status
 
@@ -193,6 +197,6 @@ def listing_publish_due(*, actor: Actor, at: datetime | None = None) -> list[str
     done = []
     for listing in listings_by_status(status=Status.COMING_SOON, limit=1000).items:
         if listing.public_at and listing.public_at <= moment:
-            listing_transition(actor=actor, listing_id=listing.listing_id, action=Action.PUBLISH_DUE)
+            listing_transition(actor=actor, listing_id=listing.listing_id, action=Action.PUBLISH_DUE, at=moment)
             done.append(listing.listing_id)
     return done

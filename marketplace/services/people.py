@@ -32,10 +32,10 @@ def user_profile_sync(*, user_id: str, email: str, groups: list[str] | frozenset
     """Create or refresh a profile from verified sign-in claims (idempotent; called at sign-in)."""
     try:
         profile = UserProfile.get(*UserProfile.key(user_id))
+        changed = (profile.email != email or sorted(profile.groups) != sorted(groups)
+                   or bool(name and profile.name != name) or bool(phone and profile.phone != phone))
     except UserProfile.DoesNotExist:
-        profile = UserProfile(user_id=user_id, email=email)
-    changed = (profile.email != email or sorted(profile.groups) != sorted(groups)
-               or (name and profile.name != name) or profile.created_at is None)
+        profile, changed = UserProfile(user_id=user_id, email=email), True
     profile.email, profile.groups = email, sorted(groups)
     profile.name = name or profile.name
     profile.phone = phone or profile.phone

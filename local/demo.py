@@ -1,0 +1,269 @@
+"""Demo data for ``make run``: a believable Kathmandu luxury market, made through the domain's own
+services so every listing has a real history, audit trail and events.
+
+Idempotent: each seeded thing is guarded (``UNIQUE#demo#...``), so running again adds nothing.
+Local only: the demo password never leaves this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from botocore.exceptions import ClientError
+
+from local.provision import Resources
+from marketplace.actors import SYSTEM, Actor, Group
+from marketplace.aws import client
+from marketplace.lifecycle import Action, Status
+from marketplace.models import DailyViewStat, Guard
+from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.services import engagement, listings, people
+from marketplace.selectors.people import entitlements_for
+from marketplace.units import Area
+
+DEFAULT_PASSWORD = "Shikhar-Demo-2026"
+LISTING_COUNT = 60
+VIEW_DAYS = 21
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    groups: tuple[str, ...]
+    role: str
+
+
+PEOPLE = (
+    DemoPerson("admin@demo.shikhar.np", "Asha Shrestha", (Group.ADMINS,), "admin (TOTP set up at first sign-in)"),
+    DemoPerson("broker@demo.shikhar.np", "Bikash Thapa", (Group.BROKERS,), "broker (TOTP set up at first sign-in)"),
+    DemoPerson("broker2@demo.shikhar.np", "Sunita Rana", (Group.BROKERS,), "broker"),
+    DemoPerson("broker3@demo.shikhar.np", "Rajesh Maharjan", (Group.BROKERS,), "broker (unverified)"),
+    DemoPerson("seller@demo.shikhar.np", "Kiran Joshi", (Group.SELLERS,), "seller (read-only view)"),
+    DemoPerson("buyer@demo.shikhar.np", "Priya Gurung", (Group.BUYERS,), "buyer (free)"),
+    DemoPerson("premium@demo.shikhar.np", "Anil Karki", (Group.BUYERS,), "buyer (premium)"),
+    DemoPerson("investor@demo.shikhar.np", "Meera Singh", (Group.BUYERS, Group.INVESTORS), "investor (premium + exclusive)"),
+)
+BROKER_FIRMS = {
+    "broker@demo.shikhar.np": ("Himalayan Realty Pvt. Ltd.", "DLM-2079-0142", True),
+    "broker2@demo.shikhar.np": ("Valley Luxury Homes", "DLM-2080-0310", True),
+    "broker3@demo.shikhar.np": ("Bagmati Properties", "DLM-2081-0577", False),
+}
+
+# How the 60 listings spread over the lifecycle (every state represented).
+STATUS_PLAN = ([Status.ACTIVE] * 36 + [Status.COMING_SOON] * 5 + [Status.UNDER_CONTRACT] * 4
+               + [Status.CLOSED] * 3 + [Status.PENDING_REVIEW] * 5 + [Status.DRAFT] * 2
+               + [Status.REJECTED] * 2 + [Status.WITHDRAWN] * 2 + [Status.EXPIRED])
+# Land price per ropani in crore, by neighbourhood (the premium ones lead).
+PRICE_PER_ROPANI = {"budhanilkantha": 2.2, "bhaisepati": 1.6, "sanepa": 4.5, "dhumbarahi": 3.2,
+                    "bansbari": 3.0, "maharajgunj": 4.8, "lazimpat": 5.0, "baluwatar": 5.5, "jhamsikhel": 4.2,
+                    "hattiban": 1.4, "chobhar": 1.1, "thamel": 6.0}
+STYLES = {"house": ["Modern family house", "Newari-style brick house", "Contemporary home", "Split-level house"],
+          "villa": ["Luxury villa", "Gated-community villa", "Hillside villa", "Courtyard villa"],
+          "apartment": ["Penthouse apartment", "Serviced apartment", "Sky-view apartment"],
+          "land": ["Residential plot", "Prime land", "Corner plot"],
+          "commercial": ["Boutique commercial building", "Office building"]}
+VIEWS = ["with Himalaya views", "near the ring road", "on a quiet lane", "with a private garden",
+         "with valley views", "close to international schools", "next to embassies"]
+
+
+@dataclass
+class DemoLogins:
+    password: str
+    accounts: list[tuple[str, str]]
+
+
+def _guarded(name: str) -> Guard | None:
+    try:
+        return Guard.get(*Guard.unique_key("demo", name))
+    except Guard.DoesNotExist:
+        return None
+
+
+def _mark(name: str, ref: str) -> None:
+    Guard(*Guard.unique_key("demo", name), ref=ref).save()
+
+
+def _cognito_user(resources: Resources, person: DemoPerson, password: str) -> str:
+    idp = client("cognito-idp")
+    pool = resources.user_pool_id
+    try:
+        idp.admin_create_user(UserPoolId=pool, Username=person.email, MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": person.email},
+                                              {"Name": "email_verified", "Value": "true"},
+                                              {"Name": "name", "Value": person.name}])
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "UsernameExistsException":
+            raise
+    idp.admin_set_user_password(UserPoolId=pool, Username=person.email, Password=password, Permanent=True)
+    for group in person.groups:
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=person.email, GroupName=group)
+    attributes = idp.admin_get_user(UserPoolId=pool, Username=person.email)["UserAttributes"]
+    return next(a["Value"] for a in attributes if a["Name"] == "sub")
+
+
+def _fields(rng: random.Random, index: int) -> dict:
+    hood = NEIGHBOURHOODS[index % len(NEIGHBOURHOODS)] if index < 48 else rng.choice(NEIGHBOURHOODS[:6])
+    kind = rng.choices(list(STYLES), weights=[45, 25, 12, 13, 5])[0]
+    aana = rng.choice([4, 5, 6, 8, 8, 10, 12, 16, 20, 24]) if kind != "apartment" else rng.choice([1, 2])
+    land = Area.from_rapd(aana // 16, aana % 16, rng.choice([0, 0, 1, 2]), 0)
+    per_ropani = PRICE_PER_ROPANI[hood.slug] * rng.uniform(0.85, 1.25)
+    building = {"house": 2.0, "villa": 4.5, "apartment": 1.5, "land": 0, "commercial": 6.0}[kind]
+    crore = per_ropani * float(land.ropani) + building * rng.uniform(0.8, 1.4)
+    price = int(round(crore * 100)) * 100_000  # whole lakh, as quoted
+    bedrooms = {"house": rng.randint(3, 6), "villa": rng.randint(4, 8), "apartment": rng.randint(2, 4),
+                "land": None, "commercial": None}[kind]
+    name = f"{rng.choice(STYLES[kind])} {rng.choice(VIEWS)} in {hood.name}"
+    if bedrooms and kind != "commercial":
+        name = f"{bedrooms}-bedroom {name[0].lower()}{name[1:]}"
+    fields = {
+        "title": name[:140],
+        "description": (f"{name}. {rng.choice(['Lalpurja', 'Clear title'])} ready, road access "
+                        f"{rng.choice([13, 16, 20, 25])} ft. Viewing by appointment with the listing broker."),
+        "property_type": kind, "purpose": "rent" if rng.random() < 0.08 else "sale",
+        "price": price if rng.random() > 0.07 else None, "neighborhood": hood.slug,
+        "latitude": str(round(hood.latitude + rng.uniform(-0.006, 0.006), 6)),
+        "longitude": str(round(hood.longitude + rng.uniform(-0.006, 0.006), 6)),
+        "land_area_sqft": land.sqft,
+        "road_width_ft": rng.choice([12, 13, 16, 20, 20, 25, 30]),
+        "road_surface": rng.choice(["blacktopped", "blacktopped", "paved", "graveled"]),
+        "facing": rng.choice(["N", "NE", "E", "SE", "S", "SW", "W", "NW"]),
+        "amenities": rng.sample(["garden", "himalaya_view", "valley_view", "servant_quarters", "security",
+                                 "solar", "backup_power", "boring_water", "earthquake_resistant"], k=4),
+        "documents": ["lalpurja", "trace_map"] + (["naksa_pass"] if kind != "land" else []),
+    }
+    if fields["price"] is None:
+        fields["price_on_request"] = True
+    if kind != "land":
+        fields.update(bedrooms=bedrooms or 0, bathrooms=(bedrooms or 2) + rng.randint(0, 2),
+                      built_up_area_sqft=Decimal(rng.randint(18, 60) * 100),
+                      storeys=rng.choice(["2", "2.5", "3", "3.5"]), parking=rng.randint(1, 4),
+                      year_built=rng.randint(2012, 2025),
+                      furnishing=rng.choice(["unfurnished", "semi_furnished", "furnished"]))
+    return fields
+
+
+def _drive(listing_id: str, target: Status, *, broker: Actor, admin: Actor, rng: random.Random, premium: bool) -> None:
+    """Walk a new draft through the lifecycle to ``target`` the way people would."""
+    act = lambda actor, action, **kw: listings.listing_transition(  # noqa: E731
+        actor=actor, listing_id=listing_id, action=action, **kw)
+    if target == Status.DRAFT:
+        return
+    act(broker, Action.SUBMIT)
+    if target == Status.PENDING_REVIEW:
+        return
+    if target == Status.REJECTED:
+        act(admin, Action.REJECT, reason="Photos show another property; please upload this property's photos.")
+        return
+    if target == Status.COMING_SOON:
+        act(admin, Action.APPROVE_COMING_SOON, public_at=datetime.now(UTC) + timedelta(days=rng.randint(5, 20)),
+            premium=premium)
+        return
+    act(admin, Action.APPROVE, premium=premium)
+    if target == Status.UNDER_CONTRACT:
+        act(broker, Action.MARK_UNDER_CONTRACT)
+    elif target == Status.CLOSED:
+        act(broker, Action.MARK_UNDER_CONTRACT)
+        act(broker, Action.CLOSE)
+    elif target == Status.WITHDRAWN:
+        act(broker, Action.WITHDRAW)
+    elif target == Status.EXPIRED:
+        act(SYSTEM, Action.EXPIRE)
+
+
+def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None) -> DemoLogins:
+    password = os.environ.get("SHIKHAR_DEMO_PASSWORD", DEFAULT_PASSWORD)
+    rng = random.Random(2026)
+    progress("Seeding demo people ...")
+    ids: dict[str, str] = {}
+    for person in PEOPLE:
+        ids[person.email] = _cognito_user(resources, person, password)
+        people.user_profile_sync(user_id=ids[person.email], email=person.email, groups=list(person.groups),
+                                 name=person.name)
+    actors = {p.email: Actor(user_id=ids[p.email], email=p.email, groups=frozenset(p.groups), name=p.name)
+              for p in PEOPLE}
+    admin = actors["admin@demo.shikhar.np"]
+    brokers = [actors[email] for email in BROKER_FIRMS]
+    for email, (company, licence, verified) in BROKER_FIRMS.items():
+        if not _guarded(f"broker:{email}"):
+            people.broker_profile_create(actor=admin, broker_id=ids[email], name=actors[email].name, email=email,
+                                         licence_number=licence, company=company, phone="+977 9801234567")
+            if verified:
+                people.broker_verify(actor=admin, broker_id=ids[email], verified=True, reason="licence checked")
+            _mark(f"broker:{email}", ids[email])
+    if not _guarded("subscriptions"):
+        year = datetime.now(UTC) + timedelta(days=365)
+        people.subscription_grant(actor=admin, user_id=ids["premium@demo.shikhar.np"], tier="premium",
+                                  expires_at=year, reason="demo: paid via eSewa")
+        people.subscription_grant(actor=admin, user_id=ids["investor@demo.shikhar.np"], tier="investor",
+                                  expires_at=year, reason="demo: investor programme")
+        _mark("subscriptions", "done")
+    seller_guard = _guarded("seller")
+    if seller_guard:
+        seller_id = seller_guard.ref
+    else:
+        seller_id = people.seller_create(actor=brokers[0], name=actors["seller@demo.shikhar.np"].name,
+                                         kind="owner", email="seller@demo.shikhar.np",
+                                         seller_id=ids["seller@demo.shikhar.np"]).seller_id
+        _mark("seller", seller_id)
+
+    plan = list(STATUS_PLAN)
+    rng.shuffle(plan)
+    listed: list[str] = []
+    for index, target in enumerate(plan):
+        fields = _fields(rng, index)
+        broker = brokers[index % len(brokers)]
+        premium = target in (Status.ACTIVE, Status.COMING_SOON) and rng.random() < 0.3
+        exclusive = target == Status.ACTIVE and index % 12 == 5
+        existing = _guarded(f"listing:{index}")
+        if existing:
+            listing_id = existing.ref
+        else:
+            if index % 7 == 0:
+                fields["seller_id"] = seller_id
+            fields["exclusive"] = exclusive
+            listing = listings.listing_create(actor=broker, fields=fields)
+            _drive(listing.listing_id, target, broker=broker, admin=admin, rng=rng, premium=premium)
+            listing_id = listing.listing_id
+            _mark(f"listing:{index}", listing_id)
+        if target in (Status.ACTIVE, Status.UNDER_CONTRACT) and not exclusive:
+            listed.append((listing_id, fields["neighborhood"]))
+        if (index + 1) % 10 == 0:
+            progress(f"  listings {index + 1}/{len(plan)}")
+
+    if not _guarded("engagement"):
+        progress("Seeding favorites, inquiries and view stats ...")
+        _engagement(rng, listed, actors, ids)
+        _mark("engagement", "done")
+    accounts = [(p.email, p.role) for p in PEOPLE]
+    progress(f"Demo data ready: {len(plan)} listings, {len(PEOPLE)} people.")
+    return DemoLogins(password=password, accounts=accounts)
+
+
+def _engagement(rng: random.Random, listed: list[tuple[str, str]], actors: dict[str, Actor], ids: dict[str, str]):
+    shoppers = [actors[e] for e in ("buyer@demo.shikhar.np", "premium@demo.shikhar.np", "investor@demo.shikhar.np")]
+    for shopper in shoppers:
+        rights = entitlements_for(user_id=shopper.user_id)
+        for listing_id, _ in rng.sample(listed, k=6):
+            engagement.favorite_add(actor=shopper, listing_id=listing_id, entitlements=rights)
+        for n, (listing_id, _) in enumerate(rng.sample(listed, k=3)):
+            engagement.inquiry_create(
+                actor=shopper, listing_id=listing_id, entitlements=rights, idempotency_key=f"demo-{shopper.user_id[:8]}-{n}",
+                name=shopper.name, phone="+977 9812345678", email=shopper.email,
+                message="Namaste, I would like to arrange a viewing this weekend. Is the price negotiable?",
+                preferred_contact_time=rng.choice(["mornings", "after 5 pm", "weekends"]))
+    today = date.today()
+    with DailyViewStat.batch_write() as batch:
+        for listing_id, hood in listed:
+            base = rng.randint(3, 40)
+            for back in range(VIEW_DAYS):
+                day = (today - timedelta(days=back)).isoformat()
+                stat = DailyViewStat(listing_id=listing_id, day=day, neighborhood=hood,
+                                     views=max(0, int(base * rng.uniform(0.4, 1.6))))
+                stat.derive_keys()
+                batch.save(stat)

@@ -1,0 +1,76 @@
+"""Keep the emulator's DynamoDB transactions fast as the table grows.
+
+moto 5.2 backs up the WHOLE table (``copy.deepcopy``) once per item of every TransactWriteItems call,
+so a transaction costs O(table size): seeding 60 listings took minutes. Here the backup is of the
+items the transaction touches instead, and a failed transaction restores exactly those (and drops the
+stream records it produced). Behaviour is otherwise moto's own; AWS needs none of this.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+
+_state = threading.local()
+_original_transact = DynamoDBBackend.transact_write_items
+
+
+def _table_deepcopy(self: Table, memo: dict) -> Table:
+    if getattr(_state, "in_transaction", False):
+        return self  # the transaction below keeps its own per-item backup
+    clone = self.__class__.__new__(self.__class__)
+    memo[id(self)] = clone
+    for name, value in self.__dict__.items():
+        setattr(clone, name, copy.deepcopy(value, memo))
+    return clone
+
+
+def _key_of(table: Table, op: dict) -> tuple[DynamoType, DynamoType | None] | None:
+    key = op.get("Key") or op.get("Item") or {}
+    if table.hash_key_attr not in key:
+        return None
+    range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+    return DynamoType(key[table.hash_key_attr]), range_key
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> None:
+    backups: dict[tuple, tuple[Table, DynamoType, DynamoType | None, object]] = {}
+    stream_lengths: dict[int, tuple[object, int]] = {}
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = self.tables.get(op.get("TableName"))
+        key = _key_of(table, op) if table is not None else None
+        if key is None:
+            continue
+        hash_key, range_key = key
+        backups.setdefault((id(table), hash_key, range_key),
+                           (table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        if table.stream_shard is not None:
+            stream_lengths.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
+    _state.in_transaction = True
+    try:
+        return _original_transact(self, transact_items)
+    except Exception:
+        for table, hash_key, range_key, item in backups.values():
+            if item is None:
+                if table.get_item(hash_key, range_key) is not None:
+                    (table.items[hash_key].pop(range_key) if range_key is not None else table.items.pop(hash_key))
+            elif range_key is not None:
+                table.items[hash_key][range_key] = item
+            else:
+                table.items[hash_key] = item
+        for shard, length in stream_lengths.values():
+            del shard.items[length:]
+        raise
+    finally:
+        _state.in_transaction = False
+
+
+def apply() -> None:
+    if DynamoDBBackend.transact_write_items is not _transact_write_items:
+        Table.__deepcopy__ = _table_deepcopy
+        DynamoDBBackend.transact_write_items = _transact_write_items
