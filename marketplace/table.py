@@ -14,7 +14,7 @@ them in its docstring; ``docs/data-model.md`` lists every access pattern.
 | gsi3 | broker's desk: ``BROKER#<id>`` -> ``LISTING#<status>#...`` / ``INQUIRY#...`` | all |
 | gsi4 | global feed of listed properties: ``FEED`` -> published_at | card attributes |
 | gsi5 | collections in time order: ``STATUS#<status>``, ``USERS``, ``AUDIT``, ``OUTBOX#PENDING``... | all |
-| gsi6 | owner's view: ``SELLER#<id>`` / ``BUYER#<id>`` / ``SESSIONS#<user>`` | keys only |
+| gsi6 | owner's view: ``SELLER#<id>`` / ``BUYER#<id>`` / ``SESSIONS#<user>`` | keys and ``type`` |
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from pynamodb.attributes import Attribute, DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.constants import NUMBER, PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from marketplace.config import settings
@@ -68,7 +68,9 @@ MarketIndex = _index(2, IncludeProjection(CARD_ATTRIBUTES))
 BrokerIndex = _index(3, AllProjection())
 FeedIndex = _index(4, IncludeProjection(CARD_ATTRIBUTES))
 CollectionIndex = _index(5, AllProjection())
-OwnerIndex = _index(6, KeysOnlyProjection())
+# Keys plus ``type``: PynamoDB filters every model query on the discriminator, so a bare keys-only
+# projection would make model queries on this index come back empty.
+OwnerIndex = _index(6, IncludeProjection(["type"]))
 
 INDEXES = (PremiumIndex, MarketIndex, BrokerIndex, FeedIndex, CollectionIndex, OwnerIndex)
 

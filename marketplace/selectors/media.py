@@ -18,3 +18,8 @@ def media_get(*, listing_id: str, media_id: str, consistent: bool = True) -> Med
         return Media.get(*Media.key(listing_id, media_id), consistent_read=consistent)
     except Media.DoesNotExist:
         raise NotFound("no such media", field="media_id") from None
+
+
+def media_failures(*, limit: int = 20) -> list[Media]:
+    """Media whose processing failed, newest first (admin dashboard)."""
+    return list(Media.collection_index.query("MEDIA#failed", scan_index_forward=False, limit=limit))
