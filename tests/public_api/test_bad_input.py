@@ -1,0 +1,66 @@
+"""Bad input is answered with a clear error naming the field, never a 500."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.public_api.conftest import get
+
+BAD_QUERIES = [
+    ("limit=0", 422, "limit"),
+    ("limit=51", 422, "limit"),
+    ("limit=ten", 422, "limit"),
+    ("min_price=-1", 422, "min_price"),
+    ("min_price=99999999999999999999", 422, "min_price"),
+    ("min_price=9000&max_price=10", 400, "max_price"),
+    ("type=castle", 422, "type"),
+    ("facing=UP", 422, "facing"),
+    ("sort=random", 422, "sort"),
+    ("neighborhood=atlantis", 400, "neighborhood"),
+    ("neighborhood=x%27%20OR%20%271%27%3D%271", 400, "neighborhood"),
+    ("neighborhood=MKT%23sanepa", 400, "neighborhood"),
+    ("min_land=lots", 400, "min_land"),
+    ("min_land=1-17-0-0", 400, "min_land"),
+    ("near=somewhere", 400, "near"),
+    ("near=95,85", 400, "near"),
+    ("near=27.7,85.3&radius_km=5000", 422, "radius_km"),
+    ("radius_km=2", 400, "radius_km"),
+    ("premium=maybe", 422, "premium"),
+    ("cursor=" + "x" * 3000, 422, "cursor"),
+    ("cursor=%7B%22pk%22%3A%7B%22S%22%3A%22USER%23x%22%7D%7D", 400, "cursor"),
+]
+
+
+def test_bad_search_parameters_are_rejected_naming_the_field(api):
+    for query, status, field in BAD_QUERIES:
+        response = get(api, f"/v1/listings?{query}")
+        assert response.status_code == status, (query, response.text)
+        body = response.json()
+        assert body["field"] == field, (query, body)
+        assert body["code"] == "validation_error"
+        assert field in body["message"] or body["message"], query
+
+
+def test_malformed_listing_ids_never_reach_the_table(api):
+    for listing_id in ("LISTING%23x", "a" * 200, "01jzzzzzzzzzzzzzzzzzzzzzz%27", "%00"):
+        response = get(api, f"/v1/listings/{listing_id}")
+        assert (response.status_code, response.json()["code"]) in ((422, "validation_error"), (404, "not_found"))
+    assert get(api, "/v1/listings/..%2F..%2Fetc").status_code == 404  # no such route at the gateway
+
+
+def test_malformed_and_oversized_bodies_are_refused(api, market, buyer):
+    url = f"{api}/v1/listings/{market['public'].listing_id}/inquiries"
+    headers = {**buyer.headers, "Idempotency-Key": "body-test-0001", "Content-Type": "application/json"}
+    broken = requests.post(url, data='{"name": "Priya", ', headers=headers, timeout=30)
+    listed = requests.post(url, data='["not", "an", "object"]', headers=headers, timeout=30)
+    huge = requests.post(url, data='{"message": "' + "x" * 40_000 + '"}', headers=headers, timeout=30)
+    assert (broken.status_code, broken.json()["code"]) == (422, "validation_error")
+    assert (listed.status_code, listed.json()["code"]) == (422, "validation_error")
+    assert huge.status_code == 413
+    assert huge.json() == {"code": "payload_too_large", "message": "the request body must be at most 16384 bytes",
+                           "field": "body"}
+
+
+def test_unknown_routes_and_methods_get_the_gateways_404(api):
+    assert requests.get(f"{api}/v1/nothing", timeout=30).status_code == 404
+    assert requests.post(f"{api}/v1/listings", timeout=30).json() == {"message": "Not Found"}
