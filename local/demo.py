@@ -176,8 +176,21 @@ def _drive(listing_id: str, target: Status, *, broker: Actor, admin: Actor, rng:
         act(SYSTEM, Action.EXPIRE)
 
 
-def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None) -> DemoLogins:
+def _plan(rng: random.Random, count: int) -> list[Status]:
+    """``count`` target statuses: one of each status first (so even a small demo shows them all),
+    then the rest of the market's mix, shuffled."""
+    rest = list(STATUS_PLAN)
+    for status in Status:
+        rest.remove(status)
+    rng.shuffle(rest)
+    plan = list(Status) + rest
+    return plan[:count]
+
+
+def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None,
+         listing_count: int | None = None) -> DemoLogins:
     password = os.environ.get("SHIKHAR_DEMO_PASSWORD", DEFAULT_PASSWORD)
+    count = listing_count or int(os.environ.get("SHIKHAR_DEMO_LISTINGS", LISTING_COUNT))
     rng = random.Random(2026)
     progress("Seeding demo people ...")
     ids: dict[str, str] = {}
@@ -212,14 +225,13 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
                                          seller_id=ids["seller@demo.shikhar.np"]).seller_id
         _mark("seller", seller_id)
 
-    plan = list(STATUS_PLAN)
-    rng.shuffle(plan)
+    plan = _plan(rng, count)
     listed: list[str] = []
     for index, target in enumerate(plan):
         fields = _fields(rng, index)
         broker = brokers[index % len(brokers)]
         premium = target in (Status.ACTIVE, Status.COMING_SOON) and rng.random() < 0.3
-        exclusive = target == Status.ACTIVE and index % 12 == 5
+        exclusive = target == Status.ACTIVE and index % 12 == 2
         existing = _guarded(f"listing:{index}")
         if existing:
             listing_id = existing.ref
@@ -231,27 +243,28 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
             _drive(listing.listing_id, target, broker=broker, admin=admin, rng=rng, premium=premium)
             listing_id = listing.listing_id
             _mark(f"listing:{index}", listing_id)
-        if target in (Status.ACTIVE, Status.UNDER_CONTRACT) and not exclusive:
-            listed.append((listing_id, fields["neighborhood"]))
+        if target in (Status.ACTIVE, Status.UNDER_CONTRACT):
+            listed.append((listing_id, fields["neighborhood"], exclusive))
         if (index + 1) % 10 == 0:
             progress(f"  listings {index + 1}/{len(plan)}")
 
     if not _guarded("engagement"):
         progress("Seeding favorites, inquiries and view stats ...")
-        _engagement(rng, listed, actors, ids)
+        _engagement(rng, listed, actors)
         _mark("engagement", "done")
     accounts = [(p.email, p.role) for p in PEOPLE]
     progress(f"Demo data ready: {len(plan)} listings, {len(PEOPLE)} people.")
     return DemoLogins(password=password, accounts=accounts)
 
 
-def _engagement(rng: random.Random, listed: list[tuple[str, str]], actors: dict[str, Actor], ids: dict[str, str]):
+def _engagement(rng: random.Random, listed: list[tuple[str, str, bool]], actors: dict[str, Actor]):
+    public = [(listing_id, hood) for listing_id, hood, exclusive in listed if not exclusive]
     shoppers = [actors[e] for e in ("buyer@demo.shikhar.np", "premium@demo.shikhar.np", "investor@demo.shikhar.np")]
     for shopper in shoppers:
         rights = entitlements_for(user_id=shopper.user_id)
-        for listing_id, _ in rng.sample(listed, k=6):
+        for listing_id, _ in rng.sample(public, k=min(6, len(public))):
             engagement.favorite_add(actor=shopper, listing_id=listing_id, entitlements=rights)
-        for n, (listing_id, _) in enumerate(rng.sample(listed, k=3)):
+        for n, (listing_id, _) in enumerate(rng.sample(public, k=min(3, len(public)))):
             engagement.inquiry_create(
                 actor=shopper, listing_id=listing_id, entitlements=rights, idempotency_key=f"demo-{shopper.user_id[:8]}-{n}",
                 name=shopper.name, phone="+977 9812345678", email=shopper.email,
@@ -259,7 +272,7 @@ def _engagement(rng: random.Random, listed: list[tuple[str, str]], actors: dict[
                 preferred_contact_time=rng.choice(["mornings", "after 5 pm", "weekends"]))
     today = date.today()
     with DailyViewStat.batch_write() as batch:
-        for listing_id, hood in listed:
+        for listing_id, hood, _ in listed:
             base = rng.randint(3, 40)
             for back in range(VIEW_DAYS):
                 day = (today - timedelta(days=back)).isoformat()

@@ -36,9 +36,20 @@ class Service:
         return f"http://127.0.0.1:{self.port}{self.path}"
 
 
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(f"SHIKHAR_{name}_PORT", default))
+
+
 def services() -> list[Service]:
-    """Every HTTP service of the local platform. Each deployable adds its own here."""
-    return []
+    """Every HTTP service of the local platform (ports overridable: SHIKHAR_BACKOFFICE_PORT, SHIKHAR_API_PORT)."""
+    backoffice_port, api_port = _port("BACKOFFICE", 8000), _port("API", 8001)
+    return [
+        Service("back office", backoffice_port,
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{backoffice_port}", "--noreload"]),
+        Service("public API", api_port, [sys.executable, "-m", "local.gateway", "--port", str(api_port)],
+                path="/v1/listings"),
+        Service("API docs", api_port, [], path="/docs"),
+    ]
 
 
 def _export(environment: dict[str, str]) -> None:
@@ -76,7 +87,8 @@ def main() -> int:
 
     running = services()
     for service in running:
-        service.process = subprocess.Popen(service.command, env={**os.environ, **environment})
+        if service.command:
+            service.process = subprocess.Popen(service.command, env={**os.environ, **environment})
 
     print("\nShikhar is running offline:")
     print(f"  AWS emulator     {emulator.url}")

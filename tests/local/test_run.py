@@ -1,0 +1,58 @@
+"""``make run`` as a person uses it: it comes up with demo data, serves its URLs, and Ctrl-C stops
+everything, leaving no port held."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from local.emulator import free_port, port_in_use
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.xdist_group("run")
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
+    ports = {"SHIKHAR_EMULATOR_PORT": free_port(), "SHIKHAR_BACKOFFICE_PORT": free_port(),
+             "SHIKHAR_API_PORT": free_port()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIKHAR_", "AWS_"))}
+    env.update({k: str(v) for k, v in ports.items()}, SHIKHAR_DEMO_LISTINGS="9", PYTHONUNBUFFERED="1")
+    log = (tmp_path / "run.log").open("w+")
+    process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while "Ctrl-C stops everything." not in Path(log.name).read_text():
+            assert process.poll() is None, Path(log.name).read_text()[-3000:]
+            assert time.monotonic() < deadline, "make run did not come up in 5 minutes"
+            time.sleep(0.5)
+        output = Path(log.name).read_text()
+        assert "admin@demo.shikhar.np" in output and "investor@demo.shikhar.np" in output
+        api = f"http://127.0.0.1:{ports['SHIKHAR_API_PORT']}"
+        backoffice = f"http://127.0.0.1:{ports['SHIKHAR_BACKOFFICE_PORT']}"
+        assert api + "/v1/listings" in output and backoffice in output
+        for _ in range(60):  # the HTTP services may take a moment after the banner
+            if port_in_use(ports["SHIKHAR_API_PORT"]) and port_in_use(ports["SHIKHAR_BACKOFFICE_PORT"]):
+                break
+            time.sleep(0.5)
+        assert _get(api + "/v1/listings") == 200
+        assert _get(backoffice + "/login/") == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    assert code == 0, Path(log.name).read_text()[-3000:]
+    assert "Stopped." in Path(log.name).read_text()
+    assert not any(port_in_use(p) for p in ports.values())
