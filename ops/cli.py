@@ -1,0 +1,196 @@
+"""``python -m ops``: disaster-recovery and operations commands. The same against the emulator
+(``AWS_ENDPOINT_URL`` set, e.g. from ``.local/env.json`` of ``make run``) and against AWS (credentials
+of the stage's account). Never imports Django. Every command that changes something has a dry run.
+
+    python -m ops pitr status
+    python -m ops restore-drill --to 2026-11-28T10:00:00Z [--keep]
+    python -m ops export [--bucket B] [--dry-run]        python -m ops export verify --manifest KEY
+    python -m ops s3-recover --bucket B --since 2026-11-28T10:00:00Z [--apply]
+    python -m ops synthetic --api URL --username U [--password P | --secret-arn ARN]
+    python -m ops cost estimate --scenario dev|launch|growth
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from marketplace.config import reload_settings, settings
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 moment; without a zone it is UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-11-28T10:00:00Z)") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _load_local_environment() -> None:
+    """Use ``make run``'s platform when no endpoint is configured and .local/env.json exists."""
+    state = Path(".local/env.json")
+    if not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("SHIKHAR_USE_LOCAL", "1") == "1" and state.exists():
+        for key, value in json.loads(state.read_text()).items():
+            os.environ.setdefault(key, value)
+        reload_settings()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m ops", description=__doc__.split("\n\n")[0])
+    commands = root.add_subparsers(dest="command", required=True)
+
+    pitr = commands.add_parser("pitr", help="point-in-time recovery").add_subparsers(dest="action", required=True)
+    status = pitr.add_parser("status", help="PITR on? earliest and latest restorable time")
+    status.add_argument("--table", help="default: the configured table")
+
+    drill = commands.add_parser("restore-drill", help="restore to a new table at a time, verify, report RTO")
+    drill.add_argument("--to", required=True, type=moment, help="restore moment (ISO 8601, UTC if no zone)")
+    drill.add_argument("--table", help="source table (default: the configured table)")
+    drill.add_argument("--target", help="name of the restored table (default: <table>-restored-<time>)")
+    drill.add_argument("--keep", action="store_true", help="keep the restored table (a real recovery)")
+    drill.add_argument("--kms-key", help="KMS key ARN for the restored table (AWS: the stage's data key)")
+    drill.add_argument("--dry-run", action="store_true", help="say what would be restored; change nothing")
+
+    export = commands.add_parser("export", help="export the table to S3 + Parquet + manifest; 'verify' checks one")
+    export.add_argument("action", nargs="?", choices=["run", "verify"], default="run")
+    export.add_argument("--table", help="default: the configured table")
+    export.add_argument("--bucket", default=os.environ.get("SHIKHAR_EXPORT_BUCKET"),
+                        help="destination bucket (default: SHIKHAR_EXPORT_BUCKET)")
+    export.add_argument("--prefix", default=f"exports/{datetime.now(UTC):%Y/%m/%d}")
+    export.add_argument("--manifest", help="verify: the manifest's key in the bucket")
+    export.add_argument("--dry-run", action="store_true", help="say what would be exported; write nothing")
+
+    recover = commands.add_parser("s3-recover", help="remove delete markers placed since a time (dry run first)")
+    recover.add_argument("--bucket", required=True)
+    recover.add_argument("--since", required=True, type=moment)
+    recover.add_argument("--apply", action="store_true", help="really remove them (default: dry run)")
+
+    synthetic = commands.add_parser("synthetic", help="the canary's journey against any environment")
+    synthetic.add_argument("--api", required=True, help="public API base URL (…/api behind CloudFront)")
+    synthetic.add_argument("--username", default="premium@demo.shikhar.np")
+    synthetic.add_argument("--password", default=os.environ.get("SHIKHAR_SYNTHETIC_PASSWORD"))
+    synthetic.add_argument("--secret-arn", help="read username and password from this secret instead")
+    synthetic.add_argument("--client-id", default=None, help="app client (default: SHIKHAR_USER_POOL_CLIENT_ID)")
+    synthetic.add_argument("--listing", help="open this listing instead of the first premium one found")
+
+    cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
+    estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
+    estimate.add_argument("--scenario", required=True, choices=["dev", "launch", "growth"])
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command != "cost":
+        _load_local_environment()
+    handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
+               "synthetic": _synthetic, "cost": _cost}[args.command]
+    return handler(args)
+
+
+def _print(lines: list[str]) -> None:
+    print("\n".join(lines), flush=True)
+
+
+def _pitr(args) -> int:
+    from ops.pitr import pitr_status
+
+    status = pitr_status(table=args.table or settings().table_name)
+    _print(status.lines())
+    return 0 if status.enabled else EXIT_FAILED
+
+
+def _restore(args) -> int:
+    from ops.pitr import pitr_status
+    from ops.restore import restore_drill
+
+    table = args.table or settings().table_name
+    status = pitr_status(table=table)
+    if not status.enabled:
+        _print(status.lines())
+        return EXIT_FAILED
+    # The emulator never advances LatestRestorableDateTime (AWS keeps it ~5 minutes behind now).
+    latest = None if settings().is_emulated else status.latest
+    if status.earliest and args.to < status.earliest or latest and args.to > latest:
+        print(f"--to {args.to.isoformat()} is outside the restorable window "
+              f"{status.earliest} .. {status.latest}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dry_run:
+        print(f"dry run: would restore {table} as it was at {args.to.isoformat()} into "
+              f"{args.target or table + '-restored-' + args.to.strftime('%Y%m%d%H%M%S')}, verify it, "
+              f"and {'keep' if args.keep else 'delete'} it")
+        return 0
+    report = restore_drill(source=table, restore_to=args.to, target=args.target, keep=args.keep,
+                           kms_key=args.kms_key, poll_seconds=0.5 if settings().is_emulated else 20)
+    _print(report.lines())
+    return 0 if report.ok else EXIT_FAILED
+
+
+def _export(args) -> int:
+    from ops import export
+
+    if not args.bucket:
+        print("--bucket is required (or set SHIKHAR_EXPORT_BUCKET)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.action == "verify":
+        if not args.manifest:
+            print("export verify needs --manifest <key>", file=sys.stderr)
+            return EXIT_USAGE
+        result = export.verify(bucket=args.bucket, manifest_key=args.manifest)
+        _print(result.lines())
+        return 0 if result.ok else EXIT_FAILED
+    table = args.table or settings().table_name
+    if args.dry_run:
+        print(f"dry run: would export {table} to s3://{args.bucket}/{args.prefix}/ "
+              f"(DynamoDB JSON), write parquet/<export-id>/items.parquet and manifests/<export-id>.json")
+        return 0
+    result = export.export(table=table, bucket=args.bucket, prefix=args.prefix,
+                           poll_seconds=0.2 if settings().is_emulated else 10)
+    _print(result.lines())
+    return 0
+
+
+def _recover(args) -> int:
+    from ops.s3_recover import s3_recover
+
+    recovery = s3_recover(bucket=args.bucket, since=args.since, apply=args.apply)
+    _print(recovery.lines())
+    return EXIT_FAILED if recovery.errors else 0
+
+
+def _synthetic(args) -> int:
+    from ops.synthetic import Journey, StepFailed, credentials_from_secret
+
+    cfg = settings()
+    username, password = args.username, args.password
+    if args.secret_arn:
+        username, password = credentials_from_secret(args.secret_arn, region=cfg.region,
+                                                     endpoint_url=cfg.endpoint_url)
+    if not password:
+        print("--password, SHIKHAR_SYNTHETIC_PASSWORD or --secret-arn is required", file=sys.stderr)
+        return EXIT_USAGE
+    client_id = args.client_id or cfg.user_pool_client_id
+    journey = Journey(api=args.api, client_id=client_id, username=username, password=password, region=cfg.region,
+                      endpoint_url=cfg.endpoint_url, listing_id=args.listing)
+    try:
+        result = journey.run()
+    except StepFailed as failure:
+        print(f"FAILED at step '{failure.step}': {failure.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _cost(args) -> int:
+    from ops.cost import SCENARIOS, load_prices, render
+
+    _print(render(SCENARIOS[args.scenario], load_prices()))
+    return 0
