@@ -16,8 +16,8 @@ import importlib
 import json
 import re
 import threading
-import traceback
 import time
+import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -177,7 +177,7 @@ def application(request: Request) -> Response:
     event = build_event(request, route, path_parameters, claims, body)
     try:
         result = _handler(route.function)(event, LambdaContext(route.function))
-    except Exception:  # Lambda's own failure: HTTP API answers 500 without details
+    except Exception:  # noqa: BLE001 - Lambda's own failure: HTTP API answers 500 without details
         traceback.print_exc()
         return _aws_error(500, "Internal Server Error")
     return _response(result)

@@ -13,7 +13,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from marketplace.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from public_api.observability import logger
 
 _STATUS = {ValidationError: 400, NotFound: 404, PermissionDenied: 403, Conflict: 409, IllegalTransition: 409}

@@ -10,7 +10,6 @@ from marketplace.errors import NotFound
 from marketplace.lifecycle import Status
 from marketplace.models import AuditEntry, DailyViewStat, Inquiry, Item, Listing, ListingStats, Media
 from marketplace.pagination import Page, decode_cursor, page_of
-from marketplace.selectors.owner_index import owner_index_keys
 
 
 def listing_get(*, listing_id: str, consistent: bool = False) -> Listing:
@@ -79,7 +78,8 @@ def broker_status_counts(*, broker_id: str) -> dict[str, int]:
 
 def listings_for_seller(*, seller_id: str, limit: int = 100) -> list[Listing]:
     """A seller's listings: keys from the owner index, then one BatchGet."""
-    keys = owner_index_keys(partition=f"SELLER#{seller_id}", prefix="LISTING#", limit=limit)
+    keys = [(i.pk, i.sk) for i in Item.owner_index.query(f"SELLER#{seller_id}", Item.gsi6sk.startswith("LISTING#"),
+                                                          scan_index_forward=False, limit=limit)]
     return listings_batch(keys=keys)
 
 

@@ -104,7 +104,7 @@ def visibility_condition(entitlements: Entitlements, *, at: datetime):
     """The visibility rule of ``can_see`` as a FilterExpression (the index holds listed statuses only)."""
     condition = None
     if not entitlements.exclusive_access:
-        condition = _and(condition, Listing.exclusive.does_not_exist() | (Listing.exclusive == False))  # noqa: E712
+        condition = _and(condition, Listing.exclusive.does_not_exist() | (Listing.exclusive == False))
     if not entitlements.early_access:
         condition = _and(condition, (Listing.status != Status.COMING_SOON.value) | (Listing.public_at <= at))
     return condition

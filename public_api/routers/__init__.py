@@ -14,6 +14,10 @@ _WHY = {
 }
 
 
+SIGNED_IN = [{"cognito": []}]  # the JWT authorizer guards the route
+OPTIONAL_SIGN_IN = [{}, {"cognito": []}]  # anyone; a bearer token unlocks entitlements
+
+
 def documented(ok: int = 200, ok_description: str = "OK", *, errors: tuple[int, ...] = (400, 401, 422)) -> dict:
     """The ``responses`` of a route: its success (schema from the return type) and its error shapes."""
     responses: dict = {ok: {"description": ok_description}}

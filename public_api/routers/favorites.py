@@ -12,14 +12,14 @@ from marketplace.selectors.buyers import MAX_FAVORITES_PAGE, favorites_list
 from marketplace.services.engagement import favorite_add, favorite_remove
 from public_api.auth import signed_in_caller
 from public_api.presenters import card_of
-from public_api.routers import documented
+from public_api.routers import SIGNED_IN, documented
 from public_api.routers.listings import CURSOR_MAX, LISTING_ID
 from public_api.schemas import FavoritePage, FavoriteState
 
 router = Router()
 
 
-@router.get("", summary="My saved listings", tags=["me"], responses=documented(errors=(400, 401, 422)))
+@router.get("", security=SIGNED_IN, summary="My saved listings", tags=["me"], responses=documented(errors=(400, 401, 422)))
 def favorites(limit: Annotated[int, Query(ge=1, le=MAX_FAVORITES_PAGE)] = 20,
               cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None) -> FavoritePage:
     caller = signed_in_caller(router.current_event)
@@ -30,7 +30,7 @@ def favorites(limit: Annotated[int, Query(ge=1, le=MAX_FAVORITES_PAGE)] = 20,
                         next_cursor=page.cursor)
 
 
-@router.put("/<listing_id>", summary="Save a listing (idempotent)", tags=["me"],
+@router.put("/<listing_id>", security=SIGNED_IN, summary="Save a listing (idempotent)", tags=["me"],
             responses=documented(errors=(401, 404, 422)))
 def save(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
     caller = signed_in_caller(router.current_event)
@@ -38,7 +38,7 @@ def save(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
     return FavoriteState(listing_id=listing_id, favorited=True, changed=created)
 
 
-@router.delete("/<listing_id>", summary="Unsave a listing (idempotent)", tags=["me"],
+@router.delete("/<listing_id>", security=SIGNED_IN, summary="Unsave a listing (idempotent)", tags=["me"],
                responses=documented(errors=(401, 422)))
 def unsave(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
     caller = signed_in_caller(router.current_event)

@@ -10,14 +10,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from marketplace.selectors.search import MAX_PAGE, ListingFilters, listing_search
 from public_api.auth import optional_caller
 from public_api.presenters import card_of
-from public_api.routers import documented
+from public_api.routers import OPTIONAL_SIGN_IN, documented
 from public_api.routers.listings import CURSOR_MAX
 from public_api.schemas import ListingPage
 
 router = Router()
 
 
-@router.get("", summary="Newest public listings", tags=["listings"], responses=documented(errors=(400, 401, 422)))
+@router.get("", security=OPTIONAL_SIGN_IN, summary="Newest public listings", tags=["listings"], responses=documented(errors=(400, 401, 422)))
 def feed(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
          cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None) -> ListingPage:
     caller = optional_caller(router.current_event)

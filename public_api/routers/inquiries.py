@@ -11,14 +11,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from marketplace.services.engagement import inquiry_create
 from public_api.auth import signed_in_caller
 from public_api.observability import count
-from public_api.routers import documented
+from public_api.routers import SIGNED_IN, documented
 from public_api.routers.listings import LISTING_ID
 from public_api.schemas import InquiryIn, InquiryOut
 
 router = Router()
 
 
-@router.post("/<listing_id>/inquiries", summary="Send an inquiry to the listing's broker", tags=["inquiries"],
+@router.post("/<listing_id>/inquiries", security=SIGNED_IN, summary="Send an inquiry to the listing's broker", tags=["inquiries"],
              responses={**documented(201, "Sent", errors=(400, 401, 404, 413, 422)),
                         200: {"description": "Already sent with this idempotency key: nothing new was sent"}})
 def send(listing_id: Annotated[str, Path(pattern=LISTING_ID)],

@@ -18,7 +18,7 @@ from marketplace.units import parse_area
 from public_api.auth import optional_caller
 from public_api.observability import count
 from public_api.presenters import card_of, detail_of
-from public_api.routers import documented
+from public_api.routers import OPTIONAL_SIGN_IN, documented
 from public_api.schemas import ListingDetail, ListingPage
 
 router = Router()
@@ -39,7 +39,7 @@ def parse_near(text: str | None) -> tuple[float, float] | None:
     return latitude, longitude
 
 
-@router.get("", summary="Search public listings", tags=["listings"],
+@router.get("", security=OPTIONAL_SIGN_IN, summary="Search public listings", tags=["listings"],
             responses=documented(errors=(400, 401, 422)))
 def search(
     neighborhood: Annotated[list[str] | None, Query(description="Repeatable neighbourhood slug",
@@ -72,7 +72,7 @@ def search(
     return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor)
 
 
-@router.get("/<listing_id>", summary="A listing's details, media and broker; records a view",
+@router.get("/<listing_id>", security=OPTIONAL_SIGN_IN, summary="A listing's details, media and broker; records a view",
             tags=["listings"], responses=documented(errors=(401, 404, 422)))
 def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> ListingDetail:
     caller = optional_caller(router.current_event)

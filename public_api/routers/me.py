@@ -7,13 +7,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from marketplace.entitlements import entitlements_of
 from marketplace.selectors.people import profile_and_subscription
 from public_api.auth import signed_in_caller
-from public_api.routers import documented
+from public_api.routers import SIGNED_IN, documented
 from public_api.schemas import EntitlementsOut, Me
 
 router = Router()
 
 
-@router.get("", summary="Who I am and what I am entitled to", tags=["me"], responses=documented(errors=(401,)))
+@router.get("", security=SIGNED_IN, summary="Who I am and what I am entitled to", tags=["me"], responses=documented(errors=(401,)))
 def me() -> Me:
     actor = signed_in_caller(router.current_event).actor
     profile, subscription = profile_and_subscription(user_id=actor.user_id)  # one Query

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from marketplace.money import npr_words
 from marketplace.selectors.search import neighbourhood_summaries
 from public_api.auth import optional_caller
-from public_api.routers import documented
+from public_api.routers import OPTIONAL_SIGN_IN, documented
 from public_api.schemas import NeighborhoodList, NeighborhoodStats
 
 router = Router()
@@ -32,7 +32,7 @@ def _summaries() -> NeighborhoodList:
     return answer
 
 
-@router.get("", summary="Neighbourhoods with active listings and median price per ropani", tags=["listings"],
+@router.get("", security=OPTIONAL_SIGN_IN, summary="Neighbourhoods with active listings and median price per ropani", tags=["listings"],
             responses=documented(errors=(401,)))
 def neighborhoods() -> NeighborhoodList:
     optional_caller(router.current_event)  # the same for everyone, but an invalid token is still a 401

@@ -21,16 +21,16 @@ import requests
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShikharTest")
 
-from local.gateway import Gateway  # noqa: E402
-from marketplace import aws  # noqa: E402
-from marketplace.actors import Actor, Group  # noqa: E402
-from marketplace.lifecycle import Action  # noqa: E402
-from marketplace.models import Item  # noqa: E402
-from marketplace.services import listings as listing_services  # noqa: E402
-from marketplace.services import people  # noqa: E402
-from public_api import media, tokens  # noqa: E402
-from public_api.config import reload_api_settings  # noqa: E402
-from public_api.routers import neighborhoods  # noqa: E402
+from local.gateway import Gateway
+from marketplace import aws
+from marketplace.actors import Actor, Group
+from marketplace.lifecycle import Action
+from marketplace.models import Item
+from marketplace.services import listings as listing_services
+from marketplace.services import people
+from public_api import media, tokens
+from public_api.config import reload_api_settings
+from public_api.routers import neighborhoods
 
 PASSWORD = "Correct-Horse-Battery-42"
 
