@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from local.provision import MEDIA_UPLOADS_QUEUE
 from marketplace import notifications, outbox
+from marketplace import scheduler as clock
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.observability import logger
@@ -26,6 +27,15 @@ def outbox_relay(stop: threading.Event, *, interval: float = 0.5) -> None:
         except Exception:  # keep relaying: one bad poll must not end the worker
             logger.exception("outbox relay failed")
         stop.wait(interval)
+
+
+def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
+    """What the EventBridge schedule does in AWS: publish coming-soon listings whose date has come."""
+    while not stop.wait(interval):
+        try:
+            clock.tick()
+        except Exception:
+            logger.exception("scheduler tick failed")
 
 
 def sqs_consumer(queue: str, handle: Callable[[str], None]) -> Worker:
@@ -58,6 +68,7 @@ def sqs_consumer(queue: str, handle: Callable[[str], None]) -> Worker:
 # Every worker ``make run`` starts. Other parts of the platform add theirs here.
 WORKERS: list[Worker] = [
     outbox_relay,
+    scheduler,
     sqs_consumer("notifications", notifications.handle_message),
     # Raw uploads -> the media pipeline's steps, as the state machine runs them in AWS.
     sqs_consumer(MEDIA_UPLOADS_QUEUE, media_runner.handle_message),
