@@ -1,0 +1,69 @@
+"""The cost model: DynamoDB's sizing rules, units from the real items, and the printed estimate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ops import cost
+from ops.cli import main
+
+
+def test_item_size_follows_dynamodbs_rules():
+    item = {"pk": {"S": "USER#1"}, "n": {"N": "12345"}, "ok": {"BOOL": True},
+            "tags": {"L": [{"S": "ab"}]}, "m": {"M": {"k": {"S": "v"}}}}
+
+    size = cost.item_size(item)
+
+    # names 2+1+2+4+1; values: "USER#1" 6, 12345 -> 3 digits-pairs + 1 = 4, bool 1, list 3+1+2, map 3+1+1+1
+    assert size == 10 + 6 + 4 + 1 + 6 + 6
+
+
+def test_units_round_up_per_4kb_read_and_1kb_write_and_transactions_cost_double():
+    assert cost.read_units(4096) == 0.5 and cost.read_units(4097) == 1.0
+    assert cost.read_units(4097, consistent=True) == 2
+    assert cost.write_units(1024) == 1 and cost.write_units(1025) == 2
+    assert cost.write_units(1025, transactional=True) == 4
+
+
+def test_units_per_call_come_from_the_serialized_models():
+    units = cost.UnitsPerCall.measure()
+
+    assert units.sizes["card"] < units.sizes["listing"]
+    assert units.search == cost.read_units(20 * units.sizes["card"])
+    assert units.detail_write == 1
+
+
+def test_estimate_prints_every_line_beside_the_dossier_with_the_price_date(capsys):
+    code = main(["cost", "estimate", "--scenario", "launch"])
+
+    out = capsys.readouterr().out
+    prices = cost.load_prices()
+    assert code == 0
+    assert f"as of {prices['as_of']}" in out
+    for name in ("S3", "CloudFront", "Lambda", "API Gateway (HTTP)", "DynamoDB", "Cognito", "WAF", "CloudWatch",
+                 "Media processing", "Core total"):
+        line = next(l for l in out.splitlines() if l.startswith(name + " "))
+        assert cost.SCENARIOS["launch"].dossier[name] in line, name
+    assert "Aurora Serverless v2 (opt)              -" in out
+
+
+def test_a_bench_measurement_replaces_the_assumed_lambda_duration(tmp_path, monkeypatch):
+    measured = tmp_path / "cost_lambda.json"
+    measured.write_text(json.dumps({"average_ms": 60, "measured_at": "2026-11-28"}))
+    monkeypatch.setattr(cost, "LAMBDA_BENCH", measured)
+
+    lines, extra = cost.estimate(cost.SCENARIOS["growth"], cost.load_prices())
+
+    lambda_line = next(line for line in lines if line[0] == "Lambda")
+    assert extra["duration_source"] == "measured by bench (2026-11-28)"
+    assert "x 60 ms x 1024 MB" in lambda_line[3]
+
+
+def test_a_price_file_without_its_date_is_refused(tmp_path):
+    broken = tmp_path / "prices.json"
+    broken.write_text(json.dumps({"region": "ap-south-1"}))
+
+    with pytest.raises(ValueError, match="missing 'as_of'"):
+        cost.load_prices(broken)
