@@ -13,12 +13,12 @@ from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from aws_cdk import App  # noqa: E402  (jsii reads the variable above when it starts)
+from aws_cdk import App
 
-from infra.config import STAGE_NAMES, stage  # noqa: E402
+from infra.config import STAGE_NAMES, stage
 
 REPO = Path(__file__).resolve().parents[1]
-from infra.stage import ShikharStage  # noqa: E402
+from infra.stage import ShikharStage
 
 
 def build_app(*, stage_names: list[str] | None = None, outdir: str | None = None, context: dict | None = None,

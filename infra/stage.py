@@ -70,5 +70,5 @@ def _platform_acknowledgments(stack) -> None:
     """Findings that hold for every function and stack of the platform, each with its reason."""
     acknowledge(stack, (
         "AwsSolutions-L1",
-        "Python 3.12 on purpose: the project pins 3.12 (SnapStart for Python, the same interpreter as the "
-        "tests); newer runtimes are adopted together with the test environment."))
+        ("Python 3.12 on purpose: the project pins 3.12 (SnapStart for Python, the same interpreter as the "
+        "tests); newer runtimes are adopted together with the test environment.")))

@@ -28,7 +28,7 @@ EXIT_USAGE = 2
 def moment(text: str) -> datetime:
     """An ISO 8601 moment; without a zone it is UTC."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-11-28T10:00:00Z)") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)

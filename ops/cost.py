@@ -107,8 +107,8 @@ def representative_items() -> dict[str, dict]:
         description="A quiet lane, a garden of 6 aana, servant quarters, solar and backup power. " * 6,
         property_type="villa", purpose="sale", price=125_000_000, neighborhood="budhanilkantha",
         address="Ward 3, Budhanilkantha", latitude=Decimal("27.7752"), longitude=Decimal("85.3640"),
-        geohash="tuutq3x", land_area_sqft=Decimal("8214"), built_up_area_sqft=Decimal("5200"), bedrooms=5,
-        bathrooms=6, storeys=Decimal("2.5"), parking=3, road_width_ft=Decimal("20"), road_surface="blacktopped",
+        geohash="tuutq3x", land_area_sqft=Decimal(8214), built_up_area_sqft=Decimal(5200), bedrooms=5,
+        bathrooms=6, storeys=Decimal("2.5"), parking=3, road_width_ft=Decimal(20), road_surface="blacktopped",
         facing="S", year_built=2022, furnishing="semi_furnished",
         amenities=["garden", "solar", "backup_power", "servant_quarters", "security", "himalaya_view"],
         documents=["lalpurja", "trace_map", "naksa_pass"], premium=True, broker_id="01JBROKER0000000000000000",
@@ -260,11 +260,11 @@ def estimate(scenario: Scenario, prices: dict) -> tuple[list[tuple[str, float | 
 def render(scenario: Scenario, prices: dict) -> list[str]:
     lines, extra = estimate(scenario, prices)
     units: UnitsPerCall = extra["units"]
-    out = [f"Monthly cost estimate, scenario {scenario.name}: {scenario.page_views:,} page views, "
+    out = [(f"Monthly cost estimate, scenario {scenario.name}: {scenario.page_views:,} page views, "
            f"{scenario.api_calls_per_day:,} API calls/day, {scenario.media_gb:,} GB media, "
-           f"{scenario.monthly_active_users:,} MAU",
+           f"{scenario.monthly_active_users:,} MAU"),
            f"Prices: {prices['region']} list prices as of {prices['as_of']} (ops/prices.json)",
-           f"Item sizes (bytes): " + ", ".join(f"{k} {v}" for k, v in units.sizes.items()),
+           "Item sizes (bytes): " + ", ".join(f"{k} {v}" for k, v in units.sizes.items()),
            "", f"{'line':<28} {'estimate':>12} {'dossier':>12}  how"]
     for name, usd, dossier, how in lines:
         figure = "-" if usd is None else f"${usd:,.2f}"

@@ -64,8 +64,8 @@ class Verification:
         return not (self.missing or self.altered or self.unexpected)
 
     def lines(self) -> list[str]:
-        out = [f"verify {self.manifest_key} against {', '.join(self.sources)}: "
-               f"{self.found} items found, {self.expected} expected",
+        out = [(f"verify {self.manifest_key} against {', '.join(self.sources)}: "
+               f"{self.found} items found, {self.expected} expected"),
                f"  missing: {len(self.missing)}  altered: {len(self.altered)}  unexpected: {len(self.unexpected)}"]
         out += [f"    missing {k}" for k in self.missing[:20]] + [f"    altered {k}" for k in self.altered[:20]]
         out += [f"    unexpected {k}" for k in self.unexpected[:20]]

@@ -18,9 +18,9 @@ class PitrStatus:
 
     def lines(self) -> list[str]:
         if not self.enabled:
-            return [f"table {self.table}: PITR is OFF. Turn it on now (the Data stack does): "
+            return [(f"table {self.table}: PITR is OFF. Turn it on now (the Data stack does): "
                     f"aws dynamodb update-continuous-backups --table-name {self.table} "
-                    "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true"]
+                    "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true")]
         return [f"table {self.table}: PITR is on"
                 + (f" ({self.recovery_days}-day window)" if self.recovery_days else ""),
                 f"  earliest restorable: {self.earliest.isoformat() if self.earliest else 'unknown'}",

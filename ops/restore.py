@@ -49,8 +49,8 @@ class DrillReport:
                 f"  items changed after the restore moment (not compared): {self.changed_since}",
                 f"  missing: {len(self.missing)}  altered: {len(self.altered)}"]
         out += [f"    missing {key}" for key in self.missing[:20]] + [f"    altered {key}" for key in self.altered[:20]]
-        out += [f"  restore took {self.restore_seconds:.1f} s; measured RTO (restore + verification) "
-                f"{self.rto_seconds:.1f} s",
+        out += [(f"  restore took {self.restore_seconds:.1f} s; measured RTO (restore + verification) "
+                f"{self.rto_seconds:.1f} s"),
                 "  RESULT: " + ("PASS" if self.ok else "FAIL")]
         if self.kept:
             out += repoint_instructions(self.target)
@@ -64,9 +64,9 @@ def repoint_instructions(target: str) -> list[str]:
         f"  To run the platform on {target} (a real recovery):",
         "   1. Stop writers: set the API stage throttle to 0 and disable the Zappa schedule.",
         f"   2. aws ssm put-parameter --overwrite --name /shikhar/<stage>/backoffice/table --value {target}",
-        f"   3. For every function of the stage: aws lambda update-function-configuration --function-name <name> "
+        (f"   3. For every function of the stage: aws lambda update-function-configuration --function-name <name> "
         f"--environment 'Variables={{...,SHIKHAR_TABLE={target}}}' (the Lambda console shows the others), "
-        "then publish a version and move the 'live' alias.",
+        "then publish a version and move the 'live' alias."),
         "   4. Re-enable the stream (outbox relay), TTL and PITR on the restored table: done by this drill when kept.",
         "   5. Bring the table under the Data stack (cdk import), then set the stage's table name in infra.",
     ]

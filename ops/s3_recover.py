@@ -26,8 +26,8 @@ class Recovery:
 
     def lines(self) -> list[str]:
         verb = "restored" if self.applied else "would restore"
-        out = [f"s3-recover {self.bucket} since {self.since.isoformat()}: {len(self.markers)} delete markers found; "
-               f"{verb} {len(self.restored) if self.applied else len(self.markers)} objects"]
+        out = [(f"s3-recover {self.bucket} since {self.since.isoformat()}: {len(self.markers)} delete markers found; "
+               f"{verb} {len(self.restored) if self.applied else len(self.markers)} objects")]
         keys = self.restored if self.applied else [k for k, _ in self.markers]
         out += [f"  {key}" for key in keys[:50]] + ([f"  ... and {len(keys) - 50} more"] if len(keys) > 50 else [])
         out += [f"  ERROR {e}" for e in self.errors]

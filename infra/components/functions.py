@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import jsii
-from aws_cdk import AssetHashType, BundlingOptions, Duration, ILocalBundling, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import AssetHashType, BundlingOptions, Duration, IgnoreMode, ILocalBundling, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -104,8 +104,8 @@ class ServiceFunction(Construct):
             reserved_concurrent_executions=reserved_concurrency)
         self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)
         acknowledge(self.role, ("AwsSolutions-IAM5[Resource::*]",
-                                "Only actions without resource-level permissions use '*': X-Ray PutTraceSegments/"
-                                "PutTelemetryRecords and, for stream consumers, dynamodb:ListStreams."))
+                                ("Only actions without resource-level permissions use '*': X-Ray PutTraceSegments/"
+                                "PutTelemetryRecords and, for stream consumers, dynamodb:ListStreams.")))
 
     def allow(self, *, actions: Sequence[str], resources: Sequence[str]) -> None:
         self.role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))

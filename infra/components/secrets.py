@@ -5,8 +5,9 @@ from __future__ import annotations
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-from infra.nag import acknowledge
 from constructs import Construct
+
+from infra.nag import acknowledge
 
 
 class Secrets(Construct):

@@ -4,21 +4,22 @@ signed-in routes, throttling and JSON access logs."""
 from __future__ import annotations
 
 import json
+
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpUserPoolAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
-from infra.nag import acknowledge
 from constructs import Construct
 
 from infra.components.functions import FunctionKit, ServiceFunction, retention
 from infra.components.grants import READ, WRITE, grant_secret, grant_table
 from infra.config import StageConfig
+from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
-from public_api.routes import FUNCTIONS, ROUTES
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack, removal_policy
+from public_api.routes import FUNCTIONS, ROUTES
 
 # What each route group's function is for (the routes themselves come from public_api.routes).
 DESCRIPTIONS = {
@@ -98,9 +99,9 @@ class ApiStack(Stack):
         grant_table(self.functions["inquiries"].role, table=table, key=key,
                     actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"])
 
-        acknowledge(self.api, *[("AwsSolutions-APIG4", "Listing search, feed, neighbourhoods and detail are public by design (dossier section 6): "
+        acknowledge(self.api, *[("AwsSolutions-APIG4", ("Listing search, feed, neighbourhoods and detail are public by design (dossier section 6): "
                       "guests browse; premium content is decided per request by the function from the "
-                      "optional token; WAF and stage throttling protect them.")])
+                      "optional token; WAF and stage throttling protect them."))])
         self.url = self.api.api_endpoint
         CfnOutput(self, "ApiUrl", value=self.api.api_endpoint, description="HTTP API endpoint (behind CloudFront /api)")
         CfnOutput(self, "ApiId", value=self.api.api_id, description="HTTP API id")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
-from infra.nag import acknowledge
 from constructs import Construct
 
 from infra.config import StageConfig
+from infra.nag import acknowledge
 from marketplace.actors import Group
 
 _GROUP_DESCRIPTIONS = {
@@ -46,9 +46,9 @@ class AuthStack(Stack):
             cognito.CfnUserPoolGroup(self, f"Group{group.value.title()}", user_pool_id=self.user_pool.user_pool_id,
                                      group_name=group.value, description=_GROUP_DESCRIPTIONS[group],
                                      precedence=_PRECEDENCE[group])
-        tokens = dict(access_token_validity=Duration.minutes(60), id_token_validity=Duration.minutes(60),
-                      refresh_token_validity=Duration.days(30), prevent_user_existence_errors=True,
-                      enable_token_revocation=True)
+        tokens = {"access_token_validity": Duration.minutes(60), "id_token_validity": Duration.minutes(60),
+                      "refresh_token_validity": Duration.days(30), "prevent_user_existence_errors": True,
+                      "enable_token_revocation": True}
         # Buyers' web and mobile apps: public clients (no secret), SRP and password sign-in.
         self.apps_client = self.user_pool.add_client(
             "AppsClient", user_pool_client_name="shikhar-apps", generate_secret=False,
@@ -62,19 +62,19 @@ class AuthStack(Stack):
 
         reasons = [
             ("AwsSolutions-COG1",
-             "12+ characters with mixed case and digits, no forced symbol: length over composition "
-                       "(NIST SP 800-63B); the same policy as the local platform."),
+             ("12+ characters with mixed case and digits, no forced symbol: length over composition "
+                       "(NIST SP 800-63B); the same policy as the local platform.")),
             ("AwsSolutions-COG2",
-             "MFA is optional in the pool because buyers may opt out; brokers and admins cannot reach "
-                       "the back office without TOTP, which the back office enforces."),
+             ("MFA is optional in the pool because buyers may opt out; brokers and admins cannot reach "
+                       "the back office without TOTP, which the back office enforces.")),
         ]
         if not threat:
             reasons.append(("AwsSolutions-COG8",
-                            f"The Plus feature plan (threat protection) is billed per MAU: prod only, not "
-                            f"{config.name}."))
+                            (f"The Plus feature plan (threat protection) is billed per MAU: prod only, not "
+                            f"{config.name}.")))
             reasons.append(("AwsSolutions-COG3",
-                            f"Threat protection (Plus plan, billed per MAU) is on in prod only; "
-                                      f"the {config.name} stage has no real customers."))
+                            (f"Threat protection (Plus plan, billed per MAU) is on in prod only; "
+                                      f"the {config.name} stage has no real customers.")))
         acknowledge(self.user_pool, *reasons)
 
         for output, value, description in (

@@ -77,8 +77,8 @@ class BackofficeStack(Stack):
                     (f"AwsSolutions-IAM5[Resource::arn:aws:logs:{self.region}:{self.account}:log-group:/aws/lambda/{name}:*]",
                      "Log streams are created per container; the pattern names only this function's log group."),
                     (f"AwsSolutions-IAM5[Resource::arn:aws:ssm:{self.region}:{self.account}:parameter{path}/*]",
-                     "The back office reads its stage's parameters by path at start-up; nothing outside the "
-                     "stage's path."))
+                     ("The back office reads its stage's parameters by path at start-up; nothing outside the "
+                     "stage's path.")))
         # Zappa's keep-warm schedule invokes the function through its own alias.
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["lambda:InvokeFunction"],

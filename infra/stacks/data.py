@@ -5,14 +5,21 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from infra.nag import acknowledge
 from constructs import Construct
 
-from infra.components.buckets import Lifecycle, LogBucket, Replica, SecureBucket, allow_cloudfront_decrypt, bucket_name
+from infra.components.buckets import (
+    Lifecycle,
+    LogBucket,
+    Replica,
+    SecureBucket,
+    allow_cloudfront_decrypt,
+    bucket_name,
+)
 from infra.components.keys import Keys
 from infra.components.secrets import Secrets
 from infra.components.table import SingleTable
 from infra.config import StageConfig
+from infra.nag import acknowledge
 from infra.parameters import CANARY_SECRET, DJANGO_SECRET, SIGNING_KEY_SECRET, secret_name
 from marketplace.table import TTL_ATTRIBUTE, table_schema
 
@@ -98,10 +105,10 @@ class DataStack(Stack):
                                     lifecycle=EXPORT_LIFECYCLE)
 
         # CDK's custom resource that configures the raw bucket's EventBridge notifications.
-        acknowledge(self, ("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                           "AWSLambdaBasicExecutionRole]",
-                           "CDK's own bucket-notifications handler (runs at deploy time only) uses the AWS managed "
-                           "basic execution policy; it is not configurable."))
+        acknowledge(self, (("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                           "AWSLambdaBasicExecutionRole]"),
+                           ("CDK's own bucket-notifications handler (runs at deploy time only) uses the AWS managed "
+                           "basic execution policy; it is not configurable.")))
         self.secrets = Secrets(self, "Secrets", key=self.keys.data, removal_policy=removal, names={
             "signing_key": secret_name(config, SIGNING_KEY_SECRET), "django": secret_name(config, DJANGO_SECRET),
             "canary": secret_name(config, CANARY_SECRET)})

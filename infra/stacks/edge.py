@@ -12,11 +12,11 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
-from infra.nag import acknowledge
 from constructs import Construct
 
 from infra.components.buckets import LogBucket, bucket_name
 from infra.config import StageConfig
+from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.api import ApiStack
 from infra.stacks.data import DataStack, removal_policy
@@ -164,8 +164,8 @@ class EdgeStack(Stack):
         acknowledge(logs.bucket, *[("AwsSolutions-S1", "This is the CloudFront log destination; logging it into itself would loop.")])
         acknowledge(self.distribution, *[
             ("AwsSolutions-CFR1", "No geo restriction: buyers and investors include the Nepali diaspora worldwide."),
-            ("AwsSolutions-CFR4", "The stage has no custom domain yet; the default *.cloudfront.net certificate cannot "
-                       "enforce TLS 1.2, which applies as soon as a certificate is configured."),
+            ("AwsSolutions-CFR4", ("The stage has no custom domain yet; the default *.cloudfront.net certificate cannot "
+                       "enforce TLS 1.2, which applies as soon as a certificate is configured.")),
         ])
         self.domain_name = self.distribution.distribution_domain_name
         CfnOutput(self, "DistributionDomain", value=self.distribution.distribution_domain_name,

@@ -12,12 +12,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
-from infra.nag import acknowledge
 from constructs import Construct
 
 from infra.components.functions import FunctionKit
 from infra.components.grants import READ, WRITE, grant_key, grant_table
 from infra.config import StageConfig
+from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
 from marketplace.config import Settings
 from marketplace.events import RULES

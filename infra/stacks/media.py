@@ -10,12 +10,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
-from infra.nag import acknowledge
 from constructs import Construct
 
 from infra.components.functions import FunctionKit, ServiceFunction, retention
 from infra.components.grants import READ, grant_key, grant_objects, grant_table
 from infra.config import StageConfig
+from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
 from media_pipeline.steps import ALL_STEPS, state_machine_definition
 
@@ -87,8 +87,8 @@ class MediaStack(Stack):
             function.alias.grant_invoke(self.state_machine)
         acknowledge(self.state_machine.role, (
             "AwsSolutions-IAM5[Resource::*]",
-            "Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray have no "
-            "resource-level permissions."))
+            ("Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray have no "
+            "resource-level permissions.")))
 
         # S3 "Object Created" in the raw bucket -> a pipeline execution; undeliverable events -> the DLQ.
         self.dead_letters = sqs.Queue(self, "UploadsDlq", queue_name=f"{config.prefix}-media-uploads-dlq",

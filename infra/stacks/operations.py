@@ -131,12 +131,12 @@ class OperationsStack(Stack):
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[canary_logs]))
         acknowledge(canary_role, (f"AwsSolutions-IAM5[Resource::{canary_logs}]",
-                                  "Synthetics names the canary's log group cwsyn-<name>-<id>; the id is "
-                                  "assigned at creation, so the group is named by its canary prefix."))
+                                  ("Synthetics names the canary's log group cwsyn-<name>-<id>; the id is "
+                                  "assigned at creation, so the group is named by its canary prefix.")))
         grant_key(canary_role, key=key, encrypt=True)
         acknowledge(canary_role, ("AwsSolutions-IAM5[Resource::*]",
-                                  "What every Synthetics canary needs: s3:ListAllMyBuckets/GetBucketLocation and "
-                                  "cloudwatch:PutMetricData (limited to the CloudWatchSynthetics namespace)."))
+                                  ("What every Synthetics canary needs: s3:ListAllMyBuckets/GetBucketLocation and "
+                                  "cloudwatch:PutMetricData (limited to the CloudWatchSynthetics namespace).")))
         grant_secret(canary_role, secret=data.secrets.canary, key=key)
         self.canary = synthetics.Canary(
             self, "Journey", canary_name=canary_name,

@@ -13,10 +13,10 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from aws_cdk.assertions import Template  # noqa: E402
+from aws_cdk.assertions import Template
 
-from infra.app import build_app  # noqa: E402
-from infra.config import STAGE_NAMES  # noqa: E402
+from infra.app import build_app
+from infra.config import STAGE_NAMES
 
 
 @dataclass

@@ -20,6 +20,7 @@ from public_api.routers import neighborhoods
 from tests.public_api.conftest import PASSWORD, publish, sign_up
 from tests.public_api.test_listing_detail import add_media
 
+
 @pytest.fixture(scope="module")
 def gateway(emulator):
     server = Gateway(port=0).start()
@@ -49,8 +50,8 @@ def premium_listing(api):
 
 
 def _journey(api: str, platform, email: str, **changes) -> Journey:
-    arguments = dict(api=api, client_id=platform.user_pool_client_id, username=email, password=PASSWORD,
-                     endpoint_url=platform.environment()["SHIKHAR_PUBLIC_MEDIA_URL"].rsplit("/", 1)[0])
+    arguments = {"api": api, "client_id": platform.user_pool_client_id, "username": email, "password": PASSWORD,
+                     "endpoint_url": platform.environment()["SHIKHAR_PUBLIC_MEDIA_URL"].rsplit("/", 1)[0]}
     return Journey(**{**arguments, **changes})
 
 
