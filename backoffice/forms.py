@@ -122,6 +122,8 @@ def listing_initial(listing) -> dict:
 
 
 def _same(before, after) -> bool:
+    if isinstance(before, bool) or isinstance(after, bool):
+        return bool(before) == bool(after)
     if isinstance(before, (int, float, Decimal)) and isinstance(after, (int, float, Decimal)):
         return Decimal(str(before)) == Decimal(str(after))
     if isinstance(before, list) or isinstance(after, list):

@@ -6,7 +6,14 @@ from django.shortcuts import render
 
 from backoffice.sessions import USER_KEY
 from marketplace.actors import Actor
-from marketplace.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from marketplace.ids import new_id
 from marketplace.observability import set_correlation_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from backoffice.settings.base import *  # noqa: F403
+from backoffice.settings.base import *
 from backoffice.settings.base import MIDDLEWARE
 
 DEBUG = os.environ.get("SHIKHAR_DEBUG", "1") == "1"

@@ -10,7 +10,7 @@ from backoffice.settings import runtime
 # Parameters must be in the environment before base reads the platform settings (CSP origins).
 runtime.load_parameters()
 
-from backoffice.settings.base import *  # noqa: E402,F403
+from backoffice.settings.base import *
 
 SECRET_KEY = runtime.secret_key()
 DEBUG = False

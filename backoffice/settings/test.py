@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backoffice.settings.local import *  # noqa: F403
+from backoffice.settings.local import *
 
 DEBUG = False
 WHITENOISE_AUTOREFRESH = True  # serve files from the finders without collectstatic

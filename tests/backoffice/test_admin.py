@@ -1,0 +1,314 @@
+"""Admins: moderation (one, bulk, checks), listings (filters, CSV, edit, history), people, brokers, reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import botocore.session
+import pytest
+
+from marketplace import aws
+from marketplace.models import AuditEntry, Item, Listing, OutboxEvent, Session, Subscription, UserProfile
+from marketplace.selectors.listings import listing_get, listing_history
+from marketplace.services.people import user_profile_sync
+
+
+def test_dashboard_shows_the_pending_count_and_status_counts(signed_in, listing_factory):
+    listing_factory(status="pending_review")
+    listing_factory(status="pending_review")
+    listing_factory(status="active")
+    browser = signed_in("admin")
+
+    response = browser.get("/admin/")
+
+    assert response.status_code == 200
+    assert response.context["pending"] == 2
+    assert response.context["counts"]["active"] == 1
+    assert response.context["counts"]["pending_review"] == 2
+    assert response.context["oldest"] is not None
+
+
+def test_the_queue_lists_pending_listings_oldest_first_with_their_checks(signed_in, listing_factory):
+    first = listing_factory(status="pending_review", title="First house submitted")
+    second = listing_factory(status="pending_review", title="Second house, call 9841234567",
+                             description="Call 9841234567 or write to owner@example.com")
+    browser = signed_in("admin")
+
+    response = browser.get("/admin/moderation/")
+
+    entries = response.context["page"].items
+    assert [e.listing.listing_id for e in entries] == [first.listing_id, second.listing_id]
+    contacts = {e.listing.listing_id: next(c for c in e.checks if c.name == "contacts") for e in entries}
+    assert contacts[first.listing_id].passed is True
+    assert contacts[second.listing_id].passed is False
+    assert "9841234567" in contacts[second.listing_id].detail
+
+
+def test_approving_from_the_review_page_goes_through_the_lifecycle_audits_and_notifies(signed_in, listing_factory, people):
+    listing = listing_factory(status="pending_review")
+    browser = signed_in("admin")
+
+    response = browser.post(f"/admin/moderation/{listing.listing_id}/",
+                            {"action": "approve", "expected_version": listing.version, "premium": "on"})
+
+    assert response.status_code == 302
+    stored = listing_get(listing_id=listing.listing_id)
+    assert stored.status == "active"
+    assert stored.premium is True
+    approval = listing_history(listing_id=listing.listing_id)[0]
+    assert approval.action == "approve"
+    assert approval.actor_id == people["admin"].user_id
+    events = [e.detail_type for e in OutboxEvent.scan() if listing.listing_id in e.detail]
+    assert "ListingApproved" in events
+
+
+def test_rejecting_needs_a_reason_and_shows_the_error(signed_in, listing_factory):
+    listing = listing_factory(status="pending_review")
+    browser = signed_in("admin")
+
+    response = browser.post(f"/admin/moderation/{listing.listing_id}/",
+                            {"action": "reject", "expected_version": listing.version, "reason": ""}, follow=True)
+
+    assert response.status_code == 200
+    assert "reject needs a reason" in response.content.decode()
+    assert listing_get(listing_id=listing.listing_id).status == "pending_review"
+
+
+def test_a_stale_version_is_refused_as_a_conflict(signed_in, listing_factory):
+    listing = listing_factory(status="pending_review")
+    browser = signed_in("admin")
+
+    response = browser.post(f"/admin/moderation/{listing.listing_id}/",
+                            {"action": "approve", "expected_version": listing.version - 1}, follow=True)
+
+    assert "changed by someone else" in response.content.decode()
+    assert listing_get(listing_id=listing.listing_id).status == "pending_review"
+
+
+def test_coming_soon_needs_a_future_public_date(signed_in, listing_factory):
+    listing = listing_factory(status="pending_review")
+    browser = signed_in("admin")
+    public_at = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+
+    browser.post(f"/admin/moderation/{listing.listing_id}/",
+                 {"action": "approve_coming_soon", "expected_version": listing.version, "public_at": public_at})
+
+    stored = listing_get(listing_id=listing.listing_id)
+    assert stored.status == "coming_soon"
+    assert stored.public_at > datetime.now(UTC)
+
+
+def test_bulk_reject_with_a_reason(signed_in, listing_factory):
+    listings = [listing_factory(status="pending_review") for _ in range(3)]
+    browser = signed_in("admin")
+
+    browser.post("/admin/moderation/", {"listing_ids": [l.listing_id for l in listings[:2]], "action": "reject",
+                                        "reason": "Photos are of another property"})
+
+    statuses = [listing_get(listing_id=l.listing_id).status for l in listings]
+    assert statuses == ["rejected", "rejected", "pending_review"]
+    assert listing_get(listing_id=listings[0].listing_id).rejection_reason == "Photos are of another property"
+
+
+def test_bulk_reject_without_a_reason_changes_nothing(signed_in, listing_factory):
+    listing = listing_factory(status="pending_review")
+    browser = signed_in("admin")
+
+    response = browser.post("/admin/moderation/", {"listing_ids": [listing.listing_id], "action": "reject"}, follow=True)
+
+    assert "a rejection needs a reason" in response.content.decode()
+    assert listing_get(listing_id=listing.listing_id).status == "pending_review"
+
+
+class DynamoCalls:
+    def __init__(self):
+        self.operations: list[str] = []
+
+    def record(self, model, **_):
+        self.operations.append(model.name)
+
+
+def _models(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _models(sub)
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch):
+    calls = DynamoCalls()
+    original = botocore.session.Session.create_client
+
+    def create_client(self, service_name, *args, **kwargs):
+        made = original(self, service_name, *args, **kwargs)
+        if service_name == "dynamodb":
+            made.meta.events.register("before-call.dynamodb", calls.record)
+        return made
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
+    aws.reset_clients()
+    for model in [Item, *_models(Item)]:
+        model._connection = None
+    yield calls
+    aws.reset_clients()
+    for model in [Item, *_models(Item)]:
+        model._connection = None
+
+
+def _pending(n: int, broker_id: str) -> None:
+    start = datetime.now(UTC) - timedelta(days=2)
+    with Listing.batch_write() as batch:
+        for i in range(n):
+            listing = Listing(listing_id=f"01pending{i:017d}", title=f"Pending house number {i}", property_type="house",
+                              neighborhood="sanepa", broker_id=broker_id, status="pending_review", price=45_000_000 + i,
+                              land_area_sqft=2738, status_changed_at=start + timedelta(minutes=i))
+            listing.derive_keys()
+            batch.save(listing)
+
+
+def test_the_queue_with_200_pending_listings_costs_a_fixed_number_of_calls(signed_in, people, dynamodb_calls):
+    browser = signed_in("admin")
+    _pending(200, people["broker"].user_id)
+    dynamodb_calls.operations.clear()
+
+    response = browser.get("/admin/moderation/")
+
+    assert len(response.context["page"].items) == 200
+    listing_reads = [op for op in dynamodb_calls.operations if op == "Query"]
+    # One Query for the queue, one per neighbourhood for the price bands; the session is one GetItem.
+    assert dynamodb_calls.operations.count("GetItem") == 1
+    assert len(listing_reads) == 1 + 12
+    assert len(dynamodb_calls.operations) == 14
+
+
+def test_listings_filter_by_neighbourhood_and_price(signed_in, listing_factory):
+    cheap = listing_factory(status="active", price="2 crore")
+    listing_factory(status="active", price="9 crore")
+    listing_factory(status="active", neighborhood="sanepa", latitude="27.6847", longitude="85.3064", price="2 crore")
+    browser = signed_in("admin")
+
+    response = browser.get("/admin/listings/", {"status": "active", "neighborhood": "budhanilkantha",
+                                                "price_max": "3,00,00,000"})
+
+    assert [l.listing_id for l in response.context["page"].items] == [cheap.listing_id]
+
+
+def test_listings_export_as_csv_with_reso_names(signed_in, listing_factory):
+    listing = listing_factory(status="active")
+    browser = signed_in("admin")
+
+    response = browser.get("/admin/listings/", {"status": "active", "format": "csv"})
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"].startswith("text/csv")
+    assert [(r["ListingKey"], r["StandardStatus"], r["ListPrice"]) for r in rows] == [
+        (listing.listing_id, "Active", "45000000")]
+
+
+def test_an_admin_edit_shows_domain_errors_on_their_fields(signed_in, listing_factory):
+    listing = listing_factory(status="active")
+    browser = signed_in("admin")
+    page = browser.get(f"/admin/listings/{listing.listing_id}/")
+    data = {k: v for k, v in page.context["form"].initial.items() if v not in (None, False)}
+
+    response = browser.post(f"/admin/listings/{listing.listing_id}/",
+                            {**data, "bedrooms": "many", "land_area": "1-20-0-0", "expected_version": listing.version})
+
+    errors = response.context["form"].errors
+    assert errors["bedrooms"] == ["'many' is not a whole number"]
+    assert "aana must be under 16" in errors["land_area"][0]
+    assert listing_get(listing_id=listing.listing_id).bedrooms == 4
+
+
+def test_an_admin_edit_is_saved_and_appears_in_the_history(signed_in, listing_factory, people):
+    listing = listing_factory(status="active")
+    browser = signed_in("admin")
+    data = {k: v for k, v in browser.get(f"/admin/listings/{listing.listing_id}/").context["form"].initial.items()
+            if v not in (None, False)}
+
+    browser.post(f"/admin/listings/{listing.listing_id}/", {**data, "price": "5 crore", "expected_version": listing.version})
+    page = browser.get(f"/admin/listings/{listing.listing_id}/")
+
+    assert listing_get(listing_id=listing.listing_id).price == 50_000_000
+    latest = page.context["history"][0]
+    assert latest.action == "admin_edit"
+    assert latest.actor_id == people["admin"].user_id
+    assert latest.changes["price"] == {"before": 45_000_000, "after": 50_000_000}
+    assert "5,00,00,000" in page.content.decode()
+
+
+def test_unpublish_needs_a_reason_then_withdraws(signed_in, listing_factory):
+    listing = listing_factory(status="active")
+    browser = signed_in("admin")
+
+    browser.post(f"/admin/listings/{listing.listing_id}/action/", {"action": "unpublish", "reason": "Sold elsewhere"})
+
+    assert listing_get(listing_id=listing.listing_id).status == "withdrawn"
+
+
+def test_removing_a_role_changes_cognito_and_ends_that_persons_sessions(signed_in, people):
+    broker_browser = signed_in("broker")
+    broker = people["broker"]
+    admin_browser = signed_in("admin")
+    assert Session.owner_index.count(f"SESSIONS#{broker.user_id}") == 1
+
+    admin_browser.post(f"/admin/people/{broker.user_id}/", {"form": "groups", "groups-groups": [],
+                                                           "groups-reason": "Left the company"})
+
+    assert UserProfile.get(*UserProfile.key(broker.user_id)).groups == []
+    assert Session.owner_index.count(f"SESSIONS#{broker.user_id}") == 0
+    assert broker_browser.get("/broker/")["Location"].startswith("/login/")
+
+
+def test_granting_a_subscription_needs_a_reason_and_is_audited(signed_in, people):
+    browser = signed_in("admin")
+    buyer = people["buyer"]
+    user_profile_sync(user_id=buyer.user_id, email=buyer.email, groups=["buyers"])  # made at their API sign-in
+
+    refused = browser.post(f"/admin/people/{buyer.user_id}/", {"form": "subscription", "sub-operation": "grant",
+                                                               "sub-tier": "premium", "sub-expires_at": "2030-01-31"})
+    granted = browser.post(f"/admin/people/{buyer.user_id}/", {"form": "subscription", "sub-operation": "grant",
+                                                               "sub-tier": "premium", "sub-expires_at": "2030-01-31",
+                                                               "sub-reason": "eSewa payment 7F3K verified"})
+
+    assert refused.status_code == 200 and refused.context["subscription_form"].errors["reason"]
+    assert granted.status_code == 302
+    subscription = Subscription.get(*Subscription.key(buyer.user_id))
+    assert (subscription.tier, subscription.expires_at.date().isoformat()) == ("premium", "2030-01-31")
+    audit = list(AuditEntry.query(f"AUDIT#subscription#{buyer.user_id}"))
+    assert [(a.action, a.reason) for a in audit] == [("grant", "eSewa payment 7F3K verified")]
+
+
+def test_verifying_a_broker(signed_in, people):
+    browser = signed_in("admin")
+
+    browser.post("/admin/brokers/", {"broker_id": people["broker"].user_id, "verified": "on"})
+    page = browser.get("/admin/brokers/")
+
+    verified = {b.broker_id: b.verified for b in page.context["page"].items}
+    assert verified == {people["broker"].user_id: True, people["other_broker"].user_id: False}
+
+
+def test_reports_render_and_export(signed_in, listing_factory):
+    listing_factory(status="active")
+    browser = signed_in("admin")
+
+    page = browser.get("/admin/reports/")
+    demand = browser.get("/admin/reports/", {"report": "demand", "format": "csv"})
+    turnaround = browser.get("/admin/reports/", {"report": "turnaround", "format": "csv"})
+
+    assert page.status_code == 200
+    assert b"<svg" in page.content
+    rows = {r["neighbourhood"]: r for r in csv.DictReader(io.StringIO(demand.content.decode()))}
+    assert rows["Budhanilkantha"]["listed"] == "1"
+    decisions = list(csv.DictReader(io.StringIO(turnaround.content.decode())))
+    assert [d["decision"] for d in decisions] == ["approve"]
+
+
+def test_a_broker_cannot_open_admin_pages(signed_in):
+    browser = signed_in("broker")
+
+    assert browser.get("/admin/").status_code == 403
+    assert browser.get("/admin/moderation/").status_code == 403
