@@ -14,7 +14,8 @@ from backoffice.settings.base import *
 
 SECRET_KEY = runtime.secret_key()
 DEBUG = False
-ALLOWED_HOSTS = [h for h in os.environ.get("SHIKHAR_BACKOFFICE_HOSTS", "").split(",") if h]
+STATIC_HOST = os.environ.get("SHIKHAR_STATIC_HOST", "")  # the CloudFront domain, which also serves the pages
+ALLOWED_HOSTS = [h for h in os.environ.get("SHIKHAR_BACKOFFICE_HOSTS", STATIC_HOST).split(",") if h]
 CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]
 
 # API Gateway terminates TLS and says so in X-Forwarded-Proto.
@@ -30,7 +31,6 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-session"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
-STATIC_HOST = os.environ.get("SHIKHAR_STATIC_HOST", "")  # the CloudFront domain serving /static
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},  # the back office stores no files
     "staticfiles": {
