@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
 
-from marketplace.aws import client
 from marketplace.config import settings
 from public_api.config import api_settings
 
@@ -36,6 +35,8 @@ def _cloudfront():
     from botocore.signers import CloudFrontSigner
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
+
+    from marketplace.aws import client
 
     cfg = api_settings()
     try:
@@ -61,6 +62,8 @@ def signed_url(*, bucket: str, key: str, now: datetime | None = None) -> tuple[s
     if cfg.signer == "cloudfront":
         signer, base = _cloudfront()
         return signer.generate_presigned_url(f"{base}/premium/{quote(key)}", date_less_than=expires), expires
+    from marketplace.aws import client  # boto3: only when premium media is shown
+
     url = client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
                                               ExpiresIn=cfg.signed_url_seconds)
     return url, expires

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pygeohash
+
 from marketplace.entitlements import ANONYMOUS, Entitlements, can_see
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status
@@ -111,9 +113,6 @@ def visibility_condition(entitlements: Entitlements, *, at: datetime):
 
 
 def _near_cells(latitude: float, longitude: float, radius_km: float) -> list[str]:
-    # Imported here: pygeohash costs a cold start tens of milliseconds and only map searches need it.
-    import pygeohash
-
     dlat = radius_km / 111.32
     dlng = radius_km / (111.32 * max(math.cos(math.radians(latitude)), 0.01))
     box = pygeohash.BoundingBox(max(latitude - dlat, -90), max(longitude - dlng, -180),
@@ -126,8 +125,6 @@ def _near_cells(latitude: float, longitude: float, radius_km: float) -> list[str
 
 
 def _within(listing: Listing, near: tuple[float, float], radius_km: float) -> bool:
-    import pygeohash
-
     if not listing.geohash:
         return False
     centre = pygeohash.encode(near[0], near[1], precision=9)

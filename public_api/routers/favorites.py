@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from marketplace.entitlements import can_see
 from marketplace.selectors.buyers import MAX_FAVORITES_PAGE, favorites_list
-from marketplace.services.engagement import favorite_add, favorite_remove
 from public_api.auth import signed_in_caller
 from public_api.presenters import card_of
 from public_api.routers import SIGNED_IN, documented
@@ -34,6 +33,9 @@ def favorites(limit: Annotated[int, Query(ge=1, le=MAX_FAVORITES_PAGE)] = 20,
             responses=documented(errors=(401, 404, 422)))
 def save(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
     caller = signed_in_caller(router.current_event)
+    # The domain's engagement services bring boto3; only saving and unsaving need them, not /v1/me.
+    from marketplace.services.engagement import favorite_add
+
     created = favorite_add(actor=caller.actor, listing_id=listing_id, entitlements=caller.entitlements)
     return FavoriteState(listing_id=listing_id, favorited=True, changed=created)
 
@@ -42,5 +44,7 @@ def save(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
                responses=documented(errors=(401, 422)))
 def unsave(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
     caller = signed_in_caller(router.current_event)
+    from marketplace.services.engagement import favorite_remove
+
     removed = favorite_remove(actor=caller.actor, listing_id=listing_id)
     return FavoriteState(listing_id=listing_id, favorited=False, changed=removed)

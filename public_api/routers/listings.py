@@ -13,7 +13,6 @@ from marketplace.errors import NotFound, ValidationError
 from marketplace.listing_fields import FACINGS, MAX_PRICE, PROPERTY_TYPES, PURPOSES
 from marketplace.selectors.listings import listing_with_media
 from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, SORTS, ListingFilters, listing_search
-from marketplace.services.engagement import listing_record_view
 from marketplace.units import parse_area
 from public_api.auth import optional_caller
 from public_api.observability import count
@@ -83,6 +82,10 @@ def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> ListingDetai
     if not can_see(listing, caller.entitlements):
         raise NotFound("no such listing", field="listing_id")
     body = detail_of(listing, media, entitlements=caller.entitlements)
+    # Imported on the first detail, not at init: the domain's view counter brings boto3 and a second
+    # DynamoDB client that searches never use.
+    from marketplace.services.engagement import listing_record_view
+
     listing_record_view(listing_id=listing_id, neighborhood=listing.neighborhood)
     count("ListingViewed")
     return body
