@@ -45,11 +45,13 @@ class MediaStack(Stack):
             grant_objects(self.mediaconvert_role, bucket=bucket.name, actions=["s3:PutObject"])
         grant_key(self.mediaconvert_role, key=data.keys.media, encrypt=True)
 
+        mediaconvert_queue = f"arn:aws:mediaconvert:{self.region}:{self.account}:queues/Default"
         self.steps: dict[str, ServiceFunction] = {}
         for step in ALL_STEPS:
             environment = {}
             if step.name == "video":
                 environment["SHIKHAR_MEDIACONVERT_ROLE_ARN"] = self.mediaconvert_role.role_arn
+                environment["SHIKHAR_MEDIACONVERT_QUEUE_ARN"] = mediaconvert_queue
             function = kit.function(
                 f"{step.name.title().replace('_', '')}Step", function_name=f"{config.prefix}-{step.function_name}",
                 handler=step.handler, description=step.description[:256], memory_mb=step.memory_mb,
@@ -66,7 +68,7 @@ class MediaStack(Stack):
                 grant_key(function.role, key=data.keys.media, encrypt=step.name in _WRITES_MEDIA)
             if step.name == "video":
                 function.allow(actions=["mediaconvert:CreateJob", "mediaconvert:GetJob"], resources=[
-                    f"arn:aws:mediaconvert:{self.region}:{self.account}:queues/Default",
+                    mediaconvert_queue,
                     f"arn:aws:mediaconvert:{self.region}:{self.account}:jobs/*"])
                 function.allow(actions=["iam:PassRole"], resources=[self.mediaconvert_role.role_arn])
                 acknowledge(function.role, (
