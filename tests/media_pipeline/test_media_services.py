@@ -1,0 +1,88 @@
+"""The domain's media services: the upload slot, order, cover, delete; ownership on every one."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.models import AuditEntry, Listing
+from marketplace.selectors.media import media_for_listing
+from marketplace.services.media import media_delete, media_reorder, media_set_cover
+from media_pipeline.kinds import MB
+from tests.media_pipeline.helpers import ADMIN, BROKER, OTHER_BROKER, get_object, photo
+
+
+def test_the_upload_slot_is_a_presigned_post_capped_by_kind(uploads):
+    slot = uploads.slot(kind="photo", content_type="image/png", size=5 * MB, filename="C:\\shots\\front.png")
+
+    policy = json.loads(base64.b64decode(slot.fields["policy"]))
+    assert slot.key == f"{uploads.listing.listing_id}/{slot.media.media_id}/original"
+    assert slot.url.endswith(f"/{settings().raw_bucket}")
+    assert {"Content-Type": "image/png"} in policy["conditions"]
+    assert ["content-length-range", 1, 40 * MB] in policy["conditions"]
+    assert (slot.media.state, slot.media.kind, slot.media.filename, slot.media.position) == (
+        "awaiting_upload", "photo", "front.png", 0)
+    [audit] = AuditEntry.query(f"AUDIT#media#{slot.media.media_id}")
+    assert (audit.action, audit.actor_id) == ("request_upload", BROKER.user_id)
+
+
+@pytest.mark.parametrize("kind, content_type, size, field", [
+    ("sculpture", "image/jpeg", 10, "kind"),
+    ("photo", "image/svg+xml", 10, "content_type"),
+    ("video", "image/jpeg", 10, "content_type"),
+    ("photo", "image/jpeg", 0, "size"),
+    ("photo", "image/jpeg", 41 * MB, "size"),
+])
+def test_a_bad_slot_request_names_the_field(uploads, kind, content_type, size, field):
+    with pytest.raises(ValidationError) as error:
+        uploads.slot(kind=kind, content_type=content_type, size=size)
+    assert error.value.field == field
+    assert media_for_listing(listing_id=uploads.listing.listing_id) == []
+
+
+def test_only_the_owning_broker_or_an_admin_gets_a_slot(uploads):
+    with pytest.raises(PermissionDenied):
+        uploads.slot(actor=OTHER_BROKER)
+    with pytest.raises(NotFound):
+        uploads.slot(listing_id="nosuchlisting")
+    assert uploads.slot(actor=ADMIN).media.uploaded_by == ADMIN.user_id
+
+
+def test_reorder_sets_every_position(uploads):
+    a, b, c = (uploads.slot().media.media_id for _ in range(3))
+
+    media_reorder(listing_id=uploads.listing.listing_id, actor=BROKER, media_ids=[c, a, b])
+
+    assert [m.media_id for m in media_for_listing(listing_id=uploads.listing.listing_id)] == [c, a, b]
+    with pytest.raises(ValidationError) as error:
+        media_reorder(listing_id=uploads.listing.listing_id, actor=BROKER, media_ids=[c, a])
+    assert error.value.field == "media_ids"
+    with pytest.raises(PermissionDenied):
+        media_reorder(listing_id=uploads.listing.listing_id, actor=OTHER_BROKER, media_ids=[a, b, c])
+
+
+def test_set_cover_and_delete_the_cover(uploads):
+    first = uploads.upload(photo(1600, 1200))
+    second = uploads.upload(photo(1600, 1200, colour=(200, 20, 20)))
+    pending = uploads.slot()
+
+    listing = media_set_cover(listing_id=uploads.listing.listing_id, media_id=second.media_id, actor=BROKER)
+    assert listing.cover.media_id == second.media_id
+    with pytest.raises(ValidationError):  # not ready yet
+        media_set_cover(listing_id=uploads.listing.listing_id, media_id=pending.media.media_id, actor=BROKER)
+
+    media_delete(listing_id=uploads.listing.listing_id, media_id=second.media_id, actor=BROKER)
+
+    stored = Listing.get(*Listing.key(uploads.listing.listing_id))
+    assert stored.cover.media_id == first.media_id
+    assert [m.media_id for m in media_for_listing(listing_id=uploads.listing.listing_id)] == [
+        first.media_id, pending.media.media_id]
+    listed = client("s3").list_objects_v2(Bucket=settings().public_bucket,
+                                          Prefix=f"listings/{uploads.listing.listing_id}/{second.media_id}/")
+    assert listed.get("Contents", []) == []
+    assert get_object(settings().public_bucket, first.variants[0].key)
