@@ -1,0 +1,191 @@
+"""Brokers: inventory, the property form (units, money, validation), lifecycle buttons, media slots,
+leads; another broker's listing is a 404. Sellers: their own listings, read-only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import requests
+
+from marketplace.entitlements import Entitlements
+from marketplace.models import Media
+from marketplace.selectors.listings import listing_get
+from marketplace.services.engagement import inquiry_create
+from marketplace.services.listings import listing_transition
+
+FORM = {
+    "title": "Three-storey villa in Sanepa", "description": "Quiet lane, garden, solar and backup power.",
+    "property_type": "villa", "purpose": "sale", "price": "3.5 crore", "neighborhood": "sanepa",
+    "latitude": "27.6847", "longitude": "85.3064", "land_area": "1-5-3", "land_unit": "terai",
+    "built_up_area": "400", "built_up_unit": "sqm", "bedrooms": "5", "bathrooms": "4", "storeys": "2.5",
+    "road_width_ft": "20", "facing": "S", "amenities": ["garden", "solar"],
+}
+
+
+def test_a_broker_creates_a_listing_with_terai_land_and_a_price_in_crore(signed_in, people):
+    browser = signed_in("broker")
+
+    response = browser.post("/broker/listings/new/", FORM)
+
+    assert response.status_code == 302
+    listing = listing_get(listing_id=response["Location"].split("/")[-2])
+    assert listing.broker_id == people["broker"].user_id
+    assert listing.status == "draft"
+    assert listing.price == 35_000_000
+    assert listing.land_area_sqft == Decimal(72900 + 5 * 3645 + 3 * 182.25)
+    assert listing.built_up_area_sqft.quantize(Decimal("0.01")) == Decimal("4305.56")
+    page = browser.get(response["Location"])
+    assert "Rs 3,50,00,000 (Rs 3.5 crore)" in page.content.decode()
+
+
+def test_form_errors_name_their_fields_and_nothing_is_saved(signed_in):
+    browser = signed_in("broker")
+
+    response = browser.post("/broker/listings/new/", {**FORM, "price": "lots", "land_area": "acres", "title": "Hi"})
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"price", "land_area", "title"}
+    assert "cannot read 'lots' as rupees" in errors["price"][0]
+    assert response.context["form"].data["title"] == "Hi"  # what was typed stays on the form
+    assert browser.get("/broker/").context["counts"]["draft"] == 0
+
+
+def test_inventory_counts_by_status_and_submit_and_withdraw_buttons(signed_in, listing_factory):
+    listing = listing_factory()
+    listing_factory(status="active")
+    browser = signed_in("broker")
+
+    inventory = browser.get("/broker/")
+    page = browser.get(f"/broker/listings/{listing.listing_id}/")
+    browser.post(f"/broker/listings/{listing.listing_id}/action/", {"action": "submit",
+                                                                    "expected_version": listing.version})
+
+    assert (inventory.context["counts"]["draft"], inventory.context["counts"]["active"]) == (1, 1)
+    assert [a.value for a in page.context["actions"]] == ["submit"]
+    assert listing_get(listing_id=listing.listing_id).status == "pending_review"
+
+
+def test_submitting_an_incomplete_draft_names_what_is_missing(signed_in, listing_factory):
+    listing = listing_factory(description="", bedrooms="")
+    browser = signed_in("broker")
+
+    response = browser.post(f"/broker/listings/{listing.listing_id}/action/", {"action": "submit"}, follow=True)
+
+    text = response.content.decode()
+    assert "description" in text and "bedrooms" in text and "is required to submit" in text
+    assert listing_get(listing_id=listing.listing_id).status == "draft"
+
+
+def test_a_listed_listing_may_change_only_its_price(signed_in, listing_factory):
+    listing = listing_factory(status="active")
+    browser = signed_in("broker")
+    initial = browser.get(f"/broker/listings/{listing.listing_id}/").context["form"].initial
+    data = {k: v for k, v in initial.items() if v not in (None, False)}
+
+    price = browser.post(f"/broker/listings/{listing.listing_id}/", {**data, "price": "4 crore"})
+    title = browser.post(f"/broker/listings/{listing.listing_id}/", {**data, "title": "Another title for it"})
+
+    assert price.status_code == 302
+    assert title.status_code == 400
+    assert "title cannot change while the listing is active" in title.context["form"].errors["title"][0]
+    stored = listing_get(listing_id=listing.listing_id)
+    assert (stored.price, stored.title, stored.status) == (40_000_000, listing.title, "active")
+
+
+def test_a_broker_cannot_open_or_change_another_brokers_listing(signed_in, listing_factory):
+    theirs = listing_factory(broker="other_broker")
+    browser = signed_in("broker")
+
+    assert browser.get(f"/broker/listings/{theirs.listing_id}/").status_code == 404
+    assert browser.get(f"/broker/listings/{theirs.listing_id}/media/").status_code == 404
+    assert browser.post(f"/broker/listings/{theirs.listing_id}/action/", {"action": "submit"}).status_code == 404
+    assert browser.post(f"/broker/listings/{theirs.listing_id}/media/slot/", {}, content_type="application/json"
+                        ).status_code == 404
+    assert browser.get("/broker/listings/01nosuchlisting0000000000/").status_code == 404
+    assert listing_get(listing_id=theirs.listing_id).status == "draft"
+
+
+def test_an_upload_slot_is_a_presigned_post_into_the_raw_bucket(signed_in, listing_factory, platform):
+    listing = listing_factory()
+    browser = signed_in("broker")
+
+    response = browser.post(f"/broker/listings/{listing.listing_id}/media/slot/",
+                            {"kind": "photo", "content_type": "image/jpeg", "size": 2_000_000, "filename": "front.jpg"},
+                            content_type="application/json")
+    slot = response.json()
+    upload = requests.post(slot["url"], data=slot["fields"], files={"file": ("front.jpg", b"\xff\xd8\xff" + b"0" * 64)},
+                           timeout=10)
+
+    assert response.status_code == 200
+    assert platform.raw_bucket in slot["url"] or slot["fields"]["key"].startswith(listing.listing_id)
+    assert upload.status_code in (200, 204)
+    media = Media.get(*Media.key(listing.listing_id, slot["media"]["media_id"]))
+    assert (media.kind, media.filename, media.uploaded_by) == ("photo", "front.jpg", listing.broker_id)
+
+
+def test_a_slot_for_a_wrong_type_names_the_field(signed_in, listing_factory):
+    listing = listing_factory()
+    browser = signed_in("broker")
+
+    response = browser.post(f"/broker/listings/{listing.listing_id}/media/slot/",
+                            {"kind": "photo", "content_type": "application/pdf", "size": 1000, "filename": "a.pdf"},
+                            content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "content_type"
+
+
+def test_leads_newest_first_and_mark_handled(signed_in, listing_factory, people):
+    listing = listing_factory(status="active")
+    buyer = people["buyer"].actor
+    first, _ = inquiry_create(actor=buyer, listing_id=listing.listing_id, entitlements=Entitlements(),
+                              idempotency_key="first-inquiry-1", name="Sita Sharma", phone="+977 9841000000",
+                              message="Is the price negotiable?")
+    second, _ = inquiry_create(actor=buyer, listing_id=listing.listing_id, entitlements=Entitlements(),
+                               idempotency_key="second-inquiry-2", name="Sita Sharma", phone="+977 9841000000",
+                               message="Can I visit on Saturday morning?")
+    browser = signed_in("broker")
+
+    leads = browser.get("/broker/leads/")
+    browser.post(f"/broker/leads/{listing.listing_id}/{second.inquiry_id}/handled/")
+    after = browser.get("/broker/leads/")
+
+    assert [i.inquiry_id for i in leads.context["page"].items] == [second.inquiry_id, first.inquiry_id]
+    assert [i.inquiry_id for i in after.context["page"].items] == [first.inquiry_id]
+
+
+def test_another_broker_cannot_mark_a_lead_handled(signed_in, listing_factory, people):
+    listing = listing_factory(status="active")
+    inquiry, _ = inquiry_create(actor=people["buyer"].actor, listing_id=listing.listing_id, entitlements=Entitlements(),
+                                idempotency_key="only-inquiry-1", name="Ram Thapa", email="ram@example.com",
+                                message="Please call me about this house.")
+    browser = signed_in("other_broker")
+
+    response = browser.post(f"/broker/leads/{listing.listing_id}/{inquiry.inquiry_id}/handled/")
+
+    assert response.status_code == 404
+
+
+def test_analytics_lists_my_listings(signed_in, listing_factory):
+    listing = listing_factory(status="active")
+    browser = signed_in("broker")
+
+    response = browser.get("/broker/analytics/")
+
+    assert [(r["listing"].listing_id, r["views"], r["inquiries"]) for r in response.context["rows"]] == [
+        (listing.listing_id, 0, 0)]
+
+
+def test_a_seller_sees_only_their_listings_with_reasons(signed_in, listing_factory, people):
+    mine = listing_factory(status="pending_review", seller_id=people["seller"].user_id)
+    listing_factory(status="active")
+    listing_transition(actor=people["admin"].actor, listing_id=mine.listing_id, action="reject",
+                       reason="The photos show another house")
+    browser = signed_in("seller")
+
+    response = browser.get("/seller/")
+
+    assert [r["listing"].listing_id for r in response.context["rows"]] == [mine.listing_id]
+    assert "The photos show another house" in response.content.decode()
+    assert browser.get("/broker/").status_code == 403
