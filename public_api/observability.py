@@ -1,23 +1,28 @@
 """Logger, Metrics and Tracer for the API functions, created once per container.
 
 The X-Ray SDK alone costs about as much to import as boto3 does, so the Tracer is built only where
-tracing is on (in AWS; ``POWERTOOLS_TRACE_DISABLED=true`` locally and in tests). It patches botocore,
+tracing is on: in Lambda, unless ``POWERTOOLS_TRACE_DISABLED=true``. It patches botocore,
 so every DynamoDB call becomes a subsegment.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from marketplace import observability as domain_observability
 
+# Routes that record no metric are normal (/v1/me); Powertools would warn on every such call.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "shikhar-public-api")
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Shikhar"), service=SERVICE)
-TRACING = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true")
+# Traced in Lambda only (the local gateway and tests run the same handlers without an X-Ray daemon).
+TRACING = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and (
+    os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"))
 if TRACING:
     from aws_lambda_powertools import Tracer
 
