@@ -1,0 +1,180 @@
+"""The two journeys in a real browser: Playwright driving Debian's Chromium against the back office,
+the emulator, the local workers (media pipeline) and the public API's local gateway.
+Screenshots of the key pages go to test-artifacts/backoffice/."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.wsgi import get_wsgi_application
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from local import workers
+from local.gateway import Gateway
+from marketplace.aws import client
+from marketplace.selectors.listings import listing_get
+from tests.backoffice.conftest import PASSWORD, totp_code
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "backoffice"
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not Path(CHROMIUM).exists():
+        subprocess.run("apt-get update -qq && apt-get install -y -qq chromium", shell=True, check=True,
+                       capture_output=True)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live_backoffice(platform):
+    """The back office over real HTTP on a free port; the raw bucket accepts uploads from its origin."""
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    client("s3").put_bucket_cors(Bucket=platform.raw_bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedMethods": ["POST"], "AllowedOrigins": [url], "AllowedHeaders": ["*"], "MaxAgeSeconds": 300}]})
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def running_workers(platform):
+    stop = threading.Event()
+    threads = [threading.Thread(target=w, args=(stop,), daemon=True) for w in workers.WORKERS]
+    for thread in threads:
+        thread.start()
+    yield
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_with_new_totp(page, base: str, person) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_email", person.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Set up two-step sign-in")
+    shot(page, f"totp-setup-{person.groups[0]}")
+    person.totp_secret = page.locator("code.secret").inner_text()
+    page.fill("#id_code", totp_code(person.totp_secret))
+    page.click("button[type=submit]")
+
+
+def test_an_admin_signs_in_with_totp_approves_a_listing_and_the_public_api_lists_it(
+        page, live_backoffice, people, listing_factory, emulator):
+    pending = listing_factory(status="pending_review", title="Garden villa in Budhanilkantha")
+    gateway = Gateway(port=0).start()
+    try:
+        before = requests.get(f"{gateway.url}/v1/listings", timeout=30).json()
+
+        sign_in_with_new_totp(page, live_backoffice, people["admin"])
+        expect(page.locator("#pending-count")).to_have_text("1")
+        shot(page, "admin-dashboard")
+        page.click("text=Moderation")
+        shot(page, "moderation-queue")
+        page.click(f"text={pending.title}")
+        page.check("#id_premium")
+        page.click("button[value=approve]")
+        expect(page.locator(".messages")).to_contain_text("approve done")
+        shot(page, "moderation-after-approve")
+
+        after = requests.get(f"{gateway.url}/v1/listings", timeout=30).json()
+    finally:
+        gateway.stop()
+    assert listing_get(listing_id=pending.listing_id).status == "active"
+    assert pending.listing_id not in [i["listing_id"] for i in before["items"]]
+    assert pending.listing_id in [i["listing_id"] for i in after["items"]]
+
+
+def _photo_jpeg() -> bytes:
+    image = Image.new("RGB", (1600, 1067), (90, 120, 160))
+    for x in range(0, 1600, 40):  # some detail so it is not a flat colour
+        image.paste((200, 180, 120), (x, 0, x + 20, 1067))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def test_a_broker_creates_a_listing_uploads_a_photo_and_sees_it_processed(
+        page, live_backoffice, people, running_workers, tmp_path):
+    photo = tmp_path / "front.jpg"
+    photo.write_bytes(_photo_jpeg())
+
+    sign_in_with_new_totp(page, live_backoffice, people["broker"])
+    expect(page.locator("h1")).to_have_text("My inventory")
+    page.click("text=New listing")
+    page.fill("#id_title", "Modern house with valley view in Bhaisepati")
+    page.fill("#id_description", "Three bedrooms, terrace, solar and a quiet road.")
+    page.select_option("#id_property_type", "house")
+    page.fill("#id_price", "3.25 crore")
+    page.select_option("#id_neighborhood", "bhaisepati")
+    page.fill("#id_latitude", "27.6545")
+    page.fill("#id_longitude", "85.3003")
+    page.fill("#id_land_area", "0-6-2-0")
+    page.fill("#id_built_up_area", "2400")
+    page.fill("#id_bedrooms", "3")
+    page.fill("#id_bathrooms", "3")
+    shot(page, "broker-new-listing")
+    page.click("text=Save draft")
+    expect(page.locator("#listing-status")).to_have_text("draft")
+    expect(page.locator("body")).to_contain_text("Rs 3,25,00,000 (Rs 3.25 crore)")
+
+    page.set_input_files("#media-files", str(photo))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#media-list .media.ready")).to_have_count(1, timeout=60_000)
+    shot(page, "broker-photo-processed")
+    expect(page.locator("#uploads")).to_contain_text("front.jpg: uploaded")
+
+
+def test_a_broker_cannot_open_another_brokers_listing(page, live_backoffice, people, listing_factory):
+    theirs = listing_factory(broker="other_broker", title="Someone else's bungalow")
+
+    sign_in_with_new_totp(page, live_backoffice, people["broker"])
+    response = page.goto(f"{live_backoffice}/broker/listings/{theirs.listing_id}/")
+
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("Not found")
+    expect(page.locator("body")).not_to_contain_text("Someone else's bungalow")
+    shot(page, "broker-other-listing-404")
+
+
+def test_chromium_is_debians(chromium_path):
+    assert shutil.which("chromium") == chromium_path
