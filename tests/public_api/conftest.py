@@ -31,18 +31,10 @@ from marketplace.services import people
 from public_api import media, tokens
 from public_api.config import reload_api_settings
 from public_api.routers import neighborhoods
+from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 
 PASSWORD = "Correct-Horse-Battery-42"
 
-HOUSE = {
-    "title": "Four-bedroom house with Himalaya view",
-    "description": "Bright 2.5-storey house on a quiet lane, garden and solar.",
-    "property_type": "house", "purpose": "sale", "price": "4.5 crore", "neighborhood": "budhanilkantha",
-    "latitude": "27.7781", "longitude": "85.3620", "land_area_sqft": "0-8-0-0", "built_up_area_sqft": "3200 sqft",
-    "bedrooms": 4, "bathrooms": 4, "storeys": "2.5", "parking": 2, "road_width_ft": 20,
-    "road_surface": "blacktopped", "facing": "S", "year_built": 2019, "furnishing": "semi_furnished",
-    "amenities": ["garden", "solar"],
-}
 
 ADMIN = Actor(user_id="admin-1", email="admin@test.shikhar.np", groups=frozenset({Group.ADMINS}))
 
@@ -192,19 +184,22 @@ def dynamodb_calls(api, monkeypatch):
 
     monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
     # Forget every cached client so the ones the API builds next are counted.
-    aws.reset_clients()
-    for model in _models(Item):
-        model._connection = None
+    _forget_clients()
     yield calls
+    _forget_clients()
+
+
+def _forget_clients() -> None:
+    """Drop cached clients: boto3's, and PynamoDB's table connection (shared by every entity through
+    ``Item`` unless an entity made its own)."""
     aws.reset_clients()
-    for model in _models(Item):
-        model._connection = None
-
-
-def _models(cls):
-    yield cls
-    for sub in cls.__subclasses__():
-        yield from _models(sub)
+    pending = [Item]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model is not Item and "_connection" in vars(model):
+            delattr(model, "_connection")
+    Item._connection = None
 
 
 def forged_token(person: Person, **changes) -> str:
