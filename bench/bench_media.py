@@ -26,7 +26,7 @@ os.environ["VIPS_CONCURRENCY"] = "1"  # before pyvips loads libvips: one thread,
 from PIL import Image, ImageOps  # noqa: E402
 
 from media_pipeline.imaging import JPEG_QUALITY, WEBP_METHOD, WEBP_QUALITY, render  # noqa: E402
-from media_pipeline.kinds import KINDS  # noqa: E402
+from marketplace.media_kinds import KINDS  # noqa: E402
 
 REPEATS = 5
 MAX_PIXELS = 200_000_000

@@ -22,8 +22,8 @@ from marketplace.aws import client
 from marketplace.lifecycle import Action, Status
 from marketplace.models import DailyViewStat, Guard
 from marketplace.neighbourhoods import NEIGHBOURHOODS
-from marketplace.services import engagement, listings, people
 from marketplace.selectors.people import entitlements_for
+from marketplace.services import engagement, listings, people
 from marketplace.units import Area
 
 DEFAULT_PASSWORD = "Shikhar-Demo-2026"
@@ -150,7 +150,7 @@ def _fields(rng: random.Random, index: int) -> dict:
 
 def _drive(listing_id: str, target: Status, *, broker: Actor, admin: Actor, rng: random.Random, premium: bool) -> None:
     """Walk a new draft through the lifecycle to ``target`` the way people would."""
-    act = lambda actor, action, **kw: listings.listing_transition(  # noqa: E731
+    act = lambda actor, action, **kw: listings.listing_transition(
         actor=actor, listing_id=listing_id, action=action, **kw)
     if target == Status.DRAFT:
         return

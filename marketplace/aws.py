@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import boto3
 from botocore.config import Config
@@ -12,7 +12,7 @@ from marketplace.config import settings
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str):
     cfg = settings()
     return boto3.session.Session().client(

@@ -14,7 +14,7 @@ import blurhash
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from media_pipeline.errors import Rejected
-from media_pipeline.kinds import ASPECT_TOLERANCE, KindRules
+from marketplace.media_kinds import ASPECT_TOLERANCE, KindRules
 
 JPEG_QUALITY = 82
 WEBP_QUALITY = 80

@@ -19,10 +19,10 @@ os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
 for _name in ("SHIKHAR_TABLE", "SHIKHAR_USER_POOL_ID", "SHIKHAR_USER_POOL_CLIENT_ID", "SHIKHAR_JWKS_URL"):
     os.environ.pop(_name, None)
 
-import pytest  # noqa: E402
+import pytest
 
-from local.provision import Resources, provision, provision_table  # noqa: E402
-from marketplace.config import reload_settings  # noqa: E402
+from local.provision import Resources, provision, provision_table
+from marketplace.config import reload_settings
 
 
 @pytest.fixture(scope="session")

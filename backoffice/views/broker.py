@@ -17,13 +17,13 @@ from backoffice.forms import ListingForm, changed_fields, listing_initial
 from backoffice.views.common import FIXABLE, int_or_none, report_error
 from marketplace.errors import DomainError, NotFound, ValidationError
 from marketplace.lifecycle import Action, Status, allowed_actions
+from marketplace.media_kinds import KINDS
 from marketplace.selectors import leads, reports
 from marketplace.selectors.listings import broker_status_counts, listing_for_actor, listings_for_broker
 from marketplace.selectors.media import media_for_listing
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
 from marketplace.services.engagement import inquiry_mark_handled
-from media_pipeline.kinds import KINDS
 
 # What a broker's own buttons may do from the listing page (edits go through the form).
 BROKER_ACTIONS = {Action.SUBMIT, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.BACK_ON_MARKET, Action.CLOSE,

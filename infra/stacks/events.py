@@ -93,6 +93,16 @@ class EventsStack(Stack):
                     schedule=events.Schedule.rate(Duration.minutes(5)),
                     targets=[targets.LambdaFunction(self.sweep.alias, retry_attempts=0)])
 
+        # The clock: coming-soon listings become active when their public date comes.
+        self.scheduler = kit.function(
+            "Scheduler", function_name=f"{config.prefix}-scheduler", handler="marketplace.scheduler.handler",
+            description="Publishes coming-soon listings whose public date has come",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120), reserved_concurrency=1)
+        grant_table(self.scheduler.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi5"])
+        events.Rule(self, "SchedulerSchedule", rule_name=f"{config.prefix}-scheduler",
+                    schedule=events.Schedule.rate(Duration.minutes(5)),
+                    targets=[targets.LambdaFunction(self.scheduler.alias, retry_attempts=0)])
+
         # Notifications: the queue of the "notifications" rule -> render -> SNS, once per event id.
         self.notifier = kit.function(
             "NotificationsConsumer", function_name=f"{config.prefix}-notifications",
@@ -105,7 +115,7 @@ class EventsStack(Stack):
         self.notifier.alias.add_event_source(sources.SqsEventSource(
             self.queues["notifications"], batch_size=10, report_batch_item_failures=True))
 
-        self.functions = [self.relay, self.sweep, self.notifier]
+        self.functions = [self.relay, self.sweep, self.scheduler, self.notifier]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 

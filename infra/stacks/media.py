@@ -64,6 +64,9 @@ class MediaStack(Stack):
             if step.name in _WRITES_MEDIA:
                 for bucket in (data.public, data.premium):
                     grant_objects(function.role, bucket=bucket.name, actions=["s3:PutObject"])
+            if step.name == "video":  # a rerun lists what an earlier attempt already wrote
+                for bucket in (data.public, data.premium):
+                    function.allow(actions=["s3:ListBucket"], resources=[f"arn:aws:s3:::{bucket.name}"])
             if step.name in _READS_RAW | _WRITES_MEDIA:
                 grant_key(function.role, key=data.keys.media, encrypt=step.name in _WRITES_MEDIA)
             if step.name == "video":
@@ -99,8 +102,10 @@ class MediaStack(Stack):
         acknowledge(self.dead_letters, *[("AwsSolutions-SQS3", "This queue is itself a dead-letter queue.")])
         events.Rule(self, "RawUploaded", rule_name=f"{config.prefix}-raw-uploaded",
                     description="A new raw upload starts the media pipeline",
+                    # Every reason (PutObject, POST, Copy from a retry, multipart) on the upload's own key.
                     event_pattern=events.EventPattern(source=["aws.s3"], detail_type=["Object Created"],
-                                                      detail={"bucket": {"name": [data.raw.name]}}),
+                                                      detail={"bucket": {"name": [data.raw.name]},
+                                                              "object": {"key": [{"suffix": "/original"}]}}),
                     targets=[targets.SfnStateMachine(self.state_machine, dead_letter_queue=self.dead_letters,
                                                      retry_attempts=8, max_event_age=Duration.hours(6))])
         self.functions = list(self.steps.values())

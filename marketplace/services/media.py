@@ -26,7 +26,7 @@ from marketplace.ids import new_id
 from marketplace.lifecycle import Status
 from marketplace.models import CoverImage, Listing, Media, MediaVariant
 from marketplace.selectors.media import media_for_listing, media_get
-from media_pipeline.kinds import KINDS, human_size
+from marketplace.media_kinds import KINDS, human_size
 
 UPLOAD_EXPIRES_SECONDS = 900
 MAX_MEDIA_PER_LISTING = 60  # also keeps a reorder within one transaction (100 items)

@@ -7,7 +7,7 @@ from marketplace.services.media import variants_prefix
 from media_pipeline import imaging, storage
 from media_pipeline.config import media_settings
 from media_pipeline.handlers.base import step_handler
-from media_pipeline.kinds import KINDS
+from marketplace.media_kinds import KINDS
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"  # keys are per media item; premium is signed anyway
 

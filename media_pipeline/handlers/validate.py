@@ -11,7 +11,7 @@ from media_pipeline import imaging, sniff, storage
 from media_pipeline.config import media_settings
 from media_pipeline.errors import Rejected, TransientError
 from media_pipeline.events import from_eventbridge
-from media_pipeline.kinds import KINDS, human_size
+from marketplace.media_kinds import KINDS, human_size
 
 _RAW_KEY = re.compile(r"^(?P<listing_id>[0-9a-z]{1,64})/(?P<media_id>[0-9a-z]{1,64})/original$")
 

@@ -59,7 +59,7 @@ def test_each_function_has_its_own_role(synthesized, name):
 
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
-    assert len(ours) == 3 + 3 + len(ALL_STEPS) + 1  # api, events, media steps, weekly export
+    assert len(ours) == 3 + 4 + len(ALL_STEPS) + 1  # api, events (relay, sweep, scheduler, notifier), media steps, export
     assert len(set(roles)) == len(roles)
 
 
@@ -74,7 +74,7 @@ def test_functions_run_python_312_on_graviton_with_snapstart_behind_an_alias(syn
     handlers = {p["Handler"] for p in ours}
     assert {"public_api.functions.listings.handler", "public_api.functions.me.handler",
             "public_api.functions.inquiries.handler", "marketplace.outbox.stream_handler",
-            "marketplace.notifications.handler", "ops.scheduled.outbox_sweep"} <= handlers
+            "marketplace.notifications.handler", "ops.scheduled.outbox_sweep", "marketplace.scheduler.handler"} <= handlers
     assert {step.handler for step in ALL_STEPS} <= handlers
 
 
@@ -144,7 +144,8 @@ def test_raw_uploads_start_the_pipeline_with_a_dead_letter_queue(synthesized):
     template = synthesized.template("dev", "Media")
     template.has_resource_properties("AWS::Events::Rule", {
         "EventPattern": {"source": ["aws.s3"], "detail-type": ["Object Created"],
-                         "detail": {"bucket": {"name": ["shikhar-dev-raw-uploads-111111111111-ap-south-1"]}}},
+                         "detail": {"bucket": {"name": ["shikhar-dev-raw-uploads-111111111111-ap-south-1"]},
+                                    "object": {"key": [{"suffix": "/original"}]}}},
         "Targets": [Match.object_like({"DeadLetterConfig": {"Arn": Match.any_value()}})]})
     template.has_resource_properties("AWS::IAM::Role", {
         "AssumeRolePolicyDocument": Match.object_like({"Statement": [Match.object_like({

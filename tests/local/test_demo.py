@@ -1,8 +1,8 @@
+from local import demo
 from marketplace.lifecycle import Status
 from marketplace.models import DailyViewStat, Favorite
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.people import entitlements_for, users_search
-from local import demo
 
 
 def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform):

@@ -1,8 +1,8 @@
+from local.provision import provision
 from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.table import TTL_ATTRIBUTE, table_schema
-from local.provision import provision
 
 
 def test_the_table_is_made_from_the_models_schema_with_pitr_and_ttl(platform):

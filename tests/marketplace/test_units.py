@@ -7,20 +7,20 @@ from marketplace.units import Area, format_area, parse_area
 
 
 @pytest.mark.parametrize(("text", "sqft"), [
-    ("1-0-0-0", Decimal("5476")),
+    ("1-0-0-0", Decimal(5476)),
     ("0-1-0-0", Decimal("342.25")),
     ("0-0-1-0", Decimal("85.5625")),
     ("0-0-0-1", Decimal("21.390625")),
-    ("1-4-0-0", Decimal("6845")),
-    ("8 aana", Decimal("2738")),
-    ("1 ropani 4 aana", Decimal("6845")),
+    ("1-4-0-0", Decimal(6845)),
+    ("8 aana", Decimal(2738)),
+    ("1 ropani 4 aana", Decimal(6845)),
     ("2 ropani, 3 aana 2 paisa 1 daam", Decimal("12171.265625")),
-    ("1 bigha", Decimal("72900")),
-    ("1 kattha", Decimal("3645")),
+    ("1 bigha", Decimal(72900)),
+    ("1 kattha", Decimal(3645)),
     ("1 dhur", Decimal("182.25")),
     ("1 bigha 5 kattha 3 dhur", Decimal("91671.75")),
-    ("5000 sqft", Decimal("5000")),
-    ("5,000 sq ft".replace(",", ""), Decimal("5000")),
+    ("5000 sqft", Decimal(5000)),
+    ("5,000 sq ft".replace(",", ""), Decimal(5000)),
     ("1200.5 ft²", Decimal("1200.5")),
 ])
 def test_parse_gives_exact_square_feet(text, sqft):

@@ -14,7 +14,7 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.models import Listing
 from media_pipeline.imaging import render
-from media_pipeline.kinds import KINDS
+from marketplace.media_kinds import KINDS
 from tests.media_pipeline.helpers import get_object, outbox, photo
 
 ADOBE_RGB = "/usr/share/color/icc/ghostscript/a98.icc"  # shipped with the OS's colour packages

@@ -13,7 +13,7 @@ from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.models import AuditEntry, Listing
 from marketplace.selectors.media import media_for_listing
 from marketplace.services.media import media_delete, media_reorder, media_set_cover
-from media_pipeline.kinds import MB
+from marketplace.media_kinds import MB
 from tests.media_pipeline.helpers import ADMIN, BROKER, OTHER_BROKER, get_object, photo
 
 

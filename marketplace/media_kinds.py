@@ -1,7 +1,7 @@
 """What each media kind accepts and produces: the one place the upload slot (size cap and content types
 of the presigned POST) and the pipeline (enforcing them again, and rendering) read it from.
 
-Import-light (no Pillow): the domain's upload service imports it.
+Import-light (no Pillow): the domain, the back office and the pipeline all read it.
 """
 
 from __future__ import annotations
