@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from botocore.exceptions import ClientError
 
+from local import demo_photos
 from local.provision import Resources
 from marketplace.actors import SYSTEM, Actor, Group
 from marketplace.aws import client
@@ -188,7 +189,9 @@ def _plan(rng: random.Random, count: int) -> list[Status]:
 
 
 def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None,
-         listing_count: int | None = None) -> DemoLogins:
+         listing_count: int | None = None, photos: bool = True) -> DemoLogins:
+    """Seed people, listings, engagement and (unless ``photos`` is False) photos, which the media
+    pipeline's worker then processes in the background."""
     password = os.environ.get("SHIKHAR_DEMO_PASSWORD", DEFAULT_PASSWORD)
     count = listing_count or int(os.environ.get("SHIKHAR_DEMO_LISTINGS", LISTING_COUNT))
     rng = random.Random(2026)
@@ -240,8 +243,10 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
                 fields["seller_id"] = seller_id
             fields["exclusive"] = exclusive
             listing = listings.listing_create(actor=broker, fields=fields)
-            _drive(listing.listing_id, target, broker=broker, admin=admin, rng=rng, premium=premium)
             listing_id = listing.listing_id
+            if photos and target not in (Status.DRAFT, Status.EXPIRED):
+                _photos(listing_id, broker=broker, index=index, premium=premium)
+            _drive(listing_id, target, broker=broker, admin=admin, rng=rng, premium=premium)
             _mark(f"listing:{index}", listing_id)
         if target in (Status.ACTIVE, Status.UNDER_CONTRACT):
             listed.append((listing_id, fields["neighborhood"], exclusive))
@@ -255,6 +260,17 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
     accounts = [(p.email, p.role) for p in PEOPLE]
     progress(f"Demo data ready: {len(plan)} listings, {len(PEOPLE)} people.")
     return DemoLogins(password=password, accounts=accounts)
+
+
+def _photos(listing_id: str, *, broker: Actor, index: int, premium: bool) -> None:
+    """Two photos per listing (the moderation checklist wants at least two) and, for premium listings,
+    a drone shot only subscribers see."""
+    for n in range(2):
+        demo_photos.upload(actor=broker, listing_id=listing_id, kind="photo", data=demo_photos.draw(index * 10 + n),
+                           filename=f"photo-{n + 1}.jpg")
+    if premium:
+        demo_photos.upload(actor=broker, listing_id=listing_id, kind="drone", premium=True, filename="drone.jpg",
+                           data=demo_photos.draw(index * 10 + 9, width=2400, height=1350, aerial=True))
 
 
 def _engagement(rng: random.Random, listed: list[tuple[str, str, bool]], actors: dict[str, Actor]):

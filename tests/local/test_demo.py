@@ -1,4 +1,9 @@
 from local import demo
+from local.provision import MEDIA_UPLOADS_QUEUE
+from marketplace.aws import client
+from marketplace.selectors.listings import listing_get
+from marketplace.selectors.media import media_for_listing
+from media_pipeline import runner
 from marketplace.lifecycle import Status
 from marketplace.models import DailyViewStat, Favorite
 from marketplace.selectors.listings import listings_by_status
@@ -6,7 +11,7 @@ from marketplace.selectors.people import entitlements_for, users_search
 
 
 def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform):
-    logins = demo.seed(resources=platform, listing_count=12)
+    logins = demo.seed(resources=platform, listing_count=12, photos=False)
 
     counts = {s.value: len(listings_by_status(status=s, limit=100).items) for s in Status}
     assert all(counts[s.value] >= 1 for s in Status)
@@ -22,12 +27,34 @@ def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform)
     assert logins.password == demo.DEFAULT_PASSWORD
     assert ("admin@demo.shikhar.np", demo.PEOPLE[0].role) in logins.accounts
 
-    demo.seed(resources=platform, listing_count=12)
+    demo.seed(resources=platform, listing_count=12, photos=False)
     assert {s.value: len(listings_by_status(status=s, limit=100).items) for s in Status} == counts
 
 
 def test_view_stats_cover_the_last_weeks(platform):
-    demo.seed(resources=platform, listing_count=10)
+    demo.seed(resources=platform, listing_count=10, photos=False)
     active = listings_by_status(status=Status.ACTIVE).items[0]
     days = list(DailyViewStat.query(active.pk, DailyViewStat.sk.startswith("VIEWS#")))
     assert len(days) == demo.VIEW_DAYS
+
+
+def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
+    # Given a small demo with photos (draft, pending review, active)
+    demo.seed(resources=platform, listing_count=3)
+    # When the pipeline's worker handles the raw-upload notifications
+    sqs = client("sqs")
+    url = platform.queues[MEDIA_UPLOADS_QUEUE]
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            runner.handle_message(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    # Then the pending and active listings have two ready photos each, and the active one a cover
+    active = listings_by_status(status=Status.ACTIVE).items[0]
+    pending = listings_by_status(status=Status.PENDING_REVIEW).items[0]
+    for listing in (active, pending):
+        media = media_for_listing(listing_id=listing.listing_id)
+        assert [(m.kind, m.state) for m in media] == [("photo", "ready"), ("photo", "ready")]
+    assert listing_get(listing_id=active.listing_id).cover.media_id == media_for_listing(
+        listing_id=active.listing_id)[0].media_id
+    draft = listings_by_status(status=Status.DRAFT).items[0]
+    assert media_for_listing(listing_id=draft.listing_id) == []
