@@ -6,7 +6,8 @@ import requests
 
 from marketplace.models import Inquiry, OutboxEvent
 from marketplace.selectors.listings import listing_inquiries, listing_stats
-from tests.public_api.conftest import get, publish
+from marketplace.services import people
+from tests.public_api.conftest import ADMIN, get, publish
 
 
 def _put(api, person, listing_id):
@@ -44,12 +45,15 @@ def test_a_buyer_cannot_save_what_they_may_not_see(api, market, buyer):
     assert response.json()["code"] == "not_found"
 
 
-def test_a_saved_listing_that_becomes_invisible_is_listed_as_unavailable(api, market, premium_buyer, lapsed_buyer):
+def test_a_saved_listing_the_buyer_may_no_longer_see_is_listed_as_unavailable(api, market, premium_buyer):
     listing_id = market["coming_soon"].listing_id
     assert _put(api, premium_buyer, listing_id).status_code == 200
-    assert get(api, "/v1/me/favorites", premium_buyer).json()["unavailable"] == []
-    # the same favorite seen by someone without early access is not shown
-    assert _put(api, lapsed_buyer, listing_id).status_code == 404
+    assert [c["listing_id"] for c in get(api, "/v1/me/favorites", premium_buyer).json()["items"]] == [listing_id]
+
+    people.subscription_revoke(actor=ADMIN, user_id=premium_buyer.user_id, reason="refunded")
+
+    assert get(api, "/v1/me/favorites", premium_buyer).json() == {
+        "items": [], "unavailable": [listing_id], "next_cursor": None}
 
 
 def test_favorites_page_with_a_cursor(api, lister, buyer):

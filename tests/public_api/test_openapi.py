@@ -4,10 +4,12 @@ and honoured by the running API (schemathesis through the gateway, a bounded num
 from __future__ import annotations
 
 import json
+import tempfile
 
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -19,6 +21,7 @@ from public_api.openapi import DOCUMENT, rendered
 from public_api.routes import ROUTES
 
 EXAMPLES = 15  # per operation: enough to find a 5xx or a schema mismatch, small enough for the suite
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="hypothesis-"))  # its caches stay out of the working tree
 
 
 def test_the_committed_document_is_what_the_code_generates():
