@@ -28,7 +28,8 @@ def lambda_handler(app: APIGatewayHttpResolver):
 
     def handler(event, context):
         body = (event or {}).get("body") or ""
-        if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:  # bodies may arrive base64-encoded
+        size = len(body) * 3 // 4 if (event or {}).get("isBase64Encoded") else len(body.encode())
+        if size > MAX_BODY_BYTES:
             response = errors.problem(413, "payload_too_large",
                                       f"the request body must be at most {MAX_BODY_BYTES} bytes", field="body")
             return {"statusCode": 413, "headers": response.headers, "body": response.body}
