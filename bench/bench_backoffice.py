@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local.emulator import EMULATOR_ENV, Emulator, free_port  # noqa: E402
+from local.emulator import EMULATOR_ENV, Emulator, free_port
 
 RUNS = 7
 HOST = "backoffice.bench.shikhar.np"

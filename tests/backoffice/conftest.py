@@ -16,6 +16,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings.test")
 import django
 
 django.setup()
+# Configured now. Take the variable back out of the environment: pytest-xdist's workers inherit it and
+# pytest-django would set Django up in them before tests/conftest.py points the platform at the emulator.
+os.environ.pop("DJANGO_SETTINGS_MODULE")
 
 import pyotp
 import pytest
