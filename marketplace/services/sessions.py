@@ -8,7 +8,6 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.errors import PermissionDenied
 from marketplace.models import Session
-from marketplace.selectors.owner_index import owner_index_keys
 
 
 def user_sessions_revoke(*, actor: Actor, user_id: str, email: str | None = None, reason: str = "") -> int:
@@ -17,7 +16,7 @@ def user_sessions_revoke(*, actor: Actor, user_id: str, email: str | None = None
     Returns how many sessions ended."""
     if not (actor.is_admin or actor.user_id == user_id):
         raise PermissionDenied("only admins may end someone else's sessions")
-    keys = owner_index_keys(partition=f"SESSIONS#{user_id}")
+    keys = [(i.pk, i.sk) for i in Session.owner_index.query(f"SESSIONS#{user_id}")]
     with Session.batch_write() as batch:
         for pk, sk in keys:
             batch.delete(Session(pk, sk))
