@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -17,7 +18,9 @@ from marketplace.errors import Conflict
 from marketplace.table import Item
 
 
+@cache
 def connection() -> Connection:
+    """One connection (one botocore client) per process, reused by every transaction."""
     return Connection(region=Item.Meta.region, host=Item.Meta.host)
 
 
@@ -38,9 +41,6 @@ class Transaction:
 
     def update(self, item: Item, actions, condition=None) -> None:
         self._inner.update(item, actions=actions, condition=condition)
-
-    def condition_check(self, model_cls, hash_key, range_key, condition) -> None:
-        self._inner.condition_check(model_cls, hash_key, range_key, condition=condition)
 
     def delete(self, item: Item, condition=None) -> None:
         self._inner.delete(item, condition=condition)

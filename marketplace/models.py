@@ -206,6 +206,9 @@ class Listing(Item, discriminator="Listing"):
     published_at = UTCDateTimeAttribute(null=True)
     submitted_at = UTCDateTimeAttribute(null=True)
     cover = CoverImage(null=True)
+    # Processed photos (photo and drone kinds), kept by the media services in the same transactions
+    # that make media ready or delete it: the moderation queue checks the minimum without reading media.
+    ready_photos = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
     version = VersionAttribute()

@@ -2,7 +2,9 @@
 
 A cursor is the page's LastEvaluatedKey, bound to the query it came from (its ``scope``: index and
 partition) and signed with HMAC-SHA256, so a client can neither forge one nor replay it against
-another partition. The key comes from ``SHIKHAR_CURSOR_KEY`` (SSM/Secrets Manager in AWS).
+another partition. In AWS the key is the Secrets Manager secret named by ``SHIKHAR_CURSOR_SECRET``,
+read once per container; ``SHIKHAR_CURSOR_KEY`` gives it directly; only the emulator and tests may
+fall back to a fixed key.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import hmac
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Generic, TypeVar
 
+from marketplace.config import settings
 from marketplace.errors import ValidationError
 
 T = TypeVar("T")
@@ -24,7 +28,21 @@ _LOCAL_KEY = b"shikhar-local-cursor-key"  # used only where no key is configured
 
 def _key() -> bytes:
     configured = os.environ.get("SHIKHAR_CURSOR_KEY")
-    return configured.encode() if configured else _LOCAL_KEY
+    if configured:
+        return configured.encode()
+    secret = os.environ.get("SHIKHAR_CURSOR_SECRET")
+    if secret:
+        return _secret_key(secret)
+    if settings().environment in ("local", "test"):
+        return _LOCAL_KEY
+    raise RuntimeError("no cursor key: set SHIKHAR_CURSOR_SECRET (or SHIKHAR_CURSOR_KEY) so cursors cannot be forged")
+
+
+@cache
+def _secret_key(secret_id: str) -> bytes:
+    from marketplace.aws import client  # boto3 only when a secret is read: the API's cold start stays free of it
+
+    return client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"].encode()
 
 
 def _b64(raw: bytes) -> str:

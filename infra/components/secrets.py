@@ -31,7 +31,13 @@ class Secrets(Construct):
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template='{"username": "canary@shikhar.np"}', generate_string_key="password",
                 password_length=24, require_each_included_type=True, exclude_punctuation=True))
-        for secret, how in ((self.signing_key, "the signing-key runbook (new key pair, new public key, deploy)"),
+        # The HMAC key that signs pagination cursors (so clients can neither forge nor retarget them).
+        self.cursor = secretsmanager.Secret(
+            self, "CursorKey", secret_name=names["cursor"], encryption_key=key, removal_policy=removal_policy,
+            description="HMAC key signing the public API's pagination cursors",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True))
+        for secret, how in ((self.cursor, "replacing its value (outstanding cursors then expire harmlessly)"),
+                            (self.signing_key, "the signing-key runbook (new key pair, new public key, deploy)"),
                             (self.django, "the credential-compromise runbook (new value, redeploy)"),
                             (self.canary, "the credential-compromise runbook (new password for the canary user)")):
             acknowledge(secret, *[("AwsSolutions-SMG4", f"No rotation Lambda can rotate this value alone; it is rotated by {how}.")])

@@ -95,6 +95,10 @@ class ApiStack(Stack):
             listings.function.add_environment(variable, name)
         listings.allow(actions=["ssm:GetParameter"], resources=[
             f"arn:aws:ssm:{self.region}:{self.account}:parameter{name}" for name in names.values()])
+        # Cursors are signed with a key from Secrets Manager, read once per container when first needed.
+        for function in self.functions.values():
+            grant_secret(function.role, secret=data.secrets.cursor, key=data.keys.data)
+            function.function.add_environment("SHIKHAR_CURSOR_SECRET", data.secrets.cursor.secret_arn)
         grant_table(self.functions["me"].role, table=table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
         grant_table(self.functions["inquiries"].role, table=table, key=key,
                     actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"])

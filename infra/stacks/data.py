@@ -20,7 +20,7 @@ from infra.components.secrets import Secrets
 from infra.components.table import SingleTable
 from infra.config import StageConfig
 from infra.nag import acknowledge
-from infra.parameters import CANARY_SECRET, DJANGO_SECRET, SIGNING_KEY_SECRET, secret_name
+from infra.parameters import CANARY_SECRET, CURSOR_SECRET, DJANGO_SECRET, SIGNING_KEY_SECRET, secret_name
 from marketplace.table import TTL_ATTRIBUTE, table_schema
 
 # Dossier section 10.
@@ -111,7 +111,7 @@ class DataStack(Stack):
                            "basic execution policy; it is not configurable.")))
         self.secrets = Secrets(self, "Secrets", key=self.keys.data, removal_policy=removal, names={
             "signing_key": secret_name(config, SIGNING_KEY_SECRET), "django": secret_name(config, DJANGO_SECRET),
-            "canary": secret_name(config, CANARY_SECRET)})
+            "canary": secret_name(config, CANARY_SECRET), "cursor": secret_name(config, CURSOR_SECRET)})
 
         for output, value, description in (
             ("TableName", self.table.table.table_name, "The single table"),

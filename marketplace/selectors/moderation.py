@@ -3,7 +3,7 @@
 The checks are a pure function over a listing (and, when at hand, its media), so the same checklist is
 shown in the queue, on the review page and in tests. The queue costs a fixed number of DynamoDB calls
 however long it is: one Query for the pending listings and one per neighbourhood for the price bands;
-nothing per row (cover photos are denormalised onto the listing).
+nothing per row (the cover and the count of processed photos are denormalised onto the listing).
 """
 
 from __future__ import annotations
@@ -66,18 +66,16 @@ def price_per_ropani(listing) -> Decimal | None:
 
 def moderation_checks(listing: Listing, media: list[Media] | None = None,
                       market: dict[str, Decimal] | None = None) -> list[Check]:
-    """The automatic checklist. ``media``: the listing's media (counts processed photos exactly);
-    without it, the denormalised cover says whether at least one photo is processed.
+    """The automatic checklist. Processed photos are counted from ``media`` when given, else from the
+    listing's own ``ready_photos`` counter (so the queue reads no media).
     ``market``: median price per ropani by neighbourhood (``market_medians``)."""
     checks = []
     if media is not None:
         ready = sum(1 for m in media if m.kind in PHOTO_KINDS and m.state == "ready")
-        checks.append(Check("photos", f"At least {MIN_PHOTOS} processed photos", ready >= MIN_PHOTOS,
-                            f"{ready} processed"))
     else:
-        has_cover = listing.cover is not None
-        checks.append(Check("photos", f"At least {MIN_PHOTOS} processed photos", None if has_cover else False,
-                            "cover processed: open the listing to count" if has_cover else "no processed photo"))
+        ready = int(listing.ready_photos or 0)
+    checks.append(Check("photos", f"At least {MIN_PHOTOS} processed photos", ready >= MIN_PHOTOS,
+                        f"{ready} processed"))
     found = contact_details_in(f"{listing.title}\n{listing.description}")
     checks.append(Check("contacts", "No phone numbers or emails in the text", not found,
                         ", ".join(found[:3])))

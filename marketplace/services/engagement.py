@@ -13,8 +13,6 @@ from pynamodb.exceptions import TransactWriteError
 
 from marketplace import db
 from marketplace.actors import Actor
-from marketplace.aws import client
-from marketplace.config import settings
 from marketplace.entitlements import Entitlements, can_see
 from marketplace.errors import NotFound, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
@@ -158,19 +156,13 @@ def inquiry_mark_handled(*, actor: Actor, listing_id: str, inquiry_id: str) -> I
 
 
 def listing_record_view(*, listing_id: str, neighborhood: str = "", day: str | None = None) -> None:
-    """Count a detail view: one atomic UpdateItem on the day's counter (created on first view).
-    Raw boto3 because the counter item may not exist yet and must get its type and keys as it is made."""
+    """Count a detail view: one atomic UpdateItem on the day's counter, which it creates on the first
+    view of the day (with its type and index keys, so reports find it)."""
     stat = DailyViewStat(listing_id=listing_id, day=day or datetime.now(UTC).date().isoformat(),
                          neighborhood=neighborhood)
     stat.derive_keys()
-    client("dynamodb").update_item(
-        TableName=settings().table_name,
-        Key={"pk": {"S": stat.pk}, "sk": {"S": stat.sk}},
-        UpdateExpression="ADD #views :one SET #type = :type, listing_id = :id, #day = :day, "
-                         "neighborhood = :nb, gsi5pk = :g5pk, gsi5sk = :g5sk",
-        ExpressionAttributeNames={"#views": "views", "#type": "type", "#day": "day"},
-        ExpressionAttributeValues={
-            ":one": {"N": "1"}, ":type": {"S": "DailyViewStat"}, ":id": {"S": listing_id},
-            ":day": {"S": stat.day}, ":nb": {"S": neighborhood}, ":g5pk": {"S": stat.gsi5pk},
-            ":g5sk": {"S": stat.gsi5sk}},
-    )
+    stat.update(actions=[
+        DailyViewStat.views.add(1), DailyViewStat.type.set(DailyViewStat),
+        DailyViewStat.listing_id.set(listing_id), DailyViewStat.day.set(stat.day),
+        DailyViewStat.neighborhood.set(neighborhood), DailyViewStat.gsi5pk.set(stat.gsi5pk),
+        DailyViewStat.gsi5sk.set(stat.gsi5sk)])

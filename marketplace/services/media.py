@@ -180,12 +180,16 @@ def media_delete(*, listing_id: str, media_id: str, actor: Actor) -> None:
     listing = _managed_listing(listing_id, actor)
     media = media_get(listing_id=listing_id, media_id=media_id)
     replace_cover = bool(listing.cover and listing.cover.media_id == media_id)
+    counted = media.kind in COVER_KINDS and media.state == READY
     with db.transaction() as tx:
         tx.delete(media)
         if replace_cover:
             others = [m for m in media_for_listing(listing_id=listing_id, consistent=True)
                       if m.media_id != media_id and _can_be_cover(m)]
             listing.cover = _cover_of(others[0]) if others else None
+        if counted:
+            listing.ready_photos = max(0, (listing.ready_photos or 0) - 1)
+        if replace_cover or counted:
             tx.save(listing)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="delete",
                             before=_snapshot(media)))
@@ -283,11 +287,14 @@ def media_mark_ready(*, listing_id: str, media_id: str, version_id: str, variant
     with db.transaction() as tx:
         tx.save(media)
         tx.save(to_outbox(processed))
+        if media.kind in COVER_KINDS:
+            listing.ready_photos = (listing.ready_photos or 0) + 1
         if listing.cover is None and _can_be_cover(media):
             listing.cover = _cover_of(media)
-            tx.save(listing)
             tx.save(audit_entry(actor=SYSTEM, entity_type="listing", entity_id=listing_id, action="set_cover",
                                 before={"cover": None}, after={"cover": media_id}))
+        if media.kind in COVER_KINDS:
+            tx.save(listing)
     return True
 
 

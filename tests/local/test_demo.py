@@ -54,6 +54,7 @@ def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
     for listing in (active, pending):
         media = media_for_listing(listing_id=listing.listing_id)
         assert [(m.kind, m.state) for m in media] == [("photo", "ready"), ("photo", "ready")]
+        assert listing_get(listing_id=listing.listing_id).ready_photos == 2
     assert listing_get(listing_id=active.listing_id).cover.media_id == media_for_listing(
         listing_id=active.listing_id)[0].media_id
     draft = listings_by_status(status=Status.DRAFT).items[0]
