@@ -6,6 +6,7 @@ starts the workers and the HTTP services, prints URLs and demo logins, then wait
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -52,6 +53,13 @@ def services() -> list[Service]:
     ]
 
 
+def _die_with_parent() -> None:
+    """In the child: be sent SIGTERM when ``make run`` dies, even by SIGKILL, so a crash never leaves
+    a server holding its port for the next run (Linux's PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
 def _export(environment: dict[str, str]) -> None:
     os.environ.update(environment)
     STATE_DIR.mkdir(exist_ok=True)
@@ -88,7 +96,8 @@ def main() -> int:
     running = services()
     for service in running:
         if service.command:
-            service.process = subprocess.Popen(service.command, env={**os.environ, **environment})
+            service.process = subprocess.Popen(service.command, env={**os.environ, **environment},
+                                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
 
     print("\nShikhar is running offline:")
     print(f"  AWS emulator     {emulator.url}")

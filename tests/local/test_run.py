@@ -56,3 +56,29 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
     assert code == 0, Path(log.name).read_text()[-3000:]
     assert "Stopped." in Path(log.name).read_text()
     assert not any(port_in_use(p) for p in ports.values())
+
+
+def test_after_a_crash_nothing_is_left_holding_a_port():
+    # Given make run killed outright (no chance to clean up) once its services are up
+    ports = {"SHIKHAR_EMULATOR_PORT": free_port(), "SHIKHAR_BACKOFFICE_PORT": free_port(),
+             "SHIKHAR_API_PORT": free_port()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIKHAR_", "AWS_"))}
+    env.update({k: str(v) for k, v in ports.items()}, SHIKHAR_DEMO_LISTINGS="1", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        if "Ctrl-C stops everything." in line:
+            break
+    for _ in range(60):
+        if port_in_use(ports["SHIKHAR_API_PORT"]) and port_in_use(ports["SHIKHAR_BACKOFFICE_PORT"]):
+            break
+        time.sleep(0.5)
+    # When it is killed
+    process.kill()
+    process.wait(timeout=10)
+    # Then its servers go with it, so the next run finds its ports free
+    for _ in range(40):
+        if not any(port_in_use(p) for p in ports.values()):
+            break
+        time.sleep(0.5)
+    assert not any(port_in_use(p) for p in ports.values())
