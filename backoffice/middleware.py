@@ -6,14 +6,7 @@ from django.shortcuts import render
 
 from backoffice.sessions import USER_KEY
 from marketplace.actors import Actor
-from marketplace.errors import (
-    Conflict,
-    DomainError,
-    IllegalTransition,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
-)
+from marketplace.errors import DomainError
 from marketplace.ids import new_id
 from marketplace.observability import set_correlation_id
 
@@ -44,9 +37,6 @@ def actor(get_response):
     return middleware
 
 
-_STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, IllegalTransition: 409, ValidationError: 400}
-
-
 class DomainErrorMiddleware:
     """A domain error that a view did not handle becomes a page with the right status: a broker
     opening another broker's listing gets the same 404 as for a listing that does not exist."""
@@ -60,6 +50,6 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError):
             return None
-        status = next((s for cls, s in _STATUS.items() if isinstance(exception, cls)), 400)
+        status = exception.status
         message = "That page does not exist." if status == 404 else exception.message
         return render(request, "backoffice/error.html", {"status": status, "message": message}, status=status)

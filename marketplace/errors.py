@@ -1,6 +1,7 @@
 """Typed domain errors. Every deployable maps these to its own error responses.
 
-Each error carries a machine ``code`` and, where one input is at fault, the ``field`` it names.
+Each error carries a machine ``code``, the HTTP ``status`` every deployable answers it with, and,
+where one input is at fault, the ``field`` it names.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 class DomainError(Exception):
     code = "domain_error"
+    status = 400
 
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
@@ -39,17 +41,21 @@ class ValidationError(DomainError):
 
 class NotFound(DomainError):
     code = "not_found"
+    status = 404
 
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
+    status = 403
 
 
 class IllegalTransition(DomainError):
     code = "illegal_transition"
+    status = 409
 
 
 class Conflict(DomainError):
     """Someone else changed the object since it was read (optimistic locking)."""
 
     code = "conflict"
+    status = 409

@@ -14,16 +14,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from marketplace.errors import (
-    Conflict,
     DomainError,
-    IllegalTransition,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
 )
 from public_api.observability import logger
 
-_STATUS = {ValidationError: 400, NotFound: 404, PermissionDenied: 403, Conflict: 409, IllegalTransition: 409}
 
 
 class Unauthorized(Exception):
@@ -73,7 +67,7 @@ def install(app) -> None:
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError):
-        status = next((s for cls, s in _STATUS.items() if isinstance(error, cls)), 400)
+        status = error.status
         errors = getattr(error, "errors", None) or None
         return problem(status, error.code, error.message, field=error.field, errors=errors)
 
