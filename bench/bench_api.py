@@ -8,6 +8,9 @@
 2. Read units of a 20-card search page computed from the index items' sizes by DynamoDB's rules
    (moto always reports 1.0): eventually consistent Query = ceil(total bytes / 4 KB) / 2.
 3. Warm in-process handler time of a search, the DynamoDB Query stubbed (botocore Stubber): p50, p99.
+4. First requests after a cold start (search, detail, /v1/me, an inquiry), each in a fresh process with
+   DynamoDB answering in-process: what init left for the first request to do shows as its excess over
+   the second.
 """
 
 from __future__ import annotations
@@ -42,21 +45,22 @@ FLOOR = 'import boto3; boto3.client("dynamodb")'
 # PyJWT, a boto3 DynamoDB client), in the same run.
 NAIVE = ("from aws_lambda_powertools.event_handler import APIGatewayHttpResolver; import pydantic, jwt; "
          "APIGatewayHttpResolver(enable_validation=True); import boto3; boto3.client('dynamodb')")
-# What the first detail view adds after a cold start: the domain's view counter imports boto3 and
-# builds its own DynamoDB client (imported on first use, so searches never pay it).
-FIRST_DETAIL = ("import public_api.functions.listings; t = time.perf_counter(); "
-                "import marketplace.services.engagement; from marketplace.aws import client; client('dynamodb')")
+# For context only (ratios stay against the plain floor): the floor with the same garbage-collector
+# treatment the functions' init uses (public_api.startup), to show what that part of the saving is worth.
+FLOOR_COLLECTOR_PAUSED = ('import gc; gc.disable(); import boto3; boto3.client("dynamodb"); gc.freeze(); '
+                          'gc.enable()')
 HANDLERS = {name: f"import public_api.functions.{name}" for name in ("listings", "me", "inquiries")}
 
 # The listings handler's parts, imported in this order in one process; each figure is what that step
 # adds on top of the ones before it.
 PARTS = [
+    ("init set-up (collector paused)", "import public_api.startup"),
     ("botocore (client machinery)", "import botocore.session, botocore.client"),
     ("pynamodb + marketplace domain", ("import marketplace.models, marketplace.selectors.search, "
                                        "marketplace.selectors.listings, marketplace.selectors.people")),
     ("powertools (resolver, logger, metrics)", ("import aws_lambda_powertools.event_handler, "
                                                 "aws_lambda_powertools.metrics")),
-    ("pydantic + response models", "import public_api.schemas"),
+    ("pydantic + response models", "import public_api.schemas.common, public_api.schemas.listings"),
     ("routers and their validation", ("import public_api.routers.listings, public_api.routers.feed, "
                                       "public_api.routers.neighborhoods")),
     ("DynamoDB client build", "from marketplace.models import Item; Item._get_connection().connection.client"),
@@ -81,12 +85,12 @@ def _parts() -> dict[str, float]:
 
 def cold_start() -> dict:
     samples: dict[str, list[float]] = {"floor": [], "naive": [], **{name: [] for name in HANDLERS},
-                                       "listings+tracing": [], "first detail extra": []}
+                                       "listings+tracing": [], "floor, collector paused": []}
     parts: dict[str, list[float]] = {name: [] for name, _ in PARTS}
     for _ in range(RUNS):  # interleaved: a busy moment slows every kind alike
         samples["floor"].append(_timed(FLOOR))
         samples["naive"].append(_timed(NAIVE))
-        samples["first detail extra"].append(_timed(FIRST_DETAIL))
+        samples["floor, collector paused"].append(_timed(FLOOR_COLLECTOR_PAUSED))
         for name, code in HANDLERS.items():
             samples[name].append(_timed(code))
         samples["listings+tracing"].append(_timed(HANDLERS["listings"], {"POWERTOOLS_TRACE_DISABLED": "false",
@@ -94,10 +98,14 @@ def cold_start() -> dict:
         for name, value in _parts().items():
             parts[name].append(value)
     medians = {name: statistics.median(values) for name, values in samples.items()}
+    # Spread: the quartiles of each run's ratio to the floor measured next to it.
+    spread = {name: [round(q, 2) for q in statistics.quantiles([v / f for v, f in zip(values, samples["floor"])], n=4)]
+              for name, values in samples.items() if name != "floor"}
     part_medians = {name: statistics.median(values) for name, values in parts.items()}
     total = sum(part_medians.values())
     return {"medians_ms": {k: round(v * 1000, 1) for k, v in medians.items()},
             "ratios": {k: round(v / medians["floor"], 2) for k, v in medians.items() if k != "floor"},
+            "paired_ratio_quartiles": spread,
             "parts_ms": {k: round(v * 1000, 1) for k, v in part_medians.items()},
             "parts_share": {k: f"{100 * v / total:.0f}%" for k, v in part_medians.items()}}
 
@@ -133,13 +141,12 @@ def item_size(item: dict) -> int:
     return sum(len(name.encode()) + value_size(value) for name, value in item.items())
 
 
-def card_items(count: int, *, title_length: int) -> list[dict]:
-    """Index items of the feed index as the table would hold them for realistic listings."""
+def listing_items(count: int, *, title_length: int) -> list[dict]:
+    """Whole listing items (DynamoDB JSON) as the table would hold them for realistic listings."""
     os.environ.update({k: v for k, v in LAMBDA_ENV.items() if k.startswith(("AWS_", "SHIKHAR_"))})
     from marketplace.ids import new_id
     from marketplace.listing_fields import clean_listing_fields, geohash_of
     from marketplace.models import CoverImage, Listing, now
-    from marketplace.table import CARD_ATTRIBUTES
 
     items = []
     for number in range(count):
@@ -156,10 +163,17 @@ def card_items(count: int, *, title_length: int) -> list[dict]:
                                        for name in ("w400_webp", "w800_webp", "w400_jpeg", "w800_jpeg")})
         listing.premium = number % 5 == 0
         listing.derive_keys()
-        full = listing.serialize()
-        keep = {*CARD_ATTRIBUTES, "pk", "sk", "gsi4pk", "gsi4sk"}
-        items.append({name: value for name, value in full.items() if name in keep})
+        items.append(listing.serialize())
     return items
+
+
+def card_items(count: int, *, title_length: int) -> list[dict]:
+    """Index items of the feed index: the listings' card attributes and the index keys."""
+    from marketplace.table import CARD_ATTRIBUTES
+
+    keep = {*CARD_ATTRIBUTES, "pk", "sk", "gsi4pk", "gsi4sk"}
+    return [{name: value for name, value in item.items() if name in keep}
+            for item in listing_items(count, title_length=title_length)]
 
 
 def read_units() -> dict:
@@ -170,6 +184,106 @@ def read_units() -> dict:
         total = sum(sizes)
         results[label] = {"item_bytes": round(statistics.mean(sizes)), "page_bytes": total,
                           "read_units_eventually_consistent": math.ceil(total / 4096) / 2}
+    return results
+
+
+# -- first requests after a cold start ---------------------------------------------------------------------
+
+# One fresh process: import the handler (as the cold start does), then serve the same request twice.
+# DynamoDB answers in-process (botocore's request sending replaced by canned answers, for every client
+# the code builds, including any it builds on first use), so what is timed is the code, not a network.
+# Whatever the cold path left for later (lazy imports, clients, validation models) shows up as the
+# first request's excess over the second.
+FIRST_REQUEST_PROGRAM = """
+import json, sys, time
+spec = json.loads(sys.stdin.read())
+t = time.perf_counter()
+module = __import__(spec["module"], fromlist=["handler"])
+cold = time.perf_counter() - t
+import botocore.client
+
+class Http:
+    status_code, headers = 200, {}
+
+answers = spec["answers"]
+
+def answer(self, operation_model, request_dict, request_context):
+    return Http(), answers[operation_model.name].pop(0)
+
+botocore.client.BaseClient._make_request = answer
+
+class Context:
+    function_name, memory_limit_in_mb, aws_request_id = "bench", 256, "bench"
+    invoked_function_arn = "arn:aws:lambda:ap-south-1:000000000000:function:bench"
+
+times = []
+for _ in range(2):
+    t = time.perf_counter()
+    response = module.handler(spec["event"], Context())
+    times.append(time.perf_counter() - t)
+    assert response["statusCode"] < 300, response
+print(json.dumps([cold, *times]))
+"""
+
+
+def http_event(method: str, path: str, *, query: dict | None = None, body: str | None = None,
+               claims: dict | None = None, headers: dict | None = None) -> dict:
+    """An HTTP API payload 2.0 event as API Gateway hands it over (claims: from its JWT authorizer)."""
+    context = {"http": {"method": method, "path": path, "sourceIp": "203.0.113.9"}, "requestId": "bench",
+               "routeKey": f"{method} {path}", "stage": "$default"}
+    if claims:
+        context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    return {"version": "2.0", "routeKey": f"{method} {path}", "rawPath": path,
+            "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+            "headers": {"host": "api.shikhar.np", **(headers or {})}, "queryStringParameters": query,
+            "requestContext": context, "body": body, "isBase64Encoded": False}
+
+
+def first_request_cases() -> dict[str, tuple[str, dict, dict[str, list[dict]]]]:
+    """name -> (function, event, DynamoDB answers per operation for one request)."""
+    listing = listing_items(1, title_length=60)[0]
+    listing_id = listing["listing_id"]["S"]
+    buyer = {"sub": "01jbench0buyer0000000000000", "email": "buyer@example.com", "cognito:groups": "[buyers]"}
+    inquiry = json.dumps({"name": "Sita Sharma", "phone": "+977 9800000000", "email": "sita@example.com",
+                          "message": "Is the price negotiable? We would like to visit on Saturday."})
+    return {
+        "listings: search": ("listings", http_event("GET", "/v1/listings", query={"limit": "20"}),
+                             {"Query": [{"Items": card_items(20, title_length=60), "Count": 20, "ScannedCount": 20}]}),
+        "listings: detail": ("listings", http_event("GET", f"/v1/listings/{listing_id}"),
+                             {"Query": [{"Items": [listing], "Count": 1, "ScannedCount": 1}], "UpdateItem": [{"Attributes": {"views": {"N": "1"}}}]}),
+        "me: profile": ("me", http_event("GET", "/v1/me", claims=buyer), {"Query": [{"Items": [], "Count": 0, "ScannedCount": 0}]}),
+        "inquiries: send": ("inquiries", http_event(
+            "POST", f"/v1/listings/{listing_id}/inquiries", body=inquiry, claims=buyer,
+            headers={"content-type": "application/json", "idempotency-key": "bench-inquiry-0001"}),
+            {"GetItem": [{}, {"Item": listing}], "TransactWriteItems": [{}]}),
+    }
+
+
+def _first_request(function: str, event: dict, answers: dict[str, list[dict]]) -> list[float]:
+    spec = {"module": f"public_api.functions.{function}", "event": event,
+            "answers": {operation: items * 2 for operation, items in answers.items()}}
+    out = subprocess.run([sys.executable, "-c", FIRST_REQUEST_PROGRAM], input=json.dumps(spec), env=LAMBDA_ENV,
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def first_requests() -> dict:
+    """Median over fresh processes (interleaved with the floor) of each case's cold import, first and
+    second request; ratios to the floor measured in the same loop."""
+    cases = first_request_cases()
+    floor: list[float] = []
+    samples: dict[str, list[list[float]]] = {name: [] for name in cases}
+    for _ in range(RUNS):
+        floor.append(_timed(FLOOR))
+        for name, case in cases.items():
+            samples[name].append(_first_request(*case))
+    floor_median = statistics.median(floor)
+    results = {"floor_ms": round(floor_median * 1000, 1)}
+    for name, runs in samples.items():
+        cold, first, second = (statistics.median(column) for column in zip(*runs))
+        results[name] = {"cold_ms": round(cold * 1000, 1), "first_request_ms": round(first * 1000, 1),
+                         "second_request_ms": round(second * 1000, 1),
+                         "cold_plus_first_ratio": round((cold + first) / floor_median, 2)}
     return results
 
 
@@ -216,6 +330,7 @@ def main() -> int:
     print(json.dumps({"read_units": read_units()}, indent=2), flush=True)
     print(json.dumps({"warm_search": warm()}, indent=2), flush=True)
     print(json.dumps({"cold_start": cold_start(), "runs": RUNS}, indent=2), flush=True)
+    print(json.dumps({"first_requests": first_requests(), "runs": RUNS}, indent=2), flush=True)
     return 0
 
 

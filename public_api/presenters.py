@@ -16,7 +16,7 @@ from marketplace.money import npr_words
 from marketplace.neighbourhoods import neighbourhood
 from marketplace.units import Area, format_area
 from public_api import media as media_urls
-from public_api.schemas import (
+from public_api.schemas.listings import (
     BrokerPublic,
     Cover,
     ImageVariant,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from public_api import startup  # first: the init below runs with garbage collection paused
 from public_api.functions import lambda_handler, prebuild_clients, resolver
 from public_api.routers import inquiries
 
@@ -9,3 +10,4 @@ app = resolver()
 app.include_router(inquiries.router, prefix="/v1/listings")
 prebuild_clients()
 handler = lambda_handler(app)
+startup.finished()

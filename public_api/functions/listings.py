@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from public_api import startup  # first: the init below runs with garbage collection paused
 from public_api.config import api_settings
 from public_api.functions import lambda_handler, prebuild_clients, resolver
 from public_api.routers import feed, listings, neighborhoods
@@ -16,3 +17,4 @@ if not api_settings().production:
     app.include_router(docs.router)
 prebuild_clients()
 handler = lambda_handler(app)
+startup.finished()

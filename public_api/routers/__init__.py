@@ -3,7 +3,7 @@ document includes them all (``public_api.openapi``)."""
 
 from __future__ import annotations
 
-from public_api.schemas import Problem
+from public_api.schemas.common import Problem
 
 _WHY = {
     400: "Bad input (the field is named)",
@@ -13,6 +13,10 @@ _WHY = {
     422: "Malformed request: wrong types, unknown or missing fields (the field is named)",
 }
 
+
+# Path and query rules shared by several routers (kept here so a router never imports another).
+LISTING_ID = r"^[0-9a-z]{26}$"  # a ULID as the domain writes it
+CURSOR_MAX = 2048
 
 SIGNED_IN = [{"cognito": []}]  # the JWT authorizer guards the route
 OPTIONAL_SIGN_IN = [{}, {"cognito": []}]  # anyone; a bearer token unlocks entitlements

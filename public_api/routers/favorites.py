@@ -11,9 +11,8 @@ from marketplace.entitlements import can_see
 from marketplace.selectors.buyers import MAX_FAVORITES_PAGE, favorites_list
 from public_api.auth import signed_in_caller
 from public_api.presenters import card_of
-from public_api.routers import SIGNED_IN, documented
-from public_api.routers.listings import CURSOR_MAX, LISTING_ID
-from public_api.schemas import FavoritePage, FavoriteState
+from public_api.routers import CURSOR_MAX, LISTING_ID, SIGNED_IN, documented
+from public_api.schemas.me import FavoritePage, FavoriteState
 
 router = Router()
 

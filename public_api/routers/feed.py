@@ -10,9 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from marketplace.selectors.search import MAX_PAGE, ListingFilters, listing_search
 from public_api.auth import optional_caller
 from public_api.presenters import card_of
-from public_api.routers import OPTIONAL_SIGN_IN, documented
-from public_api.routers.listings import CURSOR_MAX
-from public_api.schemas import ListingPage
+from public_api.routers import CURSOR_MAX, OPTIONAL_SIGN_IN, documented
+from public_api.schemas.listings import ListingPage
 
 router = Router()
 

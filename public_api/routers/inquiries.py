@@ -11,9 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from marketplace.services.engagement import inquiry_create
 from public_api.auth import signed_in_caller
 from public_api.observability import count
-from public_api.routers import SIGNED_IN, documented
-from public_api.routers.listings import LISTING_ID
-from public_api.schemas import InquiryIn, InquiryOut
+from public_api.routers import LISTING_ID, SIGNED_IN, documented
+from public_api.schemas.inquiries import InquiryIn, InquiryOut
 
 router = Router()
 

@@ -17,13 +17,10 @@ from marketplace.units import parse_area
 from public_api.auth import optional_caller
 from public_api.observability import count
 from public_api.presenters import card_of, detail_of
-from public_api.routers import OPTIONAL_SIGN_IN, documented
-from public_api.schemas import ListingDetail, ListingPage
+from public_api.routers import CURSOR_MAX, LISTING_ID, OPTIONAL_SIGN_IN, documented
+from public_api.schemas.listings import ListingDetail, ListingPage
 
 router = Router()
-
-LISTING_ID = r"^[0-9a-z]{26}$"  # a ULID as the domain writes it
-CURSOR_MAX = 2048
 
 
 def parse_near(text: str | None) -> tuple[float, float] | None:

@@ -8,7 +8,7 @@ from marketplace.entitlements import entitlements_of
 from marketplace.selectors.people import profile_and_subscription
 from public_api.auth import signed_in_caller
 from public_api.routers import SIGNED_IN, documented
-from public_api.schemas import EntitlementsOut, Me
+from public_api.schemas.me import EntitlementsOut, Me
 
 router = Router()
 

@@ -10,7 +10,7 @@ from marketplace.money import npr_words
 from marketplace.selectors.search import neighbourhood_summaries
 from public_api.auth import optional_caller
 from public_api.routers import OPTIONAL_SIGN_IN, documented
-from public_api.schemas import NeighborhoodList, NeighborhoodStats
+from public_api.schemas.listings import NeighborhoodList, NeighborhoodStats
 
 router = Router()
 

@@ -1,23 +1,11 @@
-"""Every request and response body of the public API, as pydantic models (they also make the OpenAPI
-document). Responses carry only public fields: no address, coordinates, seller or internal notes."""
+"""Listing cards and pages, a listing's detail and media, neighbourhood figures. Responses carry only
+public fields: no address, coordinates, seller or internal notes."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Problem(BaseModel):
-    """Every error: a machine code, a message naming the field at fault, and per-field details."""
-
-    code: str = Field(examples=["validation_error"])
-    message: str
-    field: str | None = None
-    errors: dict[str, str] | None = None
+from pydantic import BaseModel, Field
 
 
 class Price(BaseModel):
@@ -125,50 +113,3 @@ class NeighborhoodStats(BaseModel):
 
 class NeighborhoodList(BaseModel):
     items: list[NeighborhoodStats]
-
-
-class EntitlementsOut(BaseModel):
-    tier: Literal["free", "premium", "investor"]
-    active: bool
-    expires_at: datetime | None = None
-    early_access: bool
-    premium_media: bool
-    exclusive_access: bool
-
-
-class Me(BaseModel):
-    user_id: str
-    email: str
-    name: str
-    groups: list[str]
-    entitlements: EntitlementsOut
-
-
-class FavoritePage(BaseModel):
-    items: list[ListingCard]
-    unavailable: list[str] = Field(description="Saved listings no longer visible to the caller")
-    next_cursor: str | None = None
-
-
-class FavoriteState(BaseModel):
-    listing_id: str
-    favorited: bool
-    changed: bool = Field(description="False when the request changed nothing (it is idempotent)")
-
-
-class InquiryIn(BaseModel):
-    model_config = _STRICT
-
-    name: str = Field(min_length=2, max_length=100)
-    phone: str = Field("", max_length=32)
-    email: str = Field("", max_length=254)
-    message: str = Field(min_length=10, max_length=2000)
-    preferred_contact_time: str = Field("", max_length=100)
-
-
-class InquiryOut(BaseModel):
-    inquiry_id: str
-    listing_id: str
-    status: str
-    created_at: datetime
-    created: bool = Field(description="False when this idempotency key was already used: nothing new was sent")
