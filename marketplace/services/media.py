@@ -56,10 +56,17 @@ def variants_prefix(listing_id: str, media_id: str) -> str:
     return f"{MEDIA_PREFIX}/{listing_id}/{media_id}/"
 
 
+# What makes a premium listing premium: its drone shots, 360° tours, videos and floor plans. Its
+# ordinary photos stay public, so its card and cover show to everyone.
+PREMIUM_KINDS = frozenset({"drone", "panorama", "video", "floor_plan"})
+
+
 def destination_bucket(*, listing: Listing, media: Media) -> str:
-    """Premium listings and premium media are served only by short-lived signed URLs."""
+    """Premium media (marked premium, or a premium kind of a premium listing) is served only by
+    short-lived signed URLs from the premium bucket; everything else from the public one."""
     cfg = settings()
-    return cfg.premium_bucket if (listing.premium or media.premium) else cfg.public_bucket
+    premium = media.premium or (listing.premium and media.kind in PREMIUM_KINDS)
+    return cfg.premium_bucket if premium else cfg.public_bucket
 
 
 def _listing(listing_id: str) -> Listing:
@@ -92,7 +99,10 @@ def _cover_of(media: Media) -> CoverImage:
 
 
 def _can_be_cover(media: Media) -> bool:
-    return media.state == READY and media.kind in COVER_KINDS and not media.premium
+    """Covers are shown on public cards, so only public media can be one."""
+    public = settings().public_bucket
+    return (media.state == READY and media.kind in COVER_KINDS and bool(media.variants)
+            and all(v.bucket == public for v in media.variants))
 
 
 # ---- the broker's actions ----------------------------------------------------------------------------

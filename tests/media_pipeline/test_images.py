@@ -137,13 +137,16 @@ def test_placeholder_and_dominant_colour(uploads):
     assert (cover.placeholder, cover.dominant_color) == (media.placeholder, "#be5a3c")
 
 
-def test_a_premium_listing_publishes_to_the_premium_bucket_only(premium_uploads):
-    media = premium_uploads.upload(photo(1600, 1200))
+def test_a_premium_listing_keeps_its_drone_shots_private_and_its_photos_public(premium_uploads):
+    drone = premium_uploads.upload(photo(2400, 1350), kind="drone")
+    ordinary = premium_uploads.upload(photo(1600, 1200))
 
-    assert media.state == "ready"
-    assert {v.bucket for v in media.variants} == {settings().premium_bucket}
-    public = get_object_keys(settings().public_bucket)
-    assert public == []
+    assert (drone.state, ordinary.state) == ("ready", "ready")
+    assert {v.bucket for v in drone.variants} == {settings().premium_bucket}
+    assert {v.bucket for v in ordinary.variants} == {settings().public_bucket}
+    assert all(key.split("/")[2] == drone.media_id for key in get_object_keys(settings().premium_bucket))
+    # the card's cover must show to everyone: the public photo, never the private drone shot
+    assert Listing.get(*Listing.key(premium_uploads.listing.listing_id)).cover.media_id == ordinary.media_id
 
 
 def get_object_keys(bucket: str) -> list[str]:
