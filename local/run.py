@@ -67,6 +67,8 @@ def _export(environment: dict[str, str]) -> None:
 
 
 def main() -> int:
+    # Workers log every step as JSON; keep the terminal readable unless asked (POWERTOOLS_LOG_LEVEL=INFO).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     port = int(os.environ.get("SHIKHAR_EMULATOR_PORT", DEFAULT_PORT))
     emulator = Emulator(port=port)
     os.environ.update(emulator.environment())
