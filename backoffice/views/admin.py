@@ -25,8 +25,8 @@ from backoffice.forms import (
 from backoffice.views.common import FIXABLE, csv_response, int_or_none, report_error
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Action, Status, allowed_actions
-from marketplace.models import Media
 from marketplace.selectors import leads, moderation, people, reports
+from marketplace.selectors import media as media_selectors
 from marketplace.selectors.listings import listing_history, listing_with_media
 from marketplace.services import listings as listing_services
 from marketplace.services import people as people_services
@@ -46,7 +46,7 @@ def dashboard(request):
         "oldest_age": (now - oldest.status_changed_at) if oldest else None,
         "counts": counts,
         "new_inquiries": leads.inquiries_since(since=now - timedelta(days=7)),
-        "media_failures": list(Media.collection_index.query("MEDIA#failed", scan_index_forward=False, limit=20)),
+        "media_failures": media_selectors.media_failures(limit=20),
         "expiring": people.subscriptions_expiring(within=timedelta(days=14)),
         "chart": bar_chart([(s.replace("_", " "), n) for s, n in counts.items()], title="Listings by status"),
     }
