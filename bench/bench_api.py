@@ -50,6 +50,8 @@ NAIVE = ("from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 FLOOR_COLLECTOR_PAUSED = ('import gc; gc.disable(); import boto3; boto3.client("dynamodb"); gc.freeze(); '
                           'gc.enable()')
 HANDLERS = {name: f"import public_api.functions.{name}" for name in ("listings", "me", "inquiries")}
+# The same handler loaded the way the Lambda runtime loads one (importlib.import_module), for comparison.
+RUNTIME_IMPORT = "import importlib; importlib.import_module('public_api.functions.listings')"
 
 # The listings handler's parts, imported in this order in one process; each figure is what that step
 # adds on top of the ones before it.
@@ -85,12 +87,14 @@ def _parts() -> dict[str, float]:
 
 def cold_start() -> dict:
     samples: dict[str, list[float]] = {"floor": [], "naive": [], **{name: [] for name in HANDLERS},
-                                       "listings+tracing": [], "floor, collector paused": []}
+                                       "listings (runtime's importlib)": [], "listings+tracing": [],
+                                       "floor, collector paused": []}
     parts: dict[str, list[float]] = {name: [] for name, _ in PARTS}
     for _ in range(RUNS):  # interleaved: a busy moment slows every kind alike
         samples["floor"].append(_timed(FLOOR))
         samples["naive"].append(_timed(NAIVE))
         samples["floor, collector paused"].append(_timed(FLOOR_COLLECTOR_PAUSED))
+        samples["listings (runtime's importlib)"].append(_timed(RUNTIME_IMPORT))
         for name, code in HANDLERS.items():
             samples[name].append(_timed(code))
         samples["listings+tracing"].append(_timed(HANDLERS["listings"], {"POWERTOOLS_TRACE_DISABLED": "false",

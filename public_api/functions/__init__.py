@@ -1,38 +1,9 @@
 """The Lambda functions: one resolver each, with the routers it serves. Handler names are
-``public_api.functions.<name>.handler`` (listed in ``public_api.routes``)."""
+``public_api.functions.<name>.handler`` (listed in ``public_api.routes``); what they share is in
+``public_api.function``.
 
-from __future__ import annotations
-
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-
-from marketplace.models import Item
-from public_api import errors
-from public_api.config import MAX_BODY_BYTES
-from public_api.observability import instrument
-
-
-def resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
-    errors.install(app)
-    return app
-
-
-def prebuild_clients() -> None:
-    """Build the table's DynamoDB client at init (SnapStart snapshots it; the first request does not pay).
-    PynamoDB builds one lazily per model class: every read of these functions goes through ``Item``."""
-    Item._get_connection().connection.client  # noqa: B018 - the property builds and caches the client
-
-
-def lambda_handler(app: APIGatewayHttpResolver):
-    """The entry point for a resolver: body size bounded before anything is parsed."""
-
-    def handler(event, context):
-        body = (event or {}).get("body") or ""
-        size = len(body) * 3 // 4 if (event or {}).get("isBase64Encoded") else len(body.encode())
-        if size > MAX_BODY_BYTES:
-            response = errors.problem(413, "payload_too_large",
-                                      f"the request body must be at most {MAX_BODY_BYTES} bytes", field="body")
-            return {"statusCode": 413, "headers": response.headers, "body": response.body}
-        return app.resolve(event, context)
-
-    return instrument(handler)
+Kept empty on purpose. With the shared imports here, ``import public_api.functions.<name>`` spent about
+40 ms more in the same modules (chiefly urllib3's URL regexes) than when the function module itself
+imports them, or than ``importlib.import_module`` (how the Lambda runtime loads a handler) either way
+(CPython 3.12.1, measured, cause not pinned down).
+"""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from public_api import startup  # first: the init below runs with garbage collection paused
-from public_api.functions import lambda_handler, prebuild_clients, resolver
+from public_api.function import lambda_handler, prebuild_clients, resolver
 from public_api.routers import inquiries
 
 app = resolver()
