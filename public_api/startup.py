@@ -2,11 +2,11 @@
 heavy; ``finished()`` is called once the handler is built.
 
 - The cyclic garbage collector is paused during init. Imports and client building create some 80,000
-  objects that live as long as the process and none of which is garbage, yet every few hundred
-  allocations the collector walked the young ones (about 30 ms of the cold start), and the first
-  request paid a full collection over all of them (about 60 ms). ``finished()`` moves what init built
-  to the permanent generation (``gc.freeze``), so the collector never walks it again, and resumes
-  collection for the requests.
+  objects that live as long as the process and are not garbage, yet the collector ran over a hundred
+  times while they piled up (about 30 ms of the cold start), and the first request paid a full
+  collection over all of them (about 50 ms). ``finished()`` moves what init built to the permanent
+  generation (``gc.freeze``), so the collector never walks it again, and resumes collection for the
+  requests. An init that fails leaves collection paused; the process is then discarded anyway.
 - pydantic would scan every installed distribution's entry points for plugins when the first model is
   built; these functions use none (``PYDANTIC_DISABLE_PLUGINS`` set in the environment still wins).
 """
