@@ -24,6 +24,10 @@ import pytest
 from local.provision import Resources, provision, provision_table
 from marketplace.config import reload_settings
 
+# Fixtures more than one part of the suite uses: round-trip counting, the public API's local gateway.
+from tests.shared.api_gateway import api, gateway  # noqa: F401
+from tests.shared.dynamodb_calls import dynamodb_calls  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def emulator():

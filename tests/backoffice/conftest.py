@@ -29,18 +29,10 @@ from marketplace.aws import client
 from marketplace.lifecycle import Action
 from marketplace.services import listings as listing_services
 from marketplace.services import people as people_services
+from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 
 PASSWORD = "Correct-Horse-Battery-42"
 
-HOUSE = {
-    "title": "Four-bedroom house with Himalaya view",
-    "description": "Bright 2.5-storey house on a quiet lane, garden and solar.",
-    "property_type": "house", "purpose": "sale", "price": "4.5 crore", "neighborhood": "budhanilkantha",
-    "latitude": "27.7781", "longitude": "85.3620", "land_area_sqft": "0-8-0-0", "built_up_area_sqft": "3200 sqft",
-    "bedrooms": 4, "bathrooms": 4, "storeys": "2.5", "parking": 2, "road_width_ft": 20,
-    "road_surface": "blacktopped", "facing": "S", "year_built": 2019, "furnishing": "semi_furnished",
-    "amenities": ["garden", "solar"],
-}
 
 
 class EmulatorTOTP(pyotp.TOTP):

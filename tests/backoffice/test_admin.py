@@ -6,11 +6,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-import botocore.session
-import pytest
 
-from marketplace import aws
-from marketplace.models import AuditEntry, Item, Listing, OutboxEvent, Session, Subscription, UserProfile
+from marketplace.models import AuditEntry, Listing, OutboxEvent, Session, Subscription, UserProfile
 from marketplace.selectors.listings import listing_get, listing_history
 from marketplace.services.people import user_profile_sync
 
@@ -120,41 +117,6 @@ def test_bulk_reject_without_a_reason_changes_nothing(signed_in, listing_factory
 
     assert "a rejection needs a reason" in response.content.decode()
     assert listing_get(listing_id=listing.listing_id).status == "pending_review"
-
-
-class DynamoCalls:
-    def __init__(self):
-        self.operations: list[str] = []
-
-    def record(self, model, **_):
-        self.operations.append(model.name)
-
-
-def _models(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _models(sub)
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch):
-    calls = DynamoCalls()
-    original = botocore.session.Session.create_client
-
-    def create_client(self, service_name, *args, **kwargs):
-        made = original(self, service_name, *args, **kwargs)
-        if service_name == "dynamodb":
-            made.meta.events.register("before-call.dynamodb", calls.record)
-        return made
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
-    aws.reset_clients()
-    for model in [Item, *_models(Item)]:
-        model._connection = None
-    yield calls
-    aws.reset_clients()
-    for model in [Item, *_models(Item)]:
-        model._connection = None
 
 
 def _pending(n: int, broker_id: str) -> None:

@@ -11,30 +11,10 @@ import json
 
 import pytest
 
-from local.gateway import Gateway
 from ops.cli import main
 from ops.synthetic import Journey, StepFailed
-from public_api import media, tokens
-from public_api.config import reload_api_settings
-from public_api.routers import neighborhoods
 from tests.public_api.conftest import PASSWORD, publish, sign_up
 from tests.public_api.test_listing_detail import add_media
-
-
-@pytest.fixture(scope="module")
-def gateway(emulator):
-    server = Gateway(port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(platform, gateway) -> str:
-    reload_api_settings()
-    tokens.reset()
-    media.reset()
-    neighborhoods.clear_cache()
-    return gateway.url
 
 
 @pytest.fixture

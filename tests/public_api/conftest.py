@@ -12,48 +12,22 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import botocore.session
 import jwt
 import moto.cognitoidp
 import pytest
 import requests
 
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShikharTest")
-
-from local.gateway import Gateway
 from marketplace import aws
 from marketplace.actors import Actor, Group
 from marketplace.lifecycle import Action
-from marketplace.models import Item
 from marketplace.services import listings as listing_services
 from marketplace.services import people
-from public_api import media, tokens
-from public_api.config import reload_api_settings
-from public_api.routers import neighborhoods
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 
 PASSWORD = "Correct-Horse-Battery-42"
 
 
 ADMIN = Actor(user_id="admin-1", email="admin@test.shikhar.np", groups=frozenset({Group.ADMINS}))
-
-
-@pytest.fixture(scope="session")
-def gateway(emulator):
-    server = Gateway(port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(platform, gateway):
-    """The gateway's base URL, configured for this test's fresh platform."""
-    reload_api_settings()
-    tokens.reset()
-    media.reset()
-    neighborhoods.clear_cache()
-    return gateway.url
 
 
 @dataclass
@@ -150,56 +124,6 @@ def get(url: str, path: str, person: Person | None = None, *, headers: dict | No
         **kwargs) -> requests.Response:
     return requests.get(url + path, headers=headers if headers is not None else (person.headers if person else {}),
                         timeout=30, **kwargs)
-
-
-class DynamoCalls:
-    """DynamoDB round trips counted through botocore's events (every client made after it starts)."""
-
-    def __init__(self):
-        self.operations: list[str] = []
-
-    def record(self, model, **_):
-        self.operations.append(model.name)
-
-    def reset(self):
-        self.operations.clear()
-
-    def count(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for name in self.operations:
-            counts[name] = counts.get(name, 0) + 1
-        return counts
-
-
-@pytest.fixture
-def dynamodb_calls(api, monkeypatch):
-    calls = DynamoCalls()
-    original = botocore.session.Session.create_client
-
-    def create_client(self, service_name, *args, **kwargs):
-        client = original(self, service_name, *args, **kwargs)
-        if service_name == "dynamodb":
-            client.meta.events.register("before-call.dynamodb", calls.record)
-        return client
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
-    # Forget every cached client so the ones the API builds next are counted.
-    _forget_clients()
-    yield calls
-    _forget_clients()
-
-
-def _forget_clients() -> None:
-    """Drop cached clients: boto3's, and PynamoDB's table connection (shared by every entity through
-    ``Item`` unless an entity made its own)."""
-    aws.reset_clients()
-    pending = [Item]
-    while pending:
-        model = pending.pop()
-        pending.extend(model.__subclasses__())
-        if model is not Item and "_connection" in vars(model):
-            delattr(model, "_connection")
-    Item._connection = None
 
 
 def forged_token(person: Person, **changes) -> str:
