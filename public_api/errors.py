@@ -19,7 +19,6 @@ from marketplace.errors import (
 from public_api.observability import logger
 
 
-
 class Unauthorized(Exception):
     """No token, or one that is not valid, where one is needed (or was offered)."""
 
