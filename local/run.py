@@ -67,6 +67,8 @@ def _export(environment: dict[str, str]) -> None:
 
 
 def main() -> int:
+    # Ctrl-C must stop everything even when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # Workers log every step as JSON; keep the terminal readable unless asked (POWERTOOLS_LOG_LEVEL=INFO).
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     port = int(os.environ.get("SHIKHAR_EMULATOR_PORT", DEFAULT_PORT))
