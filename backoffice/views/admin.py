@@ -19,10 +19,9 @@ from backoffice.forms import (
     ModerationForm,
     SubscriptionForm,
     VerifyBrokerForm,
-    changed_fields,
     listing_initial,
 )
-from backoffice.views.common import FIXABLE, csv_response, int_or_none, report_error
+from backoffice.views.common import FIXABLE, csv_response, int_or_none, report_error, save_listing_form
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Action, Status, allowed_actions
 from marketplace.selectors import leads, moderation, people, reports
@@ -146,20 +145,8 @@ def listings(request):
 def listing_detail(request, listing_id: str):
     listing, media = listing_with_media(listing_id=listing_id)
     form = ListingForm(request.POST or None, initial=listing_initial(listing))
-    if request.method == "POST" and form.is_valid():
-        try:
-            fields = changed_fields(listing, form.domain_fields())
-            if fields:
-                listing_services.listing_update(actor=request.actor, listing_id=listing_id, fields=fields,
-                                                expected_version=int_or_none(request.POST.get("expected_version")))
-                messages.success(request, f"Saved: {', '.join(sorted(fields))}.")
-            else:
-                messages.info(request, "Nothing changed.")
-            return redirect("admin-listing", listing_id=listing_id)
-        except FIXABLE as error:
-            if hasattr(error, "errors"):
-                form.show_domain_errors(error)
-            report_error(request, error)
+    if request.method == "POST" and form.is_valid() and save_listing_form(request, listing, form):
+        return redirect("admin-listing", listing_id=listing_id)
     return render(request, "backoffice/admin/listing_detail.html", {
         "listing": listing, "media": media, "form": form, "history": listing_history(listing_id=listing_id),
         "actions": [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import brokers_only
 from backoffice.charts import bar_chart
-from backoffice.forms import ListingForm, changed_fields, listing_initial
-from backoffice.views.common import FIXABLE, int_or_none, report_error
+from backoffice.forms import ListingForm, listing_initial
+from backoffice.views.common import FIXABLE, int_or_none, report_error, save_listing_form
 from marketplace.errors import DomainError, NotFound, ValidationError
 from marketplace.lifecycle import Action, Status, allowed_actions
 from marketplace.media_kinds import KINDS
@@ -62,20 +62,9 @@ def listing_edit(request, listing_id: str):
     form = ListingForm(request.POST or None, initial=listing_initial(listing))
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            fields = changed_fields(listing, form.domain_fields())
-            if fields:
-                listing_services.listing_update(actor=request.actor, listing_id=listing_id, fields=fields,
-                                                expected_version=int_or_none(request.POST.get("expected_version")))
-                messages.success(request, "Saved.")
-            else:
-                messages.info(request, "Nothing changed.")
+        if save_listing_form(request, listing, form):
             return redirect("broker-listing", listing_id=listing_id)
-        except FIXABLE as error:
-            if isinstance(error, ValidationError):
-                form.show_domain_errors(error)
-            report_error(request, error)
-            status = 400
+        status = 400
     actions = [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)
                if a in BROKER_ACTIONS]
     return render(request, "backoffice/broker/listing_form.html", {

@@ -7,7 +7,9 @@ import csv
 from django.contrib import messages
 from django.http import HttpResponse
 
+from backoffice.forms import changed_fields
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
+from marketplace.services import listings as listing_services
 
 # Errors a person can fix: shown as a message on the page they came from.
 FIXABLE = (ValidationError, IllegalTransition, Conflict)
@@ -34,3 +36,23 @@ def int_or_none(value) -> int | None:
         return int(str(value).replace(",", "").strip()) if str(value or "").strip() else None
     except ValueError:
         return None
+
+
+def save_listing_form(request, listing, form) -> bool:
+    """Save a valid listing form's changes through the domain (with the version the page was opened at).
+    True when the change is committed or there was nothing to change; False with the errors put on the
+    form's fields and in the page's messages."""
+    try:
+        fields = changed_fields(listing, form.domain_fields())
+        if not fields:
+            messages.info(request, "Nothing changed.")
+            return True
+        listing_services.listing_update(actor=request.actor, listing_id=listing.listing_id, fields=fields,
+                                        expected_version=int_or_none(request.POST.get("expected_version")))
+        messages.success(request, f"Saved: {', '.join(sorted(fields))}.")
+        return True
+    except FIXABLE as error:
+        if isinstance(error, ValidationError):
+            form.show_domain_errors(error)
+        report_error(request, error)
+        return False
