@@ -162,9 +162,12 @@ def listing_items(count: int, *, title_length: int) -> list[dict]:
         listing = Listing(listing_id=listing_id, broker_id=new_id(), status="active", published_at=now(), **fields)
         listing.geohash = geohash_of(fields.get("latitude") or 27.7781, fields.get("longitude") or 85.3620)
         listing.cover = CoverImage(media_id=media_id, placeholder="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-                                   dominant_color="#5a7d9a", variants={
-                                       name: f"listings/{listing_id}/{media_id}/{name}.{name.split('_')[1]}"
-                                       for name in ("w400_webp", "w800_webp", "w400_jpeg", "w800_jpeg")})
+                                   dominant_color="#5a7d9a", variants={  # as the media pipeline writes it
+                                       name: {"key": f"listings/{listing_id}/{media_id}/{name}.{name.split('_')[1]}",
+                                              "width": int(name[1:].split("_")[0]),
+                                              "height": int(name[1:].split("_")[0]) * 2 // 3,
+                                              "format": name.split("_")[1]}
+                                       for name in ("w400_webp", "w1024_webp", "w400_jpeg", "w1024_jpeg")})
         listing.premium = number % 5 == 0
         listing.derive_keys()
         items.append(listing.serialize())

@@ -143,7 +143,7 @@ class CoverImage(MapAttribute):
     """The cover photo's variants, denormalised onto the listing so a card needs no second read."""
 
     media_id = UnicodeAttribute()
-    variants = MapAttribute(default=dict)  # e.g. {"w400_webp": key, "w1024_jpeg": key}
+    variants = MapAttribute(default=dict)  # {"w400_webp": {"key", "width", "height", "format"}, ...}
     placeholder = UnicodeAttribute(null=True)
     dominant_color = UnicodeAttribute(null=True)
 

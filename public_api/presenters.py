@@ -59,10 +59,16 @@ def _cover_variants(raw) -> list[ImageVariant]:
     values = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
     variants = []
     for name, value in sorted(values.items()):
-        key = value.get("key") if isinstance(value, dict) else value
+        details = value if isinstance(value, dict) else {"key": value}
+        key = details.get("key")
         if isinstance(key, str) and key:
-            variants.append(ImageVariant(name=name, url=media_urls.public_url(key)))
+            variants.append(ImageVariant(name=name, url=media_urls.public_url(key), width=_int(details.get("width")),
+                                         height=_int(details.get("height")), format=details.get("format")))
     return variants
+
+
+def _int(value) -> int | None:
+    return int(value) if value is not None else None
 
 
 def cover_of(listing) -> Cover | None:

@@ -93,9 +93,16 @@ def _event_data(media: Media, listing: Listing, **extra) -> dict:
             "broker_id": listing.broker_id, "listing_title": listing.title, "state": media.state, **extra}
 
 
+# What a listing card shows: the sizes it needs, not every variant (the card projection's read cost).
+CARD_VARIANT_SIZES = ("w400", "w1024")
+
+
 def _cover_of(media: Media) -> CoverImage:
-    return CoverImage(media_id=media.media_id, variants={v.name: v.key for v in media.variants},
-                      placeholder=media.placeholder, dominant_color=media.dominant_color)
+    """The cover as a card shows it: the card's sizes, each with its key, dimensions and format (srcset)."""
+    return CoverImage(media_id=media.media_id, placeholder=media.placeholder, dominant_color=media.dominant_color,
+                      variants={v.name: {"key": v.key, "width": int(v.width), "height": int(v.height),
+                                         "format": v.format}
+                                for v in media.variants if v.name.split("_")[0] in CARD_VARIANT_SIZES})
 
 
 def _can_be_cover(media: Media) -> bool:

@@ -160,7 +160,10 @@ def test_the_first_ready_photo_becomes_the_cover_and_later_ones_do_not(uploads):
     cover = Listing.get(*Listing.key(uploads.listing.listing_id)).cover
     assert second.state == "ready"
     assert cover.media_id == first.media_id
-    assert cover.variants.as_dict() == {v.name: v.key for v in first.variants}
+    assert cover.variants.as_dict() == {v.name: {"key": v.key, "width": v.width, "height": v.height,
+                                                 "format": v.format} for v in first.variants
+                                        if v.name.startswith(("w400_", "w1024_"))}
+    assert sorted(cover.variants.as_dict()) == ["w1024_jpeg", "w1024_webp", "w400_jpeg", "w400_webp"]
     assert [e["media_id"] for e in outbox("MediaProcessed")] == [first.media_id, second.media_id]
 
 
