@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from marketplace.errors import Conflict
@@ -76,11 +76,3 @@ def save(item: Item, *, condition=None) -> None:
             raise Conflict("this was changed by someone else; reload and try again") from error
         raise
 
-
-def update(item: Item, *, actions, condition=None):
-    try:
-        return item.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("this was changed by someone else; reload and try again") from error
-        raise
