@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS := public_api,backoffice,media,infra,ops,local,dev
 
-.PHONY: run test venv lint bench package-backoffice clean
+.PHONY: run test venv lint bench package-backoffice synth iam-report clean
 
 run: $(STAMP)
 	$(PY) -m local.run
@@ -29,7 +29,16 @@ bench: $(STAMP)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .local cdk.out
+	rm -rf $(VENV) .local cdk.out .cache
+
+# The real synthesis of every stage (dev, staging, prod) into cdk.out, with the dependency layers bundled
+# for Lambda's arm64 platform by the local pip (no Docker). Built layers are kept in .cache/build, so a
+# repeat copies them instead of installing. cdk-nag runs as part of the synthesis.
+synth: $(STAMP)
+	rm -rf cdk.out
+	CDK_OUTDIR=cdk.out $(PY) -m infra.app
+	@echo "Synthesized $$(ls cdk.out/assembly-*/*.template.json | wc -l) templates," \
+		"$$(ls -d cdk.out/asset.* | wc -l) assets into cdk.out"
 
 # The back office's Lambda package, from a slim virtualenv holding only its runtime dependencies
 # (`zappa package` zips the whole active virtualenv). No AWS credentials needed. STAGE=dev|staging|prod.

@@ -8,8 +8,11 @@ layers built from ``pyproject.toml`` (core dependencies plus the named optional 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,7 +30,18 @@ from infra.nag import acknowledge
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # SnapStart for Python starts at 3.12; the project pins 3.12
 ARCHITECTURE = lambda_.Architecture.ARM_64
-PIP_PLATFORM = "manylinux2014_aarch64"
+# Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): it loads manylinux_2_28 wheels, and some
+# pins (Pillow 13) publish arm64 wheels only with that tag. pip takes every platform it may choose from.
+PLATFORMS = {
+    "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+    # The same pins for this machine's processor: tests import layers' compiled wheels from this twin.
+    "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
+}
+LAMBDA_PLATFORM = "arm64"
+# Built layers, one directory per platform and pin list: a repeated synthesis copies instead of installing.
+# ``SHIKHAR_BUILD_CACHE`` moves it (CI caches it between runs).
+BUILD_CACHE = Path(os.environ.get("SHIKHAR_BUILD_CACHE", REPO / ".cache" / "build"))
+REQUIREMENTS_FILE = "requirements.txt"  # written at the layer's root: the pins it was built from
 # The packages deployed to Lambda: everything else in the repository stays out of the asset.
 LAMBDA_PACKAGES = ("marketplace", "public_api", "media_pipeline", "ops")
 
@@ -49,31 +63,53 @@ def requirements(*groups: str) -> list[str]:
     return sorted(set(pins))
 
 
+def layer_digest(pins: Sequence[str], platform: str = LAMBDA_PLATFORM) -> str:
+    return hashlib.sha256("\n".join([*PLATFORMS[platform], *pins]).encode()).hexdigest()
+
+
+def build_layer(pins: Sequence[str], *, platform: str = LAMBDA_PLATFORM) -> Path:
+    """The layer's content (``python/`` and the pin list) for ``platform``, built once per pin list into
+    the build cache with pip's wheels for that platform only (no source builds, no Docker)."""
+    built = BUILD_CACHE / "layers" / f"{platform}-{layer_digest(pins, platform)[:16]}"
+    if (built / REQUIREMENTS_FILE).exists():
+        return built
+    built.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{built.name}.", dir=built.parent))
+    platforms = [arg for tag in PLATFORMS[platform] for arg in ("--platform", tag)]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
+                    "--target", str(staging / "python"), *platforms, "--implementation", "cp",
+                    "--python-version", "3.12", "--only-binary=:all:", *pins], check=True)
+    (staging / REQUIREMENTS_FILE).write_text("\n".join(pins) + "\n")
+    try:
+        staging.rename(built)
+    except OSError:  # built meanwhile by another process: keep theirs
+        shutil.rmtree(staging, ignore_errors=True)
+    return built
+
+
 @jsii.implements(ILocalBundling)
 class _PipBundling:
-    """Installs wheels for Lambda's platform with the local pip: no Docker needed to synthesize."""
+    """Copies the layer built by ``build_layer`` for Lambda's platform: no Docker needed to synthesize."""
 
     def __init__(self, pins: Sequence[str]) -> None:
         self.pins = list(pins)
 
     def try_bundle(self, output_dir: str, *, image=None, **_: object) -> bool:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-                        "--target", f"{output_dir}/python", "--platform", PIP_PLATFORM,
-                        "--implementation", "cp", "--python-version", "3.12", "--only-binary=:all:",
-                        *self.pins], check=True)
+        shutil.copytree(build_layer(self.pins), output_dir, dirs_exist_ok=True)
         return True
 
 
 def dependency_layer(scope: Construct, id: str, *, groups: Sequence[str], description: str) -> lambda_.LayerVersion:
     """A layer of pinned wheels; its asset hash is the pin list, so it is rebuilt only when pins change."""
     pins = requirements(*groups)
-    digest = hashlib.sha256("\n".join([PIP_PLATFORM, *pins]).encode()).hexdigest()
-    install = "pip install --target /asset-output/python " + " ".join(f"'{pin}'" for pin in pins)
+    platforms = " ".join(f"--platform {tag}" for tag in PLATFORMS[LAMBDA_PLATFORM])
+    install = (f"pip install --target /asset-output/python {platforms} --implementation cp --python-version 3.12 "
+               "--only-binary=:all: " + " ".join(f"'{pin}'" for pin in pins))
     return lambda_.LayerVersion(
         scope, id, description=description, compatible_runtimes=[RUNTIME], compatible_architectures=[ARCHITECTURE],
         code=lambda_.Code.from_asset(
             str(REPO), exclude=["*", "!pyproject.toml"], ignore_mode=IgnoreMode.GLOB,
-            asset_hash_type=AssetHashType.CUSTOM, asset_hash=digest,
+            asset_hash_type=AssetHashType.CUSTOM, asset_hash=layer_digest(pins),
             bundling=BundlingOptions(image=RUNTIME.bundling_image, local=_PipBundling(pins),
                                      command=["bash", "-c", install])))
 
