@@ -6,15 +6,19 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS := public_api,backoffice,media,infra,ops,local,dev
 
-.PHONY: run test venv lint bench package-backoffice synth iam-report clean
+.PHONY: run test venv system-packages lint bench package-backoffice synth iam-report clean
 
-run: $(STAMP)
+run: $(STAMP) system-packages
 	$(PY) -m local.run
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PY) -m pytest -n 2 --dist loadgroup
 
-venv: $(STAMP)
+venv: $(STAMP) system-packages
+
+# Debian packages the tests use (Chromium, ffmpeg, libvips): installed here when missing, never by a test.
+system-packages:
+	@bash scripts/system-packages
 
 $(STAMP): pyproject.toml scripts/python312
 	@test -x $(PY) || bash scripts/python312 -m venv $(VENV)

@@ -14,6 +14,7 @@ from marketplace import notifications, outbox
 from marketplace import scheduler as clock
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.observability import logger
 from media_pipeline import runner as media_runner
 
@@ -48,7 +49,7 @@ def sqs_consumer(queue: str, handle: Callable[[str], None]) -> Worker:
         while not stop.is_set():
             try:
                 messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                               VisibilityTimeout=30).get("Messages", [])
+                                               VisibilityTimeout=int(VISIBILITY_TIMEOUT.total_seconds())).get("Messages", [])
             except Exception:
                 logger.exception("receive failed", extra={"queue": queue})
                 stop.wait(1)

@@ -1,4 +1,10 @@
-"""Exactly-once handling on top of at-least-once delivery: consumers claim each event id first."""
+"""Exactly-once handling on top of at-least-once delivery: consumers claim each event id first.
+
+The timings fit together in one place: a consumer function runs at most ``CONSUMER_TIMEOUT``; its claim
+lasts ``CLAIM_LEASE`` (longer, so a live consumer never loses its claim mid-send); the queue hides a
+received message for ``VISIBILITY_TIMEOUT`` (longer than the lease, so when a dead consumer's message
+comes back its claim has lapsed and the redelivery takes over). Infra and the local workers read these.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,15 @@ from pynamodb.exceptions import PutError
 
 from marketplace.models import ProcessedEvent
 
-CLAIM_LEASE = timedelta(minutes=5)
+CONSUMER_TIMEOUT = timedelta(seconds=30)
+CLAIM_LEASE = 4 * CONSUMER_TIMEOUT
+VISIBILITY_TIMEOUT = 6 * CONSUMER_TIMEOUT  # AWS's advice for SQS event sources: six times the timeout
 DONE_RETENTION = timedelta(days=30)
+
+
+class ClaimHeld(Exception):
+    """Another consumer holds a live claim on this event: the message must come back later (it may
+    still die before sending), so the caller reports a failure instead of deleting the message."""
 
 
 def consume_once(*, consumer: str, event_id: str, handler: Callable[[], None]) -> bool:
@@ -18,7 +31,7 @@ def consume_once(*, consumer: str, event_id: str, handler: Callable[[], None]) -
 
     A claim is written first (conditional put) so two deliveries racing each other run it once; if
     the handler fails the claim is dropped so a redelivery can try again; a claim whose holder died
-    expires after ``CLAIM_LEASE``.
+    expires after ``CLAIM_LEASE``. Raises ``ClaimHeld`` while someone else's claim is live.
     """
     moment = datetime.now(UTC)
     claim = ProcessedEvent(pk=f"PROCESSED#{consumer}", sk=event_id)
@@ -27,9 +40,12 @@ def consume_once(*, consumer: str, event_id: str, handler: Callable[[], None]) -
     try:
         claim.save(condition=ProcessedEvent.pk.does_not_exist() | ((ProcessedEvent.state == "claimed") & lease_over))
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        held = ProcessedEvent.get(claim.pk, claim.sk, consistent_read=True)
+        if held.state == "claimed":
+            raise ClaimHeld(f"{consumer} is handling {event_id} elsewhere") from error
+        return False
     try:
         handler()
     except Exception:

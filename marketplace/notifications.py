@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import consume_once
@@ -57,12 +59,11 @@ def handle_message(body: str) -> None:
     consume_once(consumer=CONSUMER, event_id=detail["event_id"], handler=send)
 
 
+_BATCH = BatchProcessor(event_type=EventType.SQS)
+
+
 def handler(event: dict, context=None) -> dict:
-    """Lambda entry point for the notifications queue (SQS batch, partial failures reported)."""
-    failures = []
-    for record in event.get("Records", []):
-        try:
-            handle_message(record["body"])
-        except Exception:
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    """Lambda entry point for the notifications queue: a partial batch response, so only the messages
+    that failed (or whose event another consumer is still handling) come back."""
+    return process_partial_response(event=event, record_handler=lambda record: handle_message(record.body),
+                                    processor=_BATCH, context=context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from pynamodb.exceptions import UpdateError
 
 from marketplace.aws import client
@@ -74,17 +75,42 @@ def relay_pending(*, limit: int = 100) -> int:
     return len(records)
 
 
+def _inserted_record(change: dict) -> OutboxEvent | None:
+    image = change.get("dynamodb", {}).get("NewImage")
+    if change.get("eventName") != "INSERT" or not image or image.get("type", {}).get("S") != "OutboxEvent":
+        return None
+    record = OutboxEvent.from_raw_data(image)
+    if not (record.event_id and record.detail_type and record.detail):
+        raise ValueError(f"unreadable outbox record {image.get('pk')}")
+    return record
+
+
+_STREAM_BATCH = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
 def stream_handler(event: dict, context=None) -> dict:
-    """Lambda entry point for the table's stream: relay newly inserted outbox records."""
+    """Lambda entry point for the table's stream: relay newly inserted outbox records (published in
+    batches of ten). A partial batch response names the records that failed, so the stream retries from
+    the first of them instead of the whole batch."""
     records = []
     for change in event.get("Records", []):
-        image = change.get("dynamodb", {}).get("NewImage")
-        if change.get("eventName") != "INSERT" or not image or image.get("type", {}).get("S") != "OutboxEvent":
-            continue
-        records.append(OutboxEvent.from_raw_data(image))
-    for record in publish(records):
-        mark_sent(record)
-    return {"relayed": len(records)}
+        try:
+            record = _inserted_record(change)
+        except Exception:  # noqa: BLE001 -- a record that cannot be read fails on its own below
+            record = None
+        if record is not None:
+            records.append(record)
+    accepted = {record.event_id for record in publish(records)}
+
+    def settle(record) -> None:  # Powertools passes the stream record by this name
+        inserted = _inserted_record(record.raw_event)
+        if inserted is None:
+            return
+        if inserted.event_id not in accepted:
+            raise RuntimeError(f"EventBridge did not accept {inserted.event_id}")
+        mark_sent(inserted)
+
+    return process_partial_response(event=event, record_handler=settle, processor=_STREAM_BATCH, context=context)
 
 
 def detail_of(message_body: str) -> tuple[str, dict]:

@@ -20,6 +20,7 @@ from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
 from marketplace.config import Settings
+from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
 from marketplace.events import RULES
 
 EVENT_SOURCE = Settings.event_source
@@ -51,7 +52,7 @@ class EventsStack(Stack):
             acknowledge(dlq, *[("AwsSolutions-SQS3", "This queue is itself a dead-letter queue.")])
             queue = sqs.Queue(self, f"{rule.queue.title()}Queue", queue_name=f"{config.prefix}-{rule.queue}",
                               encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
-                              visibility_timeout=Duration.seconds(180),
+                              visibility_timeout=Duration.seconds(int(VISIBILITY_TIMEOUT.total_seconds())),
                               dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=MAX_RECEIVES))
             events.Rule(self, f"{rule.name.title()}Rule", rule_name=f"{config.prefix}-{rule.name}",
                         event_bus=self.bus, description=f"{rule.name}: {len(rule.detail_types)} event types",
@@ -76,7 +77,7 @@ class EventsStack(Stack):
         self.relay.alias.add_event_source(sources.DynamoEventSource(
             data.table.table, starting_position=lambda_.StartingPosition.TRIM_HORIZON, batch_size=50,
             max_batching_window=Duration.seconds(1), retry_attempts=10, bisect_batch_on_error=True,
-            report_batch_item_failures=False,
+            report_batch_item_failures=True,
             filters=[lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT"),
                                                      "dynamodb": {"NewImage": {"type": {"S": lambda_.FilterRule.is_equal("OutboxEvent")}}}})]))
         self.bus.grant_put_events_to(self.relay.role)
@@ -107,7 +108,7 @@ class EventsStack(Stack):
         self.notifier = kit.function(
             "NotificationsConsumer", function_name=f"{config.prefix}-notifications",
             handler="marketplace.notifications.handler", description="Turns domain events into notifications",
-            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(30),
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
             environment={"SHIKHAR_NOTIFY_TOPIC_ARN": self.topic.topic_arn})
         grant_table(self.notifier.role, table=data.table, key=key, actions=[*READ, *WRITE])
         self.notifier.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])

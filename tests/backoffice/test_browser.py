@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 import threading
 from pathlib import Path
 
@@ -31,9 +30,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "backoffice
 
 @pytest.fixture(scope="session")
 def chromium_path():
+    # Installed by `make test`'s set-up step (scripts/system-packages), never by a test.
     if not Path(CHROMIUM).exists():
-        subprocess.run("apt-get update -qq && apt-get install -y -qq chromium", shell=True, check=True,
-                       capture_output=True)
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/system-packages` (as root) or `make test`")
     return CHROMIUM
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pyotp
 from django.test import Client
 
 from marketplace.models import Session
@@ -124,3 +128,21 @@ def test_health_answers_without_signing_in(people):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_the_readmes_authenticator_key_signs_in_with_a_standard_totp_library(people):
+    # Given the key the README tells people to type into an authenticator app
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    key = re.search(r"^Authenticator key: `([A-Z2-7]+)`$", readme, re.MULTILINE).group(1)
+    broker = people["broker"]
+    sign_in(Client(), broker)  # TOTP set up through the pages
+
+    # When the broker signs in with a code that plain pyotp (its default key checks) makes from it
+    browser = Client()
+    browser.post("/login/", {"email": broker.email, "password": PASSWORD})
+    totp_code(key)  # waits out a step about to roll over
+    response = browser.post("/login/code/", {"code": pyotp.TOTP(key).now()})
+
+    # Then they are in
+    assert response["Location"] == "/"
+    assert browser.get("/").url == "/broker/"

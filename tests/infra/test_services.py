@@ -7,6 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match
 
+from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.events import RULES
 from media_pipeline.steps import ALL_STEPS, state_machine_definition
 from public_api.routes import ROUTES
@@ -115,7 +116,8 @@ def test_each_rule_routes_its_event_types_to_a_queue_with_a_dlq(synthesized):
             "Targets": [Match.object_like({"DeadLetterConfig": {"Arn": Match.any_value()}})]})
         template.has_resource_properties("AWS::SQS::Queue", {
             "QueueName": f"shikhar-dev-{rule.queue}",
-            "RedrivePolicy": {"deadLetterTargetArn": Match.any_value(), "maxReceiveCount": 5}})
+            "RedrivePolicy": {"deadLetterTargetArn": Match.any_value(), "maxReceiveCount": 5},
+            "VisibilityTimeout": VISIBILITY_TIMEOUT.total_seconds()})
 
 
 def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_queue(synthesized):
@@ -123,8 +125,10 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
     template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
         "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
         "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
-    template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
-        "FunctionResponseTypes": ["ReportBatchItemFailures"]})
+    # Both handlers answer partial batch responses, so both mappings must ask for them.
+    mappings = synthesized.resources("dev", "AWS::Lambda::EventSourceMapping").values()
+    assert len(mappings) == 2
+    assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
 
 

@@ -2,14 +2,16 @@
 once by consumers even when the relay crashes between publishing and marking."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from marketplace import notifications, outbox
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.consumers import consume_once
+from marketplace.consumers import CLAIM_LEASE, CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT, consume_once
 from marketplace.lifecycle import Action
+from marketplace.models import ProcessedEvent
 from marketplace.observability import set_correlation_id
 from marketplace.services.listings import listing_create, listing_transition
 from tests.marketplace.conftest import COMPLETE_HOUSE
@@ -99,9 +101,65 @@ def test_the_stream_relay_used_in_aws_publishes_inserted_outbox_records(submitte
     # When the stream handler gets them
     result = outbox.stream_handler({"Records": records})
     # Then the three events went out and are marked sent
-    assert result == {"relayed": 3}
+    assert result == {"batchItemFailures": []}
     assert outbox.pending() == []
     assert len(_drain(platform.queues["analytics"])) == 3
+
+
+def test_an_unreadable_stream_record_fails_alone(submitted, platform):
+    # Given a stream batch where one outbox record cannot be read
+    streams = client("dynamodbstreams")
+    arn = client("dynamodb").describe_table(TableName=settings().table_name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = [r for r in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+               if r["dynamodb"]["NewImage"]["type"]["S"] == "OutboxEvent"]
+    broken = records[1]
+    del broken["dynamodb"]["NewImage"]["detail_type"]
+    # When the stream handler gets the batch
+    result = outbox.stream_handler({"Records": records})
+    # Then only that record is reported (a partial batch response) and the others were relayed
+    assert result == {"batchItemFailures": [{"itemIdentifier": broken["dynamodb"]["SequenceNumber"]}]}
+    assert len(_drain(platform.queues["analytics"])) == 2
+
+
+def _sqs_event(*bodies: str) -> dict:
+    return {"Records": [{"messageId": f"m{number}", "body": body, "eventSource": "aws:sqs",
+                         "receiptHandle": f"r{number}", "attributes": {}, "messageAttributes": {}}
+                        for number, body in enumerate(bodies)]}
+
+
+def test_a_consumer_that_dies_after_claiming_loses_no_notification(submitted, platform, admin):
+    # Given two notifications, and a consumer that claimed the first and died before sending it
+    listing_transition(actor=admin, listing_id=submitted.listing_id, action=Action.REJECT, reason="Blurry photos")
+    outbox.relay_pending()
+    rejected, *_ = [m for m in _drain(platform.queues["notifications"]) if m["detail-type"] == "ListingRejected"]
+    inquiry = {**rejected, "detail-type": "ListingChangesRequested",
+               "detail": {**rejected["detail"], "event_id": "other-event"}}
+
+    def die():
+        raise KeyboardInterrupt  # the process goes away: no clean-up runs
+
+    with pytest.raises(KeyboardInterrupt):
+        consume_once(consumer=notifications.CONSUMER, event_id=rejected["detail"]["event_id"], handler=die)
+
+    # When SQS redelivers both in one batch while that claim is still live
+    result = notifications.handler(_sqs_event(json.dumps(rejected), json.dumps(inquiry)))
+
+    # Then the claimed one comes back later (not deleted), and the other is sent
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
+    assert [m["type"] for m in _drain(platform.queues["notifications-sent"])] == [
+        "ListingChangesRequested"]
+    # And once the dead consumer's lease has lapsed, the redelivery sends it
+    claim = ProcessedEvent.get(f"PROCESSED#{notifications.CONSUMER}", rejected["detail"]["event_id"])
+    claim.update(actions=[ProcessedEvent.expires.set(datetime.now(UTC) - timedelta(seconds=1))])
+    assert notifications.handler(_sqs_event(json.dumps(rejected))) == {"batchItemFailures": []}
+    assert [m["type"] for m in _drain(platform.queues["notifications-sent"])] == [
+        "ListingRejected"]
+
+
+def test_the_claim_lease_outlasts_the_consumer_and_lapses_before_redelivery():
+    assert CONSUMER_TIMEOUT < CLAIM_LEASE < VISIBILITY_TIMEOUT
 
 
 def test_notifications_reach_the_broker_once(submitted, platform, admin):
