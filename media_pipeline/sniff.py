@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import struct
+import zlib
 
 HEAD = 4096  # enough of the start of a file to know what it is
 TAIL = 65_557  # a ZIP's end-of-central-directory record lies within this many bytes of the end
@@ -98,7 +99,128 @@ def has_zip_directory(tail: bytes) -> bool:
     return False
 
 
-def embedded_markup(data: bytes) -> str | None:
-    """The first markup or script token anywhere in the bytes (HTML/SVG/PHP hidden in an image)."""
-    match = _MARKUP.search(data)
-    return match.group(0).decode("latin-1").strip() if match else None
+def embedded_markup(data: bytes, fmt: str | None = None) -> str | None:
+    """The first markup or script token where a format lets text hide: before the image starts, in its
+    metadata and comment segments (JPEG APPn/COM, PNG text and private chunks, WebP XMP/EXIF and unknown
+    chunks) and after its end (JPEG EOI, PNG IEND, RIFF size). Compressed image data is never searched:
+    it is random-looking bytes in which ``<svg`` turns up by chance (about one 10 MB photo in 70), and
+    the variants are re-encoded from the decoded pixels anyway. A format without a walker here (or a file
+    whose structure does not parse) is searched whole."""
+    walker = _TEXT_REGIONS.get(fmt or "")
+    regions = walker(data) if walker else [data]
+    for region in regions:
+        match = _MARKUP.search(region)
+        if match:
+            return match.group(0).decode("latin-1").strip()
+    return None
+
+
+# Markers without a length: SOI, EOI, TEM and the restart markers inside entropy-coded data.
+_JPEG_STANDALONE = frozenset({0xD8, 0xD9, 0x01, *range(0xD0, 0xD8)})
+_JPEG_SOS, _JPEG_EOI = 0xDA, 0xD9
+# The end of entropy-coded data: 0xFF (after any fill bytes) followed by neither a stuffed zero nor
+# a restart marker.
+_JPEG_SCAN_END = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")
+
+
+def _jpeg_regions(data: bytes) -> list[bytes]:
+    """Every marker segment's payload (APPn, COM and the tables), any stray bytes between segments, and
+    whatever follows EOI. A trailer that is itself a JPEG (the MPF previews cameras append) is walked
+    the same way."""
+    regions: list[bytes] = []
+    position = 2
+    while position < len(data):
+        if data[position] != 0xFF:  # stray bytes where a marker must be: decoders skip them, we read them
+            following = data.find(b"\xff", position)
+            following = len(data) if following < 0 else following
+            regions.append(data[position:following])
+            position = following
+            continue
+        while position + 1 < len(data) and data[position + 1] == 0xFF:  # fill bytes before a marker
+            position += 1
+        if position + 1 >= len(data):
+            break
+        marker = data[position + 1]
+        position += 2
+        if marker == _JPEG_EOI:
+            if data[position:position + 3] != b"\xff\xd8\xff":
+                regions.append(data[position:])
+                break
+            position += 2  # another image follows: walk it too
+            continue
+        if marker in _JPEG_STANDALONE:
+            continue
+        length = int.from_bytes(data[position:position + 2], "big")
+        regions.append(data[position + 2:position + length])
+        position += max(length, 2)
+        if marker == _JPEG_SOS:  # entropy-coded data up to the next real marker
+            end = _JPEG_SCAN_END.search(data, position)
+            position = end.start() if end else len(data)
+    return regions
+
+
+_PNG_IMAGE_DATA = frozenset({b"IDAT", b"fdAT"})
+_PNG_COMPRESSED_TEXT = {b"zTXt", b"iTXt"}
+
+
+def _png_regions(data: bytes) -> list[bytes]:
+    """Every chunk but the compressed image data (text chunks decompressed), and whatever follows IEND."""
+    regions: list[bytes] = []
+    position = 8
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position:position + 4], "big")
+        kind = data[position + 4:position + 8]
+        body = data[position + 8:position + 8 + length]
+        position += 12 + length
+        if kind in _PNG_IMAGE_DATA:
+            continue
+        regions.append(body)
+        if kind in _PNG_COMPRESSED_TEXT:
+            regions.append(_png_text(kind, body))
+        if kind == b"IEND":
+            regions.append(data[position:])
+            return regions
+    regions.append(data[position:])
+    return regions
+
+
+def _png_text(kind: bytes, body: bytes) -> bytes:
+    """The text of a compressed zTXt/iTXt chunk, inflated to at most 1 MB (a text bomb stays a bomb)."""
+    keyword_end = body.find(b"\x00")
+    if keyword_end < 0:
+        return b""
+    if kind == b"zTXt":
+        compressed = body[keyword_end + 2:]
+    elif body[keyword_end + 1:keyword_end + 2] == b"\x01":  # iTXt with its compression flag set
+        rest = body[keyword_end + 3:]
+        language_end = rest.find(b"\x00")
+        translated_end = rest.find(b"\x00", language_end + 1)
+        compressed = rest[translated_end + 1:] if language_end >= 0 and translated_end >= 0 else b""
+    else:
+        return b""
+    try:
+        return zlib.decompressobj().decompress(compressed, 1 << 20)
+    except zlib.error:
+        return compressed
+
+
+_WEBP_IMAGE_DATA = frozenset({b"VP8 ", b"VP8L", b"ALPH", b"ANMF"})
+
+
+def _riff_regions(data: bytes) -> list[bytes]:
+    """Every RIFF chunk but the compressed image data (XMP, EXIF, ICC, unknown chunks), and whatever
+    follows the size the RIFF header declares."""
+    end = min(len(data), 8 + int.from_bytes(data[4:8], "little"))
+    regions: list[bytes] = [data[end:]]
+    position = 12
+    while position + 8 <= end:
+        kind = data[position:position + 4]
+        length = int.from_bytes(data[position + 4:position + 8], "little")
+        if kind not in _WEBP_IMAGE_DATA:
+            regions.append(data[position + 8:position + 8 + length])
+        position += 8 + length + (length & 1)  # chunks are padded to an even size
+    regions.append(data[position:end])
+    return regions
+
+
+_TEXT_REGIONS = {"jpeg": _jpeg_regions, "png": _png_regions, "webp": _riff_regions}

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 from marketplace.errors import Conflict
+from marketplace.media_kinds import KINDS, human_size
 from marketplace.services.media import destination_bucket, media_start_processing
 from media_pipeline import imaging, sniff, storage
 from media_pipeline.config import media_settings
 from media_pipeline.errors import Rejected, TransientError
 from media_pipeline.events import from_eventbridge
-from marketplace.media_kinds import KINDS, human_size
 
 _RAW_KEY = re.compile(r"^(?P<listing_id>[0-9a-z]{1,64})/(?P<media_id>[0-9a-z]{1,64})/original$")
 
@@ -64,7 +64,7 @@ def check(state: dict) -> dict:
                        "export the image again and re-upload")
     if rules.is_video:
         return {"format": fmt}
-    markup = sniff.embedded_markup(data)
+    markup = sniff.embedded_markup(data, fmt)
     if markup:
         raise Rejected(f"the file contains web page code ({markup!s}); export the image again and re-upload")
     info = imaging.inspect(data, rules, max_pixels=media_settings().max_pixels)
