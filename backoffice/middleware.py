@@ -1,14 +1,19 @@
-"""Request plumbing: correlation ids, who is acting, and domain errors as proper pages (never a 500)."""
+"""Request plumbing: correlation ids, who is acting, and domain errors as proper pages (never a 500);
+a dependency that is down is a styled 503 page with Retry-After, never a traceback."""
 
 from __future__ import annotations
 
+import sys
+
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from backoffice.sessions import USER_KEY
 from marketplace.actors import Actor
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, Unavailable, is_outage
 from marketplace.ids import new_id
-from marketplace.observability import set_correlation_id
+from marketplace.observability import logger, set_correlation_id
 
 
 def correlation(get_response):
@@ -24,11 +29,26 @@ def correlation(get_response):
     return middleware
 
 
+def unavailable_page() -> HttpResponse:
+    """Rendered without the request: its session (in the table) may be what is unavailable."""
+    error = Unavailable()
+    response = HttpResponse(render_to_string("backoffice/error.html", {"status": 503, "message": error.message}),
+                            status=503)
+    response["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
 def actor(get_response):
     """``request.actor``: the signed-in person (an ``Actor``) or None."""
 
     def middleware(request):
-        claims = request.session.get(USER_KEY)
+        try:
+            claims = request.session.get(USER_KEY)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            logger.warning("session store unavailable", exc_info=error)
+            return unavailable_page()
         request.actor = (Actor(user_id=claims["user_id"], email=claims["email"],
                                groups=frozenset(claims["groups"]), name=claims.get("name", ""))
                          if claims else None)
@@ -48,8 +68,20 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if is_outage(exception):
+            logger.warning("dependency unavailable", exc_info=exception)
+            return unavailable_page()
         if not isinstance(exception, DomainError):
             return None
         status = exception.status
         message = "That page does not exist." if status == 404 else exception.message
         return render(request, "backoffice/error.html", {"status": status, "message": message}, status=status)
+
+
+def server_error(request):
+    """``handler500``: an outage that escaped the middleware is still a 503; anything else a styled 500."""
+    if is_outage(sys.exc_info()[1]):
+        return unavailable_page()
+    return HttpResponseServerError(render_to_string("backoffice/error.html", {
+        "status": 500, "message": "Something went wrong on our side. Try again; if it keeps happening, tell "
+                                  "the Shikhar team the time it happened."}))

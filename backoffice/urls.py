@@ -2,6 +2,8 @@ from django.urls import path
 
 from backoffice.views import accounts, admin, broker, seller
 
+handler500 = "backoffice.middleware.server_error"
+
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("health", accounts.health, name="health"),

@@ -9,14 +9,20 @@ from botocore.config import Config
 
 from marketplace.config import settings
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+
+def client_config() -> Config:
+    """Timeouts and retries from the function's budget (``Settings.call_budget``), as the table's
+    PynamoDB connection has them (``marketplace.table.Item.Meta``)."""
+    budget = settings().call_budget
+    return Config(retries={"mode": "standard", "total_max_attempts": budget.attempts},
+                  connect_timeout=budget.connect_seconds, read_timeout=budget.read_seconds)
 
 
 @cache
 def client(service: str):
     cfg = settings()
     return boto3.session.Session().client(
-        service, region_name=cfg.region, endpoint_url=cfg.endpoint_url, config=_CONFIG)
+        service, region_name=cfg.region, endpoint_url=cfg.endpoint_url, config=client_config())
 
 
 def reset_clients() -> None:

@@ -25,6 +25,29 @@ def _named(variable: str, suffix: str):
 
 
 @dataclass(frozen=True)
+class CallBudget:
+    """Timeouts and attempts for every AWS call of one process, sized so that a stalled dependency
+    costs at most ``attempts * (connect + read)`` plus short back-offs: well inside the function's own
+    timeout, leaving time to answer 503 instead of being killed mid-request."""
+
+    connect_seconds: float
+    read_seconds: float
+    attempts: int  # total, the first try included
+
+    @classmethod
+    def for_timeout(cls, function_timeout_seconds: float) -> CallBudget:
+        usable = function_timeout_seconds * 0.7  # the rest: back-offs, our own work, the error answer
+        connect = 1.0
+        read = min(10.0, max(1.0, function_timeout_seconds / 5))
+        attempts = max(1, min(3, int(usable // (connect + read))))
+        return cls(connect_seconds=connect, read_seconds=read, attempts=attempts)
+
+    @property
+    def worst_case_seconds(self) -> float:
+        return self.attempts * (self.connect_seconds + self.read_seconds)
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: str = field(default_factory=lambda: _env("SHIKHAR_ENV", "local"))
     prefix: str = field(default_factory=_prefix)
@@ -41,7 +64,13 @@ class Settings:
     jwks_url: str = field(default_factory=lambda: _env("SHIKHAR_JWKS_URL"))
     # Where public media is served from: the CloudFront /media path in AWS, the emulator's bucket locally.
     public_media_base_url: str = field(default_factory=lambda: _env("SHIKHAR_PUBLIC_MEDIA_URL"))
+    # The function's own timeout (infra sets it on every function; 10 s, the API's, when unset).
+    function_timeout_seconds: float = field(default_factory=lambda: float(_env("SHIKHAR_FUNCTION_TIMEOUT", "10")))
     event_source: str = "np.shikhar.marketplace"
+
+    @property
+    def call_budget(self) -> CallBudget:
+        return CallBudget.for_timeout(self.function_timeout_seconds)
 
     @property
     def is_emulated(self) -> bool:

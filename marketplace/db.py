@@ -1,11 +1,22 @@
 """Writing to the table: every write goes through here so keys are derived and changes are atomic.
 
 ``transaction()`` wraps PynamoDB's TransactWrite: the entities saved in it get their keys from
-``derive_keys()`` first, and a cancelled transaction becomes a typed domain error.
+``derive_keys()`` first, and every cancellation reason DynamoDB can give is mapped:
+
+| reason | what happens |
+|---|---|
+| ConditionalCheckFailed | ``Conflict`` (or the ``TransactWriteError`` itself for callers that tell conditions apart) |
+| TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded, TransactionInProgress | retried with full jitter; still failing: ``Unavailable`` (503) |
+| ValidationError, ItemCollectionSizeLimitExceeded | ``ValidationError``: the change itself cannot be stored |
+
+Real DynamoDB cancels concurrent transactions on one item with ``TransactionConflict``; the emulator
+never does, so the tests inject the error DynamoDB sends.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,8 +24,16 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, Unavailable, ValidationError
 from marketplace.table import Item
+
+RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+UNSTORABLE = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
+# Whole-request errors (not per item) that also clear by waiting.
+RETRYABLE_REQUESTS = frozenset({"TransactionInProgressException", "ThrottlingException",
+                                "ProvisionedThroughputExceededException", "RequestLimitExceeded"})
+ATTEMPTS = 4
+BACKOFF_BASE_SECONDS = 0.025  # full jitter: sleep up to 25, 50, 100 ms between attempts
 
 
 def connection() -> Connection:
@@ -25,25 +44,34 @@ def connection() -> Connection:
 
 
 class Transaction:
-    """A thin facade over TransactWrite that derives keys before each save."""
+    """The operations of one transaction, kept so a conflicted commit can be sent again as it was."""
 
-    def __init__(self, inner: TransactWrite):
-        self._inner = inner
+    def __init__(self) -> None:
+        self._operations: list[tuple[str, Item, dict]] = []
 
     def save(self, item: Item, condition=None) -> None:
         item.derive_keys()
-        self._inner.save(item, condition=condition)
+        self._operations.append(("save", item, {"condition": condition}))
 
     def create(self, item: Item) -> None:
         """Save only if no item with these keys exists yet."""
         item.derive_keys()
-        self._inner.save(item, condition=Item.pk.does_not_exist())
+        self._operations.append(("save", item, {"condition": Item.pk.does_not_exist()}))
 
     def update(self, item: Item, actions, condition=None) -> None:
-        self._inner.update(item, actions=actions, condition=condition)
+        self._operations.append(("update", item, {"actions": actions, "condition": condition}))
 
     def delete(self, item: Item, condition=None) -> None:
-        self._inner.delete(item, condition=condition)
+        self._operations.append(("delete", item, {"condition": condition}))
+
+    def commit(self, *, token: str | None) -> None:
+        if not self._operations:
+            return
+        with TransactWrite(connection=connection(), client_request_token=token) as inner:
+            for name, item, arguments in self._operations:
+                if "actions" in arguments:  # PynamoDB appends the version action to the list it is given
+                    arguments = {**arguments, "actions": list(arguments["actions"])}
+                getattr(inner, name)(item, **arguments)
 
 
 def cancellation_codes(error: TransactWriteError) -> list[str]:
@@ -51,18 +79,44 @@ def cancellation_codes(error: TransactWriteError) -> list[str]:
     return [r.code if r else "None" for r in reasons]
 
 
+def _retryable(error: TransactWriteError) -> bool:
+    codes = set(cancellation_codes(error))
+    if "ConditionalCheckFailed" in codes:
+        return False
+    return bool(codes & RETRYABLE) or error.cause_response_code in RETRYABLE_REQUESTS
+
+
+def commit(tx: Transaction, *, token: str | None) -> None:
+    """Commit, retrying what clears by waiting (with the same request token, so a retry of a commit that
+    did land is a no-op in DynamoDB)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            tx.commit(token=token)
+            return
+        except TransactWriteError as error:
+            if not _retryable(error):
+                raise
+            if attempt == ATTEMPTS - 1:
+                raise Unavailable() from error
+            time.sleep(random.uniform(0, BACKOFF_BASE_SECONDS * 2**attempt))
+
+
 @contextmanager
-def transaction(*, token: str | None = None, conflict_message: str = "this was changed by someone else; "
-                "reload and try again") -> Iterator[Transaction]:
+def transaction(*, token: str | None = None, conflict_message: str | None = "this was changed by someone "
+                "else; reload and try again") -> Iterator[Transaction]:
     """All saves inside commit together or not at all. A failed condition raises ``Conflict``;
     callers that expect a specific failed condition catch ``TransactWriteError`` themselves by
     passing ``conflict_message=None``."""
+    tx = Transaction()
+    yield tx
     try:
-        with TransactWrite(connection=connection(), client_request_token=token) as inner:
-            yield Transaction(inner)
+        commit(tx, token=token)
     except TransactWriteError as error:
-        if conflict_message and "ConditionalCheckFailed" in cancellation_codes(error):
+        codes = set(cancellation_codes(error))
+        if conflict_message and "ConditionalCheckFailed" in codes:
             raise Conflict(conflict_message) from error
+        if codes & UNSTORABLE:
+            raise ValidationError("this change is too large to store; shorten it and try again") from error
         raise
 
 
@@ -75,4 +129,3 @@ def save(item: Item, *, condition=None) -> None:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("this was changed by someone else; reload and try again") from error
         raise
-

@@ -84,6 +84,11 @@ class Item(Model):
         host = settings().endpoint_url
         billing_mode = PAY_PER_REQUEST_BILLING_MODE
         stream_view_type = "NEW_AND_OLD_IMAGES"  # the outbox relay in AWS reads the stream
+        # PynamoDB's defaults (15 s connect, 30 s read, 3 retries) outlast a 10 s function: the same
+        # budget as every boto3 client (marketplace.aws.client_config).
+        connect_timeout_seconds = settings().call_budget.connect_seconds
+        read_timeout_seconds = settings().call_budget.read_seconds
+        max_retry_attempts = settings().call_budget.attempts - 1
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

@@ -1,7 +1,8 @@
 """One error shape for every route: ``{"code", "message", "field", "errors"}``.
 
 Domain errors map to their status; request validation is 422 naming the field; a bad or missing token
-is 401. Nothing a client sends may become a 500: an unexpected error is logged and answered as a
+is 401; a dependency that is down or stays busy (``marketplace.errors.is_outage``) is 503 with
+``Retry-After``. Nothing a client sends may become a 500: an unexpected error is logged and answered as a
 generic 500 without internals.
 """
 
@@ -13,9 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from marketplace.errors import (
-    DomainError,
-)
+from marketplace.errors import DomainError, Unavailable, is_outage
 from public_api.observability import logger
 
 
@@ -42,6 +41,11 @@ def problem(status: int, code: str, message: str, *, field: str | None = None,
                     headers=headers)
 
 
+def unavailable(error: Unavailable) -> Response:
+    """A dependency is down or busy: 503 with when to try again, never a 500."""
+    return problem(503, error.code, error.message, headers={"Retry-After": str(error.retry_after_seconds)})
+
+
 def _field_of(location) -> str:
     """``("query", "min_price")`` -> ``min_price``; ``("body", "phone")`` -> ``phone``."""
     parts = [str(p) for p in location if p not in ("query", "path", "header", "body", "response")]
@@ -66,6 +70,8 @@ def install(app) -> None:
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError):
+        if isinstance(error, Unavailable):
+            return unavailable(error)
         status = error.status
         errors = getattr(error, "errors", None) or None
         return problem(status, error.code, error.message, field=error.field, errors=errors)
@@ -80,5 +86,8 @@ def install(app) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception):
+        if is_outage(error):
+            logger.warning("dependency unavailable", exc_info=error)
+            return unavailable(Unavailable())
         logger.exception("unhandled error")
         return problem(500, "internal_error", "something went wrong on our side; try again")

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from backoffice import cognito
 from backoffice.sessions import USER_KEY
 from marketplace.actors import Actor
+from marketplace.errors import Unavailable
+from marketplace.health import dependency_checks
 from marketplace.services.people import user_profile_sync
 
 PENDING = "pending_sign_in"
@@ -45,7 +47,14 @@ class NewPasswordForm(forms.Form):
 
 
 def health(request):
-    return JsonResponse({"status": "ok"})
+    """200 when every dependency answers; 503 with Retry-After naming the ones that do not."""
+    checks = dependency_checks()
+    healthy = all(result == "ok" for result in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks},
+                            status=200 if healthy else 503)
+    if not healthy:
+        response["Retry-After"] = str(Unavailable.retry_after_seconds)
+    return response
 
 
 def home(request):

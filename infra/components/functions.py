@@ -134,7 +134,9 @@ class ServiceFunction(Construct):
             self, "Function", function_name=function_name, runtime=RUNTIME, architecture=ARCHITECTURE,
             handler=handler, code=code, layers=list(layers), role=self.role, log_group=self.log_group,
             memory_size=memory_mb, timeout=timeout, description=description,
-            environment={"POWERTOOLS_SERVICE_NAME": function_name, **environment},
+            # The AWS calls' timeouts and retries are sized from it (marketplace.config.CallBudget).
+            environment={"POWERTOOLS_SERVICE_NAME": function_name,
+                         "SHIKHAR_FUNCTION_TIMEOUT": str(int(timeout.to_seconds())), **environment},
             tracing=lambda_.Tracing.ACTIVE, logging_format=lambda_.LoggingFormat.JSON,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS,
             reserved_concurrent_executions=reserved_concurrency)

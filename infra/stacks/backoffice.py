@@ -31,7 +31,7 @@ COGNITO_ACTIONS = (
     "cognito-idp:AdminEnableUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminRespondToAuthChallenge",
     "cognito-idp:AdminSetUserMFAPreference", "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:ListUsers",
     "cognito-idp:ListUsersInGroup", "cognito-idp:AssociateSoftwareToken", "cognito-idp:VerifySoftwareToken",
-    "cognito-idp:RespondToAuthChallenge",
+    "cognito-idp:RespondToAuthChallenge", "cognito-idp:DescribeUserPool",
 )
 
 

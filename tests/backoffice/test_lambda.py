@@ -63,7 +63,8 @@ def test_the_handler_serves_the_login_page_and_health_for_rest_and_http_api_even
     login_v1, health_v1, login_v2, health_v2 = output["results"]
     assert (login_v1["status"], health_v1["status"], login_v2["status"], health_v2["status"]) == (200, 200, 200, 200)
     assert "<h1>Sign in</h1>" in login_v1["body"] and "<h1>Sign in</h1>" in login_v2["body"]
-    assert json.loads(health_v1["body"]) == json.loads(health_v2["body"]) == {"status": "ok"}
+    assert json.loads(health_v1["body"]) == json.loads(health_v2["body"]) == {
+        "status": "ok", "checks": {"table": "ok", "user_pool": "ok"}}
     headers = {k.lower(): v for k, v in login_v1["headers"].items()}
     assert headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
     assert "script-src 'self'" in headers["content-security-policy"]

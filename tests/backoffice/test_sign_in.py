@@ -127,7 +127,32 @@ def test_health_answers_without_signing_in(people):
     response = Client().get("/health")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "checks": {"table": "ok", "user_pool": "ok"}}
+
+
+def test_health_checks_its_dependencies(people, table_outage):
+    table_outage.active = True
+
+    response = Client().get("/health")
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json() == {"status": "unavailable", "checks": {"table": "unavailable", "user_pool": "ok"}}
+
+
+def test_an_outage_is_a_styled_503_page_not_a_traceback(signed_in, table_outage):
+    # Given a signed-in admin and broker, and then the table stops answering
+    admin, broker = signed_in("admin"), signed_in("broker")
+    admin.raise_request_exception = broker.raise_request_exception = False
+    table_outage.active = True
+
+    # When they open their pages
+    pages = [admin.get("/admin/"), broker.get("/broker/")]
+
+    # Then each is the back office's own 503 page, saying to try again, with Retry-After
+    for page in pages:
+        assert page.status_code == 503 and page["Retry-After"] == "5"
+        assert b"Briefly unavailable" in page.content and b"site.css" in page.content
+        assert b"Traceback" not in page.content and b"Endpoint" not in page.content
 
 
 def test_the_readmes_authenticator_key_signs_in_with_a_standard_totp_library(people):

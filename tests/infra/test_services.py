@@ -79,6 +79,14 @@ def test_functions_run_python_312_on_graviton_with_snapstart_behind_an_alias(syn
     assert {step.handler for step in ALL_STEPS} <= handlers
 
 
+def test_each_function_sizes_its_aws_call_budget_from_its_own_timeout(synthesized):
+    functions = synthesized.resources("dev", "AWS::Lambda::Function")
+    ours = [f["Properties"] for f in functions.values() if f["Properties"].get("Runtime") == "python3.12"]
+    assert ours
+    for props in ours:
+        assert props["Environment"]["Variables"]["SHIKHAR_FUNCTION_TIMEOUT"] == str(props["Timeout"]), props["Handler"]
+
+
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_no_iam_statement_grants_wildcard_actions_or_data_actions_on_everything(synthesized, name):
     offending = []
