@@ -1,4 +1,10 @@
-"""Keep the emulator's DynamoDB transactions fast as the table grows.
+"""Where the emulator is more lenient or slower than AWS, make it behave as AWS does.
+
+Cognito: moto lets any app client write any user attribute; AWS refuses attributes outside the
+client's ``WriteAttributes`` (NotAuthorizedException), which the platform relies on (people cannot
+change the email or name the back office uses).
+
+DynamoDB: keep the emulator's transactions fast as the table grows.
 
 moto 5.2 backs up the WHOLE table (``copy.deepcopy``) once per item of every TransactWriteItems call,
 so a transaction costs O(table size): seeding 60 listings took minutes. Here the backup is of the
@@ -11,12 +17,26 @@ from __future__ import annotations
 import copy
 import threading
 
+from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 _state = threading.local()
 _original_transact = DynamoDBBackend.transact_write_items
+_original_update_user_attributes = CognitoIdpBackend.update_user_attributes
+
+
+def _update_user_attributes(self: CognitoIdpBackend, access_token: str, attributes: list[dict[str, str]]) -> None:
+    for pool in self.user_pools.values():
+        if access_token in pool.access_tokens:
+            client_id, _ = pool.access_tokens[access_token]
+            app = pool.clients.get(client_id)
+            allowed = app.extended_config.get("WriteAttributes") if app else None
+            if allowed is not None and any(a["Name"] not in allowed for a in attributes):
+                raise NotAuthorizedError("A client attempted to write unauthorized attribute")
+    return _original_update_user_attributes(self, access_token, attributes)
 
 
 def _table_deepcopy(self: Table, memo: dict) -> Table:
@@ -71,6 +91,7 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> 
 
 
 def apply() -> None:
+    CognitoIdpBackend.update_user_attributes = _update_user_attributes
     if DynamoDBBackend.transact_write_items is not _transact_write_items:
         Table.__deepcopy__ = _table_deepcopy
         DynamoDBBackend.transact_write_items = _transact_write_items

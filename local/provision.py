@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from botocore.exceptions import ClientError
 
-from marketplace.actors import Group
+from marketplace.actors import SELF_WRITABLE_ATTRIBUTES, Group
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.events import RULES
@@ -127,13 +127,15 @@ def provision_user_pool() -> tuple[str, str]:
             idp.create_group(UserPoolId=pool_id, GroupName=group.value)
     clients = [c for c in idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
                if c["ClientName"] == "shikhar-apps"]
+    declared = {"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                                      "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "WriteAttributes": list(SELF_WRITABLE_ATTRIBUTES), "EnableTokenRevocation": True}
     if clients:
         client_id = clients[0]["ClientId"]
+        idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, ClientName="shikhar-apps", **declared)
     else:
         client_id = idp.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="shikhar-apps", GenerateSecret=False,
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                               "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            UserPoolId=pool_id, ClientName="shikhar-apps", GenerateSecret=False, **declared,
         )["UserPoolClient"]["ClientId"]
     return pool_id, client_id
 

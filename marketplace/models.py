@@ -488,3 +488,36 @@ class Session(Item, discriminator="Session"):
         self.pk, self.sk = self.key(self.session_key)
         self.gsi6pk = f"SESSIONS#{self.user_id}" if self.user_id else None
         self.gsi6sk = self.session_key if self.user_id else None
+
+
+class SignInThrottle(Item, discriminator="SignInThrottle"):
+    """Failed sign-in attempts of one account (an email, known or not) or one client IP, counted with
+    atomic ADDs; past a threshold each failure blocks further attempts for a doubling time.
+
+    pk ``THROTTLE#<scope>#<key>``, sk ``COUNTER``; ``expires`` (TTL) ends the window after quiet time.
+    """
+
+    failures = NumberAttribute(default=0)
+    blocked_until = UTCDateTimeAttribute(null=True)
+
+    @staticmethod
+    def key(scope: str, value: str) -> tuple[str, str]:
+        return f"THROTTLE#{scope}#{value.strip().lower()}", "COUNTER"
+
+    def derive_keys(self) -> None:  # keys are set by the caller through key()
+        pass
+
+
+class UsedTotpCode(Item, discriminator="UsedTotpCode"):
+    """A TOTP code that completed a sign-in: the same code cannot complete another while it could
+    still be accepted (its time step and the clock-skew window around it).
+
+    pk ``TOTP#<user_id>``, sk ``<code>``; ``expires`` (TTL) after the acceptance window.
+    """
+
+    @staticmethod
+    def key(user_id: str, code: str) -> tuple[str, str]:
+        return f"TOTP#{user_id}", code
+
+    def derive_keys(self) -> None:
+        pass

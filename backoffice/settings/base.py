@@ -56,6 +56,10 @@ TEMPLATES = [{
 DATABASES: dict = {}
 
 # Sessions live server-side in the table: revocable (sign-out, role change) and expiring by TTL.
+# Proxies in front of the back office that append to X-Forwarded-For (CloudFront: 1), so sign-in limits
+# count the visitor's address, not the proxy's. 0: REMOTE_ADDR is the visitor.
+SHIKHAR_PROXY_HOPS = int(os.environ.get("SHIKHAR_PROXY_HOPS", "0"))
+
 SESSION_ENGINE = "backoffice.sessions"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import segno
 from django import forms
+from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from backoffice.sessions import USER_KEY
 from marketplace.actors import Actor
 from marketplace.errors import Unavailable
 from marketplace.health import dependency_checks
+from marketplace.services import sign_in_limits
 from marketplace.services.people import user_profile_sync
 
 PENDING = "pending_sign_in"
@@ -84,9 +86,13 @@ def _may_enter(actor: Actor) -> bool:
 
 
 def _complete(request, claims: dict):
-    """Signed in: a new session key, a new CSRF token, the person in the session."""
+    """Signed in: a new session key, a new CSRF token, the person in the session. A TOTP code that
+    already completed a sign-in of this person does not complete another."""
     actor = Actor.from_claims(claims)
     pending = request.session.get(PENDING, {})
+    if pending.get("code") and not sign_in_limits.totp_code_claim(user_id=actor.user_id, code=pending["code"]):
+        raise cognito.SignInFailed(cognito.BAD_CODE)
+    sign_in_limits.sign_in_succeeded(account=pending.get("email") or actor.email)
     user_profile_sync(user_id=actor.user_id, email=actor.email, groups=sorted(actor.groups), name=actor.name)
     request.session.cycle_key()
     rotate_token(request)
@@ -125,21 +131,43 @@ def _continue(request, step: cognito.Step):
     return redirect(url)
 
 
+def client_ip(request) -> str:
+    """The visitor's address: REMOTE_ADDR, or behind ``SHIKHAR_PROXY_HOPS`` trusted proxies (CloudFront)
+    the address the nearest of them saw, from the right of X-Forwarded-For (the left part is the
+    visitor's own to forge)."""
+    hops = settings.SHIKHAR_PROXY_HOPS
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _failed(request, email: str, failure: cognito.SignInFailed) -> tuple[str, int]:
+    """Count the failure against the account and the address; the message and status to show."""
+    sign_in_limits.sign_in_failed(account=email, ip=client_ip(request))
+    return failure.message, 400
+
+
 def sign_in(request):
     if request.actor is not None:
         return redirect("home")
     form = PasswordForm(request.POST or None)
-    error = None
+    error, status = None, 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
         request.session[PENDING] = {"email": email, "next": request.GET.get("next")}
         try:
+            sign_in_limits.sign_in_check(account=email, ip=client_ip(request))
             return _continue(request, cognito.password_sign_in(email=email, password=form.cleaned_data["password"]))
+        except sign_in_limits.TooManyAttempts as blocked:
+            request.session.pop(PENDING, None)
+            error, status = blocked.message, blocked.status
         except cognito.SignInFailed as failure:
             request.session.pop(PENDING, None)
-            error = failure.message
-    return render(request, "backoffice/login.html", {"form": form, "error": error},
-                  status=400 if request.method == "POST" else 200)
+            error, status = _failed(request, email, failure)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "backoffice/login.html", {"form": form, "error": error}, status=status)
 
 
 def _pending(request, stage: str) -> dict | None:
@@ -152,17 +180,21 @@ def mfa_code(request):
     if pending is None:
         return redirect("login")
     form = CodeForm(request.POST or None)
-    error = None
+    error, status = None, 200
     if request.method == "POST" and form.is_valid():
         try:
+            sign_in_limits.sign_in_check(account=pending["email"], ip=client_ip(request))
             step = cognito.answer_totp(email=pending["email"], session=pending["session"],
                                        code=form.cleaned_data["code"])
-            request.session[PENDING] = {**pending, "mfa_done": True}
+            request.session[PENDING] = {**pending, "mfa_done": True, "code": form.cleaned_data["code"].strip()}
             return _continue(request, step)
+        except sign_in_limits.TooManyAttempts as blocked:
+            error, status = blocked.message, blocked.status
         except cognito.SignInFailed as failure:
-            error = failure.message
-    return render(request, "backoffice/mfa_code.html", {"form": form, "error": error},
-                  status=400 if request.method == "POST" else 200)
+            error, status = _failed(request, pending["email"], failure)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "backoffice/mfa_code.html", {"form": form, "error": error}, status=status)
 
 
 def mfa_setup(request):

@@ -191,8 +191,7 @@ def person(request, user_id: str):
                                                    remove=sorted(current - wanted),
                                                    reason=groups_form.cleaned_data["reason"])
                 if current - wanted:  # a lost role ends every session they hold
-                    user_sessions_revoke(actor=request.actor, user_id=user_id, email=profile.email,
-                                         reason="role removed")
+                    user_sessions_revoke(actor=request.actor, user_id=user_id, reason="role removed")
                 messages.success(request, "Groups saved.")
                 return redirect("person", user_id=user_id)
             except FIXABLE as error:
@@ -219,7 +218,7 @@ def person(request, user_id: str):
             except FIXABLE as error:
                 report_error(request, error)
     elif request.method == "POST" and request.POST.get("form") == "sessions":
-        ended = user_sessions_revoke(actor=request.actor, user_id=user_id, email=profile.email,
+        ended = user_sessions_revoke(actor=request.actor, user_id=user_id,
                                      reason=request.POST.get("reason", "") or "ended by an admin")
         messages.success(request, f"Ended {ended} sessions.")
         return redirect("person", user_id=user_id)

@@ -8,7 +8,7 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.nag import acknowledge
-from marketplace.actors import Group
+from marketplace.actors import SELF_WRITABLE_ATTRIBUTES, Group
 
 _GROUP_DESCRIPTIONS = {
     Group.ADMINS: "Moderators and operators of the marketplace (TOTP MFA required by the back office)",
@@ -18,6 +18,12 @@ _GROUP_DESCRIPTIONS = {
     Group.INVESTORS: "Investors: off-market and exclusive listings",
 }
 _PRECEDENCE = {group: rank for rank, group in enumerate(Group)}
+_CDK_ATTRIBUTE = {"phone_number": "phone_number", "locale": "locale", "zoneinfo": "timezone"}  # Cognito -> CDK
+
+
+def self_writable_attributes() -> cognito.ClientAttributes:
+    return cognito.ClientAttributes().with_standard_attributes(
+        **{_CDK_ATTRIBUTE[name]: True for name in SELF_WRITABLE_ATTRIBUTES})
 
 
 class AuthStack(Stack):
@@ -48,7 +54,7 @@ class AuthStack(Stack):
                                      precedence=_PRECEDENCE[group])
         tokens = {"access_token_validity": Duration.minutes(60), "id_token_validity": Duration.minutes(60),
                       "refresh_token_validity": Duration.days(30), "prevent_user_existence_errors": True,
-                      "enable_token_revocation": True}
+                      "enable_token_revocation": True, "write_attributes": self_writable_attributes()}
         # Buyers' web and mobile apps: public clients (no secret), SRP and password sign-in.
         self.apps_client = self.user_pool.add_client(
             "AppsClient", user_pool_client_name="shikhar-apps", generate_secret=False,

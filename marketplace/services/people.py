@@ -60,10 +60,12 @@ def user_groups_change(*, actor: Actor, user_id: str, add: list[str] = (), remov
         raise NotFound("no such user", field="user_id") from None
     idp = client("cognito-idp")
     pool = settings().user_pool_id
+    # By ``sub``, never by email: people may change their email, the sub never changes (the pool signs
+    # in with email as an alias, so the sub is the user name).
     for group in add:
-        idp.admin_add_user_to_group(UserPoolId=pool, Username=profile.email, GroupName=group)
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=user_id, GroupName=group)
     for group in remove:
-        idp.admin_remove_user_from_group(UserPoolId=pool, Username=profile.email, GroupName=group)
+        idp.admin_remove_user_from_group(UserPoolId=pool, Username=user_id, GroupName=group)
     before = {"groups": list(profile.groups)}
     profile.groups = sorted((set(profile.groups) | set(add)) - set(remove))
     profile.updated_at = datetime.now(UTC)

@@ -10,9 +10,9 @@ from marketplace.errors import PermissionDenied
 from marketplace.models import Session
 
 
-def user_sessions_revoke(*, actor: Actor, user_id: str, email: str | None = None, reason: str = "") -> int:
-    """Delete every stored session of ``user_id`` (keys from the owner index, then batched deletes)
-    and, given their email, sign them out of Cognito everywhere (refresh tokens revoked).
+def user_sessions_revoke(*, actor: Actor, user_id: str, reason: str = "") -> int:
+    """Delete every stored session of ``user_id`` (their Cognito ``sub``; keys from the owner index, then
+    batched deletes) and sign them out of Cognito everywhere (refresh tokens revoked).
     Returns how many sessions ended."""
     if not (actor.is_admin or actor.user_id == user_id):
         raise PermissionDenied("only admins may end someone else's sessions")
@@ -21,8 +21,7 @@ def user_sessions_revoke(*, actor: Actor, user_id: str, email: str | None = None
         for pk, sk in keys:
             batch.delete(Session(pk, sk))
         batch.save(_audit(actor, user_id, len(keys), reason))
-    if email:
-        client("cognito-idp").admin_user_global_sign_out(UserPoolId=settings().user_pool_id, Username=email)
+    client("cognito-idp").admin_user_global_sign_out(UserPoolId=settings().user_pool_id, Username=user_id)
     return len(keys)
 
 

@@ -58,6 +58,16 @@ class Person:
     groups: tuple[str, ...]
     user_id: str = ""
     totp_secret: str | None = None  # set once they have set up TOTP through the pages
+    last_code: str | None = None  # a code completes one sign-in only
+
+    def fresh_code(self) -> str:
+        """The current code, or the next step's if the current one was used already."""
+        code = totp_code(self.totp_secret)
+        while code == self.last_code:
+            time.sleep(30 - time.time() % 30 + 0.1)
+            code = totp_code(self.totp_secret)
+        self.last_code = code
+        return code
 
     @property
     def actor(self) -> Actor:
@@ -103,7 +113,7 @@ def sign_in(browser: Client, person: Person, *, follow: bool = True):
         person.totp_secret = page.context["secret"]
         response = browser.post("/login/totp-setup/", {"code": totp_code(person.totp_secret)})
     elif response.status_code == 302 and response["Location"] == "/login/code/":
-        response = browser.post("/login/code/", {"code": totp_code(person.totp_secret)})
+        response = browser.post("/login/code/", {"code": person.fresh_code()})
     if follow and response.status_code == 302:
         return browser.get(response["Location"], follow=True)
     return response

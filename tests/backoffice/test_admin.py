@@ -6,10 +6,15 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from botocore.exceptions import ClientError
 
+from marketplace.aws import client
+from marketplace.config import settings
 from marketplace.models import AuditEntry, Listing, OutboxEvent, Session, Subscription, UserProfile
 from marketplace.selectors.listings import listing_get, listing_history
 from marketplace.services.people import user_profile_sync
+from tests.backoffice.conftest import PASSWORD
 
 
 def test_dashboard_shows_the_pending_count_and_status_counts(signed_in, listing_factory):
@@ -222,6 +227,48 @@ def test_removing_a_role_changes_cognito_and_ends_that_persons_sessions(signed_i
     assert UserProfile.get(*UserProfile.key(broker.user_id)).groups == []
     assert Session.owner_index.count(f"SESSIONS#{broker.user_id}") == 0
     assert broker_browser.get("/broker/")["Location"].startswith("/login/")
+
+
+def _apps_sign_in(email: str) -> dict:
+    """Signed in through the apps client, as the buyers' apps are: the tokens."""
+    return client("cognito-idp").initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH", ClientId=settings().user_pool_client_id,
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]
+
+
+def test_people_cannot_change_the_email_or_name_the_back_office_relies_on(people):
+    tokens = _apps_sign_in(people["seller"].email)
+    idp = client("cognito-idp")
+
+    for attribute in ("email", "name"):
+        with pytest.raises(ClientError) as refused:
+            idp.update_user_attributes(AccessToken=tokens["AccessToken"],
+                                       UserAttributes=[{"Name": attribute, "Value": "x@elsewhere.example"}])
+        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    idp.update_user_attributes(AccessToken=tokens["AccessToken"],
+                               UserAttributes=[{"Name": "phone_number", "Value": "+9779812345678"}])
+
+
+def test_a_role_is_removed_by_sub_even_after_the_email_changed(signed_in, people):
+    # Given a broker with a session, whose email was changed in Cognito after signing in
+    broker = people["broker"]
+    refresh = _apps_sign_in(broker.email)["RefreshToken"]  # their app, before TOTP was set up
+    broker_browser = signed_in("broker")
+    idp = client("cognito-idp")
+    idp.admin_update_user_attributes(UserPoolId=settings().user_pool_id, Username=broker.user_id,
+                                     UserAttributes=[{"Name": "email", "Value": "renamed@test.shikhar.np"}])
+
+    # When an admin removes their role
+    response = signed_in("admin").post(f"/admin/people/{broker.user_id}/", {
+        "form": "groups", "groups-groups": [], "groups-reason": "Left the company"})
+
+    # Then the Cognito group is gone, every session ended, and Cognito signed them out everywhere
+    assert response.status_code == 302
+    assert idp.admin_list_groups_for_user(UserPoolId=settings().user_pool_id, Username=broker.user_id)["Groups"] == []
+    assert broker_browser.get("/broker/")["Location"].startswith("/login/")
+    with pytest.raises(ClientError):
+        idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=settings().user_pool_client_id,
+                          AuthParameters={"REFRESH_TOKEN": refresh})
 
 
 def test_granting_a_subscription_needs_a_reason_and_is_audited(signed_in, people):

@@ -171,3 +171,68 @@ def test_the_readmes_authenticator_key_signs_in_with_a_standard_totp_library(peo
     # Then they are in
     assert response["Location"] == "/"
     assert browser.get("/").url == "/broker/"
+
+
+def test_thirty_wrong_passwords_then_the_right_one_is_refused(people):
+    admin = people["admin"]
+    for _ in range(30):
+        Client().post("/login/", {"email": admin.email, "password": "Not-The-Password-1"})
+
+    response = Client().post("/login/", {"email": admin.email, "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert response.context["error"] == "Too many attempts. Wait a few minutes, then try again."
+    # The same answer for an email nobody has: being blocked tells nothing about accounts
+    for _ in range(6):
+        Client().post("/login/", {"email": "nobody@test.shikhar.np", "password": "Not-The-Password-1"})
+    unknown = Client().post("/login/", {"email": "nobody@test.shikhar.np", "password": PASSWORD})
+    assert (unknown.status_code, unknown.context["error"]) == (429, response.context["error"])
+
+
+def test_forty_wrong_codes_on_one_pending_sign_in_then_the_right_one_is_refused(people):
+    broker = people["broker"]
+    sign_in(Client(), broker)  # TOTP set up
+    browser = Client()
+    browser.post("/login/", {"email": broker.email, "password": PASSWORD})
+    right = totp_code(broker.totp_secret)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(40):
+        browser.post("/login/code/", {"code": wrong})
+
+    response = browser.post("/login/code/", {"code": broker.fresh_code()})
+
+    assert response.status_code == 429
+    assert browser.get("/broker/")["Location"].startswith("/login/")
+
+
+def test_many_accounts_guessed_from_one_address_block_that_address(people):
+    for n in range(25):
+        Client(REMOTE_ADDR="203.0.113.9").post("/login/", {"email": f"guess{n}@test.shikhar.np",
+                                                            "password": "Not-The-Password-1"})
+
+    from_there = Client(REMOTE_ADDR="203.0.113.9").post("/login/", {"email": "admin@test.shikhar.np",
+                                                                     "password": PASSWORD})
+    from_elsewhere = Client(REMOTE_ADDR="198.51.100.7").post("/login/", {"email": "admin@test.shikhar.np",
+                                                                          "password": PASSWORD})
+
+    assert from_there.status_code == 429
+    assert from_elsewhere.status_code == 302
+
+
+def test_a_totp_code_completes_one_sign_in_only(people):
+    # Given a broker with TOTP, and two sign-ins waiting for a code
+    broker = people["broker"]
+    sign_in(Client(), broker)
+    first, second = Client(), Client()
+    for browser in (first, second):
+        browser.post("/login/", {"email": broker.email, "password": PASSWORD})
+
+    # When the same code is given to both
+    code = broker.fresh_code()
+    completed = first.post("/login/code/", {"code": code})
+    reused = second.post("/login/code/", {"code": code})
+
+    # Then the first is in and the second is refused with the usual message
+    assert completed["Location"] == "/"
+    assert reused.status_code == 400 and b"That code did not work" in reused.content
+    assert second.get("/broker/")["Location"].startswith("/login/")

@@ -241,3 +241,11 @@ def test_the_back_office_role_and_outputs_zappa_needs(synthesized):
     assert outputs["BackofficeFunctionName"]["Value"] == "shikhar-backoffice-dev"
     parameters = [p["Properties"]["Name"] for p in synthesized.resources("dev", "AWS::SSM::Parameter").values()]
     assert "/shikhar/dev/backoffice/table" in parameters and "/shikhar/dev/cloudfront/public-key-id" in parameters
+
+
+def test_app_clients_cannot_write_the_email_or_name_the_back_office_relies_on(synthesized):
+    clients = synthesized.resources("dev", "AWS::Cognito::UserPoolClient").values()
+    assert len(clients) == 2
+    for app in clients:
+        writable = set(app["Properties"]["WriteAttributes"])
+        assert writable == {"phone_number", "locale", "zoneinfo"}
