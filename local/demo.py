@@ -1,12 +1,15 @@
 """Demo data for ``make run``: a believable Kathmandu luxury market, made through the domain's own
 services so every listing has a real history, audit trail and events.
 
-Idempotent: each seeded thing is guarded (``UNIQUE#demo#...``), so running again adds nothing.
+Idempotent, also after a crash: each listing has an id fixed by its place in the plan, so a rerun finds
+what a crashed run created (a second create is refused) and carries it on to its planned state; each
+finished thing is then guarded (``UNIQUE#demo#...``), so running again adds nothing.
 Local only: the demo password never leaves this machine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 from collections.abc import Callable
@@ -15,14 +18,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from botocore.exceptions import ClientError
+from ulid import ULID
 
 from local import demo_photos
 from local.provision import Resources
 from marketplace.actors import SYSTEM, Actor, Group
 from marketplace.aws import client
+from marketplace.errors import Conflict, IllegalTransition
 from marketplace.lifecycle import Action, Status
 from marketplace.models import DailyViewStat, Guard
 from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.selectors.listings import listing_get
+from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for
 from marketplace.services import engagement, listings, people
 from marketplace.units import Area
@@ -149,32 +156,46 @@ def _fields(rng: random.Random, index: int) -> dict:
     return fields
 
 
-def _drive(listing_id: str, target: Status, *, broker: Actor, admin: Actor, rng: random.Random, premium: bool) -> None:
-    """Walk a new draft through the lifecycle to ``target`` the way people would."""
-    act = lambda actor, action, **kw: listings.listing_transition(
-        actor=actor, listing_id=listing_id, action=action, **kw)
+def demo_listing_id(index: int) -> str:
+    """The same id for the same place in the plan on every run: a ULID (as the domain writes ids) whose
+    time is a fixed moment plus ``index`` milliseconds and whose rest comes from the index."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000 + index
+    rest = hashlib.sha256(f"shikhar-demo-listing-{index}".encode()).digest()[:10]
+    return str(ULID.from_bytes(int(moment).to_bytes(6, "big") + rest)).lower()
+
+
+def _path(target: Status, rng: random.Random, premium: bool) -> list[tuple[str, Action, dict]]:
+    """The actions (by whom) that take a new draft to ``target`` the way people would."""
+    approve = (Action.APPROVE_COMING_SOON, {"premium": premium, "public_at": datetime.now(UTC) + timedelta(
+        days=rng.randint(5, 20))}) if target == Status.COMING_SOON else (Action.APPROVE, {"premium": premium})
+    after_approval = {
+        Status.UNDER_CONTRACT: [("broker", Action.MARK_UNDER_CONTRACT, {})],
+        Status.CLOSED: [("broker", Action.MARK_UNDER_CONTRACT, {}), ("broker", Action.CLOSE, {})],
+        Status.WITHDRAWN: [("broker", Action.WITHDRAW, {})],
+        Status.EXPIRED: [("system", Action.EXPIRE, {})],
+    }
     if target == Status.DRAFT:
-        return
-    act(broker, Action.SUBMIT)
+        return []
     if target == Status.PENDING_REVIEW:
-        return
+        return [("broker", Action.SUBMIT, {})]
     if target == Status.REJECTED:
-        act(admin, Action.REJECT, reason="Photos show another property; please upload this property's photos.")
+        return [("broker", Action.SUBMIT, {}), ("admin", Action.REJECT, {
+            "reason": "Photos show another property; please upload this property's photos."})]
+    return [("broker", Action.SUBMIT, {}), ("admin", *approve), *after_approval.get(target, [])]
+
+
+def _drive(listing_id: str, target: Status, *, broker: Actor, admin: Actor, rng: random.Random, premium: bool) -> None:
+    """Walk the listing to ``target``. A listing a crashed run left part of the way is carried on: the
+    steps it already took are refused by the lifecycle and skipped."""
+    path = _path(target, rng, premium)
+    if listing_get(listing_id=listing_id).status == target.value:
         return
-    if target == Status.COMING_SOON:
-        act(admin, Action.APPROVE_COMING_SOON, public_at=datetime.now(UTC) + timedelta(days=rng.randint(5, 20)),
-            premium=premium)
-        return
-    act(admin, Action.APPROVE, premium=premium)
-    if target == Status.UNDER_CONTRACT:
-        act(broker, Action.MARK_UNDER_CONTRACT)
-    elif target == Status.CLOSED:
-        act(broker, Action.MARK_UNDER_CONTRACT)
-        act(broker, Action.CLOSE)
-    elif target == Status.WITHDRAWN:
-        act(broker, Action.WITHDRAW)
-    elif target == Status.EXPIRED:
-        act(SYSTEM, Action.EXPIRE)
+    actors = {"broker": broker, "admin": admin, "system": SYSTEM}
+    for who, action, arguments in path:
+        try:
+            listings.listing_transition(actor=actors[who], listing_id=listing_id, action=action, **arguments)
+        except IllegalTransition:
+            continue  # taken before the crash
 
 
 def _plan(rng: random.Random, count: int) -> list[Status]:
@@ -235,18 +256,13 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
         broker = brokers[index % len(brokers)]
         premium = target in (Status.ACTIVE, Status.COMING_SOON) and rng.random() < 0.3
         exclusive = target == Status.ACTIVE and index % 12 == 2
-        existing = _guarded(f"listing:{index}")
-        if existing:
-            listing_id = existing.ref
-        else:
+        listing_id = demo_listing_id(index)
+        if not _guarded(f"listing:{index}"):
             if index % 7 == 0:
                 fields["seller_id"] = seller_id
             fields["exclusive"] = exclusive
-            listing = listings.listing_create(actor=broker, fields=fields)
-            listing_id = listing.listing_id
-            if photos and target not in (Status.DRAFT, Status.EXPIRED):
-                _photos(listing_id, broker=broker, index=index, premium=premium)
-            _drive(listing_id, target, broker=broker, admin=admin, rng=rng, premium=premium)
+            _listing(listing_id, fields, target, broker=broker, admin=admin, rng=rng, premium=premium,
+                     photos=photos, index=index)
             _mark(f"listing:{index}", listing_id)
         if target in (Status.ACTIVE, Status.UNDER_CONTRACT):
             listed.append((listing_id, fields["neighborhood"], exclusive))
@@ -262,13 +278,28 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
     return DemoLogins(password=password, accounts=accounts)
 
 
+def _listing(listing_id: str, fields: dict, target: Status, *, broker: Actor, admin: Actor, rng: random.Random,
+             premium: bool, photos: bool, index: int) -> None:
+    """Create (unless a crashed run did), add photos while it is a draft, and drive it to ``target``."""
+    try:
+        listings.listing_create(actor=broker, fields=fields, listing_id=listing_id)
+    except Conflict:
+        pass  # created by a run that crashed before marking it done
+    if photos and target not in (Status.DRAFT, Status.EXPIRED) and listing_get(listing_id=listing_id).status == "draft":
+        _photos(listing_id, broker=broker, index=index, premium=premium)
+    _drive(listing_id, target, broker=broker, admin=admin, rng=rng, premium=premium)
+
+
 def _photos(listing_id: str, *, broker: Actor, index: int, premium: bool) -> None:
     """Two photos per listing (the moderation checklist wants at least two) and, for premium listings,
-    a drone shot only subscribers see."""
+    a drone shot only subscribers see. Those already uploaded (before a crash) are not uploaded again."""
+    uploaded = {m.filename for m in media_for_listing(listing_id=listing_id, consistent=True)}
     for n in range(2):
+        if f"photo-{n + 1}.jpg" in uploaded:
+            continue
         demo_photos.upload(actor=broker, listing_id=listing_id, kind="photo", data=demo_photos.draw(index * 10 + n),
                            filename=f"photo-{n + 1}.jpg")
-    if premium:
+    if premium and "drone.jpg" not in uploaded:
         demo_photos.upload(actor=broker, listing_id=listing_id, kind="drone", premium=True, filename="drone.jpg",
                            data=demo_photos.draw(index * 10 + 9, width=2400, height=1350, aerial=True))
 

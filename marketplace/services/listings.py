@@ -77,8 +77,10 @@ def _apply_fields(listing: Listing, fields: dict) -> None:
         listing.price = None
 
 
-def listing_create(*, actor: Actor, fields: dict) -> Listing:
-    """A broker starts a listing as a draft (it may be incomplete until submitted)."""
+def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None) -> Listing:
+    """A broker starts a listing as a draft (it may be incomplete until submitted). A caller that must
+    not create twice (a seeding rerun) passes its own ``listing_id``: a second create with it is a
+    ``Conflict`` and writes nothing."""
     if not actor.is_broker:
         raise PermissionDenied("only brokers create listings")
     cleaned = clean_listing_fields(fields)
@@ -86,7 +88,7 @@ def listing_create(*, actor: Actor, fields: dict) -> Listing:
         broker = BrokerProfile.get(*BrokerProfile.key(actor.user_id))
     except BrokerProfile.DoesNotExist:
         broker = None
-    listing = Listing(listing_id=new_id(), broker_id=actor.user_id, status=Status.DRAFT.value,
+    listing = Listing(listing_id=listing_id or new_id(), broker_id=actor.user_id, status=Status.DRAFT.value,
                       broker_name=broker.name if broker else actor.name or actor.email,
                       broker_company=broker.company if broker else "",
                       broker_verified=bool(broker and broker.verified))

@@ -1,10 +1,12 @@
+import random
+
 from local import demo
 from local.provision import MEDIA_UPLOADS_QUEUE
 from marketplace.aws import client
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from media_pipeline import runner
-from marketplace.lifecycle import Status
+from marketplace.lifecycle import Action, Status
 from marketplace.models import DailyViewStat, Favorite
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.people import entitlements_for, users_search
@@ -29,6 +31,35 @@ def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform)
 
     demo.seed(resources=platform, listing_count=12, photos=False)
     assert {s.value: len(listings_by_status(status=s, limit=100).items) for s in Status} == counts
+
+
+def test_a_seeding_run_that_crashed_after_creating_a_listing_duplicates_nothing_on_rerun(platform, monkeypatch):
+    # Given a first run that dies right after a listing was created and submitted, before it was approved
+    real_transition = demo.listings.listing_transition
+
+    def crash_on_first_approval(**arguments):
+        if arguments["action"] == Action.APPROVE:
+            raise KeyboardInterrupt  # the process dies: nothing after this runs
+        return real_transition(**arguments)
+
+    monkeypatch.setattr(demo.listings, "listing_transition", crash_on_first_approval)
+    try:
+        demo.seed(resources=platform, listing_count=12, photos=False)
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.undo()
+    created = sum(len(listings_by_status(status=s, limit=100).items) for s in Status)
+    assert created >= 1
+
+    # When seeding runs again
+    demo.seed(resources=platform, listing_count=12, photos=False)
+
+    # Then there are exactly the planned listings, each in its planned state, none twice
+    counts = {s: len(listings_by_status(status=s, limit=100).items) for s in Status}
+    assert sum(counts.values()) == 12
+    assert all(counts[s] >= 1 for s in Status)
+    first = listing_get(listing_id=demo.demo_listing_id(0))
+    assert first.status == demo._plan(random.Random(2026), 12)[0].value
 
 
 def test_view_stats_cover_the_last_weeks(platform):
