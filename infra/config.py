@@ -40,6 +40,8 @@ class StageConfig:
     # Origin of the back office (the API Gateway domain Zappa creates), when deployed.
     backoffice_origin: str | None = None
     allowed_origins: tuple[str, ...] = ()
+    # The buyers' web app: real-user monitoring accepts events from this domain and its subdomains.
+    site_domain: str = "shikhar.np"
     # Tables, keys and buckets survive a stack deletion outside dev.
     retain_data: bool = True
     export_schedule: str = "cron(0 20 ? * SAT *)"  # weekly, Saturday 02:00 Nepal time (UTC+5:45)
@@ -58,10 +60,11 @@ class StageConfig:
 _STAGES: dict[str, StageConfig] = {
     "dev": StageConfig(
         name="dev", account="111111111111", log_retention_days=14, api_rate_limit=20, api_burst_limit=40,
-        monthly_budget_usd=150, retain_data=False, canary_every_minutes=60,
+        monthly_budget_usd=150, retain_data=False, canary_every_minutes=60, site_domain="dev.shikhar.np",
         allowed_origins=("http://localhost:8000", "http://127.0.0.1:8000")),
     "staging": StageConfig(
         name="staging", account="222222222222", log_retention_days=14, monthly_budget_usd=200,
+        site_domain="staging.shikhar.np",
         canary_every_minutes=30),
     "prod": StageConfig(
         name="prod", account="333333333333", dr_option=2, api_memory_mb=1024, log_retention_days=30,

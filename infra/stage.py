@@ -15,6 +15,7 @@ from infra.stacks.backoffice import BackofficeStack
 from infra.stacks.data import DataStack, DisasterRecoveryStack
 from infra.stacks.edge import EdgeStack, WafStack
 from infra.stacks.events import EventsStack
+from infra.stacks.governance import GovernanceStack
 from infra.stacks.media import MediaStack
 from infra.stacks.operations import OperationsStack
 
@@ -51,8 +52,12 @@ class ShikharStage(Stage):
                                           events_stack=self.events, api=self.api, media=self.media, edge=self.edge,
                                           stack_name=f"{prefix}-operations", env=home)
 
+        self.governance = GovernanceStack(self, "Governance", config=config, data=self.data,
+                                          stack_name=f"{prefix}-governance", env=home)
+
         classify(self.data, Sensitivity.CONFIDENTIAL)
         classify(self.auth, Sensitivity.CONFIDENTIAL)
+        classify(self.governance, Sensitivity.CONFIDENTIAL)
         classify(self.data.public, Sensitivity.PUBLIC)
         classify(self.data.static, Sensitivity.PUBLIC)
         Aspects.of(self).add(TagTaxonomy(config))

@@ -30,6 +30,16 @@ class PayloadTooLarge(Exception):
     pass
 
 
+class SwitchedOff(Exception):
+    """A feature flag has switched this operation off for a while (503 with Retry-After)."""
+
+    def __init__(self, code: str, message: str, *, retry_after_seconds: int):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after_seconds = retry_after_seconds
+
+
 def problem(status: int, code: str, message: str, *, field: str | None = None,
             errors: dict[str, str] | None = None, headers: dict | None = None) -> Response:
     body = {"code": code, "message": message}
@@ -79,6 +89,10 @@ def install(app) -> None:
     @app.exception_handler(Unauthorized)
     def _unauthorized(error: Unauthorized):
         return problem(401, "unauthorized", error.message, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(SwitchedOff)
+    def _switched_off(error: SwitchedOff):
+        return problem(503, error.code, error.message, headers={"Retry-After": str(error.retry_after_seconds)})
 
     @app.exception_handler(NotFoundError)
     def _no_route(error: NotFoundError):

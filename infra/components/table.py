@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
@@ -29,10 +31,12 @@ class SingleTable(Construct):
 
     ``schema`` is ``marketplace.table.table_schema()`` (CreateTable arguments): keys, attribute types,
     every GSI with its projection, and the stream view type all come from it, never restated here.
+    ``replica_keys``: a global table replica in each named region, encrypted with that region's key (ARN).
     """
 
     def __init__(self, scope: Construct, id: str, *, schema: dict, table_name: str, ttl_attribute: str,
-                 key: kms.IKey, deletion_protection: bool, removal_policy: RemovalPolicy) -> None:
+                 key: kms.IKey, deletion_protection: bool, removal_policy: RemovalPolicy,
+                 replica_keys: Mapping[str, str] | None = None) -> None:
         super().__init__(scope, id)
         types = {d["AttributeName"]: d["AttributeType"] for d in schema["AttributeDefinitions"]}
         if schema.get("BillingMode") != "PAY_PER_REQUEST":
@@ -50,7 +54,9 @@ class SingleTable(Construct):
             billing=dynamodb.Billing.on_demand(), global_secondary_indexes=indexes,
             time_to_live_attribute=ttl_attribute,
             dynamo_stream=_STREAMS[schema["StreamSpecification"]["StreamViewType"]],
-            encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
+            encryption=dynamodb.TableEncryptionV2.customer_managed_key(key, replica_key_arns=dict(replica_keys or {})),
+            replicas=[dynamodb.ReplicaTableProps(region=region, deletion_protection=deletion_protection)
+                      for region in (replica_keys or {})],
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True, recovery_period_in_days=35),
             deletion_protection=deletion_protection, removal_policy=removal_policy,

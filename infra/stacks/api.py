@@ -7,6 +7,7 @@ import json
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_appconfig as appconfig
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpUserPoolAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
@@ -19,6 +20,7 @@ from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack, removal_policy
+from public_api import flags
 from public_api.routes import FUNCTIONS, ROUTES
 
 # What each route group's function is for (the routes themselves come from public_api.routes).
@@ -103,9 +105,39 @@ class ApiStack(Stack):
         grant_table(self.functions["inquiries"].role, table=table, key=key,
                     actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"])
 
+        self._feature_flags(config, readers=[self.functions["inquiries"]])
+
         acknowledge(self.api, *[("AwsSolutions-APIG4", ("Listing search, feed, neighbourhoods and detail are public by design (dossier section 6): "
                       "guests browse; premium content is decided per request by the function from the "
                       "optional token; WAF and stage throttling protect them."))])
         self.url = self.api.api_endpoint
         CfnOutput(self, "ApiUrl", value=self.api.api_endpoint, description="HTTP API endpoint (behind CloudFront /api)")
         CfnOutput(self, "ApiId", value=self.api.api_id, description="HTTP API id")
+
+    def _feature_flags(self, config: StageConfig, *, readers: list[ServiceFunction]) -> None:
+        """AppConfig: one application per stage, a freeform profile in Powertools' feature flags schema whose
+        first version is ``public_api/feature_flags.json`` (the document the local platform reads)."""
+        application = appconfig.Application(self, "Flags", application_name=f"{config.prefix}-public-api",
+                                            description="Feature flags of the public API")
+        environment = appconfig.Environment(self, "FlagsEnvironment", application=application,
+                                            environment_name=config.name)
+        # Flag changes take effect at once: each is a kill switch or a toggle, never a gradual rollout.
+        strategy = appconfig.DeploymentStrategy(
+            self, "FlagsRollout", deployment_strategy_name=f"{config.prefix}-flags-at-once",
+            rollout_strategy=appconfig.RolloutStrategy.linear(
+                growth_factor=100, deployment_duration=Duration.minutes(0), final_bake_time=Duration.minutes(0)))
+        self.flags = appconfig.HostedConfiguration(
+            self, "FeatureFlags", application=application, name="feature-flags",
+            type=appconfig.ConfigurationType.FREEFORM, deploy_to=[environment], deployment_strategy=strategy,
+            content=appconfig.ConfigurationContent.from_inline_json(flags.FLAGS_FILE.read_text()),
+            description="Powertools feature flags schema (public_api/feature_flags.json)")
+        configuration = (f"arn:aws:appconfig:{self.region}:{self.account}:application/"
+                         f"{application.application_id}/environment/{environment.environment_id}/"
+                         f"configuration/{self.flags.configuration_profile_id}")
+        for reader in readers:
+            reader.allow(actions=["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
+                         resources=[configuration])
+            for variable, value in ((flags.APPCONFIG_APPLICATION, application.application_id),
+                                    (flags.APPCONFIG_ENVIRONMENT, environment.environment_id),
+                                    (flags.APPCONFIG_PROFILE, self.flags.configuration_profile_id)):
+                reader.function.add_environment(variable, value)

@@ -1,9 +1,14 @@
-"""Stateful: the Cognito user pool (its users cannot be recreated), its groups and app clients."""
+"""Stateful: the Cognito user pool (its users cannot be recreated), its groups and app clients; the identity
+pool that gives guests of the buyers' web app AWS credentials scoped to one thing: sending real-user
+monitoring events (CloudWatch RUM) to the stage's app monitor."""
 
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_cognito_identitypool as identitypool
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_rum as rum
 from constructs import Construct
 
 from infra.config import StageConfig
@@ -83,10 +88,39 @@ class AuthStack(Stack):
                                       f"the {config.name} stage has no real customers.")))
         acknowledge(self.user_pool, *reasons)
 
+        self._guest_access(config)
+
         for output, value, description in (
+            ("IdentityPoolId", self.identity_pool.identity_pool_id, "Identity pool of the buyers' apps (guests)"),
+            ("AppMonitorName", self.app_monitor.name, "CloudWatch RUM app monitor of the buyers' web app"),
             ("UserPoolId", self.user_pool.user_pool_id, "Cognito user pool"),
             ("AppsClientId", self.apps_client.user_pool_client_id, "App client of the buyers' apps"),
             ("BackofficeClientId", self.backoffice_client.user_pool_client_id, "App client of the back office"),
             ("JwksUrl", self.jwks_url, "Where tokens' signing keys are published"),
         ):
             CfnOutput(self, output, value=value, description=description)
+
+    def _guest_access(self, config: StageConfig) -> None:
+        """Guests (and signed-in buyers) of the web app get credentials for ``rum:PutRumEvents`` on this
+        stage's app monitor and nothing else. Listing reads need no AWS credentials: the public routes of
+        the HTTP API are open, throttled and behind WAF (dossier section 6, second option)."""
+        self.identity_pool = identitypool.IdentityPool(
+            self, "Guests", identity_pool_name=f"{config.prefix}-guests", allow_unauthenticated_identities=True,
+            allow_classic_flow=False,  # the enhanced flow adds Cognito's scope-down policy for guests
+            authentication_providers=identitypool.IdentityPoolAuthenticationProviders(user_pools=[
+                identitypool.UserPoolAuthenticationProvider(user_pool=self.user_pool,
+                                                            user_pool_client=self.apps_client)]))
+        monitor_name = f"{config.prefix}-web"
+        monitor_arn = f"arn:aws:rum:{self.region}:{self.account}:appmonitor/{monitor_name}"
+        for role in (self.identity_pool.unauthenticated_role, self.identity_pool.authenticated_role):
+            role.add_to_principal_policy(iam.PolicyStatement(actions=["rum:PutRumEvents"], resources=[monitor_arn]))
+        self.app_monitor = rum.CfnAppMonitor(
+            self, "WebMonitor", name=monitor_name, domain_list=[config.site_domain, f"*.{config.site_domain}"],
+            cw_log_enabled=False, app_monitor_configuration=rum.CfnAppMonitor.AppMonitorConfigurationProperty(
+                identity_pool_id=self.identity_pool.identity_pool_id,
+                guest_role_arn=self.identity_pool.unauthenticated_role.role_arn,
+                allow_cookies=False, enable_x_ray=False, session_sample_rate=0.1,
+                telemetries=["performance", "errors", "http"]))
+        acknowledge(self.identity_pool, ("AwsSolutions-COG7", (
+            "Guest identities are the point of this pool (dossier section 4): their role may only send RUM "
+            "events to this stage's app monitor; nothing else in the account is reachable with them.")))

@@ -37,8 +37,13 @@ def removal_policy(config: StageConfig) -> RemovalPolicy:
     return RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 
 
-def dr_key_alias(config: StageConfig) -> str:
-    return f"alias/{config.prefix}-dr-media"
+def dr_key_alias(config: StageConfig, purpose: str = "media") -> str:
+    return f"alias/{config.prefix}-dr-{purpose}"
+
+
+def dr_key_arn(config: StageConfig, purpose: str) -> str:
+    """By alias: the DR stack creates the key, and nothing in the home region may wait on its id."""
+    return f"arn:aws:kms:{config.dr_region}:{config.account}:{dr_key_alias(config, purpose)}"
 
 
 def dr_bucket_name(config: StageConfig, purpose: str) -> str:
@@ -53,7 +58,10 @@ class DataStack(Stack):
 
         self.table = SingleTable(self, "Table", schema=table_schema(config.prefix), table_name=config.prefix,
                                  ttl_attribute=TTL_ATTRIBUTE, key=self.keys.data,
-                                 deletion_protection=config.retain_data, removal_policy=removal)
+                                 deletion_protection=config.retain_data, removal_policy=removal,
+                                 # DR option 2: a global table replica in the DR region (dossier section 9).
+                                 replica_keys=({config.dr_region: dr_key_arn(config, "data")}
+                                               if config.dr_option == 2 else None))
 
         def name(purpose: str) -> str:
             return bucket_name(prefix=config.prefix, purpose=purpose, account=self.account, region=self.region)
@@ -75,8 +83,7 @@ class DataStack(Stack):
             target = s3.Bucket.from_bucket_attributes(
                 self, f"{purpose.title().replace('-', '')}DrBucket", bucket_name=dr_bucket_name(config, purpose),
                 region=config.dr_region, account=config.account)
-            key = kms.Key.from_key_arn(self, f"{purpose.title().replace('-', '')}DrKey",
-                                       f"arn:aws:kms:{config.dr_region}:{config.account}:{dr_key_alias(config)}")
+            key = kms.Key.from_key_arn(self, f"{purpose.title().replace('-', '')}DrKey", dr_key_arn(config, "media"))
             return [Replica(bucket=target, key=key, label=f"{purpose}-{config.dr_region}")]
 
         cors = [s3.CorsRule(allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.PUT],
@@ -126,13 +133,16 @@ class DataStack(Stack):
 
 
 class DisasterRecoveryStack(Stack):
-    """DR option 2: the cross-region copies of raw uploads and premium media, and their key."""
+    """DR option 2: the cross-region copies of raw uploads and premium media, their key, and the key of the
+    table's global replica (the replica itself is declared with the table, in the data stack)."""
 
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         removal = removal_policy(config)
-        key = kms.Key(self, "MediaKey", alias=dr_key_alias(config), enable_key_rotation=True,
+        key = kms.Key(self, "MediaKey", alias=dr_key_alias(config, "media"), enable_key_rotation=True,
                       removal_policy=removal, description="Shikhar media copies in the DR region")
+        kms.Key(self, "DataKey", alias=dr_key_alias(config, "data"), enable_key_rotation=True,
+                removal_policy=removal, description="Shikhar table replica in the DR region")
         logs = LogBucket(self, "AccessLogs", removal_policy=removal, retention_days=90,
                          bucket_name=bucket_name(prefix=config.prefix, purpose="dr-access-logs",
                                                  account=config.account, region=config.dr_region)).bucket

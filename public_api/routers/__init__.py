@@ -11,6 +11,7 @@ _WHY = {
     404: "No such listing, or one the caller may not see (the same answer)",
     413: "Request body too large",
     422: "Malformed request: wrong types, unknown or missing fields (the field is named)",
+    503: "Temporarily switched off by a feature flag; try again after Retry-After seconds",
 }
 
 

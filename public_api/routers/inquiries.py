@@ -10,21 +10,27 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 
 from marketplace.services.engagement import inquiry_create
 from public_api.auth import signed_in_caller
+from public_api.errors import SwitchedOff
+from public_api.flags import INQUIRIES_OPEN, enabled
 from public_api.observability import count
 from public_api.routers import LISTING_ID, SIGNED_IN, documented
 from public_api.schemas.inquiries import InquiryIn, InquiryOut
 
 router = Router()
+PAUSED_RETRY_SECONDS = 300
 
 
 @router.post("/<listing_id>/inquiries", security=SIGNED_IN, summary="Send an inquiry to the listing's broker", tags=["inquiries"],
-             responses={**documented(201, "Sent", errors=(400, 401, 404, 413, 422)),
+             responses={**documented(201, "Sent", errors=(400, 401, 404, 413, 422, 503)),
                         200: {"description": "Already sent with this idempotency key: nothing new was sent"}})
 def send(listing_id: Annotated[str, Path(pattern=LISTING_ID)],
          inquiry: Annotated[InquiryIn, Body()],
          idempotency_key: Annotated[str, Header(alias="idempotency-key", pattern=r"^[A-Za-z0-9_\-]{8,64}$",
                                                 description="Any 8-64 characters of [A-Za-z0-9_-], "
                                                             "new per message")]) -> Response[InquiryOut]:
+    if not enabled(INQUIRIES_OPEN, default=True, context={"listing_id": listing_id}):
+        raise SwitchedOff("inquiries_paused", "inquiries are paused for a while: please try again later",
+                          retry_after_seconds=PAUSED_RETRY_SECONDS)
     caller = signed_in_caller(router.current_event)
     created_inquiry, created = inquiry_create(
         actor=caller.actor, listing_id=listing_id, entitlements=caller.entitlements,

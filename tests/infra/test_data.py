@@ -52,11 +52,13 @@ def test_table_keys_attribute_types_ttl_and_stream_come_from_the_schema(synthesi
 def test_table_has_pitr_a_customer_managed_key_and_protection_outside_dev(synthesized, name):
     table = _table(synthesized, name)
 
-    (replica,) = table["Replicas"]
-    assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert set(replica["SSESpecification"]) == {"KMSMasterKeyId"}
+    replicas = table["Replicas"]
+    assert len(replicas) == stage(name).dr_option  # the home region, plus the DR region with option 2
+    for replica in replicas:
+        assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert set(replica["SSESpecification"]) == {"KMSMasterKeyId"}
+        assert replica["DeletionProtectionEnabled"] is (name != "dev")
     assert table["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
-    assert replica["DeletionProtectionEnabled"] is (name != "dev")
 
 
 def test_every_bucket_is_versioned_private_owner_enforced_and_encrypted(synthesized):

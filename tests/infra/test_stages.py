@@ -11,7 +11,7 @@ from infra.config import STAGE_NAMES, StageConfig, stage
 
 pytestmark = pytest.mark.xdist_group("infra")
 
-STACKS = {"Data", "Auth", "Events", "Api", "Media", "Waf", "Edge", "Backoffice", "Operations"}
+STACKS = {"Data", "Auth", "Events", "Api", "Media", "Waf", "Edge", "Backoffice", "Operations", "Governance"}
 TAG_KEYS = {"Environment", "Owner", "CostCenter", "DataSensitivity"}
 # CDK declares DependsOn on a function's role and policy although a GetAtt already orders them: harmless
 # and not under the app's control.
