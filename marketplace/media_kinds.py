@@ -63,3 +63,9 @@ def human_size(size: int) -> str:
     if size >= 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size} bytes"
+
+
+def raw_key_suffix(kind: str) -> str:
+    """How every raw upload's key of a kind ends (``<listing>/<media>/<upload>/original.<kind>``): the AWS
+    rule that starts the pipeline and the local queues (images apart from videos) match on it."""
+    return f"/original.{kind}"

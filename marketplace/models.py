@@ -292,8 +292,13 @@ class Media(Item, discriminator="Media"):
     """A photo, drone shot, 360° panorama, video or floor plan of a listing.
 
     pk ``LISTING#<listing_id>``, sk ``MEDIA#<media_id>`` (with the listing: one Query for a detail).
-    gsi5 ``MEDIA#failed`` -> ``<updated_at>#<media_id>`` while failed: media failures (admin dashboard).
-    The raw upload lives at ``raw-uploads/<listing_id>/<media_id>/original``.
+    gsi5 ``MEDIA#failed`` -> ``<updated_at>#<media_id>`` while failed: media failures (admin dashboard);
+    ``MEDIA#due`` -> ``<deadline>#<listing_id>#<media_id>`` while awaiting its upload or processing: what
+    the sweep fails once its deadline has passed.
+    Each upload is its own raw object, ``<listing_id>/<media_id>/<upload_id>/original.<kind>`` in the
+    raw bucket, and its variants live under ``listings/<listing_id>/<media_id>/<upload_id>/``.
+    ``state`` is the newest upload's; ``variants`` (with ``content_version``) the last good one's, served
+    while a replacement is under way or after it failed.
     """
 
     media_id = UnicodeAttribute()
@@ -308,7 +313,10 @@ class Media(Item, discriminator="Media"):
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     raw_key = UnicodeAttribute(null=True)
-    raw_version = UnicodeAttribute(null=True)  # the S3 version last processed: one outcome per upload
+    raw_version = UnicodeAttribute(null=True)  # the S3 version the upload took: one outcome per upload
+    upload_id = UnicodeAttribute(null=True)  # the newest upload slot; older uploads are superseded
+    content_version = UnicodeAttribute(null=True)  # the upload whose variants are served
+    deadline = UTCDateTimeAttribute(null=True)  # awaiting_upload/processing must end by then (the sweep)
     filename = UnicodeAttribute(default="")  # as the broker's browser named it (display only)
     duration_seconds = DecimalAttribute(null=True)  # videos
     variants = ListAttribute(of=MediaVariant, default=list)
@@ -330,6 +338,13 @@ class Media(Item, discriminator="Media"):
         self.clear_index_keys()
         if self.state == "failed":
             self.gsi5pk, self.gsi5sk = "MEDIA#failed", f"{iso(self.updated_at)}#{self.media_id}"
+        elif self.state in ("awaiting_upload", "processing") and self.deadline:
+            self.gsi5pk, self.gsi5sk = "MEDIA#due", f"{iso(self.deadline)}#{self.listing_id}#{self.media_id}"
+
+    @property
+    def served(self) -> bool:
+        """A good version is served (whatever the state of a newer upload)."""
+        return bool(self.variants)
 
 
 class Favorite(Item, discriminator="Favorite"):

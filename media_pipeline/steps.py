@@ -98,6 +98,20 @@ FAILED_STATE = "Failed"
 ALL_STEPS: tuple[Step, ...] = (*STEPS, FAILURE_STEP)
 
 
+def worst_case_seconds(step_: Step) -> int:
+    """The longest one Task state can take: every attempt to its timeout, and the waits between."""
+    return step_.timeout_seconds * (step_.retry.max_attempts + 1) + int(sum(step_.retry.delays()))
+
+
+def pipeline_seconds(kind: str | None = None) -> int:
+    """The longest an execution can take for a media kind (for the slowest kind when None), its failure
+    path included. The state machine's timeout, the local queues' visibility timeouts and the deadline
+    after which the sweep fails stuck media all derive from it."""
+    if kind is None:
+        return max(pipeline_seconds(k) for k in IMAGE_KINDS | VIDEO_KINDS)
+    return sum(worst_case_seconds(s) for s in STEPS if s.applies_to(kind)) + worst_case_seconds(FAILURE_STEP)
+
+
 def step(name: str) -> Step:
     return next(s for s in ALL_STEPS if s.name == name)
 

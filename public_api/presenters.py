@@ -131,7 +131,7 @@ def detail_of(listing, media: list, *, entitlements: Entitlements, at: datetime 
     """The detail page. Premium media is signed only for entitled callers (the entitlement is read only
     when the listing has premium media)."""
     now = at or datetime.now(UTC)
-    ready = [m for m in media if m.state == "ready"]
+    ready = [m for m in media if m.served]  # a failed or pending replacement keeps the last good version
     entitled = any(m.premium for m in ready) and entitlements.premium_media
     return ListingDetail(
         **_card_fields(listing, now),

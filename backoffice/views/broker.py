@@ -105,13 +105,19 @@ def _json_error(error: DomainError, status: int = 400) -> JsonResponse:
 @brokers_only
 @require_POST
 def media_slot(request, listing_id: str):
-    """A presigned POST for one file: the browser uploads straight to the raw-uploads bucket."""
+    """A presigned POST for one file: the browser uploads straight to the raw-uploads bucket. With a
+    ``media_id``, the file replaces that media item's (a better file, or one that is stuck or failed)."""
     listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
     try:
         body = json.loads(request.body or b"{}")
-        slot = media_services.media_request_upload(
-            listing_id=listing.listing_id, kind=str(body.get("kind", "")), actor=request.actor,
-            content_type=str(body.get("content_type", "")), size=body.get("size"), filename=str(body.get("filename", "")))
+        file = {"actor": request.actor, "content_type": str(body.get("content_type", "")), "size": body.get("size"),
+                "filename": str(body.get("filename", ""))}
+        if body.get("media_id"):
+            slot = media_services.media_replace_upload(listing_id=listing.listing_id,
+                                                       media_id=str(body["media_id"]), **file)
+        else:
+            slot = media_services.media_request_upload(listing_id=listing.listing_id,
+                                                       kind=str(body.get("kind", "")), **file)
     except (ValueError, TypeError):
         return JsonResponse({"error": {"code": "validation_error", "message": "send JSON"}}, status=400)
     except FIXABLE as error:

@@ -17,7 +17,10 @@ from infra.components.grants import READ, grant_key, grant_objects, grant_table
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
+from marketplace.media_kinds import KINDS, raw_key_suffix
 from media_pipeline.steps import ALL_STEPS, state_machine_definition
+
+RAW_KEYS = [{"suffix": raw_key_suffix(kind)} for kind in KINDS]
 
 # What each step touches. Steps not named here read nothing beyond the table.
 _READS_RAW = {"validate", "scan", "images", "video"}
@@ -102,10 +105,10 @@ class MediaStack(Stack):
         acknowledge(self.dead_letters, *[("AwsSolutions-SQS3", "This queue is itself a dead-letter queue.")])
         events.Rule(self, "RawUploaded", rule_name=f"{config.prefix}-raw-uploaded",
                     description="A new raw upload starts the media pipeline",
-                    # Every reason (PutObject, POST, Copy from a retry, multipart) on the upload's own key.
+                    # Every reason (PutObject, POST, Copy from a retry, multipart) on an upload's own key.
                     event_pattern=events.EventPattern(source=["aws.s3"], detail_type=["Object Created"],
                                                       detail={"bucket": {"name": [data.raw.name]},
-                                                              "object": {"key": [{"suffix": "/original"}]}}),
+                                                              "object": {"key": RAW_KEYS}}),
                     targets=[targets.SfnStateMachine(self.state_machine, dead_letter_queue=self.dead_letters,
                                                      retry_attempts=8, max_event_age=Duration.hours(6))])
         self.functions = list(self.steps.values())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from marketplace.errors import NotFound
-from marketplace.models import Listing, Media
+from marketplace.models import Listing, Media, iso
 
 
 def media_for_listing(*, listing_id: str, consistent: bool = False) -> list[Media]:
@@ -23,3 +25,8 @@ def media_get(*, listing_id: str, media_id: str, consistent: bool = True) -> Med
 def media_failures(*, limit: int = 20) -> list[Media]:
     """Media whose processing failed, newest first (admin dashboard)."""
     return list(Media.collection_index.query("MEDIA#failed", scan_index_forward=False, limit=limit))
+
+
+def media_due(*, before: datetime, limit: int = 100) -> list[Media]:
+    """Media awaiting their upload or processing whose deadline is before ``before``, oldest first."""
+    return list(Media.collection_index.query("MEDIA#due", Media.gsi5sk < iso(before), limit=limit))

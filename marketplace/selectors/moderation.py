@@ -71,7 +71,7 @@ def moderation_checks(listing: Listing, media: list[Media] | None = None,
     ``market``: median price per ropani by neighbourhood (``market_medians``)."""
     checks = []
     if media is not None:
-        ready = sum(1 for m in media if m.kind in PHOTO_KINDS and m.state == "ready")
+        ready = sum(1 for m in media if m.kind in PHOTO_KINDS and m.served)
     else:
         ready = int(listing.ready_photos or 0)
     checks.append(Check("photos", f"At least {MIN_PHOTOS} processed photos", ready >= MIN_PHOTOS,

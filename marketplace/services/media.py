@@ -1,16 +1,21 @@
 """Media writes: the broker's upload slot, order, cover, delete and retry, and the pipeline's own
 transitions (processing -> ready | failed).
 
-Each write is one transaction with its audit entry and events. The pipeline's transitions are keyed on
-the S3 version they process, so a redelivered event or a retry of the same upload ends in one outcome:
-the first to settle wins and the others change nothing.
+Each write is one transaction with its audit entry and events. Each upload is its own object: a slot's
+key carries an upload id, and the pipeline's transitions are conditional on that upload still being the
+media item's newest and on the S3 version it took, so a redelivered event ends in one outcome, a second
+POST to a used slot is ignored, and a newer upload supersedes an older one whichever execution finishes
+first. Variant keys carry the upload id as their content version, so they never change once written.
+The listing's ``ready_photos`` and cover are recomputed from its media items on every change, never
+counted per event.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from botocore.exceptions import ClientError
@@ -24,11 +29,16 @@ from marketplace.errors import Conflict, IllegalTransition, NotFound, Permission
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.lifecycle import Status
+from marketplace.media_kinds import KINDS, human_size, raw_key_suffix
 from marketplace.models import CoverImage, Listing, Media, MediaVariant
-from marketplace.selectors.media import media_for_listing, media_get
-from marketplace.media_kinds import KINDS, human_size
+from marketplace.observability import logger
+from marketplace.selectors.media import media_due, media_for_listing, media_get
 
 UPLOAD_EXPIRES_SECONDS = 900
+# A slot's file may still be arriving (a slow connection) a while after the POST policy expired.
+UPLOAD_DEADLINE = timedelta(seconds=UPLOAD_EXPIRES_SECONDS) + timedelta(minutes=15)
+NO_UPLOAD = "no file arrived before the upload slot expired; upload the file again"
+STUCK = "processing did not finish in time; retry, or replace the file"
 MAX_MEDIA_PER_LISTING = 60  # also keeps a reorder within one transaction (100 items)
 MAX_FILENAME = 200
 COVER_KINDS = frozenset({"photo", "drone"})
@@ -48,12 +58,36 @@ class UploadSlot:
     expires_in: int
 
 
-def raw_key(listing_id: str, media_id: str) -> str:
-    return f"{listing_id}/{media_id}/original"
+@dataclass(frozen=True)
+class RawKey:
+    """What a raw upload's key says: whose media, which upload, which kind (local queues split on it)."""
+
+    listing_id: str
+    media_id: str
+    upload_id: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}/{self.media_id}/{self.upload_id}{raw_key_suffix(self.kind)}"
 
 
-def variants_prefix(listing_id: str, media_id: str) -> str:
-    return f"{MEDIA_PREFIX}/{listing_id}/{media_id}/"
+_RAW_KEY = re.compile(r"^(?P<listing_id>[0-9a-z]{1,64})/(?P<media_id>[0-9a-z]{1,64})/(?P<upload_id>[0-9a-z]{1,64})"
+                      r"/original\.(?P<kind>[a-z_]{1,32})$")
+
+
+def raw_key(listing_id: str, media_id: str, upload_id: str, kind: str) -> str:
+    return str(RawKey(listing_id, media_id, upload_id, kind))
+
+
+def parse_raw_key(key: str) -> RawKey | None:
+    match = _RAW_KEY.match(key or "")
+    return RawKey(**match.groupdict()) if match and match["kind"] in KINDS else None
+
+
+def variants_prefix(listing_id: str, media_id: str, content_version: str | None = None) -> str:
+    """Where an upload's variants go; without a version, every version of the media item."""
+    media = f"{MEDIA_PREFIX}/{listing_id}/{media_id}/"
+    return f"{media}{content_version}/" if content_version else media
 
 
 # What makes a premium listing premium: its drone shots, 360° tours, videos and floor plans. Its
@@ -108,20 +142,50 @@ def _cover_of(media: Media) -> CoverImage:
 def _can_be_cover(media: Media) -> bool:
     """Covers are shown on public cards, so only public media can be one."""
     public = settings().public_bucket
-    return (media.state == READY and media.kind in COVER_KINDS and bool(media.variants)
-            and all(v.bucket == public for v in media.variants))
+    return media.served and media.kind in COVER_KINDS and all(v.bucket == public for v in media.variants)
+
+
+def _refresh_listing(listing: Listing, media: list[Media]) -> bool:
+    """Set the listing's ``ready_photos`` and cover from its media items as they now are (idempotent:
+    the same items give the same listing, however many events led there). True if anything changed."""
+    before = (listing.ready_photos, listing.cover.attribute_values if listing.cover else None)
+    listing.ready_photos = sum(1 for m in media if m.served and m.kind in COVER_KINDS)
+    candidates = [m for m in sorted(media, key=lambda m: (m.position, m.media_id)) if _can_be_cover(m)]
+    current = next((m for m in candidates if listing.cover and m.media_id == listing.cover.media_id), None)
+    chosen = current or (candidates[0] if candidates else None)
+    listing.cover = _cover_of(chosen) if chosen else None
+    return before != (listing.ready_photos, listing.cover.attribute_values if listing.cover else None)
+
+
+def _listing_media(listing_id: str, changed: Media | None = None, *, removed: str | None = None) -> list[Media]:
+    """The listing's media as they will be once ``changed`` is written (or ``removed`` deleted)."""
+    items = [m for m in media_for_listing(listing_id=listing_id, consistent=True)
+             if m.media_id not in (removed, changed.media_id if changed else None)]
+    return [*items, changed] if changed else items
+
+
+def _delete_prefix(bucket: str, prefix: str) -> None:
+    s3 = client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+
+
+def _delete_upload_files(listing_id: str, media_id: str, upload_id: str | None) -> None:
+    """The variants one upload wrote, in whichever bucket (never a served version's: callers check).
+    Versioned buckets keep what is deleted until lifecycle expiry."""
+    if not upload_id:
+        return
+    cfg = settings()
+    for bucket in (cfg.public_bucket, cfg.premium_bucket):
+        _delete_prefix(bucket, variants_prefix(listing_id, media_id, upload_id))
 
 
 # ---- the broker's actions ----------------------------------------------------------------------------
 
-def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_type: str, size: int,
-                         filename: str, premium: bool = False) -> UploadSlot:
-    """Create the media item (``awaiting_upload``) and a presigned POST for its raw upload, capped in
-    size and content type by kind. S3 enforces the POST policy in AWS; the pipeline enforces both again
-    (the emulator does not)."""
-    rules = KINDS.get(kind)
-    if rules is None:
-        raise ValidationError(f"kind must be one of {', '.join(KINDS)}", field="kind")
+def _checked_filename(rules, *, content_type: str, size: int, filename: str) -> str:
+    """The file a slot is requested for, checked against its kind's rules; its display name."""
     if content_type not in rules.content_types:
         raise ValidationError(f"a {rules.label} must be one of {', '.join(rules.content_types)}",
                               field="content_type")
@@ -133,26 +197,73 @@ def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_ty
     name = posixpath.basename((filename or "").replace("\\", "/")).strip()
     if len(name) > MAX_FILENAME:
         raise ValidationError(f"filename may be at most {MAX_FILENAME} characters", field="filename")
+    return name
+
+
+def _new_upload(media: Media, *, content_type: str, size: int, filename: str) -> None:
+    """Point the media item at a new upload of its own: a new upload id, key and deadline."""
+    media.upload_id = new_id()
+    media.raw_key = raw_key(media.listing_id, media.media_id, media.upload_id, media.kind)
+    media.raw_version, media.state, media.failure_reason = None, AWAITING_UPLOAD, None
+    media.content_type, media.size, media.filename = content_type, size, filename
+    media.updated_at = datetime.now(UTC)
+    media.deadline = media.updated_at + UPLOAD_DEADLINE
+
+
+def _slot(media: Media) -> UploadSlot:
+    """A presigned POST for the media item's current upload, capped in size and content type by kind.
+    S3 enforces the POST policy in AWS; the pipeline enforces both again (the emulator does not). A
+    POST can be replayed while the policy lasts: the pipeline takes only the first file of a key."""
+    rules = KINDS[media.kind]
+    post = client("s3").generate_presigned_post(
+        Bucket=settings().raw_bucket, Key=media.raw_key, Fields={"Content-Type": media.content_type},
+        Conditions=[{"Content-Type": media.content_type}, ["content-length-range", 1, rules.max_bytes]],
+        ExpiresIn=UPLOAD_EXPIRES_SECONDS)
+    return UploadSlot(media=media, url=post["url"], fields=post["fields"], key=media.raw_key,
+                      max_bytes=rules.max_bytes, expires_in=UPLOAD_EXPIRES_SECONDS)
+
+
+def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_type: str, size: int,
+                         filename: str, premium: bool = False) -> UploadSlot:
+    """Create the media item (``awaiting_upload``) and a presigned POST for its first upload."""
+    rules = KINDS.get(kind)
+    if rules is None:
+        raise ValidationError(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    name = _checked_filename(rules, content_type=content_type, size=size, filename=filename)
     listing = _managed_listing(listing_id, actor)
     if listing.status in (Status.CLOSED.value, Status.EXPIRED.value):
         raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
     existing = media_for_listing(listing_id=listing_id, consistent=True)
     if len(existing) >= MAX_MEDIA_PER_LISTING:
         raise ValidationError(f"a listing may have at most {MAX_MEDIA_PER_LISTING} media items", field="kind")
-    media = Media(media_id=new_id(), listing_id=listing_id, kind=kind, state=AWAITING_UPLOAD,
-                  premium=bool(premium), position=max((m.position for m in existing), default=-1) + 1,
-                  content_type=content_type, size=size, filename=name, uploaded_by=actor.user_id)
-    media.raw_key = raw_key(listing_id, media.media_id)
+    media = Media(media_id=new_id(), listing_id=listing_id, kind=kind, premium=bool(premium),
+                  position=max((m.position for m in existing), default=-1) + 1, uploaded_by=actor.user_id)
+    _new_upload(media, content_type=content_type, size=size, filename=name)
     with db.transaction() as tx:
         tx.create(media)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media.media_id, action="request_upload",
                             after={**_snapshot(media), "filename": name, "size": size}))
-    post = client("s3").generate_presigned_post(
-        Bucket=settings().raw_bucket, Key=media.raw_key, Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, rules.max_bytes]],
-        ExpiresIn=UPLOAD_EXPIRES_SECONDS)
-    return UploadSlot(media=media, url=post["url"], fields=post["fields"], key=media.raw_key,
-                      max_bytes=rules.max_bytes, expires_in=UPLOAD_EXPIRES_SECONDS)
+    return _slot(media)
+
+
+def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, content_type: str, size: int,
+                         filename: str) -> UploadSlot:
+    """A new upload for an existing media item (a better file, or one that is stuck or failed): a new
+    slot, and the item's state follows it. The last good version stays served until the new one is
+    ready, and stays if the new one fails; any upload still in flight for the item is superseded."""
+    listing = _managed_listing(listing_id, actor)
+    if listing.status in (Status.CLOSED.value, Status.EXPIRED.value):
+        raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
+    media = media_get(listing_id=listing_id, media_id=media_id)
+    name = _checked_filename(KINDS[media.kind], content_type=content_type, size=size, filename=filename)
+    before = _snapshot(media)
+    _new_upload(media, content_type=content_type, size=size, filename=name)
+    media.uploaded_by = actor.user_id
+    with db.transaction(conflict_message="this media item was changed meanwhile; try again") as tx:
+        tx.save(media)
+        tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="replace_upload",
+                            before=before, after={**_snapshot(media), "filename": name, "size": size}))
+    return _slot(media)
 
 
 def media_reorder(*, listing_id: str, actor: Actor, media_ids: list[str]) -> list[Media]:
@@ -196,65 +307,63 @@ def media_delete(*, listing_id: str, media_id: str, actor: Actor) -> None:
     """Remove a media item and its files; a deleted cover is replaced by the next ready photo."""
     listing = _managed_listing(listing_id, actor)
     media = media_get(listing_id=listing_id, media_id=media_id)
-    replace_cover = bool(listing.cover and listing.cover.media_id == media_id)
-    counted = media.kind in COVER_KINDS and media.state == READY
     with db.transaction() as tx:
         tx.delete(media)
-        if replace_cover:
-            others = [m for m in media_for_listing(listing_id=listing_id, consistent=True)
-                      if m.media_id != media_id and _can_be_cover(m)]
-            listing.cover = _cover_of(others[0]) if others else None
-        if counted:
-            listing.ready_photos = max(0, (listing.ready_photos or 0) - 1)
-        if replace_cover or counted:
+        if _refresh_listing(listing, _listing_media(listing_id, removed=media_id)):
             tx.save(listing)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="delete",
                             before=_snapshot(media)))
-    # Files go after the commit: versioned buckets keep what is deleted until lifecycle expiry.
+    # Files go after the commit (every upload and every version): versioned buckets keep what is
+    # deleted until lifecycle expiry.
     cfg = settings()
-    s3 = client("s3")
-    s3.delete_object(Bucket=cfg.raw_bucket, Key=raw_key(listing_id, media_id))
+    _delete_prefix(cfg.raw_bucket, f"{listing_id}/{media_id}/")
     for bucket in (cfg.public_bucket, cfg.premium_bucket):
-        listed = s3.list_objects_v2(Bucket=bucket, Prefix=variants_prefix(listing_id, media_id))
-        keys = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        _delete_prefix(bucket, variants_prefix(listing_id, media_id))
+
+
+def _stuck(media: Media) -> bool:
+    return media.state in (PROCESSING, AWAITING_UPLOAD) and bool(media.deadline) and media.deadline < datetime.now(UTC)
 
 
 def media_retry(*, listing_id: str, media_id: str, actor: Actor) -> Media:
-    """Process a failed upload again from its kept raw object: copying the object onto itself makes a
-    new version, whose ObjectCreated event starts the pipeline (the same path in AWS and locally)."""
+    """Process a failed (or stuck) upload again from its kept raw object, as a new upload of its own: the
+    object is copied to the new upload's key, whose ObjectCreated event starts the pipeline (the same
+    path in AWS and locally). Whatever still runs for the old upload is superseded."""
     _managed_listing(listing_id, actor)
     media = media_get(listing_id=listing_id, media_id=media_id)
-    if media.state != FAILED:
-        raise IllegalTransition(f"only failed media can be retried; this one is {media.state}", field="state")
+    if not (media.state == FAILED or _stuck(media)):
+        raise IllegalTransition(f"only failed or stuck media can be retried; this one is {media.state}",
+                                field="state")
+    if not media.raw_version:
+        raise ValidationError("no file arrived for this upload; upload the file again", field="media_id")
     before = _snapshot(media)
-    failed_reason = media.failure_reason
-    media.state, media.failure_reason, media.updated_at = PROCESSING, None, datetime.now(UTC)
-    with db.transaction() as tx:
+    source = {"Bucket": settings().raw_bucket, "Key": media.raw_key, "VersionId": media.raw_version}
+    _new_upload(media, content_type=media.content_type, size=media.size, filename=media.filename)
+    media.state = PROCESSING  # the file is already there
+    # The item first, then the copy: the copy's event must find the new upload id.
+    with db.transaction(conflict_message="this media item was changed meanwhile; try again") as tx:
         tx.save(media)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="retry",
                             before=before, after=_snapshot(media)))
-    source = {"Bucket": settings().raw_bucket, "Key": media.raw_key or raw_key(listing_id, media_id)}
-    if media.raw_version:
-        source["VersionId"] = media.raw_version
     try:
-        client("s3").copy_object(Bucket=source["Bucket"], Key=source["Key"], CopySource=source,
+        client("s3").copy_object(Bucket=source["Bucket"], Key=media.raw_key, CopySource=source,
                                  MetadataDirective="REPLACE", ContentType=media.content_type or "binary/octet-stream",
-                                 Metadata={"retry-of": media.raw_version or ""})
+                                 Metadata={"retry-of": source["Key"]})
     except ClientError as error:
-        media.state, media.failure_reason = FAILED, failed_reason
+        gone = error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchVersion", "404")
+        media.state, media.deadline = FAILED, None
+        media.failure_reason = "the original upload is gone; upload the file again" if gone else STUCK
         db.save(media)
-        if error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchVersion", "404"):
-            raise ValidationError("the original upload is gone; upload the file again", field="media_id") from error
+        if gone:
+            raise ValidationError(media.failure_reason, field="media_id") from error
         raise
     return media
 
 
 # ---- the pipeline's transitions (acting as the system) ------------------------------------------------
 
-def _settled(media: Media, version_id: str) -> bool:
-    return media.raw_version == version_id and media.state in (READY, FAILED)
+def _settled(media: Media, upload_id: str, version_id: str) -> bool:
+    return media.upload_id == upload_id and media.raw_version == version_id and media.state in (READY, FAILED)
 
 
 def _current(listing_id: str, media_id: str) -> Media | None:
@@ -264,19 +373,39 @@ def _current(listing_id: str, media_id: str) -> Media | None:
         return None
 
 
-def media_start_processing(*, listing_id: str, media_id: str, version_id: str, size: int,
-                           content_type: str) -> tuple[Media | None, Listing | None, bool]:
-    """The pipeline took an upload: (media, listing, settled). ``settled`` means this very upload
-    already has its outcome (a redelivered event): nothing more is written and the steps pass it on."""
-    media, listing = _current(listing_id, media_id), None
+def _discard(media: Media | None, listing_id: str, media_id: str, upload_id: str, why: str) -> bool:
+    """An upload that is no longer the item's newest: its files go (never the served version's)."""
+    logger.info("media upload discarded", extra={"listing_id": listing_id, "media_id": media_id,
+                                                 "upload_id": upload_id, "why": why})
+    if media is None or upload_id != media.content_version:
+        _delete_upload_files(listing_id, media_id, upload_id)
+    return False
+
+
+def media_start_processing(*, listing_id: str, media_id: str, upload_id: str, version_id: str, size: int,
+                           content_type: str, deadline_seconds: int) -> tuple[Media | None, Listing | None, bool]:
+    """The pipeline took an upload: (media, listing, settled). ``settled`` means there is nothing to do for
+    this object: it already has its outcome (a redelivered event), a newer upload superseded it, or it is
+    a second POST to a slot that already took a file. The steps then pass it on unchanged.
+    ``deadline_seconds``: how long the pipeline may take for the media's kind (the sweep's deadline)."""
+    media = _current(listing_id, media_id)
     if media is None:
         return None, None, False
     listing = _listing(listing_id)
-    if _settled(media, version_id):
+    if media.upload_id != upload_id:
+        logger.info("superseded upload ignored", extra={"media_id": media_id, "upload_id": upload_id})
         return media, listing, True
-    first_time = media.raw_version != version_id
+    if media.raw_version not in (None, version_id):
+        logger.warning("upload slot used twice: the second file is ignored",
+                       extra={"media_id": media_id, "upload_id": upload_id, "version_id": version_id})
+        return media, listing, True
+    if _settled(media, upload_id, version_id):
+        return media, listing, True
+    first_time = media.raw_version is None
     media.state, media.raw_version, media.failure_reason = PROCESSING, version_id, None
     media.size, media.content_type, media.updated_at = size, content_type, datetime.now(UTC)
+    if first_time:
+        media.deadline = media.updated_at + timedelta(seconds=deadline_seconds)
     with db.transaction() as tx:
         tx.save(media)
         if first_time:
@@ -284,52 +413,83 @@ def media_start_processing(*, listing_id: str, media_id: str, version_id: str, s
     return media, listing, False
 
 
-def media_mark_ready(*, listing_id: str, media_id: str, version_id: str, variants: list[dict], width: int,
-                     height: int, placeholder: str | None, dominant_color: str | None, scan_status: str,
-                     duration_seconds: float | None = None) -> bool:
-    """The upload's outcome is ready media with every variant. The first ready photo becomes the
-    listing's cover. Returns False when this upload already settled or a newer one replaced it."""
+def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_id: str, variants: list[dict],
+                     width: int, height: int, placeholder: str | None, dominant_color: str | None,
+                     scan_status: str, duration_seconds: float | None = None) -> bool:
+    """The upload's outcome is ready media with every variant, served from now on in place of the
+    previous version (whose files then go). The listing's photo count and cover follow. Returns False
+    when this upload already settled or a newer one superseded it (its files then go)."""
     media = _current(listing_id, media_id)
-    if media is None or media.raw_version != version_id or _settled(media, version_id):
+    if media is not None and _settled(media, upload_id, version_id):
         return False
+    if media is None or media.upload_id != upload_id or media.raw_version != version_id:
+        return _discard(media, listing_id, media_id, upload_id, "superseded before it was ready")
     listing = _listing(listing_id)
-    media.state, media.failure_reason, media.updated_at = READY, None, datetime.now(UTC)
+    previous = media.content_version
+    media.state, media.failure_reason, media.updated_at, media.deadline = READY, None, datetime.now(UTC), None
     media.variants = [MediaVariant(**v) for v in variants]
+    media.content_version = upload_id
     media.width, media.height, media.scan_status = width, height, scan_status
     media.placeholder, media.dominant_color = placeholder, dominant_color
-    if duration_seconds is not None:
-        media.duration_seconds = Decimal(str(round(duration_seconds, 2)))
+    media.duration_seconds = Decimal(str(round(duration_seconds, 2))) if duration_seconds is not None else None
     processed = DomainEvent(EventType.MEDIA_PROCESSED, _event_data(
         media, listing, variants=len(media.variants), bucket=variants[0]["bucket"] if variants else None))
+    had_cover = listing.cover.media_id if listing.cover else None
     with db.transaction() as tx:
         tx.save(media)
         tx.save(to_outbox(processed))
-        if media.kind in COVER_KINDS:
-            listing.ready_photos = (listing.ready_photos or 0) + 1
-        if listing.cover is None and _can_be_cover(media):
-            listing.cover = _cover_of(media)
-            tx.save(audit_entry(actor=SYSTEM, entity_type="listing", entity_id=listing_id, action="set_cover",
-                                before={"cover": None}, after={"cover": media_id}))
-        if media.kind in COVER_KINDS:
+        if _refresh_listing(listing, _listing_media(listing_id, media)):
             tx.save(listing)
+        if had_cover is None and listing.cover is not None:
+            tx.save(audit_entry(actor=SYSTEM, entity_type="listing", entity_id=listing_id, action="set_cover",
+                                before={"cover": None}, after={"cover": listing.cover.media_id}))
+    if previous and previous != upload_id:
+        _delete_upload_files(listing_id, media_id, previous)
     return True
 
 
-def media_mark_failed(*, listing_id: str, media_id: str, version_id: str | None, reason: str,
-                      scan_status: str | None = None) -> bool:
-    """The upload's outcome is failed, with a reason the broker reads. The raw object is kept (a
-    versioned bucket) so it can be retried. Returns False when nothing changed."""
+def media_mark_failed(*, listing_id: str, media_id: str, upload_id: str | None, version_id: str | None,
+                      reason: str, scan_status: str | None = None) -> bool:
+    """The upload's outcome is failed, with a reason the broker reads; whatever it wrote goes, and the
+    last good version (if any) stays served. The raw object is kept (a versioned bucket) for a retry.
+    Returns False when nothing changed (settled already, superseded, or a second POST's failure)."""
     media = _current(listing_id, media_id)
-    if media is None or (version_id and media.raw_version not in (None, version_id)):
+    if media is None:
         return False
-    if version_id and _settled(media, version_id):
+    if upload_id and media.upload_id != upload_id:
+        return _discard(media, listing_id, media_id, upload_id, "superseded before it failed")
+    if version_id and (media.raw_version not in (None, version_id) or _settled(media, media.upload_id, version_id)):
         return False
     listing = _listing(listing_id)
-    media.state, media.failure_reason, media.updated_at = FAILED, reason, datetime.now(UTC)
+    media.state, media.failure_reason, media.updated_at, media.deadline = FAILED, reason, datetime.now(UTC), None
     media.raw_version = version_id or media.raw_version
     if scan_status:
         media.scan_status = scan_status
     with db.transaction() as tx:
         tx.save(media)
         tx.save(to_outbox(DomainEvent(EventType.MEDIA_FAILED, _event_data(media, listing, reason=reason))))
+    if media.upload_id != media.content_version:
+        _delete_upload_files(listing_id, media_id, media.upload_id)
     return True
+
+
+def media_fail_overdue(*, now: datetime | None = None, limit: int = 100) -> list[str]:
+    """The sweep: media still awaiting their upload or processing past their deadline become failed with
+    a reason (a slot nobody used, an execution that died without recording it). Returns their ids."""
+    now = now or datetime.now(UTC)
+    failed = []
+    for found in media_due(before=now, limit=limit):
+        media = _current(found.listing_id, found.media_id)
+        if media is None or media.state not in (AWAITING_UPLOAD, PROCESSING) or not media.deadline \
+                or media.deadline >= now:
+            continue
+        reason = NO_UPLOAD if media.state == AWAITING_UPLOAD else STUCK
+        try:
+            if media_mark_failed(listing_id=media.listing_id, media_id=media.media_id, upload_id=media.upload_id,
+                                 version_id=media.raw_version, reason=reason):
+                failed.append(media.media_id)
+        except Conflict:  # it moved on meanwhile: the next sweep looks again
+            continue
+    if failed:
+        logger.warning("overdue media failed", extra={"media_ids": failed})
+    return failed

@@ -3,13 +3,13 @@ placeholder and dominant colour, written to the destination bucket under determi
 
 from __future__ import annotations
 
+from marketplace.media_kinds import KINDS
 from marketplace.services.media import variants_prefix
 from media_pipeline import imaging, storage
 from media_pipeline.config import media_settings
 from media_pipeline.handlers.base import step_handler
-from marketplace.media_kinds import KINDS
 
-CACHE_CONTROL = "public, max-age=31536000, immutable"  # keys are per media item; premium is signed anyway
+CACHE_CONTROL = "public, max-age=31536000, immutable"  # keys carry the upload: never rewritten
 
 
 @step_handler
@@ -17,7 +17,7 @@ def handler(state: dict) -> dict:
     rules = KINDS[state["kind"]]
     data = storage.read(state["bucket"], state["key"], state["version_id"])
     rendered = imaging.render(data, rules, max_pixels=media_settings().max_pixels)
-    prefix = variants_prefix(state["listing_id"], state["media_id"])
+    prefix = variants_prefix(state["listing_id"], state["media_id"], state["upload_id"])
     variants = []
     for output in rendered.outputs:
         key = f"{prefix}{output.name}.{output.extension}"

@@ -11,7 +11,8 @@ from media_pipeline.scanner import NOT_SCANNED
 @step_handler
 def handler(state: dict) -> dict:
     published = media_mark_ready(
-        listing_id=state["listing_id"], media_id=state["media_id"], version_id=state["version_id"],
+        listing_id=state["listing_id"], media_id=state["media_id"], upload_id=state["upload_id"],
+        version_id=state["version_id"],
         variants=state.get("variants", []), width=state.get("width"), height=state.get("height"),
         placeholder=state.get("placeholder"), dominant_color=state.get("dominant_color"),
         scan_status=state.get("scan_status", NOT_SCANNED), duration_seconds=state.get("duration_seconds"))

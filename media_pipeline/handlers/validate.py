@@ -3,35 +3,32 @@ scripts, archives or polyglots. Marks the media ``processing`` (or finds the upl
 
 from __future__ import annotations
 
-import re
-
 from marketplace.errors import Conflict
 from marketplace.media_kinds import KINDS, human_size
-from marketplace.services.media import destination_bucket, media_start_processing
+from marketplace.services.media import destination_bucket, media_start_processing, parse_raw_key
 from media_pipeline import imaging, sniff, storage
 from media_pipeline.config import media_settings
 from media_pipeline.errors import Rejected, TransientError
 from media_pipeline.events import from_eventbridge
-
-_RAW_KEY = re.compile(r"^(?P<listing_id>[0-9a-z]{1,64})/(?P<media_id>[0-9a-z]{1,64})/original$")
+from media_pipeline.steps import pipeline_seconds
 
 
 def handler(event: dict, context=None) -> dict:
     state = from_eventbridge(event)
-    match = _RAW_KEY.match(state.get("key") or "")
-    if not match:
-        raise Rejected("not a media upload: uploads go to <listing>/<media>/original")
-    state = {**state, **match.groupdict()}
+    key = parse_raw_key(state.get("key") or "")
+    if key is None:
+        raise Rejected("not a media upload: uploads go to <listing>/<media>/<upload>/original.<kind>")
+    state = {**state, "listing_id": key.listing_id, "media_id": key.media_id, "upload_id": key.upload_id}
     found = storage.head(state["bucket"], state["key"], state.get("version_id"))
     size = int(found["ContentLength"])
     version_id = state.get("version_id") or found.get("VersionId") or "null"
     try:
         media, listing, settled = media_start_processing(
-            listing_id=state["listing_id"], media_id=state["media_id"], version_id=version_id, size=size,
-            content_type=found.get("ContentType") or "")
+            listing_id=key.listing_id, media_id=key.media_id, upload_id=key.upload_id, version_id=version_id,
+            size=size, content_type=found.get("ContentType") or "", deadline_seconds=pipeline_seconds(key.kind))
     except Conflict as error:
         raise TransientError(str(error)) from error
-    if media is None:
+    if media is None or media.kind != key.kind:
         raise Rejected("this upload has no media item (it was deleted, or the slot never existed)")
     state.update(version_id=version_id, size=size, kind=media.kind, settled=settled,
                  destination=destination_bucket(listing=listing, media=media))

@@ -28,7 +28,7 @@ def handler(state: dict) -> dict:
         return _mediaconvert(state, cfg)
     if not (cfg.ffmpeg and cfg.ffprobe):
         raise Rejected(video.TRANSCODER_UNAVAILABLE)
-    prefix = variants_prefix(state["listing_id"], state["media_id"])
+    prefix = variants_prefix(state["listing_id"], state["media_id"], state["upload_id"])
     with tempfile.TemporaryDirectory(prefix="video-") as folder:
         source = os.path.join(folder, "source")
         out = Path(folder, "out")
@@ -72,7 +72,7 @@ def _mediaconvert(state: dict, cfg) -> dict:
             source = os.path.join(folder, "source")
             storage.download(state["bucket"], state["key"], state["version_id"], source)
             info = video.probe(cfg.ffprobe, source, timeout=60)
-    prefix = variants_prefix(state["listing_id"], state["media_id"])
+    prefix = variants_prefix(state["listing_id"], state["media_id"], state["upload_id"])
     job = video.mediaconvert_job(
         input_uri=f"s3://{state['bucket']}/{state['key']}", destination_uri=f"s3://{state['destination']}/{prefix}",
         role_arn=cfg.mediaconvert_role_arn, queue_arn=cfg.mediaconvert_queue_arn, width=info.width,

@@ -124,6 +124,28 @@ def test_an_upload_slot_is_a_presigned_post_into_the_raw_bucket(signed_in, listi
     assert (media.kind, media.filename, media.uploaded_by) == ("photo", "front.jpg", listing.broker_id)
 
 
+def test_replace_gives_a_new_slot_for_the_same_media_item(signed_in, listing_factory):
+    # Given a media item whose upload slot was handed out
+    listing = listing_factory()
+    browser = signed_in("broker")
+    slot_url = f"/broker/listings/{listing.listing_id}/media/slot/"
+    first = browser.post(slot_url, {"kind": "photo", "content_type": "image/jpeg", "size": 1000, "filename": "a.jpg"},
+                         content_type="application/json").json()
+    media_id = first["media"]["media_id"]
+
+    # When the broker replaces its file (the page's Replace button)
+    response = browser.post(slot_url, {"media_id": media_id, "content_type": "image/png", "size": 2000,
+                                       "filename": "b.png"}, content_type="application/json")
+
+    # Then the same item has a new slot of its own, and the item follows the new upload
+    replaced = response.json()
+    assert response.status_code == 200 and replaced["media"]["media_id"] == media_id
+    assert replaced["fields"]["key"] != first["fields"]["key"]
+    media = Media.get(*Media.key(listing.listing_id, media_id))
+    assert (media.raw_key, media.filename, media.content_type) == (replaced["fields"]["key"], "b.png", "image/png")
+    assert 'class="replace-file"' in browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
+
+
 def test_a_slot_for_a_wrong_type_names_the_field(signed_in, listing_factory):
     listing = listing_factory()
     browser = signed_in("broker")

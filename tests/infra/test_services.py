@@ -9,6 +9,7 @@ from aws_cdk.assertions import Match
 
 from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.events import RULES
+from marketplace.media_kinds import KINDS
 from media_pipeline.steps import ALL_STEPS, state_machine_definition
 from public_api.routes import ROUTES
 
@@ -157,7 +158,7 @@ def test_raw_uploads_start_the_pipeline_with_a_dead_letter_queue(synthesized):
     template.has_resource_properties("AWS::Events::Rule", {
         "EventPattern": {"source": ["aws.s3"], "detail-type": ["Object Created"],
                          "detail": {"bucket": {"name": ["shikhar-dev-raw-uploads-111111111111-ap-south-1"]},
-                                    "object": {"key": [{"suffix": "/original"}]}}},
+                                    "object": {"key": [{"suffix": f"/original.{kind}"} for kind in KINDS]}}},
         "Targets": [Match.object_like({"DeadLetterConfig": {"Arn": Match.any_value()}})]})
     template.has_resource_properties("AWS::IAM::Role", {
         "AssumeRolePolicyDocument": Match.object_like({"Statement": [Match.object_like({

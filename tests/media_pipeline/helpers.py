@@ -45,6 +45,15 @@ class Uploads:
     def process_pending(self) -> list[str]:
         """Hand every notification waiting on the uploads queue to the worker; return the bodies that
         announced uploads (S3 also sends a test event when notifications are configured)."""
+        return self._drain(handle_message)
+
+    def take_uploads(self) -> list[dict]:
+        """Take the waiting notifications without running the pipeline: the states of their uploads,
+        for a test to run the steps in an order of its choosing."""
+        return [state for body in self._drain(lambda body: None) for state in from_notification(body)]
+
+    @staticmethod
+    def _drain(handle) -> list[str]:
         sqs = client("sqs")
         url = sqs.get_queue_url(QueueName=settings().queue_name(MEDIA_UPLOADS_QUEUE))["QueueUrl"]
         bodies = []
@@ -54,7 +63,7 @@ class Uploads:
             if not messages:
                 return bodies
             for message in messages:
-                handle_message(message["Body"])
+                handle(message["Body"])
                 if from_notification(message["Body"]):
                     bodies.append(message["Body"])
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

@@ -24,7 +24,8 @@ def test_a_photo_becomes_ready_variants_in_the_public_bucket(uploads):
     assert [(v.name, v.width, v.height, v.format) for v in media.variants] == [
         ("w1024_webp", 1024, 768, "webp"), ("w1024_jpeg", 1024, 768, "jpeg"),
         ("w400_webp", 400, 300, "webp"), ("w400_jpeg", 400, 300, "jpeg")]
-    prefix = f"listings/{uploads.listing.listing_id}/{media.media_id}/"
+    prefix = f"listings/{uploads.listing.listing_id}/{media.media_id}/{media.upload_id}/"
+    assert media.content_version == media.upload_id
     assert [v.key for v in media.variants] == [prefix + n for n in (
         "w1024_webp.webp", "w1024_jpeg.jpg", "w400_webp.webp", "w400_jpeg.jpg")]
     for variant in media.variants:

@@ -21,7 +21,7 @@ def test_the_upload_slot_is_a_presigned_post_capped_by_kind(uploads):
     slot = uploads.slot(kind="photo", content_type="image/png", size=5 * MB, filename="C:\\shots\\front.png")
 
     policy = json.loads(base64.b64decode(slot.fields["policy"]))
-    assert slot.key == f"{uploads.listing.listing_id}/{slot.media.media_id}/original"
+    assert slot.key == f"{uploads.listing.listing_id}/{slot.media.media_id}/{slot.media.upload_id}/original.photo"
     assert slot.url.endswith(f"/{settings().raw_bucket}")
     assert {"Content-Type": "image/png"} in policy["conditions"]
     assert ["content-length-range", 1, 40 * MB] in policy["conditions"]

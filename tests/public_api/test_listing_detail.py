@@ -23,8 +23,11 @@ from public_api.config import reload_api_settings
 from tests.public_api.conftest import get
 
 
-def add_media(listing_id: str, *, kind: str, premium: bool, position: int, state: str = "ready") -> Media:
-    """Media as the pipeline leaves it: variants stored in the public or premium bucket."""
+def add_media(listing_id: str, *, kind: str, premium: bool, position: int, state: str = "ready",
+              served: bool | None = None) -> Media:
+    """Media as the pipeline leaves it: variants stored in the public or premium bucket. A first upload
+    not yet ready has none; ``served`` says whether an earlier good version is there."""
+    served = state == "ready" if served is None else served
     cfg = settings()
     bucket = cfg.premium_bucket if premium else cfg.public_bucket
     media_id = new_id()
@@ -34,7 +37,7 @@ def add_media(listing_id: str, *, kind: str, premium: bool, position: int, state
                  position=position, caption=f"{kind} {position}", width=4000, height=2667,
                  placeholder="LEHV6nWB2yk8pyo0adR*.7kCMdnj", dominant_color="#5a7d9a",
                  variants=[MediaVariant(name="w1024_webp", key=key, bucket=bucket, width=1024, height=683,
-                                        size=12, format="webp")])
+                                        size=12, format="webp")] if served else [])
     db.save(item)
     return item
 
@@ -146,3 +149,13 @@ def test_each_detail_view_is_counted_for_the_day(api, market):
     today = datetime.now(UTC).date()
     assert listing_views(listing_id=listing_id, since=today, until=today) == {today.isoformat(): 3}
     assert listing_views(listing_id=market["exclusive"].listing_id, since=today, until=today) == {}
+
+
+def test_a_failed_replacement_still_shows_the_previous_version(api, market):
+    # Given a photo whose replacement failed (its earlier version's variants are still there)
+    media = add_media(market["public"].listing_id, kind="photo", premium=False, position=0, state="failed",
+                      served=True)
+
+    # When anyone opens the listing, then the photo is shown from its earlier version
+    detail = get(api, f"/v1/listings/{market['public'].listing_id}").json()
+    assert [m["media_id"] for m in detail["media"]] == [media.media_id]

@@ -20,11 +20,12 @@
     return { item, label, bar };
   }
 
-  async function slotFor(file, kind) {
+  // A new media item of ``kind``, or (with ``mediaId``) a replacement of that item's file.
+  async function slotFor(file, kind, mediaId) {
     const response = await fetch(section.dataset.slotUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ kind, content_type: file.type, size: file.size, filename: file.name }),
+      body: JSON.stringify({ kind, media_id: mediaId, content_type: file.type, size: file.size, filename: file.name }),
     });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : "the upload was refused");
@@ -47,10 +48,10 @@
     });
   }
 
-  async function upload(file, kind) {
+  async function upload(file, kind, mediaId) {
     const row = line(`${file.name}: preparing`);
     try {
-      const slot = await slotFor(file, kind);
+      const slot = await slotFor(file, kind, mediaId);
       row.label.textContent = `${file.name}: uploading`;
       await post(slot, file, row.bar);
       row.bar.value = 100;
@@ -107,6 +108,14 @@
     const files = Array.from(document.getElementById("media-files").files);
     const kind = document.getElementById("media-kind").value;
     await Promise.all(files.map((file) => upload(file, kind)));
+    follow();
+  });
+
+  list.addEventListener("change", async (event) => {
+    const input = event.target;
+    if (!input.classList.contains("replace-file") || !input.files.length) return;
+    await upload(input.files[0], null, input.dataset.mediaId);
+    input.value = "";
     follow();
   });
 
