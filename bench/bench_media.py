@@ -1,139 +1,199 @@
-"""Media pipeline benchmark: the images step against the best libvips pipeline, in the same run.
+"""Media pipeline benchmark: the images step against libvips' two pipelines, measured in the same run.
 
-One thread on both sides (VIPS_CONCURRENCY=1), photos generated here (no downloads), the same outputs:
-a drone shot's full variant set (3840, 2048, 1024, 400 px long edge) as WebP q80 effort 4 and
-progressive JPEG q82 with optimised Huffman tables, metadata stripped.
+A camera-like 48 MP JPEG (8000x6000, quality 92, 4:2:0, EXIF) is generated here (no downloads) and taken
+to the photo kind's full variant set by three pipelines, each in its own long-lived worker process with
+one thread (VIPS_CONCURRENCY=1), in interleaved rounds:
+- ours: ``media_pipeline.imaging.render``, in a process that never loads libvips (as in the Lambda:
+  libvips' libwebp would otherwise take the place of the newer one Pillow's wheel brings);
+- libvips "thumbnail": ``thumbnail_buffer`` to the largest variant, each smaller one from the previous;
+- libvips "shrink-on-load": ``jpegload`` with the largest power-of-two ``shrink`` that still covers the
+  largest variant, then ``thumbnail_image`` down to it and each smaller one from the previous.
+Both libvips pipelines write exactly our variants with our encoder settings (imaging's constants).
 
-Prints:
-- the time for a 48 MP JPEG, as ratios to the libvips pipeline (goal <= 0.9) and to a plain Pillow
-  pipeline (full decode, each variant resized from the full image), in wall-clock and in process CPU
-  time (the second is less disturbed by other processes on a shared machine);
-- the fidelity of both pipelines' files: PSNR of each decoded variant against a Lanczos reduction of
-  the fully decoded photo straight to that size (encoding loss included, identical on both sides);
-- peak RSS of a process rendering a 50 MP JPEG (goal <= 300 MB);
-- throughput in source megapixels per second for a batch of 20 mixed photos.
+Prints, as ratios measured in this run: CPU time (median of ROUNDS rounds; the goal is <= 0.9 of the
+faster libvips pipeline) and wall-clock; SSIM of the 2048 px files against the ideal (the full decode
+reduced straight to 2048 px with Lanczos 3) and total bytes; peak RSS of fresh processes rendering
+100 MP PNGs and the 48 MP JPEG, against the images function's memory.
 
-Run: .venv/bin/python bench/bench_media.py   (needs libvips: apt-get install -y libvips42)
+Run: .venv/bin/python bench/bench_media.py   (BENCH_MEDIA_ROUNDS=n to change the rounds, default 9;
+BENCH_MEDIA_WEBP_METHOD=n for another WebP effort on every side; needs Debian's libvips42 for pyvips)
 """
 
 from __future__ import annotations
 
 import io
-import math
+import json
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 os.environ["VIPS_CONCURRENCY"] = "1"  # before pyvips loads libvips: one thread, as ours
 
-from PIL import Image, ImageChops, ImageOps, ImageStat
+from PIL import Image, ImageDraw
 
 from marketplace.media_kinds import KINDS
-from media_pipeline.imaging import JPEG_QUALITY, WEBP_METHOD, WEBP_QUALITY, render
+from media_pipeline import imaging
+from media_pipeline.imaging import JPEG_QUALITY, WEBP_QUALITY, render, variant_formats, variant_sizes
+from media_pipeline.steps import STEPS
 
-REPEATS = 5
-MAX_PIXELS = 200_000_000
-DRONE = KINDS["drone"]
+ROUNDS = int(os.environ.get("BENCH_MEDIA_ROUNDS") or 9)
+# Another WebP effort on both sides, to see how the encoder's share moves the ratio (default: ours).
+WEBP_METHOD = imaging.WEBP_METHOD = int(os.environ.get("BENCH_MEDIA_WEBP_METHOD") or imaging.WEBP_METHOD)
+MAX_PIXELS = 100_000_000
+PHOTO = KINDS["photo"]
+PIPELINES = ("ours", "vips_thumbnail", "vips_shrink_on_load")
+IMAGES_MEMORY_MB = next(step.memory_mb for step in STEPS if step.name == "images")
 
 
-def synthetic_photo(width: int, height: int, *, seed: int = 0, fmt: str = "JPEG", quality: int = 92) -> bytes:
-    """Photo-like content: smooth gradients (sky, walls), fine noise (foliage, texture), hard edges
-    (windows). Encoders and resizers then do the work they do on real photos."""
-    gradient = Image.linear_gradient("L").resize((width, height))
-    noise = Image.effect_noise((width // 4, height // 4), 40 + seed).resize((width, height), Image.Resampling.BICUBIC)
-    fine = Image.effect_noise((width, height), 18)
-    red = Image.blend(gradient, noise, 0.5)
-    green = Image.blend(gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT), fine, 0.35)
-    blue = Image.blend(noise, fine, 0.5)
-    image = Image.merge("RGB", (red, green, blue))
-    for n in range(12):  # windows
-        x, y = (width * (n + 1)) // 14, height // 3 + (n % 3) * height // 9
-        image.paste((230 - n * 8, 220, 190), (x, y, x + width // 30, y + height // 14))
+def camera_photo(width: int, height: int, *, seed: int = 0, quality: int = 92) -> bytes:
+    """A camera's JPEG: detail at every scale (each octave of noise weighted like a natural scene's
+    1/f spectrum), hard edges and thin lines (windows, railings), sensor noise, chroma smoother than
+    luma, 4:2:0 at quality 92 with an EXIF block. Resizers and encoders do the work they do on photos."""
+    luma = Image.new("L", (width, height), 128)
+    for octave in range(7, 0, -1):
+        layer = Image.effect_noise((max(2, width >> octave), max(2, height >> octave)), 64 + seed)
+        luma = Image.blend(luma, layer.resize((width, height), Image.Resampling.BICUBIC), 0.45 if octave > 3 else 0.3)
+    draw = ImageDraw.Draw(luma)
+    for n in range(40):
+        x, y = (width * (n * 7 % 40)) // 40, (height * (n * 13 % 40)) // 40
+        draw.rectangle((x, y, x + width // 25, y + height // 18), fill=40 + (n * 37) % 200)
+        draw.line((x, y, x + width // 6, y + height // 50), fill=250 - (n * 23) % 120, width=1 + n % 4)
+    luma = Image.blend(luma, Image.effect_noise((width, height), 30), 0.08)
+    chroma = [Image.effect_noise((width // edge, height // edge), 40).resize((width, height), Image.Resampling.BICUBIC)
+              for edge in (64, 32)]
+    image = Image.merge("YCbCr", (luma, *chroma)).convert("RGB")
+    exif = Image.Exif()
+    exif.update({0x010F: "Camera", 0x0110: "48MP", 0x0112: 1})
     buffer = io.BytesIO()
-    image.save(buffer, fmt, **({"quality": quality} if fmt == "JPEG" else {"compress_level": 1}))
+    image.save(buffer, "JPEG", quality=quality, subsampling="4:2:0", exif=exif.tobytes())
     return buffer.getvalue()
 
 
-def sizes_for(width: int, height: int) -> list[tuple[int, int]]:
-    long_edge = max(width, height)
-    return [(round(width * e / long_edge), round(height * e / long_edge))
-            for e in sorted((e for e in DRONE.widths if e <= long_edge), reverse=True)]
+# --- the pipelines, each run inside a worker process ---------------------------------------------------
+
+def ours(data: bytes) -> dict[str, bytes]:
+    return {output.name: output.data for output in render(data, PHOTO, max_pixels=MAX_PIXELS).outputs}
 
 
-def ours(data: bytes) -> int:
-    rendered = render(data, DRONE, max_pixels=MAX_PIXELS)
-    return sum(len(o.data) for o in rendered.outputs)
-
-
-def pyvips_files(data: bytes) -> list[bytes]:
-    """libvips as it is best used: shrink-on-load straight to the largest variant (autorotate, sRGB),
-    rendered to memory once, each smaller variant from the previous one, same encoders and settings.
-    Resizing uses libvips' default kernel, Lanczos 3 (as our chained steps do)."""
-    import pyvips
-
-    largest = max(DRONE.widths)
-    current = pyvips.Image.thumbnail_buffer(data, largest, height=largest, size="down").copy_memory()
-    files = []
-    for edge in sorted(DRONE.widths, reverse=True):
-        if max(current.width, current.height) > edge:
-            current = current.thumbnail_image(edge, height=edge, size="down").copy_memory()
-        files.append(current.webpsave_buffer(Q=WEBP_QUALITY, effort=WEBP_METHOD, strip=True))
-        files.append(current.jpegsave_buffer(Q=JPEG_QUALITY, interlace=True, optimize_coding=True, strip=True))
+def _vips_variants(largest, width: int, height: int) -> dict[str, bytes]:
+    """Our variant set from libvips, each size from the previous one, with our encoder settings."""
+    files = {}
+    current = largest.copy_memory()
+    for label, w, h in variant_sizes(PHOTO, width, height):
+        if (current.width, current.height) != (w, h):
+            current = current.thumbnail_image(w, height=h, size="force").copy_memory()
+        for fmt in variant_formats(PHOTO, w, h):
+            if fmt == "webp":
+                files[f"{label}_webp"] = current.webpsave_buffer(Q=WEBP_QUALITY, effort=WEBP_METHOD, strip=True)
+            else:
+                files[f"{label}_jpeg"] = current.jpegsave_buffer(Q=JPEG_QUALITY, interlace=True,
+                                                                 optimize_coding=True, strip=True)
     return files
 
 
-def pyvips_best(data: bytes) -> int:
-    return sum(len(file) for file in pyvips_files(data))
+def vips_thumbnail(data: bytes) -> dict[str, bytes]:
+    import pyvips
+
+    head = pyvips.Image.new_from_buffer(data, "")
+    (_label, w, h), *_ = variant_sizes(PHOTO, head.width, head.height)
+    largest = pyvips.Image.thumbnail_buffer(data, w, height=h, size="force")
+    return _vips_variants(largest, head.width, head.height)
 
 
-def plain_pillow(data: bytes) -> int:
-    """The straightforward Pillow way: full decode, orientation, each variant from the full image."""
-    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)).convert("RGB"))
-    total = 0
-    for size in sizes_for(*image.size):
-        variant = image.resize(size, Image.Resampling.LANCZOS)
-        for fmt, options in (("WEBP", {"quality": WEBP_QUALITY, "method": WEBP_METHOD}),
-                             ("JPEG", {"quality": JPEG_QUALITY, "progressive": True, "optimize": True})):
-            buffer = io.BytesIO()
-            variant.save(buffer, fmt, **options)
-            total += buffer.tell()
-    return total
+def vips_shrink_on_load(data: bytes) -> dict[str, bytes]:
+    import pyvips
+
+    head = pyvips.Image.new_from_buffer(data, "")
+    (_label, w, h), *_ = variant_sizes(PHOTO, head.width, head.height)
+    shrink = next(s for s in (8, 4, 2, 1) if head.width // s >= w and head.height // s >= h)
+    loaded = pyvips.Image.new_from_buffer(data, "", shrink=shrink, access="sequential").autorot()
+    largest = loaded.thumbnail_image(w, height=h, size="force")
+    return _vips_variants(largest, head.width, head.height)
 
 
-def psnr(image: Image.Image, reference: Image.Image) -> float:
-    mean_square = sum(rms * rms for rms in ImageStat.Stat(ImageChops.difference(image, reference)).rms) / 3
-    return 10 * math.log10(255 * 255 / mean_square) if mean_square else math.inf
+def worker(path: str) -> None:
+    """Answer one line per request on stdin: run a pipeline on the photo, report CPU/wall time and sizes;
+    "keep DIR" writes the last files of each pipeline there."""
+    with open(path, "rb") as file:
+        data = file.read()
+    last: dict[str, dict[str, bytes]] = {}
+    for line in sys.stdin:
+        command, argument = line.split()
+        if command == "versions":
+            from PIL import features
+
+            print(json.dumps({"pillow": Image.__version__, "webp": features.version("webp"),
+                              "jpeg": features.version("libjpeg_turbo")}), flush=True)
+            continue
+        if command == "keep":
+            for pipeline, files in last.items():
+                for name, body in files.items():
+                    with open(os.path.join(argument, f"{pipeline}.{name}"), "wb") as out:
+                        out.write(body)
+            print("{}", flush=True)
+            continue
+        fn = globals()[argument]
+        start, start_cpu = time.perf_counter(), time.process_time()
+        files = fn(data)
+        cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
+        last[argument] = files
+        print(json.dumps({"cpu": cpu, "wall": wall, "bytes": sum(map(len, files.values())),
+                          "pyvips_loaded": "pyvips" in sys.modules}), flush=True)
 
 
-def fidelity(data: bytes) -> list[tuple[str, float, float]]:
-    """(variant, PSNR ours, PSNR libvips) against the full decode reduced straight to each size."""
-    full = ImageOps.exif_transpose(Image.open(io.BytesIO(data)).convert("RGB"))
-    ideal = {size: full.resize(size, Image.Resampling.LANCZOS) for size in sizes_for(*full.size)}
-    theirs = iter(pyvips_files(data))
-    rows = []
-    for output in render(data, DRONE, max_pixels=MAX_PIXELS).outputs:
-        reference = ideal[(output.width, output.height)]
-        ours_image = Image.open(io.BytesIO(output.data)).convert("RGB")
-        theirs_image = Image.open(io.BytesIO(next(theirs))).convert("RGB")
-        rows.append((output.name, psnr(ours_image, reference), psnr(theirs_image, reference)))
-    return rows
+class Worker:
+    def __init__(self, path: str) -> None:
+        self.process = subprocess.Popen([sys.executable, __file__, "--worker", path], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def ask(self, command: str, argument: str) -> dict:
+        self.process.stdin.write(f"{command} {argument}\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
-def best_times(fns, data: bytes) -> list[tuple[float, float, int]]:
-    """Best of REPEATS for each function (wall-clock, process CPU time), run interleaved so that load
-    from other processes on a shared machine falls on every side alike."""
-    walls: list[list[float]] = [[] for _ in fns]
-    cpus: list[list[float]] = [[] for _ in fns]
-    sizes = [0] * len(fns)
-    for _ in range(REPEATS):
-        for n, fn in enumerate(fns):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            sizes[n] = fn(data)
-            cpus[n].append(time.process_time() - start_cpu)
-            walls[n].append(time.perf_counter() - start)
-    return [(min(w), min(c), size) for w, c, size in zip(walls, cpus, sizes)]
+# --- fidelity --------------------------------------------------------------------------------------------
 
+def ssim(image, reference) -> float:
+    """Mean SSIM over R, G and B (Gaussian window, sigma 1.5; the usual constants), computed by libvips."""
+    a, b = image.cast("float"), reference.cast("float")
+
+    def blur(x):
+        return x.gaussblur(1.5, min_ampl=0.01, precision="float")
+
+    mean_a, mean_b = blur(a), blur(b)
+    var_a, var_b = blur(a * a) - mean_a * mean_a, blur(b * b) - mean_b * mean_b
+    covariance = blur(a * b) - mean_a * mean_b
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    index = ((mean_a * mean_b * 2 + c1) * (covariance * 2 + c2)) / \
+        ((mean_a * mean_a + mean_b * mean_b + c1) * (var_a + var_b + c2))
+    return index.avg()
+
+
+def fidelity(data: bytes, kept: str) -> dict[str, dict[str, float]]:
+    """SSIM of each pipeline's files against the full decode reduced straight to each size."""
+    import pyvips
+
+    full = Image.open(io.BytesIO(data)).convert("RGB")
+    scores: dict[str, dict[str, float]] = {}
+    for label, w, h in variant_sizes(PHOTO, *full.size):
+        ideal = full.resize((w, h), Image.Resampling.LANCZOS)
+        reference = pyvips.Image.new_from_memory(ideal.tobytes(), w, h, 3, "uchar")
+        for pipeline in PIPELINES:
+            for fmt in variant_formats(PHOTO, w, h):
+                decoded = pyvips.Image.new_from_file(os.path.join(kept, f"{pipeline}.{label}_{fmt}"))
+                scores.setdefault(pipeline, {})[f"{label}_{fmt}"] = ssim(decoded, reference)
+    return scores
+
+
+# --- memory ------------------------------------------------------------------------------------------------
 
 def _high_water_mb() -> float:
     """This process's peak resident memory (VmHWM: reset at exec, unlike ru_maxrss)."""
@@ -146,67 +206,114 @@ def rss_of_render(path: str) -> None:
     with open(path, "rb") as file:
         data = file.read()
     baseline = _high_water_mb()
-    render(data, DRONE, max_pixels=MAX_PIXELS)
+    render(data, PHOTO, max_pixels=MAX_PIXELS)
     print(f"{baseline:.0f} {_high_water_mb():.0f}")
+
+
+def big_pngs(directory: str) -> dict[str, str]:
+    """100 MP PNGs that compress to almost nothing (flat areas, a few blocks): 16-bit grey, 16-bit RGB,
+    8-bit RGBA."""
+    import pyvips
+
+    flat = (pyvips.Image.black(10000, 10000) + 30000).draw_rect(50000, 1000, 1000, 3000, 2000, fill=True)
+    grey16 = flat.cast("ushort").copy(interpretation="grey16")
+    files = {"16-bit grey": grey16, "16-bit RGB": grey16.bandjoin([grey16, grey16 / 2]).cast("ushort").copy(
+        interpretation="rgb16"), "8-bit RGBA": (grey16 / 256).bandjoin([64, 128, 255]).cast("uchar").copy(
+        interpretation="srgb")}
+    paths = {}
+    for name, image in files.items():
+        paths[name] = os.path.join(directory, name.replace(" ", "_") + ".png")
+        image.pngsave(paths[name], compression=9)
+    return paths
+
+
+def peak_rss(path: str) -> tuple[float, float]:
+    done = subprocess.run([sys.executable, __file__, "--rss", path], capture_output=True, text=True, check=True)
+    baseline, peak = (float(v) for v in done.stdout.split())
+    return baseline, peak
+
+
+# --- the run -------------------------------------------------------------------------------------------------
+
+def timed_rounds(workers: dict[str, Worker]) -> dict[str, dict[str, float]]:
+    """One warm-up, then ROUNDS rounds; the order rotates each round so that no pipeline always runs
+    first or last after the others."""
+    samples: dict[str, list[dict]] = {name: [] for name in PIPELINES}
+    for name in PIPELINES:
+        workers[name].ask("run", name)
+    for n in range(ROUNDS):
+        for name in PIPELINES[n % 3:] + PIPELINES[:n % 3]:
+            samples[name].append(workers[name].ask("run", name))
+    return {name: {"cpu": statistics.median(s["cpu"] for s in runs), "wall": statistics.median(s["wall"] for s in runs),
+                   "cpu_spread": (min(s["cpu"] for s in runs), max(s["cpu"] for s in runs)),
+                   "bytes": runs[-1]["bytes"], "pyvips_loaded": runs[-1]["pyvips_loaded"]}
+            for name, runs in samples.items()}
+
+
+def compare(path: str, data: bytes, kept: str) -> None:
+    workers = {name: Worker(path) for name in PIPELINES}
+    try:
+        ours_versions = workers["ours"].ask("versions", "-")
+        print(f"  ours: Pillow {ours_versions['pillow']} with libwebp {ours_versions['webp']} and libjpeg-turbo "
+              f"{ours_versions['jpeg']} (its wheel's own)")
+        load = os.getloadavg()[0]
+        results = timed_rounds(workers)
+        for name in PIPELINES:
+            workers[name].ask("keep", kept)
+    finally:
+        for worker_process in workers.values():
+            worker_process.close()
+    assert not results["ours"]["pyvips_loaded"], "ours must run without libvips in its process"
+    print(f"  (load average {load:.1f} before timing, {os.getloadavg()[0]:.1f} after)")
+    print(f"  {'':22s} {'CPU median':>10s} {'(min-max)':>13s} {'wall':>8s} {'bytes':>10s}")
+    for name in PIPELINES:
+        r = results[name]
+        print(f"  {name:22s} {r['cpu']:8.3f} s  ({r['cpu_spread'][0]:.2f}-{r['cpu_spread'][1]:.2f}) "
+              f"{r['wall']:6.3f} s {r['bytes']:10,d}")
+    faster = min(PIPELINES[1:], key=lambda name: results[name]["cpu"])
+    scores = fidelity(data, kept)
+    for name in PIPELINES[1:]:
+        them = results[name]
+        mark = "  <- faster" if name == faster else ""
+        print(f"  ours / {name:20s} CPU {results['ours']['cpu'] / them['cpu']:.3f}, wall "
+              f"{results['ours']['wall'] / them['wall']:.3f}, bytes {results['ours']['bytes'] / them['bytes']:.3f}{mark}")
+    print("  goal: CPU <= 0.9 of the faster, bytes within 3 %")
+    print("  SSIM against the full decode reduced straight to each size (Lanczos 3); goal at 2048 px: ours >= "
+          "libvips - 0.002")
+    print(f"    {'':12s}" + "".join(f"{name:>22s}" for name in PIPELINES) + "   ours - faster   ours - best")
+    for variant in scores["ours"]:
+        row = [scores[name][variant] for name in PIPELINES]
+        print(f"    {variant:12s}" + "".join(f"{score:22.4f}" for score in row) +
+              f"{row[0] - scores[faster][variant]:+16.4f}{row[0] - max(row[1:]):+14.4f}")
 
 
 def main() -> None:
     import pyvips
 
-    print(f"Pillow {Image.__version__}, libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}, "
-          f"VIPS_CONCURRENCY={os.environ['VIPS_CONCURRENCY']}, best of {REPEATS}, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}, VIPS_CONCURRENCY=1, "
+          f"WebP q{WEBP_QUALITY} effort {WEBP_METHOD}, JPEG q{JPEG_QUALITY} progressive, "
+          f"median of {ROUNDS} interleaved rounds, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "camera-48mp.jpg")
+        data = camera_photo(8000, 6000)
+        with open(path, "wb") as file:
+            file.write(data)
+        sizes = ", ".join(f"{label} ({'+'.join(variant_formats(PHOTO, w, h))})"
+                          for label, w, h in variant_sizes(PHOTO, 8000, 6000))
+        print(f"\n1. Camera-like 48 MP JPEG (8000x6000, {len(data) / 1e6:.1f} MB) -> photo variants: {sizes}")
+        compare(path, data, directory)
 
-    # 1. A 48 MP drone shot to its full variant set.
-    data = synthetic_photo(8000, 6000)
-    print(f"\n48 MP JPEG (8000x6000, {len(data) / 1e6:.1f} MB) -> 4 sizes x (WebP + progressive JPEG)")
-    (ours_s, ours_c, ours_b), (vips_s, vips_c, vips_b), (plain_s, plain_c, plain_b) = \
-        best_times([ours, pyvips_best, plain_pillow], data)
-    print(f"  (load average after timing: {os.getloadavg()[0]:.1f})")
-    print("                                        wall       CPU")
-    for label, wall, cpu, size in (("ours (draft decode, chained resize)", ours_s, ours_c, ours_b),
-                                   ("libvips best pipeline", vips_s, vips_c, vips_b),
-                                   ("plain Pillow (full decode)", plain_s, plain_c, plain_b)):
-        print(f"  {label:35s} {wall:7.3f} s {cpu:7.3f} s   output {size / 1e6:.2f} MB")
-    print(f"  ratio ours / libvips      = {ours_s / vips_s:.2f} wall, {ours_c / vips_c:.2f} CPU (goal <= 0.9)")
-    print(f"  ratio ours / plain Pillow = {ours_s / plain_s:.2f} wall, {ours_c / plain_c:.2f} CPU")
-    print("  fidelity, PSNR of each file against the full decode reduced straight to its size (Lanczos):")
-    for name, ours_db, vips_db in fidelity(data):
-        print(f"    {name:11s} ours {ours_db:5.1f} dB   libvips {vips_db:5.1f} dB")
-
-    # 2. Peak RSS for a 50 MP image, in a fresh process that only reads the file and renders it.
-    path = "/tmp/bench-media-50mp.jpg"
-    with open(path, "wb") as file:
-        file.write(synthetic_photo(8660, 5774))
-    done = subprocess.run([sys.executable, __file__, "--rss", path], capture_output=True, text=True, check=True)
-    baseline, peak = (float(v) for v in done.stdout.split())
-    os.remove(path)
-    print(f"\n50 MP JPEG (8660x5774): peak RSS {peak:.0f} MB (process after imports and reading the file: "
-          f"{baseline:.0f} MB)   (goal <= 300 MB)")
-
-    # 3. Throughput on 20 mixed photos (sizes, formats, kinds).
-    batch = []
-    shapes = [(4000, 3000), (6000, 4000), (8000, 6000), (3000, 4000), (5472, 3648)]
-    for n in range(20):
-        w, h = shapes[n % len(shapes)]
-        kind = ("photo", "drone", "photo", "floor_plan", "panorama")[n % 5]
-        if kind == "panorama":
-            w, h = 8000, 4000
-        fmt = "PNG" if kind == "floor_plan" else "JPEG"
-        if kind == "floor_plan":
-            w, h = 3000, 2000
-        batch.append((synthetic_photo(w, h, seed=n, fmt=fmt), KINDS[kind], w * h))
-    start = time.perf_counter()
-    for data, rules, _ in batch:
-        render(data, rules, max_pixels=MAX_PIXELS)
-    elapsed = time.perf_counter() - start
-    megapixels = sum(p for *_, p in batch) / 1e6
-    print(f"\n20 mixed photos ({megapixels:.0f} MP: photos, drone shots, panoramas, PNG floor plans): "
-          f"{elapsed:.1f} s -> {megapixels / elapsed:.1f} source MP/s on one thread")
+        print(f"\n2. Peak RSS of a fresh process rendering one file (VmHWM; images function: {IMAGES_MEMORY_MB} MB)")
+        for name, png in {**big_pngs(directory), "48 MP JPEG": path}.items():
+            baseline, peak = peak_rss(png)
+            print(f"  {name:12s} ({os.path.getsize(png) / 1e6:5.1f} MB file): peak {peak:4.0f} MB "
+                  f"({peak / IMAGES_MEMORY_MB:.2f} of the function's memory; {baseline:.0f} MB before rendering)")
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--rss":
         rss_of_render(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        worker(sys.argv[2])
     else:
         main()

@@ -1,8 +1,8 @@
 """Pure image functions: what the validate and images steps (and the benchmark) run on bytes.
 
-Speed comes from decoding once at the smallest size that still covers the largest variant (JPEG draft
-mode: DCT scaling during decode), doing colour and orientation work on that reduced image, and
-deriving each smaller variant from the previous one (``reducing_gap``). Nothing here talks to AWS.
+Speed comes from decoding a JPEG once at a reduced size (DCT scaling by 1/8 to 4/8 inside the decoder)
+that still leaves a real Lanczos step down to the largest variant, doing colour and orientation work on
+that reduced image, and deriving each smaller variant from the previous one. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -20,14 +20,18 @@ JPEG_QUALITY = 82
 WEBP_QUALITY = 80
 WEBP_METHOD = 4
 PNG_COMPRESS_LEVEL = 6
+JPEG_FALLBACK_MAX_EDGE = 1024
 PLACEHOLDER_EDGE = 32
 RESAMPLE = Image.Resampling.LANCZOS
-# After JPEG DCT scaling the decoded image is close to the largest variant (e.g. 4000 -> 3840 px) and a
-# little sharper than a Lanczos reduction from full size; bicubic for that short step costs ~20 % less
-# and its pixels are nearer the full-size Lanczos result, but the files come out slightly softer
-# (~4 % fewer bytes, ~0.3 dB lower PSNR at the largest size; bench/bench_media.py prints both).
-PRESCALED_RESAMPLE = Image.Resampling.BICUBIC
 REDUCING_GAP = 3.0
+# DCT scaling keeps each 8x8 block's lowest frequencies: sharp, but its block structure shows when the
+# decoded image is used nearly as is. Leaving at least this much for the Lanczos step keeps the largest
+# variant as faithful as libvips' shrink-on-load (SSIM measured in bench/bench_media.py): a 6000x4000
+# photo decoded at 3/8 (2250 px, 1.1x left to 2048) loses 0.007 SSIM against 4/8 (3000 px, 1.46x left).
+MIN_FINAL_REDUCTION = 1.4
+# libjpeg-turbo scales by M/8, choosing the smallest M with M/8 >= 1/denominator: these denominators reach
+# 1/8, 2/8, 3/8 and 4/8 (Pillow's own draft() only offers the powers of two).
+_DCT_DENOMINATORS = {1: 8, 2: 4, 3: 3, 4: 2}
 
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSE = {
@@ -141,6 +145,15 @@ def variant_sizes(rules: KindRules, width: int, height: int) -> list[tuple[str, 
     return sizes
 
 
+def variant_formats(rules: KindRules, width: int, height: int) -> tuple[str, ...]:
+    """The formats written at one size: WebP everywhere; a progressive JPEG fallback up to
+    JPEG_FALLBACK_MAX_EDGE (what cards, e-mails, link previews and browsers without WebP get; reasoning
+    in bench/RESULTS.md); line art as lossless WebP and PNG at every size."""
+    if rules.lossless:
+        return ("webp", "png")
+    return ("webp", "jpeg") if max(width, height) <= JPEG_FALLBACK_MAX_EDGE else ("webp",)
+
+
 def _normalise_mode(image: Image.Image) -> Image.Image:
     """Bring any mode to one the resizer and colour management handle: RGB, RGBA, CMYK or L."""
     if image.mode in ("RGB", "RGBA", "CMYK", "L"):
@@ -153,6 +166,39 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("LA", "PA", "La", "RGBa") or "transparency" in image.info:
         return image.convert("RGBA")
     return image.convert("RGB")
+
+
+def _dct_eighths(size: tuple[int, int], target: tuple[int, int]) -> int:
+    """The smallest M (of 1-4) for which an M/8 DCT-scaled decode still leaves MIN_FINAL_REDUCTION to go
+    down to target; 8 (full decode) when none does."""
+    for eighths in _DCT_DENOMINATORS:
+        if all(-(-edge * eighths // 8) >= goal * MIN_FINAL_REDUCTION for edge, goal in zip(size, target)):
+            return eighths
+    return 8
+
+
+def _draft_jpeg(image: Image.Image, target: tuple[int, int]) -> None:
+    """Make the JPEG decoder scale by M/8 while decoding (libjpeg-turbo's scaled IDCT): Pillow's draft()
+    sets it up for the powers of two; 3/8 takes the same route with libjpeg's denominator 3."""
+    eighths = _dct_eighths(image.size, target)
+    if eighths == 8:
+        return
+    width, height = (-(-edge * eighths // 8) for edge in image.size)  # libjpeg's rounding: up
+    image.draft(None, (width, height))
+    if image.size != (width, height):  # 3/8: draft() chose 4/8; decode at 3/8 instead
+        tile = image.tile[0]
+        image.tile = [tile._replace(extents=(0, 0, width, height))]
+        image.decoderconfig = (_DCT_DENOMINATORS[eighths], 0)
+        image._size = (width, height)
+
+
+def _draft_png(image: Image.Image) -> None:
+    """A 16-bit grey PNG decodes straight to 8 bits (each sample's high byte, as _normalise_mode keeps):
+    1 byte a pixel instead of 2, and no 4-byte integer copies (a 100 MP file peaked near 1 GB)."""
+    tile = image.tile[0] if len(image.tile) == 1 else None
+    if image.mode == "I;16" and tile and tile.args == "I;16B" and "transparency" not in image.info:
+        image.tile = [tile._replace(args="L;16B")]
+        image._mode = "L"
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
@@ -204,21 +250,19 @@ def render(data: bytes, rules: KindRules, *, max_pixels: int) -> Rendered:
     info = inspect(data, rules, max_pixels=max_pixels)
     sizes = variant_sizes(rules, info.width, info.height)
     rotated = info.orientation in (5, 6, 7, 8)
-    formats = ("webp", "png") if rules.lossless else ("webp", "jpeg")
     image = _open(data)
     try:
         label, largest_w, largest_h = sizes[0]
         stored = (largest_h, largest_w) if rotated else (largest_w, largest_h)  # as the pixels lie
-        full_size = image.size
         if image.format == "JPEG":
-            image.draft(None, stored)  # decode at 1/2, 1/4 or 1/8 scale when that still covers it
-        prescaled = image.size != full_size
+            _draft_jpeg(image, stored)
+        elif image.format == "PNG":
+            _draft_png(image)
         icc = image.info.get("icc_profile")
         image.load()
         image = _normalise_mode(image)
         if image.size != stored:
-            kernel = PRESCALED_RESAMPLE if prescaled else RESAMPLE
-            image = image.resize(stored, kernel, reducing_gap=REDUCING_GAP)
+            image = image.resize(stored, RESAMPLE, reducing_gap=REDUCING_GAP)
         image = _to_srgb(image, icc)
         if info.orientation in _TRANSPOSE:
             image = image.transpose(_TRANSPOSE[info.orientation])
@@ -231,7 +275,7 @@ def render(data: bytes, rules: KindRules, *, max_pixels: int) -> Rendered:
     for label, w, h in sizes:
         if current.size != (w, h):
             current = current.resize((w, h), RESAMPLE, reducing_gap=REDUCING_GAP)
-        for fmt in formats:
+        for fmt in variant_formats(rules, w, h):
             outputs.append(Output(f"{label}_{fmt}", fmt, w, h, _encode(current, fmt, lossless=rules.lossless)))
     code, colour = placeholder_and_colour(current)
     return Rendered(width=info.width, height=info.height, outputs=outputs, placeholder=code,
