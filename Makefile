@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS := public_api,backoffice,media,infra,ops,local,dev
 
+.PHONY: cfn-lint cdk-diff cdk-deploy cdk-destroy deploy-backoffice collectstatic synthetic smoke
 .PHONY: run test venv system-packages lint bench package-backoffice synth iam-report clean
 
 run: $(STAMP) system-packages
@@ -40,7 +41,7 @@ clean:
 # repeat copies them instead of installing. cdk-nag runs as part of the synthesis.
 synth: $(STAMP)
 	rm -rf cdk.out
-	CDK_OUTDIR=cdk.out $(PY) -m infra.app
+	$(if $(STAGES),CDK_CONTEXT_JSON='{"stages": "$(STAGES)"}') CDK_OUTDIR=cdk.out $(PY) -m infra.app
 	@echo "Synthesized $$(ls cdk.out/assembly-*/*.template.json | wc -l) templates," \
 		"$$(ls -d cdk.out/asset.* | wc -l) assets into cdk.out"
 
@@ -59,3 +60,51 @@ package-backoffice: $(STAMP)
 		zappa package $(STAGE) -o build/shikhar-backoffice-$(STAGE).zip
 	@echo "Package: build/shikhar-backoffice-$(STAGE).zip, $$(du -h build/shikhar-backoffice-$(STAGE).zip | cut -f1)" \
 		"($$(stat -c %s build/shikhar-backoffice-$(STAGE).zip) bytes)"
+
+# Delivery (.github/workflows, docs/runbooks/deploy.md). STAGE=dev|staging|prod|pr<number>; the cdk-*
+# targets deploy the cloud assembly in cdk.out (make synth, or the pipeline's artifact) with the AWS
+# credentials of the environment (the pipeline assumes the stage's role through OpenID Connect).
+CDK := npx --yes aws-cdk@2
+STAGE_ID = $(shell echo $(STAGE) | sed 's/./\U&/')
+ZAPPA_COMMAND ?= update
+STAGE_VARIABLES = $(PY) -c "import json, sys; \
+	s = json.load(open('zappa_settings.json'))['$(STAGE)']['aws_environment_variables']; \
+	print(' '.join(f'{k}={v}' for k, v in s.items()))"
+
+cfn-lint: $(STAMP)
+	$(PY) -m infra.lint cdk.out
+
+cdk-diff:
+	$(CDK) diff --app cdk.out "$(STAGE_ID)/*"
+
+cdk-deploy:
+	$(CDK) deploy --app cdk.out "$(STAGE_ID)/*" --require-approval never --concurrency 4 --progress events
+
+cdk-destroy:
+	$(CDK) destroy --app cdk.out "$(STAGE_ID)/*" --force
+
+# The back office: the package of package-backoffice, then `zappa update` (ZAPPA_COMMAND=deploy the first
+# time). The account in the settings' role ARN is the one of the credentials in use.
+deploy-backoffice: package-backoffice
+	$(PY) -c "import boto3; account = boto3.client('sts').get_caller_identity()['Account']; \
+		open('build/zappa_settings.json', 'w').write(open('zappa_settings.json').read().replace('<account>', account))"
+	VIRTUAL_ENV=$(CURDIR)/$(BACKOFFICE_VENV) PATH=$(CURDIR)/$(BACKOFFICE_VENV)/bin:$$PATH \
+		zappa $(ZAPPA_COMMAND) $(STAGE) --settings_file build/zappa_settings.json --zip build/shikhar-backoffice-$(STAGE).zip
+
+# collectstatic with the production settings and the stage's environment as Zappa gives it to Lambda
+# (parameters and secret names from zappa_settings.json): the files land in the stage's static bucket.
+collectstatic: $(STAMP)
+	env $$($(STAGE_VARIABLES)) $(PY) manage.py collectstatic --noinput --settings=backoffice.settings.production
+
+# The synthetic journey against the stage, through CloudFront, as the canary's user.
+synthetic: $(STAMP)
+	SHIKHAR_USE_LOCAL=0 $(PY) -m ops synthetic \
+		--api "https://$$(aws ssm get-parameter --name /shikhar/$(STAGE)/cloudfront/domain --query Parameter.Value --output text)/api" \
+		--secret-arn shikhar/$(STAGE)/canary-user \
+		--client-id "$$(aws cloudformation describe-stacks --stack-name Shikhar-$(STAGE)-auth \
+			--query "Stacks[0].Outputs[?OutputKey=='AppsClientId'].OutputValue" --output text)"
+
+# A pull request's stage has no users yet: its check is that the public API answers through CloudFront.
+smoke:
+	curl --fail --silent --show-error --retry 10 --retry-delay 15 --retry-all-errors -o /dev/null \
+		"https://$$(aws ssm get-parameter --name /shikhar/$(STAGE)/cloudfront/domain --query Parameter.Value --output text)/api/v1/listings"

@@ -8,6 +8,7 @@ differ by stage; everything else is the same code. ``SHIKHAR_ACCOUNT_<STAGE>`` o
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 
 REGION = "ap-south-1"  # Mumbai: the closest region to Kathmandu
@@ -45,10 +46,18 @@ class StageConfig:
     # Tables, keys and buckets survive a stack deletion outside dev.
     retain_data: bool = True
     export_schedule: str = "cron(0 20 ? * SAT *)"  # weekly, Saturday 02:00 Nepal time (UTC+5:45)
+    # A pull request's throw-away copy of dev, in dev's account: it leaves out the account-wide services
+    # (one trail, detector, hub and recorder per account and region, owned by dev's stacks).
+    ephemeral: bool = False
 
     @property
     def prefix(self) -> str:
         return f"shikhar-{self.name}"
+
+    @property
+    def key_stage(self) -> str:
+        """Whose CloudFront public key (``infra/keys/<stage>.pem``) the stage trusts: a pull request's, dev's."""
+        return "dev" if self.ephemeral else self.name
 
     def __post_init__(self) -> None:
         if self.dr_option not in (1, 2):
@@ -74,14 +83,20 @@ _STAGES: dict[str, StageConfig] = {
 }
 
 STAGE_NAMES: tuple[str, ...] = tuple(_STAGES)
+_PULL_REQUEST = re.compile(r"^pr[1-9][0-9]{0,5}$")
 
 
 def stage(name: str) -> StageConfig:
-    try:
-        config = _STAGES[name]
-    except KeyError:
-        raise ValueError(f"unknown stage {name!r}: one of {', '.join(STAGE_NAMES)}") from None
-    account = os.environ.get(f"SHIKHAR_ACCOUNT_{name.upper()}")
+    """One of ``STAGE_NAMES``, or ``pr<number>``: the ephemeral stack set of one pull request."""
+    if _PULL_REQUEST.match(name):
+        config = replace(_STAGES["dev"], name=name, ephemeral=True, retain_data=False, canary_every_minutes=60,
+                         allowed_origins=(), monthly_budget_usd=50)
+    else:
+        try:
+            config = _STAGES[name]
+        except KeyError:
+            raise ValueError(f"unknown stage {name!r}: one of {', '.join(STAGE_NAMES)} or pr<number>") from None
+    account = os.environ.get(f"SHIKHAR_ACCOUNT_{'DEV' if config.ephemeral else name.upper()}")
     return replace(config, account=account) if account else config
 
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 from infra.config import StageConfig
 
 
+def stage_parameter(stage: str, name: str = "") -> str:
+    """By stage name, for tools that run outside the CDK app (``python -m ops failover``)."""
+    return f"/shikhar/{stage}/{name}"
+
+
 def parameter_path(config: StageConfig) -> str:
-    return f"/shikhar/{config.name}/"
+    return stage_parameter(config.name)
 
 
 def parameter(config: StageConfig, name: str) -> str:
-    return f"{parameter_path(config)}{name}"
+    return stage_parameter(config.name, name)
 
 
 def secret_name(config: StageConfig, name: str) -> str:
@@ -28,3 +33,5 @@ SIGNING_KEY_SECRET = "cloudfront-signing-key"
 DJANGO_SECRET = "django-secret-key"
 CANARY_SECRET = "canary-user"
 CURSOR_SECRET = "cursor-key"
+BACKOFFICE_PARAMETERS = "backoffice"  # the back office reads its resource names under this path
+ACTIVE_REGION = "active-region"  # written by ``python -m ops failover --apply`` in the DR region

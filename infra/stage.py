@@ -52,12 +52,15 @@ class ShikharStage(Stage):
                                           events_stack=self.events, api=self.api, media=self.media, edge=self.edge,
                                           stack_name=f"{prefix}-operations", env=home)
 
-        self.governance = GovernanceStack(self, "Governance", config=config, data=self.data,
-                                          stack_name=f"{prefix}-governance", env=home)
+        self.governance = None
+        if not config.ephemeral:
+            self.governance = GovernanceStack(self, "Governance", config=config, data=self.data,
+                                              stack_name=f"{prefix}-governance", env=home)
 
         classify(self.data, Sensitivity.CONFIDENTIAL)
         classify(self.auth, Sensitivity.CONFIDENTIAL)
-        classify(self.governance, Sensitivity.CONFIDENTIAL)
+        if self.governance is not None:
+            classify(self.governance, Sensitivity.CONFIDENTIAL)
         classify(self.data.public, Sensitivity.PUBLIC)
         classify(self.data.static, Sensitivity.PUBLIC)
         Aspects.of(self).add(TagTaxonomy(config))

@@ -6,6 +6,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops restore-drill --to 2026-11-28T10:00:00Z [--keep]
     python -m ops export [--bucket B] [--dry-run]        python -m ops export verify --manifest KEY
     python -m ops s3-recover --bucket B --since 2026-11-28T10:00:00Z [--apply]
+    python -m ops failover --to ap-south-2 [--apply]
     python -m ops synthetic --api URL --username U [--password P | --secret-arn ARN]
     python -m ops cost estimate --scenario dev|launch|growth
 """
@@ -73,6 +74,12 @@ def parser() -> argparse.ArgumentParser:
     recover.add_argument("--since", required=True, type=moment)
     recover.add_argument("--apply", action="store_true", help="really remove them (default: dry run)")
 
+    failover = commands.add_parser("failover", help="region outage (DR option 2): check the DR region, then switch")
+    failover.add_argument("--to", required=True, help="the DR region (e.g. ap-south-2)")
+    failover.add_argument("--apply", action="store_true",
+                          help="point the stage's configuration in the DR region at its copies (default: dry run)")
+    failover.add_argument("--sample", type=int, default=100, help="objects of each bucket checked in its copy")
+
     synthetic = commands.add_parser("synthetic", help="the canary's journey against any environment")
     synthetic.add_argument("--api", required=True, help="public API base URL (…/api behind CloudFront)")
     synthetic.add_argument("--username", default="premium@demo.shikhar.np")
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "cost":
         _load_local_environment()
     handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
-               "synthetic": _synthetic, "cost": _cost}[args.command]
+               "failover": _failover, "synthetic": _synthetic, "cost": _cost}[args.command]
     return handler(args)
 
 
@@ -164,6 +171,18 @@ def _recover(args) -> int:
     recovery = s3_recover(bucket=args.bucket, since=args.since, apply=args.apply)
     _print(recovery.lines())
     return EXIT_FAILED if recovery.errors else 0
+
+
+def _failover(args) -> int:
+    from ops.failover import failover
+
+    try:
+        result = failover(to=args.to, apply=args.apply, sample=args.sample)
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    _print(result.lines())
+    return 0 if result.ready else EXIT_FAILED
 
 
 def _synthetic(args) -> int:

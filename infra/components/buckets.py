@@ -13,11 +13,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.nag import acknowledge
+from infra.names import bucket_name
 
-
-def bucket_name(*, prefix: str, purpose: str, account: str, region: str) -> str:
-    """Globally unique and predictable, so other regions and tools can name it without a lookup."""
-    return f"{prefix}-{purpose}-{account}-{region}"
+__all__ = ["Lifecycle", "LogBucket", "Replica", "SecureBucket", "allow_cloudfront_decrypt", "bucket_name"]
 
 
 @dataclass(frozen=True)

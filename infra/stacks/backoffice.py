@@ -12,6 +12,7 @@ from infra.components.grants import READ, WRITE, grant_key, grant_objects, grant
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.parameters import (
+    BACKOFFICE_PARAMETERS,
     CLOUDFRONT_DOMAIN,
     CLOUDFRONT_KEY_ID,
     DJANGO_SECRET,
@@ -98,7 +99,7 @@ class BackofficeStack(Stack):
             "signing-key-secret-arn": data.secrets.signing_key.secret_arn,
         }
         for key, value in values.items():
-            ssm.StringParameter(self, f"Param{key.title().replace('-', '')}", parameter_name=parameter(config, f"backoffice/{key}"),
+            ssm.StringParameter(self, f"Param{key.title().replace('-', '')}", parameter_name=parameter(config, f"{BACKOFFICE_PARAMETERS}/{key}"),
                                 string_value=value, description=f"Back office: {key}")
 
         for output, value, description in (

@@ -7,6 +7,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra import names
 from infra.components.buckets import (
     Lifecycle,
     LogBucket,
@@ -47,7 +48,8 @@ def dr_key_arn(config: StageConfig, purpose: str) -> str:
 
 
 def dr_bucket_name(config: StageConfig, purpose: str) -> str:
-    return bucket_name(prefix=config.prefix, purpose=f"{purpose}-dr", account=config.account, region=config.dr_region)
+    return names.dr_bucket_name(prefix=config.prefix, purpose=purpose, account=config.account,
+                                dr_region=config.dr_region)
 
 
 class DataStack(Stack):
@@ -78,7 +80,7 @@ class DataStack(Stack):
             return Replica(bucket=target.bucket, key=self.keys.media, label=f"{purpose}-same-region")
 
         def cross_region(purpose: str) -> list[Replica]:
-            if config.dr_option < 2:
+            if config.dr_option < 2 or purpose not in names.CROSS_REGION_PURPOSES:
                 return []
             target = s3.Bucket.from_bucket_attributes(
                 self, f"{purpose.title().replace('-', '')}DrBucket", bucket_name=dr_bucket_name(config, purpose),
@@ -147,6 +149,8 @@ class DisasterRecoveryStack(Stack):
                          bucket_name=bucket_name(prefix=config.prefix, purpose="dr-access-logs",
                                                  account=config.account, region=config.dr_region)).bucket
         acknowledge(logs, *[("AwsSolutions-S1", "This is the server access log destination; logging it into itself would loop.")])
-        for purpose, lifecycle in (("raw-uploads", RAW_LIFECYCLE), ("premium-media", PREMIUM_LIFECYCLE)):
+        lifecycles = {"raw-uploads": RAW_LIFECYCLE, "premium-media": PREMIUM_LIFECYCLE}
+        for purpose in names.CROSS_REGION_PURPOSES:
+            lifecycle = lifecycles[purpose]
             SecureBucket(self, purpose.title().replace("-", ""), bucket_name=dr_bucket_name(config, purpose), key=key,
                          removal_policy=removal, access_logs=logs, lifecycle=lifecycle, inventory=False)

@@ -108,7 +108,7 @@ class EdgeStack(Stack):
                     referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
                     override=True)))
 
-        public_key = cloudfront.PublicKey(self, "SigningPublicKey", encoded_key=(KEYS / f"{config.name}.pem").read_text(),
+        public_key = cloudfront.PublicKey(self, "SigningPublicKey", encoded_key=(KEYS / f"{config.key_stage}.pem").read_text(),
                                           comment=f"Premium media signed URLs ({config.name})")
         self.key_group = cloudfront.KeyGroup(self, "PremiumSigners", items=[public_key],
                                              comment="Who may sign premium media URLs")

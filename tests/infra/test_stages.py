@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from cfnlint.api import ManualArgs, lint
 
+from infra.app import build_app
 from infra.config import STAGE_NAMES, StageConfig, stage
+from infra.lint import lint_assembly, stack_templates
 
 pytestmark = pytest.mark.xdist_group("infra")
 
 STACKS = {"Data", "Auth", "Events", "Api", "Media", "Waf", "Edge", "Backoffice", "Operations", "Governance"}
 TAG_KEYS = {"Environment", "Owner", "CostCenter", "DataSensitivity"}
-# CDK declares DependsOn on a function's role and policy although a GetAtt already orders them: harmless
-# and not under the app's control.
-LINT_IGNORED = ["W3005"]
 
 
 @pytest.mark.parametrize("name", STAGE_NAMES)
@@ -49,23 +47,13 @@ def test_cdk_nag_runs_and_every_acknowledged_finding_has_a_reason(synthesized):
 
 
 def test_cfn_lint_reports_nothing_on_any_template(synthesized):
-    files = synthesized.template_files()
-    assert len(files) == sum(len(t) for t in synthesized.templates.values())
+    templates = stack_templates(synthesized.outdir)
+    assert len(templates) == sum(len(t) for t in synthesized.templates.values())
+    assert {region for _, region in templates} == {"ap-south-1", "ap-south-2", "us-east-1"}
 
-    matches = lint_all_templates(files)
+    findings = lint_assembly(synthesized.outdir)
 
-    assert matches == []
-
-
-def lint_all_templates(files) -> list[str]:
-    found = []
-    for path in files:
-        template = json.loads(path.read_text())
-        region = "us-east-1" if "Waf" in path.name else ("ap-south-2" if "DisasterRecovery" in path.name
-                                                          else "ap-south-1")
-        for match in lint(json.dumps(template), config=ManualArgs(regions=[region], ignore_checks=LINT_IGNORED)):
-            found.append(f"{path.name}: {match}")
-    return found
+    assert findings == []
 
 
 @pytest.mark.parametrize("name", STAGE_NAMES)
@@ -104,3 +92,18 @@ def test_configuration_rejects_an_unknown_stage_and_a_bad_dr_option():
         StageConfig(name="x", account="123456789012", dr_option=3)
     with pytest.raises(ValueError, match="12-digit"):
         StageConfig(name="x", account="12345")
+
+
+def test_a_pull_request_stage_is_a_throwaway_dev_without_the_account_wide_services():
+    dev, config = stage("dev"), stage("pr42")
+
+    _, stages = build_app(stage_names=["pr42"], nag=False)
+
+    stacks = stages["pr42"].stacks
+    assert {s.node.id for s in stacks} == STACKS - {"Governance"}  # one trail, detector, hub per account: dev's
+    assert all(s.stack_name.startswith("Shikhar-pr42-") for s in stacks)
+    assert (config.account, config.region, config.prefix) == (dev.account, dev.region, "shikhar-pr42")
+    assert (config.ephemeral, config.retain_data, config.dr_option) == (True, False, 1)
+    for name in ("pr0", "prx", "pr-1"):
+        with pytest.raises(ValueError, match="unknown stage"):
+            stage(name)
