@@ -20,10 +20,12 @@ from marketplace.listing_fields import (
     PROPERTY_TYPES,
     PURPOSES,
     ROAD_SURFACES,
+    TEXT_LIMITS,
     clean_listing_fields,
 )
 from marketplace.money import group_npr
 from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.selectors.people import sellers_list
 from marketplace.units import Area, format_area
 
 
@@ -40,6 +42,7 @@ NEIGHBOURHOOD_CHOICES = [("", "—"), *((n.slug, n.name) for n in NEIGHBOURHOODS
 TO_DOMAIN = {"land_area": "land_area_sqft", "built_up_area": "built_up_area_sqft"}
 FROM_DOMAIN = {v: k for k, v in TO_DOMAIN.items()}
 _PLAIN_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
+SHORT = 40  # the longest number, area or price anyone types; the field shows it as its maxlength
 
 
 def area_text(value: str, unit: str) -> str:
@@ -56,35 +59,46 @@ def area_text(value: str, unit: str) -> str:
 
 
 class ListingForm(forms.Form):
-    title = forms.CharField(required=False, max_length=140)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    """Every field shows its limit (``maxlength``), so the whole form stays far below the request size the
+    back office accepts: a long description is stopped while typing, not lost on saving."""
+
+    title = forms.CharField(required=False, max_length=TEXT_LIMITS["title"])
+    description = forms.CharField(required=False, max_length=TEXT_LIMITS["description"],
+                                  widget=forms.Textarea(attrs={"rows": 6}),
+                                  help_text=f"At most {TEXT_LIMITS['description']:,} characters")
     property_type = forms.ChoiceField(required=False, choices=_choices(PROPERTY_TYPES))
     purpose = forms.ChoiceField(required=False, choices=_choices(PURPOSES, blank=False))
-    price = forms.CharField(required=False, help_text="In rupees: 4,50,00,000 or 4.5 crore or 75 lakh")
+    price = forms.CharField(required=False, max_length=SHORT, help_text="In rupees: 4,50,00,000 or 4.5 crore or 75 lakh")
     price_on_request = forms.BooleanField(required=False)
     neighborhood = forms.ChoiceField(required=False, choices=NEIGHBOURHOOD_CHOICES)
-    address = forms.CharField(required=False, max_length=200)
-    latitude = forms.CharField(required=False)
-    longitude = forms.CharField(required=False)
-    land_area = forms.CharField(required=False)
+    address = forms.CharField(required=False, max_length=TEXT_LIMITS["address"])
+    latitude = forms.CharField(required=False, max_length=SHORT)
+    longitude = forms.CharField(required=False, max_length=SHORT)
+    land_area = forms.CharField(required=False, max_length=SHORT)
     land_unit = forms.ChoiceField(choices=LAND_UNITS, initial="hill")
-    built_up_area = forms.CharField(required=False)
+    built_up_area = forms.CharField(required=False, max_length=SHORT)
     built_up_unit = forms.ChoiceField(choices=FLOOR_UNITS, initial="sqft")
-    bedrooms = forms.CharField(required=False)
-    bathrooms = forms.CharField(required=False)
-    storeys = forms.CharField(required=False, help_text="2.5 is common")
-    parking = forms.CharField(required=False)
-    road_width_ft = forms.CharField(required=False, label="Road width (ft)")
+    bedrooms = forms.CharField(required=False, max_length=SHORT)
+    bathrooms = forms.CharField(required=False, max_length=SHORT)
+    storeys = forms.CharField(required=False, max_length=SHORT, help_text="2.5 is common")
+    parking = forms.CharField(required=False, max_length=SHORT)
+    road_width_ft = forms.CharField(required=False, max_length=SHORT, label="Road width (ft)")
     road_surface = forms.ChoiceField(required=False, choices=_choices(ROAD_SURFACES))
     facing = forms.ChoiceField(required=False, choices=_choices(FACINGS))
-    year_built = forms.CharField(required=False)
+    year_built = forms.CharField(required=False, max_length=SHORT)
     furnishing = forms.ChoiceField(required=False, choices=_choices(FURNISHINGS))
     amenities = forms.MultipleChoiceField(required=False, choices=_choices(AMENITIES, blank=False),
                                           widget=forms.CheckboxSelectMultiple)
     documents = forms.MultipleChoiceField(required=False, choices=_choices(DOCUMENTS, blank=False),
                                           widget=forms.CheckboxSelectMultiple)
     exclusive = forms.BooleanField(required=False, label="Exclusive (off-market, investors only)")
-    seller_id = forms.CharField(required=False, label="Seller id")
+    seller_id = forms.ChoiceField(required=False, label="Seller", choices=[("", "—")],
+                                  help_text="The owner or developer, from the sellers' directory")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seller_id"].choices = [("", "—"), *((s.seller_id, f"{s.name} ({s.kind})")
+                                                          for s in sellers_list(limit=500))]
 
     def domain_fields(self) -> dict:
         """The domain's input (valid only after ``is_valid()``)."""
@@ -141,7 +155,7 @@ def changed_fields(listing, fields: dict) -> dict:
 class ModerationForm(forms.Form):
     action = forms.ChoiceField(choices=[("approve", "Approve"), ("approve_coming_soon", "Approve as coming soon"),
                                         ("reject", "Reject"), ("request_changes", "Request changes")])
-    expected_version = forms.IntegerField(required=False)
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     premium = forms.BooleanField(required=False)
     public_at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

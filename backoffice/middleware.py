@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -36,6 +37,28 @@ def unavailable_page() -> HttpResponse:
                             status=503)
     response["Retry-After"] = str(error.retry_after_seconds)
     return response
+
+
+def request_size(get_response):
+    """A body over Django's limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``) gets a page that says so, not
+    RequestDataTooBig's bare 400 or debug page. Answered before anything reads the body (the CSRF check
+    does), so nothing is half-done; the form fields carry ``maxlength`` so a person never gets here."""
+
+    def middleware(request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        # Files never come through the back office (browsers upload straight to S3), so the whole body counts.
+        if limit is not None and length > limit:
+            message = (f"That was {length / 1_000_000:.1f} MB; the back office takes at most {limit / 1_000_000:.1f} MB "
+                       "at once, so nothing was saved. Go back, shorten the longest text (each field shows "
+                       "its limit) and save again.")
+            return render(request, "backoffice/error.html", {"status": 413, "message": message}, status=413)
+        return get_response(request)
+
+    return middleware
 
 
 def actor(get_response):
@@ -74,7 +97,9 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DomainError):
             return None
         status = exception.status
-        message = "That page does not exist." if status == 404 else exception.message
+        field = exception.field if exception.field and exception.field not in exception.message else ""
+        message = ("That page does not exist." if status == 404
+                   else f"{field}: {exception.message}" if field else exception.message)
         return render(request, "backoffice/error.html", {"status": status, "message": message}, status=status)
 
 

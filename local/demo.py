@@ -26,12 +26,14 @@ from marketplace.actors import SYSTEM, Actor, Group
 from marketplace.aws import client
 from marketplace.errors import Conflict, IllegalTransition
 from marketplace.lifecycle import Action, Status
+from marketplace.listing_fields import MIN_PHOTOS
 from marketplace.models import DailyViewStat, Guard
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for
 from marketplace.services import engagement, listings, people
+from marketplace.services.media import media_request_upload
 from marketplace.units import Area
 
 DEFAULT_PASSWORD = "Shikhar-Demo-2026"
@@ -285,21 +287,26 @@ def _listing(listing_id: str, fields: dict, target: Status, *, broker: Actor, ad
         listings.listing_create(actor=broker, fields=fields, listing_id=listing_id)
     except Conflict:
         pass  # created by a run that crashed before marking it done
-    if photos and target not in (Status.DRAFT, Status.EXPIRED) and listing_get(listing_id=listing_id).status == "draft":
-        _photos(listing_id, broker=broker, index=index, premium=premium)
+    if target != Status.DRAFT and listing_get(listing_id=listing_id).status == "draft":  # submitting needs photos
+        _photos(listing_id, broker=broker, index=index, premium=premium, send=photos)
     _drive(listing_id, target, broker=broker, admin=admin, rng=rng, premium=premium)
 
 
-def _photos(listing_id: str, *, broker: Actor, index: int, premium: bool) -> None:
-    """Two photos per listing (the moderation checklist wants at least two) and, for premium listings,
-    a drone shot only subscribers see. Those already uploaded (before a crash) are not uploaded again."""
+def _photos(listing_id: str, *, broker: Actor, index: int, premium: bool, send: bool = True) -> None:
+    """Two photos per listing (a submission needs them) and, for premium listings, a drone shot only
+    subscribers see. Those already uploaded (before a crash) are not uploaded again. Without ``send`` the
+    upload slots are taken but no file is sent (a quick demo: the media stay awaiting upload)."""
     uploaded = {m.filename for m in media_for_listing(listing_id=listing_id, consistent=True)}
-    for n in range(2):
+    for n in range(MIN_PHOTOS):
         if f"photo-{n + 1}.jpg" in uploaded:
+            continue
+        if not send:
+            media_request_upload(listing_id=listing_id, kind="photo", actor=broker, content_type="image/jpeg",
+                                 size=250_000, filename=f"photo-{n + 1}.jpg")
             continue
         demo_photos.upload(actor=broker, listing_id=listing_id, kind="photo", data=demo_photos.draw(index * 10 + n),
                            filename=f"photo-{n + 1}.jpg")
-    if premium and "drone.jpg" not in uploaded:
+    if premium and send and "drone.jpg" not in uploaded:
         demo_photos.upload(actor=broker, listing_id=listing_id, kind="drone", premium=True, filename="drone.jpg",
                            data=demo_photos.draw(index * 10 + 9, width=2400, height=1350, aerial=True))
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Generic, TypeVar
@@ -23,6 +24,7 @@ from marketplace.errors import ValidationError
 
 T = TypeVar("T")
 
+_KEY_NAME = re.compile(r"pk|sk|gsi\d(?:pk|sk)")
 _LOCAL_KEY = b"shikhar-local-cursor-key"  # used only where no key is configured (emulator, tests)
 
 
@@ -72,10 +74,25 @@ def decode_cursor(cursor: str | None, *, scope: str, field_name: str = "cursor")
     expected = hmac.new(_key(), body, hashlib.sha256).digest()[:16]
     if not hmac.compare_digest(signature, expected):
         raise ValidationError("is not a valid cursor", field=field_name)
-    payload = json.loads(body)
-    if payload.get("s") != scope:
+    try:
+        payload = json.loads(body)
+    except ValueError:  # signed but not JSON: a key that once signed something else
+        raise ValidationError("is not a valid cursor", field=field_name) from None
+    if not isinstance(payload, dict) or payload.get("s") != scope:
         raise ValidationError("belongs to a different query", field=field_name)
-    return payload["k"]
+    key = payload.get("k")
+    if not _is_key(key):
+        raise ValidationError("is not a valid cursor", field=field_name)
+    return key
+
+
+def _is_key(key) -> bool:
+    """A LastEvaluatedKey as the table writes it: the base keys and at most one index's, all strings
+    (``{"pk": {"S": "..."}, "sk": {"S": "..."}}``)."""
+    return (isinstance(key, dict) and {"pk", "sk"} <= set(key) and len(key) <= 4
+            and all(_KEY_NAME.fullmatch(name) and isinstance(value, dict) and len(value) == 1
+                    and isinstance(value.get("S"), str) and 0 < len(value["S"]) <= 1024
+                    for name, value in key.items()))
 
 
 @dataclass

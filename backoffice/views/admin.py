@@ -21,7 +21,14 @@ from backoffice.forms import (
     VerifyBrokerForm,
     listing_initial,
 )
-from backoffice.views.common import FIXABLE, csv_response, int_or_none, report_error, save_listing_form
+from backoffice.views.common import (
+    FIXABLE,
+    csv_response,
+    int_or_none,
+    report_error,
+    save_listing_form,
+    version_read,
+)
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Action, Status, allowed_actions
 from marketplace.selectors import leads, moderation, people, reports
@@ -159,8 +166,7 @@ def listing_action(request, listing_id: str):
     try:
         listing_services.listing_transition(
             actor=request.actor, listing_id=listing_id, action=request.POST.get("action", ""),
-            expected_version=int_or_none(request.POST.get("expected_version")),
-            reason=request.POST.get("reason") or None)
+            expected_version=version_read(request), reason=request.POST.get("reason") or None)
         messages.success(request, f"{request.POST.get('action', '').replace('_', ' ')} done.")
     except FIXABLE as error:
         report_error(request, error)

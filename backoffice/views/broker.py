@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.access import brokers_only
 from backoffice.charts import bar_chart
 from backoffice.forms import ListingForm, listing_initial
-from backoffice.views.common import FIXABLE, int_or_none, report_error, save_listing_form
+from backoffice.views.common import FIXABLE, report_error, save_listing_form, version_read
 from marketplace.errors import DomainError, NotFound, ValidationError
 from marketplace.lifecycle import Action, Status, allowed_actions
 from marketplace.media_kinds import KINDS
@@ -61,8 +61,8 @@ def listing_edit(request, listing_id: str):
         raise NotFound("no such listing", field="listing_id")  # admins use their own pages
     form = ListingForm(request.POST or None, initial=listing_initial(listing))
     status = 200
-    if request.method == "POST" and form.is_valid():
-        if save_listing_form(request, listing, form):
+    if request.method == "POST":
+        if form.is_valid() and save_listing_form(request, listing, form):
             return redirect("broker-listing", listing_id=listing_id)
         status = 400
     actions = [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)
@@ -82,7 +82,7 @@ def listing_action(request, listing_id: str):
         return redirect("broker-listing", listing_id=listing_id)
     try:
         listing_services.listing_transition(actor=request.actor, listing_id=listing.listing_id, action=action,
-                                            expected_version=int_or_none(request.POST.get("expected_version")))
+                                            expected_version=version_read(request))
         messages.success(request, f"{action.replace('_', ' ').capitalize()}: done.")
     except FIXABLE as error:
         report_error(request, error)
@@ -110,6 +110,8 @@ def media_slot(request, listing_id: str):
     listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
     try:
         body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise TypeError("not an object")
         file = {"actor": request.actor, "content_type": str(body.get("content_type", "")), "size": body.get("size"),
                 "filename": str(body.get("filename", ""))}
         if body.get("media_id"):
@@ -119,7 +121,9 @@ def media_slot(request, listing_id: str):
             slot = media_services.media_request_upload(listing_id=listing.listing_id,
                                                        kind=str(body.get("kind", "")), **file)
     except (ValueError, TypeError):
-        return JsonResponse({"error": {"code": "validation_error", "message": "send JSON"}}, status=400)
+        return JsonResponse({"error": {"code": "validation_error", "field": "body",
+                                       "message": "send a JSON object: kind, content_type, size, filename"}},
+                            status=400)
     except FIXABLE as error:
         return _json_error(error, 409 if not isinstance(error, ValidationError) else 400)
     return JsonResponse({"media": _media_json(slot.media), "url": slot.url, "fields": slot.fields,

@@ -32,10 +32,21 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 
 def int_or_none(value) -> int | None:
+    text = str(value or "").replace(",", "").strip()
+    if not text or len(text) > 20:  # 20 digits: beyond any count, price or version (and DynamoDB's 38)
+        return None
     try:
-        return int(str(value).replace(",", "").strip()) if str(value or "").strip() else None
+        return int(text)
     except ValueError:
         return None
+
+
+def version_read(request) -> int:
+    """The listing version the page was opened at: every edit and action posts it (optimistic locking)."""
+    version = int_or_none(request.POST.get("expected_version"))
+    if version is None:
+        raise ValidationError("the page is out of date: reload the listing and try again", field="expected_version")
+    return version
 
 
 def save_listing_form(request, listing, form) -> bool:
@@ -48,7 +59,7 @@ def save_listing_form(request, listing, form) -> bool:
             messages.info(request, "Nothing changed.")
             return True
         listing_services.listing_update(actor=request.actor, listing_id=listing.listing_id, fields=fields,
-                                        expected_version=int_or_none(request.POST.get("expected_version")))
+                                        expected_version=version_read(request))
         messages.success(request, f"Saved: {', '.join(sorted(fields))}.")
         return True
     except FIXABLE as error:

@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from marketplace.lifecycle import LISTED, Status
-from marketplace.listing_fields import missing_for_submission
+from marketplace.listing_fields import MIN_PHOTOS, PHOTO_KINDS, missing_for_submission
 from marketplace.models import Listing, Media
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.pagination import Page, decode_cursor, encode_cursor
 from marketplace.units import SQFT_PER_ROPANI
 
-MIN_PHOTOS = 2  # luxury portals refuse listings with fewer than two photos
-PHOTO_KINDS = frozenset({"photo", "drone"})
 # A price per ropani outside [median / 3, median x 3] of the neighbourhood's listed properties is more
 # likely a typo (a missing or extra zero) than a bargain; with fewer comparables the check is not made.
 PRICE_BAND_FACTOR = Decimal(3)
@@ -89,7 +87,8 @@ def moderation_checks(listing: Listing, media: list[Media] | None = None,
         low, high = median / PRICE_BAND_FACTOR, median * PRICE_BAND_FACTOR
         checks.append(Check("price", "Price within the neighbourhood's band", low <= per_ropani <= high,
                             f"Rs {int(per_ropani):,} per ropani; median Rs {int(median):,}"))
-    missing = missing_for_submission(listing)
+    missing = missing_for_submission(listing, photos=ready)
+    missing.pop("photos", None)  # the photos check above says it
     checks.append(Check("required", "Required fields filled in", not missing, ", ".join(sorted(missing))))
     return checks
 

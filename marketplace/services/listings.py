@@ -15,16 +15,18 @@ from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
-from marketplace.lifecycle import EDITABLE_BY_BROKER, Action, Status, check
+from marketplace.lifecycle import EDITABLE_BY_BROKER, LISTED, Action, Status, check
 from marketplace.listing_fields import (
     EDITABLE_FIELDS,
+    PHOTO_KINDS,
     PRICE_FIELDS,
     clean_listing_fields,
     geohash_of,
     missing_for_submission,
 )
-from marketplace.models import BrokerProfile, Listing, ListingStats
+from marketplace.models import BrokerProfile, Listing, ListingStats, Seller
 from marketplace.selectors.listings import listings_by_status
+from marketplace.selectors.media import media_for_listing
 
 AUDITED_FIELDS = (*EDITABLE_FIELDS, "status", "premium", "public_at", "rejection_reason", "change_note")
 
@@ -43,6 +45,34 @@ def _load(listing_id: str) -> Listing:
 def _check_version(listing: Listing, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != listing.version:
         raise Conflict("this listing was changed by someone else since you opened it; reload and try again")
+
+
+def _check_seller(cleaned: dict) -> None:
+    """A listing names a seller recorded in the sellers' directory, never any string."""
+    seller_id = cleaned.get("seller_id")
+    if seller_id is None:
+        return
+    try:
+        Seller.get(*Seller.key(seller_id))
+    except Seller.DoesNotExist:
+        raise ValidationError("is not a seller: choose one from the list", field="seller_id") from None
+
+
+def _check_editable(listing: Listing, *, actor: Actor, fields: dict) -> Action:
+    """Which edit this is, or why it is refused (with what the editor can do instead)."""
+    status = Status(listing.status)
+    if status == Status.CLOSED:
+        raise IllegalTransition("a closed listing is kept as it was sold or let and cannot be edited; "
+                                "start a new listing for the property", field="status")
+    if actor.is_admin:
+        return Action.ADMIN_EDIT
+    if status in EDITABLE_BY_BROKER:
+        return Action.EDIT
+    locked = sorted(set(fields) - set(PRICE_FIELDS))
+    if locked and actor.user_id == listing.broker_id and status in LISTED:
+        raise ValidationError(f"{locked[0]} cannot change while the listing is {listing.status}: "
+                              "withdraw it first, or change only the price", field=locked[0])
+    return Action.EDIT_PRICE
 
 
 def _event_data(listing: Listing, **extra) -> dict:
@@ -84,6 +114,7 @@ def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None)
     if not actor.is_broker:
         raise PermissionDenied("only brokers create listings")
     cleaned = clean_listing_fields(fields)
+    _check_seller(cleaned)
     try:
         broker = BrokerProfile.get(*BrokerProfile.key(actor.user_id))
     except BrokerProfile.DoesNotExist:
@@ -98,23 +129,19 @@ def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None)
                    extra_items=[ListingStats(listing_id=listing.listing_id)])
 
 
-def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_version: int | None = None) -> Listing:
+def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_version: int) -> Listing:
     """Edit fields. Owners edit freely before listing (the listing returns to draft) and only the price
-    while listed; admins edit any field of any listing that is not closed, without changing status."""
+    while listed; admins edit any field of any listing that is not closed, without changing status.
+    ``expected_version`` is the version the editor read: required, so no edit overwrites another."""
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise ValidationError("the version you opened is required: reload the listing and edit again",
+                              field="expected_version")
     listing = _load(listing_id)
     _check_version(listing, expected_version)
-    if actor.is_admin:
-        action = Action.ADMIN_EDIT
-    elif Status(listing.status) in EDITABLE_BY_BROKER:
-        action = Action.EDIT
-    else:
-        action = Action.EDIT_PRICE
-        locked = sorted(set(fields) - set(PRICE_FIELDS))
-        if locked and actor.user_id == listing.broker_id:
-            raise ValidationError(f"{locked[0]} cannot change while the listing is {listing.status}: "
-                                  "withdraw it first, or change only the price", field=locked[0])
+    action = _check_editable(listing, actor=actor, fields=fields)
     rule = check(action, status=listing.status, actor=actor, owner_id=listing.broker_id)
     cleaned = clean_listing_fields(fields, partial=True)
+    _check_seller(cleaned)
     before = _snapshot(listing)
     _apply_fields(listing, cleaned)
     if rule.target is not None and rule.target != listing.status:
@@ -123,6 +150,48 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
         listing.rejection_reason = None
     events = [DomainEvent(EventType.LISTING_UPDATED, _event_data(listing, fields=sorted(cleaned)))]
     return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events)
+
+
+def _check_action(listing: Listing, *, rule, moment: datetime, public_at: datetime | None) -> None:
+    """What an action needs beyond the transition table: a complete listing, a future public date."""
+    if public_at is not None and public_at.utcoffset() is None:
+        raise ValidationError("give the public date with its time zone (e.g. 2026-12-01T09:00+05:45)",
+                              field="public_at")
+    if rule.action == Action.SUBMIT:
+        missing = missing_for_submission(listing, photos=_photos_uploaded(listing.listing_id))
+        if missing:
+            first = next(iter(missing))
+            raise ValidationError(f"{first} {missing[first]}", field=first, errors=missing)
+    elif rule.action == Action.APPROVE_COMING_SOON and (public_at is None or public_at <= moment):
+        raise ValidationError("a coming-soon listing needs a public date in the future", field="public_at")
+    elif rule.action == Action.PUBLISH_DUE and (listing.public_at is None or listing.public_at > moment):
+        raise IllegalTransition("this listing's public date has not come yet", field="public_at")
+
+
+def _apply_action(listing: Listing, *, rule, moment: datetime, public_at: datetime | None, premium: bool | None,
+                  reason: str | None) -> None:
+    """The fields an action sets besides the status."""
+    if rule.action == Action.SUBMIT:
+        listing.submitted_at = moment
+        listing.change_note = None
+    elif rule.action == Action.APPROVE_COMING_SOON:
+        listing.public_at = public_at
+    if rule.action in (Action.APPROVE, Action.APPROVE_COMING_SOON):
+        listing.published_at = listing.published_at or moment
+        listing.rejection_reason = None
+        if premium is not None:
+            listing.premium = premium
+    if rule.action in (Action.FEATURE, Action.UNFEATURE):
+        listing.premium = rule.action == Action.FEATURE
+    if rule.action == Action.REJECT:
+        listing.rejection_reason = reason.strip()
+    if rule.action in (Action.REQUEST_CHANGES, Action.UNPUBLISH):
+        listing.change_note = reason.strip()
+    if rule.action == Action.BACK_ON_MARKET:
+        listing.published_at = listing.published_at or moment
+    if rule.action == Action.RELIST:
+        listing.published_at = None
+        listing.public_at = None
 
 
 def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, expected_version: int | None = None,
@@ -137,37 +206,8 @@ def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, e
     before = _snapshot(listing)
     source = listing.status
 
-    if rule.action == Action.SUBMIT:
-        missing = missing_for_submission(listing)
-        if missing:
-            first = next(iter(missing))
-            raise ValidationError(f"{first} {missing[first]}", field=first, errors=missing)
-        listing.submitted_at = moment
-        listing.change_note = None
-    elif rule.action == Action.APPROVE_COMING_SOON:
-        if public_at is None or public_at <= moment:
-            raise ValidationError("a coming-soon listing needs a public date in the future", field="public_at")
-        listing.public_at = public_at
-    elif rule.action == Action.PUBLISH_DUE and (listing.public_at is None or listing.public_at > moment):
-        raise IllegalTransition("this listing's public date has not come yet", field="public_at")
-    if rule.action in (Action.APPROVE, Action.APPROVE_COMING_SOON):
-        listing.published_at = listing.published_at or moment
-        listing.rejection_reason = None
-        if premium is not None:
-            listing.premium = premium
-    if rule.action == Action.FEATURE:
-        listing.premium = True
-    if rule.action == Action.UNFEATURE:
-        listing.premium = False
-    if rule.action == Action.REJECT:
-        listing.rejection_reason = reason.strip()
-    if rule.action in (Action.REQUEST_CHANGES, Action.UNPUBLISH):
-        listing.change_note = reason.strip()
-    if rule.action == Action.BACK_ON_MARKET:
-        listing.published_at = listing.published_at or moment
-    if rule.action == Action.RELIST:
-        listing.published_at = None
-        listing.public_at = None
+    _check_action(listing, rule=rule, moment=moment, public_at=public_at)
+    _apply_action(listing, rule=rule, moment=moment, public_at=public_at, premium=premium, reason=reason)
 
     if rule.target is not None and rule.target != listing.status:
         listing.status = rule.target.value
@@ -177,6 +217,13 @@ def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, e
         events.append(DomainEvent(EventType.LISTING_STATUS_CHANGED,
                                   _event_data(listing, from_status=source, reason=reason)))
     return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events, reason=reason)
+
+
+def _photos_uploaded(listing_id: str) -> int:
+    """Photos a broker has uploaded (being processed or ready; not failed) when submitting: processing is
+    asynchronous, and the moderation checklist counts the processed ones before approval."""
+    return sum(1 for m in media_for_listing(listing_id=listing_id, consistent=True)
+               if m.kind in PHOTO_KINDS and m.state != "failed")
 
 
 def listings_bulk_transition(*, actor: Actor, listing_ids: list[str], action: Action | str,

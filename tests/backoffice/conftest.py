@@ -30,6 +30,7 @@ from marketplace.lifecycle import Action
 from marketplace.services import listings as listing_services
 from marketplace.services import people as people_services
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
+from tests.marketplace.conftest import submit
 
 PASSWORD = "Correct-Horse-Battery-42"
 
@@ -140,8 +141,7 @@ def listing_factory(people):
         owner = people[broker].actor
         listing = listing_services.listing_create(actor=owner, fields={**HOUSE, **overrides})
         if status in ("pending_review", "active"):
-            listing = listing_services.listing_transition(actor=owner, listing_id=listing.listing_id,
-                                                          action=Action.SUBMIT)
+            listing = submit(owner, listing.listing_id)
         if status == "active":
             listing = listing_services.listing_transition(actor=people["admin"].actor, listing_id=listing.listing_id,
                                                           action=Action.APPROVE)

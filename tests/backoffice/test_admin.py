@@ -210,9 +210,21 @@ def test_unpublish_needs_a_reason_then_withdraws(signed_in, listing_factory):
     listing = listing_factory(status="active")
     browser = signed_in("admin")
 
-    browser.post(f"/admin/listings/{listing.listing_id}/action/", {"action": "unpublish", "reason": "Sold elsewhere"})
+    browser.post(f"/admin/listings/{listing.listing_id}/action/", {"action": "unpublish", "reason": "Sold elsewhere",
+                                                                  "expected_version": listing.version})
 
     assert listing_get(listing_id=listing.listing_id).status == "withdrawn"
+
+
+def test_an_action_without_the_version_the_page_was_opened_at_is_refused(signed_in, listing_factory):
+    listing = listing_factory(status="active")
+    browser = signed_in("admin")
+
+    response = browser.post(f"/admin/listings/{listing.listing_id}/action/",
+                            {"action": "unpublish", "reason": "Sold elsewhere"}, follow=True)
+
+    assert "reload the listing" in response.content.decode()
+    assert listing_get(listing_id=listing.listing_id).status == "active"
 
 
 def test_removing_a_role_changes_cognito_and_ends_that_persons_sessions(signed_in, people):

@@ -12,6 +12,8 @@ from marketplace.models import Media
 from marketplace.selectors.listings import listing_get
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.listings import listing_transition
+from marketplace.services.people import seller_create
+from tests.marketplace.conftest import add_photos
 
 FORM = {
     "title": "Three-storey villa in Sanepa", "description": "Quiet lane, garden, solar and backup power.",
@@ -51,8 +53,9 @@ def test_form_errors_name_their_fields_and_nothing_is_saved(signed_in):
     assert browser.get("/broker/").context["counts"]["draft"] == 0
 
 
-def test_inventory_counts_by_status_and_submit_and_withdraw_buttons(signed_in, listing_factory):
+def test_inventory_counts_by_status_and_submit_and_withdraw_buttons(signed_in, listing_factory, people):
     listing = listing_factory()
+    add_photos(people["broker"].actor, listing.listing_id)
     listing_factory(status="active")
     browser = signed_in("broker")
 
@@ -70,10 +73,12 @@ def test_submitting_an_incomplete_draft_names_what_is_missing(signed_in, listing
     listing = listing_factory(description="", bedrooms="")
     browser = signed_in("broker")
 
-    response = browser.post(f"/broker/listings/{listing.listing_id}/action/", {"action": "submit"}, follow=True)
+    response = browser.post(f"/broker/listings/{listing.listing_id}/action/",
+                            {"action": "submit", "expected_version": listing.version}, follow=True)
 
     text = response.content.decode()
     assert "description" in text and "bedrooms" in text and "is required to submit" in text
+    assert "at least 2 photos are required to submit" in text
     assert listing_get(listing_id=listing.listing_id).status == "draft"
 
 
@@ -82,8 +87,10 @@ def test_a_listed_listing_may_change_only_its_price(signed_in, listing_factory):
     browser = signed_in("broker")
     initial = browser.get(f"/broker/listings/{listing.listing_id}/").context["form"].initial
     data = {k: v for k, v in initial.items() if v not in (None, False)}
+    data["expected_version"] = listing.version
 
     price = browser.post(f"/broker/listings/{listing.listing_id}/", {**data, "price": "4 crore"})
+    data["expected_version"] = listing_get(listing_id=listing.listing_id).version
     title = browser.post(f"/broker/listings/{listing.listing_id}/", {**data, "title": "Another title for it"})
 
     assert price.status_code == 302
@@ -200,7 +207,8 @@ def test_analytics_lists_my_listings(signed_in, listing_factory):
 
 
 def test_a_seller_sees_only_their_listings_with_reasons(signed_in, listing_factory, people):
-    mine = listing_factory(status="pending_review", seller_id=people["seller"].user_id)
+    seller = seller_create(actor=people["broker"].actor, name="Kiran Joshi", seller_id=people["seller"].user_id)
+    mine = listing_factory(status="pending_review", seller_id=seller.seller_id)
     listing_factory(status="active")
     listing_transition(actor=people["admin"].actor, listing_id=mine.listing_id, action="reject",
                        reason="The photos show another house")

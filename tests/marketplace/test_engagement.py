@@ -16,7 +16,7 @@ from marketplace.services.engagement import (
     visible_listing,
 )
 from marketplace.services.listings import listing_create, listing_transition
-from tests.marketplace.conftest import COMPLETE_HOUSE
+from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 
 LATER = datetime.now(UTC) + timedelta(days=30)
 PREMIUM = Entitlements(tier="premium", expires_at=LATER, active=True)
@@ -26,7 +26,7 @@ EXPIRED_INVESTOR = Entitlements(tier="investor", expires_at=datetime.now(UTC) - 
 
 def _published(broker, admin, *, coming_soon=False, **fields):
     listing = listing_create(actor=broker, fields={**COMPLETE_HOUSE, **fields})
-    listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+    submit(broker, listing.listing_id)
     if coming_soon:
         return listing_transition(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE_COMING_SOON,
                                   public_at=datetime.now(UTC) + timedelta(days=10))

@@ -79,7 +79,8 @@ def test_reject_needs_a_reason_and_an_edit_returns_the_listing_to_draft(pending,
                                   reason="Photos are of another house")
     assert rejected.status == "rejected" and rejected.rejection_reason == "Photos are of another house"
 
-    edited = listing_update(actor=broker, listing_id=pending.listing_id, fields={"title": "Four-bedroom house, new photos"})
+    edited = listing_update(actor=broker, listing_id=pending.listing_id, fields={"title": "Four-bedroom house, new photos"},
+                            expected_version=rejected.version)
     assert edited.status == "draft" and edited.rejection_reason is None
 
 
@@ -97,14 +98,17 @@ def test_a_forbidden_action_writes_nothing(active, other_broker, broker):
 
 def test_while_listed_a_broker_may_change_only_the_price(active, broker):
     with pytest.raises(ValidationError) as caught:
-        listing_update(actor=broker, listing_id=active.listing_id, fields={"title": "A new title for it"})
+        listing_update(actor=broker, listing_id=active.listing_id, fields={"title": "A new title for it"},
+                       expected_version=active.version)
     assert caught.value.field == "title"
-    updated = listing_update(actor=broker, listing_id=active.listing_id, fields={"price": "4.2 crore"})
+    updated = listing_update(actor=broker, listing_id=active.listing_id, fields={"price": "4.2 crore"},
+                             expected_version=active.version)
     assert updated.price == 42_000_000 and updated.status == "active"
 
 
 def test_admins_edit_any_field_without_changing_status(active, admin):
-    updated = listing_update(actor=admin, listing_id=active.listing_id, fields={"title": "Corrected title here"})
+    updated = listing_update(actor=admin, listing_id=active.listing_id, fields={"title": "Corrected title here"},
+                             expected_version=active.version)
     assert updated.title == "Corrected title here" and updated.status == "active"
     assert listing_history(listing_id=active.listing_id)[0].action == "admin_edit"
 
@@ -138,8 +142,12 @@ def test_the_whole_journey_to_closed_and_back(active, broker, admin, system):
     listing_transition(actor=broker, listing_id=lid, action=Action.SUBMIT)
     listing_transition(actor=admin, listing_id=lid, action=Action.APPROVE)
     assert listing_transition(actor=broker, listing_id=lid, action=Action.CLOSE).status == "closed"
-    with pytest.raises(IllegalTransition):
-        listing_update(actor=admin, listing_id=lid, fields={"title": "Too late for this"})
+    closed = listing_get(listing_id=lid)
+    for actor in (admin, broker):
+        with pytest.raises(IllegalTransition) as caught:
+            listing_update(actor=actor, listing_id=lid, fields={"title": "Too late for this"},
+                           expected_version=closed.version)
+        assert "withdraw" not in caught.value.message and "cannot be edited" in caught.value.message
 
 
 def test_a_stale_version_is_a_conflict_and_loses_nothing(active, admin, second_admin):

@@ -14,7 +14,7 @@ from marketplace.lifecycle import Action
 from marketplace.models import ProcessedEvent
 from marketplace.observability import set_correlation_id
 from marketplace.services.listings import listing_create, listing_transition
-from tests.marketplace.conftest import COMPLETE_HOUSE
+from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 
 
 def _drain(queue_url: str) -> list[dict]:
@@ -33,7 +33,7 @@ def _drain(queue_url: str) -> list[dict]:
 def submitted(platform, broker):
     set_correlation_id("req-123")
     draft = listing_create(actor=broker, fields=COMPLETE_HOUSE)
-    listing = listing_transition(actor=broker, listing_id=draft.listing_id, action=Action.SUBMIT)
+    listing = submit(broker, draft.listing_id)
     set_correlation_id(None)
     return listing
 

@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+
 import pytest
 
 from marketplace import pagination
@@ -51,3 +54,22 @@ def test_in_aws_the_key_comes_from_secrets_manager_and_is_required(platform, mon
     with pytest.raises(ValidationError):
         decode_cursor(cursor, scope="s")
     pagination._secret_key.cache_clear()
+
+
+def _signed(body: bytes) -> str:
+    """A cursor signed with the right key around a body the platform never writes."""
+    signature = hmac.new(pagination._key(), body, hashlib.sha256).digest()[:16]
+    return f"{pagination._b64(body)}.{pagination._b64(signature)}"
+
+
+@pytest.mark.parametrize("body", [
+    b"not json", b"[1, 2]", b"null", b'{"s": "gsi4:FEED"}', b'{"s": "gsi4:FEED", "k": "x"}',
+    b'{"s": "gsi4:FEED", "k": {"pk": "LISTING#1", "sk": "METADATA"}}',
+    b'{"s": "gsi4:FEED", "k": {"pk": {"N": "1"}, "sk": {"S": "METADATA"}}}',
+    b'{"s": "gsi4:FEED", "k": {"pk": {"S": "LISTING#1"}}}',
+    b'{"s": "gsi4:FEED", "k": {"pk": {"S": "L"}, "sk": {"S": "M"}, "price": {"S": "1"}}}',
+])
+def test_a_correctly_signed_but_malformed_cursor_is_refused_naming_the_field(body):
+    with pytest.raises(ValidationError) as caught:
+        decode_cursor(_signed(body), scope="gsi4:FEED", field_name="cursor")
+    assert caught.value.field == "cursor"

@@ -23,6 +23,7 @@ from marketplace.lifecycle import Action
 from marketplace.services import listings as listing_services
 from marketplace.services import people
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
+from tests.marketplace.conftest import submit
 
 PASSWORD = "Correct-Horse-Battery-42"
 
@@ -94,7 +95,7 @@ def broker(api, platform) -> Person:
 def publish(broker: Actor, *, public_at: datetime | None = None, premium: bool | None = None, **fields):
     """A listing made and approved through the domain (coming soon when ``public_at`` is given)."""
     listing = listing_services.listing_create(actor=broker, fields={**HOUSE, **fields})
-    listing_services.listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+    submit(broker, listing.listing_id)
     action = Action.APPROVE_COMING_SOON if public_at else Action.APPROVE
     return listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=action,
                                                public_at=public_at, premium=premium)
