@@ -13,6 +13,9 @@ from dataclasses import dataclass, replace
 
 REGION = "ap-south-1"  # Mumbai: the closest region to Kathmandu
 EDGE_REGION = "us-east-1"  # CloudFront-scoped WAF web ACLs live here
+# The repository whose workflows may deploy (GitHub OpenID Connect subject); a placeholder until the
+# organization's repository is named here or in SHIKHAR_GITHUB_REPOSITORY.
+GITHUB_REPOSITORY = os.environ.get("SHIKHAR_GITHUB_REPOSITORY", "shikhar-np/shikhar")
 
 
 @dataclass(frozen=True)

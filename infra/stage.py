@@ -13,6 +13,7 @@ from infra.stacks.api import ApiStack
 from infra.stacks.auth import AuthStack
 from infra.stacks.backoffice import BackofficeStack
 from infra.stacks.data import DataStack, DisasterRecoveryStack
+from infra.stacks.deploy_access import DeployAccessStack
 from infra.stacks.edge import EdgeStack, WafStack
 from infra.stacks.events import EventsStack
 from infra.stacks.governance import GovernanceStack
@@ -52,10 +53,12 @@ class ShikharStage(Stage):
                                           events_stack=self.events, api=self.api, media=self.media, edge=self.edge,
                                           stack_name=f"{prefix}-operations", env=home)
 
-        self.governance = None
-        if not config.ephemeral:
+        self.governance = self.deploy_access = None
+        if not config.ephemeral:  # account-wide: a pull request's stage uses dev's
             self.governance = GovernanceStack(self, "Governance", config=config, data=self.data,
                                               stack_name=f"{prefix}-governance", env=home)
+            self.deploy_access = DeployAccessStack(self, "DeployAccess", config=config, data=self.data,
+                                                   stack_name=f"{prefix}-deploy-access", env=home)
 
         classify(self.data, Sensitivity.CONFIDENTIAL)
         classify(self.auth, Sensitivity.CONFIDENTIAL)

@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 from cfnlint.api import ManualArgs, lint
 
-from infra.config import STAGE_NAMES, stage
+from infra.config import GITHUB_REPOSITORY, STAGE_NAMES, stage
 from infra.stacks.data import dr_key_alias
 from infra.stacks.governance import CONTROLS
 from public_api import flags
@@ -198,3 +198,46 @@ def test_with_dr_option_2_the_table_has_a_replica_in_the_dr_region_under_the_dr_
     dev_regions = [r["Region"] for r in _only(synthesized, "dev", "Data", "AWS::DynamoDB::GlobalTable")[1]
                    ["Properties"]["Replicas"]]
     assert dev_regions == ["ap-south-1"]
+
+
+@pytest.mark.parametrize("name", STAGE_NAMES)
+def test_only_the_repositorys_workflow_in_the_stages_environment_can_assume_the_deploy_role(synthesized, name):
+    provider_id, provider = _only(synthesized, name, "DeployAccess", "AWS::IAM::OIDCProvider")
+    _, role = _only(synthesized, name, "DeployAccess", "AWS::IAM::Role")
+
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+
+    assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Principal"] == {"Federated": {"Fn::GetAtt": [provider_id, "Arn"]}}
+    assert trust["Condition"]["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+    environments = ["dev", "pull-requests"] if name == "dev" else [name]
+    assert trust["Condition"]["StringLike"] == {"token.actions.githubusercontent.com:sub": [
+        f"repo:{GITHUB_REPOSITORY}:environment:{environment}" for environment in environments]}
+
+
+def test_the_deploy_role_deploys_through_the_cdk_bootstrap_roles_and_touches_only_its_stages_resources(synthesized):
+    template = synthesized.templates["staging"]["DeployAccess"]
+    role_id, _ = _only(synthesized, "staging", "DeployAccess", "AWS::IAM::Role")
+
+    statements = _statements(template, role_id)
+
+    by_action = {action: statement["Resource"] for statement in statements
+                 for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
+    assert by_action["sts:AssumeRole"] == "arn:aws:iam::222222222222:role/cdk-hnb659fds-*-222222222222-*"
+    assert not any(action.startswith(("cloudformation:Create", "cloudformation:Update", "iam:")) for action in by_action)
+    assert by_action["lambda:UpdateFunctionCode"] == [
+        "arn:aws:lambda:ap-south-1:222222222222:function:shikhar-backoffice-staging",
+        "arn:aws:lambda:ap-south-1:222222222222:function:shikhar-backoffice-staging:*"]
+    assert sorted(by_action["s3:PutObject"]) == [
+        "arn:aws:s3:::shikhar-staging-deploy-222222222222-ap-south-1/*",
+        "arn:aws:s3:::shikhar-staging-static-222222222222-ap-south-1/*"]
+    assert by_action["ssm:GetParametersByPath"] == "arn:aws:ssm:ap-south-1:222222222222:parameter/shikhar/staging/*"
+
+
+def test_no_template_creates_a_long_lived_access_key(synthesized):
+    kinds = {resource["Type"] for stages in synthesized.templates.values() for template in stages.values()
+             for resource in template["Resources"].values()}
+
+    assert "AWS::IAM::AccessKey" not in kinds and "AWS::IAM::User" not in kinds
+    assert "AWS::IAM::OIDCProvider" in kinds

@@ -12,7 +12,8 @@ from infra.lint import lint_assembly, stack_templates
 
 pytestmark = pytest.mark.xdist_group("infra")
 
-STACKS = {"Data", "Auth", "Events", "Api", "Media", "Waf", "Edge", "Backoffice", "Operations", "Governance"}
+STACKS = {"Data", "Auth", "Events", "Api", "Media", "Waf", "Edge", "Backoffice", "Operations", "Governance",
+          "DeployAccess"}
 TAG_KEYS = {"Environment", "Owner", "CostCenter", "DataSensitivity"}
 
 
@@ -100,7 +101,8 @@ def test_a_pull_request_stage_is_a_throwaway_dev_without_the_account_wide_servic
     _, stages = build_app(stage_names=["pr42"], nag=False)
 
     stacks = stages["pr42"].stacks
-    assert {s.node.id for s in stacks} == STACKS - {"Governance"}  # one trail, detector, hub per account: dev's
+    # One trail, detector, hub, recorder and OIDC provider per account: dev's.
+    assert {s.node.id for s in stacks} == STACKS - {"Governance", "DeployAccess"}
     assert all(s.stack_name.startswith("Shikhar-pr42-") for s in stacks)
     assert (config.account, config.region, config.prefix) == (dev.account, dev.region, "shikhar-pr42")
     assert (config.ephemeral, config.retain_data, config.dr_option) == (True, False, 1)
