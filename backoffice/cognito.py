@@ -2,6 +2,8 @@
 
 Every failure a visitor could learn from (unknown email, wrong password, locked out) becomes the same
 ``SignInFailed`` message, so the page never reveals whether an email has an account.
+The back office's own app client (``deployment.BACKOFFICE_CLIENT``) allows only the admin password flow,
+which needs the back office role's IAM credentials, so every call here is an ``Admin*`` call.
 ID tokens are verified against the pool's JWKS (``settings().jwks_url``, configurable because the
 emulator serves it at its own address while the ``iss`` claim always names the AWS one).
 """
@@ -16,10 +18,12 @@ from botocore.exceptions import ClientError
 
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.deployment import BACKOFFICE_CLIENT
 
 FAILED = "Those details did not work. Check your email and password, or try again in a few minutes."
 BAD_CODE = "That code did not work. Enter the current 6-digit code from your authenticator app."
 ISSUER = "shikhar"
+(SIGN_IN_FLOW,) = BACKOFFICE_CLIENT.sign_in_flows
 
 
 class SignInFailed(Exception):
@@ -49,10 +53,18 @@ def _step(response: dict) -> Step:
                 parameters=response.get("ChallengeParameters", {}))
 
 
+def _respond(challenge: str, *, session: str, responses: dict) -> Step:
+    cfg = settings()
+    return _step(_idp().admin_respond_to_auth_challenge(
+        UserPoolId=cfg.user_pool_id, ClientId=cfg.backoffice_client_id, ChallengeName=challenge, Session=session,
+        ChallengeResponses=responses))
+
+
 def password_sign_in(*, email: str, password: str) -> Step:
+    cfg = settings()
     try:
-        return _step(_idp().initiate_auth(
-            AuthFlow="USER_PASSWORD_AUTH", ClientId=settings().user_pool_client_id,
+        return _step(_idp().admin_initiate_auth(
+            UserPoolId=cfg.user_pool_id, ClientId=cfg.backoffice_client_id, AuthFlow=SIGN_IN_FLOW,
             AuthParameters={"USERNAME": email, "PASSWORD": password}))
     except ClientError as error:
         # NotAuthorized, UserNotFound, PasswordResetRequired, UserNotConfirmed, TooManyRequests,
@@ -62,9 +74,8 @@ def password_sign_in(*, email: str, password: str) -> Step:
 
 def answer_totp(*, email: str, session: str, code: str) -> Step:
     try:
-        return _step(_idp().respond_to_auth_challenge(
-            ClientId=settings().user_pool_client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
-            ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code.strip()}))
+        return _respond("SOFTWARE_TOKEN_MFA", session=session,
+                        responses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code.strip()})
     except ClientError as error:
         if error.response["Error"]["Code"] in ("CodeMismatchException", "ExpiredCodeException"):
             raise SignInFailed(BAD_CODE) from error
@@ -73,9 +84,8 @@ def answer_totp(*, email: str, session: str, code: str) -> Step:
 
 def answer_new_password(*, email: str, session: str, password: str) -> Step:
     try:
-        return _step(_idp().respond_to_auth_challenge(
-            ClientId=settings().user_pool_client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
-            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": password}))
+        return _respond("NEW_PASSWORD_REQUIRED", session=session,
+                        responses={"USERNAME": email, "NEW_PASSWORD": password})
     except ClientError as error:
         if error.response["Error"]["Code"] == "InvalidPasswordException":
             raise SignInFailed("That password is too weak: use at least 12 characters with upper and lower "
@@ -109,9 +119,7 @@ def totp_finish(*, code: str, access_token: str | None = None, session: str | No
         _idp().set_user_mfa_preference(AccessToken=access_token, SoftwareTokenMfaSettings={
             "Enabled": True, "PreferredMfa": True})
         return None
-    return _step(_idp().respond_to_auth_challenge(
-        ClientId=settings().user_pool_client_id, ChallengeName="MFA_SETUP", Session=response["Session"],
-        ChallengeResponses={"USERNAME": email}))
+    return _respond("MFA_SETUP", session=response["Session"], responses={"USERNAME": email})
 
 
 def otpauth_uri(*, email: str, secret: str) -> str:
@@ -128,7 +136,7 @@ def verify_id_token(token: str) -> dict:
     cfg = settings()
     try:
         key = _jwks(cfg.jwks_url).get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=cfg.user_pool_client_id,
+        claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=cfg.backoffice_client_id,
                             issuer=f"https://cognito-idp.{cfg.region}.amazonaws.com/{cfg.user_pool_id}",
                             options={"require": ["exp", "iat", "sub", "aud", "iss"]})
     except jwt.PyJWTError as error:

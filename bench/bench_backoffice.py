@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -47,20 +46,12 @@ def main() -> int:
     emulator = Emulator(port=port).start()
     try:
         from local.provision import provision
-        from marketplace.aws import client
 
         resources = provision()
+        from local.provision import provision_backoffice_stage
+
         stage = json.loads((ROOT / "zappa_settings.json").read_text())["dev"]["aws_environment_variables"]
-        ssm = client("ssm")
-        values = {"table": resources.table, "raw-bucket": resources.raw_bucket, "user-pool-id": resources.user_pool_id,
-                  "user-pool-client-id": resources.user_pool_client_id, "jwks-url": resources.jwks_url,
-                  "public-bucket": resources.public_bucket, "premium-bucket": resources.premium_bucket,
-                  "event-bus": resources.event_bus}
-        for name, value in values.items():
-            ssm.put_parameter(Name=f"{stage['SHIKHAR_SSM_PATH']}/{name}", Value=value, Type="String", Overwrite=True)
-        ssm.put_parameter(Name=stage["SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER"], Value=HOST, Type="String")
-        client("secretsmanager").create_secret(Name=stage["SHIKHAR_DJANGO_SECRET_ID"],
-                                               SecretString=secrets.token_urlsafe(64))
+        provision_backoffice_stage(resources, stage="dev", cloudfront_domain=HOST)
         settings_dir = Path(tempfile.mkdtemp())
         subprocess.run([sys.executable, "-m", "zappa.cli", "save-python-settings-file", "dev", "-o",
                         str(settings_dir / "zappa_settings.py")], cwd=ROOT, check=True, capture_output=True,

@@ -11,6 +11,8 @@ import os
 import re
 from dataclasses import dataclass, replace
 
+from marketplace import deployment
+
 REGION = "ap-south-1"  # Mumbai: the closest region to Kathmandu
 EDGE_REGION = "us-east-1"  # CloudFront-scoped WAF web ACLs live here
 # The repository whose workflows may deploy (GitHub OpenID Connect subject); a placeholder until the
@@ -55,7 +57,7 @@ class StageConfig:
 
     @property
     def prefix(self) -> str:
-        return f"shikhar-{self.name}"
+        return deployment.prefix(self.name)
 
     @property
     def key_stage(self) -> str:

@@ -1,15 +1,19 @@
-"""Where the emulator is more lenient or slower than AWS, make it behave as AWS does.
+"""Where the emulator is more lenient or slower than AWS, make it behave as AWS does (AWS needs none of this).
 
-Cognito: moto lets any app client write any user attribute; AWS refuses attributes outside the
-client's ``WriteAttributes`` (NotAuthorizedException), which the platform relies on (people cannot
-change the email or name the back office uses).
+1. Cognito app clients' ``ExplicitAuthFlows``: moto accepts every flow on every client; AWS refuses a
+   flow the client does not allow (InvalidParameterException "... flow not enabled for this client").
+   Enforced here, so a sign-in flow the template does not allow fails locally too.
 
-DynamoDB: keep the emulator's transactions fast as the table grows.
+2. Cognito ``WriteAttributes``: moto lets any app client write any user attribute; AWS refuses attributes
+   outside the client's ``WriteAttributes`` (NotAuthorizedException), which the platform relies on
+   (people cannot change the email or name the back office uses).
+
+3. DynamoDB: keep the emulator's transactions fast as the table grows.
 
 moto 5.2 backs up the WHOLE table (``copy.deepcopy``) once per item of every TransactWriteItems call,
 so a transaction costs O(table size): seeding 60 listings took minutes. Here the backup is of the
 items the transaction touches instead, and a failed transaction restores exactly those (and drops the
-stream records it produced). Behaviour is otherwise moto's own; AWS needs none of this.
+stream records it produced). Behaviour is otherwise moto's own.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import copy
 import threading
 
-from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -37,6 +41,35 @@ def _update_user_attributes(self: CognitoIdpBackend, access_token: str, attribut
             if allowed is not None and any(a["Name"] not in allowed for a in attributes):
                 raise NotAuthorizedError("A client attempted to write unauthorized attribute")
     return _original_update_user_attributes(self, access_token, attributes)
+_original_initiate_auth = CognitoIdpBackend.initiate_auth
+_original_admin_initiate_auth = CognitoIdpBackend.admin_initiate_auth
+
+# AuthFlow -> the ExplicitAuthFlows entry that allows it; a client with none set allows AWS's defaults.
+_ALLOWED_BY = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH", "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
+               "ADMIN_USER_PASSWORD_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+               "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH", "CUSTOM_AUTH": "ALLOW_CUSTOM_AUTH",
+               "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
+_DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+
+
+def _check_flow(backend: CognitoIdpBackend, client_id: str, auth_flow: str) -> None:
+    for pool in backend.user_pools.values():
+        app = pool.clients.get(client_id)
+        if app is not None:
+            allowed = app.extended_config.get("ExplicitAuthFlows") or _DEFAULT_FLOWS
+            if _ALLOWED_BY.get(auth_flow) not in allowed:
+                raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
+
+
+def _initiate_auth(self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict) -> dict:
+    _check_flow(self, client_id, auth_flow)
+    return _original_initiate_auth(self, client_id, auth_flow, auth_parameters)
+
+
+def _admin_initiate_auth(self: CognitoIdpBackend, user_pool_id: str, client_id: str, auth_flow: str,
+                         auth_parameters: dict) -> dict:
+    _check_flow(self, client_id, auth_flow)
+    return _original_admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters)
 
 
 def _table_deepcopy(self: Table, memo: dict) -> Table:
@@ -92,6 +125,8 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> 
 
 def apply() -> None:
     CognitoIdpBackend.update_user_attributes = _update_user_attributes
+    CognitoIdpBackend.initiate_auth = _initiate_auth
+    CognitoIdpBackend.admin_initiate_auth = _admin_initiate_auth
     if DynamoDBBackend.transact_write_items is not _transact_write_items:
         Table.__deepcopy__ = _table_deepcopy
         DynamoDBBackend.transact_write_items = _transact_write_items

@@ -200,18 +200,25 @@ class Gateway:
         self._thread.join(timeout=5)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="The public API behind a local HTTP API gateway")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+def serve(build, *, description: str, default_port: int, banner: str) -> int:
+    """Serve the WSGI app ``build()`` returns on ``--host``/``--port`` until interrupted (the command line of
+    the local HTTP services)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=default_port)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
-    server = make_server(args.host, args.port, application, threaded=True)
-    print(f"Public API on http://{args.host}:{args.port} (Swagger UI at /docs)", flush=True)
+    server = make_server(args.host, args.port, build(), threaded=True)
+    print(f"{banner} on http://{args.host}:{args.port}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def main() -> int:
+    return serve(lambda: application, description="The public API behind a local HTTP API gateway", default_port=DEFAULT_PORT,
+                 banner="Public API (Swagger UI at /docs)")
 
 
 if __name__ == "__main__":

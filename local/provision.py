@@ -7,13 +7,23 @@ queues from ``marketplace.events.RULES``. Safe to run again: what exists is kept
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import asdict, dataclass
 
 from botocore.exceptions import ClientError
 
-from marketplace.actors import SELF_WRITABLE_ATTRIBUTES, Group
+from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.deployment import (
+    APP_CLIENTS,
+    APPS_CLIENT,
+    BACKOFFICE_CLIENT,
+    BACKOFFICE_PARAMETERS,
+    BACKOFFICE_SECRETS,
+    Env,
+    backoffice_environment,
+)
 from marketplace.events import RULES
 from marketplace.table import TTL_ATTRIBUTE, table_schema
 
@@ -29,22 +39,24 @@ class Resources:
     event_bus: str
     user_pool_id: str
     user_pool_client_id: str
+    backoffice_client_id: str
     jwks_url: str
     notify_topic_arn: str
     queues: dict[str, str]
 
     def environment(self) -> dict[str, str]:
         return {
-            "SHIKHAR_TABLE": self.table,
-            "SHIKHAR_RAW_BUCKET": self.raw_bucket,
-            "SHIKHAR_PUBLIC_BUCKET": self.public_bucket,
-            "SHIKHAR_PREMIUM_BUCKET": self.premium_bucket,
-            "SHIKHAR_EVENT_BUS": self.event_bus,
-            "SHIKHAR_USER_POOL_ID": self.user_pool_id,
-            "SHIKHAR_USER_POOL_CLIENT_ID": self.user_pool_client_id,
-            "SHIKHAR_JWKS_URL": self.jwks_url,
-            "SHIKHAR_NOTIFY_TOPIC_ARN": self.notify_topic_arn,
-            "SHIKHAR_PUBLIC_MEDIA_URL": f"{settings().endpoint_url}/{self.public_bucket}",
+            Env.TABLE: self.table,
+            Env.RAW_BUCKET: self.raw_bucket,
+            Env.PUBLIC_BUCKET: self.public_bucket,
+            Env.PREMIUM_BUCKET: self.premium_bucket,
+            Env.EVENT_BUS: self.event_bus,
+            Env.USER_POOL_ID: self.user_pool_id,
+            Env.USER_POOL_CLIENT_ID: self.user_pool_client_id,
+            Env.BACKOFFICE_CLIENT_ID: self.backoffice_client_id,
+            Env.JWKS_URL: self.jwks_url,
+            Env.NOTIFY_TOPIC_ARN: self.notify_topic_arn,
+            Env.PUBLIC_MEDIA_URL: f"{settings().endpoint_url}/{self.public_bucket}",
         }
 
     def as_dict(self) -> dict:
@@ -102,7 +114,8 @@ def provision_buckets(upload_queue_arn: str) -> None:
         "QueueConfigurations": [{"QueueArn": upload_queue_arn, "Events": ["s3:ObjectCreated:*"]}]})
 
 
-def provision_user_pool() -> tuple[str, str]:
+def provision_user_pool() -> tuple[str, str, str]:
+    """The pool, its groups and its app clients; returns the pool id, the apps' and the back office's client."""
     cfg = settings()
     idp = client("cognito-idp")
     name = f"{cfg.prefix}-users"
@@ -125,19 +138,21 @@ def provision_user_pool() -> tuple[str, str]:
     for group in Group:
         if group.value not in existing:
             idp.create_group(UserPoolId=pool_id, GroupName=group.value)
-    clients = [c for c in idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
-               if c["ClientName"] == "shikhar-apps"]
-    declared = {"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                                      "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                "WriteAttributes": list(SELF_WRITABLE_ATTRIBUTES), "EnableTokenRevocation": True}
-    if clients:
-        client_id = clients[0]["ClientId"]
-        idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, ClientName="shikhar-apps", **declared)
-    else:
-        client_id = idp.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="shikhar-apps", GenerateSecret=False, **declared,
-        )["UserPoolClient"]["ClientId"]
-    return pool_id, client_id
+    # The app clients exactly as the template declares them (same flows, token validity, attributes), so a
+    # flow AWS would refuse is refused here too (the emulator enforces ExplicitAuthFlows, emulator_patches).
+    # A client from an earlier run is brought up to the declaration.
+    existing_clients = {c["ClientName"]: c["ClientId"] for c in
+                        idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]}
+    ids = {}
+    for declared in APP_CLIENTS:
+        properties = declared.properties()
+        if declared.name in existing_clients:
+            ids[declared.name] = existing_clients[declared.name]
+            properties.pop("GenerateSecret")  # fixed at creation
+            idp.update_user_pool_client(UserPoolId=pool_id, ClientId=ids[declared.name], **properties)
+        else:
+            ids[declared.name] = idp.create_user_pool_client(UserPoolId=pool_id, **properties)["UserPoolClient"]["ClientId"]
+    return pool_id, ids[APPS_CLIENT.name], ids[BACKOFFICE_CLIENT.name]
 
 
 def provision_events() -> tuple[dict[str, str], str]:
@@ -174,9 +189,31 @@ def provision() -> Resources:
     upload_url, upload_arn = _queue(MEDIA_UPLOADS_QUEUE)
     queues[MEDIA_UPLOADS_QUEUE] = upload_url
     provision_buckets(upload_arn)
-    pool_id, client_id = provision_user_pool()
+    pool_id, client_id, backoffice_client_id = provision_user_pool()
     return Resources(
         table=table, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,
         premium_bucket=cfg.premium_bucket, event_bus=cfg.event_bus, user_pool_id=pool_id,
-        user_pool_client_id=client_id, jwks_url=f"{cfg.endpoint_url}/{pool_id}/.well-known/jwks.json",
+        user_pool_client_id=client_id, backoffice_client_id=backoffice_client_id, jwks_url=f"{cfg.endpoint_url}/{pool_id}/.well-known/jwks.json",
         notify_topic_arn=topic_arn, queues=queues)
+
+
+def provision_backoffice_stage(resources: Resources, *, stage: str, cloudfront_domain: str) -> dict[str, str]:
+    """What infra publishes for the back office in AWS, on the emulator: its parameters under the stage's
+    path, the CloudFront domain parameter and its secrets (Django signing key, cursor key), all named by
+    ``marketplace.deployment``. Returns the function's environment as zappa_settings.json gives it.
+    Safe to run again: parameters are overwritten, secrets kept."""
+    environment = backoffice_environment(stage)
+    values = {**resources.environment(), Env.STATIC_BUCKET: f"{settings().prefix}-static"}
+    ssm = client("ssm")
+    for name, variable in BACKOFFICE_PARAMETERS.items():
+        ssm.put_parameter(Name=f"{environment[Env.SSM_PATH]}/{name}", Value=values[variable], Type="String",
+                          Overwrite=True)
+    ssm.put_parameter(Name=environment[Env.CLOUDFRONT_DOMAIN_PARAMETER], Value=cloudfront_domain, Type="String",
+                      Overwrite=True)
+    for variable in BACKOFFICE_SECRETS:
+        try:
+            client("secretsmanager").create_secret(Name=environment[variable], SecretString=secrets.token_urlsafe(48))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceExistsException":
+                raise
+    return environment

@@ -2,6 +2,11 @@
 
 Starts the AWS emulator, provisions every resource from the code's declarations, seeds demo data,
 starts the workers and the HTTP services, prints URLs and demo logins, then waits.
+
+``SHIKHAR_PROFILE=production-like`` runs the back office as in AWS instead: production settings (DEBUG
+off) reading its parameters and secrets from the emulator by their declared names, behind a local
+stand-in for CloudFront (``local.edge``: Host header handling and the edge's CSP). Plain HTTP is allowed
+by the explicit local override ``SHIKHAR_LOCAL_HTTP=1``, set only here.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.emulator import DEFAULT_PORT, Emulator
+from marketplace.deployment import Env
 
 STATE_DIR = Path(".local")
 
@@ -30,6 +36,7 @@ class Service:
     port: int
     command: list[str]
     path: str = "/"
+    environment: dict[str, str] | None = None  # instead of the platform's, when set
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -41,16 +48,44 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(f"SHIKHAR_{name}_PORT", default))
 
 
-def services() -> list[Service]:
-    """Every HTTP service of the local platform (ports overridable: SHIKHAR_BACKOFFICE_PORT, SHIKHAR_API_PORT)."""
+PROFILES = ("local", "production-like")
+
+
+def profile() -> str:
+    chosen = os.environ.get("SHIKHAR_PROFILE") or "local"
+    if chosen not in PROFILES:
+        raise SystemExit(f"SHIKHAR_PROFILE must be one of {', '.join(PROFILES)}, not {chosen!r}")
+    return chosen
+
+
+def services(*, backoffice_environment: dict[str, str] | None = None) -> list[Service]:
+    """Every HTTP service of the local platform (ports overridable: SHIKHAR_BACKOFFICE_PORT, SHIKHAR_API_PORT).
+    With ``backoffice_environment`` the back office runs with production settings behind the local edge."""
     backoffice_port, api_port = _port("BACKOFFICE", 8000), _port("API", 8001)
+    if backoffice_environment is None:
+        backoffice = Service("back office", backoffice_port,
+                             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{backoffice_port}", "--noreload"])
+    else:
+        backoffice = Service("back office", backoffice_port,
+                             [sys.executable, "-m", "local.edge", "--port", str(backoffice_port)],
+                             environment=backoffice_environment)
     return [
-        Service("back office", backoffice_port,
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{backoffice_port}", "--noreload"]),
+        backoffice,
         Service("public API", api_port, [sys.executable, "-m", "local.gateway", "--port", str(api_port)],
                 path="/v1/listings"),
         Service("API docs", api_port, [], path="/docs"),
     ]
+
+
+def production_like_backoffice(resources) -> dict[str, str]:
+    """The back office's environment as Lambda gets it (names only; the resources' own variables removed,
+    so they must come from Parameter Store), on the emulator, over plain HTTP."""
+    from local.provision import provision_backoffice_stage
+
+    host = f"127.0.0.1:{_port('BACKOFFICE', 8000)}"
+    names = provision_backoffice_stage(resources, stage="local", cloudfront_domain=host)
+    inherited = {k: v for k, v in os.environ.items() if k not in resources.environment()}
+    return {**inherited, **names, Env.LOCAL_HTTP: "1", "DJANGO_SETTINGS_MODULE": "backoffice.settings.production"}
 
 
 def _die_with_parent() -> None:
@@ -71,6 +106,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     # Workers log every step as JSON; keep the terminal readable unless asked (POWERTOOLS_LOG_LEVEL=INFO).
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    chosen_profile = profile()
     port = int(os.environ.get("SHIKHAR_EMULATOR_PORT", DEFAULT_PORT))
     emulator = Emulator(port=port)
     os.environ.update(emulator.environment())
@@ -97,13 +133,14 @@ def main() -> int:
 
     logins = demo.seed(resources=resources, progress=lambda m: print(m, flush=True))
 
-    running = services()
+    production_like = chosen_profile == "production-like"
+    running = services(backoffice_environment=production_like_backoffice(resources) if production_like else None)
     for service in running:
         if service.command:
-            service.process = subprocess.Popen(service.command, env={**os.environ, **environment},
+            service.process = subprocess.Popen(service.command, env=service.environment or {**os.environ, **environment},
                                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
 
-    print("\nShikhar is running offline:")
+    print(f"\nShikhar is running offline (profile {chosen_profile}):")
     print(f"  AWS emulator     {emulator.url}")
     for service in running:
         print(f"  {service.name:<16} {service.url}")

@@ -11,13 +11,19 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from marketplace.deployment import Env, in_lambda
+
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name) or default
 
 
 def _prefix() -> str:
-    return _env("SHIKHAR_PREFIX", "shikhar-local")
+    return _env(Env.PREFIX, "shikhar-local")
+
+
+def _stage() -> str:
+    return _env(Env.STAGE, "" if in_lambda() else "local")
 
 
 def _named(variable: str, suffix: str):
@@ -49,23 +55,24 @@ class CallBudget:
 
 @dataclass(frozen=True)
 class Settings:
-    environment: str = field(default_factory=lambda: _env("SHIKHAR_ENV", "local"))
+    environment: str = field(default_factory=_stage)
     prefix: str = field(default_factory=_prefix)
     region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", _env("AWS_REGION", "ap-south-1")))
     endpoint_url: str | None = field(default_factory=lambda: _env("AWS_ENDPOINT_URL") or None)
-    table_name: str = field(default_factory=lambda: _env("SHIKHAR_TABLE", _prefix()))
-    raw_bucket: str = _named("SHIKHAR_RAW_BUCKET", "raw-uploads")
-    public_bucket: str = _named("SHIKHAR_PUBLIC_BUCKET", "public-media")
-    premium_bucket: str = _named("SHIKHAR_PREMIUM_BUCKET", "premium-media")
-    event_bus: str = field(default_factory=lambda: _env("SHIKHAR_EVENT_BUS", _prefix()))
-    notify_topic_arn: str = field(default_factory=lambda: _env("SHIKHAR_NOTIFY_TOPIC_ARN"))
-    user_pool_id: str = field(default_factory=lambda: _env("SHIKHAR_USER_POOL_ID"))
-    user_pool_client_id: str = field(default_factory=lambda: _env("SHIKHAR_USER_POOL_CLIENT_ID"))
-    jwks_url: str = field(default_factory=lambda: _env("SHIKHAR_JWKS_URL"))
+    table_name: str = field(default_factory=lambda: _env(Env.TABLE, _prefix()))
+    raw_bucket: str = _named(Env.RAW_BUCKET, "raw-uploads")
+    public_bucket: str = _named(Env.PUBLIC_BUCKET, "public-media")
+    premium_bucket: str = _named(Env.PREMIUM_BUCKET, "premium-media")
+    event_bus: str = field(default_factory=lambda: _env(Env.EVENT_BUS, _prefix()))
+    notify_topic_arn: str = field(default_factory=lambda: _env(Env.NOTIFY_TOPIC_ARN))
+    user_pool_id: str = field(default_factory=lambda: _env(Env.USER_POOL_ID))
+    user_pool_client_id: str = field(default_factory=lambda: _env(Env.USER_POOL_CLIENT_ID))
+    backoffice_client_id: str = field(default_factory=lambda: _env(Env.BACKOFFICE_CLIENT_ID))
+    jwks_url: str = field(default_factory=lambda: _env(Env.JWKS_URL))
     # Where public media is served from: the CloudFront /media path in AWS, the emulator's bucket locally.
-    public_media_base_url: str = field(default_factory=lambda: _env("SHIKHAR_PUBLIC_MEDIA_URL"))
+    public_media_base_url: str = field(default_factory=lambda: _env(Env.PUBLIC_MEDIA_URL))
     # The function's own timeout (infra sets it on every function; 10 s, the API's, when unset).
-    function_timeout_seconds: float = field(default_factory=lambda: float(_env("SHIKHAR_FUNCTION_TIMEOUT", "10")))
+    function_timeout_seconds: float = field(default_factory=lambda: float(_env(Env.FUNCTION_TIMEOUT, "10")))
     event_source: str = "np.shikhar.marketplace"
 
     @property

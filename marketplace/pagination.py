@@ -20,6 +20,7 @@ from functools import cache
 from typing import Generic, TypeVar
 
 from marketplace.config import settings
+from marketplace.deployment import LOCAL_STAGES, Env
 from marketplace.errors import ValidationError
 
 T = TypeVar("T")
@@ -28,16 +29,17 @@ _KEY_NAME = re.compile(r"pk|sk|gsi\d(?:pk|sk)")
 _LOCAL_KEY = b"shikhar-local-cursor-key"  # used only where no key is configured (emulator, tests)
 
 
-def _key() -> bytes:
-    configured = os.environ.get("SHIKHAR_CURSOR_KEY")
+def cursor_key() -> bytes:
+    """The signing key. Deployables that must not start without it call this at init."""
+    configured = os.environ.get(Env.CURSOR_KEY)
     if configured:
         return configured.encode()
-    secret = os.environ.get("SHIKHAR_CURSOR_SECRET")
+    secret = os.environ.get(Env.CURSOR_SECRET)
     if secret:
         return _secret_key(secret)
-    if settings().environment in ("local", "test"):
+    if settings().environment in LOCAL_STAGES:
         return _LOCAL_KEY
-    raise RuntimeError("no cursor key: set SHIKHAR_CURSOR_SECRET (or SHIKHAR_CURSOR_KEY) so cursors cannot be forged")
+    raise RuntimeError(f"no cursor key: set {Env.CURSOR_SECRET} (or {Env.CURSOR_KEY}) so cursors cannot be forged")
 
 
 @cache
@@ -59,7 +61,7 @@ def encode_cursor(last_evaluated_key: dict | None, *, scope: str) -> str | None:
     if not last_evaluated_key:
         return None
     body = json.dumps({"s": scope, "k": last_evaluated_key}, separators=(",", ":"), sort_keys=True).encode()
-    signature = hmac.new(_key(), body, hashlib.sha256).digest()[:16]
+    signature = hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16]
     return f"{_b64(body)}.{_b64(signature)}"
 
 
@@ -71,7 +73,7 @@ def decode_cursor(cursor: str | None, *, scope: str, field_name: str = "cursor")
         body, signature = _unb64(body_text), _unb64(signature_text)
     except (ValueError, TypeError):
         raise ValidationError("is not a valid cursor", field=field_name) from None
-    expected = hmac.new(_key(), body, hashlib.sha256).digest()[:16]
+    expected = hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16]
     if not hmac.compare_digest(signature, expected):
         raise ValidationError("is not a valid cursor", field=field_name)
     try:

@@ -21,9 +21,10 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.names import CROSS_REGION_PURPOSES, dr_bucket_name
-from infra.parameters import ACTIVE_REGION, BACKOFFICE_PARAMETERS, stage_parameter
+from infra.parameters import ACTIVE_REGION, stage_parameter
 from marketplace.aws import client_config
 from marketplace.config import settings
+from marketplace.deployment import BACKOFFICE_PARAMETERS_DIR
 
 # Where the back office finds each copied bucket (its parameter names, as infra writes them at home).
 BUCKET_PARAMETERS = {"raw-uploads": "raw-bucket", "premium-media": "premium-bucket"}
@@ -162,8 +163,8 @@ def failover(*, to: str, apply: bool = False, sample: int = SAMPLE_OBJECTS) -> F
         result.checks += bucket_checks(source=sources[purpose], copy=copies[purpose], home=cfg.region, target=to,
                                        sample=sample)
     if apply and result.ready:
-        values = {stage_parameter(cfg.environment, f"{BACKOFFICE_PARAMETERS}/table"): cfg.table_name,
-                  **{stage_parameter(cfg.environment, f"{BACKOFFICE_PARAMETERS}/{BUCKET_PARAMETERS[purpose]}"): copy
+        values = {stage_parameter(cfg.environment, f"{BACKOFFICE_PARAMETERS_DIR}/table"): cfg.table_name,
+                  **{stage_parameter(cfg.environment, f"{BACKOFFICE_PARAMETERS_DIR}/{BUCKET_PARAMETERS[purpose]}"): copy
                      for purpose, copy in copies.items()},
                   stage_parameter(cfg.environment, ACTIVE_REGION): to}
         ssm = _client("ssm", to)

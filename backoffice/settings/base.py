@@ -6,18 +6,16 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
-
-from django.utils.csp import CSP
 
 from marketplace.config import settings as platform
+from marketplace.deployment import Env, site_csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 # Local and test runs get a fresh random key per process; production reads it from Secrets Manager.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(64)
 DEBUG = False
-ALLOWED_HOSTS = [h for h in os.environ.get("SHIKHAR_BACKOFFICE_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [h for h in os.environ.get(Env.BACKOFFICE_HOSTS, "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
     "django.contrib.messages",
@@ -86,39 +84,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 
-def _origin(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
-
-
-def _media_origins() -> tuple[list[str], list[str]]:
-    """Where the browser uploads to (presigned POST to the raw bucket) and loads media from."""
-    cfg = platform()
-    if cfg.endpoint_url:
-        upload = [_origin(cfg.endpoint_url)]
-    else:  # boto3 signs POSTs for the bucket's virtual host; both spellings reach it
-        upload = [f"https://{cfg.raw_bucket}.s3.amazonaws.com",
-                  f"https://{cfg.raw_bucket}.s3.{cfg.region}.amazonaws.com"]
-    images = [o for o in (_origin(cfg.public_media_base_url), _origin(cfg.endpoint_url)) if o]
-    return upload, images
-
-
-_UPLOAD_ORIGINS, _IMAGE_ORIGINS = _media_origins()
-
-# No inline scripts or styles anywhere: every script and stylesheet is a self-hosted static file.
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", *_IMAGE_ORIGINS],
-    "connect-src": [CSP.SELF, *_UPLOAD_ORIGINS],
-    "form-action": [CSP.SELF],
-    "frame-ancestors": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-    "object-src": [CSP.NONE],
-}
+# The one policy the edge also sends (marketplace.deployment): no inline scripts or styles anywhere (every
+# script and stylesheet is a self-hosted static file); uploads by presigned POST to the raw bucket.
+_platform = platform()
+SECURE_CSP = site_csp(raw_bucket=_platform.raw_bucket, region=_platform.region, endpoint_url=_platform.endpoint_url,
+                      media_urls=(_platform.public_media_base_url, _platform.endpoint_url))
 
 LOGGING = {
     "version": 1,

@@ -34,7 +34,7 @@ class Secrets(Construct):
         # The HMAC key that signs pagination cursors (so clients can neither forge nor retarget them).
         self.cursor = secretsmanager.Secret(
             self, "CursorKey", secret_name=names["cursor"], encryption_key=key, removal_policy=removal_policy,
-            description="HMAC key signing the public API's pagination cursors",
+            description="HMAC key signing pagination cursors (public API and back office)",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True))
         for secret, how in ((self.cursor, "replacing its value (outstanding cursors then expire harmlessly)"),
                             (self.signing_key, "the signing-key runbook (new key pair, new public key, deploy)"),

@@ -13,7 +13,8 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.nag import acknowledge
-from marketplace.actors import SELF_WRITABLE_ATTRIBUTES, Group
+from marketplace.actors import Group
+from marketplace.deployment import APPS_CLIENT, BACKOFFICE_CLIENT, AppClient
 
 _GROUP_DESCRIPTIONS = {
     Group.ADMINS: "Moderators and operators of the marketplace (TOTP MFA required by the back office)",
@@ -23,12 +24,6 @@ _GROUP_DESCRIPTIONS = {
     Group.INVESTORS: "Investors: off-market and exclusive listings",
 }
 _PRECEDENCE = {group: rank for rank, group in enumerate(Group)}
-_CDK_ATTRIBUTE = {"phone_number": "phone_number", "locale": "locale", "zoneinfo": "timezone"}  # Cognito -> CDK
-
-
-def self_writable_attributes() -> cognito.ClientAttributes:
-    return cognito.ClientAttributes().with_standard_attributes(
-        **{_CDK_ATTRIBUTE[name]: True for name in SELF_WRITABLE_ATTRIBUTES})
 
 
 class AuthStack(Stack):
@@ -57,17 +52,9 @@ class AuthStack(Stack):
             cognito.CfnUserPoolGroup(self, f"Group{group.value.title()}", user_pool_id=self.user_pool.user_pool_id,
                                      group_name=group.value, description=_GROUP_DESCRIPTIONS[group],
                                      precedence=_PRECEDENCE[group])
-        tokens = {"access_token_validity": Duration.minutes(60), "id_token_validity": Duration.minutes(60),
-                      "refresh_token_validity": Duration.days(30), "prevent_user_existence_errors": True,
-                      "enable_token_revocation": True, "write_attributes": self_writable_attributes()}
-        # Buyers' web and mobile apps: public clients (no secret), SRP and password sign-in.
-        self.apps_client = self.user_pool.add_client(
-            "AppsClient", user_pool_client_name="shikhar-apps", generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True), **tokens)
-        # The back office signs people in server-side (admin flow) and keeps its secret in Secrets Manager.
-        self.backoffice_client = self.user_pool.add_client(
-            "BackofficeClient", user_pool_client_name="shikhar-backoffice", generate_secret=False,
-            auth_flows=cognito.AuthFlow(admin_user_password=True, user_srp=True), **tokens)
+        # The app clients exactly as declared (local provisioning creates them from the same properties).
+        self.apps_client = self._client("AppsClient", APPS_CLIENT)
+        self.backoffice_client = self._client("BackofficeClient", BACKOFFICE_CLIENT)
         self.issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}"
         self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
 
@@ -124,3 +111,10 @@ class AuthStack(Stack):
         acknowledge(self.identity_pool, ("AwsSolutions-COG7", (
             "Guest identities are the point of this pool (dossier section 4): their role may only send RUM "
             "events to this stage's app monitor; nothing else in the account is reachable with them.")))
+
+    def _client(self, id: str, declared: AppClient) -> cognito.UserPoolClient:
+        client = self.user_pool.add_client(id, user_pool_client_name=declared.name, disable_o_auth=True)
+        resource = client.node.default_child
+        for name, value in declared.properties().items():
+            resource.add_property_override(name, value)
+        return client

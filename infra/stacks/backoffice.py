@@ -12,9 +12,9 @@ from infra.components.grants import READ, WRITE, grant_key, grant_objects, grant
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.parameters import (
-    BACKOFFICE_PARAMETERS,
     CLOUDFRONT_DOMAIN,
     CLOUDFRONT_KEY_ID,
+    CURSOR_SECRET,
     DJANGO_SECRET,
     SIGNING_KEY_SECRET,
     parameter,
@@ -24,6 +24,12 @@ from infra.parameters import (
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack
 from infra.stacks.events import EventsStack
+from marketplace.deployment import (
+    BACKOFFICE_PARAMETERS,
+    BACKOFFICE_PARAMETERS_DIR,
+    backoffice_function_name,
+    backoffice_role_name,
+)
 
 # Cognito administration the back office performs: invite brokers, set groups, MFA, disable people.
 COGNITO_ACTIONS = (
@@ -32,13 +38,13 @@ COGNITO_ACTIONS = (
     "cognito-idp:AdminEnableUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminRespondToAuthChallenge",
     "cognito-idp:AdminSetUserMFAPreference", "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:ListUsers",
     "cognito-idp:ListUsersInGroup", "cognito-idp:AssociateSoftwareToken", "cognito-idp:VerifySoftwareToken",
-    "cognito-idp:RespondToAuthChallenge", "cognito-idp:DescribeUserPool",
+    "cognito-idp:DescribeUserPool",
 )
 
 
 def function_name(config: StageConfig) -> str:
     """Zappa names its Lambda ``<project_name>-<stage>``: project_name "shikhar-backoffice", stage = ours."""
-    return f"shikhar-backoffice-{config.name}"
+    return backoffice_function_name(config.name)
 
 
 class BackofficeStack(Stack):
@@ -46,7 +52,7 @@ class BackofficeStack(Stack):
                  events: EventsStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         name = function_name(config)
-        self.role = iam.Role(self, "Role", role_name=f"{config.prefix}-backoffice",
+        self.role = iam.Role(self, "Role", role_name=backoffice_role_name(config.name),
                              assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                              description="The back office (Django on Lambda via Zappa)")
         role = self.role
@@ -64,7 +70,9 @@ class BackofficeStack(Stack):
         grant_key(role, key=data.keys.media, encrypt=True)
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(COGNITO_ACTIONS),
                                                          resources=[auth.user_pool.user_pool_arn]))
-        for secret in (data.secrets.django, data.secrets.signing_key):
+        # The secrets it reads at start-up (marketplace.deployment.BACKOFFICE_SECRETS: the Django key and the
+        # cursor key) and the signing key for premium previews.
+        for secret in (data.secrets.django, data.secrets.cursor, data.secrets.signing_key):
             grant_secret(role, secret=secret, key=data.keys.data)
         path = parameter_path(config).rstrip("/")
         role.add_to_principal_policy(iam.PolicyStatement(
@@ -89,17 +97,17 @@ class BackofficeStack(Stack):
             actions=["lambda:InvokeFunction"],
             resources=[f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"]))
 
+        # Every parameter the back office reads at start-up (marketplace.deployment.BACKOFFICE_PARAMETERS).
         values = {
             "table": data.table.table.table_name, "raw-bucket": data.raw.name,
             "public-bucket": data.public.name, "premium-bucket": data.premium.name,
             "static-bucket": data.static.name, "event-bus": events.bus.event_bus_name,
             "user-pool-id": auth.user_pool.user_pool_id,
-            "user-pool-client-id": auth.backoffice_client.user_pool_client_id, "jwks-url": auth.jwks_url,
-            "django-secret-arn": data.secrets.django.secret_arn,
-            "signing-key-secret-arn": data.secrets.signing_key.secret_arn,
+            "backoffice-client-id": auth.backoffice_client.user_pool_client_id, "jwks-url": auth.jwks_url,
         }
+        values = {key: values[key] for key in BACKOFFICE_PARAMETERS}
         for key, value in values.items():
-            ssm.StringParameter(self, f"Param{key.title().replace('-', '')}", parameter_name=parameter(config, f"{BACKOFFICE_PARAMETERS}/{key}"),
+            ssm.StringParameter(self, f"Param{key.title().replace('-', '')}", parameter_name=parameter(config, f"{BACKOFFICE_PARAMETERS_DIR}/{key}"),
                                 string_value=value, description=f"Back office: {key}")
 
         for output, value, description in (
@@ -112,6 +120,7 @@ class BackofficeStack(Stack):
             ("BackofficeCloudFrontDomainParameter", parameter(config, CLOUDFRONT_DOMAIN), "SSM name: CloudFront domain"),
             ("BackofficeCloudFrontKeyIdParameter", parameter(config, CLOUDFRONT_KEY_ID), "SSM name: signing key id"),
             ("BackofficeDjangoSecretName", secret_name(config, DJANGO_SECRET), "Secrets Manager: Django SECRET_KEY"),
+            ("BackofficeCursorSecretName", secret_name(config, CURSOR_SECRET), "Secrets Manager: cursor HMAC key"),
             ("BackofficeSigningKeySecretName", secret_name(config, SIGNING_KEY_SECRET),
              "Secrets Manager: CloudFront signing private key"),
         ):

@@ -20,6 +20,7 @@ from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.api import ApiStack
 from infra.stacks.data import DataStack, removal_policy
+from marketplace.deployment import FORWARDED_HOST_HEADER, csp_header, site_csp
 
 KEYS = Path(__file__).resolve().parents[1] / "keys"
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet",
@@ -34,9 +35,20 @@ STRIP_PREFIX = """function handler(event) {
   return request;
 }"""
 
-CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
-       "script-src 'self'; connect-src 'self' https://cognito-idp.ap-south-1.amazonaws.com; "
-       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
+# The back office's origin (API Gateway) only answers to its own Host, so CloudFront sends that one; the
+# viewer's Host travels in X-Forwarded-Host, which Django reads (marketplace.deployment).
+FORWARD_HOST = """function handler(event) {
+  var request = event.request;
+  request.headers['HEADER'] = {value: request.headers.host.value};
+  return request;
+}""".replace("HEADER", FORWARDED_HOST_HEADER.lower())
+
+
+def edge_csp(config: StageConfig, *, account: str, region: str) -> str:
+    """The Content-Security-Policy the edge sends on every response, from the one policy the back office
+    also sends: uploads go straight to the raw bucket; media come from this distribution."""
+    raw = bucket_name(prefix=config.prefix, purpose="raw-uploads", account=account, region=region)
+    return csp_header(site_csp(raw_bucket=raw, region=region))
 
 
 def _metric(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -100,7 +112,8 @@ class EdgeStack(Stack):
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=Duration.days(730), include_subdomains=True, override=True),
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CSP, override=True),
+                    content_security_policy=edge_csp(config, account=self.account, region=self.region),
+                    override=True),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
                     frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
@@ -128,12 +141,18 @@ class EdgeStack(Stack):
             origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             response_headers_policy=headers, function_associations=associations, compress=True)
         if config.backoffice_origin:
+            forward_host = cloudfront.Function(
+                self, "ForwardHost", code=cloudfront.FunctionCode.from_inline(FORWARD_HOST),
+                runtime=cloudfront.FunctionRuntime.JS_2_0,
+                comment="The viewer's Host to the back office as X-Forwarded-Host")
             default = cloudfront.BehaviorOptions(
                 origin=origins.HttpOrigin(config.backoffice_origin), allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
                 origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-                response_headers_policy=headers)
+                response_headers_policy=headers,
+                function_associations=[cloudfront.FunctionAssociation(
+                    function=forward_host, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST)])
         else:
             default = media("static")
 

@@ -1,8 +1,22 @@
-from local.provision import provision
+import pytest
+from botocore.exceptions import ClientError
+
+from local.provision import provision, provision_backoffice_stage
 from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.deployment import (
+    APP_CLIENTS,
+    APPS_CLIENT,
+    BACKOFFICE_CLIENT,
+    BACKOFFICE_PARAMETERS,
+    BACKOFFICE_SECRETS,
+    Env,
+    backoffice_environment,
+)
 from marketplace.table import TTL_ATTRIBUTE, table_schema
+
+PASSWORD = "Correct-Horse-Battery-42"
 
 
 def test_the_table_is_made_from_the_models_schema_with_pitr_and_ttl(platform):
@@ -40,3 +54,63 @@ def test_provisioning_again_keeps_what_exists(platform):
     assert again.queues == platform.queues
     pools = client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
     assert len(pools) == 1
+
+
+def test_the_app_clients_are_provisioned_exactly_as_declared(platform):
+    idp = client("cognito-idp")
+    ids = {APPS_CLIENT.name: platform.user_pool_client_id, BACKOFFICE_CLIENT.name: platform.backoffice_client_id}
+    for declared in APP_CLIENTS:
+        described = idp.describe_user_pool_client(UserPoolId=platform.user_pool_id,
+                                                  ClientId=ids[declared.name])["UserPoolClient"]
+        # Describe answers with every property but GenerateSecret (a secret shows as ClientSecret instead)
+        expected = {k: v for k, v in declared.properties().items() if k != "GenerateSecret"}
+        assert {name: described.get(name) for name in expected} == expected
+        assert "ClientSecret" not in described
+
+
+def _person(pool_id: str) -> None:
+    idp = client("cognito-idp")
+    idp.admin_create_user(UserPoolId=pool_id, Username="flow@example.np", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "flow@example.np"}])
+    idp.admin_set_user_password(UserPoolId=pool_id, Username="flow@example.np", Password=PASSWORD, Permanent=True)
+
+
+def test_a_flow_the_back_office_client_does_not_allow_is_refused_as_aws_refuses_it(platform):
+    # Given a person and the back office's client, which allows the admin password flow only
+    _person(platform.user_pool_id)
+    idp = client("cognito-idp")
+    credentials = {"USERNAME": "flow@example.np", "PASSWORD": PASSWORD}
+
+    # When they sign in with USER_PASSWORD_AUTH through it, then it is refused
+    with pytest.raises(ClientError) as refused:
+        idp.initiate_auth(ClientId=platform.backoffice_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                          AuthParameters=credentials)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "USER_PASSWORD_AUTH flow not enabled for this client" in refused.value.response["Error"]["Message"]
+    # And the admin flow the back office uses works
+    tokens = idp.admin_initiate_auth(UserPoolId=platform.user_pool_id, ClientId=platform.backoffice_client_id,
+                                     AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters=credentials)
+    assert "IdToken" in tokens["AuthenticationResult"]
+
+
+def test_the_apps_client_refuses_the_admin_flow(platform):
+    _person(platform.user_pool_id)
+    with pytest.raises(ClientError, match="ADMIN_USER_PASSWORD_AUTH flow not enabled"):
+        client("cognito-idp").admin_initiate_auth(
+            UserPoolId=platform.user_pool_id, ClientId=platform.user_pool_client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "flow@example.np", "PASSWORD": PASSWORD})
+
+
+def test_the_back_office_stage_is_published_under_the_declared_names(platform):
+    # When the back office's parameters and secrets are provisioned for a stage
+    environment = provision_backoffice_stage(platform, stage="dev", cloudfront_domain="d1.cloudfront.net")
+
+    # Then the function's environment is the declared one and every name in it resolves
+    assert environment == backoffice_environment("dev")
+    ssm = client("ssm")
+    names = {p["Name"] for p in ssm.get_parameters_by_path(Path=environment[Env.SSM_PATH])["Parameters"]}
+    assert names == {f"{environment[Env.SSM_PATH]}/{name}" for name in BACKOFFICE_PARAMETERS}
+    assert ssm.get_parameter(Name=environment[Env.CLOUDFRONT_DOMAIN_PARAMETER])["Parameter"]["Value"] == \
+        "d1.cloudfront.net"
+    for variable in BACKOFFICE_SECRETS:
+        assert client("secretsmanager").get_secret_value(SecretId=environment[variable])["SecretString"]

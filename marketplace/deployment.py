@@ -1,0 +1,266 @@
+"""What the deployables, the infrastructure and the local platform must agree on, declared once.
+
+Read by ``infra/`` (the stacks), by ``zappa_settings.json`` (a test checks each stage against
+``backoffice_environment``), by the back office's settings and sign-in, and by ``local/`` provisioning
+(which creates the Cognito app clients from the same properties the template has). Plain Python:
+no Django, no boto3, no CDK, so every deployable can import it at no cost.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from marketplace.actors import SELF_WRITABLE_ATTRIBUTES
+
+
+class Env(StrEnum):
+    """The environment variables the code reads."""
+
+    STAGE = "SHIKHAR_ENV"  # dev, staging, prod; "local" and "test" only off AWS
+    PREFIX = "SHIKHAR_PREFIX"
+    TABLE = "SHIKHAR_TABLE"
+    RAW_BUCKET = "SHIKHAR_RAW_BUCKET"
+    PUBLIC_BUCKET = "SHIKHAR_PUBLIC_BUCKET"
+    PREMIUM_BUCKET = "SHIKHAR_PREMIUM_BUCKET"
+    STATIC_BUCKET = "SHIKHAR_STATIC_BUCKET"
+    EVENT_BUS = "SHIKHAR_EVENT_BUS"
+    NOTIFY_TOPIC_ARN = "SHIKHAR_NOTIFY_TOPIC_ARN"
+    USER_POOL_ID = "SHIKHAR_USER_POOL_ID"
+    USER_POOL_CLIENT_ID = "SHIKHAR_USER_POOL_CLIENT_ID"  # the buyers' apps' client (public API, canary)
+    BACKOFFICE_CLIENT_ID = "SHIKHAR_BACKOFFICE_CLIENT_ID"
+    JWKS_URL = "SHIKHAR_JWKS_URL"
+    PUBLIC_MEDIA_URL = "SHIKHAR_PUBLIC_MEDIA_URL"
+    SSM_PATH = "SHIKHAR_SSM_PATH"
+    DJANGO_SECRET_ID = "SHIKHAR_DJANGO_SECRET_ID"
+    CURSOR_SECRET = "SHIKHAR_CURSOR_SECRET"
+    CURSOR_KEY = "SHIKHAR_CURSOR_KEY"
+    CLOUDFRONT_DOMAIN_PARAMETER = "SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER"
+    STATIC_HOST = "SHIKHAR_STATIC_HOST"  # the CloudFront domain: pages, /static and /media
+    BACKOFFICE_HOSTS = "SHIKHAR_BACKOFFICE_HOSTS"  # extra host names (a custom domain), comma-separated
+    FUNCTION_TIMEOUT = "SHIKHAR_FUNCTION_TIMEOUT"  # seconds; sizes the AWS calls' time budget
+    LOCAL_HTTP = "SHIKHAR_LOCAL_HTTP"  # production settings over plain HTTP: the local emulator only
+    LAMBDA_FUNCTION = "AWS_LAMBDA_FUNCTION_NAME"  # set by the Lambda runtime
+
+
+LOCAL_STAGES = ("local", "test")
+
+
+def prefix(stage: str) -> str:
+    return f"shikhar-{stage}"
+
+
+# Parameter Store and Secrets Manager: names, not references, so readers never depend on writers' stacks.
+def parameter_path(stage: str) -> str:
+    return f"/shikhar/{stage}/"
+
+
+def parameter(stage: str, name: str) -> str:
+    return f"{parameter_path(stage)}{name}"
+
+
+def secret_name(stage: str, name: str) -> str:
+    return f"shikhar/{stage}/{name}"
+
+
+CLOUDFRONT_DOMAIN = "cloudfront/domain"
+CLOUDFRONT_KEY_ID = "cloudfront/public-key-id"
+SIGNING_KEY_SECRET = "cloudfront-signing-key"
+DJANGO_SECRET = "django-secret-key"
+CANARY_SECRET = "canary-user"
+CURSOR_SECRET = "cursor-key"
+
+BACKOFFICE_PARAMETERS_DIR = "backoffice"
+# The back office's parameters (under /shikhar/<stage>/backoffice/) -> the variable each one fills.
+BACKOFFICE_PARAMETERS: dict[str, Env] = {
+    "table": Env.TABLE, "raw-bucket": Env.RAW_BUCKET, "public-bucket": Env.PUBLIC_BUCKET,
+    "premium-bucket": Env.PREMIUM_BUCKET, "static-bucket": Env.STATIC_BUCKET, "event-bus": Env.EVENT_BUS,
+    "user-pool-id": Env.USER_POOL_ID, "backoffice-client-id": Env.BACKOFFICE_CLIENT_ID, "jwks-url": Env.JWKS_URL,
+}
+
+
+def backoffice_function_name(stage: str) -> str:
+    """Zappa names its Lambda ``<project_name>-<stage>``."""
+    return f"shikhar-backoffice-{stage}"
+
+
+def backoffice_role_name(stage: str) -> str:
+    return f"{prefix(stage)}-backoffice"
+
+
+def backoffice_environment(stage: str) -> dict[str, str]:
+    """The back office function's environment in AWS (zappa ``aws_environment_variables``): names only.
+    Everything else comes from the parameters and secrets these name."""
+    return {
+        Env.STAGE: stage, Env.PREFIX: prefix(stage),
+        Env.SSM_PATH: parameter(stage, BACKOFFICE_PARAMETERS_DIR),
+        Env.DJANGO_SECRET_ID: secret_name(stage, DJANGO_SECRET),
+        Env.CURSOR_SECRET: secret_name(stage, CURSOR_SECRET),
+        Env.CLOUDFRONT_DOMAIN_PARAMETER: parameter(stage, CLOUDFRONT_DOMAIN),
+    }
+
+
+# Secrets the back office reads at init: a missing one stops the function there, never at a request.
+BACKOFFICE_SECRETS = (Env.DJANGO_SECRET_ID, Env.CURSOR_SECRET)
+
+
+# Cognito app clients ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppClient:
+    """One app client of the user pool. ``properties()`` are both the CloudFormation properties of
+    ``AWS::Cognito::UserPoolClient`` and the parameters of ``CreateUserPoolClient`` (same names), so the
+    template and the local pool get the same client.
+
+    No client uses the hosted UI or OAuth: both sign people in through Cognito's API (the apps) or the
+    back office's own form, so there are no callback or logout URLs to allow."""
+
+    name: str
+    sign_in_flows: tuple[str, ...]  # the AuthFlow values the client's users sign in with
+    read_attributes: tuple[str, ...]
+    write_attributes: tuple[str, ...]
+    access_token_minutes: int = 60
+    id_token_minutes: int = 60
+    refresh_token_minutes: int = 30 * 24 * 60
+    challenge_session_minutes: int = 3  # time to answer a challenge (TOTP) after the password
+    callback_urls: tuple[str, ...] = ()
+    logout_urls: tuple[str, ...] = ()
+
+    @property
+    def explicit_auth_flows(self) -> list[str]:
+        return [*(f"ALLOW_{flow}" for flow in self.sign_in_flows), "ALLOW_REFRESH_TOKEN_AUTH"]
+
+    def properties(self) -> dict:
+        oauth = bool(self.callback_urls)
+        return {
+            "ClientName": self.name,
+            "GenerateSecret": False,
+            "ExplicitAuthFlows": self.explicit_auth_flows,
+            "AccessTokenValidity": self.access_token_minutes,
+            "IdTokenValidity": self.id_token_minutes,
+            "RefreshTokenValidity": self.refresh_token_minutes,
+            "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "minutes"},
+            "AuthSessionValidity": self.challenge_session_minutes,
+            "ReadAttributes": list(self.read_attributes),
+            "WriteAttributes": list(self.write_attributes),
+            "AllowedOAuthFlowsUserPoolClient": oauth,
+            **({"CallbackURLs": list(self.callback_urls)} if oauth else {}),
+            **({"LogoutURLs": list(self.logout_urls)} if self.logout_urls else {}),
+            "SupportedIdentityProviders": ["COGNITO"],
+            "PreventUserExistenceErrors": "ENABLED",
+            "EnableTokenRevocation": True,
+        }
+
+
+_READABLE = ("email", "email_verified", "name")
+
+# The buyers' web and mobile apps: public clients (nothing secret ships in an app). SRP keeps the password
+# off the wire; USER_PASSWORD_AUTH serves the synthetic canary and clients without an SRP library.
+# Neither client may write email or name (marketplace.actors.SELF_WRITABLE_ATTRIBUTES).
+APPS_CLIENT = AppClient(name="shikhar-apps", sign_in_flows=("USER_SRP_AUTH", "USER_PASSWORD_AUTH"),
+                        read_attributes=_READABLE, write_attributes=SELF_WRITABLE_ATTRIBUTES)
+
+# The back office signs people in server-side: the password reaches Django over TLS anyway, so SRP adds
+# nothing, and ADMIN_USER_PASSWORD_AUTH needs the back office role's IAM credentials besides the client
+# id: nobody holding only the id can use this client to guess passwords. No client secret: IAM already
+# authenticates the caller, and a secret would be one more credential to store and rotate.
+# Tokens live as long as a back office session (8 hours); the session itself is Django's.
+BACKOFFICE_CLIENT = AppClient(name="shikhar-backoffice", sign_in_flows=("ADMIN_USER_PASSWORD_AUTH",),
+                              read_attributes=_READABLE, write_attributes=SELF_WRITABLE_ATTRIBUTES,
+                              refresh_token_minutes=8 * 60)
+APP_CLIENTS = (APPS_CLIENT, BACKOFFICE_CLIENT)
+
+
+# Content Security Policy -------------------------------------------------------------------------
+
+SELF, NONE = "'self'", "'none'"
+
+
+def raw_upload_origins(*, bucket: str, region: str, endpoint_url: str | None = None) -> list[str]:
+    """Where browsers post presigned uploads: the emulator, or the bucket's virtual host (boto3 signs
+    for either spelling depending on its version, so both are allowed)."""
+    if endpoint_url:
+        return [origin(endpoint_url)]
+    return [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
+
+
+def origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def content_security_policy(*, upload_origins: Sequence[str] = (), media_origins: Sequence[str] = ()) -> dict:
+    """The one policy: sent by the edge (CloudFront response headers, override on) and by Django.
+    No inline scripts or styles anywhere; media from the same site (CloudFront /media and /premium)
+    or the named origins; uploads straight to the raw bucket."""
+    return {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_unique(media_origins)],
+        "media-src": [SELF, *_unique(media_origins)],
+        "connect-src": [SELF, *_unique(upload_origins)],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+
+
+def site_csp(*, raw_bucket: str, region: str, endpoint_url: str | None = None,
+             media_urls: Iterable[str | None] = ()) -> dict:
+    """The policy for one platform: the edge's in AWS (no endpoint, media from the distribution itself),
+    Django's everywhere, the local edge's on the emulator."""
+    return content_security_policy(
+        upload_origins=raw_upload_origins(bucket=raw_bucket, region=region, endpoint_url=endpoint_url),
+        media_origins=[origin(url) for url in media_urls if url])
+
+
+def csp_header(policy: dict) -> str:
+    """The header value, spelled as Django's CSP middleware spells it."""
+    return "; ".join(f"{directive} {' '.join(values)}" for directive, values in policy.items())
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+# Hosts -------------------------------------------------------------------------------------------
+
+# CloudFront forwards every viewer header to the back office except Host (API Gateway answers only to its
+# own name), so the edge's viewer-request function copies the viewer's Host into this header and Django
+# reads the host from it (USE_X_FORWARDED_HOST). ALLOWED_HOSTS then names the CloudFront domain only:
+# a request to the origin's own address, without the header, is refused.
+FORWARDED_HOST_HEADER = "X-Forwarded-Host"
+
+
+def allowed_hosts(*, cloudfront_domain: str, extra: str = "") -> list[str]:
+    return _unique([cloudfront_domain, *(h.strip() for h in extra.split(","))])
+
+
+# Start-up in Lambda ------------------------------------------------------------------------------
+
+def in_lambda() -> bool:
+    return bool(os.environ.get(Env.LAMBDA_FUNCTION))
+
+
+def stop(message: str) -> None:
+    """End the function's init with one log line (no traceback): Lambda reports the init failure."""
+    print(f"CONFIGURATION ERROR: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def require_deployed(*variables: str) -> None:
+    """In Lambda: the stage and every named variable must be set, and the stage must be a deployed one;
+    nothing falls back to local defaults. Outside Lambda: nothing to check."""
+    if not in_lambda():
+        return
+    stage = os.environ.get(Env.STAGE, "")
+    missing = [name for name in (Env.STAGE, *variables) if not os.environ.get(name)]
+    if missing:
+        stop(f"{', '.join(missing)} not set in the function's environment; refusing to start")
+    if stage in LOCAL_STAGES:
+        stop(f"{Env.STAGE}={stage} is for the local platform only; refusing to start in Lambda")

@@ -1,0 +1,45 @@
+"""The back office reads what infra publishes by the names ``marketplace.deployment`` declares, and
+sends the same Content-Security-Policy as the edge."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from django.test import Client
+
+from infra.config import STAGE_NAMES
+from marketplace.deployment import (
+    backoffice_environment,
+    backoffice_function_name,
+    backoffice_role_name,
+    csp_header,
+    site_csp,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_zappa_settings_give_each_stage_the_declared_environment_role_and_function_name():
+    zappa = json.loads((ROOT / "zappa_settings.json").read_text())
+
+    assert set(zappa) == {"base", *STAGE_NAMES}
+    for stage in STAGE_NAMES:
+        assert zappa[stage]["aws_environment_variables"] == backoffice_environment(stage), (
+            f"zappa_settings.json {stage}.aws_environment_variables must be "
+            f"{json.dumps(backoffice_environment(stage))}")
+        assert zappa[stage]["role_arn"].endswith(f":role/{backoffice_role_name(stage)}")
+        assert f"{zappa['base']['project_name']}-{stage}" == backoffice_function_name(stage)
+    # Nothing in the package's own environment may shadow a stage's names
+    assert not set(zappa["base"]["environment_variables"]) & set(backoffice_environment("dev"))
+
+
+def test_pages_carry_the_declared_policy_with_the_raw_bucket_as_an_upload_origin(platform):
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+
+    response = Client().get("/login/")
+
+    assert response["Content-Security-Policy"] == csp_header(site_csp(
+        raw_bucket=platform.raw_bucket, region="ap-south-1", endpoint_url=endpoint, media_urls=(endpoint,)))
+    assert f"connect-src 'self' {endpoint};" in response["Content-Security-Policy"]
