@@ -34,7 +34,8 @@ WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "2000"))
 # configured (the X-Ray SDK's own cost is reported separately).
 LAMBDA_ENV = {
     "AWS_DEFAULT_REGION": "ap-south-1", "AWS_REGION": "ap-south-1", "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench", "SHIKHAR_ENV": "production", "SHIKHAR_TABLE": "shikhar-prod",
+    "AWS_SECRET_ACCESS_KEY": "bench", "SHIKHAR_ENV": "prod", "SHIKHAR_TABLE": "shikhar-prod",
+    "SHIKHAR_CURSOR_SECRET": "shikhar/prod/cursor-key",
     "SHIKHAR_USER_POOL_ID": "ap-south-1_bench", "SHIKHAR_USER_POOL_CLIENT_ID": "bench",
     "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_SERVICE_NAME": "shikhar-public-api",
     "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT),

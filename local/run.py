@@ -101,6 +101,51 @@ def _export(environment: dict[str, str]) -> None:
     (STATE_DIR / "env.json").write_text(json.dumps(environment, indent=2))
 
 
+def _start(running: list[Service], environment: dict[str, str]) -> None:
+    for service in running:
+        if service.command:
+            service.process = subprocess.Popen(service.command, env=service.environment or {**os.environ, **environment},
+                                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+
+def _banner(chosen_profile: str, emulator: Emulator, running: list[Service], logins) -> None:
+    print(f"\nShikhar is running offline (profile {chosen_profile}):")
+    print(f"  AWS emulator     {emulator.url}")
+    for service in running:
+        print(f"  {service.name:<16} {service.url}")
+    print("\nDemo logins (local only):")
+    for email, role in logins.accounts:
+        print(f"  {email:<28} {role}")
+    print(f"  password: {logins.password}   (set SHIKHAR_DEMO_PASSWORD to change it)")
+    print("\nCtrl-C stops everything.", flush=True)
+
+
+def _wait(running: list[Service]) -> None:
+    """Until Ctrl-C, SIGTERM or a service exiting."""
+    finished = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: finished.set())
+    try:
+        while not finished.wait(1):
+            for service in running:
+                if service.process and service.process.poll() is not None:
+                    print(f"{service.name} exited with {service.process.returncode}; stopping", file=sys.stderr)
+                    finished.set()
+    except KeyboardInterrupt:
+        pass
+
+
+def _stop(running: list[Service]) -> None:
+    for service in running:
+        if service.process and service.process.poll() is None:
+            service.process.terminate()
+    for service in running:
+        if service.process:
+            try:
+                service.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+
+
 def main() -> int:
     # Ctrl-C must stop everything even when started from a shell that ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -135,42 +180,12 @@ def main() -> int:
 
     production_like = chosen_profile == "production-like"
     running = services(backoffice_environment=production_like_backoffice(resources) if production_like else None)
-    for service in running:
-        if service.command:
-            service.process = subprocess.Popen(service.command, env=service.environment or {**os.environ, **environment},
-                                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-
-    print(f"\nShikhar is running offline (profile {chosen_profile}):")
-    print(f"  AWS emulator     {emulator.url}")
-    for service in running:
-        print(f"  {service.name:<16} {service.url}")
-    print("\nDemo logins (local only):")
-    for email, role in logins.accounts:
-        print(f"  {email:<28} {role}")
-    print(f"  password: {logins.password}   (set SHIKHAR_DEMO_PASSWORD to change it)")
-    print("\nCtrl-C stops everything.", flush=True)
-
-    finished = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: finished.set())
-    try:
-        while not finished.wait(1):
-            for service in running:
-                if service.process and service.process.poll() is not None:
-                    print(f"{service.name} exited with {service.process.returncode}; stopping", file=sys.stderr)
-                    finished.set()
-    except KeyboardInterrupt:
-        pass
+    _start(running, environment)
+    _banner(chosen_profile, emulator, running, logins)
+    _wait(running)
     print("\nStopping ...", flush=True)
     stop.set()
-    for service in running:
-        if service.process and service.process.poll() is None:
-            service.process.terminate()
-    for service in running:
-        if service.process:
-            try:
-                service.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                service.process.kill()
+    _stop(running)
     for thread in threads:
         thread.join(timeout=5)
     emulator.stop()

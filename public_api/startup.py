@@ -7,6 +7,9 @@ heavy; ``finished()`` is called once the handler is built.
   collection over all of them (about 50 ms). ``finished()`` moves what init built to the permanent
   generation (``gc.freeze``), so the collector never walks it again, and resumes collection for the
   requests. An init that fails leaves collection paused; the process is then discarded anyway.
+- In Lambda, a function whose environment lacks its stage, its table or its cursor key's secret name (or
+  names a local stage) stops here with one log line instead of serving with local defaults. The secret's
+  value is read when first needed, keeping boto3 out of the cold start.
 - pydantic would scan every installed distribution's entry points for plugins when the first model is
   built; these functions use none (``PYDANTIC_DISABLE_PLUGINS`` set in the environment still wins).
 """
@@ -16,6 +19,9 @@ from __future__ import annotations
 import gc
 import os
 
+from marketplace.deployment import Env, require_deployed
+
+require_deployed(Env.TABLE, Env.CURSOR_SECRET)
 _collecting = gc.isenabled()
 gc.disable()
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
