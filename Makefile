@@ -80,7 +80,12 @@ cdk-diff:
 cdk-deploy:
 	$(CDK) deploy --app cdk.out "$(STAGE_ID)/*" --require-approval never --concurrency 4 --progress events
 
+# Pull-request stages only: their versioned buckets are emptied (every version) first, as CloudFormation
+# cannot delete a bucket that holds objects.
 cdk-destroy:
+	@case "$(STAGE)" in pr[1-9]*) ;; *) echo "cdk-destroy is for pull-request stages (pr<number>) only" >&2; exit 2;; esac
+	$(PY) -c "import boto3; [b.object_versions.delete() for b in boto3.resource('s3').buckets.all() \
+		if b.name.startswith('shikhar-$(STAGE)-')]"
 	$(CDK) destroy --app cdk.out "$(STAGE_ID)/*" --force
 
 # The back office: the package of package-backoffice, then `zappa update` (ZAPPA_COMMAND=deploy the first

@@ -106,3 +106,12 @@ def test_every_make_target_the_workflows_call_exists():
                                                     check=False).returncode != 0]
 
     assert missing == []
+
+
+@pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+def test_destroying_stacks_is_refused_for_anything_but_a_pull_request_stage(stage):
+    result = subprocess.run(["make", "--no-print-directory", "cdk-destroy", f"STAGE={stage}"], cwd=REPO,
+                            capture_output=True, text=True, check=False)
+
+    assert result.returncode == 2
+    assert "pull-request stages (pr<number>) only" in result.stderr
