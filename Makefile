@@ -101,15 +101,18 @@ deploy-backoffice: package-backoffice
 collectstatic: $(STAMP)
 	env $$($(STAGE_VARIABLES)) $(PY) manage.py collectstatic --noinput --settings=backoffice.settings.production
 
-# The synthetic journey against the stage, through CloudFront, as the canary's user.
+# The synthetic journey against the stage, through CloudFront, as the canary's user. Names from
+# marketplace.deployment (the parameter holding the distribution's domain, the canary's secret).
+DEPLOYMENT_NAME = $(shell $(PY) -c "from marketplace import deployment as d; print($(1))")
+DOMAIN_PARAMETER = $(call DEPLOYMENT_NAME,d.parameter('$(STAGE)', d.CLOUDFRONT_DOMAIN))
+CLOUDFRONT_DOMAIN = $$(aws ssm get-parameter --name $(DOMAIN_PARAMETER) --query Parameter.Value --output text)
 synthetic: $(STAMP)
-	SHIKHAR_USE_LOCAL=0 $(PY) -m ops synthetic \
-		--api "https://$$(aws ssm get-parameter --name /shikhar/$(STAGE)/cloudfront/domain --query Parameter.Value --output text)/api" \
-		--secret-arn shikhar/$(STAGE)/canary-user \
+	SHIKHAR_USE_LOCAL=0 $(PY) -m ops synthetic --api "https://$(CLOUDFRONT_DOMAIN)/api" \
+		--secret-arn $(call DEPLOYMENT_NAME,d.secret_name('$(STAGE)', d.CANARY_SECRET)) \
 		--client-id "$$(aws cloudformation describe-stacks --stack-name Shikhar-$(STAGE)-auth \
 			--query "Stacks[0].Outputs[?OutputKey=='AppsClientId'].OutputValue" --output text)"
 
 # A pull request's stage has no users yet: its check is that the public API answers through CloudFront.
 smoke:
 	curl --fail --silent --show-error --retry 10 --retry-delay 15 --retry-all-errors -o /dev/null \
-		"https://$$(aws ssm get-parameter --name /shikhar/$(STAGE)/cloudfront/domain --query Parameter.Value --output text)/api/v1/listings"
+		"https://$(CLOUDFRONT_DOMAIN)/api/v1/listings"

@@ -10,20 +10,24 @@ import subprocess
 from pathlib import Path
 
 from marketplace.aws import client
+from marketplace.deployment import BACKOFFICE_PARAMETERS, BACKOFFICE_SECRETS, Env
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_collectstatic_uploads_the_static_files_to_the_stages_bucket(platform, emulator):
-    # Given the dev stage's parameters and secret as infra writes them, and its static bucket
+    # Given the dev stage's parameters and secrets as infra writes them, and its static bucket
     stage = json.loads((REPO / "zappa_settings.json").read_text())["dev"]["aws_environment_variables"]
     bucket = "shikhar-dev-static-123456789012-ap-south-1"
     client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-south-1"})
     ssm = client("ssm")
-    ssm.put_parameter(Name=f"{stage['SHIKHAR_SSM_PATH']}/static-bucket", Value=bucket, Type="String", Overwrite=True)
-    ssm.put_parameter(Name=stage["SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER"], Value="d1234.cloudfront.net",
+    for name in BACKOFFICE_PARAMETERS:
+        ssm.put_parameter(Name=f"{stage[Env.SSM_PATH]}/{name}", Type="String", Overwrite=True,
+                          Value=bucket if name == "static-bucket" else f"dev-{name}")
+    ssm.put_parameter(Name=stage[Env.CLOUDFRONT_DOMAIN_PARAMETER], Value="d1234.cloudfront.net",
                       Type="String", Overwrite=True)
-    client("secretsmanager").create_secret(Name=stage["SHIKHAR_DJANGO_SECRET_ID"], SecretString="k" * 64)
+    for variable in BACKOFFICE_SECRETS:
+        client("secretsmanager").create_secret(Name=stage[variable], SecretString="k" * 64)
 
     # When the pipeline's target runs with nothing but AWS access in its environment
     environment = {key: os.environ[key] for key in ("PATH", "HOME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",

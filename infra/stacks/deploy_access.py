@@ -15,13 +15,13 @@ from constructs import Construct
 
 from infra.config import GITHUB_REPOSITORY, StageConfig
 from infra.nag import acknowledge
-from infra.parameters import CANARY_SECRET, DJANGO_SECRET, parameter_path, secret_name
+from infra.parameters import CANARY_SECRET, CURSOR_SECRET, DJANGO_SECRET, parameter_path, secret_name
 from infra.stacks.data import DataStack
+from marketplace.deployment import backoffice_function_name
 
 ISSUER = "token.actions.githubusercontent.com"
 CDK_QUALIFIER = "hnb659fds"  # the CDK bootstrap's default qualifier
 PULL_REQUESTS_ENVIRONMENT = "pull-requests"  # pull-request stages live in the dev account
-BACKOFFICE_FUNCTION = "shikhar-backoffice-{stage}"  # zappa_settings.json: project_name + stage
 
 
 def subjects(config: StageConfig) -> list[str]:
@@ -49,7 +49,7 @@ class DeployAccessStack(Stack):
         allow(iam.PolicyStatement(actions=["cloudformation:DescribeStacks"],
                                   resources=[f"arn:aws:cloudformation:{region}:{account}:stack/Shikhar-{config.name}-*/*"]))
         # zappa update: a new package in the deploy bucket, then the function's code, version and alias.
-        function = f"arn:aws:lambda:{region}:{account}:function:{BACKOFFICE_FUNCTION.format(stage=config.name)}"
+        function = f"arn:aws:lambda:{region}:{account}:function:{backoffice_function_name(config.name)}"
         allow(iam.PolicyStatement(actions=[
             "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode",
             "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion", "lambda:ListVersionsByFunction",
@@ -60,12 +60,13 @@ class DeployAccessStack(Stack):
                                   resources=[data.deploy.arn, data.static.arn]))
         allow(iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"],
                                   resources=[data.keys.data.key_arn, data.keys.media.key_arn]))
-        # collectstatic loads the production settings; the synthetic journey signs in as the canary user.
+        # collectstatic loads the production settings (which read the back office's parameters and secrets);
+        # the synthetic journey signs in as the canary user.
         parameters = f"arn:aws:ssm:{region}:{account}:parameter{parameter_path(config)}*"
         allow(iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
                                   resources=[parameters]))
         secrets = [f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_name(config, name)}-*"
-                   for name in (CANARY_SECRET, DJANGO_SECRET)]
+                   for name in (CANARY_SECRET, DJANGO_SECRET, CURSOR_SECRET)]
         allow(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=secrets))
         acknowledge(self.role, *((f"AwsSolutions-IAM5[Resource::{resource}]", reason) for resource, reason in (
             (bootstrap, ("The CDK bootstrap roles (deploy, file and image publishing, lookup) of this account, "
