@@ -25,9 +25,19 @@ from marketplace.deployment import (
     backoffice_environment,
 )
 from marketplace.events import RULES
+from marketplace.media_kinds import raw_key_suffix
 from marketplace.table import TTL_ATTRIBUTE, table_schema
+from media_pipeline.steps import IMAGE_KINDS, VIDEO_KINDS, pipeline_seconds
 
-MEDIA_UPLOADS_QUEUE = "media-uploads"
+# Raw uploads, images apart from videos so a long video never holds up photos: the queue for each kind,
+# routed by the key's suffix. Each queue's visibility timeout outlasts the slowest pipeline of its kinds
+# (every step's timeout and retries), so a message is redelivered only when its worker died.
+MEDIA_QUEUES: dict[str, frozenset[str]] = {"media-images": IMAGE_KINDS, "media-videos": VIDEO_KINDS}
+VISIBILITY_MARGIN_SECONDS = 60
+
+
+def media_visibility_timeout(queue: str) -> int:
+    return max(pipeline_seconds(kind) for kind in MEDIA_QUEUES[queue]) + VISIBILITY_MARGIN_SECONDS
 
 
 @dataclass
@@ -81,18 +91,18 @@ def provision_table() -> str:
     return cfg.table_name
 
 
-def _queue(name: str, *, dlq: bool = True) -> tuple[str, str]:
+def _queue(name: str, *, dlq: bool = True, visibility_timeout: int | None = None) -> tuple[str, str]:
     sqs = client("sqs")
-    attributes = {}
+    attributes = {"VisibilityTimeout": str(visibility_timeout)} if visibility_timeout else {}
     if dlq:
-        dlq_url, dlq_arn = _queue(f"{name}-dlq", dlq=False)
+        _, dlq_arn = _queue(f"{name}-dlq", dlq=False)
         attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})
     url = sqs.create_queue(QueueName=settings().queue_name(name), Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, arn
 
 
-def provision_buckets(upload_queue_arn: str) -> None:
+def provision_buckets(media_queue_arns: dict[str, str]) -> None:
     cfg = settings()
     s3 = client("s3")
     for bucket in (cfg.raw_bucket, cfg.public_bucket, cfg.premium_bucket):
@@ -111,7 +121,10 @@ def provision_buckets(upload_queue_arn: str) -> None:
         "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]})
     # In AWS: S3 -> EventBridge -> Step Functions. Locally: S3 -> SQS -> the pipeline worker.
     s3.put_bucket_notification_configuration(Bucket=cfg.raw_bucket, NotificationConfiguration={
-        "QueueConfigurations": [{"QueueArn": upload_queue_arn, "Events": ["s3:ObjectCreated:*"]}]})
+        "QueueConfigurations": [
+            {"Id": f"{queue}-{kind}", "QueueArn": arn, "Events": ["s3:ObjectCreated:*"],
+             "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": raw_key_suffix(kind)}]}}}
+            for queue, arn in media_queue_arns.items() for kind in sorted(MEDIA_QUEUES[queue])]})
 
 
 def provision_user_pool() -> tuple[str, str, str]:
@@ -186,9 +199,10 @@ def provision() -> Resources:
     cfg = settings()
     table = provision_table()
     queues, topic_arn = provision_events()
-    upload_url, upload_arn = _queue(MEDIA_UPLOADS_QUEUE)
-    queues[MEDIA_UPLOADS_QUEUE] = upload_url
-    provision_buckets(upload_arn)
+    media_arns = {}
+    for queue in MEDIA_QUEUES:
+        queues[queue], media_arns[queue] = _queue(queue, visibility_timeout=media_visibility_timeout(queue))
+    provision_buckets(media_arns)
     pool_id, client_id, backoffice_client_id = provision_user_pool()
     return Resources(
         table=table, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,

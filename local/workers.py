@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from local.provision import MEDIA_UPLOADS_QUEUE
+from local.provision import MEDIA_QUEUES, media_visibility_timeout
 from marketplace import notifications, outbox
 from marketplace import scheduler as clock
 from marketplace.aws import client
@@ -17,6 +17,7 @@ from marketplace.config import settings
 from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.observability import logger
 from media_pipeline import runner as media_runner
+from media_pipeline import sweep as media_sweeper
 
 Worker = Callable[[threading.Event], None]
 
@@ -39,17 +40,28 @@ def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
             logger.exception("scheduler tick failed")
 
 
-def sqs_consumer(queue: str, handle: Callable[[str], None]) -> Worker:
+def media_sweep(stop: threading.Event, *, interval: float = media_sweeper.SWEEP_MINUTES * 60) -> None:
+    """What the media sweep's schedule does in AWS: fail media stuck past their deadline."""
+    while not stop.wait(interval):
+        try:
+            media_sweeper.handler()
+        except Exception:  # noqa: BLE001 - the next sweep tries again; one bad run must not end the worker
+            logger.exception("media sweep failed")
+
+
+def sqs_consumer(queue: str, handle: Callable[[str], None], *,
+                 visibility_timeout: int = int(VISIBILITY_TIMEOUT.total_seconds()), batch: int = 10) -> Worker:
     """A loop that long-polls ``queue`` and hands each message body to ``handle``; a message whose
-    handling fails is left for redelivery (and, after five tries, the queue's DLQ)."""
+    handling fails (or whose worker dies) is redelivered once ``visibility_timeout`` has passed (and,
+    after five tries, goes to the queue's DLQ)."""
 
     def run(stop: threading.Event) -> None:
         sqs = client("sqs")
         url = sqs.get_queue_url(QueueName=settings().queue_name(queue))["QueueUrl"]
         while not stop.is_set():
             try:
-                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                               VisibilityTimeout=int(VISIBILITY_TIMEOUT.total_seconds())).get("Messages", [])
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, WaitTimeSeconds=1,
+                                               VisibilityTimeout=visibility_timeout).get("Messages", [])
             except Exception:
                 logger.exception("receive failed", extra={"queue": queue})
                 stop.wait(1)
@@ -70,7 +82,10 @@ def sqs_consumer(queue: str, handle: Callable[[str], None]) -> Worker:
 WORKERS: list[Worker] = [
     outbox_relay,
     scheduler,
+    media_sweep,
     sqs_consumer("notifications", notifications.handle_message),
-    # Raw uploads -> the media pipeline's steps, as the state machine runs them in AWS.
-    sqs_consumer(MEDIA_UPLOADS_QUEUE, media_runner.handle_message),
+    # Raw uploads -> the media pipeline's steps, as the state machine runs them in AWS: one consumer per
+    # queue (images, videos), one message at a time so none waits in a batch past its visibility timeout.
+    *(sqs_consumer(queue, media_runner.handle_message, visibility_timeout=media_visibility_timeout(queue), batch=1)
+      for queue in MEDIA_QUEUES),
 ]

@@ -6,10 +6,14 @@ Both runners are built from this module: the Step Functions state machine in AWS
 timeouts and failure path. Keep it import-light: infra imports it, so no Pillow and no boto3 here.
 
 Each step is a Lambda handler ``handler(state: dict, context) -> dict`` that takes the pipeline's state
-and returns it with its own additions. A step limited to some media kinds is skipped for the others
-(a Choice state in AWS). Any error that survives the step's retries sends the state, with the error
-under ``error`` ({"Error": <name>, "Cause": <json>}), to the failure step, which marks the media
-``failed`` with a reason for the broker; the execution then ends failed.
+and returns it with its own additions, or a Step Functions service integration (``integration``: the
+MediaConvert job, waited for by Step Functions itself with ``.sync``, so no Lambda polls), whose
+``handler`` is then the local runner's stand-in doing the same work (ffmpeg). A step limited to some
+media kinds is skipped for the others (a Choice state in AWS). Any error that survives the step's
+retries, its timeout included, sends the state, with the error under ``error`` ({"Error": <name>,
+"Cause": <json>}), to the failure step, which marks the media ``failed`` with a reason for the broker;
+the execution then ends failed. The execution's own timeout is the longest the steps can take
+(``pipeline_seconds``); media still pending past their deadline are failed by a scheduled sweep.
 """
 
 from __future__ import annotations
@@ -62,6 +66,12 @@ class Step:
     description: str
     retry: Retry = field(default_factory=Retry)
     kinds: frozenset[str] | None = None  # None: every media kind
+    # A service integration instead of a Lambda: its ASL resource, its Parameters (from the state) and
+    # where its result goes (ResultSelector keeps only what later steps need).
+    integration: str | None = None
+    parameters: Mapping[str, str] | None = None
+    result_selector: Mapping[str, str] | None = None
+    result_path: str | None = None
 
     @property
     def function_name(self) -> str:
@@ -72,6 +82,10 @@ class Step:
         return self.kinds is None or kind in self.kinds
 
 
+# MediaConvert's own errors worth another job: throttling and its 5xx (SDK names, prefixed by the service).
+MEDIACONVERT_TRANSIENT = ("MediaConvert.TooManyRequestsException", "MediaConvert.InternalServerErrorException")
+MEDIACONVERT_SYNC = "arn:aws:states:::mediaconvert:createJob.sync"
+
 STEPS: tuple[Step, ...] = (
     Step("validate", "media_pipeline.handlers.validate.handler", timeout_seconds=30, memory_mb=512,
          description="The real type from the bytes, size cap, pixel count from the header, minimum edge, "
@@ -81,9 +95,20 @@ STEPS: tuple[Step, ...] = (
     Step("images", "media_pipeline.handlers.images.handler", timeout_seconds=180, memory_mb=1536,
          description="EXIF orientation, strip all metadata, sRGB, WebP + progressive JPEG variants, "
                      "placeholder and dominant colour", kinds=IMAGE_KINDS),
-    Step("video", "media_pipeline.handlers.video.handler", timeout_seconds=900, memory_mb=2048,
+    Step("video_prepare", "media_pipeline.handlers.video.prepare", timeout_seconds=120, memory_mb=1024,
+         description="Probe the video (ffprobe) and describe its HLS ladder and MediaConvert job",
+         kinds=VIDEO_KINDS),
+    # One MediaConvert job per attempt; Step Functions waits for it (.sync) and cancels it when the
+    # task times out or the execution stops. Locally, ffmpeg makes the same outputs.
+    Step("transcode", "media_pipeline.handlers.video.transcode", timeout_seconds=1800, memory_mb=2048,
          description="HLS renditions and a poster frame (MediaConvert in AWS, ffmpeg locally)",
-         retry=Retry(interval_seconds=10, max_attempts=2, backoff_rate=2.0), kinds=VIDEO_KINDS),
+         retry=Retry(errors=MEDIACONVERT_TRANSIENT + TRANSIENT_ERRORS, interval_seconds=30, max_attempts=1),
+         kinds=VIDEO_KINDS, integration=MEDIACONVERT_SYNC,
+         parameters={"Role.$": "$.job.Role", "Queue.$": "$.job.Queue", "Settings.$": "$.job.Settings",
+                     "UserMetadata.$": "$.job.UserMetadata"},
+         result_selector={"job_id.$": "$.Job.Id", "status.$": "$.Job.Status"}, result_path="$.transcoded"),
+    Step("video_outputs", "media_pipeline.handlers.video.outputs", timeout_seconds=60, memory_mb=256,
+         description="The renditions and poster written, as the media item's variants", kinds=VIDEO_KINDS),
     Step("publish", "media_pipeline.handlers.publish.handler", timeout_seconds=30, memory_mb=256,
          description="Media becomes ready with every variant; cover; MediaProcessed through the outbox"),
 )
@@ -96,6 +121,7 @@ FAILURE_STEP = Step(
 
 FAILED_STATE = "Failed"
 ALL_STEPS: tuple[Step, ...] = (*STEPS, FAILURE_STEP)
+LAMBDA_STEPS: tuple[Step, ...] = tuple(s for s in ALL_STEPS if s.integration is None)
 
 
 def worst_case_seconds(step_: Step) -> int:
@@ -121,16 +147,20 @@ def _choice_name(step_: Step) -> str:
 
 
 def state_machine_definition(function_arns: Mapping[str, str]) -> dict:
-    """The Amazon States Language definition, given each step's Lambda ARN by step name."""
-    missing = [s.name for s in ALL_STEPS if s.name not in function_arns]
+    """The Amazon States Language definition, given each Lambda step's ARN by step name."""
+    missing = [s.name for s in LAMBDA_STEPS if s.name not in function_arns]
     if missing:
         raise ValueError(f"no Lambda ARN for steps: {', '.join(missing)}")
     catch = [{"ErrorEquals": [CATCH_ALL], "ResultPath": ERROR_PATH, "Next": FAILURE_STEP.name}]
     states: dict[str, dict] = {}
     following: str | None = None  # the entry state of what comes next; None at the end
     for step_ in reversed(STEPS):
-        task = {"Type": "Task", "Comment": step_.description, "Resource": function_arns[step_.name],
+        task = {"Type": "Task", "Comment": step_.description,
+                "Resource": step_.integration or function_arns[step_.name],
                 "TimeoutSeconds": step_.timeout_seconds, "Retry": [step_.retry.as_asl()], "Catch": catch}
+        if step_.integration:
+            task.update(Parameters=dict(step_.parameters or {}), ResultSelector=dict(step_.result_selector or {}),
+                        ResultPath=step_.result_path)
         task.update({"Next": following} if following else {"End": True})
         states[step_.name] = task
         entry = step_.name
@@ -155,7 +185,7 @@ def state_machine_definition(function_arns: Mapping[str, str]) -> dict:
                             "Cause": "a step failed; the media item records the reason"}
     ordered = {name: states[name] for name in _order(states, following)}
     return {"Comment": "Media pipeline: from a raw upload to ready variants (media_pipeline.steps)",
-            "StartAt": following, "States": ordered}
+            "StartAt": following, "TimeoutSeconds": pipeline_seconds(), "States": ordered}
 
 
 def _order(states: dict[str, dict], start: str) -> list[str]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from media_pipeline.errors import Rejected, TransientError
+from media_pipeline.errors import Rejected
 
 LADDER = ((1080, 5_000_000), (720, 2_800_000), (480, 1_200_000))  # (height, video bits/s)
 AUDIO_BITRATE = 128_000
@@ -172,17 +171,3 @@ def mediaconvert_job(*, input_uri: str, destination_uri: str, role_arn: str, wid
     if queue_arn:
         job["Queue"] = queue_arn
     return job
-
-
-def wait_for_job(mediaconvert, job_id: str, *, timeout: float, poll: float = 10.0, sleep=None) -> None:
-    """Poll the job until it ends (the step's timeout bounds it)."""
-    sleep = sleep or time.sleep
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = mediaconvert.get_job(Id=job_id)["Job"]
-        if status["Status"] == "COMPLETE":
-            return
-        if status["Status"] in ("ERROR", "CANCELED"):
-            raise Rejected(f"the video could not be transcoded: {status.get('ErrorMessage') or status['Status']}")
-        sleep(poll)
-    raise TransientError(f"MediaConvert job {job_id} still running")

@@ -1,5 +1,6 @@
-"""The media pipeline: one Lambda per step of ``media_pipeline.steps``, the Step Functions state machine
-built from the same declaration, S3 -> EventBridge -> state machine with a DLQ, and MediaConvert's role."""
+"""The media pipeline: one Lambda per Lambda step of ``media_pipeline.steps``, the Step Functions state
+machine built from the same declaration (MediaConvert as a ``.sync`` service integration), S3 ->
+EventBridge -> state machine with a DLQ, and MediaConvert's role."""
 
 from __future__ import annotations
 
@@ -18,14 +19,18 @@ from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
 from marketplace.media_kinds import KINDS, raw_key_suffix
-from media_pipeline.steps import ALL_STEPS, state_machine_definition
+from media_pipeline.steps import LAMBDA_STEPS, MEDIACONVERT_SYNC, STEPS, state_machine_definition
+from media_pipeline.sweep import SWEEP_MINUTES
 
+MEDIACONVERT_RULE = "StepFunctionsGetEventsForMediaConvertJobRule"  # managed by Step Functions for .sync
 RAW_KEYS = [{"suffix": raw_key_suffix(kind)} for kind in KINDS]
 
 # What each step touches. Steps not named here read nothing beyond the table.
-_READS_RAW = {"validate", "scan", "images", "video"}
-_WRITES_MEDIA = {"images", "video"}
-_TABLE_WRITES = {"validate", "publish", "record_failure", "images", "video", "scan"}
+_READS_RAW = {"validate", "scan", "images", "video_prepare"}
+_WRITES_MEDIA = {"images"}
+_LISTS_MEDIA = {"video_outputs"}  # what MediaConvert wrote
+_DELETES_MEDIA = {"publish", "record_failure"}  # a superseded or failed upload's files, a replaced version's
+_TABLE_WRITES = {"validate", "publish", "record_failure", "images", "video_prepare", "video_outputs", "scan"}
 
 
 class MediaStack(Stack):
@@ -50,9 +55,9 @@ class MediaStack(Stack):
 
         mediaconvert_queue = f"arn:aws:mediaconvert:{self.region}:{self.account}:queues/Default"
         self.steps: dict[str, ServiceFunction] = {}
-        for step in ALL_STEPS:
+        for step in LAMBDA_STEPS:
             environment = {}
-            if step.name == "video":
+            if step.name == "video_prepare":
                 environment["SHIKHAR_MEDIACONVERT_ROLE_ARN"] = self.mediaconvert_role.role_arn
                 environment["SHIKHAR_MEDIACONVERT_QUEUE_ARN"] = mediaconvert_queue
             function = kit.function(
@@ -64,22 +69,15 @@ class MediaStack(Stack):
             if step.name in _READS_RAW:
                 grant_objects(function.role, bucket=data.raw.name, actions=["s3:GetObject",
                                                                                       "s3:GetObjectVersion"])
-            if step.name in _WRITES_MEDIA:
-                for bucket in (data.public, data.premium):
+            for bucket in (data.public, data.premium):
+                if step.name in _WRITES_MEDIA:
                     grant_objects(function.role, bucket=bucket.name, actions=["s3:PutObject"])
-            if step.name == "video":  # a rerun lists what an earlier attempt already wrote
-                for bucket in (data.public, data.premium):
+                if step.name in _DELETES_MEDIA:
+                    grant_objects(function.role, bucket=bucket.name, actions=["s3:DeleteObject"])
+                if step.name in _LISTS_MEDIA | _DELETES_MEDIA:
                     function.allow(actions=["s3:ListBucket"], resources=[f"arn:aws:s3:::{bucket.name}"])
             if step.name in _READS_RAW | _WRITES_MEDIA:
                 grant_key(function.role, key=data.keys.media, encrypt=step.name in _WRITES_MEDIA)
-            if step.name == "video":
-                function.allow(actions=["mediaconvert:CreateJob", "mediaconvert:GetJob"], resources=[
-                    mediaconvert_queue,
-                    f"arn:aws:mediaconvert:{self.region}:{self.account}:jobs/*"])
-                function.allow(actions=["iam:PassRole"], resources=[self.mediaconvert_role.role_arn])
-                acknowledge(function.role, (
-                    f"AwsSolutions-IAM5[Resource::arn:aws:mediaconvert:{self.region}:{self.account}:jobs/*]",
-                    "MediaConvert job ids are assigned when a job is created; GetJob can only name them by pattern."))
             self.steps[step.name] = function
 
         execution_logs = logs.LogGroup(self, "ExecutionLogs", log_group_name=f"/shikhar/{config.name}/media-pipeline",
@@ -89,10 +87,12 @@ class MediaStack(Stack):
         self.state_machine = sfn.StateMachine(
             self, "Pipeline", state_machine_name=f"{config.prefix}-media-pipeline",
             definition_body=sfn.DefinitionBody.from_string(Stack.of(self).to_json_string(definition)),
-            timeout=Duration.minutes(30), tracing_enabled=True,
+            tracing_enabled=True,  # the execution's timeout is in the definition (pipeline_seconds)
             logs=sfn.LogOptions(destination=execution_logs, level=sfn.LogLevel.ALL, include_execution_data=False))
         for function in self.steps.values():
             function.alias.grant_invoke(self.state_machine)
+        if any(s.integration == MEDIACONVERT_SYNC for s in STEPS):
+            self._allow_mediaconvert_sync(mediaconvert_queue)
         acknowledge(self.state_machine.role, (
             "AwsSolutions-IAM5[Resource::*]",
             ("Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray have no "
@@ -111,8 +111,43 @@ class MediaStack(Stack):
                                                               "object": {"key": RAW_KEYS}}),
                     targets=[targets.SfnStateMachine(self.state_machine, dead_letter_queue=self.dead_letters,
                                                      retry_attempts=8, max_event_age=Duration.hours(6))])
-        self.functions = list(self.steps.values())
+        # The sweep: media stuck past their deadline become failed (media_pipeline.sweep).
+        self.sweep = kit.function(
+            "MediaSweep", function_name=f"{config.prefix}-media-sweep", handler="media_pipeline.sweep.handler",
+            description="Fails media stuck past their deadline in awaiting_upload or processing",
+            memory_mb=256, timeout=Duration.seconds(120), groups=["media"])
+        grant_table(self.sweep.role, table=data.table, key=data.keys.data,
+                    actions=[*READ, "dynamodb:UpdateItem", "dynamodb:PutItem"], indexes=["gsi5"])
+        for bucket in (data.public, data.premium):  # a failed upload's partial files go
+            grant_objects(self.sweep.role, bucket=bucket.name, actions=["s3:DeleteObject"])
+            self.sweep.allow(actions=["s3:ListBucket"], resources=[f"arn:aws:s3:::{bucket.name}"])
+        events.Rule(self, "MediaSweepSchedule", rule_name=f"{config.prefix}-media-sweep",
+                    schedule=events.Schedule.rate(Duration.minutes(SWEEP_MINUTES)),
+                    targets=[targets.LambdaFunction(self.sweep.alias, retry_attempts=0)])
+        self.functions = [*self.steps.values(), self.sweep]
+        self.failure_metrics = {  # every way an execution can end without its outcome recorded by a step
+            name: getattr(self.state_machine, f"metric_{name}")(period=Duration.minutes(5), statistic="Sum")
+            for name in ("failed", "timed_out", "aborted")}
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn,
                   description="The media pipeline")
         CfnOutput(self, "MediaConvertRoleArn", value=self.mediaconvert_role.role_arn,
                   description="Role MediaConvert jobs run as")
+
+    def _allow_mediaconvert_sync(self, queue_arn: str) -> None:
+        """What Step Functions needs to run a MediaConvert job with ``.sync``: submit it (passing the job's
+        role), follow it through the managed EventBridge rule, and cancel it when the task times out or
+        the execution stops."""
+        jobs = f"arn:aws:mediaconvert:{self.region}:{self.account}:jobs/*"
+        role = self.state_machine.role
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["mediaconvert:CreateJob"],
+                                                         resources=[queue_arn, jobs]))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["mediaconvert:GetJob", "mediaconvert:CancelJob"],
+                                                         resources=[jobs]))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["iam:PassRole"],
+                                                         resources=[self.mediaconvert_role.role_arn]))
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            resources=[f"arn:aws:events:{self.region}:{self.account}:rule/{MEDIACONVERT_RULE}"]))
+        acknowledge(role, (
+            f"AwsSolutions-IAM5[Resource::arn:aws:mediaconvert:{self.region}:{self.account}:jobs/*]",
+            "MediaConvert job ids are assigned when a job is created; they can only be named by pattern."))

@@ -106,8 +106,11 @@ class OperationsStack(Stack):
             alarm(f"Table{event}", cloudwatch.Metric(namespace="AWS/DynamoDB", metric_name=event, period=five,
                                                       statistic="Sum", dimensions_map={"TableName": table_name}),
                   threshold=0, description=f"DynamoDB {event} on the table")
-        media_failures = media.state_machine.metric_failed(period=five, statistic="Sum")
-        alarm("MediaFailures", media_failures, threshold=0, description="Media pipeline executions failed")
+        media_failures = cloudwatch.MathExpression(
+            expression=" + ".join(media.failure_metrics), using_metrics=media.failure_metrics, period=five,
+            label="Media pipeline executions failed, timed out or aborted")
+        alarm("MediaFailures", media_failures, threshold=0,
+              description="Media pipeline executions failed, timed out or aborted")
 
         # The canary: sign in -> search -> premium listing -> signed media URL, through CloudFront.
         artifacts = SecureBucket(self, "CanaryArtifacts", key=key, removal_policy=removal_policy(config),

@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match
 from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.events import RULES
 from marketplace.media_kinds import KINDS
-from media_pipeline.steps import ALL_STEPS, state_machine_definition
+from media_pipeline.steps import LAMBDA_STEPS, state_machine_definition
 from public_api.routes import ROUTES
 
 pytestmark = pytest.mark.xdist_group("infra")
@@ -61,7 +61,8 @@ def test_each_function_has_its_own_role(synthesized, name):
 
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
-    assert len(ours) == 3 + 4 + len(ALL_STEPS) + 1  # api, events (relay, sweep, scheduler, notifier), media steps, export
+    # api, events (relay, sweep, scheduler, notifier), media steps and the media sweep, export
+    assert len(ours) == 3 + 4 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -77,7 +78,7 @@ def test_functions_run_python_312_on_graviton_with_snapstart_behind_an_alias(syn
     assert {"public_api.functions.listings.handler", "public_api.functions.me.handler",
             "public_api.functions.inquiries.handler", "marketplace.outbox.stream_handler",
             "marketplace.notifications.handler", "ops.scheduled.outbox_sweep", "marketplace.scheduler.handler"} <= handlers
-    assert {step.handler for step in ALL_STEPS} <= handlers
+    assert {step.handler for step in LAMBDA_STEPS} <= handlers
 
 
 def test_each_function_sizes_its_aws_call_budget_from_its_own_timeout(synthesized):
@@ -148,9 +149,34 @@ def _definition(synthesized) -> dict:
 
 
 def test_the_state_machine_is_the_step_declarations_definition(synthesized):
-    expected = state_machine_definition({step.name: "ARN" for step in ALL_STEPS})
+    expected = state_machine_definition({step.name: "ARN" for step in LAMBDA_STEPS})
 
     assert _definition(synthesized) == expected
+
+
+def test_the_media_failure_alarm_counts_failed_timed_out_and_aborted_executions(synthesized):
+    alarms = [a["Properties"] for a in synthesized.resources("dev", "AWS::CloudWatch::Alarm").values()]
+    (media,) = [a for a in alarms if "timed out" in a.get("AlarmDescription", "")]
+
+    counted = {m["MetricStat"]["Metric"]["MetricName"] for m in media["Metrics"] if "MetricStat" in m}
+    assert counted == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
+
+
+def test_mediaconvert_runs_as_a_sync_task_whose_timeout_and_errors_reach_the_failure_step(synthesized):
+    definition = _definition(synthesized)
+    transcode = definition["States"]["transcode"]
+
+    assert transcode["Resource"] == "arn:aws:states:::mediaconvert:createJob.sync"
+    assert transcode["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "record_failure"}]
+    assert definition["TimeoutSeconds"] >= sum(
+        s["TimeoutSeconds"] for s in definition["States"].values() if s["Type"] == "Task")
+    (machine,) = [r for r in synthesized.resources("dev", "AWS::IAM::Policy").values()
+                  if "PipelineRole" in json.dumps(r["Properties"].get("Roles", []))]
+    actions = {a for st in machine["Properties"]["PolicyDocument"]["Statement"]
+               for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    assert {"mediaconvert:CreateJob", "mediaconvert:GetJob", "mediaconvert:CancelJob", "iam:PassRole"} <= actions
+    functions = [f["Properties"].get("Handler") for f in synthesized.resources("dev", "AWS::Lambda::Function").values()]
+    assert "media_pipeline.handlers.video.transcode" not in functions  # no Lambda waits for the job
 
 
 def test_raw_uploads_start_the_pipeline_with_a_dead_letter_queue(synthesized):
@@ -207,8 +233,9 @@ def test_operations_alarm_on_what_the_dossier_names(synthesized):
     math = [m for a in alarms for m in a.get("Metrics", []) if "Expression" in m]
 
     assert {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible", "ReadThrottleEvents",
-            "WriteThrottleEvents", "ExecutionsFailed", "SuccessPercent"} <= metrics
-    assert [m["Expression"] for m in math] == ["IF(requests > 0, 100 * errors / requests, 0)"]
+            "WriteThrottleEvents", "SuccessPercent"} <= metrics
+    assert sorted(m["Expression"] for m in math) == ["IF(requests > 0, 100 * errors / requests, 0)",
+                                                     "failed + timed_out + aborted"]
     assert any(a.get("ExtendedStatistic") == "p99" for a in alarms)
     assert all(a["AlarmActions"] for a in alarms)
 

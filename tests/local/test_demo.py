@@ -1,7 +1,7 @@
 import random
 
 from local import demo
-from local.provision import MEDIA_UPLOADS_QUEUE
+from local.provision import MEDIA_QUEUES
 from marketplace.aws import client
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
@@ -74,11 +74,12 @@ def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
     demo.seed(resources=platform, listing_count=3)
     # When the pipeline's worker handles the raw-upload notifications
     sqs = client("sqs")
-    url = platform.queues[MEDIA_UPLOADS_QUEUE]
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            runner.handle_message(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    for queue in MEDIA_QUEUES:
+        url = platform.queues[queue]
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                runner.handle_message(message["Body"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     # Then the pending and active listings have two ready photos each, and the active one a cover
     active = listings_by_status(status=Status.ACTIVE).items[0]
     pending = listings_by_status(status=Status.PENDING_REVIEW).items[0]

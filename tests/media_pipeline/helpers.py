@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import requests
 from PIL import Image
 
-from local.provision import MEDIA_UPLOADS_QUEUE
+from local.provision import MEDIA_QUEUES
 from marketplace import db
 from marketplace.actors import Actor, Group
 from marketplace.aws import client
@@ -54,19 +54,19 @@ class Uploads:
 
     @staticmethod
     def _drain(handle) -> list[str]:
+        """Every message of the media queues (images, then videos), each handed to ``handle``."""
         sqs = client("sqs")
-        url = sqs.get_queue_url(QueueName=settings().queue_name(MEDIA_UPLOADS_QUEUE))["QueueUrl"]
         bodies = []
-        while True:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                           VisibilityTimeout=60).get("Messages", [])
-            if not messages:
-                return bodies
-            for message in messages:
-                handle(message["Body"])
-                if from_notification(message["Body"]):
-                    bodies.append(message["Body"])
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        for queue in MEDIA_QUEUES:
+            url = sqs.get_queue_url(QueueName=settings().queue_name(queue))["QueueUrl"]
+            while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                                  VisibilityTimeout=60).get("Messages", []):
+                for message in messages:
+                    handle(message["Body"])
+                    if from_notification(message["Body"]):
+                        bodies.append(message["Body"])
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return bodies
 
     def upload(self, data: bytes, *, kind: str = "photo", content_type: str = "image/jpeg",
                filename: str = "house.jpg") -> Media:

@@ -13,7 +13,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from local.provision import MEDIA_UPLOADS_QUEUE
+from local.provision import MEDIA_QUEUES
 from local.workers import sqs_consumer
 from marketplace.config import settings
 from marketplace.selectors.media import media_for_listing
@@ -160,10 +160,12 @@ def test_an_unusual_but_valid_image_becomes_ready_as_8_bit_srgb_without_metadata
 
 
 def test_the_worker_keeps_running_after_every_bad_file(uploads):
-    # Given the worker ``make run`` starts, consuming the raw bucket's notifications
+    # Given the workers ``make run`` starts, consuming the raw bucket's notifications (images, videos)
     stop = threading.Event()
-    worker = threading.Thread(target=sqs_consumer(MEDIA_UPLOADS_QUEUE, handle_message), args=(stop,), daemon=True)
-    worker.start()
+    workers = [threading.Thread(target=sqs_consumer(queue, handle_message), args=(stop,), daemon=True)
+               for queue in MEDIA_QUEUES]
+    for worker in workers:
+        worker.start()
     try:
         # When every bad file is posted, and then a good photo
         for data, kind, content_type, _ in CASES.values():
@@ -180,7 +182,8 @@ def test_the_worker_keeps_running_after_every_bad_file(uploads):
             time.sleep(0.2)
     finally:
         stop.set()
-        worker.join(10)
+        for worker in workers:
+            worker.join(10)
     states = {m.media_id: m.state for m in media}
     assert states.pop(good.media.media_id) == "ready"
     assert set(states.values()) == {"failed"} and len(states) == len(CASES)

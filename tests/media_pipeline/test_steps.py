@@ -38,10 +38,10 @@ def test_the_state_machine_lists_the_declared_steps_in_order_with_their_retries_
     definition = state_machine_definition(ARNS)
 
     assert _task_order(definition) == [["validate", "scan", "images", "publish"],
-                                       ["validate", "scan", "video", "publish"]]
+                                       ["validate", "scan", "video_prepare", "transcode", "video_outputs", "publish"]]
     for step in STEPS:
         task = definition["States"][step.name]
-        assert task["Resource"] == ARNS[step.name]
+        assert task["Resource"] == (step.integration or ARNS[step.name])
         assert task["TimeoutSeconds"] == step.timeout_seconds
         assert task["Retry"] == [step.retry.as_asl()]
         assert task["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "record_failure"}]
@@ -51,8 +51,8 @@ def test_the_state_machine_lists_the_declared_steps_in_order_with_their_retries_
 
 
 def test_a_missing_arn_is_named():
-    with pytest.raises(ValueError, match="no Lambda ARN for steps: video"):
-        state_machine_definition({k: v for k, v in ARNS.items() if k != "video"})
+    with pytest.raises(ValueError, match="no Lambda ARN for steps: video_outputs"):
+        state_machine_definition({k: v for k, v in ARNS.items() if k != "video_outputs"})
 
 
 def test_the_declaration_imports_no_image_library():
