@@ -342,6 +342,12 @@ class Media(Item, discriminator="Media"):
             self.gsi5pk, self.gsi5sk = "MEDIA#due", f"{iso(self.deadline)}#{self.listing_id}#{self.media_id}"
 
     @property
+    def overdue(self) -> bool:
+        """Still awaiting its upload or processing past its deadline: stuck, so it may be retried."""
+        return self.state in ("awaiting_upload", "processing") and bool(self.deadline) \
+            and self.deadline < datetime.now(UTC)
+
+    @property
     def served(self) -> bool:
         """A good version is served (whatever the state of a newer upload)."""
         return bool(self.variants)

@@ -58,12 +58,13 @@ class BackofficeStack(Stack):
         role = self.role
         grant_table(role, table=data.table, key=data.keys.data, actions=[*READ, *WRITE],
                     indexes=data.table.index_names)
-        # Presigned uploads into raw; a retry copies the raw object onto itself (a new version starts the
-        # pipeline again); deleting media removes the raw upload and every variant under its prefix.
+        # Presigned uploads into raw; a retry copies the kept raw object to a new upload's key (which starts
+        # the pipeline again); deleting media removes every raw upload and variant under its prefix.
         grant_objects(role, bucket=data.raw.name, actions=["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion",
                                                            "s3:DeleteObject"])
         for bucket in (data.public, data.premium):
             grant_objects(role, bucket=bucket.name, actions=["s3:GetObject", "s3:DeleteObject"])
+        for bucket in (data.raw, data.public, data.premium):
             role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"],
                                                              resources=[f"arn:aws:s3:::{bucket.name}"]))
         grant_objects(role, bucket=data.static.name, actions=["s3:GetObject"])

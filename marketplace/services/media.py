@@ -321,17 +321,13 @@ def media_delete(*, listing_id: str, media_id: str, actor: Actor) -> None:
         _delete_prefix(bucket, variants_prefix(listing_id, media_id))
 
 
-def _stuck(media: Media) -> bool:
-    return media.state in (PROCESSING, AWAITING_UPLOAD) and bool(media.deadline) and media.deadline < datetime.now(UTC)
-
-
 def media_retry(*, listing_id: str, media_id: str, actor: Actor) -> Media:
     """Process a failed (or stuck) upload again from its kept raw object, as a new upload of its own: the
     object is copied to the new upload's key, whose ObjectCreated event starts the pipeline (the same
     path in AWS and locally). Whatever still runs for the old upload is superseded."""
     _managed_listing(listing_id, actor)
     media = media_get(listing_id=listing_id, media_id=media_id)
-    if not (media.state == FAILED or _stuck(media)):
+    if not (media.state == FAILED or media.overdue):
         raise IllegalTransition(f"only failed or stuck media can be retried; this one is {media.state}",
                                 field="state")
     if not media.raw_version:

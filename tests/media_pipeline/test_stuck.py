@@ -16,6 +16,7 @@ import pytest
 
 from local.provision import MEDIA_QUEUES, media_visibility_timeout
 from local.workers import sqs_consumer
+from marketplace import db
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.errors import IllegalTransition
@@ -25,8 +26,17 @@ from marketplace.services.media import NO_UPLOAD, STUCK, UPLOAD_DEADLINE, media_
 from media_pipeline.events import from_notification
 from media_pipeline.handlers.failure import TIMED_OUT
 from media_pipeline.runner import handle_message, run
-from media_pipeline.steps import (ALL_STEPS, CATCH_ALL, FAILURE_STEP, LAMBDA_STEPS, STEPS, Step, pipeline_seconds,
-                                  state_machine_definition, step)
+from media_pipeline.steps import (
+    ALL_STEPS,
+    CATCH_ALL,
+    FAILURE_STEP,
+    LAMBDA_STEPS,
+    STEPS,
+    Step,
+    pipeline_seconds,
+    state_machine_definition,
+    step,
+)
 from tests.media_pipeline.helpers import BROKER, outbox, photo
 
 pytestmark = pytest.mark.timeout(180)
@@ -183,3 +193,20 @@ def test_a_worker_that_dies_mid_step_has_the_upload_redelivered_and_finished(upl
     assert media.state == "ready", media.failure_reason
     assert listing_get(listing_id=uploads.listing.listing_id, consistent=True).ready_photos == 1
     assert len(outbox("MediaUploaded")) == 1 and len(outbox("MediaProcessed")) == 1
+
+
+def test_a_broker_can_retry_media_stuck_in_processing_before_the_sweep_ran(uploads):
+    # Given an upload whose execution died after validate, and whose deadline has passed
+    slot = uploads.slot()
+    uploads.post(slot, photo(1600, 1200))
+    [upload] = uploads.take_uploads()
+    run(upload, steps=STEPS[:1])
+    stuck = media_of(uploads, slot)
+    stuck.deadline = datetime.now(UTC) - timedelta(seconds=1)  # as the clock would have it later
+    db.save(stuck)
+    assert stuck.overdue
+
+    # When the broker retries it, then it is processed to ready
+    media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER)
+    uploads.process_pending()
+    assert media_of(uploads, slot).state == "ready"
