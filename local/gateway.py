@@ -14,6 +14,7 @@ import argparse
 import base64
 import importlib
 import json
+import os
 import re
 import threading
 import time
@@ -160,8 +161,47 @@ def _response(result) -> Response:
     return response
 
 
-@Request.application
-def application(request: Request) -> Response:
+class Throttle:
+    """The stage's token bucket: ``rate`` requests a second refill up to ``burst``; an empty bucket is
+    API Gateway's 429 ``{"message":"Too Many Requests"}``."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, burst
+        self._tokens, self._at = float(burst), time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
+def _throttle_from_environment() -> Throttle | None:
+    """Off unless ``SHIKHAR_API_RATE_LIMIT`` (requests a second) is set; ``SHIKHAR_API_BURST_LIMIT``
+    defaults to twice the rate, as the stages configure it (``infra.config``)."""
+    rate = os.environ.get("SHIKHAR_API_RATE_LIMIT")
+    if not rate:
+        return None
+    burst = os.environ.get("SHIKHAR_API_BURST_LIMIT") or str(int(float(rate) * 2))
+    return Throttle(float(rate), int(burst))
+
+
+def gateway_application(throttle: Throttle | None):
+    @Request.application
+    def app(request: Request) -> Response:
+        if throttle is not None and not throttle.take():
+            return _aws_error(429, "Too Many Requests")
+        return _route(request)
+
+    return app
+
+
+def _route(request: Request) -> Response:
     found = _match(request.method, request.path)
     if found is None:
         return _aws_error(404, "Not Found")
@@ -186,8 +226,8 @@ def application(request: Request) -> Response:
 class Gateway:
     """The gateway in a background thread (tests, ``make run``)."""
 
-    def __init__(self, port: int = DEFAULT_PORT, host: str = "127.0.0.1"):
-        self._server = make_server(host, port, application, threaded=True)
+    def __init__(self, port: int = DEFAULT_PORT, host: str = "127.0.0.1", throttle: Throttle | None = None):
+        self._server = make_server(host, port, gateway_application(throttle), threaded=True)
         self.url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="api-gateway", daemon=True)
 
@@ -217,7 +257,7 @@ def serve(build, *, description: str, default_port: int, banner: str) -> int:
 
 
 def main() -> int:
-    return serve(lambda: application, description="The public API behind a local HTTP API gateway", default_port=DEFAULT_PORT,
+    return serve(lambda: gateway_application(_throttle_from_environment()), description="The public API behind a local HTTP API gateway", default_port=DEFAULT_PORT,
                  banner="Public API (Swagger UI at /docs)")
 
 

@@ -96,3 +96,10 @@ def is_outage(error: BaseException) -> bool:
             return True
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same idempotency key with a different request (the IETF Idempotency-Key draft's 422)."""
+
+    code = "idempotency_key_reused"
+    status = 422

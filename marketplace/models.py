@@ -465,6 +465,7 @@ class Guard(Item, discriminator="Guard"):
     """
 
     ref = UnicodeAttribute(default="")
+    fingerprint = UnicodeAttribute(null=True)  # idempotency: a hash of the request the key was first used for
 
     @staticmethod
     def unique_key(kind: str, value: str) -> tuple[str, str]:

@@ -4,6 +4,9 @@ The functions themselves are ``public_api.functions.<name>`` (handler ``<module>
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from marketplace.models import Item
@@ -24,16 +27,40 @@ def prebuild_clients() -> None:
     Item._get_connection().connection.client  # noqa: B018 - the property builds and caches the client
 
 
+def _refusal(status: int, code: str, message: str) -> dict:
+    response = errors.problem(status, code, message, field="body")
+    return {"statusCode": status, "headers": response.headers, "body": response.body}
+
+
+def _body_problem(event: dict) -> dict | None:
+    """What is wrong with a request body before anything parses it: too large, not JSON, not UTF-8."""
+    body = event.get("body") or ""
+    encoded = bool(event.get("isBase64Encoded"))
+    size = len(body) * 3 // 4 if encoded else len(body.encode())
+    if size > MAX_BODY_BYTES:
+        return _refusal(413, "payload_too_large", f"the request body must be at most {MAX_BODY_BYTES} bytes")
+    if not body:
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        return _refusal(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
+    if encoded:  # HTTP API base64-encodes bodies it does not take for text
+        try:
+            event["body"] = base64.b64decode(body, validate=True).decode("utf-8")
+            event["isBase64Encoded"] = False
+        except (binascii.Error, UnicodeDecodeError):
+            return _refusal(422, "validation_error", "the body must be JSON in UTF-8")
+    return None
+
+
 def lambda_handler(app: APIGatewayHttpResolver):
-    """The entry point for a resolver: body size bounded before anything is parsed."""
+    """The entry point for a resolver: the body bounded, and JSON in UTF-8, before anything parses it."""
 
     def handler(event, context):
-        body = (event or {}).get("body") or ""
-        size = len(body) * 3 // 4 if (event or {}).get("isBase64Encoded") else len(body.encode())
-        if size > MAX_BODY_BYTES:
-            response = errors.problem(413, "payload_too_large",
-                                      f"the request body must be at most {MAX_BODY_BYTES} bytes", field="body")
-            return {"statusCode": 413, "headers": response.headers, "body": response.body}
+        refused = _body_problem(event or {})
+        if refused is not None:
+            return refused
         return app.resolve(event, context)
 
     return instrument(handler)

@@ -6,6 +6,8 @@ one favorite, an inquiry sent twice with one idempotency key is stored once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 from marketplace import db
 from marketplace.actors import Actor
 from marketplace.entitlements import Entitlements, can_see
-from marketplace.errors import NotFound, ValidationError
+from marketplace.errors import IdempotencyKeyReused, NotFound, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.models import DailyViewStat, Favorite, Guard, Inquiry, Listing, ListingStats
@@ -93,36 +95,47 @@ def clean_inquiry(*, name: str, phone: str, email: str, message: str, preferred_
     return {"name": name, "phone": phone, "email": email, "message": message, "preferred_contact_time": when}
 
 
-def inquiry_create(*, actor: Actor, listing_id: str, entitlements: Entitlements, idempotency_key: str,
+def _fingerprint(listing_id: str, fields: dict) -> str:
+    """What a retry must repeat: the listing and the cleaned message."""
+    return hashlib.sha256(json.dumps([listing_id, fields], sort_keys=True).encode()).hexdigest()
+
+
+def inquiry_create(*, actor: Actor, listing_id: str, entitlements: Entitlements, idempotency_key: str | None,
                    name: str, phone: str = "", email: str = "", message: str,
                    preferred_contact_time: str = "") -> tuple[Inquiry, bool]:
-    """A buyer writes to the listing's broker. Returns (inquiry, created); the same idempotency key
-    from the same buyer returns the first inquiry and creates nothing."""
-    if not idempotency_key or not re.fullmatch(r"[A-Za-z0-9_\-]{8,64}", idempotency_key):
+    """A buyer writes to the listing's broker. Returns (inquiry, created). The same idempotency key from
+    the same buyer with the same request returns the first inquiry and creates nothing; with a different
+    request it is refused (``IdempotencyKeyReused``). Without a key every call sends a new inquiry, so a
+    retry after a lost answer may reach the broker twice."""
+    if idempotency_key is not None and not re.fullmatch(r"[A-Za-z0-9_\-]{8,64}", idempotency_key):
         raise ValidationError("must be 8-64 letters, digits, '-' or '_'", field="idempotency_key")
     fields = clean_inquiry(name=name, phone=phone, email=email, message=message,
                            preferred_contact_time=preferred_contact_time)
-    guard = Guard(*Guard.idempotency_key("inquiry", f"{actor.user_id}#{idempotency_key}"))
-    existing = _guarded_inquiry(guard, listing_id)
-    if existing:
-        return existing, False
+    guard = None
+    if idempotency_key is not None:
+        guard = Guard(*Guard.idempotency_key("inquiry", f"{actor.user_id}#{idempotency_key}"),
+                      fingerprint=_fingerprint(listing_id, fields))
+        existing = _guarded_inquiry(guard, listing_id)
+        if existing:
+            return existing, False
     listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
     inquiry = Inquiry(inquiry_id=new_id(), listing_id=listing_id, listing_title=listing.title,
                       broker_id=listing.broker_id, buyer_id=actor.user_id, **fields)
-    guard.ref = inquiry.inquiry_id
-    guard.expires = datetime.now(UTC) + IDEMPOTENCY_WINDOW
     event = DomainEvent(EventType.INQUIRY_RECEIVED, {
         "inquiry_id": inquiry.inquiry_id, "listing_id": listing_id, "title": listing.title,
         "broker_id": listing.broker_id, "buyer_id": actor.user_id, "name": fields["name"],
         "neighborhood": listing.neighborhood})
     try:
         with db.transaction(conflict_message=None) as tx:
-            tx.create(guard)
+            if guard is not None:
+                guard.ref = inquiry.inquiry_id
+                guard.expires = datetime.now(UTC) + IDEMPOTENCY_WINDOW
+                tx.create(guard)
             tx.save(inquiry)
             _counter(tx, listing_id, ListingStats.inquiries, 1)
             tx.save(to_outbox(event))
     except TransactWriteError as error:
-        if db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+        if guard is not None and db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
             raced = _guarded_inquiry(guard, listing_id)
             if raced:
                 return raced, False
@@ -137,10 +150,14 @@ def _guarded_inquiry(guard: Guard, listing_id: str) -> Inquiry | None:
         return None
     if stored.expires and stored.expires < datetime.now(UTC):
         return None
+    if stored.fingerprint is not None and stored.fingerprint != guard.fingerprint:  # None: stored before fingerprints
+        raise IdempotencyKeyReused("this idempotency key was used for a different inquiry; use a new key for a "
+                                   "new message", field="idempotency_key")
     try:
         return Inquiry.get(*Inquiry.key(listing_id, stored.ref), consistent_read=True)
     except Inquiry.DoesNotExist:
-        raise ValidationError("this idempotency key was used for another listing", field="idempotency_key") from None
+        raise IdempotencyKeyReused("this idempotency key was used for another listing",
+                                   field="idempotency_key") from None
 
 
 def inquiry_mark_handled(*, actor: Actor, listing_id: str, inquiry_id: str) -> Inquiry:

@@ -10,7 +10,9 @@ _WHY = {
     401: "No valid bearer token (signed-in routes), or an invalid one offered on a public route",
     404: "No such listing, or one the caller may not see (the same answer)",
     413: "Request body too large",
-    422: "Malformed request: wrong types, unknown or missing fields (the field is named)",
+    415: "The body is not JSON (Content-Type: application/json)",
+    422: "Malformed request: wrong types, unknown or missing fields, a body that is not UTF-8, or an "
+         "idempotency key reused for a different request (the field is named)",
     503: "Temporarily switched off by a feature flag; try again after Retry-After seconds",
 }
 

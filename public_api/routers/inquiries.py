@@ -21,13 +21,18 @@ PAUSED_RETRY_SECONDS = 300
 
 
 @router.post("/<listing_id>/inquiries", security=SIGNED_IN, summary="Send an inquiry to the listing's broker", tags=["inquiries"],
-             responses={**documented(201, "Sent", errors=(400, 401, 404, 413, 422, 503)),
+             description="With an `Idempotency-Key`, a retry of the same request returns the first inquiry "
+                         "(200, `created: false`) and the same key with a different body is refused (422 "
+                         "`idempotency_key_reused`), as the IETF Idempotency-Key draft says. Without the header the "
+                         "inquiry is sent; a retry without it sends it again.",
+             responses={**documented(201, "Sent", errors=(400, 401, 404, 413, 415, 422)),
                         200: {"description": "Already sent with this idempotency key: nothing new was sent"}})
 def send(listing_id: Annotated[str, Path(pattern=LISTING_ID)],
          inquiry: Annotated[InquiryIn, Body()],
-         idempotency_key: Annotated[str, Header(alias="idempotency-key", pattern=r"^[A-Za-z0-9_\-]{8,64}$",
-                                                description="Any 8-64 characters of [A-Za-z0-9_-], "
-                                                            "new per message")]) -> Response[InquiryOut]:
+         idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=r"^[A-Za-z0-9_\-]{8,64}$",
+                                                       description="Any 8-64 characters of [A-Za-z0-9_-], new per "
+                                                                   "message; optional")] = None,
+         ) -> Response[InquiryOut]:
     if not enabled(INQUIRIES_OPEN, default=True, context={"listing_id": listing_id}):
         raise SwitchedOff("inquiries_paused", "inquiries are paused for a while: please try again later",
                           retry_after_seconds=PAUSED_RETRY_SECONDS)

@@ -64,3 +64,16 @@ def test_malformed_and_oversized_bodies_are_refused(api, market, buyer):
 def test_unknown_routes_and_methods_get_the_gateways_404(api):
     assert requests.get(f"{api}/v1/nothing", timeout=30).status_code == 404
     assert requests.post(f"{api}/v1/listings", timeout=30).json() == {"message": "Not Found"}
+
+
+def test_an_inquiry_body_that_is_not_json_is_a_4xx_naming_the_body(api, market, buyer):
+    url = f"{api}/v1/listings/{market['public'].listing_id}/inquiries"
+    json_text = '{"name": "Priya Shrestha", "email": "priya@example.com", "message": "Is it still available?"}'
+    cases = [("text/plain", json_text.encode()), ("application/octet-stream", json_text.encode()),
+             ("application/json", b'{"name": "Priya \xff\xfe", "message": "not utf-8 at all"}'),
+             ("text/plain", b"\xff\xfe\x00binary"), ("application/json; charset=latin-1", b"\xe9\xe9")]
+    for n, (content_type, body) in enumerate(cases):
+        headers = {**buyer.headers, "Idempotency-Key": f"content-type-{n:04d}", "Content-Type": content_type}
+        response = requests.post(url, data=body, headers=headers, timeout=30)
+        assert response.status_code in (415, 422), (content_type, body, response.status_code, response.text)
+        assert response.json()["field"] == "body", response.json()

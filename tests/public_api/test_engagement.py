@@ -100,12 +100,28 @@ def test_inquiry_validation_names_the_field_and_writes_nothing(api, market, buye
     assert list(Inquiry.scan()) == []
 
 
-def test_an_inquiry_needs_a_well_formed_idempotency_key(api, market, buyer):
+def test_an_idempotency_key_must_be_well_formed_and_is_optional(api, market, buyer):
     listing_id = market["public"].listing_id
-    missing = requests.post(f"{api}/v1/listings/{listing_id}/inquiries", json=GOOD, headers=buyer.headers, timeout=30)
     short = _inquire(api, buyer, listing_id, GOOD, key="abc")
-    assert (missing.status_code, missing.json()["field"]) == (422, "idempotency-key")
     assert (short.status_code, short.json()["field"]) == (422, "idempotency-key")
+    # Without the header each request is served: a retry sends the inquiry again
+    url = f"{api}/v1/listings/{listing_id}/inquiries"
+    first = requests.post(url, json=GOOD, headers=buyer.headers, timeout=30)
+    retry = requests.post(url, json=GOOD, headers=buyer.headers, timeout=30)
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert first.json()["inquiry_id"] != retry.json()["inquiry_id"]
+
+
+def test_the_same_idempotency_key_with_a_different_body_is_422(api, market, buyer):
+    listing_id = market["public"].listing_id
+    first = _inquire(api, buyer, listing_id, GOOD, key="same-key-0001")
+    changed = _inquire(api, buyer, listing_id, {**GOOD, "message": "A different question entirely?"},
+                       key="same-key-0001")
+    elsewhere = _inquire(api, buyer, market["premium"].listing_id, GOOD, key="same-key-0001")
+    assert first.status_code == 201
+    assert (changed.status_code, changed.json()["code"]) == (422, "idempotency_key_reused")
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (422, "idempotency_key_reused")
+    assert [i.inquiry_id for i in listing_inquiries(listing_id=listing_id)] == [first.json()["inquiry_id"]]
 
 
 def test_an_inquiry_to_an_invisible_listing_is_404(api, market, buyer):
