@@ -8,7 +8,11 @@
    outside the client's ``WriteAttributes`` (NotAuthorizedException), which the platform relies on
    (people cannot change the email or name the back office uses).
 
-3. DynamoDB: keep the emulator's transactions fast as the table grows.
+3. Cognito tokens: moto files them under the name the user signed in with (their email), so a global
+   sign-out by ``sub`` (what the platform uses) revoked nothing; AWS tokens belong to the user whatever
+   alias signed in, so here they are filed under the user's name.
+
+4. DynamoDB: keep the emulator's transactions fast as the table grows.
 
 moto 5.2 backs up the WHOLE table (``copy.deepcopy``) once per item of every TransactWriteItems call,
 so a transaction costs O(table size): seeding 60 listings took minutes. Here the backup is of the
@@ -22,7 +26,7 @@ import copy
 import threading
 
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
-from moto.cognitoidp.models import CognitoIdpBackend
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -30,6 +34,30 @@ from moto.dynamodb.models.table import Table
 _state = threading.local()
 _original_transact = DynamoDBBackend.transact_write_items
 _original_update_user_attributes = CognitoIdpBackend.update_user_attributes
+
+
+_original_refresh_token = CognitoIdpUserPool.create_refresh_token
+_original_access_token = CognitoIdpUserPool.create_access_token
+_original_sign_out = CognitoIdpUserPool.sign_out
+
+
+def _user_name(pool: CognitoIdpUserPool, name: str) -> str:
+    try:
+        return pool._get_user(name).username
+    except Exception:  # noqa: BLE001 -- an unknown name stays as it is (moto's own error follows)
+        return name
+
+
+def _create_refresh_token(self: CognitoIdpUserPool, client_id: str, username: str):
+    return _original_refresh_token(self, client_id, _user_name(self, username))
+
+
+def _create_access_token(self: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str):
+    return _original_access_token(self, client_id, _user_name(self, username), origin_jti)
+
+
+def _sign_out(self: CognitoIdpUserPool, username: str) -> None:
+    return _original_sign_out(self, _user_name(self, username))
 
 
 def _update_user_attributes(self: CognitoIdpBackend, access_token: str, attributes: list[dict[str, str]]) -> None:
@@ -127,6 +155,9 @@ def apply() -> None:
     CognitoIdpBackend.update_user_attributes = _update_user_attributes
     CognitoIdpBackend.initiate_auth = _initiate_auth
     CognitoIdpBackend.admin_initiate_auth = _admin_initiate_auth
+    CognitoIdpUserPool.create_refresh_token = _create_refresh_token
+    CognitoIdpUserPool.create_access_token = _create_access_token
+    CognitoIdpUserPool.sign_out = _sign_out
     if DynamoDBBackend.transact_write_items is not _transact_write_items:
         Table.__deepcopy__ = _table_deepcopy
         DynamoDBBackend.transact_write_items = _transact_write_items

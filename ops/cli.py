@@ -9,6 +9,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops failover --to ap-south-2 [--apply]
     python -m ops synthetic --api URL --username U [--password P | --secret-arn ARN]
     python -m ops cost estimate --scenario dev|launch|growth
+    python -m ops credential-compromise --user SUB | --access-key ID | --secret NAME [--reason R] [--apply]
 """
 
 from __future__ import annotations
@@ -88,6 +89,15 @@ def parser() -> argparse.ArgumentParser:
     synthetic.add_argument("--client-id", default=None, help="app client (default: SHIKHAR_USER_POOL_CLIENT_ID)")
     synthetic.add_argument("--listing", help="open this listing instead of the first premium one found")
 
+    compromise = commands.add_parser("credential-compromise",
+                                     help="sign out and disable a person, deactivate a key, rotate a secret "
+                                          "(dry run first)")
+    compromise.add_argument("--user", help="the person's Cognito sub")
+    compromise.add_argument("--access-key", help="an IAM access key id")
+    compromise.add_argument("--secret", help="a Secrets Manager secret's name or ARN")
+    compromise.add_argument("--reason", default="credential compromise", help="recorded in the audit log")
+    compromise.add_argument("--apply", action="store_true", help="really do it (default: dry run)")
+
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
     estimate.add_argument("--scenario", required=True, choices=["dev", "launch", "growth"])
@@ -99,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "cost":
         _load_local_environment()
     handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
-               "failover": _failover, "synthetic": _synthetic, "cost": _cost}[args.command]
+               "failover": _failover, "synthetic": _synthetic, "cost": _cost,
+               "credential-compromise": _compromise}[args.command]
     return handler(args)
 
 
@@ -205,6 +216,24 @@ def _synthetic(args) -> int:
         print(f"FAILED at step '{failure.step}': {failure.reason}", file=sys.stderr)
         return EXIT_FAILED
     print(json.dumps(result, indent=2))
+    return 0
+
+
+def _compromise(args) -> int:
+    from botocore.exceptions import ClientError
+
+    from ops.credentials import credential_compromise
+
+    if not (args.user or args.access_key or args.secret):
+        print("name what was compromised: --user SUB, --access-key ID and/or --secret NAME", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        response = credential_compromise(user=args.user, access_key=args.access_key, secret=args.secret,
+                                         apply=args.apply, reason=args.reason)
+    except ClientError as error:
+        print(f"FAILED: {error.response['Error']['Code']}: {error.response['Error']['Message']}", file=sys.stderr)
+        return EXIT_FAILED
+    _print(response.lines())
     return 0
 
 
