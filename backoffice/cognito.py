@@ -144,3 +144,28 @@ def verify_id_token(token: str) -> dict:
     if claims.get("token_use") != "id":
         raise SignInFailed()
     return claims
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What Cognito says about a person now (the source of truth for roles, email and name)."""
+
+    enabled: bool
+    email: str
+    name: str
+    groups: tuple[str, ...]
+
+
+def current_identity(sub: str) -> Identity | None:
+    """The person as Cognito has them now, by their immutable ``sub``; None if they no longer exist."""
+    idp, pool = _idp(), settings().user_pool_id
+    try:
+        user = idp.admin_get_user(UserPoolId=pool, Username=sub)
+        groups = idp.admin_list_groups_for_user(UserPoolId=pool, Username=sub, Limit=60)["Groups"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "UserNotFoundException":
+            return None
+        raise
+    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    return Identity(enabled=user.get("Enabled", True), email=attributes.get("email", ""),
+                    name=attributes.get("name", ""), groups=tuple(sorted(g["GroupName"] for g in groups)))

@@ -4,12 +4,14 @@ a dependency that is down is a styled 503 page with Retry-After, never a traceba
 from __future__ import annotations
 
 import sys
+import time
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from backoffice import cognito
 from backoffice.sessions import USER_KEY
 from marketplace.actors import Actor
 from marketplace.errors import DomainError, Unavailable, is_outage
@@ -61,6 +63,21 @@ def request_size(get_response):
     return middleware
 
 
+def recheck(request, claims: dict) -> dict | None:
+    """Sessions learn what changed in Cognito outside the back office (a role removed in the console, a
+    user disabled, a new email or name): the session ends when the person may no longer enter, else its
+    claims are refreshed. Run every ``SHIKHAR_SESSION_RECHECK_SECONDS``, not on every request."""
+    identity = cognito.current_identity(claims["user_id"])
+    person = Actor(user_id=claims["user_id"], groups=frozenset(identity.groups if identity else ()))
+    if identity is None or not identity.enabled or not (person.is_admin or person.is_broker or person.is_seller):
+        request.session.flush()
+        return None
+    fresh = {**claims, "email": identity.email, "name": identity.name, "groups": list(identity.groups),
+             "checked_at": time.time()}
+    request.session[USER_KEY] = fresh
+    return fresh
+
+
 def actor(get_response):
     """``request.actor``: the signed-in person (an ``Actor``) or None."""
 
@@ -72,6 +89,8 @@ def actor(get_response):
                 raise
             logger.warning("session store unavailable", exc_info=error)
             return unavailable_page()
+        if claims and time.time() - claims.get("checked_at", 0) >= settings.SHIKHAR_SESSION_RECHECK_SECONDS:
+            claims = recheck(request, claims)
         request.actor = (Actor(user_id=claims["user_id"], email=claims["email"],
                                groups=frozenset(claims["groups"]), name=claims.get("name", ""))
                          if claims else None)

@@ -543,3 +543,27 @@ class UsedTotpCode(Item, discriminator="UsedTotpCode"):
 
     def derive_keys(self) -> None:
         pass
+
+
+class ExportSeal(Item, discriminator="ExportSeal"):
+    """The hash of a table export's manifest, kept in the table, chained to the previous export's seal:
+    rewriting an export's data and manifest consistently in S3 still fails ``ops export verify``.
+
+    pk ``EXPORT#<export_id>``, sk ``SEAL``. gsi5 ``EXPORTS`` -> ``<sealed_at>#<export_id>``: the chain,
+    newest first (the previous seal of a new export).
+    """
+
+    export_id = UnicodeAttribute()
+    manifest_key = UnicodeAttribute()
+    manifest_sha256 = UnicodeAttribute()
+    previous_export_id = UnicodeAttribute(null=True)
+    chain_sha256 = UnicodeAttribute()  # sha256(previous chain_sha256 + manifest_sha256)
+    sealed_at = UTCDateTimeAttribute(default_for_new=now)
+
+    @staticmethod
+    def key(export_id: str) -> tuple[str, str]:
+        return f"EXPORT#{export_id}", "SEAL"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.export_id)
+        self.gsi5pk, self.gsi5sk = "EXPORTS", f"{iso(self.sealed_at)}#{self.export_id}"

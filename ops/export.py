@@ -8,6 +8,10 @@ Layout under ``s3://<bucket>/<prefix>``::
     parquet/<export-id>/items.parquet        pk, sk, type, changed_at, item (typed JSON), sha256
     manifests/<export-id>.json               table, export ARN and time, counts per entity, item checksums
 
+The manifest's sha256 is sealed in the table (``ExportSeal``), chained to the previous export's seal, so
+a consistent rewrite of data and manifest in S3 fails verification; in AWS the exports bucket is also
+object-locked (compliance mode), so neither can be rewritten or deleted while locked.
+
 The emulator writes one data file under a directory of its own naming and no manifest-files.json:
 there the data files written since the export started are taken (see ``_data_keys``).
 """
@@ -15,15 +19,21 @@ there the data files written since the export started are taken (see ``_data_key
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from botocore.exceptions import ClientError
+
+from marketplace import db
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.models import ExportSeal
 from ops.items import changed_at, checksum, counts, entity, key_of
 
 MANIFEST_VERSION = 1
@@ -57,18 +67,26 @@ class Verification:
     missing: list[str] = field(default_factory=list)
     altered: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # files named by the manifest that cannot be read
+    seal: str = "not checked"  # "matches" when the manifest's hash is the one sealed in the table
     sources: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.altered or self.unexpected)
+        return self.seal == "matches" and not (self.missing or self.altered or self.unexpected or self.duplicated
+                                               or self.unreadable)
 
     def lines(self) -> list[str]:
         out = [(f"verify {self.manifest_key} against {', '.join(self.sources)}: "
                f"{self.found} items found, {self.expected} expected"),
-               f"  missing: {len(self.missing)}  altered: {len(self.altered)}  unexpected: {len(self.unexpected)}"]
+               f"  seal: {self.seal}",
+               (f"  missing: {len(self.missing)}  altered: {len(self.altered)}  unexpected: {len(self.unexpected)}"
+                f"  duplicated: {len(self.duplicated)}  unreadable files: {len(self.unreadable)}")]
         out += [f"    missing {k}" for k in self.missing[:20]] + [f"    altered {k}" for k in self.altered[:20]]
         out += [f"    unexpected {k}" for k in self.unexpected[:20]]
+        out += [f"    duplicated {k}" for k in self.duplicated[:20]]
+        out += [f"    unreadable {k}" for k in self.unreadable[:20]]
         return out + ["  RESULT: " + ("PASS" if self.ok else "FAIL")]
 
 
@@ -167,28 +185,82 @@ def export(*, table: str, bucket: str, prefix: str = "exports", poll_seconds: fl
         "checksums": {key_of(i): checksum(i) for i in sorted(items, key=key_of)},
     }
     manifest_key = f"{prefix}/manifests/{export_id}.json"
-    s3.put_object(Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest, indent=1).encode(),
-                  ContentType="application/json")
+    body = json.dumps(manifest, indent=1).encode()
+    s3.put_object(Bucket=bucket, Key=manifest_key, Body=body, ContentType="application/json")
+    seal(export_id=export_id, manifest_key=manifest_key, manifest=body)
     return ExportResult(export_arn=export_arn, export_id=export_id, bucket=bucket, prefix=prefix,
                         item_count=len(items), counts=manifest["counts"], manifest_key=manifest_key,
                         parquet_key=parquet_key, seconds=time.monotonic() - started)
 
 
+def _chain(previous: str, manifest_sha256: str) -> str:
+    return hashlib.sha256(f"{previous}:{manifest_sha256}".encode()).hexdigest()
+
+
+def seal(*, export_id: str, manifest_key: str, manifest: bytes) -> ExportSeal:
+    """Keep the manifest's hash in the table, chained to the previous export's seal."""
+    previous = next(iter(ExportSeal.collection_index.query("EXPORTS", scan_index_forward=False, limit=1)), None)
+    digest = hashlib.sha256(manifest).hexdigest()
+    record = ExportSeal(export_id=export_id, manifest_key=manifest_key, manifest_sha256=digest,
+                        previous_export_id=previous.export_id if previous else None,
+                        chain_sha256=_chain(previous.chain_sha256 if previous else "", digest))
+    db.save(record, condition=ExportSeal.pk.does_not_exist())
+    return record
+
+
+def check_seal(*, export_id: str, manifest: bytes) -> str:
+    """"matches", or what is wrong: no seal, a different manifest, or a broken chain."""
+    try:
+        record = ExportSeal.get(*ExportSeal.key(export_id), consistent_read=True)
+    except ExportSeal.DoesNotExist:
+        return "MISSING: no seal for this export in the table"
+    digest = hashlib.sha256(manifest).hexdigest()
+    if digest != record.manifest_sha256:
+        return "MISMATCH: the manifest is not the one sealed at export time"
+    previous_chain = ""
+    if record.previous_export_id:
+        try:
+            previous_chain = ExportSeal.get(*ExportSeal.key(record.previous_export_id)).chain_sha256
+        except ExportSeal.DoesNotExist:
+            return f"BROKEN CHAIN: the previous seal ({record.previous_export_id}) is gone"
+    if _chain(previous_chain, digest) != record.chain_sha256:
+        return "BROKEN CHAIN: the seal does not follow from the previous one"
+    return "matches"
+
+
+def _read(result: Verification, label: str, reader) -> list[dict] | None:
+    try:
+        return reader()
+    except ClientError as error:  # a deleted or unreadable file is a finding, not a crash
+        result.unreadable.append(f"{label}: {error.response['Error']['Code']}")
+        return None
+
+
 def verify(*, bucket: str, manifest_key: str) -> Verification:
-    """Check the Parquet copy and the raw export files: every item there, none altered, nothing extra."""
-    manifest = json.loads(client("s3").get_object(Bucket=bucket, Key=manifest_key)["Body"].read())
+    """Check the manifest against its seal, then the Parquet copy and the raw export files against the
+    manifest: every item there exactly once, none altered, nothing extra, every file readable."""
+    body = client("s3").get_object(Bucket=bucket, Key=manifest_key)["Body"].read()
+    manifest = json.loads(body)
     expected: dict[str, str] = manifest["checksums"]
+    export_id = manifest["export_arn"].rsplit("/", 1)[-1]
     result = Verification(manifest_key=manifest_key, expected=len(expected), found=0,
-                          sources=["parquet", "export files"])
-    problems: dict[str, set[str]] = {"missing": set(), "altered": set(), "unexpected": set()}
-    for items in (read_parquet_items(bucket, manifest["parquet"]), read_export_items(bucket, manifest["data_files"])):
+                          sources=["parquet", "export files"], seal=check_seal(export_id=export_id, manifest=body))
+    problems: dict[str, set[str]] = {"missing": set(), "altered": set(), "unexpected": set(), "duplicated": set()}
+    readers = [(manifest["parquet"], lambda: read_parquet_items(bucket, manifest["parquet"])),
+               (", ".join(manifest["data_files"]), lambda: read_export_items(bucket, manifest["data_files"]))]
+    for label, reader in readers:
+        items = _read(result, label, reader)
+        if items is None:
+            continue
+        rows = Counter(key_of(item) for item in items)
         found = {key_of(item): checksum(item) for item in items}
         result.found = max(result.found, len(found))
+        problems["duplicated"] |= {key for key, count in rows.items() if count > 1}
         problems["missing"] |= set(expected) - set(found)
         problems["unexpected"] |= set(found) - set(expected)
         problems["altered"] |= {k for k in set(found) & set(expected) if found[k] != expected[k]}
-    result.missing, result.altered, result.unexpected = (sorted(problems[k]) for k in
-                                                         ("missing", "altered", "unexpected"))
+    result.missing, result.altered, result.unexpected, result.duplicated = (
+        sorted(problems[k]) for k in ("missing", "altered", "unexpected", "duplicated"))
     return result
 
 

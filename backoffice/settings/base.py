@@ -59,6 +59,10 @@ DATABASES: dict = {}
 # count the visitor's address, not the proxy's. 0: REMOTE_ADDR is the visitor.
 SHIKHAR_PROXY_HOPS = int(os.environ.get("SHIKHAR_PROXY_HOPS", "0"))
 
+# How often a session checks the person against Cognito (roles, disabled, email and name changed
+# outside the back office). Sessions end within this long of a role being removed anywhere.
+SHIKHAR_SESSION_RECHECK_SECONDS = int(os.environ.get("SHIKHAR_SESSION_RECHECK_SECONDS", "300"))
+
 SESSION_ENGINE = "backoffice.sessions"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -5,6 +5,8 @@ and the person stored in it."""
 
 from __future__ import annotations
 
+import time
+
 import segno
 from django import forms
 from django.conf import settings
@@ -98,7 +100,7 @@ def _complete(request, claims: dict):
     rotate_token(request)
     request.session.pop(PENDING, None)
     request.session[USER_KEY] = {"user_id": actor.user_id, "email": actor.email, "groups": sorted(actor.groups),
-                                 "name": actor.name}
+                                 "name": actor.name, "checked_at": time.time()}
     return redirect(_next_url(request, pending.get("next")))
 
 

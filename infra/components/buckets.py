@@ -73,7 +73,8 @@ class SecureBucket(Construct):
     def __init__(self, scope: Construct, id: str, *, bucket_name: str, key: kms.IKey,
                  removal_policy: RemovalPolicy, access_logs: s3.IBucket | None = None,
                  lifecycle: Lifecycle | None = None, replicas: Sequence[Replica] = (),
-                 event_bridge: bool = False, cors: Sequence[s3.CorsRule] = (), inventory: bool = True) -> None:
+                 event_bridge: bool = False, cors: Sequence[s3.CorsRule] = (), inventory: bool = True,
+                 lock_days: int | None = None) -> None:
         super().__init__(scope, id)
         self.name = bucket_name  # a plain string: grants and other stacks name the bucket, no export needed
         self.arn = f"arn:aws:s3:::{bucket_name}"
@@ -104,7 +105,11 @@ class SecureBucket(Construct):
             server_access_logs_prefix=f"s3/{bucket_name}/" if access_logs else None,
             lifecycle_rules=lifecycle.rules() if lifecycle else None,
             replication_rules=rules or None, replication_role=replication_role, event_bridge_enabled=event_bridge or None,
-            cors=list(cors) or None, inventories=inventories or None)
+            cors=list(cors) or None, inventories=inventories or None,
+            # Write once: objects cannot be overwritten or deleted (by anyone, root included) for lock_days.
+            object_lock_enabled=True if lock_days else None,
+            object_lock_default_retention=s3.ObjectLockRetention.compliance(Duration.days(lock_days))
+            if lock_days else None)
 
         if replication_role is not None:
             stack = Stack.of(self)

@@ -30,6 +30,7 @@ PUBLIC_LIFECYCLE = Lifecycle(keep_versions=3, archive_days=180)
 PREMIUM_LIFECYCLE = Lifecycle(ia_days=30, archive_days=150)
 STATIC_LIFECYCLE = Lifecycle(keep_versions=3, archive_days=180)
 EXPORT_LIFECYCLE = Lifecycle(ia_days=30, archive_days=90, expire_days=400)
+EXPORT_LOCK_DAYS = 90  # an export and its manifest cannot be rewritten or deleted for 90 days
 DEPLOY_LIFECYCLE = Lifecycle(archive_days=30, expire_days=90)
 
 
@@ -111,7 +112,7 @@ class DataStack(Stack):
                                    lifecycle=DEPLOY_LIFECYCLE, inventory=False)
         self.exports = SecureBucket(self, "Exports", bucket_name=name("exports"), key=self.keys.data,
                                     removal_policy=removal, access_logs=self.access_logs,
-                                    lifecycle=EXPORT_LIFECYCLE)
+                                    lifecycle=EXPORT_LIFECYCLE, lock_days=EXPORT_LOCK_DAYS)
 
         # CDK's custom resource that configures the raw bucket's EventBridge notifications.
         acknowledge(self, (("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

@@ -23,7 +23,7 @@ from constructs import Construct
 
 from infra.components.buckets import Lifecycle, SecureBucket, bucket_name
 from infra.components.functions import REPO, FunctionKit, ServiceFunction
-from infra.components.grants import grant_key, grant_objects, grant_secret
+from infra.components.grants import grant_key, grant_objects, grant_secret, grant_table
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.api import ApiStack
@@ -180,6 +180,9 @@ class OperationsStack(Stack):
                       actions=["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"])
         exporter.allow(actions=["s3:ListBucket"], resources=[data.exports.arn])
         grant_key(exporter.role, key=key, encrypt=True)
+        # Seals: each manifest's hash in the table, chained to the previous export's (ops.export.seal).
+        grant_table(exporter.role, table=data.table, key=key, actions=["dynamodb:PutItem", "dynamodb:GetItem"],
+                    indexes=["gsi5"])
         events.Rule(self, "WeeklyExportSchedule", rule_name=f"{config.prefix}-weekly-export",
                     schedule=events.Schedule.expression(config.export_schedule),
                     targets=[targets.LambdaFunction(exporter.alias, retry_attempts=2)])

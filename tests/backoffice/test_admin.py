@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from django.test import override_settings
 
 from marketplace.aws import client
 from marketplace.config import settings
@@ -333,3 +334,35 @@ def test_a_broker_cannot_open_admin_pages(signed_in):
 
     assert browser.get("/admin/").status_code == 403
     assert browser.get("/admin/moderation/").status_code == 403
+
+
+def test_a_role_removed_outside_the_back_office_ends_the_session_at_the_next_check(signed_in, people):
+    # Given a signed-in broker, whose role someone removes in Cognito directly (the console, another tool)
+    broker = people["broker"]
+    browser = signed_in("broker")
+    assert browser.get("/broker/").status_code == 200
+    client("cognito-idp").admin_remove_user_from_group(UserPoolId=settings().user_pool_id, Username=broker.user_id,
+                                                       GroupName="brokers")
+
+    # When the session is due its check against Cognito
+    with override_settings(SHIKHAR_SESSION_RECHECK_SECONDS=0):
+        response = browser.get("/broker/")
+
+    # Then it has ended
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert Session.owner_index.count(f"SESSIONS#{broker.user_id}") == 0
+
+
+def test_sessions_take_the_email_and_roles_cognito_has_now(signed_in, people):
+    admin = people["admin"]
+    browser = signed_in("admin")
+    idp = client("cognito-idp")
+    idp.admin_update_user_attributes(UserPoolId=settings().user_pool_id, Username=admin.user_id,
+                                     UserAttributes=[{"Name": "email", "Value": "asha@test.shikhar.np"}])
+    idp.admin_add_user_to_group(UserPoolId=settings().user_pool_id, Username=admin.user_id, GroupName="brokers")
+
+    with override_settings(SHIKHAR_SESSION_RECHECK_SECONDS=0):
+        page = browser.get("/admin/")
+
+    assert page.context["actor"].email == "asha@test.shikhar.np"
+    assert page.context["actor"].is_broker

@@ -136,3 +136,13 @@ def test_buckets_report_a_weekly_inventory(synthesized):
         "BucketName": "shikhar-dev-premium-media-111111111111-ap-south-1",
         "InventoryConfigurations": [Match.object_like({"Enabled": True, "ScheduleFrequency": "Weekly",
                                                        "IncludedObjectVersions": "All"})]})
+
+
+def test_only_the_exports_bucket_is_object_locked_in_compliance_mode(synthesized):
+    buckets = {b["Properties"]["BucketName"]: b["Properties"]
+               for b in synthesized.resources("prod", "AWS::S3::Bucket").values() if "BucketName" in b["Properties"]}
+    locked = {name: props["ObjectLockConfiguration"] for name, props in buckets.items()
+              if props.get("ObjectLockEnabled")}
+    assert [name.split("-")[2] for name in locked] == ["exports"]
+    (lock,) = locked.values()
+    assert lock == {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 90}}}

@@ -14,7 +14,7 @@ import pytest
 
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.models import Inquiry, UserProfile
+from marketplace.models import ExportSeal, Inquiry, UserProfile
 from marketplace.table import table_schema
 from ops import export
 from ops.cli import main
@@ -143,6 +143,64 @@ def test_export_verify_also_checks_the_raw_export_files(export_bucket):
 
     assert checked.missing == [f"{removed['pk']['S']}|{removed['sk']['S']}"]
     assert checked.altered == [] and checked.unexpected == []
+
+
+def test_export_verify_finds_an_exact_duplicate_row(export_bucket, capsys):
+    result = export.export(table=settings().table_name, bucket=export_bucket, prefix="exports/w48", poll_seconds=0.1)
+    items = export.read_parquet_items(export_bucket, result.parquet_key)
+    client("s3").put_object(Bucket=export_bucket, Key=result.parquet_key, Body=export.to_parquet([*items, items[3]]))
+
+    code = main(["export", "verify", "--bucket", export_bucket, "--manifest", result.manifest_key])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"duplicated {items[3]['pk']['S']}|{items[3]['sk']['S']}" in out and "RESULT: FAIL" in out
+
+
+def test_export_verify_finds_a_consistent_rewrite_of_data_and_manifest(export_bucket, capsys):
+    # Given someone changes an item in the Parquet copy and rewrites the manifest to match it
+    result = export.export(table=settings().table_name, bucket=export_bucket, prefix="exports/w48", poll_seconds=0.1)
+    s3 = client("s3")
+    items = export.read_parquet_items(export_bucket, result.parquet_key)
+    items[0]["name"] = {"S": "Someone else"}
+    s3.put_object(Bucket=export_bucket, Key=result.parquet_key, Body=export.to_parquet(items))
+    manifest = json.loads(s3.get_object(Bucket=export_bucket, Key=result.manifest_key)["Body"].read())
+    manifest["checksums"] = {export.key_of(i): export.checksum(i) for i in items}
+    s3.put_object(Bucket=export_bucket, Key=result.manifest_key, Body=json.dumps(manifest, indent=1).encode())
+    for key in manifest["data_files"]:  # and the raw export files too
+        lines = [json.dumps({"Item": i}).encode() for i in items]
+        s3.put_object(Bucket=export_bucket, Key=key, Body=gzip.compress(b"\n".join(lines)))
+
+    code = main(["export", "verify", "--bucket", export_bucket, "--manifest", result.manifest_key])
+
+    # Then the manifest no longer matches the seal kept in the table
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "seal: MISMATCH" in out and "RESULT: FAIL" in out
+
+
+def test_seals_chain_one_export_to_the_previous(export_bucket, capsys):
+    first = export.export(table=settings().table_name, bucket=export_bucket, prefix="exports/w48", poll_seconds=0.1)
+    second = export.export(table=settings().table_name, bucket=export_bucket, prefix="exports/w49", poll_seconds=0.1)
+    assert main(["export", "verify", "--bucket", export_bucket, "--manifest", second.manifest_key]) == 0
+    assert "seal: matches" in capsys.readouterr().out
+
+    ExportSeal.get(*ExportSeal.key(first.export_id)).delete()
+
+    assert main(["export", "verify", "--bucket", export_bucket, "--manifest", second.manifest_key]) == 1
+    assert "seal: BROKEN CHAIN" in capsys.readouterr().out
+
+
+def test_a_deleted_parquet_copy_is_a_fail_line_not_a_traceback(export_bucket, capsys):
+    result = export.export(table=settings().table_name, bucket=export_bucket, prefix="exports/w48", poll_seconds=0.1)
+    client("s3").delete_object(Bucket=export_bucket, Key=result.parquet_key)
+
+    code = main(["export", "verify", "--bucket", export_bucket, "--manifest", result.manifest_key])
+
+    captured = capsys.readouterr()
+    assert code == 1
+    assert f"unreadable {result.parquet_key}: NoSuchKey" in captured.out and "RESULT: FAIL" in captured.out
+    assert "Traceback" not in captured.err
 
 
 def test_export_dry_run_writes_nothing(export_bucket, capsys):
