@@ -7,6 +7,7 @@ queues from ``marketplace.events.RULES``. Safe to run again: what exists is kept
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import asdict, dataclass
 
@@ -23,6 +24,7 @@ from marketplace.deployment import (
     BACKOFFICE_SECRETS,
     Env,
     backoffice_environment,
+    local_backoffice_origins,
 )
 from marketplace.events import RULES
 from marketplace.media_kinds import raw_key_suffix
@@ -117,7 +119,8 @@ def provision_buckets(media_queue_arns: dict[str, str]) -> None:
             "RestrictPublicBuckets": True})
     # Browsers post uploads straight to the raw bucket from the back office.
     s3.put_bucket_cors(Bucket=cfg.raw_bucket, CORSConfiguration={"CORSRules": [{
-        "AllowedMethods": ["POST", "PUT"], "AllowedOrigins": ["http://127.0.0.1:8000", "http://localhost:8000"],
+        "AllowedMethods": ["POST", "PUT"],
+        "AllowedOrigins": local_backoffice_origins(int(os.environ.get("SHIKHAR_BACKOFFICE_PORT", "8000"))),
         "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]})
     # In AWS: S3 -> EventBridge -> Step Functions. Locally: S3 -> SQS -> the pipeline worker.
     s3.put_bucket_notification_configuration(Bucket=cfg.raw_bucket, NotificationConfiguration={

@@ -187,6 +187,23 @@ def raw_upload_origins(*, bucket: str, region: str, endpoint_url: str | None = N
     return [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
 
 
+# The raw bucket's CORS rule must name the page a browser uploads from (the back office). In AWS that is
+# the stage's CloudFront domain, which the data stack cannot know (the distribution is made later, from
+# the buckets), so any CloudFront domain is named: CORS only decides whether a page may read the answer;
+# what may be written, and where, is decided by the presigned POST's signature.
+CLOUDFRONT_ORIGINS = "https://*.cloudfront.net"
+
+
+def upload_cors_origins(*, site_origins: Sequence[str] = ()) -> list[str]:
+    """Origins the raw bucket accepts browser uploads from in AWS: the back office on CloudFront, plus
+    the stage's own sites."""
+    return _unique([CLOUDFRONT_ORIGINS, *site_origins])
+
+
+def local_backoffice_origins(port: int) -> list[str]:
+    return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
+
 def origin(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -22,6 +22,7 @@ from infra.components.table import SingleTable
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.parameters import CANARY_SECRET, CURSOR_SECRET, DJANGO_SECRET, SIGNING_KEY_SECRET, secret_name
+from marketplace.deployment import upload_cors_origins
 from marketplace.table import TTL_ATTRIBUTE, table_schema
 
 # Dossier section 10.
@@ -89,12 +90,14 @@ class DataStack(Stack):
             key = kms.Key.from_key_arn(self, f"{purpose.title().replace('-', '')}DrKey", dr_key_arn(config, "media"))
             return [Replica(bucket=target, key=key, label=f"{purpose}-{config.dr_region}")]
 
+        # Browsers post uploads from the back office (on the CloudFront domain) and the stage's sites.
         cors = [s3.CorsRule(allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.PUT],
-                            allowed_origins=list(config.allowed_origins), allowed_headers=["*"], max_age=3000)]
+                            allowed_origins=upload_cors_origins(site_origins=config.allowed_origins),
+                            allowed_headers=["*"], max_age=3000)]
         self.raw = SecureBucket(self, "RawUploads", bucket_name=name("raw-uploads"), key=self.keys.media,
                                 removal_policy=removal, access_logs=self.access_logs, lifecycle=RAW_LIFECYCLE,
                                 replicas=[replica("raw-uploads"), *cross_region("raw-uploads")],
-                                event_bridge=True, cors=cors if config.allowed_origins else ())
+                                event_bridge=True, cors=cors)
         self.public = SecureBucket(self, "PublicMedia", bucket_name=name("public-media"), key=self.keys.media,
                                    removal_policy=removal, access_logs=self.access_logs,
                                    lifecycle=PUBLIC_LIFECYCLE, replicas=[replica("public-media")])

@@ -60,7 +60,7 @@ def test_an_upload_slot_request_that_is_not_a_json_object_is_a_400_naming_the_bo
 
 
 def _signed_cursor(body: bytes) -> str:
-    signature = hmac.new(pagination._key(), body, hashlib.sha256).digest()[:16]
+    signature = hmac.new(pagination.cursor_key(), body, hashlib.sha256).digest()[:16]
     return f"{pagination._b64(body)}.{pagination._b64(signature)}"
 
 

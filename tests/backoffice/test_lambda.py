@@ -160,3 +160,20 @@ def test_in_lambda_an_unreadable_cursor_key_stops_the_function_at_init(lambda_en
     assert done.returncode == 1
     (line,) = _error_lines(done)
     assert f"cannot read the cursor key ({Env.CURSOR_SECRET}={secret})" in line
+
+
+def test_in_lambda_the_local_http_override_is_ignored(lambda_environment):
+    # Given the override meant for the emulator, set in a function's environment by mistake
+    settings_dir, environment = lambda_environment
+    environment = {**environment, Env.LOCAL_HTTP: "1", Env.LAMBDA_FUNCTION: "shikhar-backoffice-dev"}
+    event = v1("/login/", HOST)
+    event["headers"]["X-Forwarded-Proto"] = "http"
+    event["multiValueHeaders"]["X-Forwarded-Proto"] = ["http"]
+
+    (redirect,) = run_events(settings_dir, environment, [event])["results"]
+    (page,) = run_events(settings_dir, environment, [v1("/login/", HOST)])["results"]
+
+    # Then plain HTTP is still redirected and cookies stay Secure and __Host-
+    assert redirect["status"] == 301
+    cookies = {k.lower(): v for k, v in page["headers"].items()}.get("set-cookie", "")
+    assert cookies.startswith("__Host-csrftoken=") and "Secure" in cookies

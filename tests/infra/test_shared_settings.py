@@ -26,6 +26,7 @@ from marketplace.deployment import (
     backoffice_role_name,
     csp_header,
     site_csp,
+    upload_cors_origins,
 )
 
 pytestmark = pytest.mark.xdist_group("infra")
@@ -137,3 +138,15 @@ def test_the_forward_host_function_copies_the_viewers_host():
     headers = json.loads(done.stdout)["headers"]
     assert headers["x-forwarded-host"] == {"value": "d111.cloudfront.net"}
     assert headers["host"] == {"value": "d111.cloudfront.net"}
+
+
+@pytest.mark.parametrize("name", STAGE_NAMES)
+def test_the_raw_bucket_accepts_browser_uploads_from_the_back_office_on_cloudfront(synthesized, name):
+    raw = f"shikhar-{name}-raw-uploads-{stage(name).account}-ap-south-1"
+    (bucket,) = [b for b in synthesized.resources(name, "AWS::S3::Bucket").values()
+                 if b["Properties"].get("BucketName") == raw]
+
+    (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
+
+    assert rule["AllowedOrigins"] == upload_cors_origins(site_origins=stage(name).allowed_origins)
+    assert "https://*.cloudfront.net" in rule["AllowedOrigins"] and "POST" in rule["AllowedMethods"]

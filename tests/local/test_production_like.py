@@ -38,7 +38,7 @@ def production_like(tmp_path_factory):
     try:
         deadline = time.monotonic() + 300
         while "Ctrl-C stops everything." not in log_path.read_text():
-            assert process.poll() is None, log_path.read_text()[-3000:]
+            assert process.poll() is None, _plain(log_path.read_text())
             assert time.monotonic() < deadline, "make run did not come up in 5 minutes"
             time.sleep(0.5)
         for _ in range(120):
@@ -49,6 +49,11 @@ def production_like(tmp_path_factory):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
+
+
+def _plain(log: str) -> str:
+    """The run's own output without the workers' JSON log lines, which would hide why it stopped."""
+    return "\n".join(line for line in log.splitlines() if not line.startswith("{"))[-4000:]
 
 
 def _get(url: str, **headers) -> tuple[int, dict, str]:

@@ -114,3 +114,14 @@ def test_the_back_office_stage_is_published_under_the_declared_names(platform):
         "d1.cloudfront.net"
     for variable in BACKOFFICE_SECRETS:
         assert client("secretsmanager").get_secret_value(SecretId=environment[variable])["SecretString"]
+
+
+def test_the_raw_bucket_accepts_uploads_from_the_back_office_port_of_this_run(emulator, monkeypatch):
+    # Given the back office on another port than the default
+    emulator.reset()
+    monkeypatch.setenv("SHIKHAR_BACKOFFICE_PORT", "8010")
+
+    resources = provision()
+
+    rules = client("s3").get_bucket_cors(Bucket=resources.raw_bucket)["CORSRules"]
+    assert rules[0]["AllowedOrigins"] == ["http://127.0.0.1:8010", "http://localhost:8010"]

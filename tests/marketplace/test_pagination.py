@@ -58,7 +58,7 @@ def test_in_aws_the_key_comes_from_secrets_manager_and_is_required(platform, mon
 
 def _signed(body: bytes) -> str:
     """A cursor signed with the right key around a body the platform never writes."""
-    signature = hmac.new(pagination._key(), body, hashlib.sha256).digest()[:16]
+    signature = hmac.new(pagination.cursor_key(), body, hashlib.sha256).digest()[:16]
     return f"{pagination._b64(body)}.{pagination._b64(signature)}"
 
 
