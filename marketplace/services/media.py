@@ -369,6 +369,11 @@ def _current(listing_id: str, media_id: str) -> Media | None:
         return None
 
 
+def _still(upload_id: str | None):
+    """The write's condition: the item still names this upload as its newest (with the version check)."""
+    return Media.upload_id == upload_id if upload_id else None
+
+
 def _discard(media: Media | None, listing_id: str, media_id: str, upload_id: str, why: str) -> bool:
     """An upload that is no longer the item's newest: its files go (never the served version's)."""
     logger.info("media upload discarded", extra={"listing_id": listing_id, "media_id": media_id,
@@ -403,7 +408,7 @@ def media_start_processing(*, listing_id: str, media_id: str, upload_id: str, ve
     if first_time:
         media.deadline = media.updated_at + timedelta(seconds=deadline_seconds)
     with db.transaction() as tx:
-        tx.save(media)
+        tx.save(media, condition=_still(upload_id))
         if first_time:
             tx.save(to_outbox(DomainEvent(EventType.MEDIA_UPLOADED, _event_data(media, listing, size=size))))
     return media, listing, False
@@ -432,7 +437,7 @@ def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_
         media, listing, variants=len(media.variants), bucket=variants[0]["bucket"] if variants else None))
     had_cover = listing.cover.media_id if listing.cover else None
     with db.transaction() as tx:
-        tx.save(media)
+        tx.save(media, condition=_still(upload_id))
         tx.save(to_outbox(processed))
         if _refresh_listing(listing, _listing_media(listing_id, media)):
             tx.save(listing)
@@ -462,7 +467,7 @@ def media_mark_failed(*, listing_id: str, media_id: str, upload_id: str | None, 
     if scan_status:
         media.scan_status = scan_status
     with db.transaction() as tx:
-        tx.save(media)
+        tx.save(media, condition=_still(media.upload_id))
         tx.save(to_outbox(DomainEvent(EventType.MEDIA_FAILED, _event_data(media, listing, reason=reason))))
     if media.upload_id != media.content_version:
         _delete_upload_files(listing_id, media_id, media.upload_id)
