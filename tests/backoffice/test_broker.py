@@ -3,10 +3,12 @@ leads; another broker's listing is a 404. Sellers: their own listings, read-only
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import requests
 
+from marketplace import db
 from marketplace.entitlements import Entitlements
 from marketplace.models import Media
 from marketplace.selectors.listings import listing_get
@@ -151,6 +153,22 @@ def test_replace_gives_a_new_slot_for_the_same_media_item(signed_in, listing_fac
     media = Media.get(*Media.key(listing.listing_id, media_id))
     assert (media.raw_key, media.filename, media.content_type) == (replaced["fields"]["key"], "b.png", "image/png")
     assert 'class="replace-file"' in browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
+
+
+def test_media_stuck_in_processing_past_its_deadline_offers_retry(signed_in, listing_factory):
+    # Given a media item processing within its deadline, and one stuck past it
+    listing = listing_factory()
+    now = datetime.now(UTC)
+    for media_id, deadline in (("01fine", now + timedelta(minutes=20)), ("01stuck", now - timedelta(minutes=1))):
+        db.save(Media(media_id=media_id, listing_id=listing.listing_id, kind="photo", state="processing",
+                      raw_version="v1", deadline=deadline, filename=f"{media_id}.jpg"))
+
+    # When the broker opens the listing
+    page = signed_in("broker").get(f"/broker/listings/{listing.listing_id}/").content.decode()
+
+    # Then only the stuck one has a Retry button
+    items = {media_id: page.split(f'data-media-id="{media_id}"')[1].split("</li>")[0] for media_id in ("01fine", "01stuck")}
+    assert 'value="retry"' in items["01stuck"] and 'value="retry"' not in items["01fine"]
 
 
 def test_a_slot_for_a_wrong_type_names_the_field(signed_in, listing_factory):
