@@ -47,15 +47,19 @@ synth: $(STAMP)
 
 # The back office's Lambda package, from a slim virtualenv holding only its runtime dependencies
 # (`zappa package` zips the whole active virtualenv). No AWS credentials needed. STAGE=dev|staging|prod.
+# The slim virtualenv is kept while its requirements are unchanged, so a repeat only zips.
 BACKOFFICE_VENV := build/backoffice-venv
 STAGE ?= dev
 package-backoffice: $(STAMP)
-	rm -rf $(BACKOFFICE_VENV) && mkdir -p build
-	bash scripts/python312 -m venv $(BACKOFFICE_VENV)
+	mkdir -p build
 	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-		print('\n'.join(p['dependencies'] + p['optional-dependencies']['backoffice']))" > build/backoffice-requirements.txt
-	$(BACKOFFICE_VENV)/bin/pip install --quiet --upgrade pip
-	$(BACKOFFICE_VENV)/bin/pip install --quiet -r build/backoffice-requirements.txt zappa==0.63.0
+		print('\n'.join(p['dependencies'] + p['optional-dependencies']['backoffice'] + ['zappa==0.63.0']))" \
+		> build/backoffice-requirements.new
+	@if ! cmp -s build/backoffice-requirements.new $(BACKOFFICE_VENV)/requirements.txt; then \
+		rm -rf $(BACKOFFICE_VENV) && bash scripts/python312 -m venv $(BACKOFFICE_VENV) && \
+		$(BACKOFFICE_VENV)/bin/pip install --quiet --upgrade pip && \
+		$(BACKOFFICE_VENV)/bin/pip install --quiet -r build/backoffice-requirements.new && \
+		cp build/backoffice-requirements.new $(BACKOFFICE_VENV)/requirements.txt; fi
 	VIRTUAL_ENV=$(CURDIR)/$(BACKOFFICE_VENV) PATH=$(CURDIR)/$(BACKOFFICE_VENV)/bin:$$PATH \
 		zappa package $(STAGE) -o build/shikhar-backoffice-$(STAGE).zip
 	@echo "Package: build/shikhar-backoffice-$(STAGE).zip, $$(du -h build/shikhar-backoffice-$(STAGE).zip | cut -f1)" \

@@ -1,0 +1,266 @@
+"""What goes to AWS is what is tested: every function of the synthesized prod stage, started from its
+own built artifacts with its template environment, answers real events of its source against the
+emulator; every AWS call it makes is allowed by its own role; the back office's Zappa zip signs a
+person in and serves a paginated listing page and a CSV export with production settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from infra.components.functions import BUILD_CACHE
+from media_pipeline.steps import FAILED_STATE, FAILURE_STEP
+from tests.artifacts.backoffice import Browser, zappa_function
+from tests.artifacts.conftest import STAGE, Built, dump
+from tests.artifacts.iam import Needs, role_statements, unused
+from tests.artifacts.runner import REPO
+from tests.artifacts.scenario import Scenario
+
+REPORT = REPO / "docs" / "iam-unused-grants.md"
+
+
+@dataclass
+class Exercised:
+    built: Built
+    scenario: Scenario
+    seeded: dict
+    pipeline: dict[str, tuple[str, dict, list[str]]]
+    backoffice: Browser
+
+
+@pytest.fixture(scope="session")
+def exercised(built) -> Exercised:
+    stage = built.stages[STAGE]
+    scenario = Scenario(stage, [*built.functions, zappa_function(stage, built.backoffice)])
+    seeded = scenario.seed()
+    pipeline = _run(scenario, seeded)
+    browser = Browser(scenario, seeded)
+    browser.session()
+    scenario.finish()
+    (BUILD_CACHE / "artifacts-run.json").write_text(json.dumps(
+        {"results": scenario.results, "finished": scenario.finished, "pipeline": pipeline, "trail": browser.trail},
+        default=str, indent=1))
+    return Exercised(built=built, scenario=scenario, seeded=seeded, pipeline=pipeline, backoffice=browser)
+
+
+def _run(scenario: Scenario, seeded: dict) -> dict:
+    names = scenario.names()
+    password, active = seeded["password"], seeded["active"]
+    apps_client = names["SHIKHAR_USER_POOL_CLIENT_ID"]
+    buyer = scenario.token("buyer@demo.shikhar.np", password, apps_client)
+    premium = scenario.token("premium@demo.shikhar.np", password, apps_client)
+
+    first = scenario.http("api-listings", "GET", "/v1/listings", query={"limit": 5})
+    body = json.loads(first["response"]["body"]) if first["ok"] else {}
+    second = scenario.http("api-listings", "GET", "/v1/listings", query={"limit": 5, "cursor": body.get("next_cursor")})
+    listed = [card["listing_id"] for page in (first, second) if page["ok"]
+              for card in json.loads(page["response"]["body"]).get("items", [])] or active
+    scenario.http("api-listings", "GET", "/v1/listings/{listing_id}", path={"listing_id": listed[0]})
+    scenario.http("api-listings", "GET", "/v1/listings/{listing_id}", path={"listing_id": listed[1]}, token=premium)
+    scenario.http("api-listings", "GET", "/v1/feed", query={"limit": 3})
+    scenario.http("api-listings", "GET", "/v1/neighborhoods")
+
+    scenario.http("api-me", "GET", "/v1/me", token=buyer)
+    scenario.http("api-me", "PUT", "/v1/me/favorites/{listing_id}", path={"listing_id": listed[3]}, token=buyer)
+    page = scenario.http("api-me", "GET", "/v1/me/favorites", query={"limit": 1}, token=buyer)
+    cursor = json.loads(page["response"]["body"]).get("next_cursor") if page["ok"] else None
+    scenario.http("api-me", "GET", "/v1/me/favorites", query={"limit": 1, "cursor": cursor}, token=buyer)
+    scenario.http("api-me", "DELETE", "/v1/me/favorites/{listing_id}", path={"listing_id": listed[3]}, token=buyer)
+
+    scenario.http("api-inquiries", "POST", "/v1/listings/{listing_id}/inquiries", path={"listing_id": listed[2]},
+                  token=buyer, headers={"idempotency-key": "artifacts-inquiry-1"},
+                  body={"name": "Priya Gurung", "phone": "+977 9812345678", "email": "buyer@demo.shikhar.np",
+                        "message": "Namaste, is a viewing possible this Saturday morning?",
+                        "preferred_contact_time": "mornings"})
+
+    pipeline = {}
+    machine = _state_machine(scenario)
+    for upload in ("photo", "not_a_photo", "video"):
+        key = f"{seeded['listing']}/{seeded['uploads'][upload]}/original"
+        pipeline[upload] = scenario.execute(machine, scenario.object_created(seeded["raw_bucket"], key))
+
+    relay = scenario.function("outbox-relay")
+    mapping = _mapping(scenario, relay.name)
+    pattern = json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"])
+    for batch in scenario.stream_batches(names["SHIKHAR_TABLE"], pattern, mapping["BatchSize"], relay.name):
+        scenario.invoke(relay.name, batch)
+    notifier = scenario.function("notifications")
+    mapping = _mapping(scenario, notifier.name)
+    queue = mapping["EventSourceArn"].rsplit(":", 1)[-1]
+    scenario.queue_batches(queue, mapping["BatchSize"], notifier.name, lambda e: scenario.invoke(notifier.name, e))
+
+    scenario.call("outbox-sweep", scenario.scheduled(f"{scenario.prefix}-outbox-sweep"))
+    scenario.call("scheduler", scenario.scheduled(f"{scenario.prefix}-scheduler"))
+    scenario.call("weekly-export", scenario.scheduled(f"{scenario.prefix}-weekly-export"))
+    return pipeline
+
+
+def _state_machine(scenario: Scenario) -> dict:
+    (stack, _, resource), = scenario.stage.of_type("AWS::StepFunctions::StateMachine")
+    return json.loads(scenario.stage.resolve(stack, resource["Properties"]["DefinitionString"]))
+
+
+def _mapping(scenario: Scenario, function_name: str) -> dict:
+    for stack, _, resource in scenario.stage.of_type("AWS::Lambda::EventSourceMapping"):
+        properties = scenario.stage.resolve(stack, resource["Properties"])
+        if properties["FunctionName"].split(":")[0] == function_name:
+            return properties
+    raise AssertionError(f"no event source mapping for {function_name}")
+
+
+# ---- the tests
+
+
+def test_every_stage_deploys_the_same_artifacts_as_the_stage_under_test(built):
+    def artifacts(stage):
+        return {(f.handler, str(f.code), tuple(map(str, f.layers))) for f in _functions(built, stage)}
+
+    tested = artifacts(built.stages[STAGE])
+
+    assert len(tested) >= 14
+    for name, stage in built.stages.items():
+        assert artifacts(stage) == tested, f"{name} runs other code or layers than {STAGE}"
+
+
+def _functions(built, stage):
+    from tests.artifacts.runner import functions
+
+    return functions(stage)
+
+
+def test_layers_hold_lambda_arm64_wheels_within_the_size_limit(built):
+    for function in built.functions:
+        for layer in function.layers:
+            compiled = list(layer.rglob("*.so"))
+            assert all("x86_64" not in path.name for path in compiled), f"{layer}: x86_64 binaries"
+            assert not compiled or any("aarch64" in path.name for path in compiled), layer
+        unzipped = sum(f.stat().st_size for root in [function.code, *function.layers] for f in root.rglob("*")
+                       if f.is_file())
+        assert unzipped < 250 * 1024 * 1024, f"{function.name}: {unzipped} bytes unzipped, over Lambda's 250 MB"
+
+
+def test_every_function_answers_events_of_its_source_from_its_artifacts(exercised):
+    scenario = exercised.scenario
+    for name, results in scenario.results.items():
+        assert results, f"{name} was never invoked"
+        assert name in scenario.finished, f"{name} never finished its cold start"
+        assert scenario.finished[name]["outside"] == [], f"{name} imported code outside its artifacts"
+    failures = {name: [(r["error"], r["message"][:300]) for r in results if not r["ok"]]
+                for name, results in scenario.results.items()}
+    expected = {f"{scenario.prefix}-media-validate": {"Rejected"}, f"{scenario.prefix}-media-video": {"TransientError"}}
+    for name, errors in failures.items():
+        assert {error for error, _ in errors} <= expected.get(name, set()), f"{name} failed: {dump(errors)}"
+
+
+def test_http_functions_answer_pages_and_the_second_page_by_cursor(exercised):
+    for name in ("api-listings", "api-me", "api-inquiries"):
+        for result in exercised.scenario.results[f"{exercised.scenario.prefix}-{name}"]:
+            assert result["ok"] and result["response"]["statusCode"] in (200, 201, 204), dump(result)
+    pages = [r for r in exercised.scenario.results[f"{exercised.scenario.prefix}-api-listings"]
+             if r["event"]["rawPath"] == "/v1/listings"]
+    first, second = (json.loads(r["response"]["body"]) for r in pages)
+    assert first["next_cursor"] and {c["listing_id"] for c in first["items"]}.isdisjoint(
+        c["listing_id"] for c in second["items"])
+
+
+def test_the_state_machine_processes_a_photo_and_records_a_rejected_file(exercised):
+    prefix = exercised.scenario.prefix
+    status, state, path = exercised.pipeline["photo"]
+    assert status == "SUCCEEDED", dump(state)
+    assert path[0] == "validate" and "images" in path and path[-1] == "publish"
+    status, state, path = exercised.pipeline["not_a_photo"]
+    assert (status, path[-2:]) == ("FAILED", [FAILURE_STEP.name, FAILED_STATE]), path
+    assert state["recorded"] is True and state["failure_reason"]
+    validate_errors = [r for r in exercised.scenario.results[f"{prefix}-media-validate"] if not r["ok"]]
+    assert [r["error"] for r in validate_errors] == ["Rejected"]
+
+
+def test_video_goes_to_mediaconvert_with_the_templates_queue_and_role(exercised):
+    """MediaConvert is not emulated: the job request is made (and checked against the role below), the
+    emulator refuses it, and the failure path records the media as failed."""
+    prefix = exercised.scenario.prefix
+    status, _, path = exercised.pipeline["video"]
+    calls = exercised.scenario.finished[f"{prefix}-media-video"]["calls"]
+    jobs = [c for c in calls if (c["service"], c["operation"]) == ("mediaconvert", "CreateJob")]
+    assert jobs and jobs[0]["params"]["Role"].endswith(":role/" + jobs[0]["params"]["Role"].rsplit("/", 1)[-1])
+    assert "video" in path and path[-2:] == [FAILURE_STEP.name, FAILED_STATE], path
+
+
+def test_outbox_relay_and_notifications_consume_what_the_platform_produced(exercised):
+    prefix = exercised.scenario.prefix
+    relayed = exercised.scenario.results[f"{prefix}-outbox-relay"]
+    assert relayed and sum(len(r["event"]["Records"]) for r in relayed) > 0
+    consumed = exercised.scenario.results[f"{prefix}-notifications"]
+    assert consumed, "no notification reached the consumer's queue through the bus's rule"
+    published = [c for c in exercised.scenario.finished[f"{prefix}-notifications"]["calls"]
+                 if c["operation"] == "Publish"]
+    assert published
+
+
+def test_weekly_export_writes_parquet_and_a_manifest(exercised):
+    (result,) = exercised.scenario.results[f"{exercised.scenario.prefix}-weekly-export"]
+    assert result["ok"], dump(result)
+    puts = [c["params"]["Key"] for c in exercised.scenario.finished[f"{exercised.scenario.prefix}-weekly-export"]
+            ["calls"] if c["operation"] in ("PutObject", "CreateMultipartUpload")]
+    assert any(key.endswith(".parquet") for key in puts) and any("manifest" in key for key in puts), puts
+
+
+def test_back_office_zip_signs_in_and_serves_a_paginated_listing_page_and_csv(exercised):
+    browser = exercised.backoffice
+    assert browser.signed_in, dump(browser.trail)
+    first, second = browser.pages
+    assert first["status"] == 200 and second["status"] == 200, dump(browser.trail)
+    ids = [set(re.findall(r"/admin/listings/([0-9a-z]{20,})/", page["body"])) for page in (first, second)]
+    assert ids[0] and ids[1] and ids[0].isdisjoint(ids[1])
+    assert browser.csv["status"] == 200 and browser.csv["body"].count("\n") > 50, dump(browser.csv)
+
+
+def test_every_aws_call_is_allowed_by_the_functions_own_role(exercised):
+    missing = []
+    for name, needs in _needs(exercised).items():
+        function = exercised.scenario.functions[name]
+        statements = role_statements(exercised.scenario.stage, function.stack, function.role)
+        for need in needs:
+            if not any(statement.allows(need) for statement in statements):
+                missing.append(f"{function.name}: {need}")
+    assert not missing, "calls the role does not allow:\n" + "\n".join(sorted(set(missing)))
+
+
+def _needs(exercised) -> dict:
+    model = Needs(exercised.scenario.stage)
+    found = {}
+    for name in exercised.scenario.functions:
+        calls = [*exercised.scenario.source_calls[name], *exercised.scenario.finished[name]["calls"]]
+        found[name] = [need for call in calls for need in model.of(call)]
+    return found
+
+
+def unused_grants_report(exercised) -> str:
+    lines = ["# IAM grants no test used", "",
+             "Generated by `make iam-report` from the artifacts test (tests/artifacts): each function ran from its",
+             "built artifact against the emulator and every AWS call it made was checked against its role. These",
+             "grants of the synthesized prod templates were never needed there; each is kept for the reason given",
+             "in docs/infrastructure.md (\"Least privilege, checked\") or removed.", ""]
+    for name, needs in sorted(_needs(exercised).items()):
+        function = exercised.scenario.functions[name]
+        statements = role_statements(exercised.scenario.stage, function.stack, function.role)
+        left = sorted(set(unused(statements, needs)))
+        if left:
+            lines.append(f"## {function.name}")
+            lines += [f"- `{action}` on `{resource}`" for action, resource in left]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def test_the_committed_report_of_unused_grants_is_current(exercised):
+    report = unused_grants_report(exercised)
+    if os.environ.get("SHIKHAR_WRITE_IAM_REPORT"):
+        REPORT.write_text(report)
+    committed = REPORT.read_text() if REPORT.exists() else ""
+    assert committed == report, f"{REPORT.relative_to(REPO)} is out of date: run `make iam-report`"
+    assert Path(REPORT).read_text().count("\n- ") < 60, "too many unused grants: review and trim them"
