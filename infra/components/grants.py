@@ -12,15 +12,14 @@ from infra.nag import acknowledge
 
 READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
-# TransactWriteItems is authorised per item by the item actions above; DescribeTable lets PynamoDB
-# check the table at start-up.
-DESCRIBE = ("dynamodb:DescribeTable",)
+# TransactWriteItems is authorised per item by the item actions above. No DescribeTable: the models
+# declare their schema, so PynamoDB never describes the table (the artifacts test records every call).
 
 
 def grant_table(role: iam.IRole, *, table: SingleTable, key: kms.IKey, actions: Sequence[str],
                 indexes: Sequence[str] = ()) -> None:
     role.add_to_principal_policy(iam.PolicyStatement(
-        actions=sorted(set(actions) | set(DESCRIBE)), resources=[table.table.table_arn]))
+        actions=sorted(set(actions)), resources=[table.table.table_arn]))
     if indexes:
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["dynamodb:Query"], resources=table.index_arns(*indexes)))

@@ -93,10 +93,7 @@ class BackofficeStack(Stack):
                     (f"AwsSolutions-IAM5[Resource::arn:aws:ssm:{self.region}:{self.account}:parameter{path}/*]",
                      ("The back office reads its stage's parameters by path at start-up; nothing outside the "
                      "stage's path.")))
-        # Zappa's keep-warm schedule invokes the function through its own alias.
-        role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["lambda:InvokeFunction"],
-            resources=[f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"]))
+        # No lambda:InvokeFunction: keep_warm is off (SnapStart) and nothing runs Zappa's asynchronous tasks.
 
         # Every parameter the back office reads at start-up (marketplace.deployment.BACKOFFICE_PARAMETERS).
         values = {

@@ -81,6 +81,9 @@ class EventsStack(Stack):
             filters=[lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT"),
                                                      "dynamodb": {"NewImage": {"type": {"S": lambda_.FilterRule.is_equal("OutboxEvent")}}}})]))
         self.bus.grant_put_events_to(self.relay.role)
+        # Lambda's stream poller lists the table's streams with the function's role; ListStreams has no
+        # resource-level permission, so the grant the event source adds on the stream ARN does not cover it.
+        self.relay.allow(actions=["dynamodb:ListStreams"], resources=["*"])
 
         # The sweep: anything still pending (a relay that failed between publish and mark) goes again.
         self.sweep = kit.function(

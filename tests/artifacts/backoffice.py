@@ -34,7 +34,8 @@ def zappa_function(stage: Stage, package: Path) -> Function:
                     handler="zappa.handler.lambda_handler", path=[str(package)],
                     environment={k: emulated_url(str(v), stage) for k, v in environment.items()},
                     memory_mb=merged.get("memory_size", 512), timeout_s=merged.get("timeout_seconds", 30),
-                    code=package)
+                    code=package, properties={"TracingConfig": {"Mode": "Active" if merged.get("xray_tracing")
+                                                                else "PassThrough"}})
 
 
 class _TOTP(pyotp.TOTP):

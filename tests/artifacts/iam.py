@@ -10,6 +10,7 @@ buckets, secrets, topics, queues and tables (modelled as CDK's own grants do), t
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 
 from tests.artifacts.stage import Stack, Stage
@@ -100,6 +101,19 @@ class Needs:
         elif kind == "AWS::SQS::Queue":
             self._queue_keys[stage.physical_name(stack, logical_id)] = stage.key_of(stack, properties.get("KmsMasterKeyId"))
 
+    def runtime(self, function_name: str, properties: dict) -> list[Need]:
+        """What Lambda itself does with the function's role: its logs (creating the group when the
+        template defines none) and, with active tracing, X-Ray segments."""
+        group = f"arn:aws:logs:{self.r}:{self.a}:log-group:/aws/lambda/{function_name}"
+        actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        if not properties.get("LoggingConfig", {}).get("LogGroup"):
+            actions.append("logs:CreateLogGroup")
+        needs = [Need(action, f"{group}:log-stream:artifacts", "the Lambda runtime's logs") for action in actions]
+        if properties.get("TracingConfig", {}).get("Mode") == "Active":
+            needs += [Need(f"xray:{action}", "*", "active tracing") for action in
+                      ("PutTraceSegments", "PutTelemetryRecords")]
+        return needs
+
     def of(self, call: dict) -> list[Need]:
         service, operation, params = call["service"], call["operation"], call["params"]
         why = f"{service}:{operation}"
@@ -162,12 +176,15 @@ class Needs:
             return [need for table in p["RequestItems"] for need in self._item(op, table, None)]
         if op == "ExportTableToPointInTime":
             bucket = p["S3Bucket"]
-            return [("dynamodb:ExportTableToPointInTime", p["TableArn"]),
+            return [("dynamodb:ExportTableToPointInTime", self.stage.to_stage_arn(p["TableArn"])),
                     ("s3:PutObject", f"arn:aws:s3:::{bucket}/{p.get('S3Prefix', '')}*"),
                     ("s3:AbortMultipartUpload", f"arn:aws:s3:::{bucket}/{p.get('S3Prefix', '')}*"),
                     *self._key(self._bucket_keys.get(bucket), "GenerateDataKey")]
         if op == "DescribeExport":
-            return [("dynamodb:DescribeExport", p["ExportArn"])]
+            # The emulator's export ARNs are "<table ARN>/import/<id>" under a second table prefix; AWS's
+            # are "arn:aws:dynamodb:<region>:<account>:table/<table>/export/<id>".
+            table, export_id = re.search(r"table/([^/:]+)/(?:import|export)/([^/]+)$", p["ExportArn"]).groups()
+            return [("dynamodb:DescribeExport", f"arn:aws:dynamodb:{self.r}:{self.a}:table/{table}/export/{export_id}")]
         if op in ("ListStreams",):
             return [("dynamodb:ListStreams", "*")]
         return self._item(op, p["TableName"], p.get("IndexName"))
@@ -177,7 +194,9 @@ class Needs:
         key = self._table_keys.get(table.rsplit("/", 1)[-1])
         data_plane = op in _DYNAMODB_WRITES or op in ("GetItem", "Query", "Scan", "BatchGetItem",
                                                       "ConditionCheckItem")
-        return [(f"dynamodb:{op}", resource), *(self._key(key, "Decrypt") if data_plane else [])]
+        # As CDK's table grants model it: reads decrypt with the table's key, writes also encrypt.
+        kms = ("Decrypt", "Encrypt", "GenerateDataKey") if op in _DYNAMODB_WRITES else ("Decrypt",)
+        return [(f"dynamodb:{op}", resource), *(self._key(key, *kms) if data_plane else [])]
 
     def _dynamodb_stream(self, op: str, p: dict):  # the event source mapping, on the function's role
         arn = self.stage.to_stage_arn(p.get("StreamArn") or p["ShardIterator"])
@@ -206,6 +225,7 @@ class Needs:
                                                "Decrypt")]
 
     def _sqs(self, op: str, p: dict):
+        op = op.removesuffix("Batch")  # a batch call is authorized as its single action
         name = p["QueueUrl"].rstrip("/").rsplit("/", 1)[-1]
         needs = [(f"sqs:{op}", f"arn:aws:sqs:{self.r}:{self.a}:{name}")]
         key = self._queue_keys.get(name)
@@ -221,7 +241,8 @@ class Needs:
     def _mediaconvert(self, op: str, p: dict):
         if op == "CreateJob":
             queue = p.get("Queue") or f"arn:aws:mediaconvert:{self.r}:{self.a}:queues/Default"
-            return [("mediaconvert:CreateJob", queue), ("iam:PassRole", p["Role"])]
+            return [("mediaconvert:CreateJob", self.stage.to_stage_arn(queue)),
+                    ("iam:PassRole", self.stage.to_stage_arn(p["Role"]))]
         if op == "GetJob":
             return [("mediaconvert:GetJob", f"arn:aws:mediaconvert:{self.r}:{self.a}:jobs/{p['Id']}")]
         return [(f"mediaconvert:{op}", "*")]

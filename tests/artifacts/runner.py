@@ -30,11 +30,11 @@ class Function:
     timeout_s: int
     layers: list[Path] = field(default_factory=list)  # the arm64 layer assets as synthesized
     code: Path | None = None
+    properties: dict = field(default_factory=dict)  # the function's template properties
 
 
 def emulated_url(value: str, stage: Stage) -> str:
-    """AWS service endpoints in a value point at the emulator (e.g. Cognito's JWKS URL)."""
-    return value.replace(f"https://cognito-idp.{stage.region}.amazonaws.com", stage.emulator_url)
+    return stage.emulated(value)
 
 
 def x86_twin(layer: Path) -> Path:
@@ -59,7 +59,7 @@ def functions(stage: Stage) -> list[Function]:
             name=stage.physical_name(stack, logical_id), stack=stack, role=properties["Role"]["Fn::GetAtt"][0],
             handler=properties["Handler"], path=[str(code), *(str(x86_twin(layer)) for layer in layers)],
             environment=environment, memory_mb=properties.get("MemorySize", 128),
-            timeout_s=properties.get("Timeout", 3), layers=layers, code=code))
+            timeout_s=properties.get("Timeout", 3), layers=layers, code=code, properties=properties))
     return found
 
 

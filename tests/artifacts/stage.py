@@ -224,6 +224,12 @@ class Stage:
         resolved = self.resolve(stack, value)
         return resolved if resolved.startswith("arn:") else f"arn:aws:kms:{self.region}:{self.account}:key/{resolved}"
 
+    def emulated(self, value: str) -> str:
+        """A value as code must see it on the emulator: AWS service endpoints point at the emulator
+        (Cognito's JWKS URL), ARNs name the emulator's account (the calls' ARNs are mapped back)."""
+        value = value.replace(f"https://cognito-idp.{self.region}.amazonaws.com", self.emulator_url)
+        return value.replace(f":{self.account}:", f":{EMULATOR_ACCOUNT}:")
+
     def to_stage_arn(self, arn: str) -> str:
         """An ARN from the emulator, written in the stage's account (as AWS would return it)."""
         return arn.replace(f":{EMULATOR_ACCOUNT}:", f":{self.account}:")
@@ -272,7 +278,7 @@ def provision(stage: Stage, client) -> None:
     for stack, logical_id, resource in stage.of_type("AWS::SSM::Parameter"):
         properties = resource["Properties"]
         client("ssm").put_parameter(Name=stage.physical_name(stack, logical_id), Type="String", Overwrite=True,
-                                    Value=str(stage.resolve(stack, properties["Value"])))
+                                    Value=stage.emulated(str(stage.resolve(stack, properties["Value"]))))
 
 
 def _tables(stage: Stage, dynamodb) -> None:
