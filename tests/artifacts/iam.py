@@ -76,6 +76,7 @@ class Needs:
     def __init__(self, stage: Stage) -> None:
         self.stage = stage
         self.r, self.a = stage.region, stage.account
+        self._configuration = "*"  # the AppConfig configuration of the latest session
         self._bucket_keys, self._table_keys, self._secret_keys, self._topic_keys, self._queue_keys = (
             {}, {}, {}, {}, {})
         for stack in stage.home_stacks():
@@ -246,6 +247,14 @@ class Needs:
         if op == "GetJob":
             return [("mediaconvert:GetJob", f"arn:aws:mediaconvert:{self.r}:{self.a}:jobs/{p['Id']}")]
         return [(f"mediaconvert:{op}", "*")]
+
+    def _appconfig(self, op: str, p: dict):
+        if op == "StartConfigurationSession":
+            self._configuration = (f"arn:aws:appconfig:{self.r}:{self.a}:application/{p['ApplicationIdentifier']}"
+                                   f"/environment/{p['EnvironmentIdentifier']}"
+                                   f"/configuration/{p['ConfigurationProfileIdentifier']}")
+        # GetLatestConfiguration names its session's token: the configuration the session was started on.
+        return [(f"appconfig:{op}", self._configuration)]
 
     def _kms(self, op: str, p: dict):  # explicit KMS calls by key id or ARN
         return [(f"kms:{op}", p["KeyId"])]

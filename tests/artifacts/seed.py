@@ -55,23 +55,24 @@ def main() -> None:
     broker = Actor(user_id=people[broker_email], email=broker_email, groups=frozenset({Group.BROKERS}))
     active = [listing for listing in Listing.scan(Listing.status == Status.ACTIVE.value)]
     mine = next(listing for listing in active if listing.broker_id == broker.user_id)
-    photo = demo_photos.upload(actor=broker, listing_id=mine.listing_id, kind="photo", data=demo_photos.draw(7),
-                               filename="front.jpg")
-    not_a_photo = demo_photos.upload(actor=broker, listing_id=mine.listing_id, kind="photo",
-                                     data=b"<html><script>alert(1)</script></html>" + b" " * 2048,
-                                     filename="page.jpg")
-    clip = video_clip()
-    slot = media_request_upload(listing_id=mine.listing_id, kind="video", actor=broker, content_type="video/mp4",
-                                size=len(clip), filename="walkthrough.mp4")
-    requests.post(slot.url, data=slot.fields, files={"file": ("walkthrough.mp4", clip, "video/mp4")},
-                  timeout=30).raise_for_status()
+    def upload(kind: str, data: bytes, filename: str, content_type: str) -> str:
+        """As the back office's browser form does: a slot, then the presigned POST. The raw object's key."""
+        slot = media_request_upload(listing_id=mine.listing_id, kind=kind, actor=broker, content_type=content_type,
+                                    size=len(data), filename=filename)
+        requests.post(slot.url, data=slot.fields, files={"file": (filename, data, content_type)},
+                      timeout=30).raise_for_status()
+        return slot.media.raw_key
+
+    uploads = {"photo": upload("photo", demo_photos.draw(7), "front.jpg", "image/jpeg"),
+               "not_a_photo": upload("photo", b"<html><script>alert(1)</script></html>" + b" " * 2048, "page.jpg",
+                                     "image/jpeg"),
+               "video": upload("video", video_clip(), "walkthrough.mp4", "video/mp4")}
     rng = random.Random(9)
     for index in range(DRAFTS):
         listings.listing_create(actor=broker, fields=demo._fields(rng, index))
     print(json.dumps({
         "password": logins.password, "people": people, "active": [listing.listing_id for listing in active],
-        "listing": mine.listing_id, "uploads": {"photo": photo, "not_a_photo": not_a_photo,
-                                                                 "video": slot.media.media_id},
+        "listing": mine.listing_id, "uploads": uploads,
         "raw_bucket": cfg.raw_bucket, "endpoint": os.environ.get("AWS_ENDPOINT_URL")}))
 
 

@@ -81,7 +81,7 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     pipeline = {}
     machine = _state_machine(scenario)
     for upload in ("photo", "not_a_photo", "video"):
-        key = f"{seeded['listing']}/{seeded['uploads'][upload]}/original"
+        key = seeded["uploads"][upload]
         pipeline[upload] = scenario.execute(machine, scenario.object_created(seeded["raw_bucket"], key))
 
     relay = scenario.function("outbox-relay")
