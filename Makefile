@@ -45,6 +45,12 @@ synth: $(STAMP)
 	@echo "Synthesized $$(ls cdk.out/assembly-*/*.template.json | wc -l) templates," \
 		"$$(ls -d cdk.out/asset.* | wc -l) assets into cdk.out"
 
+# The artifacts test (tests/artifacts, also part of `make test`) rewrites docs/iam-unused-grants.md: the
+# grants of the prod templates that none of the functions' recorded AWS calls needed. Review it, trim.
+iam-report: $(STAMP)
+	SHIKHAR_WRITE_IAM_REPORT=1 $(PY) -m pytest -q -m artifacts tests/artifacts
+	@cat docs/iam-unused-grants.md
+
 # The back office's Lambda package, from a slim virtualenv holding only its runtime dependencies
 # (`zappa package` zips the whole active virtualenv). No AWS credentials needed. STAGE=dev|staging|prod.
 # The slim virtualenv is kept while its requirements are unchanged, so a repeat only zips.

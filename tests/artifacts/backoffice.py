@@ -1,11 +1,12 @@
 """The back office's Zappa zip as Lambda runs it: ``zappa.handler.lambda_handler`` from the unzipped
 package, with the environment ``zappa_settings.json`` gives the stage, behind CloudFront (which sends
-the origin's host, the viewer's Origin header and X-Forwarded-Proto), driven like a browser: cookies,
+the origin's host, the viewer's in X-Forwarded-Host, its Origin header and X-Forwarded-Proto), driven like a browser: cookies,
 CSRF tokens, the TOTP set-up of a first sign-in."""
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import time
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pyotp
 
+from marketplace.deployment import FORWARDED_HOST_HEADER
 from tests.artifacts.runner import REPO, Function, emulated_url
 from tests.artifacts.stage import Stage
 
@@ -64,7 +66,9 @@ class Browser:
 
     def request(self, method: str, url: str, form: dict | None = None) -> dict:
         parts = urlsplit(url)
-        headers = {"host": ORIGIN_HOST, "x-forwarded-proto": "https", "accept": "text/html",
+        # As CloudFront sends it: the origin's Host; the viewer's, from the edge's viewer-request function.
+        headers = {"host": ORIGIN_HOST, FORWARDED_HOST_HEADER.lower(): self.viewer_host,
+                   "x-forwarded-proto": "https", "accept": "text/html",
                    "user-agent": "Mozilla/5.0 (artifacts test)", "referer": f"https://{self.viewer_host}/login/"}
         body = None
         if form is not None:
@@ -109,8 +113,9 @@ class Browser:
             answer = self.form(location, {"code": totp_now()})
         self.signed_in = answer["status"] == 302 and not answer["headers"].get("location", "").startswith("/login")
         first = self.request("GET", "/admin/listings/?status=draft")
-        found = re.search(r'href="(/admin/listings/\?[^"]*cursor=[^"]+)"', first["body"])
-        second = self.request("GET", found.group(1).replace("&amp;", "&")) if found else {"status": None, "body": ""}
+        found = re.search(r'href="\?([^"]*cursor=[^"]+)">Next page', first["body"])
+        second = (self.request("GET", f"/admin/listings/?{html.unescape(found.group(1))}") if found
+                  else {"status": None, "body": ""})
         self.pages = [first, second]
         self.csv = self.request("GET", "/admin/listings/?status=draft&format=csv")
 

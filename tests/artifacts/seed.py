@@ -41,12 +41,15 @@ def video_clip() -> bytes:
 
 def main() -> None:
     cfg = settings()
+    idp = client("cognito-idp")
+    clients = idp.list_user_pool_clients(UserPoolId=cfg.user_pool_id, MaxResults=10)["UserPoolClients"]
+    backoffice_client = next(c["ClientId"] for c in clients if "backoffice" in c["ClientName"])
     resources = Resources(table=cfg.table_name, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,
                           premium_bucket=cfg.premium_bucket, event_bus=cfg.event_bus,
                           user_pool_id=cfg.user_pool_id, user_pool_client_id=cfg.user_pool_client_id,
-                          jwks_url=cfg.jwks_url, notify_topic_arn=cfg.notify_topic_arn, queues={})
+                          backoffice_client_id=backoffice_client, jwks_url=cfg.jwks_url,
+                          notify_topic_arn=cfg.notify_topic_arn, queues={})
     logins = demo.seed(resources=resources, listing_count=LISTINGS, photos=False)
-    idp = client("cognito-idp")
     people = {}
     for email, _ in logins.accounts:
         attributes = idp.admin_get_user(UserPoolId=cfg.user_pool_id, Username=email)["UserAttributes"]
