@@ -43,6 +43,7 @@ class Scenario:
         self.results: dict[str, list[dict]] = {name: [] for name in self.functions}
         self.source_calls: dict[str, list[dict]] = {name: [] for name in self.functions}
         self.finished: dict[str, dict] = {}
+        self.integrations: list[str] = []  # service integrations the state machine reached
         self.aws = lambda service: boto3.client(service, endpoint_url=stage.emulator_url, region_name=stage.region)
 
     # ---- plumbing
@@ -203,7 +204,12 @@ class Scenario:
                 continue
             if kind != "Task":
                 raise AssertionError(f"state type {kind} is not walked here")
-            result = self.invoke(by_arn[step["Resource"]], state)
+            if step["Resource"] in by_arn:
+                result = self.invoke(by_arn[step["Resource"]], state)
+            else:  # a service integration (MediaConvert): not emulated, so it fails as a task would
+                self.integrations.append(step["Resource"])
+                result = {"ok": False, "error": "States.TaskFailed",
+                          "message": f"{step['Resource']} is not emulated"}
             if result["ok"]:
                 state = result["response"]
             else:

@@ -21,6 +21,8 @@ from tests.artifacts.runner import REPO
 from tests.artifacts.scenario import Scenario
 
 REPORT = REPO / "docs" / "iam-unused-grants.md"
+# Reached only after MediaConvert's job (a service integration the emulator cannot run) completes.
+NOT_REACHED = ("-media-video-outputs",)
 
 
 @dataclass
@@ -96,6 +98,7 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     scenario.call("outbox-sweep", scenario.scheduled(f"{scenario.prefix}-outbox-sweep"))
     scenario.call("scheduler", scenario.scheduled(f"{scenario.prefix}-scheduler"))
     scenario.call("weekly-export", scenario.scheduled(f"{scenario.prefix}-weekly-export"))
+    scenario.call("media-sweep", scenario.scheduled(f"{scenario.prefix}-media-sweep"))
     return pipeline
 
 
@@ -146,12 +149,14 @@ def test_layers_hold_lambda_arm64_wheels_within_the_size_limit(built):
 def test_every_function_answers_events_of_its_source_from_its_artifacts(exercised):
     scenario = exercised.scenario
     for name, results in scenario.results.items():
+        if name.endswith(NOT_REACHED):
+            continue
         assert results, f"{name} was never invoked"
         assert name in scenario.finished, f"{name} never finished its cold start"
         assert scenario.finished[name]["outside"] == [], f"{name} imported code outside its artifacts"
     failures = {name: [(r["error"], r["message"][:300]) for r in results if not r["ok"]]
                 for name, results in scenario.results.items()}
-    expected = {f"{scenario.prefix}-media-validate": {"Rejected"}, f"{scenario.prefix}-media-video": {"TransientError"}}
+    expected = {f"{scenario.prefix}-media-validate": {"Rejected"}}
     for name, errors in failures.items():
         assert {error for error, _ in errors} <= expected.get(name, set()), f"{name} failed: {dump(errors)}"
 
@@ -179,15 +184,13 @@ def test_the_state_machine_processes_a_photo_and_records_a_rejected_file(exercis
     assert [r["error"] for r in validate_errors] == ["Rejected"]
 
 
-def test_video_goes_to_mediaconvert_with_the_templates_queue_and_role(exercised):
-    """MediaConvert is not emulated: the job request is made (and checked against the role below), the
-    emulator refuses it, and the failure path records the media as failed."""
-    prefix = exercised.scenario.prefix
+def test_video_is_prepared_for_mediaconvert_and_fails_cleanly_where_it_is_not_emulated(exercised):
+    """MediaConvert is a Step Functions service integration the emulator cannot run: the video is
+    validated, scanned and its job prepared by the Lambda step; the job state then fails as a task would
+    and the failure path records the media as failed."""
     status, _, path = exercised.pipeline["video"]
-    calls = exercised.scenario.finished[f"{prefix}-media-video"]["calls"]
-    jobs = [c for c in calls if (c["service"], c["operation"]) == ("mediaconvert", "CreateJob")]
-    assert jobs and jobs[0]["params"]["Role"].endswith(":role/" + jobs[0]["params"]["Role"].rsplit("/", 1)[-1])
-    assert status == "FAILED" and "video" in path and path[-2:] == [FAILURE_STEP.name, FAILED_STATE], path
+    assert status == "FAILED" and "video_prepare" in path and path[-2:] == [FAILURE_STEP.name, FAILED_STATE], path
+    assert any(":mediaconvert:createJob" in resource for resource in exercised.scenario.integrations)
 
 
 def test_outbox_relay_and_notifications_consume_what_the_platform_produced(exercised):
@@ -234,7 +237,7 @@ def _needs(exercised) -> dict:
     model = Needs(exercised.scenario.stage)
     found = {}
     for name, function in exercised.scenario.functions.items():
-        calls = [*exercised.scenario.source_calls[name], *exercised.scenario.finished[name]["calls"]]
+        calls = [*exercised.scenario.source_calls[name], *exercised.scenario.finished.get(name, {}).get("calls", [])]
         found[name] = [*model.runtime(name, function.properties),
                        *(need for call in calls for need in model.of(call))]
     return found
