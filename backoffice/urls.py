@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.dashboard, name="admin-dashboard"),
     path("admin/moderation/", admin.moderation_queue, name="moderation-queue"),
     path("admin/moderation/<str:listing_id>/", admin.moderation_review, name="moderation-review"),
+    path("admin/moderation/<str:listing_id>/media/<str:media_id>/", admin.media_review, name="media-review"),
     path("admin/listings/", admin.listings, name="admin-listings"),
     path("admin/listings/<str:listing_id>/", admin.listing_detail, name="admin-listing"),
     path("admin/listings/<str:listing_id>/action/", admin.listing_action, name="admin-listing-action"),

@@ -316,6 +316,8 @@ class Media(Item, discriminator="Media"):
     raw_version = UnicodeAttribute(null=True)  # the S3 version the upload took: one outcome per upload
     upload_id = UnicodeAttribute(null=True)  # the newest upload slot; older uploads are superseded
     content_version = UnicodeAttribute(null=True)  # the upload whose variants are served
+    # "pending": added while the listing was published; shown (and a cover candidate) once an admin approves.
+    review = UnicodeAttribute(null=True)
     deadline = UTCDateTimeAttribute(null=True)  # awaiting_upload/processing must end by then (the sweep)
     filename = UnicodeAttribute(default="")  # as the broker's browser named it (display only)
     duration_seconds = DecimalAttribute(null=True)  # videos
@@ -340,6 +342,8 @@ class Media(Item, discriminator="Media"):
             self.gsi5pk, self.gsi5sk = "MEDIA#failed", f"{iso(self.updated_at)}#{self.media_id}"
         elif self.state in ("awaiting_upload", "processing") and self.deadline:
             self.gsi5pk, self.gsi5sk = "MEDIA#due", f"{iso(self.deadline)}#{self.listing_id}#{self.media_id}"
+        elif self.state == "ready" and self.review == "pending":
+            self.gsi5pk, self.gsi5sk = "MEDIA#review", f"{iso(self.updated_at)}#{self.listing_id}#{self.media_id}"
 
     @property
     def overdue(self) -> bool:
@@ -349,8 +353,8 @@ class Media(Item, discriminator="Media"):
 
     @property
     def served(self) -> bool:
-        """A good version is served (whatever the state of a newer upload)."""
-        return bool(self.variants)
+        """A good, reviewed version is served (whatever the state of a newer upload)."""
+        return bool(self.variants) and self.review != "pending"
 
 
 class Favorite(Item, discriminator="Favorite"):

@@ -35,6 +35,7 @@ from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
 from marketplace.selectors.listings import listing_history, listing_with_media
 from marketplace.services import listings as listing_services
+from marketplace.services import media as media_services
 from marketplace.services import people as people_services
 from marketplace.services.sessions import user_sessions_revoke
 
@@ -78,7 +79,26 @@ def moderation_queue(request):
                     messages.error(request, f"{listing_id}: {result}")
         return redirect("moderation-queue")
     page = moderation.moderation_queue(limit=200, cursor=request.GET.get("cursor"))
-    return render(request, "backoffice/admin/moderation_queue.html", {"page": page, "now": datetime.now(UTC)})
+    return render(request, "backoffice/admin/moderation_queue.html", {
+        "page": page, "now": datetime.now(UTC), "media_queue": media_selectors.media_awaiting_review(limit=100)})
+
+
+@admins_only
+@require_POST
+def media_review(request, listing_id: str, media_id: str):
+    """Approve media added to a published listing (buyers then see it), or reject it (it is deleted)."""
+    decision = request.POST.get("decision")
+    try:
+        if decision == "approve":
+            media_services.media_approve(listing_id=listing_id, media_id=media_id, actor=request.actor)
+        elif decision == "reject":
+            media_services.media_delete(listing_id=listing_id, media_id=media_id, actor=request.actor)
+        else:
+            raise ValidationError("choose approve or reject", field="decision")
+        messages.success(request, f"Media {decision}d.")
+    except FIXABLE as error:
+        report_error(request, error)
+    return redirect("moderation-queue")
 
 
 @admins_only

@@ -30,3 +30,8 @@ def media_failures(*, limit: int = 20) -> list[Media]:
 def media_due(*, before: datetime, limit: int = 100) -> list[Media]:
     """Media awaiting their upload or processing whose deadline is before ``before``, oldest first."""
     return list(Media.collection_index.query("MEDIA#due", Media.gsi5sk < iso(before), limit=limit))
+
+
+def media_awaiting_review(*, limit: int = 100) -> list[Media]:
+    """Processed media added to published listings, oldest first: the admins' media queue."""
+    return list(Media.collection_index.query("MEDIA#review", limit=limit))

@@ -43,6 +43,7 @@ MAX_MEDIA_PER_LISTING = 60  # also keeps a reorder within one transaction (100 i
 MAX_FILENAME = 200
 COVER_KINDS = frozenset({"photo", "drone"})
 READY, FAILED, PROCESSING, AWAITING_UPLOAD = "ready", "failed", "processing", "awaiting_upload"
+REVIEW_PENDING = "pending"
 MEDIA_PREFIX = "listings"  # <prefix>/<listing>/<media>/<variant> in the public and premium buckets
 
 
@@ -119,6 +120,7 @@ def _managed_listing(listing_id: str, actor: Actor) -> Listing:
 
 def _snapshot(media: Media) -> dict:
     return {"kind": media.kind, "state": media.state, "position": media.position, "premium": media.premium,
+            "review": media.review,
             "failure_reason": media.failure_reason}
 
 
@@ -237,7 +239,8 @@ def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_ty
     if len(existing) >= MAX_MEDIA_PER_LISTING:
         raise ValidationError(f"a listing may have at most {MAX_MEDIA_PER_LISTING} media items", field="kind")
     media = Media(media_id=new_id(), listing_id=listing_id, kind=kind, premium=bool(premium),
-                  position=max((m.position for m in existing), default=-1) + 1, uploaded_by=actor.user_id)
+                  position=max((m.position for m in existing), default=-1) + 1, uploaded_by=actor.user_id,
+                  review=REVIEW_PENDING if listing.is_listed else None)  # buyers see it once approved
     _new_upload(media, content_type=content_type, size=size, filename=name)
     with db.transaction() as tx:
         tx.create(media)
@@ -255,6 +258,9 @@ def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, conten
     if listing.status in (Status.CLOSED.value, Status.EXPIRED.value):
         raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
     media = media_get(listing_id=listing_id, media_id=media_id)
+    if listing.is_listed and media.review != REVIEW_PENDING:
+        raise IllegalTransition("the photos buyers see change only after review: upload a new one (it shows "
+                                "once approved), then delete this one", field="media_id")
     name = _checked_filename(KINDS[media.kind], content_type=content_type, size=size, filename=filename)
     before = _snapshot(media)
     _new_upload(media, content_type=content_type, size=size, filename=name)
@@ -264,6 +270,28 @@ def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, conten
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="replace_upload",
                             before=before, after={**_snapshot(media), "filename": name, "size": size}))
     return _slot(media)
+
+
+def media_approve(*, listing_id: str, media_id: str, actor: Actor) -> Media:
+    """An admin approves media added to a published listing: from now on buyers see it (and it may be
+    the cover). Rejecting is deleting it (``media_delete``)."""
+    if not actor.is_admin:
+        raise PermissionDenied("only admins review media")
+    listing = _listing(listing_id)
+    media = media_get(listing_id=listing_id, media_id=media_id)
+    if media.review != REVIEW_PENDING:
+        raise IllegalTransition("this media item is not waiting for review", field="media_id")
+    if media.state != READY:
+        raise IllegalTransition(f"only processed media can be approved; this one is {media.state}", field="state")
+    before = _snapshot(media)
+    media.review, media.updated_at = None, datetime.now(UTC)
+    with db.transaction(conflict_message="this media item was changed meanwhile; reload and try again") as tx:
+        tx.save(media)
+        if _refresh_listing(listing, _listing_media(listing_id, media)):
+            tx.save(listing)
+        tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="approve",
+                            before=before, after=_snapshot(media)))
+    return media
 
 
 def media_reorder(*, listing_id: str, actor: Actor, media_ids: list[str]) -> list[Media]:

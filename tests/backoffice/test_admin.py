@@ -14,6 +14,8 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.models import AuditEntry, Listing, OutboxEvent, Session, Subscription, UserProfile
 from marketplace.selectors.listings import listing_get, listing_history
+from marketplace.selectors.media import media_for_listing
+from marketplace.services.media import media_request_upload
 from marketplace.services.people import user_profile_sync
 from tests.backoffice.conftest import PASSWORD
 
@@ -145,10 +147,11 @@ def test_the_queue_with_200_pending_listings_costs_a_fixed_number_of_calls(signe
 
     assert len(response.context["page"].items) == 200
     listing_reads = [op for op in dynamodb_calls.operations if op == "Query"]
-    # One Query for the queue, one per neighbourhood for the price bands; the session is one GetItem.
+    # One Query for the queue, one per neighbourhood for the price bands, one for the media awaiting
+    # review; the session is one GetItem.
     assert dynamodb_calls.operations.count("GetItem") == 1
-    assert len(listing_reads) == 1 + 12
-    assert len(dynamodb_calls.operations) == 14
+    assert len(listing_reads) == 1 + 12 + 1
+    assert len(dynamodb_calls.operations) == 15
 
 
 def test_listings_filter_by_neighbourhood_and_price(signed_in, listing_factory):
@@ -366,3 +369,19 @@ def test_sessions_take_the_email_and_roles_cognito_has_now(signed_in, people):
 
     assert page.context["actor"].email == "asha@test.shikhar.np"
     assert page.context["actor"].is_broker
+
+
+def test_media_added_to_a_published_listing_are_reviewed_from_the_queue(signed_in, listing_factory, people):
+    listing = listing_factory(status="active")
+    slot = media_request_upload(listing_id=listing.listing_id, kind="photo", actor=people["broker"].actor,
+                                content_type="image/jpeg", size=1000, filename="terrace.jpg")
+    assert slot.media.review == "pending"
+    browser = signed_in("admin")
+    url = f"/admin/moderation/{listing.listing_id}/media/{slot.media.media_id}/"
+
+    early = browser.post(url, {"decision": "approve"}, follow=True)
+    rejected = browser.post(url, {"decision": "reject"})
+
+    assert "only processed media can be approved" in early.content.decode()
+    assert rejected.status_code == 302
+    assert [m.filename for m in media_for_listing(listing_id=listing.listing_id)] == ["photo-1.jpg", "photo-2.jpg"]

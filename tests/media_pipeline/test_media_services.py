@@ -7,13 +7,20 @@ import json
 
 import pytest
 
+from marketplace import db
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.errors import NotFound, PermissionDenied, ValidationError
-from marketplace.models import AuditEntry, Listing
-from marketplace.selectors.media import media_for_listing
-from marketplace.services.media import media_delete, media_reorder, media_set_cover
+from marketplace.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.media_kinds import MB
+from marketplace.models import AuditEntry, Listing
+from marketplace.selectors.media import media_awaiting_review, media_for_listing
+from marketplace.services.media import (
+    media_approve,
+    media_delete,
+    media_reorder,
+    media_replace_upload,
+    media_set_cover,
+)
 from tests.media_pipeline.helpers import ADMIN, BROKER, OTHER_BROKER, get_object, photo
 
 
@@ -86,3 +93,29 @@ def test_set_cover_and_delete_the_cover(uploads):
                                           Prefix=f"listings/{uploads.listing.listing_id}/{second.media_id}/")
     assert listed.get("Contents", []) == []
     assert get_object(settings().public_bucket, first.variants[0].key)
+
+
+def test_media_added_to_a_published_listing_wait_for_an_admin(uploads):
+    # Given a published listing with a reviewed cover photo
+    cover = uploads.upload(photo())
+    listing = Listing.get(*Listing.key(uploads.listing.listing_id))
+    listing.status = "active"
+    db.save(listing)
+    # When the broker adds a photo
+    added = uploads.upload(photo(colour=(200, 30, 30)), filename="new.jpg")
+    # Then it is processed but buyers do not see it: the listing keeps its reviewed media and cover
+    listing = Listing.get(*Listing.key(uploads.listing.listing_id))
+    assert (added.state, added.review, added.served) == ("ready", "pending", False)
+    assert (listing.cover.media_id, listing.ready_photos) == (cover.media_id, 1)
+    assert [m.media_id for m in media_awaiting_review()] == [added.media_id]
+    # and a reviewed photo cannot be swapped in place while published
+    with pytest.raises(IllegalTransition):
+        media_replace_upload(listing_id=listing.listing_id, media_id=cover.media_id, actor=BROKER,
+                             content_type="image/jpeg", size=1000, filename="swap.jpg")
+    with pytest.raises(PermissionDenied):
+        media_approve(listing_id=listing.listing_id, media_id=added.media_id, actor=BROKER)
+
+    # When an admin approves it, buyers see it
+    approved = media_approve(listing_id=listing.listing_id, media_id=added.media_id, actor=ADMIN)
+    assert approved.served and media_awaiting_review() == []
+    assert Listing.get(*Listing.key(listing.listing_id)).ready_photos == 2
