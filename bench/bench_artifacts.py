@@ -35,6 +35,8 @@ from tests.artifacts.runner import CHILD, PYTHON, functions, lambda_environment
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 LIMIT = 250 * 1024 * 1024
 MB = 1024 * 1024
+# A pin that tells each layer apart (the optional group of pyproject.toml it adds to the core).
+LAYER_GROUPS = (("pyarrow", "core + ops"), ("pillow", "core + media"), ("pydantic", "core + public_api"))
 
 
 def unzipped(root: Path) -> int:
@@ -60,8 +62,9 @@ def sizes(found, backoffice_zip: Path) -> None:
     names = {found[0].code: "code asset (every function)"}
     for function in found:
         for layer in function.layers:
-            names.setdefault(layer, f"layer {(layer / 'requirements.txt').read_text().split()[-1]}... "
-                                    f"({len((layer / 'requirements.txt').read_text().split())} pins)")
+            pins = (layer / "requirements.txt").read_text().split()
+            group = next((g for package, g in LAYER_GROUPS if any(p.startswith(package) for p in pins)), "core")
+            names.setdefault(layer, f"layer {group} ({len(pins)} pins)")
     for root, (z, u) in measured.items():
         print(f"| {names.get(root, root.name)} | {z / MB:.1f} | {u / MB:.1f} |")
     with zipfile.ZipFile(backoffice_zip) as archive:
