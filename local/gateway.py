@@ -1,4 +1,5 @@
-"""The public API on http://127.0.0.1:8001, as API Gateway's HTTP API would serve it, with no AWS.
+"""The public API on http://127.0.0.1:8001, as API Gateway's HTTP API would serve it, with no AWS,
+and media under ``/media`` and ``/premium`` as CloudFront serves them (``local.media_edge``).
 
 A small Werkzeug app: it matches a request to a route of ``public_api.routes.ROUTES``, emulates the
 JWT authorizer on signed-in routes exactly as AWS does (401 ``{"message":"Unauthorized"}`` with no or
@@ -26,10 +27,11 @@ from datetime import UTC, datetime
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from local import media_edge
 from public_api import tokens
 from public_api.routes import FUNCTIONS, ROUTES, Route
 
-DEFAULT_PORT = 8001
+DEFAULT_PORT = media_edge.DEFAULT_EDGE_PORT
 MAX_PAYLOAD = 10 * 1024 * 1024  # HTTP API's own limit
 _TEXTUAL = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
 
@@ -194,6 +196,8 @@ def _throttle_from_environment() -> Throttle | None:
 def gateway_application(throttle: Throttle | None):
     @Request.application
     def app(request: Request) -> Response:
+        if media_edge.serves(request.path):  # the distribution's /media and /premium behaviours, not the API's
+            return media_edge.handle(request)
         if throttle is not None and not throttle.take():
             return _aws_error(429, "Too Many Requests")
         return _route(request)
@@ -258,7 +262,7 @@ def serve(build, *, description: str, default_port: int, banner: str) -> int:
 
 def main() -> int:
     return serve(lambda: gateway_application(_throttle_from_environment()), description="The public API behind a local HTTP API gateway", default_port=DEFAULT_PORT,
-                 banner="Public API (Swagger UI at /docs)")
+                 banner="Public API (Swagger UI at /docs, media at /media and /premium)")
 
 
 if __name__ == "__main__":

@@ -6,13 +6,18 @@ queues from ``marketplace.events.RULES``. Safe to run again: what exists is kept
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.media_edge import KEY_GROUP_PARAMETER, edge_url
 from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.config import settings
@@ -55,6 +60,7 @@ class Resources:
     jwks_url: str
     notify_topic_arn: str
     queues: dict[str, str]
+    signing: dict[str, str]  # the media edge: its URL and where the signing key pair is published
 
     def environment(self) -> dict[str, str]:
         return {
@@ -68,7 +74,7 @@ class Resources:
             Env.BACKOFFICE_CLIENT_ID: self.backoffice_client_id,
             Env.JWKS_URL: self.jwks_url,
             Env.NOTIFY_TOPIC_ARN: self.notify_topic_arn,
-            Env.PUBLIC_MEDIA_URL: f"{settings().endpoint_url}/{self.public_bucket}",
+            **self.signing,
         }
 
     def as_dict(self) -> dict:
@@ -128,6 +134,45 @@ def provision_buckets(media_queue_arns: dict[str, str]) -> None:
             {"Id": f"{queue}-{kind}", "QueueArn": arn, "Events": ["s3:ObjectCreated:*"],
              "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": raw_key_suffix(kind)}]}}}
             for queue, arn in media_queue_arns.items() for kind in sorted(MEDIA_QUEUES[queue])]})
+
+
+@lru_cache(maxsize=1)
+def _signing_key_pair() -> tuple[str, str, str]:
+    """(key id, private PEM, public PEM): one RSA key pair per process, as CloudFront's trusted key group
+    holds the public half of the pair whose private half the API signs with (Secrets Manager in AWS).
+    The id is derived from the public key, as CloudFront gives each public key an id."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()).decode()
+    key_id = "K" + hashlib.sha256(public_pem.encode()).hexdigest()[:13].upper()
+    return key_id, private_pem, public_pem
+
+
+def provision_media_edge(url: str) -> dict[str, str]:
+    """Publish what the API signs premium media URLs with and what the local media edge verifies them with,
+    under the names infra uses in AWS: the private key in Secrets Manager, the key id and the edge's
+    domain in SSM; and, for the local media edge only, the trusted public keys (CloudFront's key group)."""
+    cfg = settings()
+    key_id, private_pem, public_pem = _signing_key_pair()
+    secrets = client("secretsmanager")
+    name = f"{cfg.prefix}/cloudfront-signing-key"
+    try:
+        secret_arn = secrets.create_secret(Name=name, SecretString=private_pem)["ARN"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+        secret_arn = secrets.put_secret_value(SecretId=name, SecretString=private_pem)["ARN"]
+    ssm = client("ssm")
+    path = f"/{cfg.prefix}/cloudfront"
+    for parameter, value in (("public-key-id", key_id), ("domain", url),
+                             ("key-group", json.dumps({key_id: public_pem}))):
+        ssm.put_parameter(Name=f"{path}/{parameter}", Value=value, Type="String", Overwrite=True)
+    return {"SHIKHAR_PUBLIC_MEDIA_URL": f"{url}/media", "SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN": secret_arn,
+            "SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER": f"{path}/public-key-id",
+            "SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER": f"{path}/domain",
+            KEY_GROUP_PARAMETER: f"{path}/key-group"}
 
 
 def provision_user_pool() -> tuple[str, str, str]:
@@ -197,8 +242,9 @@ def provision_events() -> tuple[dict[str, str], str]:
     return queues, topic_arn
 
 
-def provision() -> Resources:
-    """Create (or find) everything; return the names and ids the code needs."""
+def provision(*, media_url: str | None = None) -> Resources:
+    """Create (or find) everything; return the names and ids the code needs. ``media_url`` is where the
+    local media edge serves media (default: the gateway's origin, ``local.media_edge.edge_url()``)."""
     cfg = settings()
     table = provision_table()
     queues, topic_arn = provision_events()
@@ -211,7 +257,7 @@ def provision() -> Resources:
         table=table, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,
         premium_bucket=cfg.premium_bucket, event_bus=cfg.event_bus, user_pool_id=pool_id,
         user_pool_client_id=client_id, backoffice_client_id=backoffice_client_id, jwks_url=f"{cfg.endpoint_url}/{pool_id}/.well-known/jwks.json",
-        notify_topic_arn=topic_arn, queues=queues)
+        notify_topic_arn=topic_arn, queues=queues, signing=provision_media_edge(media_url or edge_url()))
 
 
 def provision_backoffice_stage(resources: Resources, *, stage: str, cloudfront_domain: str) -> dict[str, str]:

@@ -74,6 +74,8 @@ def services(*, backoffice_environment: dict[str, str] | None = None) -> list[Se
         Service("public API", api_port, [sys.executable, "-m", "local.gateway", "--port", str(api_port)],
                 path="/v1/listings"),
         Service("API docs", api_port, [], path="/docs"),
+        # The gateway also serves media as CloudFront does: /media public, /premium signed URLs only.
+        Service("media (edge)", api_port, [], path="/media/"),
     ]
 
 

@@ -50,6 +50,9 @@ RULES: tuple[Rule, ...] = (
                            EventType.LISTING_CHANGES_REQUESTED, EventType.INQUIRY_RECEIVED,
                            EventType.MEDIA_PROCESSED, EventType.MEDIA_FAILED,
                            EventType.SUBSCRIPTION_CHANGED), "notifications"),
+    # Media follows the listing's premium flag (marketplace.services.media_placement).
+    Rule("media-placement", (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED),
+         "media-placement"),
     Rule("analytics", tuple(EventType), "analytics"),
 )
 

@@ -52,6 +52,18 @@ KINDS: dict[str, KindRules] = {rules.name: rules for rules in (
 
 ASPECT_TOLERANCE = 0.01  # panoramas: 2:1 within 1 %
 
+# What makes a premium listing premium: its drone shots, 360° tours, videos and floor plans. Its
+# ordinary photos stay public, so its card and cover show to everyone.
+PREMIUM_KINDS = frozenset({"drone", "panorama", "video", "floor_plan"})
+
+
+def is_premium_media(*, kind: str, listing_premium: bool, marked_premium: bool) -> bool:
+    """The one rule for where a media object lives and who may see it: in the premium bucket, behind
+    short-lived signed URLs for entitled buyers, when the broker marked it premium or it is a premium kind
+    of a premium listing; otherwise in the public bucket. Read at upload (the destination), when the
+    listing's premium flag changes (objects move) and when presenting (what is locked)."""
+    return bool(marked_premium) or (bool(listing_premium) and kind in PREMIUM_KINDS)
+
 
 def rules_for(kind: str) -> KindRules:
     return KINDS[kind]

@@ -1,7 +1,7 @@
 """The public API's configuration, derived from the environment and ``marketplace.config.settings()``.
 
-Premium media signing is chosen here: CloudFront signed URLs in AWS (the key pair id and domain in SSM,
-the private key in Secrets Manager), S3 presigned GETs on the emulator (no CloudFront there).
+Premium media is signed for CloudFront (the key pair id and domain in SSM, the private key in Secrets
+Manager); locally provisioning publishes the same names for the local media edge.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ class ApiSettings:
     audiences: frozenset[str]
     jwks_url: str
     production: bool
-    signer: str  # "cloudfront" | "s3"
     signed_url_seconds: int
     cloudfront_key_secret: str
     cloudfront_key_id_parameter: str
@@ -43,7 +42,6 @@ def api_settings() -> ApiSettings:
         audiences=frozenset(a.strip() for a in audiences.split(",") if a.strip()),
         jwks_url=cfg.jwks_url or f"{issuer}/.well-known/jwks.json",
         production=cfg.environment in ("prod", "production"),
-        signer=os.environ.get("SHIKHAR_PREMIUM_SIGNER") or ("cloudfront" if secret else "s3"),
         signed_url_seconds=int(os.environ.get("SHIKHAR_SIGNED_URL_SECONDS", "300")),
         cloudfront_key_secret=secret,
         cloudfront_key_id_parameter=os.environ.get("SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER", ""),

@@ -1,10 +1,10 @@
 """Media URLs: public variants from the CDN path, premium ones only as short-lived signed URLs.
 
-In AWS premium media is served by CloudFront's ``/premium`` behaviour, which only accepts URLs signed
-with the trusted key group (botocore's ``CloudFrontSigner``; key pair id and domain from SSM, the PEM
-private key from Secrets Manager). The emulator has no CloudFront, so there an S3 presigned GET on the
-premium bucket stands in. Which one is configuration (``public_api.config``), not code paths.
-Signing material is loaded on first use and kept for the container's life.
+Premium media is served by CloudFront's ``/premium`` behaviour, which only accepts URLs signed with the
+trusted key group (botocore's ``CloudFrontSigner``; key pair id and domain from SSM, the PEM private key
+from Secrets Manager). Locally the same names point at the local media edge (``local.media_edge``), which checks
+the signatures as CloudFront does: one code path. Signing material is loaded on first use and kept for
+the container's life; without it premium media stays locked.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def _cloudfront():
 
     cfg = api_settings()
     try:
+        if not cfg.cloudfront_key_secret:
+            raise ValueError("no CloudFront signing key is configured (SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN)")
         ssm = client("ssm")
         key_id = ssm.get_parameter(Name=cfg.cloudfront_key_id_parameter)["Parameter"]["Value"]
         domain = ssm.get_parameter(Name=cfg.cloudfront_domain_parameter)["Parameter"]["Value"]
@@ -51,22 +53,15 @@ def _cloudfront():
     def rsa_sign(message: bytes) -> bytes:
         return private_key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # CloudFront's canned policy
 
-    base = domain if domain.startswith("https://") else f"https://{domain}"
+    base = domain if "://" in domain else f"https://{domain}"  # the local edge has an http:// origin
     return CloudFrontSigner(key_id, rsa_sign), base.rstrip("/")
 
 
-def signed_url(*, bucket: str, key: str, now: datetime | None = None) -> tuple[str, datetime]:
-    """A URL for one premium object that stops working after ``signed_url_seconds``."""
-    cfg = api_settings()
-    expires = (now or datetime.now(UTC)) + timedelta(seconds=cfg.signed_url_seconds)
-    if cfg.signer == "cloudfront":
-        signer, base = _cloudfront()
-        return signer.generate_presigned_url(f"{base}/premium/{quote(key)}", date_less_than=expires), expires
-    from marketplace.aws import client  # boto3: only when premium media is shown
-
-    url = client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                              ExpiresIn=cfg.signed_url_seconds)
-    return url, expires
+def signed_url(*, key: str, now: datetime | None = None) -> tuple[str, datetime]:
+    """A URL for one object of the premium bucket that stops working after ``signed_url_seconds``."""
+    expires = (now or datetime.now(UTC)) + timedelta(seconds=api_settings().signed_url_seconds)
+    signer, base = _cloudfront()
+    return signer.generate_presigned_url(f"{base}/premium/{quote(key)}", date_less_than=expires), expires
 
 
 def reset() -> None:

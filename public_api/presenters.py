@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from marketplace.entitlements import Entitlements
 from marketplace.lifecycle import Status
+from marketplace.media_kinds import is_premium_media
 from marketplace.money import npr_words
 from marketplace.neighbourhoods import neighbourhood
 from marketplace.units import Area, format_area
@@ -104,25 +105,35 @@ def card_of(listing, *, at: datetime | None = None) -> ListingCard:
     return ListingCard(**_card_fields(listing, at or datetime.now(UTC)))
 
 
-def _media_item(item, *, entitled: bool, now: datetime) -> MediaItem:
-    locked = bool(item.premium) and not entitled
+def _is_premium(item, listing) -> bool:
+    """Premium when the rule says so or when it lives in the premium bucket (a move after the listing's
+    premium flag changed may still be under way): either way only entitled callers see it."""
+    return (is_premium_media(kind=item.kind, listing_premium=listing.premium, marked_premium=item.premium)
+            or any(media_urls.is_premium_bucket(v.bucket) for v in item.variants or []))
+
+
+def _variant_url(variant, now: datetime) -> tuple[str, datetime | None]:
+    if media_urls.is_premium_bucket(variant.bucket):
+        return media_urls.signed_url(key=variant.key, now=now)
+    return media_urls.public_url(variant.key), None
+
+
+def _media_item(item, *, premium: bool, entitled: bool, now: datetime) -> MediaItem:
+    locked = premium and not entitled
     variants: list[ImageVariant] = []
     expires_at = None
     if not locked:
-        for variant in item.variants or []:
-            if media_urls.is_premium_bucket(variant.bucket):
-                try:
-                    url, expires_at = media_urls.signed_url(bucket=variant.bucket, key=variant.key, now=now)
-                except media_urls.SigningUnavailable:
-                    log.error("premium media signing unavailable; media %s stays locked", item.media_id)
-                    locked, variants, expires_at = True, [], None
-                    break
-            else:
-                url = media_urls.public_url(variant.key)
-            variants.append(ImageVariant(name=variant.name, url=url, width=_int(variant.width),
-                                         height=_int(variant.height), format=variant.format))
+        try:
+            for variant in item.variants or []:
+                url, expires = _variant_url(variant, now)
+                expires_at = expires or expires_at
+                variants.append(ImageVariant(name=variant.name, url=url, width=_int(variant.width),
+                                             height=_int(variant.height), format=variant.format))
+        except media_urls.SigningUnavailable:
+            log.error("premium media signing unavailable; media %s stays locked", item.media_id)
+            locked, variants, expires_at = True, [], None
     return MediaItem(media_id=item.media_id, kind=item.kind, caption=item.caption or "",
-                     position=int(item.position or 0), premium=bool(item.premium), locked=locked,
+                     position=int(item.position or 0), premium=premium, locked=locked,
                      placeholder=item.placeholder, dominant_color=item.dominant_color,
                      width=_int(item.width), height=_int(item.height), variants=variants, expires_at=expires_at)
 
@@ -131,8 +142,9 @@ def detail_of(listing, media: list, *, entitlements: Entitlements, at: datetime 
     """The detail page. Premium media is signed only for entitled callers (the entitlement is read only
     when the listing has premium media)."""
     now = at or datetime.now(UTC)
-    ready = [m for m in media if m.served]  # a failed or pending replacement keeps the last good version
-    entitled = any(m.premium for m in ready) and entitlements.premium_media
+    # A failed or pending replacement keeps the last good version served.
+    ready = [(m, _is_premium(m, listing)) for m in media if m.served]
+    entitled = any(premium for _, premium in ready) and entitlements.premium_media
     return ListingDetail(
         **_card_fields(listing, now),
         description=listing.description or "",
@@ -140,7 +152,7 @@ def detail_of(listing, media: list, *, entitlements: Entitlements, at: datetime 
         parking=_int(listing.parking), road_surface=listing.road_surface, year_built=_int(listing.year_built),
         furnishing=listing.furnishing, amenities=list(listing.amenities or []),
         documents=list(listing.documents or []),
-        media=[_media_item(m, entitled=entitled, now=now) for m in ready],
+        media=[_media_item(m, premium=premium, entitled=entitled, now=now) for m, premium in ready],
         broker=BrokerPublic(broker_id=listing.broker_id, name=listing.broker_name or "",
                             company=listing.broker_company or "", verified=bool(listing.broker_verified)),
     )

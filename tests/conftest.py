@@ -13,6 +13,8 @@ from local.emulator import EMULATOR_ENV, Emulator, free_port
 _PORT = free_port()
 os.environ.update(EMULATOR_ENV)
 os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{_PORT}"
+# The gateway (and the media edge it serves) gets its port now, so provisioning knows the media URL.
+os.environ["SHIKHAR_API_PORT"] = str(free_port())
 os.environ["SHIKHAR_PREFIX"] = "shikhar-test"
 os.environ["SHIKHAR_ENV"] = "test"
 os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"

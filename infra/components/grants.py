@@ -41,6 +41,15 @@ def grant_objects(role: iam.IRole, *, bucket: str, actions: Sequence[str], prefi
                        "Object-level S3 actions can only name objects by pattern; this is one bucket's objects."))
 
 
+def grant_media_moves(function, *, buckets, key: kms.IKey) -> None:
+    """What moving media between the public and premium buckets needs (``media_placement``): list a
+    media item's objects, copy them, delete the old copies."""
+    for bucket in buckets:
+        grant_objects(function.role, bucket=bucket.name, actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+        function.allow(actions=["s3:ListBucket"], resources=[bucket.arn])
+    grant_key(function.role, key=key, encrypt=True)
+
+
 def grant_secret(role: iam.IRole, *, secret, key: kms.IKey) -> None:
     """Read one secret. Written on the role (not the key policy, as ``Secret.grant_read`` would), so the
     stateful stack never refers to a stateless stack's role."""

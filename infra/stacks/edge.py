@@ -16,6 +16,7 @@ from constructs import Construct
 
 from infra.components.buckets import LogBucket, bucket_name
 from infra.config import StageConfig
+from infra.edge_headers import HSTS_SECONDS
 from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.api import ApiStack
@@ -110,7 +111,7 @@ class EdgeStack(Stack):
             self, "SecurityHeaders", response_headers_policy_name=f"{config.prefix}-security-headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.days(730), include_subdomains=True, override=True),
+                    access_control_max_age=Duration.seconds(HSTS_SECONDS), include_subdomains=True, override=True),
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=edge_csp(config, account=self.account, region=self.region),
                     override=True),

@@ -15,7 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.components.functions import FunctionKit
-from infra.components.grants import READ, WRITE, grant_key, grant_table
+from infra.components.grants import READ, WRITE, grant_key, grant_media_moves, grant_table
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
@@ -119,7 +119,19 @@ class EventsStack(Stack):
         self.notifier.alias.add_event_source(sources.SqsEventSource(
             self.queues["notifications"], batch_size=10, report_batch_item_failures=True))
 
-        self.functions = [self.relay, self.sweep, self.scheduler, self.notifier]
+        # Media placement: the queue of the "media-placement" rule -> media follows the listing's premium flag.
+        self.placement = kit.function(
+            "MediaPlacementConsumer", function_name=f"{config.prefix}-media-placement",
+            handler="marketplace.services.media_placement.handler",
+            description="Moves a listing's media between the public and premium buckets when its premium flag changes",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120),
+            environment={"SHIKHAR_PUBLIC_BUCKET": data.public.name, "SHIKHAR_PREMIUM_BUCKET": data.premium.name})
+        grant_table(self.placement.role, table=data.table, key=key, actions=[*READ, *WRITE])
+        grant_media_moves(self.placement, buckets=(data.public, data.premium), key=data.keys.media)
+        self.placement.alias.add_event_source(sources.SqsEventSource(
+            self.queues["media-placement"], batch_size=10, report_batch_item_failures=True))
+
+        self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 

@@ -14,7 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.components.functions import FunctionKit, ServiceFunction, retention
-from infra.components.grants import READ, grant_key, grant_objects, grant_table
+from infra.components.grants import READ, grant_key, grant_media_moves, grant_objects, grant_table
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
@@ -78,6 +78,8 @@ class MediaStack(Stack):
                     function.allow(actions=["s3:ListBucket"], resources=[f"arn:aws:s3:::{bucket.name}"])
             if step.name in _READS_RAW | _WRITES_MEDIA:
                 grant_key(function.role, key=data.keys.media, encrypt=step.name in _WRITES_MEDIA)
+            if step.name == "publish":  # places the media it publishes (marketplace.services.media_placement)
+                grant_media_moves(function, buckets=(data.public, data.premium), key=data.keys.media)
             self.steps[step.name] = function
 
         execution_logs = logs.LogGroup(self, "ExecutionLogs", log_group_name=f"/shikhar/{config.name}/media-pipeline",

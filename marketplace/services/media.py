@@ -29,7 +29,7 @@ from marketplace.errors import Conflict, IllegalTransition, NotFound, Permission
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.lifecycle import Status
-from marketplace.media_kinds import KINDS, human_size, raw_key_suffix
+from marketplace.media_kinds import KINDS, human_size, is_premium_media, raw_key_suffix
 from marketplace.models import CoverImage, Listing, Media, MediaVariant
 from marketplace.observability import logger
 from marketplace.selectors.media import media_due, media_for_listing, media_get
@@ -91,16 +91,11 @@ def variants_prefix(listing_id: str, media_id: str, content_version: str | None 
     return f"{media}{content_version}/" if content_version else media
 
 
-# What makes a premium listing premium: its drone shots, 360° tours, videos and floor plans. Its
-# ordinary photos stay public, so its card and cover show to everyone.
-PREMIUM_KINDS = frozenset({"drone", "panorama", "video", "floor_plan"})
-
-
 def destination_bucket(*, listing: Listing, media: Media) -> str:
-    """Premium media (marked premium, or a premium kind of a premium listing) is served only by
-    short-lived signed URLs from the premium bucket; everything else from the public one."""
+    """The bucket ``is_premium_media`` puts this media in: premium media is served only by short-lived
+    signed URLs from the premium bucket; everything else from the public one."""
     cfg = settings()
-    premium = media.premium or (listing.premium and media.kind in PREMIUM_KINDS)
+    premium = is_premium_media(kind=media.kind, listing_premium=listing.premium, marked_premium=media.premium)
     return cfg.premium_bucket if premium else cfg.public_bucket
 
 

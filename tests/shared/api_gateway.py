@@ -9,15 +9,16 @@ import pytest
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShikharTest")
 
-from local.gateway import Gateway  # noqa: E402
-from public_api import media, tokens  # noqa: E402
-from public_api.config import reload_api_settings  # noqa: E402
-from public_api.routers import neighborhoods  # noqa: E402
+from local import media_edge
+from local.gateway import Gateway
+from public_api import media, tokens
+from public_api.config import reload_api_settings
+from public_api.routers import neighborhoods
 
 
 @pytest.fixture(scope="session")
 def gateway(emulator):
-    server = Gateway(port=0).start()
+    server = Gateway(port=int(os.environ["SHIKHAR_API_PORT"])).start()
     yield server
     server.stop()
 
@@ -28,5 +29,6 @@ def api(platform, gateway) -> str:
     reload_api_settings()
     tokens.reset()
     media.reset()
+    media_edge.reset()
     neighborhoods.clear_cache()
     return gateway.url

@@ -1,0 +1,127 @@
+"""Media follows the premium rule when a listing's premium flag changes: objects move between the public
+and premium buckets, the old copies are deleted, the media item names the new bucket and a cover that
+may no longer be shown publicly is replaced.
+
+``media_place`` reads the current state and only moves what is in the wrong bucket, so it can run any
+number of times: it is the consumer of the "media-placement" rule (approval, featuring, unfeaturing and
+edits), and the pipeline's publish step runs it too, for an upload that was processing while the flag
+changed. Copies are written before the item names them and old copies are deleted only after, so a
+crash at any point leaves every URL the API hands out working; the next run finishes the move.
+"""
+
+from __future__ import annotations
+
+from marketplace import db
+from marketplace.actors import SYSTEM
+from marketplace.audit import audit_entry
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.consumers import consume_once
+from marketplace.errors import Conflict
+from marketplace.models import Listing, Media
+from marketplace.outbox import detail_of
+from marketplace.selectors.media import media_for_listing
+from marketplace.services.media import _listing_media, _refresh_listing, destination_bucket, variants_prefix
+
+CONSUMER = "media-placement"
+MAX_ATTEMPTS = 3  # a concurrent write to the item or the listing: read again and retry
+
+
+def _objects(bucket: str, prefix: str) -> list[str]:
+    pages = client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
+def _copy_into(target: str, sources: set[str], prefix: str) -> None:
+    s3 = client("s3")
+    for source in sources:
+        for key in _objects(source, prefix):
+            # The object's own Content-Type and Cache-Control travel with it (MetadataDirective COPY).
+            s3.copy_object(Bucket=target, Key=key, CopySource={"Bucket": source, "Key": key})
+
+
+def _delete_from(buckets: set[str], prefix: str) -> None:
+    s3 = client("s3")
+    for bucket in buckets:
+        keys = _objects(bucket, prefix)
+        for start in range(0, len(keys), 1000):
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]],
+                                                     "Quiet": True})
+
+
+def _record(listing_id: str, media_id: str, content_version: str | None, target: str) -> bool:
+    """Point the served version's variants at ``target`` and refresh the listing's cover, in one
+    transaction. False when the item is gone or now serves another version (a delete or a newer upload
+    won: its own publish places it)."""
+    try:
+        media = Media.get(*Media.key(listing_id, media_id), consistent_read=True)
+    except Media.DoesNotExist:
+        return False
+    if not media.served or media.content_version != content_version:
+        return False
+    listing = Listing.get(*Listing.key(listing_id), consistent_read=True)
+    before = sorted({v.bucket for v in media.variants})
+    for variant in media.variants:
+        variant.bucket = target
+    with db.transaction() as tx:
+        tx.save(media)
+        if _refresh_listing(listing, _listing_media(listing_id, media)):  # a cover that became premium goes
+            tx.save(listing)
+        tx.save(audit_entry(actor=SYSTEM, entity_type="media", entity_id=media_id, action="move_media",
+                            before={"buckets": before}, after={"buckets": [target]}))
+    return True
+
+
+def _place(listing_id: str, media: Media, target: str) -> bool:
+    cfg = settings()
+    prefix = variants_prefix(listing_id, media.media_id, media.content_version)
+    _copy_into(target, {v.bucket for v in media.variants} - {target}, prefix)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            recorded = _record(listing_id, media.media_id, media.content_version, target)
+            break
+        except Conflict:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    if recorded:
+        _delete_from({cfg.public_bucket, cfg.premium_bucket} - {target}, prefix)
+    return recorded
+
+
+def media_place(*, listing_id: str) -> list[str]:
+    """Move the served version of every media item of the listing into the bucket the premium rule gives
+    it now; returns the ids moved (none when everything already is where it belongs)."""
+    try:
+        listing = Listing.get(*Listing.key(listing_id), consistent_read=True)
+    except Listing.DoesNotExist:
+        return []
+    moved = []
+    for media in media_for_listing(listing_id=listing_id, consistent=True):
+        if not media.served:
+            continue
+        target = destination_bucket(listing=listing, media=media)
+        if all(v.bucket == target for v in media.variants):
+            continue
+        if _place(listing_id, media, target):
+            moved.append(media.media_id)
+    return moved
+
+
+def handle_message(body: str) -> None:
+    """One event of the "media-placement" rule (an SQS message body): place the listing's media."""
+    _, detail = detail_of(body)
+    listing_id = (detail.get("data") or {}).get("listing_id")
+    if listing_id:
+        consume_once(consumer=CONSUMER, event_id=detail["event_id"],
+                     handler=lambda: media_place(listing_id=listing_id))
+
+
+def handler(event: dict, context=None) -> dict:
+    """Lambda entry point for the media-placement queue (SQS batch, partial failures reported)."""
+    failures = []
+    for record in event.get("Records", []):
+        try:
+            handle_message(record["body"])
+        except Exception:  # noqa: BLE001 - reported per message: SQS redelivers only the failed ones
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

@@ -1,0 +1,178 @@
+"""Premium media, end to end: uploaded through the real presigned POST and pipeline, changed by the
+admin's real actions, read through the API as each kind of caller, fetched over HTTP from the URL the
+API returns and decoded. One rule decides (``marketplace.media_kinds.is_premium_media``); a caller
+without a premium entitlement never gets a premium object's URL."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+from PIL import Image
+
+from local.demo_photos import draw
+from marketplace import outbox
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.lifecycle import Action
+from marketplace.selectors.media import media_get
+from marketplace.services import listings as listing_services
+from marketplace.services.media import media_request_upload
+from marketplace.services.media_placement import handle_message as place
+from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
+from tests.media_pipeline.helpers import Uploads
+from tests.public_api.conftest import ADMIN, get, publish, sign_up
+
+VIEWERS = ("anonymous", "buyer", "premium", "investor")
+ENTITLED = {"premium", "investor"}
+
+
+@pytest.fixture
+def viewers(api, platform) -> dict:
+    return {"anonymous": None,
+            "buyer": sign_up(platform, "buyer@test.shikhar.np", ("buyers",)),
+            "premium": sign_up(platform, "premium@test.shikhar.np", ("buyers",), tier="premium"),
+            "investor": sign_up(platform, "investor@test.shikhar.np", ("buyers", "investors"), tier="investor")}
+
+
+def upload(listing, broker, *, kind: str, premium: bool = False, seed: int = 1):
+    """What the back office's browser does: a slot, the POST, then the pipeline takes it."""
+    data = draw(seed, width=1200, height=800, aerial=kind == "drone")
+    slot = media_request_upload(listing_id=listing.listing_id, kind=kind, actor=broker, content_type="image/jpeg",
+                                size=len(data), filename=f"{kind}.jpg", premium=premium)
+    Uploads.post(slot, data, f"{kind}.jpg")
+    Uploads(listing).process_pending()
+    media = media_get(listing_id=listing.listing_id, media_id=slot.media.media_id)
+    assert media.state == "ready", media.failure_reason
+    return media
+
+
+def relay_placement() -> None:
+    """The outbox relay and the media-placement consumer, as the local workers run them."""
+    outbox.relay_pending()
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=settings().queue_name("media-placement"))["QueueUrl"]
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
+        for message in messages:
+            place(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def media_seen(api: str, listing_id: str, media_id: str, viewer) -> dict:
+    detail = get(api, f"/v1/listings/{listing_id}", viewer).json()
+    return next(m for m in detail["media"] if m["media_id"] == media_id)
+
+
+def picture_at(url: str) -> Image.Image:
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200, (url, response.text)
+    image = Image.open(io.BytesIO(response.content))
+    image.load()
+    return image
+
+
+def objects(bucket: str, media) -> list[str]:
+    listed = client("s3").list_objects_v2(Bucket=bucket, Prefix=f"listings/{media.listing_id}/{media.media_id}/")
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def assert_premium_for_entitled_only(api: str, listing_id: str, media, viewers: dict) -> None:
+    cfg = settings()
+    assert objects(cfg.premium_bucket, media) and not objects(cfg.public_bucket, media)
+    for name in VIEWERS:
+        seen = media_seen(api, listing_id, media.media_id, viewers[name])
+        assert seen["premium"] is True, name
+        if name in ENTITLED:
+            assert seen["locked"] is False and seen["variants"], name
+            for variant in seen["variants"]:
+                assert f"{api}/premium/" in variant["url"] and "Signature=" in variant["url"], name
+            assert picture_at(seen["variants"][0]["url"]).size[0] > 0
+            unsigned = seen["variants"][0]["url"].split("?", 1)[0]
+            assert requests.get(unsigned, timeout=10).status_code == 403
+            assert requests.get(unsigned.replace("/premium/", "/media/"), timeout=10).status_code == 403
+        else:
+            assert (seen["locked"], seen["variants"]) == (True, []), name
+
+
+def assert_public_for_everyone(api: str, listing_id: str, media, viewers: dict) -> None:
+    cfg = settings()
+    assert objects(cfg.public_bucket, media) and not objects(cfg.premium_bucket, media)
+    for name in VIEWERS:
+        seen = media_seen(api, listing_id, media.media_id, viewers[name])
+        assert (seen["premium"], seen["locked"]) == (False, False), name
+        assert all(v["url"].startswith(f"{api}/media/") for v in seen["variants"]), name
+        assert picture_at(seen["variants"][-1]["url"]).size[0] > 0
+
+
+def test_a_drone_shot_uploaded_to_a_premium_listing_is_premium_and_its_photos_public(api, viewers, lister):
+    listing = publish(lister, title="Premium villa", premium=True)
+
+    drone = upload(listing, lister, kind="drone")
+    photo = upload(listing, lister, kind="photo", seed=2)
+
+    assert_premium_for_entitled_only(api, listing.listing_id, drone, viewers)
+    assert_public_for_everyone(api, listing.listing_id, photo, viewers)
+
+
+def test_a_photo_the_broker_marks_premium_at_upload_is_premium_on_an_ordinary_listing(api, viewers, lister):
+    listing = publish(lister, title="Ordinary house")
+
+    photo = upload(listing, lister, kind="photo", premium=True)
+
+    assert_premium_for_entitled_only(api, listing.listing_id, photo, viewers)
+    card = get(api, "/v1/listings").json()["items"][0]
+    assert card["cover"] is None  # covers show on public cards: premium media never becomes one
+
+
+def test_featuring_moves_earlier_drone_shots_into_the_premium_bucket_and_unfeaturing_moves_them_back(
+        api, viewers, lister):
+    listing = publish(lister, title="House soon featured")
+    drone = upload(listing, lister, kind="drone")
+    public_urls = [v["url"] for v in media_seen(api, listing.listing_id, drone.media_id, None)["variants"]]
+    assert_public_for_everyone(api, listing.listing_id, drone, viewers)
+
+    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
+    relay_placement()
+
+    assert_premium_for_entitled_only(api, listing.listing_id, drone, viewers)
+    assert all(requests.get(url, timeout=10).status_code == 403 for url in public_urls)  # the old copies are gone
+    assert get(api, f"/v1/listings/{listing.listing_id}").json()["cover"] is None  # the drone cover was public
+
+    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.UNFEATURE)
+    relay_placement()
+
+    assert_public_for_everyone(api, listing.listing_id, drone, viewers)
+    assert get(api, f"/v1/listings/{listing.listing_id}").json()["cover"]["media_id"] == drone.media_id
+
+
+def test_the_admin_approving_a_listing_as_premium_moves_the_media_uploaded_while_it_was_a_draft(
+        api, viewers, lister):
+    listing = listing_services.listing_create(actor=lister, fields={**HOUSE, "title": "Draft with a drone shot"})
+    drone = upload(listing, lister, kind="drone")
+    photo = upload(listing, lister, kind="photo", seed=3)
+    listing_services.listing_transition(actor=lister, listing_id=listing.listing_id, action=Action.SUBMIT)
+
+    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.APPROVE,
+                                        premium=True)
+    relay_placement()
+
+    assert_premium_for_entitled_only(api, listing.listing_id, drone, viewers)
+    assert_public_for_everyone(api, listing.listing_id, photo, viewers)
+    relay_placement()  # a redelivered event changes nothing
+    assert_premium_for_entitled_only(api, listing.listing_id, drone, viewers)
+
+
+def test_media_still_in_the_public_bucket_is_locked_as_soon_as_the_rule_makes_it_premium(api, viewers, lister):
+    """Between featuring and the move, a free buyer already gets no URL for the drone shot."""
+    listing = publish(lister, title="Being featured")
+    drone = upload(listing, lister, kind="drone")
+
+    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
+
+    assert objects(settings().public_bucket, drone)  # not moved yet
+    for name in ("anonymous", "buyer"):
+        seen = media_seen(api, listing.listing_id, drone.media_id, viewers[name])
+        assert (seen["premium"], seen["locked"], seen["variants"]) == (True, True, []), name
+    seen = media_seen(api, listing.listing_id, drone.media_id, viewers["premium"])
+    assert seen["locked"] is False and picture_at(seen["variants"][0]["url"]).size[0] > 0
