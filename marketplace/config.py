@@ -69,12 +69,17 @@ class Settings:
     user_pool_client_id: str = field(default_factory=lambda: _env(Env.USER_POOL_CLIENT_ID))
     backoffice_client_id: str = field(default_factory=lambda: _env(Env.BACKOFFICE_CLIENT_ID))
     jwks_url: str = field(default_factory=lambda: _env(Env.JWKS_URL))
-    # Where public media is served from: the CloudFront /media path in AWS, the emulator's bucket locally.
+    # Where public media is served from: the CloudFront /media path in AWS, the local media edge's locally.
     public_media_base_url: str = field(default_factory=lambda: _env(Env.PUBLIC_MEDIA_URL))
     # The function's own timeout (infra sets it on every function; 10 s, the API's, when unset). Against
     # the emulator (make run, tests) 60 s: it shares two cores with everything else and can be far slower.
     function_timeout_seconds: float = field(default_factory=lambda: float(_env(
         Env.FUNCTION_TIMEOUT, "60" if _env("AWS_ENDPOINT_URL") else "10")))
+    # Premium media: CloudFront signed URLs (marketplace.media_urls); the names of where the key is.
+    signed_url_seconds: int = field(default_factory=lambda: int(_env("SHIKHAR_SIGNED_URL_SECONDS", "300")))
+    cloudfront_key_secret: str = field(default_factory=lambda: _env("SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN"))
+    cloudfront_key_id_parameter: str = field(default_factory=lambda: _env("SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER"))
+    cloudfront_domain_parameter: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_DOMAIN_PARAMETER))
     event_source: str = "np.shikhar.marketplace"
 
     @property

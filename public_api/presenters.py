@@ -10,13 +10,13 @@ import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from marketplace import media_urls
 from marketplace.entitlements import Entitlements
 from marketplace.lifecycle import Status
 from marketplace.media_kinds import is_premium_media
 from marketplace.money import npr_words
 from marketplace.neighbourhoods import neighbourhood
 from marketplace.units import Area, format_area
-from public_api import media as media_urls
 from public_api.schemas.listings import (
     BrokerPublic,
     Cover,
@@ -112,12 +112,6 @@ def _is_premium(item, listing) -> bool:
             or any(media_urls.is_premium_bucket(v.bucket) for v in item.variants or []))
 
 
-def _variant_url(variant, now: datetime) -> tuple[str, datetime | None]:
-    if media_urls.is_premium_bucket(variant.bucket):
-        return media_urls.signed_url(key=variant.key, now=now)
-    return media_urls.public_url(variant.key), None
-
-
 def _media_item(item, *, premium: bool, entitled: bool, now: datetime) -> MediaItem:
     locked = premium and not entitled
     variants: list[ImageVariant] = []
@@ -125,7 +119,7 @@ def _media_item(item, *, premium: bool, entitled: bool, now: datetime) -> MediaI
     if not locked:
         try:
             for variant in item.variants or []:
-                url, expires = _variant_url(variant, now)
+                url, expires = media_urls.variant_url(variant, now=now)
                 expires_at = expires or expires_at
                 variants.append(ImageVariant(name=variant.name, url=url, width=_int(variant.width),
                                              height=_int(variant.height), format=variant.format))

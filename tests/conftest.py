@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from local.edge import edge_url
 from local.emulator import EMULATOR_ENV, Emulator, free_port
 
 _PORT = free_port()
@@ -18,6 +19,8 @@ os.environ["SHIKHAR_API_PORT"] = str(free_port())
 os.environ["SHIKHAR_PREFIX"] = "shikhar-test"
 os.environ["SHIKHAR_ENV"] = "test"
 os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
+# What provisioning publishes, known before the back office's settings read it (its CSP's img-src).
+os.environ["SHIKHAR_PUBLIC_MEDIA_URL"] = f"{edge_url()}/media"
 for _name in ("SHIKHAR_TABLE", "SHIKHAR_USER_POOL_ID", "SHIKHAR_USER_POOL_CLIENT_ID", "SHIKHAR_JWKS_URL"):
     os.environ.pop(_name, None)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
+from backoffice import previews
 from marketplace.money import group_npr, npr_words
 from marketplace.units import Area, format_area
 
@@ -38,3 +40,24 @@ def label(value) -> str:
 @register.filter
 def get(mapping, key):
     return (mapping or {}).get(key)
+
+
+def _img(preview, alt: str, css: str):
+    if preview is None:
+        return format_html('<span class="{} none">no image</span>', css)
+    if preview.locked:
+        return format_html('<span class="{} locked" title="premium: subscribers only">premium</span>', css)
+    return format_html('<img class="{}" src="{}" alt="{}" width="{}" height="{}" loading="lazy">', css,
+                       preview.url, alt, preview.width or "", preview.height or "")
+
+
+@register.simple_tag(takes_context=True)
+def media_thumb(context, media, listing):
+    """A media item's thumbnail for the signed-in person (premium: admins and the listing's broker)."""
+    preview = previews.media_preview(media, listing=listing, actor=getattr(context.get("request"), "actor", None))
+    return _img(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''}".strip(), "thumb")
+
+
+@register.simple_tag
+def cover_thumb(listing):
+    return _img(previews.cover_preview(listing), f"cover of {listing.title}", "cover-thumb")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.access import brokers_only
 from backoffice.charts import bar_chart
 from backoffice.forms import ListingForm, listing_initial
+from backoffice.previews import media_preview
 from backoffice.views.common import FIXABLE, report_error, save_listing_form, version_read
 from marketplace.errors import DomainError, NotFound, ValidationError
 from marketplace.lifecycle import Action, Status, allowed_actions
@@ -92,10 +93,12 @@ def listing_action(request, listing_id: str):
     return redirect("broker-listing", listing_id=listing_id)
 
 
-def _media_json(media) -> dict:
+def _media_json(media, *, listing, actor) -> dict:
+    preview = media_preview(media, listing=listing, actor=actor) if media.state == "ready" else None
     return {"media_id": media.media_id, "kind": media.kind, "state": media.state, "position": media.position,
-            "filename": media.filename, "failure_reason": media.failure_reason,
-            "thumbnail": next((v.key for v in media.variants if v.name.startswith("w400")), None)}
+            "filename": media.filename, "failure_reason": media.failure_reason, "premium": bool(media.premium),
+            "preview": {"url": preview.url, "width": preview.width, "height": preview.height}
+            if preview and preview.url else None}
 
 
 def _json_error(error: DomainError, status: int = 400) -> JsonResponse:
@@ -119,14 +122,15 @@ def media_slot(request, listing_id: str):
                                                        media_id=str(body["media_id"]), **file)
         else:
             slot = media_services.media_request_upload(listing_id=listing.listing_id,
-                                                       kind=str(body.get("kind", "")), **file)
+                                                       kind=str(body.get("kind", "")),
+                                                       premium=body.get("premium") is True, **file)
     except (ValueError, TypeError):
         return JsonResponse({"error": {"code": "validation_error", "field": "body",
                                        "message": "send a JSON object: kind, content_type, size, filename"}},
                             status=400)
     except FIXABLE as error:
         return _json_error(error, 409 if not isinstance(error, ValidationError) else 400)
-    return JsonResponse({"media": _media_json(slot.media), "url": slot.url, "fields": slot.fields,
+    return JsonResponse({"media": _media_json(slot.media, listing=listing, actor=request.actor), "url": slot.url, "fields": slot.fields,
                          "max_bytes": slot.max_bytes})
 
 
@@ -134,8 +138,8 @@ def media_slot(request, listing_id: str):
 @require_GET
 def media_states(request, listing_id: str):
     listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
-    return JsonResponse({"media": [_media_json(m) for m in media_for_listing(listing_id=listing.listing_id,
-                                                                               consistent=True)]})
+    return JsonResponse({"media": [_media_json(m, listing=listing, actor=request.actor)
+                                   for m in media_for_listing(listing_id=listing.listing_id, consistent=True)]})
 
 
 @brokers_only

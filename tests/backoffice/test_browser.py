@@ -18,9 +18,13 @@ from werkzeug.serving import make_server
 
 from local import workers
 from local.gateway import Gateway
+from marketplace.actors import Actor, Group
 from marketplace.aws import client
+from marketplace.lifecycle import Action
 from marketplace.selectors.listings import listing_get
+from marketplace.services import listings as listing_services
 from tests.backoffice.conftest import PASSWORD, totp_code
+from tests.media_pipeline.helpers import upload_drawn
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -132,10 +136,22 @@ def _photo_jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def test_a_broker_creates_a_listing_uploads_a_photo_and_sees_it_processed(
-        page, live_backoffice, people, running_workers, tmp_path):
-    photo = tmp_path / "front.jpg"
-    photo.write_bytes(_photo_jpeg())
+def assert_images_load(page, selector: str, count: int) -> None:
+    """Every image matched has loaded and decoded in the browser (naturalWidth > 0), not merely 200."""
+    images = page.locator(selector)
+    expect(images).to_have_count(count, timeout=30_000)
+    for index in range(count):  # lazy images load once they are near the viewport, as a person scrolls
+        images.nth(index).scroll_into_view_if_needed()
+    page.wait_for_function("s => [...document.querySelectorAll(s)].every(i => i.complete)", arg=selector)
+    widths = page.eval_on_selector_all(selector, "images => images.map(i => [i.naturalWidth, i.currentSrc])")
+    assert all(width > 0 for width, _ in widths), widths
+
+
+def test_a_broker_creates_a_listing_uploads_photos_and_sees_them_in_the_back_office_and_through_the_api(
+        page, live_backoffice, people, running_workers, api, tmp_path):
+    photos = [tmp_path / "front.jpg", tmp_path / "garden.jpg"]
+    for path in photos:
+        path.write_bytes(_photo_jpeg())
 
     sign_in_with_new_totp(page, live_backoffice, people["broker"])
     expect(page.locator("h1")).to_have_text("My inventory")
@@ -156,11 +172,58 @@ def test_a_broker_creates_a_listing_uploads_a_photo_and_sees_it_processed(
     expect(page.locator("#listing-status")).to_have_text("draft")
     expect(page.locator("body")).to_contain_text("Rs 3,25,00,000 (Rs 3.25 crore)")
 
-    page.set_input_files("#media-files", str(photo))
+    page.set_input_files("#media-files", [str(p) for p in photos])
     page.click("#upload-form button[type=submit]")
-    expect(page.locator("#media-list .media.ready")).to_have_count(1, timeout=60_000)
+    expect(page.locator("#media-list .media.ready")).to_have_count(2, timeout=90_000)
+    assert_images_load(page, "#media-list img.thumb", 2)  # drawn by the page's script as each one is ready
     shot(page, "broker-photo-processed")
     expect(page.locator("#uploads")).to_contain_text("front.jpg: uploaded")
+    page.reload()
+    assert_images_load(page, "#media-list img.thumb", 2)  # and rendered by the server
+
+    # Approved, the listing's photos come through the public API as URLs that serve the pictures offline.
+    listing_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    page.click("button[value=submit]")
+    expect(page.locator("#listing-status")).to_have_text("pending review")
+    admin = Actor(user_id="admin-1", email="admin@test.shikhar.np", groups=frozenset({Group.ADMINS}))
+    listing_services.listing_transition(actor=admin, listing_id=listing_id, action=Action.APPROVE)
+    detail = requests.get(f"{api}/v1/listings/{listing_id}", timeout=30).json()
+    assert len(detail["media"]) == 2
+    for item in detail["media"]:
+        response = requests.get(item["variants"][0]["url"], timeout=30)
+        assert response.status_code == 200
+        assert Image.open(io.BytesIO(response.content)).size[0] > 0
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_staff_pages_show_public_and_premium_media_as_pictures(
+        browser, live_backoffice, people, listing_factory, api, viewport):
+    listing = listing_factory(title="Terraced villa in Sanepa")
+    broker = people["broker"].actor
+    upload_drawn(listing, broker, kind="photo", seed=7)
+    upload_drawn(listing, broker, kind="drone", premium=True, seed=8)
+    listing_services.listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        sign_in_with_new_totp(page, live_backoffice, people["admin"])
+        page.goto(f"{live_backoffice}/admin/moderation/")
+        assert_images_load(page, "img.cover-thumb", 1)
+        shot(page, f"moderation-queue-{width}")
+        page.goto(f"{live_backoffice}/admin/moderation/{listing.listing_id}/")
+        assert_images_load(page, "img.thumb", 2)
+        premium = page.eval_on_selector_all("img.thumb", "images => images.map(i => i.src)")
+        assert sum("/premium/" in src and "Signature=" in src for src in premium) == 1
+        shot(page, f"moderation-review-{width}")
+        page.goto(f"{live_backoffice}/admin/listings/?status=pending_review")
+        assert_images_load(page, "img.cover-thumb", 1)
+        shot(page, f"admin-listings-{width}")
+        page.goto(f"{live_backoffice}/admin/listings/{listing.listing_id}/")
+        assert_images_load(page, "img.thumb", 2)
+        shot(page, f"admin-listing-{width}")
+    finally:
+        context.close()
 
 
 def test_a_broker_cannot_open_another_brokers_listing(page, live_backoffice, people, listing_factory):

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from PIL import Image
 
+from marketplace import media_urls
 from marketplace.aws import client
 from marketplace.config import settings
-from public_api import media as media_urls
 
 KEY = "listings/l1/m1/w400.webp"
 CACHE_CONTROL = "public, max-age=31536000, immutable"

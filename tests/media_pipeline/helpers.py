@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import requests
 from PIL import Image
 
+from local.demo_photos import draw
 from local.provision import MEDIA_QUEUES
 from marketplace import db
 from marketplace.actors import Actor, Group
@@ -105,3 +106,16 @@ def photo(width: int = 1600, height: int = 1200, *, colour=(40, 90, 160), fmt: s
     buffer = io.BytesIO()
     image.save(buffer, fmt, **save)
     return buffer.getvalue()
+
+
+def upload_drawn(listing: Listing, actor: Actor, *, kind: str = "photo", premium: bool = False, seed: int = 1) -> Media:
+    """A drawn picture (``local.demo_photos``) uploaded as the back office's browser does and processed;
+    the media item, ready."""
+    data = draw(seed, width=1200, height=800, aerial=kind == "drone")
+    slot = media_request_upload(listing_id=listing.listing_id, kind=kind, actor=actor, content_type="image/jpeg",
+                                size=len(data), filename=f"{kind}-{seed}.jpg", premium=premium)
+    Uploads.post(slot, data, f"{kind}.jpg")
+    Uploads(listing).process_pending()
+    media = media_get(listing_id=listing.listing_id, media_id=slot.media.media_id)
+    assert media.state == "ready", media.failure_reason
+    return media

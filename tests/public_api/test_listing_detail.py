@@ -13,13 +13,11 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from marketplace import aws, db
-from marketplace.config import settings
+from marketplace import aws, db, media_urls
+from marketplace.config import reload_settings, settings
 from marketplace.ids import new_id
 from marketplace.models import Media, MediaVariant
 from marketplace.selectors.listings import listing_views
-from public_api import media as media_urls
-from public_api.config import reload_api_settings
 from tests.public_api.conftest import get
 
 
@@ -100,7 +98,7 @@ def test_in_aws_premium_media_is_signed_for_cloudfront_with_the_key_from_secrets
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN", secret)
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER", "/shikhar/test/cloudfront/public-key-id")
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER", "/shikhar/test/cloudfront/domain")
-    reload_api_settings()
+    reload_settings()
     media_urls.reset()
 
     detail = get(api, f"/v1/listings/{market['premium'].listing_id}", premium_buyer).json()
@@ -125,7 +123,7 @@ def test_premium_media_stays_locked_when_the_signing_key_is_unusable(api, galler
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN", secret)
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER", "/k")
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER", "/d")
-    reload_api_settings()
+    reload_settings()
     media_urls.reset()
 
     response = get(api, f"/v1/listings/{market['premium'].listing_id}", premium_buyer)

@@ -11,17 +11,14 @@ import pytest
 import requests
 from PIL import Image
 
-from local.demo_photos import draw
 from marketplace import outbox
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.lifecycle import Action
-from marketplace.selectors.media import media_get
 from marketplace.services import listings as listing_services
-from marketplace.services.media import media_request_upload
 from marketplace.services.media_placement import handle_message as place
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
-from tests.media_pipeline.helpers import Uploads
+from tests.media_pipeline.helpers import upload_drawn
 from tests.public_api.conftest import ADMIN, get, publish, sign_up
 
 VIEWERS = ("anonymous", "buyer", "premium", "investor")
@@ -37,15 +34,7 @@ def viewers(api, platform) -> dict:
 
 
 def upload(listing, broker, *, kind: str, premium: bool = False, seed: int = 1):
-    """What the back office's browser does: a slot, the POST, then the pipeline takes it."""
-    data = draw(seed, width=1200, height=800, aerial=kind == "drone")
-    slot = media_request_upload(listing_id=listing.listing_id, kind=kind, actor=broker, content_type="image/jpeg",
-                                size=len(data), filename=f"{kind}.jpg", premium=premium)
-    Uploads.post(slot, data, f"{kind}.jpg")
-    Uploads(listing).process_pending()
-    media = media_get(listing_id=listing.listing_id, media_id=slot.media.media_id)
-    assert media.state == "ready", media.failure_reason
-    return media
+    return upload_drawn(listing, broker, kind=kind, premium=premium, seed=seed)
 
 
 def relay_placement() -> None:

@@ -11,7 +11,8 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShikharTest")
 
 from local import media_edge
 from local.gateway import Gateway
-from public_api import media, tokens
+from marketplace import media_urls
+from public_api import tokens
 from public_api.config import reload_api_settings
 from public_api.routers import neighborhoods
 
@@ -28,7 +29,7 @@ def api(platform, gateway) -> str:
     """The gateway's base URL, configured for this test's fresh platform."""
     reload_api_settings()
     tokens.reset()
-    media.reset()
+    media_urls.reset()
     media_edge.reset()
     neighborhoods.clear_cache()
     return gateway.url

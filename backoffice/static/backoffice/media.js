@@ -20,12 +20,12 @@
     return { item, label, bar };
   }
 
-  // A new media item of ``kind``, or (with ``mediaId``) a replacement of that item's file.
-  async function slotFor(file, kind, mediaId) {
+  // A new media item of ``kind`` (marked premium or not), or (with ``mediaId``) a replacement of that item's file.
+  async function slotFor(file, kind, mediaId, premium) {
     const response = await fetch(section.dataset.slotUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ kind, media_id: mediaId, content_type: file.type, size: file.size, filename: file.name }),
+      body: JSON.stringify({ kind, premium, media_id: mediaId, content_type: file.type, size: file.size, filename: file.name }),
     });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : "the upload was refused");
@@ -48,10 +48,10 @@
     });
   }
 
-  async function upload(file, kind, mediaId) {
+  async function upload(file, kind, mediaId, premium) {
     const row = line(`${file.name}: preparing`);
     try {
-      const slot = await slotFor(file, kind, mediaId);
+      const slot = await slotFor(file, kind, mediaId, premium);
       row.label.textContent = `${file.name}: uploading`;
       await post(slot, file, row.bar);
       row.bar.value = 100;
@@ -82,6 +82,15 @@
       node.querySelector(".kind").textContent = media.kind.replace("_", " ");
       node.querySelector(".name").textContent = media.filename;
       node.querySelector(".state").textContent = media.state;
+      if (media.preview) {  // a new item once ready, or a replaced file's new version
+        let image = node.querySelector("img.thumb");
+        if (!image) { image = document.createElement("img"); image.className = "thumb"; node.prepend(image); }
+        if (image.src.split("?")[0] !== new URL(media.preview.url, location.href).href.split("?")[0]) {
+          image.src = media.preview.url;  // premium URLs are re-signed on every poll: compare without the query
+          image.alt = `${media.kind.replace("_", " ")} ${media.filename}`;
+          if (media.preview.width) { image.width = media.preview.width; image.height = media.preview.height; }
+        }
+      }
       let reason = node.querySelector(".reason");
       if (media.failure_reason) {
         if (!reason) { reason = document.createElement("small"); reason.className = "reason"; node.append(reason); }
@@ -107,7 +116,8 @@
     event.preventDefault();
     const files = Array.from(document.getElementById("media-files").files);
     const kind = document.getElementById("media-kind").value;
-    await Promise.all(files.map((file) => upload(file, kind)));
+    const premium = document.getElementById("media-premium").checked;
+    await Promise.all(files.map((file) => upload(file, kind, null, premium)));
     follow();
   });
 

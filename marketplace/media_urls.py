@@ -1,10 +1,11 @@
-"""Media URLs: public variants from the CDN path, premium ones only as short-lived signed URLs.
+"""Media URLs for every deployable (the public API and the back office): public objects from the CDN's
+``/media`` path, premium objects only as short-lived CloudFront signed URLs.
 
 Premium media is served by CloudFront's ``/premium`` behaviour, which only accepts URLs signed with the
 trusted key group (botocore's ``CloudFrontSigner``; key pair id and domain from SSM, the PEM private key
-from Secrets Manager). Locally the same names point at the local media edge (``local.media_edge``), which checks
-the signatures as CloudFront does: one code path. Signing material is loaded on first use and kept for
-the container's life; without it premium media stays locked.
+from Secrets Manager). Locally the same names point at the local media edge (``local.media_edge``), which checks the
+signatures as CloudFront does: one code path. Signing material is loaded on first use and kept for the
+container's life; without it premium media stays locked (fail closed).
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from marketplace.config import settings
-from public_api.config import api_settings
+
+PREVIEW_SIZE = "w400"  # what staff pages and lists show: the smallest variant
 
 
 class SigningUnavailable(Exception):
-    """The signing key is missing or unusable: premium media stays locked (fail closed)."""
+    """The signing key is missing or unusable: premium media stays locked."""
 
 
 def public_url(key: str) -> str:
-    return f"{api_settings().public_media_base_url}/{quote(key)}"
+    base = (settings().public_media_base_url or "/media").rstrip("/")
+    return f"{base}/{quote(key)}"
 
 
 def is_premium_bucket(bucket: str | None) -> bool:
@@ -31,14 +34,14 @@ def is_premium_bucket(bucket: str | None) -> bool:
 
 @lru_cache(maxsize=1)
 def _cloudfront():
-    # Imported here: only premium detail views in AWS sign, and cryptography is heavy to import.
+    # Imported here: only premium media is signed, and cryptography is heavy to import.
     from botocore.signers import CloudFrontSigner
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
 
     from marketplace.aws import client
 
-    cfg = api_settings()
+    cfg = settings()
     try:
         if not cfg.cloudfront_key_secret:
             raise ValueError("no CloudFront signing key is configured (SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN)")
@@ -59,9 +62,25 @@ def _cloudfront():
 
 def signed_url(*, key: str, now: datetime | None = None) -> tuple[str, datetime]:
     """A URL for one object of the premium bucket that stops working after ``signed_url_seconds``."""
-    expires = (now or datetime.now(UTC)) + timedelta(seconds=api_settings().signed_url_seconds)
+    expires = (now or datetime.now(UTC)) + timedelta(seconds=settings().signed_url_seconds)
     signer, base = _cloudfront()
     return signer.generate_presigned_url(f"{base}/premium/{quote(key)}", date_less_than=expires), expires
+
+
+def variant_url(variant, *, now: datetime | None = None) -> tuple[str, datetime | None]:
+    """(URL, expiry) of one stored variant: signed when it lives in the premium bucket, else public.
+    Callers decide first whether the viewer may see premium media at all."""
+    if is_premium_bucket(variant.bucket):
+        return signed_url(key=variant.key, now=now)
+    return public_url(variant.key), None
+
+
+def preview_variant(variants):
+    """The variant a list or staff page shows: the smallest still image (WebP first), or a video's poster."""
+    images = [v for v in variants or [] if v.format in ("webp", "jpeg", "png")]
+    smallest = [v for v in images if v.name.split("_")[0] == PREVIEW_SIZE]
+    chosen = smallest or sorted(images, key=lambda v: int(v.width or 0))
+    return next((v for v in chosen if v.format == "webp"), chosen[0] if chosen else None)
 
 
 def reset() -> None:

@@ -1,0 +1,55 @@
+"""What staff pages show of media: the smallest variant as an image. Public media through the CDN's
+``/media`` path (the local edge offline); premium media only as a short-lived signed URL, and only to
+admins and the listing's own broker. Everyone else sees it as locked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marketplace import media_urls
+from marketplace.actors import Actor
+
+
+@dataclass(frozen=True)
+class Preview:
+    url: str | None  # None: locked (premium, and this person may not see it) or nothing to show
+    width: int | None = None
+    height: int | None = None
+    premium: bool = False
+
+    @property
+    def locked(self) -> bool:
+        return self.premium and self.url is None
+
+
+def may_see_premium(actor: Actor | None, listing) -> bool:
+    return actor is not None and (actor.is_admin or actor.user_id == listing.broker_id)
+
+
+def media_preview(media, *, listing, actor: Actor | None) -> Preview | None:
+    variant = media_urls.preview_variant(media.variants)
+    if variant is None:
+        return None
+    premium = media_urls.is_premium_bucket(variant.bucket)
+    if premium and not may_see_premium(actor, listing):
+        return Preview(url=None, premium=True)
+    try:
+        url, _ = media_urls.variant_url(variant)
+    except media_urls.SigningUnavailable:
+        return Preview(url=None, premium=True)
+    return Preview(url=url, width=int(variant.width or 0) or None, height=int(variant.height or 0) or None,
+                   premium=premium)
+
+
+def cover_preview(listing) -> Preview | None:
+    """A listing's cover (always public media) at its smallest card size."""
+    cover = listing.cover
+    if cover is None or not cover.variants:
+        return None
+    variants = cover.variants.as_dict() if hasattr(cover.variants, "as_dict") else dict(cover.variants)
+    for name in (f"{media_urls.PREVIEW_SIZE}_webp", f"{media_urls.PREVIEW_SIZE}_jpeg", *sorted(variants)):
+        details = variants.get(name)
+        if isinstance(details, dict) and details.get("key"):
+            return Preview(url=media_urls.public_url(details["key"]), width=details.get("width"),
+                           height=details.get("height"))
+    return None
