@@ -61,8 +61,8 @@ def test_each_function_has_its_own_role(synthesized, name):
 
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
-    # api, events (relay, sweep, scheduler, notifier), media steps and the media sweep, export
-    assert len(ours) == 3 + 4 + len(LAMBDA_STEPS) + 1 + 1
+    # api, events (relay, sweep, scheduler, notifier, media placement), media steps and the media sweep, export
+    assert len(ours) == 3 + 5 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -140,6 +140,25 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
     assert len(mappings) == 2
     assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
+
+
+def test_media_placement_consumes_its_queue_and_may_move_objects_between_the_media_buckets(synthesized):
+    template = synthesized.templates["dev"]["Events"]
+    (function_id,) = [i for i, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"
+                      and r["Properties"].get("FunctionName") == "shikhar-dev-media-placement"]
+    assert template["Resources"][function_id]["Properties"]["Handler"] == "marketplace.services.media_placement.handler"
+    granted = set()  # (action, resource) pairs of the consumer's own policy (CDK merges statements)
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith("MediaPlacement"):
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                granted |= {(a, json.dumps(t) if not isinstance(t, str) else t) for a in actions for t in targets}
+    for purpose in ("public-media", "premium-media"):
+        bucket = f"arn:aws:s3:::shikhar-dev-{purpose}-111111111111-ap-south-1"
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+            assert (action, f"{bucket}/*") in granted
+        assert ("s3:ListBucket", bucket) in granted
 
 
 def _definition(synthesized) -> dict:

@@ -1,8 +1,8 @@
 """The canary's journey through the local HTTP API (the same handlers Lambda runs) on the emulator:
 sign in -> search -> premium listing -> signed media URL; and each failing step named with exit 1.
 
-In AWS the journey runs through CloudFront with CloudFront-signed URLs; here the premium URL is the
-emulator's presigned GET (public_api's configuration, not a different code path in the journey).
+In AWS the journey runs through CloudFront with CloudFront-signed URLs; here the same signed URLs go to
+the local edge, which verifies them as CloudFront does.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from marketplace.config import settings
 from ops.cli import main
 from ops.synthetic import Journey, StepFailed
 from tests.public_api.conftest import PASSWORD, publish, sign_up
@@ -31,7 +32,7 @@ def premium_listing(api):
 
 def _journey(api: str, platform, email: str, **changes) -> Journey:
     arguments = {"api": api, "client_id": platform.user_pool_client_id, "username": email, "password": PASSWORD,
-                     "endpoint_url": platform.environment()["SHIKHAR_PUBLIC_MEDIA_URL"].rsplit("/", 1)[0]}
+                     "endpoint_url": settings().endpoint_url}
     return Journey(**{**arguments, **changes})
 
 
