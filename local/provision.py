@@ -13,6 +13,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -164,7 +166,9 @@ def provision_media_edge(url: str) -> dict[str, str]:
         if error.response["Error"]["Code"] != "ResourceExistsException":
             raise
         secret_arn = secrets.put_secret_value(SecretId=name, SecretString=private_pem)["ARN"]
-    ssm = client("ssm")
+    # Not a function's call budget: the emulator's first SSM call loads its default parameters (seconds).
+    ssm = boto3.session.Session().client("ssm", region_name=cfg.region, endpoint_url=cfg.endpoint_url,
+                                         config=Config(read_timeout=120, retries={"mode": "standard"}))
     path = f"/{cfg.prefix}/cloudfront"
     for parameter, value in (("public-key-id", key_id), ("domain", url),
                              ("key-group", json.dumps({key_id: public_pem}))):

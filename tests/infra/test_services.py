@@ -135,9 +135,9 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
     template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
         "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
         "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
-    # Both handlers answer partial batch responses, so both mappings must ask for them.
+    # The relay, notifications and media placement answer partial batch responses: each mapping asks for them.
     mappings = synthesized.resources("dev", "AWS::Lambda::EventSourceMapping").values()
-    assert len(mappings) == 2
+    assert len(mappings) == 3
     assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
 
