@@ -1,5 +1,5 @@
 """What staff pages show of media: the smallest variant as an image. Public media through the CDN's
-``/media`` path (the local edge offline); premium media only as a short-lived signed URL, and only to
+``/media`` path (the local media edge offline); premium media only as a short-lived signed URL, and only to
 admins and the listing's own broker. Everyone else sees it as locked."""
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ _PASSED_THROUGH = ("Content-Type", "Content-Length", "Content-Range", "Cache-Con
 
 
 def edge_url() -> str:
-    """Where the local edge answers: the gateway's origin (``SHIKHAR_API_PORT``, default 8001)."""
+    """Where the local media edge answers: the gateway's origin (``SHIKHAR_API_PORT``, default 8001)."""
     return f"http://127.0.0.1:{int(os.environ.get('SHIKHAR_API_PORT') or DEFAULT_EDGE_PORT)}"
 
 

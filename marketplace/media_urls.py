@@ -56,7 +56,7 @@ def _cloudfront():
     def rsa_sign(message: bytes) -> bytes:
         return private_key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # CloudFront's canned policy
 
-    base = domain if "://" in domain else f"https://{domain}"  # the local edge has an http:// origin
+    base = domain if "://" in domain else f"https://{domain}"  # the local media edge has an http:// origin
     return CloudFrontSigner(key_id, rsa_sign), base.rstrip("/")
 
 

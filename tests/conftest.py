@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from local.edge import edge_url
+from local.media_edge import edge_url
 from local.emulator import EMULATOR_ENV, Emulator, free_port
 
 _PORT = free_port()

@@ -1,5 +1,5 @@
 """The back office shows media as pictures: covers in the queue and the inventories, thumbnails on the
-review, listing and edit pages; public media through the local edge's /media path, premium media only as
+review, listing and edit pages; public media through the local media edge's /media path, premium media only as
 signed URLs and only to admins and the listing's broker. Every image URL is fetched and decoded."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 sign in -> search -> premium listing -> signed media URL; and each failing step named with exit 1.
 
 In AWS the journey runs through CloudFront with CloudFront-signed URLs; here the same signed URLs go to
-the local edge, which verifies them as CloudFront does.
+the local media edge, which verifies them as CloudFront does.
 """
 
 from __future__ import annotations
