@@ -40,6 +40,8 @@ def test_pages_carry_the_declared_policy_with_the_raw_bucket_as_an_upload_origin
 
     response = Client().get("/login/")
 
+    # Images and video come from the local media edge (the public media URL), as from CloudFront in AWS.
+    media = os.environ["SHIKHAR_PUBLIC_MEDIA_URL"]
     assert response["Content-Security-Policy"] == csp_header(site_csp(
-        raw_bucket=platform.raw_bucket, region="ap-south-1", endpoint_url=endpoint, media_urls=(endpoint,)))
+        raw_bucket=platform.raw_bucket, region="ap-south-1", endpoint_url=endpoint, media_urls=(media, endpoint)))
     assert f"connect-src 'self' {endpoint};" in response["Content-Security-Policy"]
