@@ -95,7 +95,7 @@ def stage(name: str) -> StageConfig:
     """One of ``STAGE_NAMES``, or ``pr<number>``: the ephemeral stack set of one pull request."""
     if _PULL_REQUEST.match(name):
         config = replace(_STAGES["dev"], name=name, ephemeral=True, retain_data=False, canary_every_minutes=60,
-                         backoffice_origins=(), monthly_budget_usd=50)
+                         allowed_origins=(), monthly_budget_usd=50)
     else:
         try:
             config = _STAGES[name]
