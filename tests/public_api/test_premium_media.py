@@ -16,6 +16,7 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.lifecycle import Action
 from marketplace.services import listings as listing_services
+from marketplace.services.media import media_approve
 from marketplace.services.media_placement import handle_message as place
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 from tests.media_pipeline.helpers import upload_drawn
@@ -34,7 +35,11 @@ def viewers(api, platform) -> dict:
 
 
 def upload(listing, broker, *, kind: str, premium: bool = False, seed: int = 1):
-    return upload_drawn(listing, broker, kind=kind, premium=premium, seed=seed)
+    """Uploaded and processed; media added to a published listing is served once an admin approves it."""
+    media = upload_drawn(listing, broker, kind=kind, premium=premium, seed=seed)
+    if media.review == "pending":
+        media = media_approve(listing_id=listing.listing_id, media_id=media.media_id, actor=ADMIN)
+    return media
 
 
 def relay_placement() -> None:
