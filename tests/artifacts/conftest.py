@@ -27,14 +27,6 @@ from tests.artifacts.stage import Stage, provision
 STAGE = "prod"  # the stage whose functions are run; the others must use the same artifacts
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/artifacts/" in str(item.fspath):
-            item.add_marker(pytest.mark.artifacts)
-            item.add_marker(pytest.mark.xdist_group("artifacts"))
-            item.add_marker(pytest.mark.timeout(900))
-
-
 @dataclass
 class Built:
     cdk_out: Path

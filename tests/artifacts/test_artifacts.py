@@ -20,6 +20,9 @@ from tests.artifacts.iam import Needs, role_statements, unused
 from tests.artifacts.runner import REPO
 from tests.artifacts.scenario import Scenario
 
+# Slow (a synthesis, a package, some twenty cold starts): its own marker, one worker, a longer timeout.
+pytestmark = [pytest.mark.artifacts, pytest.mark.xdist_group("artifacts"), pytest.mark.timeout(1200)]
+
 REPORT = REPO / "docs" / "iam-unused-grants.md"
 # Reached only after MediaConvert's job (a service integration the emulator cannot run) completes.
 NOT_REACHED = ("-media-video-outputs",)
