@@ -48,7 +48,7 @@ def main() -> None:
                           premium_bucket=cfg.premium_bucket, event_bus=cfg.event_bus,
                           user_pool_id=cfg.user_pool_id, user_pool_client_id=cfg.user_pool_client_id,
                           backoffice_client_id=backoffice_client, jwks_url=cfg.jwks_url,
-                          notify_topic_arn=cfg.notify_topic_arn, queues={})
+                          notify_topic_arn=cfg.notify_topic_arn, queues={}, signing={})
     logins = demo.seed(resources=resources, listing_count=LISTINGS, photos=False)
     people = {}
     for email, _ in logins.accounts:

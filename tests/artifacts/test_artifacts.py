@@ -93,10 +93,12 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     pattern = json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"])
     for batch in scenario.stream_batches(names["SHIKHAR_TABLE"], pattern, mapping["BatchSize"], relay.name):
         scenario.invoke(relay.name, batch)
-    notifier = scenario.function("notifications")
-    mapping = _mapping(scenario, notifier.name)
-    queue = mapping["EventSourceArn"].rsplit(":", 1)[-1]
-    scenario.queue_batches(queue, mapping["BatchSize"], notifier.name, lambda e: scenario.invoke(notifier.name, e))
+    for stack, _, resource in scenario.stage.of_type("AWS::Lambda::EventSourceMapping"):
+        mapping = scenario.stage.resolve(stack, resource["Properties"])
+        if ":sqs:" in mapping["EventSourceArn"]:  # every queue consumer gets what the bus's rules delivered
+            name = mapping["FunctionName"].split(":")[0]
+            scenario.queue_batches(mapping["EventSourceArn"].rsplit(":", 1)[-1], mapping["BatchSize"], name,
+                                   lambda event, name=name: scenario.invoke(name, event))
 
     scenario.call("outbox-sweep", scenario.scheduled(f"{scenario.prefix}-outbox-sweep"))
     scenario.call("scheduler", scenario.scheduled(f"{scenario.prefix}-scheduler"))
