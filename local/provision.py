@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
 import boto3
@@ -62,7 +62,8 @@ class Resources:
     jwks_url: str
     notify_topic_arn: str
     queues: dict[str, str]
-    signing: dict[str, str]  # the media edge: its URL and where the signing key pair is published
+    # The media edge: its URL and where the signing key pair is published (provision_media_edge).
+    signing: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
         return {
