@@ -125,7 +125,7 @@ def _fields(rng: random.Random, index: int) -> dict:
     per_ropani = PRICE_PER_ROPANI[hood.slug] * rng.uniform(0.85, 1.25)
     building = {"house": 2.0, "villa": 4.5, "apartment": 1.5, "land": 0, "commercial": 6.0}[kind]
     crore = per_ropani * float(land.ropani) + building * rng.uniform(0.8, 1.4)
-    price = int(round(crore * 100)) * 100_000  # whole lakh, as quoted
+    price = round(crore * 100) * 100_000  # whole lakh, as quoted
     bedrooms = {"house": rng.randint(3, 6), "villa": rng.randint(4, 8), "apartment": rng.randint(2, 4),
                 "land": None, "commercial": None}[kind]
     name = f"{rng.choice(STYLES[kind])} {rng.choice(VIEWS)} in {hood.name}"

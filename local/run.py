@@ -107,7 +107,7 @@ def _start(running: list[Service], environment: dict[str, str]) -> None:
     for service in running:
         if service.command:
             service.process = subprocess.Popen(service.command, env=service.environment or {**os.environ, **environment},
-                                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)  # noqa: PLW1509 - only sets the parent-death signal before exec
 
 
 def _banner(chosen_profile: str, emulator: Emulator, running: list[Service], logins) -> None:

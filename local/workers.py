@@ -27,7 +27,7 @@ def outbox_relay(stop: threading.Event, *, interval: float = 0.5) -> None:
     while not stop.is_set():
         try:
             outbox.relay_pending()
-        except Exception:  # keep relaying: one bad poll must not end the worker
+        except Exception:  # noqa: BLE001 - keep relaying: one bad poll must not end the worker
             logger.exception("outbox relay failed")
         stop.wait(interval)
 
@@ -37,7 +37,7 @@ def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
     while not stop.wait(interval):
         try:
             clock.tick()
-        except Exception:
+        except Exception:  # noqa: BLE001 - the next tick tries again; one bad tick must not end the worker
             logger.exception("scheduler tick failed")
 
 
@@ -63,14 +63,14 @@ def sqs_consumer(queue: str, handle: Callable[[str], None], *,
             try:
                 messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, WaitTimeSeconds=1,
                                                VisibilityTimeout=visibility_timeout).get("Messages", [])
-            except Exception:
+            except Exception:  # noqa: BLE001 - the emulator may be briefly unreachable: poll again
                 logger.exception("receive failed", extra={"queue": queue})
                 stop.wait(1)
                 continue
             for message in messages:
                 try:
                     handle(message["Body"])
-                except Exception:
+                except Exception:  # noqa: BLE001 - left on the queue: redelivered after its visibility timeout
                     logger.exception("message handling failed", extra={"queue": queue})
                     continue
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

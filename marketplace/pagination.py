@@ -17,13 +17,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Generic, TypeVar
 
 from marketplace.config import settings
 from marketplace.deployment import LOCAL_STAGES, Env
 from marketplace.errors import ValidationError
-
-T = TypeVar("T")
 
 _KEY_NAME = re.compile(r"pk|sk|gsi\d(?:pk|sk)")
 _LOCAL_KEY = b"shikhar-local-cursor-key"  # used only where no key is configured (emulator, tests)
@@ -44,7 +41,9 @@ def cursor_key() -> bytes:
 
 @cache
 def _secret_key(secret_id: str) -> bytes:
-    from marketplace.aws import client  # boto3 only when a secret is read: the API's cold start stays free of it
+    from marketplace.aws import (
+        client,  # boto3 only when a secret is read: the API's cold start stays free of it
+    )
 
     return client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"].encode()
 
@@ -98,7 +97,7 @@ def _is_key(key) -> bool:
 
 
 @dataclass
-class Page(Generic[T]):
+class Page[T]:
     items: list[T]
     cursor: str | None = None
     extra: dict = field(default_factory=dict)

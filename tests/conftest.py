@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 
-from local.media_edge import edge_url
 from local.emulator import EMULATOR_ENV, Emulator, free_port
+from local.media_edge import edge_url
 
 _PORT = free_port()
 os.environ.update(EMULATOR_ENV)

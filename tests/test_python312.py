@@ -6,7 +6,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "python312"
 
 def test_a_missing_python312_is_one_clear_line(tmp_path):
     # Given a machine whose PATH has neither python3.12 nor pyenv
-    result = subprocess.run(["/bin/bash", str(SCRIPT), "--version"], capture_output=True, text=True,
+    result = subprocess.run(["/bin/bash", str(SCRIPT), "--version"], check=False, capture_output=True, text=True,
                             env={"PATH": f"{tmp_path}:/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

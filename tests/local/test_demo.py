@@ -3,13 +3,12 @@ import random
 from local import demo
 from local.provision import MEDIA_QUEUES
 from marketplace.aws import client
-from marketplace.selectors.listings import listing_get
-from marketplace.selectors.media import media_for_listing
-from media_pipeline import runner
 from marketplace.lifecycle import Action, Status
 from marketplace.models import DailyViewStat, Favorite
-from marketplace.selectors.listings import listings_by_status
+from marketplace.selectors.listings import listing_get, listings_by_status
+from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for, users_search
+from media_pipeline import runner
 
 
 def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform):

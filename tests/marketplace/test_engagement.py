@@ -69,8 +69,8 @@ def test_nobody_favorites_what_they_cannot_see(table, broker, admin, buyer):
 
 
 def test_an_inquiry_is_stored_once_per_idempotency_key(active, buyer, broker):
-    args = dict(actor=buyer, listing_id=active.listing_id, entitlements=ANONYMOUS, idempotency_key="key-0001",
-                name="Priya Gurung", phone="+977 9812345678", message="Can I visit on Saturday morning?")
+    args = {"actor": buyer, "listing_id": active.listing_id, "entitlements": ANONYMOUS, "idempotency_key": "key-0001",
+            "name": "Priya Gurung", "phone": "+977 9812345678", "message": "Can I visit on Saturday morning?"}
     first, created = inquiry_create(**args)
     again, created_again = inquiry_create(**args)
     assert created and not created_again and again.inquiry_id == first.inquiry_id
