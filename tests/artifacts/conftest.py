@@ -19,7 +19,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.components.functions import BUILD_CACHE
 from infra.config import stage as stage_config
 from tests.artifacts.runner import REPO, Function, functions
 from tests.artifacts.stage import Stage, provision
@@ -63,7 +62,9 @@ def load_stages(cdk_out: Path) -> dict[str, Stage]:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, emulator) -> Built:
-    cdk_out = BUILD_CACHE / "cdk.out"
+    # A cloud assembly of its own: CDK renames bundled assets into place, so two syntheses sharing one
+    # cdk.out (a second test process, make synth) collide; the layers themselves stay cached by pin list.
+    cdk_out = tmp_path_factory.mktemp("cdk.out")
     synthesize(cdk_out)
     stages = load_stages(cdk_out)
     stage = stages[STAGE]
