@@ -33,6 +33,25 @@ _DELETES_MEDIA = {"publish", "record_failure"}  # a superseded or failed upload'
 _TABLE_WRITES = {"validate", "publish", "record_failure", "images", "video_prepare", "video_outputs", "scan"}
 
 
+def _grant_step(name: str, function: ServiceFunction, data: DataStack) -> None:
+    """What the step called ``name`` needs of the table, the buckets and the media key, and nothing more."""
+    actions = [*READ, "dynamodb:UpdateItem", "dynamodb:PutItem"] if name in _TABLE_WRITES else list(READ)
+    grant_table(function.role, table=data.table, key=data.keys.data, actions=actions)
+    if name in _READS_RAW:
+        grant_objects(function.role, bucket=data.raw.name, actions=["s3:GetObject", "s3:GetObjectVersion"])
+    for bucket in (data.public, data.premium):
+        if name in _WRITES_MEDIA:
+            grant_objects(function.role, bucket=bucket.name, actions=["s3:PutObject"])
+        if name in _DELETES_MEDIA:
+            grant_objects(function.role, bucket=bucket.name, actions=["s3:DeleteObject"])
+        if name in _LISTS_MEDIA | _DELETES_MEDIA:
+            function.allow(actions=["s3:ListBucket"], resources=[f"arn:aws:s3:::{bucket.name}"])
+    if name in _READS_RAW | _WRITES_MEDIA:
+        grant_key(function.role, key=data.keys.media, encrypt=name in _WRITES_MEDIA)
+    if name == "publish":  # places the media it publishes (marketplace.services.media_placement)
+        grant_media_moves(function, buckets=(data.public, data.premium), key=data.keys.media)
+
+
 class MediaStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
@@ -64,22 +83,7 @@ class MediaStack(Stack):
                 f"{step.name.title().replace('_', '')}Step", function_name=f"{config.prefix}-{step.function_name}",
                 handler=step.handler, description=step.description[:256], memory_mb=step.memory_mb,
                 timeout=Duration.seconds(step.timeout_seconds), groups=["media"], environment=environment)
-            actions = [*READ, "dynamodb:UpdateItem", "dynamodb:PutItem"] if step.name in _TABLE_WRITES else list(READ)
-            grant_table(function.role, table=data.table, key=data.keys.data, actions=actions)
-            if step.name in _READS_RAW:
-                grant_objects(function.role, bucket=data.raw.name, actions=["s3:GetObject",
-                                                                                      "s3:GetObjectVersion"])
-            for bucket in (data.public, data.premium):
-                if step.name in _WRITES_MEDIA:
-                    grant_objects(function.role, bucket=bucket.name, actions=["s3:PutObject"])
-                if step.name in _DELETES_MEDIA:
-                    grant_objects(function.role, bucket=bucket.name, actions=["s3:DeleteObject"])
-                if step.name in _LISTS_MEDIA | _DELETES_MEDIA:
-                    function.allow(actions=["s3:ListBucket"], resources=[f"arn:aws:s3:::{bucket.name}"])
-            if step.name in _READS_RAW | _WRITES_MEDIA:
-                grant_key(function.role, key=data.keys.media, encrypt=step.name in _WRITES_MEDIA)
-            if step.name == "publish":  # places the media it publishes (marketplace.services.media_placement)
-                grant_media_moves(function, buckets=(data.public, data.premium), key=data.keys.media)
+            _grant_step(step.name, function, data)
             self.steps[step.name] = function
 
         execution_logs = logs.LogGroup(self, "ExecutionLogs", log_group_name=f"/shikhar/{config.name}/media-pipeline",
