@@ -9,16 +9,15 @@ nothing per row (the cover and the count of processed photos are denormalised on
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from marketplace.lifecycle import LISTED, Status
 from marketplace.listing_fields import MIN_PHOTOS, PHOTO_KINDS, missing_for_submission
+from marketplace.market import median_price_per_ropani, price_per_ropani
 from marketplace.models import Listing, Media
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.pagination import Page, decode_cursor, encode_cursor
-from marketplace.units import SQFT_PER_ROPANI
 
 # A price per ropani outside [median / 3, median x 3] of the neighbourhood's listed properties is more
 # likely a typo (a missing or extra zero) than a bargain; with fewer comparables the check is not made.
@@ -56,12 +55,6 @@ def contact_details_in(text: str) -> list[str]:
     return [m.group(0).strip() for m in _EMAIL.finditer(text)] + [m.group(0).strip() for m in _PHONE.finditer(text)]
 
 
-def price_per_ropani(listing) -> Decimal | None:
-    if listing.price is None or listing.price_on_request or not listing.land_area_sqft:
-        return None
-    return Decimal(int(listing.price)) * SQFT_PER_ROPANI / Decimal(listing.land_area_sqft)
-
-
 def moderation_checks(listing: Listing, media: list[Media] | None = None,
                       market: dict[str, Decimal] | None = None) -> list[Check]:
     """The automatic checklist. Processed photos are counted from ``media`` when given, else from the
@@ -94,15 +87,10 @@ def moderation_checks(listing: Listing, media: list[Media] | None = None,
 
 
 def market_medians() -> dict[str, Decimal]:
-    """Median price per ropani of listed properties, by neighbourhood (one Query each on the market
-    index; its projection carries price and land area)."""
-    medians = {}
-    for place in NEIGHBOURHOODS:
-        values = [p for p in (price_per_ropani(item) for item in Listing.market_index.query(f"MKT#{place.slug}"))
-                  if p is not None]
-        if len(values) >= MIN_COMPARABLES:
-            medians[place.slug] = statistics.median(values)
-    return medians
+    """Median sale price per ropani of the comparables (``marketplace.market``), by neighbourhood (one
+    Query each on the market index; its projection carries status, purpose, price and land area)."""
+    listed = (item for place in NEIGHBOURHOODS for item in Listing.market_index.query(f"MKT#{place.slug}"))
+    return median_price_per_ropani(listed, min_comparables=MIN_COMPARABLES)
 
 
 def moderation_queue(*, limit: int = 200, cursor: str | None = None) -> Page[QueueEntry]:

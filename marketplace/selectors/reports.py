@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from marketplace.lifecycle import LISTED, Status
+from marketplace.market import median_price_per_ropani
 from marketplace.models import AuditEntry, BrokerProfile, DailyViewStat, Listing, ListingStats, iso
 from marketplace.neighbourhoods import NEIGHBOURHOODS
-from marketplace.selectors.moderation import price_per_ropani
 
 DECISIONS = ("approve", "approve_coming_soon", "reject", "request_changes")
 
@@ -68,15 +68,15 @@ def demand_by_neighbourhood(*, since: date, until: date) -> list[Demand]:
     listed = {p.slug: [i for i in Listing.market_index.query(f"MKT#{p.slug}") if i.status in LISTED]
               for p in NEIGHBOURHOODS}
     stats = stats_for(listing_ids=[i.listing_id for items in listed.values() for i in items])
+    medians = median_price_per_ropani(i for items in listed.values() for i in items)
     rows = []
     for place in NEIGHBOURHOODS:
         items = listed[place.slug]
-        prices = [p for p in (price_per_ropani(i) for i in items) if p is not None]
         rows.append(Demand(
             neighborhood=place.slug, name=place.name, listed=len(items), views=views.get(place.slug, 0),
             favorites=sum(int(stats[i.listing_id].favorites) for i in items),
             inquiries=sum(int(stats[i.listing_id].inquiries) for i in items),
-            median_price_per_ropani=int(statistics.median(prices)) if prices else None))
+            median_price_per_ropani=int(medians[place.slug]) if place.slug in medians else None))
     return rows
 
 

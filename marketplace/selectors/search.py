@@ -16,7 +16,6 @@ index, partition and order they came from.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,10 +25,10 @@ import pygeohash
 from marketplace.entitlements import ANONYMOUS, Entitlements, can_see
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status
+from marketplace.market import median_price_per_ropani
 from marketplace.models import PRICE_DIGITS, Item, Listing
 from marketplace.neighbourhoods import BY_SLUG, NEIGHBOURHOODS
 from marketplace.pagination import Page, decode_cursor, encode_cursor
-from marketplace.units import SQFT_PER_ROPANI
 
 SORTS = ("newest", "price_asc", "price_desc")
 MAX_PAGE = 50
@@ -205,14 +204,12 @@ def neighbourhood_summaries(*, at: datetime | None = None) -> list[Neighbourhood
     Reads the feed index through (cards only); callers cache the answer for minutes."""
     moment = at or datetime.now(UTC)
     counts = {n.slug: 0 for n in NEIGHBOURHOODS}
-    per_ropani: dict[str, list[Decimal]] = {n.slug: [] for n in NEIGHBOURHOODS}
-    for card in Item.feed_index.query("FEED", filter_condition=Listing.status == Status.ACTIVE.value):
-        if not isinstance(card, Listing) or card.neighborhood not in counts or not can_see(card, ANONYMOUS, at=moment):
-            continue
+    cards = [card for card in Item.feed_index.query("FEED", filter_condition=Listing.status == Status.ACTIVE.value)
+             if isinstance(card, Listing) and card.neighborhood in counts and can_see(card, ANONYMOUS, at=moment)]
+    for card in cards:
         counts[card.neighborhood] += 1
-        if (card.purpose == "sale" and card.price and not card.price_on_request and card.land_area_sqft):
-            per_ropani[card.neighborhood].append(Decimal(card.price) * SQFT_PER_ROPANI / card.land_area_sqft)
+    medians = median_price_per_ropani(cards)
     return [NeighbourhoodSummary(
         slug=n.slug, name=n.name, premium=n.premium, active_count=counts[n.slug],
-        median_price_per_ropani=int(statistics.median(per_ropani[n.slug])) if per_ropani[n.slug] else None)
+        median_price_per_ropani=int(medians[n.slug]) if n.slug in medians else None)
         for n in NEIGHBOURHOODS]
