@@ -4,9 +4,12 @@
    flow the client does not allow (InvalidParameterException "... flow not enabled for this client").
    Enforced here, so a sign-in flow the template does not allow fails locally too.
 
-2. Cognito ``WriteAttributes``: moto lets any app client write any user attribute; AWS refuses attributes
-   outside the client's ``WriteAttributes`` (NotAuthorizedException), which the platform relies on
-   (people cannot change the email or name the back office uses).
+2. Cognito ``WriteAttributes``: moto lets any app client write any user attribute, at sign-up or later;
+   AWS refuses attributes outside the client's ``WriteAttributes`` (NotAuthorizedException) in both
+   SignUp and UpdateUserAttributes. And where the pool's ``UserAttributeUpdateSettings`` require
+   verification before an update (email), AWS keeps the old value until the code sent to the new one is
+   confirmed; moto sets it at once. Here such a change is held back: the emulator sends no code and has
+   no VerifyUserAttribute, so it never takes effect locally (an admin's AdminUpdateUserAttributes does).
 
 3. Cognito tokens: moto files them under the name the user signed in with (their email), so a global
    sign-out by ``sub`` (what the platform uses) revoked nothing; AWS tokens belong to the user whatever
@@ -34,6 +37,7 @@ from moto.dynamodb.models.table import Table
 _state = threading.local()
 _original_transact = DynamoDBBackend.transact_write_items
 _original_update_user_attributes = CognitoIdpBackend.update_user_attributes
+_original_sign_up = CognitoIdpBackend.sign_up
 
 
 _original_refresh_token = CognitoIdpUserPool.create_refresh_token
@@ -60,15 +64,32 @@ def _sign_out(self: CognitoIdpUserPool, username: str) -> None:
     return _original_sign_out(self, _user_name(self, username))
 
 
+def _check_writable(pool: CognitoIdpUserPool, client_id: str, attributes: list[dict[str, str]]) -> None:
+    app = pool.clients.get(client_id)
+    allowed = app.extended_config.get("WriteAttributes") if app else None
+    if allowed is not None and any(a["Name"] not in allowed for a in attributes or ()):
+        raise NotAuthorizedError("A client attempted to write unauthorized attribute")
+
+
 def _update_user_attributes(self: CognitoIdpBackend, access_token: str, attributes: list[dict[str, str]]) -> None:
     for pool in self.user_pools.values():
         if access_token in pool.access_tokens:
             client_id, _ = pool.access_tokens[access_token]
-            app = pool.clients.get(client_id)
-            allowed = app.extended_config.get("WriteAttributes") if app else None
-            if allowed is not None and any(a["Name"] not in allowed for a in attributes):
-                raise NotAuthorizedError("A client attempted to write unauthorized attribute")
+            _check_writable(pool, client_id, attributes)
+            held = (pool.extended_config.get("UserAttributeUpdateSettings") or {}).get(
+                "AttributesRequireVerificationBeforeUpdate") or ()
+            attributes = [a for a in attributes if a["Name"] not in held]
     return _original_update_user_attributes(self, access_token, attributes)
+
+
+def _sign_up(self: CognitoIdpBackend, client_id: str, username: str, password: str,
+             attributes: list[dict[str, str]]):
+    for pool in self.user_pools.values():
+        if client_id in pool.clients:
+            _check_writable(pool, client_id, attributes)
+    return _original_sign_up(self, client_id, username, password, attributes)
+
+
 _original_initiate_auth = CognitoIdpBackend.initiate_auth
 _original_admin_initiate_auth = CognitoIdpBackend.admin_initiate_auth
 
@@ -153,6 +174,7 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> 
 
 def apply() -> None:
     CognitoIdpBackend.update_user_attributes = _update_user_attributes
+    CognitoIdpBackend.sign_up = _sign_up
     CognitoIdpBackend.initiate_auth = _initiate_auth
     CognitoIdpBackend.admin_initiate_auth = _admin_initiate_auth
     CognitoIdpUserPool.create_refresh_token = _create_refresh_token

@@ -32,6 +32,7 @@ from marketplace.deployment import (
     Env,
     backoffice_environment,
     local_backoffice_origins,
+    user_attribute_update_settings,
 )
 from marketplace.events import RULES
 from marketplace.media_kinds import raw_key_suffix
@@ -196,6 +197,7 @@ def provision_user_pool() -> tuple[str, str, str]:
                                          "RequireSymbols": False}},
             UsernameAttributes=["email"],
             AutoVerifiedAttributes=["email"],
+            UserAttributeUpdateSettings=user_attribute_update_settings(),  # as the template's pool
             MfaConfiguration="OPTIONAL",  # brokers and admins are made to set up TOTP by the back office
         )["UserPool"]["Id"]
         idp.set_user_pool_mfa_config(UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True},

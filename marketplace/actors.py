@@ -15,13 +15,6 @@ class Group(StrEnum):
     BUYERS = "buyers"
     INVESTORS = "investors"
 
-
-# The user attributes people may change themselves through the app clients (Cognito's names). Email
-# and name are not among them: the back office, the audit log and notifications rely on them, so only
-# admins change them (AdminUpdateUserAttributes). Infra and local provisioning both read this.
-SELF_WRITABLE_ATTRIBUTES = ("phone_number", "locale", "zoneinfo")
-
-
 @dataclass(frozen=True)
 class Actor:
     user_id: str

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from marketplace.actors import SELF_WRITABLE_ATTRIBUTES
-
 
 class Env(StrEnum):
     """The environment variables the code reads."""
@@ -156,20 +154,37 @@ class AppClient:
 
 
 _READABLE = ("email", "email_verified", "name")
+# What people may change themselves through an app client (Cognito's names): contact preferences.
+_SELF_WRITABLE = ("phone_number", "locale", "zoneinfo")
+# What self sign-up sets: AWS's SignUp refuses an attribute the client may not write, so the apps client
+# writes these too. The back office names people by their ``sub`` and rereads email and name from Cognito
+# (``backoffice.middleware.recheck``), so a change reaches it without trusting the client.
+SIGN_UP_ATTRIBUTES = ("email", "name")
+# Changed through an app client, these keep their old value until the code sent to the new value is
+# confirmed (VerifyUserAttribute): nobody can move an account to an address they do not hold.
+VERIFIED_BEFORE_UPDATE = ("email",)
+
+
+def user_attribute_update_settings() -> dict:
+    """The pool's ``UserAttributeUpdateSettings``: the CloudFormation property and CreateUserPool's
+    parameter (same names), so the template and the local pool agree."""
+    return {"AttributesRequireVerificationBeforeUpdate": list(VERIFIED_BEFORE_UPDATE)}
+
 
 # The buyers' web and mobile apps: public clients (nothing secret ships in an app). SRP keeps the password
 # off the wire; USER_PASSWORD_AUTH serves the synthetic canary and clients without an SRP library.
-# Neither client may write email or name (marketplace.actors.SELF_WRITABLE_ATTRIBUTES).
+# Buyers sign themselves up through it (SignUp), so it writes what sign-up sets.
 APPS_CLIENT = AppClient(name="shikhar-apps", sign_in_flows=("USER_SRP_AUTH", "USER_PASSWORD_AUTH"),
-                        read_attributes=_READABLE, write_attributes=SELF_WRITABLE_ATTRIBUTES)
+                        read_attributes=_READABLE, write_attributes=(*SIGN_UP_ATTRIBUTES, *_SELF_WRITABLE))
 
 # The back office signs people in server-side: the password reaches Django over TLS anyway, so SRP adds
 # nothing, and ADMIN_USER_PASSWORD_AUTH needs the back office role's IAM credentials besides the client
 # id: nobody holding only the id can use this client to guess passwords. No client secret: IAM already
 # authenticates the caller, and a secret would be one more credential to store and rotate.
-# Tokens live as long as a back office session (8 hours); the session itself is Django's.
+# Tokens live as long as a back office session (8 hours); the session itself is Django's. Nobody signs up
+# through it: email and name change only through the apps (verified) or an admin.
 BACKOFFICE_CLIENT = AppClient(name="shikhar-backoffice", sign_in_flows=("ADMIN_USER_PASSWORD_AUTH",),
-                              read_attributes=_READABLE, write_attributes=SELF_WRITABLE_ATTRIBUTES,
+                              read_attributes=_READABLE, write_attributes=_SELF_WRITABLE,
                               refresh_token_minutes=8 * 60)
 APP_CLIENTS = (APPS_CLIENT, BACKOFFICE_CLIENT)
 

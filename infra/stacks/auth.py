@@ -14,7 +14,7 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from marketplace.actors import Group
-from marketplace.deployment import APPS_CLIENT, BACKOFFICE_CLIENT, AppClient
+from marketplace.deployment import APPS_CLIENT, BACKOFFICE_CLIENT, AppClient, user_attribute_update_settings
 
 _GROUP_DESCRIPTIONS = {
     Group.ADMINS: "Moderators and operators of the marketplace (TOTP MFA required by the back office)",
@@ -48,6 +48,9 @@ class AuthStack(Stack):
                                              else None),
             deletion_protection=config.retain_data,
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY)
+        # A new email takes effect only once verified (the L2 construct has no property for it).
+        self.user_pool.node.default_child.add_property_override("UserAttributeUpdateSettings",
+                                                                user_attribute_update_settings())
         for group in Group:
             cognito.CfnUserPoolGroup(self, f"Group{group.value.title()}", user_pool_id=self.user_pool.user_pool_id,
                                      group_name=group.value, description=_GROUP_DESCRIPTIONS[group],

@@ -290,9 +290,13 @@ def test_the_back_office_role_and_outputs_zappa_needs(synthesized):
     assert "/shikhar/dev/backoffice/table" in parameters and "/shikhar/dev/cloudfront/public-key-id" in parameters
 
 
-def test_app_clients_cannot_write_the_email_or_name_the_back_office_relies_on(synthesized):
-    clients = synthesized.resources("dev", "AWS::Cognito::UserPoolClient").values()
-    assert len(clients) == 2
-    for app in clients:
-        writable = set(app["Properties"]["WriteAttributes"])
-        assert writable == {"phone_number", "locale", "zoneinfo"}
+def test_only_the_apps_client_writes_email_and_name_and_a_new_email_waits_for_verification(synthesized):
+    # Self sign-up needs the attributes it sets writable by its client; the back office's client writes neither
+    clients = {c["Properties"]["ClientName"]: set(c["Properties"]["WriteAttributes"])
+               for c in synthesized.resources("dev", "AWS::Cognito::UserPoolClient").values()}
+    assert clients == {"shikhar-apps": {"email", "name", "phone_number", "locale", "zoneinfo"},
+                       "shikhar-backoffice": {"phone_number", "locale", "zoneinfo"}}
+    (pool,) = synthesized.resources("dev", "AWS::Cognito::UserPool").values()
+    assert pool["Properties"]["UserAttributeUpdateSettings"] == {
+        "AttributesRequireVerificationBeforeUpdate": ["email"]}
+    assert pool["Properties"]["AutoVerifiedAttributes"] == ["email"]

@@ -13,6 +13,7 @@ from marketplace.deployment import (
     BACKOFFICE_SECRETS,
     Env,
     backoffice_environment,
+    user_attribute_update_settings,
 )
 from marketplace.table import TTL_ATTRIBUTE, table_schema
 
@@ -99,6 +100,43 @@ def test_the_apps_client_refuses_the_admin_flow(platform):
         client("cognito-idp").admin_initiate_auth(
             UserPoolId=platform.user_pool_id, ClientId=platform.user_pool_client_id,
             AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "flow@example.np", "PASSWORD": PASSWORD})
+
+
+def test_a_buyer_signs_up_through_the_apps_client_with_email_and_name(platform):
+    # Given the apps client, which writes what sign-up sets, and the back office's, which does not
+    idp = client("cognito-idp")
+    attributes = [{"Name": "email", "Value": "new@example.np"}, {"Name": "name", "Value": "Asha Gurung"}]
+
+    # When a buyer signs up through each
+    idp.sign_up(ClientId=platform.user_pool_client_id, Username="new@example.np", Password=PASSWORD,
+                UserAttributes=attributes)
+    with pytest.raises(ClientError) as refused:
+        idp.sign_up(ClientId=platform.backoffice_client_id, Username="other@example.np", Password=PASSWORD,
+                    UserAttributes=attributes)
+
+    # Then the apps' sign-up holds the name, and the back office's client is refused as AWS refuses it
+    user = idp.admin_get_user(UserPoolId=platform.user_pool_id, Username="new@example.np")
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["name"] == "Asha Gurung"
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_a_new_email_through_the_apps_client_waits_for_verification(platform):
+    # Given a pool that requires verification before an email update, and a signed-in person
+    idp = client("cognito-idp")
+    pool = idp.describe_user_pool(UserPoolId=platform.user_pool_id)["UserPool"]
+    assert pool["UserAttributeUpdateSettings"] == user_attribute_update_settings()
+    _person(platform.user_pool_id)
+    tokens = idp.initiate_auth(ClientId=platform.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "flow@example.np", "PASSWORD": PASSWORD})
+
+    # When they change their email and name through the apps client
+    idp.update_user_attributes(AccessToken=tokens["AuthenticationResult"]["AccessToken"], UserAttributes=[
+        {"Name": "email", "Value": "taken@elsewhere.example"}, {"Name": "name", "Value": "Renamed"}])
+
+    # Then the name changed, and the email keeps its old value until the new one is verified
+    user = idp.admin_get_user(UserPoolId=platform.user_pool_id, Username="flow@example.np")
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert (attributes["email"], attributes["name"]) == ("flow@example.np", "Renamed")
 
 
 def test_the_back_office_stage_is_published_under_the_declared_names(platform):
