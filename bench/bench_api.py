@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from ops.item_size import item_size
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
 WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "2000"))
@@ -116,35 +118,6 @@ def cold_start() -> dict:
 
 
 # -- read units ----------------------------------------------------------------------------------------
-
-def _number_size(text: str) -> int:
-    """DynamoDB: about 1 byte per two significant digits, plus 1."""
-    digits = text.lstrip("-").replace(".", "").strip("0") or "0"
-    return math.ceil(len(digits) / 2) + 1
-
-
-def value_size(value: dict) -> int:
-    (kind, inner), = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return _number_size(inner)
-    if kind == "B":
-        return len(inner)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + value_size(v) + 1 for k, v in inner.items())
-    if kind == "L":
-        return 3 + sum(value_size(v) + 1 for v in inner)
-    if kind in ("SS", "NS"):
-        return sum(len(v.encode()) if kind == "SS" else _number_size(v) for v in inner)
-    raise ValueError(kind)
-
-
-def item_size(item: dict) -> int:
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
-
 
 def listing_items(count: int, *, title_length: int) -> list[dict]:
     """Whole listing items (DynamoDB JSON) as the table would hold them for realistic listings."""

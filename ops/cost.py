@@ -21,6 +21,7 @@ from pathlib import Path
 
 from marketplace.models import Favorite, Inquiry, Listing, ListingStats, Media, OutboxEvent
 from marketplace.table import CARD_ATTRIBUTES
+from ops.item_size import item_size
 
 ROOT = Path(__file__).resolve().parents[1]
 PRICES = Path(__file__).with_name("prices.json")
@@ -68,29 +69,6 @@ CACHE_HIT_RATIO = 0.9
 LOG_BYTES_PER_INVOCATION = 1_500  # JSON log lines of one invocation (Powertools) + access log line
 MEDIA_VERSIONS_OVERHEAD = 0.25  # noncurrent versions kept before they move to colder classes
 REQUEST_MIX = {"search": 0.55, "detail": 0.30, "me": 0.10, "write": 0.05}
-
-
-def _size_of_value(value: dict) -> int:
-    (kind, inner), = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        digits = len(inner.replace("-", "").replace(".", "").lstrip("0")) or 1
-        return math.ceil(digits / 2) + 1
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "L":
-        return 3 + sum(1 + _size_of_value(v) for v in inner)
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + _size_of_value(v) for k, v in inner.items())
-    if kind in ("SS", "NS"):
-        return sum(len(str(v).encode()) for v in inner)
-    raise ValueError(f"unsized DynamoDB type {kind}")
-
-
-def item_size(item: dict) -> int:
-    """Bytes DynamoDB bills for an item (typed JSON): attribute names plus values."""
-    return sum(len(name.encode()) + _size_of_value(value) for name, value in item.items())
 
 
 def _serialized(model) -> dict:

@@ -10,16 +10,6 @@ from ops import cost
 from ops.cli import main
 
 
-def test_item_size_follows_dynamodbs_rules():
-    item = {"pk": {"S": "USER#1"}, "n": {"N": "12345"}, "ok": {"BOOL": True},
-            "tags": {"L": [{"S": "ab"}]}, "m": {"M": {"k": {"S": "v"}}}}
-
-    size = cost.item_size(item)
-
-    # names 2+1+2+4+1; values: "USER#1" 6, 12345 -> 3 digits-pairs + 1 = 4, bool 1, list 3+1+2, map 3+1+1+1
-    assert size == 10 + 6 + 4 + 1 + 6 + 6
-
-
 def test_units_round_up_per_4kb_read_and_1kb_write_and_transactions_cost_double():
     assert cost.read_units(4096) == 0.5 and cost.read_units(4097) == 1.0
     assert cost.read_units(4097, consistent=True) == 2
