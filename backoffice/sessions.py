@@ -22,9 +22,8 @@ USER_KEY = "actor"  # the signed-in person's claims (see backoffice.auth)
 
 class SessionStore(SessionBase):
     def _item(self, session_key: str) -> Session | None:
-        try:
-            item = Session.get(*Session.key(session_key), consistent_read=True)
-        except Session.DoesNotExist:
+        item = Session.get_or_none(session_key, consistent=True)
+        if item is None:
             return None
         if item.expires is not None and item.expires <= datetime.now(UTC):
             return None

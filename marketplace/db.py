@@ -5,7 +5,7 @@
 
 | reason | what happens |
 |---|---|
-| ConditionalCheckFailed | ``Conflict`` (or the ``TransactWriteError`` itself for callers that tell conditions apart) |
+| ConditionalCheckFailed | ``Conflict`` (or ``ConditionFailed`` naming the item, for callers that tell conditions apart) |
 | TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded, TransactionInProgress | retried with full jitter; still failing: ``Unavailable`` (503) |
 | ValidationError, ItemCollectionSizeLimitExceeded | ``ValidationError``: the change itself cannot be stored |
 
@@ -49,6 +49,10 @@ class Transaction:
     def __init__(self) -> None:
         self._operations: list[tuple[str, Item, dict]] = []
 
+    @property
+    def items(self) -> list[Item]:
+        return [item for _, item, _ in self._operations]
+
     def save(self, item: Item, condition=None) -> None:
         item.derive_keys()
         self._operations.append(("save", item, {"condition": condition}))
@@ -74,9 +78,26 @@ class Transaction:
                 getattr(inner, name)(item, **arguments)
 
 
+class ConditionFailed(Exception):
+    """A condition of a transaction's write failed. ``item`` is the first item whose condition failed
+    (the same object the caller gave the transaction), so callers tell their conditions apart by it."""
+
+    def __init__(self, item: Item) -> None:
+        super().__init__(f"the condition on {item.pk}/{item.sk} failed")
+        self.item = item
+
+
 def cancellation_codes(error: TransactWriteError) -> list[str]:
     reasons = getattr(error, "cancellation_reasons", None) or []
     return [r.code if r else "None" for r in reasons]
+
+
+def _failed_item(tx: Transaction, error: TransactWriteError) -> Item | None:
+    """The first operation whose condition failed (reasons come in the order of the operations)."""
+    codes = cancellation_codes(error)
+    if "ConditionalCheckFailed" not in codes:
+        return None
+    return tx.items[codes.index("ConditionalCheckFailed")]
 
 
 def _retryable(error: TransactWriteError) -> bool:
@@ -105,17 +126,17 @@ def commit(tx: Transaction, *, token: str | None) -> None:
 def transaction(*, token: str | None = None, conflict_message: str | None = "this was changed by someone "
                 "else; reload and try again") -> Iterator[Transaction]:
     """All saves inside commit together or not at all. A failed condition raises ``Conflict``;
-    callers that expect a specific failed condition catch ``TransactWriteError`` themselves by
-    passing ``conflict_message=None``."""
+    callers that expect a specific failed condition pass ``conflict_message=None`` and catch
+    ``ConditionFailed``, whose ``item`` says which condition failed."""
     tx = Transaction()
     yield tx
     try:
         commit(tx, token=token)
     except TransactWriteError as error:
-        codes = set(cancellation_codes(error))
-        if conflict_message and "ConditionalCheckFailed" in codes:
-            raise Conflict(conflict_message) from error
-        if codes & UNSTORABLE:
+        failed = _failed_item(tx, error)
+        if failed is not None:
+            raise (Conflict(conflict_message) if conflict_message else ConditionFailed(failed)) from error
+        if set(cancellation_codes(error)) & UNSTORABLE:
             raise ValidationError("this change is too large to store; shorten it and try again") from error
         raise
 

@@ -39,6 +39,8 @@ class UserProfile(Item, discriminator="UserProfile"):
     gsi5 ``USERS`` -> ``<email>``: find people by email prefix (back office).
     """
 
+    not_found = ("no such user", "user_id")
+
     user_id = UnicodeAttribute()
     email = UnicodeAttribute()
     name = UnicodeAttribute(default="")
@@ -91,6 +93,8 @@ class BrokerProfile(Item, discriminator="BrokerProfile"):
     gsi5 ``BROKERS`` -> ``<name>#<user_id>``: the broker directory (back office).
     The licence number is unique through a ``UNIQUE#licence#<no>`` guard item.
     """
+
+    not_found = ("no such broker", "broker_id")
 
     broker_id = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -165,6 +169,8 @@ class Listing(Item, discriminator="Listing"):
     - gsi6 ``SELLER#<seller_id>`` -> ``LISTING#<updated_at>#<id>``: the seller's read-only view.
     ``version`` gives optimistic locking; counters live on ``ListingStats`` so they never race it.
     """
+
+    not_found = ("no such listing", "listing_id")
 
     listing_id = UnicodeAttribute()
     title = UnicodeAttribute()
@@ -301,6 +307,8 @@ class Media(Item, discriminator="Media"):
     while a replacement is under way or after it failed.
     """
 
+    not_found = ("no such media", "media_id")
+
     media_id = UnicodeAttribute()
     listing_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # photo | drone | panorama | video | floor_plan
@@ -384,6 +392,8 @@ class Inquiry(Item, discriminator="Inquiry"):
     gsi5 ``INQUIRIES`` -> ``<inquiry_id>``: new inquiries (admin dashboard).
     gsi6 ``BUYER#<buyer_id>`` -> ``INQUIRY#<inquiry_id>``: what a buyer has sent.
     """
+
+    not_found = ("no such inquiry", "inquiry_id")
 
     inquiry_id = UnicodeAttribute()
     listing_id = UnicodeAttribute()

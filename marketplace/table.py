@@ -20,6 +20,7 @@ them in its docstring; ``docs/data-model.md`` lists every access pattern.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar, Self
 
 from pynamodb.attributes import Attribute, DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.constants import NUMBER, PAY_PER_REQUEST_BILLING_MODE
@@ -27,6 +28,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 from pynamodb.models import Model
 
 from marketplace.config import settings
+from marketplace.errors import NotFound
 
 # What a listing card shows (public API search/feed) and so what the search indexes carry.
 # Keep it small: a 20-card page must stay within a few read units.
@@ -114,6 +116,31 @@ class Item(Model):
     feed_index = FeedIndex()
     collection_index = CollectionIndex()
     owner_index = OwnerIndex()
+
+    # What ``get_or_not_found`` answers when the item is missing: (message, the id field at fault).
+    not_found: ClassVar[tuple[str, str]] = ("no such item", "id")
+
+    @staticmethod
+    def key(*ids: str) -> tuple[str, str]:
+        """The item's pk and sk from its ids. Each entity with a key of its own overrides it."""
+        raise NotImplementedError
+
+    @classmethod
+    def get_or_none(cls, *ids: str, consistent: bool = False) -> Self | None:
+        """The item whose ``key(*ids)`` this is, or None (one GetItem)."""
+        try:
+            return cls.get(*cls.key(*ids), consistent_read=consistent)
+        except cls.DoesNotExist:
+            return None
+
+    @classmethod
+    def get_or_not_found(cls, *ids: str, consistent: bool = False) -> Self:
+        """The item whose ``key(*ids)`` this is; ``NotFound`` naming the entity's id field otherwise."""
+        item = cls.get_or_none(*ids, consistent=consistent)
+        if item is None:
+            message, field = cls.not_found
+            raise NotFound(message, field=field)
+        return item
 
     def derive_keys(self) -> None:
         """Set pk/sk and every index key from the entity's own fields. Each entity overrides it."""

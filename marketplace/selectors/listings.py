@@ -13,10 +13,7 @@ from marketplace.pagination import Page, decode_cursor, page_of
 
 
 def listing_get(*, listing_id: str, consistent: bool = False) -> Listing:
-    try:
-        return Listing.get(*Listing.key(listing_id), consistent_read=consistent)
-    except Listing.DoesNotExist:
-        raise NotFound("no such listing", field="listing_id") from None
+    return Listing.get_or_not_found(listing_id, consistent=consistent)
 
 
 def listing_for_actor(*, listing_id: str, actor: Actor) -> Listing:

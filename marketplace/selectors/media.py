@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marketplace.errors import NotFound
 from marketplace.models import Listing, Media, iso
 
 
@@ -16,10 +15,7 @@ def media_for_listing(*, listing_id: str, consistent: bool = False) -> list[Medi
 
 
 def media_get(*, listing_id: str, media_id: str, consistent: bool = True) -> Media:
-    try:
-        return Media.get(*Media.key(listing_id, media_id), consistent_read=consistent)
-    except Media.DoesNotExist:
-        raise NotFound("no such media", field="media_id") from None
+    return Media.get_or_not_found(listing_id, media_id, consistent=consistent)
 
 
 def media_failures(*, limit: int = 20) -> list[Media]:

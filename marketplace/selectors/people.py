@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from marketplace.entitlements import Entitlements, entitlements_of
-from marketplace.errors import NotFound
 from marketplace.models import BrokerProfile, Item, Seller, Subscription, UserProfile, iso
 from marketplace.pagination import Page, decode_cursor, page_of
 
@@ -24,11 +23,7 @@ def profile_and_subscription(*, user_id: str) -> tuple[UserProfile | None, Subsc
 def entitlements_for(*, user_id: str | None) -> Entitlements:
     if not user_id:
         return entitlements_of(None)
-    try:
-        subscription = Subscription.get(*Subscription.key(user_id))
-    except Subscription.DoesNotExist:
-        subscription = None
-    return entitlements_of(subscription)
+    return entitlements_of(Subscription.get_or_none(user_id))
 
 
 def users_search(*, email_prefix: str = "", limit: int = 50, cursor: str | None = None) -> Page[UserProfile]:
@@ -40,10 +35,7 @@ def users_search(*, email_prefix: str = "", limit: int = 50, cursor: str | None 
 
 
 def user_get(*, user_id: str) -> UserProfile:
-    try:
-        return UserProfile.get(*UserProfile.key(user_id))
-    except UserProfile.DoesNotExist:
-        raise NotFound("no such user", field="user_id") from None
+    return UserProfile.get_or_not_found(user_id)
 
 
 def brokers_list(*, limit: int = 100, cursor: str | None = None) -> Page[BrokerProfile]:
@@ -54,10 +46,7 @@ def brokers_list(*, limit: int = 100, cursor: str | None = None) -> Page[BrokerP
 
 
 def broker_get(*, broker_id: str) -> BrokerProfile:
-    try:
-        return BrokerProfile.get(*BrokerProfile.key(broker_id))
-    except BrokerProfile.DoesNotExist:
-        raise NotFound("no such broker", field="broker_id") from None
+    return BrokerProfile.get_or_not_found(broker_id)
 
 
 def sellers_list(*, limit: int = 100) -> list[Seller]:

@@ -11,8 +11,6 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import TransactWriteError
-
 from marketplace import db
 from marketplace.actors import Actor
 from marketplace.entitlements import Entitlements, can_see
@@ -52,10 +50,10 @@ def favorite_add(*, actor: Actor, listing_id: str, entitlements: Entitlements) -
             tx.create(favorite)
             _counter(tx, listing_id, ListingStats.favorites, 1)
             tx.save(to_outbox(event))
-    except TransactWriteError as error:
-        if db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
-            return False
-        raise
+    except db.ConditionFailed as failed:
+        if failed.item is not favorite:
+            raise
+        return False  # already saved
     return True
 
 
@@ -66,10 +64,10 @@ def favorite_remove(*, actor: Actor, listing_id: str) -> bool:
         with db.transaction(conflict_message=None) as tx:
             tx.delete(favorite, condition=Favorite.pk.exists())
             _counter(tx, listing_id, ListingStats.favorites, -1)
-    except TransactWriteError as error:
-        if db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
-            return False
-        raise
+    except db.ConditionFailed as failed:
+        if failed.item is not favorite:
+            raise
+        return False  # not saved
     return True
 
 
@@ -134,12 +132,11 @@ def inquiry_create(*, actor: Actor, listing_id: str, entitlements: Entitlements,
             tx.save(inquiry)
             _counter(tx, listing_id, ListingStats.inquiries, 1)
             tx.save(to_outbox(event))
-    except TransactWriteError as error:
-        if guard is not None and db.cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
-            raced = _guarded_inquiry(guard, listing_id)
-            if raced:
-                return raced, False
-        raise
+    except db.ConditionFailed as failed:
+        raced = _guarded_inquiry(guard, listing_id) if failed.item is guard else None
+        if raced is None:
+            raise
+        return raced, False
     return inquiry, True
 
 
@@ -162,10 +159,7 @@ def _guarded_inquiry(guard: Guard, listing_id: str) -> Inquiry | None:
 
 def inquiry_mark_handled(*, actor: Actor, listing_id: str, inquiry_id: str) -> Inquiry:
     """The broker (or an admin) marks a lead handled."""
-    try:
-        inquiry = Inquiry.get(*Inquiry.key(listing_id, inquiry_id), consistent_read=True)
-    except Inquiry.DoesNotExist:
-        raise NotFound("no such inquiry", field="inquiry_id") from None
+    inquiry = Inquiry.get_or_not_found(listing_id, inquiry_id, consistent=True)
     if not (actor.is_admin or inquiry.broker_id == actor.user_id):
         raise NotFound("no such inquiry", field="inquiry_id")
     inquiry.update(actions=[Inquiry.status.set("handled"), Inquiry.handled_at.set(datetime.now(UTC))])

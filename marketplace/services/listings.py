@@ -36,10 +36,7 @@ def _snapshot(listing: Listing) -> dict:
 
 
 def _load(listing_id: str) -> Listing:
-    try:
-        return Listing.get(*Listing.key(listing_id), consistent_read=True)
-    except Listing.DoesNotExist:
-        raise NotFound("no such listing", field="listing_id") from None
+    return Listing.get_or_not_found(listing_id, consistent=True)
 
 
 def _check_version(listing: Listing, expected_version: int | None) -> None:
@@ -115,10 +112,7 @@ def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None)
         raise PermissionDenied("only brokers create listings")
     cleaned = clean_listing_fields(fields)
     _check_seller(cleaned)
-    try:
-        broker = BrokerProfile.get(*BrokerProfile.key(actor.user_id))
-    except BrokerProfile.DoesNotExist:
-        broker = None
+    broker = BrokerProfile.get_or_none(actor.user_id)
     listing = Listing(listing_id=listing_id or new_id(), broker_id=actor.user_id, status=Status.DRAFT.value,
                       broker_name=broker.name if broker else actor.name or actor.email,
                       broker_company=broker.company if broker else "",

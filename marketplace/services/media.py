@@ -25,7 +25,7 @@ from marketplace.actors import SYSTEM, Actor
 from marketplace.audit import audit_entry
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.lifecycle import Status
@@ -100,10 +100,7 @@ def destination_bucket(*, listing: Listing, media: Media) -> str:
 
 
 def _listing(listing_id: str) -> Listing:
-    try:
-        return Listing.get(*Listing.key(listing_id), consistent_read=True)
-    except Listing.DoesNotExist:
-        raise NotFound("no such listing", field="listing_id") from None
+    return Listing.get_or_not_found(listing_id, consistent=True)
 
 
 def _managed_listing(listing_id: str, actor: Actor) -> Listing:
@@ -386,10 +383,7 @@ def _settled(media: Media, upload_id: str, version_id: str) -> bool:
 
 
 def _current(listing_id: str, media_id: str) -> Media | None:
-    try:
-        return Media.get(*Media.key(listing_id, media_id), consistent_read=True)
-    except Media.DoesNotExist:
-        return None
+    return Media.get_or_none(listing_id, media_id, consistent=True)
 
 
 def _still(upload_id: str | None):

@@ -53,11 +53,8 @@ def _record(listing_id: str, media_id: str, content_version: str | None, target:
     """Point the served version's variants at ``target`` and refresh the listing's cover, in one
     transaction. False when the item is gone or now serves another version (a delete or a newer upload
     won: its own publish places it)."""
-    try:
-        media = Media.get(*Media.key(listing_id, media_id), consistent_read=True)
-    except Media.DoesNotExist:
-        return False
-    if not media.served or media.content_version != content_version:
+    media = Media.get_or_none(listing_id, media_id, consistent=True)
+    if media is None or not media.served or media.content_version != content_version:
         return False
     listing = Listing.get(*Listing.key(listing_id), consistent_read=True)
     before = sorted({v.bucket for v in media.variants})
@@ -91,9 +88,8 @@ def _place(listing_id: str, media: Media, target: str) -> bool:
 def media_place(*, listing_id: str) -> list[str]:
     """Move the served version of every media item of the listing into the bucket the premium rule gives
     it now; returns the ids moved (none when everything already is where it belongs)."""
-    try:
-        listing = Listing.get(*Listing.key(listing_id), consistent_read=True)
-    except Listing.DoesNotExist:
+    listing = Listing.get_or_none(listing_id, consistent=True)
+    if listing is None:
         return []
     moved = []
     for media in media_for_listing(listing_id=listing_id, consistent=True):

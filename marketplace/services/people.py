@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError
-
 from marketplace import db
 from marketplace.actors import Actor, Group
 from marketplace.audit import audit_entry
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.entitlements import TIERS
-from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.models import BrokerProfile, Guard, Seller, Subscription, UserProfile
@@ -54,10 +52,7 @@ def user_groups_change(*, actor: Actor, user_id: str, add: list[str] = (), remov
         raise ValidationError(f"unknown group {unknown[0]!r}", field="groups")
     if actor.user_id == user_id and Group.ADMINS.value in remove:
         raise ValidationError("you cannot remove your own admin role", field="groups")
-    try:
-        profile = UserProfile.get(*UserProfile.key(user_id), consistent_read=True)
-    except UserProfile.DoesNotExist:
-        raise NotFound("no such user", field="user_id") from None
+    profile = UserProfile.get_or_not_found(user_id, consistent=True)
     idp = client("cognito-idp")
     pool = settings().user_pool_id
     # By ``sub``, never by email: people may change their email, the sub never changes (the pool signs
@@ -101,22 +96,16 @@ def broker_profile_create(*, actor: Actor, broker_id: str, name: str, email: str
             tx.save(audit_entry(actor=actor, entity_type="broker", entity_id=broker_id, action="create",
                                 after={"name": profile.name, "licence_number": profile.licence_number,
                                        "company": profile.company}))
-    except TransactWriteError as error:
-        codes = db.cancellation_codes(error)
-        if codes[:1] == ["ConditionalCheckFailed"]:
+    except db.ConditionFailed as failed:
+        if failed.item is guard:
             raise ValidationError("another broker has this licence number", field="licence_number") from None
-        if codes[1:2] == ["ConditionalCheckFailed"]:
-            raise Conflict("this broker already has a profile") from None
-        raise
+        raise Conflict("this broker already has a profile") from None
     return profile
 
 
 def broker_verify(*, actor: Actor, broker_id: str, verified: bool, reason: str = "") -> BrokerProfile:
     _require_admin(actor)
-    try:
-        profile = BrokerProfile.get(*BrokerProfile.key(broker_id), consistent_read=True)
-    except BrokerProfile.DoesNotExist:
-        raise NotFound("no such broker", field="broker_id") from None
+    profile = BrokerProfile.get_or_not_found(broker_id, consistent=True)
     before = {"verified": profile.verified}
     profile.verified = verified
     profile.verified_at = datetime.now(UTC) if verified else None
@@ -150,10 +139,7 @@ def seller_create(*, actor: Actor, name: str, kind: str = "owner", email: str = 
 
 
 def _subscription(user_id: str) -> Subscription:
-    try:
-        return Subscription.get(*Subscription.key(user_id), consistent_read=True)
-    except Subscription.DoesNotExist:
-        return Subscription(user_id=user_id, tier="free")
+    return Subscription.get_or_none(user_id, consistent=True) or Subscription(user_id=user_id, tier="free")
 
 
 def _save_subscription(*, actor: Actor, subscription: Subscription, action: str, before: dict, reason: str):

@@ -6,7 +6,7 @@ from marketplace import outbox
 from marketplace.actors import Actor, Group
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.errors import PermissionDenied, ValidationError
+from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.selectors.people import (
     entitlements_for,
     profile_and_subscription,
@@ -30,6 +30,14 @@ def test_licence_numbers_are_unique(table, admin):
         broker_profile_create(actor=admin, broker_id="b2", name="Other", email="o@x.np", licence_number="DLM-1",
                               company="Other Realty")
     assert caught.value.field == "licence_number"
+
+
+def test_a_broker_has_one_profile(table, admin):
+    broker_profile_create(actor=admin, broker_id="b1", name="Bikash", email="b@x.np", licence_number="dlm-1",
+                          company="Himalayan Realty")
+    with pytest.raises(Conflict):
+        broker_profile_create(actor=admin, broker_id="b1", name="Bikash", email="b@x.np", licence_number="dlm-2",
+                              company="Himalayan Realty")
 
 
 def test_subscriptions_grant_extend_and_revoke_with_events(table, admin, buyer):

@@ -94,3 +94,20 @@ def test_every_cancellation_reason_is_a_domain_error(dynamodb_answers, monkeypat
     with pytest.raises(expected), db.transaction() as tx:
         tx.create(Guard(*Guard.unique_key("test", "a")))
         tx.create(Guard(*Guard.unique_key("test", "b")))
+
+
+@pytest.mark.parametrize("failing", [0, 1])
+def test_a_failed_condition_names_the_item_it_was_on(dynamodb_answers, failing):
+    # Given a transaction of two guards whose one condition DynamoDB fails
+    codes = ["None", "None"]
+    codes[failing] = "ConditionalCheckFailed"
+    dynamodb_answers.append(cancelled(*codes))
+    guards = [Guard(*Guard.unique_key("test", "a")), Guard(*Guard.unique_key("test", "b"))]
+
+    # When it commits for a caller that tells its conditions apart
+    with pytest.raises(db.ConditionFailed) as raised, db.transaction(conflict_message=None) as tx:
+        for guard in guards:
+            tx.create(guard)
+
+    # Then the error names that guard, the very object given to the transaction
+    assert raised.value.item is guards[failing]
