@@ -1,23 +1,34 @@
-"""What every Lambda function of the API is built from: its resolver, its prebuilt clients, its entry point.
-The functions themselves are ``public_api.functions.<name>`` (handler ``<module>.handler``, listed in
-``public_api.routes``)."""
+"""What every Lambda function of the API is built from: its resolver with the routers its routes name
+(``public_api.routes``), its prebuilt clients, its entry point. The functions themselves are
+``public_api.functions.<name>`` (handler ``<module>.handler``)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from marketplace.models import Item
 from public_api import errors
-from public_api.config import MAX_BODY_BYTES
+from public_api.config import MAX_BODY_BYTES, api_settings
 from public_api.observability import instrument
+from public_api.routes import ROUTERS, routers_of
 
 
 def resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     errors.install(app)
+    return app
+
+
+def include_routers(app: APIGatewayHttpResolver, routers: list[str]) -> APIGatewayHttpResolver:
+    """Mount each named router of ``public_api.routers`` where ``ROUTERS`` says. Imported by name, as
+    the Lambda runtime imports a handler (quicker at init than a package importing them all)."""
+    for name in routers:
+        module = importlib.import_module(f"public_api.routers.{name}")
+        app.include_router(module.router, prefix=ROUTERS[name] or None)
     return app
 
 
@@ -64,3 +75,11 @@ def lambda_handler(app: APIGatewayHttpResolver):
         return app.resolve(event, context)
 
     return instrument(handler)
+
+
+def function_handler(function: str):
+    """The entry point of one function: a resolver with the routers of its routes (its documentation's
+    only outside production), the table's client built at init."""
+    app = include_routers(resolver(), routers_of(function, production=api_settings().production))
+    prebuild_clients()
+    return lambda_handler(app)

@@ -13,8 +13,8 @@ from pathlib import Path
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
-from public_api.routers import favorites, feed, inquiries, listings, me, neighborhoods
-from public_api.routes import ROUTES
+from public_api.function import include_routers
+from public_api.routes import ROUTES, routers_of
 
 DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
 TITLE = "Shikhar public API"
@@ -27,15 +27,8 @@ DESCRIPTION = (
 
 
 def application() -> APIGatewayHttpResolver:
-    """A resolver with every router, as the three functions serve them between them."""
-    app = APIGatewayHttpResolver(enable_validation=True)
-    app.include_router(listings.router, prefix="/v1/listings")
-    app.include_router(inquiries.router, prefix="/v1/listings")
-    app.include_router(feed.router, prefix="/v1/feed")
-    app.include_router(neighborhoods.router, prefix="/v1/neighborhoods")
-    app.include_router(me.router, prefix="/v1/me")
-    app.include_router(favorites.router, prefix="/v1/me/favorites")
-    return app
+    """A resolver with the router of every documented route, as the functions serve them between them."""
+    return include_routers(APIGatewayHttpResolver(enable_validation=True), routers_of(production=True))
 
 
 # API Gateway's own answers, sent before (or instead of) any function: exactly these bodies.

@@ -1,17 +1,32 @@
-"""Every route of the public API: its function and whether the JWT authorizer guards it.
+"""Every route of the public API, declared once: its function, the router that serves it, and whether
+the JWT authorizer guards it.
 
-The one list the local gateway routes by, that the OpenAPI test checks against the document, and that
-the API stack can read to wire API Gateway.
+Derived from it: each function's resolver (``public_api.function.function_handler`` includes the routers
+of that function's routes), the OpenAPI document (every router), the API stack's routes and functions,
+and the local gateway's routing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The Lambda functions: name -> module; the handler is ``<module>.handler``.
 FUNCTIONS = {
     "listings": "public_api.functions.listings",
     "me": "public_api.functions.me",
     "inquiries": "public_api.functions.inquiries",
+}
+
+# The routers (modules of ``public_api.routers``) -> where each is mounted.
+ROUTERS = {
+    "listings": "/v1/listings",
+    "inquiries": "/v1/listings",
+    "feed": "/v1/feed",
+    "neighborhoods": "/v1/neighborhoods",
+    "me": "/v1/me",
+    "favorites": "/v1/me/favorites",
+    "health": "",
+    "docs": "",
 }
 
 
@@ -19,7 +34,8 @@ FUNCTIONS = {
 class Route:
     method: str
     path: str  # API Gateway syntax: /v1/listings/{listing_id}
-    function: str  # a key of FUNCTIONS; its handler is ``<module>.handler``
+    function: str  # a key of FUNCTIONS
+    router: str  # a key of ROUTERS: the router that serves it in that function
     signed_in: bool  # behind the JWT authorizer
     documented: bool = True  # False: the API's own documentation, outside production only
 
@@ -33,15 +49,24 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/v1/listings", "listings", signed_in=False),
-    Route("GET", "/v1/listings/{listing_id}", "listings", signed_in=False),
-    Route("GET", "/v1/feed", "listings", signed_in=False),
-    Route("GET", "/v1/neighborhoods", "listings", signed_in=False),
-    Route("GET", "/v1/me", "me", signed_in=True),
-    Route("GET", "/v1/me/favorites", "me", signed_in=True),
-    Route("PUT", "/v1/me/favorites/{listing_id}", "me", signed_in=True),
-    Route("DELETE", "/v1/me/favorites/{listing_id}", "me", signed_in=True),
-    Route("POST", "/v1/listings/{listing_id}/inquiries", "inquiries", signed_in=True),
-    Route("GET", "/docs", "listings", signed_in=False, documented=False),
-    Route("GET", "/openapi.json", "listings", signed_in=False, documented=False),
+    Route("GET", "/v1/listings", "listings", "listings", signed_in=False),
+    Route("GET", "/v1/listings/{listing_id}", "listings", "listings", signed_in=False),
+    Route("GET", "/v1/feed", "listings", "feed", signed_in=False),
+    Route("GET", "/v1/neighborhoods", "listings", "neighborhoods", signed_in=False),
+    Route("GET", "/health", "listings", "health", signed_in=False),
+    Route("GET", "/v1/me", "me", "me", signed_in=True),
+    Route("GET", "/v1/me/favorites", "me", "favorites", signed_in=True),
+    Route("PUT", "/v1/me/favorites/{listing_id}", "me", "favorites", signed_in=True),
+    Route("DELETE", "/v1/me/favorites/{listing_id}", "me", "favorites", signed_in=True),
+    Route("POST", "/v1/listings/{listing_id}/inquiries", "inquiries", "inquiries", signed_in=True),
+    Route("GET", "/docs", "listings", "docs", signed_in=False, documented=False),
+    Route("GET", "/openapi.json", "listings", "docs", signed_in=False, documented=False),
 )
+
+
+def routers_of(function: str | None = None, *, production: bool = False) -> list[str]:
+    """The routers serving ``function``'s routes (every function's when None), in declaration order;
+    in production without the documentation's routers."""
+    chosen = (r.router for r in ROUTES if (function is None or r.function == function)
+              and (r.documented or not production))
+    return list(dict.fromkeys(chosen))

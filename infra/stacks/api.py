@@ -25,7 +25,7 @@ from public_api.routes import FUNCTIONS, ROUTES
 
 # What each route group's function is for (the routes themselves come from public_api.routes).
 DESCRIPTIONS = {
-    "listings": "Search, feed, neighbourhoods and listing detail (premium media signed for entitled callers)",
+    "listings": "Search, feed, neighbourhoods, listing detail (premium media signed for entitled callers), /health",
     "me": "The signed-in buyer: profile and favorites",
     "inquiries": "Inquiries to a listing's broker",
 }

@@ -1,13 +1,10 @@
-"""Inquiries to a listing's broker: ``public_api.functions.inquiries.handler``."""
+"""Inquiries to a listing's broker: ``public_api.functions.inquiries.handler``; its routes are
+those of ``public_api.routes`` naming this function."""
 
 from __future__ import annotations
 
 from public_api import startup  # first: the init below runs with garbage collection paused
-from public_api.function import lambda_handler, prebuild_clients, resolver
-from public_api.routers import inquiries
+from public_api.function import function_handler
 
-app = resolver()
-app.include_router(inquiries.router, prefix="/v1/listings")
-prebuild_clients()
-handler = lambda_handler(app)
+handler = function_handler("inquiries")
 startup.finished()

@@ -1,14 +1,10 @@
-"""The signed-in buyer: profile and favorites: ``public_api.functions.me.handler``."""
+"""The signed-in buyer: profile and favorites: ``public_api.functions.me.handler``; its routes are
+those of ``public_api.routes`` naming this function."""
 
 from __future__ import annotations
 
 from public_api import startup  # first: the init below runs with garbage collection paused
-from public_api.function import lambda_handler, prebuild_clients, resolver
-from public_api.routers import favorites, me
+from public_api.function import function_handler
 
-app = resolver()
-app.include_router(me.router, prefix="/v1/me")
-app.include_router(favorites.router, prefix="/v1/me/favorites")
-prebuild_clients()
-handler = lambda_handler(app)
+handler = function_handler("me")
 startup.finished()
