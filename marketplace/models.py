@@ -200,9 +200,6 @@ class Listing(Item, discriminator="Listing"):
     premium = BooleanAttribute(default=False)
     exclusive = BooleanAttribute(default=False)  # off-market: investors only
     broker_id = UnicodeAttribute()
-    broker_name = UnicodeAttribute(default="")
-    broker_company = UnicodeAttribute(default="")
-    broker_verified = BooleanAttribute(default=False)
     seller_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default=Status.DRAFT.value)
     status_changed_at = UTCDateTimeAttribute(default_for_new=now)

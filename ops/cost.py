@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from marketplace.models import Favorite, Inquiry, Listing, ListingStats, Media, OutboxEvent
+from marketplace.models import BrokerProfile, Favorite, Inquiry, Listing, ListingStats, Media, OutboxEvent
+from marketplace.selectors.people import BROKER_CARD_ATTRIBUTES
 from marketplace.table import CARD_ATTRIBUTES
 from ops.item_size import item_size
 
@@ -90,7 +91,6 @@ def representative_items() -> dict[str, dict]:
         facing="S", year_built=2022, furnishing="semi_furnished",
         amenities=["garden", "solar", "backup_power", "servant_quarters", "security", "himalaya_view"],
         documents=["lalpurja", "trace_map", "naksa_pass"], premium=True, broker_id="01JBROKER0000000000000000",
-        broker_name="Sita Sharma", broker_company="Valley Luxury Realty", broker_verified=True,
         status="active", published_at=moment)
     listing.cover = {"media_id": "01JCOVER", "variants": variants, "placeholder": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
                      "dominant_color": "#8a7d6b"}
@@ -113,6 +113,10 @@ def representative_items() -> dict[str, dict]:
                                                detail=json.dumps({"event_id": "01JEVENT", "data": {"x": "y" * 200}})))}
     card_keys = set(CARD_ATTRIBUTES) | {"pk", "sk", "gsi4pk", "gsi4sk"}
     items["card"] = {k: v for k, v in items["listing"].items() if k in card_keys}
+    broker = _serialized(BrokerProfile(broker_id="01JBROKER0000000000000000", name="Sita Sharma",
+                                       email="sita@example.com", licence_number="DLM-2041",
+                                       company="Valley Luxury Realty", verified=True))
+    items["broker_card"] = {k: v for k, v in broker.items() if k in BROKER_CARD_ATTRIBUTES}
     return items
 
 
@@ -139,7 +143,9 @@ class UnitsPerCall:
         sizes = {name: item_size(item) for name, item in items.items()}
         page = 20 * sizes["card"]
         detail = sizes["listing"] + 8 * sizes["media"]  # one Query over the listing's partition
-        return cls(search=read_units(page), detail_read=read_units(detail) + read_units(sizes["stats"]),
+        # The detail also reads the broker's card (name, company, verified), never copied onto the listing.
+        return cls(search=read_units(page),
+                   detail_read=read_units(detail) + read_units(sizes["stats"]) + read_units(sizes["broker_card"]),
                    detail_write=write_units(sizes["stats"]),  # the view counter
                    me=read_units(sizes["favorite"] * 20) + 20 * read_units(sizes["card"]),
                    write=write_units(sizes["inquiry"], transactional=True)

@@ -16,6 +16,7 @@ from marketplace.lifecycle import Status
 from marketplace.media_kinds import is_premium_media
 from marketplace.money import npr_words
 from marketplace.neighbourhoods import neighbourhood
+from marketplace.selectors.people import BrokerCard
 from marketplace.units import Area, format_area
 from public_api.schemas.listings import (
     BrokerPublic,
@@ -132,7 +133,8 @@ def _media_item(item, *, premium: bool, entitled: bool, now: datetime) -> MediaI
                      width=_int(item.width), height=_int(item.height), variants=variants, expires_at=expires_at)
 
 
-def detail_of(listing, media: list, *, entitlements: Entitlements, at: datetime | None = None) -> ListingDetail:
+def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitlements,
+              at: datetime | None = None) -> ListingDetail:
     """The detail page. Premium media is signed only for entitled callers (the entitlement is read only
     when the listing has premium media)."""
     now = at or datetime.now(UTC)
@@ -147,6 +149,6 @@ def detail_of(listing, media: list, *, entitlements: Entitlements, at: datetime 
         furnishing=listing.furnishing, amenities=list(listing.amenities or []),
         documents=list(listing.documents or []),
         media=[_media_item(m, premium=premium, entitled=entitled, now=now) for m, premium in ready],
-        broker=BrokerPublic(broker_id=listing.broker_id, name=listing.broker_name or "",
-                            company=listing.broker_company or "", verified=bool(listing.broker_verified)),
+        broker=BrokerPublic(broker_id=broker.broker_id, name=broker.name, company=broker.company,
+                            verified=broker.verified),
     )

@@ -80,7 +80,8 @@ def moderation_queue(request):
         return redirect("moderation-queue")
     page = moderation.moderation_queue(limit=200, cursor=request.GET.get("cursor"))
     return render(request, "backoffice/admin/moderation_queue.html", {
-        "page": page, "now": datetime.now(UTC), "media_queue": media_selectors.media_awaiting_review(limit=100)})
+        "page": page, "now": datetime.now(UTC), "media_queue": media_selectors.media_awaiting_review(limit=100),
+        "brokers": people.broker_cards(broker_ids=(entry.listing.broker_id for entry in page.items))})
 
 
 @admins_only
@@ -119,6 +120,7 @@ def moderation_review(request, listing_id: str):
     checks = moderation.moderation_checks(listing, media=media, market=moderation.market_medians())
     return render(request, "backoffice/admin/moderation_review.html", {
         "listing": listing, "media": media, "checks": checks, "form": form,
+        "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
         "actions": allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)})
 
 
@@ -137,11 +139,11 @@ EXPORT_HEADER = ["ListingKey", "StandardStatus", "Status", "PropertyType", "List
                  "DirectionFaces", "Premium", "Broker", "Title", "ModificationTimestamp", "OnMarketDate"]
 
 
-def _export_row(item):
+def _export_row(item, brokers):
     return [item.listing_id, RESO_STANDARD_STATUS[Status(item.status)], item.status, item.property_type,
             item.price if item.price is not None else "", item.neighborhood, item.bedrooms or "", item.bathrooms or "",
             item.built_up_area_sqft or "", item.land_area_sqft or "", item.latitude or "", item.longitude or "",
-            item.facing or "", "yes" if item.premium else "no", item.broker_name, item.title,
+            item.facing or "", "yes" if item.premium else "no", brokers[item.broker_id].name, item.title,
             item.updated_at.isoformat(), item.published_at.isoformat() if item.published_at else ""]
 
 
@@ -157,7 +159,8 @@ def listings(request):
             cursor = page.cursor
             if not cursor:
                 break
-        return csv_response(f"listings-{filters.status}.csv", EXPORT_HEADER, (_export_row(i) for i in rows))
+        brokers = people.broker_cards(broker_ids=(i.broker_id for i in rows))
+        return csv_response(f"listings-{filters.status}.csv", EXPORT_HEADER, (_export_row(i, brokers) for i in rows))
     if filters.text and len(filters.text) == 26 and filters.text.isalnum():
         return redirect("admin-listing", listing_id=filters.text.lower())  # an exact id
     page = moderation.listings_search(filters=filters, limit=50, cursor=request.GET.get("cursor"))
@@ -165,6 +168,7 @@ def listings(request):
     query.pop("cursor", None)
     return render(request, "backoffice/admin/listings.html", {
         "form": form, "page": page, "filters": filters, "query": query.urlencode(),
+        "brokers": people.broker_cards(broker_ids=(i.broker_id for i in page.items)),
         "csv_url": f"{reverse('admin-listings')}?{urlencode({**query.dict(), 'format': 'csv'})}"})
 
 
@@ -176,6 +180,7 @@ def listing_detail(request, listing_id: str):
         return redirect("admin-listing", listing_id=listing_id)
     return render(request, "backoffice/admin/listing_detail.html", {
         "listing": listing, "media": media, "form": form, "history": listing_history(listing_id=listing_id),
+        "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
         "actions": [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)
                     if a not in (Action.ADMIN_EDIT,)]})
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from backoffice.access import sellers_only
 from marketplace.selectors import reports
+from marketplace.selectors.people import broker_cards
 from marketplace.selectors.listings import listings_for_seller
 
 
@@ -20,4 +21,5 @@ def home(request):
     stats = reports.stats_for(listing_ids=ids)
     rows = [{"listing": i, "views": sum(views[i.listing_id].values()), "favorites": int(stats[i.listing_id].favorites),
              "inquiries": int(stats[i.listing_id].inquiries)} for i in mine]
-    return render(request, "backoffice/seller/home.html", {"rows": rows})
+    return render(request, "backoffice/seller/home.html", {
+        "rows": rows, "brokers": broker_cards(broker_ids=(i.broker_id for i in mine))})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from marketplace.entitlements import Entitlements, entitlements_of
@@ -47,6 +49,33 @@ def brokers_list(*, limit: int = 100, cursor: str | None = None) -> Page[BrokerP
 
 def broker_get(*, broker_id: str) -> BrokerProfile:
     return BrokerProfile.get_or_not_found(broker_id)
+
+
+@dataclass(frozen=True)
+class BrokerCard:
+    """What a listing shows of its broker. Read from the broker's profile whenever a listing is shown,
+    never copied onto listings: a verification (or its withdrawal) shows at once everywhere."""
+
+    broker_id: str
+    name: str = ""  # empty while the broker has no profile
+    company: str = ""
+    verified: bool = False
+
+
+BROKER_CARD_ATTRIBUTES = ["type", "broker_id", "name", "company", "verified"]
+
+
+def broker_cards(*, broker_ids: Iterable[str]) -> dict[str, BrokerCard]:
+    """The brokers of a page of listings: one BatchGetItem of the public attributes for up to 100
+    distinct brokers (PynamoDB splits larger sets and retries unprocessed keys)."""
+    ids = sorted({broker_id for broker_id in broker_ids if broker_id})
+    cards = {broker_id: BrokerCard(broker_id=broker_id) for broker_id in ids}
+    if ids:
+        for profile in BrokerProfile.batch_get([BrokerProfile.key(i) for i in ids],
+                                               attributes_to_get=BROKER_CARD_ATTRIBUTES):
+            cards[profile.broker_id] = BrokerCard(broker_id=profile.broker_id, name=profile.name,
+                                                  company=profile.company, verified=bool(profile.verified))
+    return cards
 
 
 def sellers_list(*, limit: int = 100) -> list[Seller]:

@@ -24,7 +24,7 @@ from marketplace.listing_fields import (
     geohash_of,
     missing_for_submission,
 )
-from marketplace.models import BrokerProfile, Listing, ListingStats, Seller
+from marketplace.models import Listing, ListingStats, Seller
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
 
@@ -112,11 +112,8 @@ def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None)
         raise PermissionDenied("only brokers create listings")
     cleaned = clean_listing_fields(fields)
     _check_seller(cleaned)
-    broker = BrokerProfile.get_or_none(actor.user_id)
-    listing = Listing(listing_id=listing_id or new_id(), broker_id=actor.user_id, status=Status.DRAFT.value,
-                      broker_name=broker.name if broker else actor.name or actor.email,
-                      broker_company=broker.company if broker else "",
-                      broker_verified=bool(broker and broker.verified))
+    # The broker's name, company and verification are read from their profile when the listing is shown.
+    listing = Listing(listing_id=listing_id or new_id(), broker_id=actor.user_id, status=Status.DRAFT.value)
     _apply_fields(listing, cleaned)
     created = DomainEvent(EventType.LISTING_CREATED, _event_data(listing))
     return _commit(listing, actor=actor, action="create", before={}, events=[created],

@@ -12,6 +12,7 @@ from marketplace.entitlements import can_see
 from marketplace.errors import NotFound, ValidationError
 from marketplace.listing_fields import FACINGS, MAX_PRICE, PROPERTY_TYPES, PURPOSES
 from marketplace.selectors.listings import listing_with_media
+from marketplace.selectors.people import broker_cards
 from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, SORTS, ListingFilters, listing_search
 from marketplace.units import parse_area
 from public_api.auth import optional_caller
@@ -78,7 +79,9 @@ def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> ListingDetai
         raise NotFound("no such listing", field="listing_id") from None
     if not can_see(listing, caller.entitlements):
         raise NotFound("no such listing", field="listing_id")
-    body = detail_of(listing, media, entitlements=caller.entitlements)
+    # The broker's card is read now, not copied onto the listing: one BatchGetItem of four attributes.
+    broker = broker_cards(broker_ids=[listing.broker_id])[listing.broker_id]
+    body = detail_of(listing, media, broker=broker, entitlements=caller.entitlements)
     # Imported on the first detail, not at init: the domain's view counter brings boto3 and a second
     # DynamoDB client that searches never use.
     from marketplace.services.engagement import listing_record_view

@@ -149,10 +149,11 @@ def test_the_queue_with_200_pending_listings_costs_a_fixed_number_of_calls(signe
     assert len(response.context["page"].items) == 200
     listing_reads = [op for op in dynamodb_calls.operations if op == "Query"]
     # One Query for the queue, one per neighbourhood for the price bands, one for the media awaiting
-    # review; the session is one GetItem.
+    # review; the session is one GetItem; the brokers of the page one BatchGetItem.
     assert dynamodb_calls.operations.count("GetItem") == 1
+    assert dynamodb_calls.operations.count("BatchGetItem") == 1
     assert len(listing_reads) == 1 + 12 + 1
-    assert len(dynamodb_calls.operations) == 15
+    assert len(dynamodb_calls.operations) == 16
 
 
 def test_listings_filter_by_neighbourhood_and_price(signed_in, listing_factory):

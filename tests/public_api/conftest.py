@@ -103,9 +103,12 @@ def publish(broker: Actor, *, public_at: datetime | None = None, premium: bool |
 
 @pytest.fixture
 def lister(api) -> Actor:
-    """The broker who owns the seeded listings (not signed in to the API)."""
-    return Actor(user_id="broker-lister", email="lister@test.shikhar.np", groups=frozenset({Group.BROKERS}),
-                 name="Bikash Thapa")
+    """The broker who owns the seeded listings (not signed in to the API), with a broker profile."""
+    actor = Actor(user_id="broker-lister", email="lister@test.shikhar.np", groups=frozenset({Group.BROKERS}),
+                  name="Bikash Thapa")
+    people.broker_profile_create(actor=ADMIN, broker_id=actor.user_id, name=actor.name, email=actor.email,
+                                 licence_number="KTM-BT-1", company="Himal Realty")
+    return actor
 
 
 @pytest.fixture

@@ -55,7 +55,8 @@ def test_detail_shows_public_fields_labels_and_the_brokers_public_profile(api, m
     assert detail["title"] == "Public family house"
     assert detail["price"] == {"amount": 45_000_000, "label": "Rs 4.5 crore", "on_request": False}
     assert detail["land"] == {"ropani_aana_paisa_daam": "0-8-0-0", "words": "8 aana", "sqft": 2738.0}
-    assert detail["broker"] == {"broker_id": "broker-lister", "name": "Bikash Thapa", "company": "", "verified": False}
+    assert detail["broker"] == {"broker_id": "broker-lister", "name": "Bikash Thapa", "company": "Himal Realty",
+                                "verified": False}
     assert detail["location"] == {"geohash": market["public"].geohash[:7]}
     assert "address" not in detail and "latitude" not in detail and "seller_id" not in detail
 

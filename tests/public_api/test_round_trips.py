@@ -25,13 +25,14 @@ def test_a_signed_in_search_adds_only_the_subscription_read(api, market, premium
     assert dynamodb_calls.count() == {"GetItem": 1, "Query": 1}
 
 
-def test_a_detail_is_one_query_and_one_counter_update(api, market, buyer, dynamodb_calls):
+def test_a_detail_is_one_query_one_broker_read_and_one_counter_update(api, market, buyer, dynamodb_calls):
+    # The broker's card is read from the broker's profile (never stale on the listing): one batch read.
     response = get(api, f"/v1/listings/{market['public'].listing_id}")
     assert response.status_code == 200
-    assert dynamodb_calls.count() == {"Query": 1, "UpdateItem": 1}
+    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1, "UpdateItem": 1}
     dynamodb_calls.reset()
     get(api, f"/v1/listings/{market['public'].listing_id}", buyer)  # nothing needs the subscription
-    assert dynamodb_calls.count() == {"Query": 1, "UpdateItem": 1}
+    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1, "UpdateItem": 1}
 
 
 def test_the_favorites_list_is_one_query_and_one_batch_get(api, lister, buyer, dynamodb_calls):
