@@ -8,8 +8,8 @@ from django.shortcuts import render
 
 from backoffice.access import sellers_only
 from marketplace.selectors import reports
-from marketplace.selectors.people import broker_cards
 from marketplace.selectors.listings import listings_for_seller
+from marketplace.selectors.people import broker_cards
 
 
 @sellers_only

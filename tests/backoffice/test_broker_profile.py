@@ -13,7 +13,7 @@ from marketplace.services import people as people_services
 
 
 def _broker_cell(page: bytes, listing_id: str) -> str:
-    row = re.search(rf'<tr data-listing="{listing_id}">(.*?)</tr>', page.decode(), re.S)
+    row = re.search(rf'<tr data-listing="{listing_id}">(.*?)</tr>', page.decode(), re.DOTALL)
     assert row, f"no row for {listing_id}"
     return row.group(1)
 
