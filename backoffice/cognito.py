@@ -4,21 +4,21 @@ Every failure a visitor could learn from (unknown email, wrong password, locked 
 ``SignInFailed`` message, so the page never reveals whether an email has an account.
 The back office's own app client (``deployment.BACKOFFICE_CLIENT``) allows only the admin password flow,
 which needs the back office role's IAM credentials, so every call here is an ``Admin*`` call.
-ID tokens are verified against the pool's JWKS (``settings().jwks_url``, configurable because the
-emulator serves it at its own address while the ``iss`` claim always names the AWS one).
+ID tokens are verified by ``marketplace.tokens`` (the public API's rules) against the pool's JWKS
+(``settings().jwks_url``, configurable because the emulator serves it at its own address while the
+``iss`` claim always names the AWS one).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import jwt
 from botocore.exceptions import ClientError
 
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.deployment import BACKOFFICE_CLIENT
+from marketplace.tokens import TokenError, Verifier, pool_issuer, pool_jwks_url
 
 FAILED = "Those details did not work. Check your email and password, or try again in a few minutes."
 BAD_CODE = "That code did not work. Enter the current 6-digit code from your authenticator app."
@@ -126,24 +126,16 @@ def otpauth_uri(*, email: str, secret: str) -> str:
     return f"otpauth://totp/{ISSUER}:{email}?secret={secret}&issuer={ISSUER}"
 
 
-@lru_cache(maxsize=4)
-def _jwks(url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
-
-
 def verify_id_token(token: str) -> dict:
-    """The token's claims if it is a valid, unexpired ID token of this pool and app client."""
+    """The token's claims if it is a valid, unexpired ID token of this pool and the back office's client."""
     cfg = settings()
+    issuer = pool_issuer(region=cfg.region, user_pool_id=cfg.user_pool_id)
+    verifier = Verifier(issuer=issuer, jwks_url=cfg.jwks_url or pool_jwks_url(issuer),
+                        audiences=(cfg.backoffice_client_id,), token_use="id")
     try:
-        key = _jwks(cfg.jwks_url).get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=cfg.backoffice_client_id,
-                            issuer=f"https://cognito-idp.{cfg.region}.amazonaws.com/{cfg.user_pool_id}",
-                            options={"require": ["exp", "iat", "sub", "aud", "iss"]})
-    except jwt.PyJWTError as error:
+        return verifier.verify(token)
+    except TokenError as error:
         raise SignInFailed() from error
-    if claims.get("token_use") != "id":
-        raise SignInFailed()
-    return claims
 
 
 @dataclass(frozen=True)

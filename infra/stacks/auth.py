@@ -15,6 +15,7 @@ from infra.config import StageConfig
 from infra.nag import acknowledge
 from marketplace.actors import Group
 from marketplace.deployment import APPS_CLIENT, BACKOFFICE_CLIENT, AppClient, user_attribute_update_settings
+from marketplace.tokens import pool_issuer, pool_jwks_url
 
 _GROUP_DESCRIPTIONS = {
     Group.ADMINS: "Moderators and operators of the marketplace (TOTP MFA required by the back office)",
@@ -58,8 +59,8 @@ class AuthStack(Stack):
         # The app clients exactly as declared (local provisioning creates them from the same properties).
         self.apps_client = self._client("AppsClient", APPS_CLIENT)
         self.backoffice_client = self._client("BackofficeClient", BACKOFFICE_CLIENT)
-        self.issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}"
-        self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
+        self.issuer = pool_issuer(region=self.region, user_pool_id=self.user_pool.user_pool_id)
+        self.jwks_url = pool_jwks_url(self.issuer)
 
         reasons = [
             ("AwsSolutions-COG1",

@@ -11,8 +11,7 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShikharTest")
 
 from local import media_edge
 from local.gateway import Gateway
-from marketplace import media_urls
-from public_api import tokens
+from marketplace import media_urls, tokens
 from public_api.config import reload_api_settings
 from public_api.routers import neighborhoods
 
