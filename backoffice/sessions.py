@@ -17,7 +17,7 @@ from marketplace import db
 from marketplace.errors import Conflict
 from marketplace.models import Session
 
-USER_KEY = "actor"  # the signed-in person's claims (see backoffice.auth)
+USER_KEY = "actor"  # the signed-in person's claims: written at sign-in (views.accounts), read by middleware.actor
 
 
 class SessionStore(SessionBase):

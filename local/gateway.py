@@ -224,7 +224,9 @@ def _route(request: Request) -> Response:
     except Exception:  # noqa: BLE001 - Lambda's own failure: HTTP API answers 500 without details
         traceback.print_exc()
         return _aws_error(500, "Internal Server Error")
-    return _response(result)
+    response = _response(result)
+    response.headers["apigw-requestid"] = event["requestContext"]["requestId"]  # as HTTP API names each request
+    return response
 
 
 class Gateway:

@@ -15,6 +15,7 @@ from marketplace import scheduler as clock
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import VISIBILITY_TIMEOUT
+from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.services import media_placement
 from media_pipeline import runner as media_runner
@@ -84,8 +85,8 @@ WORKERS: list[Worker] = [
     outbox_relay,
     scheduler,
     media_sweep,
-    sqs_consumer("notifications", notifications.handle_message),
-    sqs_consumer("media-placement", media_placement.handle_message),
+    sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),
+    sqs_consumer(Queue.MEDIA_PLACEMENT, media_placement.handle_message),
     # Raw uploads -> the media pipeline's steps, as the state machine runs them in AWS: one consumer per
     # queue (images, videos), one message at a time so none waits in a batch past its visibility timeout.
     *(sqs_consumer(queue, media_runner.handle_message, visibility_timeout=media_visibility_timeout(queue), batch=1)

@@ -13,18 +13,21 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import consume_once
+from marketplace.events import EventType as Event
+from marketplace.events import Queue
 from marketplace.outbox import detail_of
 
-CONSUMER = "notifications"
+CONSUMER = Queue.NOTIFICATIONS
 
-_TEMPLATES = {
-    "ListingApproved": ("broker_id", "Your listing “{title}” is live on Shikhar."),
-    "ListingRejected": ("broker_id", "Your listing “{title}” was not approved: {reason}"),
-    "ListingChangesRequested": ("broker_id", "Changes requested on “{title}”: {reason}"),
-    "InquiryReceived": ("broker_id", "New inquiry on “{title}” from {name}."),
-    "MediaProcessed": ("broker_id", "A {kind} for “{title}” is ready."),
-    "MediaFailed": ("broker_id", "A {kind} for “{title}” could not be processed: {reason}"),
-    "SubscriptionChanged": ("user_id", "Your Shikhar subscription is now {tier} until {expires_at}."),
+# One message per detail type of the notifications rule (marketplace.events.RULES): who is told, and what.
+TEMPLATES: dict[Event, tuple[str, str]] = {
+    Event.LISTING_APPROVED: ("broker_id", "Your listing “{title}” is live on Shikhar."),
+    Event.LISTING_REJECTED: ("broker_id", "Your listing “{title}” was not approved: {reason}"),
+    Event.LISTING_CHANGES_REQUESTED: ("broker_id", "Changes requested on “{title}”: {reason}"),
+    Event.INQUIRY_RECEIVED: ("broker_id", "New inquiry on “{title}” from {name}."),
+    Event.MEDIA_PROCESSED: ("broker_id", "A {kind} for “{title}” is ready."),
+    Event.MEDIA_FAILED: ("broker_id", "A {kind} for “{title}” could not be processed: {reason}"),
+    Event.SUBSCRIPTION_CHANGED: ("user_id", "Your Shikhar subscription is now {tier} until {expires_at}."),
 }
 
 
@@ -35,7 +38,7 @@ class _Blank(dict):
 
 def render(detail_type: str, data: dict) -> tuple[str, str] | None:
     """(recipient user id, message) for an event, or None when nobody is told."""
-    template = _TEMPLATES.get(detail_type)
+    template = TEMPLATES.get(detail_type)  # a StrEnum key: found by its string too
     if not template or not data.get(template[0]):
         return None
     recipient_field, text = template

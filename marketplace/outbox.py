@@ -61,18 +61,21 @@ def mark_sent(record: OutboxEvent) -> None:
             OutboxEvent.gsi5sk.remove(),
         ], condition=OutboxEvent.state == "pending")
     except UpdateError as error:
+        # A failed condition means a concurrent relay marked it already: nothing to do.
         if error.cause_response_code != "ConditionalCheckFailedException":
-            raise  # already marked by a concurrent relay: nothing to do
+            raise
 
 
 def relay_pending(*, limit: int = 100) -> int:
-    """Publish every pending event (oldest first); return how many were published."""
+    """Publish pending events (oldest first, at most ``limit``) and mark the accepted ones sent; return
+    how many EventBridge accepted (the others stay pending for the next run)."""
     records = pending(limit=limit)
-    for record in publish(records):
+    accepted = publish(records)
+    for record in accepted:
         mark_sent(record)
     if records:
-        logger.info("outbox relayed", extra={"count": len(records)})
-    return len(records)
+        logger.info("outbox relayed", extra={"count": len(accepted), "pending": len(records)})
+    return len(accepted)
 
 
 def _inserted_record(change: dict) -> OutboxEvent | None:

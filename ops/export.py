@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 from marketplace import db
 from marketplace.aws import client
@@ -101,14 +101,18 @@ def start_export(*, table: str, bucket: str, prefix: str) -> str:
 
 
 def wait_export(export_arn: str, *, poll_seconds: float = 10, max_polls: int = 540) -> dict:
-    for _ in range(max_polls):
-        description = client("dynamodb").describe_export(ExportArn=export_arn)["ExportDescription"]
-        if description["ExportStatus"] == "COMPLETED":
-            return description
-        if description["ExportStatus"] == "FAILED":
-            raise RuntimeError(f"export failed: {description.get('FailureCode')} {description.get('FailureMessage')}")
-        time.sleep(poll_seconds)
-    raise TimeoutError(f"export {export_arn} not finished after {poll_seconds * max_polls:.0f} s")
+    """The finished export's description (botocore's ``export_completed`` waiter); a failed export or
+    one still running after ``max_polls`` is an error naming why."""
+    dynamodb = client("dynamodb")
+    try:
+        dynamodb.get_waiter("export_completed").wait(
+            ExportArn=export_arn, WaiterConfig={"Delay": poll_seconds, "MaxAttempts": max_polls})
+    except WaiterError as error:
+        description = (error.last_response or {}).get("ExportDescription", {})
+        raise RuntimeError(f"export {export_arn} did not complete: {description.get('ExportStatus')} "
+                           f"{description.get('FailureCode', '')} {description.get('FailureMessage', '')}".rstrip()
+                           ) from error
+    return dynamodb.describe_export(ExportArn=export_arn)["ExportDescription"]
 
 
 def _data_keys(bucket: str, prefix: str, export_id: str, *, started: datetime) -> list[str]:

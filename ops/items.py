@@ -12,7 +12,6 @@ from marketplace.aws import client
 
 # The timestamps entities keep, most specific first: when an item last changed, as far as it says.
 CHANGE_ATTRIBUTES = ("updated_at", "sent_at", "status_changed_at", "created_at", "at")
-_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def key_of(item: dict) -> str:
@@ -31,12 +30,12 @@ def entity(item: dict) -> str:
 def changed_at(item: dict) -> datetime | None:
     for name in CHANGE_ATTRIBUTES:
         value = item.get(name, {}).get("S")
-        if value:
-            for fmt in _FORMATS:
-                try:
-                    return datetime.strptime(value, fmt)
-                except ValueError:
-                    continue
+        try:
+            moment = datetime.fromisoformat(value) if value else None  # ISO 8601, "+0000" and "Z" included
+        except ValueError:
+            continue
+        if moment is not None and moment.tzinfo is not None:  # a time without a zone is not one of ours
+            return moment
     return None
 
 

@@ -26,10 +26,6 @@ class Unauthorized(Exception):
         self.message = message
 
 
-class PayloadTooLarge(Exception):
-    pass
-
-
 class SwitchedOff(Exception):
     """A feature flag has switched this operation off for a while (503 with Retry-After)."""
 

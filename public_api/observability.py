@@ -11,6 +11,7 @@ import os
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from marketplace import observability as domain_observability
@@ -36,14 +37,14 @@ def count(name: str) -> None:
 
 
 def instrument(handler):
-    """Wrap a function's entry point: correlation id from the HTTP API request id (also handed to
-    the domain, so events carry it), metrics flushed per invocation, a trace segment when tracing."""
+    """Wrap a function's entry point: Powertools' Lambda context and correlation id (the HTTP API's
+    request id) on every log line, the same id handed to the domain so the audit entries and events a
+    request causes carry it, metrics flushed per invocation, a trace segment when tracing."""
 
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def entry(event, context):
-        request_id = ((event or {}).get("requestContext") or {}).get("requestId")
-        logger.set_correlation_id(request_id)
-        domain_observability.set_correlation_id(request_id)
+        domain_observability.set_correlation_id(logger.get_correlation_id())
         return handler(event, context)
 
     if tracer is not None:

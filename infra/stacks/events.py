@@ -21,7 +21,7 @@ from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
 from marketplace.config import Settings
 from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
-from marketplace.events import RULES
+from marketplace.events import RULES, Queue
 
 EVENT_SOURCE = Settings.event_source
 MAX_RECEIVES = 5  # as the local queues: five tries, then the DLQ
@@ -117,7 +117,7 @@ class EventsStack(Stack):
         self.notifier.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
         grant_key(self.notifier.role, key=key, encrypt=True)
         self.notifier.alias.add_event_source(sources.SqsEventSource(
-            self.queues["notifications"], batch_size=10, report_batch_item_failures=True))
+            self.queues[Queue.NOTIFICATIONS], batch_size=10, report_batch_item_failures=True))
 
         # Media placement: the queue of the "media-placement" rule -> media follows the listing's premium flag.
         self.placement = kit.function(
@@ -129,7 +129,7 @@ class EventsStack(Stack):
         grant_table(self.placement.role, table=data.table, key=key, actions=[*READ, *WRITE])
         grant_media_moves(self.placement, buckets=(data.public, data.premium), key=data.keys.media)
         self.placement.alias.add_event_source(sources.SqsEventSource(
-            self.queues["media-placement"], batch_size=10, report_batch_item_failures=True))
+            self.queues[Queue.MEDIA_PLACEMENT], batch_size=10, report_batch_item_failures=True))
 
         self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")

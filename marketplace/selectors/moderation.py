@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from marketplace.lifecycle import LISTED, Status
+from marketplace.lifecycle import Status
 from marketplace.listing_fields import MIN_PHOTOS, PHOTO_KINDS, missing_for_submission
 from marketplace.market import median_price_per_ropani, price_per_ropani
 from marketplace.models import Listing, Media
@@ -158,8 +158,3 @@ def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | N
                                             last_evaluated_key=decode_cursor(cursor, scope=scope))
     items = list(result)
     return Page(items=items, cursor=encode_cursor(result.last_evaluated_key, scope=scope))
-
-
-def listings_listed_in(*, neighborhood: str) -> list[Listing]:
-    """Cards of listed properties in one neighbourhood (market index)."""
-    return [item for item in Listing.market_index.query(f"MKT#{neighborhood}") if item.status in LISTED]

@@ -36,19 +36,11 @@ def users_search(*, email_prefix: str = "", limit: int = 50, cursor: str | None 
     return page_of(result, scope=scope)
 
 
-def user_get(*, user_id: str) -> UserProfile:
-    return UserProfile.get_or_not_found(user_id)
-
-
 def brokers_list(*, limit: int = 100, cursor: str | None = None) -> Page[BrokerProfile]:
     scope = "gsi5:BROKERS"
     return page_of(BrokerProfile.collection_index.query("BROKERS", limit=limit,
                                                         last_evaluated_key=decode_cursor(cursor, scope=scope)),
                    scope=scope)
-
-
-def broker_get(*, broker_id: str) -> BrokerProfile:
-    return BrokerProfile.get_or_not_found(broker_id)
 
 
 @dataclass(frozen=True)

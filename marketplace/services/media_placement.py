@@ -11,6 +11,8 @@ crash at any point leaves every URL the API hands out working; the next run fini
 
 from __future__ import annotations
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
 from marketplace import db
 from marketplace.actors import SYSTEM
 from marketplace.audit import audit_entry
@@ -18,12 +20,13 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import consume_once
 from marketplace.errors import Conflict
+from marketplace.events import Queue
 from marketplace.models import Listing, Media
 from marketplace.outbox import detail_of
 from marketplace.selectors.media import media_for_listing
 from marketplace.services.media import _listing_media, _refresh_listing, destination_bucket, variants_prefix
 
-CONSUMER = "media-placement"
+CONSUMER = Queue.MEDIA_PLACEMENT
 MAX_ATTEMPTS = 3  # a concurrent write to the item or the listing: read again and retry
 
 
@@ -112,12 +115,11 @@ def handle_message(body: str) -> None:
                      handler=lambda: media_place(listing_id=listing_id))
 
 
+_BATCH = BatchProcessor(event_type=EventType.SQS)
+
+
 def handler(event: dict, context=None) -> dict:
-    """Lambda entry point for the media-placement queue (SQS batch, partial failures reported)."""
-    failures = []
-    for record in event.get("Records", []):
-        try:
-            handle_message(record["body"])
-        except Exception:  # noqa: BLE001 - reported per message: SQS redelivers only the failed ones
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    """Lambda entry point for the media-placement queue: a partial batch response, so SQS redelivers
+    only the messages that failed."""
+    return process_partial_response(event=event, record_handler=lambda record: handle_message(record.body),
+                                    processor=_BATCH, context=context)

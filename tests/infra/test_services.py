@@ -130,6 +130,16 @@ def test_each_rule_routes_its_event_types_to_a_queue_with_a_dlq(synthesized):
             "VisibilityTimeout": VISIBILITY_TIMEOUT.total_seconds()})
 
 
+def test_every_rule_s_queue_has_a_consumer(synthesized):
+    # A queue nobody reads only fills up: each rule's queue feeds exactly one function
+    template = synthesized.templates["dev"]["Events"]["Resources"]
+    queue_ids = {r["Properties"]["QueueName"]: rid for rid, r in template.items() if r["Type"] == "AWS::SQS::Queue"}
+    read = [r["Properties"]["EventSourceArn"]["Fn::GetAtt"][0] for r in template.values()
+            if r["Type"] == "AWS::Lambda::EventSourceMapping" and "Fn::GetAtt" in r["Properties"]["EventSourceArn"]]
+    for rule in RULES:
+        assert read.count(queue_ids[f"shikhar-dev-{rule.queue}"]) == 1, rule.queue
+
+
 def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_queue(synthesized):
     template = synthesized.template("dev", "Events")
     template.has_resource_properties("AWS::Lambda::EventSourceMapping", {

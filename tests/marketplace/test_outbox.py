@@ -10,9 +10,11 @@ from marketplace import notifications, outbox
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import CLAIM_LEASE, CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT, consume_once
+from marketplace.events import Queue, rule_for
 from marketplace.lifecycle import Action
-from marketplace.models import ProcessedEvent
+from marketplace.models import OutboxEvent, ProcessedEvent
 from marketplace.observability import set_correlation_id
+from marketplace.services import media_placement
 from marketplace.services.listings import listing_create, listing_transition
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 
@@ -27,6 +29,18 @@ def _drain(queue_url: str) -> list[dict]:
         for message in messages:
             bodies.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def bus_tap(platform) -> str:
+    """A queue subscribed to every event on the bus, as a consumer of all of them would be: its URL."""
+    cfg, sqs, events = settings(), client("sqs"), client("events")
+    url = sqs.create_queue(QueueName=f"{cfg.prefix}-test-tap")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=f"{cfg.prefix}-test-tap", EventBusName=cfg.event_bus, State="ENABLED",
+                    EventPattern=json.dumps({"source": [cfg.event_source]}))
+    events.put_targets(Rule=f"{cfg.prefix}-test-tap", EventBusName=cfg.event_bus, Targets=[{"Id": "tap", "Arn": arn}])
+    return url
 
 
 @pytest.fixture
@@ -46,17 +60,31 @@ def test_events_are_written_with_the_change_and_carry_the_correlation_id(submitt
     assert detail["data"]["listing_id"] == submitted.listing_id and detail["data"]["status"] == "pending_review"
 
 
-def test_the_relay_publishes_to_the_bus_and_marks_events_sent(submitted, platform):
+def test_the_relay_publishes_to_the_bus_and_marks_events_sent(submitted, bus_tap):
     assert outbox.relay_pending() == 3
     assert outbox.pending() == []
-    delivered = _drain(platform.queues["analytics"])
+    delivered = _drain(bus_tap)
     assert sorted(e["detail-type"] for e in delivered) == ["ListingCreated", "ListingStatusChanged", "ListingSubmitted"]
     assert {e["source"] for e in delivered} == {settings().event_source}
     assert all(e["detail"]["correlation_id"] == "req-123" for e in delivered)
     assert outbox.relay_pending() == 0  # nothing left, nothing re-sent
 
 
-def test_a_crash_between_publish_and_mark_delivers_once_downstream(submitted, platform, monkeypatch):
+def test_the_relay_counts_what_the_bus_accepted_and_keeps_the_rest_pending(submitted, bus_tap):
+    # Given one more pending event that EventBridge refuses (its detail is not JSON)
+    refused = OutboxEvent(event_id="refused-1", detail_type="ListingUpdated", detail="{not json")
+    refused.derive_keys()
+    refused.save()
+
+    # When the relay runs
+    published = outbox.relay_pending()
+
+    # Then it reports the three accepted, and only the refused one waits for the next run
+    assert published == 3 and len(_drain(bus_tap)) == 3
+    assert [r.event_id for r in outbox.pending()] == ["refused-1"]
+
+
+def test_a_crash_between_publish_and_mark_delivers_once_downstream(submitted, bus_tap, monkeypatch):
     # Given the relay dies after EventBridge accepted the events but before marking them sent
     def crash(record):
         raise RuntimeError("relay died")
@@ -67,13 +95,13 @@ def test_a_crash_between_publish_and_mark_delivers_once_downstream(submitted, pl
     monkeypatch.undo()
     # When the relay runs again, it publishes the same events again
     assert outbox.relay_pending() == 3
-    deliveries = _drain(platform.queues["analytics"])
+    deliveries = _drain(bus_tap)
     assert len(deliveries) == 6
     # Then a consumer de-duplicating on event ids handles each event exactly once
     handled = []
     for delivery in deliveries:
         detail = delivery["detail"]
-        consume_once(consumer="test-analytics", event_id=detail["event_id"],
+        consume_once(consumer="test-tap", event_id=detail["event_id"],
                      handler=lambda d=delivery: handled.append(d["detail-type"]))
     assert sorted(handled) == ["ListingCreated", "ListingStatusChanged", "ListingSubmitted"]
     assert outbox.pending() == []
@@ -91,7 +119,7 @@ def test_a_failing_consumer_leaves_the_event_for_redelivery(table):
     assert ran == [1]
 
 
-def test_the_stream_relay_used_in_aws_publishes_inserted_outbox_records(submitted, platform):
+def test_the_stream_relay_used_in_aws_publishes_inserted_outbox_records(submitted, bus_tap):
     # Given the table's stream, as the relay Lambda receives it in AWS
     streams = client("dynamodbstreams")
     arn = client("dynamodb").describe_table(TableName=settings().table_name)["Table"]["LatestStreamArn"]
@@ -103,10 +131,10 @@ def test_the_stream_relay_used_in_aws_publishes_inserted_outbox_records(submitte
     # Then the three events went out and are marked sent
     assert result == {"batchItemFailures": []}
     assert outbox.pending() == []
-    assert len(_drain(platform.queues["analytics"])) == 3
+    assert len(_drain(bus_tap)) == 3
 
 
-def test_an_unreadable_stream_record_fails_alone(submitted, platform):
+def test_an_unreadable_stream_record_fails_alone(submitted, bus_tap):
     # Given a stream batch where one outbox record cannot be read
     streams = client("dynamodbstreams")
     arn = client("dynamodb").describe_table(TableName=settings().table_name)["Table"]["LatestStreamArn"]
@@ -120,7 +148,7 @@ def test_an_unreadable_stream_record_fails_alone(submitted, platform):
     result = outbox.stream_handler({"Records": records})
     # Then only that record is reported (a partial batch response) and the others were relayed
     assert result == {"batchItemFailures": [{"itemIdentifier": broken["dynamodb"]["SequenceNumber"]}]}
-    assert len(_drain(platform.queues["analytics"])) == 2
+    assert len(_drain(bus_tap)) == 2
 
 
 def _sqs_event(*bodies: str) -> dict:
@@ -171,3 +199,16 @@ def test_notifications_reach_the_broker_once(submitted, platform, admin):
     assert len(sent) == 1
     note = json.loads(sent[0]["Message"]) if "Message" in sent[0] else sent[0]
     assert note["recipient"] == submitted.broker_id and "Blurry photos" in note["text"]
+
+
+def test_every_event_type_the_notifications_rule_routes_has_a_message_and_no_other():
+    assert set(notifications.TEMPLATES) == set(rule_for(Queue.NOTIFICATIONS).detail_types)
+
+
+def test_the_media_placement_consumer_reports_only_the_message_that_failed(submitted):
+    placed = {"detail-type": "ListingUpdated", "detail": {"event_id": "e-placed",
+                                                           "data": {"listing_id": submitted.listing_id}}}
+
+    result = media_placement.handler(_sqs_event("not an event", json.dumps(placed)))
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m0"}]}

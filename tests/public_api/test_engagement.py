@@ -81,6 +81,15 @@ def test_an_inquiry_reaches_the_broker_once_per_idempotency_key(api, market, buy
     assert listing_stats(listing_id=listing_id).inquiries == 1
 
 
+def test_the_event_an_inquiry_causes_carries_the_api_request_id(api, market, buyer):
+    # When a buyer sends an inquiry (API Gateway names the request in apigw-requestid)
+    response = _inquire(api, buyer, market["public"].listing_id, GOOD)
+
+    # Then the event it caused carries that id as its correlation id, for tracing across the bus
+    [event] = [e for e in OutboxEvent.scan() if e.detail_type == "InquiryReceived"]
+    assert response.headers["apigw-requestid"] and event.correlation_id == response.headers["apigw-requestid"]
+
+
 def test_inquiry_validation_names_the_field_and_writes_nothing(api, market, buyer):
     listing_id = market["public"].listing_id
     cases = [
