@@ -541,16 +541,19 @@ class SignInThrottle(Item, discriminator="SignInThrottle"):
         pass
 
 
-class UsedTotpCode(Item, discriminator="UsedTotpCode"):
-    """A TOTP code that completed a sign-in: the same code cannot complete another while it could
-    still be accepted (its time step and the clock-skew window around it).
+class TotpStep(Item, discriminator="TotpStep"):
+    """The newest TOTP time step a person's last completed sign-in could have used (the step of that
+    moment plus the verifier's clock-skew window): a code of that step or an older one completes no
+    further sign-in, whichever code it is.
 
-    pk ``TOTP#<user_id>``, sk ``<code>``; ``expires`` (TTL) after the acceptance window.
+    pk ``TOTP#<user_id>``, sk ``STEP``; ``expires`` (TTL) once every code still accepted is newer.
     """
 
+    newest_step = NumberAttribute()
+
     @staticmethod
-    def key(user_id: str, code: str) -> tuple[str, str]:
-        return f"TOTP#{user_id}", code
+    def key(user_id: str) -> tuple[str, str]:
+        return f"TOTP#{user_id}", "STEP"
 
     def derive_keys(self) -> None:
         pass

@@ -6,6 +6,7 @@ and the person stored in it."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import segno
 from django import forms
@@ -88,11 +89,13 @@ def _may_enter(actor: Actor) -> bool:
 
 
 def _complete(request, claims: dict):
-    """Signed in: a new session key, a new CSRF token, the person in the session. A TOTP code that
-    already completed a sign-in of this person does not complete another."""
+    """Signed in: a new session key, a new CSRF token, the person in the session. A TOTP code (a sign-in's
+    or a setup's) of a time step that already completed a sign-in of this person, or an older one, does
+    not complete another."""
     actor = Actor.from_claims(claims)
     pending = request.session.get(PENDING, {})
-    if pending.get("code") and not sign_in_limits.totp_code_claim(user_id=actor.user_id, code=pending["code"]):
+    accepted_at = datetime.fromtimestamp(pending["mfa_at"], UTC) if pending.get("mfa_at") else None
+    if pending.get("mfa_done") and not sign_in_limits.totp_step_claim(user_id=actor.user_id, now=accepted_at):
         raise cognito.SignInFailed(cognito.BAD_CODE)
     sign_in_limits.sign_in_succeeded(account=pending.get("email") or actor.email)
     user_profile_sync(user_id=actor.user_id, email=actor.email, groups=sorted(actor.groups), name=actor.name)
@@ -188,7 +191,7 @@ def mfa_code(request):
             sign_in_limits.sign_in_check(account=pending["email"], ip=client_ip(request))
             step = cognito.answer_totp(email=pending["email"], session=pending["session"],
                                        code=form.cleaned_data["code"])
-            request.session[PENDING] = {**pending, "mfa_done": True, "code": form.cleaned_data["code"].strip()}
+            request.session[PENDING] = {**pending, "mfa_done": True, "mfa_at": time.time()}  # when Cognito took it
             return _continue(request, step)
         except sign_in_limits.TooManyAttempts as blocked:
             error, status = blocked.message, blocked.status
@@ -213,7 +216,7 @@ def mfa_setup(request):
         try:
             step = cognito.totp_finish(code=form.cleaned_data["code"], access_token=pending.get("access_token"),
                                        session=pending.get("session"), email=pending["email"])
-            request.session[PENDING] = {**pending, "mfa_done": True}
+            request.session[PENDING] = {**pending, "mfa_done": True, "mfa_at": time.time()}  # when Cognito took it
             if step is None:  # set up while holding tokens: the sign-in is complete
                 return _complete(request, pending["claims"])
             return _continue(request, step)

@@ -3,12 +3,10 @@ selectors; these serve brokers, sellers, admins and the scheduler. Every one is 
 
 from __future__ import annotations
 
-from datetime import date
-
 from marketplace.actors import Actor
 from marketplace.errors import NotFound
 from marketplace.lifecycle import Status
-from marketplace.models import AuditEntry, DailyViewStat, Inquiry, Item, Listing, ListingStats, Media
+from marketplace.models import AuditEntry, Item, Listing, Media
 from marketplace.pagination import Page, decode_cursor, page_of
 
 
@@ -84,30 +82,6 @@ def listings_batch(*, keys: list[tuple[str, str]]) -> list[Listing]:
     """Listings by key, in the order asked (missing ones skipped)."""
     found = {(i.pk, i.sk): i for i in Listing.batch_get(keys)} if keys else {}
     return [found[k] for k in keys if k in found]
-
-
-def listing_stats(*, listing_id: str) -> ListingStats:
-    try:
-        return ListingStats.get(*ListingStats.key(listing_id))
-    except ListingStats.DoesNotExist:
-        return ListingStats(listing_id=listing_id)
-
-
-def listing_views(*, listing_id: str, since: date, until: date) -> dict[str, int]:
-    """Views per day (ISO dates) of one listing over a range."""
-    pk, _ = Listing.key(listing_id)
-    return {stat.day: int(stat.views) for stat in DailyViewStat.query(
-        pk, DailyViewStat.sk.between(f"VIEWS#{since.isoformat()}", f"VIEWS#{until.isoformat()}"))}
-
-
-def views_on_day(*, day: date) -> dict[str, int]:
-    """Every listing's views on one day (reports)."""
-    return {stat.listing_id: int(stat.views) for stat in DailyViewStat.collection_index.query(f"VIEWS#{day.isoformat()}")}
-
-
-def listing_inquiries(*, listing_id: str, limit: int = 50) -> list[Inquiry]:
-    pk, _ = Listing.key(listing_id)
-    return list(Inquiry.query(pk, Inquiry.sk.startswith("INQUIRY#"), scan_index_forward=False, limit=limit))
 
 
 def listing_history(*, listing_id: str, limit: int = 100) -> list[AuditEntry]:

@@ -1,6 +1,7 @@
 """Application-side limits on guessing, on top of Cognito's own: per account and per client IP,
 failures are counted in the table (with TTL); past a threshold every further failure blocks the
-account or IP for a doubling time (capped). A TOTP code completes one sign-in only.
+account or IP for a doubling time (capped). A TOTP time step completes one sign-in only, and never
+one after a newer step did.
 
 Answers stay generic: a blocked account and an unknown one look the same.
 """
@@ -12,13 +13,17 @@ from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import PutError
 
+from marketplace.config import settings
 from marketplace.errors import DomainError
-from marketplace.models import SignInThrottle, UsedTotpCode
+from marketplace.models import SignInThrottle, TotpStep
 
 WINDOW = timedelta(minutes=15)  # failures are forgotten after this long without one
 BASE_BLOCK = timedelta(seconds=1)
 MAX_BLOCK = timedelta(minutes=15)
-TOTP_REUSE_WINDOW = timedelta(seconds=90)  # the code's 30-second step and one step of skew either side
+TOTP_STEP_SECONDS = 30  # RFC 6238's time step, as Cognito and every authenticator app use it
+# How many steps either side of now the verifier accepts. Cognito tolerates clock skew but does not
+# document how much: one step is assumed. The emulator accepts the current step only (no skew).
+AWS_TOTP_SKEW_STEPS = 1
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,27 @@ def sign_in_succeeded(*, account: str) -> None:
     SignInThrottle(*SignInThrottle.key(ACCOUNT.scope, account)).delete()
 
 
-def totp_code_claim(*, user_id: str, code: str, now: datetime | None = None) -> bool:
-    """Record that ``code`` completed a sign-in of ``user_id``; False if it already completed one."""
-    moment = now or datetime.now(UTC)
-    used = UsedTotpCode(*UsedTotpCode.key(user_id, code.strip()))
-    used.expires = moment + TOTP_REUSE_WINDOW
+def totp_skew_steps() -> int:
+    return 0 if settings().is_emulated else AWS_TOTP_SKEW_STEPS
+
+
+def totp_step_claim(*, user_id: str, now: datetime | None = None, skew_steps: int | None = None) -> bool:
+    """Record that a TOTP code, accepted by Cognito ``now``, completed a sign-in of ``user_id``; False
+    when it could be of a step that already completed one, or older.
+
+    Cognito keeps the secret, so the code's own step is not known here, only its bounds: within
+    ``skew_steps`` of now. A sign-in is allowed only when every step its code could be is newer than
+    every step the last accepted code could have been: the same step is never used twice, and an older
+    step never after a newer one (RFC 6238, section 5.2). The price, in AWS, is a wait of up to three
+    steps between two sign-ins of one person."""
+    skew = totp_skew_steps() if skew_steps is None else skew_steps
+    step = int((now or datetime.now(UTC)).timestamp()) // TOTP_STEP_SECONDS
+    claim = TotpStep(*TotpStep.key(user_id))
+    claim.newest_step = step + skew
+    # After this, any code the verifier accepts is of a newer step: the record has nothing left to refuse.
+    claim.expires = datetime.fromtimestamp((step + 2 * skew + 1) * TOTP_STEP_SECONDS, UTC)
     try:
-        used.save(condition=UsedTotpCode.pk.does_not_exist() | (UsedTotpCode.expires < moment))
+        claim.save(condition=TotpStep.pk.does_not_exist() | (TotpStep.newest_step < step - skew))
     except PutError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False

@@ -59,7 +59,7 @@ class Person:
     groups: tuple[str, ...]
     user_id: str = ""
     totp_secret: str | None = None  # set once they have set up TOTP through the pages
-    last_code: str | None = None  # a code completes one sign-in only
+    last_code: str | None = None  # a code's time step completes one sign-in only
 
     def fresh_code(self) -> str:
         """The current code, or the next step's if the current one was used already."""
@@ -112,7 +112,8 @@ def sign_in(browser: Client, person: Person, *, follow: bool = True):
     if response.status_code == 302 and response["Location"] == "/login/totp-setup/":
         page = browser.get("/login/totp-setup/")
         person.totp_secret = page.context["secret"]
-        response = browser.post("/login/totp-setup/", {"code": totp_code(person.totp_secret)})
+        person.last_code = totp_code(person.totp_secret)  # its step completes this sign-in only
+        response = browser.post("/login/totp-setup/", {"code": person.last_code})
     elif response.status_code == 302 and response["Location"] == "/login/code/":
         response = browser.post("/login/code/", {"code": person.fresh_code()})
     if follow and response.status_code == 302:

@@ -13,10 +13,12 @@ from marketplace.errors import NotFound
 from marketplace.lifecycle import Action
 from marketplace.selectors import listings as sel
 from marketplace.selectors.people import brokers_list, sellers_list
+from marketplace.selectors.reports import views_by_day
 from marketplace.services.engagement import inquiry_create, listing_record_view
 from marketplace.services.listings import listing_create, listing_transition
 from marketplace.services.people import broker_profile_create, seller_create
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
+from tests.shared import reads
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 
@@ -84,14 +86,14 @@ def test_seller_view_history_inquiries_and_views(market):
     assert {l.listing_id for l in sel.listings_for_seller(seller_id="seller-1")} == {
         market[k].listing_id for k in ("active", "pending", "draft")}
     assert [e.action for e in sel.listing_history(listing_id=market["active"].listing_id)] == ["approve", "submit", "create"]
-    assert [i.name for i in sel.listing_inquiries(listing_id=market["active"].listing_id)] == ["Priya"]
-    assert sel.listing_stats(listing_id=market["active"].listing_id).inquiries == 1
+    assert [i.name for i in reads.inquiries(market["active"].listing_id)] == ["Priya"]
+    assert reads.stats(market["active"].listing_id).inquiries == 1
     today = datetime.now(UTC).date()
     listing_record_view(listing_id=market["active"].listing_id, neighborhood="budhanilkantha")
-    assert sel.views_on_day(day=today) == {market["active"].listing_id: 1}
-    assert sel.listing_views(listing_id=market["active"].listing_id, since=today - timedelta(days=1),
+    assert views_by_day(since=today, until=today)[today.isoformat()] == {market["active"].listing_id: 1}
+    assert reads.views(market["active"].listing_id, since=today - timedelta(days=1),
                              until=today) == {today.isoformat(): 1}
-    assert sel.listing_views(listing_id=market["active"].listing_id, since=date(2020, 1, 1),
+    assert reads.views(market["active"].listing_id, since=date(2020, 1, 1),
                              until=date(2020, 1, 2)) == {}
 
 

@@ -6,7 +6,6 @@ from marketplace.entitlements import ANONYMOUS, Entitlements
 from marketplace.errors import NotFound, ValidationError
 from marketplace.lifecycle import Action
 from marketplace.models import Favorite
-from marketplace.selectors.listings import listing_inquiries, listing_stats, listing_views
 from marketplace.services.engagement import (
     favorite_add,
     favorite_remove,
@@ -17,6 +16,7 @@ from marketplace.services.engagement import (
 )
 from marketplace.services.listings import listing_create, listing_transition
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
+from tests.shared import reads
 
 LATER = datetime.now(UTC) + timedelta(days=30)
 PREMIUM = Entitlements(tier="premium", expires_at=LATER, active=True)
@@ -36,11 +36,11 @@ def _published(broker, admin, *, coming_soon=False, **fields):
 def test_favorites_are_idempotent_and_counted(active, buyer):
     assert favorite_add(actor=buyer, listing_id=active.listing_id, entitlements=ANONYMOUS) is True
     assert favorite_add(actor=buyer, listing_id=active.listing_id, entitlements=ANONYMOUS) is False
-    assert listing_stats(listing_id=active.listing_id).favorites == 1
+    assert reads.stats(active.listing_id).favorites == 1
     assert [f.listing_id for f in Favorite.query(f"USER#{buyer.user_id}")] == [active.listing_id]
     assert favorite_remove(actor=buyer, listing_id=active.listing_id) is True
     assert favorite_remove(actor=buyer, listing_id=active.listing_id) is False
-    assert listing_stats(listing_id=active.listing_id).favorites == 0
+    assert reads.stats(active.listing_id).favorites == 0
 
 
 def test_who_sees_what(table, broker, admin):
@@ -74,8 +74,8 @@ def test_an_inquiry_is_stored_once_per_idempotency_key(active, buyer, broker):
     first, created = inquiry_create(**args)
     again, created_again = inquiry_create(**args)
     assert created and not created_again and again.inquiry_id == first.inquiry_id
-    assert [i.inquiry_id for i in listing_inquiries(listing_id=active.listing_id)] == [first.inquiry_id]
-    assert listing_stats(listing_id=active.listing_id).inquiries == 1
+    assert [i.inquiry_id for i in reads.inquiries(active.listing_id)] == [first.inquiry_id]
+    assert reads.stats(active.listing_id).inquiries == 1
     assert first.broker_id == broker.user_id
 
 
@@ -88,7 +88,7 @@ def test_bad_inquiries_name_every_bad_field_and_store_nothing(active, buyer):
         inquiry_create(actor=buyer, listing_id=active.listing_id, entitlements=ANONYMOUS, idempotency_key="?",
                        name="Priya", email="p@example.com", message="A proper message here")
     assert caught.value.field == "idempotency_key"
-    assert listing_inquiries(listing_id=active.listing_id) == []
+    assert reads.inquiries(active.listing_id) == []
 
 
 def test_only_the_listing_broker_marks_a_lead_handled(active, buyer, broker, other_broker):
@@ -104,5 +104,5 @@ def test_views_are_counted_per_day(active):
     for _ in range(3):
         listing_record_view(listing_id=active.listing_id, neighborhood="budhanilkantha", day="2026-11-27")
     listing_record_view(listing_id=active.listing_id, neighborhood="budhanilkantha", day="2026-11-28")
-    assert listing_views(listing_id=active.listing_id, since=datetime(2026, 11, 1).date(),
+    assert reads.views(active.listing_id, since=datetime(2026, 11, 1).date(),
                          until=datetime(2026, 11, 30).date()) == {"2026-11-27": 3, "2026-11-28": 1}

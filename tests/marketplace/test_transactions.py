@@ -11,8 +11,8 @@ from marketplace import db
 from marketplace.entitlements import ANONYMOUS
 from marketplace.errors import Conflict, Unavailable, ValidationError, is_outage
 from marketplace.models import Guard
-from marketplace.selectors.listings import listing_stats
 from marketplace.services.engagement import favorite_add
+from tests.shared import reads
 
 
 def cancelled(*codes: str) -> tuple[AWSResponse, dict]:
@@ -65,7 +65,7 @@ def test_a_busy_listings_counter_is_retried_until_it_commits(active, buyer, dyna
     # Then the third attempt committed, once
     assert added is True
     assert dynamodb_answers.calls == 3
-    assert listing_stats(listing_id=active.listing_id).favorites == 1
+    assert reads.stats(active.listing_id).favorites == 1
 
 
 def test_a_listing_that_stays_busy_is_unavailable_not_a_500(active, buyer, dynamodb_answers, monkeypatch):
@@ -76,7 +76,7 @@ def test_a_listing_that_stays_busy_is_unavailable_not_a_500(active, buyer, dynam
         favorite_add(actor=buyer, listing_id=active.listing_id, entitlements=ANONYMOUS)
 
     assert raised.value.status == 503 and is_outage(raised.value)
-    assert listing_stats(listing_id=active.listing_id).favorites == 0
+    assert reads.stats(active.listing_id).favorites == 0
 
 
 @pytest.mark.parametrize(("codes", "expected"), [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import requests
 
 from marketplace.models import Inquiry, OutboxEvent
-from marketplace.selectors.listings import listing_inquiries, listing_stats
 from marketplace.services import people
 from tests.public_api.conftest import ADMIN, get, publish
+from tests.shared import reads
 
 
 def _put(api, person, listing_id):
@@ -31,11 +31,11 @@ def test_saving_twice_keeps_one_favorite_and_unsaving_twice_is_harmless(api, mar
     listing_id = market["public"].listing_id
     assert _put(api, buyer, listing_id).json() == {"listing_id": listing_id, "favorited": True, "changed": True}
     assert _put(api, buyer, listing_id).json() == {"listing_id": listing_id, "favorited": True, "changed": False}
-    assert listing_stats(listing_id=listing_id).favorites == 1
+    assert reads.stats(listing_id).favorites == 1
     assert [c["listing_id"] for c in get(api, "/v1/me/favorites", buyer).json()["items"]] == [listing_id]
     assert _delete(api, buyer, listing_id).json() == {"listing_id": listing_id, "favorited": False, "changed": True}
     assert _delete(api, buyer, listing_id).json() == {"listing_id": listing_id, "favorited": False, "changed": False}
-    assert listing_stats(listing_id=listing_id).favorites == 0
+    assert reads.stats(listing_id).favorites == 0
     assert get(api, "/v1/me/favorites", buyer).json() == {"items": [], "unavailable": [], "next_cursor": None}
 
 
@@ -73,12 +73,12 @@ def test_an_inquiry_reaches_the_broker_once_per_idempotency_key(api, market, buy
     assert again.status_code == 200
     assert again.json()["inquiry_id"] == first.json()["inquiry_id"]
     assert (first.json()["created"], again.json()["created"]) == (True, False)
-    [stored] = listing_inquiries(listing_id=listing_id)
+    [stored] = reads.inquiries(listing_id)
     assert (stored.buyer_id, stored.broker_id, stored.name, stored.preferred_contact_time) == (
         buyer.user_id, "broker-lister", "Priya Gurung", "after 5 pm")
     events = [e for e in OutboxEvent.scan() if e.detail_type == "InquiryReceived"]
     assert len(events) == 1
-    assert listing_stats(listing_id=listing_id).inquiries == 1
+    assert reads.stats(listing_id).inquiries == 1
 
 
 def test_the_event_an_inquiry_causes_carries_the_api_request_id(api, market, buyer):
@@ -130,7 +130,7 @@ def test_the_same_idempotency_key_with_a_different_body_is_422(api, market, buye
     assert first.status_code == 201
     assert (changed.status_code, changed.json()["code"]) == (422, "idempotency_key_reused")
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (422, "idempotency_key_reused")
-    assert [i.inquiry_id for i in listing_inquiries(listing_id=listing_id)] == [first.json()["inquiry_id"]]
+    assert [i.inquiry_id for i in reads.inquiries(listing_id)] == [first.json()["inquiry_id"]]
 
 
 def test_an_inquiry_to_an_invisible_listing_is_404(api, market, buyer):

@@ -17,8 +17,8 @@ from marketplace import aws, db, media_urls
 from marketplace.config import reload_settings, settings
 from marketplace.ids import new_id
 from marketplace.models import Media, MediaVariant
-from marketplace.selectors.listings import listing_views
 from tests.public_api.conftest import get
+from tests.shared import reads
 
 
 def add_media(listing_id: str, *, kind: str, premium: bool, position: int, state: str = "ready",
@@ -147,8 +147,8 @@ def test_each_detail_view_is_counted_for_the_day(api, market):
         get(api, f"/v1/listings/{listing_id}")
     get(api, f"/v1/listings/{market['exclusive'].listing_id}")  # not shown, so not counted
     today = datetime.now(UTC).date()
-    assert listing_views(listing_id=listing_id, since=today, until=today) == {today.isoformat(): 3}
-    assert listing_views(listing_id=market["exclusive"].listing_id, since=today, until=today) == {}
+    assert reads.views(listing_id, since=today, until=today) == {today.isoformat(): 3}
+    assert reads.views(market["exclusive"].listing_id, since=today, until=today) == {}
 
 
 def test_a_failed_replacement_still_shows_the_previous_version(api, market):
