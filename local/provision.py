@@ -65,6 +65,7 @@ class Resources:
     queues: dict[str, str]
     # The media edge: its URL and where the signing key pair is published (provision_media_edge).
     signing: dict[str, str] = field(default_factory=dict)
+    search_bucket: str = ""  # published versions of the search index (marketplace.search_index.store)
 
     def environment(self) -> dict[str, str]:
         return {
@@ -79,6 +80,7 @@ class Resources:
             Env.JWKS_URL: self.jwks_url,
             Env.NOTIFY_TOPIC_ARN: self.notify_topic_arn,
             **self.signing,
+            **({Env.SEARCH_BUCKET: self.search_bucket} if self.search_bucket else {}),
         }
 
     def as_dict(self) -> dict:
@@ -117,7 +119,7 @@ def _queue(name: str, *, dlq: bool = True, visibility_timeout: int | None = None
 def provision_buckets(media_queue_arns: dict[str, str]) -> None:
     cfg = settings()
     s3 = client("s3")
-    for bucket in (cfg.raw_bucket, cfg.public_bucket, cfg.premium_bucket):
+    for bucket in (cfg.raw_bucket, cfg.public_bucket, cfg.premium_bucket, cfg.search_bucket):
         try:
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": cfg.region})
         except ClientError as error:
@@ -264,7 +266,8 @@ def provision(*, media_url: str | None = None) -> Resources:
         table=table, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,
         premium_bucket=cfg.premium_bucket, event_bus=cfg.event_bus, user_pool_id=pool_id,
         user_pool_client_id=client_id, backoffice_client_id=backoffice_client_id, jwks_url=f"{cfg.endpoint_url}/{pool_id}/.well-known/jwks.json",
-        notify_topic_arn=topic_arn, queues=queues, signing=provision_media_edge(media_url or edge_url()))
+        notify_topic_arn=topic_arn, queues=queues, signing=provision_media_edge(media_url or edge_url()),
+        search_bucket=cfg.search_bucket)
 
 
 def provision_backoffice_stage(resources: Resources, *, stage: str, cloudfront_domain: str) -> dict[str, str]:

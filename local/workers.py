@@ -17,6 +17,7 @@ from marketplace.config import settings
 from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.events import Queue
 from marketplace.observability import logger
+from marketplace.search_index.writer import Writer, messages_listings
 from marketplace.services import media_placement
 from media_pipeline import runner as media_runner
 from media_pipeline import sweep as media_sweeper
@@ -80,6 +81,34 @@ def sqs_consumer(queue: str, handle: Callable[[str], None], *,
     return run
 
 
+def _search_index_round(writer: Writer, sqs, url: str, held: list[str]) -> None:
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                   VisibilityTimeout=int(VISIBILITY_TIMEOUT.total_seconds())).get("Messages", [])
+    writer.apply(messages_listings([m["Body"] for m in messages]))
+    held += [m["ReceiptHandle"] for m in messages]
+    if writer.due_in() > 0:
+        return
+    writer.publish()
+    for handle in held:  # acknowledged only once a version holding their change is published
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    held.clear()
+
+
+def search_index(stop: threading.Event) -> None:
+    """The search index's one writer, as its consumer runs in AWS (marketplace.search_index.writer):
+    load or build the index, apply events as they come, publish at most every few seconds."""
+    writer, held = Writer(), []
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=settings().queue_name(Queue.SEARCH_INDEX))["QueueUrl"]
+    while not stop.is_set():
+        try:
+            _search_index_round(writer, sqs, url, held)
+        except Exception:  # noqa: BLE001 - messages not deleted come back; the next round tries again
+            logger.exception("search index round failed")
+            writer.connection, held[:] = None, []  # start again from the published version
+            stop.wait(1)
+
+
 # Every worker ``make run`` starts. Other parts of the platform add theirs here.
 WORKERS: list[Worker] = [
     outbox_relay,
@@ -87,6 +116,7 @@ WORKERS: list[Worker] = [
     media_sweep,
     sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),
     sqs_consumer(Queue.MEDIA_PLACEMENT, media_placement.handle_message),
+    search_index,
     # Raw uploads -> the media pipeline's steps, as the state machine runs them in AWS: one consumer per
     # queue (images, videos), one message at a time so none waits in a batch past its visibility timeout.
     *(sqs_consumer(queue, media_runner.handle_message, visibility_timeout=media_visibility_timeout(queue), batch=1)

@@ -63,6 +63,11 @@ class Settings:
     raw_bucket: str = _named(Env.RAW_BUCKET, "raw-uploads")
     public_bucket: str = _named(Env.PUBLIC_BUCKET, "public-media")
     premium_bucket: str = _named(Env.PREMIUM_BUCKET, "premium-media")
+    search_bucket: str = _named(Env.SEARCH_BUCKET, "search-index")
+    # The search index (marketplace.search_index): the API checks the current version at most this often;
+    # the writer publishes at most this often.
+    search_refresh_seconds: float = field(default_factory=lambda: float(_env(Env.SEARCH_REFRESH_SECONDS, "10")))
+    search_publish_seconds: float = field(default_factory=lambda: float(_env(Env.SEARCH_PUBLISH_SECONDS, "3")))
     event_bus: str = field(default_factory=lambda: _env(Env.EVENT_BUS, _prefix()))
     notify_topic_arn: str = field(default_factory=lambda: _env(Env.NOTIFY_TOPIC_ARN))
     user_pool_id: str = field(default_factory=lambda: _env(Env.USER_POOL_ID))

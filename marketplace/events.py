@@ -41,6 +41,7 @@ class Queue(StrEnum):
 
     NOTIFICATIONS = "notifications"  # marketplace.notifications
     MEDIA_PLACEMENT = "media-placement"  # marketplace.services.media_placement
+    SEARCH_INDEX = "search-index"  # marketplace.search_index.writer
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ RULES: tuple[Rule, ...] = (
                                EventType.MEDIA_PROCESSED, EventType.MEDIA_FAILED, EventType.SUBSCRIPTION_CHANGED)),
     # Media follows the listing's premium flag (marketplace.services.media_placement).
     Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED)),
+    # The search index's one writer (marketplace.search_index.writer): every change to what a card shows.
+    Rule(Queue.SEARCH_INDEX, (EventType.LISTING_APPROVED, EventType.LISTING_UPDATED, EventType.LISTING_STATUS_CHANGED,
+                              EventType.LISTING_FEATURED, EventType.MEDIA_PROCESSED)),
 )
 
 

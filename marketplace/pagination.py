@@ -107,3 +107,28 @@ def page_of(result_iterator, *, scope: str) -> Page:
     """Drain one PynamoDB query page (called with ``limit``) into a ``Page`` with its cursor."""
     items = list(result_iterator)
     return Page(items=items, cursor=encode_cursor(result_iterator.last_evaluated_key, scope=scope))
+
+
+def encode_position(position: list, *, scope: str) -> str:
+    """A signed cursor over any JSON position (a keyset: sort values and an id), bound to ``scope``."""
+    body = json.dumps({"s": scope, "p": position}, separators=(",", ":"), sort_keys=True).encode()
+    return f"{_b64(body)}.{_b64(hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16])}"
+
+
+def decode_position(cursor: str | None, *, scope: str, field_name: str = "cursor") -> list | None:
+    """The position of a cursor from ``encode_position``; a forged, foreign or malformed one is a
+    ``ValidationError`` naming the field."""
+    if not cursor:
+        return None
+    try:
+        body_text, signature_text = cursor.split(".", 1)
+        body, signature = _unb64(body_text), _unb64(signature_text)
+        valid = hmac.compare_digest(signature, hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16])
+        payload = json.loads(body) if valid else None
+    except (ValueError, TypeError):
+        raise ValidationError("is not a valid cursor", field=field_name) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("p"), list):
+        raise ValidationError("is not a valid cursor", field=field_name)
+    if payload.get("s") != scope:
+        raise ValidationError("belongs to a different query", field=field_name)
+    return payload["p"]

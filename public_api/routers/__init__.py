@@ -13,7 +13,8 @@ _WHY = {
     415: "The body is not JSON (Content-Type: application/json)",
     422: "Malformed request: wrong types, unknown or missing fields, a body that is not UTF-8, or an "
          "idempotency key reused for a different request (the field is named)",
-    503: "Temporarily switched off by a feature flag; try again after Retry-After seconds",
+    503: "Temporarily unavailable (switched off by a feature flag, or a search only the index answers while "
+         "it is being restored); try again after Retry-After seconds",
 }
 
 

@@ -7,7 +7,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from marketplace.selectors.search import MAX_PAGE, ListingFilters, listing_search
+from marketplace.search_index.query import IndexSearch
+from marketplace.selectors.search import MAX_PAGE
+from public_api import search_index
 from public_api.auth import optional_caller
 from public_api.presenters import card_of
 from public_api.routers import CURSOR_MAX, OPTIONAL_SIGN_IN, documented
@@ -16,10 +18,11 @@ from public_api.schemas.listings import ListingPage
 router = Router()
 
 
-@router.get("", security=OPTIONAL_SIGN_IN, summary="Newest public listings", tags=["listings"], responses=documented(errors=(400, 401, 422)))
+@router.get("", security=OPTIONAL_SIGN_IN, summary="Newest public listings", tags=["listings"],
+            responses=documented(errors=(400, 401, 422)))
 def feed(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
          cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None) -> ListingPage:
     caller = optional_caller(router.current_event)
-    page = listing_search(filters=ListingFilters(sort="newest"), entitlements=caller.entitlements,
-                          limit=limit, cursor=cursor)
-    return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor)
+    page = search_index.listings_page(request=IndexSearch(sort="newest"), entitlements=caller.entitlements,
+                                      limit=limit, cursor=cursor, route="/v1/feed")
+    return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor, total=page.total)

@@ -11,10 +11,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from marketplace.entitlements import can_see
 from marketplace.errors import NotFound, ValidationError
 from marketplace.listing_fields import FACINGS, MAX_PRICE, PROPERTY_TYPES, PURPOSES
+from marketplace.search_index.documents import neighbourhood_slug
+from marketplace.search_index.query import FACETS, IndexSearch
+from marketplace.search_index.query import SORTS as INDEX_SORTS
 from marketplace.selectors.listings import listing_with_media
 from marketplace.selectors.people import broker_cards
-from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, SORTS, ListingFilters, listing_search
+from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, ListingFilters
 from marketplace.units import parse_area
+from public_api import search_index
 from public_api.auth import optional_caller
 from public_api.observability import count
 from public_api.presenters import card_of, detail_of
@@ -36,11 +40,28 @@ def parse_near(text: str | None) -> tuple[float, float] | None:
     return latitude, longitude
 
 
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        south, west, north, east = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ValidationError("must be 'south,west,north,east', e.g. 27.68,85.30,27.70,85.32", field="bbox") from None
+    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+        raise ValidationError("must have south <= north and west <= east, in degrees", field="bbox")
+    return south, west, north, east
+
+
+def parse_facets(text: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
+
+
 @router.get("", security=OPTIONAL_SIGN_IN, summary="Search public listings", tags=["listings"],
-            responses=documented(errors=(400, 401, 422)))
+            responses=documented(errors=(400, 401, 422, 503)))
 def search(
-    neighborhood: Annotated[list[str] | None, Query(description="Repeatable neighbourhood slug",
-                                                    max_length=12)] = None,
+    neighborhood: Annotated[list[str] | None, Query(
+        description="Repeatable; a slug or a name, any case, with or without accents, or in Devanagari "
+                    "(`sanepa`, `Sanepa`, `सानेपा`)", max_length=12)] = None,
     min_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="NPR")] = None,
     max_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="NPR")] = None,
     property_type: Annotated[Literal[PROPERTY_TYPES] | None, Query(alias="type")] = None,
@@ -50,23 +71,34 @@ def search(
     min_road_ft: Annotated[float | None, Query(ge=0, le=200)] = None,
     facing: Annotated[Literal[FACINGS] | None, Query()] = None,
     premium: Annotated[bool | None, Query()] = None,
-    near: Annotated[str | None, Query(max_length=40, description="'latitude,longitude'")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the title, description, "
+                                   "neighbourhood (also in Devanagari) and features; English or romanised "
+                                   "Nepali (`ghar`, `jagga`); each word matches as a prefix")] = None,
+    bbox: Annotated[str | None, Query(max_length=80, description="Map bounds: 'south,west,north,east'")] = None,
+    near: Annotated[str | None, Query(max_length=40, description="'latitude,longitude'; with radius_km "
+                                      "(default 2), by exact distance to the listing's pin")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=MAX_RADIUS_KM)] = None,
-    sort: Annotated[Literal[SORTS] | None, Query(description="Default: newest (by price for one "
-                                                             "neighbourhood with a price bound)")] = None,
+    sort: Annotated[Literal[INDEX_SORTS] | None, Query(
+        description="Default: relevance with q, newest without. Price orders put price-on-request last")] = None,
+    facets: Annotated[str | None, Query(max_length=80, description=f"Comma-separated, of: {', '.join(FACETS)}; "
+                                        "counted over every result the caller may see")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
 ) -> ListingPage:
     caller = optional_caller(router.current_event)
     filters = ListingFilters(
-        neighborhoods=tuple(neighborhood or ()), min_price=min_price, max_price=max_price,
-        property_type=property_type, purpose=purpose, min_bedrooms=min_bedrooms,
+        neighborhoods=tuple(dict.fromkeys(neighbourhood_slug(n) for n in neighborhood or ())),
+        min_price=min_price, max_price=max_price, property_type=property_type, purpose=purpose,
+        min_bedrooms=min_bedrooms,
         min_land_sqft=parse_area(min_land, field="min_land").sqft if min_land is not None else None,
         min_road_ft=None if min_road_ft is None else Decimal(str(min_road_ft)), facing=facing, premium=premium,
-        near=parse_near(near), radius_km=radius_km, sort=sort)
-    page = listing_search(filters=filters, entitlements=caller.entitlements, limit=limit, cursor=cursor)
+        near=parse_near(near), radius_km=radius_km)
+    request = IndexSearch(filters=filters, q=q, bbox=parse_bbox(bbox), sort=sort, facets=parse_facets(facets))
+    page = search_index.listings_page(request=request, entitlements=caller.entitlements, limit=limit,
+                                      cursor=cursor, route="/v1/listings")
     count("SearchPerformed")
-    return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor)
+    return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor,
+                       total=page.total, facets=page.facets)
 
 
 @router.get("/<listing_id>", security=OPTIONAL_SIGN_IN, summary="A listing's details, media and broker; records a view",

@@ -62,8 +62,13 @@ class ListingCard(BaseModel):
 
 
 class ListingPage(BaseModel):
-    items: list[ListingCard]
+    items: list[ListingCard] = Field(description="`limit` cards, fewer only on the last page")
     next_cursor: str | None = Field(None, description="Opaque; pass as `cursor` for the next page")
+    total: int | None = Field(None, description="Exact number of results the caller may see; null only while "
+                                                "search runs without its index")
+    facets: dict[str, dict[str, int]] | None = Field(
+        None, description="With `facets`: for each facet asked, its values and how many results have each",
+        examples=[{"neighborhood": {"sanepa": 4, "bhaisepati": 2}, "price_band": {"5_10_crore": 3}}])
 
 
 class MediaItem(BaseModel):

@@ -20,8 +20,10 @@ import requests
 from marketplace import aws
 from marketplace.actors import Actor, Group
 from marketplace.lifecycle import Action
+from marketplace.search_index import writer as search_index_writer
 from marketplace.services import listings as listing_services
 from marketplace.services import people
+from public_api import search_index
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 from tests.marketplace.conftest import submit
 
@@ -139,3 +141,16 @@ def forged_token(person: Person, **changes) -> str:
     claims = {**jwt.decode(person.token, options={"verify_signature": False}), **changes}
     key = jwt.PyJWK(private)
     return jwt.encode(claims, key.key, algorithm="RS256", headers={"kid": private["kid"]})
+
+
+@pytest.fixture
+def reindex(api):
+    """Build the search index from the table and publish it, as the writer's rebuild does; the API then
+    loads it as a cold function would."""
+
+    def run() -> dict:
+        built = search_index_writer.rebuild()
+        search_index.reset()
+        return built
+
+    return run

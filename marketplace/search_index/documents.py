@@ -1,0 +1,134 @@
+"""What one listing contributes to the search index, and how neighbourhood names are matched.
+
+The card is stored as the table's own attribute values (``marketplace.table.CARD_ATTRIBUTES``), so the
+API renders it exactly as it renders a card read from DynamoDB (``Listing.from_raw_data``) and
+``can_see`` checks it the same way. The map point is the centre of the listing's public geohash
+(~150 m), never its exact coordinates: distances answered from the index reveal no more than the pin.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pygeohash
+
+from marketplace.errors import ValidationError
+from marketplace.lifecycle import LISTED, Status
+from marketplace.models import Listing
+from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.table import CARD_ATTRIBUTES
+from marketplace.units import SQFT_PER_ROPANI
+
+# Names as people write them in Nepali: a search in Devanagari finds the neighbourhood.
+DEVANAGARI = {
+    "budhanilkantha": "बूढानीलकण्ठ", "bhaisepati": "भैंसेपाटी", "sanepa": "सानेपा", "dhumbarahi": "धुम्बाराही",
+    "bansbari": "बाँसबारी", "maharajgunj": "महाराजगञ्ज", "lazimpat": "लाजिम्पाट", "baluwatar": "बालुवाटार",
+    "jhamsikhel": "झम्सीखेल", "hattiban": "हात्तीवन", "chobhar": "चोभार", "thamel": "ठमेल",
+}
+# Romanised Nepali words buyers type for a property type.
+ROMANISED = {
+    "house": "ghar", "villa": "bangla ghar", "apartment": "flat", "land": "jagga jamin ghaderi",
+    "commercial": "pasal",
+}
+# Facet buckets of price (NPR): upper bounds, exclusive; the last is open.
+CRORE = 10_000_000
+PRICE_BANDS = (("under_2_crore", 2 * CRORE), ("2_5_crore", 5 * CRORE), ("5_10_crore", 10 * CRORE),
+               ("10_20_crore", 20 * CRORE), ("over_20_crore", None))
+ON_REQUEST = "on_request"
+
+
+def fold(text: str) -> str:
+    """Lower case, accents dropped, only letters and digits: 'Bhaisépati ' and 'bhaisepati' match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+
+
+_NAMES: dict[str, str] = {}
+for _place in NEIGHBOURHOODS:
+    _NAMES[fold(_place.slug)] = _place.slug
+    _NAMES[fold(_place.name)] = _place.slug
+    _NAMES[unicodedata.normalize("NFC", DEVANAGARI.get(_place.slug, _place.slug))] = _place.slug
+
+
+def neighbourhood_slug(text: str, *, field: str = "neighborhood") -> str:
+    """The slug for a slug or a name (any case, accents or none, or Devanagari); otherwise a
+    ``ValidationError`` naming the closest names."""
+    found = _NAMES.get(fold(text)) or _NAMES.get(unicodedata.normalize("NFC", text.strip()))
+    if found:
+        return found
+    names = {fold(p.name): p.name for p in NEIGHBOURHOODS}
+    closest = [names[n] for n in difflib.get_close_matches(fold(text), list(names), n=3, cutoff=0.5)]
+    hint = f"; did you mean {', '.join(closest)}?" if closest else f"; we list in {', '.join(names.values())}"
+    raise ValidationError(f"{text!r} is not a neighbourhood we list in{hint}", field=field)
+
+
+def price_band(price: int | None) -> str:
+    if price is None:
+        return ON_REQUEST
+    return next(name for name, bound in PRICE_BANDS if bound is None or price < bound)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One row of ``cards`` with its words and its map point."""
+
+    listing_id: str
+    row: dict
+    words: dict
+    point: tuple[float, float] | None
+
+
+def _timestamp(moment) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+def _per_ropani(listing: Listing, price: int | None) -> float | None:
+    if price is None or listing.purpose != "sale" or not listing.land_area_sqft:
+        return None
+    return float(Decimal(price) * SQFT_PER_ROPANI / Decimal(listing.land_area_sqft))
+
+
+def _features(listing: Listing) -> str:
+    parts = [listing.property_type, ROMANISED.get(listing.property_type, ""), listing.purpose,
+             *(a.replace("_", " ") for a in listing.amenities or ()), listing.furnishing or "",
+             (listing.road_surface or "")]
+    return " ".join(p for p in parts if p)
+
+
+def document_of(listing: Listing) -> Document | None:
+    """The listing's searchable document, or None when no buyer may see it (not listed)."""
+    if Status(listing.status) not in LISTED:
+        return None
+    raw = listing.serialize()
+    card = {name: raw[name] for name in CARD_ATTRIBUTES if name in raw}
+    card["type"] = {"S": "Listing"}
+    price = None if listing.price_on_request or listing.price is None else int(listing.price)
+    place = next((p for p in NEIGHBOURHOODS if p.slug == listing.neighborhood), None)
+    point = None
+    if listing.geohash:
+        centre = pygeohash.decode(listing.geohash)
+        point = (float(centre.latitude), float(centre.longitude))
+    row = {
+        "listing_id": listing.listing_id, "neighborhood": listing.neighborhood,
+        "property_type": listing.property_type, "purpose": listing.purpose, "status": listing.status,
+        "price": price, "land_sqft": float(listing.land_area_sqft) if listing.land_area_sqft else None,
+        "bedrooms": listing.bedrooms, "road_ft": float(listing.road_width_ft) if listing.road_width_ft else None,
+        "facing": listing.facing, "premium": int(bool(listing.premium)), "exclusive": int(bool(listing.exclusive)),
+        "public_at": _timestamp(listing.public_at), "published": _timestamp(listing.published_at) or 0.0,
+        "per_ropani": _per_ropani(listing, price), "price_band": price_band(price),
+        "card": json.dumps(card, separators=(",", ":")),
+    }
+    words = {"title": listing.title, "description": listing.description or "",
+             "place": " ".join(filter(None, (listing.neighborhood, place.name if place else "",
+                                             DEVANAGARI.get(listing.neighborhood, "")))),
+             "features": _features(listing)}
+    return Document(listing_id=listing.listing_id, row=row, words=words, point=point)
+
+
+def card_of_row(card_json: str) -> Listing:
+    """The card stored in a row, as the ``Listing`` the presenters and ``can_see`` take."""
+    return Listing.from_raw_data(json.loads(card_json))

@@ -1,0 +1,251 @@
+"""Searching the index: every filter of the DynamoDB path plus words, map bounds and exact distance;
+six orders; keyset pages that are full unless the results end; the exact total; facet counts.
+
+Visibility is part of the query, from the caller's entitlements (exclusive listings for investors,
+coming-soon listings before their date for early access), so totals and facets count only what the
+caller may see; every card is still checked with ``can_see`` before it is returned.
+
+Orders are ascending tuples ``(k1, k2, listing_id)``; cards without the sorted value (price on request,
+rent in price per ropani, no land) come last. A cursor is that tuple for the last card, signed and
+bound to the request (not to the index version), so it stays valid when a new version is swapped in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import sqlite3
+import statistics
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from marketplace.entitlements import ANONYMOUS, Entitlements, can_see
+from marketplace.errors import ValidationError
+from marketplace.models import Listing
+from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.pagination import decode_position, encode_position
+from marketplace.search_index.documents import card_of_row
+from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, ListingFilters
+
+SORTS = ("newest", "price_asc", "price_desc", "price_per_ropani_asc", "land_desc", "relevance")
+FACETS = ("neighborhood", "property_type", "bedrooms", "price_band")
+MAX_WORDS = 12
+EARTH_RADIUS_KM = 6371.0088
+# (k1, k2) of each order, ascending; the listing id breaks ties.
+_ORDERS = {
+    "newest": ("0", "-c.published"),
+    "price_asc": ("c.price IS NULL", "coalesce(c.price, 0)"),
+    "price_desc": ("c.price IS NULL", "-coalesce(c.price, 0)"),
+    "price_per_ropani_asc": ("c.per_ropani IS NULL", "coalesce(c.per_ropani, 0)"),
+    "land_desc": ("c.land_sqft IS NULL", "-coalesce(c.land_sqft, 0)"),
+    # bm25 is lower for better matches; title and neighbourhood weigh more than the description.
+    "relevance": ("bm25(words, 10.0, 1.0, 5.0, 3.0)", "-c.published"),
+}
+_TOKEN = re.compile(r"[^\s\"'()*:^+\-.,;!?/\\{}\[\]<>|&=#@%$~`]+")
+
+
+@dataclass(frozen=True)
+class IndexSearch:
+    """One search: the DynamoDB path's filters (``filters.sort`` is not read) and what only the index answers."""
+
+    filters: ListingFilters = field(default_factory=ListingFilters)
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
+    sort: str | None = None  # None: relevance with words, newest without
+    facets: tuple[str, ...] = ()
+
+    @property
+    def order(self) -> str:
+        return self.sort or ("relevance" if self.q else "newest")
+
+    def scope(self) -> str:
+        """What a cursor is bound to: every part of the request except the page."""
+        digest = hashlib.sha256(json.dumps(asdict(self), default=str, sort_keys=True).encode()).hexdigest()[:20]
+        return f"index:{self.order}:{digest}"
+
+
+@dataclass
+class IndexPage:
+    items: list[Listing]
+    cursor: str | None
+    total: int | None  # None from the fallback, which cannot count
+    facets: dict[str, dict[str, int]] | None = None
+
+
+def match_expression(q: str) -> str:
+    """FTS5 query for the words of ``q``: every word must match, each as a prefix ("pool" finds "pools")."""
+    tokens = _TOKEN.findall(q)[:MAX_WORDS]
+    if not tokens:
+        raise ValidationError("needs at least one word", field="q")
+    return " ".join(f'"{token}"*' for token in tokens)
+
+
+def _check(request: IndexSearch) -> None:
+    f = request.filters
+    if request.sort is not None and request.sort not in SORTS:
+        raise ValidationError(f"must be one of: {', '.join(SORTS)}", field="sort")
+    if request.sort == "relevance" and not request.q:
+        raise ValidationError("relevance needs words to match: give q", field="sort")
+    if f.min_price is not None and f.max_price is not None and f.min_price > f.max_price:
+        raise ValidationError("is below min_price", field="max_price")
+    if f.radius_km is not None and f.near is None:
+        raise ValidationError("needs near=lat,lng", field="radius_km")
+    if f.radius_km is not None and not 0 < f.radius_km <= MAX_RADIUS_KM:
+        raise ValidationError(f"must be more than 0 and at most {MAX_RADIUS_KM:g}", field="radius_km")
+    unknown = [name for name in request.facets if name not in FACETS]
+    if unknown:
+        raise ValidationError(f"{unknown[0]!r} is not a facet; choose from {', '.join(FACETS)}", field="facets")
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _visibility(entitlements: Entitlements, params: dict, at: datetime) -> list[str]:
+    clauses = []
+    if not entitlements.exclusive_access:
+        clauses.append("c.exclusive = 0")
+    if not entitlements.early_access:
+        params["now"] = at.timestamp()
+        clauses.append("(c.status != 'coming_soon' OR (c.public_at IS NOT NULL AND c.public_at <= :now))")
+    return clauses
+
+
+def _attribute_clauses(f: ListingFilters, params: dict) -> list[str]:
+    clauses = []
+    if f.neighborhoods:
+        names = [f":n{i}" for i in range(len(f.neighborhoods))]
+        params.update({name[1:]: value for name, value in zip(names, f.neighborhoods, strict=True)})
+        clauses.append(f"c.neighborhood IN ({', '.join(names)})")
+    for column, operator, value in (
+            ("price", ">=", f.min_price), ("price", "<=", f.max_price), ("property_type", "=", f.property_type),
+            ("purpose", "=", f.purpose), ("facing", "=", f.facing), ("bedrooms", ">=", f.min_bedrooms),
+            ("land_sqft", ">=", f.min_land_sqft), ("road_ft", ">=", f.min_road_ft),
+            ("premium", "=", None if f.premium is None else int(f.premium))):
+        if value is not None:  # a price bound also drops price-on-request listings (NULL price)
+            name = f"{column}_{len(params)}"
+            params[name] = float(value) if column in ("land_sqft", "road_ft") else value
+            clauses.append(f"c.{column} {operator} :{name}")
+    return clauses
+
+
+def _map_clauses(request: IndexSearch, params: dict) -> list[str]:
+    clauses = []
+    if request.bbox is not None:
+        params.update(zip(("s", "w", "n", "e"), request.bbox, strict=True))
+        clauses.append("c.id IN (SELECT id FROM map WHERE min_lat >= :s AND max_lat <= :n "
+                       "AND min_lng >= :w AND max_lng <= :e)")
+    near = request.filters.near
+    if near is not None:
+        radius = request.filters.radius_km or 2.0
+        dlat = radius / 110.574
+        dlng = radius / (111.320 * max(math.cos(math.radians(near[0])), 0.01))
+        params.update(lat=near[0], lng=near[1], radius=radius, lat0=near[0] - dlat, lat1=near[0] + dlat,
+                      lng0=near[1] - dlng, lng1=near[1] + dlng)
+        # The R*Tree narrows to the surrounding box; the exact distance decides.
+        clauses.append("c.id IN (SELECT id FROM map WHERE min_lat >= :lat0 AND max_lat <= :lat1 "
+                       "AND min_lng >= :lng0 AND max_lng <= :lng1 "
+                       "AND distance_km(min_lat, min_lng, :lat, :lng) <= :radius)")
+    return clauses
+
+
+def _from_where(request: IndexSearch, entitlements: Entitlements, at: datetime) -> tuple[str, dict]:
+    params: dict = {}
+    clauses = [*_visibility(entitlements, params, at), *_attribute_clauses(request.filters, params),
+               *_map_clauses(request, params)]
+    source = "cards c"
+    if request.q:
+        params["q"] = match_expression(request.q)
+        source = "cards c JOIN words ON words.rowid = c.id"
+        clauses.append("words MATCH :q")
+    return f"FROM {source} WHERE {' AND '.join(clauses) or '1'}", params
+
+
+def _page_rows(connection, body: str, params: dict, order: str, after: list | None, count: int) -> list:
+    k1, k2 = _ORDERS[order]
+    keyset = "WHERE (k1, k2, listing_id) > (:after1, :after2, :after_id)" if after else ""
+    sql = (f"SELECT listing_id, card, k1, k2 FROM (SELECT c.listing_id AS listing_id, c.card AS card, "
+           f"{k1} AS k1, {k2} AS k2 {body}) {keyset} ORDER BY k1, k2, listing_id LIMIT :count")
+    values = {**params, "count": count}
+    if after:
+        values.update(after1=after[0], after2=after[1], after_id=after[2])
+    return connection.execute(sql, values).fetchall()
+
+
+def _facets(connection, body: str, params: dict, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    counted = {}
+    for name in names:
+        rows = connection.execute(f"SELECT c.{name}, count(*) {body} GROUP BY c.{name} ORDER BY c.{name}", params)
+        counted[name] = {("none" if value is None else str(value)): number for value, number in rows}
+    return counted
+
+
+def _valid_position(position: list | None) -> list | None:
+    if position is None:
+        return None
+    if (len(position) != 3 or not all(isinstance(v, int | float) for v in position[:2])
+            or not isinstance(position[2], str)):
+        raise ValidationError("is not a valid cursor", field="cursor")
+    return position
+
+
+def prepare(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """Register what queries call (the exact distance) on a loaded index."""
+    connection.create_function("distance_km", 4, distance_km, deterministic=True)
+    return connection
+
+
+def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements: Entitlements = ANONYMOUS,
+           limit: int = 20, cursor: str | None = None, at: datetime | None = None) -> IndexPage:
+    """One page of ``limit`` cards (fewer only at the end), the total and the facets asked for."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError(f"must be between 1 and {MAX_PAGE}", field="limit")
+    _check(request)
+    moment = at or datetime.now(UTC)
+    scope = request.scope()
+    after = _valid_position(decode_position(cursor, scope=scope))
+    body, params = _from_where(request, entitlements, moment)
+    items: list[Listing] = []
+    more = True
+    while more and len(items) < limit:
+        wanted = limit - len(items)
+        rows = _page_rows(connection, body, params, request.order, after, wanted + 1)
+        more = len(rows) > wanted
+        for listing_id, card, k1, k2 in rows[:wanted]:
+            after = [k1, k2, listing_id]
+            listing = card_of_row(card)
+            if can_see(listing, entitlements, at=moment):  # the query applied visibility; this is the guard
+                items.append(listing)
+    total = connection.execute(f"SELECT count(*) {body}", params).fetchone()[0]
+    return IndexPage(items=items, cursor=encode_position(after, scope=scope) if more else None, total=total,
+                     facets=_facets(connection, body, params, request.facets) if request.facets else None)
+
+
+@dataclass(frozen=True)
+class PlaceFigures:
+    slug: str
+    active_count: int
+    median_price_per_ropani: int | None
+
+
+def neighbourhood_figures(connection: sqlite3.Connection, *, at: datetime | None = None) -> list[PlaceFigures]:
+    """Every neighbourhood's active listings anyone may see, and their median sale price per ropani."""
+    params: dict = {}
+    visible = " AND ".join(_visibility(ANONYMOUS, params, at or datetime.now(UTC)))
+    counts = dict(connection.execute(
+        f"SELECT neighborhood, count(*) FROM cards c WHERE c.status = 'active' AND {visible} GROUP BY neighborhood",
+        params).fetchall())
+    per_ropani: dict[str, list[float]] = {}
+    for slug, value in connection.execute(
+            f"SELECT neighborhood, per_ropani FROM cards c WHERE c.status = 'active' AND {visible} "
+            "AND per_ropani IS NOT NULL", params):
+        per_ropani.setdefault(slug, []).append(value)
+    return [PlaceFigures(slug=p.slug, active_count=counts.get(p.slug, 0),
+                         median_price_per_ropani=int(statistics.median(per_ropani[p.slug]))
+                         if per_ropani.get(p.slug) else None) for p in NEIGHBOURHOODS]

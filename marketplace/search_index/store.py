@@ -1,0 +1,127 @@
+"""Published versions of the index: the database file in the search bucket under ``PREFIX``, and one
+small item in the table naming the current one.
+
+pk ``SEARCH_INDEX``, sk ``CURRENT``: ``version`` (a counter), ``key`` (the S3 object), ``listings``,
+``published_at``. The writer publishes with a condition on the version it started from, so a second
+writer (a rebuild while the consumer runs) can never make the pointer go back. The object is written
+before the pointer names it; old objects expire by the bucket's lifecycle rule (infra), never while a
+function may still be loading them.
+
+S3 is reached through botocore (as PynamoDB reaches DynamoDB): the listings function loads the index
+at init without importing boto3.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+import botocore.session
+from botocore.config import Config
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
+
+from marketplace.config import settings
+from marketplace.search_index.database import SCHEMA_VERSION, size
+from marketplace.table import Item
+
+PREFIX = "search-index/"
+POINTER_KEY = ("SEARCH_INDEX", "CURRENT")
+
+
+class IndexUnavailable(Exception):
+    """No index can be loaded: none published yet, its object is gone, or it is unreadable."""
+
+
+class StaleVersion(Exception):
+    """Another writer published since this one loaded: load the current version and apply again."""
+
+
+class SearchIndexVersion(Item, discriminator="SearchIndexVersion"):
+    """The current version of the search index (see the module docstring)."""
+
+    version = NumberAttribute()
+    key = UnicodeAttribute()
+    listings = NumberAttribute(default=0)
+    published_at = UTCDateTimeAttribute()
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = POINTER_KEY
+
+
+@dataclass(frozen=True)
+class Loaded:
+    version: int
+    connection: sqlite3.Connection
+
+
+@cache
+def _s3():
+    cfg = settings()
+    budget = cfg.call_budget
+    config = Config(retries={"mode": "standard", "total_max_attempts": budget.attempts},
+                    connect_timeout=budget.connect_seconds, read_timeout=budget.read_seconds)
+    return botocore.session.get_session().create_client("s3", region_name=cfg.region, endpoint_url=cfg.endpoint_url,
+                                                        config=config)
+
+
+def reset() -> None:
+    """Forget the S3 client (tests that move the endpoint)."""
+    _s3.cache_clear()
+
+
+def current_version() -> int | None:
+    """The version the pointer names (one GetItem), or None when nothing is published."""
+    try:
+        return int(SearchIndexVersion.get(*POINTER_KEY, attributes_to_get=["version"]).version)
+    except SearchIndexVersion.DoesNotExist:
+        return None
+
+
+def publish(connection: sqlite3.Connection, *, expected: int | None) -> int:
+    """Upload the database and point the item at it; returns the new version. ``expected`` is the version
+    this writer loaded (None: none existed); raises ``StaleVersion`` when another writer got there first."""
+    version = (expected or 0) + 1
+    key = f"{PREFIX}{version:012d}-{uuid.uuid4().hex[:8]}.sqlite"
+    _s3().put_object(Bucket=settings().search_bucket, Key=key, Body=connection.serialize(),
+                     ContentType="application/vnd.sqlite3")
+    pointer = SearchIndexVersion(pk=POINTER_KEY[0], sk=POINTER_KEY[1], version=version, key=key,
+                                 listings=size(connection), published_at=datetime.now(UTC))
+    condition = (SearchIndexVersion.pk.does_not_exist() if expected is None
+                 else SearchIndexVersion.version == expected)
+    try:
+        pointer.save(condition=condition)
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise StaleVersion(f"version {expected} is no longer current") from error
+        raise
+    return version
+
+
+def load_current() -> Loaded:
+    """The current version, downloaded and opened in memory; ``IndexUnavailable`` when it cannot be."""
+    try:
+        pointer = SearchIndexVersion.get(*POINTER_KEY)
+    except SearchIndexVersion.DoesNotExist:
+        raise IndexUnavailable("no search index has been published") from None
+    try:
+        body = _s3().get_object(Bucket=settings().search_bucket, Key=pointer.key)["Body"].read()
+    except _s3().exceptions.NoSuchKey:
+        raise IndexUnavailable(f"the published index {pointer.key} is missing") from None
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    try:
+        connection.deserialize(body)
+        schema = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise IndexUnavailable(f"the published index {pointer.key} is unreadable: {error}") from None
+    if schema is None or int(schema[0]) != SCHEMA_VERSION:
+        raise IndexUnavailable(f"the published index {pointer.key} has another schema ({schema})")
+    return Loaded(version=int(pointer.version), connection=connection)
+
+
+def withdraw() -> None:
+    """Remove the pointer (the runbook's way to force every function onto the fallback)."""
+    SearchIndexVersion(pk=POINTER_KEY[0], sk=POINTER_KEY[1]).delete()

@@ -1,0 +1,227 @@
+"""Search from the embedded index, over HTTP through the local gateway: any order across the city,
+full pages, exact totals, facets, words, map bounds and distance, neighbourhoods by name, cursors
+across versions, the feed and neighbourhood figures; and the fallback when the index is gone."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from marketplace import aws, outbox
+from marketplace.config import reload_settings, settings
+from marketplace.search_index import store, writer
+from public_api import search_index
+from tests.public_api.conftest import get, publish
+
+
+def _body(response) -> dict:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _ids(response) -> list[str]:
+    return [card["listing_id"] for card in _body(response)["items"]]
+
+
+def _all_pages(api: str, query: str, person=None) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        body = _body(get(api, f"/v1/listings?{query}" + (f"&cursor={cursor}" if cursor else ""), person))
+        pages.append([card["listing_id"] for card in body["items"]])
+        cursor = body["next_cursor"]
+        if not cursor:
+            return pages
+
+
+def test_price_order_across_the_city_puts_price_on_request_last(api, lister, reindex):
+    mid = publish(lister, title="Mid house", price="5 crore", neighborhood="sanepa")
+    cheap = publish(lister, title="Cheap house", price="3 crore", neighborhood="bhaisepati")
+    asked = publish(lister, title="Ask for the price", price=None, price_on_request=True)
+    dear = publish(lister, title="Dear house", price="7 crore")
+    reindex()
+
+    ascending = _body(get(api, "/v1/listings?sort=price_asc"))
+    assert [c["listing_id"] for c in ascending["items"]] == [cheap.listing_id, mid.listing_id, dear.listing_id,
+                                                             asked.listing_id]
+    assert ascending["total"] == 4
+    assert _ids(get(api, "/v1/listings?sort=price_desc")) == [dear.listing_id, mid.listing_id, cheap.listing_id,
+                                                              asked.listing_id]
+
+
+def test_pages_are_full_until_the_results_end_and_an_empty_result_ends_at_once(api, lister, reindex):
+    here = [publish(lister, title=f"House {n}").listing_id for n in range(5)]
+    elsewhere = [publish(lister, title=f"Flat {n}", neighborhood="sanepa").listing_id for n in range(3)]
+    rare = publish(lister, title="Corner plot", property_type="land", bedrooms=None, bathrooms=None,
+                   built_up_area_sqft=None, neighborhood="sanepa")
+    reindex()
+
+    pages = _all_pages(api, "neighborhood=budhanilkantha&limit=2")
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert sorted(card for page in pages for card in page) == sorted(here)
+    assert _body(get(api, "/v1/listings?neighborhood=budhanilkantha&limit=2"))["total"] == 5
+
+    nothing = _body(get(api, "/v1/listings?type=commercial&limit=2"))
+    assert nothing == {"items": [], "next_cursor": None, "total": 0, "facets": None}
+    assert _ids(get(api, "/v1/listings?type=land&limit=2")) == [rare.listing_id]
+    assert [len(page) for page in _all_pages(api, "neighborhood=sanepa&limit=3")] == [3, 1]
+    assert len(elsewhere) == 3
+
+
+def test_words_match_title_description_features_and_neighbourhood_names(api, lister, reindex):
+    pool = publish(lister, title="Family home", amenities=["swimming_pool", "garden"])
+    described = publish(lister, title="Quiet bungalow", description="Walk to the Himalayan Java café.")
+    sanepa = publish(lister, title="Garden flat", property_type="apartment", neighborhood="sanepa")
+    land = publish(lister, title="Plot on the ring road", property_type="land", bedrooms=None, bathrooms=None,
+                   built_up_area_sqft=None)
+    reindex()
+
+    assert _ids(get(api, "/v1/listings?q=pool")) == [pool.listing_id]
+    assert _ids(get(api, "/v1/listings?q=cafe")) == [described.listing_id]  # accents do not matter
+    assert _ids(get(api, f"/v1/listings?q={quote('सानेपा')}")) == [sanepa.listing_id]
+    assert _ids(get(api, "/v1/listings?q=jagga")) == [land.listing_id]  # romanised Nepali for land
+    found = _body(get(api, "/v1/listings?q=garden"))  # every one has a garden; a title match ranks first
+    assert found["total"] == 4
+    assert found["items"][0]["listing_id"] == sanepa.listing_id
+
+
+def test_neighbourhood_by_slug_or_name_and_the_closest_names_when_unknown(api, lister, reindex):
+    sanepa = publish(lister, title="Sanepa house", neighborhood="sanepa")
+    publish(lister, title="Elsewhere")
+    reindex()
+
+    for spelling in ("sanepa", "Sanepa", "SANEPA", "Sanépa", quote("सानेपा")):
+        assert _ids(get(api, f"/v1/listings?neighborhood={spelling}")) == [sanepa.listing_id], spelling
+    refused = get(api, "/v1/listings?neighborhood=Sanepaa")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "neighborhood"
+    assert "Sanepa" in refused.json()["message"]
+
+
+def test_visibility_totals_and_facets_follow_the_callers_entitlements(api, market, reindex, buyer, investor,
+                                                                      premium_buyer):
+    reindex()
+    facets = "facets=neighborhood,property_type,bedrooms,price_band"
+    anyone = _body(get(api, f"/v1/listings?{facets}", buyer))
+    assert {c["listing_id"] for c in anyone["items"]} == {market["public"].listing_id, market["premium"].listing_id}
+    assert anyone["total"] == 2
+    assert anyone["facets"]["neighborhood"] == {"budhanilkantha": 1, "sanepa": 1}
+    assert anyone["facets"]["property_type"] == {"house": 1, "villa": 1}
+
+    early = _body(get(api, f"/v1/listings?{facets}", premium_buyer))
+    assert early["total"] == 3
+    assert early["facets"]["property_type"] == {"apartment": 1, "house": 1, "villa": 1}
+
+    everything = _body(get(api, f"/v1/listings?{facets}", investor))
+    assert {c["listing_id"] for c in everything["items"]} == {m.listing_id for m in market.values()}
+    assert sum(everything["facets"]["price_band"].values()) == everything["total"] == 4
+
+    refused = get(api, "/v1/listings?facets=colour")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "facets"
+
+
+def test_map_bounds_and_distance(api, lister, reindex):
+    north = publish(lister, title="North house")  # Budhanilkantha, 27.7781,85.3620
+    south = publish(lister, title="South house", neighborhood="bhaisepati", latitude="27.6545", longitude="85.3003")
+    reindex()
+
+    assert _ids(get(api, "/v1/listings?bbox=27.75,85.34,27.80,85.38")) == [north.listing_id]
+    assert _ids(get(api, "/v1/listings?bbox=27.60,85.25,27.70,85.32")) == [south.listing_id]
+    # about 1.1 km from the southern pin: within 1.5 km, not within 0.8 km
+    assert _ids(get(api, "/v1/listings?near=27.6645,85.3003&radius_km=1.5")) == [south.listing_id]
+    assert _ids(get(api, "/v1/listings?near=27.6645,85.3003&radius_km=0.8")) == []
+    refused = get(api, "/v1/listings?bbox=27.8,85.3,27.7,85.4")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "bbox"
+
+
+def test_a_cursor_stays_valid_across_a_new_version_and_only_for_its_query(api, lister, reindex):
+    made = [publish(lister, title=f"House {n}").listing_id for n in range(4)]
+    reindex()
+    first = _body(get(api, "/v1/listings?limit=2"))
+    newer = publish(lister, title="Newest house").listing_id
+    reindex()
+    second = _body(get(api, f"/v1/listings?limit=2&cursor={first['next_cursor']}"))
+    seen = [c["listing_id"] for c in first["items"] + second["items"]]
+    assert seen == list(reversed(made))
+    assert newer not in seen and second["total"] == 5
+
+    foreign = get(api, f"/v1/listings?limit=2&sort=price_asc&cursor={first['next_cursor']}")
+    assert foreign.status_code == 400
+    assert foreign.json()["field"] == "cursor"
+    tampered = first["next_cursor"][:-3] + ("AAA" if not first["next_cursor"].endswith("AAA") else "BBB")
+    assert get(api, f"/v1/listings?limit=2&cursor={tampered}").status_code == 400
+
+
+def test_feed_and_neighbourhood_figures_from_the_index_match_the_dynamodb_path(api, lister, reindex):
+    publish(lister, title="House one", price="4 crore")
+    publish(lister, title="House two", price="6 crore", land_area_sqft="1-0-0-0")
+    publish(lister, title="House three", neighborhood="sanepa", price="8 crore")
+    publish(lister, title="For rent", purpose="rent", price="2 lakh")
+    reindex()
+    from_index = _body(get(api, "/v1/neighborhoods"))
+    feed = _body(get(api, "/v1/feed?limit=3"))
+    assert feed["total"] == 4 and len(feed["items"]) == 3
+
+    store.withdraw()
+    search_index.reset()
+    from_table = _body(get(api, "/v1/neighborhoods"))
+    assert from_index == from_table
+    budhanilkantha = next(n for n in from_index["items"] if n["slug"] == "budhanilkantha")
+    assert budhanilkantha["active_count"] == 3
+    assert budhanilkantha["median_price_per_ropani"] is not None
+
+
+def test_without_the_index_search_falls_back_to_dynamodb_and_counts_it(api, lister, reindex, capfd, caplog):
+    listed = [publish(lister, title=f"House {n}").listing_id for n in range(2)]
+    built = reindex()
+    pointer = store.SearchIndexVersion.get(*store.POINTER_KEY)
+    assert built["listings"] == 2
+    aws.client("s3").delete_object(Bucket=settings().search_bucket, Key=pointer.key)  # the index is gone
+    search_index.reset()
+    capfd.readouterr()
+
+    body = _body(get(api, "/v1/listings"))
+    assert [c["listing_id"] for c in body["items"]] == list(reversed(listed))
+    assert body["total"] is None  # the DynamoDB path cannot count
+    words = get(api, "/v1/listings?q=house")
+    assert words.status_code == 503
+    assert words.headers["Retry-After"]
+    assert '"SearchIndexFallback":[1.0]' in capfd.readouterr().out  # the metric, once per request
+    reasons = [r.reason for r in caplog.records if r.getMessage() == "search index unavailable"]
+    assert reasons and "is missing" in reasons[0]
+
+    writer.rebuild()  # the runbook's repair: a new version; the next check loads it
+    search_index.reset()
+    assert _body(get(api, "/v1/listings?q=house"))["total"] == 2
+
+
+def test_an_approval_is_searchable_once_the_writer_publishes(api, lister, reindex, monkeypatch):
+    reindex()
+    monkeypatch.setenv("SHIKHAR_SEARCH_REFRESH_SECONDS", "0")
+    monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
+    reload_settings()
+    assert _body(get(api, "/v1/listings"))["total"] == 0
+    approved = publish(lister, title="Fresh on the market")
+
+    outbox.relay_pending()  # the bus delivers ListingApproved to the search-index queue
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=settings().queue_name(writer.CONSUMER))["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+    answer = writer.handler({"Records": [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]})
+    assert answer == {"batchItemFailures": []}
+
+    deadline = time.monotonic() + 20  # the API swaps the new version in on a request after its check
+    while _body(get(api, "/v1/listings"))["total"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _ids(get(api, "/v1/listings")) == [approved.listing_id]
+    assert json.loads(messages[0]["Body"])["detail"]["data"]["listing_id"] == approved.listing_id
+
+
+def test_coming_soon_is_hidden_from_the_public_until_its_date(api, lister, reindex, buyer, premium_buyer):
+    soon = publish(lister, title="Soon house", public_at=datetime.now(UTC) + timedelta(days=2))
+    reindex()
+    assert _body(get(api, "/v1/listings", buyer))["total"] == 0
+    assert _ids(get(api, "/v1/listings", premium_buyer)) == [soon.listing_id]
