@@ -11,6 +11,7 @@ answered without the index is logged and counted (``SearchIndexFallback``, alarm
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import time
@@ -97,6 +98,7 @@ def reset() -> None:
     with _lock:
         _state.loaded, _state.checked_at, _state.checking = None, None, False
         _fallback_figures.clear()
+        _figures_of.cache_clear()
 
 
 def _fallback_answers(request: IndexSearch) -> bool:
@@ -126,6 +128,13 @@ def listings_page(*, request: IndexSearch, entitlements: Entitlements, limit: in
     return IndexPage(items=page.items, cursor=page.cursor, total=None)
 
 
+@functools.lru_cache(maxsize=1)
+def _figures_of(loaded: store.Loaded) -> list[query.PlaceFigures]:
+    """Per version: the figures change only with the index (a coming-soon date passing changes no
+    active count)."""
+    return query.neighbourhood_figures(loaded.connection)
+
+
 FALLBACK_FIGURES_SECONDS = 300  # without the index the feed index is read through: once per 5 min at most
 _fallback_figures: list[tuple[float, list[query.PlaceFigures]]] = []
 
@@ -135,7 +144,7 @@ def neighbourhood_figures() -> list[query.PlaceFigures]:
     loaded = current()
     if loaded is not None:
         try:
-            return query.neighbourhood_figures(loaded.connection)
+            return _figures_of(loaded)
         except sqlite3.Error:
             logger.exception("search index query failed")
     fell_back("/v1/neighborhoods")

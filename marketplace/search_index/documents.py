@@ -12,16 +12,15 @@ import difflib
 import json
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pygeohash
 
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import LISTED, Status
+from marketplace.market import COMPARABLE_PURPOSE, price_per_ropani
 from marketplace.models import Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.table import CARD_ATTRIBUTES
-from marketplace.units import SQFT_PER_ROPANI
 
 # Names as people write them in Nepali: a search in Devanagari finds the neighbourhood.
 DEVANAGARI = {
@@ -86,10 +85,10 @@ def _timestamp(moment) -> float | None:
     return moment.timestamp() if moment is not None else None
 
 
-def _per_ropani(listing: Listing, price: int | None) -> float | None:
-    if price is None or listing.purpose != "sale" or not listing.land_area_sqft:
-        return None
-    return float(Decimal(price) * SQFT_PER_ROPANI / Decimal(listing.land_area_sqft))
+def _per_ropani(listing: Listing) -> float | None:
+    """For the price-per-ropani order: sale listings only (a monthly rent per ropani means nothing)."""
+    value = price_per_ropani(listing) if listing.purpose == COMPARABLE_PURPOSE else None
+    return None if value is None else float(value)
 
 
 def _features(listing: Listing) -> str:
@@ -119,7 +118,7 @@ def document_of(listing: Listing) -> Document | None:
         "bedrooms": listing.bedrooms, "road_ft": float(listing.road_width_ft) if listing.road_width_ft else None,
         "facing": listing.facing, "premium": int(bool(listing.premium)), "exclusive": int(bool(listing.exclusive)),
         "public_at": _timestamp(listing.public_at), "published": _timestamp(listing.published_at) or 0.0,
-        "per_ropani": _per_ropani(listing, price), "price_band": price_band(price),
+        "per_ropani": _per_ropani(listing), "price_band": price_band(price),
         "card": json.dumps(card, separators=(",", ":")),
     }
     words = {"title": listing.title, "description": listing.description or "",

@@ -17,12 +17,14 @@ import json
 import math
 import re
 import sqlite3
-import statistics
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from marketplace.entitlements import ANONYMOUS, Entitlements, can_see
 from marketplace.errors import ValidationError
+from marketplace.lifecycle import Status
+from marketplace.market import median_price_per_ropani
 from marketplace.models import Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.pagination import decode_position, encode_position
@@ -235,17 +237,14 @@ class PlaceFigures:
 
 
 def neighbourhood_figures(connection: sqlite3.Connection, *, at: datetime | None = None) -> list[PlaceFigures]:
-    """Every neighbourhood's active listings anyone may see, and their median sale price per ropani."""
+    """Every neighbourhood's active listings anyone may see, and the median price per ropani of the
+    comparables among them (``marketplace.market``, as the DynamoDB path computes it)."""
     params: dict = {}
     visible = " AND ".join(_visibility(ANONYMOUS, params, at or datetime.now(UTC)))
-    counts = dict(connection.execute(
-        f"SELECT neighborhood, count(*) FROM cards c WHERE c.status = 'active' AND {visible} GROUP BY neighborhood",
-        params).fetchall())
-    per_ropani: dict[str, list[float]] = {}
-    for slug, value in connection.execute(
-            f"SELECT neighborhood, per_ropani FROM cards c WHERE c.status = 'active' AND {visible} "
-            "AND per_ropani IS NOT NULL", params):
-        per_ropani.setdefault(slug, []).append(value)
+    cards = [card_of_row(card) for (card,) in connection.execute(
+        f"SELECT card FROM cards c WHERE c.status = '{Status.ACTIVE.value}' AND {visible}", params)]
+    counts = Counter(card.neighborhood for card in cards)
+    medians = median_price_per_ropani(cards)
     return [PlaceFigures(slug=p.slug, active_count=counts.get(p.slug, 0),
-                         median_price_per_ropani=int(statistics.median(per_ropani[p.slug]))
-                         if per_ropani.get(p.slug) else None) for p in NEIGHBOURHOODS]
+                         median_price_per_ropani=int(medians[p.slug]) if p.slug in medians else None)
+            for p in NEIGHBOURHOODS]
