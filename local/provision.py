@@ -37,6 +37,7 @@ from marketplace.deployment import (
 from marketplace.events import RULES
 from marketplace.media_kinds import raw_key_suffix
 from marketplace.table import TTL_ATTRIBUTE, table_schema
+from marketplace.tokens import pool_jwks_url
 from media_pipeline.steps import IMAGE_KINDS, VIDEO_KINDS, pipeline_seconds
 
 # Raw uploads, images apart from videos so a long video never holds up photos: the queue for each kind,
@@ -265,7 +266,8 @@ def provision(*, media_url: str | None = None) -> Resources:
     return Resources(
         table=table, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,
         premium_bucket=cfg.premium_bucket, event_bus=cfg.event_bus, user_pool_id=pool_id,
-        user_pool_client_id=client_id, backoffice_client_id=backoffice_client_id, jwks_url=f"{cfg.endpoint_url}/{pool_id}/.well-known/jwks.json",
+        user_pool_client_id=client_id, backoffice_client_id=backoffice_client_id,
+        jwks_url=pool_jwks_url(f"{cfg.endpoint_url}/{pool_id}"),  # the emulator serves each pool's keys there
         notify_topic_arn=topic_arn, queues=queues, signing=provision_media_edge(media_url or edge_url()),
         search_bucket=cfg.search_bucket)
 
