@@ -231,7 +231,10 @@ def first_request_cases() -> dict[str, tuple[str, dict, dict[str, list[dict]]]]:
         "listings: search": ("listings", http_event("GET", "/v1/listings", query={"limit": "20"}),
                              {"Query": [{"Items": card_items(20, title_length=60), "Count": 20, "ScannedCount": 20}]}),
         "listings: detail": ("listings", http_event("GET", f"/v1/listings/{listing_id}"),
-                             {"Query": [{"Items": [listing], "Count": 1, "ScannedCount": 1}], "UpdateItem": [{"Attributes": {"views": {"N": "1"}}}]}),
+                             {"Query": [{"Items": [listing], "Count": 1, "ScannedCount": 1}],
+                              # the broker's card, read when shown (no profile here: an empty card)
+                              "BatchGetItem": [{"Responses": {"shikhar-prod": []}, "UnprocessedKeys": {}}],
+                              "UpdateItem": [{"Attributes": {"views": {"N": "1"}}}]}),
         "me: profile": ("me", http_event("GET", "/v1/me", claims=buyer), {"Query": [{"Items": [], "Count": 0, "ScannedCount": 0}]}),
         "inquiries: send": ("inquiries", http_event(
             "POST", f"/v1/listings/{listing_id}/inquiries", body=inquiry, claims=buyer,
