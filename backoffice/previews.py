@@ -23,11 +23,13 @@ class Preview:
 
 
 def may_see_premium(actor: Actor | None, listing) -> bool:
-    return actor is not None and (actor.is_admin or actor.user_id == listing.broker_id)
+    return actor is not None and (actor.is_admin or (listing is not None and actor.user_id == listing.broker_id))
 
 
-def media_preview(media, *, listing, actor: Actor | None) -> Preview | None:
-    variant = media_urls.preview_variant(media.variants)
+def media_preview(media, *, listing, actor: Actor | None, proposed: bool = False) -> Preview | None:
+    """The served version's preview, or (``proposed``) the one waiting for review, if any."""
+    variants = (media.proposed.variants if media.proposed else []) if proposed else media.variants
+    variant = media_urls.preview_variant(variants)
     if variant is None:
         return None
     premium = media_urls.is_premium_bucket(variant.bucket)

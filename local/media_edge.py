@@ -4,8 +4,11 @@
 As the distribution in ``infra/stacks/edge.py`` does: the first path segment picks the bucket and is
 dropped (``/media/listings/<l>/<m>/w400.webp`` is the object ``listings/<l>/<m>/w400.webp``); premium
 URLs must carry ``Expires`` + ``Signature`` + ``Key-Pair-Id`` (canned policy) or ``Policy`` +
-``Signature`` + ``Key-Pair-Id`` (custom policy), signed with RSA-SHA1 by a key of the trusted key group,
-for exactly this URL and not expired; anything else is a 403 with CloudFront's XML error. The key group
+``Signature`` + ``Key-Pair-Id`` (custom policy, whose resource may end in a wildcard: one signature for
+an HLS playlist and all its segments), as query parameters or as the same values in CloudFront's signed
+cookies (``CloudFront-Expires``/``-Policy``/``-Signature``/``-Key-Pair-Id``), signed with RSA-SHA1 by a
+key of the trusted key group, for this URL and not expired; anything else is a 403 with CloudFront's XML
+error. The key group
 is the public half of the key pair the API signs with (``local.provision`` publishes it in SSM). The
 object's own headers pass through (Cache-Control, ETag, Last-Modified, Content-Type), conditional and
 range requests reach S3, and CloudFront's own headers are added (Via, X-Cache, X-Amz-Cf-*) with the
@@ -41,6 +44,7 @@ from marketplace.config import settings
 
 PUBLIC_PATH, PREMIUM_PATH = "/media/", "/premium/"
 SIGNING_PARAMETERS = ("Expires", "Policy", "Signature", "Key-Pair-Id")
+COOKIE_PREFIX = "CloudFront-"  # signed cookies: the same values under CloudFront-<parameter>
 DEFAULT_EDGE_PORT = 8001  # the gateway's port: one local origin for the API and media, like the distribution
 KEY_GROUP_PARAMETER = "SHIKHAR_EDGE_KEY_GROUP_PARAMETER"
 _PASSED_THROUGH = ("Content-Type", "Content-Length", "Content-Range", "Cache-Control", "ETag", "Last-Modified",
@@ -167,11 +171,17 @@ def _raw_path(request: Request) -> str:
 
 
 def _request_url(request: Request) -> tuple[str, list[tuple[str, str]]]:
-    """The URL a signature must cover (signing parameters removed, other parameters kept in order)."""
+    """The URL a signature must cover (signing parameters removed, other parameters kept in order) and
+    the signing values: from the query when it carries a signature, else from the signed cookies (as
+    CloudFront reads them)."""
     raw_query = request.query_string.decode("latin-1")
     rest = [part for part in raw_query.split("&") if part and unquote(part.split("=", 1)[0]) not in SIGNING_PARAMETERS]
     url = f"{request.scheme}://{request.host}{_raw_path(request)}"
-    return (f"{url}?{'&'.join(rest)}" if rest else url), parse_qsl(raw_query, keep_blank_values=True)
+    signing = parse_qsl(raw_query, keep_blank_values=True)
+    if "Signature" not in dict(signing):
+        signing = [(name, request.cookies[COOKIE_PREFIX + name]) for name in SIGNING_PARAMETERS
+                   if COOKIE_PREFIX + name in request.cookies]
+    return (f"{url}?{'&'.join(rest)}" if rest else url), signing
 
 
 def _edge_headers(response: Response, hit: bool = False) -> Response:

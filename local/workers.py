@@ -52,11 +52,32 @@ def media_sweep(stop: threading.Event, *, interval: float = media_sweeper.SWEEP_
             logger.exception("media sweep failed")
 
 
+def retry_delay(receive_count: int) -> int:
+    """Seconds a message whose handling failed stays hidden before its next try: 1, 2, 4, 8... so a
+    failure is retried promptly and a message that keeps failing reaches its DLQ within a minute."""
+    return min(2 ** max(receive_count - 1, 0), RETRY_DELAY_CAP_SECONDS)
+
+
+RETRY_DELAY_CAP_SECONDS = 30
+
+
+def _return_for_retry(sqs, url: str, message: dict) -> None:
+    """A handling that failed: the message comes back after ``retry_delay`` rather than after the whole
+    visibility timeout, which is long (the slowest pipeline) only so that a message whose worker died
+    mid-run is not handed to a second worker meanwhile."""
+    receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+    try:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                      VisibilityTimeout=retry_delay(receives))
+    except Exception:  # noqa: BLE001 - then it comes back after its visibility timeout, as if the worker died
+        logger.exception("could not return the message for a prompt retry", extra={"queue_url": url})
+
+
 def sqs_consumer(queue: str, handle: Callable[[str], None], *,
                  visibility_timeout: int = int(VISIBILITY_TIMEOUT.total_seconds()), batch: int = 10) -> Worker:
-    """A loop that long-polls ``queue`` and hands each message body to ``handle``; a message whose
-    handling fails (or whose worker dies) is redelivered once ``visibility_timeout`` has passed (and,
-    after five tries, goes to the queue's DLQ)."""
+    """A loop that long-polls ``queue`` and hands each message body to ``handle``. A message whose
+    handling fails is retried after a short backoff (``retry_delay``); one whose worker dies is
+    redelivered once ``visibility_timeout`` has passed; after five tries it goes to the queue's DLQ."""
 
     def run(stop: threading.Event) -> None:
         sqs = client("sqs")
@@ -64,7 +85,8 @@ def sqs_consumer(queue: str, handle: Callable[[str], None], *,
         while not stop.is_set():
             try:
                 messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, WaitTimeSeconds=1,
-                                               VisibilityTimeout=visibility_timeout).get("Messages", [])
+                                               VisibilityTimeout=visibility_timeout,
+                                               AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
             except Exception:  # noqa: BLE001 - the emulator may be briefly unreachable: poll again
                 logger.exception("receive failed", extra={"queue": queue})
                 stop.wait(1)
@@ -72,8 +94,9 @@ def sqs_consumer(queue: str, handle: Callable[[str], None], *,
             for message in messages:
                 try:
                     handle(message["Body"])
-                except Exception:  # noqa: BLE001 - left on the queue: redelivered after its visibility timeout
+                except Exception:  # noqa: BLE001 - returned to the queue for a prompt retry
                     logger.exception("message handling failed", extra={"queue": queue})
+                    _return_for_retry(sqs, url, message)
                     continue
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 

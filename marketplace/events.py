@@ -29,6 +29,7 @@ class EventType(StrEnum):
     MEDIA_UPLOADED = "MediaUploaded"
     MEDIA_PROCESSED = "MediaProcessed"
     MEDIA_FAILED = "MediaFailed"
+    MEDIA_APPROVED = "MediaApproved"
     SUBSCRIPTION_CHANGED = "SubscriptionChanged"
     INQUIRY_RECEIVED = "InquiryReceived"
     FAVORITE_ADDED = "FavoriteAdded"
@@ -64,10 +65,12 @@ RULES: tuple[Rule, ...] = (
                                EventType.LISTING_CHANGES_REQUESTED, EventType.INQUIRY_RECEIVED,
                                EventType.MEDIA_PROCESSED, EventType.MEDIA_FAILED, EventType.SUBSCRIPTION_CHANGED)),
     # Media follows the listing's premium flag (marketplace.services.media_placement).
-    Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED)),
-    # The search index's one writer (marketplace.search_index.writer): every change to what a card shows.
+    Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED,
+                                 EventType.MEDIA_APPROVED)),
+    # The search index's one writer (marketplace.search_index.writer): every change to what a card shows
+    # (an approved media version may become the cover).
     Rule(Queue.SEARCH_INDEX, (EventType.LISTING_APPROVED, EventType.LISTING_UPDATED, EventType.LISTING_STATUS_CHANGED,
-                              EventType.LISTING_FEATURED, EventType.MEDIA_PROCESSED)),
+                              EventType.LISTING_FEATURED, EventType.MEDIA_PROCESSED, EventType.MEDIA_APPROVED)),
 )
 
 

@@ -10,6 +10,7 @@ container's life; without it premium media stays locked (fail closed).
 
 from __future__ import annotations
 
+import posixpath
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
@@ -54,24 +55,37 @@ def _cloudfront():
         raise SigningUnavailable(str(error)) from error
 
     def rsa_sign(message: bytes) -> bytes:
-        return private_key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # CloudFront's canned policy
+        return private_key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # CloudFront's, for both policies
 
     base = domain if "://" in domain else f"https://{domain}"  # the local media edge has an http:// origin
     return CloudFrontSigner(key_id, rsa_sign), base.rstrip("/")
 
 
-def signed_url(*, key: str, now: datetime | None = None) -> tuple[str, datetime]:
-    """A URL for one object of the premium bucket that stops working after ``signed_url_seconds``."""
+def signed_url(*, key: str, now: datetime | None = None, prefix: str | None = None) -> tuple[str, datetime]:
+    """A URL for one object of the premium bucket that stops working after ``signed_url_seconds``: a
+    canned policy for exactly that object or, with ``prefix``, a custom policy whose resource is every
+    object under the prefix (``.../premium/<prefix>*``), so the same Policy, Signature and Key-Pair-Id
+    (as query parameters or as CloudFront-* cookies) open each of them."""
     expires = (now or datetime.now(UTC)) + timedelta(seconds=settings().signed_url_seconds)
     signer, base = _cloudfront()
-    return signer.generate_presigned_url(f"{base}/premium/{quote(key)}", date_less_than=expires), expires
+    url = f"{base}/premium/{quote(key)}"
+    if prefix is None:
+        return signer.generate_presigned_url(url, date_less_than=expires), expires
+    policy = signer.build_policy(f"{base}/premium/{quote(prefix)}*", date_less_than=expires)
+    return signer.generate_presigned_url(url, policy=policy), expires
+
+
+# An HLS playlist names its rendition playlists and segments by relative URIs, which a player requests
+# without the playlist's query: they are signed by a policy over the upload's whole prefix instead.
+PREFIX_SIGNED_FORMATS = frozenset({"hls"})
 
 
 def variant_url(variant, *, now: datetime | None = None) -> tuple[str, datetime | None]:
     """(URL, expiry) of one stored variant: signed when it lives in the premium bucket, else public.
     Callers decide first whether the viewer may see premium media at all."""
     if is_premium_bucket(variant.bucket):
-        return signed_url(key=variant.key, now=now)
+        prefix = posixpath.dirname(variant.key) + "/" if variant.format in PREFIX_SIGNED_FORMATS else None
+        return signed_url(key=variant.key, now=now, prefix=prefix)
     return public_url(variant.key), None
 
 

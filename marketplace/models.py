@@ -291,6 +291,20 @@ class MediaVariant(MapAttribute):
     format = UnicodeAttribute()
 
 
+class MediaVersion(MapAttribute):
+    """A processed upload waiting for an admin's review (media of a published listing): what the item
+    serves once approved. Until then the item keeps serving its reviewed version, if it has one."""
+
+    content_version = UnicodeAttribute()  # the upload id, as on the item
+    variants = ListAttribute(of=MediaVariant, default=list)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    placeholder = UnicodeAttribute(null=True)
+    dominant_color = UnicodeAttribute(null=True)
+    scan_status = UnicodeAttribute(null=True)
+    duration_seconds = DecimalAttribute(null=True)
+
+
 class Media(Item, discriminator="Media"):
     """A photo, drone shot, 360° panorama, video or floor plan of a listing.
 
@@ -300,8 +314,10 @@ class Media(Item, discriminator="Media"):
     the sweep fails once its deadline has passed.
     Each upload is its own raw object, ``<listing_id>/<media_id>/<upload_id>/original.<kind>`` in the
     raw bucket, and its variants live under ``listings/<listing_id>/<media_id>/<upload_id>/``.
-    ``state`` is the newest upload's; ``variants`` (with ``content_version``) the last good one's, served
-    while a replacement is under way or after it failed.
+    ``state`` is the newest upload's; ``variants`` (with ``content_version``) the last good, reviewed
+    one's, served while a replacement is under way, waits for review or failed. On a published listing a
+    processed upload waits in ``proposed`` (gsi5 ``MEDIA#review`` -> ``<updated_at>#<listing_id>#<media_id>``)
+    until an admin approves it.
     """
 
     not_found = ("no such media", "media_id")
@@ -321,8 +337,10 @@ class Media(Item, discriminator="Media"):
     raw_version = UnicodeAttribute(null=True)  # the S3 version the upload took: one outcome per upload
     upload_id = UnicodeAttribute(null=True)  # the newest upload slot; older uploads are superseded
     content_version = UnicodeAttribute(null=True)  # the upload whose variants are served
-    # "pending": added while the listing was published; shown (and a cover candidate) once an admin approves.
+    # "pending": uploaded while the listing was published; each processed upload waits in ``proposed``
+    # and is served (and may be the cover) once an admin approves it.
     review = UnicodeAttribute(null=True)
+    proposed = MediaVersion(null=True)
     deadline = UTCDateTimeAttribute(null=True)  # awaiting_upload/processing must end by then (the sweep)
     filename = UnicodeAttribute(default="")  # as the broker's browser named it (display only)
     duration_seconds = DecimalAttribute(null=True)  # videos
@@ -347,7 +365,7 @@ class Media(Item, discriminator="Media"):
             self.gsi5pk, self.gsi5sk = "MEDIA#failed", f"{iso(self.updated_at)}#{self.media_id}"
         elif self.state in ("awaiting_upload", "processing") and self.deadline:
             self.gsi5pk, self.gsi5sk = "MEDIA#due", f"{iso(self.deadline)}#{self.listing_id}#{self.media_id}"
-        elif self.state == "ready" and self.review == "pending":
+        elif self.proposed is not None:
             self.gsi5pk, self.gsi5sk = "MEDIA#review", f"{iso(self.updated_at)}#{self.listing_id}#{self.media_id}"
 
     @property
@@ -358,8 +376,8 @@ class Media(Item, discriminator="Media"):
 
     @property
     def served(self) -> bool:
-        """A good, reviewed version is served (whatever the state of a newer upload)."""
-        return bool(self.variants) and self.review != "pending"
+        """A good, reviewed version is served (whatever the state of a newer upload or one in review)."""
+        return bool(self.variants)
 
 
 class Favorite(Item, discriminator="Favorite"):

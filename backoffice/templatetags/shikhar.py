@@ -58,6 +58,14 @@ def media_thumb(context, media, listing):
     return _img(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''}".strip(), "thumb")
 
 
+@register.simple_tag(takes_context=True)
+def proposed_thumb(context, media, listing=None):
+    """The thumbnail of a media item's version waiting for review (the moderation queue's)."""
+    preview = previews.media_preview(media, listing=listing, actor=getattr(context.get("request"), "actor", None),
+                                     proposed=True)
+    return _img(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''} (for review)".strip(), "thumb")
+
+
 @register.simple_tag
 def cover_thumb(listing):
     return _img(previews.cover_preview(listing), f"cover of {listing.title}", "cover-thumb")

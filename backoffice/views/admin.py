@@ -87,13 +87,14 @@ def moderation_queue(request):
 @admins_only
 @require_POST
 def media_review(request, listing_id: str, media_id: str):
-    """Approve media added to a published listing (buyers then see it), or reject it (it is deleted)."""
+    """Approve the version of a published listing's media waiting for review (buyers then see it), or
+    reject it (a replacement's reviewed version stays; a new item is deleted)."""
     decision = request.POST.get("decision")
     try:
         if decision == "approve":
             media_services.media_approve(listing_id=listing_id, media_id=media_id, actor=request.actor)
         elif decision == "reject":
-            media_services.media_delete(listing_id=listing_id, media_id=media_id, actor=request.actor)
+            media_services.media_reject(listing_id=listing_id, media_id=media_id, actor=request.actor)
         else:
             raise ValidationError("choose approve or reject", field="decision")
         messages.success(request, f"Media {decision}d.")

@@ -94,8 +94,11 @@ def listing_action(request, listing_id: str):
 
 
 def _media_json(media, *, listing, actor) -> dict:
-    preview = media_preview(media, listing=listing, actor=actor) if media.state == "ready" else None
+    # The broker sees the newest processed version: one waiting for review before the reviewed one.
+    preview = media_preview(media, listing=listing, actor=actor, proposed=media.proposed is not None) \
+        if media.state == "ready" else None
     return {"media_id": media.media_id, "kind": media.kind, "state": media.state, "position": media.position,
+            "in_review": media.proposed is not None,
             "filename": media.filename, "failure_reason": media.failure_reason, "premium": bool(media.premium),
             "preview": {"url": preview.url, "width": preview.width, "height": preview.height}
             if preview and preview.url else None}

@@ -30,7 +30,7 @@ from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.lifecycle import Status
 from marketplace.media_kinds import KINDS, human_size, is_premium_media, raw_key_suffix
-from marketplace.models import CoverImage, Listing, Media, MediaVariant
+from marketplace.models import CoverImage, Listing, Media, MediaVariant, MediaVersion
 from marketplace.observability import logger
 from marketplace.selectors.media import media_due, media_for_listing, media_get
 
@@ -245,18 +245,18 @@ def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, conten
                          filename: str) -> UploadSlot:
     """A new upload for an existing media item (a better file, or one that is stuck or failed): a new
     slot, and the item's state follows it. The last good version stays served until the new one is
-    ready, and stays if the new one fails; any upload still in flight for the item is superseded."""
+    ready, and stays if the new one fails; any upload still in flight for the item is superseded. On a
+    published listing the new version waits for an admin's review, the reviewed one served meanwhile."""
     listing = _managed_listing(listing_id, actor)
     if listing.status in (Status.CLOSED.value, Status.EXPIRED.value):
         raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
     media = media_get(listing_id=listing_id, media_id=media_id)
-    if listing.is_listed and media.review != REVIEW_PENDING:
-        raise IllegalTransition("the photos buyers see change only after review: upload a new one (it shows "
-                                "once approved), then delete this one", field="media_id")
     name = _checked_filename(KINDS[media.kind], content_type=content_type, size=size, filename=filename)
     before = _snapshot(media)
     _new_upload(media, content_type=content_type, size=size, filename=name)
     media.uploaded_by = actor.user_id
+    if listing.is_listed:
+        media.review = REVIEW_PENDING
     with db.transaction(conflict_message="this media item was changed meanwhile; try again") as tx:
         tx.save(media)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="replace_upload",
@@ -264,25 +264,66 @@ def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, conten
     return _slot(media)
 
 
-def media_approve(*, listing_id: str, media_id: str, actor: Actor) -> Media:
-    """An admin approves media added to a published listing: from now on buyers see it (and it may be
-    the cover). Rejecting is deleting it (``media_delete``)."""
+def _serve(media: Media, version: dict) -> None:
+    for name, value in version.items():
+        setattr(media, name, value)
+
+
+def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str) -> tuple[Listing, Media, dict]:
+    """An item with a version waiting for review, for an admin's decision: (listing, media, audit before)."""
     if not actor.is_admin:
         raise PermissionDenied("only admins review media")
     listing = _listing(listing_id)
     media = media_get(listing_id=listing_id, media_id=media_id)
-    if media.review != REVIEW_PENDING:
-        raise IllegalTransition("this media item is not waiting for review", field="media_id")
-    if media.state != READY:
-        raise IllegalTransition(f"only processed media can be approved; this one is {media.state}", field="state")
+    if media.proposed is None:
+        if media.review == REVIEW_PENDING and media.state != READY:
+            raise IllegalTransition(f"only processed media can be {decision}; this one is {media.state}",
+                                    field="state")
+        raise IllegalTransition("this media item has no version waiting for review", field="media_id")
     before = _snapshot(media)
-    media.review, media.updated_at = None, datetime.now(UTC)
+    if media.upload_id == media.proposed.content_version:  # no newer upload on its way to review
+        media.review = None
+    media.updated_at = datetime.now(UTC)
+    return listing, media, before
+
+
+def media_approve(*, listing_id: str, media_id: str, actor: Actor) -> Media:
+    """An admin approves the version waiting for review (media added to, or replaced on, a published
+    listing): from now on buyers see it (and it may be the cover) in place of the reviewed one, whose
+    files then go. MediaApproved has the media-placement consumer put it in the bucket the premium rule
+    gives it now (the listing's premium flag may have changed while it waited)."""
+    listing, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="approved")
+    previous = media.content_version
+    _serve(media, {name: getattr(media.proposed, name) for name in MediaVersion.get_attributes()})
+    media.proposed = None
     with db.transaction(conflict_message="this media item was changed meanwhile; reload and try again") as tx:
         tx.save(media)
         if _refresh_listing(listing, _listing_media(listing_id, media)):
             tx.save(listing)
+        tx.save(to_outbox(DomainEvent(EventType.MEDIA_APPROVED, _event_data(media, listing))))
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="approve",
                             before=before, after=_snapshot(media)))
+    if previous and previous != media.content_version:
+        _delete_upload_files(listing_id, media_id, previous)
+    return media
+
+
+def media_reject(*, listing_id: str, media_id: str, actor: Actor) -> Media | None:
+    """An admin rejects the version waiting for review: a replacement's files go and the reviewed version
+    stays served; an item added for review with nothing reviewed yet is deleted (None), processed or not."""
+    if not actor.is_admin:
+        raise PermissionDenied("only admins review media")
+    media = media_get(listing_id=listing_id, media_id=media_id)
+    if media.review == REVIEW_PENDING and not media.served:
+        media_delete(listing_id=listing_id, media_id=media_id, actor=actor)
+        return None
+    _, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="rejected")
+    rejected, media.proposed = media.proposed.content_version, None
+    with db.transaction(conflict_message="this media item was changed meanwhile; reload and try again") as tx:
+        tx.save(media)
+        tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="reject",
+                            before=before, after=_snapshot(media)))
+    _delete_upload_files(listing_id, media_id, rejected)
     return media
 
 
@@ -395,9 +436,14 @@ def _discard(media: Media | None, listing_id: str, media_id: str, upload_id: str
     """An upload that is no longer the item's newest: its files go (never the served version's)."""
     logger.info("media upload discarded", extra={"listing_id": listing_id, "media_id": media_id,
                                                  "upload_id": upload_id, "why": why})
-    if media is None or upload_id != media.content_version:
+    if media is None or upload_id not in _kept_versions(media):
         _delete_upload_files(listing_id, media_id, upload_id)
     return False
+
+
+def _kept_versions(media: Media) -> set[str | None]:
+    """The uploads whose files stay: the served version and the one waiting for review."""
+    return {media.content_version, media.proposed.content_version if media.proposed else None}
 
 
 def media_start_processing(*, listing_id: str, media_id: str, upload_id: str, version_id: str, size: int,
@@ -443,13 +489,17 @@ def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_
     if media is None or media.upload_id != upload_id or media.raw_version != version_id:
         return _discard(media, listing_id, media_id, upload_id, "superseded before it was ready")
     listing = _listing(listing_id)
-    previous = media.content_version
     media.state, media.failure_reason, media.updated_at, media.deadline = READY, None, datetime.now(UTC), None
-    media.variants = [MediaVariant(**v) for v in variants]
-    media.content_version = upload_id
-    media.width, media.height, media.scan_status = width, height, scan_status
-    media.placeholder, media.dominant_color = placeholder, dominant_color
-    media.duration_seconds = Decimal(str(round(duration_seconds, 2))) if duration_seconds is not None else None
+    version = {"content_version": upload_id, "variants": [MediaVariant(**v) for v in variants],
+               "width": width, "height": height, "placeholder": placeholder, "dominant_color": dominant_color,
+               "scan_status": scan_status,
+               "duration_seconds": Decimal(str(round(duration_seconds, 2))) if duration_seconds is not None else None}
+    if media.review == REVIEW_PENDING:  # a published listing's: it waits for an admin, the reviewed one served
+        previous = media.proposed.content_version if media.proposed else None
+        media.proposed = MediaVersion(**version)
+    else:
+        previous = media.content_version
+        _serve(media, version)
     processed = DomainEvent(EventType.MEDIA_PROCESSED, _event_data(
         media, listing, variants=len(media.variants), bucket=variants[0]["bucket"] if variants else None))
     had_cover = listing.cover.media_id if listing.cover else None
@@ -486,7 +536,7 @@ def media_mark_failed(*, listing_id: str, media_id: str, upload_id: str | None, 
     with db.transaction() as tx:
         tx.save(media, condition=_still(media.upload_id))
         tx.save(to_outbox(DomainEvent(EventType.MEDIA_FAILED, _event_data(media, listing, reason=reason))))
-    if media.upload_id != media.content_version:
+    if media.upload_id not in _kept_versions(media):
         _delete_upload_files(listing_id, media_id, media.upload_id)
     return True
 

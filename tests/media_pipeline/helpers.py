@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from dataclasses import dataclass
 
 import requests
@@ -119,3 +120,13 @@ def upload_drawn(listing: Listing, actor: Actor, *, kind: str = "photo", premium
     media = media_get(listing_id=listing.listing_id, media_id=slot.media.media_id)
     assert media.state == "ready", media.failure_reason
     return media
+
+
+def tiny_video(path: str, *, seconds: int = 2) -> bytes:
+    """A short 640x360 H.264 + AAC MP4 made by ffmpeg, with a location in its metadata."""
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc=size=640x360:rate=24:duration={seconds}", "-f", "lavfi", "-i",
+                    f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-c:a", "aac", "-metadata", "location=+27.7172+085.3240/", "-shortest", path], check=True)
+    with open(path, "rb") as file:
+        return file.read()

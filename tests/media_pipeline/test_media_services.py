@@ -10,7 +10,7 @@ import pytest
 from marketplace import db
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.media_kinds import MB
 from marketplace.models import AuditEntry, Listing
 from marketplace.selectors.media import media_awaiting_review, media_for_listing
@@ -18,7 +18,6 @@ from marketplace.services.media import (
     media_approve,
     media_delete,
     media_reorder,
-    media_replace_upload,
     media_set_cover,
 )
 from tests.media_pipeline.helpers import ADMIN, BROKER, OTHER_BROKER, get_object, photo
@@ -108,10 +107,6 @@ def test_media_added_to_a_published_listing_wait_for_an_admin(uploads):
     assert (added.state, added.review, added.served) == ("ready", "pending", False)
     assert (listing.cover.media_id, listing.ready_photos) == (cover.media_id, 1)
     assert [m.media_id for m in media_awaiting_review()] == [added.media_id]
-    # and a reviewed photo cannot be swapped in place while published
-    with pytest.raises(IllegalTransition):
-        media_replace_upload(listing_id=listing.listing_id, media_id=cover.media_id, actor=BROKER,
-                             content_type="image/jpeg", size=1000, filename="swap.jpg")
     with pytest.raises(PermissionDenied):
         media_approve(listing_id=listing.listing_id, media_id=added.media_id, actor=BROKER)
 

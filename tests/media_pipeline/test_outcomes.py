@@ -12,7 +12,7 @@ from marketplace.selectors.media import media_get
 from marketplace.services.media import media_retry
 from media_pipeline.runner import handle_message
 from media_pipeline.video import mediaconvert_job, renditions
-from tests.media_pipeline.helpers import BROKER, get_object, outbox, photo
+from tests.media_pipeline.helpers import BROKER, get_object, outbox, photo, tiny_video
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -70,18 +70,9 @@ def test_retry_is_refused_for_media_that_did_not_fail(uploads):
     assert error.value.field == "state"
 
 
-def _tiny_video(path: str, *, seconds: int = 2) -> bytes:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-                    f"testsrc=size=640x360:rate=24:duration={seconds}", "-f", "lavfi", "-i",
-                    f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-c:a", "aac", "-metadata", "location=+27.7172+085.3240/", "-shortest", path], check=True)
-    with open(path, "rb") as file:
-        return file.read()
-
-
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed (apt-get install -y ffmpeg)")
 def test_a_video_becomes_hls_renditions_and_a_poster_with_ffmpeg(uploads, tmp_path):
-    data = _tiny_video(str(tmp_path / "walkthrough.mp4"))
+    data = tiny_video(str(tmp_path / "walkthrough.mp4"))
 
     media = uploads.upload(data, kind="video", content_type="video/mp4", filename="walkthrough.mp4")
 

@@ -150,6 +150,20 @@ def test_images_and_videos_have_their_own_queues_whose_visibility_outlasts_their
     assert landed == {"media-images": [photo_slot.key], "media-videos": [video_slot.key]}
 
 
+def run_worker_until_ready(worker, uploads, slot, *, seconds: float = 90) -> None:
+    """Run a worker in a thread until the slot's media is ready (or ``seconds`` pass), then stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=worker, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while media_of(uploads, slot).state != "ready" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 CONSUMER = """
 import sys, threading
 from local.workers import sqs_consumer
@@ -176,17 +190,8 @@ def test_a_worker_that_dies_mid_step_has_the_upload_redelivered_and_finished(upl
         worker.wait(10)
 
     # And another worker runs (as make run restarts it)
-    stop = threading.Event()
-    thread = threading.Thread(target=sqs_consumer("media-images", handle_message, visibility_timeout=3, batch=1),
-                              args=(stop,), daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 90
-        while media_of(uploads, slot).state != "ready" and time.monotonic() < deadline:
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        thread.join(10)
+    run_worker_until_ready(sqs_consumer("media-images", handle_message, visibility_timeout=3, batch=1),
+                           uploads, slot)
 
     # Then the redelivered upload was finished: ready, counted once, announced once
     media = media_of(uploads, slot)
@@ -210,3 +215,26 @@ def test_a_broker_can_retry_media_stuck_in_processing_before_the_sweep_ran(uploa
     media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER)
     uploads.process_pending()
     assert media_of(uploads, slot).state == "ready"
+
+
+def test_an_upload_whose_handling_failed_is_retried_promptly_not_after_the_visibility_timeout(uploads):
+    # Given a posted photo and a worker with the images queue's real visibility timeout (half an hour),
+    # whose first handling fails outright (as when the table is briefly unreachable)
+    slot = uploads.slot()
+    uploads.post(slot, photo(1600, 1200))
+    tries = []
+
+    def flaky(body: str) -> None:
+        if [u for u in from_notification(body) if u["key"] == slot.key]:
+            tries.append(body)
+            if len(tries) == 1:
+                raise ConnectionError("the table is unreachable")
+        handle_message(body)
+
+    # When the worker runs
+    run_worker_until_ready(sqs_consumer("media-images", flaky, batch=1,
+                                        visibility_timeout=media_visibility_timeout("media-images")), uploads, slot)
+
+    # Then the message came back at once and the second try finished the upload
+    assert media_of(uploads, slot).state == "ready"
+    assert len(tries) == 2 and media_visibility_timeout("media-images") > 90
