@@ -75,7 +75,7 @@ _STAGES: dict[str, StageConfig] = {
     "dev": StageConfig(
         name="dev", account="111111111111", log_retention_days=14, api_rate_limit=20, api_burst_limit=40,
         monthly_budget_usd=150, retain_data=False, canary_every_minutes=60, site_domain="dev.shikhar.np",
-        allowed_origins=("http://localhost:8000", "http://127.0.0.1:8000")),
+        allowed_origins=tuple(deployment.local_backoffice_origins())),
     "staging": StageConfig(
         name="staging", account="222222222222", log_retention_days=14, monthly_budget_usd=200,
         site_domain="staging.shikhar.np",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -29,9 +28,12 @@ from marketplace.deployment import (
     BACKOFFICE_CLIENT,
     BACKOFFICE_PARAMETERS,
     BACKOFFICE_SECRETS,
+    ORIGIN_VERIFY_SECRET,
     Env,
     backoffice_environment,
+    backoffice_port,
     local_backoffice_origins,
+    secret_name,
     user_attribute_update_settings,
 )
 from marketplace.events import RULES
@@ -133,7 +135,7 @@ def provision_buckets(media_queue_arns: dict[str, str]) -> None:
     # Browsers post uploads straight to the raw bucket from the back office.
     s3.put_bucket_cors(Bucket=cfg.raw_bucket, CORSConfiguration={"CORSRules": [{
         "AllowedMethods": ["POST", "PUT"],
-        "AllowedOrigins": local_backoffice_origins(int(os.environ.get("SHIKHAR_BACKOFFICE_PORT", "8000"))),
+        "AllowedOrigins": local_backoffice_origins(backoffice_port()),
         "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]})
     # In AWS: S3 -> EventBridge -> Step Functions. Locally: S3 -> SQS -> the pipeline worker.
     s3.put_bucket_notification_configuration(Bucket=cfg.raw_bucket, NotificationConfiguration={
@@ -178,9 +180,9 @@ def provision_media_edge(url: str) -> dict[str, str]:
     for parameter, value in (("public-key-id", key_id), ("domain", url),
                              ("key-group", json.dumps({key_id: public_pem}))):
         ssm.put_parameter(Name=f"{path}/{parameter}", Value=value, Type="String", Overwrite=True)
-    return {"SHIKHAR_PUBLIC_MEDIA_URL": f"{url}/media", "SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN": secret_arn,
-            "SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER": f"{path}/public-key-id",
-            "SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER": f"{path}/domain",
+    return {Env.PUBLIC_MEDIA_URL: f"{url}/media", Env.CLOUDFRONT_KEY_SECRET: secret_arn,
+            Env.CLOUDFRONT_KEY_ID_PARAMETER: f"{path}/public-key-id",
+            Env.CLOUDFRONT_DOMAIN_PARAMETER: f"{path}/domain",
             KEY_GROUP_PARAMETER: f"{path}/key-group"}
 
 
@@ -285,10 +287,33 @@ def provision_backoffice_stage(resources: Resources, *, stage: str, cloudfront_d
                           Overwrite=True)
     ssm.put_parameter(Name=environment[Env.CLOUDFRONT_DOMAIN_PARAMETER], Value=cloudfront_domain, Type="String",
                       Overwrite=True)
+    # The premium signing key and its id, under the stage's names (the local media edge trusts this key).
+    signing = resources.environment()
+    if signing.get(Env.CLOUDFRONT_KEY_SECRET):
+        key_id = ssm.get_parameter(Name=signing[Env.CLOUDFRONT_KEY_ID_PARAMETER])["Parameter"]["Value"]
+        ssm.put_parameter(Name=environment[Env.CLOUDFRONT_KEY_ID_PARAMETER], Value=key_id, Type="String",
+                          Overwrite=True)
+        pem = client("secretsmanager").get_secret_value(SecretId=signing[Env.CLOUDFRONT_KEY_SECRET])["SecretString"]
+        _put_secret(environment[Env.CLOUDFRONT_KEY_SECRET], pem)
     for variable in BACKOFFICE_SECRETS:
-        try:
-            client("secretsmanager").create_secret(Name=environment[variable], SecretString=secrets.token_urlsafe(48))
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ResourceExistsException":
-                raise
+        _put_secret(environment[variable], secrets.token_urlsafe(48), replace=False)
     return environment
+
+
+def provision_origin_secret(*, stage: str) -> str:
+    """The secret the edge sends the public API (``public_api.origin``), under the stage's name; kept if it
+    exists. Returns its name."""
+    name = secret_name(stage, ORIGIN_VERIFY_SECRET)
+    _put_secret(name, secrets.token_urlsafe(32), replace=False)
+    return name
+
+
+def _put_secret(name: str, value: str, *, replace: bool = True) -> None:
+    """Create the secret, or give the existing one this value (``replace``) or keep it."""
+    try:
+        client("secretsmanager").create_secret(Name=name, SecretString=value)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+        if replace:
+            client("secretsmanager").put_secret_value(SecretId=name, SecretString=value)

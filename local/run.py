@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.emulator import DEFAULT_PORT, Emulator
-from marketplace.deployment import Env
+from local.media_edge import KEY_GROUP_PARAMETER
+from marketplace.deployment import Env, backoffice_port
 
 STATE_DIR = Path(".local")
 
@@ -58,21 +59,27 @@ def profile() -> str:
     return chosen
 
 
-def services(*, backoffice_environment: dict[str, str] | None = None) -> list[Service]:
+def services(*, backoffice_environment: dict[str, str] | None = None,
+             api_environment: dict[str, str] | None = None) -> list[Service]:
     """Every HTTP service of the local platform (ports overridable: SHIKHAR_BACKOFFICE_PORT, SHIKHAR_API_PORT).
-    With ``backoffice_environment`` the back office runs with production settings behind the local edge."""
-    backoffice_port, api_port = _port("BACKOFFICE", 8000), _port("API", 8001)
+    With ``backoffice_environment`` the back office runs with production settings behind the local edge,
+    which also serves the public API under /api (the API's own port then refuses requests without the
+    edge's origin secret, given in ``api_environment``)."""
+    port, api_port = backoffice_port(), _port("API", 8001)
+    api = Service("public API", api_port, [sys.executable, "-m", "local.gateway", "--port", str(api_port)],
+                  path="/v1/listings", environment=api_environment)
     if backoffice_environment is None:
-        backoffice = Service("back office", backoffice_port,
-                             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{backoffice_port}", "--noreload"])
+        backoffice = Service("back office", port,
+                             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"])
+        edge = []
     else:
-        backoffice = Service("back office", backoffice_port,
-                             [sys.executable, "-m", "local.edge", "--port", str(backoffice_port)],
+        backoffice = Service("back office", port, [sys.executable, "-m", "local.edge", "--port", str(port)],
                              environment=backoffice_environment)
+        edge = [Service("API via the edge", port, [], path="/api/v1/listings")]
     return [
         backoffice,
-        Service("public API", api_port, [sys.executable, "-m", "local.gateway", "--port", str(api_port)],
-                path="/v1/listings"),
+        api,
+        *edge,
         Service("API docs", api_port, [], path="/docs"),
         # The gateway also serves media as CloudFront does: /media public, /premium signed URLs only.
         Service("media (edge)", api_port, [], path="/media/"),
@@ -84,10 +91,23 @@ def production_like_backoffice(resources) -> dict[str, str]:
     so they must come from Parameter Store), on the emulator, over plain HTTP."""
     from local.provision import provision_backoffice_stage
 
-    host = f"127.0.0.1:{_port('BACKOFFICE', 8000)}"
+    host = f"127.0.0.1:{backoffice_port()}"
     names = provision_backoffice_stage(resources, stage="local", cloudfront_domain=host)
     inherited = {k: v for k, v in os.environ.items() if k not in resources.environment()}
-    return {**inherited, **names, Env.LOCAL_HTTP: "1", "DJANGO_SETTINGS_MODULE": "backoffice.settings.production"}
+    # The edge serves /media and /premium as the distribution does; it trusts the local signing key.
+    edge = {KEY_GROUP_PARAMETER: resources.signing[KEY_GROUP_PARAMETER]} if resources.signing else {}
+    return {**inherited, **names, **edge, Env.LOCAL_HTTP: "1",
+            "DJANGO_SETTINGS_MODULE": "backoffice.settings.production"}
+
+
+def production_like(resources, environment: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The environments of the production-like profile: the back office's behind the edge, and the API's,
+    whose functions then require the edge's origin secret (``public_api.origin``), as in AWS."""
+    from local.provision import provision_origin_secret
+
+    origin = {Env.ORIGIN_VERIFY_SECRET: provision_origin_secret(stage="local")}
+    return {"backoffice_environment": {**production_like_backoffice(resources), **origin},
+            "api_environment": {**os.environ, **environment, **origin}}
 
 
 def _die_with_parent() -> None:
@@ -180,8 +200,7 @@ def main() -> int:
 
     logins = demo.seed(resources=resources, progress=lambda m: print(m, flush=True))
 
-    production_like = chosen_profile == "production-like"
-    running = services(backoffice_environment=production_like_backoffice(resources) if production_like else None)
+    running = services(**production_like(resources, environment) if chosen_profile == "production-like" else {})
     _start(running, environment)
     _banner(chosen_profile, emulator, running, logins)
     _wait(running)

@@ -2,7 +2,8 @@
 
 In AWS the endpoint is empty and the region is ap-south-1; locally and in tests ``AWS_ENDPOINT_URL``
 points at the emulator. Resource names default from one prefix (``SHIKHAR_PREFIX``); infra sets each
-name explicitly. Nothing here talks to AWS.
+name explicitly. The variables' names are declared in ``marketplace.deployment.Env`` (infra sets them by
+the same names). Nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from marketplace.deployment import Env, in_lambda
+from marketplace.deployment import Env, in_lambda, require_declared
 
 
 def _env(name: str, default: str = "") -> str:
@@ -81,9 +82,9 @@ class Settings:
     function_timeout_seconds: float = field(default_factory=lambda: float(_env(
         Env.FUNCTION_TIMEOUT, "60" if _env("AWS_ENDPOINT_URL") else "10")))
     # Premium media: CloudFront signed URLs (marketplace.media_urls); the names of where the key is.
-    signed_url_seconds: int = field(default_factory=lambda: int(_env("SHIKHAR_SIGNED_URL_SECONDS", "300")))
-    cloudfront_key_secret: str = field(default_factory=lambda: _env("SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN"))
-    cloudfront_key_id_parameter: str = field(default_factory=lambda: _env("SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER"))
+    signed_url_seconds: int = field(default_factory=lambda: int(_env(Env.SIGNED_URL_SECONDS, "300")))
+    cloudfront_key_secret: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_KEY_SECRET))
+    cloudfront_key_id_parameter: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_KEY_ID_PARAMETER))
     cloudfront_domain_parameter: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_DOMAIN_PARAMETER))
     event_source: str = "np.shikhar.marketplace"
 
@@ -108,3 +109,8 @@ def reload_settings() -> Settings:
     """Re-read the environment (after local provisioning exported new resource ids)."""
     settings.cache_clear()
     return settings()
+
+
+# In Lambda every function imports this module during its init: one check for all of them, so a function
+# whose environment lacks its stage or a variable its stack declared stops there, with one log line.
+require_declared()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +19,8 @@ class Env(StrEnum):
     """The environment variables the code reads."""
 
     STAGE = "SHIKHAR_ENV"  # dev, staging, prod; "local" and "test" only off AWS
+    # Every variable the function's stack gave it, comma-separated: in Lambda each must be set at init.
+    REQUIRED = "SHIKHAR_REQUIRED_VARIABLES"
     PREFIX = "SHIKHAR_PREFIX"
     TABLE = "SHIKHAR_TABLE"
     RAW_BUCKET = "SHIKHAR_RAW_BUCKET"
@@ -37,14 +39,47 @@ class Env(StrEnum):
     PUBLIC_MEDIA_URL = "SHIKHAR_PUBLIC_MEDIA_URL"
     SSM_PATH = "SHIKHAR_SSM_PATH"
     DJANGO_SECRET_ID = "SHIKHAR_DJANGO_SECRET_ID"
-    CURSOR_SECRET = "SHIKHAR_CURSOR_SECRET"
-    CURSOR_KEY = "SHIKHAR_CURSOR_KEY"
+    CURSOR_SECRET = "SHIKHAR_CURSOR_SECRET"  # the secret (name or ARN) holding the cursor HMAC key
+    CURSOR_KEY = "SHIKHAR_CURSOR_KEY"  # the key itself: local runs and tests only
     CLOUDFRONT_DOMAIN_PARAMETER = "SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER"
+    # Premium media: the secret (name or ARN) holding the signing key's PEM, the parameter holding its id.
+    CLOUDFRONT_KEY_SECRET = "SHIKHAR_CLOUDFRONT_KEY_SECRET"
+    CLOUDFRONT_KEY_ID_PARAMETER = "SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER"
+    SIGNED_URL_SECONDS = "SHIKHAR_SIGNED_URL_SECONDS"
+    ORIGIN_VERIFY_SECRET = "SHIKHAR_ORIGIN_VERIFY_SECRET"  # the secret the edge's origin header must carry
+    EXPORT_BUCKET = "SHIKHAR_EXPORT_BUCKET"
+    MEDIACONVERT_ROLE_ARN = "SHIKHAR_MEDIACONVERT_ROLE_ARN"
+    MEDIACONVERT_QUEUE_ARN = "SHIKHAR_MEDIACONVERT_QUEUE_ARN"
+    APPCONFIG_APPLICATION = "SHIKHAR_APPCONFIG_APPLICATION"
+    APPCONFIG_ENVIRONMENT = "SHIKHAR_APPCONFIG_ENVIRONMENT"
+    APPCONFIG_PROFILE = "SHIKHAR_APPCONFIG_PROFILE"
+    FEATURE_FLAGS_FILE = "SHIKHAR_FEATURE_FLAGS_FILE"  # locally: the flags from a file of the same schema
+    SYNTHETIC_API = "SHIKHAR_SYNTHETIC_API"  # the canary's (ops/synthetic.py spells them: it ships alone)
+    SYNTHETIC_SECRET_ARN = "SHIKHAR_SYNTHETIC_SECRET_ARN"
+    PROXY_HOPS = "SHIKHAR_PROXY_HOPS"  # proxies appending to X-Forwarded-For in front of the back office
+    SESSION_RECHECK_SECONDS = "SHIKHAR_SESSION_RECHECK_SECONDS"
+    LOG_LEVEL = "SHIKHAR_LOG_LEVEL"
+    DEBUG = "SHIKHAR_DEBUG"  # the local back office only
+    JWT_ISSUER = "SHIKHAR_JWT_ISSUER"  # overrides of the issuer and audiences derived from the pool
+    JWT_AUDIENCES = "SHIKHAR_JWT_AUDIENCES"
+    # The media pipeline's tools (unset: what is on PATH; ClamAV only when named).
+    MEDIA_MAX_PIXELS = "SHIKHAR_MEDIA_MAX_PIXELS"
+    FFMPEG = "SHIKHAR_FFMPEG"
+    FFPROBE = "SHIKHAR_FFPROBE"
+    CLAMSCAN = "SHIKHAR_CLAMSCAN"
+    CLAMAV_DATABASE = "SHIKHAR_CLAMAV_DATABASE"
+    SYNTHETIC_LISTING = "SHIKHAR_SYNTHETIC_LISTING"
+    SYNTHETIC_PASSWORD = "SHIKHAR_SYNTHETIC_PASSWORD"  # the command line's journey only
+    USE_LOCAL = "SHIKHAR_USE_LOCAL"  # ops commands: read the local platform's state file (1, the default)
     STATIC_HOST = "SHIKHAR_STATIC_HOST"  # the CloudFront domain: pages, /static and /media
     BACKOFFICE_HOSTS = "SHIKHAR_BACKOFFICE_HOSTS"  # extra host names (a custom domain), comma-separated
     FUNCTION_TIMEOUT = "SHIKHAR_FUNCTION_TIMEOUT"  # seconds; sizes the AWS calls' time budget
     LOCAL_HTTP = "SHIKHAR_LOCAL_HTTP"  # production settings over plain HTTP: the local emulator only
     LAMBDA_FUNCTION = "AWS_LAMBDA_FUNCTION_NAME"  # set by the Lambda runtime
+    BACKOFFICE_PORT = "SHIKHAR_BACKOFFICE_PORT"  # make run's back office (LOCAL_BACKOFFICE_PORT when unset)
+    # Read by Powertools (logger, tracer, metrics); infra sets them.
+    POWERTOOLS_SERVICE = "POWERTOOLS_SERVICE_NAME"
+    POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 
 
 LOCAL_STAGES = ("local", "test")
@@ -73,6 +108,9 @@ SIGNING_KEY_SECRET = "cloudfront-signing-key"
 DJANGO_SECRET = "django-secret-key"
 CANARY_SECRET = "canary-user"
 CURSOR_SECRET = "cursor-key"
+# The value CloudFront sends the public API in ORIGIN_VERIFY_HEADER (public_api.origin).
+ORIGIN_VERIFY_SECRET = "origin-verify"
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 
 BACKOFFICE_PARAMETERS_DIR = "backoffice"
 # The back office's parameters (under /shikhar/<stage>/backoffice/) -> the variable each one fills.
@@ -92,16 +130,29 @@ def backoffice_role_name(stage: str) -> str:
     return f"{prefix(stage)}-backoffice"
 
 
+# The back office's Lambda timeout (zappa ``timeout_seconds``); its AWS calls' budget is sized from it.
+BACKOFFICE_TIMEOUT_SECONDS = 30
+# Proxies in front of the back office in AWS that append to X-Forwarded-For: CloudFront. (API Gateway
+# gives Lambda CloudFront's address as the source; the visitor's is the last one CloudFront appended.)
+BACKOFFICE_PROXY_HOPS = 1
+
+
 def backoffice_environment(stage: str) -> dict[str, str]:
-    """The back office function's environment in AWS (zappa ``aws_environment_variables``): names only.
-    Everything else comes from the parameters and secrets these name."""
-    return {
+    """The back office function's environment in AWS (zappa ``aws_environment_variables``): names and
+    how it is deployed only. Everything else comes from the parameters and secrets these name."""
+    environment = {
         Env.STAGE: stage, Env.PREFIX: prefix(stage),
         Env.SSM_PATH: parameter(stage, BACKOFFICE_PARAMETERS_DIR),
         Env.DJANGO_SECRET_ID: secret_name(stage, DJANGO_SECRET),
         Env.CURSOR_SECRET: secret_name(stage, CURSOR_SECRET),
         Env.CLOUDFRONT_DOMAIN_PARAMETER: parameter(stage, CLOUDFRONT_DOMAIN),
+        # Premium previews: CloudFront signed URLs (marketplace.media_urls); without these they stay locked.
+        Env.CLOUDFRONT_KEY_SECRET: secret_name(stage, SIGNING_KEY_SECRET),
+        Env.CLOUDFRONT_KEY_ID_PARAMETER: parameter(stage, CLOUDFRONT_KEY_ID),
+        Env.PROXY_HOPS: str(BACKOFFICE_PROXY_HOPS),
+        Env.FUNCTION_TIMEOUT: str(BACKOFFICE_TIMEOUT_SECONDS),
     }
+    return {**environment, Env.REQUIRED: required_variables(environment)}
 
 
 # Secrets the back office reads at init: a missing one stops the function there, never at a request.
@@ -218,7 +269,17 @@ def upload_cors_origins(*, site_origins: Sequence[str] = ()) -> list[str]:
     return _unique([CLOUDFRONT_ORIGINS, *site_origins])
 
 
-def local_backoffice_origins(port: int) -> list[str]:
+LOCAL_BACKOFFICE_PORT = 8000
+
+
+def backoffice_port() -> int:
+    """Where ``make run`` serves the back office."""
+    return int(os.environ.get(Env.BACKOFFICE_PORT) or LOCAL_BACKOFFICE_PORT)
+
+
+def local_backoffice_origins(port: int = LOCAL_BACKOFFICE_PORT) -> list[str]:
+    """The back office run locally: the raw bucket's CORS rule names it locally and in dev (a developer's
+    ``make run`` against dev's bucket)."""
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
 
@@ -278,6 +339,11 @@ def allowed_hosts(*, cloudfront_domain: str, extra: str = "") -> list[str]:
 
 # Start-up in Lambda ------------------------------------------------------------------------------
 
+def handler_name(function: Callable) -> str:
+    """The handler string Lambda imports ``function`` by (infra names handlers from the functions)."""
+    return f"{function.__module__}.{function.__qualname__}"
+
+
 def in_lambda() -> bool:
     return bool(os.environ.get(Env.LAMBDA_FUNCTION))
 
@@ -286,6 +352,18 @@ def stop(message: str) -> None:
     """End the function's init with one log line (no traceback): Lambda reports the init failure."""
     print(f"CONFIGURATION ERROR: {message}", file=sys.stderr, flush=True)
     raise SystemExit(1)
+
+
+def required_variables(environment: Iterable[str]) -> str:
+    """The value of ``Env.REQUIRED`` for a function given ``environment`` by its stack."""
+    return ",".join(sorted(str(name) for name in environment if name != Env.REQUIRED))
+
+
+def require_declared() -> None:
+    """Every Lambda function's init (``marketplace.config`` runs it on import): its stage and every variable
+    its stack declared (``Env.REQUIRED``) must be set. Outside Lambda: nothing to check."""
+    declared = os.environ.get(Env.REQUIRED, "")
+    require_deployed(*(name for name in declared.split(",") if name))
 
 
 def require_deployed(*variables: str) -> None:

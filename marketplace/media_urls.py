@@ -16,6 +16,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from marketplace.config import settings
+from marketplace.deployment import Env
 
 PREVIEW_SIZE = "w400"  # what staff pages and lists show: the smallest variant
 
@@ -45,7 +46,7 @@ def _cloudfront():
     cfg = settings()
     try:
         if not cfg.cloudfront_key_secret:
-            raise ValueError("no CloudFront signing key is configured (SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN)")
+            raise ValueError(f"no CloudFront signing key is configured ({Env.CLOUDFRONT_KEY_SECRET})")
         ssm = client("ssm")
         key_id = ssm.get_parameter(Name=cfg.cloudfront_key_id_parameter)["Parameter"]["Value"]
         domain = ssm.get_parameter(Name=cfg.cloudfront_domain_parameter)["Parameter"]["Value"]

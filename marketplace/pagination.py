@@ -3,7 +3,7 @@
 A cursor is the page's LastEvaluatedKey, bound to the query it came from (its ``scope``: index and
 partition) and signed with HMAC-SHA256, so a client can neither forge one nor replay it against
 another partition. In AWS the key is the Secrets Manager secret named by ``SHIKHAR_CURSOR_SECRET``,
-read once per container; ``SHIKHAR_CURSOR_KEY`` gives it directly; only the emulator and tests may
+read once per container at init (``read_key_at_init``); ``SHIKHAR_CURSOR_KEY`` gives it directly; only the emulator and tests may
 fall back to a fixed key.
 """
 
@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from marketplace.config import settings
-from marketplace.deployment import LOCAL_STAGES, Env
+from marketplace.deployment import LOCAL_STAGES, Env, in_lambda, stop
 from marketplace.errors import ValidationError
 
 _KEY_NAME = re.compile(r"pk|sk|gsi\d(?:pk|sk)")
@@ -37,6 +39,18 @@ def cursor_key() -> bytes:
     if settings().environment in LOCAL_STAGES:
         return _LOCAL_KEY
     raise RuntimeError(f"no cursor key: set {Env.CURSOR_SECRET} (or {Env.CURSOR_KEY}) so cursors cannot be forged")
+
+
+def read_key_at_init() -> None:
+    """Read the key now, in a function's init: in Lambda a missing or unreadable secret stops the function
+    there with one log line, instead of failing its first request that pages. Elsewhere it raises."""
+    try:
+        cursor_key()
+    except (ClientError, BotoCoreError, RuntimeError) as error:
+        message = f"cannot read the cursor key ({Env.CURSOR_SECRET}={os.environ.get(Env.CURSOR_SECRET)}): {error}"
+        if in_lambda():
+            stop(message)
+        raise RuntimeError(message) from error
 
 
 @cache

@@ -6,6 +6,8 @@ import os
 import shutil
 from dataclasses import dataclass
 
+from marketplace.deployment import Env
+
 DEFAULT_MAX_PIXELS = 100_000_000  # a 100 MP image decodes to 300 MB of RGB: beyond the images step's memory
 
 
@@ -29,13 +31,13 @@ def _tool(variable: str, default: str) -> str | None:
 
 
 def media_settings() -> MediaSettings:
-    clamscan = os.environ.get("SHIKHAR_CLAMSCAN", "").strip()  # opt-in: no signatures, no scanner
+    clamscan = os.environ.get(Env.CLAMSCAN, "").strip()  # opt-in: no signatures, no scanner
     return MediaSettings(
-        max_pixels=int(os.environ.get("SHIKHAR_MEDIA_MAX_PIXELS") or DEFAULT_MAX_PIXELS),
-        ffmpeg=_tool("SHIKHAR_FFMPEG", "ffmpeg"),
-        ffprobe=_tool("SHIKHAR_FFPROBE", "ffprobe"),
+        max_pixels=int(os.environ.get(Env.MEDIA_MAX_PIXELS) or DEFAULT_MAX_PIXELS),
+        ffmpeg=_tool(Env.FFMPEG, "ffmpeg"),
+        ffprobe=_tool(Env.FFPROBE, "ffprobe"),
         clamscan=shutil.which(clamscan) if clamscan else None,
-        clamav_database=os.environ.get("SHIKHAR_CLAMAV_DATABASE") or None,
-        mediaconvert_role_arn=os.environ.get("SHIKHAR_MEDIACONVERT_ROLE_ARN") or None,
-        mediaconvert_queue_arn=os.environ.get("SHIKHAR_MEDIACONVERT_QUEUE_ARN") or None,
+        clamav_database=os.environ.get(Env.CLAMAV_DATABASE) or None,
+        mediaconvert_role_arn=os.environ.get(Env.MEDIACONVERT_ROLE_ARN) or None,
+        mediaconvert_queue_arn=os.environ.get(Env.MEDIACONVERT_QUEUE_ARN) or None,
     )

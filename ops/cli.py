@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from marketplace.config import reload_settings, settings
+from marketplace.deployment import Env
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -39,7 +40,7 @@ def moment(text: str) -> datetime:
 def _load_local_environment() -> None:
     """Use ``make run``'s platform when no endpoint is configured and .local/env.json exists."""
     state = Path(".local/env.json")
-    if not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get("SHIKHAR_USE_LOCAL", "1") == "1" and state.exists():
+    if not os.environ.get("AWS_ENDPOINT_URL") and os.environ.get(Env.USE_LOCAL, "1") == "1" and state.exists():
         for key, value in json.loads(state.read_text()).items():
             os.environ.setdefault(key, value)
         reload_settings()
@@ -64,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export the table to S3 + Parquet + manifest; 'verify' checks one")
     export.add_argument("action", nargs="?", choices=["run", "verify"], default="run")
     export.add_argument("--table", help="default: the configured table")
-    export.add_argument("--bucket", default=os.environ.get("SHIKHAR_EXPORT_BUCKET"),
+    export.add_argument("--bucket", default=os.environ.get(Env.EXPORT_BUCKET),
                         help="destination bucket (default: SHIKHAR_EXPORT_BUCKET)")
     export.add_argument("--prefix", default=f"exports/{datetime.now(UTC):%Y/%m/%d}")
     export.add_argument("--manifest", help="verify: the manifest's key in the bucket")
@@ -84,7 +85,7 @@ def parser() -> argparse.ArgumentParser:
     synthetic = commands.add_parser("synthetic", help="the canary's journey against any environment")
     synthetic.add_argument("--api", required=True, help="public API base URL (…/api behind CloudFront)")
     synthetic.add_argument("--username", default="premium@demo.shikhar.np")
-    synthetic.add_argument("--password", default=os.environ.get("SHIKHAR_SYNTHETIC_PASSWORD"))
+    synthetic.add_argument("--password", default=os.environ.get(Env.SYNTHETIC_PASSWORD))
     synthetic.add_argument("--secret-arn", help="read username and password from this secret instead")
     synthetic.add_argument("--client-id", default=None, help="app client (default: SHIKHAR_USER_POOL_CLIENT_ID)")
     synthetic.add_argument("--listing", help="open this listing instead of the first premium one found")

@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError, WaiterError
 from marketplace import db
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.deployment import Env
 from marketplace.models import ExportSeal
 from ops.items import changed_at, checksum, counts, entity, key_of
 
@@ -270,7 +271,7 @@ def verify(*, bucket: str, manifest_key: str) -> Verification:
 
 def run_scheduled() -> dict:
     """The weekly schedule's entry point (``ops.scheduled.weekly_export``): export, then verify."""
-    bucket = os.environ["SHIKHAR_EXPORT_BUCKET"]
+    bucket = os.environ[Env.EXPORT_BUCKET]
     prefix = f"exports/{datetime.now(UTC):%Y/%m/%d}"
     result = export(table=settings().table_name, bucket=bucket, prefix=prefix)
     check = verify(bucket=bucket, manifest_key=result.manifest_key)

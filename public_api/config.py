@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from marketplace.config import settings
+from marketplace.deployment import Env
 from marketplace.tokens import pool_issuer, pool_jwks_url
 
 MAX_BODY_BYTES = 16 * 1024  # the largest request body any route accepts (an inquiry is ~2 KiB)
@@ -24,8 +25,8 @@ class ApiSettings:
 @lru_cache(maxsize=1)
 def api_settings() -> ApiSettings:
     cfg = settings()
-    issuer = os.environ.get("SHIKHAR_JWT_ISSUER") or pool_issuer(region=cfg.region, user_pool_id=cfg.user_pool_id)
-    audiences = os.environ.get("SHIKHAR_JWT_AUDIENCES") or cfg.user_pool_client_id
+    issuer = os.environ.get(Env.JWT_ISSUER) or pool_issuer(region=cfg.region, user_pool_id=cfg.user_pool_id)
+    audiences = os.environ.get(Env.JWT_AUDIENCES) or cfg.user_pool_client_id
     return ApiSettings(
         issuer=issuer,
         audiences=frozenset(a.strip() for a in audiences.split(",") if a.strip()),

@@ -17,14 +17,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from marketplace.deployment import Env
 from public_api.observability import logger
 
 FLAGS_FILE = Path(__file__).resolve().with_name("feature_flags.json")
 # Environment of a function that reads its flags from AppConfig (set by infra's API stack).
-APPCONFIG_APPLICATION = "SHIKHAR_APPCONFIG_APPLICATION"
-APPCONFIG_ENVIRONMENT = "SHIKHAR_APPCONFIG_ENVIRONMENT"
-APPCONFIG_PROFILE = "SHIKHAR_APPCONFIG_PROFILE"
-FLAGS_FILE_VARIABLE = "SHIKHAR_FEATURE_FLAGS_FILE"  # locally: another file with the same schema
+APPCONFIG_APPLICATION = Env.APPCONFIG_APPLICATION
+APPCONFIG_ENVIRONMENT = Env.APPCONFIG_ENVIRONMENT
+APPCONFIG_PROFILE = Env.APPCONFIG_PROFILE
+FLAGS_FILE_VARIABLE = Env.FEATURE_FLAGS_FILE  # locally: another file with the same schema
 # A flag change reaches a warm function within this many seconds (one AppConfig call per period).
 MAX_AGE_SECONDS = 60
 

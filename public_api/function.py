@@ -11,7 +11,7 @@ import importlib
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from marketplace.models import Item
-from public_api import errors
+from public_api import errors, origin
 from public_api.config import MAX_BODY_BYTES, api_settings
 from public_api.observability import instrument
 from public_api.routes import ROUTERS, routers_of
@@ -66,10 +66,13 @@ def _body_problem(event: dict) -> dict | None:
 
 
 def lambda_handler(app: APIGatewayHttpResolver):
-    """The entry point for a resolver: the body bounded, and JSON in UTF-8, before anything parses it."""
+    """The entry point for a resolver: only requests that came through the edge (``public_api.origin``;
+    its secret read now, at init), the body bounded, and JSON in UTF-8, before anything parses it."""
+    if origin.secret_id():
+        origin.load()
 
     def handler(event, context):
-        refused = _body_problem(event or {})
+        refused = origin.refused(event or {}) or _body_problem(event or {})
         if refused is not None:
             return refused
         return app.resolve(event, context)

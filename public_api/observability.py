@@ -15,14 +15,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from marketplace import observability as domain_observability
+from marketplace.deployment import Env, in_lambda
 
 # Routes that record no metric are normal (/v1/me); Powertools would warn on every such call.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "shikhar-public-api")
+SERVICE = os.environ.get(Env.POWERTOOLS_SERVICE, "shikhar-public-api")
 logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Shikhar"), service=SERVICE)
+metrics = Metrics(namespace=os.environ.get(Env.POWERTOOLS_METRICS_NAMESPACE, "Shikhar"), service=SERVICE)
 # Traced in Lambda only (the local gateway and tests run the same handlers without an X-Ray daemon).
-TRACING = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and (
+TRACING = in_lambda() and (
     os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"))
 if TRACING:
     from aws_lambda_powertools import Tracer

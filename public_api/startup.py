@@ -8,8 +8,9 @@ heavy; ``finished()`` is called once the handler is built.
   generation (``gc.freeze``), so the collector never walks it again, and resumes collection for the
   requests. An init that fails leaves collection paused; the process is then discarded anyway.
 - In Lambda, a function whose environment lacks its stage, its table or its cursor key's secret name (or
-  names a local stage) stops here with one log line instead of serving with local defaults. The secret's
-  value is read when first needed, keeping boto3 out of the cold start.
+  names a local stage) stops here with one log line instead of serving with local defaults; so does one
+  whose cursor key cannot be read (read in ``finished()``, at the end of init, before SnapStart's
+  snapshot: the first request never pays for it, and a missing secret fails the cold start, not a request).
 - pydantic would scan every installed distribution's entry points for plugins when the first model is
   built; these functions use none (``PYDANTIC_DISABLE_PLUGINS`` set in the environment still wins).
 """
@@ -19,7 +20,8 @@ from __future__ import annotations
 import gc
 import os
 
-from marketplace.deployment import Env, require_deployed
+from marketplace import pagination
+from marketplace.deployment import Env, in_lambda, require_deployed
 
 require_deployed(Env.TABLE, Env.CURSOR_SECRET)
 _collecting = gc.isenabled()
@@ -28,7 +30,10 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def finished() -> None:
-    """Init is done: freeze what it built and collect garbage again (if it was collected before)."""
+    """Init is done: read the cursor key (in Lambda), freeze what init built and collect garbage again (if
+    it was collected before)."""
+    if in_lambda():
+        pagination.read_key_at_init()
     gc.freeze()
     if _collecting:
         gc.enable()

@@ -57,11 +57,11 @@ DATABASES: dict = {}
 # Sessions live server-side in the table: revocable (sign-out, role change) and expiring by TTL.
 # Proxies in front of the back office that append to X-Forwarded-For (CloudFront: 1), so sign-in limits
 # count the visitor's address, not the proxy's. 0: REMOTE_ADDR is the visitor.
-SHIKHAR_PROXY_HOPS = int(os.environ.get("SHIKHAR_PROXY_HOPS", "0"))
+SHIKHAR_PROXY_HOPS = int(os.environ.get(Env.PROXY_HOPS, "0"))
 
 # How often a session checks the person against Cognito (roles, disabled, email and name changed
 # outside the back office). Sessions end within this long of a role being removed anywhere.
-SHIKHAR_SESSION_RECHECK_SECONDS = int(os.environ.get("SHIKHAR_SESSION_RECHECK_SECONDS", "300"))
+SHIKHAR_SESSION_RECHECK_SECONDS = int(os.environ.get(Env.SESSION_RECHECK_SECONDS, "300"))
 
 SESSION_ENGINE = "backoffice.sessions"
 SESSION_COOKIE_AGE = 8 * 60 * 60
@@ -98,5 +98,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SHIKHAR_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": os.environ.get(Env.LOG_LEVEL, "WARNING")},
 }

@@ -1,4 +1,4 @@
-"""``make run``: the back office on http://127.0.0.1:8000 against the local emulator."""
+"""``make run``: the back office on http://127.0.0.1:8000 (``SHIKHAR_BACKOFFICE_PORT``) against the local emulator."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import os
 
 from backoffice.settings.base import *
 from backoffice.settings.base import MIDDLEWARE
+from marketplace.deployment import Env
 
-DEBUG = os.environ.get("SHIKHAR_DEBUG", "1") == "1"
+DEBUG = os.environ.get(Env.DEBUG, "1") == "1"
 
 # Static files straight from the apps' folders through WhiteNoise (no collectstatic locally).
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]

@@ -34,10 +34,7 @@ def start() -> None:
     """Check the environment, load the parameters and read every secret the back office needs."""
     require_deployed(Env.SSM_PATH, Env.CLOUDFRONT_DOMAIN_PARAMETER, *BACKOFFICE_SECRETS)
     load_parameters()
-    try:
-        pagination.cursor_key()
-    except (ClientError, BotoCoreError, RuntimeError) as error:
-        _refuse(f"cannot read the cursor key ({Env.CURSOR_SECRET}={os.environ.get(Env.CURSOR_SECRET)}): {error}")
+    pagination.read_key_at_init()
 
 
 def load_parameters() -> None:

@@ -26,6 +26,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.nag import acknowledge
+from marketplace.deployment import Env, required_variables
 
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # SnapStart for Python starts at 3.12; the project pins 3.12
@@ -130,13 +131,14 @@ class ServiceFunction(Construct):
             retention=retention(log_retention_days), removal_policy=removal_policy)
         self.role.add_to_principal_policy(iam.PolicyStatement(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]))
+        # The AWS calls' timeouts and retries are sized from the timeout (marketplace.config.CallBudget).
+        self._environment = {Env.POWERTOOLS_SERVICE: function_name,
+                             Env.FUNCTION_TIMEOUT: str(int(timeout.to_seconds())), **environment}
         self.function = lambda_.Function(
             self, "Function", function_name=function_name, runtime=RUNTIME, architecture=ARCHITECTURE,
             handler=handler, code=code, layers=list(layers), role=self.role, log_group=self.log_group,
             memory_size=memory_mb, timeout=timeout, description=description,
-            # The AWS calls' timeouts and retries are sized from it (marketplace.config.CallBudget).
-            environment={"POWERTOOLS_SERVICE_NAME": function_name,
-                         "SHIKHAR_FUNCTION_TIMEOUT": str(int(timeout.to_seconds())), **environment},
+            environment={**self._environment, Env.REQUIRED: required_variables(self._environment)},
             tracing=lambda_.Tracing.ACTIVE, logging_format=lambda_.LoggingFormat.JSON,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS,
             reserved_concurrent_executions=reserved_concurrency)
@@ -144,6 +146,12 @@ class ServiceFunction(Construct):
         acknowledge(self.role, ("AwsSolutions-IAM5[Resource::*]",
                                 ("Only actions without resource-level permissions use '*': X-Ray PutTraceSegments/"
                                 "PutTelemetryRecords and, for stream consumers, dynamodb:ListStreams.")))
+
+    def add_environment(self, name: Env, value: str) -> None:
+        """One more variable; it joins what the function requires at init (``Env.REQUIRED``)."""
+        self.function.add_environment(name, value)
+        self._environment[name] = value
+        self.function.add_environment(Env.REQUIRED, required_variables(self._environment))
 
     def allow(self, *, actions: Sequence[str], resources: Sequence[str]) -> None:
         self.role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))

@@ -36,7 +36,14 @@ class Secrets(Construct):
             self, "CursorKey", secret_name=names["cursor"], encryption_key=key, removal_policy=removal_policy,
             description="HMAC key signing pagination cursors (public API and back office)",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True))
+        # What CloudFront sends the public API to prove a request came through the edge (public_api.origin).
+        self.origin_verify = secretsmanager.Secret(
+            self, "OriginVerify", secret_name=names["origin_verify"], encryption_key=key,
+            removal_policy=removal_policy,
+            description="Value of the origin header CloudFront sends the public API (direct calls are refused)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True))
         for secret, how in ((self.cursor, "replacing its value (outstanding cursors then expire harmlessly)"),
+                            (self.origin_verify, "the origin-secret runbook (new value, then redeploy the edge)"),
                             (self.signing_key, "the signing-key runbook (new key pair, new public key, deploy)"),
                             (self.django, "the credential-compromise runbook (new value, redeploy)"),
                             (self.canary, "the credential-compromise runbook (new password for the canary user)")):

@@ -20,6 +20,7 @@ from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack, removal_policy
+from marketplace.deployment import Env
 from public_api import flags
 from public_api.routes import FUNCTIONS, ROUTES
 
@@ -58,12 +59,12 @@ class ApiStack(Stack):
                                             user_pool_clients=[auth.apps_client])
 
         kit = FunctionKit(self, base_environment={
-            "SHIKHAR_ENV": config.name, "SHIKHAR_PREFIX": config.prefix,
-            "SHIKHAR_TABLE": data.table.table.table_name,
-            "SHIKHAR_USER_POOL_ID": auth.user_pool.user_pool_id,
-            "SHIKHAR_USER_POOL_CLIENT_ID": auth.apps_client.user_pool_client_id,
-            "SHIKHAR_JWKS_URL": auth.jwks_url,
-            "POWERTOOLS_METRICS_NAMESPACE": "Shikhar",
+            Env.STAGE: config.name, Env.PREFIX: config.prefix,
+            Env.TABLE: data.table.table.table_name,
+            Env.USER_POOL_ID: auth.user_pool.user_pool_id,
+            Env.USER_POOL_CLIENT_ID: auth.apps_client.user_pool_client_id,
+            Env.JWKS_URL: auth.jwks_url,
+            Env.POWERTOOLS_METRICS_NAMESPACE: "Shikhar",
         }, logs_key=data.keys.logs, log_retention_days=config.log_retention_days,
             removal_policy=removal_policy(config))
         self.functions: dict[str, ServiceFunction] = {}
@@ -90,17 +91,20 @@ class ApiStack(Stack):
         # Premium media: signed CloudFront URLs with the key pair (key id and domain from SSM, by name).
         signing_key = data.secrets.signing_key
         grant_secret(listings.role, secret=signing_key, key=data.keys.data)
-        listings.function.add_environment("SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN", signing_key.secret_arn)
-        names = {"SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER": parameter(config, CLOUDFRONT_KEY_ID),
-                 "SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER": parameter(config, CLOUDFRONT_DOMAIN)}
+        listings.add_environment(Env.CLOUDFRONT_KEY_SECRET, signing_key.secret_arn)
+        names = {Env.CLOUDFRONT_KEY_ID_PARAMETER: parameter(config, CLOUDFRONT_KEY_ID),
+                 Env.CLOUDFRONT_DOMAIN_PARAMETER: parameter(config, CLOUDFRONT_DOMAIN)}
         for variable, name in names.items():
-            listings.function.add_environment(variable, name)
+            listings.add_environment(variable, name)
         listings.allow(actions=["ssm:GetParameter"], resources=[
             f"arn:aws:ssm:{self.region}:{self.account}:parameter{name}" for name in names.values()])
-        # Cursors are signed with a key from Secrets Manager, read once per container when first needed.
+        # Cursors are signed with a key from Secrets Manager, read once per container at init; only requests
+        # carrying the edge's origin secret are served (public_api.origin).
         for function in self.functions.values():
-            grant_secret(function.role, secret=data.secrets.cursor, key=data.keys.data)
-            function.function.add_environment("SHIKHAR_CURSOR_SECRET", data.secrets.cursor.secret_arn)
+            for variable, secret in ((Env.CURSOR_SECRET, data.secrets.cursor),
+                                     (Env.ORIGIN_VERIFY_SECRET, data.secrets.origin_verify)):
+                grant_secret(function.role, secret=secret, key=data.keys.data)
+                function.add_environment(variable, secret.secret_arn)
         grant_table(self.functions["me"].role, table=table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
         grant_table(self.functions["inquiries"].role, table=table, key=key,
                     actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"])
@@ -137,7 +141,7 @@ class ApiStack(Stack):
         for reader in readers:
             reader.allow(actions=["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
                          resources=[configuration])
-            for variable, value in ((flags.APPCONFIG_APPLICATION, application.application_id),
-                                    (flags.APPCONFIG_ENVIRONMENT, environment.environment_id),
-                                    (flags.APPCONFIG_PROFILE, self.flags.configuration_profile_id)):
-                reader.function.add_environment(variable, value)
+            for variable, value in ((Env.APPCONFIG_APPLICATION, application.application_id),
+                                    (Env.APPCONFIG_ENVIRONMENT, environment.environment_id),
+                                    (Env.APPCONFIG_PROFILE, self.flags.configuration_profile_id)):
+                reader.add_environment(variable, value)

@@ -27,6 +27,8 @@ from infra.stacks.events import EventsStack
 from marketplace.deployment import (
     BACKOFFICE_PARAMETERS,
     BACKOFFICE_PARAMETERS_DIR,
+    Env,
+    backoffice_environment,
     backoffice_function_name,
     backoffice_role_name,
 )
@@ -72,14 +74,19 @@ class BackofficeStack(Stack):
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(COGNITO_ACTIONS),
                                                          resources=[auth.user_pool.user_pool_arn]))
         # The secrets it reads at start-up (marketplace.deployment.BACKOFFICE_SECRETS: the Django key and the
-        # cursor key) and the signing key for premium previews.
+        # cursor key) and the signing key for premium previews (Env.CLOUDFRONT_KEY_SECRET).
         for secret in (data.secrets.django, data.secrets.cursor, data.secrets.signing_key):
             grant_secret(role, secret=secret, key=data.keys.data)
+        # Its parameters by path (runtime.load_parameters), the CloudFront domain and the signing key's id
+        # by name (marketplace.deployment.backoffice_environment): nothing else of the stage's parameters.
         path = parameter_path(config).rstrip("/")
-        role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-            resources=[f"arn:aws:ssm:{self.region}:{self.account}:parameter{path}",
-                       f"arn:aws:ssm:{self.region}:{self.account}:parameter{path}/*"]))
+        environment = backoffice_environment(config.name)
+        arn = f"arn:aws:ssm:{self.region}:{self.account}:parameter"
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["ssm:GetParametersByPath"],
+                                                         resources=[f"{arn}{environment[Env.SSM_PATH]}"]))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
+            f"{arn}{environment[variable]}" for variable in (Env.CLOUDFRONT_DOMAIN_PARAMETER,
+                                                             Env.CLOUDFRONT_KEY_ID_PARAMETER)]))
         events.bus.grant_put_events_to(role)
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
@@ -89,10 +96,7 @@ class BackofficeStack(Stack):
         acknowledge(role,
                     ("AwsSolutions-IAM5[Resource::*]", "X-Ray trace segments have no resource-level permissions."),
                     (f"AwsSolutions-IAM5[Resource::arn:aws:logs:{self.region}:{self.account}:log-group:/aws/lambda/{name}:*]",
-                     "Log streams are created per container; the pattern names only this function's log group."),
-                    (f"AwsSolutions-IAM5[Resource::arn:aws:ssm:{self.region}:{self.account}:parameter{path}/*]",
-                     ("The back office reads its stage's parameters by path at start-up; nothing outside the "
-                     "stage's path.")))
+                     "Log streams are created per container; the pattern names only this function's log group."))
         # No lambda:InvokeFunction: keep_warm is off (SnapStart) and nothing runs Zappa's asynchronous tasks.
 
         # Every parameter the back office reads at start-up (marketplace.deployment.BACKOFFICE_PARAMETERS).

@@ -21,7 +21,14 @@ from infra.components.secrets import Secrets
 from infra.components.table import SingleTable
 from infra.config import StageConfig
 from infra.nag import acknowledge
-from infra.parameters import CANARY_SECRET, CURSOR_SECRET, DJANGO_SECRET, SIGNING_KEY_SECRET, secret_name
+from infra.parameters import (
+    CANARY_SECRET,
+    CURSOR_SECRET,
+    DJANGO_SECRET,
+    ORIGIN_VERIFY_SECRET,
+    SIGNING_KEY_SECRET,
+    secret_name,
+)
 from marketplace.deployment import upload_cors_origins
 from marketplace.table import TTL_ATTRIBUTE, table_schema
 
@@ -124,7 +131,8 @@ class DataStack(Stack):
                            "basic execution policy; it is not configurable.")))
         self.secrets = Secrets(self, "Secrets", key=self.keys.data, removal_policy=removal, names={
             "signing_key": secret_name(config, SIGNING_KEY_SECRET), "django": secret_name(config, DJANGO_SECRET),
-            "canary": secret_name(config, CANARY_SECRET), "cursor": secret_name(config, CURSOR_SECRET)})
+            "canary": secret_name(config, CANARY_SECRET), "cursor": secret_name(config, CURSOR_SECRET),
+            "origin_verify": secret_name(config, ORIGIN_VERIFY_SECRET)})
 
         for output, value, description in (
             ("TableName", self.table.table.table_name, "The single table"),

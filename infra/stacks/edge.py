@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Duration, Fn, Stack
+from aws_cdk import CfnOutput, Duration, Fn, SecretValue, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
@@ -21,7 +21,7 @@ from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.api import ApiStack
 from infra.stacks.data import DataStack, removal_policy
-from marketplace.deployment import FORWARDED_HOST_HEADER, csp_header, site_csp
+from marketplace.deployment import FORWARDED_HOST_HEADER, ORIGIN_VERIFY_HEADER, csp_header, site_csp
 
 KEYS = Path(__file__).resolve().parents[1] / "keys"
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet",
@@ -134,8 +134,14 @@ class EdgeStack(Stack):
                 response_headers_policy=headers, function_associations=associations,
                 trusted_key_groups=[self.key_group] if signed else None)
 
+        # The API serves only requests carrying the origin secret (public_api.origin): a call to the HTTP
+        # API's own address would bypass the WAF. CloudFormation reads the secret when this stack deploys;
+        # ``-c originVerifyVersion=<version id>`` pins a new value after a rotation (docs/runbooks/origin-secret.md).
+        origin_secret = SecretValue.secrets_manager(
+            data.secrets.origin_verify.secret_arn, version_id=self.node.try_get_context("originVerifyVersion"))
         api_origin = origins.HttpOrigin(Fn.select(2, Fn.split("/", api.api.api_endpoint)),
-                                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY)
+                                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                                        custom_headers={ORIGIN_VERIFY_HEADER: origin_secret.unsafe_unwrap()})
         api_behavior = cloudfront.BehaviorOptions(
             origin=api_origin, viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL, cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,

@@ -19,9 +19,13 @@ from infra.components.grants import READ, WRITE, grant_key, grant_media_moves, g
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
+from marketplace import notifications, outbox, scheduler
 from marketplace.config import Settings
 from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
+from marketplace.deployment import Env, handler_name
 from marketplace.events import RULES, Queue
+from marketplace.services import media_placement
+from ops import scheduled
 
 EVENT_SOURCE = Settings.event_source
 MAX_RECEIVES = 5  # as the local queues: five tries, then the DLQ
@@ -63,14 +67,14 @@ class EventsStack(Stack):
             self.dead_letter_queues[rule.queue] = dlq
 
         kit = FunctionKit(self, base_environment={
-            "SHIKHAR_ENV": config.name, "SHIKHAR_PREFIX": config.prefix,
-            "SHIKHAR_TABLE": data.table.table.table_name, "SHIKHAR_EVENT_BUS": self.bus.event_bus_name,
+            Env.STAGE: config.name, Env.PREFIX: config.prefix,
+            Env.TABLE: data.table.table.table_name, Env.EVENT_BUS: self.bus.event_bus_name,
         }, logs_key=data.keys.logs, log_retention_days=config.log_retention_days,
             removal_policy=removal_policy(config))
 
         # The relay: stream INSERTs of outbox records -> PutEvents -> mark sent.
         self.relay = kit.function(
-            "OutboxRelay", function_name=f"{config.prefix}-outbox-relay", handler="marketplace.outbox.stream_handler",
+            "OutboxRelay", function_name=f"{config.prefix}-outbox-relay", handler=handler_name(outbox.stream_handler),
             description="Relays outbox records from the table stream to the event bus",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(60))
         grant_table(self.relay.role, table=data.table, key=key, actions=["dynamodb:UpdateItem", "dynamodb:GetItem"])
@@ -87,7 +91,7 @@ class EventsStack(Stack):
 
         # The sweep: anything still pending (a relay that failed between publish and mark) goes again.
         self.sweep = kit.function(
-            "OutboxSweep", function_name=f"{config.prefix}-outbox-sweep", handler="ops.scheduled.outbox_sweep",
+            "OutboxSweep", function_name=f"{config.prefix}-outbox-sweep", handler=handler_name(scheduled.outbox_sweep),
             description="Publishes outbox records still pending (safety net of the stream relay)",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120), reserved_concurrency=1)
         grant_table(self.sweep.role, table=data.table, key=key, actions=["dynamodb:UpdateItem", "dynamodb:GetItem"],
@@ -99,7 +103,7 @@ class EventsStack(Stack):
 
         # The clock: coming-soon listings become active when their public date comes.
         self.scheduler = kit.function(
-            "Scheduler", function_name=f"{config.prefix}-scheduler", handler="marketplace.scheduler.handler",
+            "Scheduler", function_name=f"{config.prefix}-scheduler", handler=handler_name(scheduler.handler),
             description="Publishes coming-soon listings whose public date has come",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120), reserved_concurrency=1)
         grant_table(self.scheduler.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi5"])
@@ -110,9 +114,9 @@ class EventsStack(Stack):
         # Notifications: the queue of the "notifications" rule -> render -> SNS, once per event id.
         self.notifier = kit.function(
             "NotificationsConsumer", function_name=f"{config.prefix}-notifications",
-            handler="marketplace.notifications.handler", description="Turns domain events into notifications",
+            handler=handler_name(notifications.handler), description="Turns domain events into notifications",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
-            environment={"SHIKHAR_NOTIFY_TOPIC_ARN": self.topic.topic_arn})
+            environment={Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn})
         grant_table(self.notifier.role, table=data.table, key=key, actions=[*READ, *WRITE])
         self.notifier.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
         grant_key(self.notifier.role, key=key, encrypt=True)
@@ -122,10 +126,10 @@ class EventsStack(Stack):
         # Media placement: the queue of the "media-placement" rule -> media follows the listing's premium flag.
         self.placement = kit.function(
             "MediaPlacementConsumer", function_name=f"{config.prefix}-media-placement",
-            handler="marketplace.services.media_placement.handler",
+            handler=handler_name(media_placement.handler),
             description="Moves a listing's media between the public and premium buckets when its premium flag changes",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120),
-            environment={"SHIKHAR_PUBLIC_BUCKET": data.public.name, "SHIKHAR_PREMIUM_BUCKET": data.premium.name})
+            environment={Env.PUBLIC_BUCKET: data.public.name, Env.PREMIUM_BUCKET: data.premium.name})
         grant_table(self.placement.role, table=data.table, key=key, actions=[*READ, *WRITE])
         grant_media_moves(self.placement, buckets=(data.public, data.premium), key=data.keys.media)
         self.placement.alias.add_event_source(sources.SqsEventSource(

@@ -18,7 +18,9 @@ from infra.components.grants import READ, grant_key, grant_media_moves, grant_ob
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
+from marketplace.deployment import Env, handler_name
 from marketplace.media_kinds import KINDS, raw_key_suffix
+from media_pipeline import sweep
 from media_pipeline.steps import LAMBDA_STEPS, MEDIACONVERT_SYNC, STEPS, state_machine_definition
 from media_pipeline.sweep import SWEEP_MINUTES
 
@@ -56,10 +58,9 @@ class MediaStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         kit = FunctionKit(self, base_environment={
-            "SHIKHAR_ENV": config.name, "SHIKHAR_PREFIX": config.prefix,
-            "SHIKHAR_TABLE": data.table.table.table_name, "SHIKHAR_RAW_BUCKET": data.raw.name,
-            "SHIKHAR_PUBLIC_BUCKET": data.public.name,
-            "SHIKHAR_PREMIUM_BUCKET": data.premium.name,
+            Env.STAGE: config.name, Env.PREFIX: config.prefix,
+            Env.TABLE: data.table.table.table_name, Env.RAW_BUCKET: data.raw.name,
+            Env.PUBLIC_BUCKET: data.public.name, Env.PREMIUM_BUCKET: data.premium.name,
         }, logs_key=data.keys.logs, log_retention_days=config.log_retention_days,
             removal_policy=removal_policy(config))
 
@@ -77,8 +78,8 @@ class MediaStack(Stack):
         for step in LAMBDA_STEPS:
             environment = {}
             if step.name == "video_prepare":
-                environment["SHIKHAR_MEDIACONVERT_ROLE_ARN"] = self.mediaconvert_role.role_arn
-                environment["SHIKHAR_MEDIACONVERT_QUEUE_ARN"] = mediaconvert_queue
+                environment[Env.MEDIACONVERT_ROLE_ARN] = self.mediaconvert_role.role_arn
+                environment[Env.MEDIACONVERT_QUEUE_ARN] = mediaconvert_queue
             function = kit.function(
                 f"{step.name.title().replace('_', '')}Step", function_name=f"{config.prefix}-{step.function_name}",
                 handler=step.handler, description=step.description[:256], memory_mb=step.memory_mb,
@@ -119,7 +120,7 @@ class MediaStack(Stack):
                                                      retry_attempts=8, max_event_age=Duration.hours(6))])
         # The sweep: media stuck past their deadline become failed (media_pipeline.sweep).
         self.sweep = kit.function(
-            "MediaSweep", function_name=f"{config.prefix}-media-sweep", handler="media_pipeline.sweep.handler",
+            "MediaSweep", function_name=f"{config.prefix}-media-sweep", handler=handler_name(sweep.handler),
             description="Fails media stuck past their deadline in awaiting_upload or processing",
             memory_mb=256, timeout=Duration.seconds(120), groups=["media"])
         grant_table(self.sweep.role, table=data.table, key=data.keys.data,

@@ -32,6 +32,8 @@ from infra.stacks.data import DataStack, removal_policy
 from infra.stacks.edge import EdgeStack
 from infra.stacks.events import EventsStack
 from infra.stacks.media import MediaStack
+from marketplace.deployment import Env, handler_name
+from ops import scheduled
 
 API_5XX_PERCENT = 1  # of requests in 5 minutes
 API_P99_MS = 1500
@@ -149,9 +151,9 @@ class OperationsStack(Stack):
             role=canary_role, artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=artifacts.bucket),
             timeout=Duration.minutes(1),
             environment_variables={
-                "SHIKHAR_SYNTHETIC_API": f"https://{edge.domain_name}/api",
-                "SHIKHAR_SYNTHETIC_SECRET_ARN": data.secrets.canary.secret_arn,
-                "SHIKHAR_USER_POOL_CLIENT_ID": auth.apps_client.user_pool_client_id,
+                Env.SYNTHETIC_API: f"https://{edge.domain_name}/api",
+                Env.SYNTHETIC_SECRET_ARN: data.secrets.canary.secret_arn,
+                Env.USER_POOL_CLIENT_ID: auth.apps_client.user_pool_client_id,
             })
         journey = cloudwatch.Alarm(
             self, "JourneyFailing", metric=self.canary.metric_success_percent(period=five, statistic="Average"),
@@ -163,11 +165,11 @@ class OperationsStack(Stack):
 
         # Weekly export of the table to S3 with its Parquet copy and manifest (ops export).
         kit = FunctionKit(self, base_environment={
-            "SHIKHAR_ENV": config.name, "SHIKHAR_PREFIX": config.prefix, "SHIKHAR_TABLE": table_name,
-            "SHIKHAR_EXPORT_BUCKET": data.exports.name,
+            Env.STAGE: config.name, Env.PREFIX: config.prefix, Env.TABLE: table_name,
+            Env.EXPORT_BUCKET: data.exports.name,
         }, logs_key=data.keys.logs, log_retention_days=config.log_retention_days, removal_policy=removal_policy(config))
         exporter = kit.function("WeeklyExport", function_name=f"{config.prefix}-weekly-export",
-                                handler="ops.scheduled.weekly_export", groups=["ops"], memory_mb=2048,
+                                handler=handler_name(scheduled.weekly_export), groups=["ops"], memory_mb=2048,
                                 timeout=Duration.minutes(15), reserved_concurrency=1,
                                 description="Exports the table to S3, converts it to Parquet, writes the manifest")
         exporter.allow(actions=["dynamodb:ExportTableToPointInTime", "dynamodb:DescribeTable",

@@ -40,6 +40,28 @@ def zappa_function(stage: Stage, package: Path) -> Function:
                                                                 else "PassThrough"}})
 
 
+def http_event(method: str, url: str, *, viewer_host: str, account: str, cookies: dict[str, str] | None = None,
+               form: dict | None = None) -> dict:
+    """A browser's request to the back office as API Gateway (HTTP API, payload 2.0) passes it to Zappa,
+    having come through CloudFront: the origin's Host; the viewer's, from the edge's viewer-request function."""
+    parts = urlsplit(url)
+    headers = {"host": ORIGIN_HOST, FORWARDED_HOST_HEADER.lower(): viewer_host,
+               "x-forwarded-proto": "https", "accept": "text/html",
+               "user-agent": "Mozilla/5.0 (artifacts test)", "referer": f"https://{viewer_host}/login/"}
+    body = None
+    if form is not None:
+        body = urlencode(form)
+        headers.update({"content-type": "application/x-www-form-urlencoded", "origin": f"https://{viewer_host}"})
+    return {"version": "2.0", "routeKey": "$default", "rawPath": parts.path, "rawQueryString": parts.query,
+            "headers": headers, "cookies": [f"{k}={v}" for k, v in (cookies or {}).items()],
+            "queryStringParameters": dict(parse_qsl(parts.query)) or None,
+            "requestContext": {"http": {"method": method, "path": parts.path, "protocol": "HTTP/1.1",
+                                        "sourceIp": "203.0.113.7", "userAgent": "artifacts"},
+                               "requestId": str(uuid.uuid4()), "stage": "$default", "domainName": ORIGIN_HOST,
+                               "accountId": account, "apiId": "backoffice0"},
+            "body": body, "isBase64Encoded": False}
+
+
 class _TOTP(pyotp.TOTP):
     def byte_secret(self) -> bytes:
         return base64.b32decode(self.secret + "=" * (-len(self.secret) % 8), casefold=True)
@@ -65,24 +87,8 @@ class Browser:
         self.csv: dict = {}
 
     def request(self, method: str, url: str, form: dict | None = None) -> dict:
-        parts = urlsplit(url)
-        # As CloudFront sends it: the origin's Host; the viewer's, from the edge's viewer-request function.
-        headers = {"host": ORIGIN_HOST, FORWARDED_HOST_HEADER.lower(): self.viewer_host,
-                   "x-forwarded-proto": "https", "accept": "text/html",
-                   "user-agent": "Mozilla/5.0 (artifacts test)", "referer": f"https://{self.viewer_host}/login/"}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers.update({"content-type": "application/x-www-form-urlencoded",
-                            "origin": f"https://{self.viewer_host}"})
-        event = {"version": "2.0", "routeKey": "$default", "rawPath": parts.path, "rawQueryString": parts.query,
-                 "headers": headers, "cookies": [f"{k}={v}" for k, v in self.cookies.items()],
-                 "queryStringParameters": dict(parse_qsl(parts.query)) or None,
-                 "requestContext": {"http": {"method": method, "path": parts.path, "protocol": "HTTP/1.1",
-                                             "sourceIp": "203.0.113.7", "userAgent": "artifacts"},
-                                    "requestId": str(uuid.uuid4()), "stage": "$default", "domainName": ORIGIN_HOST,
-                                    "accountId": self.scenario.stage.account, "apiId": "backoffice0"},
-                 "body": body, "isBase64Encoded": False}
+        event = http_event(method, url, viewer_host=self.viewer_host, account=self.scenario.stage.account,
+                           cookies=self.cookies, form=form)
         result = self.scenario.invoke(self.name, event)
         if not result["ok"]:
             answer = {"status": 502, "body": result["message"], "headers": {}, "url": url}

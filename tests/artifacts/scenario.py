@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -28,6 +29,7 @@ from urllib.parse import urlencode
 import boto3
 import jwt
 
+from media_pipeline.steps import MEDIACONVERT_SYNC
 from tests.artifacts.runner import REPO, Function, Invocation
 from tests.artifacts.stage import Stage
 
@@ -44,6 +46,7 @@ class Scenario:
         self.source_calls: dict[str, list[dict]] = {name: [] for name in self.functions}
         self.finished: dict[str, dict] = {}
         self.integrations: list[str] = []  # service integrations the state machine reached
+        self._edge_headers: dict[str, str] | None = None
         self.aws = lambda service: boto3.client(service, endpoint_url=stage.emulator_url, region_name=stage.region)
 
     # ---- plumbing
@@ -92,10 +95,13 @@ class Scenario:
         return auth["AuthenticationResult"]["AccessToken"]
 
     def http(self, suffix: str, method: str, route: str, *, path: dict | None = None, query: dict | None = None,
-             body: dict | None = None, token: str | None = None, headers: dict | None = None) -> dict:
+             body: dict | None = None, token: str | None = None, headers: dict | None = None,
+             direct: bool = False) -> dict:
+        """A request as the HTTP API passes it on, having come through CloudFront (with the headers the
+        distribution adds), or ``direct`` to the API's own address (without them)."""
         raw = route.format(**(path or {}))
         head = {"host": "api.shikhar.np", "content-type": "application/json", "user-agent": "artifacts-test",
-                **(headers or {})}
+                **({} if direct else self.edge_headers()), **(headers or {})}
         context = {"http": {"method": method, "path": raw, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9",
                             "userAgent": "artifacts-test"}, "requestId": str(uuid.uuid4()), "stage": "$default",
                    "routeKey": f"{method} {route}", "time": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
@@ -115,6 +121,25 @@ class Scenario:
         if body is not None:
             event["body"] = json.dumps(body)
         return self.call(suffix, event)
+
+    def edge_headers(self) -> dict[str, str]:
+        """The custom headers the distribution's API origin adds (the origin secret): dynamic references to
+        Secrets Manager resolved against the emulator, as CloudFormation resolves them at deploy."""
+        if self._edge_headers is None:
+            self._edge_headers = {}
+            for stack, _, resource in self.stage.of_type("AWS::CloudFront::Distribution"):
+                for origin in resource["Properties"]["DistributionConfig"]["Origins"]:
+                    for header in origin.get("OriginCustomHeaders", []):
+                        value = str(self.stage.resolve(stack, header["HeaderValue"]))
+                        reference = re.fullmatch(r"\{\{resolve:secretsmanager:(.+):SecretString:([^:]*):([^:]*):([^:]*)\}\}",
+                                                 value)
+                        if reference:
+                            secret, _, stage_name, version = reference.groups()
+                            value = self.aws("secretsmanager").get_secret_value(
+                                SecretId=secret, **({"VersionId": version} if version else {}),
+                                **({"VersionStage": stage_name} if stage_name else {}))["SecretString"]
+                        self._edge_headers[header["HeaderName"].lower()] = value
+        return self._edge_headers
 
     # ---- event sources
 
@@ -206,12 +231,11 @@ class Scenario:
                 raise AssertionError(f"state type {kind} is not walked here")
             if step["Resource"] in by_arn:
                 result = self.invoke(by_arn[step["Resource"]], state)
-            else:  # a service integration (MediaConvert): not emulated, so it fails as a task would
+            else:  # a service integration: MediaConvert's .sync job, done here as the job would do it
                 self.integrations.append(step["Resource"])
-                result = {"ok": False, "error": "States.TaskFailed",
-                          "message": f"{step['Resource']} is not emulated"}
+                result = self.service_task(step, state)
             if result["ok"]:
-                state = result["response"]
+                state = _task_output(step, state, result["response"])
             else:
                 catch = next((c for c in step.get("Catch", []) if "States.ALL" in c["ErrorEquals"]
                               or result["error"] in c["ErrorEquals"]), None)
@@ -225,6 +249,50 @@ class Scenario:
             if step.get("End"):
                 return "SUCCEEDED", state, path
             name = step["Next"]
+
+
+    def service_task(self, step: dict, state: dict) -> dict:
+        """A ``.sync`` MediaConvert job, which the emulator cannot run: its arguments are built from the
+        state as Step Functions builds them (``Parameters``), and what the job's settings say it writes is
+        written to the emulator's bucket (HLS: ``<destination>.m3u8``, ``<destination><modifier>.m3u8`` and a
+        segment each; frame capture: ``<destination>.0000000.<extension>``); the answer is GetJob's when
+        the job is COMPLETE."""
+        if step["Resource"] != MEDIACONVERT_SYNC:
+            return {"ok": False, "error": "States.TaskFailed", "message": f"{step['Resource']} is not emulated"}
+        job = {key.removesuffix(".$"): _path(state, value) if key.endswith(".$") else value
+               for key, value in step["Parameters"].items()}
+        s3 = self.aws("s3")
+        for group in job["Settings"]["OutputGroups"]:
+            settings = group["OutputGroupSettings"]
+            if settings["Type"] == "HLS_GROUP_SETTINGS":
+                destination = settings["HlsGroupSettings"]["Destination"]
+                names = [f"{destination}.m3u8", *(f"{destination}{o['NameModifier']}{suffix}"
+                                                   for o in group["Outputs"] for suffix in (".m3u8", "_00001.ts"))]
+            else:
+                destination = settings["FileGroupSettings"]["Destination"]
+                names = [f"{destination}.0000000.{o['Extension']}" for o in group["Outputs"]]
+            for name in names:
+                bucket, _, key = name.removeprefix("s3://").partition("/")
+                s3.put_object(Bucket=bucket, Key=key, Body=f"written by MediaConvert job for {key}\n".encode())
+        return {"ok": True, "response": {"Job": {"Id": f"{uuid.uuid4().int % 10**13}-artifacts",
+                                                 "Status": "COMPLETE", "Settings": job["Settings"]}}}
+
+
+def _path(state: dict, path: str):
+    """A reference path (``$.a.b``) into the state."""
+    value = state
+    for part in path.removeprefix("$.").split("."):
+        value = value[part]
+    return value
+
+
+def _task_output(step: dict, state: dict, result: dict) -> dict:
+    """What a Task state passes on: its result, reduced by ResultSelector and placed at ResultPath."""
+    if "ResultSelector" in step:
+        result = {key.removesuffix(".$"): _path(result, value) for key, value in step["ResultSelector"].items()}
+    if "ResultPath" not in step:
+        return result
+    return {**state, step["ResultPath"].removeprefix("$."): result}
 
 
 def choice(rule: dict, state: dict) -> bool:

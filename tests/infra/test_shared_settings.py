@@ -23,6 +23,11 @@ from marketplace.deployment import (
     BACKOFFICE_PARAMETERS,
     CURSOR_SECRET,
     DJANGO_SECRET,
+    ORIGIN_VERIFY_HEADER,
+    ORIGIN_VERIFY_SECRET,
+    SIGNING_KEY_SECRET,
+    Env,
+    backoffice_environment,
     backoffice_role_name,
     csp_header,
     site_csp,
@@ -80,9 +85,42 @@ def _secret_logical_id(synthesized, name: str, secret: str) -> str:
 def test_the_back_office_role_reads_the_secrets_it_needs_at_start(synthesized, name):
     readable = [json.dumps(s["Resource"]) for s in _role_statements(synthesized, name)
                 if "secretsmanager:GetSecretValue" in s["Action"]]
-    for secret in (DJANGO_SECRET, CURSOR_SECRET):
+    for secret in (DJANGO_SECRET, CURSOR_SECRET, SIGNING_KEY_SECRET):
         logical_id = _secret_logical_id(synthesized, name, secret)
         assert any(logical_id in resource for resource in readable), f"no GetSecretValue on {secret}"
+
+
+@pytest.mark.parametrize("name", STAGE_NAMES)
+def test_the_back_office_role_reads_its_parameters_and_the_signing_key_id_and_no_other(synthesized, name):
+    environment = backoffice_environment(name)
+    granted = {}
+    for statement in _role_statements(synthesized, name):
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in (a for a in actions if a.startswith("ssm:")):
+            granted.setdefault(action, set()).update(json.dumps(r).split(":parameter")[-1].rstrip('"]}')
+                                                     for r in resources)
+
+    assert granted == {
+        "ssm:GetParametersByPath": {environment[Env.SSM_PATH]},
+        "ssm:GetParameter": {environment[Env.CLOUDFRONT_DOMAIN_PARAMETER], environment[Env.CLOUDFRONT_KEY_ID_PARAMETER]},
+    }
+
+
+@pytest.mark.parametrize("name", STAGE_NAMES)
+def test_every_variable_a_stack_gives_a_function_or_the_canary_is_declared(synthesized, name):
+    declared = {variable.value for variable in Env}
+    given = {}
+    for resource_id, function in synthesized.resources(name, "AWS::Lambda::Function").items():
+        for variable in function["Properties"].get("Environment", {}).get("Variables", {}):
+            given.setdefault(variable, resource_id)
+    for resource_id, canary in synthesized.resources(name, "AWS::Synthetics::Canary").items():
+        for variable in canary["Properties"]["RunConfig"].get("EnvironmentVariables", {}):
+            given.setdefault(variable, resource_id)
+
+    assert {Env.STAGE, Env.TABLE, Env.FUNCTION_TIMEOUT, Env.SYNTHETIC_API} <= set(given)
+    undeclared = {variable: where for variable, where in given.items() if variable not in declared}
+    assert not undeclared, f"not in marketplace.deployment.Env: {undeclared}"
 
 
 def test_the_back_office_parameters_are_the_ones_it_reads(synthesized):
@@ -150,3 +188,22 @@ def test_the_raw_bucket_accepts_browser_uploads_from_the_back_office_on_cloudfro
 
     assert rule["AllowedOrigins"] == upload_cors_origins(site_origins=stage(name).allowed_origins)
     assert "https://*.cloudfront.net" in rule["AllowedOrigins"] and "POST" in rule["AllowedMethods"]
+
+
+@pytest.mark.parametrize("name", STAGE_NAMES)
+def test_cloudfront_sends_the_api_the_origin_secret_every_api_function_checks(synthesized, name):
+    secret_id = _secret_logical_id(synthesized, name, ORIGIN_VERIFY_SECRET)
+    (distribution,) = synthesized.resources(name, "AWS::CloudFront::Distribution").values()
+    origins = distribution["Properties"]["DistributionConfig"]["Origins"]
+    (api_origin,) = [o for o in origins if "execute-api" in json.dumps(o["DomainName"])
+                     or "ApiEndpoint" in json.dumps(o["DomainName"])]
+    headers = {h["HeaderName"]: json.dumps(h["HeaderValue"]) for h in api_origin["OriginCustomHeaders"]}
+
+    # The header's value is a dynamic reference to the secret (resolved by CloudFormation, never in the template)
+    assert set(headers) == {ORIGIN_VERIFY_HEADER}
+    assert "{{resolve:secretsmanager:" in headers[ORIGIN_VERIFY_HEADER] and secret_id in headers[ORIGIN_VERIFY_HEADER]
+    api_functions = [f["Properties"] for f in synthesized.resources(name, "AWS::Lambda::Function").values()
+                     if f["Properties"].get("Handler", "").startswith("public_api.")]
+    assert len(api_functions) == 3
+    for function in api_functions:
+        assert secret_id in json.dumps(function["Environment"]["Variables"][Env.ORIGIN_VERIFY_SECRET])

@@ -112,3 +112,17 @@ def test_a_seller_signs_in_with_the_back_office_clients_flow(production_like):
 
     assert response.url == base + "/seller/"
     assert "<h1>My properties</h1>" in body
+
+
+def test_the_public_api_answers_through_the_edge_only(production_like):
+    ports, _ = production_like
+    direct = f"http://127.0.0.1:{ports['SHIKHAR_API_PORT']}/v1/listings"
+    edge = f"http://127.0.0.1:{ports['SHIKHAR_BACKOFFICE_PORT']}/api/v1/listings"
+
+    # A call to the API's own address (past CloudFront and its WAF) is refused
+    status, _, body = _get(direct)
+    assert status == 403 and '"forbidden"' in body
+    # Through the edge, which adds the origin secret, the same request is served
+    status, headers, body = _get(edge)
+    assert status == 200 and '"items"' in body
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'")

@@ -96,7 +96,7 @@ def test_in_aws_premium_media_is_signed_for_cloudfront_with_the_key_from_secrets
     ssm = aws.client("ssm")
     ssm.put_parameter(Name="/shikhar/test/cloudfront/public-key-id", Value="K2JCJMDEHXQW5F", Type="String")
     ssm.put_parameter(Name="/shikhar/test/cloudfront/domain", Value="d111111abcdef8.cloudfront.net", Type="String")
-    monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN", secret)
+    monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_SECRET", secret)
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER", "/shikhar/test/cloudfront/public-key-id")
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER", "/shikhar/test/cloudfront/domain")
     reload_settings()
@@ -121,7 +121,7 @@ def test_premium_media_stays_locked_when_the_signing_key_is_unusable(api, galler
     secret = aws.client("secretsmanager").create_secret(Name="placeholder", SecretString="not-a-pem")["ARN"]
     aws.client("ssm").put_parameter(Name="/k", Value="K2JCJMDEHXQW5F", Type="String")
     aws.client("ssm").put_parameter(Name="/d", Value="d111111abcdef8.cloudfront.net", Type="String")
-    monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_SECRET_ARN", secret)
+    monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_SECRET", secret)
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER", "/k")
     monkeypatch.setenv("SHIKHAR_CLOUDFRONT_DOMAIN_PARAMETER", "/d")
     reload_settings()
