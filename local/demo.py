@@ -27,12 +27,12 @@ from marketplace.aws import client
 from marketplace.errors import Conflict, IllegalTransition
 from marketplace.lifecycle import Action, Status
 from marketplace.listing_fields import MIN_PHOTOS
-from marketplace.models import DailyViewStat, Guard
+from marketplace.models import DailyViewStat, Guard, ReportScope
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for
-from marketplace.services import engagement, listings, people
+from marketplace.services import daily_reports, engagement, listings, people
 from marketplace.services.media import media_request_upload
 from marketplace.units import Area
 
@@ -211,14 +211,8 @@ def _plan(rng: random.Random, count: int) -> list[Status]:
     return plan[:count]
 
 
-def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None,
-         listing_count: int | None = None, photos: bool = True) -> DemoLogins:
-    """Seed people, listings, engagement and (unless ``photos`` is False) photos, which the media
-    pipeline's worker then processes in the background."""
-    password = os.environ.get("SHIKHAR_DEMO_PASSWORD", DEFAULT_PASSWORD)
-    count = listing_count or int(os.environ.get("SHIKHAR_DEMO_LISTINGS", LISTING_COUNT))
-    rng = random.Random(2026)
-    progress("Seeding demo people ...")
+def _people(resources: Resources, password: str) -> tuple[dict[str, str], dict[str, Actor]]:
+    """The demo's people (Cognito and profiles), brokers' profiles and subscriptions: (ids, actors) by email."""
     ids: dict[str, str] = {}
     for person in PEOPLE:
         ids[person.email] = _cognito_user(resources, person, password)
@@ -227,7 +221,6 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
     actors = {p.email: Actor(user_id=ids[p.email], email=p.email, groups=frozenset(p.groups), name=p.name)
               for p in PEOPLE}
     admin = actors["admin@demo.shikhar.np"]
-    brokers = [actors[email] for email in BROKER_FIRMS]
     for email, (company, licence, verified) in BROKER_FIRMS.items():
         if not _guarded(f"broker:{email}"):
             people.broker_profile_create(actor=admin, broker_id=ids[email], name=actors[email].name, email=email,
@@ -242,6 +235,20 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
         people.subscription_grant(actor=admin, user_id=ids["investor@demo.shikhar.np"], tier="investor",
                                   expires_at=year, reason="demo: investor programme")
         _mark("subscriptions", "done")
+    return ids, actors
+
+
+def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None,
+         listing_count: int | None = None, photos: bool = True) -> DemoLogins:
+    """Seed people, listings, engagement and (unless ``photos`` is False) photos, which the media
+    pipeline's worker then processes in the background."""
+    password = os.environ.get("SHIKHAR_DEMO_PASSWORD", DEFAULT_PASSWORD)
+    count = listing_count or int(os.environ.get("SHIKHAR_DEMO_LISTINGS", LISTING_COUNT))
+    rng = random.Random(2026)
+    progress("Seeding demo people ...")
+    ids, actors = _people(resources, password)
+    admin = actors["admin@demo.shikhar.np"]
+    brokers = [actors[email] for email in BROKER_FIRMS]
     seller_guard = _guarded("seller")
     if seller_guard:
         seller_id = seller_guard.ref
@@ -275,6 +282,9 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
         progress("Seeding favorites, inquiries and view stats ...")
         _engagement(rng, listed, actors)
         _mark("engagement", "done")
+    # The views above went straight to the table: the reports' daily figures are rebuilt from it. Favorites,
+    # inquiries and decisions reach them through the analytics queue's consumer, as every event does.
+    daily_reports.rebuild(scopes=(ReportScope.VIEWS,))
     accounts = [(p.email, p.role) for p in PEOPLE]
     progress(f"Demo data ready: {len(plan)} listings, {len(PEOPLE)} people.")
     return DemoLogins(password=password, accounts=accounts)

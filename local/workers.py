@@ -18,7 +18,7 @@ from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.search_index.writer import Writer, messages_listings
-from marketplace.services import media_placement
+from marketplace.services import daily_reports, media_placement
 from media_pipeline import runner as media_runner
 from media_pipeline import sweep as media_sweeper
 
@@ -140,6 +140,7 @@ WORKERS: list[Worker] = [
     sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),
     sqs_consumer(Queue.MEDIA_PLACEMENT, media_placement.handle_message),
     search_index,
+    sqs_consumer(Queue.DAILY_REPORTS, daily_reports.handle_message),
     # Raw uploads -> the media pipeline's steps, as the state machine runs them in AWS: one consumer per
     # queue (images, videos), one message at a time so none waits in a batch past its visibility timeout.
     *(sqs_consumer(queue, media_runner.handle_message, visibility_timeout=media_visibility_timeout(queue), batch=1)

@@ -43,6 +43,7 @@ class Queue(StrEnum):
     NOTIFICATIONS = "notifications"  # marketplace.notifications
     MEDIA_PLACEMENT = "media-placement"  # marketplace.services.media_placement
     SEARCH_INDEX = "search-index"  # marketplace.search_index.writer
+    DAILY_REPORTS = "daily-reports"  # marketplace.services.daily_reports
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ RULES: tuple[Rule, ...] = (
     # (an approved media version may become the cover).
     Rule(Queue.SEARCH_INDEX, (EventType.LISTING_APPROVED, EventType.LISTING_UPDATED, EventType.LISTING_STATUS_CHANGED,
                               EventType.LISTING_FEATURED, EventType.MEDIA_PROCESSED, EventType.MEDIA_APPROVED)),
+    # The back office reports' daily figures (marketplace.services.daily_reports): favorites, inquiries and
+    # moderation decisions, each counted once on its day.
+    Rule(Queue.DAILY_REPORTS, (EventType.FAVORITE_ADDED, EventType.INQUIRY_RECEIVED, EventType.LISTING_APPROVED,
+                               EventType.LISTING_REJECTED, EventType.LISTING_CHANGES_REQUESTED)),
 )
 
 

@@ -7,6 +7,7 @@ See ``docs/data-model.md`` for every access pattern and the code that uses it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -14,6 +15,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -276,9 +278,87 @@ class DailyViewStat(Item, discriminator="DailyViewStat"):
     def key(listing_id: str, day: str) -> tuple[str, str]:
         return f"LISTING#{listing_id}", f"VIEWS#{day}"
 
+    @staticmethod
+    def day_partition(day: str) -> str:
+        return f"VIEWS#{day}"
+
+    @classmethod
+    def of_day(cls, day: str):
+        """Every listing's views on a day (one Query on gsi5)."""
+        return cls.collection_index.query(cls.day_partition(day))
+
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id, self.day)
-        self.gsi5pk, self.gsi5sk = f"VIEWS#{self.day}", self.listing_id
+        self.gsi5pk, self.gsi5sk = self.day_partition(self.day), self.listing_id
+
+
+class ReportScope(StrEnum):
+    """What a ``DailyReport`` item counts."""
+
+    VIEWS = "views"  # detail views, rolled up from the listings' day counters (``DailyViewStat``)
+    FAVORITES = "favorites"  # favorites added (FavoriteAdded)
+    INQUIRIES = "inquiries"  # inquiries received (InquiryReceived)
+    DECISIONS = "decisions"  # moderation decisions (ListingApproved, ListingRejected, ListingChangesRequested)
+
+
+class Decision(MapAttribute):
+    """One moderation decision, as the decisions scope keeps it."""
+
+    listing_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    broker_id = UnicodeAttribute(default="")
+    decision = UnicodeAttribute()  # the lifecycle action: approve, approve_coming_soon, reject, request_changes
+    by = UnicodeAttribute(default="")
+    submitted_at = UTCDateTimeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute()
+
+
+class DailyReport(Item, discriminator="DailyReport"):
+    """One day (UTC) of one report scope: what the back office's reports add up over a window, so a
+    report reads one Query per scope however many days it covers.
+
+    pk ``REPORT#<scope>``, sk ``DAY#<yyyy-mm-dd>``: a scope's days over a window (range on sk).
+    Counter scopes (views, favorites, inquiries): ``listings`` and ``neighbourhoods`` map a listing id or a
+    neighbourhood slug to its count that day (``total``: the day's sum, for views). The decisions scope:
+    ``decisions``, one entry per decision.
+    ``event_ids``: the events already counted, so a redelivered event changes nothing (the update is
+    conditional on its id not being there); reports never read it.
+    Kept by ``marketplace.services.daily_reports`` and rebuilt from the table by ``python -m ops reports rebuild``.
+    """
+
+    scope = UnicodeAttribute()
+    day = UnicodeAttribute()
+    listings = MapAttribute(default=dict)
+    neighbourhoods = MapAttribute(default=dict)
+    total = NumberAttribute(default=0)
+    decisions = ListAttribute(of=Decision, default=list)
+    event_ids = UnicodeSetAttribute(null=True)
+
+    @staticmethod
+    def partition(scope: ReportScope) -> str:
+        return f"REPORT#{scope.value}"
+
+    @staticmethod
+    def day_key(day: str) -> str:
+        return f"DAY#{day}"
+
+    @classmethod
+    def key(cls, scope: ReportScope, day: str) -> tuple[str, str]:
+        return cls.partition(scope), cls.day_key(day)
+
+    @classmethod
+    def window(cls, scope: ReportScope, *, since: str, until: str, attributes: list[str]):
+        """The scope's days from ``since`` to ``until`` (inclusive), oldest first, with only ``attributes``."""
+        return cls.query(cls.partition(scope), cls.sk.between(cls.day_key(since), cls.day_key(until)),
+                         attributes_to_get=["pk", "sk", "type", "scope", "day", *attributes])
+
+    def counts(self, attribute: str) -> dict[str, int]:
+        """A counter map (``listings`` or ``neighbourhoods``) as plain numbers."""
+        found = getattr(self, attribute)
+        return {key: int(n) for key, n in (found.as_dict() if found else {}).items()}
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(ReportScope(self.scope), self.day)
 
 
 class MediaVariant(MapAttribute):

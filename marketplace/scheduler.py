@@ -1,4 +1,5 @@
-"""The platform's clock: coming-soon listings go public when their date comes.
+"""The platform's clock: coming-soon listings go public when their date comes, and the day's views
+are rolled up into the reports' daily figures (today's, and yesterday's last minutes).
 
 In AWS an EventBridge schedule invokes ``handler`` every few minutes; locally a worker calls ``tick``.
 Reads already treat a coming-soon listing past its public date as public, so this only makes the
@@ -7,8 +8,11 @@ status catch up (and tells everyone through ListingStatusChanged).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from marketplace.actors import SYSTEM
 from marketplace.observability import logger
+from marketplace.services.daily_reports import roll_up_views
 from marketplace.services.listings import listing_publish_due
 
 
@@ -16,6 +20,8 @@ def tick() -> list[str]:
     published = listing_publish_due(actor=SYSTEM)
     if published:
         logger.info("coming-soon listings published", extra={"listing_ids": published})
+    today = datetime.now(UTC).date()
+    roll_up_views(days=((today - timedelta(days=1)).isoformat(), today.isoformat()))
     return published
 
 

@@ -9,6 +9,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops failover --to ap-south-2 [--apply]
     python -m ops synthetic --api URL --username U [--password P | --secret-arn ARN]
     python -m ops cost estimate --scenario dev|launch|growth
+    python -m ops reports rebuild [--dry-run]
     python -m ops credential-compromise --user SUB | --access-key ID | --secret NAME [--reason R] [--apply]
 """
 
@@ -102,6 +103,12 @@ def parser() -> argparse.ArgumentParser:
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
     estimate.add_argument("--scenario", required=True, choices=["dev", "launch", "growth"])
+
+    report = commands.add_parser("reports", help="the back office's daily report figures").add_subparsers(
+        dest="action", required=True)
+    rebuild = report.add_parser("rebuild", help="recompute every day's figures from the table (drain the "
+                                                "daily-reports queue first)")
+    rebuild.add_argument("--dry-run", action="store_true", help="count the days it would write, write nothing")
     return root
 
 
@@ -111,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         _load_local_environment()
     handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
                "failover": _failover, "synthetic": _synthetic, "cost": _cost,
-               "credential-compromise": _compromise}[args.command]
+               "credential-compromise": _compromise, "reports": _reports}[args.command]
     return handler(args)
 
 
@@ -242,4 +249,12 @@ def _cost(args) -> int:
     from ops.cost import SCENARIOS, load_prices, render
 
     _print(render(SCENARIOS[args.scenario], load_prices()))
+    return 0
+
+
+def _reports(args) -> int:
+    from marketplace.services.daily_reports import rebuild
+
+    days = rebuild(write=not args.dry_run)
+    print(f"{'dry run: would write' if args.dry_run else 'wrote'} {days} daily report items", flush=True)
     return 0

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from backoffice import previews
 from marketplace.money import group_npr, npr_words
@@ -30,6 +31,24 @@ def area(sqft, system: str = "hill") -> str:
     if sqft is None or sqft == "":
         return "—"
     return format_area(Area(Decimal(str(sqft))), system)
+
+
+@register.filter
+def cell(value, kind: str = "text") -> str:
+    """A report's value as its column's kind says: nothing is "—", but zero is 0."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "money":
+        return npr(value)
+    if kind == "number":
+        return group_npr(int(value))
+    if kind == "percent":
+        return f"{value}%"
+    if kind == "moment":
+        return localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
 @register.filter

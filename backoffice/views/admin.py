@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -206,6 +206,61 @@ def people_list(request):
     return render(request, "backoffice/admin/people.html", {"page": page, "q": query})
 
 
+def _groups_post(request, profile, user_id: str):
+    """Save the person's groups: (the bound form, a redirect when saved)."""
+    form = GroupsForm(request.POST, prefix="groups")
+    if not form.is_valid():
+        return form, None
+    wanted, current = set(form.cleaned_data["groups"]), set(profile.groups)
+    try:
+        people_services.user_groups_change(actor=request.actor, user_id=user_id, add=sorted(wanted - current),
+                                           remove=sorted(current - wanted), reason=form.cleaned_data["reason"])
+        if current - wanted:  # a lost role ends every session they hold
+            user_sessions_revoke(actor=request.actor, user_id=user_id, reason="role removed")
+    except FIXABLE as error:
+        report_error(request, error)
+        return form, None
+    messages.success(request, "Groups saved.")
+    return form, redirect("person", user_id=user_id)
+
+
+def _subscription_change(request, user_id: str, form: SubscriptionForm) -> None:
+    data, expiry = form.cleaned_data, form.expiry()
+    if data["operation"] == "revoke":
+        people_services.subscription_revoke(actor=request.actor, user_id=user_id, reason=data["reason"])
+        return
+    if not expiry:
+        raise ValidationError("choose the expiry date" if data["operation"] == "grant"
+                              else "choose the new expiry date", field="expires_at")
+    if data["operation"] == "grant":
+        people_services.subscription_grant(actor=request.actor, user_id=user_id, tier=data["tier"],
+                                           expires_at=expiry, reason=data["reason"])
+    else:
+        people_services.subscription_extend(actor=request.actor, user_id=user_id, expires_at=expiry,
+                                            reason=data["reason"])
+
+
+def _subscription_post(request, user_id: str):
+    """Grant, extend or revoke the subscription: (the bound form, a redirect when done)."""
+    form = SubscriptionForm(request.POST, prefix="sub")
+    if not form.is_valid():
+        return form, None
+    try:
+        _subscription_change(request, user_id, form)
+    except FIXABLE as error:
+        report_error(request, error)
+        return form, None
+    messages.success(request, f"Subscription: {form.cleaned_data['operation']} done.")
+    return form, redirect("person", user_id=user_id)
+
+
+def _sessions_post(request, user_id: str):
+    ended = user_sessions_revoke(actor=request.actor, user_id=user_id,
+                                 reason=request.POST.get("reason", "") or "ended by an admin")
+    messages.success(request, f"Ended {ended} sessions.")
+    return redirect("person", user_id=user_id)
+
+
 @admins_only
 def person(request, user_id: str):
     profile, subscription = people.profile_and_subscription(user_id=user_id)
@@ -213,50 +268,18 @@ def person(request, user_id: str):
         return render(request, "backoffice/error.html", {"status": 404, "message": "No such person."}, status=404)
     groups_form = GroupsForm(initial={"groups": list(profile.groups)}, prefix="groups")
     subscription_form = SubscriptionForm(prefix="sub")
-    if request.method == "POST" and request.POST.get("form") == "groups":
-        groups_form = GroupsForm(request.POST, prefix="groups")
-        if groups_form.is_valid():
-            wanted = set(groups_form.cleaned_data["groups"])
-            current = set(profile.groups)
-            try:
-                people_services.user_groups_change(actor=request.actor, user_id=user_id, add=sorted(wanted - current),
-                                                   remove=sorted(current - wanted),
-                                                   reason=groups_form.cleaned_data["reason"])
-                if current - wanted:  # a lost role ends every session they hold
-                    user_sessions_revoke(actor=request.actor, user_id=user_id, reason="role removed")
-                messages.success(request, "Groups saved.")
-                return redirect("person", user_id=user_id)
-            except FIXABLE as error:
-                report_error(request, error)
-    elif request.method == "POST" and request.POST.get("form") == "subscription":
-        subscription_form = SubscriptionForm(request.POST, prefix="sub")
-        if subscription_form.is_valid():
-            data = subscription_form.cleaned_data
-            try:
-                if data["operation"] == "grant":
-                    if not subscription_form.expiry():
-                        raise ValidationError("choose the expiry date", field="expires_at")
-                    people_services.subscription_grant(actor=request.actor, user_id=user_id, tier=data["tier"],
-                                                       expires_at=subscription_form.expiry(), reason=data["reason"])
-                elif data["operation"] == "extend":
-                    if not subscription_form.expiry():
-                        raise ValidationError("choose the new expiry date", field="expires_at")
-                    people_services.subscription_extend(actor=request.actor, user_id=user_id,
-                                                        expires_at=subscription_form.expiry(), reason=data["reason"])
-                else:
-                    people_services.subscription_revoke(actor=request.actor, user_id=user_id, reason=data["reason"])
-                messages.success(request, f"Subscription: {data['operation']} done.")
-                return redirect("person", user_id=user_id)
-            except FIXABLE as error:
-                report_error(request, error)
-    elif request.method == "POST" and request.POST.get("form") == "sessions":
-        ended = user_sessions_revoke(actor=request.actor, user_id=user_id,
-                                     reason=request.POST.get("reason", "") or "ended by an admin")
-        messages.success(request, f"Ended {ended} sessions.")
-        return redirect("person", user_id=user_id)
-    entitlements = people.entitlements_for(user_id=user_id)
+    done = None
+    posted = request.POST.get("form") if request.method == "POST" else None
+    if posted == "groups":
+        groups_form, done = _groups_post(request, profile, user_id)
+    elif posted == "subscription":
+        subscription_form, done = _subscription_post(request, user_id)
+    elif posted == "sessions":
+        done = _sessions_post(request, user_id)
+    if done is not None:
+        return done
     return render(request, "backoffice/admin/person.html", {
-        "profile": profile, "subscription": subscription, "entitlements": entitlements,
+        "profile": profile, "subscription": subscription, "entitlements": people.entitlements_for(user_id=user_id),
         "groups_form": groups_form, "subscription_form": subscription_form})
 
 
@@ -277,49 +300,60 @@ def brokers(request):
     return render(request, "backoffice/admin/brokers.html", {"page": page})
 
 
-REPORTS = ("views", "demand", "brokers", "turnaround")
+REPORT_DAYS = 30
+
+
+def _report_days(request) -> tuple[int, str | None]:
+    """The window's length asked for, or the default with the reason when it cannot be had."""
+    asked = request.GET.get("days")
+    if asked in (None, ""):
+        return REPORT_DAYS, None
+    days = int_or_none(asked)
+    if days is None or not 1 <= days <= reports.MAX_DAYS:
+        return REPORT_DAYS, f"days: choose a whole number from 1 to {reports.MAX_DAYS}."
+    return days, None
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _chart_label(value) -> str:
+    return value.strftime("%d %b") if isinstance(value, date) else str(value)
+
+
+def _report_csv(report: reports.Report, window: reports.Window):
+    return csv_response(f"{report.slug}-{window.since}-{window.until}.csv", [c.name for c in report.columns],
+                        ([_csv_value(v) for v in row] for row in report.rows(window, None)))
+
+
+def _report_section(report: reports.Report, window: reports.Window) -> dict:
+    """One report as the page shows it: its chart over every row, its table over the first ``shown``."""
+    rows = report.rows(window, None if report.chart else report.shown)
+    chart = None
+    if report.chart:
+        spec = report.chart
+        chart = bar_chart([(_chart_label(row[spec.label]), row[spec.value] or 0) for row in rows], title=spec.title)
+    shown = rows if report.shown is None else rows[:report.shown]
+    return {"report": report, "chart": chart, "rows": [list(zip(row, report.columns, strict=True)) for row in shown]}
 
 
 @admins_only
 def reports_page(request):
-    today = datetime.now(UTC).date()
-    days = max(1, min(int_or_none(request.GET.get("days")) or 30, 90))
-    since = today - timedelta(days=days - 1)
-    which = request.GET.get("report", "")
-    views = reports.views_by_day(since=since, until=today)
-    demand = reports.demand_by_neighbourhood(since=since, until=today)
-    performance = reports.broker_performance()
-    turnaround = reports.moderation_turnaround(since=datetime.now(UTC) - timedelta(days=days))
-    if request.GET.get("format") == "csv" and which in REPORTS:
-        if which == "views":
-            rows = [(day, listing_id, count) for day, per in views.items() for listing_id, count in sorted(per.items())]
-            return csv_response("views-per-day.csv", ["day", "listing_id", "views"], rows)
-        if which == "demand":
-            return csv_response("demand-by-neighbourhood.csv",
-                                ["neighbourhood", "listed", "views", "favorites", "inquiries", "median_price_per_ropani"],
-                                [(d.name, d.listed, d.views, d.favorites, d.inquiries, d.median_price_per_ropani or "")
-                                 for d in demand])
-        if which == "brokers":
-            return csv_response("broker-performance.csv",
-                                ["broker", "company", "verified", "listings", "listed", "approved", "rejected",
-                                 "approval_rate_pct", "median_hours_to_approve"],
-                                [(b.name, b.company, b.verified, b.listings, b.listed, b.approved, b.rejected,
-                                  b.approval_rate if b.approval_rate is not None else "",
-                                  b.median_hours_to_approve if b.median_hours_to_approve is not None else "")
-                                 for b in performance])
-        return csv_response("moderation-turnaround.csv", ["listing_id", "decision", "by", "submitted_at", "decided_at",
-                                                          "hours"],
-                            [(t.listing_id, t.decision, t.decided_by, t.submitted_at.isoformat(),
-                              t.decided_at.isoformat(), t.hours) for t in turnaround])
-    hours = sorted(t.hours for t in turnaround)
+    days, problem = _report_days(request)
+    window = reports.Window.last(days, today=datetime.now(UTC).date())
+    if request.GET.get("format") == "csv":
+        report = reports.REPORTS.get(request.GET.get("report", ""))
+        if report is None:
+            return render(request, "backoffice/error.html", {"status": 404, "message": "No such report."}, status=404)
+        return _report_csv(report, window)
+    if problem:
+        messages.error(request, problem)
     return render(request, "backoffice/admin/reports.html", {
-        "days": days, "demand": demand, "performance": performance, "turnaround": turnaround,
-        "median_turnaround": hours[len(hours) // 2] if hours else None,
-        "views_chart": bar_chart([(d[5:], sum(per.values())) for d, per in views.items()], title="Views per day"),
-        "demand_chart": bar_chart([(d.name, d.views) for d in demand], title="Views by neighbourhood"),
-        "price_chart": bar_chart([(d.name, d.median_price_per_ropani or 0) for d in demand],
-                                 title="Median price per ropani (Rs)"),
-        "top_listings": sorted(((lid, sum(per.get(lid, 0) for per in views.values()))
-                                for lid in {lid for per in views.values() for lid in per}),
-                               key=lambda pair: -pair[1])[:20],
-    })
+        "days": days, "max_days": reports.MAX_DAYS, "since": window.since, "until": window.until,
+        "sections": [_report_section(r, window) for r in reports.REPORTS.values()],
+        "median_turnaround": reports.median_turnaround_hours(window)})

@@ -135,7 +135,17 @@ class EventsStack(Stack):
         self.placement.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.MEDIA_PLACEMENT], batch_size=10, report_batch_item_failures=True))
 
-        self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement]
+        # Daily report figures: the queue of the "daily-reports" rule -> DailyReport items, each event once.
+        self.reporter = kit.function(
+            "DailyReportsConsumer", function_name=f"{config.prefix}-daily-reports",
+            handler="marketplace.services.daily_reports.handler",
+            description="Adds favorites, inquiries and moderation decisions to the back office's daily report figures",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())))
+        grant_table(self.reporter.role, table=data.table, key=key, actions=["dynamodb:PutItem", "dynamodb:UpdateItem"])
+        self.reporter.alias.add_event_source(sources.SqsEventSource(
+            self.queues[Queue.DAILY_REPORTS], batch_size=10, report_batch_item_failures=True))
+
+        self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 

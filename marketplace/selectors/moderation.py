@@ -89,8 +89,12 @@ def moderation_checks(listing: Listing, media: list[Media] | None = None,
 def market_medians() -> dict[str, Decimal]:
     """Median sale price per ropani of the comparables (``marketplace.market``), by neighbourhood (one
     Query each on the market index; its projection carries status, purpose, price and land area)."""
-    listed = (item for place in NEIGHBOURHOODS for item in Listing.market_index.query(f"MKT#{place.slug}"))
-    return median_price_per_ropani(listed, min_comparables=MIN_COMPARABLES)
+    return median_price_per_ropani(listed_now(), min_comparables=MIN_COMPARABLES)
+
+
+def listed_now() -> list[Listing]:
+    """Every listed property as its card (one Query per neighbourhood on the market index)."""
+    return [item for place in NEIGHBOURHOODS for item in Listing.market_index.query(f"MKT#{place.slug}")]
 
 
 def moderation_queue(*, limit: int = 200, cursor: str | None = None) -> Page[QueueEntry]:

@@ -24,7 +24,7 @@ from marketplace.listing_fields import (
     geohash_of,
     missing_for_submission,
 )
-from marketplace.models import Listing, ListingStats, Seller
+from marketplace.models import Listing, ListingStats, Seller, iso
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
 
@@ -74,7 +74,8 @@ def _check_editable(listing: Listing, *, actor: Actor, fields: dict) -> Action:
 
 def _event_data(listing: Listing, **extra) -> dict:
     return {"listing_id": listing.listing_id, "title": listing.title, "broker_id": listing.broker_id,
-            "status": listing.status, "neighborhood": listing.neighborhood, "premium": listing.premium, **extra}
+            "status": listing.status, "neighborhood": listing.neighborhood, "premium": listing.premium,
+            "submitted_at": iso(listing.submitted_at) if listing.submitted_at else None, **extra}
 
 
 def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events: list[DomainEvent],
@@ -203,7 +204,8 @@ def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, e
     if rule.target is not None and rule.target != listing.status:
         listing.status = rule.target.value
         listing.status_changed_at = moment
-    events = [DomainEvent(EventType(rule.event), _event_data(listing, from_status=source, reason=reason))]
+    events = [DomainEvent(EventType(rule.event), _event_data(listing, from_status=source, reason=reason,
+                                                             action=rule.action.value, by=actor.email))]
     if listing.status != source and rule.event != EventType.LISTING_STATUS_CHANGED:
         events.append(DomainEvent(EventType.LISTING_STATUS_CHANGED,
                                   _event_data(listing, from_status=source, reason=reason)))

@@ -11,14 +11,18 @@ from botocore.exceptions import ClientError
 from django.test import override_settings
 
 from backoffice import cognito
+from backoffice.templatetags.shikhar import cell
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.events import Queue
 from marketplace.models import AuditEntry, Listing, OutboxEvent, Session, Subscription, UserProfile
+from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listing_history
 from marketplace.selectors.media import media_for_listing
 from marketplace.services.media import media_request_upload
 from marketplace.services.people import user_profile_sync
 from tests.backoffice.conftest import PASSWORD
+from tests.shared.daily_reports import deliver_daily_reports
 
 
 def test_dashboard_shows_the_pending_count_and_status_counts(signed_in, listing_factory):
@@ -318,20 +322,58 @@ def test_verifying_a_broker(signed_in, people):
     assert verified == {people["broker"].user_id: True, people["other_broker"].user_id: False}
 
 
-def test_reports_render_and_export(signed_in, listing_factory):
-    listing_factory(status="active")
+def test_reports_render_and_export_one_report_per_csv(signed_in, listing_factory, platform):
+    listing = listing_factory(status="active")
+    deliver_daily_reports(platform.queues[Queue.DAILY_REPORTS])
     browser = signed_in("admin")
 
-    page = browser.get("/admin/reports/")
+    page = browser.get("/admin/reports/", {"days": 365})
     demand = browser.get("/admin/reports/", {"report": "demand", "format": "csv"})
     turnaround = browser.get("/admin/reports/", {"report": "turnaround", "format": "csv"})
 
-    assert page.status_code == 200
+    assert page.status_code == 200 and page.context["days"] == 365
     assert b"<svg" in page.content
+    assert [s["report"].title for s in page.context["sections"]] == [r.title for r in reports.REPORTS.values()]
     rows = {r["neighbourhood"]: r for r in csv.DictReader(io.StringIO(demand.content.decode()))}
     assert rows["Budhanilkantha"]["listed"] == "1"
     decisions = list(csv.DictReader(io.StringIO(turnaround.content.decode())))
-    assert [d["decision"] for d in decisions] == ["approve"]
+    assert [(d["listing"], d["decision"]) for d in decisions] == [(listing.title, "approve")]
+    assert listing.title.encode() in page.content
+
+
+def test_a_report_page_makes_the_same_calls_for_a_week_and_a_year_and_a_csv_reads_only_its_report(
+        signed_in, listing_factory, platform, dynamodb_calls):
+    listing_factory(status="active")
+    deliver_daily_reports(platform.queues[Queue.DAILY_REPORTS])
+    browser = signed_in("admin")
+
+    def calls(**query) -> dict[str, int]:
+        dynamodb_calls.reset()
+        assert browser.get("/admin/reports/", query).status_code == 200
+        return dynamodb_calls.count()
+
+    week, year = calls(days=7), calls(days=365)
+    demand, turnaround = calls(report="demand", format="csv"), calls(report="turnaround", format="csv")
+
+    assert week == year
+    # demand: views, favorites and inquiries of the window and the 12 neighbourhoods' listings; turnaround:
+    # the window's decisions (titles are kept with them)
+    assert demand["Query"] - turnaround["Query"] == 3 + 12 - 1
+    assert year["Query"] - turnaround["Query"] == 5 + 12 + 1 - 1
+
+
+def test_a_window_longer_than_a_year_is_refused_by_name(signed_in):
+    browser = signed_in("admin")
+
+    page = browser.get("/admin/reports/", {"days": 400}, follow=True)
+
+    assert page.status_code == 200 and page.context["days"] == 30
+    assert any("days: choose a whole number from 1 to 366" in str(m) for m in page.context["messages"])
+
+
+def test_a_report_shows_zero_as_zero_and_nothing_as_a_dash():
+    assert (cell(0, "hours"), cell(0, "money"), cell(None, "hours"), cell(150_000, "number")) == \
+        ("0", "Rs 0", "—", "1,50,000")
 
 
 def test_a_broker_cannot_open_admin_pages(signed_in):

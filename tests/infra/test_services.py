@@ -112,8 +112,9 @@ def test_each_function_has_its_own_role(synthesized, name):
 
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
-    # api, events (relay, sweep, scheduler, notifier, media placement), media steps and the media sweep, export
-    assert len(ours) == 3 + 5 + len(LAMBDA_STEPS) + 1 + 1
+    # api, events (relay, sweep, scheduler, notifier, media placement, daily reports), media steps and the
+    # media sweep, export
+    assert len(ours) == 3 + 6 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -197,9 +198,10 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
     template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
         "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
         "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
-    # The relay, notifications and media placement answer partial batch responses: each mapping asks for them.
+    # The relay, notifications, media placement and daily reports answer partial batch responses: each
+    # mapping asks for them.
     mappings = synthesized.resources("dev", "AWS::Lambda::EventSourceMapping").values()
-    assert len(mappings) == 3
+    assert len(mappings) == 4
     assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
 
@@ -221,6 +223,20 @@ def test_media_placement_consumes_its_queue_and_may_move_objects_between_the_med
         for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
             assert (action, f"{bucket}/*") in granted
         assert ("s3:ListBucket", bucket) in granted
+
+
+def test_daily_reports_consume_the_analytics_queue_and_may_only_put_and_update_items(synthesized):
+    template = synthesized.templates["dev"]["Events"]
+    (function_id,) = [i for i, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"
+                      and r["Properties"].get("FunctionName") == "shikhar-dev-daily-reports"]
+    assert template["Resources"][function_id]["Properties"]["Handler"] == "marketplace.services.daily_reports.handler"
+    table_actions = set()
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith("DailyReports"):
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                table_actions |= {a for a in actions if a.startswith("dynamodb:")}
+    assert table_actions == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
 
 
 def _definition(synthesized) -> dict:

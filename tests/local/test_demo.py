@@ -1,10 +1,12 @@
 import random
+from datetime import date
 
 from local import demo
 from local.provision import MEDIA_QUEUES
 from marketplace.aws import client
 from marketplace.lifecycle import Action, Status
 from marketplace.models import DailyViewStat, Favorite
+from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listings_by_status
 from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for, users_search
@@ -27,6 +29,10 @@ def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform)
     assert len(list(Favorite.query(f"USER#{buyer.user_id}"))) >= 1
     assert logins.password == demo.DEFAULT_PASSWORD
     assert ("admin@demo.shikhar.np", demo.PEOPLE[0].role) in logins.accounts
+
+    views = reports.REPORTS["views-per-day"].rows(reports.Window.last(demo.VIEW_DAYS, today=date.today()), None)
+    seeded_views = sum(int(s.views) for s in DailyViewStat.scan())
+    assert seeded_views > 0 and sum(n for _, n in views) == seeded_views  # the reports see the seeded views
 
     demo.seed(resources=platform, listing_count=12, photos=False)
     assert {s.value: len(listings_by_status(status=s, limit=100).items) for s in Status} == counts

@@ -1,0 +1,138 @@
+"""Daily report figures: kept by the view counter and the daily-reports consumer, counted once per event,
+rebuilt from the table, and read by the reports in a fixed number of calls whatever the window."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from marketplace import scheduler
+from marketplace.entitlements import ANONYMOUS
+from marketplace.events import Queue
+from marketplace.lifecycle import Action
+from marketplace.models import DailyReport, ReportScope
+from marketplace.selectors import reports
+from marketplace.services import daily_reports, engagement
+from marketplace.services import listings as listing_services
+from tests.marketplace.conftest import COMPLETE_HOUSE, submit
+from tests.shared.daily_reports import deliver_daily_reports
+
+TODAY = datetime.now(UTC).date()
+
+
+def _rows(slug: str, window: reports.Window) -> list[tuple]:
+    return reports.REPORTS[slug].rows(window, None)
+
+
+def _approved(broker, admin, **fields):
+    listing = listing_services.listing_create(actor=broker, fields={**COMPLETE_HOUSE, **fields})
+    submit(broker, listing.listing_id)
+    return listing_services.listing_transition(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE)
+
+
+def test_views_reach_the_days_figures_when_the_clock_rolls_them_up(table, broker, admin):
+    # Given a listing viewed three times yesterday and once today
+    listing = _approved(broker, admin)
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    for _ in range(3):
+        engagement.listing_record_view(listing_id=listing.listing_id, neighborhood="budhanilkantha", day=yesterday)
+    engagement.listing_record_view(listing_id=listing.listing_id, neighborhood="budhanilkantha")
+    before = _rows("views-per-day", reports.Window.last(7, today=TODAY))
+
+    # When the clock ticks and the reports read the last week
+    scheduler.tick()
+    window = reports.Window.last(7, today=TODAY)
+
+    # Then views per day, per listing (by title) and per neighbourhood say so (and did not before the tick)
+    assert sum(n for _, n in before) == 0
+    assert _rows("views-per-day", window)[-2:] == [(TODAY - timedelta(days=1), 3), (TODAY, 1)]
+    assert _rows("views-per-listing", window) == [(listing.title, listing.listing_id, 4)]
+    demand = {row[0]: row for row in _rows("demand", window)}
+    assert demand["Budhanilkantha"][1:3] == (1, 4)
+
+
+def test_a_redelivered_event_is_counted_once(table):
+    # Given a favorite's event, delivered twice (at-least-once delivery)
+    detail = {"event_id": "01JEVENT", "occurred_at": f"{TODAY.isoformat()}T10:00:00.000000Z",
+              "data": {"listing_id": "l1", "neighborhood": "sanepa"}}
+
+    # When the consumer sees it both times
+    first = daily_reports.record_event(detail_type="FavoriteAdded", detail=detail)
+    again = daily_reports.record_event(detail_type="FavoriteAdded", detail=json.loads(json.dumps(detail)))
+
+    # Then it counted once
+    assert (first, again) == (True, False)
+    day = DailyReport.get(*DailyReport.key(ReportScope.FAVORITES, TODAY.isoformat()))
+    assert (day.counts("listings"), day.counts("neighbourhoods")) == ({"l1": 1}, {"sanepa": 1})
+
+
+def test_decisions_favorites_and_inquiries_reach_the_reports_through_their_queue(platform, broker, admin,
+                                                                                          buyer):
+    # Given a listing approved, then favorited and asked about by a buyer
+    listing = _approved(broker, admin)
+    engagement.favorite_add(actor=buyer, listing_id=listing.listing_id, entitlements=ANONYMOUS)
+    engagement.inquiry_create(actor=buyer, listing_id=listing.listing_id, entitlements=ANONYMOUS,
+                              idempotency_key=None, name="Priya", phone="+977 9812345678", email="p@example.np",
+                              message="Is the price negotiable?", preferred_contact_time="")
+
+    # When the daily-reports queue's consumer has handled the events
+    deliver_daily_reports(platform.queues[Queue.DAILY_REPORTS])
+    window = reports.Window.last(30, today=TODAY)
+
+    # Then the turnaround names the listing and the admin, and demand counts the favorite and the inquiry
+    (turnaround,) = _rows("turnaround", window)
+    assert turnaround[:4] == (listing.title, listing.listing_id, "approve", admin.email)
+    assert turnaround[6] is not None and turnaround[6] >= 0
+    demand = {row[0]: row for row in _rows("demand", window)}
+    assert demand["Budhanilkantha"][3:5] == (1, 1)
+    brokers = _rows("brokers", window)
+    assert [(b[3], b[4], b[7]) for b in brokers] == [(1, 1, 100.0)]
+
+
+def test_rebuild_recomputes_the_figures_from_the_table(platform, broker, admin, buyer):
+    # Given figures kept as things happened
+    listing = _approved(broker, admin)
+    engagement.listing_record_view(listing_id=listing.listing_id, neighborhood="budhanilkantha")
+    engagement.favorite_add(actor=buyer, listing_id=listing.listing_id, entitlements=ANONYMOUS)
+    deliver_daily_reports(platform.queues[Queue.DAILY_REPORTS])
+    scheduler.tick()
+    kept = {slug: _rows(slug, reports.Window.last(30, today=TODAY)) for slug in reports.REPORTS}
+
+    # When every figure is deleted and rebuilt from the table
+    for item in DailyReport.scan():
+        item.delete()
+    written = daily_reports.rebuild()
+    window = reports.Window.last(30, today=TODAY)
+
+    # Then the reports say the same (a decision's moment is the audit entry's, microseconds from its event's)
+    assert written == 3  # views, favorites, decisions of today
+    rebuilt = {slug: _rows(slug, window) for slug in reports.REPORTS}
+    (kept_decision,), (rebuilt_decision,) = kept.pop("turnaround"), rebuilt.pop("turnaround")
+    assert rebuilt == kept
+    assert rebuilt_decision[:4] == kept_decision[:4]
+    assert all(abs(rebuilt_decision[n] - kept_decision[n]) < timedelta(seconds=1) for n in (4, 5))
+
+
+def test_a_report_page_costs_the_same_calls_for_a_week_and_a_year(table, broker, admin, dynamodb_calls):
+    # Given views on some days of the past year
+    listing = _approved(broker, admin)
+    days = [(TODAY - timedelta(days=back)).isoformat() for back in (0, 5, 40, 200, 360)]
+    for day in days:
+        engagement.listing_record_view(listing_id=listing.listing_id, neighborhood="budhanilkantha", day=day)
+    daily_reports.roll_up_views(days=days)
+
+    def calls(days: int) -> dict[str, int]:
+        dynamodb_calls.reset()
+        window = reports.Window.last(days, today=TODAY)
+        for report in reports.REPORTS.values():
+            report.rows(window, report.shown)
+        return dynamodb_calls.count()
+
+    # When every report is computed for a week and for a year
+    week, year = calls(7), calls(365)
+
+    # Then the calls are the same: one Query per scope (views twice: per listing only for the report that
+    # needs it), one per neighbourhood, the broker directory, one BatchGet for the titles
+    assert week == year
+    assert year == {"Query": 5 + 12 + 1, "BatchGetItem": 1}
+    assert sum(n for _, n in _rows("views-per-day", reports.Window.last(365, today=TODAY))) == 5
