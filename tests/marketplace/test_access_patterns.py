@@ -11,9 +11,11 @@ import pytest
 from marketplace.entitlements import ANONYMOUS
 from marketplace.errors import NotFound
 from marketplace.lifecycle import Action
+from marketplace.models import ReportScope
 from marketplace.selectors import listings as sel
 from marketplace.selectors.people import brokers_list, sellers_list
-from marketplace.selectors.reports import views_by_day
+from marketplace.selectors.reports import daily_figures
+from marketplace.services.daily_reports import roll_up_views
 from marketplace.services.engagement import inquiry_create, listing_record_view
 from marketplace.services.listings import listing_create, listing_transition
 from marketplace.services.people import broker_profile_create, seller_create
@@ -90,7 +92,9 @@ def test_seller_view_history_inquiries_and_views(market):
     assert reads.stats(market["active"].listing_id).inquiries == 1
     today = datetime.now(UTC).date()
     listing_record_view(listing_id=market["active"].listing_id, neighborhood="budhanilkantha")
-    assert views_by_day(since=today, until=today)[today.isoformat()] == {market["active"].listing_id: 1}
+    roll_up_views(days=[today.isoformat()])
+    (day,) = daily_figures(scope=ReportScope.VIEWS, since=today, until=today, attributes=["listings"])
+    assert day.counts("listings") == {market["active"].listing_id: 1}
     assert reads.views(market["active"].listing_id, since=today - timedelta(days=1),
                              until=today) == {today.isoformat(): 1}
     assert reads.views(market["active"].listing_id, since=date(2020, 1, 1),
