@@ -37,8 +37,6 @@ class ShikharStage(Stage):
             self.data.add_stack_dependency(dr, "cross-region replicas must exist before replication is configured")
         self.auth = AuthStack(self, "Auth", config=config, stack_name=f"{prefix}-auth", env=home,
                               termination_protection=config.retain_data)
-        self.events = EventsStack(self, "Events", config=config, data=self.data, stack_name=f"{prefix}-events",
-                                  env=home)
         self.api = ApiStack(self, "Api", config=config, data=self.data, auth=self.auth, stack_name=f"{prefix}-api",
                             env=home)
         self.media = MediaStack(self, "Media", config=config, data=self.data, stack_name=f"{prefix}-media", env=home)
@@ -47,6 +45,9 @@ class ShikharStage(Stage):
         self.edge = EdgeStack(self, "Edge", config=config, data=self.data, api=self.api,
                               web_acl_arn=self.waf.web_acl.attr_arn, stack_name=f"{prefix}-edge",
                               cross_region_references=True, env=home)
+        # After the edge: the media-placement consumer invalidates the distribution's cached copies.
+        self.events = EventsStack(self, "Events", config=config, data=self.data, distribution=self.edge.distribution,
+                                  stack_name=f"{prefix}-events", env=home)
         self.backoffice = BackofficeStack(self, "Backoffice", config=config, data=self.data, auth=self.auth,
                                           events=self.events, stack_name=f"{prefix}-backoffice", env=home)
         self.operations = OperationsStack(self, "Operations", config=config, data=self.data, auth=self.auth,

@@ -11,6 +11,7 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -159,6 +160,29 @@ def _signing_key_pair() -> tuple[str, str, str]:
     return key_id, private_pem, public_pem
 
 
+def provision_distribution(url: str) -> str:
+    """A CloudFront distribution on the emulator, for the calls AWS's would get: the media-placement
+    consumer's invalidations are recorded there (nothing is cached locally; the media edge serves from S3).
+    Returns its id."""
+    cloudfront = client("cloudfront")
+    comment = f"{settings().prefix} media"
+    found = cloudfront.list_distributions().get("DistributionList", {}).get("Items", [])
+    for distribution in found:
+        if distribution.get("Comment") == comment:
+            return distribution["Id"]
+    origin = urlsplit(url).hostname or "127.0.0.1"
+    return cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": comment, "Comment": comment, "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "media-edge", "DomainName": origin,
+                                              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                     "OriginProtocolPolicy": "http-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "media-edge", "ViewerProtocolPolicy": "allow-all",
+                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
+                                                                  "Cookies": {"Forward": "none"}},
+                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}},
+    })["Distribution"]["Id"]
+
+
 def provision_media_edge(url: str) -> dict[str, str]:
     """Publish what the API signs premium media URLs with and what the local media edge verifies them with,
     under the names infra uses in AWS: the private key in Secrets Manager, the key id and the edge's
@@ -181,6 +205,7 @@ def provision_media_edge(url: str) -> dict[str, str]:
                              ("key-group", json.dumps({key_id: public_pem}))):
         ssm.put_parameter(Name=f"{path}/{parameter}", Value=value, Type="String", Overwrite=True)
     return {Env.PUBLIC_MEDIA_URL: f"{url}/media", Env.CLOUDFRONT_KEY_SECRET: secret_arn,
+            Env.CLOUDFRONT_DISTRIBUTION_ID: provision_distribution(url),
             Env.CLOUDFRONT_KEY_ID_PARAMETER: f"{path}/public-key-id",
             Env.CLOUDFRONT_DOMAIN_PARAMETER: f"{path}/domain",
             KEY_GROUP_PARAMETER: f"{path}/key-group"}

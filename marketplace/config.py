@@ -86,6 +86,8 @@ class Settings:
     cloudfront_key_secret: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_KEY_SECRET))
     cloudfront_key_id_parameter: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_KEY_ID_PARAMETER))
     cloudfront_domain_parameter: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_DOMAIN_PARAMETER))
+    # The distribution whose cached copies of moved media are invalidated (empty: nothing to invalidate).
+    cloudfront_distribution_id: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_DISTRIBUTION_ID))
     event_source: str = "np.shikhar.marketplace"
 
     @property

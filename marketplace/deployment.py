@@ -45,6 +45,7 @@ class Env(StrEnum):
     # Premium media: the secret (name or ARN) holding the signing key's PEM, the parameter holding its id.
     CLOUDFRONT_KEY_SECRET = "SHIKHAR_CLOUDFRONT_KEY_SECRET"
     CLOUDFRONT_KEY_ID_PARAMETER = "SHIKHAR_CLOUDFRONT_KEY_ID_PARAMETER"
+    CLOUDFRONT_DISTRIBUTION_ID = "SHIKHAR_CLOUDFRONT_DISTRIBUTION_ID"  # what media moves invalidate
     SIGNED_URL_SECONDS = "SHIKHAR_SIGNED_URL_SECONDS"
     ORIGIN_VERIFY_SECRET = "SHIKHAR_ORIGIN_VERIFY_SECRET"  # the secret the edge's origin header must carry
     EXPORT_BUCKET = "SHIKHAR_EXPORT_BUCKET"

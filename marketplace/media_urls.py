@@ -30,6 +30,12 @@ def public_url(key: str) -> str:
     return f"{base}/{quote(key)}"
 
 
+def edge_path(bucket: str, key: str) -> str:
+    """The path CloudFront serves a stored object at (``/media/...`` or ``/premium/...``), as an
+    invalidation names it."""
+    return f"/{'premium' if is_premium_bucket(bucket) else 'media'}/{quote(key)}"
+
+
 def is_premium_bucket(bucket: str | None) -> bool:
     return bucket == settings().premium_bucket
 

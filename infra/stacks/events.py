@@ -5,6 +5,7 @@ its consumer."""
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -32,7 +33,8 @@ MAX_RECEIVES = 5  # as the local queues: five tries, then the DLQ
 
 
 class EventsStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack, **kwargs) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack,
+                 distribution: cloudfront.IDistribution | None = None, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         key = data.keys.data
         # EventBridge and SNS must use the data key to deliver into encrypted queues.
@@ -129,9 +131,13 @@ class EventsStack(Stack):
             handler=handler_name(media_placement.handler),
             description="Moves a listing's media between the public and premium buckets when its premium flag changes",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120),
-            environment={Env.PUBLIC_BUCKET: data.public.name, Env.PREMIUM_BUCKET: data.premium.name})
+            environment={Env.PUBLIC_BUCKET: data.public.name, Env.PREMIUM_BUCKET: data.premium.name,
+                         **({Env.CLOUDFRONT_DISTRIBUTION_ID: distribution.distribution_id} if distribution else {})})
         grant_table(self.placement.role, table=data.table, key=key, actions=[*READ, *WRITE])
         grant_media_moves(self.placement, buckets=(data.public, data.premium), key=data.keys.media)
+        if distribution is not None:  # the cached copies of what it moved: this distribution's only
+            self.placement.allow(actions=["cloudfront:CreateInvalidation"], resources=[self.format_arn(
+                service="cloudfront", region="", resource="distribution", resource_name=distribution.distribution_id)])
         self.placement.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.MEDIA_PLACEMENT], batch_size=10, report_batch_item_failures=True))
 

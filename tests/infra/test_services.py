@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match
 from infra.config import STAGE_NAMES, stage
 from marketplace import notifications, outbox, scheduler
 from marketplace.consumers import VISIBILITY_TIMEOUT
-from marketplace.deployment import APPS_CLIENT, handler_name
+from marketplace.deployment import APPS_CLIENT, Env, handler_name
 from marketplace.events import RULES
 from marketplace.media_kinds import KINDS
 from marketplace.services import media_placement
@@ -223,6 +223,14 @@ def test_media_placement_consumes_its_queue_and_may_move_objects_between_the_med
         for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
             assert (action, f"{bucket}/*") in granted
         assert ("s3:ListBucket", bucket) in granted
+    # and may invalidate the one distribution's cached copies of what it moved, which its environment names
+    invalidations = [json.loads(t) for a, t in granted if a.startswith("cloudfront:")]
+    assert {a for a, _ in granted if a.startswith("cloudfront:")} == {"cloudfront:CreateInvalidation"}
+    [arn] = invalidations
+    distribution = template["Resources"][function_id]["Properties"]["Environment"]["Variables"][
+        Env.CLOUDFRONT_DISTRIBUTION_ID]
+    assert "Fn::ImportValue" in distribution and distribution in arn["Fn::Join"][1]
+    assert "arn:" in arn["Fn::Join"][1][0] and ":distribution/" in arn["Fn::Join"][1][-2]
 
 
 def test_daily_reports_consume_the_analytics_queue_and_may_only_put_and_update_items(synthesized):

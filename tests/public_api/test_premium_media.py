@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import shutil
-from urllib.parse import parse_qsl, urljoin
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 import requests
@@ -54,6 +54,15 @@ def relay_placement() -> None:
         for message in messages:
             place(message["Body"])
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def invalidated_paths() -> list[set[str]]:
+    """The paths of each CDN invalidation made so far (recorded by the emulator), oldest first."""
+    cloudfront = client("cloudfront")
+    distribution = settings().cloudfront_distribution_id
+    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
+    batches = [cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"] for i in listed]
+    return [set(b["InvalidationBatch"]["Paths"]["Items"]) for b in sorted(batches, key=lambda b: b["CreateTime"])]
 
 
 def media_seen(api: str, listing_id: str, media_id: str, viewer) -> dict:
@@ -128,6 +137,7 @@ def test_featuring_moves_earlier_drone_shots_into_the_premium_bucket_and_unfeatu
     drone = upload(listing, lister, kind="drone")
     public_urls = [v["url"] for v in media_seen(api, listing.listing_id, drone.media_id, None)["variants"]]
     assert_public_for_everyone(api, listing.listing_id, drone, viewers)
+    before = len(invalidated_paths())
 
     listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
     relay_placement()
@@ -135,11 +145,15 @@ def test_featuring_moves_earlier_drone_shots_into_the_premium_bucket_and_unfeatu
     assert_premium_for_entitled_only(api, listing.listing_id, drone, viewers)
     assert all(requests.get(url, timeout=10).status_code == 403 for url in public_urls)  # the old copies are gone
     assert get(api, f"/v1/listings/{listing.listing_id}").json()["cover"] is None  # the drone cover was public
+    # and the CDN was told to drop exactly the retired public copies, in one invalidation
+    assert invalidated_paths()[before:] == [{urlsplit(url).path for url in public_urls}]
 
+    premium_urls = [v["url"] for v in media_seen(api, listing.listing_id, drone.media_id, viewers["premium"])["variants"]]
     listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.UNFEATURE)
     relay_placement()
 
     assert_public_for_everyone(api, listing.listing_id, drone, viewers)
+    assert invalidated_paths()[before + 1:] == [{urlsplit(url).path for url in premium_urls}]
     assert get(api, f"/v1/listings/{listing.listing_id}").json()["cover"]["media_id"] == drone.media_id
 
 
