@@ -11,7 +11,7 @@ from django import forms
 
 from marketplace.entitlements import TIERS
 from marketplace.errors import ValidationError
-from marketplace.lifecycle import Status
+from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import (
     AMENITIES,
     DOCUMENTS,
@@ -153,8 +153,7 @@ def changed_fields(listing, fields: dict) -> dict:
 
 
 class ModerationForm(forms.Form):
-    action = forms.ChoiceField(choices=[("approve", "Approve"), ("approve_coming_soon", "Approve as coming soon"),
-                                        ("reject", "Reject"), ("request_changes", "Request changes")])
+    action = forms.ChoiceField(choices=[(t.action.value, t.label) for t in actions_on(Surface.REVIEW)])
     expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     premium = forms.BooleanField(required=False)
     public_at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

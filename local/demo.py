@@ -195,7 +195,9 @@ def _drive(listing_id: str, target: Status, *, broker: Actor, admin: Actor, rng:
     actors = {"broker": broker, "admin": admin, "system": SYSTEM}
     for who, action, arguments in path:
         try:
-            listings.listing_transition(actor=actors[who], listing_id=listing_id, action=action, **arguments)
+            version = listing_get(listing_id=listing_id, consistent=True).version  # as a person reads it first
+            listings.listing_transition(actor=actors[who], listing_id=listing_id, action=action,
+                                        expected_version=version, **arguments)
         except IllegalTransition:
             continue  # taken before the crash
 

@@ -122,12 +122,27 @@ def commit(tx: Transaction, *, token: str | None) -> None:
             time.sleep(random.uniform(0, BACKOFF_BASE_SECONDS * 2**attempt))
 
 
+def check_version(item: Item, expected_version: int, *, noun: str) -> None:
+    """Optimistic locking, first half: ``expected_version`` (the version the actor read) is required and
+    must still be the item's, or nothing is written. The second half is the write itself, conditioned on
+    the version loaded (a ``VersionAttribute``), with ``conflict_field="expected_version"``."""
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise ValidationError(f"the version you opened is required: reload the {noun} and try again",
+                              field="expected_version")
+    if item.version != expected_version:
+        raise Conflict(stale_message(noun), field="expected_version")
+
+
+def stale_message(noun: str) -> str:
+    return f"this {noun} was changed by someone else since you opened it; reload and try again"
+
+
 @contextmanager
 def transaction(*, token: str | None = None, conflict_message: str | None = "this was changed by someone "
-                "else; reload and try again") -> Iterator[Transaction]:
-    """All saves inside commit together or not at all. A failed condition raises ``Conflict``;
-    callers that expect a specific failed condition pass ``conflict_message=None`` and catch
-    ``ConditionFailed``, whose ``item`` says which condition failed."""
+                "else; reload and try again", conflict_field: str | None = None) -> Iterator[Transaction]:
+    """All saves inside commit together or not at all. A failed condition raises ``Conflict`` (naming
+    ``conflict_field``); callers that expect a specific failed condition pass ``conflict_message=None``
+    and catch ``ConditionFailed``, whose ``item`` says which condition failed."""
     tx = Transaction()
     yield tx
     try:
@@ -135,7 +150,8 @@ def transaction(*, token: str | None = None, conflict_message: str | None = "thi
     except TransactWriteError as error:
         failed = _failed_item(tx, error)
         if failed is not None:
-            raise (Conflict(conflict_message) if conflict_message else ConditionFailed(failed)) from error
+            raise (Conflict(conflict_message, field=conflict_field) if conflict_message
+                   else ConditionFailed(failed)) from error
         if set(cancellation_codes(error)) & UNSTORABLE:
             raise ValidationError("this change is too large to store; shorten it and try again") from error
         raise

@@ -12,28 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from marketplace.event_types import EventType
 from marketplace.ids import new_id
 from marketplace.models import OutboxEvent, iso
 from marketplace.observability import correlation_id
-
-
-class EventType(StrEnum):
-    LISTING_CREATED = "ListingCreated"
-    LISTING_UPDATED = "ListingUpdated"
-    LISTING_SUBMITTED = "ListingSubmitted"
-    LISTING_APPROVED = "ListingApproved"
-    LISTING_REJECTED = "ListingRejected"
-    LISTING_CHANGES_REQUESTED = "ListingChangesRequested"
-    LISTING_STATUS_CHANGED = "ListingStatusChanged"
-    LISTING_FEATURED = "ListingFeatured"
-    MEDIA_UPLOADED = "MediaUploaded"
-    MEDIA_PROCESSED = "MediaProcessed"
-    MEDIA_FAILED = "MediaFailed"
-    MEDIA_APPROVED = "MediaApproved"
-    SUBSCRIPTION_CHANGED = "SubscriptionChanged"
-    INQUIRY_RECEIVED = "InquiryReceived"
-    FAVORITE_ADDED = "FavoriteAdded"
-    BROKER_VERIFIED = "BrokerVerified"
 
 
 class Queue(StrEnum):

@@ -1,16 +1,27 @@
 """The listing lifecycle: one transition table, and the only place that knows it.
 
+Each transition says who may take it, from where to where, whether it needs a reason, which event it
+tells, where the back office offers it and what it sets besides the status (``EFFECTS``, registered
+beside ``TRANSITIONS``, and ``GUARDS``: what it needs beyond the table). The status predicates the
+services and views ask (editable, takes new media, media need review) are declared here too. All of it
+is pure: the services load, call ``check`` and ``apply``, and write.
+
 Local statuses each map to one RESO StandardStatus so a RESO feed can be produced.
 Who may act: the owning broker, an admin, or the system scheduler.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from marketplace.actors import Actor
-from marketplace.errors import IllegalTransition, PermissionDenied
+from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
+from marketplace.event_types import EventType
+from marketplace.listing_fields import missing_for_submission
 
 
 class Status(StrEnum):
@@ -72,6 +83,16 @@ class Action(StrEnum):
     PUBLISH_DUE = "publish_due"
 
 
+class Surface(StrEnum):
+    """Where the back office offers an action."""
+
+    BUTTONS = "buttons"  # the listing page's action buttons (broker's and admin's)
+    REVIEW = "review"  # the moderation review page's decision form
+    BULK = "bulk"  # the moderation queue's bulk buttons
+    FORM = "form"  # taken by saving the listing form, never a button
+    SCHEDULE = "schedule"  # the platform's clock
+
+
 @dataclass(frozen=True)
 class Transition:
     action: Action
@@ -79,39 +100,185 @@ class Transition:
     target: Status | None  # None: the status does not change
     roles: frozenset[Role]
     needs_reason: bool = False
-    event: str = "ListingStatusChanged"
+    event: EventType = EventType.LISTING_STATUS_CHANGED
+    offered: frozenset[Surface] = frozenset({Surface.BUTTONS})
+    label: str = ""
+    destructive: bool = False  # shown as a danger button
+    # Approving puts the media the admin reviewed with the listing live with it (processed media added
+    # while it was listed included); media still processing stay in the media review queue.
+    approves_media: bool = False
+
+    @property
+    def is_decision(self) -> bool:
+        """A moderation decision on a listing waiting for review (reports time them)."""
+        return Surface.REVIEW in self.offered
+
+    def reason_missing(self, reason: str | None) -> IllegalTransition | None:
+        """The reason rule, for one listing or many: the error to show when a needed reason is missing."""
+        if self.needs_reason and not (reason and reason.strip()):
+            return IllegalTransition(f"{self.action.value} needs a reason the broker will read", field="reason")
+        return None
 
 
-def _t(action, sources, target, roles, *, needs_reason=False, event="ListingStatusChanged"):
-    return Transition(Action(action), frozenset(sources), target, frozenset(roles), needs_reason, event)
+def _t(action, sources, target, roles, *, event=EventType.LISTING_STATUS_CHANGED, offered=(Surface.BUTTONS,),
+       label="", **flags) -> Transition:
+    return Transition(Action(action), frozenset(sources), target, frozenset(roles), event=event,
+                      offered=frozenset(offered), label=label or action.replace("_", " ").capitalize(), **flags)
 
 
 S = Status
 OWNER, ADMIN, SYSTEM_ROLE = Role.OWNER, Role.ADMIN, Role.SYSTEM
+DECIDE = (Surface.BUTTONS, Surface.REVIEW)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t("edit", EDITABLE_BY_BROKER, S.DRAFT, {OWNER}, event="ListingUpdated"),
-    _t("edit_price", LISTED, None, {OWNER}, event="ListingUpdated"),
-    _t("submit", {S.DRAFT}, S.PENDING_REVIEW, {OWNER}, event="ListingSubmitted"),
-    _t("approve", {S.PENDING_REVIEW}, S.ACTIVE, {ADMIN}, event="ListingApproved"),
-    _t("approve_coming_soon", {S.PENDING_REVIEW}, S.COMING_SOON, {ADMIN}, event="ListingApproved"),
-    _t("reject", {S.PENDING_REVIEW}, S.REJECTED, {ADMIN}, needs_reason=True, event="ListingRejected"),
+    _t("edit", EDITABLE_BY_BROKER, S.DRAFT, {OWNER}, event=EventType.LISTING_UPDATED, offered={Surface.FORM}),
+    _t("edit_price", LISTED, None, {OWNER}, event=EventType.LISTING_UPDATED, offered={Surface.FORM}),
+    _t("submit", {S.DRAFT}, S.PENDING_REVIEW, {OWNER}, event=EventType.LISTING_SUBMITTED,
+       label="Submit for review"),
+    _t("approve", {S.PENDING_REVIEW}, S.ACTIVE, {ADMIN}, event=EventType.LISTING_APPROVED,
+       offered={*DECIDE, Surface.BULK}, approves_media=True),
+    _t("approve_coming_soon", {S.PENDING_REVIEW}, S.COMING_SOON, {ADMIN}, event=EventType.LISTING_APPROVED,
+       offered=DECIDE, label="Approve as coming soon", approves_media=True),
     _t("request_changes", {S.PENDING_REVIEW}, S.DRAFT, {ADMIN}, needs_reason=True,
-       event="ListingChangesRequested"),
+       event=EventType.LISTING_CHANGES_REQUESTED, offered=DECIDE),
+    _t("reject", {S.PENDING_REVIEW}, S.REJECTED, {ADMIN}, needs_reason=True, event=EventType.LISTING_REJECTED,
+       offered={*DECIDE, Surface.BULK}, destructive=True),
     _t("withdraw", {S.PENDING_REVIEW, *LISTED}, S.WITHDRAWN, {OWNER}),
     _t("mark_under_contract", {S.ACTIVE, S.COMING_SOON}, S.UNDER_CONTRACT, {OWNER}),
     _t("back_on_market", {S.UNDER_CONTRACT}, S.ACTIVE, {OWNER}),
     _t("close", {S.ACTIVE, S.UNDER_CONTRACT}, S.CLOSED, {OWNER}),
     _t("relist", {S.WITHDRAWN, S.EXPIRED}, S.DRAFT, {OWNER}),
-    _t("feature", {S.PENDING_REVIEW, *LISTED}, None, {ADMIN}, event="ListingFeatured"),
-    _t("unfeature", {S.PENDING_REVIEW, *LISTED}, None, {ADMIN}, event="ListingFeatured"),
-    _t("admin_edit", set(Status) - {S.CLOSED}, None, {ADMIN}, event="ListingUpdated"),
-    _t("unpublish", LISTED, S.WITHDRAWN, {ADMIN}, needs_reason=True),
-    _t("expire", {S.ACTIVE}, S.EXPIRED, {SYSTEM_ROLE}),
-    _t("publish_due", {S.COMING_SOON}, S.ACTIVE, {SYSTEM_ROLE}),
+    _t("feature", {S.PENDING_REVIEW, *LISTED}, None, {ADMIN}, event=EventType.LISTING_FEATURED),
+    _t("unfeature", {S.PENDING_REVIEW, *LISTED}, None, {ADMIN}, event=EventType.LISTING_FEATURED),
+    _t("admin_edit", set(Status) - {S.CLOSED}, None, {ADMIN}, event=EventType.LISTING_UPDATED,
+       offered={Surface.FORM}),
+    _t("unpublish", LISTED, S.WITHDRAWN, {ADMIN}, needs_reason=True, destructive=True),
+    _t("expire", {S.ACTIVE}, S.EXPIRED, {SYSTEM_ROLE}, offered={Surface.SCHEDULE}),
+    _t("publish_due", {S.COMING_SOON}, S.ACTIVE, {SYSTEM_ROLE}, offered={Surface.SCHEDULE}),
 )
 
 _BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+# Moderation decisions (approve, approve as coming soon, request changes, reject): what reports time.
+DECISIONS = frozenset(t.action for t in TRANSITIONS if t.is_decision)
+APPROVALS = frozenset(t.action for t in TRANSITIONS if t.is_decision and t.target in LISTED)
+# Statuses in which someone may still change the listing's fields (the edit transitions' sources).
+EDITABLE = frozenset().union(*(t.sources for t in TRANSITIONS if Surface.FORM in t.offered))
+# A closed listing is kept as it was sold or let, an expired one waits to be relisted: no new media.
+MEDIA_FROZEN = frozenset({Status.CLOSED, Status.EXPIRED})
+
+
+def editable(status: Status | str) -> bool:
+    return Status(status) in EDITABLE
+
+
+def takes_new_media(status: Status | str) -> bool:
+    return Status(status) not in MEDIA_FROZEN
+
+
+def media_needs_review(status: Status | str) -> bool:
+    """Media added while buyers can find the listing wait for an admin before they are served; the
+    listing keeps its reviewed media meanwhile."""
+    return Status(status) in LISTED
+
+
+# ---- what an action sets besides the status -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """One action's inputs: the moment (the scheduler's clock, or now) and what the actor gave."""
+
+    moment: datetime
+    reason: str | None = None
+    public_at: datetime | None = None
+    premium: bool | None = None
+    # Photos the broker has uploaded: asked only by the submit guard (a read the others do not need).
+    photos: Callable[[], int] = field(default=lambda: 0)
+
+
+Effect = Callable[[Any, Move], None]  # (listing, move): sets the listing's fields
+
+
+def _submitted(listing, move: Move) -> None:
+    listing.submitted_at = move.moment
+    listing.change_note = None
+
+
+def _approved(listing, move: Move) -> None:
+    listing.published_at = listing.published_at or move.moment
+    listing.rejection_reason = None
+    if move.premium is not None:
+        listing.premium = move.premium
+
+
+def _approved_coming_soon(listing, move: Move) -> None:
+    listing.public_at = move.public_at
+    _approved(listing, move)
+
+
+def _featured(listing, move: Move) -> None:
+    listing.premium = True
+
+
+def _unfeatured(listing, move: Move) -> None:
+    listing.premium = False
+
+
+def _rejected(listing, move: Move) -> None:
+    listing.rejection_reason = move.reason.strip()
+
+
+def _noted(listing, move: Move) -> None:
+    listing.change_note = move.reason.strip()
+
+
+def _back_on_market(listing, move: Move) -> None:
+    listing.published_at = listing.published_at or move.moment
+
+
+def _relisted(listing, move: Move) -> None:
+    listing.published_at = None
+    listing.public_at = None
+
+
+EFFECTS: dict[Action, Effect] = {
+    Action.SUBMIT: _submitted,
+    Action.APPROVE: _approved,
+    Action.APPROVE_COMING_SOON: _approved_coming_soon,
+    Action.FEATURE: _featured,
+    Action.UNFEATURE: _unfeatured,
+    Action.REJECT: _rejected,
+    Action.REQUEST_CHANGES: _noted,
+    Action.UNPUBLISH: _noted,
+    Action.BACK_ON_MARKET: _back_on_market,
+    Action.RELIST: _relisted,
+}
+
+
+def _complete(listing, move: Move) -> None:
+    missing = missing_for_submission(listing, photos=move.photos())
+    if missing:
+        first = next(iter(missing))
+        raise ValidationError(f"{first} {missing[first]}", field=first, errors=missing)
+
+
+def _future_public_date(listing, move: Move) -> None:
+    if move.public_at is None or move.public_at <= move.moment:
+        raise ValidationError("a coming-soon listing needs a public date in the future", field="public_at")
+
+
+def _public_date_come(listing, move: Move) -> None:
+    if listing.public_at is None or listing.public_at > move.moment:
+        raise IllegalTransition("this listing's public date has not come yet", field="public_at")
+
+
+# What an action needs beyond the table (raise before anything changes).
+GUARDS: dict[Action, Effect] = {
+    Action.SUBMIT: _complete,
+    Action.APPROVE_COMING_SOON: _future_public_date,
+    Action.PUBLISH_DUE: _public_date_come,
+}
 
 
 def transition(action: Action | str) -> Transition:
@@ -132,6 +299,15 @@ def roles_of(actor: Actor, *, owner_id: str) -> frozenset[Role]:
     return frozenset(roles)
 
 
+def check_reason(action: Action | str, reason: str | None) -> Transition:
+    """The reason rule alone (a bulk action checks it once before touching any listing)."""
+    rule = transition(action)
+    error = rule.reason_missing(reason)
+    if error:
+        raise error
+    return rule
+
+
 def check(action: Action | str, *, status: Status | str, actor: Actor, owner_id: str,
           reason: str | None = None) -> Transition:
     """Return the transition if ``actor`` may take ``action`` from ``status``; raise otherwise."""
@@ -141,12 +317,40 @@ def check(action: Action | str, *, status: Status | str, actor: Actor, owner_id:
     if Status(status) not in rule.sources:
         raise IllegalTransition(f"cannot {rule.action.value} a listing that is {Status(status).value}",
                                 field="status")
-    if rule.needs_reason and not (reason and reason.strip()):
-        raise IllegalTransition(f"{rule.action.value} needs a reason", field="reason")
-    return rule
+    return check_reason(rule.action, reason)
 
 
-def allowed_actions(*, status: Status | str, actor: Actor, owner_id: str) -> list[Action]:
-    """What this actor may do next: drives the buttons the back office shows."""
+def apply(rule: Transition, listing, move: Move) -> list[EventType]:
+    """Take a checked transition on ``listing`` (in memory): its guard, its effect, its status. Returns the
+    events it tells: its own, and ListingStatusChanged as well when the status changed."""
+    if move.public_at is not None and move.public_at.utcoffset() is None:
+        raise ValidationError("give the public date with its time zone (e.g. 2026-12-01T09:00+05:45)",
+                              field="public_at")
+    if rule.action in GUARDS:
+        GUARDS[rule.action](listing, move)
+    source = listing.status
+    if rule.action in EFFECTS:
+        EFFECTS[rule.action](listing, move)
+    if rule.target is not None and rule.target != source:
+        listing.status = rule.target.value
+        listing.status_changed_at = move.moment
+    events = [rule.event]
+    if listing.status != source and rule.event != EventType.LISTING_STATUS_CHANGED:
+        events.append(EventType.LISTING_STATUS_CHANGED)
+    return events
+
+
+def allowed_actions(*, status: Status | str, actor: Actor, owner_id: str, on: Surface | None = None,
+                    role: Role | None = None) -> list[Action]:
+    """What this actor may do next (offered ``on`` one surface, acting as one ``role``): drives the
+    buttons the back office shows and the choices its forms accept."""
     roles = roles_of(actor, owner_id=owner_id)
-    return [t.action for t in TRANSITIONS if Status(status) in t.sources and t.roles & roles]
+    if role is not None:
+        roles &= {role}
+    return [t.action for t in TRANSITIONS if Status(status) in t.sources and t.roles & roles
+            and (on is None or on in t.offered)]
+
+
+def actions_on(surface: Surface, *, role: Role | None = None) -> list[Transition]:
+    """Every transition a surface may offer (a form's choices, whatever the listing's status)."""
+    return [t for t in TRANSITIONS if surface in t.offered and (role is None or role in t.roles)]

@@ -23,6 +23,7 @@ from backoffice.forms import (
 )
 from backoffice.views.common import (
     FIXABLE,
+    action_buttons,
     csv_response,
     int_or_none,
     report_error,
@@ -30,7 +31,7 @@ from backoffice.views.common import (
     version_read,
 )
 from marketplace.errors import ValidationError
-from marketplace.lifecycle import RESO_STANDARD_STATUS, Action, Status, allowed_actions
+from marketplace.lifecycle import RESO_STANDARD_STATUS, Status, Surface, actions_on
 from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
 from marketplace.selectors.listings import listing_history, listing_with_media
@@ -60,27 +61,36 @@ def dashboard(request):
     return render(request, "backoffice/admin/dashboard.html", context)
 
 
+def _bulk(request) -> None:
+    """A bulk decision on the selected rows, each at the version its row showed."""
+    ids = request.POST.getlist("listing_ids")
+    action = request.POST.get("action")
+    if action not in {t.action.value for t in actions_on(Surface.BULK)} or not ids:
+        messages.error(request, "Choose listings and approve or reject them.")
+        return
+    versions = {i: int_or_none(request.POST.get(f"version-{i}")) for i in dict.fromkeys(ids)}
+    try:
+        results = listing_services.listings_bulk_transition(
+            actor=request.actor, versions=versions, action=action, reason=request.POST.get("reason") or None)
+    except FIXABLE as error:
+        report_error(request, error)
+        return
+    done = sum(1 for r in results.values() if r == "ok")
+    messages.success(request, f"{action.capitalize()}d {done} of {len(results)} listings.")
+    for listing_id, result in results.items():
+        if result != "ok":
+            messages.error(request, f"{listing_id}: {result}")
+
+
 @admins_only
 def moderation_queue(request):
     if request.method == "POST":
-        ids = request.POST.getlist("listing_ids")
-        action = request.POST.get("action")
-        if action not in (Action.APPROVE.value, Action.REJECT.value) or not ids:
-            messages.error(request, "Choose listings and approve or reject them.")
-        elif action == Action.REJECT.value and not request.POST.get("reason", "").strip():
-            messages.error(request, "reason: a rejection needs a reason the broker will read.")
-        else:
-            results = listing_services.listings_bulk_transition(
-                actor=request.actor, listing_ids=ids, action=action, reason=request.POST.get("reason") or None)
-            done = sum(1 for r in results.values() if r == "ok")
-            messages.success(request, f"{action.capitalize()}d {done} of {len(results)} listings.")
-            for listing_id, result in results.items():
-                if result != "ok":
-                    messages.error(request, f"{listing_id}: {result}")
+        _bulk(request)
         return redirect("moderation-queue")
     page = moderation.moderation_queue(limit=200, cursor=request.GET.get("cursor"))
     return render(request, "backoffice/admin/moderation_queue.html", {
-        "page": page, "now": datetime.now(UTC), "media_queue": media_selectors.media_awaiting_review(limit=100),
+        "page": page, "now": datetime.now(UTC), "bulk_actions": actions_on(Surface.BULK),
+        "media_queue": media_selectors.media_awaiting_review(limit=100),
         "brokers": people.broker_cards(broker_ids=(entry.listing.broker_id for entry in page.items))})
 
 
@@ -109,11 +119,11 @@ def moderation_review(request, listing_id: str):
     form = ModerationForm(request.POST or None, initial={"expected_version": listing.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        try:  # the premium mark is read by approving only (marketplace.lifecycle.EFFECTS)
             listing_services.listing_transition(
                 actor=request.actor, listing_id=listing_id, action=data["action"],
                 expected_version=data["expected_version"], reason=data["reason"] or None,
-                public_at=data["public_at"], premium=data["premium"] if data["action"].startswith("approve") else None)
+                public_at=data["public_at"], premium=data["premium"])
             messages.success(request, f"{listing.title}: {data['action'].replace('_', ' ')} done.")
             return redirect("moderation-queue")
         except FIXABLE as error:
@@ -122,7 +132,7 @@ def moderation_review(request, listing_id: str):
     return render(request, "backoffice/admin/moderation_review.html", {
         "listing": listing, "media": media, "checks": checks, "form": form,
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
-        "actions": allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)})
+        "decisions": action_buttons(listing, request.actor, on=Surface.REVIEW)})
 
 
 def _filters(form: FilterForm) -> moderation.ListingFilters:
@@ -182,8 +192,7 @@ def listing_detail(request, listing_id: str):
     return render(request, "backoffice/admin/listing_detail.html", {
         "listing": listing, "media": media, "form": form, "history": listing_history(listing_id=listing_id),
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
-        "actions": [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)
-                    if a not in (Action.ADMIN_EDIT,)]})
+        "actions": action_buttons(listing, request.actor)})
 
 
 @admins_only

@@ -15,9 +15,9 @@ from backoffice.access import brokers_only
 from backoffice.charts import bar_chart
 from backoffice.forms import ListingForm, listing_initial
 from backoffice.previews import media_preview
-from backoffice.views.common import FIXABLE, report_error, save_listing_form, version_read
+from backoffice.views.common import FIXABLE, action_buttons, report_error, save_listing_form, version_read
 from marketplace.errors import DomainError, NotFound, ValidationError
-from marketplace.lifecycle import Action, Status, allowed_actions
+from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
 from marketplace.selectors import leads, reports
 from marketplace.selectors.listings import broker_status_counts, listing_for_actor, listings_for_broker
@@ -27,8 +27,7 @@ from marketplace.services import media as media_services
 from marketplace.services.engagement import inquiry_mark_handled
 
 # What a broker's own buttons may do from the listing page (edits go through the form).
-BROKER_ACTIONS = {Action.SUBMIT, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.BACK_ON_MARKET, Action.CLOSE,
-                  Action.RELIST}
+BROKER_ACTIONS = frozenset(t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER))
 
 
 @brokers_only
@@ -66,11 +65,10 @@ def listing_edit(request, listing_id: str):
         if form.is_valid() and save_listing_form(request, listing, form):
             return redirect("broker-listing", listing_id=listing_id)
         status = 400
-    actions = [a for a in allowed_actions(status=listing.status, actor=request.actor, owner_id=listing.broker_id)
-               if a in BROKER_ACTIONS]
+    actions = action_buttons(listing, request.actor, role=Role.OWNER)
     return render(request, "backoffice/broker/listing_form.html", {
         "form": form, "listing": listing, "actions": actions, "media": media_for_listing(listing_id=listing_id),
-        "kinds": KINDS.values(), "editable": listing.status not in (Status.CLOSED.value,)}, status=status)
+        "kinds": KINDS.values(), "editable": editable(listing.status)}, status=status)
 
 
 @brokers_only
@@ -152,7 +150,8 @@ def media_change(request, listing_id: str, media_id: str):
     operation = request.POST.get("operation")
     try:
         if operation == "cover":
-            media_services.media_set_cover(listing_id=listing.listing_id, media_id=media_id, actor=request.actor)
+            media_services.media_set_cover(listing_id=listing.listing_id, media_id=media_id, actor=request.actor,
+                                           expected_version=version_read(request))
         elif operation == "delete":
             media_services.media_delete(listing_id=listing.listing_id, media_id=media_id, actor=request.actor)
         elif operation == "retry":

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 
 from backoffice.forms import changed_fields
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
+from marketplace.lifecycle import Role, Surface, Transition, allowed_actions, transition
 from marketplace.services import listings as listing_services
 
 # Errors a person can fix: shown as a message on the page they came from.
@@ -47,6 +48,12 @@ def version_read(request) -> int:
     if version is None:
         raise ValidationError("the page is out of date: reload the listing and try again", field="expected_version")
     return version
+
+
+def action_buttons(listing, actor, *, on: Surface = Surface.BUTTONS, role: Role | None = None) -> list[Transition]:
+    """The lifecycle's transitions this actor may take on this listing from one page (label, reason rule)."""
+    return [transition(a) for a in allowed_actions(status=listing.status, actor=actor, owner_id=listing.broker_id,
+                                                   on=on, role=role)]
 
 
 def save_listing_form(request, listing, form) -> bool:

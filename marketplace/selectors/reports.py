@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-from marketplace.lifecycle import Action
+from marketplace.lifecycle import APPROVALS, Action
 from marketplace.market import median_price_per_ropani
 from marketplace.models import (
     BrokerProfile,
@@ -32,7 +32,6 @@ from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.moderation import listed_now
 from marketplace.selectors.people import brokers_list
 
-APPROVALS = frozenset({Action.APPROVE, Action.APPROVE_COMING_SOON})
 MAX_DAYS = 366  # a year, leap day included
 BROKER_PAGE = 1000
 

@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from pynamodb.exceptions import PutError, UpdateError
 
 from marketplace.events import EventType as DomainEventType
-from marketplace.lifecycle import Action
+from marketplace.lifecycle import DECISIONS, Action
 from marketplace.models import (
     AuditEntry,
     DailyReport,
@@ -49,7 +49,6 @@ COUNTED = {DomainEventType.FAVORITE_ADDED: ReportScope.FAVORITES,
            DomainEventType.INQUIRY_RECEIVED: ReportScope.INQUIRIES}
 DECIDED = frozenset({DomainEventType.LISTING_APPROVED, DomainEventType.LISTING_REJECTED,
                      DomainEventType.LISTING_CHANGES_REQUESTED})
-DECISIONS = frozenset({Action.APPROVE, Action.APPROVE_COMING_SOON, Action.REJECT, Action.REQUEST_CHANGES})
 
 
 def _day_item(scope: ReportScope, day: str) -> DailyReport:

@@ -15,18 +15,29 @@ from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
-from marketplace.lifecycle import EDITABLE_BY_BROKER, LISTED, Action, Status, check
+from marketplace.lifecycle import (
+    EDITABLE_BY_BROKER,
+    LISTED,
+    Action,
+    Move,
+    Status,
+    apply,
+    check,
+    check_reason,
+    editable,
+)
 from marketplace.listing_fields import (
     EDITABLE_FIELDS,
     PHOTO_KINDS,
     PRICE_FIELDS,
     clean_listing_fields,
     geohash_of,
-    missing_for_submission,
 )
 from marketplace.models import Listing, ListingStats, Seller, iso
+from marketplace.observability import logger
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
+from marketplace.services.media import media_approved_with_listing, media_versions_discard
 
 AUDITED_FIELDS = (*EDITABLE_FIELDS, "status", "premium", "public_at", "rejection_reason", "change_note")
 
@@ -39,9 +50,12 @@ def _load(listing_id: str) -> Listing:
     return Listing.get_or_not_found(listing_id, consistent=True)
 
 
-def _check_version(listing: Listing, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != listing.version:
-        raise Conflict("this listing was changed by someone else since you opened it; reload and try again")
+def _load_at(listing_id: str, expected_version: int) -> Listing:
+    """The listing as the actor read it (``db.check_version``: the version is required, a stale one is
+    refused before anything is written, and the write is conditioned on it)."""
+    listing = _load(listing_id)
+    db.check_version(listing, expected_version, noun="listing")
+    return listing
 
 
 def _check_seller(cleaned: dict) -> None:
@@ -58,7 +72,7 @@ def _check_seller(cleaned: dict) -> None:
 def _check_editable(listing: Listing, *, actor: Actor, fields: dict) -> Action:
     """Which edit this is, or why it is refused (with what the editor can do instead)."""
     status = Status(listing.status)
-    if status == Status.CLOSED:
+    if not editable(status):
         raise IllegalTransition("a closed listing is kept as it was sold or let and cannot be edited; "
                                 "start a new listing for the property", field="status")
     if actor.is_admin:
@@ -79,17 +93,22 @@ def _event_data(listing: Listing, **extra) -> dict:
 
 
 def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events: list[DomainEvent],
-            reason: str | None = None, extra_items=()) -> Listing:
+            reason: str | None = None, extra_items=(), extra_saves=(), after: dict | None = None,
+            conflict_field: str = "expected_version") -> Listing:
+    """One transaction: the listing (conditioned on the version it was loaded at), its audit entry, its
+    events; ``extra_items`` are created (never overwritten), ``extra_saves`` saved (at their versions).
+    A failed condition is a ``Conflict`` naming ``conflict_field`` (the version read; a new listing's id)."""
     listing.updated_at = datetime.now(UTC)
-    with db.transaction(conflict_message="this listing was changed by someone else since you opened it; "
-                                         "reload and try again") as tx:
+    with db.transaction(conflict_message=db.stale_message("listing"), conflict_field=conflict_field) as tx:
         tx.save(listing)
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing.listing_id, action=action,
-                            before=before, after=_snapshot(listing), reason=reason))
+                            before=before, after={**_snapshot(listing), **(after or {})}, reason=reason))
         for event in events:
             tx.save(to_outbox(event))
         for item in extra_items:
             tx.create(item)
+        for item in extra_saves:
+            tx.save(item)
     return listing
 
 
@@ -118,18 +137,14 @@ def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None)
     _apply_fields(listing, cleaned)
     created = DomainEvent(EventType.LISTING_CREATED, _event_data(listing))
     return _commit(listing, actor=actor, action="create", before={}, events=[created],
-                   extra_items=[ListingStats(listing_id=listing.listing_id)])
+                   extra_items=[ListingStats(listing_id=listing.listing_id)], conflict_field="listing_id")
 
 
 def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_version: int) -> Listing:
     """Edit fields. Owners edit freely before listing (the listing returns to draft) and only the price
     while listed; admins edit any field of any listing that is not closed, without changing status.
     ``expected_version`` is the version the editor read: required, so no edit overwrites another."""
-    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-        raise ValidationError("the version you opened is required: reload the listing and edit again",
-                              field="expected_version")
-    listing = _load(listing_id)
-    _check_version(listing, expected_version)
+    listing = _load_at(listing_id, expected_version)
     action = _check_editable(listing, actor=actor, fields=fields)
     rule = check(action, status=listing.status, actor=actor, owner_id=listing.broker_id)
     cleaned = clean_listing_fields(fields, partial=True)
@@ -144,72 +159,29 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
     return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events)
 
 
-def _check_action(listing: Listing, *, rule, moment: datetime, public_at: datetime | None) -> None:
-    """What an action needs beyond the transition table: a complete listing, a future public date."""
-    if public_at is not None and public_at.utcoffset() is None:
-        raise ValidationError("give the public date with its time zone (e.g. 2026-12-01T09:00+05:45)",
-                              field="public_at")
-    if rule.action == Action.SUBMIT:
-        missing = missing_for_submission(listing, photos=_photos_uploaded(listing.listing_id))
-        if missing:
-            first = next(iter(missing))
-            raise ValidationError(f"{first} {missing[first]}", field=first, errors=missing)
-    elif rule.action == Action.APPROVE_COMING_SOON and (public_at is None or public_at <= moment):
-        raise ValidationError("a coming-soon listing needs a public date in the future", field="public_at")
-    elif rule.action == Action.PUBLISH_DUE and (listing.public_at is None or listing.public_at > moment):
-        raise IllegalTransition("this listing's public date has not come yet", field="public_at")
-
-
-def _apply_action(listing: Listing, *, rule, moment: datetime, public_at: datetime | None, premium: bool | None,
-                  reason: str | None) -> None:
-    """The fields an action sets besides the status."""
-    if rule.action == Action.SUBMIT:
-        listing.submitted_at = moment
-        listing.change_note = None
-    elif rule.action == Action.APPROVE_COMING_SOON:
-        listing.public_at = public_at
-    if rule.action in (Action.APPROVE, Action.APPROVE_COMING_SOON):
-        listing.published_at = listing.published_at or moment
-        listing.rejection_reason = None
-        if premium is not None:
-            listing.premium = premium
-    if rule.action in (Action.FEATURE, Action.UNFEATURE):
-        listing.premium = rule.action == Action.FEATURE
-    if rule.action == Action.REJECT:
-        listing.rejection_reason = reason.strip()
-    if rule.action in (Action.REQUEST_CHANGES, Action.UNPUBLISH):
-        listing.change_note = reason.strip()
-    if rule.action == Action.BACK_ON_MARKET:
-        listing.published_at = listing.published_at or moment
-    if rule.action == Action.RELIST:
-        listing.published_at = None
-        listing.public_at = None
-
-
-def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, expected_version: int | None = None,
+def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, expected_version: int,
                        reason: str | None = None, public_at: datetime | None = None,
                        premium: bool | None = None, at: datetime | None = None) -> Listing:
-    """Take one lifecycle action (submit, approve, reject, withdraw, ...) on a listing. ``at`` is the
-    scheduler's clock (defaults to now)."""
-    listing = _load(listing_id)
-    _check_version(listing, expected_version)
+    """Take one lifecycle action (submit, approve, reject, withdraw, ...) on a listing, at the version the
+    actor read (``expected_version``: a stale one is a ``Conflict`` naming it, and nothing is written).
+    ``at`` is the scheduler's clock (defaults to now). Approving puts the processed media the admin
+    reviewed with the listing live with it (``media_approved_with_listing``)."""
+    listing = _load_at(listing_id, expected_version)
     rule = check(action, status=listing.status, actor=actor, owner_id=listing.broker_id, reason=reason)
-    moment = at or datetime.now(UTC)
-    before = _snapshot(listing)
-    source = listing.status
-
-    _check_action(listing, rule=rule, moment=moment, public_at=public_at)
-    _apply_action(listing, rule=rule, moment=moment, public_at=public_at, premium=premium, reason=reason)
-
-    if rule.target is not None and rule.target != listing.status:
-        listing.status = rule.target.value
-        listing.status_changed_at = moment
-    events = [DomainEvent(EventType(rule.event), _event_data(listing, from_status=source, reason=reason,
-                                                             action=rule.action.value, by=actor.email))]
-    if listing.status != source and rule.event != EventType.LISTING_STATUS_CHANGED:
-        events.append(DomainEvent(EventType.LISTING_STATUS_CHANGED,
-                                  _event_data(listing, from_status=source, reason=reason)))
-    return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events, reason=reason)
+    before, source = _snapshot(listing), listing.status
+    move = Move(moment=at or datetime.now(UTC), reason=reason, public_at=public_at, premium=premium,
+                photos=lambda: _photos_uploaded(listing.listing_id))
+    event_types = apply(rule, listing, move)
+    approved, superseded = media_approved_with_listing(listing) if rule.approves_media else ([], {})
+    told = _event_data(listing, from_status=source, reason=reason, action=rule.action.value, by=actor.email)
+    events = [DomainEvent(event_types[0], told)] + [
+        DomainEvent(event_type, _event_data(listing, from_status=source, reason=reason))
+        for event_type in event_types[1:]]
+    after = {"approved_media": [m.media_id for m in approved]} if approved else {}
+    committed = _commit(listing, actor=actor, action=rule.action.value, before=before, reason=reason,
+                        events=events, extra_saves=approved, after=after)
+    media_versions_discard(listing_id=listing.listing_id, versions=superseded)
+    return committed
 
 
 def _photos_uploaded(listing_id: str) -> int:
@@ -219,14 +191,17 @@ def _photos_uploaded(listing_id: str) -> int:
                if m.kind in PHOTO_KINDS and m.state != "failed")
 
 
-def listings_bulk_transition(*, actor: Actor, listing_ids: list[str], action: Action | str,
+def listings_bulk_transition(*, actor: Actor, versions: dict[str, int | None], action: Action | str,
                              reason: str | None = None) -> dict[str, str]:
-    """The same action on many listings (bulk approve/reject). Each listing commits on its own;
-    the result says, per id, "ok" or why it was refused."""
+    """The same action on many listings (bulk approve/reject), each at the version the admin saw
+    (``versions``: listing id -> version). A missing reason is refused before any listing is touched;
+    then each listing commits on its own, and the result says, per id, "ok" or why it was refused."""
+    check_reason(action, reason)
     results: dict[str, str] = {}
-    for listing_id in dict.fromkeys(listing_ids):
+    for listing_id, version in versions.items():
         try:
-            listing_transition(actor=actor, listing_id=listing_id, action=action, reason=reason)
+            listing_transition(actor=actor, listing_id=listing_id, action=action, reason=reason,
+                               expected_version=version)
             results[listing_id] = "ok"
         except (NotFound, PermissionDenied, IllegalTransition, ValidationError, Conflict) as error:
             results[listing_id] = error.message
@@ -234,11 +209,19 @@ def listings_bulk_transition(*, actor: Actor, listing_ids: list[str], action: Ac
 
 
 def listing_publish_due(*, actor: Actor, at: datetime | None = None) -> list[str]:
-    """The scheduler's sweep: coming-soon listings whose public date has come become active."""
+    """The scheduler's sweep: coming-soon listings whose public date has come become active, each at the
+    version the sweep read (the index is eventually consistent: one changed meanwhile is left for the
+    next sweep to read again, and the others go on)."""
     moment = at or datetime.now(UTC)
     done = []
     for listing in listings_by_status(status=Status.COMING_SOON, limit=1000).items:
         if listing.public_at and listing.public_at <= moment:
-            listing_transition(actor=actor, listing_id=listing.listing_id, action=Action.PUBLISH_DUE, at=moment)
+            try:
+                listing_transition(actor=actor, listing_id=listing.listing_id, action=Action.PUBLISH_DUE,
+                                   at=moment, expected_version=listing.version)
+            except (Conflict, IllegalTransition) as error:
+                logger.info("coming-soon listing changed meanwhile; the next sweep reads it again",
+                            extra={"listing_id": listing.listing_id, "why": error.message})
+                continue
             done.append(listing.listing_id)
     return done

@@ -28,7 +28,7 @@ from marketplace.config import settings
 from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
-from marketplace.lifecycle import Status
+from marketplace.lifecycle import media_needs_review, takes_new_media
 from marketplace.media_kinds import KINDS, human_size, is_premium_media, raw_key_suffix
 from marketplace.models import CoverImage, Listing, Media, MediaVariant, MediaVersion
 from marketplace.observability import logger
@@ -176,6 +176,11 @@ def _delete_upload_files(listing_id: str, media_id: str, upload_id: str | None) 
         _delete_prefix(bucket, variants_prefix(listing_id, media_id, upload_id))
 
 
+def _check_takes_media(listing: Listing) -> None:
+    if not takes_new_media(listing.status):
+        raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
+
+
 # ---- the broker's actions ----------------------------------------------------------------------------
 
 def _checked_filename(rules, *, content_type: str, size: int, filename: str) -> str:
@@ -225,14 +230,13 @@ def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_ty
         raise ValidationError(f"kind must be one of {', '.join(KINDS)}", field="kind")
     name = _checked_filename(rules, content_type=content_type, size=size, filename=filename)
     listing = _managed_listing(listing_id, actor)
-    if listing.status in (Status.CLOSED.value, Status.EXPIRED.value):
-        raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
+    _check_takes_media(listing)
     existing = media_for_listing(listing_id=listing_id, consistent=True)
     if len(existing) >= MAX_MEDIA_PER_LISTING:
         raise ValidationError(f"a listing may have at most {MAX_MEDIA_PER_LISTING} media items", field="kind")
     media = Media(media_id=new_id(), listing_id=listing_id, kind=kind, premium=bool(premium),
                   position=max((m.position for m in existing), default=-1) + 1, uploaded_by=actor.user_id,
-                  review=REVIEW_PENDING if listing.is_listed else None)  # buyers see it once approved
+                  review=REVIEW_PENDING if media_needs_review(listing.status) else None)  # served once approved
     _new_upload(media, content_type=content_type, size=size, filename=name)
     with db.transaction() as tx:
         tx.create(media)
@@ -248,14 +252,13 @@ def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, conten
     ready, and stays if the new one fails; any upload still in flight for the item is superseded. On a
     published listing the new version waits for an admin's review, the reviewed one served meanwhile."""
     listing = _managed_listing(listing_id, actor)
-    if listing.status in (Status.CLOSED.value, Status.EXPIRED.value):
-        raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
+    _check_takes_media(listing)
     media = media_get(listing_id=listing_id, media_id=media_id)
     name = _checked_filename(KINDS[media.kind], content_type=content_type, size=size, filename=filename)
     before = _snapshot(media)
     _new_upload(media, content_type=content_type, size=size, filename=name)
     media.uploaded_by = actor.user_id
-    if listing.is_listed:
+    if media_needs_review(listing.status):
         media.review = REVIEW_PENDING
     with db.transaction(conflict_message="this media item was changed meanwhile; try again") as tx:
         tx.save(media)
@@ -267,6 +270,17 @@ def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, conten
 def _serve(media: Media, version: dict) -> None:
     for name, value in version.items():
         setattr(media, name, value)
+
+
+def _approve_proposed(media: Media) -> str | None:
+    """Serve the version waiting for review in place of the reviewed one; the version it stops serving
+    (its files go once the change committed), or None."""
+    if media.upload_id == media.proposed.content_version:  # no newer upload on its way to review
+        media.review = None
+    previous = media.content_version
+    _serve(media, {name: getattr(media.proposed, name) for name in MediaVersion.get_attributes()})
+    media.proposed, media.updated_at = None, datetime.now(UTC)
+    return previous if previous and previous != media.content_version else None
 
 
 def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str) -> tuple[Listing, Media, dict]:
@@ -293,9 +307,7 @@ def media_approve(*, listing_id: str, media_id: str, actor: Actor) -> Media:
     files then go. MediaApproved has the media-placement consumer put it in the bucket the premium rule
     gives it now (the listing's premium flag may have changed while it waited)."""
     listing, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="approved")
-    previous = media.content_version
-    _serve(media, {name: getattr(media.proposed, name) for name in MediaVersion.get_attributes()})
-    media.proposed = None
+    previous = _approve_proposed(media)
     with db.transaction(conflict_message="this media item was changed meanwhile; reload and try again") as tx:
         tx.save(media)
         if _refresh_listing(listing, _listing_media(listing_id, media)):
@@ -303,8 +315,7 @@ def media_approve(*, listing_id: str, media_id: str, actor: Actor) -> Media:
         tx.save(to_outbox(DomainEvent(EventType.MEDIA_APPROVED, _event_data(media, listing))))
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="approve",
                             before=before, after=_snapshot(media)))
-    if previous and previous != media.content_version:
-        _delete_upload_files(listing_id, media_id, previous)
+    media_versions_discard(listing_id=listing_id, versions={media_id: previous} if previous else {})
     return media
 
 
@@ -347,21 +358,42 @@ def media_reorder(*, listing_id: str, actor: Actor, media_ids: list[str]) -> lis
     return sorted(by_id.values(), key=lambda m: m.position)
 
 
-def media_set_cover(*, listing_id: str, media_id: str, actor: Actor, expected_version: int | None = None) -> Listing:
-    """Make a ready photo the listing's cover (denormalised onto the listing for cards)."""
+def media_set_cover(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> Listing:
+    """Make a ready photo the listing's cover (denormalised onto the listing for cards), at the listing's
+    version the actor read: a stale one is a ``Conflict`` naming ``expected_version``, nothing written."""
     listing = _managed_listing(listing_id, actor)
-    if expected_version is not None and int(expected_version) != listing.version:
-        raise Conflict("this listing was changed by someone else since you opened it; reload and try again")
+    db.check_version(listing, expected_version, noun="listing")
     media = media_get(listing_id=listing_id, media_id=media_id)
     if not _can_be_cover(media):
         raise ValidationError("the cover must be a ready, non-premium photo or drone shot", field="media_id")
     before = {"cover": listing.cover.media_id if listing.cover else None}
     listing.cover = _cover_of(media)
-    with db.transaction(conflict_message="this listing was changed by someone else; reload and try again") as tx:
-        tx.save(listing)
+    with db.transaction(conflict_message=db.stale_message("listing"), conflict_field="expected_version") as tx:
+        tx.save(listing)  # conditioned on the version loaded, which is the one expected
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="set_cover",
                             before=before, after={"cover": media_id}))
     return listing
+
+
+def media_approved_with_listing(listing: Listing) -> tuple[list[Media], dict[str, str]]:
+    """An admin approving a listing has reviewed its media with it (the review page shows each processed
+    version waiting for review): those versions are served from the approval on, and the listing's photo
+    count and cover follow; ListingApproved has the media-placement consumer place them. Uploads still
+    processing keep waiting: once processed they are in the admins' media review queue. Returns the media
+    items to save in the approval's transaction, and the versions they stop serving (media id -> version),
+    whose files ``media_versions_discard`` removes once it committed."""
+    media = media_for_listing(listing_id=listing.listing_id, consistent=True)
+    approved = [m for m in media if m.proposed is not None]
+    superseded = {m.media_id: previous for m in approved if (previous := _approve_proposed(m))}
+    if approved:
+        _refresh_listing(listing, media)
+    return approved, superseded
+
+
+def media_versions_discard(*, listing_id: str, versions: dict[str, str]) -> None:
+    """The files of versions no longer served (after the commit that replaced them)."""
+    for media_id, version in versions.items():
+        _delete_upload_files(listing_id, media_id, version)
 
 
 def media_delete(*, listing_id: str, media_id: str, actor: Actor) -> None:

@@ -31,6 +31,7 @@ from marketplace.services import listings as listing_services
 from marketplace.services import people as people_services
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 from tests.marketplace.conftest import submit
+from tests.shared.lifecycle import listing_act
 
 PASSWORD = "Correct-Horse-Battery-42"
 
@@ -144,8 +145,8 @@ def listing_factory(people):
         if status in ("pending_review", "active"):
             listing = submit(owner, listing.listing_id)
         if status == "active":
-            listing = listing_services.listing_transition(actor=people["admin"].actor, listing_id=listing.listing_id,
-                                                          action=Action.APPROVE)
+            listing = listing_act(actor=people["admin"].actor, listing_id=listing.listing_id,
+                                  action=Action.APPROVE)
         return listing
 
     return make

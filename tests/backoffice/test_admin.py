@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from marketplace.services.media import media_request_upload
 from marketplace.services.people import user_profile_sync
 from tests.backoffice.conftest import PASSWORD
 from tests.shared.daily_reports import deliver_daily_reports
+from tests.shared.lifecycle import listing_act
 
 
 def test_dashboard_shows_the_pending_count_and_status_counts(signed_in, listing_factory):
@@ -115,7 +117,8 @@ def test_bulk_reject_with_a_reason(signed_in, listing_factory):
     browser = signed_in("admin")
 
     browser.post("/admin/moderation/", {"listing_ids": [l.listing_id for l in listings[:2]], "action": "reject",
-                                        "reason": "Photos are of another property"})
+                                        "reason": "Photos are of another property",
+                                        **{f"version-{l.listing_id}": l.version for l in listings}})
 
     statuses = [listing_get(listing_id=l.listing_id).status for l in listings]
     assert statuses == ["rejected", "rejected", "pending_review"]
@@ -126,9 +129,10 @@ def test_bulk_reject_without_a_reason_changes_nothing(signed_in, listing_factory
     listing = listing_factory(status="pending_review")
     browser = signed_in("admin")
 
-    response = browser.post("/admin/moderation/", {"listing_ids": [listing.listing_id], "action": "reject"}, follow=True)
+    response = browser.post("/admin/moderation/", {"listing_ids": [listing.listing_id], "action": "reject",
+                                                   f"version-{listing.listing_id}": listing.version}, follow=True)
 
-    assert "a rejection needs a reason" in response.content.decode()
+    assert "reject needs a reason" in response.content.decode()
     assert listing_get(listing_id=listing.listing_id).status == "pending_review"
 
 
@@ -429,3 +433,47 @@ def test_media_added_to_a_published_listing_are_reviewed_from_the_queue(signed_i
     assert "only processed media can be approved" in early.content.decode()
     assert rejected.status_code == 302
     assert [m.filename for m in media_for_listing(listing_id=listing.listing_id)] == ["photo-1.jpg", "photo-2.jpg"]
+
+
+def test_bulk_approve_takes_each_row_at_the_version_it_showed(signed_in, listing_factory, people):
+    # Given the queue showing two listings, one of which the broker withdraws meanwhile
+    first, second = listing_factory(status="pending_review"), listing_factory(status="pending_review")
+    browser = signed_in("admin")
+    queue = browser.get("/admin/moderation/").content.decode()
+    shown = {l.listing_id: l.version for l in (first, second)}
+    for listing_id, version in shown.items():
+        assert f'name="version-{listing_id}" value="{version}"' in queue
+    listing_act(actor=people["broker"].actor, listing_id=second.listing_id, action="withdraw")
+
+    # When the admin approves both from that page
+    response = browser.post("/admin/moderation/", {"listing_ids": list(shown), "action": "approve",
+                                                   **{f"version-{i}": v for i, v in shown.items()}}, follow=True)
+
+    # Then the first is approved and the second is refused as changed, left as the broker left it
+    text = response.content.decode()
+    assert "Approved 1 of 2 listings." in text and "changed by someone else" in text
+    assert listing_get(listing_id=first.listing_id).status == "active"
+    assert listing_get(listing_id=second.listing_id).status == "withdrawn"
+
+
+def test_a_bulk_post_without_the_rows_versions_changes_nothing(signed_in, listing_factory):
+    listing = listing_factory(status="pending_review")
+    browser = signed_in("admin")
+
+    response = browser.post("/admin/moderation/", {"listing_ids": [listing.listing_id], "action": "approve"},
+                            follow=True)
+
+    assert "the version you opened is required" in response.content.decode()
+    assert listing_get(listing_id=listing.listing_id).status == "pending_review"
+
+
+def test_the_review_page_offers_the_lifecycles_decisions_only_while_pending(signed_in, listing_factory):
+    pending, active = listing_factory(status="pending_review"), listing_factory(status="active")
+    browser = signed_in("admin")
+
+    waiting = browser.get(f"/admin/moderation/{pending.listing_id}/").content.decode()
+    decided = browser.get(f"/admin/moderation/{active.listing_id}/").content.decode()
+
+    assert re.findall(r'name="action" value="(\w+)"', waiting) == [
+        "approve", "approve_coming_soon", "request_changes", "reject"]
+    assert 'name="action"' not in decided and "not waiting for review" in decided

@@ -12,8 +12,8 @@ import pytest
 from marketplace import pagination
 from marketplace.lifecycle import Action
 from marketplace.selectors.listings import listing_get
-from marketplace.services.listings import listing_transition
 from marketplace.services.people import seller_create
+from tests.shared.lifecycle import listing_act
 
 
 def _form_data(browser, listing) -> dict:
@@ -137,7 +137,7 @@ def test_an_edit_without_the_version_it_read_changes_nothing(signed_in, listing_
 def test_editing_a_closed_listing_says_why_without_suggesting_the_impossible(signed_in, listing_factory, people):
     listing = listing_factory(status="active")
     owner = people["broker"].actor
-    closed = listing_transition(actor=owner, listing_id=listing.listing_id, action=Action.CLOSE)
+    closed = listing_act(actor=owner, listing_id=listing.listing_id, action=Action.CLOSE)
     browser = signed_in("broker")
 
     response = browser.post(f"/broker/listings/{listing.listing_id}/",

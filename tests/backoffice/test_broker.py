@@ -13,9 +13,11 @@ from marketplace.entitlements import Entitlements
 from marketplace.models import Media
 from marketplace.selectors.listings import listing_get
 from marketplace.services.engagement import inquiry_create
-from marketplace.services.listings import listing_transition
+from marketplace.services.listings import listing_update
 from marketplace.services.people import seller_create
 from tests.marketplace.conftest import add_photos
+from tests.media_pipeline.helpers import upload_drawn
+from tests.shared.lifecycle import listing_act
 
 FORM = {
     "title": "Three-storey villa in Sanepa", "description": "Quiet lane, garden, solar and backup power.",
@@ -67,7 +69,7 @@ def test_inventory_counts_by_status_and_submit_and_withdraw_buttons(signed_in, l
                                                                     "expected_version": listing.version})
 
     assert (inventory.context["counts"]["draft"], inventory.context["counts"]["active"]) == (1, 1)
-    assert [a.value for a in page.context["actions"]] == ["submit"]
+    assert [t.action.value for t in page.context["actions"]] == ["submit"]
     assert listing_get(listing_id=listing.listing_id).status == "pending_review"
 
 
@@ -228,8 +230,8 @@ def test_a_seller_sees_only_their_listings_with_reasons(signed_in, listing_facto
     seller = seller_create(actor=people["broker"].actor, name="Kiran Joshi", seller_id=people["seller"].user_id)
     mine = listing_factory(status="pending_review", seller_id=seller.seller_id)
     listing_factory(status="active")
-    listing_transition(actor=people["admin"].actor, listing_id=mine.listing_id, action="reject",
-                       reason="The photos show another house")
+    listing_act(actor=people["admin"].actor, listing_id=mine.listing_id, action="reject",
+                reason="The photos show another house")
     browser = signed_in("seller")
 
     response = browser.get("/seller/")
@@ -237,3 +239,44 @@ def test_a_seller_sees_only_their_listings_with_reasons(signed_in, listing_facto
     assert [r["listing"].listing_id for r in response.context["rows"]] == [mine.listing_id]
     assert "The photos show another house" in response.content.decode()
     assert browser.get("/broker/").status_code == 403
+
+
+def test_an_action_from_a_stale_page_is_refused_and_changes_nothing(signed_in, listing_factory, people):
+    # Given a broker's page of a listing waiting for review, and an admin who featured it meanwhile
+    listing = listing_factory(status="pending_review")
+    listing_act(actor=people["admin"].actor, listing_id=listing.listing_id, action="feature")
+    browser = signed_in("broker")
+
+    # When the broker withdraws it from the page they opened
+    response = browser.post(f"/broker/listings/{listing.listing_id}/action/",
+                            {"action": "withdraw", "expected_version": listing.version}, follow=True)
+
+    # Then they are told to reload, and the listing is still waiting for review
+    assert "expected_version: this listing was changed by someone else" in response.content.decode()
+    assert listing_get(listing_id=listing.listing_id).status == "pending_review"
+
+
+def test_making_a_photo_the_cover_from_a_stale_page_is_refused(api, signed_in, listing_factory, people):
+    # Given a listing with two photos (the first is the cover), as the broker's page showed it
+    listing = listing_factory()
+    broker = people["broker"].actor
+    first = upload_drawn(listing, broker, seed=1)
+    second = upload_drawn(listing, broker, seed=2)
+    browser = signed_in("broker")
+    page = browser.get(f"/broker/listings/{listing.listing_id}/")
+    shown = page.context["listing"].version
+    assert f'name="expected_version" value="{shown}"' in page.content.decode()
+    # and the listing changed meanwhile
+    listing_update(actor=broker, listing_id=listing.listing_id, fields={"title": "Villa with a garden"},
+                   expected_version=shown)
+
+    # When the broker makes the second photo the cover from that page
+    stale = browser.post(f"/broker/listings/{listing.listing_id}/media/{second.media_id}/",
+                         {"operation": "cover", "expected_version": shown}, follow=True)
+
+    # Then it is refused and the cover stays; from a fresh page it is taken
+    assert "changed by someone else" in stale.content.decode()
+    assert listing_get(listing_id=listing.listing_id).cover.media_id == first.media_id
+    browser.post(f"/broker/listings/{listing.listing_id}/media/{second.media_id}/",
+                 {"operation": "cover", "expected_version": shown + 1})
+    assert listing_get(listing_id=listing.listing_id).cover.media_id == second.media_id

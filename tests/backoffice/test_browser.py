@@ -22,9 +22,9 @@ from marketplace.actors import Actor, Group
 from marketplace.aws import client
 from marketplace.lifecycle import Action
 from marketplace.selectors.listings import listing_get
-from marketplace.services import listings as listing_services
 from tests.backoffice.conftest import PASSWORD, totp_code
 from tests.media_pipeline.helpers import upload_drawn
+from tests.shared.lifecycle import listing_act
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -186,7 +186,7 @@ def test_a_broker_creates_a_listing_uploads_photos_and_sees_them_in_the_back_off
     page.click("button[value=submit]")
     expect(page.locator("#listing-status")).to_have_text("pending review")
     admin = Actor(user_id="admin-1", email="admin@test.shikhar.np", groups=frozenset({Group.ADMINS}))
-    listing_services.listing_transition(actor=admin, listing_id=listing_id, action=Action.APPROVE)
+    listing_act(actor=admin, listing_id=listing_id, action=Action.APPROVE)
     detail = requests.get(f"{api}/v1/listings/{listing_id}", timeout=30).json()
     assert len(detail["media"]) == 2
     for item in detail["media"]:
@@ -202,7 +202,7 @@ def test_staff_pages_show_public_and_premium_media_as_pictures(
     broker = people["broker"].actor
     upload_drawn(listing, broker, kind="photo", seed=7)
     upload_drawn(listing, broker, kind="drone", premium=True, seed=8)
-    listing_services.listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+    listing_act(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
     width, height = viewport
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()

@@ -16,8 +16,8 @@ from PIL import Image
 from backoffice.previews import media_preview
 from marketplace.lifecycle import Action
 from marketplace.selectors.listings import listing_get
-from marketplace.services import listings as listing_services
 from tests.media_pipeline.helpers import upload_drawn
+from tests.shared.lifecycle import listing_act
 
 IMG = re.compile(r'<img class="(thumb|cover-thumb)" src="([^"]+)"')
 
@@ -29,7 +29,7 @@ def pending(api, people, listing_factory):
     broker = people["broker"].actor
     photo = upload_drawn(listing, broker, kind="photo", seed=4)
     drone = upload_drawn(listing, broker, kind="drone", premium=True, seed=5)
-    listing_services.listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+    listing_act(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
     return {"listing": listing_get(listing_id=listing.listing_id), "photo": photo, "drone": drone, "edge": api}
 
 

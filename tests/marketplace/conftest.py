@@ -9,6 +9,7 @@ from marketplace.lifecycle import Action
 from marketplace.listing_fields import MIN_PHOTOS
 from marketplace.services import listings as listing_services
 from marketplace.services.media import media_request_upload
+from tests.shared.lifecycle import listing_act
 
 COMPLETE_HOUSE = {
     "title": "Four-bedroom house with Himalaya view",
@@ -32,7 +33,7 @@ def add_photos(actor: Actor, listing_id: str, count: int = MIN_PHOTOS) -> None:
 def submit(actor: Actor, listing_id: str):
     """Add the photos a submission needs, then submit."""
     add_photos(actor, listing_id)
-    return listing_services.listing_transition(actor=actor, listing_id=listing_id, action=Action.SUBMIT)
+    return listing_act(actor=actor, listing_id=listing_id, action=Action.SUBMIT)
 
 
 @pytest.fixture
@@ -77,4 +78,4 @@ def pending(draft, broker):
 
 @pytest.fixture
 def active(pending, admin):
-    return listing_services.listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE)
+    return listing_act(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE)

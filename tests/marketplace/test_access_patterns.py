@@ -17,10 +17,11 @@ from marketplace.selectors.people import brokers_list, sellers_list
 from marketplace.selectors.reports import daily_figures
 from marketplace.services.daily_reports import roll_up_views
 from marketplace.services.engagement import inquiry_create, listing_record_view
-from marketplace.services.listings import listing_create, listing_transition
+from marketplace.services.listings import listing_create
 from marketplace.services.people import broker_profile_create, seller_create
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared import reads
+from tests.shared.lifecycle import listing_act
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 
@@ -43,7 +44,7 @@ def market(table, broker, other_broker, admin, buyer):
     theirs = listing_create(actor=other_broker, fields=COMPLETE_HOUSE)
     for listing in drafts[:2]:
         submit(broker, listing.listing_id)
-    listing_transition(actor=admin, listing_id=drafts[0].listing_id, action=Action.APPROVE)
+    listing_act(actor=admin, listing_id=drafts[0].listing_id, action=Action.APPROVE)
     inquiry_create(actor=buyer, listing_id=drafts[0].listing_id, entitlements=ANONYMOUS, idempotency_key="k-000001",
                    name="Priya", email="p@example.com", message="When can I visit the house?")
     return {"active": drafts[0], "pending": drafts[1], "draft": drafts[2], "theirs": theirs, "seller": seller}

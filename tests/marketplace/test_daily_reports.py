@@ -16,6 +16,7 @@ from marketplace.services import daily_reports, engagement
 from marketplace.services import listings as listing_services
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared.daily_reports import deliver_daily_reports
+from tests.shared.lifecycle import listing_act
 
 TODAY = datetime.now(UTC).date()
 
@@ -27,7 +28,7 @@ def _rows(slug: str, window: reports.Window) -> list[tuple]:
 def _approved(broker, admin, **fields):
     listing = listing_services.listing_create(actor=broker, fields={**COMPLETE_HOUSE, **fields})
     submit(broker, listing.listing_id)
-    return listing_services.listing_transition(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE)
+    return listing_act(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE)
 
 
 def test_views_reach_the_days_figures_when_the_clock_rolls_them_up(table, broker, admin):

@@ -14,9 +14,10 @@ from marketplace.services.engagement import (
     listing_record_view,
     visible_listing,
 )
-from marketplace.services.listings import listing_create, listing_transition
+from marketplace.services.listings import listing_create
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared import reads
+from tests.shared.lifecycle import listing_act
 
 LATER = datetime.now(UTC) + timedelta(days=30)
 PREMIUM = Entitlements(tier="premium", expires_at=LATER, active=True)
@@ -28,9 +29,9 @@ def _published(broker, admin, *, coming_soon=False, **fields):
     listing = listing_create(actor=broker, fields={**COMPLETE_HOUSE, **fields})
     submit(broker, listing.listing_id)
     if coming_soon:
-        return listing_transition(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE_COMING_SOON,
-                                  public_at=datetime.now(UTC) + timedelta(days=10))
-    return listing_transition(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE)
+        return listing_act(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE_COMING_SOON,
+                           public_at=datetime.now(UTC) + timedelta(days=10))
+    return listing_act(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE)
 
 
 def test_favorites_are_idempotent_and_counted(active, buyer):

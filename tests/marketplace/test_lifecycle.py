@@ -1,10 +1,33 @@
 """The lifecycle, checked against a spec written out here by hand (not derived from the table)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from marketplace.actors import SYSTEM, Actor, Group
-from marketplace.errors import IllegalTransition, PermissionDenied
-from marketplace.lifecycle import RESO_STANDARD_STATUS, Action, Status, allowed_actions, check
+from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
+from marketplace.event_types import EventType
+from marketplace.lifecycle import (
+    DECISIONS,
+    EFFECTS,
+    GUARDS,
+    RESO_STANDARD_STATUS,
+    TRANSITIONS,
+    Action,
+    Move,
+    Role,
+    Status,
+    Surface,
+    actions_on,
+    allowed_actions,
+    apply,
+    check,
+    check_reason,
+    editable,
+    media_needs_review,
+    takes_new_media,
+)
+from marketplace.models import Listing
 
 OWNER = Actor(user_id="b1", groups=frozenset({Group.BROKERS}))
 OTHER_BROKER = Actor(user_id="b2", groups=frozenset({Group.BROKERS}))
@@ -88,3 +111,117 @@ def test_allowed_actions_drive_the_buttons():
 def test_unknown_actions_are_illegal():
     with pytest.raises(IllegalTransition):
         check("teleport", status="draft", actor=ADMIN, owner_id="b1")
+
+
+# ---- the pure rules beside the table: effects, guards, events, surfaces, predicates ---------------------
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _listing(status: str, **fields) -> Listing:
+    """A listing in memory: the rules read and set its fields, never the table."""
+    return Listing(listing_id="l1", broker_id="b1", status=status, property_type="house", status_changed_at=None,
+                   **fields)
+
+
+def test_every_effect_and_guard_belongs_to_a_transition_and_every_event_is_typed():
+    actions = {t.action for t in TRANSITIONS}
+    assert set(EFFECTS) <= actions and set(GUARDS) <= actions
+    assert all(isinstance(t.event, EventType) for t in TRANSITIONS)
+
+
+def test_approving_publishes_sets_premium_and_tells_approval_and_status_change():
+    listing = _listing("pending_review", rejection_reason="old")
+
+    events = apply(check("approve", status="pending_review", actor=ADMIN, owner_id="b1"), listing,
+                   Move(moment=NOW, premium=True))
+
+    assert (listing.status, listing.status_changed_at, listing.published_at) == ("active", NOW, NOW)
+    assert (listing.premium, listing.rejection_reason) == (True, None)
+    assert events == [EventType.LISTING_APPROVED, EventType.LISTING_STATUS_CHANGED]
+
+
+def test_an_action_that_keeps_the_status_tells_only_its_own_event():
+    listing = _listing("active")
+
+    events = apply(check("feature", status="active", actor=ADMIN, owner_id="b1"), listing, Move(moment=NOW))
+
+    assert (listing.status, listing.premium, listing.status_changed_at) == ("active", True, None)
+    assert events == [EventType.LISTING_FEATURED]
+
+
+def test_a_plain_status_change_is_told_once():
+    listing = _listing("active")
+    events = apply(check("withdraw", status="active", actor=OWNER, owner_id="b1"), listing, Move(moment=NOW))
+    assert (listing.status, events) == ("withdrawn", [EventType.LISTING_STATUS_CHANGED])
+
+
+def test_reasons_land_where_the_broker_reads_them_and_relisting_forgets_the_dates():
+    rejected, noted = _listing("pending_review"), _listing("active")
+    apply(check("reject", status="pending_review", actor=ADMIN, owner_id="b1", reason=" Blurry "), rejected,
+          Move(moment=NOW, reason=" Blurry "))
+    apply(check("unpublish", status="active", actor=ADMIN, owner_id="b1", reason="Duplicate"), noted,
+          Move(moment=NOW, reason="Duplicate"))
+    relisted = _listing("withdrawn", published_at=NOW, public_at=NOW)
+    apply(check("relist", status="withdrawn", actor=OWNER, owner_id="b1"), relisted, Move(moment=NOW))
+    assert (rejected.status, rejected.rejection_reason) == ("rejected", "Blurry")
+    assert (noted.status, noted.change_note) == ("withdrawn", "Duplicate")
+    assert (relisted.status, relisted.published_at, relisted.public_at) == ("draft", None, None)
+
+
+@pytest.mark.parametrize("action, status, move, field", [
+    ("approve_coming_soon", "pending_review", Move(moment=NOW), "public_at"),
+    ("approve_coming_soon", "pending_review", Move(moment=NOW, public_at=NOW - timedelta(days=1)), "public_at"),
+    ("approve_coming_soon", "pending_review", Move(moment=NOW, public_at=datetime(2027, 1, 1)), "public_at"),
+    ("publish_due", "coming_soon", Move(moment=NOW), "public_at"),
+    ("submit", "draft", Move(moment=NOW, photos=lambda: 0), "title"),
+])
+def test_a_guard_refuses_before_anything_changes(action, status, move, field):
+    listing = _listing(status, public_at=NOW + timedelta(days=1) if status == "coming_soon" else None)
+    before = dict(listing.attribute_values)
+    actor = {"approve_coming_soon": ADMIN, "publish_due": SYSTEM, "submit": OWNER}[action]
+
+    with pytest.raises((ValidationError, IllegalTransition)) as caught:
+        apply(check(action, status=status, actor=actor, owner_id="b1"), listing, move)
+
+    assert field == caught.value.field or field in getattr(caught.value, "errors", {})
+    assert listing.attribute_values == before
+
+
+def test_one_reason_rule_for_one_listing_and_for_many():
+    for action in ("reject", "request_changes", "unpublish"):
+        with pytest.raises(IllegalTransition) as caught:
+            check_reason(action, "  ")
+        assert (caught.value.field, caught.value.message) == ("reason", f"{action} needs a reason the broker will read")
+    assert check_reason("approve", None).action == Action.APPROVE
+
+
+def test_each_surface_offers_what_is_written_here():
+    pending = {"status": "pending_review", "actor": ADMIN, "owner_id": "b1"}
+    assert allowed_actions(**pending, on=Surface.REVIEW) == [
+        Action.APPROVE, Action.APPROVE_COMING_SOON, Action.REQUEST_CHANGES, Action.REJECT]
+    assert allowed_actions(**pending, on=Surface.BULK) == [Action.APPROVE, Action.REJECT]
+    assert set(allowed_actions(**pending, on=Surface.BUTTONS)) == {
+        Action.APPROVE, Action.APPROVE_COMING_SOON, Action.REQUEST_CHANGES, Action.REJECT, Action.FEATURE,
+        Action.UNFEATURE}
+    assert allowed_actions(status="draft", actor=OWNER, owner_id="b1", on=Surface.BUTTONS) == [Action.SUBMIT]
+    assert allowed_actions(status="active", actor=OWNER, owner_id="b1", on=Surface.FORM) == [Action.EDIT_PRICE]
+    assert {t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER)} == {
+        Action.SUBMIT, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.BACK_ON_MARKET, Action.CLOSE,
+        Action.RELIST}
+    assert DECISIONS == {"approve", "approve_coming_soon", "reject", "request_changes"}
+    assert [t.label for t in actions_on(Surface.REVIEW)] == [
+        "Approve", "Approve as coming soon", "Request changes", "Reject"]
+
+
+def test_an_admin_who_is_also_the_broker_sees_only_the_brokers_buttons_as_the_broker():
+    both = Actor(user_id="b1", groups=frozenset({Group.BROKERS, Group.ADMINS}))
+    assert allowed_actions(status="pending_review", actor=both, owner_id="b1", on=Surface.BUTTONS,
+                           role=Role.OWNER) == [Action.WITHDRAW]
+
+
+@pytest.mark.parametrize("status", [s.value for s in Status])
+def test_status_predicates(status):
+    assert editable(status) == (status != X)
+    assert takes_new_media(status) == (status not in (X, E))
+    assert media_needs_review(status) == (status in (A, C, U))

@@ -12,9 +12,10 @@ from marketplace.errors import ValidationError
 from marketplace.lifecycle import Action
 from marketplace.listing_fields import clean_listing_fields
 from marketplace.selectors.listings import listing_get, listings_by_status
-from marketplace.services.listings import listing_create, listing_transition, listing_update
+from marketplace.services.listings import listing_create, listing_update
 from marketplace.services.people import seller_create
 from tests.marketplace.conftest import COMPLETE_HOUSE, add_photos
+from tests.shared.lifecycle import listing_act
 
 BAD_NUMBERS = [
     ("land_area_sqft", 0), ("land_area_sqft", -500), ("land_area_sqft", "-500 sqft"), ("land_area_sqft", 1e30),
@@ -71,20 +72,20 @@ def test_submitting_needs_a_price_and_enough_photos(table, broker):
     listing = listing_create(actor=broker, fields={**COMPLETE_HOUSE, "price": ""})
     add_photos(broker, listing.listing_id, count=1)
     with pytest.raises(ValidationError) as caught:
-        listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+        listing_act(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
     assert {"price", "photos"} <= set(caught.value.errors)
     assert "1 so far" in caught.value.errors["photos"]
 
     add_photos(broker, listing.listing_id, count=1)
     listing_update(actor=broker, listing_id=listing.listing_id, fields={"price_on_request": True},
                    expected_version=listing.version)
-    submitted = listing_transition(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
+    submitted = listing_act(actor=broker, listing_id=listing.listing_id, action=Action.SUBMIT)
     assert submitted.status == "pending_review"
 
 
 def test_a_public_date_without_a_time_zone_is_refused_clearly(pending, admin):
     with pytest.raises(ValidationError) as caught:
-        listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE_COMING_SOON,
-                           public_at=datetime.now() + timedelta(days=3))
+        listing_act(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE_COMING_SOON,
+                    public_at=datetime.now() + timedelta(days=3))
     assert caught.value.field == "public_at" and "time zone" in caught.value.message
     assert listing_get(listing_id=pending.listing_id).status == "pending_review"

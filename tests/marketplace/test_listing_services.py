@@ -8,6 +8,7 @@ from marketplace import outbox
 from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.lifecycle import Action, Status
 from marketplace.selectors.listings import listing_get, listing_history, listings_by_status
+from marketplace.services import listings as listing_services
 from marketplace.services.listings import (
     listing_create,
     listing_publish_due,
@@ -15,7 +16,8 @@ from marketplace.services.listings import (
     listing_update,
     listings_bulk_transition,
 )
-from tests.marketplace.conftest import COMPLETE_HOUSE
+from tests.marketplace.conftest import COMPLETE_HOUSE, submit
+from tests.shared.lifecycle import listing_act
 
 
 def _events():
@@ -54,14 +56,14 @@ def test_an_incomplete_draft_cannot_be_submitted(table, broker):
     draft = listing_create(actor=broker, fields={"title": "Plot in Bhaisepati", "property_type": "land",
                                                  "neighborhood": "bhaisepati"})
     with pytest.raises(ValidationError) as caught:
-        listing_transition(actor=broker, listing_id=draft.listing_id, action=Action.SUBMIT)
+        listing_act(actor=broker, listing_id=draft.listing_id, action=Action.SUBMIT)
     assert {"description", "latitude", "longitude", "land_area_sqft", "price"} <= set(caught.value.errors)
     assert "bedrooms" not in caught.value.errors  # land needs no bedrooms
     assert listing_get(listing_id=draft.listing_id).status == "draft"
 
 
 def test_submit_and_approve_publish_with_history_and_events(pending, admin):
-    listing = listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE, premium=True)
+    listing = listing_act(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE, premium=True)
 
     assert listing.status == "active" and listing.premium and listing.published_at is not None
     history = listing_history(listing_id=listing.listing_id)
@@ -74,9 +76,9 @@ def test_submit_and_approve_publish_with_history_and_events(pending, admin):
 
 def test_reject_needs_a_reason_and_an_edit_returns_the_listing_to_draft(pending, admin, broker):
     with pytest.raises(IllegalTransition):
-        listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.REJECT, reason="")
-    rejected = listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.REJECT,
-                                  reason="Photos are of another house")
+        listing_act(actor=admin, listing_id=pending.listing_id, action=Action.REJECT, reason="")
+    rejected = listing_act(actor=admin, listing_id=pending.listing_id, action=Action.REJECT,
+                           reason="Photos are of another house")
     assert rejected.status == "rejected" and rejected.rejection_reason == "Photos are of another house"
 
     edited = listing_update(actor=broker, listing_id=pending.listing_id, fields={"title": "Four-bedroom house, new photos"},
@@ -88,9 +90,9 @@ def test_a_forbidden_action_writes_nothing(active, other_broker, broker):
     before_version = listing_get(listing_id=active.listing_id).version
     before_events = len(outbox.pending())
     with pytest.raises(PermissionDenied):
-        listing_transition(actor=other_broker, listing_id=active.listing_id, action=Action.WITHDRAW)
+        listing_act(actor=other_broker, listing_id=active.listing_id, action=Action.WITHDRAW)
     with pytest.raises(IllegalTransition):
-        listing_transition(actor=broker, listing_id=active.listing_id, action=Action.SUBMIT)
+        listing_act(actor=broker, listing_id=active.listing_id, action=Action.SUBMIT)
     assert listing_get(listing_id=active.listing_id).version == before_version
     assert len(outbox.pending()) == before_events
     assert len(listing_history(listing_id=active.listing_id)) == 3
@@ -115,15 +117,15 @@ def test_admins_edit_any_field_without_changing_status(active, admin):
 
 def test_coming_soon_needs_a_future_date_and_publishes_when_it_comes(pending, admin, system):
     with pytest.raises(ValidationError) as caught:
-        listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE_COMING_SOON,
-                           public_at=datetime.now(UTC) - timedelta(days=1))
+        listing_act(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE_COMING_SOON,
+                    public_at=datetime.now(UTC) - timedelta(days=1))
     assert caught.value.field == "public_at"
     public_at = datetime.now(UTC) + timedelta(days=7)
-    listing = listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE_COMING_SOON,
-                                 public_at=public_at)
+    listing = listing_act(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE_COMING_SOON,
+                          public_at=public_at)
     assert listing.status == "coming_soon"
     with pytest.raises(IllegalTransition):
-        listing_transition(actor=system, listing_id=listing.listing_id, action=Action.PUBLISH_DUE)
+        listing_act(actor=system, listing_id=listing.listing_id, action=Action.PUBLISH_DUE)
 
     assert listing_publish_due(actor=system, at=public_at + timedelta(minutes=1)) == [listing.listing_id]
     assert listing_get(listing_id=listing.listing_id).status == "active"
@@ -131,17 +133,17 @@ def test_coming_soon_needs_a_future_date_and_publishes_when_it_comes(pending, ad
 
 def test_the_whole_journey_to_closed_and_back(active, broker, admin, system):
     lid = active.listing_id
-    assert listing_transition(actor=broker, listing_id=lid, action=Action.MARK_UNDER_CONTRACT).status == "under_contract"
-    assert listing_transition(actor=broker, listing_id=lid, action=Action.BACK_ON_MARKET).status == "active"
-    assert listing_transition(actor=admin, listing_id=lid, action=Action.UNPUBLISH, reason="Duplicate").status == "withdrawn"
-    assert listing_transition(actor=broker, listing_id=lid, action=Action.RELIST).status == "draft"
-    listing_transition(actor=broker, listing_id=lid, action=Action.SUBMIT)
-    listing_transition(actor=admin, listing_id=lid, action=Action.APPROVE)
-    assert listing_transition(actor=system, listing_id=lid, action=Action.EXPIRE).status == "expired"
-    assert listing_transition(actor=broker, listing_id=lid, action=Action.RELIST).status == "draft"
-    listing_transition(actor=broker, listing_id=lid, action=Action.SUBMIT)
-    listing_transition(actor=admin, listing_id=lid, action=Action.APPROVE)
-    assert listing_transition(actor=broker, listing_id=lid, action=Action.CLOSE).status == "closed"
+    assert listing_act(actor=broker, listing_id=lid, action=Action.MARK_UNDER_CONTRACT).status == "under_contract"
+    assert listing_act(actor=broker, listing_id=lid, action=Action.BACK_ON_MARKET).status == "active"
+    assert listing_act(actor=admin, listing_id=lid, action=Action.UNPUBLISH, reason="Duplicate").status == "withdrawn"
+    assert listing_act(actor=broker, listing_id=lid, action=Action.RELIST).status == "draft"
+    listing_act(actor=broker, listing_id=lid, action=Action.SUBMIT)
+    listing_act(actor=admin, listing_id=lid, action=Action.APPROVE)
+    assert listing_act(actor=system, listing_id=lid, action=Action.EXPIRE).status == "expired"
+    assert listing_act(actor=broker, listing_id=lid, action=Action.RELIST).status == "draft"
+    listing_act(actor=broker, listing_id=lid, action=Action.SUBMIT)
+    listing_act(actor=admin, listing_id=lid, action=Action.APPROVE)
+    assert listing_act(actor=broker, listing_id=lid, action=Action.CLOSE).status == "closed"
     closed = listing_get(listing_id=lid)
     for actor in (admin, broker):
         with pytest.raises(IllegalTransition) as caught:
@@ -188,9 +190,78 @@ def test_two_concurrent_writers_one_wins_one_is_told(active, admin, broker):
 
 def test_bulk_actions_report_each_listing(pending, broker, admin):
     second = listing_create(actor=broker, fields=COMPLETE_HOUSE)
-    results = listings_bulk_transition(actor=admin, listing_ids=[pending.listing_id, second.listing_id, "nope"],
-                                       action=Action.APPROVE)
+    results = listings_bulk_transition(actor=admin, action=Action.APPROVE, versions={
+        pending.listing_id: pending.version, second.listing_id: second.version, "nope": 1})
     assert results[pending.listing_id] == "ok"
     assert "cannot approve a listing that is draft" in results[second.listing_id]
     assert results["nope"] == "no such listing"
     assert [l.listing_id for l in listings_by_status(status=Status.ACTIVE).items] == [pending.listing_id]
+
+
+def test_an_action_at_a_stale_version_is_a_conflict_naming_it_and_writes_nothing(pending, admin, broker):
+    # Given an admin who opened the listing, and a broker who withdrew it meanwhile
+    opened = pending.version
+    listing_transition(actor=broker, listing_id=pending.listing_id, action=Action.WITHDRAW, expected_version=opened)
+    stored = listing_get(listing_id=pending.listing_id)
+    events, history = len(outbox.pending()), len(listing_history(listing_id=pending.listing_id))
+
+    # When the admin approves what they saw
+    with pytest.raises(Conflict) as caught:
+        listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE, expected_version=opened)
+
+    # Then the conflict names the version, and nothing was written
+    assert caught.value.field == "expected_version"
+    after = listing_get(listing_id=pending.listing_id)
+    assert (after.status, after.version) == ("withdrawn", stored.version)
+    assert (len(outbox.pending()), len(listing_history(listing_id=pending.listing_id))) == (events, history)
+
+
+@pytest.mark.parametrize("version", [None, "3", True])
+def test_an_action_without_the_version_read_is_refused(pending, admin, version):
+    with pytest.raises(ValidationError) as caught:
+        listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE, expected_version=version)
+    assert caught.value.field == "expected_version"
+    assert listing_get(listing_id=pending.listing_id).status == "pending_review"
+
+
+def test_bulk_actions_take_each_listing_at_the_version_shown(pending, broker, admin):
+    second = submit(broker, listing_create(actor=broker, fields=COMPLETE_HOUSE).listing_id)
+    shown = {pending.listing_id: pending.version, second.listing_id: second.version}
+    listing_transition(actor=admin, listing_id=second.listing_id, action=Action.FEATURE,
+                       expected_version=second.version)  # someone changed the second meanwhile
+
+    results = listings_bulk_transition(actor=admin, versions=shown, action=Action.APPROVE)
+
+    assert results[pending.listing_id] == "ok"
+    assert "changed by someone else" in results[second.listing_id]
+    assert listing_get(listing_id=second.listing_id).status == "pending_review"
+
+
+def test_a_bulk_action_without_its_reason_touches_no_listing(pending, admin):
+    with pytest.raises(IllegalTransition) as caught:
+        listings_bulk_transition(actor=admin, versions={pending.listing_id: pending.version}, action=Action.REJECT)
+    assert caught.value.field == "reason"
+    assert listing_get(listing_id=pending.listing_id).version == pending.version
+
+
+def test_the_scheduler_publishes_at_the_version_it_read_and_leaves_a_changed_listing_for_next_time(
+        pending, admin, broker, system, monkeypatch):
+    # Given two coming-soon listings whose date has come, as the scheduler's index read finds them
+    public_at = datetime.now(UTC) + timedelta(days=1)
+    second = submit(broker, listing_create(actor=broker, fields=COMPLETE_HOUSE).listing_id)
+    for listing in (pending, second):
+        listing_act(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE_COMING_SOON, public_at=public_at)
+    read = listings_by_status(status=Status.COMING_SOON)
+    # and the broker takes the first under contract after that read (the index lags behind the table)
+    first = listing_get(listing_id=pending.listing_id)
+    listing_transition(actor=broker, listing_id=first.listing_id, action=Action.MARK_UNDER_CONTRACT,
+                       expected_version=first.version)
+    monkeypatch.setattr(listing_services, "listings_by_status", lambda **_: read)
+
+    # When the scheduler's sweep runs
+    published = listing_publish_due(actor=system, at=public_at + timedelta(minutes=1))
+
+    # Then the listing changed since the read is left as it is, and the other is published
+    assert published == [second.listing_id]
+    assert listing_get(listing_id=pending.listing_id).status == "under_contract"
+    assert listing_get(listing_id=second.listing_id).status == "active"

@@ -10,6 +10,7 @@ from marketplace.lifecycle import Action
 from marketplace.selectors import moderation, reports, search
 from marketplace.services import listings as listing_services
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
+from tests.shared.lifecycle import listing_act
 
 EIGHT_ANA = Decimal("0.5")  # ropani: COMPLETE_HOUSE's land, 0-8-0-0
 
@@ -17,7 +18,7 @@ EIGHT_ANA = Decimal("0.5")  # ropani: COMPLETE_HOUSE's land, 0-8-0-0
 def _active(broker, admin, **fields):
     listing = listing_services.listing_create(actor=broker, fields={**COMPLETE_HOUSE, **fields})
     submit(broker, listing.listing_id)
-    return listing_services.listing_transition(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE)
+    return listing_act(actor=admin, listing_id=listing.listing_id, action=Action.APPROVE)
 
 
 def test_rentals_do_not_pull_down_the_median_sale_price_per_ropani(table, broker, admin):

@@ -15,8 +15,9 @@ from marketplace.lifecycle import Action
 from marketplace.models import OutboxEvent, ProcessedEvent
 from marketplace.observability import set_correlation_id
 from marketplace.services import media_placement
-from marketplace.services.listings import listing_create, listing_transition
+from marketplace.services.listings import listing_create
 from tests.marketplace.conftest import COMPLETE_HOUSE, submit
+from tests.shared.lifecycle import listing_act
 
 
 def _drain(queue_url: str) -> list[dict]:
@@ -159,7 +160,7 @@ def _sqs_event(*bodies: str) -> dict:
 
 def test_a_consumer_that_dies_after_claiming_loses_no_notification(submitted, platform, admin):
     # Given two notifications, and a consumer that claimed the first and died before sending it
-    listing_transition(actor=admin, listing_id=submitted.listing_id, action=Action.REJECT, reason="Blurry photos")
+    listing_act(actor=admin, listing_id=submitted.listing_id, action=Action.REJECT, reason="Blurry photos")
     outbox.relay_pending()
     rejected, *_ = [m for m in _drain(platform.queues["notifications"]) if m["detail-type"] == "ListingRejected"]
     inquiry = {**rejected, "detail-type": "ListingChangesRequested",
@@ -191,7 +192,7 @@ def test_the_claim_lease_outlasts_the_consumer_and_lapses_before_redelivery():
 
 
 def test_notifications_reach_the_broker_once(submitted, platform, admin):
-    listing_transition(actor=admin, listing_id=submitted.listing_id, action=Action.REJECT, reason="Blurry photos")
+    listing_act(actor=admin, listing_id=submitted.listing_id, action=Action.REJECT, reason="Blurry photos")
     outbox.relay_pending()
     for message in _drain(platform.queues["notifications"]) * 2:  # delivered twice
         notifications.handle_message(json.dumps(message))

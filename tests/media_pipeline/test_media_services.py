@@ -10,10 +10,12 @@ import pytest
 from marketplace import db
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.lifecycle import Action
 from marketplace.media_kinds import MB
 from marketplace.models import AuditEntry, Listing
-from marketplace.selectors.media import media_awaiting_review, media_for_listing
+from marketplace.selectors.media import media_awaiting_review, media_for_listing, media_get
+from marketplace.services.listings import listing_transition
 from marketplace.services.media import (
     media_approve,
     media_delete,
@@ -77,10 +79,13 @@ def test_set_cover_and_delete_the_cover(uploads):
     second = uploads.upload(photo(1600, 1200, colour=(200, 20, 20)))
     pending = uploads.slot()
 
-    listing = media_set_cover(listing_id=uploads.listing.listing_id, media_id=second.media_id, actor=BROKER)
+    version = Listing.get(*Listing.key(uploads.listing.listing_id)).version
+    listing = media_set_cover(listing_id=uploads.listing.listing_id, media_id=second.media_id, actor=BROKER,
+                              expected_version=version)
     assert listing.cover.media_id == second.media_id
     with pytest.raises(ValidationError):  # not ready yet
-        media_set_cover(listing_id=uploads.listing.listing_id, media_id=pending.media.media_id, actor=BROKER)
+        media_set_cover(listing_id=uploads.listing.listing_id, media_id=pending.media.media_id, actor=BROKER,
+                        expected_version=listing.version)
 
     media_delete(listing_id=uploads.listing.listing_id, media_id=second.media_id, actor=BROKER)
 
@@ -92,6 +97,62 @@ def test_set_cover_and_delete_the_cover(uploads):
                                           Prefix=f"listings/{uploads.listing.listing_id}/{second.media_id}/")
     assert listed.get("Contents", []) == []
     assert get_object(settings().public_bucket, first.variants[0].key)
+
+
+def test_setting_the_cover_at_a_stale_version_is_a_conflict_and_changes_nothing(uploads):
+    # Given a listing whose cover is the first photo, as a broker's page showed it
+    first = uploads.upload(photo(1600, 1200))
+    second = uploads.upload(photo(1600, 1200, colour=(200, 20, 20)))
+    shown = Listing.get(*Listing.key(uploads.listing.listing_id))
+    assert shown.cover.media_id == first.media_id
+    # and someone changes the listing meanwhile
+    media_set_cover(listing_id=shown.listing_id, media_id=first.media_id, actor=ADMIN, expected_version=shown.version)
+
+    # When the broker makes the second photo the cover from the page they opened
+    with pytest.raises(Conflict) as error:
+        media_set_cover(listing_id=shown.listing_id, media_id=second.media_id, actor=BROKER,
+                        expected_version=shown.version)
+
+    # Then the conflict names the version, and nothing was written
+    assert error.value.field == "expected_version"
+    stored = Listing.get(*Listing.key(shown.listing_id))
+    assert (stored.cover.media_id, stored.version) == (first.media_id, shown.version + 1)
+    with pytest.raises(ValidationError) as missing:
+        media_set_cover(listing_id=shown.listing_id, media_id=second.media_id, actor=BROKER, expected_version=None)
+    assert missing.value.field == "expected_version"
+
+
+def test_approving_a_listing_again_puts_the_media_reviewed_with_it_live(uploads):
+    # Given a published listing to which the broker added a photo (processed, waiting for review) and a
+    # second photo still on its way
+    uploads.upload(photo())
+    listing = Listing.get(*Listing.key(uploads.listing.listing_id))
+    listing.status = "active"
+    db.save(listing)
+    added = uploads.upload(photo(colour=(200, 30, 30)), filename="new.jpg")
+    arriving = uploads.slot(filename="late.jpg")
+    uploads.post(arriving, photo(colour=(30, 30, 200)), "late.jpg")
+    # and the listing is back in review after changes (withdrawn, edited, submitted again)
+    listing = Listing.get(*Listing.key(listing.listing_id))
+    listing.status = "pending_review"
+    db.save(listing)
+    assert [m.media_id for m in media_awaiting_review()] == [added.media_id]
+
+    # When an admin approves the listing (having seen its media on the review page)
+    approved = listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.APPROVE,
+                                  expected_version=listing.version)
+
+    # Then the processed photo is live with it, the listing counts it, and the media queue is empty
+    assert approved.status == "active" and approved.ready_photos == 2
+    assert media_get(listing_id=listing.listing_id, media_id=added.media_id).served
+    assert media_awaiting_review() == []
+    [approval] = [e for e in AuditEntry.query(f"AUDIT#listing#{listing.listing_id}") if e.action == "approve"]
+    assert approval.changes.as_dict()["approved_media"] == {"before": None, "after": [added.media_id]}
+    # and the photo still on its way waits for an admin in the media queue once processed
+    uploads.process_pending()
+    late = media_get(listing_id=listing.listing_id, media_id=arriving.media.media_id)
+    assert (late.state, late.served) == ("ready", False)
+    assert [m.media_id for m in media_awaiting_review()] == [late.media_id]
 
 
 def test_media_added_to_a_published_listing_wait_for_an_admin(uploads):

@@ -26,6 +26,7 @@ from marketplace.services import people
 from public_api import search_index
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 from tests.marketplace.conftest import submit
+from tests.shared.lifecycle import listing_act
 
 PASSWORD = "Correct-Horse-Battery-42"
 
@@ -99,8 +100,8 @@ def publish(broker: Actor, *, public_at: datetime | None = None, premium: bool |
     listing = listing_services.listing_create(actor=broker, fields={**HOUSE, **fields})
     submit(broker, listing.listing_id)
     action = Action.APPROVE_COMING_SOON if public_at else Action.APPROVE
-    return listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=action,
-                                               public_at=public_at, premium=premium)
+    return listing_act(actor=ADMIN, listing_id=listing.listing_id, action=action,
+                       public_at=public_at, premium=premium)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from marketplace.services.media_placement import handle_message as place
 from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 from tests.media_pipeline.helpers import Uploads, photo, tiny_video, upload_drawn
 from tests.public_api.conftest import ADMIN, get, publish, sign_up
+from tests.shared.lifecycle import listing_act
 
 VIEWERS = ("anonymous", "buyer", "premium", "investor")
 ENTITLED = {"premium", "investor"}
@@ -139,7 +140,7 @@ def test_featuring_moves_earlier_drone_shots_into_the_premium_bucket_and_unfeatu
     assert_public_for_everyone(api, listing.listing_id, drone, viewers)
     before = len(invalidated_paths())
 
-    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
+    listing_act(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
     relay_placement()
 
     assert_premium_for_entitled_only(api, listing.listing_id, drone, viewers)
@@ -149,7 +150,7 @@ def test_featuring_moves_earlier_drone_shots_into_the_premium_bucket_and_unfeatu
     assert invalidated_paths()[before:] == [{urlsplit(url).path for url in public_urls}]
 
     premium_urls = [v["url"] for v in media_seen(api, listing.listing_id, drone.media_id, viewers["premium"])["variants"]]
-    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.UNFEATURE)
+    listing_act(actor=ADMIN, listing_id=listing.listing_id, action=Action.UNFEATURE)
     relay_placement()
 
     assert_public_for_everyone(api, listing.listing_id, drone, viewers)
@@ -162,10 +163,10 @@ def test_the_admin_approving_a_listing_as_premium_moves_the_media_uploaded_while
     listing = listing_services.listing_create(actor=lister, fields={**HOUSE, "title": "Draft with a drone shot"})
     drone = upload(listing, lister, kind="drone")
     photo = upload(listing, lister, kind="photo", seed=3)
-    listing_services.listing_transition(actor=lister, listing_id=listing.listing_id, action=Action.SUBMIT)
+    listing_act(actor=lister, listing_id=listing.listing_id, action=Action.SUBMIT)
 
-    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.APPROVE,
-                                        premium=True)
+    listing_act(actor=ADMIN, listing_id=listing.listing_id, action=Action.APPROVE,
+                premium=True)
     relay_placement()
 
     assert_premium_for_entitled_only(api, listing.listing_id, drone, viewers)
@@ -179,7 +180,7 @@ def test_media_still_in_the_public_bucket_is_locked_as_soon_as_the_rule_makes_it
     listing = publish(lister, title="Being featured")
     drone = upload(listing, lister, kind="drone")
 
-    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
+    listing_act(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
 
     assert objects(settings().public_bucket, drone)  # not moved yet
     for name in ("anonymous", "buyer"):
@@ -202,7 +203,7 @@ def test_media_waiting_for_review_while_the_listing_changes_premium_is_placed_by
     assert (drone.review, drone.served) == ("pending", False)
     at_upload = settings().premium_bucket if premium_before else settings().public_bucket
     # When the listing's premium flag changes while it waits (placement moves only served media)
-    listing_services.listing_transition(actor=ADMIN, listing_id=listing.listing_id, action=change)
+    listing_act(actor=ADMIN, listing_id=listing.listing_id, action=change)
     relay_placement()
     assert objects(at_upload, drone)
     # and an admin approves it

@@ -1,0 +1,25 @@
+"""The domain's event types: a module of their own (no imports) so the lifecycle can type its
+transitions' events without importing the models that ``marketplace.events`` writes to."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    LISTING_CREATED = "ListingCreated"
+    LISTING_UPDATED = "ListingUpdated"
+    LISTING_SUBMITTED = "ListingSubmitted"
+    LISTING_APPROVED = "ListingApproved"
+    LISTING_REJECTED = "ListingRejected"
+    LISTING_CHANGES_REQUESTED = "ListingChangesRequested"
+    LISTING_STATUS_CHANGED = "ListingStatusChanged"
+    LISTING_FEATURED = "ListingFeatured"
+    MEDIA_UPLOADED = "MediaUploaded"
+    MEDIA_PROCESSED = "MediaProcessed"
+    MEDIA_FAILED = "MediaFailed"
+    MEDIA_APPROVED = "MediaApproved"
+    SUBSCRIPTION_CHANGED = "SubscriptionChanged"
+    INQUIRY_RECEIVED = "InquiryReceived"
+    FAVORITE_ADDED = "FavoriteAdded"
+    BROKER_VERIFIED = "BrokerVerified"
