@@ -3,7 +3,8 @@ are rolled up into the reports' daily figures (today's, and yesterday's last min
 
 In AWS an EventBridge schedule invokes ``handler`` every few minutes; locally a worker calls ``tick``.
 Reads already treat a coming-soon listing past its public date as public, so this only makes the
-status catch up (and tells everyone through ListingStatusChanged).
+status catch up (and tells everyone through ListingStatusChanged). Each listing is published at the
+version the sweep read (``listing_publish_due``): one changed since that read is left for the next tick.
 """
 
 from __future__ import annotations
