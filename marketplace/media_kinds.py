@@ -65,10 +65,6 @@ def is_premium_media(*, kind: str, listing_premium: bool, marked_premium: bool) 
     return bool(marked_premium) or (bool(listing_premium) and kind in PREMIUM_KINDS)
 
 
-def rules_for(kind: str) -> KindRules:
-    return KINDS[kind]
-
-
 def human_size(size: int) -> str:
     if size >= MB:
         return f"{size / MB:.1f} MB".replace(".0 MB", " MB")

@@ -32,7 +32,6 @@ _QUICKTIME_BRANDS = {b"qt  "}
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif"}
 _MARKUP = re.compile(rb"<\s*(script|html|svg|\?php|iframe|object|embed)\b|<!doctype\s+html|javascript:",
                      re.IGNORECASE)
-ARCHIVES = frozenset({"zip", "rar", "7z", "gzip"})
 
 DESCRIPTIONS = {
     "jpeg": "a JPEG image", "png": "a PNG image", "webp": "a WebP image", "gif": "a GIF image",

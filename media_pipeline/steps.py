@@ -58,6 +58,19 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class Needs:
+    """What a step's Lambda touches, declared with the step: infra grants exactly this (the table's reads
+    always), and nothing more."""
+
+    table_writes: bool = False  # PutItem/UpdateItem on the table (its media item, the outbox)
+    reads_raw: bool = False  # the raw upload (GetObject, GetObjectVersion; the media key to decrypt)
+    writes_media: bool = False  # variants into the public or premium bucket
+    lists_media: bool = False  # what the transcode wrote under the upload's prefix
+    deletes_media: bool = False  # a superseded or failed upload's files, a replaced version's
+    places_media: bool = False  # moves objects between the media buckets (marketplace.services.media_placement)
+
+
+@dataclass(frozen=True)
 class Step:
     name: str
     handler: str  # dotted path to the Lambda handler function
@@ -66,6 +79,7 @@ class Step:
     description: str
     retry: Retry = field(default_factory=Retry)
     kinds: frozenset[str] | None = None  # None: every media kind
+    needs: Needs = field(default_factory=Needs)
     # A service integration instead of a Lambda: its ASL resource, its Parameters (from the state) and
     # where its result goes (ResultSelector keeps only what later steps need).
     integration: str | None = None
@@ -89,15 +103,17 @@ MEDIACONVERT_SYNC = "arn:aws:states:::mediaconvert:createJob.sync"
 STEPS: tuple[Step, ...] = (
     Step("validate", "media_pipeline.handlers.validate.handler", timeout_seconds=30, memory_mb=512,
          description="The real type from the bytes, size cap, pixel count from the header, minimum edge, "
-                     "no markup, scripts, archives or polyglots"),
+                     "no markup, scripts, archives or polyglots", needs=Needs(table_writes=True, reads_raw=True)),
     Step("scan", "media_pipeline.handlers.scan.handler", timeout_seconds=120, memory_mb=2048,
-         description="Malware scan (ClamAV layer when configured; otherwise recorded as not scanned)"),
+         description="Malware scan (ClamAV layer when configured; otherwise recorded as not scanned)",
+         needs=Needs(table_writes=True, reads_raw=True)),
     Step("images", "media_pipeline.handlers.images.handler", timeout_seconds=180, memory_mb=1536,
          description="EXIF orientation, strip all metadata, sRGB, WebP + progressive JPEG variants, "
-                     "placeholder and dominant colour", kinds=IMAGE_KINDS),
+                     "placeholder and dominant colour", kinds=IMAGE_KINDS,
+         needs=Needs(table_writes=True, reads_raw=True, writes_media=True)),
     Step("video_prepare", "media_pipeline.handlers.video.prepare", timeout_seconds=120, memory_mb=1024,
          description="Probe the video (ffprobe) and describe its HLS ladder and MediaConvert job",
-         kinds=VIDEO_KINDS),
+         kinds=VIDEO_KINDS, needs=Needs(table_writes=True, reads_raw=True)),
     # One MediaConvert job per attempt; Step Functions waits for it (.sync) and cancels it when the
     # task times out or the execution stops. Locally, ffmpeg makes the same outputs.
     Step("transcode", "media_pipeline.handlers.video.transcode", timeout_seconds=1800, memory_mb=2048,
@@ -108,16 +124,19 @@ STEPS: tuple[Step, ...] = (
                      "UserMetadata.$": "$.job.UserMetadata"},
          result_selector={"job_id.$": "$.Job.Id", "status.$": "$.Job.Status"}, result_path="$.transcoded"),
     Step("video_outputs", "media_pipeline.handlers.video.outputs", timeout_seconds=60, memory_mb=256,
-         description="The renditions and poster written, as the media item's variants", kinds=VIDEO_KINDS),
+         description="The renditions and poster written, as the media item's variants", kinds=VIDEO_KINDS,
+         needs=Needs(table_writes=True, lists_media=True)),
     Step("publish", "media_pipeline.handlers.publish.handler", timeout_seconds=30, memory_mb=256,
-         description="Media becomes ready with every variant; cover; MediaProcessed through the outbox"),
+         description="Media becomes ready with every variant; cover; MediaProcessed through the outbox",
+         needs=Needs(table_writes=True, deletes_media=True, places_media=True)),
 )
 
 FAILURE_STEP = Step(
     "record_failure", "media_pipeline.handlers.failure.handler", timeout_seconds=30, memory_mb=256,
     description="Media becomes failed with a reason for the broker; MediaFailed through the outbox; "
                 "the raw object is kept for a retry",
-    retry=Retry(errors=(CATCH_ALL,), interval_seconds=2, max_attempts=5, backoff_rate=2.0))
+    retry=Retry(errors=(CATCH_ALL,), interval_seconds=2, max_attempts=5, backoff_rate=2.0),
+    needs=Needs(table_writes=True, deletes_media=True))
 
 FAILED_STATE = "Failed"
 ALL_STEPS: tuple[Step, ...] = (*STEPS, FAILURE_STEP)

@@ -60,9 +60,8 @@ def land_of(listing) -> Land | None:
 def _cover_variants(raw) -> list[ImageVariant]:
     values = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
     variants = []
-    for name, value in sorted(values.items()):
-        details = value if isinstance(value, dict) else {"key": value}
-        key = details.get("key")
+    for name, details in sorted(values.items()):
+        key = details.get("key") if isinstance(details, dict) else None
         if isinstance(key, str) and key:
             variants.append(ImageVariant(name=name, url=media_urls.public_url(key), width=_int(details.get("width")),
                                          height=_int(details.get("height")), format=details.get("format")))

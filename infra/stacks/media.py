@@ -21,36 +21,31 @@ from infra.stacks.data import DataStack, removal_policy
 from marketplace.deployment import Env, handler_name
 from marketplace.media_kinds import KINDS, raw_key_suffix
 from media_pipeline import sweep
-from media_pipeline.steps import LAMBDA_STEPS, MEDIACONVERT_SYNC, STEPS, state_machine_definition
+from media_pipeline.steps import LAMBDA_STEPS, MEDIACONVERT_SYNC, STEPS, Needs, state_machine_definition
 from media_pipeline.sweep import SWEEP_MINUTES
 
 MEDIACONVERT_RULE = "StepFunctionsGetEventsForMediaConvertJobRule"  # managed by Step Functions for .sync
 RAW_KEYS = [{"suffix": raw_key_suffix(kind)} for kind in KINDS]
 
-# What each step touches. Steps not named here read nothing beyond the table.
-_READS_RAW = {"validate", "scan", "images", "video_prepare"}
-_WRITES_MEDIA = {"images"}
-_LISTS_MEDIA = {"video_outputs"}  # what MediaConvert wrote
-_DELETES_MEDIA = {"publish", "record_failure"}  # a superseded or failed upload's files, a replaced version's
-_TABLE_WRITES = {"validate", "publish", "record_failure", "images", "video_prepare", "video_outputs", "scan"}
 
 
-def _grant_step(name: str, function: ServiceFunction, data: DataStack) -> None:
-    """What the step called ``name`` needs of the table, the buckets and the media key, and nothing more."""
-    actions = [*READ, "dynamodb:UpdateItem", "dynamodb:PutItem"] if name in _TABLE_WRITES else list(READ)
+def _grant_step(needs: Needs, function: ServiceFunction, data: DataStack) -> None:
+    """What the step declares it needs (``Step.needs``) of the table, the buckets and the media key, and
+    nothing more."""
+    actions = [*READ, "dynamodb:UpdateItem", "dynamodb:PutItem"] if needs.table_writes else list(READ)
     grant_table(function.role, table=data.table, key=data.keys.data, actions=actions)
-    if name in _READS_RAW:
+    if needs.reads_raw:
         grant_objects(function.role, bucket=data.raw.name, actions=["s3:GetObject", "s3:GetObjectVersion"])
     for bucket in (data.public, data.premium):
-        if name in _WRITES_MEDIA:
+        if needs.writes_media:
             grant_objects(function.role, bucket=bucket.name, actions=["s3:PutObject"])
-        if name in _DELETES_MEDIA:
+        if needs.deletes_media:
             grant_objects(function.role, bucket=bucket.name, actions=["s3:DeleteObject"])
-        if name in _LISTS_MEDIA | _DELETES_MEDIA:
+        if needs.lists_media or needs.deletes_media:
             function.allow(actions=["s3:ListBucket"], resources=[f"arn:aws:s3:::{bucket.name}"])
-    if name in _READS_RAW | _WRITES_MEDIA:
-        grant_key(function.role, key=data.keys.media, encrypt=name in _WRITES_MEDIA)
-    if name == "publish":  # places the media it publishes (marketplace.services.media_placement)
+    if needs.reads_raw or needs.writes_media:
+        grant_key(function.role, key=data.keys.media, encrypt=needs.writes_media)
+    if needs.places_media:
         grant_media_moves(function, buckets=(data.public, data.premium), key=data.keys.media)
 
 
@@ -84,7 +79,7 @@ class MediaStack(Stack):
                 f"{step.name.title().replace('_', '')}Step", function_name=f"{config.prefix}-{step.function_name}",
                 handler=step.handler, description=step.description[:256], memory_mb=step.memory_mb,
                 timeout=Duration.seconds(step.timeout_seconds), groups=["media"], environment=environment)
-            _grant_step(step.name, function, data)
+            _grant_step(step.needs, function, data)
             self.steps[step.name] = function
 
         execution_logs = logs.LogGroup(self, "ExecutionLogs", log_group_name=f"/shikhar/{config.name}/media-pipeline",

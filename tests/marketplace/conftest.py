@@ -9,6 +9,7 @@ from marketplace.lifecycle import Action
 from marketplace.listing_fields import MIN_PHOTOS
 from marketplace.services import listings as listing_services
 from marketplace.services.media import media_request_upload
+from tests.media_pipeline.conftest import uploads  # noqa: F401 - the media services' tests upload through it
 from tests.shared.lifecycle import listing_act
 
 COMPLETE_HOUSE = {

@@ -1,4 +1,5 @@
-"""The domain's media services: the upload slot, order, cover, delete; ownership on every one."""
+"""The domain's media services (marketplace/services/media.py): the upload slot, order, cover, delete,
+review; ownership on every one."""
 
 from __future__ import annotations
 
