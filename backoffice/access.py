@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from marketplace.actors import Group
+from marketplace.actors import BACK_OFFICE_GROUPS, Group
 
 
 def signed_in(*groups: Group):
     """Require a signed-in person in any of ``groups`` (any back-office role when none are named)."""
-    allowed = {g.value for g in groups} or {Group.ADMINS.value, Group.BROKERS.value, Group.SELLERS.value}
+    allowed = set(groups) or BACK_OFFICE_GROUPS
 
     def decorate(view):
         @wraps(view)

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django import forms
 
-from marketplace.entitlements import TIERS
+from marketplace.actors import Group
+from marketplace.entitlements import PAID_TIERS
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import (
@@ -172,7 +173,7 @@ class FilterForm(forms.Form):
 
 class SubscriptionForm(forms.Form):
     operation = forms.ChoiceField(choices=[("grant", "Grant"), ("extend", "Extend"), ("revoke", "Revoke")])
-    tier = forms.ChoiceField(required=False, choices=[(t, t) for t in TIERS if t != "free"])
+    tier = forms.ChoiceField(required=False, choices=[(t.value, t.value) for t in PAID_TIERS])
     expires_at = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(max_length=500)
 
@@ -183,7 +184,7 @@ class SubscriptionForm(forms.Form):
 
 class GroupsForm(forms.Form):
     groups = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
-                                       choices=[(g, g) for g in ("admins", "brokers", "sellers", "buyers", "investors")])
+                                       choices=[(g.value, g.value) for g in Group])
     reason = forms.CharField(max_length=500)
 
 

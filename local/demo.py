@@ -24,6 +24,7 @@ from local import demo_photos
 from local.provision import Resources
 from marketplace.actors import SYSTEM, Actor, Group
 from marketplace.aws import client
+from marketplace.entitlements import Tier
 from marketplace.errors import Conflict, IllegalTransition
 from marketplace.lifecycle import Action, Status
 from marketplace.listing_fields import MIN_PHOTOS
@@ -232,9 +233,9 @@ def _people(resources: Resources, password: str) -> tuple[dict[str, str], dict[s
             _mark(f"broker:{email}", ids[email])
     if not _guarded("subscriptions"):
         year = datetime.now(UTC) + timedelta(days=365)
-        people.subscription_grant(actor=admin, user_id=ids["premium@demo.shikhar.np"], tier="premium",
+        people.subscription_grant(actor=admin, user_id=ids["premium@demo.shikhar.np"], tier=Tier.PREMIUM,
                                   expires_at=year, reason="demo: paid via eSewa")
-        people.subscription_grant(actor=admin, user_id=ids["investor@demo.shikhar.np"], tier="investor",
+        people.subscription_grant(actor=admin, user_id=ids["investor@demo.shikhar.np"], tier=Tier.INVESTOR,
                                   expires_at=year, reason="demo: investor programme")
         _mark("subscriptions", "done")
     return ids, actors

@@ -15,6 +15,11 @@ class Group(StrEnum):
     BUYERS = "buyers"
     INVESTORS = "investors"
 
+
+# Who may sign in to the back office, and who must use a second factor there (TOTP).
+BACK_OFFICE_GROUPS = frozenset({Group.ADMINS, Group.BROKERS, Group.SELLERS})
+MFA_GROUPS = frozenset({Group.ADMINS, Group.BROKERS})
+
 @dataclass(frozen=True)
 class Actor:
     user_id: str
@@ -33,6 +38,14 @@ class Actor:
     @property
     def is_seller(self) -> bool:
         return Group.SELLERS in self.groups
+
+    @property
+    def in_back_office(self) -> bool:
+        return bool(BACK_OFFICE_GROUPS & self.groups)
+
+    @property
+    def needs_mfa(self) -> bool:
+        return bool(MFA_GROUPS & self.groups)
 
     @property
     def is_system(self) -> bool:

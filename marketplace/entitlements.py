@@ -10,21 +10,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from marketplace.lifecycle import LISTED, Status
 
-TIERS = ("free", "premium", "investor")
+
+class Tier(StrEnum):
+    """A buyer's subscription tier: the one spelling (subscriptions, forms, the API's schema)."""
+
+    FREE = "free"
+    PREMIUM = "premium"
+    INVESTOR = "investor"
+
+
+TIERS = tuple(Tier)
+PAID_TIERS = (Tier.PREMIUM, Tier.INVESTOR)  # what an admin grants
 
 
 @dataclass(frozen=True)
 class Entitlements:
-    tier: str = "free"
+    tier: str = Tier.FREE.value
     expires_at: datetime | None = None
     active: bool = False
 
     @property
     def early_access(self) -> bool:
-        return self.active and self.tier in ("premium", "investor")
+        return self.active and self.tier in PAID_TIERS
 
     @property
     def premium_media(self) -> bool:
@@ -32,10 +43,10 @@ class Entitlements:
 
     @property
     def exclusive_access(self) -> bool:
-        return self.active and self.tier == "investor"
+        return self.active and self.tier == Tier.INVESTOR
 
     def as_dict(self) -> dict:
-        return {"tier": self.tier if self.active else "free", "active": self.active,
+        return {"tier": self.tier if self.active else Tier.FREE.value, "active": self.active,
                 "expires_at": self.expires_at.isoformat() if self.expires_at else None,
                 "early_access": self.early_access, "premium_media": self.premium_media,
                 "exclusive_access": self.exclusive_access}
@@ -46,7 +57,7 @@ ANONYMOUS = Entitlements()
 
 def entitlements_of(subscription, *, at: datetime | None = None) -> Entitlements:
     """From a ``Subscription`` (or None)."""
-    if subscription is None or subscription.tier == "free":
+    if subscription is None or subscription.tier == Tier.FREE:
         return ANONYMOUS
     moment = at or datetime.now(UTC)
     started = subscription.starts_at is None or subscription.starts_at <= moment

@@ -20,6 +20,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
+from marketplace.entitlements import Tier
 from marketplace.lifecycle import LISTED, Status
 from marketplace.table import DecimalAttribute, Item
 
@@ -68,7 +69,7 @@ class Subscription(Item, discriminator="Subscription"):
     """
 
     user_id = UnicodeAttribute()
-    tier = UnicodeAttribute(default="free")  # free | premium | investor
+    tier = UnicodeAttribute(default=Tier.FREE.value)
     starts_at = UTCDateTimeAttribute(null=True)
     expires_at = UTCDateTimeAttribute(null=True)
     reason = UnicodeAttribute(default="")
@@ -80,9 +81,13 @@ class Subscription(Item, discriminator="Subscription"):
     def key(user_id: str) -> tuple[str, str]:
         return f"USER#{user_id}", "SUBSCRIPTION"
 
+    @property
+    def paid(self) -> bool:
+        return self.tier != Tier.FREE
+
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id)
-        if self.expires_at and self.tier != "free":
+        if self.expires_at and self.paid:
             self.gsi5pk, self.gsi5sk = "SUBSCRIPTIONS", f"{iso(self.expires_at)}#{self.user_id}"
         else:
             self.gsi5pk = self.gsi5sk = None

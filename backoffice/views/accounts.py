@@ -80,14 +80,6 @@ def _next_url(request, candidate: str | None) -> str:
     return reverse("home")
 
 
-def _needs_mfa(actor: Actor) -> bool:
-    return actor.is_admin or actor.is_broker
-
-
-def _may_enter(actor: Actor) -> bool:
-    return actor.is_admin or actor.is_broker or actor.is_seller
-
-
 def _complete(request, claims: dict):
     """Signed in: a new session key, a new CSRF token, the person in the session. A TOTP code (a sign-in's
     or a setup's) of a time step that already completed a sign-in of this person, or an older one, does
@@ -111,11 +103,11 @@ def _after_tokens(request, tokens: dict):
     """Password (or challenge) accepted: refuse buyers, set up TOTP where it is missing, else finish."""
     claims = cognito.verify_id_token(tokens["IdToken"])
     actor = Actor.from_claims(claims)
-    if not _may_enter(actor):
+    if not actor.in_back_office:
         request.session.pop(PENDING, None)
         return render(request, "backoffice/refused.html", status=403)
     pending = request.session.get(PENDING, {})
-    if _needs_mfa(actor) and not pending.get("mfa_done"):
+    if actor.needs_mfa and not pending.get("mfa_done"):
         # Tokens without a TOTP challenge: this person has no TOTP yet. Nothing else until it is set up.
         request.session[PENDING] = {**pending, "stage": "setup", "access_token": tokens["AccessToken"],
                                     "claims": claims}

@@ -2,8 +2,7 @@
 per-listing figures brokers and sellers see.
 
 The admin reports read the daily figures (``DailyReport``) of a window: one Query per scope whatever
-the window's length, plus one per neighbourhood on the market index (what is listed now, for the
-demand report), the broker directory, and one BatchGet for the titles a page shows. A report computes
+the window's length, plus one on the feed index (what is listed now, for the demand report), the broker directory, and one BatchGet for the titles a page shows. A report computes
 only what it needs (``Window`` reads each source once, on first use), so a CSV of one report reads only
 that report's sources.
 """
@@ -85,12 +84,7 @@ class Window:
 
     @cached_property
     def views(self) -> list[DailyReport]:
-        return self._figures(ReportScope.VIEWS, ["neighbourhoods", "total"])
-
-    @cached_property
-    def views_by_listing(self) -> list[DailyReport]:
-        """The days' views per listing (the largest figures: read only by the report that needs them)."""
-        return self._figures(ReportScope.VIEWS, ["listings"])
+        return self._figures(ReportScope.VIEWS, ["listings", "neighbourhoods", "total"])
 
     @cached_property
     def favorites(self) -> list[DailyReport]:
@@ -166,7 +160,7 @@ def _views_per_day(window: Window, limit: int | None) -> list[tuple]:
 
 
 def _views_per_listing(window: Window, limit: int | None) -> list[tuple]:
-    top = _summed(window.views_by_listing, "listings").most_common(limit)
+    top = _summed(window.views, "listings").most_common(limit)
     titles = _titles([listing_id for listing_id, _ in top])
     return [(titles.get(listing_id, listing_id), listing_id, n) for listing_id, n in top]
 

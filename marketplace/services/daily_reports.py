@@ -43,6 +43,7 @@ from marketplace.models import (
 from marketplace.outbox import detail_of
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
+SCAN_PAGE = 200  # items per Scan call: each call stays short (a whole 1 MB page can outlast a call's timeout)
 
 # Events that add one to a counter scope, and those that are moderation decisions.
 COUNTED = {DomainEventType.FAVORITE_ADDED: ReportScope.FAVORITES,
@@ -199,7 +200,7 @@ def _collect_decisions(days: _Days, entries: list[AuditEntry], listings: dict[st
 def rebuild(*, scopes: Iterable[ReportScope] = tuple(ReportScope), write: bool = True) -> int:
     """Recompute the ``DailyReport`` items of ``scopes`` (all by default) from the table (one Scan),
     replacing what was there (unless not ``write``); returns how many day items it wrote (or would)."""
-    everything = list(Item.scan())
+    everything = list(Item.scan(page_size=SCAN_PAGE))
     listings = {i.listing_id: i for i in everything if isinstance(i, Listing)}
     days = _Days()
     _count_engagement(days, everything, listings)

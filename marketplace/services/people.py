@@ -11,7 +11,7 @@ from marketplace.actors import Actor, Group
 from marketplace.audit import audit_entry
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.entitlements import TIERS
+from marketplace.entitlements import PAID_TIERS, Tier
 from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
@@ -139,7 +139,7 @@ def seller_create(*, actor: Actor, name: str, kind: str = "owner", email: str = 
 
 
 def _subscription(user_id: str) -> Subscription:
-    return Subscription.get_or_none(user_id, consistent=True) or Subscription(user_id=user_id, tier="free")
+    return Subscription.get_or_none(user_id, consistent=True) or Subscription(user_id=user_id, tier=Tier.FREE.value)
 
 
 def _save_subscription(*, actor: Actor, subscription: Subscription, action: str, before: dict, reason: str):
@@ -167,8 +167,8 @@ def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: dat
                        starts_at: datetime | None = None, expected_version: int | None = None) -> Subscription:
     """An admin grants a prepaid term (after verifying the eSewa/Khalti payment) or a complimentary one."""
     _require_admin(actor)
-    if tier not in TIERS or tier == "free":
-        raise ValidationError(f"must be one of: {', '.join(t for t in TIERS if t != 'free')}", field="tier")
+    if tier not in PAID_TIERS:
+        raise ValidationError(f"must be one of: {', '.join(PAID_TIERS)}", field="tier")
     start = starts_at or datetime.now(UTC)
     if expires_at <= start:
         raise ValidationError("must be after the start", field="expires_at")
@@ -183,7 +183,7 @@ def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: dat
 def subscription_extend(*, actor: Actor, user_id: str, expires_at: datetime, reason: str) -> Subscription:
     _require_admin(actor)
     subscription = _subscription(user_id)
-    if subscription.tier == "free" or subscription.expires_at is None:
+    if subscription.tier == Tier.FREE or subscription.expires_at is None:
         raise ValidationError("there is no subscription to extend: grant one", field="tier")
     if expires_at <= subscription.expires_at:
         raise ValidationError("must be later than the current expiry", field="expires_at")
@@ -196,7 +196,7 @@ def subscription_revoke(*, actor: Actor, user_id: str, reason: str) -> Subscript
     """Ends access now (the term is kept in the audit log)."""
     _require_admin(actor)
     subscription = _subscription(user_id)
-    if subscription.tier == "free":
+    if subscription.tier == Tier.FREE:
         raise ValidationError("there is no subscription to revoke", field="tier")
     before = _snapshot(subscription)
     subscription.expires_at = datetime.now(UTC)

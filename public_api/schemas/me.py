@@ -7,11 +7,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from marketplace.entitlements import Tier
 from public_api.schemas.listings import ListingCard
+
+# The tiers' one spelling (marketplace.entitlements.Tier); the schema stays an enum of strings.
+TierName = Literal[tuple(t.value for t in Tier)]
 
 
 class EntitlementsOut(BaseModel):
-    tier: Literal["free", "premium", "investor"]
+    tier: TierName
     active: bool
     expires_at: datetime | None = None
     early_access: bool
