@@ -11,6 +11,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops cost estimate --scenario dev|launch|growth
     python -m ops reports rebuild [--dry-run]
     python -m ops credential-compromise --user SUB | --access-key ID | --secret NAME [--reason R] [--apply]
+    python -m ops search-index status               python -m ops search-index rebuild [--apply]
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ def parser() -> argparse.ArgumentParser:
     compromise.add_argument("--reason", default="credential compromise", help="recorded in the audit log")
     compromise.add_argument("--apply", action="store_true", help="really do it (default: dry run)")
 
+    search = commands.add_parser("search-index", help="the search index: its state; a rebuild from the table")
+    search_actions = search.add_subparsers(dest="action", required=True)
+    search_actions.add_parser("status", help="the published version, its size, whether it loads")
+    rebuild = search_actions.add_parser("rebuild", help="build from the table and publish (dry run first)")
+    rebuild.add_argument("--apply", action="store_true", help="really publish (default: dry run)")
+
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
     estimate.add_argument("--scenario", required=True, choices=["dev", "launch", "growth"])
@@ -118,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         _load_local_environment()
     handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
                "failover": _failover, "synthetic": _synthetic, "cost": _cost,
-               "credential-compromise": _compromise, "reports": _reports}[args.command]
+               "credential-compromise": _compromise, "reports": _reports,
+               "search-index": _search_index}[args.command]
     return handler(args)
 
 
@@ -258,3 +266,14 @@ def _reports(args) -> int:
     days = rebuild(write=not args.dry_run)
     print(f"{'dry run: would write' if args.dry_run else 'wrote'} {days} daily report items", flush=True)
     return 0
+
+
+def _search_index(args) -> int:
+    from ops.search_index import index_status, rebuild
+
+    if args.action == "rebuild":
+        _print(rebuild(apply=args.apply))
+        return 0
+    status = index_status()
+    _print(status.lines())
+    return 0 if status.loadable else EXIT_FAILED

@@ -14,13 +14,14 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from infra.components.functions import FunctionKit, ServiceFunction, retention
-from infra.components.grants import READ, WRITE, grant_secret, grant_table
+from infra.components.grants import READ, WRITE, grant_objects, grant_secret, grant_table
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack, removal_policy
 from marketplace.deployment import Env
+from marketplace.search_index.store import PREFIX as SEARCH_PREFIX
 from public_api import flags
 from public_api.routes import FUNCTIONS, ROUTES
 
@@ -88,6 +89,10 @@ class ApiStack(Stack):
         # Cards from the buyer-facing sparse indexes; detail, media and entitlement by key; a view counter.
         grant_table(listings.role, table=table, key=key,
                     actions=[*READ, "dynamodb:UpdateItem"], indexes=["gsi1", "gsi2", "gsi4"])
+        # Search: the index's current version (the version item, by GetItem above), its object by version.
+        listings.function.add_environment(Env.SEARCH_BUCKET, data.search.name)
+        grant_objects(listings.role, bucket=data.search.name, actions=["s3:GetObject", "s3:GetObjectVersion"],
+                      prefix=SEARCH_PREFIX)
         # Premium media: signed CloudFront URLs with the key pair (key id and domain from SSM, by name).
         signing_key = data.secrets.signing_key
         grant_secret(listings.role, secret=signing_key, key=data.keys.data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -120,6 +120,12 @@ class DataStack(Stack):
         self.deploy = SecureBucket(self, "Deploy", bucket_name=name("deploy"), key=self.keys.data,
                                    removal_policy=removal, access_logs=self.access_logs,
                                    lifecycle=DEPLOY_LIFECYCLE, inventory=False)
+        # The search index (marketplace.search_index.store): one object, a new S3 version per publish; the
+        # version item names the current one. Nothing to replicate: it is rebuilt from the table.
+        self.search = SecureBucket(self, "SearchIndex", bucket_name=name("search-index"), key=self.keys.data,
+                                   removal_policy=removal, access_logs=self.access_logs, inventory=False)
+        self.search.bucket.add_lifecycle_rule(id="replaced-versions", noncurrent_version_expiration=Duration.days(1),
+                                              abort_incomplete_multipart_upload_after=Duration.days(1))
         self.exports = SecureBucket(self, "Exports", bucket_name=name("exports"), key=self.keys.data,
                                     removal_policy=removal, access_logs=self.access_logs,
                                     lifecycle=EXPORT_LIFECYCLE, lock_days=EXPORT_LOCK_DAYS)
@@ -142,6 +148,7 @@ class DataStack(Stack):
             ("StaticBucket", self.static.name, "Back office static files (collectstatic)"),
             ("DeployBucket", self.deploy.name, "Zappa deployment packages (s3_bucket)"),
             ("ExportsBucket", self.exports.name, "Weekly table exports and their Parquet copies"),
+            ("SearchIndexBucket", self.search.name, "Published versions of the search index"),
         ):
             CfnOutput(self, output, value=value, description=description)
 

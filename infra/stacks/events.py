@@ -16,7 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.components.functions import FunctionKit
-from infra.components.grants import READ, WRITE, grant_key, grant_media_moves, grant_table
+from infra.components.grants import READ, WRITE, grant_key, grant_media_moves, grant_objects, grant_table
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.stacks.data import DataStack, removal_policy
@@ -25,10 +25,15 @@ from marketplace.config import Settings
 from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
 from marketplace.deployment import Env, handler_name
 from marketplace.events import RULES, Queue
+from marketplace.search_index import writer as search_index_writer
+from marketplace.search_index.store import POINTER_KEY
+from marketplace.search_index.store import PREFIX as SEARCH_PREFIX
 from marketplace.services import media_placement
 from ops import scheduled
 
 EVENT_SOURCE = Settings.event_source
+SEARCH_POINTER_PARTITION = POINTER_KEY[0]
+SEARCH_WRITER_MEMORY_MB = 1024  # the index in memory twice while serialising (about 40 MB at 10,000 listings)
 MAX_RECEIVES = 5  # as the local queues: five tries, then the DLQ
 
 
@@ -151,7 +156,34 @@ class EventsStack(Stack):
         self.reporter.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.DAILY_REPORTS], batch_size=10, report_batch_item_failures=True))
 
-        self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter]
+        self._search_index_writer(kit, config=config, data=data)
+        self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter,
+                          self.search_writer]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 
+
+    def _search_index_writer(self, kit: FunctionKit, *, config: StageConfig, data: DataStack) -> None:
+        """The search index's one writer: reserved concurrency 1 (two writers would race on the version
+        item; the condition would catch it, at the cost of redoing work). The batching window and the
+        writer's own wait keep publishes at most every few seconds."""
+        self.search_writer = kit.function(
+            "SearchIndexWriter", function_name=f"{config.prefix}-search-index",
+            handler=handler_name(search_index_writer.handler),
+            description="Applies listing events to the search index and publishes its versions",
+            memory_mb=SEARCH_WRITER_MEMORY_MB, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
+            environment={Env.SEARCH_BUCKET: data.search.name}, reserved_concurrency=1)
+        role, key = self.search_writer.role, data.keys.data
+        # Listings by key (BatchGetItem) and every listed one through the feed index (a build).
+        grant_table(role, table=data.table, key=key, actions=["dynamodb:GetItem", "dynamodb:BatchGetItem"],
+                    indexes=["gsi4"])
+        # The version item only: a put on its partition, nothing else in the table.
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["dynamodb:PutItem"], resources=[data.table.table.table_arn],
+            conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [SEARCH_POINTER_PARTITION]}}))
+        grant_key(role, key=key, encrypt=True)
+        grant_objects(role, bucket=data.search.name, actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                      prefix=SEARCH_PREFIX)
+        self.search_writer.alias.add_event_source(sources.SqsEventSource(
+            self.queues[Queue.SEARCH_INDEX], batch_size=10, max_batching_window=Duration.seconds(2),
+            max_concurrency=2, report_batch_item_failures=True))  # SQS's floor for the poller; the reserved concurrency of 1 is what limits

@@ -34,6 +34,7 @@ from infra.stacks.events import EventsStack
 from infra.stacks.media import MediaStack
 from marketplace.deployment import Env, handler_name
 from ops import scheduled
+from public_api.observability import SERVICE as API_SERVICE
 
 API_5XX_PERCENT = 1  # of requests in 5 minutes
 API_P99_MS = 1500
@@ -98,6 +99,8 @@ class OperationsStack(Stack):
             label = function.node.id
             alarm(f"{label}Errors", function.function.metric_errors(period=five, statistic="Sum"), threshold=0,
                   description=f"{function.function_name}: invocation errors")
+            if function is events_stack.search_writer:  # concurrency 1 behind SQS: a throttle only delays a batch
+                continue
             alarm(f"{label}Throttles", function.function.metric_throttles(period=five, statistic="Sum"), threshold=0,
                   description=f"{function.function_name}: throttled invocations")
         for queue in [*events_stack.dead_letter_queues.values(), media.dead_letters]:
@@ -108,6 +111,11 @@ class OperationsStack(Stack):
             alarm(f"Table{event}", cloudwatch.Metric(namespace="AWS/DynamoDB", metric_name=event, period=five,
                                                       statistic="Sum", dimensions_map={"TableName": table_name}),
                   threshold=0, description=f"DynamoDB {event} on the table")
+        # Search answered without its index (public_api.search_index): the runbook is search-index.md.
+        alarm("SearchIndexFallback", cloudwatch.Metric(
+            namespace="Shikhar", metric_name="SearchIndexFallback", period=five, statistic="Sum",
+            dimensions_map={"service": API_SERVICE}), threshold=0,
+              description="Search is answering from DynamoDB without its index (docs/runbooks/search-index.md)")
         media_failures = cloudwatch.MathExpression(
             expression=" + ".join(media.failure_metrics), using_metrics=media.failure_metrics, period=five,
             label="Media pipeline executions failed, timed out or aborted")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from marketplace.models import Item, Listing
 from marketplace.search_index.documents import Document, document_of
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE cards (
     id INTEGER PRIMARY KEY, listing_id TEXT NOT NULL UNIQUE, neighborhood TEXT NOT NULL,
@@ -22,8 +22,12 @@ CREATE TABLE cards (
     land_sqft REAL, bedrooms INTEGER, road_ft REAL, facing TEXT, premium INTEGER NOT NULL,
     exclusive INTEGER NOT NULL, public_at REAL, published REAL NOT NULL, per_ropani REAL,
     price_band TEXT NOT NULL, card TEXT NOT NULL);
-CREATE INDEX cards_published ON cards (published DESC, listing_id);
-CREATE INDEX cards_neighborhood ON cards (neighborhood, published DESC);
+CREATE INDEX cards_newest ON cards (-published, listing_id);
+CREATE INDEX cards_price_asc ON cards ((price IS NULL), coalesce(price, 0), listing_id);
+CREATE INDEX cards_price_desc ON cards ((price IS NULL), -coalesce(price, 0), listing_id);
+CREATE INDEX cards_per_ropani ON cards ((per_ropani IS NULL), coalesce(per_ropani, 0), listing_id);
+CREATE INDEX cards_land_desc ON cards ((land_sqft IS NULL), -coalesce(land_sqft, 0), listing_id);
+CREATE INDEX cards_neighborhood ON cards (neighborhood, -published);
 CREATE VIRTUAL TABLE words USING fts5(title, description, place, features,
                                       tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE map USING rtree(id, min_lat, max_lat, min_lng, max_lng);
@@ -105,6 +109,12 @@ def build_from_table() -> sqlite3.Connection:
                 document = document_of(listing)
                 if document is not None:
                     _write(connection, document)
+    return connection
+
+
+def analysed(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """Statistics for the query planner (which index serves which search), refreshed before publishing."""
+    connection.execute("ANALYZE")
     return connection
 
 

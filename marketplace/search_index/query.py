@@ -35,16 +35,23 @@ SORTS = ("newest", "price_asc", "price_desc", "price_per_ropani_asc", "land_desc
 FACETS = ("neighborhood", "property_type", "bedrooms", "price_band")
 MAX_WORDS = 12
 EARTH_RADIUS_KM = 6371.0088
-# (k1, k2) of each order, ascending; the listing id breaks ties.
-_ORDERS = {
-    "newest": ("0", "-c.published"),
-    "price_asc": ("c.price IS NULL", "coalesce(c.price, 0)"),
-    "price_desc": ("c.price IS NULL", "-coalesce(c.price, 0)"),
-    "price_per_ropani_asc": ("c.per_ropani IS NULL", "coalesce(c.per_ropani, 0)"),
-    "land_desc": ("c.land_sqft IS NULL", "-coalesce(c.land_sqft, 0)"),
+# Each order's sort expressions, ascending; the listing id breaks ties. Cards without the sorted value
+# sort last through the leading "IS NULL". ``database`` indexes the same expressions, so a page of an
+# unselective search walks an index and stops after ``limit`` rows.
+ORDERS: dict[str, tuple[str, ...]] = {
+    "newest": ("-c.published",),
+    "price_asc": ("(c.price IS NULL)", "coalesce(c.price, 0)"),
+    "price_desc": ("(c.price IS NULL)", "-coalesce(c.price, 0)"),
+    "price_per_ropani_asc": ("(c.per_ropani IS NULL)", "coalesce(c.per_ropani, 0)"),
+    "land_desc": ("(c.land_sqft IS NULL)", "-coalesce(c.land_sqft, 0)"),
     # bm25 is lower for better matches; title and neighbourhood weigh more than the description.
-    "relevance": ("bm25(words, 10.0, 1.0, 5.0, 3.0)", "-c.published"),
+    "relevance": ("h.rank", "-c.published"),
 }
+# Great-circle distance (haversine) from (:lat, :lng) to a map point, in SQL.
+_HAVERSINE_KM = (f"2 * {EARTH_RADIUS_KM} * asin(sqrt(power(sin(radians(min_lat - :lat) / 2), 2) + "
+                 "cos(radians(:lat)) * cos(radians(min_lat)) * power(sin(radians(min_lng - :lng) / 2), 2)))")
+_MATH = {"asin": math.asin, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos, "radians": math.radians,
+         "power": math.pow}
 _TOKEN = re.compile(r"[^\s\"'()*:^+\-.,;!?/\\{}\[\]<>|&=#@%$~`]+")
 
 
@@ -101,14 +108,6 @@ def _check(request: IndexSearch) -> None:
         raise ValidationError(f"{unknown[0]!r} is not a facet; choose from {', '.join(FACETS)}", field="facets")
 
 
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-
-
 def _visibility(entitlements: Entitlements, params: dict, at: datetime) -> list[str]:
     clauses = []
     if not entitlements.exclusive_access:
@@ -153,7 +152,7 @@ def _map_clauses(request: IndexSearch, params: dict) -> list[str]:
         # The R*Tree narrows to the surrounding box; the exact distance decides.
         clauses.append("c.id IN (SELECT id FROM map WHERE min_lat >= :lat0 AND max_lat <= :lat1 "
                        "AND min_lng >= :lng0 AND max_lng <= :lng1 "
-                       "AND distance_km(min_lat, min_lng, :lat, :lng) <= :radius)")
+                       f"AND {_HAVERSINE_KM} <= :radius)")
     return clauses
 
 
@@ -164,42 +163,59 @@ def _from_where(request: IndexSearch, entitlements: Entitlements, at: datetime) 
     source = "cards c"
     if request.q:
         params["q"] = match_expression(request.q)
-        source = "cards c JOIN words ON words.rowid = c.id"
-        clauses.append("words MATCH :q")
+        # The full-text match runs once, first ("OFFSET 0" keeps SQLite from folding it into the join).
+        rank = "bm25(words, 10.0, 1.0, 5.0, 3.0)" if request.order == "relevance" else "0"  # only when it orders
+        source = (f"(SELECT rowid AS hit, {rank} AS rank FROM words "
+                  "WHERE words MATCH :q LIMIT -1 OFFSET 0) h JOIN cards c ON c.id = h.hit")
     return f"FROM {source} WHERE {' AND '.join(clauses) or '1'}", params
 
 
 def _page_rows(connection, body: str, params: dict, order: str, after: list | None, count: int) -> list:
-    k1, k2 = _ORDERS[order]
-    keyset = "WHERE (k1, k2, listing_id) > (:after1, :after2, :after_id)" if after else ""
-    sql = (f"SELECT listing_id, card, k1, k2 FROM (SELECT c.listing_id AS listing_id, c.card AS card, "
-           f"{k1} AS k1, {k2} AS k2 {body}) {keyset} ORDER BY k1, k2, listing_id LIMIT :count")
+    """``count`` rows after the position ``after``: (listing_id, card, *sort values)."""
+    keys = [*ORDERS[order], "c.listing_id"]
     values = {**params, "count": count}
+    keyset = ""
     if after:
-        values.update(after1=after[0], after2=after[1], after_id=after[2])
-    return connection.execute(sql, values).fetchall()
+        names = [f":after{i}" for i in range(len(keys))]
+        values.update({name[1:]: value for name, value in zip(names, after, strict=True)})
+        keyset = f" AND ({', '.join(keys)}) > ({', '.join(names)})"
+    ordered = connection.execute(
+        f"SELECT c.id, {', '.join(keys)} {body}{keyset} ORDER BY {', '.join(keys)} LIMIT :count", values).fetchall()
+    # The cards of this page only: sorting carries ids and sort values, not every matching card.
+    cards = dict(connection.execute(
+        f"SELECT id, card FROM cards WHERE id IN ({', '.join('?' * len(ordered))})", [r[0] for r in ordered]))
+    return [(row[-1], cards[row[0]], *row[1:]) for row in ordered]
 
 
-def _facets(connection, body: str, params: dict, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    counted = {}
-    for name in names:
-        rows = connection.execute(f"SELECT c.{name}, count(*) {body} GROUP BY c.{name} ORDER BY c.{name}", params)
-        counted[name] = {("none" if value is None else str(value)): number for value, number in rows}
-    return counted
+def _counted(connection, body: str, params: dict, names: tuple[str, ...]) -> tuple[int, dict | None]:
+    """The exact total, and each facet's counts, from one pass over the matches."""
+    if not names:
+        return connection.execute(f"SELECT count(*) {body}", params).fetchone()[0], None
+    rows = connection.execute(f"SELECT {', '.join(f'c.{name}' for name in names)} {body}", params).fetchall()
+    facets = {}
+    for position, name in enumerate(names):
+        counted = Counter("none" if row[position] is None else str(row[position]) for row in rows)
+        facets[name] = dict(sorted(counted.items()))
+    return len(rows), facets
 
 
-def _valid_position(position: list | None) -> list | None:
+def _valid_position(position: list | None, order: str) -> list | None:
     if position is None:
         return None
-    if (len(position) != 3 or not all(isinstance(v, int | float) for v in position[:2])
-            or not isinstance(position[2], str)):
+    if (len(position) != len(ORDERS[order]) + 1 or not all(isinstance(v, int | float) for v in position[:-1])
+            or not isinstance(position[-1], str)):
         raise ValidationError("is not a valid cursor", field="cursor")
     return position
 
 
 def prepare(connection: sqlite3.Connection) -> sqlite3.Connection:
-    """Register what queries call (the exact distance) on a loaded index."""
-    connection.create_function("distance_km", 4, distance_km, deterministic=True)
+    """Make sure the math the distance needs is there: SQLite's own functions where it was built with
+    them (SQLITE_ENABLE_MATH_FUNCTIONS, as this machine's is), Python's otherwise."""
+    try:
+        connection.execute("SELECT asin(sqrt(power(sin(radians(1)), 2) + cos(1)))").fetchone()
+    except sqlite3.OperationalError:
+        for name, function in _MATH.items():
+            connection.create_function(name, 2 if name == "power" else 1, function, deterministic=True)
     return connection
 
 
@@ -211,7 +227,7 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     _check(request)
     moment = at or datetime.now(UTC)
     scope = request.scope()
-    after = _valid_position(decode_position(cursor, scope=scope))
+    after = _valid_position(decode_position(cursor, scope=scope), request.order)
     body, params = _from_where(request, entitlements, moment)
     items: list[Listing] = []
     more = True
@@ -219,14 +235,14 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
         wanted = limit - len(items)
         rows = _page_rows(connection, body, params, request.order, after, wanted + 1)
         more = len(rows) > wanted
-        for listing_id, card, k1, k2 in rows[:wanted]:
-            after = [k1, k2, listing_id]
+        for listing_id, card, *position in rows[:wanted]:
+            after = position
             listing = card_of_row(card)
             if can_see(listing, entitlements, at=moment):  # the query applied visibility; this is the guard
                 items.append(listing)
-    total = connection.execute(f"SELECT count(*) {body}", params).fetchone()[0]
+    total, facets = _counted(connection, body, params, request.facets)
     return IndexPage(items=items, cursor=encode_position(after, scope=scope) if more else None, total=total,
-                     facets=_facets(connection, body, params, request.facets) if request.facets else None)
+                     facets=facets)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
-"""Published versions of the index: the database file in the search bucket under ``PREFIX``, and one
-small item in the table naming the current one.
+"""Published versions of the index: one object in the (versioned) search bucket, ``OBJECT_KEY``, a new
+S3 version per publish, and one small item in the table naming the current one.
 
-pk ``SEARCH_INDEX``, sk ``CURRENT``: ``version`` (a counter), ``key`` (the S3 object), ``listings``,
-``published_at``. The writer publishes with a condition on the version it started from, so a second
-writer (a rebuild while the consumer runs) can never make the pointer go back. The object is written
-before the pointer names it; old objects expire by the bucket's lifecycle rule (infra), never while a
-function may still be loading them.
+pk ``SEARCH_INDEX``, sk ``CURRENT``: ``version`` (a counter), ``key`` and ``object_version`` (the S3
+object version), ``listings``, ``published_at``. The writer publishes with a condition on the version it
+started from, so a second writer (a rebuild while the consumer runs) can never make the pointer go back.
+The object is written before the pointer names it; functions read the exact S3 version the pointer
+names, so a version being replaced stays readable until the bucket's lifecycle rule expires it a day
+later (infra), long after any function finished loading it.
 
 S3 is reached through botocore (as PynamoDB reaches DynamoDB): the listings function loads the index
 at init without importing boto3.
@@ -14,22 +15,24 @@ at init without importing boto3.
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
 from marketplace.config import settings
-from marketplace.search_index.database import SCHEMA_VERSION, size
+from marketplace.search_index.database import SCHEMA_VERSION, analysed, size
 from marketplace.table import Item
 
 PREFIX = "search-index/"
+OBJECT_KEY = f"{PREFIX}index.sqlite"
 POINTER_KEY = ("SEARCH_INDEX", "CURRENT")
+_GONE = ("NoSuchKey", "NoSuchVersion", "404", "InvalidArgument")  # InvalidArgument: a version id S3 never issued
 
 
 class IndexUnavailable(Exception):
@@ -45,6 +48,7 @@ class SearchIndexVersion(Item, discriminator="SearchIndexVersion"):
 
     version = NumberAttribute()
     key = UnicodeAttribute()
+    object_version = UnicodeAttribute(null=True)  # None where the bucket is not versioned
     listings = NumberAttribute(default=0)
     published_at = UTCDateTimeAttribute()
 
@@ -85,11 +89,11 @@ def publish(connection: sqlite3.Connection, *, expected: int | None) -> int:
     """Upload the database and point the item at it; returns the new version. ``expected`` is the version
     this writer loaded (None: none existed); raises ``StaleVersion`` when another writer got there first."""
     version = (expected or 0) + 1
-    key = f"{PREFIX}{version:012d}-{uuid.uuid4().hex[:8]}.sqlite"
-    _s3().put_object(Bucket=settings().search_bucket, Key=key, Body=connection.serialize(),
-                     ContentType="application/vnd.sqlite3")
-    pointer = SearchIndexVersion(pk=POINTER_KEY[0], sk=POINTER_KEY[1], version=version, key=key,
-                                 listings=size(connection), published_at=datetime.now(UTC))
+    written = _s3().put_object(Bucket=settings().search_bucket, Key=OBJECT_KEY, Body=analysed(connection).serialize(),
+                               ContentType="application/vnd.sqlite3")
+    pointer = SearchIndexVersion(pk=POINTER_KEY[0], sk=POINTER_KEY[1], version=version, key=OBJECT_KEY,
+                                 object_version=written.get("VersionId"), listings=size(connection),
+                                 published_at=datetime.now(UTC))
     condition = (SearchIndexVersion.pk.does_not_exist() if expected is None
                  else SearchIndexVersion.version == expected)
     try:
@@ -107,10 +111,13 @@ def load_current() -> Loaded:
         pointer = SearchIndexVersion.get(*POINTER_KEY)
     except SearchIndexVersion.DoesNotExist:
         raise IndexUnavailable("no search index has been published") from None
+    exact = {"VersionId": pointer.object_version} if pointer.object_version else {}
     try:
-        body = _s3().get_object(Bucket=settings().search_bucket, Key=pointer.key)["Body"].read()
-    except _s3().exceptions.NoSuchKey:
-        raise IndexUnavailable(f"the published index {pointer.key} is missing") from None
+        body = _s3().get_object(Bucket=settings().search_bucket, Key=pointer.key, **exact)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in _GONE:
+            raise
+        raise IndexUnavailable(f"the published index {pointer.key} ({pointer.object_version}) is missing") from None
     connection = sqlite3.connect(":memory:", check_same_thread=False)
     try:
         connection.deserialize(body)

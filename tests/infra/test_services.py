@@ -112,9 +112,9 @@ def test_each_function_has_its_own_role(synthesized, name):
 
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
-    # api, events (relay, sweep, scheduler, notifier, media placement, daily reports), media steps and the
-    # media sweep, export
-    assert len(ours) == 3 + 6 + len(LAMBDA_STEPS) + 1 + 1
+    # api, events (relay, sweep, scheduler, notifier, media placement, daily reports, search index writer),
+    # media steps and the media sweep, export
+    assert len(ours) == 3 + 7 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -198,26 +198,40 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
     template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
         "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
         "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
-    # The relay, notifications, media placement and daily reports answer partial batch responses: each
-    # mapping asks for them.
+    # The relay, notifications, media placement, daily reports and the search index's writer answer partial
+    # batch responses: each mapping asks for them.
     mappings = synthesized.resources("dev", "AWS::Lambda::EventSourceMapping").values()
-    assert len(mappings) == 4
+    assert len(mappings) == 5
     assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
 
 
+def _function(template: dict, name: str) -> dict:
+    (function,) = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
+                   and r["Properties"].get("FunctionName") == name]
+    return function
+
+
+def _statements(template: dict, policy_prefix: str) -> list[dict]:
+    return [statement for logical_id, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith(policy_prefix)
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def _granted(template: dict, policy_prefix: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs of one function's own policy (CDK merges statements)."""
+    granted = set()
+    for statement in _statements(template, policy_prefix):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        granted |= {(a, json.dumps(t) if not isinstance(t, str) else t) for a in actions for t in targets}
+    return granted
+
+
 def test_media_placement_consumes_its_queue_and_may_move_objects_between_the_media_buckets(synthesized):
     template = synthesized.templates["dev"]["Events"]
-    (function_id,) = [i for i, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"
-                      and r["Properties"].get("FunctionName") == "shikhar-dev-media-placement"]
-    assert template["Resources"][function_id]["Properties"]["Handler"] == "marketplace.services.media_placement.handler"
-    granted = set()  # (action, resource) pairs of the consumer's own policy (CDK merges statements)
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith("MediaPlacement"):
-            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-                granted |= {(a, json.dumps(t) if not isinstance(t, str) else t) for a in actions for t in targets}
+    assert _function(template, "shikhar-dev-media-placement")["Handler"] == "marketplace.services.media_placement.handler"
+    granted = _granted(template, "MediaPlacement")
     for purpose in ("public-media", "premium-media"):
         bucket = f"arn:aws:s3:::shikhar-dev-{purpose}-111111111111-ap-south-1"
         for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
@@ -235,16 +249,35 @@ def test_media_placement_consumes_its_queue_and_may_move_objects_between_the_med
 
 def test_daily_reports_consume_the_analytics_queue_and_may_only_put_and_update_items(synthesized):
     template = synthesized.templates["dev"]["Events"]
-    (function_id,) = [i for i, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"
-                      and r["Properties"].get("FunctionName") == "shikhar-dev-daily-reports"]
-    assert template["Resources"][function_id]["Properties"]["Handler"] == "marketplace.services.daily_reports.handler"
-    table_actions = set()
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith("DailyReports"):
-            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                table_actions |= {a for a in actions if a.startswith("dynamodb:")}
+    assert _function(template, "shikhar-dev-daily-reports")["Handler"] == "marketplace.services.daily_reports.handler"
+    table_actions = {action for action, _ in _granted(template, "DailyReports") if action.startswith("dynamodb:")}
     assert table_actions == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+
+
+def test_the_search_index_has_one_writer_that_may_write_only_the_index_and_its_version_item(synthesized):
+    template = synthesized.templates["dev"]["Events"]
+    writer = _function(template, "shikhar-dev-search-index")
+    assert writer["Handler"] == "marketplace.search_index.writer.handler"
+    assert writer["ReservedConcurrentExecutions"] == 1
+    assert writer["Environment"]["Variables"]["SHIKHAR_SEARCH_BUCKET"] == "shikhar-dev-search-index-111111111111-ap-south-1"
+    objects = "arn:aws:s3:::shikhar-dev-search-index-111111111111-ap-south-1/search-index/*"
+    granted = _granted(template, "SearchIndexWriter")
+    assert {("s3:PutObject", objects), ("s3:GetObjectVersion", objects)} <= granted
+    assert not any(action.startswith("s3:") and resource != objects for action, resource in granted)
+    assert not any(action in ("dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+                   for action, _ in granted)
+    (put,) = [s for s in _statements(template, "SearchIndexWriter") if s["Action"] == "dynamodb:PutItem"]
+    assert put["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["SEARCH_INDEX"]}}
+
+    api = synthesized.templates["dev"]["Api"]
+    listings = _function(api, "shikhar-dev-api-listings")
+    assert listings["Environment"]["Variables"]["SHIKHAR_SEARCH_BUCKET"] == writer["Environment"]["Variables"][
+        "SHIKHAR_SEARCH_BUCKET"]
+    read = {(a, r) for a, r in _granted(api, "ListingsFunction") if a.startswith("s3:")}
+    assert read == {("s3:GetObject", objects), ("s3:GetObjectVersion", objects)}
+
+    alarms = [a["Properties"] for a in synthesized.resources("dev", "AWS::CloudWatch::Alarm").values()]
+    assert any(a.get("MetricName") == "SearchIndexFallback" and a["AlarmActions"] for a in alarms)
 
 
 def _definition(synthesized) -> dict:

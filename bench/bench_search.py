@@ -1,0 +1,249 @@
+"""Search index benchmarks: build, size, cold load, and in-handler search against the DynamoDB path.
+
+``python bench/bench_search.py [N ...]`` (default 10000) prints the figures recorded in bench/RESULTS.md
+("Search index"), for each N listings:
+
+1. Listings: N items written to the emulator's table through the domain's models and field rules
+   (``clean_listing_fields``, the listing's own keys), in the demo's mix of neighbourhoods, types,
+   prices and visibility (5 % exclusive, 8 % coming soon, 15 % premium). The moderation path (photos,
+   approval) is skipped: it would take hours at 100,000 and does not change what is indexed.
+2. Build: from the table (the feed index, then BatchGetItem) as the writer and the runbook build it;
+   and the same documents inserted into an empty index in memory (SQLite's own share).
+3. Size of the published file; cold load (GetItem of the version item, GetObject, deserialize) as a
+   ratio to the cold-start floor (``import boto3; boto3.client("dynamodb")`` in a fresh process),
+   medians of interleaved rounds.
+4. In-handler search: ``query.search`` plus the cards' presentation (what the handler does beyond
+   routing) for a mix of 1,000 queries (every filter, six orders, facets, words, bbox, distance, second
+   pages); p50/p99 of each query's median over interleaved rounds. Against it, today's DynamoDB path
+   (``listing_search``, one Query) for the queries both can answer, in the same rounds. The emulator
+   answers that Query over local HTTP: in AWS add the network round trip (a few ms), which only
+   widens the gap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from local.emulator import EMULATOR_ENV, Emulator, free_port
+
+PORT = free_port()
+os.environ.update(EMULATOR_ENV)
+os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{PORT}", "SHIKHAR_PREFIX": "shikhar-bench",
+                   "SHIKHAR_ENV": "test", "POWERTOOLS_TRACE_DISABLED": "true"})
+for _name in ("SHIKHAR_TABLE", "SHIKHAR_USER_POOL_ID"):
+    os.environ.pop(_name, None)
+
+from botocore.stub import Stubber
+
+from local.demo import _fields
+from local.provision import provision_buckets, provision_table
+from marketplace.config import reload_settings
+from marketplace.entitlements import ANONYMOUS, Entitlements
+from marketplace.ids import new_id
+from marketplace.lifecycle import Status
+from marketplace.listing_fields import clean_listing_fields
+from marketplace.models import Item, Listing
+from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.search_index import database, query, store
+from marketplace.search_index.documents import document_of
+from marketplace.search_index.query import IndexSearch
+from marketplace.selectors.search import ListingFilters, listing_search
+from marketplace.services.listings import _apply_fields
+from public_api.presenters import card_of
+
+QUERIES = int(os.environ.get("BENCH_QUERIES", "1000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+LOAD_ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "5"))
+FLOOR = 'import boto3; boto3.client("dynamodb", region_name="ap-south-1")'
+INVESTOR = Entitlements(tier="investor", active=True, expires_at=datetime.now(UTC) + timedelta(days=30))
+PREMIUM = Entitlements(tier="premium", active=True, expires_at=datetime.now(UTC) + timedelta(days=30))
+WORDS = ("garden", "himalaya view", "solar", "bungalow", "ghar", "jagga", "sanepa", "सानेपा", "villa", "lalpurja",
+         "earthquake", "security", "apartment valley")
+
+
+def _listing(rng: random.Random, index: int, moment: datetime) -> Listing:
+    listing = Listing(listing_id=new_id(), broker_id=f"broker-{index % 40}", status=Status.ACTIVE.value)
+    _apply_fields(listing, clean_listing_fields(_fields(rng, index)))
+    listing.published_at = moment - timedelta(minutes=index)
+    roll = rng.random()
+    if roll < 0.08:
+        listing.status, listing.public_at = Status.COMING_SOON.value, moment + timedelta(days=rng.randint(1, 20))
+    elif roll < 0.13:
+        listing.status = Status.UNDER_CONTRACT.value
+    listing.exclusive = rng.random() < 0.05
+    listing.premium = rng.random() < 0.15
+    listing.derive_keys()
+    return listing
+
+
+def listings(count: int) -> list[Listing]:
+    rng, moment = random.Random(count), datetime.now(UTC)
+    return [_listing(rng, index, moment) for index in range(count)]
+
+
+def _filters(rng: random.Random) -> ListingFilters:
+    hoods = tuple(rng.sample([n.slug for n in NEIGHBOURHOODS], k=rng.choice([0, 0, 1, 1, 2])))
+    low = rng.choice([None, None, 20_000_000, 40_000_000])
+    return ListingFilters(
+        neighborhoods=hoods, min_price=low,
+        max_price=rng.choice([None, None, 80_000_000, 150_000_000]) if low is None or rng.random() < 0.5 else None,
+        property_type=rng.choice([None, None, None, "house", "villa", "land", "apartment"]),
+        purpose=rng.choice([None, None, None, "sale"]), min_bedrooms=rng.choice([None, None, 3, 4]),
+        facing=rng.choice([None] * 6 + ["S", "E"]), premium=rng.choice([None] * 8 + [True]))
+
+
+def _geo(rng: random.Random, filters: ListingFilters) -> tuple[ListingFilters, tuple | None]:
+    place = rng.choice(NEIGHBOURHOODS)
+    kind = rng.random()
+    if kind < 0.1:
+        return replace(filters, near=(place.latitude, place.longitude), radius_km=rng.choice([1.0, 2.0, 5.0])), None
+    if kind < 0.2:
+        return filters, (place.latitude - 0.01, place.longitude - 0.01, place.latitude + 0.01, place.longitude + 0.01)
+    return filters, None
+
+
+def query_mix(count: int) -> list[tuple[IndexSearch, Entitlements, int]]:
+    rng, mix = random.Random(7), []
+    for _ in range(count):
+        filters, bbox = _geo(rng, _filters(rng))
+        words = rng.choice(WORDS) if rng.random() < 0.25 else None
+        sort = rng.choice([None, None, "newest", "price_asc", "price_desc", "price_per_ropani_asc", "land_desc"])
+        facets = ("neighborhood", "property_type", "bedrooms", "price_band") if rng.random() < 0.2 else ()
+        request = IndexSearch(filters=filters, q=words, bbox=bbox, sort=sort, facets=facets)
+        mix.append((request, rng.choice([ANONYMOUS, ANONYMOUS, PREMIUM, INVESTOR]), rng.choice([20, 20, 10, 50])))
+    return mix
+
+
+def dynamodb_answers(request: IndexSearch) -> bool:
+    f = request.filters
+    if request.q or request.bbox or request.facets or request.sort not in (None, "newest", "price_asc", "price_desc"):
+        return False
+    return request.sort not in ("price_asc", "price_desc") or len(f.neighborhoods) == 1
+
+
+def _timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def _index_search(connection, request, entitlements, limit):
+    page = query.search(connection, request=request, entitlements=entitlements, limit=limit)
+    return [card_of(card) for card in page.items], page.cursor
+
+
+def _dynamodb_search(request, entitlements, limit):
+    page = listing_search(filters=replace(request.filters, sort=request.sort), entitlements=entitlements,
+                          limit=limit)
+    return [card_of(card) for card in page.items]
+
+
+def _stubbed_pages(stub, raw_cards: list[dict], calls: int) -> None:
+    """What DynamoDB answers the path's one Query: a page of card items (the most it can hold)."""
+    for call in range(calls):
+        page = [raw_cards[(call * 7 + n) % len(raw_cards)] for n in range(50)]
+        stub.add_response("query", {"Items": page, "Count": len(page), "ScannedCount": len(page)})
+
+
+def searches(connection, raw_cards: list[dict]) -> dict:
+    mix = query_mix(QUERIES)
+    index_ms: list[list[float]] = [[] for _ in mix]
+    dynamo_ms: dict[int, list[float]] = {i: [] for i, (r, _, _) in enumerate(mix) if dynamodb_answers(r)}
+    client = Item._get_connection().connection.client
+    with Stubber(client) as stub:
+        _stubbed_pages(stub, raw_cards, ROUNDS * len(dynamo_ms))
+        for _ in range(ROUNDS):  # interleaved: each query on both paths, round after round
+            for i, (request, entitlements, limit) in enumerate(mix):
+                index_ms[i].append(_timed(lambda r=request, e=entitlements, n=limit: _index_search(
+                    connection, r, e, n)))
+                if i in dynamo_ms:
+                    dynamo_ms[i].append(_timed(lambda r=request, e=entitlements, n=limit: _dynamodb_search(r, e, n)))
+    # second pages: the cursor of each first page
+    second = []
+    for request, entitlements, limit in mix[:200]:
+        _, cursor = _index_search(connection, request, entitlements, limit)
+        if cursor:
+            second.append(_timed(lambda r=request, e=entitlements, n=limit, c=cursor: query.search(
+                connection, request=r, entitlements=e, limit=n, cursor=c)))
+    medians = [statistics.median(times) for times in index_ms]
+    both = sorted(dynamo_ms)
+    return {"index": medians, "index_both": [medians[i] for i in both],
+            "dynamodb": [statistics.median(dynamo_ms[i]) for i in both], "second_pages": second}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def cold_loads() -> tuple[float, float]:
+    loads, floors = [], []
+    for _ in range(LOAD_ROUNDS):  # interleaved: the machine's load hits both alike
+        store.reset()
+        loads.append(_timed(lambda: query.prepare(store.load_current().connection)))
+        floors.append(_timed(lambda: subprocess.run([sys.executable, "-c", FLOOR], check=True)))
+    return statistics.median(loads), statistics.median(floors)
+
+
+def bench(count: int) -> None:
+    made = listings(count)
+    documents = [document_of(listing) for listing in made]
+    started = time.perf_counter()
+    connection = database.empty()
+    with connection:
+        for document in documents:
+            if document is not None:
+                database._write(connection, document)
+    built = time.perf_counter() - started
+    size = len(connection.serialize())
+    store.publish(connection, expected=store.current_version())
+    load, floor = cold_loads()
+    raw_cards = [{**json.loads(d.row["card"]), "pk": {"S": f"LISTING#{d.listing_id}"}, "sk": {"S": "METADATA"}}
+                 for d in documents[:500] if d]  # what the DynamoDB path's index items hold
+    figures = searches(query.prepare(store.load_current().connection), raw_cards)
+    print(f"\n== {count:,} listings ({database.size(connection):,} indexed) ==")
+    print(f"index build (documents into an empty index, in memory)        {built:8.2f} s")
+    print(f"index file size                                              {size / 1e6:8.1f} MB")
+    print(f"cold load (version item, GetObject, deserialize)             {load:8.0f} ms "
+          f"({load / floor:.2f}x the cold-start floor of {floor:.0f} ms)")
+    index, both, dynamo = figures["index"], figures["index_both"], figures["dynamodb"]
+    print(f"in-handler search, {len(index)} queries: p50 {percentile(index, 0.5):6.2f} ms   "
+          f"p99 {percentile(index, 0.99):6.2f} ms   max {max(index):6.2f} ms")
+    if figures["second_pages"]:
+        pages = figures["second_pages"]
+        print(f"  second pages by cursor ({len(pages)}): p50 {percentile(pages, 0.5):6.2f} ms   "
+              f"p99 {percentile(pages, 0.99):6.2f} ms")
+    if both:
+        print(f"queries both paths answer ({len(both)}): index p50 {percentile(both, 0.5):6.2f} ms  "
+              f"p99 {percentile(both, 0.99):6.2f} ms | DynamoDB path (Query stubbed) p50 "
+              f"{percentile(dynamo, 0.5):6.2f} ms  p99 {percentile(dynamo, 0.99):6.2f} ms")
+
+
+def main(counts: list[int]) -> None:
+    emulator = Emulator(port=PORT).start()  # the published object and the version item only
+    try:
+        for count in counts:
+            emulator.reset()
+            provision_table()
+            reload_settings()
+            store.reset()
+            provision_buckets({})
+            bench(count)
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [10_000])

@@ -1,0 +1,37 @@
+"""``python -m ops search-index``: the search-failure runbook's commands. Status says whether functions
+can load the index; a rebuild from the table (dry run first) restores it."""
+
+from __future__ import annotations
+
+from marketplace.actors import Actor, Group
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.search_index import store
+from ops.cli import main
+from tests.public_api.conftest import publish
+
+
+def test_status_and_rebuild_restore_an_index_whose_object_was_lost(platform, capsys):
+    broker = Actor(user_id="broker-runbook", email="runbook@test.shikhar.np", groups=frozenset({Group.BROKERS}),
+                   name="Runbook Broker")
+    for n in range(3):
+        publish(broker, title=f"Runbook house {n}")
+
+    assert main(["search-index", "status"]) == 1
+    assert "no search index is published" in capsys.readouterr().out
+    assert main(["search-index", "rebuild"]) == 0
+    assert "would publish 3 listings" in capsys.readouterr().out
+    assert store.current_version() is None  # a dry run publishes nothing
+
+    assert main(["search-index", "rebuild", "--apply"]) == 0
+    assert main(["search-index", "status"]) == 0
+    assert "version 1: 3 listings" in capsys.readouterr().out
+
+    pointer = store.SearchIndexVersion.get(*store.POINTER_KEY)
+    client("s3").delete_object(Bucket=settings().search_bucket, Key=pointer.key, VersionId=pointer.object_version)
+    assert main(["search-index", "status"]) == 1
+    assert "DOES NOT LOAD" in capsys.readouterr().out
+    assert main(["search-index", "rebuild", "--apply"]) == 0
+    assert main(["search-index", "status"]) == 0
+    assert "version 2: 3 listings" in capsys.readouterr().out
+
