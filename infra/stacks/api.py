@@ -90,7 +90,7 @@ class ApiStack(Stack):
         grant_table(listings.role, table=table, key=key,
                     actions=[*READ, "dynamodb:UpdateItem"], indexes=["gsi1", "gsi2", "gsi4"])
         # Search: the index's current version (the version item, by GetItem above), its object by version.
-        listings.function.add_environment(Env.SEARCH_BUCKET, data.search.name)
+        listings.add_environment(Env.SEARCH_BUCKET, data.search.name)
         grant_objects(listings.role, bucket=data.search.name, actions=["s3:GetObject", "s3:GetObjectVersion"],
                       prefix=SEARCH_PREFIX)
         # Premium media: signed CloudFront URLs with the key pair (key id and domain from SSM, by name).
