@@ -230,7 +230,8 @@ def _granted(template: dict, policy_prefix: str) -> set[tuple[str, str]]:
 
 def test_media_placement_consumes_its_queue_and_may_move_objects_between_the_media_buckets(synthesized):
     template = synthesized.templates["dev"]["Events"]
-    assert _function(template, "shikhar-dev-media-placement")["Handler"] == "marketplace.services.media_placement.handler"
+    placement = _function(template, "shikhar-dev-media-placement")
+    assert placement["Handler"] == "marketplace.services.media_placement.handler"
     granted = _granted(template, "MediaPlacement")
     for purpose in ("public-media", "premium-media"):
         bucket = f"arn:aws:s3:::shikhar-dev-{purpose}-111111111111-ap-south-1"
@@ -241,8 +242,7 @@ def test_media_placement_consumes_its_queue_and_may_move_objects_between_the_med
     invalidations = [json.loads(t) for a, t in granted if a.startswith("cloudfront:")]
     assert {a for a, _ in granted if a.startswith("cloudfront:")} == {"cloudfront:CreateInvalidation"}
     [arn] = invalidations
-    distribution = template["Resources"][function_id]["Properties"]["Environment"]["Variables"][
-        Env.CLOUDFRONT_DISTRIBUTION_ID]
+    distribution = placement["Environment"]["Variables"][Env.CLOUDFRONT_DISTRIBUTION_ID]
     assert "Fn::ImportValue" in distribution and distribution in arn["Fn::Join"][1]
     assert "arn:" in arn["Fn::Join"][1][0] and ":distribution/" in arn["Fn::Join"][1][-2]
 
