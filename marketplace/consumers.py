@@ -34,7 +34,7 @@ def consume_once(*, consumer: str, event_id: str, handler: Callable[[], None]) -
     expires after ``CLAIM_LEASE``. Raises ``ClaimHeld`` while someone else's claim is live.
     """
     moment = datetime.now(UTC)
-    claim = ProcessedEvent(pk=f"PROCESSED#{consumer}", sk=event_id)
+    claim = ProcessedEvent(*ProcessedEvent.key(consumer, event_id))
     claim.expires = moment + CLAIM_LEASE
     lease_over = ProcessedEvent.expires < moment
     try:

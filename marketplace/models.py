@@ -1,12 +1,15 @@
-"""The entities of the single table. Each documents its key design and builds its keys in one place.
+"""The entities of the single table. Each documents its key design and owns it: its key builders
+(``key()``, ``partition()``, ...), the keys ``derive_keys()`` writes from them, and one classmethod per
+access pattern (``Listing.by_status(status, limit=...)``, PynamoDB style: it returns the query's result
+iterator and takes PynamoDB's query arguments). No other module spells a key.
 
-Keys are written by ``derive_keys()``; services call it (through ``marketplace.db``) before every write.
-See ``docs/data-model.md`` for every access pattern and the code that uses it.
+Services call ``derive_keys()`` (through ``marketplace.db``) before every write. See
+``docs/data-model.md`` for every access pattern, its classmethod and the code that uses it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pynamodb.attributes import (
@@ -25,6 +28,8 @@ from marketplace.lifecycle import LISTED, Status
 from marketplace.table import DecimalAttribute, Item
 
 PRICE_DIGITS = 15  # zero-padding for price sort keys: up to 999 lakh crore
+# Sorts after every ISO timestamp and every zero-padded price: the open upper end of a key range.
+KEY_END = "~"
 
 
 def now() -> datetime:
@@ -52,13 +57,31 @@ class UserProfile(Item, discriminator="UserProfile"):
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
 
+    COLLECTION = "USERS"
+
+    @staticmethod
+    def partition(user_id: str) -> str:
+        """A person's partition: their profile, subscription and favorites."""
+        return f"USER#{user_id}"
+
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
-        return f"USER#{user_id}", "PROFILE"
+        return UserProfile.partition(user_id), "PROFILE"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id)
-        self.gsi5pk, self.gsi5sk = "USERS", f"{self.email.lower()}#{self.user_id}"
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.email.lower()}#{self.user_id}"
+
+    @classmethod
+    def with_subscription(cls, user_id: str):
+        """The profile and the subscription of one person: one Query (items of both types)."""
+        return Item.query(cls.partition(user_id), Item.sk.between(cls.key(user_id)[1], Subscription.key(user_id)[1]))
+
+    @classmethod
+    def by_email(cls, email_prefix: str = "", **query):
+        """People in email order (gsi5), those whose email starts with ``email_prefix`` if given."""
+        condition = cls.gsi5sk.startswith(email_prefix.lower()) if email_prefix else None
+        return cls.collection_index.query(cls.COLLECTION, condition, **query)
 
 
 class Subscription(Item, discriminator="Subscription"):
@@ -77,9 +100,11 @@ class Subscription(Item, discriminator="Subscription"):
     updated_at = UTCDateTimeAttribute(default=now)
     version = VersionAttribute()
 
+    COLLECTION = "SUBSCRIPTIONS"
+
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
-        return f"USER#{user_id}", "SUBSCRIPTION"
+        return UserProfile.partition(user_id), "SUBSCRIPTION"
 
     @property
     def paid(self) -> bool:
@@ -88,9 +113,14 @@ class Subscription(Item, discriminator="Subscription"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id)
         if self.expires_at and self.paid:
-            self.gsi5pk, self.gsi5sk = "SUBSCRIPTIONS", f"{iso(self.expires_at)}#{self.user_id}"
+            self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{iso(self.expires_at)}#{self.user_id}"
         else:
             self.gsi5pk = self.gsi5sk = None
+
+    @classmethod
+    def expiring_between(cls, start: datetime, end: datetime, **query):
+        """Paid terms ending between two moments, soonest first (gsi5)."""
+        return cls.collection_index.query(cls.COLLECTION, cls.gsi5sk.between(iso(start), iso(end) + KEY_END), **query)
 
 
 class BrokerProfile(Item, discriminator="BrokerProfile"):
@@ -117,13 +147,25 @@ class BrokerProfile(Item, discriminator="BrokerProfile"):
     created_at = UTCDateTimeAttribute(default_for_new=now)
     version = VersionAttribute()
 
+    COLLECTION = "BROKERS"
+
+    @staticmethod
+    def partition(broker_id: str) -> str:
+        """The broker's own partition, and their desk on gsi3 (listings and leads)."""
+        return f"BROKER#{broker_id}"
+
     @staticmethod
     def key(broker_id: str) -> tuple[str, str]:
-        return f"BROKER#{broker_id}", "PROFILE"
+        return BrokerProfile.partition(broker_id), "PROFILE"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.broker_id)
-        self.gsi5pk, self.gsi5sk = "BROKERS", f"{self.name.lower()}#{self.broker_id}"
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.name.lower()}#{self.broker_id}"
+
+    @classmethod
+    def directory(cls, **query):
+        """Every broker in name order (gsi5)."""
+        return cls.collection_index.query(cls.COLLECTION, **query)
 
 
 class Seller(Item, discriminator="Seller"):
@@ -141,13 +183,25 @@ class Seller(Item, discriminator="Seller"):
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
 
+    COLLECTION = "SELLERS"
+
+    @staticmethod
+    def partition(seller_id: str) -> str:
+        """The seller's own partition, and their view on gsi6 (their listings)."""
+        return f"SELLER#{seller_id}"
+
     @staticmethod
     def key(seller_id: str) -> tuple[str, str]:
-        return f"SELLER#{seller_id}", "PROFILE"
+        return Seller.partition(seller_id), "PROFILE"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.seller_id)
-        self.gsi5pk, self.gsi5sk = "SELLERS", f"{self.name.lower()}#{self.seller_id}"
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.name.lower()}#{self.seller_id}"
+
+    @classmethod
+    def directory(cls, **query):
+        """Every seller in name order (gsi5)."""
+        return cls.collection_index.query(cls.COLLECTION, **query)
 
 
 class CoverImage(MapAttribute):
@@ -223,9 +277,36 @@ class Listing(Item, discriminator="Listing"):
     updated_at = UTCDateTimeAttribute(default=now)
     version = VersionAttribute()
 
+    FEED = "FEED"
+    PREMIUM = "PREMIUM"
+    SORT_PREFIX = "LISTING#"  # a listing's sort keys on the broker's desk and the seller's view
+
+    @staticmethod
+    def partition(listing_id: str) -> str:
+        """A listing's partition: the listing, its media, stats, daily views and inquiries."""
+        return f"LISTING#{listing_id}"
+
     @staticmethod
     def key(listing_id: str) -> tuple[str, str]:
-        return f"LISTING#{listing_id}", "METADATA"
+        return Listing.partition(listing_id), "METADATA"
+
+    @staticmethod
+    def status_partition(status: Status | str) -> str:
+        return f"STATUS#{Status(status).value}"
+
+    @staticmethod
+    def market_partition(neighborhood: str) -> str:
+        return f"MKT#{neighborhood}"
+
+    @staticmethod
+    def price_key(price: int | None) -> str:
+        """The zero-padded price that sorts the market index (without the id that follows it)."""
+        return f"{int(price or 0):0{PRICE_DIGITS}d}#"
+
+    @staticmethod
+    def desk_prefix(status: Status | str | None = None) -> str:
+        """The broker's-desk sort-key prefix of listings, of one status if given."""
+        return f"{Listing.SORT_PREFIX}{Status(status).value}#" if status else Listing.SORT_PREFIX
 
     @property
     def is_listed(self) -> bool:
@@ -236,16 +317,66 @@ class Listing(Item, discriminator="Listing"):
         self.clear_index_keys()
         if self.is_listed:
             published = f"{iso(self.published_at or self.status_changed_at)}#{self.listing_id}"
-            self.gsi4pk, self.gsi4sk = "FEED", published
+            self.gsi4pk, self.gsi4sk = self.FEED, published
             price = self.price if (self.price is not None and not self.price_on_request) else 10**PRICE_DIGITS - 1
-            self.gsi2pk, self.gsi2sk = f"MKT#{self.neighborhood}", f"{int(price):0{PRICE_DIGITS}d}#{self.listing_id}"
+            self.gsi2pk, self.gsi2sk = self.market_partition(self.neighborhood), f"{self.price_key(price)}{self.listing_id}"
             if self.premium:
-                self.gsi1pk, self.gsi1sk = "PREMIUM", published
-        self.gsi3pk = f"BROKER#{self.broker_id}"
-        self.gsi3sk = f"LISTING#{self.status}#{iso(self.updated_at)}#{self.listing_id}"
-        self.gsi5pk, self.gsi5sk = f"STATUS#{self.status}", f"{iso(self.status_changed_at)}#{self.listing_id}"
+                self.gsi1pk, self.gsi1sk = self.PREMIUM, published
+        self.gsi3pk = BrokerProfile.partition(self.broker_id)
+        self.gsi3sk = f"{self.desk_prefix(self.status)}{iso(self.updated_at)}#{self.listing_id}"
+        self.gsi5pk = self.status_partition(self.status)
+        self.gsi5sk = f"{iso(self.status_changed_at)}#{self.listing_id}"
         if self.seller_id:
-            self.gsi6pk, self.gsi6sk = f"SELLER#{self.seller_id}", f"LISTING#{iso(self.updated_at)}#{self.listing_id}"
+            self.gsi6pk = Seller.partition(self.seller_id)
+            self.gsi6sk = f"{self.SORT_PREFIX}{iso(self.updated_at)}#{self.listing_id}"
+
+    @classmethod
+    def with_media(cls, listing_id: str):
+        """The listing and its media, one Query (items of both types; stats and inquiries sort outside
+        the ``MEDIA#``..``METADATA`` range)."""
+        pk, sk = cls.key(listing_id)
+        return Item.query(pk, Item.sk.between(Media.SORT_PREFIX, sk))
+
+    @classmethod
+    def by_status(cls, status: Status | str, **query):
+        """Listings in one status in order of their last status change (gsi5)."""
+        return cls.collection_index.query(cls.status_partition(status), **query)
+
+    @classmethod
+    def count_by_status(cls, status: Status | str, **query) -> int:
+        return cls.collection_index.count(cls.status_partition(status), **query)
+
+    @classmethod
+    def of_broker(cls, broker_id: str, status: Status | str | None = None, **query):
+        """A broker's listings, of one status if given, by status then last update (gsi3)."""
+        return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.desk_prefix(status)),
+                                      **query)
+
+    @classmethod
+    def of_seller(cls, seller_id: str, **query):
+        """The keys of a seller's listings, most recently updated first (gsi6 projects keys only)."""
+        return Item.owner_index.query(Seller.partition(seller_id), Item.gsi6sk.startswith(cls.SORT_PREFIX), **query)
+
+    @classmethod
+    def in_market(cls, neighborhood: str, price_range: tuple[int | None, int | None] = (None, None), **query):
+        """Listed cards of one neighbourhood by price (gsi2), within ``price_range`` (either end open);
+        price-on-request listings sort last, so any upper bound leaves them out."""
+        low, high = price_range
+        condition = None
+        if low is not None or high is not None:
+            condition = cls.gsi2sk.between(cls.price_key(low), f"{cls.price_key(high)}{KEY_END}" if high is not None
+                                           else KEY_END)
+        return cls.market_index.query(cls.market_partition(neighborhood), condition, **query)
+
+    @classmethod
+    def latest_premium(cls, **query):
+        """Listed premium cards by publication (gsi1)."""
+        return cls.premium_index.query(cls.PREMIUM, **query)
+
+    @classmethod
+    def feed(cls, **query):
+        """Every listed card by publication (gsi4)."""
+        return cls.feed_index.query(cls.FEED, **query)
 
 
 class ListingStats(Item, discriminator="ListingStats"):
@@ -261,7 +392,7 @@ class ListingStats(Item, discriminator="ListingStats"):
 
     @staticmethod
     def key(listing_id: str) -> tuple[str, str]:
-        return f"LISTING#{listing_id}", "STATS"
+        return Listing.partition(listing_id), "STATS"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id)
@@ -280,21 +411,27 @@ class DailyViewStat(Item, discriminator="DailyViewStat"):
     views = NumberAttribute(default=0)
 
     @staticmethod
-    def key(listing_id: str, day: str) -> tuple[str, str]:
-        return f"LISTING#{listing_id}", f"VIEWS#{day}"
+    def day_key(day: date | str) -> str:
+        """The sort key of a day's count in the listing's partition, and that day's gsi5 partition."""
+        return f"VIEWS#{day.isoformat() if isinstance(day, date) else day}"
 
     @staticmethod
-    def day_partition(day: str) -> str:
-        return f"VIEWS#{day}"
-
-    @classmethod
-    def of_day(cls, day: str):
-        """Every listing's views on a day (one Query on gsi5)."""
-        return cls.collection_index.query(cls.day_partition(day))
+    def key(listing_id: str, day: str) -> tuple[str, str]:
+        return Listing.partition(listing_id), DailyViewStat.day_key(day)
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id, self.day)
-        self.gsi5pk, self.gsi5sk = self.day_partition(self.day), self.listing_id
+        self.gsi5pk, self.gsi5sk = self.day_key(self.day), self.listing_id
+
+    @classmethod
+    def of_listing(cls, listing_id: str, since: date, until: date, **query):
+        """One listing's counts per day over a range (its own partition)."""
+        return cls.query(Listing.partition(listing_id), cls.sk.between(cls.day_key(since), cls.day_key(until)), **query)
+
+    @classmethod
+    def of_day(cls, day: date | str, **query):
+        """Every listing's count on one day (gsi5)."""
+        return cls.collection_index.query(cls.day_key(day), **query)
 
 
 class ReportScope(StrEnum):
@@ -439,19 +576,42 @@ class Media(Item, discriminator="Media"):
     updated_at = UTCDateTimeAttribute(default=now)
     version = VersionAttribute()
 
+    SORT_PREFIX = "MEDIA#"
+    FAILED, DUE, REVIEW = "MEDIA#failed", "MEDIA#due", "MEDIA#review"  # gsi5 collections
+
     @staticmethod
     def key(listing_id: str, media_id: str) -> tuple[str, str]:
-        return f"LISTING#{listing_id}", f"MEDIA#{media_id}"
+        return Listing.partition(listing_id), f"{Media.SORT_PREFIX}{media_id}"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id, self.media_id)
         self.clear_index_keys()
         if self.state == "failed":
-            self.gsi5pk, self.gsi5sk = "MEDIA#failed", f"{iso(self.updated_at)}#{self.media_id}"
+            self.gsi5pk, self.gsi5sk = self.FAILED, f"{iso(self.updated_at)}#{self.media_id}"
         elif self.state in ("awaiting_upload", "processing") and self.deadline:
-            self.gsi5pk, self.gsi5sk = "MEDIA#due", f"{iso(self.deadline)}#{self.listing_id}#{self.media_id}"
+            self.gsi5pk, self.gsi5sk = self.DUE, f"{iso(self.deadline)}#{self.listing_id}#{self.media_id}"
         elif self.proposed is not None:
-            self.gsi5pk, self.gsi5sk = "MEDIA#review", f"{iso(self.updated_at)}#{self.listing_id}#{self.media_id}"
+            self.gsi5pk, self.gsi5sk = self.REVIEW, f"{iso(self.updated_at)}#{self.listing_id}#{self.media_id}"
+
+    @classmethod
+    def of_listing(cls, listing_id: str, **query):
+        """A listing's media (its partition), in media-id order."""
+        return cls.query(Listing.partition(listing_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
+
+    @classmethod
+    def failed(cls, **query):
+        """Media whose processing failed, by time of failure (gsi5)."""
+        return cls.collection_index.query(cls.FAILED, **query)
+
+    @classmethod
+    def due_before(cls, moment: datetime, **query):
+        """Media awaiting their upload or processing whose deadline is before ``moment`` (gsi5)."""
+        return cls.collection_index.query(cls.DUE, cls.gsi5sk < iso(moment), **query)
+
+    @classmethod
+    def awaiting_review(cls, **query):
+        """Processed media of published listings waiting for an admin, oldest first by default (gsi5)."""
+        return cls.collection_index.query(cls.REVIEW, **query)
 
     @property
     def overdue(self) -> bool:
@@ -475,12 +635,19 @@ class Favorite(Item, discriminator="Favorite"):
     listing_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute(default_for_new=now)
 
+    SORT_PREFIX = "FAVORITE#"
+
     @staticmethod
     def key(user_id: str, listing_id: str) -> tuple[str, str]:
-        return f"USER#{user_id}", f"FAVORITE#{listing_id}"
+        return UserProfile.partition(user_id), f"{Favorite.SORT_PREFIX}{listing_id}"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id, self.listing_id)
+
+    @classmethod
+    def of_user(cls, user_id: str, **query):
+        """A buyer's favorites (their partition), in listing-id order."""
+        return cls.query(UserProfile.partition(user_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
 
 
 class Inquiry(Item, discriminator="Inquiry"):
@@ -509,15 +676,33 @@ class Inquiry(Item, discriminator="Inquiry"):
     handled_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
 
+    SORT_PREFIX = "INQUIRY#"  # in the listing's partition, on the broker's desk and the buyer's view
+    COLLECTION = "INQUIRIES"
+
     @staticmethod
     def key(listing_id: str, inquiry_id: str) -> tuple[str, str]:
-        return f"LISTING#{listing_id}", f"INQUIRY#{inquiry_id}"
+        return Listing.partition(listing_id), f"{Inquiry.SORT_PREFIX}{inquiry_id}"
+
+    @staticmethod
+    def buyer_partition(buyer_id: str) -> str:
+        return f"BUYER#{buyer_id}"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id, self.inquiry_id)
-        self.gsi3pk, self.gsi3sk = f"BROKER#{self.broker_id}", f"INQUIRY#{self.inquiry_id}"
-        self.gsi5pk, self.gsi5sk = "INQUIRIES", self.inquiry_id
-        self.gsi6pk, self.gsi6sk = f"BUYER#{self.buyer_id}", f"INQUIRY#{self.inquiry_id}"
+        self.gsi3pk, self.gsi3sk = BrokerProfile.partition(self.broker_id), self.sk
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, self.inquiry_id
+        self.gsi6pk, self.gsi6sk = self.buyer_partition(self.buyer_id), self.sk
+
+    @classmethod
+    def of_broker(cls, broker_id: str, **query):
+        """A broker's leads across their listings, in time order (gsi3)."""
+        return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.SORT_PREFIX),
+                                      **query)
+
+    @classmethod
+    def count_since(cls, lower_id: str, **query) -> int:
+        """How many inquiries have an id from ``lower_id`` on (ids are ULIDs: time order) (gsi5)."""
+        return cls.collection_index.count(cls.COLLECTION, cls.gsi5sk >= lower_id, **query)
 
 
 class AuditEntry(Item, discriminator="AuditEntry"):
@@ -538,9 +723,20 @@ class AuditEntry(Item, discriminator="AuditEntry"):
     correlation_id = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute(default_for_new=now)
 
+    COLLECTION = "AUDIT"
+
+    @staticmethod
+    def partition(entity_type: str, entity_id: str) -> str:
+        return f"AUDIT#{entity_type}#{entity_id}"
+
     def derive_keys(self) -> None:
-        self.pk, self.sk = f"AUDIT#{self.entity_type}#{self.entity_id}", f"{iso(self.at)}#{self.audit_id}"
-        self.gsi5pk, self.gsi5sk = "AUDIT", self.sk
+        self.pk, self.sk = self.partition(self.entity_type, self.entity_id), f"{iso(self.at)}#{self.audit_id}"
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, self.sk
+
+    @classmethod
+    def history(cls, entity_type: str, entity_id: str, **query):
+        """One object's audit trail in time order."""
+        return cls.query(cls.partition(entity_type, entity_id), **query)
 
 
 class OutboxEvent(Item, discriminator="OutboxEvent"):
@@ -560,6 +756,8 @@ class OutboxEvent(Item, discriminator="OutboxEvent"):
     created_at = UTCDateTimeAttribute(default_for_new=now)
     sent_at = UTCDateTimeAttribute(null=True)
 
+    PENDING = "OUTBOX#PENDING"
+
     @staticmethod
     def key(event_id: str) -> tuple[str, str]:
         return f"OUTBOX#{event_id}", "EVENT"
@@ -568,7 +766,12 @@ class OutboxEvent(Item, discriminator="OutboxEvent"):
         self.pk, self.sk = self.key(self.event_id)
         self.clear_index_keys()
         if self.state == "pending":
-            self.gsi5pk, self.gsi5sk = "OUTBOX#PENDING", f"{iso(self.created_at)}#{self.event_id}"
+            self.gsi5pk, self.gsi5sk = self.PENDING, f"{iso(self.created_at)}#{self.event_id}"
+
+    @classmethod
+    def pending(cls, **query):
+        """Unsent events, oldest first (gsi5, sparse)."""
+        return cls.collection_index.query(cls.PENDING, **query)
 
 
 class Guard(Item, discriminator="Guard"):
@@ -601,7 +804,11 @@ class ProcessedEvent(Item, discriminator="ProcessedEvent"):
 
     state = UnicodeAttribute(default="claimed")  # claimed | done
 
-    def derive_keys(self) -> None:
+    @staticmethod
+    def key(consumer: str, event_id: str) -> tuple[str, str]:
+        return f"PROCESSED#{consumer}", event_id
+
+    def derive_keys(self) -> None:  # keys are set by the caller through key()
         pass
 
 
@@ -620,10 +827,19 @@ class Session(Item, discriminator="Session"):
     def key(session_key: str) -> tuple[str, str]:
         return f"SESSION#{session_key}", "SESSION"
 
+    @staticmethod
+    def user_partition(user_id: str) -> str:
+        return f"SESSIONS#{user_id}"
+
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.session_key)
-        self.gsi6pk = f"SESSIONS#{self.user_id}" if self.user_id else None
+        self.gsi6pk = self.user_partition(self.user_id) if self.user_id else None
         self.gsi6sk = self.session_key if self.user_id else None
+
+    @classmethod
+    def of_user(cls, user_id: str, **query):
+        """The keys of a person's sessions (gsi6)."""
+        return cls.owner_index.query(cls.user_partition(user_id), **query)
 
 
 class SignInThrottle(Item, discriminator="SignInThrottle"):
@@ -681,6 +897,13 @@ class ExportSeal(Item, discriminator="ExportSeal"):
     def key(export_id: str) -> tuple[str, str]:
         return f"EXPORT#{export_id}", "SEAL"
 
+    COLLECTION = "EXPORTS"
+
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.export_id)
-        self.gsi5pk, self.gsi5sk = "EXPORTS", f"{iso(self.sealed_at)}#{self.export_id}"
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{iso(self.sealed_at)}#{self.export_id}"
+
+    @classmethod
+    def chain(cls, **query):
+        """Every seal in time order (gsi5)."""
+        return cls.collection_index.query(cls.COLLECTION, **query)

@@ -25,7 +25,7 @@ _BATCH = 10  # PutEvents takes at most 10 entries
 
 
 def pending(*, limit: int = 100) -> list[OutboxEvent]:
-    return list(OutboxEvent.collection_index.query("OUTBOX#PENDING", limit=limit))
+    return list(OutboxEvent.pending(limit=limit))
 
 
 def publish(records: list[OutboxEvent]) -> list[OutboxEvent]:

@@ -117,6 +117,12 @@ class Page[T]:
     extra: dict = field(default_factory=dict)
 
 
+def scope_of(pattern, *arguments) -> str:
+    """A cursor's scope: the access pattern (a model's classmethod, e.g. ``Listing.by_status``) and the
+    arguments that choose its partition and range, so a cursor continues only the query it came from."""
+    return ":".join([pattern.__qualname__, *map(str, arguments)])
+
+
 def page_of(result_iterator, *, scope: str) -> Page:
     """Drain one PynamoDB query page (called with ``limit``) into a ``Page`` with its cursor."""
     items = list(result_iterator)

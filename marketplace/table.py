@@ -4,8 +4,9 @@ This module is the single place that knows the table's shape. Local provisioning
 (``local/provision.py``) and the CDK stack (``infra/``) both read it through ``table_schema()``.
 
 Generic, overloaded keys: ``pk``/``sk`` for the base table and ``gsiNpk``/``gsiNsk`` for each
-global secondary index. Each entity writes its own key values in ``derive_keys()`` and documents
-them in its docstring; ``docs/data-model.md`` lists every access pattern.
+global secondary index. Each entity writes its own key values in ``derive_keys()``, documents them in
+its docstring and serves each of its access patterns with a classmethod (``marketplace/models.py``);
+``docs/data-model.md`` lists every access pattern.
 
 | index | purpose (partition -> sort) | projection |
 |---|---|---|
@@ -116,6 +117,13 @@ class Item(Model):
     feed_index = FeedIndex()
     collection_index = CollectionIndex()
     owner_index = OwnerIndex()
+
+    @classmethod
+    def _get_connection(cls):
+        """Every entity reads and writes through the base's connection: one botocore client per process
+        (PynamoDB would make one per model class first used before ``Item``, each loading DynamoDB's
+        service model again, about 100 ms of a cold start, and each out of reach of the client's hooks)."""
+        return Model._get_connection.__func__(Item)
 
     # What ``get_or_not_found`` answers when the item is missing: (message, the id field at fault).
     not_found: ClassVar[tuple[str, str]] = ("no such item", "id")

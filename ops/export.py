@@ -204,7 +204,7 @@ def _chain(previous: str, manifest_sha256: str) -> str:
 
 def seal(*, export_id: str, manifest_key: str, manifest: bytes) -> ExportSeal:
     """Keep the manifest's hash in the table, chained to the previous export's seal."""
-    previous = next(iter(ExportSeal.collection_index.query("EXPORTS", scan_index_forward=False, limit=1)), None)
+    previous = next(iter(ExportSeal.chain(scan_index_forward=False, limit=1)), None)
     digest = hashlib.sha256(manifest).hexdigest()
     record = ExportSeal(export_id=export_id, manifest_key=manifest_key, manifest_sha256=digest,
                         previous_export_id=previous.export_id if previous else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from marketplace.models import Item, Listing
+from marketplace.models import Listing
 from marketplace.search_index.documents import Document, document_of
 
 SCHEMA_VERSION = 2
@@ -101,7 +101,7 @@ def build_from_table() -> sqlite3.Connection:
     """The whole index from the table: the feed index names every listed listing (keys and card only),
     their full items come by BatchGetItem."""
     connection = empty()
-    ids = [card.listing_id for card in Item.feed_index.query("FEED") if isinstance(card, Listing)]
+    ids = [card.listing_id for card in Listing.feed()]
     for start in range(0, len(ids), _BATCH):
         batch = current_listings(ids[start:start + _BATCH])
         with connection:

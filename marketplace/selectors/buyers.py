@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marketplace.models import Favorite, Listing
-from marketplace.pagination import Page, decode_cursor, encode_cursor
+from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
 from marketplace.table import CARD_ATTRIBUTES
 
 MAX_FAVORITES_PAGE = 50
@@ -13,9 +13,9 @@ def favorites_list(*, user_id: str, limit: int = 20, cursor: str | None = None) 
     """One page of a buyer's favorites as cards, newest saved listing id first: one Query for the
     favorites, one BatchGet (card attributes only) for their listings. Returns the page and the ids of
     saved listings that no longer exist."""
-    scope = f"favorites:{user_id}"
-    result = Favorite.query(f"USER#{user_id}", Favorite.sk.startswith("FAVORITE#"), scan_index_forward=False,
-                            page_size=min(max(limit, 1), MAX_FAVORITES_PAGE),
+    scope = scope_of(Favorite.of_user, user_id)
+    result = Favorite.of_user(user_id, scan_index_forward=False,
+                              page_size=min(max(limit, 1), MAX_FAVORITES_PAGE),
                             last_evaluated_key=decode_cursor(cursor, scope=scope))
     raw = next(result.page_iter)  # exactly one Query per page
     ids = [Favorite.from_raw_data(item).listing_id for item in raw.get("Items", [])]

@@ -7,15 +7,15 @@ from datetime import datetime
 from ulid import ULID
 
 from marketplace.models import Inquiry
-from marketplace.pagination import Page, decode_cursor, page_of
+from marketplace.pagination import Page, decode_cursor, page_of, scope_of
 
 
 def inquiries_for_broker(*, broker_id: str, limit: int = 50, cursor: str | None = None,
                          only_new: bool = False) -> Page[Inquiry]:
     """The broker's leads across all their listings (gsi3 ``INQUIRY#<ulid>``), newest first."""
-    scope = f"gsi3:BROKER#{broker_id}:INQUIRY:{only_new}"
-    result = Inquiry.broker_index.query(
-        f"BROKER#{broker_id}", Inquiry.gsi3sk.startswith("INQUIRY#"), scan_index_forward=False, limit=limit,
+    scope = scope_of(Inquiry.of_broker, broker_id, only_new)
+    result = Inquiry.of_broker(
+        broker_id, scan_index_forward=False, limit=limit,
         filter_condition=(Inquiry.status == "new") if only_new else None,
         last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
@@ -24,5 +24,5 @@ def inquiries_for_broker(*, broker_id: str, limit: int = 50, cursor: str | None 
 def inquiries_since(*, since: datetime, only_new: bool = True) -> int:
     """How many inquiries arrived since a moment (ULID ids sort by time: a range on the id)."""
     lower = str(ULID.from_datetime(since)).lower()[:10]  # the 48-bit time part
-    return Inquiry.collection_index.count(
-        "INQUIRIES", Inquiry.gsi5sk >= lower, filter_condition=(Inquiry.status == "new") if only_new else None)
+    return Inquiry.count_since(
+        lower, filter_condition=(Inquiry.status == "new") if only_new else None)

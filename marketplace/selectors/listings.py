@@ -6,8 +6,8 @@ from __future__ import annotations
 from marketplace.actors import Actor
 from marketplace.errors import NotFound
 from marketplace.lifecycle import Status
-from marketplace.models import AuditEntry, Item, Listing, Media
-from marketplace.pagination import Page, decode_cursor, page_of
+from marketplace.models import AuditEntry, Listing, Media
+from marketplace.pagination import Page, decode_cursor, page_of, scope_of
 
 
 def listing_get(*, listing_id: str, consistent: bool = False) -> Listing:
@@ -26,9 +26,8 @@ def listing_for_actor(*, listing_id: str, actor: Actor) -> Listing:
 def listing_with_media(*, listing_id: str) -> tuple[Listing, list[Media]]:
     """The listing and its media in one Query (they share a partition; stats and inquiries sort
     outside the ``MEDIA#``..``METADATA`` range)."""
-    pk, _ = Listing.key(listing_id)
     listing, media = None, []
-    for item in Item.query(pk, Item.sk.between("MEDIA#", "METADATA")):
+    for item in Listing.with_media(listing_id):
         if isinstance(item, Listing):
             listing = item
         elif isinstance(item, Media):
@@ -42,21 +41,18 @@ def listing_with_media(*, listing_id: str) -> tuple[Listing, list[Media]]:
 def listings_by_status(*, status: Status | str, limit: int = 50, cursor: str | None = None,
                        oldest_first: bool = True) -> Page[Listing]:
     """The moderation queue (pending review, oldest first) and the admin's lists by status."""
-    partition = f"STATUS#{Status(status).value}"
-    scope = f"gsi5:{partition}"
-    result = Listing.collection_index.query(partition, scan_index_forward=oldest_first, limit=limit,
-                                            last_evaluated_key=decode_cursor(cursor, scope=scope))
+    scope = scope_of(Listing.by_status, Status(status).value)
+    result = Listing.by_status(status, scan_index_forward=oldest_first, limit=limit,
+                               last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
 
 
 def listings_for_broker(*, broker_id: str, status: Status | str | None = None, limit: int = 50,
                         cursor: str | None = None) -> Page[Listing]:
     """A broker's inventory, optionally one status, most recently updated first."""
-    partition = f"BROKER#{broker_id}"
-    prefix = f"LISTING#{Status(status).value}#" if status else "LISTING#"
-    scope = f"gsi3:{partition}:{prefix}"
-    result = Listing.broker_index.query(partition, Listing.gsi3sk.startswith(prefix), scan_index_forward=False,
-                                        limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
+    scope = scope_of(Listing.of_broker, broker_id, Status(status).value if status else "")
+    result = Listing.of_broker(broker_id, status, scan_index_forward=False, limit=limit,
+                               last_evaluated_key=decode_cursor(cursor, scope=scope))
     page = page_of(result, scope=scope)
     if status is None:  # gsi3sk sorts by status first: show the newest first across statuses
         page.items.sort(key=lambda listing: listing.updated_at, reverse=True)
@@ -66,15 +62,14 @@ def listings_for_broker(*, broker_id: str, status: Status | str | None = None, l
 def broker_status_counts(*, broker_id: str) -> dict[str, int]:
     """How many listings a broker has in each status (one Query over the broker's keys)."""
     counts = {s.value: 0 for s in Status}
-    for item in Listing.broker_index.query(f"BROKER#{broker_id}", Listing.gsi3sk.startswith("LISTING#")):
+    for item in Listing.of_broker(broker_id):
         counts[item.status] += 1
     return counts
 
 
 def listings_for_seller(*, seller_id: str, limit: int = 100) -> list[Listing]:
     """A seller's listings: keys from the owner index, then one BatchGet."""
-    keys = [(i.pk, i.sk) for i in Item.owner_index.query(f"SELLER#{seller_id}", Item.gsi6sk.startswith("LISTING#"),
-                                                          scan_index_forward=False, limit=limit)]
+    keys = [(i.pk, i.sk) for i in Listing.of_seller(seller_id, scan_index_forward=False, limit=limit)]
     return listings_batch(keys=keys)
 
 
@@ -86,4 +81,4 @@ def listings_batch(*, keys: list[tuple[str, str]]) -> list[Listing]:
 
 def listing_history(*, listing_id: str, limit: int = 100) -> list[AuditEntry]:
     """The audit trail of one listing, newest first."""
-    return list(AuditEntry.query(f"AUDIT#listing#{listing_id}", scan_index_forward=False, limit=limit))
+    return list(AuditEntry.history("listing", listing_id, scan_index_forward=False, limit=limit))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marketplace.models import Listing, Media, iso
+from marketplace.models import Media
 
 
 def media_for_listing(*, listing_id: str, consistent: bool = False) -> list[Media]:
     """Every media item of a listing (one Query on its partition), in display order."""
-    pk, _ = Listing.key(listing_id)
-    items = Media.query(pk, Media.sk.startswith("MEDIA#"), consistent_read=consistent)
+    items = Media.of_listing(listing_id, consistent_read=consistent)
     return sorted(items, key=lambda m: (m.position, m.media_id))
 
 
@@ -20,14 +19,14 @@ def media_get(*, listing_id: str, media_id: str, consistent: bool = True) -> Med
 
 def media_failures(*, limit: int = 20) -> list[Media]:
     """Media whose processing failed, newest first (admin dashboard)."""
-    return list(Media.collection_index.query("MEDIA#failed", scan_index_forward=False, limit=limit))
+    return list(Media.failed(scan_index_forward=False, limit=limit))
 
 
 def media_due(*, before: datetime, limit: int = 100) -> list[Media]:
     """Media awaiting their upload or processing whose deadline is before ``before``, oldest first."""
-    return list(Media.collection_index.query("MEDIA#due", Media.gsi5sk < iso(before), limit=limit))
+    return list(Media.due_before(before, limit=limit))
 
 
 def media_awaiting_review(*, limit: int = 100) -> list[Media]:
     """Processed media added to published listings, oldest first: the admins' media queue."""
-    return list(Media.collection_index.query("MEDIA#review", limit=limit))
+    return list(Media.awaiting_review(limit=limit))

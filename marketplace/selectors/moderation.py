@@ -16,7 +16,7 @@ from marketplace.lifecycle import Status
 from marketplace.listing_fields import MIN_PHOTOS, PHOTO_KINDS, missing_for_submission
 from marketplace.market import median_price_per_ropani, price_per_ropani
 from marketplace.models import Listing, Media
-from marketplace.pagination import Page, decode_cursor, encode_cursor
+from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
 
 # A price per ropani outside [median / 3, median x 3] of the neighbourhood's listed properties is more
 # likely a typo (a missing or extra zero) than a bargain; with fewer comparables the check is not made.
@@ -94,14 +94,13 @@ def market_medians() -> dict[str, Decimal]:
 def listed_now() -> list[Listing]:
     """Every listed property as its card (the feed index holds exactly the listed ones: one Query, a page
     per MB, about 1,300 cards)."""
-    return [item for item in Listing.feed_index.query("FEED") if isinstance(item, Listing)]
+    return list(Listing.feed())
 
 
 def moderation_queue(*, limit: int = 200, cursor: str | None = None) -> Page[QueueEntry]:
     """Pending listings, oldest first, each with its checklist."""
-    scope = f"gsi5:STATUS#{Status.PENDING_REVIEW.value}"
-    result = Listing.collection_index.query(f"STATUS#{Status.PENDING_REVIEW.value}", limit=limit,
-                                            last_evaluated_key=decode_cursor(cursor, scope=scope))
+    scope = scope_of(Listing.by_status, Status.PENDING_REVIEW.value)
+    result = Listing.by_status(Status.PENDING_REVIEW, limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
     listings = list(result)
     market = market_medians() if listings else {}
     return Page(items=[QueueEntry(listing=item, checks=moderation_checks(item, market=market)) for item in listings],
@@ -110,14 +109,13 @@ def moderation_queue(*, limit: int = 200, cursor: str | None = None) -> Page[Que
 
 def pending_summary() -> tuple[int, Listing | None]:
     """How many listings wait for review, and the one waiting longest."""
-    partition = f"STATUS#{Status.PENDING_REVIEW.value}"
-    count = Listing.collection_index.count(partition)
-    oldest = next(iter(Listing.collection_index.query(partition, limit=1)), None)
+    count = Listing.count_by_status(Status.PENDING_REVIEW)
+    oldest = next(iter(Listing.by_status(Status.PENDING_REVIEW, limit=1)), None)
     return count, oldest
 
 
 def status_counts() -> dict[str, int]:
-    return {s.value: Listing.collection_index.count(f"STATUS#{s.value}") for s in Status}
+    return {s.value: Listing.count_by_status(s) for s in Status}
 
 
 @dataclass(frozen=True)
@@ -155,10 +153,8 @@ def _filter_condition(filters: ListingFilters):
 def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | None = None) -> Page[Listing]:
     """Listings of one status, most recent status change first, matching the filters. DynamoDB applies
     filters after reading, so a page may read several index pages to fill up."""
-    partition = f"STATUS#{Status(filters.status).value}"
-    scope = f"gsi5:{partition}:{filters}"
-    result = Listing.collection_index.query(partition, filter_condition=_filter_condition(filters),
-                                            scan_index_forward=False, limit=limit, page_size=limit,
-                                            last_evaluated_key=decode_cursor(cursor, scope=scope))
+    scope = scope_of(Listing.by_status, filters)
+    result = Listing.by_status(filters.status, filter_condition=_filter_condition(filters), scan_index_forward=False,
+                               limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
     items = list(result)
     return Page(items=items, cursor=encode_cursor(result.last_evaluated_key, scope=scope))

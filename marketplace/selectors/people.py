@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from marketplace.entitlements import Entitlements, entitlements_of
-from marketplace.models import BrokerProfile, Item, Seller, Subscription, UserProfile, iso
-from marketplace.pagination import Page, decode_cursor, page_of
+from marketplace.models import BrokerProfile, Seller, Subscription, UserProfile
+from marketplace.pagination import Page, decode_cursor, page_of, scope_of
 
 
 def profile_and_subscription(*, user_id: str) -> tuple[UserProfile | None, Subscription | None]:
     """The profile and subscription share a partition: one Query."""
     profile = subscription = None
-    for item in Item.query(f"USER#{user_id}", Item.sk.between("PROFILE", "SUBSCRIPTION")):
+    for item in UserProfile.with_subscription(user_id):
         if isinstance(item, UserProfile):
             profile = item
         elif isinstance(item, Subscription):
@@ -29,17 +29,14 @@ def entitlements_for(*, user_id: str | None) -> Entitlements:
 
 
 def users_search(*, email_prefix: str = "", limit: int = 50, cursor: str | None = None) -> Page[UserProfile]:
-    scope = f"gsi5:USERS:{email_prefix.lower()}"
-    condition = UserProfile.gsi5sk.startswith(email_prefix.lower()) if email_prefix else None
-    result = UserProfile.collection_index.query("USERS", condition, limit=limit,
-                                                last_evaluated_key=decode_cursor(cursor, scope=scope))
+    scope = scope_of(UserProfile.by_email, email_prefix.lower())
+    result = UserProfile.by_email(email_prefix, limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
 
 
 def brokers_list(*, limit: int = 100, cursor: str | None = None) -> Page[BrokerProfile]:
-    scope = "gsi5:BROKERS"
-    return page_of(BrokerProfile.collection_index.query("BROKERS", limit=limit,
-                                                        last_evaluated_key=decode_cursor(cursor, scope=scope)),
+    scope = scope_of(BrokerProfile.directory)
+    return page_of(BrokerProfile.directory(limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope)),
                    scope=scope)
 
 
@@ -71,11 +68,10 @@ def broker_cards(*, broker_ids: Iterable[str]) -> dict[str, BrokerCard]:
 
 
 def sellers_list(*, limit: int = 100) -> list[Seller]:
-    return list(Seller.collection_index.query("SELLERS", limit=limit))
+    return list(Seller.directory(limit=limit))
 
 
 def subscriptions_expiring(*, within: timedelta, at: datetime | None = None) -> list[Subscription]:
     """Subscriptions whose term ends between now and ``within`` from now, soonest first."""
     moment = at or datetime.now(UTC)
-    return list(Subscription.collection_index.query(
-        "SUBSCRIPTIONS", Subscription.gsi5sk.between(iso(moment), iso(moment + within) + "~")))
+    return list(Subscription.expiring_between(moment, moment + within))

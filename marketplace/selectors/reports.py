@@ -43,12 +43,8 @@ def days_between(since: date, until: date) -> list[date]:
 
 def listing_views_by_day(*, listing_ids: list[str], since: date, until: date) -> dict[str, dict[str, int]]:
     """{listing_id: {day: views}} for some listings (one Query each on their own partitions)."""
-    out = {}
-    for listing_id in listing_ids:
-        pk, _ = Listing.key(listing_id)
-        out[listing_id] = {s.day: int(s.views) for s in DailyViewStat.query(
-            pk, DailyViewStat.sk.between(f"VIEWS#{since.isoformat()}", f"VIEWS#{until.isoformat()}"))}
-    return out
+    return {listing_id: {s.day: int(s.views) for s in DailyViewStat.of_listing(listing_id, since, until)}
+            for listing_id in listing_ids}
 
 
 def stats_for(*, listing_ids: list[str]) -> dict[str, ListingStats]:

@@ -1,11 +1,12 @@
 """Buyer-facing listing search: one DynamoDB Query per page, over an index that holds only what a
 card shows (``marketplace.table.CARD_ATTRIBUTES``).
 
-The filters choose the index:
+The filters choose the access pattern (``marketplace.models.Listing``):
 - price order (``price_asc``/``price_desc``, or no order asked for with one neighbourhood and a price
-  bound): gsi2 ``MKT#<neighbourhood>`` sorted by price, the price range as the key condition;
-- premium only, newest first: gsi1 ``PREMIUM``;
-- anything else, newest first: gsi4 ``FEED``.
+  bound): ``Listing.in_market``, the neighbourhood's market index sorted by price, the price range as
+  the key condition;
+- premium only, newest first: ``Listing.latest_premium``;
+- anything else, newest first: ``Listing.feed``.
 The other filters and the visibility rule (exclusive listings, early access) go into the Query's
 FilterExpression, and every card is checked again with ``can_see``. ``Limit`` bounds how many index
 items one page reads, so a page may hold fewer cards than asked (even none) and still have a
@@ -16,6 +17,7 @@ index, partition and order they came from.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,9 +28,9 @@ from marketplace.entitlements import ANONYMOUS, Entitlements, can_see
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status
 from marketplace.market import median_price_per_ropani
-from marketplace.models import PRICE_DIGITS, Item, Listing
+from marketplace.models import Listing
 from marketplace.neighbourhoods import BY_SLUG, NEIGHBOURHOODS
-from marketplace.pagination import Page, decode_cursor, encode_cursor
+from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
 
 SORTS = ("newest", "price_asc", "price_desc")
 MAX_PAGE = 50
@@ -55,15 +57,22 @@ class ListingFilters:
 
 @dataclass(frozen=True)
 class SearchPlan:
-    index: str  # gsi1 | gsi2 | gsi4
-    partition: str
+    pattern: Callable  # Listing.in_market | Listing.latest_premium | Listing.feed
     forward: bool
-    price_range: tuple[int | None, int | None] = (None, None)
+    neighborhood: str | None = None  # the market's neighbourhood (in_market only)
+    price_range: tuple[int | None, int | None] = (None, None)  # its key condition (in_market only)
     neighborhood_filter: tuple[str, ...] = field(default=())
 
     @property
     def scope(self) -> str:
-        return f"search:{self.index}:{self.partition}:{'asc' if self.forward else 'desc'}"
+        """Cursors continue the same pattern, partition and order (not the same filters: those may change)."""
+        partition = (self.neighborhood,) if self.pattern == Listing.in_market else ()
+        return "search:" + scope_of(self.pattern, *partition, "asc" if self.forward else "desc")
+
+    def query(self, **query):
+        if self.pattern == Listing.in_market:
+            return Listing.in_market(self.neighborhood, self.price_range, **query)
+        return self.pattern(**query)
 
 
 def _check(filters: ListingFilters) -> None:
@@ -83,18 +92,18 @@ def _check(filters: ListingFilters) -> None:
 
 
 def search_plan(filters: ListingFilters) -> SearchPlan:
-    """Which index and partition serve these filters (validated first)."""
+    """Which access pattern and partition serve these filters (validated first)."""
     _check(filters)
     neighborhoods = tuple(dict.fromkeys(filters.neighborhoods))
     priced = filters.min_price is not None or filters.max_price is not None
     by_price = filters.sort in ("price_asc", "price_desc") or (
         filters.sort is None and len(neighborhoods) == 1 and priced)
     if by_price:
-        return SearchPlan("gsi2", f"MKT#{neighborhoods[0]}", forward=filters.sort != "price_desc",
+        return SearchPlan(Listing.in_market, forward=filters.sort != "price_desc", neighborhood=neighborhoods[0],
                           price_range=(filters.min_price, filters.max_price))
     if filters.premium:
-        return SearchPlan("gsi1", "PREMIUM", forward=False, neighborhood_filter=neighborhoods)
-    return SearchPlan("gsi4", "FEED", forward=False, neighborhood_filter=neighborhoods)
+        return SearchPlan(Listing.latest_premium, forward=False, neighborhood_filter=neighborhoods)
+    return SearchPlan(Listing.feed, forward=False, neighborhood_filter=neighborhoods)
 
 
 def _and(condition, more):
@@ -146,7 +155,7 @@ def filter_condition(filters: ListingFilters, plan: SearchPlan, entitlements: En
                              (Listing.road_width_ft, filters.min_road_ft)):
         if value is not None:
             condition = _and(condition, attribute >= value)
-    if filters.premium is not None and plan.index != "gsi1":
+    if filters.premium is not None and plan.pattern != Listing.latest_premium:
         condition = _and(condition, Listing.premium == filters.premium)
     if filters.near is not None:
         cells = _near_cells(*filters.near, filters.radius_km or 2.0)
@@ -155,18 +164,6 @@ def filter_condition(filters: ListingFilters, plan: SearchPlan, entitlements: En
             near = Listing.geohash.startswith(cell) if near is None else near | Listing.geohash.startswith(cell)
         condition = _and(condition, near)
     return condition
-
-
-def _range_condition(plan: SearchPlan):
-    low, high = plan.price_range
-    if plan.index != "gsi2" or (low is None and high is None):
-        return None
-    low_key = f"{(low or 0):0{PRICE_DIGITS}d}#"
-    high_key = f"{high:0{PRICE_DIGITS}d}#~" if high is not None else "~"
-    return Item.gsi2sk.between(low_key, high_key)
-
-
-_INDEXES = {"gsi1": Item.premium_index, "gsi2": Item.market_index, "gsi4": Item.feed_index}
 
 
 def listing_search(*, filters: ListingFilters, entitlements: Entitlements = ANONYMOUS, limit: int = 20,
@@ -178,10 +175,8 @@ def listing_search(*, filters: ListingFilters, entitlements: Entitlements = ANON
     moment = at or datetime.now(UTC)
     plan = search_plan(filters)
     start = decode_cursor(cursor, scope=plan.scope)
-    result = _INDEXES[plan.index].query(
-        plan.partition, _range_condition(plan),
-        filter_condition=filter_condition(filters, plan, entitlements, at=moment),
-        scan_index_forward=plan.forward, page_size=limit, last_evaluated_key=start)
+    result = plan.query(filter_condition=filter_condition(filters, plan, entitlements, at=moment),
+                        scan_index_forward=plan.forward, page_size=limit, last_evaluated_key=start)
     raw = next(result.page_iter)  # one page = one Query; ResultIterator would keep reading to fill it
     cards = [Listing.from_raw_data(item) for item in raw.get("Items", [])]
     cards = [c for c in cards if can_see(c, entitlements, at=moment)]
@@ -204,8 +199,8 @@ def neighbourhood_summaries(*, at: datetime | None = None) -> list[Neighbourhood
     Reads the feed index through (cards only); callers cache the answer for minutes."""
     moment = at or datetime.now(UTC)
     counts = {n.slug: 0 for n in NEIGHBOURHOODS}
-    cards = [card for card in Item.feed_index.query("FEED", filter_condition=Listing.status == Status.ACTIVE.value)
-             if isinstance(card, Listing) and card.neighborhood in counts and can_see(card, ANONYMOUS, at=moment)]
+    cards = [card for card in Listing.feed(filter_condition=Listing.status == Status.ACTIVE.value)
+             if card.neighborhood in counts and can_see(card, ANONYMOUS, at=moment)]
     for card in cards:
         counts[card.neighborhood] += 1
     medians = median_price_per_ropani(cards)

@@ -16,7 +16,7 @@ def user_sessions_revoke(*, actor: Actor, user_id: str, reason: str = "") -> int
     Returns how many sessions ended."""
     if not (actor.is_admin or actor.user_id == user_id):
         raise PermissionDenied("only admins may end someone else's sessions")
-    keys = [(i.pk, i.sk) for i in Session.owner_index.query(f"SESSIONS#{user_id}")]
+    keys = [(i.pk, i.sk) for i in Session.of_user(user_id)]
     with Session.batch_write() as batch:
         for pk, sk in keys:
             batch.delete(Session(pk, sk))

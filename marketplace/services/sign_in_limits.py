@@ -52,11 +52,8 @@ def sign_in_check(*, account: str, ip: str, now: datetime | None = None) -> None
     """Raise ``TooManyAttempts`` while the account or the IP is blocked."""
     moment = now or datetime.now(UTC)
     for limit, value in _subjects(account=account, ip=ip):
-        try:
-            counter = SignInThrottle.get(*SignInThrottle.key(limit.scope, value))
-        except SignInThrottle.DoesNotExist:
-            continue
-        if counter.blocked_until and counter.blocked_until > moment:
+        counter = SignInThrottle.get_or_none(limit.scope, value)
+        if counter and counter.blocked_until and counter.blocked_until > moment:
             raise TooManyAttempts()
 
 

@@ -70,6 +70,20 @@ def test_pynamodb_and_boto3_use_the_same_budget():
         assert config.retries["total_max_attempts"] == budget.attempts
 
 
+def test_every_entity_shares_the_tables_one_client():
+    # Given a process whose first table call is an entity's, not the base's (as a function's first read)
+    script = ("from marketplace.models import Listing, Media; from marketplace.table import Item; "
+              "first = Listing._get_connection(); "
+              "print(first is Item._get_connection() is Media._get_connection())")
+
+    # When it asks each model for its connection
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            check=True)
+
+    # Then it is the same one (one botocore client: the budget, the hooks and one cold-start cost)
+    assert result.stdout.strip() == "True"
+
+
 def test_a_stalled_table_gives_up_after_the_budgets_attempts_as_an_outage(stalled_endpoint):
     # Given an API function (10 s) whose table stops answering
     url, accepted = stalled_endpoint

@@ -180,7 +180,7 @@ def test_a_consumer_that_dies_after_claiming_loses_no_notification(submitted, pl
     assert [m["type"] for m in _drain(platform.queues["notifications-sent"])] == [
         "ListingChangesRequested"]
     # And once the dead consumer's lease has lapsed, the redelivery sends it
-    claim = ProcessedEvent.get(f"PROCESSED#{notifications.CONSUMER}", rejected["detail"]["event_id"])
+    claim = ProcessedEvent.get(*ProcessedEvent.key(notifications.CONSUMER, rejected["detail"]["event_id"]))
     claim.update(actions=[ProcessedEvent.expires.set(datetime.now(UTC) - timedelta(seconds=1))])
     assert notifications.handler(_sqs_event(json.dumps(rejected))) == {"batchItemFailures": []}
     assert [m["type"] for m in _drain(platform.queues["notifications-sent"])] == [
