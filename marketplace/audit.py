@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 
 from marketplace.actors import Actor
 from marketplace.ids import new_id
@@ -15,6 +16,8 @@ def _plain(value):
     """Values as the audit log shows them: JSON-friendly and stable."""
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, Enum):  # a Tier or Status: its value (the table stores plain types only)
+        return value.value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, (list, tuple, set, frozenset)):

@@ -6,7 +6,9 @@ from marketplace import outbox
 from marketplace.actors import Actor, Group
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.entitlements import Tier
 from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.models import AuditEntry
 from marketplace.selectors.people import (
     entitlements_for,
     profile_and_subscription,
@@ -84,3 +86,13 @@ def test_group_changes_go_to_cognito_and_the_profile(platform, admin):
     user_profile_sync(user_id=me.user_id, email="admin@demo.shikhar.np", groups=["admins"])
     with pytest.raises(ValidationError):
         user_groups_change(actor=me, user_id=me.user_id, remove=["admins"])
+
+
+def test_a_subscription_granted_with_a_typed_tier_is_audited_as_its_name(table, admin):
+    # Given an admin granting a tier as the domain names it (an enum, as demo seeding does)
+    granted = subscription_grant(actor=admin, user_id="buyer-typed", tier=Tier.PREMIUM,
+                                        expires_at=datetime(2030, 1, 31, tzinfo=UTC), reason="eSewa 7F3K")
+
+    # Then it is saved, and the audit shows the tier's name
+    [entry] = AuditEntry.history("subscription", "buyer-typed")
+    assert granted.tier == "premium" and entry.changes["tier"]["after"] == "premium"
