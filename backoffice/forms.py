@@ -13,37 +13,24 @@ from marketplace.actors import Group
 from marketplace.entitlements import PAID_TIERS
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status, Surface, actions_on
-from marketplace.listing_fields import (
-    AMENITIES,
-    DOCUMENTS,
-    FACINGS,
-    FURNISHINGS,
-    PROPERTY_TYPES,
-    PURPOSES,
-    ROAD_SURFACES,
-    TEXT_LIMITS,
-    clean_listing_fields,
-)
+from marketplace.listing_fields import FIELD, Field, Kind, clean_listing_fields
 from marketplace.money import group_npr
-from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.people import sellers_list
 from marketplace.units import Area, format_area
-
-
-def _choices(values, blank=True):
-    pairs = [(v, v.replace("_", " ").capitalize()) for v in values]
-    return [("", "—"), *pairs] if blank else pairs
-
 
 LAND_UNITS = [("hill", "ropani-aana-paisa-daam (e.g. 0-8-0-0)"), ("terai", "bigha-kattha-dhur (e.g. 1-5-3)"),
               ("sqm", "m²"), ("sqft", "ft²")]
 FLOOR_UNITS = [("sqft", "ft²"), ("sqm", "m²")]
-NEIGHBOURHOOD_CHOICES = [("", "—"), *((n.slug, n.name) for n in NEIGHBOURHOODS)]
+# An area is typed in a unit the broker picks beside it: domain field -> (input, its unit's input, units).
+AREA_INPUTS = {"land_area_sqft": ("land_area", "land_unit", LAND_UNITS),
+               "built_up_area_sqft": ("built_up_area", "built_up_unit", FLOOR_UNITS)}
 # Form field -> domain field, where they differ.
-TO_DOMAIN = {"land_area": "land_area_sqft", "built_up_area": "built_up_area_sqft"}
+TO_DOMAIN = {area_input: name for name, (area_input, _, _) in AREA_INPUTS.items()}
 FROM_DOMAIN = {v: k for k, v in TO_DOMAIN.items()}
+NEIGHBOURHOOD_CHOICES = [("", "—"), *FIELD["neighborhood"].choices]
 _PLAIN_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 SHORT = 40  # the longest number, area or price anyone types; the field shows it as its maxlength
+LONG_TEXT = 1000  # texts longer than this get a text area
 
 
 def area_text(value: str, unit: str) -> str:
@@ -59,42 +46,61 @@ def area_text(value: str, unit: str) -> str:
     return value
 
 
-class ListingForm(forms.Form):
-    """Every field shows its limit (``maxlength``), so the whole form stays far below the request size the
-    back office accepts: a long description is stopped while typing, not lost on saving."""
+def _text_field(spec: Field) -> forms.Field:
+    if spec.max_length > LONG_TEXT:
+        return forms.CharField(required=False, label=spec.label, max_length=spec.max_length,
+                               widget=forms.Textarea(attrs={"rows": 6}),
+                               help_text=spec.help or f"At most {spec.max_length:,} characters")
+    return forms.CharField(required=False, label=spec.label, max_length=spec.max_length, help_text=spec.help)
 
-    title = forms.CharField(required=False, max_length=TEXT_LIMITS["title"])
-    description = forms.CharField(required=False, max_length=TEXT_LIMITS["description"],
-                                  widget=forms.Textarea(attrs={"rows": 6}),
-                                  help_text=f"At most {TEXT_LIMITS['description']:,} characters")
-    property_type = forms.ChoiceField(required=False, choices=_choices(PROPERTY_TYPES))
-    purpose = forms.ChoiceField(required=False, choices=_choices(PURPOSES, blank=False))
-    price = forms.CharField(required=False, max_length=SHORT, help_text="In rupees: 4,50,00,000 or 4.5 crore or 75 lakh")
-    price_on_request = forms.BooleanField(required=False)
-    neighborhood = forms.ChoiceField(required=False, choices=NEIGHBOURHOOD_CHOICES)
-    address = forms.CharField(required=False, max_length=TEXT_LIMITS["address"])
-    latitude = forms.CharField(required=False, max_length=SHORT)
-    longitude = forms.CharField(required=False, max_length=SHORT)
-    land_area = forms.CharField(required=False, max_length=SHORT)
-    land_unit = forms.ChoiceField(choices=LAND_UNITS, initial="hill")
-    built_up_area = forms.CharField(required=False, max_length=SHORT)
-    built_up_unit = forms.ChoiceField(choices=FLOOR_UNITS, initial="sqft")
-    bedrooms = forms.CharField(required=False, max_length=SHORT)
-    bathrooms = forms.CharField(required=False, max_length=SHORT)
-    storeys = forms.CharField(required=False, max_length=SHORT, help_text="2.5 is common")
-    parking = forms.CharField(required=False, max_length=SHORT)
-    road_width_ft = forms.CharField(required=False, max_length=SHORT, label="Road width (ft)")
-    road_surface = forms.ChoiceField(required=False, choices=_choices(ROAD_SURFACES))
-    facing = forms.ChoiceField(required=False, choices=_choices(FACINGS))
-    year_built = forms.CharField(required=False, max_length=SHORT)
-    furnishing = forms.ChoiceField(required=False, choices=_choices(FURNISHINGS))
-    amenities = forms.MultipleChoiceField(required=False, choices=_choices(AMENITIES, blank=False),
-                                          widget=forms.CheckboxSelectMultiple)
-    documents = forms.MultipleChoiceField(required=False, choices=_choices(DOCUMENTS, blank=False),
-                                          widget=forms.CheckboxSelectMultiple)
-    exclusive = forms.BooleanField(required=False, label="Exclusive (off-market, investors only)")
-    seller_id = forms.ChoiceField(required=False, label="Seller", choices=[("", "—")],
-                                  help_text="The owner or developer, from the sellers' directory")
+
+def _number_field(spec: Field) -> forms.Field:
+    """Typed as text (the domain reads "4.5 crore" and "1,20,000"), the bounds shown beside it."""
+    hint = "; ".join(part for part in (spec.help, spec.bounds if spec.kind != Kind.PRICE else "") if part)
+    return forms.CharField(required=False, label=spec.label, max_length=SHORT, help_text=hint)
+
+
+def _choice_field(spec: Field) -> forms.Field:
+    blank = [] if spec.default else [("", "—")]
+    return forms.ChoiceField(required=False, label=spec.label, choices=[*blank, *spec.choices],
+                             initial=spec.default, help_text=spec.help)
+
+
+FORM_FIELDS = {
+    Kind.TEXT: _text_field,
+    Kind.CHOICE: _choice_field,
+    Kind.MANY: lambda spec: forms.MultipleChoiceField(required=False, label=spec.label, choices=spec.choices,
+                                                      widget=forms.CheckboxSelectMultiple),
+    Kind.INTEGER: _number_field, Kind.DECIMAL: _number_field, Kind.PRICE: _number_field,
+    Kind.FLAG: lambda spec: forms.BooleanField(required=False, label=spec.label),
+    # The choices (the sellers' directory) are read when the form is made.
+    Kind.REFERENCE: lambda spec: forms.ChoiceField(required=False, label=spec.label, choices=[("", "—")],
+                                                   help_text=spec.help),
+}
+
+
+def listing_form_fields() -> dict[str, forms.Field]:
+    """The form's fields, in the specification's order, each from its ``Field``."""
+    fields: dict[str, forms.Field] = {}
+    for spec in FIELD.values():
+        if spec.kind == Kind.AREA:
+            area_input, unit_input, units = AREA_INPUTS[spec.name]
+            fields[area_input] = forms.CharField(required=False, label=spec.label, max_length=SHORT)
+            fields[unit_input] = forms.ChoiceField(choices=units, initial=units[0][0])
+        else:
+            fields[spec.name] = FORM_FIELDS[spec.kind](spec)
+    return fields
+
+
+# A form class whose declared fields are the specification's (Django's metaclass orders and copies them).
+_SpecifiedListingForm = type(forms.Form)("_SpecifiedListingForm", (forms.Form,),
+                                         {"__module__": __name__, **listing_form_fields()})
+
+
+class ListingForm(_SpecifiedListingForm):
+    """Every field shows its limit (``maxlength``), so the whole form stays far below the request size the
+    back office accepts: a long description is stopped while typing, not lost on saving. The fields are
+    made from ``marketplace.listing_fields.FIELDS``."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,8 +110,8 @@ class ListingForm(forms.Form):
     def domain_fields(self) -> dict:
         """The domain's input (valid only after ``is_valid()``)."""
         data = dict(self.cleaned_data)
-        data["land_area"] = area_text(data.get("land_area", ""), data.pop("land_unit", "hill"))
-        data["built_up_area"] = area_text(data.get("built_up_area", ""), data.pop("built_up_unit", "sqft"))
+        for area_input, unit_input, units in AREA_INPUTS.values():
+            data[area_input] = area_text(data.get(area_input, ""), data.pop(unit_input, units[0][0]))
         return {TO_DOMAIN.get(k, k): v for k, v in data.items()}
 
     def show_domain_errors(self, error: ValidationError) -> None:
@@ -115,25 +121,35 @@ class ListingForm(forms.Form):
                            else f"{name}: {message}")
 
 
-def listing_initial(listing) -> dict:
-    def text(value):
-        return "" if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
+def _decimal_text(value) -> str:
+    return "" if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
 
-    return {
-        "title": listing.title, "description": listing.description, "property_type": listing.property_type,
-        "purpose": listing.purpose, "price": group_npr(int(listing.price)) if listing.price is not None else "",
-        "price_on_request": listing.price_on_request, "neighborhood": listing.neighborhood,
-        "address": listing.address, "latitude": text(listing.latitude), "longitude": text(listing.longitude),
-        "land_area": format_area(Area(listing.land_area_sqft), "hill") if listing.land_area_sqft else "",
-        "land_unit": "hill",
-        "built_up_area": text(listing.built_up_area_sqft.normalize()) if listing.built_up_area_sqft else "",
-        "built_up_unit": "sqft", "bedrooms": text(listing.bedrooms), "bathrooms": text(listing.bathrooms),
-        "storeys": text(listing.storeys), "parking": text(listing.parking), "road_width_ft": text(listing.road_width_ft),
-        "road_surface": listing.road_surface or "", "facing": listing.facing or "",
-        "year_built": text(listing.year_built), "furnishing": listing.furnishing or "",
-        "amenities": list(listing.amenities or []), "documents": list(listing.documents or []),
-        "exclusive": listing.exclusive, "seller_id": listing.seller_id or "",
-    }
+
+def _area_initial(value, unit: str) -> str:
+    if not value:
+        return ""
+    return format_area(Area(value), unit) if unit == "hill" else format(Decimal(value).normalize(), "f")
+
+
+INITIAL = {
+    Kind.TEXT: lambda value: value or "", Kind.CHOICE: lambda value: value or "",
+    Kind.MANY: lambda value: list(value or []), Kind.FLAG: bool,
+    Kind.INTEGER: _decimal_text, Kind.DECIMAL: _decimal_text, Kind.REFERENCE: lambda value: value or "",
+    Kind.PRICE: lambda value: group_npr(int(value)) if value is not None else "",
+}
+
+
+def listing_initial(listing) -> dict:
+    """The form's initial values from a stored listing; areas in each input's first unit."""
+    initial = {}
+    for spec in FIELD.values():
+        value = getattr(listing, spec.name)
+        if spec.kind == Kind.AREA:
+            area_input, unit_input, units = AREA_INPUTS[spec.name]
+            initial[area_input], initial[unit_input] = _area_initial(value, units[0][0]), units[0][0]
+        else:
+            initial[spec.name] = INITIAL[spec.kind](value)
+    return initial
 
 
 def _same(before, after) -> bool:

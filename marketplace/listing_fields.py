@@ -1,17 +1,108 @@
 """What a listing may hold and how each field is checked: the one validator for every entry point
-(back-office form, public API, demo data). Errors name the field; all of them are reported at once."""
+(back-office form, public API, demo data). Errors name the field; all of them are reported at once.
+
+``FIELDS`` is the one declaration of every field a broker edits: its kind, bounds, choices, length,
+unit, whether it is needed to submit, whether it may change while the listing is live, its RESO name
+and its human label. The domain's cleaning below, the back office's form, history and CSV export, and
+the public API's schema bounds and presenters are all derived from it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 import pygeohash
 
 from marketplace.errors import ValidationError
 from marketplace.money import parse_npr
-from marketplace.neighbourhoods import BY_SLUG
+from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.units import Area, parse_area
+
+GEOHASH_PRECISION = 7  # about 150 m: the pin buyers see (the API shows the stored geohash whole)
+MAX_PRICE = 10**13  # Rs 10 lakh crore: anything above is a typo
+# 1,000 ropani (about 127 bigha): larger is a typo, and the bound keeps every stored number well within
+# DynamoDB's 38 significant digits (moto stores numbers DynamoDB would refuse).
+MAX_AREA_SQFT = Decimal(5_476_000)
+AREA_PLACES = 4  # ft² to 1/10,000: exact for every ropani-aana-paisa-daam and bigha-kattha-dhur amount
+COORDINATE_PLACES = 7  # about 1 cm
+ID_MAX = 64  # a seller's id (a Cognito sub or a ULID), refused beyond this before any lookup
+MIN_PHOTOS = 2  # luxury portals refuse listings with fewer than two photos
+PHOTO_KINDS = frozenset({"photo", "drone"})
+
+
+class Kind(StrEnum):
+    """How a field's value is read and checked."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    MANY = "many"  # several of the choices
+    INTEGER = "integer"
+    DECIMAL = "decimal"  # exact, at most ``places`` decimal places
+    AREA = "area"  # any unit ``marketplace.units`` reads, held in ft²
+    PRICE = "price"  # whole rupees, "3.5 crore" and "4,50,00,000" read too
+    FLAG = "flag"
+    REFERENCE = "reference"  # the id of another entity (its existence is the services' check)
+
+
+class Need(StrEnum):
+    """When a field must have a value (drafts may be incomplete)."""
+
+    OPTIONAL = "optional"
+    TO_CREATE = "to_create"  # from the first save, and so to submit as well
+    TO_SUBMIT = "to_submit"
+    TO_SUBMIT_UNLESS_LAND = "to_submit_unless_land"  # rooms and floors: not for a plot of land
+    TO_SUBMIT_UNLESS_ON_REQUEST = "to_submit_unless_on_request"  # the price
+
+
+def _named(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((value, value.replace("_", " ").capitalize()) for value in values)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One listing field. ``low``/``high`` bound numbers (``high`` may be a callable, for a bound that
+    moves with the date); ``choices`` are (value, human name) pairs; ``unit`` is what a number counts."""
+
+    name: str
+    kind: Kind
+    label: str
+    need: Need = Need.OPTIONAL
+    live_editable: bool = False  # may change while the listing is live (listed)
+    choices: tuple[tuple[str, str], ...] = ()
+    low: int | Decimal | None = None
+    high: int | Decimal | Callable[[], int] | None = None
+    places: int = 0
+    min_length: int = 0
+    max_length: int | None = None
+    unit: str = ""
+    reso: str = ""  # its RESO Data Dictionary name, where it has one
+    help: str = ""
+    default: str | None = None  # what an empty input keeps (the model's default)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(value for value, _ in self.choices)
+
+    @property
+    def upper(self) -> int | Decimal | None:
+        return self.high() if callable(self.high) else self.high
+
+    @property
+    def bounds(self) -> str:
+        """The range a person may enter, as the form shows it: "0 to 50 cars"."""
+        if self.low is None or self.upper is None:
+            return ""
+        upper = f"{self.upper:,}" if self.upper >= 10_000 else str(self.upper)  # a year stays 2031
+        return f"{self.low} to {upper}{f' {self.unit}' if self.unit else ''}"
+
+
+def _years_ahead() -> int:
+    return date.today().year + 5  # under construction: completion up to five years ahead
+
 
 PROPERTY_TYPES = ("house", "villa", "apartment", "land", "commercial")
 PURPOSES = ("sale", "rent")
@@ -22,70 +113,101 @@ AMENITIES = ("garden", "himalaya_view", "valley_view", "servant_quarters", "secu
              "backup_power", "municipal_water", "boring_water", "tanker_water", "earthquake_resistant",
              "swimming_pool", "gym", "lift", "modular_kitchen", "terrace", "gated_community")
 DOCUMENTS = ("lalpurja", "trace_map", "naksa_pass")
-GEOHASH_PRECISION = 7
-# Kathmandu valley and its rim: coordinates outside are a typo, not a listing.
-LATITUDE_RANGE = (Decimal("27.55"), Decimal("27.85"))
-LONGITUDE_RANGE = (Decimal("85.15"), Decimal("85.55"))
-MAX_PRICE = 10**13  # Rs 10 lakh crore: anything above is a typo
-# 1,000 ropani (about 127 bigha): larger is a typo, and the bound keeps every stored number well within
-# DynamoDB's 38 significant digits (moto stores numbers DynamoDB would refuse).
-MAX_AREA_SQFT = Decimal(5_476_000)
-AREA_PLACES = 4  # ft² to 1/10,000: exact for every ropani-aana-paisa-daam and bigha-kattha-dhur amount
-COORDINATE_PLACES = 7  # about 1 cm
-# How long each text may be: the domain refuses more, and the back office shows the limit on the field.
-TEXT_LIMITS = {"title": 140, "description": 8000, "address": 200}
-SELLER_ID_MAX = 64
-MIN_PHOTOS = 2  # luxury portals refuse listings with fewer than two photos
-PHOTO_KINDS = frozenset({"photo", "drone"})
 
-# Fields a submitted listing must have (drafts may be incomplete).
-REQUIRED_TO_SUBMIT = ("title", "description", "property_type", "purpose", "neighborhood", "latitude",
-                      "longitude", "land_area_sqft")
-REQUIRED_UNLESS_LAND = ("bedrooms", "bathrooms", "built_up_area_sqft")
-EDITABLE_FIELDS = (
-    "title", "description", "property_type", "purpose", "price", "price_on_request", "neighborhood",
-    "address", "latitude", "longitude", "land_area_sqft", "built_up_area_sqft", "bedrooms", "bathrooms",
-    "storeys", "parking", "road_width_ft", "road_surface", "facing", "year_built", "furnishing",
-    "amenities", "documents", "exclusive", "seller_id",
+# Every field a broker edits, in the order the form shows them.
+FIELDS: tuple[Field, ...] = (
+    Field("title", Kind.TEXT, "Title", Need.TO_CREATE, min_length=5, max_length=140),
+    Field("description", Kind.TEXT, "Description", Need.TO_SUBMIT, max_length=8000, reso="PublicRemarks"),
+    Field("property_type", Kind.CHOICE, "Property type", Need.TO_CREATE, choices=_named(PROPERTY_TYPES),
+          reso="PropertyType"),
+    Field("purpose", Kind.CHOICE, "Purpose", Need.TO_SUBMIT, choices=_named(PURPOSES), default="sale"),
+    Field("price", Kind.PRICE, "Price", Need.TO_SUBMIT_UNLESS_ON_REQUEST, live_editable=True, low=1,
+          high=MAX_PRICE, unit="NPR", reso="ListPrice", help="In rupees: 4,50,00,000 or 4.5 crore or 75 lakh"),
+    Field("price_on_request", Kind.FLAG, "Price on request", live_editable=True),
+    Field("neighborhood", Kind.CHOICE, "Neighbourhood", Need.TO_CREATE,
+          choices=tuple((n.slug, n.name) for n in NEIGHBOURHOODS)),
+    Field("address", Kind.TEXT, "Address", max_length=200, reso="UnparsedAddress"),
+    # Kathmandu valley and its rim: coordinates outside are a typo, not a listing.
+    Field("latitude", Kind.DECIMAL, "Latitude", Need.TO_SUBMIT, low=Decimal("27.55"), high=Decimal("27.85"),
+          places=COORDINATE_PLACES, reso="Latitude"),
+    Field("longitude", Kind.DECIMAL, "Longitude", Need.TO_SUBMIT, low=Decimal("85.15"), high=Decimal("85.55"),
+          places=COORDINATE_PLACES, reso="Longitude"),
+    Field("land_area_sqft", Kind.AREA, "Land area", Need.TO_SUBMIT, low=0, high=MAX_AREA_SQFT,
+          places=AREA_PLACES, unit="ft²", reso="LotSizeArea"),
+    Field("built_up_area_sqft", Kind.AREA, "Built up area", Need.TO_SUBMIT_UNLESS_LAND, low=0,
+          high=MAX_AREA_SQFT, places=AREA_PLACES, unit="ft²", reso="LivingArea"),
+    Field("bedrooms", Kind.INTEGER, "Bedrooms", Need.TO_SUBMIT_UNLESS_LAND, low=0, high=50, reso="BedroomsTotal"),
+    Field("bathrooms", Kind.INTEGER, "Bathrooms", Need.TO_SUBMIT_UNLESS_LAND, low=0, high=50,
+          reso="BathroomsTotalInteger"),
+    Field("storeys", Kind.DECIMAL, "Storeys", low=Decimal(0), high=Decimal(60), places=1, reso="StoriesTotal",
+          help="2.5 is common"),
+    Field("parking", Kind.INTEGER, "Parking", low=0, high=100, unit="cars", reso="ParkingTotal"),
+    Field("road_width_ft", Kind.DECIMAL, "Road width (ft)", low=Decimal(0), high=Decimal(200), places=1,
+          unit="ft"),
+    Field("road_surface", Kind.CHOICE, "Road surface", choices=_named(ROAD_SURFACES)),
+    Field("facing", Kind.CHOICE, "Facing", choices=_named(FACINGS), reso="DirectionFaces"),
+    Field("year_built", Kind.INTEGER, "Year built", low=1900, high=_years_ahead, reso="YearBuilt"),
+    Field("furnishing", Kind.CHOICE, "Furnishing", choices=_named(FURNISHINGS), reso="Furnished"),
+    Field("amenities", Kind.MANY, "Amenities", choices=_named(AMENITIES)),
+    Field("documents", Kind.MANY, "Documents", choices=_named(DOCUMENTS)),
+    Field("exclusive", Kind.FLAG, "Exclusive (off-market, investors only)"),
+    Field("seller_id", Kind.REFERENCE, "Seller", max_length=ID_MAX,
+          help="The owner or developer, from the sellers' directory"),
 )
-PRICE_FIELDS = ("price", "price_on_request")
+FIELD = {spec.name: spec for spec in FIELDS}  # what every consumer reads, in the same order
+
+# Derived views of FIELDS.
+EDITABLE_FIELDS = tuple(FIELD)
+PRICE_FIELDS = tuple(spec.name for spec in FIELDS if spec.live_editable)  # all a live listing may change
+REQUIRED_TO_CREATE = tuple(spec.name for spec in FIELDS if spec.need == Need.TO_CREATE)
+REQUIRED_TO_SUBMIT = tuple(spec.name for spec in FIELDS if spec.need in (Need.TO_CREATE, Need.TO_SUBMIT))
+REQUIRED_UNLESS_LAND = tuple(spec.name for spec in FIELDS if spec.need == Need.TO_SUBMIT_UNLESS_LAND)
+TEXT_LIMITS = {spec.name: spec.max_length for spec in FIELDS if spec.kind == Kind.TEXT}
+TITLE_MAX = FIELD["title"].max_length
 
 
-def _text(value, field, errors, *, max_length, min_length=0):
+def label_of(name: str) -> str:
+    """A field's human label; other attributes (status, premium) by their name."""
+    spec = FIELD.get(name)
+    return spec.label if spec else name.replace("_", " ").capitalize()
+
+
+def _text(value, spec: Field, errors: dict) -> str:
     text = str(value or "").strip()
-    if len(text) < min_length:
-        errors[field] = f"must be at least {min_length} characters"
-    elif len(text) > max_length:
-        errors[field] = f"must be at most {max_length} characters"
+    if len(text) < spec.min_length:
+        errors[spec.name] = f"must be at least {spec.min_length} characters"
+    elif len(text) > spec.max_length:
+        errors[spec.name] = f"must be at most {spec.max_length} characters"
     return text
 
 
-def _choice(value, field, errors, choices):
+def _choice(value, spec: Field, errors: dict):
     if value in (None, ""):
         return None
-    if value not in choices:
-        errors[field] = f"{value!r} is not one of: {', '.join(choices)}"
+    if value not in spec.values:
+        errors[spec.name] = f"{value!r} is not one of: {', '.join(spec.values)}"
     return value
 
 
-def _integer(value, field, errors, *, low, high):
+def _integer(value, spec: Field, errors: dict):
     if value in (None, ""):
         return None
     try:
         number = int(str(value).strip())
     except ValueError:
-        errors[field] = f"{value!r} is not a whole number"
+        errors[spec.name] = f"{value!r} is not a whole number"
         return None
-    if not low <= number <= high:
-        errors[field] = f"must be between {low} and {high}"
+    if not spec.low <= number <= spec.upper:
+        errors[spec.name] = f"must be between {spec.low} and {spec.upper}"
     return number
 
 
-def _decimal(value, field, errors, *, low, high, places):
+def _decimal(value, spec: Field, errors: dict):
     """An exact decimal in [low, high] with at most ``places`` decimal places: never rounded (a value
     that does not fit is refused), never NaN or infinite."""
     if value in (None, ""):
         return None
+    field, low, high, places = spec.name, spec.low, spec.upper, spec.places
     if isinstance(value, bool):
         errors[field] = f"{value!r} is not a number"
         return None
@@ -107,10 +229,11 @@ def _decimal(value, field, errors, *, low, high, places):
     return number
 
 
-def _area(value, field, errors):
-    """An area in any unit, held in ft²: more than zero, at most ``MAX_AREA_SQFT``."""
+def _area(value, spec: Field, errors: dict):
+    """An area in any unit, held in ft²: more than ``low``, at most ``high`` (1,000 ropani)."""
     if value in (None, ""):
         return None
+    field = spec.name
     try:
         if isinstance(value, Area):
             sqft = value.sqft
@@ -121,64 +244,70 @@ def _area(value, field, errors):
     except ValidationError as error:
         errors[field] = error.message
         return None
-    if not sqft.is_finite() or not 0 < sqft <= MAX_AREA_SQFT:
-        errors[field] = f"must be more than 0 and at most {MAX_AREA_SQFT:,} ft² (1,000 ropani)"
+    if not sqft.is_finite() or not spec.low < sqft <= spec.upper:
+        errors[field] = f"must be more than {spec.low} and at most {spec.upper:,} ft² (1,000 ropani)"
         return None
-    exact = sqft.quantize(Decimal(1).scaleb(-AREA_PLACES))
+    exact = sqft.quantize(Decimal(1).scaleb(-spec.places))
     if abs(exact - sqft) * 10_000 > sqft:  # more than 0.01% off: the input was not an area we can hold
-        errors[field] = f"is too precise: give it to {AREA_PLACES} decimal places of a square foot"
+        errors[field] = f"is too precise: give it to {spec.places} decimal places of a square foot"
         return None
     return exact
 
 
-def _price(raw, errors) -> int | None:
-    """Whole rupees, more than zero and at most ``MAX_PRICE``: 49,999,999.5 is refused, not truncated."""
+def _price(raw, spec: Field, errors: dict) -> int | None:
+    """Whole rupees, at least ``low`` and at most ``high``: 49,999,999.5 is refused, not truncated."""
     if raw in (None, ""):
         return None
+    field, high = spec.name, spec.upper
     if isinstance(raw, (float, Decimal)):
         number = Decimal(str(raw))
         if not number.is_finite() or number != number.to_integral_value():
-            errors["price"] = f"{raw!r} is not a whole number of rupees"
+            errors[field] = f"{raw!r} is not a whole number of rupees"
             return None
-        raw = int(number) if abs(number) <= MAX_PRICE * 10 else MAX_PRICE + 1
+        raw = int(number) if abs(number) <= high * 10 else high + 1
     if isinstance(raw, str) and len(raw) > 60:
-        errors["price"] = "is implausibly high"
+        errors[field] = "is implausibly high"
         return None
     try:
-        price = parse_npr(raw, field="price")
+        price = parse_npr(raw, field=field)
     except ValidationError as error:
-        errors["price"] = error.message
+        errors[field] = error.message
         return None
-    if price <= 0:
-        errors["price"] = "must be more than zero (or tick 'price on request')"
-    elif price > MAX_PRICE:
-        errors["price"] = "is implausibly high"
+    if price < spec.low:
+        errors[field] = "must be more than zero (or tick 'price on request')"
+    elif price > high:
+        errors[field] = "is implausibly high"
     return price
 
 
-def _seller_id(value, field, errors) -> str | None:
-    """The shape of a seller id; that the seller exists is the listing services' check."""
+def _reference(value, spec: Field, errors: dict) -> str | None:
+    """The shape of an id; that the entity (the seller) exists is the listing services' check."""
     text = str(value or "").strip()
     if not text:
         return None
-    if len(text) > SELLER_ID_MAX or not text.isprintable():
-        errors[field] = "is not a seller: choose one from the list"
+    if len(text) > spec.max_length or not text.isprintable():
+        errors[spec.name] = "is not a seller: choose one from the list"
         return None
     return text
 
 
-def _flag(value) -> bool:
+def _flag(value, spec: Field, errors: dict) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
 
 
-def _many(value, field, errors, choices):
+def _many(value, spec: Field, errors: dict) -> list:
     items = [v for v in (value or []) if v]
-    unknown = [v for v in items if v not in choices]
+    unknown = [v for v in items if v not in spec.values]
     if unknown:
-        errors[field] = f"unknown: {', '.join(map(str, unknown))}"
+        errors[spec.name] = f"unknown: {', '.join(map(str, unknown))}"
     return sorted(set(items) - set(unknown))
+
+
+CLEANERS = {Kind.TEXT: _text, Kind.CHOICE: _choice, Kind.MANY: _many, Kind.INTEGER: _integer,
+            Kind.DECIMAL: _decimal, Kind.AREA: _area, Kind.PRICE: _price, Kind.FLAG: _flag,
+            Kind.REFERENCE: _reference}
 
 
 def clean_listing_fields(data: dict, *, partial: bool = False) -> dict:
@@ -188,49 +317,16 @@ def clean_listing_fields(data: dict, *, partial: bool = False) -> dict:
     square feet; prices as integers or "3.5 crore". Returns the model's values; raises
     ``ValidationError`` with one message per bad field.
     """
-    unknown = set(data) - set(EDITABLE_FIELDS)
+    unknown = set(data) - set(FIELD)
     errors: dict[str, str] = {f: "is not a listing field" for f in sorted(unknown)}
-    given = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     out: dict = {}
-    checks = {
-        "title": lambda v, f: _text(v, f, errors, min_length=5, max_length=TEXT_LIMITS[f]),
-        "description": lambda v, f: _text(v, f, errors, max_length=TEXT_LIMITS[f]),
-        "address": lambda v, f: _text(v, f, errors, max_length=TEXT_LIMITS[f]),
-        "property_type": lambda v, f: _choice(v, f, errors, PROPERTY_TYPES),
-        "purpose": lambda v, f: _choice(v, f, errors, PURPOSES),
-        "facing": lambda v, f: _choice(v, f, errors, FACINGS),
-        "road_surface": lambda v, f: _choice(v, f, errors, ROAD_SURFACES),
-        "furnishing": lambda v, f: _choice(v, f, errors, FURNISHINGS),
-        "neighborhood": lambda v, f: _choice(v, f, errors, tuple(BY_SLUG)),
-        "bedrooms": lambda v, f: _integer(v, f, errors, low=0, high=50),
-        "bathrooms": lambda v, f: _integer(v, f, errors, low=0, high=50),
-        "parking": lambda v, f: _integer(v, f, errors, low=0, high=100),
-        "year_built": lambda v, f: _integer(v, f, errors, low=1900, high=date.today().year + 5),
-        "storeys": lambda v, f: _decimal(v, f, errors, low=Decimal(0), high=Decimal(60), places=1),
-        "road_width_ft": lambda v, f: _decimal(v, f, errors, low=Decimal(0), high=Decimal(200), places=1),
-        "latitude": lambda v, f: _decimal(v, f, errors, low=LATITUDE_RANGE[0], high=LATITUDE_RANGE[1],
-                                          places=COORDINATE_PLACES),
-        "longitude": lambda v, f: _decimal(v, f, errors, low=LONGITUDE_RANGE[0], high=LONGITUDE_RANGE[1],
-                                           places=COORDINATE_PLACES),
-        "land_area_sqft": lambda v, f: _area(v, f, errors),
-        "built_up_area_sqft": lambda v, f: _area(v, f, errors),
-        "amenities": lambda v, f: _many(v, f, errors, AMENITIES),
-        "documents": lambda v, f: _many(v, f, errors, DOCUMENTS),
-        "price_on_request": lambda v, f: _flag(v),
-        "exclusive": lambda v, f: _flag(v),
-        "seller_id": lambda v, f: _seller_id(v, f, errors),
-    }
-    for field_name, check in checks.items():
-        if field_name in given or not partial:
-            out[field_name] = check(given.get(field_name), field_name)
-    if "price" in given or not partial:
-        out["price"] = _price(given.get("price"), errors)
-    if not partial and not out.get("title"):
-        errors.setdefault("title", "is required")
-    if not partial and not out.get("property_type"):
-        errors.setdefault("property_type", "is required")
-    if not partial and not out.get("neighborhood"):
-        errors.setdefault("neighborhood", "is required")
+    for spec in FIELD.values():
+        if spec.name in data or not partial:
+            out[spec.name] = CLEANERS[spec.kind](data.get(spec.name), spec, errors)
+    if not partial:
+        for name in REQUIRED_TO_CREATE:
+            if not out.get(name):
+                errors.setdefault(name, "is required")
     if errors:
         first = next(iter(errors))
         raise ValidationError(f"{first}: {errors[first]}", field=first, errors=errors)

@@ -25,6 +25,7 @@ from pynamodb.attributes import (
 
 from marketplace.entitlements import Tier
 from marketplace.lifecycle import LISTED, Status
+from marketplace.listing_fields import FIELD
 from marketplace.table import DecimalAttribute, Item
 
 PRICE_DIGITS = 15  # zero-padding for price sort keys: up to 999 lakh crore
@@ -233,18 +234,19 @@ class Listing(Item, discriminator="Listing"):
 
     not_found = ("no such listing", "listing_id")
 
+    # The fields a broker edits: their kinds, bounds and choices are declared in marketplace.listing_fields.
     listing_id = UnicodeAttribute()
     title = UnicodeAttribute()
     description = UnicodeAttribute(default="")
-    property_type = UnicodeAttribute()  # house | villa | apartment | land | commercial
-    purpose = UnicodeAttribute(default="sale")  # sale | rent
+    property_type = UnicodeAttribute()
+    purpose = UnicodeAttribute(default=FIELD["purpose"].default)
     price = NumberAttribute(null=True)  # whole NPR; None when price on request
     price_on_request = BooleanAttribute(default=False)
     neighborhood = UnicodeAttribute()
     address = UnicodeAttribute(default="")
     latitude = DecimalAttribute(null=True)
     longitude = DecimalAttribute(null=True)
-    geohash = UnicodeAttribute(null=True)  # 7 characters (~150 m): the map pin buyers see
+    geohash = UnicodeAttribute(null=True)  # GEOHASH_PRECISION characters: the map pin buyers see
     land_area_sqft = DecimalAttribute(null=True)
     built_up_area_sqft = DecimalAttribute(null=True)
     bedrooms = NumberAttribute(null=True)
@@ -252,12 +254,12 @@ class Listing(Item, discriminator="Listing"):
     storeys = DecimalAttribute(null=True)  # 2.5 storeys is common
     parking = NumberAttribute(null=True)  # cars
     road_width_ft = DecimalAttribute(null=True)
-    road_surface = UnicodeAttribute(null=True)  # blacktopped | graveled | earthen | paved
-    facing = UnicodeAttribute(null=True)  # N NE E SE S SW W NW
+    road_surface = UnicodeAttribute(null=True)
+    facing = UnicodeAttribute(null=True)
     year_built = NumberAttribute(null=True)
-    furnishing = UnicodeAttribute(null=True)  # unfurnished | semi_furnished | furnished
+    furnishing = UnicodeAttribute(null=True)
     amenities = ListAttribute(of=UnicodeAttribute, default=list)
-    documents = ListAttribute(of=UnicodeAttribute, default=list)  # lalpurja, trace_map, naksa_pass
+    documents = ListAttribute(of=UnicodeAttribute, default=list)
     premium = BooleanAttribute(default=False)
     exclusive = BooleanAttribute(default=False)  # off-market: investors only
     broker_id = UnicodeAttribute()

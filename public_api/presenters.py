@@ -10,9 +10,12 @@ import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from pydantic import BaseModel
+
 from marketplace import media_urls
 from marketplace.entitlements import Entitlements
 from marketplace.lifecycle import Status
+from marketplace.listing_fields import FIELD, GEOHASH_PRECISION, Kind
 from marketplace.media_kinds import is_premium_media
 from marketplace.money import npr_words
 from marketplace.neighbourhoods import neighbourhood
@@ -30,7 +33,6 @@ from public_api.schemas.listings import (
     Price,
 )
 
-CARD_GEOHASH = 7  # ~150 m: the pin buyers see (what the listing stores)
 log = logging.getLogger(__name__)
 
 
@@ -68,10 +70,6 @@ def _cover_variants(raw) -> list[ImageVariant]:
     return variants
 
 
-def _int(value) -> int | None:
-    return int(value) if value is not None else None
-
-
 def cover_of(listing) -> Cover | None:
     cover = listing.cover
     if cover is None or not cover.media_id:
@@ -86,18 +84,28 @@ def _coming_soon_until(listing, at: datetime) -> datetime | None:
     return None
 
 
+# How a stored value of each kind of listing field is presented (None stays None where it may be empty).
+PRESENT = {Kind.TEXT: lambda value: value or "", Kind.CHOICE: lambda value: value, Kind.MANY: lambda v: list(v or []),
+           Kind.INTEGER: _int, Kind.DECIMAL: _number, Kind.AREA: _number, Kind.FLAG: bool}
+PRESENTED_APART = {"price"}  # a composed object (amount, label, on request)
+
+
+def _listing_fields(listing, model: type[BaseModel], *, besides: type[BaseModel] | None = None) -> dict:
+    """The listing fields ``model`` shows (``besides``'s excluded), each presented by its kind from the
+    listing field specification."""
+    shown = set(model.model_fields) - set(besides.model_fields if besides else ()) - PRESENTED_APART
+    return {name: PRESENT[FIELD[name].kind](getattr(listing, name)) for name in FIELD if name in shown}
+
+
 def _card_fields(listing, at: datetime) -> dict:
     place = neighbourhood(listing.neighborhood)
     return {
-        "listing_id": listing.listing_id, "title": listing.title, "neighborhood": listing.neighborhood,
-        "neighborhood_name": place.name if place else listing.neighborhood,
-        "property_type": listing.property_type, "purpose": listing.purpose, "status": listing.status,
-        "price": price_of(listing), "land": land_of(listing), "bedrooms": _int(listing.bedrooms),
-        "bathrooms": _int(listing.bathrooms), "road_width_ft": _number(listing.road_width_ft),
-        "facing": listing.facing, "premium": bool(listing.premium), "exclusive": bool(listing.exclusive),
-        "coming_soon_until": _coming_soon_until(listing, at), "published_at": listing.published_at,
-        "cover": cover_of(listing),
-        "location": Location(geohash=listing.geohash[:CARD_GEOHASH]) if listing.geohash else None,
+        **_listing_fields(listing, ListingCard),
+        "listing_id": listing.listing_id, "neighborhood_name": place.name if place else listing.neighborhood,
+        "status": listing.status, "price": price_of(listing), "land": land_of(listing),
+        "premium": bool(listing.premium), "coming_soon_until": _coming_soon_until(listing, at),
+        "published_at": listing.published_at, "cover": cover_of(listing),
+        "location": Location(geohash=listing.geohash[:GEOHASH_PRECISION]) if listing.geohash else None,
     }
 
 
@@ -142,11 +150,7 @@ def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitle
     entitled = any(premium for _, premium in ready) and entitlements.premium_media
     return ListingDetail(
         **_card_fields(listing, now),
-        description=listing.description or "",
-        built_up_area_sqft=_number(listing.built_up_area_sqft), storeys=_number(listing.storeys),
-        parking=_int(listing.parking), road_surface=listing.road_surface, year_built=_int(listing.year_built),
-        furnishing=listing.furnishing, amenities=list(listing.amenities or []),
-        documents=list(listing.documents or []),
+        **_listing_fields(listing, ListingDetail, besides=ListingCard),
         media=[_media_item(m, premium=premium, entitled=entitled, now=now) for m, premium in ready],
         broker=BrokerPublic(broker_id=broker.broker_id, name=broker.name, company=broker.company,
                             verified=broker.verified),

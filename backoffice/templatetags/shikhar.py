@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from backoffice import previews
+from marketplace.listing_fields import label_of
 from marketplace.money import group_npr, npr_words
 from marketplace.units import Area, format_area
 
@@ -54,6 +55,12 @@ def cell(value, kind: str = "text") -> str:
 @register.filter
 def label(value) -> str:
     return str(value or "").replace("_", " ")
+
+
+@register.filter
+def field_label(name) -> str:
+    """A listing field's human label, from the field specification (history, checklists)."""
+    return label_of(str(name or ""))
 
 
 @register.filter

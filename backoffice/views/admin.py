@@ -31,7 +31,9 @@ from backoffice.views.common import (
     version_read,
 )
 from marketplace.errors import ValidationError
+from marketplace.ids import is_id
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Status, Surface, actions_on
+from marketplace.listing_fields import FIELD
 from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
 from marketplace.selectors.listings import listing_history, listing_with_media
@@ -145,17 +147,29 @@ def _filters(form: FilterForm) -> moderation.ListingFilters:
         text=(data.get("q") or "").strip())
 
 
-EXPORT_HEADER = ["ListingKey", "StandardStatus", "Status", "PropertyType", "ListPrice", "Neighbourhood",
-                 "BedroomsTotal", "BathroomsTotalInteger", "LivingArea", "LotSizeArea", "Latitude", "Longitude",
-                 "DirectionFaces", "Premium", "Broker", "Title", "ModificationTimestamp", "OnMarketDate"]
+def _field_column(name: str):
+    """A listing field as an export column, named by the field specification (its RESO name, else its label)."""
+    spec = FIELD[name]
+    return spec.reso or spec.label, lambda item, brokers: "" if getattr(item, name) is None else getattr(item, name)
+
+
+EXPORT_COLUMNS = (
+    ("ListingKey", lambda item, brokers: item.listing_id),
+    ("StandardStatus", lambda item, brokers: RESO_STANDARD_STATUS[Status(item.status)]),
+    ("Status", lambda item, brokers: item.status),
+    *map(_field_column, ("property_type", "price", "neighborhood", "bedrooms", "bathrooms", "built_up_area_sqft",
+                         "land_area_sqft", "latitude", "longitude", "facing")),
+    ("Premium", lambda item, brokers: "yes" if item.premium else "no"),
+    ("Broker", lambda item, brokers: brokers[item.broker_id].name),
+    _field_column("title"),
+    ("ModificationTimestamp", lambda item, brokers: item.updated_at.isoformat()),
+    ("OnMarketDate", lambda item, brokers: item.published_at.isoformat() if item.published_at else ""),
+)
+EXPORT_HEADER = [header for header, _ in EXPORT_COLUMNS]
 
 
 def _export_row(item, brokers):
-    return [item.listing_id, RESO_STANDARD_STATUS[Status(item.status)], item.status, item.property_type,
-            item.price if item.price is not None else "", item.neighborhood, item.bedrooms or "", item.bathrooms or "",
-            item.built_up_area_sqft or "", item.land_area_sqft or "", item.latitude or "", item.longitude or "",
-            item.facing or "", "yes" if item.premium else "no", brokers[item.broker_id].name, item.title,
-            item.updated_at.isoformat(), item.published_at.isoformat() if item.published_at else ""]
+    return [value(item, brokers) for _, value in EXPORT_COLUMNS]
 
 
 @admins_only
@@ -172,7 +186,7 @@ def listings(request):
                 break
         brokers = people.broker_cards(broker_ids=(i.broker_id for i in rows))
         return csv_response(f"listings-{filters.status}.csv", EXPORT_HEADER, (_export_row(i, brokers) for i in rows))
-    if filters.text and len(filters.text) == 26 and filters.text.isalnum():
+    if is_id(filters.text.lower()):
         return redirect("admin-listing", listing_id=filters.text.lower())  # an exact id
     page = moderation.listings_search(filters=filters, limit=50, cursor=request.GET.get("cursor"))
     query = request.GET.copy()

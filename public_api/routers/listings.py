@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from marketplace.entitlements import can_see
 from marketplace.errors import NotFound, ValidationError
-from marketplace.listing_fields import FACINGS, MAX_PRICE, PROPERTY_TYPES, PURPOSES
+from marketplace.listing_fields import FACINGS, FIELD, PROPERTY_TYPES, PURPOSES
 from marketplace.search_index.documents import neighbourhood_slug
 from marketplace.search_index.query import FACETS, IndexSearch
 from marketplace.search_index.query import SORTS as INDEX_SORTS
@@ -62,13 +62,13 @@ def search(
     neighborhood: Annotated[list[str] | None, Query(
         description="Repeatable; a slug or a name, any case, with or without accents, or in Devanagari "
                     "(`sanepa`, `Sanepa`, `सानेपा`)", max_length=12)] = None,
-    min_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="NPR")] = None,
-    max_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="NPR")] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=FIELD["price"].high, description="NPR")] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=FIELD["price"].high, description="NPR")] = None,
     property_type: Annotated[Literal[PROPERTY_TYPES] | None, Query(alias="type")] = None,
     purpose: Annotated[Literal[PURPOSES] | None, Query()] = None,
-    min_bedrooms: Annotated[int | None, Query(ge=0, le=50)] = None,
+    min_bedrooms: Annotated[int | None, Query(ge=0, le=FIELD["bedrooms"].high)] = None,
     min_land: Annotated[str | None, Query(max_length=40, description="'8 aana', '1-4-0-0', '500 m2'")] = None,
-    min_road_ft: Annotated[float | None, Query(ge=0, le=200)] = None,
+    min_road_ft: Annotated[float | None, Query(ge=0, le=FIELD["road_width_ft"].high)] = None,
     facing: Annotated[Literal[FACINGS] | None, Query()] = None,
     premium: Annotated[bool | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in the title, description, "

@@ -4,8 +4,32 @@ public fields: no address, coordinates, seller or internal notes."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+from marketplace.listing_fields import FIELD, Kind
+
+
+def listing_field(name: str, default: Any = ...) -> Any:
+    """A response field for a listing field: bounds, choices and description from the listing field
+    specification (``marketplace.listing_fields.FIELDS``). A bound that moves with the date (the year
+    built) is left out, so the committed document does not change on New Year's Day."""
+    spec = FIELD[name]
+    constraints: dict[str, Any] = {}
+    if spec.kind in (Kind.INTEGER, Kind.DECIMAL) and spec.low is not None:
+        constraints["ge"] = spec.low
+        if not callable(spec.high):
+            constraints["le"] = spec.high
+    if spec.kind == Kind.TEXT:
+        constraints["max_length"] = spec.max_length
+    if spec.kind == Kind.CHOICE:
+        nullable = [None] if default is None else []  # the enum sits beside the anyOf with null
+        constraints["json_schema_extra"] = {"enum": [*spec.values, *nullable]}
+    if spec.kind == Kind.MANY:
+        constraints["json_schema_extra"] = {"items": {"type": "string", "enum": list(spec.values)}}
+    unit = f" ({spec.unit})" if spec.unit and f"({spec.unit})" not in spec.label else ""
+    return Field(default, description=f"{spec.label}{unit}", **constraints)
 
 
 class Price(BaseModel):
@@ -41,20 +65,20 @@ class Location(BaseModel):
 
 class ListingCard(BaseModel):
     listing_id: str
-    title: str
-    neighborhood: str
+    title: str = listing_field("title")
+    neighborhood: str = listing_field("neighborhood")
     neighborhood_name: str
-    property_type: str
-    purpose: str
+    property_type: str = listing_field("property_type")
+    purpose: str = listing_field("purpose")
     status: str
     price: Price
     land: Land | None = None
-    bedrooms: int | None = None
-    bathrooms: int | None = None
-    road_width_ft: float | None = None
-    facing: str | None = None
+    bedrooms: int | None = listing_field("bedrooms", None)
+    bathrooms: int | None = listing_field("bathrooms", None)
+    road_width_ft: float | None = listing_field("road_width_ft", None)
+    facing: str | None = listing_field("facing", None)
     premium: bool
-    exclusive: bool
+    exclusive: bool = listing_field("exclusive")
     coming_soon_until: datetime | None = Field(None, description="Early access: public from this moment")
     published_at: datetime | None = None
     cover: Cover | None = None
@@ -94,15 +118,15 @@ class BrokerPublic(BaseModel):
 
 
 class ListingDetail(ListingCard):
-    description: str
-    built_up_area_sqft: float | None = None
-    storeys: float | None = None
-    parking: int | None = None
-    road_surface: str | None = None
-    year_built: int | None = None
-    furnishing: str | None = None
-    amenities: list[str]
-    documents: list[str]
+    description: str = listing_field("description")
+    built_up_area_sqft: float | None = listing_field("built_up_area_sqft", None)
+    storeys: float | None = listing_field("storeys", None)
+    parking: int | None = listing_field("parking", None)
+    road_surface: str | None = listing_field("road_surface", None)
+    year_built: int | None = listing_field("year_built", None)
+    furnishing: str | None = listing_field("furnishing", None)
+    amenities: list[str] = listing_field("amenities")
+    documents: list[str] = listing_field("documents")
     media: list[MediaItem]
     broker: BrokerPublic
 
