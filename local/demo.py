@@ -27,7 +27,7 @@ from marketplace.aws import client
 from marketplace.entitlements import Tier
 from marketplace.errors import Conflict, IllegalTransition
 from marketplace.lifecycle import Action, Status
-from marketplace.listing_fields import MIN_PHOTOS
+from marketplace.listing_fields import MIN_PHOTOS, TITLE_MAX
 from marketplace.models import DailyViewStat, Guard, ReportScope
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.listings import listing_get
@@ -133,7 +133,7 @@ def _fields(rng: random.Random, index: int) -> dict:
     if bedrooms and kind != "commercial":
         name = f"{bedrooms}-bedroom {name[0].lower()}{name[1:]}"
     fields = {
-        "title": name[:140],
+        "title": name[:TITLE_MAX],
         "description": (f"{name}. {rng.choice(['Lalpurja', 'Clear title'])} ready, road access "
                         f"{rng.choice([13, 16, 20, 25])} ft. Viewing by appointment with the listing broker."),
         "property_type": kind, "purpose": "rent" if rng.random() < 0.08 else "sale",

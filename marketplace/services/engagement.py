@@ -22,6 +22,11 @@ from marketplace.selectors.listings import listing_get
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What an inquiry's texts may hold (characters, after trimming): the one place the API's schema reads too.
+INQUIRY_LENGTHS = {"name": (2, 100), "phone": (0, 32), "email": (0, 254), "message": (10, 2000),
+                   "preferred_contact_time": (0, 100)}
+IDEMPOTENCY_KEY = r"[A-Za-z0-9_\-]{8,64}"
+IDEMPOTENCY_KEY_RULE = "must be 8-64 letters, digits, '-' or '_'"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
 
 
@@ -71,22 +76,32 @@ def favorite_remove(*, actor: Actor, listing_id: str) -> bool:
     return True
 
 
+def _fits(field: str, text: str) -> bool:
+    low, high = INQUIRY_LENGTHS[field]
+    return low <= len(text) <= high
+
+
+def _length_rule(field: str) -> str:
+    low, high = INQUIRY_LENGTHS[field]
+    return f"must be {low} to {high} characters" if low else f"must be at most {high} characters"
+
+
 def clean_inquiry(*, name: str, phone: str, email: str, message: str, preferred_contact_time: str) -> dict:
     errors = {}
     name, phone, email = (name or "").strip(), (phone or "").strip(), (email or "").strip()
     message, when = (message or "").strip(), (preferred_contact_time or "").strip()
-    if not 2 <= len(name) <= 100:
-        errors["name"] = "must be 2 to 100 characters"
+    if not _fits("name", name):
+        errors["name"] = _length_rule("name")
     if not phone and not email:
         errors["phone"] = "give a phone number or an email address"
-    if phone and not _PHONE.match(phone):
+    if phone and not (_fits("phone", phone) and _PHONE.match(phone)):
         errors["phone"] = "is not a phone number (e.g. +977 98XXXXXXXX)"
-    if email and (len(email) > 254 or not _EMAIL.match(email)):
+    if email and not (_fits("email", email) and _EMAIL.match(email)):
         errors["email"] = "is not an email address"
-    if not 10 <= len(message) <= 2000:
-        errors["message"] = "must be 10 to 2000 characters"
-    if len(when) > 100:
-        errors["preferred_contact_time"] = "must be at most 100 characters"
+    if not _fits("message", message):
+        errors["message"] = _length_rule("message")
+    if not _fits("preferred_contact_time", when):
+        errors["preferred_contact_time"] = _length_rule("preferred_contact_time")
     if errors:
         first = next(iter(errors))
         raise ValidationError(f"{first} {errors[first]}", field=first, errors=errors)
@@ -105,8 +120,8 @@ def inquiry_create(*, actor: Actor, listing_id: str, entitlements: Entitlements,
     the same buyer with the same request returns the first inquiry and creates nothing; with a different
     request it is refused (``IdempotencyKeyReused``). Without a key every call sends a new inquiry, so a
     retry after a lost answer may reach the broker twice."""
-    if idempotency_key is not None and not re.fullmatch(r"[A-Za-z0-9_\-]{8,64}", idempotency_key):
-        raise ValidationError("must be 8-64 letters, digits, '-' or '_'", field="idempotency_key")
+    if idempotency_key is not None and not re.fullmatch(IDEMPOTENCY_KEY, idempotency_key):
+        raise ValidationError(IDEMPOTENCY_KEY_RULE, field="idempotency_key")
     fields = clean_inquiry(name=name, phone=phone, email=email, message=message,
                            preferred_contact_time=preferred_contact_time)
     guard = None

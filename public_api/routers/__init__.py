@@ -3,6 +3,7 @@ document includes them all (``public_api.openapi``)."""
 
 from __future__ import annotations
 
+from marketplace.ids import ID_PATTERN
 from public_api.schemas.common import Problem
 
 _WHY = {
@@ -19,7 +20,7 @@ _WHY = {
 
 
 # Path and query rules shared by several routers (kept here so a router never imports another).
-LISTING_ID = r"^[0-9a-z]{26}$"  # a ULID as the domain writes it
+LISTING_ID = f"^{ID_PATTERN}$"
 CURSOR_MAX = 2048
 
 SIGNED_IN = [{"cognito": []}]  # the JWT authorizer guards the route

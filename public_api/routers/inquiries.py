@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
-from marketplace.services.engagement import inquiry_create
+from marketplace.services.engagement import IDEMPOTENCY_KEY, inquiry_create
 from public_api.auth import signed_in_caller
 from public_api.errors import SwitchedOff
 from public_api.flags import INQUIRIES_OPEN, enabled
@@ -29,9 +29,9 @@ PAUSED_RETRY_SECONDS = 300
                         200: {"description": "Already sent with this idempotency key: nothing new was sent"}})
 def send(listing_id: Annotated[str, Path(pattern=LISTING_ID)],
          inquiry: Annotated[InquiryIn, Body()],
-         idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=r"^[A-Za-z0-9_\-]{8,64}$",
-                                                       description="Any 8-64 characters of [A-Za-z0-9_-], new per "
-                                                                   "message; optional")] = None,
+         idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=f"^{IDEMPOTENCY_KEY}$",
+                                                       description=f"{IDEMPOTENCY_KEY}, new per message; "
+                                                                   "optional")] = None,
          ) -> Response[InquiryOut]:
     if not enabled(INQUIRIES_OPEN, default=True, context={"listing_id": listing_id}):
         raise SwitchedOff("inquiries_paused", "inquiries are paused for a while: please try again later",

@@ -6,17 +6,25 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from marketplace.services.engagement import INQUIRY_LENGTHS
+
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _text(field: str, default=...):
+    """A text's length bounds, from the domain's (``INQUIRY_LENGTHS``)."""
+    low, high = INQUIRY_LENGTHS[field]
+    return Field(default, min_length=low or None, max_length=high)
 
 
 class InquiryIn(BaseModel):
     model_config = _STRICT
 
-    name: str = Field(min_length=2, max_length=100)
-    phone: str = Field("", max_length=32)
-    email: str = Field("", max_length=254)
-    message: str = Field(min_length=10, max_length=2000)
-    preferred_contact_time: str = Field("", max_length=100)
+    name: str = _text("name")
+    phone: str = _text("phone", "")
+    email: str = _text("email", "")
+    message: str = _text("message")
+    preferred_contact_time: str = _text("preferred_contact_time", "")
 
 
 class InquiryOut(BaseModel):
