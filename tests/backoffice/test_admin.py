@@ -22,9 +22,9 @@ from marketplace.selectors.listings import listing_get, listing_history
 from marketplace.selectors.media import media_for_listing
 from marketplace.services.media import media_request_upload
 from marketplace.services.people import user_profile_sync
-from tests.backoffice.conftest import PASSWORD
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
+from tests.shared.people import PASSWORD
 
 
 def test_dashboard_shows_the_pending_count_and_status_counts(signed_in, listing_factory):

@@ -15,9 +15,9 @@ from marketplace.selectors.listings import listing_get
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.listings import listing_update
 from marketplace.services.people import seller_create
-from tests.marketplace.conftest import add_photos
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import add_photos
 
 FORM = {
     "title": "Three-storey villa in Sanepa", "description": "Quiet lane, garden, solar and backup power.",

@@ -18,13 +18,12 @@ from werkzeug.serving import make_server
 
 from local import workers
 from local.gateway import Gateway
-from marketplace.actors import Actor, Group
 from marketplace.aws import client
 from marketplace.lifecycle import Action
 from marketplace.selectors.listings import listing_get
-from tests.backoffice.conftest import PASSWORD, totp_code
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
+from tests.shared.people import ADMIN, PASSWORD, totp_code
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -185,8 +184,7 @@ def test_a_broker_creates_a_listing_uploads_photos_and_sees_them_in_the_back_off
     listing_id = page.url.rstrip("/").rsplit("/", 1)[1]
     page.click("button[value=submit]")
     expect(page.locator("#listing-status")).to_have_text("pending review")
-    admin = Actor(user_id="admin-1", email="admin@test.shikhar.np", groups=frozenset({Group.ADMINS}))
-    listing_act(actor=admin, listing_id=listing_id, action=Action.APPROVE)
+    listing_act(actor=ADMIN, listing_id=listing_id, action=Action.APPROVE)
     detail = requests.get(f"{api}/v1/listings/{listing_id}", timeout=30).json()
     assert len(detail["media"]) == 2
     for item in detail["media"]:

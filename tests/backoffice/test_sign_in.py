@@ -9,7 +9,8 @@ import pyotp
 from django.test import Client
 
 from marketplace.models import Session
-from tests.backoffice.conftest import PASSWORD, sign_in, totp_code
+from tests.backoffice.conftest import sign_in
+from tests.shared.people import PASSWORD, totp_code
 
 
 def test_admin_without_totp_is_taken_through_setup_before_anything_else(people):

@@ -21,9 +21,9 @@ from marketplace.services.daily_reports import roll_up_views
 from marketplace.services.engagement import inquiry_create, listing_record_view
 from marketplace.services.listings import listing_create
 from marketplace.services.people import broker_profile_create, seller_create
-from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared import reads
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE, submit
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 

@@ -14,9 +14,9 @@ from marketplace.models import DailyReport, ReportScope
 from marketplace.selectors import reports
 from marketplace.services import daily_reports, engagement
 from marketplace.services import listings as listing_services
-from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE, submit
 
 TODAY = datetime.now(UTC).date()
 

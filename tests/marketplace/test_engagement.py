@@ -15,9 +15,9 @@ from marketplace.services.engagement import (
     visible_listing,
 )
 from marketplace.services.listings import listing_create
-from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared import reads
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE, submit
 
 LATER = datetime.now(UTC) + timedelta(days=30)
 PREMIUM = Entitlements(tier="premium", expires_at=LATER, active=True)

@@ -14,8 +14,8 @@ from marketplace.listing_fields import clean_listing_fields
 from marketplace.selectors.listings import listing_get, listings_by_status
 from marketplace.services.listings import listing_create, listing_update
 from marketplace.services.people import seller_create
-from tests.marketplace.conftest import COMPLETE_HOUSE, add_photos
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE, add_photos
 
 BAD_NUMBERS = [
     ("land_area_sqft", 0), ("land_area_sqft", -500), ("land_area_sqft", "-500 sqft"), ("land_area_sqft", 1e30),

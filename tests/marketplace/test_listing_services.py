@@ -16,8 +16,8 @@ from marketplace.services.listings import (
     listing_update,
     listings_bulk_transition,
 )
-from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE, submit
 
 
 def _events():

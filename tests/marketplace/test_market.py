@@ -9,8 +9,8 @@ from decimal import Decimal
 from marketplace.lifecycle import Action
 from marketplace.selectors import moderation, reports, search
 from marketplace.services import listings as listing_services
-from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE, submit
 
 EIGHT_ANA = Decimal("0.5")  # ropani: COMPLETE_HOUSE's land, 0-8-0-0
 

@@ -23,7 +23,8 @@ from marketplace.services.media import (
     media_reorder,
     media_set_cover,
 )
-from tests.media_pipeline.helpers import ADMIN, BROKER, OTHER_BROKER, get_object, photo
+from tests.media_pipeline.helpers import get_object, photo
+from tests.shared.people import ADMIN, BROKER, OTHER_BROKER
 
 
 def test_the_upload_slot_is_a_presigned_post_capped_by_kind(uploads):

@@ -16,8 +16,8 @@ from marketplace.models import OutboxEvent, ProcessedEvent
 from marketplace.observability import set_correlation_id
 from marketplace.services import media_placement
 from marketplace.services.listings import listing_create
-from tests.marketplace.conftest import COMPLETE_HOUSE, submit
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE, submit
 
 
 def _drain(queue_url: str) -> list[dict]:

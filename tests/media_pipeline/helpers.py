@@ -14,7 +14,7 @@ from PIL import Image
 from local.demo_photos import draw
 from local.provision import MEDIA_QUEUES
 from marketplace import db
-from marketplace.actors import Actor, Group
+from marketplace.actors import Actor
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.models import Listing, Media, OutboxEvent
@@ -22,10 +22,7 @@ from marketplace.selectors.media import media_get
 from marketplace.services.media import UploadSlot, media_request_upload
 from media_pipeline.events import from_notification
 from media_pipeline.runner import handle_message
-
-BROKER = Actor(user_id="broker1", email="broker1@example.np", groups=frozenset({Group.BROKERS}))
-OTHER_BROKER = Actor(user_id="broker2", email="broker2@example.np", groups=frozenset({Group.BROKERS}))
-ADMIN = Actor(user_id="admin1", email="admin@example.np", groups=frozenset({Group.ADMINS}))
+from tests.shared.people import BROKER
 
 
 @dataclass

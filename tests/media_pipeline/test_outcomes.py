@@ -12,7 +12,8 @@ from marketplace.selectors.media import media_get
 from marketplace.services.media import media_retry
 from media_pipeline.runner import handle_message
 from media_pipeline.video import mediaconvert_job, renditions
-from tests.media_pipeline.helpers import BROKER, get_object, outbox, photo, tiny_video
+from tests.media_pipeline.helpers import get_object, outbox, photo, tiny_video
+from tests.shared.people import BROKER
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -37,7 +37,8 @@ from media_pipeline.steps import (
     state_machine_definition,
     step,
 )
-from tests.media_pipeline.helpers import BROKER, outbox, photo
+from tests.media_pipeline.helpers import outbox, photo
+from tests.shared.people import BROKER
 
 pytestmark = pytest.mark.timeout(180)
 

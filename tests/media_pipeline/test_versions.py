@@ -13,7 +13,8 @@ from marketplace.selectors.media import media_get
 from marketplace.services.media import media_delete, media_replace_upload, variants_prefix
 from media_pipeline.runner import handle_message, run
 from media_pipeline.steps import STEPS
-from tests.media_pipeline.helpers import BROKER, get_object, outbox, photo
+from tests.media_pipeline.helpers import get_object, outbox, photo
+from tests.shared.people import BROKER
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -8,14 +8,13 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.search_index import store
 from ops.cli import main
-from tests.public_api.conftest import publish
 
 
 def test_status_and_rebuild_restore_an_index_whose_object_was_lost(platform, capsys):
     broker = Actor(user_id="broker-runbook", email="runbook@test.shikhar.np", groups=frozenset({Group.BROKERS}),
                    name="Runbook Broker")
     for n in range(3):
-        publish(broker, title=f"Runbook house {n}")
+        make_listing(broker, status="active", title=f"Runbook house {n}")
 
     assert main(["search-index", "status"]) == 1
     assert "no search index is published" in capsys.readouterr().out

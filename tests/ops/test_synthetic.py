@@ -14,8 +14,9 @@ import pytest
 from marketplace.config import settings
 from ops.cli import main
 from ops.synthetic import Journey, StepFailed
-from tests.public_api.conftest import PASSWORD, publish, sign_up
 from tests.public_api.test_listing_detail import add_media
+from tests.shared.listings import make_listing
+from tests.shared.people import PASSWORD, sign_up
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def premium_listing(api):
 
     lister = Actor(user_id="broker-lister", email="lister@test.shikhar.np", groups=frozenset({Group.BROKERS}),
                    name="Bikash Thapa")
-    listing = publish(lister, title="Premium villa in Sanepa", property_type="villa", neighborhood="sanepa",
+    listing = make_listing(lister, status="active", title="Premium villa in Sanepa", property_type="villa", neighborhood="sanepa",
                       price="9 crore", premium=True)
     add_media(listing.listing_id, kind="drone", premium=True, position=0)
     return listing
@@ -37,7 +38,7 @@ def _journey(api: str, platform, email: str, **changes) -> Journey:
 
 
 def test_the_whole_journey_succeeds_for_a_premium_buyer(api, platform, premium_listing, capsys):
-    sign_up(platform, "premium@test.shikhar.np", ("buyers",), tier="premium")
+    sign_up("premium@test.shikhar.np", ("buyers",), token=True, tier="premium")
 
     code = main(["synthetic", "--api", api, "--username", "premium@test.shikhar.np", "--password", PASSWORD])
 
@@ -50,7 +51,7 @@ def test_the_whole_journey_succeeds_for_a_premium_buyer(api, platform, premium_l
 
 
 def test_a_wrong_password_fails_at_sign_in_with_exit_1(api, platform, capsys):
-    sign_up(platform, "premium@test.shikhar.np", ("buyers",), tier="premium")
+    sign_up("premium@test.shikhar.np", ("buyers",), token=True, tier="premium")
 
     code = main(["synthetic", "--api", api, "--username", "premium@test.shikhar.np", "--password", "Wrong-pass-123"])
 
@@ -59,7 +60,7 @@ def test_a_wrong_password_fails_at_sign_in_with_exit_1(api, platform, capsys):
 
 
 def test_no_premium_listing_fails_at_search(api, platform):
-    sign_up(platform, "premium@test.shikhar.np", ("buyers",), tier="premium")
+    sign_up("premium@test.shikhar.np", ("buyers",), token=True, tier="premium")
 
     with pytest.raises(StepFailed) as failure:
         _journey(api, platform, "premium@test.shikhar.np").run()
@@ -69,7 +70,7 @@ def test_no_premium_listing_fails_at_search(api, platform):
 
 
 def test_a_buyer_without_premium_fails_at_the_signed_media_step(api, platform, premium_listing):
-    sign_up(platform, "free@test.shikhar.np", ("buyers",))
+    sign_up("free@test.shikhar.np", ("buyers",), token=True)
 
     with pytest.raises(StepFailed) as failure:
         _journey(api, platform, "free@test.shikhar.np").run()
@@ -79,7 +80,7 @@ def test_a_buyer_without_premium_fails_at_the_signed_media_step(api, platform, p
 
 
 def test_an_api_that_is_down_fails_at_search_with_the_status(platform, gateway):
-    sign_up(platform, "premium@test.shikhar.np", ("buyers",), tier="premium")
+    sign_up("premium@test.shikhar.np", ("buyers",), token=True, tier="premium")
 
     with pytest.raises(StepFailed) as failure:
         _journey(f"{gateway.url}/nowhere", platform, "premium@test.shikhar.np").run()

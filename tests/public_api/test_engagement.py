@@ -6,8 +6,10 @@ import requests
 
 from marketplace.models import Inquiry, OutboxEvent
 from marketplace.services import people
-from tests.public_api.conftest import ADMIN, get, publish
+from tests.public_api.conftest import get
 from tests.shared import reads
+from tests.shared.listings import make_listing
+from tests.shared.people import ADMIN
 
 
 def _put(api, person, listing_id):
@@ -57,7 +59,7 @@ def test_a_saved_listing_the_buyer_may_no_longer_see_is_listed_as_unavailable(ap
 
 
 def test_favorites_page_with_a_cursor(api, lister, buyer):
-    ids = [publish(lister, title=f"Saved house {n}").listing_id for n in range(3)]
+    ids = [make_listing(lister, status="active", title=f"Saved house {n}").listing_id for n in range(3)]
     for listing_id in ids:
         _put(api, buyer, listing_id)
     first = get(api, "/v1/me/favorites?limit=2", buyer).json()

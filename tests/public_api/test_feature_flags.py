@@ -11,8 +11,8 @@ import requests
 
 from marketplace.models import Inquiry
 from public_api import flags
-from tests.public_api.conftest import publish
 from tests.public_api.test_engagement import GOOD
+from tests.shared.listings import make_listing
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_switching_inquiries_back_on_takes_effect_without_a_restart(api, market,
 
 
 def test_a_rule_can_pause_inquiries_for_one_listing_only(api, lister, buyer, flags_file):
-    paused, other = (publish(lister, title=title).listing_id for title in ("Paused house", "Open house"))
+    paused, other = (make_listing(lister, status="active", title=title).listing_id for title in ("Paused house", "Open house"))
     flags_file({flags.INQUIRIES_OPEN: {"default": True, "rules": {"paused listing": {
         "when_match": False, "conditions": [{"action": "EQUALS", "key": "listing_id", "value": paused}]}}}})
 

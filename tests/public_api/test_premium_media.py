@@ -21,10 +21,12 @@ from marketplace.selectors.media import media_awaiting_review, media_get
 from marketplace.services import listings as listing_services
 from marketplace.services.media import media_approve, media_reject, media_replace_upload
 from marketplace.services.media_placement import handle_message as place
-from tests.marketplace.conftest import COMPLETE_HOUSE as HOUSE
 from tests.media_pipeline.helpers import Uploads, photo, tiny_video, upload_drawn
-from tests.public_api.conftest import ADMIN, get, publish, sign_up
+from tests.public_api.conftest import get
 from tests.shared.lifecycle import listing_act
+from tests.shared.listings import COMPLETE_HOUSE as HOUSE
+from tests.shared.listings import make_listing
+from tests.shared.people import ADMIN, sign_up
 
 VIEWERS = ("anonymous", "buyer", "premium", "investor")
 ENTITLED = {"premium", "investor"}
@@ -33,9 +35,9 @@ ENTITLED = {"premium", "investor"}
 @pytest.fixture
 def viewers(api, platform) -> dict:
     return {"anonymous": None,
-            "buyer": sign_up(platform, "buyer@test.shikhar.np", ("buyers",)),
-            "premium": sign_up(platform, "premium@test.shikhar.np", ("buyers",), tier="premium"),
-            "investor": sign_up(platform, "investor@test.shikhar.np", ("buyers", "investors"), tier="investor")}
+            "buyer": sign_up("buyer@test.shikhar.np", ("buyers",), token=True),
+            "premium": sign_up("premium@test.shikhar.np", ("buyers",), token=True, tier="premium"),
+            "investor": sign_up("investor@test.shikhar.np", ("buyers", "investors"), token=True, tier="investor")}
 
 
 def upload(listing, broker, *, kind: str, premium: bool = False, seed: int = 1):
@@ -113,7 +115,7 @@ def assert_public_for_everyone(api: str, listing_id: str, media, viewers: dict) 
 
 
 def test_a_drone_shot_uploaded_to_a_premium_listing_is_premium_and_its_photos_public(api, viewers, lister):
-    listing = publish(lister, title="Premium villa", premium=True)
+    listing = make_listing(lister, status="active", title="Premium villa", premium=True)
 
     drone = upload(listing, lister, kind="drone")
     photo = upload(listing, lister, kind="photo", seed=2)
@@ -123,7 +125,7 @@ def test_a_drone_shot_uploaded_to_a_premium_listing_is_premium_and_its_photos_pu
 
 
 def test_a_photo_the_broker_marks_premium_at_upload_is_premium_on_an_ordinary_listing(api, viewers, lister):
-    listing = publish(lister, title="Ordinary house")
+    listing = make_listing(lister, status="active", title="Ordinary house")
 
     photo = upload(listing, lister, kind="photo", premium=True)
 
@@ -134,7 +136,7 @@ def test_a_photo_the_broker_marks_premium_at_upload_is_premium_on_an_ordinary_li
 
 def test_featuring_moves_earlier_drone_shots_into_the_premium_bucket_and_unfeaturing_moves_them_back(
         api, viewers, lister):
-    listing = publish(lister, title="House soon featured")
+    listing = make_listing(lister, status="active", title="House soon featured")
     drone = upload(listing, lister, kind="drone")
     public_urls = [v["url"] for v in media_seen(api, listing.listing_id, drone.media_id, None)["variants"]]
     assert_public_for_everyone(api, listing.listing_id, drone, viewers)
@@ -177,7 +179,7 @@ def test_the_admin_approving_a_listing_as_premium_moves_the_media_uploaded_while
 
 def test_media_still_in_the_public_bucket_is_locked_as_soon_as_the_rule_makes_it_premium(api, viewers, lister):
     """Between featuring and the move, a free buyer already gets no URL for the drone shot."""
-    listing = publish(lister, title="Being featured")
+    listing = make_listing(lister, status="active", title="Being featured")
     drone = upload(listing, lister, kind="drone")
 
     listing_act(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
@@ -198,7 +200,7 @@ def test_media_waiting_for_review_while_the_listing_changes_premium_is_placed_by
         api, viewers, lister, premium_before, change, assert_placed):
     # Given a drone shot added to a published listing, waiting for review in the bucket of the listing's
     # premium flag at upload time
-    listing = publish(lister, title="Villa changing tier", premium=premium_before)
+    listing = make_listing(lister, status="active", title="Villa changing tier", premium=premium_before)
     drone = upload_drawn(listing, lister, kind="drone")
     assert (drone.review, drone.served) == ("pending", False)
     at_upload = settings().premium_bucket if premium_before else settings().public_bucket
@@ -242,7 +244,7 @@ def seen_colours(api: str, listing, media_id: str, viewers: dict) -> dict[str, t
 def test_a_photo_replaced_on_a_published_listing_waits_for_review_and_buyers_keep_the_reviewed_one(
         api, viewers, lister):
     # Given a published listing whose reviewed cover photo is blue
-    listing = publish(lister, title="House with a better photo coming")
+    listing = make_listing(lister, status="active", title="House with a better photo coming")
     slot = Uploads(listing).slot(actor=lister, size=len(photo()))
     Uploads.post(slot, photo(colour=BLUE))
     Uploads(listing).process_pending()
@@ -284,7 +286,7 @@ def playlist_entries(response: requests.Response) -> list[str]:
 def test_a_premium_video_plays_with_one_signature_over_its_own_files_and_only_for_entitled_viewers(
         api, viewers, lister, tmp_path):
     # Given a walkthrough video and a drone shot on a premium listing (both premium media)
-    listing = publish(lister, title="Villa with a walkthrough", premium=True)
+    listing = make_listing(lister, status="active", title="Villa with a walkthrough", premium=True)
     data = tiny_video(str(tmp_path / "walkthrough.mp4"))
     slot = Uploads(listing).slot(kind="video", content_type="video/mp4", size=len(data), actor=lister,
                                  filename="walkthrough.mp4")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from tests.public_api.conftest import get, publish
+from tests.public_api.conftest import get
+from tests.shared.listings import make_listing
 
 SEARCHES = ("", "?limit=3", "?neighborhood=budhanilkantha&min_price=40000000&max_price=70000000",
             "?neighborhood=budhanilkantha&neighborhood=sanepa&type=house&min_land=8%20aana",
@@ -13,7 +14,7 @@ SEARCHES = ("", "?limit=3", "?neighborhood=budhanilkantha&min_price=40000000&max
 
 def test_with_the_index_a_search_page_reads_nothing_from_dynamodb(api, lister, reindex, dynamodb_calls):
     for number in range(6):
-        publish(lister, title=f"House {number}", price=f"{3 + number} crore")
+        make_listing(lister, status="active", title=f"House {number}", price=f"{3 + number} crore")
     reindex()
     get(api, "/v1/listings")  # a cold function loads the index: the version item, then the object
     for query in (*SEARCHES, "?q=house&sort=price_asc&facets=neighborhood,price_band", "?bbox=27.7,85.3,27.8,85.4"):
@@ -25,7 +26,7 @@ def test_with_the_index_a_search_page_reads_nothing_from_dynamodb(api, lister, r
 
 def test_without_the_index_a_search_page_is_one_query_whatever_the_filters(api, lister, dynamodb_calls):
     for number in range(6):
-        publish(lister, title=f"House {number}", price=f"{3 + number} crore")
+        make_listing(lister, status="active", title=f"House {number}", price=f"{3 + number} crore")
     get(api, "/v1/listings")  # a cold function tries to load the index and finds none
     for query in SEARCHES:
         dynamodb_calls.reset()
@@ -54,7 +55,7 @@ def test_a_detail_is_one_query_one_broker_read_and_one_counter_update(api, marke
 
 def test_the_favorites_list_is_one_query_and_one_batch_get(api, lister, buyer, dynamodb_calls):
     for number in range(5):
-        listing = publish(lister, title=f"Saved house {number}")
+        listing = make_listing(lister, status="active", title=f"Saved house {number}")
         requests.put(f"{api}/v1/me/favorites/{listing.listing_id}", headers=buyer.headers, timeout=30)
     dynamodb_calls.reset()
     response = get(api, "/v1/me/favorites", buyer)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.public_api.conftest import get, publish
+from tests.public_api.conftest import get
+from tests.shared.listings import make_listing
 
 
 def _ids(response):
@@ -16,11 +17,11 @@ def _ids(response):
 
 
 def test_filters_narrow_the_results(api, lister):
-    small = publish(lister, title="Small house", land_area_sqft="0-4-0-0", bedrooms=3, road_width_ft=12,
+    small = make_listing(lister, status="active", title="Small house", land_area_sqft="0-4-0-0", bedrooms=3, road_width_ft=12,
                     facing="E", price="2 crore")
-    big = publish(lister, title="Big house", land_area_sqft="1-4-0-0", bedrooms=6, road_width_ft=26,
+    big = make_listing(lister, status="active", title="Big house", land_area_sqft="1-4-0-0", bedrooms=6, road_width_ft=26,
                   facing="S", price="12 crore")
-    land = publish(lister, title="Corner plot", property_type="land", purpose="sale", land_area_sqft="2-0-0-0", facing="N",
+    land = make_listing(lister, status="active", title="Corner plot", property_type="land", purpose="sale", land_area_sqft="2-0-0-0", facing="N",
                    bedrooms=None, bathrooms=None, built_up_area_sqft=None, price="8 crore", neighborhood="bhaisepati",
                    latitude="27.6545", longitude="85.3003")
     assert _ids(get(api, "/v1/listings?min_land=8%20aana")) == [land.listing_id, big.listing_id]
@@ -37,9 +38,9 @@ def test_filters_narrow_the_results(api, lister):
 
 
 def test_one_neighbourhood_sorts_by_price_and_price_on_request_comes_last(api, lister):
-    cheap = publish(lister, title="Cheap house", price="3 crore")
-    dear = publish(lister, title="Dear house", price="7 crore")
-    secret = publish(lister, title="Ask for the price", price=None, price_on_request=True)
+    cheap = make_listing(lister, status="active", title="Cheap house", price="3 crore")
+    dear = make_listing(lister, status="active", title="Dear house", price="7 crore")
+    secret = make_listing(lister, status="active", title="Ask for the price", price=None, price_on_request=True)
     ascending = get(api, "/v1/listings?neighborhood=budhanilkantha&sort=price_asc").json()["items"]
     assert [c["listing_id"] for c in ascending] == [cheap.listing_id, dear.listing_id, secret.listing_id]
     assert ascending[2]["price"] == {"amount": None, "label": "Price on request", "on_request": True}
@@ -57,13 +58,13 @@ def test_without_the_index_a_city_wide_price_order_waits_for_it(api):
 
 
 def test_premium_filter_serves_the_latest_premium_listings(api, lister):
-    publish(lister, title="Ordinary")
-    premium = publish(lister, title="Featured house", premium=True)
+    make_listing(lister, status="active", title="Ordinary")
+    premium = make_listing(lister, status="active", title="Featured house", premium=True)
     assert _ids(get(api, "/v1/listings?premium=true")) == [premium.listing_id]
 
 
 def test_pages_follow_the_cursor_to_the_end_without_repeats(api, lister):
-    made = [publish(lister, title=f"House {n}").listing_id for n in range(5)]
+    made = [make_listing(lister, status="active", title=f"House {n}").listing_id for n in range(5)]
     seen, cursor, pages = [], None, 0
     while True:
         query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
@@ -79,7 +80,7 @@ def test_pages_follow_the_cursor_to_the_end_without_repeats(api, lister):
 
 def test_a_tampered_or_foreign_cursor_is_refused(api, lister):
     for n in range(3):
-        publish(lister, title=f"House {n}")
+        make_listing(lister, status="active", title=f"House {n}")
     cursor = get(api, "/v1/listings?limit=1").json()["next_cursor"]
     body, signature = cursor.split(".")
     payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
@@ -97,8 +98,8 @@ def test_a_tampered_or_foreign_cursor_is_refused(api, lister):
 
 def test_a_filtered_page_reads_a_bounded_number_of_items_and_may_come_back_short(api, lister):
     for n in range(4):
-        publish(lister, title=f"House {n}", bedrooms=3)
-    wanted = publish(lister, title="Grand mansion", bedrooms=9)
+        make_listing(lister, status="active", title=f"House {n}", bedrooms=3)
+    wanted = make_listing(lister, status="active", title="Grand mansion", bedrooms=9)
     first = get(api, "/v1/listings?min_bedrooms=9&limit=2").json()
     assert [c["listing_id"] for c in first["items"]] == [wanted.listing_id]
     second = get(api, f"/v1/listings?min_bedrooms=9&limit=2&cursor={first['next_cursor']}").json()
@@ -106,9 +107,9 @@ def test_a_filtered_page_reads_a_bounded_number_of_items_and_may_come_back_short
 
 
 def test_feed_and_neighbourhoods(api, lister):
-    first = publish(lister, title="First house", price="4 crore", land_area_sqft="0-8-0-0")
-    second = publish(lister, title="Second house", price="6 crore", land_area_sqft="1-0-0-0")
-    publish(lister, title="Off-market", exclusive=True, price="20 crore", land_area_sqft="1-0-0-0")
+    first = make_listing(lister, status="active", title="First house", price="4 crore", land_area_sqft="0-8-0-0")
+    second = make_listing(lister, status="active", title="Second house", price="6 crore", land_area_sqft="1-0-0-0")
+    make_listing(lister, status="active", title="Off-market", exclusive=True, price="20 crore", land_area_sqft="1-0-0-0")
     assert _ids(get(api, "/v1/feed")) == [second.listing_id, first.listing_id]
     places = {n["slug"]: n for n in get(api, "/v1/neighborhoods").json()["items"]}
     assert places["budhanilkantha"] == {

@@ -13,7 +13,8 @@ from marketplace import aws, outbox
 from marketplace.config import reload_settings, settings
 from marketplace.search_index import store, writer
 from public_api import search_index
-from tests.public_api.conftest import get, publish
+from tests.public_api.conftest import get
+from tests.shared.listings import make_listing
 
 
 def _body(response) -> dict:
@@ -36,10 +37,10 @@ def _all_pages(api: str, query: str, person=None) -> list[list[str]]:
 
 
 def test_price_order_across_the_city_puts_price_on_request_last(api, lister, reindex):
-    mid = publish(lister, title="Mid house", price="5 crore", neighborhood="sanepa")
-    cheap = publish(lister, title="Cheap house", price="3 crore", neighborhood="bhaisepati")
-    asked = publish(lister, title="Ask for the price", price=None, price_on_request=True)
-    dear = publish(lister, title="Dear house", price="7 crore")
+    mid = make_listing(lister, status="active", title="Mid house", price="5 crore", neighborhood="sanepa")
+    cheap = make_listing(lister, status="active", title="Cheap house", price="3 crore", neighborhood="bhaisepati")
+    asked = make_listing(lister, status="active", title="Ask for the price", price=None, price_on_request=True)
+    dear = make_listing(lister, status="active", title="Dear house", price="7 crore")
     reindex()
 
     ascending = _body(get(api, "/v1/listings?sort=price_asc"))
@@ -51,9 +52,9 @@ def test_price_order_across_the_city_puts_price_on_request_last(api, lister, rei
 
 
 def test_pages_are_full_until_the_results_end_and_an_empty_result_ends_at_once(api, lister, reindex):
-    here = [publish(lister, title=f"House {n}").listing_id for n in range(5)]
-    elsewhere = [publish(lister, title=f"Flat {n}", neighborhood="sanepa").listing_id for n in range(3)]
-    rare = publish(lister, title="Corner plot", property_type="land", bedrooms=None, bathrooms=None,
+    here = [make_listing(lister, status="active", title=f"House {n}").listing_id for n in range(5)]
+    elsewhere = [make_listing(lister, status="active", title=f"Flat {n}", neighborhood="sanepa").listing_id for n in range(3)]
+    rare = make_listing(lister, status="active", title="Corner plot", property_type="land", bedrooms=None, bathrooms=None,
                    built_up_area_sqft=None, neighborhood="sanepa")
     reindex()
 
@@ -70,10 +71,10 @@ def test_pages_are_full_until_the_results_end_and_an_empty_result_ends_at_once(a
 
 
 def test_words_match_title_description_features_and_neighbourhood_names(api, lister, reindex):
-    pool = publish(lister, title="Family home", amenities=["swimming_pool", "garden"])
-    described = publish(lister, title="Quiet bungalow", description="Walk to the Himalayan Java café.")
-    sanepa = publish(lister, title="Garden flat", property_type="apartment", neighborhood="sanepa")
-    land = publish(lister, title="Plot on the ring road", property_type="land", bedrooms=None, bathrooms=None,
+    pool = make_listing(lister, status="active", title="Family home", amenities=["swimming_pool", "garden"])
+    described = make_listing(lister, status="active", title="Quiet bungalow", description="Walk to the Himalayan Java café.")
+    sanepa = make_listing(lister, status="active", title="Garden flat", property_type="apartment", neighborhood="sanepa")
+    land = make_listing(lister, status="active", title="Plot on the ring road", property_type="land", bedrooms=None, bathrooms=None,
                    built_up_area_sqft=None)
     reindex()
 
@@ -87,8 +88,8 @@ def test_words_match_title_description_features_and_neighbourhood_names(api, lis
 
 
 def test_neighbourhood_by_slug_or_name_and_the_closest_names_when_unknown(api, lister, reindex):
-    sanepa = publish(lister, title="Sanepa house", neighborhood="sanepa")
-    publish(lister, title="Elsewhere")
+    sanepa = make_listing(lister, status="active", title="Sanepa house", neighborhood="sanepa")
+    make_listing(lister, status="active", title="Elsewhere")
     reindex()
 
     for spelling in ("sanepa", "Sanepa", "SANEPA", "Sanépa", quote("सानेपा")):
@@ -123,8 +124,8 @@ def test_visibility_totals_and_facets_follow_the_callers_entitlements(api, marke
 
 
 def test_map_bounds_and_distance(api, lister, reindex):
-    north = publish(lister, title="North house")  # Budhanilkantha, 27.7781,85.3620
-    south = publish(lister, title="South house", neighborhood="bhaisepati", latitude="27.6545", longitude="85.3003")
+    north = make_listing(lister, status="active", title="North house")  # Budhanilkantha, 27.7781,85.3620
+    south = make_listing(lister, status="active", title="South house", neighborhood="bhaisepati", latitude="27.6545", longitude="85.3003")
     reindex()
 
     assert _ids(get(api, "/v1/listings?bbox=27.75,85.34,27.80,85.38")) == [north.listing_id]
@@ -138,10 +139,10 @@ def test_map_bounds_and_distance(api, lister, reindex):
 
 
 def test_a_cursor_stays_valid_across_a_new_version_and_only_for_its_query(api, lister, reindex):
-    made = [publish(lister, title=f"House {n}").listing_id for n in range(4)]
+    made = [make_listing(lister, status="active", title=f"House {n}").listing_id for n in range(4)]
     reindex()
     first = _body(get(api, "/v1/listings?limit=2"))
-    newer = publish(lister, title="Newest house").listing_id
+    newer = make_listing(lister, status="active", title="Newest house").listing_id
     reindex()
     second = _body(get(api, f"/v1/listings?limit=2&cursor={first['next_cursor']}"))
     seen = [c["listing_id"] for c in first["items"] + second["items"]]
@@ -156,10 +157,10 @@ def test_a_cursor_stays_valid_across_a_new_version_and_only_for_its_query(api, l
 
 
 def test_feed_and_neighbourhood_figures_from_the_index_match_the_dynamodb_path(api, lister, reindex):
-    publish(lister, title="House one", price="4 crore")
-    publish(lister, title="House two", price="6 crore", land_area_sqft="1-0-0-0")
-    publish(lister, title="House three", neighborhood="sanepa", price="8 crore")
-    publish(lister, title="For rent", purpose="rent", price="2 lakh")
+    make_listing(lister, status="active", title="House one", price="4 crore")
+    make_listing(lister, status="active", title="House two", price="6 crore", land_area_sqft="1-0-0-0")
+    make_listing(lister, status="active", title="House three", neighborhood="sanepa", price="8 crore")
+    make_listing(lister, status="active", title="For rent", purpose="rent", price="2 lakh")
     reindex()
     from_index = _body(get(api, "/v1/neighborhoods"))
     feed = _body(get(api, "/v1/feed?limit=3"))
@@ -175,7 +176,7 @@ def test_feed_and_neighbourhood_figures_from_the_index_match_the_dynamodb_path(a
 
 
 def test_without_the_index_search_falls_back_to_dynamodb_and_counts_it(api, lister, reindex, capfd, caplog):
-    listed = [publish(lister, title=f"House {n}").listing_id for n in range(2)]
+    listed = [make_listing(lister, status="active", title=f"House {n}").listing_id for n in range(2)]
     built = reindex()
     pointer = store.SearchIndexVersion.get(*store.POINTER_KEY)
     assert built["listings"] == 2
@@ -205,7 +206,7 @@ def test_an_approval_is_searchable_once_the_writer_publishes(api, lister, reinde
     monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
     reload_settings()
     assert _body(get(api, "/v1/listings"))["total"] == 0
-    approved = publish(lister, title="Fresh on the market")
+    approved = make_listing(lister, status="active", title="Fresh on the market")
 
     outbox.relay_pending()  # the bus delivers ListingApproved to the search-index queue
     sqs = aws.client("sqs")
@@ -222,7 +223,7 @@ def test_an_approval_is_searchable_once_the_writer_publishes(api, lister, reinde
 
 
 def test_coming_soon_is_hidden_from_the_public_until_its_date(api, lister, reindex, buyer, premium_buyer):
-    soon = publish(lister, title="Soon house", public_at=datetime.now(UTC) + timedelta(days=2))
+    soon = make_listing(lister, status="active", title="Soon house", public_at=datetime.now(UTC) + timedelta(days=2))
     reindex()
     assert _body(get(api, "/v1/listings", buyer))["total"] == 0
     assert _ids(get(api, "/v1/listings", premium_buyer)) == [soon.listing_id]
