@@ -223,7 +223,7 @@ def test_an_approval_is_searchable_once_the_writer_publishes(api, lister, reinde
 
 
 def test_coming_soon_is_hidden_from_the_public_until_its_date(api, lister, reindex, buyer, premium_buyer):
-    soon = make_listing(lister, status="active", title="Soon house", public_at=datetime.now(UTC) + timedelta(days=2))
+    soon = make_listing(lister, status="coming_soon", title="Soon house", public_at=datetime.now(UTC) + timedelta(days=2))
     reindex()
     assert _body(get(api, "/v1/listings", buyer))["total"] == 0
     assert _ids(get(api, "/v1/listings", premium_buyer)) == [soon.listing_id]

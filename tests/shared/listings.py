@@ -45,6 +45,7 @@ def make_listing(owner: Actor, *, status: Status | str = Status.DRAFT, admin: Ac
     """A ``COMPLETE_HOUSE`` (with ``fields`` over it) by ``owner``: a draft, pending review, or approved by
     ``admin`` (active, or coming soon until ``public_at``, premium if told)."""
     status = Status(status)
+    assert public_at is None or status == Status.COMING_SOON, "a public date is for a coming-soon listing"
     listing = listing_services.listing_create(actor=owner, fields={**COMPLETE_HOUSE, **fields})
     if status == Status.DRAFT:
         return listing
