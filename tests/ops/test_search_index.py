@@ -8,6 +8,7 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.search_index import store
 from ops.cli import main
+from tests.shared.listings import make_listing
 
 
 def test_status_and_rebuild_restore_an_index_whose_object_was_lost(platform, capsys):
