@@ -104,8 +104,8 @@ class Transition:
     offered: frozenset[Surface] = frozenset({Surface.BUTTONS})
     label: str = ""
     destructive: bool = False  # shown as a danger button
-    # Approving puts the media the admin reviewed with the listing live with it (processed media added
-    # while it was listed included); media still processing stay in the media review queue.
+    # Approving serves the processed media versions waiting for review, which the admin saw with the
+    # listing on the review page; uploads still processing keep waiting (then in the media review queue).
     approves_media: bool = False
 
     @property
