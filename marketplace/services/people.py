@@ -176,7 +176,7 @@ def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: dat
     if expected_version is not None and subscription.version != expected_version:
         raise Conflict("this subscription was changed by someone else; reload and try again")
     before = _snapshot(subscription)
-    subscription.tier, subscription.starts_at, subscription.expires_at = tier, start, expires_at
+    subscription.tier, subscription.starts_at, subscription.expires_at = Tier(tier).value, start, expires_at
     return _save_subscription(actor=actor, subscription=subscription, action="grant", before=before, reason=reason)
 
 
