@@ -73,26 +73,38 @@ def _unb64(text: str) -> bytes:
 def encode_cursor(last_evaluated_key: dict | None, *, scope: str) -> str | None:
     if not last_evaluated_key:
         return None
-    body = json.dumps({"s": scope, "k": last_evaluated_key}, separators=(",", ":"), sort_keys=True).encode()
-    signature = hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16]
-    return f"{_b64(body)}.{_b64(signature)}"
+    return _signed({"s": scope, "k": last_evaluated_key})
 
 
-def decode_cursor(cursor: str | None, *, scope: str, field_name: str = "cursor") -> dict | None:
-    if not cursor:
-        return None
+def _signature(body: bytes) -> bytes:
+    return hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16]
+
+
+def _signed(payload: dict) -> str:
+    """``payload`` as JSON with our key's signature: the text of every cursor."""
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return f"{_b64(body)}.{_b64(_signature(body))}"
+
+
+def _signed_payload(cursor: str, *, field_name: str):
+    """The JSON a cursor from ``_signed`` carries; a forged or malformed one is a ``ValidationError``."""
     try:
         body_text, signature_text = cursor.split(".", 1)
         body, signature = _unb64(body_text), _unb64(signature_text)
     except (ValueError, TypeError):
         raise ValidationError("is not a valid cursor", field=field_name) from None
-    expected = hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16]
-    if not hmac.compare_digest(signature, expected):
+    if not hmac.compare_digest(signature, _signature(body)):
         raise ValidationError("is not a valid cursor", field=field_name)
     try:
-        payload = json.loads(body)
+        return json.loads(body)
     except ValueError:  # signed but not JSON: a key that once signed something else
         raise ValidationError("is not a valid cursor", field=field_name) from None
+
+
+def decode_cursor(cursor: str | None, *, scope: str, field_name: str = "cursor") -> dict | None:
+    if not cursor:
+        return None
+    payload = _signed_payload(cursor, field_name=field_name)
     if not isinstance(payload, dict) or payload.get("s") != scope:
         raise ValidationError("belongs to a different query", field=field_name)
     key = payload.get("k")
@@ -131,8 +143,7 @@ def page_of(result_iterator, *, scope: str) -> Page:
 
 def encode_position(position: list, *, scope: str) -> str:
     """A signed cursor over any JSON position (a keyset: sort values and an id), bound to ``scope``."""
-    body = json.dumps({"s": scope, "p": position}, separators=(",", ":"), sort_keys=True).encode()
-    return f"{_b64(body)}.{_b64(hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16])}"
+    return _signed({"s": scope, "p": position})
 
 
 def decode_position(cursor: str | None, *, scope: str, field_name: str = "cursor") -> list | None:
@@ -140,13 +151,7 @@ def decode_position(cursor: str | None, *, scope: str, field_name: str = "cursor
     ``ValidationError`` naming the field."""
     if not cursor:
         return None
-    try:
-        body_text, signature_text = cursor.split(".", 1)
-        body, signature = _unb64(body_text), _unb64(signature_text)
-        valid = hmac.compare_digest(signature, hmac.new(cursor_key(), body, hashlib.sha256).digest()[:16])
-        payload = json.loads(body) if valid else None
-    except (ValueError, TypeError):
-        raise ValidationError("is not a valid cursor", field=field_name) from None
+    payload = _signed_payload(cursor, field_name=field_name)
     if not isinstance(payload, dict) or not isinstance(payload.get("p"), list):
         raise ValidationError("is not a valid cursor", field=field_name)
     if payload.get("s") != scope:

@@ -29,7 +29,12 @@ from marketplace.models import Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.pagination import decode_position, encode_position
 from marketplace.search_index.documents import card_of_row
-from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, ListingFilters
+from marketplace.selectors.search import (
+    MAX_PAGE,
+    ListingFilters,
+    check_price_range,
+    check_radius,
+)
 
 SORTS = ("newest", "price_asc", "price_desc", "price_per_ropani_asc", "land_desc", "relevance")
 FACETS = ("neighborhood", "property_type", "bedrooms", "price_band")
@@ -97,12 +102,8 @@ def _check(request: IndexSearch) -> None:
         raise ValidationError(f"must be one of: {', '.join(SORTS)}", field="sort")
     if request.sort == "relevance" and not request.q:
         raise ValidationError("relevance needs words to match: give q", field="sort")
-    if f.min_price is not None and f.max_price is not None and f.min_price > f.max_price:
-        raise ValidationError("is below min_price", field="max_price")
-    if f.radius_km is not None and f.near is None:
-        raise ValidationError("needs near=lat,lng", field="radius_km")
-    if f.radius_km is not None and not 0 < f.radius_km <= MAX_RADIUS_KM:
-        raise ValidationError(f"must be more than 0 and at most {MAX_RADIUS_KM:g}", field="radius_km")
+    check_price_range(f)
+    check_radius(f)
     unknown = [name for name in request.facets if name not in FACETS]
     if unknown:
         raise ValidationError(f"{unknown[0]!r} is not a facet; choose from {', '.join(FACETS)}", field="facets")

@@ -79,12 +79,22 @@ def _check(filters: ListingFilters) -> None:
     unknown = [n for n in filters.neighborhoods if n not in BY_SLUG]
     if unknown:
         raise ValidationError(f"{unknown[0]!r} is not a neighbourhood we list in", field="neighborhood")
-    if filters.min_price is not None and filters.max_price is not None and filters.min_price > filters.max_price:
-        raise ValidationError("is below min_price", field="max_price")
+    check_price_range(filters)
     if filters.sort is not None and filters.sort not in SORTS:
         raise ValidationError(f"must be one of: {', '.join(SORTS)}", field="sort")
     if filters.sort in ("price_asc", "price_desc") and len(set(filters.neighborhoods)) != 1:
         raise ValidationError("sorting by price needs exactly one neighborhood", field="sort")
+    check_radius(filters)
+
+
+def check_price_range(filters: ListingFilters) -> None:
+    """Refuse a price window that is empty (shared by the DynamoDB path and the search index)."""
+    if filters.min_price is not None and filters.max_price is not None and filters.min_price > filters.max_price:
+        raise ValidationError("is below min_price", field="max_price")
+
+
+def check_radius(filters: ListingFilters) -> None:
+    """Refuse a radius without a centre, or outside its bounds (shared with the search index)."""
     if filters.radius_km is not None and filters.near is None:
         raise ValidationError("needs near=lat,lng", field="radius_km")
     if filters.radius_km is not None and not 0 < filters.radius_km <= MAX_RADIUS_KM:
