@@ -87,7 +87,16 @@ class Stage:
         key = code.get("S3Key")
         if not isinstance(key, str):
             raise Unresolvable(f"not a file asset: {code}")
-        return self.assets / f"asset.{key.removesuffix('.zip')}"
+        digest = key.removesuffix(".zip")
+        exact = self.assets / f"asset.{digest}"
+        if exact.is_dir():
+            return exact
+        # CDK keeps the source folder's extension on the staged name: a checkout in "tmp.x1y2" stages its
+        # code as "asset.<hash>.x1y2".
+        staged = [path for path in self.assets.glob(f"asset.{digest}.*") if path.is_dir()]
+        if len(staged) != 1:
+            raise Unresolvable(f"no staged directory for asset {digest}: {staged}")
+        return staged[0]
 
     def export(self, export_name: str) -> tuple[Stack, object]:
         for stack in self.stacks.values():
