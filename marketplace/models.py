@@ -340,6 +340,13 @@ class Listing(Item, discriminator="Listing"):
         return Item.query(pk, Item.sk.between(Media.SORT_PREFIX, sk))
 
     @classmethod
+    def with_media_and_history(cls, listing_id: str):
+        """The listing, its media and its price and status history, one Query (``MEDIA#`` .. ``METADATA``
+        .. ``METADATA#HISTORY#~``: stats, views and inquiries sort outside it)."""
+        pk, _ = cls.key(listing_id)
+        return Item.query(pk, Item.sk.between(Media.SORT_PREFIX, f"{ListingHistory.SORT_PREFIX}{KEY_END}"))
+
+    @classmethod
     def by_status(cls, status: Status | str, **query):
         """Listings in one status in order of their last status change (gsi5)."""
         return cls.collection_index.query(cls.status_partition(status), **query)
@@ -909,3 +916,52 @@ class ExportSeal(Item, discriminator="ExportSeal"):
     def chain(cls, **query):
         """Every seal in time order (gsi5)."""
         return cls.collection_index.query(cls.COLLECTION, **query)
+
+
+# ---- market history: price and status changes (RESO HistoryTransactional) -----------------------------
+
+
+class ListingHistory(Item, discriminator="ListingHistory"):
+    """One price or status change of a listed listing (``marketplace.history`` decides which changes),
+    written in the same transaction as the change.
+
+    pk ``LISTING#<listing_id>``, sk ``METADATA#HISTORY#<history_id>`` (a ULID: time order). It sorts right
+    after the listing's ``METADATA``, so the public detail reads the listing, its media and its history in
+    one Query (``Listing.with_media_and_history``).
+    gsi3 ``BROKER#<broker_id>`` -> ``HISTORY#<at>#<history_id>``: a broker's price moves (analytics).
+    """
+
+    listing_id = UnicodeAttribute()
+    history_id = UnicodeAttribute()
+    broker_id = UnicodeAttribute()
+    change_type = UnicodeAttribute()  # marketplace.history.ChangeType
+    at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    previous_status = UnicodeAttribute(null=True)
+    price = NumberAttribute(null=True)  # whole NPR asked after the change; None: on request
+    previous_price = NumberAttribute(null=True)
+
+    SORT_PREFIX = "METADATA#HISTORY#"
+    DESK_PREFIX = "HISTORY#"
+
+    @staticmethod
+    def key(listing_id: str, history_id: str) -> tuple[str, str]:
+        return Listing.partition(listing_id), f"{ListingHistory.SORT_PREFIX}{history_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id, self.history_id)
+        self.gsi3pk = BrokerProfile.partition(self.broker_id)
+        self.gsi3sk = f"{self.DESK_PREFIX}{iso(self.at)}#{self.history_id}"
+
+    @classmethod
+    def of_listing(cls, listing_id: str, **query):
+        """A listing's history in time order."""
+        return cls.query(Listing.partition(listing_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
+
+    @classmethod
+    def of_broker(cls, broker_id: str, since: datetime | None = None, **query):
+        """A broker's history items across their listings, in time order (gsi3), from ``since`` if given."""
+        prefix = cls.DESK_PREFIX
+        condition = (cls.gsi3sk.between(f"{prefix}{iso(since)}", f"{prefix}{KEY_END}") if since
+                     else cls.gsi3sk.startswith(prefix))
+        return cls.broker_index.query(BrokerProfile.partition(broker_id), condition, **query)

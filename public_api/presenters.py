@@ -14,7 +14,9 @@ from pydantic import BaseModel
 
 from marketplace import media_urls
 from marketplace.entitlements import Entitlements
-from marketplace.lifecycle import Status
+from marketplace.history import LABELS as HISTORY_LABELS
+from marketplace.history import ChangeType, percent_change
+from marketplace.lifecycle import RESO_STANDARD_STATUS, Status
 from marketplace.listing_fields import FIELD, GEOHASH_PRECISION, Kind
 from marketplace.media_kinds import is_premium_media
 from marketplace.money import npr_words
@@ -31,6 +33,7 @@ from public_api.schemas.listings import (
     Location,
     MediaItem,
     Price,
+    PriceHistoryItem,
 )
 
 log = logging.getLogger(__name__)
@@ -45,10 +48,21 @@ def _int(value) -> int | None:
 
 
 def price_of(listing) -> Price:
-    if listing.price_on_request or listing.price is None:
+    return _price(None if listing.price_on_request else listing.price)
+
+
+def _price(amount) -> Price:
+    if amount is None:
         return Price(amount=None, label="Price on request", on_request=True)
-    amount = int(listing.price)
-    return Price(amount=amount, label=npr_words(amount), on_request=False)
+    return Price(amount=int(amount), label=npr_words(int(amount)), on_request=False)
+
+
+def history_item_of(item) -> PriceHistoryItem:
+    change = ChangeType(item.change_type)
+    return PriceHistoryItem(at=item.at, change_type=change.value, label=HISTORY_LABELS[change], status=item.status,
+                            reso_status=RESO_STANDARD_STATUS[Status(item.status)], price=_price(item.price),
+                            previous_price=None if item.previous_price is None else _price(item.previous_price),
+                            change_percent=percent_change(item.previous_price, item.price))
 
 
 def land_of(listing) -> Land | None:
@@ -141,7 +155,7 @@ def _media_item(item, *, premium: bool, entitled: bool, now: datetime) -> MediaI
 
 
 def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitlements,
-              at: datetime | None = None) -> ListingDetail:
+              history: list = (), at: datetime | None = None) -> ListingDetail:
     """The detail page. Premium media is signed only for entitled callers (the entitlement is read only
     when the listing has premium media)."""
     now = at or datetime.now(UTC)
@@ -154,4 +168,5 @@ def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitle
         media=[_media_item(m, premium=premium, entitled=entitled, now=now) for m, premium in ready],
         broker=BrokerPublic(broker_id=broker.broker_id, name=broker.name, company=broker.company,
                             verified=broker.verified),
+        price_history=[history_item_of(item) for item in sorted(history, key=lambda item: item.at)],
     )

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from backoffice import previews
+from marketplace import history
 from marketplace.listing_fields import label_of
 from marketplace.money import group_npr, npr_words
 from marketplace.units import Area, format_area
@@ -95,3 +96,28 @@ def proposed_thumb(context, media, listing=None):
 @register.simple_tag
 def cover_thumb(listing):
     return _img(previews.cover_preview(listing), f"cover of {listing.title}", "cover-thumb")
+
+
+# ---- market history (price and status changes) ----------------------------------------------------------
+
+
+@register.filter
+def change_label(change_type) -> str:
+    """A RESO ChangeType in the words the pages use ("Price changed", "Back on market")."""
+    return history.LABELS[history.ChangeType(change_type)]
+
+
+@register.filter
+def asking(amount) -> str:
+    """An asking price after a change: on request when there is none."""
+    return "on request" if amount is None or amount == "" else npr(amount)
+
+
+@register.filter
+def price_change(item) -> str:
+    """"−8%" / "+5%" against the previous price, or "" when the price did not change."""
+    percent = history.percent_change(item.previous_price, item.price)
+    if percent is None:
+        return ""
+    text = format(abs(percent), "g")
+    return f"−{text}%" if percent < 0 else f"+{text}%"

@@ -36,6 +36,7 @@ from marketplace.lifecycle import RESO_STANDARD_STATUS, Status, Surface, actions
 from marketplace.listing_fields import FIELD
 from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
+from marketplace.selectors.history import listing_history as market_history
 from marketplace.selectors.listings import listing_history, listing_with_media
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
@@ -205,6 +206,7 @@ def listing_detail(request, listing_id: str):
         return redirect("admin-listing", listing_id=listing_id)
     return render(request, "backoffice/admin/listing_detail.html", {
         "listing": listing, "media": media, "form": form, "history": listing_history(listing_id=listing_id),
+        "price_history": market_history(listing_id=listing_id),
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
         "actions": action_buttons(listing, request.actor)})
 

@@ -20,6 +20,8 @@ from marketplace.errors import DomainError, NotFound, ValidationError
 from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
 from marketplace.selectors import leads, reports
+from marketplace.selectors.history import broker_price_moves
+from marketplace.selectors.history import listing_history as market_history
 from marketplace.selectors.listings import broker_status_counts, listing_for_actor, listings_for_broker
 from marketplace.selectors.media import media_for_listing
 from marketplace.services import listings as listing_services
@@ -68,7 +70,8 @@ def listing_edit(request, listing_id: str):
     actions = action_buttons(listing, request.actor, role=Role.OWNER)
     return render(request, "backoffice/broker/listing_form.html", {
         "form": form, "listing": listing, "actions": actions, "media": media_for_listing(listing_id=listing_id),
-        "kinds": KINDS.values(), "editable": editable(listing.status)}, status=status)
+        "kinds": KINDS.values(), "editable": editable(listing.status),
+        "price_history": market_history(listing_id=listing_id)}, status=status)
 
 
 @brokers_only
@@ -200,8 +203,9 @@ def analytics(request):
     for per in views.values():
         for day, count in per.items():
             per_day[day] = per_day.get(day, 0) + count
+    moves = broker_price_moves(broker_id=request.actor.user_id)
     rows = [{"listing": i, "views": sum(views[i.listing_id].values()), "favorites": int(stats[i.listing_id].favorites),
-             "inquiries": int(stats[i.listing_id].inquiries)} for i in mine]
+             "inquiries": int(stats[i.listing_id].inquiries), "price_move": moves.get(i.listing_id)} for i in mine]
     return render(request, "backoffice/broker/analytics.html", {
         "rows": sorted(rows, key=lambda r: -r["views"]),
         "chart": bar_chart([(d[5:], v) for d, v in per_day.items()], title="Views per day, last 30 days")})

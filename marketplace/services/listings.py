@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marketplace import db
+from marketplace import db, history
 from marketplace.actors import Actor
 from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
@@ -33,7 +33,7 @@ from marketplace.listing_fields import (
     clean_listing_fields,
     geohash_of,
 )
-from marketplace.models import Listing, ListingStats, Seller, iso
+from marketplace.models import Listing, ListingHistory, ListingStats, Seller, iso
 from marketplace.observability import logger
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
@@ -99,6 +99,7 @@ def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events
     events; ``extra_items`` are created (never overwritten), ``extra_saves`` saved (at their versions).
     A failed condition is a ``Conflict`` naming ``conflict_field`` (the version read; a new listing's id)."""
     listing.updated_at = datetime.now(UTC)
+    extra_items = [*extra_items, *_history_items(listing, before=before)]
     with db.transaction(conflict_message=db.stale_message("listing"), conflict_field=conflict_field) as tx:
         tx.save(listing)
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing.listing_id, action=action,
@@ -110,6 +111,18 @@ def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events
         for item in extra_saves:
             tx.save(item)
     return listing
+
+
+def _history_items(listing: Listing, *, before: dict) -> list[ListingHistory]:
+    """The market history this write makes (``marketplace.history``), dated when the status changed (the
+    scheduler's clock for its sweeps) or now."""
+    after = _snapshot(listing)
+    at = listing.status_changed_at if before and before["status"] != listing.status else listing.updated_at
+    return [ListingHistory(listing_id=listing.listing_id, history_id=new_id(), broker_id=listing.broker_id,
+                           change_type=change.change_type.value, at=at, status=change.status,
+                           previous_status=change.previous_status, price=change.price,
+                           previous_price=change.previous_price)
+            for change in history.changes(before=before, after=after)]
 
 
 def _apply_fields(listing: Listing, fields: dict) -> None:

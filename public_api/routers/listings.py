@@ -14,7 +14,7 @@ from marketplace.listing_fields import FACINGS, FIELD, PROPERTY_TYPES, PURPOSES
 from marketplace.search_index.documents import neighbourhood_slug
 from marketplace.search_index.query import FACETS, IndexSearch
 from marketplace.search_index.query import SORTS as INDEX_SORTS
-from marketplace.selectors.listings import listing_with_media
+from marketplace.selectors.history import listing_with_media_and_history
 from marketplace.selectors.people import broker_cards
 from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, ListingFilters
 from marketplace.units import parse_area
@@ -101,19 +101,19 @@ def search(
                        total=page.total, facets=page.facets)
 
 
-@router.get("/<listing_id>", security=OPTIONAL_SIGN_IN, summary="A listing's details, media and broker; records a view",
+@router.get("/<listing_id>", security=OPTIONAL_SIGN_IN, summary="A listing's details, media, broker and price history; records a view",
             tags=["listings"], responses=documented(errors=(401, 404, 422)))
 def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> ListingDetail:
     caller = optional_caller(router.current_event)
     try:
-        listing, media = listing_with_media(listing_id=listing_id)
+        listing, media, history = listing_with_media_and_history(listing_id=listing_id)
     except NotFound:
         raise NotFound("no such listing", field="listing_id") from None
     if not can_see(listing, caller.entitlements):
         raise NotFound("no such listing", field="listing_id")
     # The broker's card is read now, not copied onto the listing: one BatchGetItem of four attributes.
     broker = broker_cards(broker_ids=[listing.broker_id])[listing.broker_id]
-    body = detail_of(listing, media, broker=broker, entitlements=caller.entitlements)
+    body = detail_of(listing, media, broker=broker, entitlements=caller.entitlements, history=history)
     # Imported on the first detail, not at init: the domain's view counter brings boto3 and a second
     # DynamoDB client that searches never use.
     from marketplace.services.engagement import listing_record_view

@@ -117,6 +117,21 @@ class BrokerPublic(BaseModel):
     verified: bool
 
 
+class PriceHistoryItem(BaseModel):
+    """One price or status change while the listing was on the market (RESO HistoryTransactional)."""
+
+    at: datetime
+    change_type: str = Field(description="RESO ChangeType", examples=["NewListing", "PriceChange", "BackOnMarket",
+                                                                       "ActiveUnderContract", "Closed"])
+    label: str = Field(examples=["Listed", "Price changed", "Back on market"])
+    status: str = Field(description="The listing's status after the change", examples=["active"])
+    reso_status: str = Field(description="RESO StandardStatus after the change", examples=["Active"])
+    price: Price = Field(description="The asking price after the change")
+    previous_price: Price | None = Field(None, description="The asking price before, when it changed")
+    change_percent: float | None = Field(None, description="Price change against the previous price, in percent "
+                                                           "(negative: reduced)", examples=[-8.0])
+
+
 class ListingDetail(ListingCard):
     description: str = listing_field("description")
     built_up_area_sqft: float | None = listing_field("built_up_area_sqft", None)
@@ -129,6 +144,9 @@ class ListingDetail(ListingCard):
     documents: list[str] = listing_field("documents")
     media: list[MediaItem]
     broker: BrokerPublic
+    price_history: list[PriceHistoryItem] = Field(
+        default_factory=list, description="Every price and status change since the listing first came to the "
+                                          "market, oldest first")
 
 
 class NeighborhoodStats(BaseModel):

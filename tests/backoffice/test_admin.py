@@ -218,6 +218,9 @@ def test_an_admin_edit_is_saved_and_appears_in_the_history(signed_in, listing_fa
     assert latest.actor_id == people["admin"].user_id
     assert latest.changes["price"] == {"before": 45_000_000, "after": 50_000_000}
     assert "5,00,00,000" in page.content.decode()
+    assert [(h.change_type, h.previous_price, h.price) for h in page.context["price_history"]] == [
+        ("NewListing", None, 45_000_000), ("PriceChange", 45_000_000, 50_000_000)]
+    assert "+11.1%" in page.content.decode()
 
 
 def test_unpublish_needs_a_reason_then_withdraws(signed_in, listing_factory):

@@ -280,3 +280,23 @@ def test_making_a_photo_the_cover_from_a_stale_page_is_refused(api, signed_in, l
     browser.post(f"/broker/listings/{listing.listing_id}/media/{second.media_id}/",
                  {"operation": "cover", "expected_version": shown + 1})
     assert listing_get(listing_id=listing.listing_id).cover.media_id == second.media_id
+
+
+def test_a_price_cut_shows_in_the_listing_history_and_in_analytics(signed_in, listing_factory, people):
+    # given an active listing at 4.5 crore that its broker cuts to 4 crore through the form
+    listing = listing_factory(status="active")
+    browser = signed_in("broker")
+    initial = browser.get(f"/broker/listings/{listing.listing_id}/").context["form"].initial
+    data = {k: v for k, v in initial.items() if v not in (None, False)}
+    browser.post(f"/broker/listings/{listing.listing_id}/", {**data, "expected_version": listing.version,
+                                                             "price": "4 crore"})
+    # when the broker opens the listing and the analytics
+    page = browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
+    analytics = browser.get("/broker/analytics/")
+    # then the history lists the listing and the cut, with both prices, and analytics sum it up
+    history = page[page.index('id="price-history"'):]
+    assert history.index("Listed") < history.index("Price changed")
+    assert "Rs 4,00,00,000 (Rs 4 crore)" in history and "Rs 4,50,00,000 (Rs 4.5 crore)" in history
+    assert "−11.1%" in history
+    assert [r["price_move"].words for r in analytics.context["rows"]] == ["reduced 11.1% after 0 days"]
+    assert "reduced 11.1% after 0 days" in analytics.content.decode()

@@ -17,6 +17,8 @@ from marketplace import aws, db, media_urls
 from marketplace.config import reload_settings, settings
 from marketplace.ids import new_id
 from marketplace.models import Media, MediaVariant
+from marketplace.selectors.listings import listing_get
+from marketplace.services.listings import listing_update
 from tests.public_api.conftest import get
 from tests.shared import reads
 
@@ -159,3 +161,17 @@ def test_a_failed_replacement_still_shows_the_previous_version(api, market):
     # When anyone opens the listing, then the photo is shown from its earlier version
     detail = get(api, f"/v1/listings/{market['public'].listing_id}").json()
     assert [m["media_id"] for m in detail["media"]] == [media.media_id]
+
+
+def test_detail_shows_the_price_history_in_reso_words(api, market, lister):
+    # given a listed house whose broker cut the price from 4.5 to 4.14 crore
+    listing_id = market["public"].listing_id
+    version = listing_get(listing_id=listing_id, consistent=True).version
+    listing_update(actor=lister, listing_id=listing_id, fields={"price": "4.14 crore"}, expected_version=version)
+    # when a buyer opens it
+    history = get(api, f"/v1/listings/{listing_id}").json()["price_history"]
+    # then its market history is there, oldest first, with both prices and the change
+    assert [(h["change_type"], h["label"], h["reso_status"], h["price"]["amount"]) for h in history] == [
+        ("NewListing", "Listed", "Active", 45_000_000), ("PriceChange", "Price changed", "Active", 41_400_000)]
+    assert history[1]["previous_price"]["label"] == "Rs 4.5 crore"
+    assert history[1]["change_percent"] == -8.0
