@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django import forms
 
+from marketplace import formatting
 from marketplace.actors import Group
 from marketplace.entitlements import PAID_TIERS
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import FIELD, Field, Kind, clean_listing_fields
-from marketplace.money import group_npr
+from marketplace.money import group_npr, parse_npr, plain_number
 from marketplace.selectors.people import sellers_list
 from marketplace.units import Area, format_area
 
@@ -35,7 +36,7 @@ LONG_TEXT = 1000  # texts longer than this get a text area
 
 def area_text(value: str, unit: str) -> str:
     """What the broker typed, in the unit they chose, as ``marketplace.units.parse_area`` reads it."""
-    value = (value or "").strip()
+    value = plain_number((value or "").strip())
     if not value:
         return ""
     if unit == "terai" and re.fullmatch(r"\d+(\.\d+)?(\s*-\s*\d+(\.\d+)?){0,2}", value):
@@ -177,13 +178,31 @@ class ModerationForm(forms.Form):
     reason = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class PriceField(forms.CharField):
+    """A price as people type it ("5 crore", "4 crore 50 lakh", "४.५ करोड", "4,50,00,000"), read by the
+    domain's one parser (``marketplace.money.parse_npr``); anything else is refused next to the field."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=SHORT, **kwargs)
+
+    def clean(self, value) -> int | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_npr(text, field="price")
+        except ValidationError as error:
+            raise forms.ValidationError(error.message) from error
+
+
 class FilterForm(forms.Form):
-    status = forms.ChoiceField(required=False, choices=[(s.value, s.value.replace("_", " ")) for s in Status])
-    neighborhood = forms.ChoiceField(required=False, choices=NEIGHBOURHOOD_CHOICES)
-    broker_id = forms.CharField(required=False)
+    status = forms.ChoiceField(required=False, initial=Status.ACTIVE.value,
+                               choices=[(s.value, formatting.status(s)) for s in Status])
+    neighborhood = forms.ChoiceField(required=False, choices=NEIGHBOURHOOD_CHOICES, label="Neighbourhood")
+    broker_id = forms.CharField(required=False, label="Broker")
     premium = forms.ChoiceField(required=False, choices=[("", "any"), ("yes", "premium"), ("no", "not premium")])
-    price_min = forms.CharField(required=False)
-    price_max = forms.CharField(required=False)
+    price_min = PriceField(label="Price from", help_text="e.g. 4 crore 50 lakh")
+    price_max = PriceField(label="Price up to", help_text="e.g. 8 crore")
     q = forms.CharField(required=False, max_length=100, label="Title or id")
 
 
@@ -195,7 +214,7 @@ class SubscriptionForm(forms.Form):
 
     def expiry(self) -> datetime | None:
         day = self.cleaned_data.get("expires_at")
-        return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC) if day else None
+        return formatting.end_of_day(day) if day else None
 
 
 class GroupsForm(forms.Form):

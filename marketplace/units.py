@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from marketplace.errors import ValidationError
+from marketplace.money import group_npr, plain_number
 
 SQM_PER_SQFT = Decimal("0.09290304")  # (0.3048 m)², exact
 
@@ -107,7 +108,7 @@ def _trim(value: Decimal, places: int = 2) -> str:
 
 def _grouped(value: Decimal, places: int = 2) -> str:
     whole, _, frac = _trim(value, places).partition(".")
-    whole = f"{int(whole):,}"
+    whole = group_npr(int(whole))  # Nepali grouping: 1,23,456
     return f"{whole}.{frac}" if frac else whole
 
 
@@ -135,10 +136,11 @@ def format_area(area: Area, system: str = "hill") -> str:
 
 def parse_area(text: str, *, field: str = "area") -> Area:
     """Parse what a broker types or a buyer searches: "1-4-0-0", "8 aana", "1 ropani 4 aana",
-    "1 bigha 5 kattha", "500 m2", "5000 sqft". Raises ValidationError naming the input."""
+    "1 bigha 5 kattha", "500 m2", "5000 sqft", "1,52,000 sqft", "०-८-०-०". Raises ValidationError naming
+    the input."""
     if not isinstance(text, str) or not text.strip():
         raise ValidationError("an area is required, e.g. '1-4-0-0', '8 aana' or '500 m2'", field=field)
-    raw = text.strip()
+    raw = plain_number(text.strip())  # "1,52,000 sqft" and Devanagari digits read too
     dashed = _DASHED.match(raw)
     if dashed:
         parts = [Decimal(p) for p in re.split(r"\s*-\s*", raw)]

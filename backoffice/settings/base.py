@@ -77,7 +77,9 @@ TIME_ZONE = "Asia/Kathmandu"
 USE_I18N = False
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
-NUMBER_GROUPING = (3, 2, 0)  # NPR: 3,50,00,000 (Django ships no Nepali number format)
+# Nepali grouping (3,50,00,000) for any number a template prints: English formats with it, since the
+# locale's formats take precedence over a NUMBER_GROUPING setting.
+FORMAT_MODULE_PATH = ["backoffice.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -1,61 +1,59 @@
-"""Rupees and areas as Kathmandu writes them."""
+"""Thin template wrappers over ``marketplace.formatting``: money, land, numbers, dates and words as
+Kathmandu writes them."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 
 from backoffice import previews
-from marketplace import history
+from marketplace import formatting, history
 from marketplace.listing_fields import label_of
-from marketplace.money import group_npr, npr_words
-from marketplace.units import Area, format_area
 
 register = template.Library()
 
-
-@register.filter
-def npr(amount) -> str:
-    """"Rs 4,50,00,000 (Rs 4.5 crore)"."""
-    if amount is None or amount == "":
-        return "—"
-    amount = int(amount)
-    words = npr_words(amount)
-    grouped = f"Rs {group_npr(amount)}"
-    return grouped if words == grouped else f"{grouped} ({words})"
+# {{ listing.price|npr }} -> "Rs 4,50,00,000 (Rs 4.5 crore)"; |money "Rs 4,50,00,000"; |crore "Rs 4.5 crore"
+register.filter("npr", formatting.money_full)
+register.filter("money", formatting.money)
+register.filter("crore", formatting.money_short)
+register.filter("num", formatting.number)  # a count or amount, Nepali grouped
+register.filter("day", formatting.day)  # "1 Dec 2026", Kathmandu
+register.filter("moment", formatting.moment)  # "1 Dec 2026, 14:30", Kathmandu
+register.filter("until", formatting.until)  # an inclusive end date as the day it means
+register.filter("status", formatting.status)  # "Waiting for review"
+register.filter("words", formatting.words)  # "semi_furnished" -> "Semi furnished"
+register.filter("word_list", formatting.word_list)  # "admins, brokers and sellers"
+register.filter("place", formatting.place)  # a neighbourhood's name
+register.filter("price", formatting.price)  # a listing's price, or "Price on request"
 
 
 @register.filter
 def area(sqft, system: str = "hill") -> str:
-    if sqft is None or sqft == "":
-        return "—"
-    return format_area(Area(Decimal(str(sqft))), system)
+    """{{ listing.land_area_sqft|area }} -> "0-8-0-0 R-A-P-D"; |area:"sqm" -> "254.37 m²"."""
+    return formatting.land(sqft, system)
 
 
 @register.filter
 def cell(value, kind: str = "text") -> str:
-    """A report's value as its column's kind says: nothing is "—", but zero is 0."""
+    """A report's value as its column's kind says: nothing is "—", but zero is 0 (and Rs 0)."""
     if value is None or value == "":
-        return "—"
+        return formatting.NOTHING
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return formatting.yes_no(value)
     if kind == "money":
-        return npr(value)
-    if kind == "number":
-        return group_npr(int(value))
+        return formatting.money(value)
+    if kind in ("number", "hours"):
+        return formatting.number(value, 1)
     if kind == "percent":
-        return f"{value}%"
+        return f"{formatting.number(value, 1)}%"
     if kind == "moment":
-        return localtime(value).strftime("%Y-%m-%d %H:%M")
+        return formatting.moment(value)
     return str(value)
 
 
 @register.filter
 def label(value) -> str:
-    return str(value or "").replace("_", " ")
+    return formatting.words(value)
 
 
 @register.filter
@@ -110,7 +108,7 @@ def change_label(change_type) -> str:
 @register.filter
 def asking(amount) -> str:
     """An asking price after a change: on request when there is none."""
-    return "on request" if amount is None or amount == "" else npr(amount)
+    return "on request" if amount is None or amount == "" else formatting.money_full(amount)
 
 
 @register.filter

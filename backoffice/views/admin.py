@@ -25,11 +25,13 @@ from backoffice.views.common import (
     FIXABLE,
     action_buttons,
     csv_response,
+    history_rows,
     int_or_none,
     report_error,
     save_listing_form,
     version_read,
 )
+from marketplace import formatting
 from marketplace.errors import ValidationError
 from marketplace.ids import is_id
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Status, Surface, actions_on
@@ -37,7 +39,7 @@ from marketplace.listing_fields import FIELD
 from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
 from marketplace.selectors.history import listing_history as market_history
-from marketplace.selectors.listings import listing_history, listing_with_media
+from marketplace.selectors.listings import listing_with_media
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
 from marketplace.services import people as people_services
@@ -59,7 +61,7 @@ def dashboard(request):
         "new_inquiries": leads.inquiries_since(since=now - timedelta(days=7)),
         "media_failures": media_selectors.media_failures(limit=20),
         "expiring": people.subscriptions_expiring(within=timedelta(days=14)),
-        "chart": bar_chart([(s.replace("_", " "), n) for s, n in counts.items()], title="Listings by status"),
+        "chart": bar_chart([(formatting.status(s), n) for s, n in counts.items()], title="Listings by status"),
     }
     return render(request, "backoffice/admin/dashboard.html", context)
 
@@ -139,12 +141,13 @@ def moderation_review(request, listing_id: str):
 
 
 def _filters(form: FilterForm) -> moderation.ListingFilters:
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # the valid fields filter; a bad one is shown next to its input, not ignored silently
+    data = getattr(form, "cleaned_data", {})
     premium = {"yes": True, "no": False}.get(data.get("premium") or "")
     return moderation.ListingFilters(
         status=data.get("status") or Status.ACTIVE.value, neighborhood=data.get("neighborhood") or "",
         broker_id=(data.get("broker_id") or "").strip(), premium=premium,
-        price_min=int_or_none(data.get("price_min")), price_max=int_or_none(data.get("price_max")),
+        price_min=data.get("price_min"), price_max=data.get("price_max"),
         text=(data.get("q") or "").strip())
 
 
@@ -205,7 +208,7 @@ def listing_detail(request, listing_id: str):
     if request.method == "POST" and form.is_valid() and save_listing_form(request, listing, form):
         return redirect("admin-listing", listing_id=listing_id)
     return render(request, "backoffice/admin/listing_detail.html", {
-        "listing": listing, "media": media, "form": form, "history": listing_history(listing_id=listing_id),
+        "listing": listing, "media": media, "form": form, "history": history_rows(listing, media, form),
         "price_history": market_history(listing_id=listing_id),
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
         "actions": action_buttons(listing, request.actor)})
@@ -348,7 +351,7 @@ def _csv_value(value):
 
 
 def _chart_label(value) -> str:
-    return value.strftime("%d %b") if isinstance(value, date) else str(value)
+    return formatting.day(value, year=False) if isinstance(value, date) else str(value)
 
 
 def _report_csv(report: reports.Report, window: reports.Window):

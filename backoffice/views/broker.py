@@ -4,7 +4,7 @@ Every listing is fetched through ``listing_for_actor``: another broker's listing
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib import messages
 from django.http import JsonResponse
@@ -16,6 +16,7 @@ from backoffice.charts import bar_chart
 from backoffice.forms import ListingForm, listing_initial
 from backoffice.previews import media_preview
 from backoffice.views.common import FIXABLE, action_buttons, report_error, save_listing_form, version_read
+from marketplace import formatting
 from marketplace.errors import DomainError, NotFound, ValidationError
 from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
@@ -208,4 +209,5 @@ def analytics(request):
              "inquiries": int(stats[i.listing_id].inquiries), "price_move": moves.get(i.listing_id)} for i in mine]
     return render(request, "backoffice/broker/analytics.html", {
         "rows": sorted(rows, key=lambda r: -r["views"]),
-        "chart": bar_chart([(d[5:], v) for d, v in per_day.items()], title="Views per day, last 30 days")})
+        "chart": bar_chart([(formatting.day(date.fromisoformat(d), year=False), v) for d, v in per_day.items()],
+                           title="Views per day, last 30 days")})

@@ -9,7 +9,9 @@ from django.http import HttpResponse
 
 from backoffice.forms import changed_fields
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
+from marketplace.formatting import change_lines, media_names
 from marketplace.lifecycle import Role, Surface, Transition, allowed_actions, transition
+from marketplace.selectors.listings import listing_history
 from marketplace.services import listings as listing_services
 
 # Errors a person can fix: shown as a message on the page they came from.
@@ -74,3 +76,12 @@ def save_listing_form(request, listing, form) -> bool:
             form.show_domain_errors(error)
         report_error(request, error)
         return False
+
+
+def history_rows(listing, media, form) -> list[dict]:
+    """The listing's audit trail in words: each entry with its changes as lines ("Price: Rs 5.13 crore →
+    Rs 4.5 crore"), media named by kind and position, the seller by the name the form's picker shows."""
+    names = {value: label for value, label in form.fields["seller_id"].choices if value}
+    media_by_id = media_names(media)
+    return [{"entry": entry, "lines": change_lines(entry.changes.as_dict(), media=media_by_id, names=names)}
+            for entry in listing_history(listing_id=listing.listing_id)]

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from marketplace.formatting import money, word_list
 from marketplace.lifecycle import Status
-from marketplace.listing_fields import MIN_PHOTOS, PHOTO_KINDS, missing_for_submission
+from marketplace.listing_fields import MIN_PHOTOS, PHOTO_KINDS, label_of, missing_for_submission
 from marketplace.market import median_price_per_ropani, price_per_ropani
 from marketplace.models import Listing, Media
 from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
@@ -78,10 +79,11 @@ def moderation_checks(listing: Listing, media: list[Media] | None = None,
     else:
         low, high = median / PRICE_BAND_FACTOR, median * PRICE_BAND_FACTOR
         checks.append(Check("price", "Price within the neighbourhood's band", low <= per_ropani <= high,
-                            f"Rs {int(per_ropani):,} per ropani; median Rs {int(median):,}"))
+                            f"{money(per_ropani)} per ropani; median {money(median)}"))
     missing = missing_for_submission(listing, photos=ready)
     missing.pop("photos", None)  # the photos check above says it
-    checks.append(Check("required", "Required fields filled in", not missing, ", ".join(sorted(missing))))
+    checks.append(Check("required", "Required fields filled in", not missing,
+                        word_list(label_of(name) for name in missing)))
     return checks
 
 

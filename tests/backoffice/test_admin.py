@@ -214,9 +214,10 @@ def test_an_admin_edit_is_saved_and_appears_in_the_history(signed_in, listing_fa
 
     assert listing_get(listing_id=listing.listing_id).price == 50_000_000
     latest = page.context["history"][0]
-    assert latest.action == "admin_edit"
-    assert latest.actor_id == people["admin"].user_id
-    assert latest.changes["price"] == {"before": 45_000_000, "after": 50_000_000}
+    assert latest["entry"].action == "admin_edit"
+    assert latest["entry"].actor_id == people["admin"].user_id
+    assert latest["entry"].changes["price"] == {"before": 45_000_000, "after": 50_000_000}
+    assert latest["lines"] == ["Price: Rs 4.5 crore → Rs 5 crore"]
     assert "5,00,00,000" in page.content.decode()
     assert [(h.change_type, h.previous_price, h.price) for h in page.context["price_history"]] == [
         ("NewListing", None, 45_000_000), ("PriceChange", 45_000_000, 50_000_000)]
@@ -317,6 +318,8 @@ def test_granting_a_subscription_needs_a_reason_and_is_audited(signed_in, people
     assert (subscription.tier, subscription.expires_at.date().isoformat()) == ("premium", "2030-01-31")
     audit = list(AuditEntry.query(f"AUDIT#subscription#{buyer.user_id}"))
     assert [(a.action, a.reason) for a in audit] == [("grant", "eSewa payment 7F3K verified")]
+    # the day chosen is the day shown, though 23:59:59 UTC is already the next morning in Kathmandu
+    assert "to 31 Jan 2030" in browser.get(f"/admin/people/{buyer.user_id}/").content.decode()
 
 
 def test_verifying_a_broker(signed_in, people):

@@ -28,6 +28,9 @@ def test_lakh_and_crore_words(amount, words):
 @pytest.mark.parametrize(("text", "amount"), [
     ("3.5 crore", 35000000), ("Rs 3,50,00,000", 35000000), ("75 lakh", 7500000), ("NPR 1,00,000", 100000),
     ("35000000", 35000000), ("2.25 cr", 22500000), (42, 42),
+    ("5 crore", 50000000), ("4 crore 50 lakh", 45000000), ("4 crore and 50 lakh", 45000000),
+    ("4.5 करोड", 45000000), ("४.५ करोड", 45000000), ("रु ४ करोड ५० लाख", 45000000),
+    ("४,५०,००,०००", 45000000), ("45,000,000", 45000000), ("1 crore 25 lakh 50 thousand", 12550000),
 ])
 def test_parse(text, amount):
     assert parse_npr(text) == amount
@@ -36,6 +39,8 @@ def test_parse(text, amount):
 @pytest.mark.parametrize(("text", "fragment"), [
     ("", "required"), ("about 3 crore", "cannot read"), ("3.5 million", "unknown amount word"),
     ("12.345", "whole number"), (-5, "negative"),
+    ("5 lakh 4 crore", "crore, then lakh"), ("2 crore 3 crore", "each once"), ("3,5,0", "cannot read"),
+    ("4,50,000,00", "cannot read"), ("Rs", "amount after the currency"),
 ])
 def test_bad_amounts_name_the_input(text, fragment):
     with pytest.raises(ValidationError) as caught:

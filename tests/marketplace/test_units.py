@@ -22,6 +22,7 @@ from marketplace.units import Area, format_area, parse_area
     ("5000 sqft", Decimal(5000)),
     ("5,000 sq ft".replace(",", ""), Decimal(5000)),
     ("1200.5 ft²", Decimal("1200.5")),
+    ("1,52,000 sqft", Decimal(152000)), ("152,000 sqft", Decimal(152000)), ("०-८-०-०", Decimal(2738)),
 ])
 def test_parse_gives_exact_square_feet(text, sqft):
     # Given a land area as Kathmandu listings write it / When parsed / Then it is exact in ft²
@@ -51,6 +52,7 @@ def test_formats_for_people():
     assert format_area(parse_area("1 bigha 5 kattha"), "terai") == "1-5-0"
     assert format_area(parse_area("5476 sqft"), "sqft") == "5,476 ft²"
     assert format_area(parse_area("1-0-0-0"), "sqm") == "508.74 m²"
+    assert format_area(parse_area("30 ropani"), "sqft") == "1,64,280 ft²"  # Nepali grouping
 
 
 def test_fractional_daam_survive_a_metric_entry():

@@ -1,0 +1,274 @@
+"""How Shikhar writes things for people: the one formatting layer of every page, chart, message and
+history line (the back office's template filters and charts are thin wrappers over it; no Django here).
+
+- Money in Nepali grouping ("Rs 1,52,96,000") or quoted in lakh and crore ("Rs 4.5 crore").
+- Any count or amount in Nepali grouping (1,52,960), years and ids never grouped.
+- Land in the listing's system: ropani-aana-paisa-daam ("0-8-0-0 R-A-P-D") in the hills (every
+  neighbourhood Shikhar lists in), bigha-kattha-dhur ("1-5-3 B-K-D") in the Terai, m², ft².
+- Dates and times in Kathmandu; an inclusive end ("valid until 15 Dec") as the day it was meant for.
+- Statuses, choices and lists in words; media by kind and position ("Photo 2"), never by id.
+
+The units and the rupee arithmetic live in ``marketplace.units`` and ``marketplace.money``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from marketplace.listing_fields import FIELD, Kind, label_of
+from marketplace.media_kinds import KINDS
+from marketplace.money import format_npr, group_npr, npr_words
+from marketplace.neighbourhoods import BY_SLUG
+from marketplace.units import Area, format_area
+
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
+NOTHING = "—"  # what an absent value shows as (zero is 0, never this)
+ARROW = "→"
+
+# -- numbers and money ------------------------------------------------------------------------------
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).replace(",", ""))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def number(value, places: int = 2) -> str:
+    """1,52,96,000 and 1,234.5: Nepali grouping, at most ``places`` decimals, trailing zeros dropped."""
+    amount = _decimal(value)
+    if amount is None:
+        return NOTHING if value is None or value == "" else str(value)
+    rounded = round(amount, places)
+    whole = int(rounded)
+    fraction = format(abs(rounded - whole), "f").rstrip("0").rstrip(".")[1:] if rounded != whole else ""
+    sign = "-" if rounded < 0 and whole == 0 else ""
+    return f"{sign}{group_npr(whole)}{fraction}"
+
+
+def money(amount) -> str:
+    """"Rs 1,52,96,000"."""
+    value = _decimal(amount)
+    return NOTHING if value is None else format_npr(int(value))
+
+
+def money_short(amount) -> str:
+    """"Rs 4.5 crore", "Rs 75 lakh", "Rs 50,000": how a price is quoted."""
+    value = _decimal(amount)
+    return NOTHING if value is None else npr_words(int(value))
+
+
+def money_full(amount) -> str:
+    """"Rs 4,50,00,000 (Rs 4.5 crore)"; below a lakh just "Rs 50,000"."""
+    value = _decimal(amount)
+    if value is None:
+        return NOTHING
+    grouped, words = money(int(value)), money_short(int(value))
+    return grouped if words == grouped else f"{grouped} ({words})"
+
+
+def price(listing) -> str:
+    """A listing's asking price as a list shows it."""
+    return "Price on request" if listing.price_on_request else money_full(listing.price)
+
+
+# -- land ---------------------------------------------------------------------------------------------
+
+SYSTEM_NAMES = {"hill": "R-A-P-D", "terai": "B-K-D"}  # ropani-aana-paisa-daam, bigha-kattha-dhur
+
+
+def land(sqft, system: str = "hill") -> str:
+    """"0-8-0-0 R-A-P-D", "1-5-3 B-K-D", "254.37 m²" or "2,738 ft²" (the last two Nepali grouped)."""
+    value = _decimal(sqft)
+    if value is None:
+        return NOTHING
+    text = format_area(Area(value), system)
+    return f"{text} {SYSTEM_NAMES[system]}" if system in SYSTEM_NAMES else text
+
+
+# -- dates --------------------------------------------------------------------------------------------
+
+END_OF_DAY = time(23, 59, 59)
+
+
+def local(moment: datetime) -> datetime:
+    """The moment in Kathmandu (a naive one is taken as UTC, as the table stores it)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(KATHMANDU)
+
+
+def day(value: date | datetime | None, *, year: bool = True) -> str:
+    """"1 Dec 2026" (or "1 Dec"): a moment's day in Kathmandu."""
+    if value is None:
+        return NOTHING
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return f"{value.day} {value:%b %Y}" if year else f"{value.day} {value:%b}"
+
+
+def moment(value: datetime | None) -> str:
+    """"1 Dec 2026, 14:30" in Kathmandu."""
+    if value is None:
+        return NOTHING
+    here = local(value)
+    return f"{day(here.date())}, {here:%H:%M}"
+
+
+def end_of_day(last: date) -> datetime:
+    """How an inclusive end date is stored: the last second of that day in UTC (what a subscription's
+    ``expires_at`` holds). ``last_day`` reads it back."""
+    return datetime.combine(last, END_OF_DAY, tzinfo=UTC)
+
+
+def last_day(end: datetime | None) -> date | None:
+    """The day an inclusive end means. A stored end of day (23:59:59 UTC) is already 05:44 the next morning
+    in Kathmandu, so its UTC day is the intended one; any other moment ends on its Kathmandu day."""
+    if end is None:
+        return None
+    utc = (end if end.tzinfo else end.replace(tzinfo=UTC)).astimezone(UTC)
+    return utc.date() if utc.time().replace(microsecond=0) == END_OF_DAY else local(utc).date()
+
+
+def until(end: datetime | None) -> str:
+    """"15 Dec 2026": an inclusive end date as people mean it."""
+    return day(last_day(end))
+
+
+# -- words --------------------------------------------------------------------------------------------
+
+# Listing statuses as brokers, sellers and admins say them; any other state word is its name in words.
+STATUS_WORDS = {
+    "draft": "Draft", "pending_review": "Waiting for review", "active": "Active", "coming_soon": "Coming soon",
+    "under_contract": "Under contract", "closed": "Sold or let", "rejected": "Rejected",
+    "withdrawn": "Withdrawn", "expired": "Expired",
+}
+
+
+def words(value) -> str:
+    """A code as words: "semi_furnished" -> "Semi furnished"."""
+    text = str(getattr(value, "value", value) or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else NOTHING
+
+
+def status(value) -> str:
+    code = str(getattr(value, "value", value) or "")
+    return STATUS_WORDS.get(code) or words(code)
+
+
+def place(slug) -> str:
+    """A neighbourhood's name ("Budhanilkantha") from its slug."""
+    found = BY_SLUG.get(str(slug or ""))
+    return found.name if found else words(slug)
+
+
+def word_list(items: Iterable) -> str:
+    """"garden, solar and lift" (no Python list text)."""
+    names = [str(i) for i in items if i not in (None, "")]
+    if not names:
+        return NOTHING
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def yes_no(value) -> str:
+    return "yes" if value else "no"
+
+
+# -- listing fields and history -----------------------------------------------------------------------
+
+
+def media_names(media: Iterable) -> dict[str, str]:
+    """{media_id: "Photo 2"}: each item by its kind and its position among the listing's media."""
+    ordered = sorted(media, key=lambda m: (m.position, m.media_id))
+    return {m.media_id: f"{KINDS[m.kind].label.capitalize() if m.kind in KINDS else words(m.kind)} {n}"
+            for n, m in enumerate(ordered, start=1)}
+
+
+def _choice_name(spec, value) -> str:
+    return dict(spec.choices).get(value, words(value))
+
+
+def _integer(spec, value) -> str:
+    if spec.name == "year_built":  # a year is never grouped
+        return str(int(_decimal(value)))
+    return number(value) + (f" {spec.unit}" if spec.unit else "")
+
+
+def _decimal_value(spec, value) -> str:
+    return number(value, spec.places or 2) + (f" {spec.unit}" if spec.unit and spec.unit != "ft" else "")
+
+
+def _area_value(spec, value) -> str:
+    return land(value) if spec.name == "land_area_sqft" else land(value, "sqft")
+
+
+FIELD_TEXT = {
+    Kind.PRICE: lambda spec, value: money_short(value),
+    Kind.AREA: _area_value,
+    Kind.INTEGER: _integer,
+    Kind.DECIMAL: _decimal_value,
+    Kind.CHOICE: _choice_name,
+    Kind.MANY: lambda spec, value: word_list(_choice_name(spec, v).lower() for v in value),
+    Kind.FLAG: lambda spec, value: yes_no(value),
+    Kind.TEXT: lambda spec, value: str(value),
+}
+
+
+def field_value(name: str, value, *, media: Mapping[str, str] | None = None,
+                names: Mapping[str, str] | None = None) -> str:
+    """One listing attribute's value in words, as the history and messages show it. ``media``: names by
+    media id (``media_names``); ``names``: people by id (sellers, brokers)."""
+    if value is None or value == "" or value == []:
+        return NOTHING
+    spec = FIELD.get(name)
+    if spec is None:
+        return _other_value(name, value, media or {}, names or {})
+    if spec.kind == Kind.REFERENCE:
+        return (names or {}).get(value, "someone not in the directory")
+    if spec.kind in (Kind.PRICE, Kind.AREA, Kind.INTEGER, Kind.DECIMAL) and _decimal(value) is None:
+        return str(value)  # not a number after all (an old entry): as it was written
+    return FIELD_TEXT[spec.kind](spec, value)
+
+
+def _other_value(name: str, value, media: Mapping[str, str], names: Mapping[str, str]) -> str:
+    if name == "status":
+        return status(value)
+    if name in ("cover", "media_id"):
+        return media.get(value, "a removed item")
+    if name == "order":
+        return word_list(media.get(v, "a removed item") for v in value)
+    if name.endswith("_id") or name in ("seller", "broker"):
+        return names.get(value, "someone not in the directory")
+    if name.endswith("_at") and isinstance(value, str):
+        try:
+            return moment(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, (list, tuple)):
+        return word_list(words(v).lower() for v in value)
+    if _decimal(value) is not None and not isinstance(value, str):
+        return number(value)
+    return str(value)
+
+
+def change_line(name: str, before, after, *, media: Mapping[str, str] | None = None,
+                names: Mapping[str, str] | None = None) -> str:
+    """"Price: Rs 5.13 crore → Rs 4.5 crore"."""
+    label = "Cover" if name == "cover" else "Media order" if name == "order" else label_of(name)
+    return (f"{label}: {field_value(name, before, media=media, names=names)} {ARROW} "
+            f"{field_value(name, after, media=media, names=names)}")
+
+
+def change_lines(changes: Mapping, *, media: Mapping[str, str] | None = None,
+                 names: Mapping[str, str] | None = None) -> list[str]:
+    """An audit entry's changes ({field: {"before", "after"}}), one line each, in the form's field order."""
+    order = {name: n for n, name in enumerate(FIELD)}
+    return [change_line(name, change.get("before"), change.get("after"), media=media, names=names)
+            for name, change in sorted(changes.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))]
