@@ -183,7 +183,7 @@ def test_a_broker_creates_a_listing_uploads_photos_and_sees_them_in_the_back_off
     # Approved, the listing's photos come through the public API as URLs that serve the pictures offline.
     listing_id = page.url.rstrip("/").rsplit("/", 1)[1]
     page.click("button[value=submit]")
-    expect(page.locator("#listing-status")).to_have_text("pending review")
+    expect(page.locator("#listing-status")).to_have_text("Waiting for review")
     listing_act(actor=ADMIN, listing_id=listing_id, action=Action.APPROVE)
     detail = requests.get(f"{api}/v1/listings/{listing_id}", timeout=30).json()
     assert len(detail["media"]) == 2
