@@ -23,3 +23,5 @@ class EventType(StrEnum):
     INQUIRY_RECEIVED = "InquiryReceived"
     FAVORITE_ADDED = "FavoriteAdded"
     BROKER_VERIFIED = "BrokerVerified"
+    # -- search index: a card's cover changed without any other listing event (placement, set, delete) --
+    LISTING_COVER_CHANGED = "ListingCoverChanged"

@@ -15,16 +15,21 @@ import functools
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from marketplace.config import settings
 from marketplace.entitlements import Entitlements
 from marketplace.errors import Unavailable
+from marketplace.models import Listing
 from marketplace.search_index import query, store
 from marketplace.search_index.query import IndexPage, IndexSearch
 from marketplace.selectors.search import SORTS as FALLBACK_SORTS
 from marketplace.selectors.search import listing_search, neighbourhood_summaries
 from public_api.observability import count, logger
+from public_api.presenters import card_of
+from public_api.schemas.listings import ListingCard
 
 _DEGRADED = ("search by words, map bounds, facets or this order is briefly unavailable; "
              "try again in a few seconds")
@@ -99,6 +104,7 @@ def reset() -> None:
         _state.loaded, _state.checked_at, _state.checking = None, None, False
         _fallback_figures.clear()
         _figures_of.cache_clear()
+        _presented.clear()
 
 
 def _fallback_answers(request: IndexSearch) -> bool:
@@ -155,3 +161,30 @@ def neighbourhood_figures() -> list[query.PlaceFigures]:
                for s in neighbourhood_summaries()]
     _fallback_figures[:] = [(time.monotonic(), figures)]
     return figures
+
+
+PRESENTED_CARDS = 4096
+# Presented cards of the index's shared card objects (``documents.shared_card``), by the object's identity;
+# each entry holds its object, so an id is never reused while its entry lives.
+_presented: OrderedDict[int, tuple[Listing, ListingCard]] = OrderedDict()
+
+
+def cards_of(items: list[Listing], *, at: datetime | None = None) -> list[ListingCard]:
+    """The page's cards as the API shows them, each presented once per card object: a card from the index
+    never changes (a change is a new object), and only a coming-soon date still ahead depends on the
+    moment, so those are presented afresh every time."""
+    moment = at or datetime.now(UTC)
+    cards = []
+    for listing in items:
+        entry = _presented.get(id(listing))
+        if entry is not None and entry[0] is listing:
+            _presented.move_to_end(id(listing))
+            cards.append(entry[1])
+            continue
+        card = card_of(listing, at=moment)
+        if card.coming_soon_until is None:
+            _presented[id(listing)] = (listing, card)
+            if len(_presented) > PRESENTED_CARDS:
+                _presented.popitem(last=False)
+        cards.append(card)
+    return cards

@@ -1,4 +1,4 @@
-"""The embedded search index: one SQLite database (FTS5 for words, R*Tree for the map) holding the
+"""The embedded search index: one SQLite database (FTS5 for words, map points as plain columns) holding the
 searchable card of every listed listing, whatever entitlement may see it.
 
 - ``documents``: what one listing contributes (its card, its filter columns, its words, its point);

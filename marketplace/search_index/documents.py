@@ -9,6 +9,7 @@ API renders it exactly as it renders a card read from DynamoDB (``Listing.from_r
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -73,10 +74,11 @@ def price_band(price: int | None) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """One row of ``cards`` with its words and its map point."""
+    """One row of ``cards`` with its card, its words and its map point."""
 
     listing_id: str
     row: dict
+    card: str
     words: dict
     point: tuple[float, float] | None
 
@@ -119,15 +121,26 @@ def document_of(listing: Listing) -> Document | None:
         "facing": listing.facing, "premium": int(bool(listing.premium)), "exclusive": int(bool(listing.exclusive)),
         "public_at": _timestamp(listing.public_at), "published": _timestamp(listing.published_at) or 0.0,
         "per_ropani": _per_ropani(listing), "price_band": price_band(price),
-        "card": json.dumps(card, separators=(",", ":")),
     }
     words = {"title": listing.title, "description": listing.description or "",
              "place": " ".join(filter(None, (listing.neighborhood, place.name if place else "",
                                              DEVANAGARI.get(listing.neighborhood, "")))),
              "features": _features(listing)}
-    return Document(listing_id=listing.listing_id, row=row, words=words, point=point)
+    return Document(listing_id=listing.listing_id, row=row, card=json.dumps(card, separators=(",", ":")), words=words,
+                    point=point)
 
 
 def card_of_row(card_json: str) -> Listing:
     """The card stored in a row, as the ``Listing`` the presenters and ``can_see`` take."""
     return Listing.from_raw_data(json.loads(card_json))
+
+
+CARD_CACHE = 8192  # cards kept deserialised: a few MB; the cards searches return most are a small share
+
+
+@functools.lru_cache(maxsize=CARD_CACHE)
+def shared_card(card_json: str) -> Listing:
+    """``card_of_row``, once per distinct card: deserialising is most of a search's cost otherwise.
+    Keyed by the stored card itself, so a changed card (a new version, a write) is a new entry.
+    The same object is returned to every caller: read it, never change it."""
+    return card_of_row(card_json)

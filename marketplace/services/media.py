@@ -121,6 +121,13 @@ def _event_data(media: Media, listing: Listing, **extra) -> dict:
             "broker_id": listing.broker_id, "listing_title": listing.title, "state": media.state, **extra}
 
 
+def cover_changed(listing: Listing) -> DomainEvent:
+    """For the transaction that changes a listing's cover outside the listing's own events (a media move,
+    a cover chosen, a cover deleted): the search index's writer reads the card again."""
+    return DomainEvent(EventType.LISTING_COVER_CHANGED, {"listing_id": listing.listing_id,
+                                                        "cover": listing.cover.media_id if listing.cover else None})
+
+
 # What a listing card shows: the sizes it needs, not every variant (the card projection's read cost).
 CARD_VARIANT_SIZES = ("w400", "w1024")
 
@@ -370,6 +377,7 @@ def media_set_cover(*, listing_id: str, media_id: str, actor: Actor, expected_ve
     listing.cover = _cover_of(media)
     with db.transaction(conflict_message=db.stale_message("listing"), conflict_field="expected_version") as tx:
         tx.save(listing)  # conditioned on the version loaded, which is the one expected
+        tx.save(to_outbox(cover_changed(listing)))
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="set_cover",
                             before=before, after={"cover": media_id}))
     return listing
@@ -402,8 +410,11 @@ def media_delete(*, listing_id: str, media_id: str, actor: Actor) -> None:
     media = media_get(listing_id=listing_id, media_id=media_id)
     with db.transaction() as tx:
         tx.delete(media)
+        cover = listing.cover.media_id if listing.cover else None
         if _refresh_listing(listing, _listing_media(listing_id, removed=media_id)):
             tx.save(listing)
+            if cover != (listing.cover.media_id if listing.cover else None):
+                tx.save(to_outbox(cover_changed(listing)))
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="delete",
                             before=_snapshot(media)))
     # Files go after the commit (every upload and every version): versioned buckets keep what is

@@ -27,13 +27,19 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import consume_once
 from marketplace.errors import Conflict
-from marketplace.events import Queue
+from marketplace.events import Queue, to_outbox
 from marketplace.ids import new_id
 from marketplace.models import Listing, Media
 from marketplace.observability import logger
 from marketplace.outbox import detail_of
 from marketplace.selectors.media import media_for_listing
-from marketplace.services.media import _listing_media, _refresh_listing, destination_bucket, variants_prefix
+from marketplace.services.media import (
+    _listing_media,
+    _refresh_listing,
+    cover_changed,
+    destination_bucket,
+    variants_prefix,
+)
 
 CONSUMER = Queue.MEDIA_PLACEMENT
 MAX_ATTEMPTS = 3  # a concurrent write to the item or the listing: read again and retry
@@ -89,6 +95,7 @@ def _record(listing_id: str, media_id: str, content_version: str | None, target:
         tx.save(media)
         if _refresh_listing(listing, _listing_media(listing_id, media)):  # a cover that became premium goes
             tx.save(listing)
+            tx.save(to_outbox(cover_changed(listing)))  # the search index shows the new cover
         tx.save(audit_entry(actor=SYSTEM, entity_type="media", entity_id=media_id, action="move_media",
                             before={"buckets": before}, after={"buckets": [target]}))
     return True

@@ -11,7 +11,6 @@ from marketplace.search_index.query import IndexSearch
 from marketplace.selectors.search import MAX_PAGE
 from public_api import search_index
 from public_api.auth import optional_caller
-from public_api.presenters import card_of
 from public_api.routers import CURSOR_MAX, OPTIONAL_SIGN_IN, documented
 from public_api.schemas.listings import ListingPage
 
@@ -25,4 +24,4 @@ def feed(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     caller = optional_caller(router.current_event)
     page = search_index.listings_page(request=IndexSearch(sort="newest"), entitlements=caller.entitlements,
                                       limit=limit, cursor=cursor, route="/v1/feed")
-    return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor, total=page.total)
+    return ListingPage(items=search_index.cards_of(page.items), next_cursor=page.cursor, total=page.total)

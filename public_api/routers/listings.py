@@ -21,7 +21,7 @@ from marketplace.units import parse_area
 from public_api import search_index
 from public_api.auth import optional_caller
 from public_api.observability import count
-from public_api.presenters import card_of, detail_of
+from public_api.presenters import detail_of
 from public_api.routers import CURSOR_MAX, LISTING_ID, OPTIONAL_SIGN_IN, documented
 from public_api.schemas.listings import ListingDetail, ListingPage
 
@@ -97,7 +97,7 @@ def search(
     page = search_index.listings_page(request=request, entitlements=caller.entitlements, limit=limit,
                                       cursor=cursor, route="/v1/listings")
     count("SearchPerformed")
-    return ListingPage(items=[card_of(listing) for listing in page.items], next_cursor=page.cursor,
+    return ListingPage(items=search_index.cards_of(page.items), next_cursor=page.cursor,
                        total=page.total, facets=page.facets)
 
 

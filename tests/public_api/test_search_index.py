@@ -11,10 +11,14 @@ from urllib.parse import quote
 
 from marketplace import aws, outbox
 from marketplace.config import reload_settings, settings
+from marketplace.lifecycle import Action
 from marketplace.search_index import store, writer
 from public_api import search_index
 from tests.public_api.conftest import get
+from tests.public_api.test_premium_media import relay_placement, upload
+from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
+from tests.shared.people import ADMIN
 
 
 def _body(response) -> dict:
@@ -85,6 +89,21 @@ def test_words_match_title_description_features_and_neighbourhood_names(api, lis
     found = _body(get(api, "/v1/listings?q=garden"))  # every one has a garden; a title match ranks first
     assert found["total"] == 4
     assert found["items"][0]["listing_id"] == sanepa.listing_id
+
+
+def test_relevance_puts_title_and_neighbourhood_matches_before_features_before_descriptions(api, lister, reindex):
+    described = make_listing(lister, status="active", title="Family home", description="Tea on the terraces at dusk.")
+    titled = make_listing(lister, status="active", title="Terrace house with a garden")
+    newer_titled = make_listing(lister, status="active", title="Old terrace flat")
+    featured = make_listing(lister, status="active", title="Single storey", amenities=["terrace"])
+    reindex()
+
+    # each tier newest first
+    assert _ids(get(api, "/v1/listings?q=terrace")) == [newer_titled.listing_id, titled.listing_id,
+                                                         featured.listing_id, described.listing_id]
+    # another order asked for wins over relevance
+    assert _ids(get(api, "/v1/listings?q=terrace&sort=newest")) == [featured.listing_id, newer_titled.listing_id,
+                                                                      titled.listing_id, described.listing_id]
 
 
 def test_neighbourhood_by_slug_or_name_and_the_closest_names_when_unknown(api, lister, reindex):
@@ -227,3 +246,38 @@ def test_coming_soon_is_hidden_from_the_public_until_its_date(api, lister, reind
     reindex()
     assert _body(get(api, "/v1/listings", buyer))["total"] == 0
     assert _ids(get(api, "/v1/listings", premium_buyer)) == [soon.listing_id]
+
+
+def _writer_takes_its_queue(index_writer: writer.Writer) -> None:
+    """The bus delivers what the outbox holds; the search-index writer applies its queue and publishes."""
+    outbox.relay_pending()
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=settings().queue_name(writer.CONSUMER))["QueueUrl"]
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
+        index_writer.apply(writer.messages_listings([m["Body"] for m in messages]))
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    index_writer.publish()
+    search_index.reset()  # the function's next check loads the new version
+
+
+def test_a_cover_the_media_placement_withdraws_leaves_the_search_card(api, lister, reindex, monkeypatch):
+    # Given a published listing whose cover is a drone shot, searchable with it
+    monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
+    reload_settings()
+    listing = make_listing(lister, status="active", title="Drone-shot house")
+    drone = upload(listing, lister, kind="drone")
+    reindex()
+    assert _body(get(api, "/v1/listings"))["items"][0]["cover"]["media_id"] == drone.media_id
+    index_writer = writer.Writer()
+
+    # When it is featured, the writer applies ListingFeatured before the media placement moves the drone
+    # shot into the premium bucket (and the cover with it)
+    listing_act(actor=ADMIN, listing_id=listing.listing_id, action=Action.FEATURE)
+    _writer_takes_its_queue(index_writer)
+    relay_placement()
+    _writer_takes_its_queue(index_writer)
+
+    # Then search shows the card without the cover that is no longer public, as the detail does
+    assert get(api, f"/v1/listings/{listing.listing_id}").json()["cover"] is None
+    assert _body(get(api, "/v1/listings"))["items"][0]["cover"] is None
