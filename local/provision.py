@@ -29,6 +29,8 @@ from marketplace.deployment import (
     BACKOFFICE_CLIENT,
     BACKOFFICE_PARAMETERS,
     BACKOFFICE_SECRETS,
+    ESEWA_SECRET,
+    KHALTI_SECRET,
     ORIGIN_VERIFY_SECRET,
     Env,
     backoffice_environment,
@@ -342,3 +344,16 @@ def _put_secret(name: str, value: str, *, replace: bool = True) -> None:
             raise
         if replace:
             client("secretsmanager").put_secret_value(SecretId=name, SecretString=value)
+
+
+def provision_payments(*, providers_environment: dict[str, str], return_url: str) -> dict[str, str]:
+    """The payment providers' keys in Secrets Manager under the stage's names (the documented eSewa test
+    key, the local Khalti emulator's key), where the providers are (``local.payment_providers``) and the
+    API's URL they send buyers back to. Returns the variables the platform reads them by."""
+    from local.payment_providers import ESEWA_TEST_SECRET, KHALTI_TEST_SECRET
+
+    stage = settings().environment
+    names = {Env.ESEWA_SECRET: secret_name(stage, ESEWA_SECRET), Env.KHALTI_SECRET: secret_name(stage, KHALTI_SECRET)}
+    _put_secret(names[Env.ESEWA_SECRET], ESEWA_TEST_SECRET)
+    _put_secret(names[Env.KHALTI_SECRET], KHALTI_TEST_SECRET)
+    return {**names, **providers_environment, Env.PAYMENT_RETURN_URL: return_url}

@@ -130,9 +130,11 @@ def _start(running: list[Service], environment: dict[str, str]) -> None:
                                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)  # noqa: PLW1509 - only sets the parent-death signal before exec
 
 
-def _banner(chosen_profile: str, emulator: Emulator, running: list[Service], logins) -> None:
+def _banner(chosen_profile: str, emulator: Emulator, running: list[Service], logins, providers_url: str) -> None:
     print(f"\nShikhar is running offline (profile {chosen_profile}):")
     print(f"  AWS emulator     {emulator.url}")
+    print(f"  eSewa, Khalti    {providers_url} (test wallets: eSewa 9806800001 / Nepal@123 / token 123456; "
+          "Khalti 9800000001 / MPIN 1111 / OTP 987654)")
     for service in running:
         print(f"  {service.name:<16} {service.url}")
     print("\nDemo logins (local only):")
@@ -186,7 +188,15 @@ def main() -> int:
     from marketplace.config import reload_settings
 
     resources = provision()
-    environment = {**emulator.environment(), **resources.environment()}
+    # eSewa and Khalti stand-ins (local.payment_providers): the API's payment routes talk to them.
+    from local.payment_providers import DEFAULT_PORT as PAYMENTS_PORT
+    from local.payment_providers import PaymentProviders
+    from local.provision import provision_payments
+
+    providers = PaymentProviders(port=_port("PAYMENTS", PAYMENTS_PORT)).start()
+    payments = provision_payments(providers_environment=providers.environment(),
+                                  return_url=f"http://127.0.0.1:{_port('API', 8001)}")
+    environment = {**emulator.environment(), **resources.environment(), **payments}
     _export(environment)
     reload_settings()
     print(f"Provisioned table {resources.table}, buckets, user pool {resources.user_pool_id}, "
@@ -202,13 +212,14 @@ def main() -> int:
 
     running = services(**production_like(resources, environment) if chosen_profile == "production-like" else {})
     _start(running, environment)
-    _banner(chosen_profile, emulator, running, logins)
+    _banner(chosen_profile, emulator, running, logins, providers.url)
     _wait(running)
     print("\nStopping ...", flush=True)
     stop.set()
     _stop(running)
     for thread in threads:
         thread.join(timeout=5)
+    providers.stop()
     emulator.stop()
     print("Stopped.")
     return 0

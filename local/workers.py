@@ -18,7 +18,7 @@ from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.search_index.writer import Writer, messages_listings
-from marketplace.services import daily_reports, media_placement
+from marketplace.services import daily_reports, media_placement, payments
 from media_pipeline import runner as media_runner
 from media_pipeline import sweep as media_sweeper
 
@@ -50,6 +50,15 @@ def media_sweep(stop: threading.Event, *, interval: float = media_sweeper.SWEEP_
             media_sweeper.handler()
         except Exception:  # noqa: BLE001 - the next sweep tries again; one bad run must not end the worker
             logger.exception("media sweep failed")
+
+
+def payments_poller(stop: threading.Event, *, interval: float = 60) -> None:
+    """What the payments poller's schedule does in AWS: ask the providers about open orders."""
+    while not stop.wait(interval):
+        try:
+            payments.payments_poll()
+        except Exception:  # noqa: BLE001 - the next poll tries again; one bad run must not end the worker
+            logger.exception("payments poll failed")
 
 
 def retry_delay(receive_count: int) -> int:
@@ -137,6 +146,7 @@ WORKERS: list[Worker] = [
     outbox_relay,
     scheduler,
     media_sweep,
+    payments_poller,
     sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),
     sqs_consumer(Queue.MEDIA_PLACEMENT, media_placement.handle_message),
     search_index,

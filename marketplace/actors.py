@@ -62,3 +62,5 @@ class Actor:
 
 
 SYSTEM = Actor(user_id="system", email="system@shikhar.np", name="Shikhar scheduler")
+# A payment verified with its provider: grants the term bought through the admins' own service.
+PAYMENTS = Actor(user_id="payments", email="payments@shikhar.np", name="Shikhar payments")

@@ -78,6 +78,16 @@ class Env(StrEnum):
     LOCAL_HTTP = "SHIKHAR_LOCAL_HTTP"  # production settings over plain HTTP: the local emulator only
     LAMBDA_FUNCTION = "AWS_LAMBDA_FUNCTION_NAME"  # set by the Lambda runtime
     BACKOFFICE_PORT = "SHIKHAR_BACKOFFICE_PORT"  # make run's back office (LOCAL_BACKOFFICE_PORT when unset)
+    # Payments (marketplace.payments): where each provider is, the secrets (names or ARNs) holding our keys
+    # with them, and the base URL of the API as buyers' browsers reach it (the providers send them back there).
+    ESEWA_FORM_URL = "SHIKHAR_ESEWA_FORM_URL"
+    ESEWA_STATUS_URL = "SHIKHAR_ESEWA_STATUS_URL"
+    ESEWA_PRODUCT_CODE = "SHIKHAR_ESEWA_PRODUCT_CODE"
+    ESEWA_SECRET = "SHIKHAR_ESEWA_SECRET"
+    KHALTI_URL = "SHIKHAR_KHALTI_URL"
+    KHALTI_SECRET = "SHIKHAR_KHALTI_SECRET"
+    PAYMENT_RETURN_URL = "SHIKHAR_PAYMENT_RETURN_URL"
+    PAYMENT_READ_SECONDS = "SHIKHAR_PAYMENT_READ_SECONDS"  # how long a provider may take to answer
     # Read by Powertools (logger, tracer, metrics); infra sets them.
     POWERTOOLS_SERVICE = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -112,6 +122,9 @@ CURSOR_SECRET = "cursor-key"
 # The value CloudFront sends the public API in ORIGIN_VERIFY_HEADER (public_api.origin).
 ORIGIN_VERIFY_SECRET = "origin-verify"
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+# Payments: the keys we hold with eSewa (ePay v2 HMAC secret) and Khalti (live secret key), one secret each.
+ESEWA_SECRET = "esewa-secret-key"
+KHALTI_SECRET = "khalti-secret-key"
 
 BACKOFFICE_PARAMETERS_DIR = "backoffice"
 # The back office's parameters (under /shikhar/<stage>/backoffice/) -> the variable each one fills.

@@ -25,3 +25,6 @@ class EventType(StrEnum):
     BROKER_VERIFIED = "BrokerVerified"
     # -- search index: a card's cover changed without any other listing event (placement, set, delete) --
     LISTING_COVER_CHANGED = "ListingCoverChanged"
+    # Payments (marketplace.services.payments)
+    PAYMENT_COMPLETED = "PaymentCompleted"
+    PAYMENT_REFUNDED = "PaymentRefunded"

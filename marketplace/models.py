@@ -965,3 +965,73 @@ class ListingHistory(Item, discriminator="ListingHistory"):
         condition = (cls.gsi3sk.between(f"{prefix}{iso(since)}", f"{prefix}{KEY_END}") if since
                      else cls.gsi3sk.startswith(prefix))
         return cls.broker_index.query(BrokerProfile.partition(broker_id), condition, **query)
+
+
+# Payments ----------------------------------------------------------------------------------------
+
+class PaymentOrder(Item, discriminator="PaymentOrder"):
+    """A buyer's order of a paid plan (``marketplace.payments.PLANS``), stored before the buyer is sent to
+    the provider, and moved out of its open states once only (conditional writes).
+
+    pk ``ORDER#<order_id>``, sk ``ORDER``. The order id is eSewa's ``transaction_uuid`` and Khalti's
+    ``purchase_order_id``; Khalti's ``pidx`` is kept on it (``provider_ref``).
+    gsi5 ``PAYMENTS#OPEN`` -> ``<created_at>#<order_id>`` while created or pending (sparse): the poller.
+    gsi6 ``ORDERS#<user_id>`` -> ``<created_at>#<order_id>``: a buyer's orders, newest last.
+    A provider's transaction completes one order only: a ``UNIQUE#payment#<provider>:<txn>`` guard.
+    """
+
+    not_found = ("no such order", "order_id")
+
+    order_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute(default="")
+    plan = UnicodeAttribute()
+    tier = UnicodeAttribute()
+    days = NumberAttribute()
+    amount = NumberAttribute()  # whole rupees
+    provider = UnicodeAttribute()
+    state = UnicodeAttribute(default="created")
+    provider_ref = UnicodeAttribute(null=True)  # Khalti's pidx
+    provider_txn = UnicodeAttribute(null=True)  # eSewa's ref_id / Khalti's transaction_id, once completed
+    provider_status = UnicodeAttribute(null=True)  # the provider's own word at the last check
+    failure = UnicodeAttribute(null=True)
+    refunded_amount = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    updated_at = UTCDateTimeAttribute(default=now)
+    checked_at = UTCDateTimeAttribute(null=True)
+    completed_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+    OPEN = "PAYMENTS#OPEN"
+    OPEN_STATES = ("created", "pending")
+
+    @staticmethod
+    def key(order_id: str) -> tuple[str, str]:
+        return f"ORDER#{order_id}", "ORDER"
+
+    @staticmethod
+    def buyer_partition(user_id: str) -> str:
+        return f"ORDERS#{user_id}"
+
+    @staticmethod
+    def transaction_guard(provider: str, transaction: str) -> tuple[str, str]:
+        return Guard.unique_key("payment", f"{provider}:{transaction}")
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.order_id)
+        position = f"{iso(self.created_at)}#{self.order_id}"
+        if self.state in self.OPEN_STATES:
+            self.gsi5pk, self.gsi5sk = self.OPEN, position
+        else:
+            self.gsi5pk = self.gsi5sk = None
+        self.gsi6pk, self.gsi6sk = self.buyer_partition(self.user_id), position
+
+    @classmethod
+    def open_before(cls, moment: datetime, **query):
+        """Orders still open that were created before ``moment``, oldest first (gsi5, sparse)."""
+        return cls.collection_index.query(cls.OPEN, cls.gsi5sk < iso(moment), **query)
+
+    @classmethod
+    def of_buyer(cls, user_id: str, **query):
+        """The keys of a buyer's orders (gsi6)."""
+        return cls.owner_index.query(cls.buyer_partition(user_id), **query)

@@ -15,6 +15,7 @@ FUNCTIONS = {
     "listings": "public_api.functions.listings",
     "me": "public_api.functions.me",
     "inquiries": "public_api.functions.inquiries",
+    "payments": "public_api.functions.payments",
 }
 
 # The routers (modules of ``public_api.routers``) -> where each is mounted.
@@ -25,6 +26,8 @@ ROUTERS = {
     "neighborhoods": "/v1/neighborhoods",
     "me": "/v1/me",
     "favorites": "/v1/me/favorites",
+    "orders": "/v1/me/orders",
+    "payments": "/v1/payments",
     "health": "",
     "docs": "",
 }
@@ -59,6 +62,12 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/v1/me/favorites/{listing_id}", "me", "favorites", signed_in=True),
     Route("DELETE", "/v1/me/favorites/{listing_id}", "me", "favorites", signed_in=True),
     Route("POST", "/v1/listings/{listing_id}/inquiries", "inquiries", "inquiries", signed_in=True),
+    Route("POST", "/v1/me/orders", "payments", "orders", signed_in=True),
+    Route("GET", "/v1/me/orders/{order_id}", "payments", "orders", signed_in=True),
+    # Where eSewa and Khalti send the buyer's browser back: public (no token on a provider's redirect).
+    Route("GET", "/v1/payments/esewa/return", "payments", "payments", signed_in=False),
+    Route("GET", "/v1/payments/esewa/failure", "payments", "payments", signed_in=False),
+    Route("GET", "/v1/payments/khalti/return", "payments", "payments", signed_in=False),
     Route("GET", "/docs", "listings", "docs", signed_in=False, documented=False),
     Route("GET", "/openapi.json", "listings", "docs", signed_in=False, documented=False),
 )

@@ -4,10 +4,11 @@ changes someone else; every change is audited; subscription changes emit Subscri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from marketplace import db
-from marketplace.actors import Actor, Group
+from marketplace.actors import PAYMENTS, Actor, Group
 from marketplace.audit import audit_entry
 from marketplace.aws import client
 from marketplace.config import settings
@@ -142,7 +143,8 @@ def _subscription(user_id: str) -> Subscription:
     return Subscription.get_or_none(user_id, consistent=True) or Subscription(user_id=user_id, tier=Tier.FREE.value)
 
 
-def _save_subscription(*, actor: Actor, subscription: Subscription, action: str, before: dict, reason: str):
+def _save_subscription(*, actor: Actor, subscription: Subscription, action: str, before: dict, reason: str,
+                       also: Callable[[db.Transaction], None] | None = None):
     if not (reason or "").strip():
         raise ValidationError("a reason is required", field="reason")
     subscription.reason = reason.strip()
@@ -156,6 +158,8 @@ def _save_subscription(*, actor: Actor, subscription: Subscription, action: str,
         tx.save(to_outbox(DomainEvent(EventType.SUBSCRIPTION_CHANGED, {
             "user_id": subscription.user_id, "tier": subscription.tier, "action": action,
             "expires_at": subscription.expires_at.isoformat() if subscription.expires_at else None})))
+        if also:
+            also(tx)
     return subscription
 
 
@@ -164,9 +168,13 @@ def _snapshot(subscription: Subscription) -> dict:
 
 
 def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: datetime, reason: str,
-                       starts_at: datetime | None = None, expected_version: int | None = None) -> Subscription:
-    """An admin grants a prepaid term (after verifying the eSewa/Khalti payment) or a complimentary one."""
-    _require_admin(actor)
+                       starts_at: datetime | None = None, expected_version: int | None = None,
+                       also: Callable[[db.Transaction], None] | None = None) -> Subscription:
+    """An admin grants a prepaid term (a payment verified by hand) or a complimentary one; a payment verified
+    with its provider grants through here too (``PAYMENTS``), its order's writes committed with the grant
+    (``also`` adds them to the transaction)."""
+    if actor != PAYMENTS:
+        _require_admin(actor)
     if tier not in PAID_TIERS:
         raise ValidationError(f"must be one of: {', '.join(PAID_TIERS)}", field="tier")
     start = starts_at or datetime.now(UTC)
@@ -177,7 +185,8 @@ def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: dat
         raise Conflict("this subscription was changed by someone else; reload and try again")
     before = _snapshot(subscription)
     subscription.tier, subscription.starts_at, subscription.expires_at = Tier(tier).value, start, expires_at
-    return _save_subscription(actor=actor, subscription=subscription, action="grant", before=before, reason=reason)
+    return _save_subscription(actor=actor, subscription=subscription, action="grant", before=before, reason=reason,
+                              also=also)
 
 
 def subscription_extend(*, actor: Actor, user_id: str, expires_at: datetime, reason: str) -> Subscription:

@@ -16,8 +16,12 @@ import moto.cognitoidp
 import pytest
 import requests
 
+from local.payment_providers import PaymentProviders
+from local.provision import provision_payments
 from marketplace.actors import Actor, Group
+from marketplace.deployment import Env
 from marketplace.lifecycle import Status
+from marketplace.payments import providers
 from marketplace.search_index import writer as search_index_writer
 from marketplace.services import people
 from public_api import search_index
@@ -104,3 +108,22 @@ def reindex(api):
         return built
 
     return run
+
+
+@pytest.fixture(scope="session")
+def payment_providers(gateway):
+    server = PaymentProviders(port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def payments(api, payment_providers, monkeypatch) -> PaymentProviders:
+    """The emulators, fresh, and the platform pointed at them (keys in the emulator's Secrets Manager)."""
+    payment_providers.reset()
+    environment = provision_payments(providers_environment=payment_providers.environment(), return_url=api)
+    for name, value in {**environment, Env.PAYMENT_READ_SECONDS: "1"}.items():
+        monkeypatch.setenv(name, value)
+    providers.reset()
+    yield payment_providers
+    providers.reset()

@@ -48,7 +48,7 @@ ROLES = {"anonymous": None, "buyer": "buyer", "premium": "premium_buyer", "inves
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_response_matches_the_document_and_none_is_a_server_error(api, market, reindex, role, request):
+def test_every_response_matches_the_document_and_none_is_a_server_error(api, market, reindex, payments, role, request):
     """Schemathesis generates requests for every operation from the committed document (a bounded
     number each, reproducibly) and sends them through the gateway over HTTP, signed in as each role:
     every answer, the gateway's own included, must be documented and none may be a 5xx."""
