@@ -48,6 +48,9 @@ class StageConfig:
     allowed_origins: tuple[str, ...] = ()
     # The buyers' web app: real-user monitoring accepts events from this domain and its subdomains.
     site_domain: str = "shikhar.np"
+    # Payments: the providers' live endpoints in prod, their sandboxes elsewhere.
+    live_payments: bool = False
+    esewa_product_code: str = "EPAYTEST"  # the merchant code eSewa gives; its documented test code until then
     # Tables, keys and buckets survive a stack deletion outside dev.
     retain_data: bool = True
     export_schedule: str = "cron(0 20 ? * SAT *)"  # weekly, Saturday 02:00 Nepal time (UTC+5:45)
@@ -58,6 +61,12 @@ class StageConfig:
     @property
     def prefix(self) -> str:
         return deployment.prefix(self.name)
+
+    @property
+    def payment_return_url(self) -> str:
+        """The public API as buyers' browsers reach it (CloudFront's /api on the site's domain): eSewa and
+        Khalti send buyers back under it."""
+        return f"https://{self.site_domain}/api"
 
     @property
     def key_stage(self) -> str:
@@ -83,7 +92,7 @@ _STAGES: dict[str, StageConfig] = {
     "prod": StageConfig(
         name="prod", account="333333333333", dr_option=2, api_memory_mb=1024, log_retention_days=30,
         access_log_retention_days=90, api_rate_limit=200, api_burst_limit=400, waf_rate_limit=2000,
-        monthly_budget_usd=500, threat_protection=True, canary_every_minutes=5,
+        monthly_budget_usd=500, threat_protection=True, canary_every_minutes=5, live_payments=True,
         allowed_origins=("https://shikhar.np", "https://www.shikhar.np")),
 }
 

@@ -15,6 +15,8 @@ from marketplace.deployment import (  # noqa: F401 - the stacks import the names
     CLOUDFRONT_KEY_ID,
     CURSOR_SECRET,
     DJANGO_SECRET,
+    ESEWA_SECRET,
+    KHALTI_SECRET,
     ORIGIN_VERIFY_SECRET,
     SIGNING_KEY_SECRET,
 )

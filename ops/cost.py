@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from marketplace.models import BrokerProfile, Favorite, Inquiry, Listing, ListingStats, Media, OutboxEvent
+from marketplace.payments import PLANS
 from marketplace.selectors.people import BROKER_CARD_ATTRIBUTES
 from marketplace.table import CARD_ATTRIBUTES
 from ops.item_size import item_size
@@ -43,6 +44,7 @@ class Scenario:
     uploads_per_month: int
     video_minutes_per_month: int
     dossier: dict[str, str]
+    paid_orders_per_month: int = 0  # plans bought through eSewa and Khalti
 
 
 SCENARIOS = {
@@ -50,12 +52,12 @@ SCENARIOS = {
         "S3": "~$6", "CloudFront": "~$10", "Lambda": "~$0.07", "API Gateway (HTTP)": "~$0.30",
         "DynamoDB": "~$1.4", "Cognito": "$0", "WAF": "~$10", "CloudWatch": "~$20", "Media processing": "~$5",
         "Aurora Serverless v2 (opt)": "~$43", "Security (GuardDuty, etc.)": "$15-25", "Location Service": "~$5",
-        "OpenSearch (opt)": "n/a", "Core total": "~92-107"}),
+        "OpenSearch (opt)": "n/a", "Core total": "~92-107"}, paid_orders_per_month=20),
     "launch": Scenario("launch", 500_000, 150_000, 1_000, 8_000, 3_000, 300, {
         "S3": "~$34", "CloudFront": "~$91", "Lambda": "~$0.99", "API Gateway (HTTP)": "~$4.50",
         "DynamoDB": "~$7.8", "Cognito": "$0", "WAF": "~$10-12", "CloudWatch": "~$120", "Media processing": "~$60",
         "Aurora Serverless v2 (opt)": "~$86", "Security (GuardDuty, etc.)": "$60-80", "Location Service": "~$40",
-        "OpenSearch (opt)": "n/a", "Core total": "~344-394"}),
+        "OpenSearch (opt)": "n/a", "Core total": "~344-394"}, paid_orders_per_month=400),
     "growth": Scenario("growth", 5_000_000, 1_000_000, 6_000, 100_000, 20_000, 2_000, {
         "S3": "~$192", "CloudFront": "~$880", "Lambda": "~$6.6", "API Gateway (HTTP)": "~$30",
         "DynamoDB": "~$49", "Cognito": "~$550", "WAF": "~$15-20", "CloudWatch": "~$400", "Media processing": "~$300",
@@ -70,6 +72,9 @@ CACHE_HIT_RATIO = 0.9
 LOG_BYTES_PER_INVOCATION = 1_500  # JSON log lines of one invocation (Powertools) + access log line
 MEDIA_VERSIONS_OVERHEAD = 0.25  # noncurrent versions kept before they move to colder classes
 REQUEST_MIX = {"search": 0.55, "detail": 0.30, "me": 0.10, "write": 0.05}
+# Which plans are bought, and through which provider (assumptions until the first months' orders say).
+PLAN_MIX = {"premium-month": 0.70, "premium-year": 0.10, "investor-month": 0.15, "investor-year": 0.05}
+PROVIDER_MIX = {"esewa": 0.6, "khalti": 0.4}
 
 
 def _serialized(model) -> dict:
@@ -238,7 +243,24 @@ def estimate(scenario: Scenario, prices: dict) -> tuple[list[tuple[str, float | 
         line(name, None, "not part of this platform's stacks: dossier figure only")
     total = sum(usd for _, usd, _, _ in lines if usd is not None)
     lines.append(("Core total", total, scenario.dossier["Core total"], "sum of the lines above"))
+    # A share of what buyers pay, not infrastructure: beside the total, not in it.
+    fees, how = payment_fees(scenario, p)
+    line("Payment providers", fees, f"{how} (not in the core total: it grows with takings)")
     return lines, {"units": units, "duration_source": duration_source}
+
+
+def payment_fees(scenario: Scenario, prices: dict) -> tuple[float, str]:
+    """eSewa's and Khalti's merchant fees (a share of each payment, from ``prices.json``), in USD, plus the
+    two provider keys in Secrets Manager and the poller's runs."""
+    fees = prices["payments"]
+    average_npr = sum(PLANS[plan].price * share for plan, share in PLAN_MIX.items())
+    rate = sum(fees[f"{provider}_fee_rate"] * share for provider, share in PROVIDER_MIX.items())
+    takings_usd = scenario.paid_orders_per_month * average_npr / fees["npr_per_usd"]
+    poller_runs = DAYS * 24 * 12
+    usd = takings_usd * rate + 2 * prices["secrets_manager"]["secret_month"] \
+        + poller_runs / 1e6 * prices["lambda"]["per_million_requests"]
+    return usd, (f"{scenario.paid_orders_per_month:,} orders x Rs {average_npr:,.0f} average "
+                 f"(${takings_usd:,.0f} taken) x {rate:.2%} fees; 2 provider keys; poller every 5 min")
 
 
 def render(scenario: Scenario, prices: dict) -> list[str]:

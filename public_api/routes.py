@@ -63,6 +63,7 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/v1/me/favorites/{listing_id}", "me", "favorites", signed_in=True),
     Route("POST", "/v1/listings/{listing_id}/inquiries", "inquiries", "inquiries", signed_in=True),
     Route("POST", "/v1/me/orders", "payments", "orders", signed_in=True),
+    Route("GET", "/v1/me/orders", "payments", "orders", signed_in=True),
     Route("GET", "/v1/me/orders/{order_id}", "payments", "orders", signed_in=True),
     # Where eSewa and Khalti send the buyer's browser back: public (no token on a provider's redirect).
     Route("GET", "/v1/payments/esewa/return", "payments", "payments", signed_in=False),

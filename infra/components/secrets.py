@@ -42,7 +42,19 @@ class Secrets(Construct):
             removal_policy=removal_policy,
             description="Value of the origin header CloudFront sends the public API (direct calls are refused)",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True))
-        for secret, how in ((self.cursor, "replacing its value (outstanding cursors then expire harmlessly)"),
+        # Our keys with the payment providers (eSewa's ePay v2 HMAC secret, Khalti's live secret key): a
+        # placeholder until the payment-providers runbook puts the merchant keys here; payments fail closed.
+        self.esewa = secretsmanager.Secret(
+            self, "EsewaKey", secret_name=names["esewa"], encryption_key=key, removal_policy=removal_policy,
+            description="eSewa ePay v2 merchant secret key (signs the payment form, verifies eSewa's answers)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True))
+        self.khalti = secretsmanager.Secret(
+            self, "KhaltiKey", secret_name=names["khalti"], encryption_key=key, removal_policy=removal_policy,
+            description="Khalti KPG-2 live secret key (initiate and lookup)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True))
+        for secret, how in ((self.esewa, "the payment-providers runbook (a new key from eSewa's merchant portal)"),
+                            (self.khalti, "the payment-providers runbook (a new key from Khalti's merchant portal)"),
+                            (self.cursor, "replacing its value (outstanding cursors then expire harmlessly)"),
                             (self.origin_verify, "the origin-secret runbook (new value, then redeploy the edge)"),
                             (self.signing_key, "the signing-key runbook (new key pair, new public key, deploy)"),
                             (self.django, "the credential-compromise runbook (new value, redeploy)"),

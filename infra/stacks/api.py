@@ -8,6 +8,8 @@ import json
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_appconfig as appconfig
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpUserPoolAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
@@ -20,8 +22,10 @@ from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
 from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack, removal_policy
-from marketplace.deployment import Env
+from marketplace.deployment import Env, handler_name
+from marketplace.payments import providers as payment_providers
 from marketplace.search_index.store import PREFIX as SEARCH_PREFIX
+from marketplace.services import payments
 from public_api import flags
 from public_api.routes import FUNCTIONS, ROUTES
 
@@ -30,6 +34,7 @@ DESCRIPTIONS = {
     "listings": "Search, feed, neighbourhoods, listing detail (premium media signed for entitled callers), /health",
     "me": "The signed-in buyer: profile and favorites",
     "inquiries": "Inquiries to a listing's broker",
+    "payments": "Paid plans: orders, eSewa and Khalti returns verified with the provider",
 }
 
 
@@ -114,6 +119,7 @@ class ApiStack(Stack):
         grant_table(self.functions["inquiries"].role, table=table, key=key,
                     actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"])
 
+        self._payments(config, kit, data)
         self._feature_flags(config, readers=[self.functions["inquiries"]])
 
         acknowledge(self.api, *[("AwsSolutions-APIG4", ("Listing search, feed, neighbourhoods and detail are public by design (dossier section 6): "
@@ -122,6 +128,33 @@ class ApiStack(Stack):
         self.url = self.api.api_endpoint
         CfnOutput(self, "ApiUrl", value=self.api.api_endpoint, description="HTTP API endpoint (behind CloudFront /api)")
         CfnOutput(self, "ApiId", value=self.api.api_id, description="HTTP API id")
+
+    def _payments(self, config: StageConfig, kit: FunctionKit, data: DataStack) -> None:
+        """The payments function and the poller: the orders, the subscription they grant (with its audit entry
+        and events), the provider keys; the poller also reads the open orders (gsi5). Both call out to eSewa
+        and Khalti over the internet (no VPC: Lambda's own egress)."""
+        table, key = data.table, data.keys.data
+        esewa = payment_providers.ESEWA_LIVE if config.live_payments else payment_providers.ESEWA_SANDBOX
+        environment = {
+            Env.ESEWA_FORM_URL: esewa["form"], Env.ESEWA_STATUS_URL: esewa["status"],
+            Env.KHALTI_URL: payment_providers.KHALTI_LIVE if config.live_payments else payment_providers.KHALTI_SANDBOX,
+            Env.ESEWA_PRODUCT_CODE: config.esewa_product_code, Env.ESEWA_SECRET: data.secrets.esewa.secret_arn, Env.KHALTI_SECRET: data.secrets.khalti.secret_arn,
+            Env.PAYMENT_RETURN_URL: config.payment_return_url}
+        poller = kit.function(
+            "PaymentsPoller", function_name=f"{config.prefix}-payments-poller",
+            handler=handler_name(payments.poll_handler),
+            description="Asks eSewa and Khalti about open orders (pending payments, abandoned orders)",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120), reserved_concurrency=1)
+        for function, indexes in ((self.functions["payments"], []), (poller, ["gsi5"])):
+            grant_table(function.role, table=table, key=key, actions=[*READ, *WRITE], indexes=indexes)
+            for secret in (data.secrets.esewa, data.secrets.khalti):
+                grant_secret(function.role, secret=secret, key=key)
+            for variable, value in environment.items():
+                function.add_environment(variable, value)
+        events.Rule(self, "PaymentsPollerSchedule", rule_name=f"{config.prefix}-payments-poller",
+                    schedule=events.Schedule.rate(Duration.minutes(5)),
+                    targets=[targets.LambdaFunction(poller.alias, retry_attempts=0)])
+        self.payments_poller = poller
 
     def _feature_flags(self, config: StageConfig, *, readers: list[ServiceFunction]) -> None:
         """AppConfig: one application per stage, a freeform profile in Powertools' feature flags schema whose

@@ -25,6 +25,8 @@ from infra.parameters import (
     CANARY_SECRET,
     CURSOR_SECRET,
     DJANGO_SECRET,
+    ESEWA_SECRET,
+    KHALTI_SECRET,
     ORIGIN_VERIFY_SECRET,
     SIGNING_KEY_SECRET,
     secret_name,
@@ -138,7 +140,8 @@ class DataStack(Stack):
         self.secrets = Secrets(self, "Secrets", key=self.keys.data, removal_policy=removal, names={
             "signing_key": secret_name(config, SIGNING_KEY_SECRET), "django": secret_name(config, DJANGO_SECRET),
             "canary": secret_name(config, CANARY_SECRET), "cursor": secret_name(config, CURSOR_SECRET),
-            "origin_verify": secret_name(config, ORIGIN_VERIFY_SECRET)})
+            "origin_verify": secret_name(config, ORIGIN_VERIFY_SECRET),
+            "esewa": secret_name(config, ESEWA_SECRET), "khalti": secret_name(config, KHALTI_SECRET)})
 
         for output, value, description in (
             ("TableName", self.table.table.table_name, "The single table"),

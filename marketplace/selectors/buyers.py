@@ -1,8 +1,8 @@
-"""A buyer's own reads: saved listings."""
+"""A buyer's own reads: saved listings, orders."""
 
 from __future__ import annotations
 
-from marketplace.models import Favorite, Listing
+from marketplace.models import Favorite, Listing, PaymentOrder
 from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
 from marketplace.table import CARD_ATTRIBUTES
 
@@ -24,3 +24,14 @@ def favorites_list(*, user_id: str, limit: int = 20, cursor: str | None = None) 
     page = Page(items=[found[i] for i in ids if i in found],
                 cursor=encode_cursor(raw.get("LastEvaluatedKey"), scope=scope))
     return page, [i for i in ids if i not in found]
+
+
+MAX_ORDERS = 50
+
+
+def orders_of_buyer(*, user_id: str, limit: int = 20) -> list[PaymentOrder]:
+    """A buyer's latest orders, newest first: one Query for their keys (gsi6), one BatchGet."""
+    keys = [(item.pk, item.sk) for item in PaymentOrder.of_buyer(user_id, scan_index_forward=False,
+                                                                   limit=min(max(limit, 1), MAX_ORDERS))]
+    found = {(order.pk, order.sk): order for order in PaymentOrder.batch_get(keys)} if keys else {}
+    return [found[key] for key in keys if key in found]

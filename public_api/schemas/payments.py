@@ -41,6 +41,10 @@ class OrderOut(BaseModel):
                    created_at=order.created_at, completed_at=order.completed_at)
 
 
+class OrderList(BaseModel):
+    items: list[OrderOut]
+
+
 class Redirect(BaseModel):
     method: Literal["GET", "POST"] = Field(description="POST: submit `fields` as a form to `url` (eSewa); GET: "
                                                        "open `url` (Khalti)")

@@ -13,7 +13,7 @@ from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.deployment import APPS_CLIENT, Env, handler_name
 from marketplace.events import RULES
 from marketplace.media_kinds import KINDS
-from marketplace.services import media_placement
+from marketplace.services import media_placement, payments
 from media_pipeline import sweep
 from media_pipeline.steps import LAMBDA_STEPS, state_machine_definition
 from ops import scheduled
@@ -38,7 +38,7 @@ def test_every_route_of_the_public_api_is_wired_and_signed_in_routes_use_the_jwt
         expected = "JWT" if route.signed_in else "NONE"
         assert routes[route.route_key].get("AuthorizationType", "NONE") == expected, route.route_key
     me_routes = [key for key in routes if key.split(" ")[1].startswith("/v1/me")]
-    assert len(me_routes) == 4 and all(routes[k]["AuthorizationType"] == "JWT" for k in me_routes)
+    assert len(me_routes) == 7 and all(routes[k]["AuthorizationType"] == "JWT" for k in me_routes)
 
 
 def test_the_api_documentation_routes_stay_out_of_production(synthesized):
@@ -112,9 +112,9 @@ def test_each_function_has_its_own_role(synthesized, name):
 
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
-    # api, events (relay, sweep, scheduler, notifier, media placement, daily reports, search index writer),
-    # media steps and the media sweep, export
-    assert len(ours) == 3 + 7 + len(LAMBDA_STEPS) + 1 + 1
+    # api (one per route group, and the payments poller), events (relay, sweep, scheduler, notifier, media
+    # placement, daily reports, search index writer), media steps and the media sweep, export
+    assert len(ours) == len(FUNCTIONS) + 1 + 7 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -128,7 +128,7 @@ def test_functions_run_python_312_on_graviton_with_snapstart_behind_an_alias(syn
     assert len(synthesized.resources("dev", "AWS::Lambda::Alias")) == len(ours)
     handlers = {p["Handler"] for p in ours}
     entry_points = (outbox.stream_handler, notifications.handler, scheduler.handler, media_placement.handler,
-                    scheduled.outbox_sweep, scheduled.weekly_export, sweep.handler)
+                    scheduled.outbox_sweep, scheduled.weekly_export, sweep.handler, payments.poll_handler)
     assert {f"{module}.handler" for module in FUNCTIONS.values()} <= handlers
     assert {handler_name(function) for function in entry_points} <= handlers
     assert {step.handler for step in LAMBDA_STEPS} <= handlers

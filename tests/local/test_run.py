@@ -27,7 +27,7 @@ def _get(url: str) -> int:
 
 def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
     ports = {"SHIKHAR_EMULATOR_PORT": free_port(), "SHIKHAR_BACKOFFICE_PORT": free_port(),
-             "SHIKHAR_API_PORT": free_port()}
+             "SHIKHAR_API_PORT": free_port(), "SHIKHAR_PAYMENTS_PORT": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIKHAR_", "AWS_"))}
     env.update({k: str(v) for k, v in ports.items()}, SHIKHAR_DEMO_LISTINGS="9", PYTHONUNBUFFERED="1")
     log = (tmp_path / "run.log").open("w+")
@@ -50,6 +50,9 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
             time.sleep(0.5)
         assert _get(api + "/v1/listings") == 200
         assert _get(backoffice + "/login/") == 200
+        # the payment providers' stand-ins answer their own protocol (an unknown Khalti payment: 404)
+        assert f"127.0.0.1:{ports['SHIKHAR_PAYMENTS_PORT']}" in output
+        assert _get(f"http://127.0.0.1:{ports['SHIKHAR_PAYMENTS_PORT']}/khalti/?pidx=none") == 404
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=60)
@@ -61,7 +64,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
 def test_after_a_crash_nothing_is_left_holding_a_port():
     # Given make run killed outright (no chance to clean up) once its services are up
     ports = {"SHIKHAR_EMULATOR_PORT": free_port(), "SHIKHAR_BACKOFFICE_PORT": free_port(),
-             "SHIKHAR_API_PORT": free_port()}
+             "SHIKHAR_API_PORT": free_port(), "SHIKHAR_PAYMENTS_PORT": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIKHAR_", "AWS_"))}
     env.update({k: str(v) for k, v in ports.items()}, SHIKHAR_DEMO_LISTINGS="1", PYTHONUNBUFFERED="1")
     process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,

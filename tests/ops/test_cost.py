@@ -57,3 +57,16 @@ def test_a_price_file_without_its_date_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match="missing 'as_of'"):
         cost.load_prices(broken)
+
+
+def test_the_payment_providers_fees_follow_the_orders_and_the_agreed_rates_outside_the_core_total():
+    prices = cost.load_prices()
+    higher = {**prices, "payments": {**prices["payments"], "esewa_fee_rate": prices["payments"]["esewa_fee_rate"] * 2}}
+
+    lines, _ = cost.estimate(cost.SCENARIOS["launch"], prices)
+    doubled, _ = cost.estimate(cost.SCENARIOS["launch"], higher)
+
+    fees = {name: usd for name, usd, _, _ in lines}
+    assert fees["Payment providers"] > 0 and "400 orders" in next(l[3] for l in lines if l[0] == "Payment providers")
+    assert {n: u for n, u, _, _ in doubled}["Payment providers"] > fees["Payment providers"]
+    assert fees["Core total"] == sum(usd for name, usd, _, _ in lines[:-2] if usd is not None)

@@ -287,3 +287,13 @@ def test_a_refund_is_recorded_and_a_full_one_may_end_access(api, payments, shopp
     assert PaymentOrder.get_or_none(order_id, consistent=True).state == "refunded"
     assert entitlements(api, shopper)["premium_media"] is False
     assert [e.action for e in AuditEntry.history("payment", order_id)] == ["refund"]
+
+
+def test_a_buyer_lists_their_own_orders_newest_first(api, payments, shopper):
+    first = order(api, shopper, "premium-month", "esewa")["order"]["order_id"]
+    second = order(api, shopper, "investor-month", "khalti")["order"]["order_id"]
+    order(api, sign_up("other@test.shikhar.np", ("buyers",), token=True), "premium-month", "esewa")
+
+    listed = get(api, "/v1/me/orders", shopper).json()["items"]
+
+    assert [o["order_id"] for o in listed] == [second, first]
