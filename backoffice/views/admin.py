@@ -105,11 +105,13 @@ def media_review(request, listing_id: str, media_id: str):
     """Approve the version of a published listing's media waiting for review (buyers then see it), or
     reject it (a replacement's reviewed version stays; a new item is deleted)."""
     decision = request.POST.get("decision")
-    try:
+    try:  # at the item's version the queue showed: a newer upload may have replaced what the admin saw
         if decision == "approve":
-            media_services.media_approve(listing_id=listing_id, media_id=media_id, actor=request.actor)
+            media_services.media_approve(listing_id=listing_id, media_id=media_id, actor=request.actor,
+                                         expected_version=version_read(request, noun="media"))
         elif decision == "reject":
-            media_services.media_reject(listing_id=listing_id, media_id=media_id, actor=request.actor)
+            media_services.media_reject(listing_id=listing_id, media_id=media_id, actor=request.actor,
+                                        expected_version=version_read(request, noun="media"))
         else:
             raise ValidationError("choose approve or reject", field="decision")
         messages.success(request, f"Media {decision}d.")

@@ -15,7 +15,14 @@ from backoffice.access import brokers_only
 from backoffice.charts import bar_chart
 from backoffice.forms import ListingForm, listing_initial
 from backoffice.previews import media_preview
-from backoffice.views.common import FIXABLE, action_buttons, report_error, save_listing_form, version_read
+from backoffice.views.common import (
+    FIXABLE,
+    action_buttons,
+    int_or_none,
+    report_error,
+    save_listing_form,
+    version_read,
+)
 from marketplace import formatting
 from marketplace.errors import DomainError, NotFound, ValidationError
 from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
@@ -69,8 +76,9 @@ def listing_edit(request, listing_id: str):
             return redirect("broker-listing", listing_id=listing_id)
         status = 400
     actions = action_buttons(listing, request.actor, role=Role.OWNER)
+    media = media_for_listing(listing_id=listing_id)
     return render(request, "backoffice/broker/listing_form.html", {
-        "form": form, "listing": listing, "actions": actions, "media": media_for_listing(listing_id=listing_id),
+        "form": form, "listing": listing, "actions": actions, "media": media, "shown_order": shown_order(media),
         "kinds": KINDS.values(), "editable": editable(listing.status),
         "price_history": market_history(listing_id=listing_id)}, status=status)
 
@@ -100,7 +108,7 @@ def _media_json(media, *, listing, actor) -> dict:
     preview = media_preview(media, listing=listing, actor=actor, proposed=media.proposed is not None) \
         if media.state == "ready" else None
     return {"media_id": media.media_id, "kind": media.kind, "state": media.state, "position": media.position,
-            "in_review": media.proposed is not None,
+            "version": media.version, "in_review": media.proposed is not None,
             "filename": media.filename, "failure_reason": media.failure_reason, "premium": bool(media.premium),
             "preview": {"url": preview.url, "width": preview.width, "height": preview.height}
             if preview and preview.url else None}
@@ -122,9 +130,10 @@ def media_slot(request, listing_id: str):
             raise TypeError("not an object")
         file = {"actor": request.actor, "content_type": str(body.get("content_type", "")), "size": body.get("size"),
                 "filename": str(body.get("filename", ""))}
-        if body.get("media_id"):
+        if body.get("media_id"):  # at the item's version the page showed
             slot = media_services.media_replace_upload(listing_id=listing.listing_id,
-                                                       media_id=str(body["media_id"]), **file)
+                                                       media_id=str(body["media_id"]),
+                                                       expected_version=body.get("expected_version"), **file)
         else:
             slot = media_services.media_request_upload(listing_id=listing.listing_id,
                                                        kind=str(body.get("kind", "")),
@@ -147,30 +156,58 @@ def media_states(request, listing_id: str):
                                    for m in media_for_listing(listing_id=listing.listing_id, consistent=True)]})
 
 
+def shown_order(media) -> str:
+    """The media order a page shows, each item at its version (``id:version,...``): what its up and down
+    buttons post, so a move applies to the order the broker saw, or to nothing."""
+    return ",".join(f"{m.media_id}:{m.version}" for m in media)
+
+
+def _order_read(request) -> tuple[list[str], dict[str, int]]:
+    """The order the page showed (``shown_order``) and each item's version in it."""
+    pairs = [part.partition(":") for part in request.POST.get("shown", "").split(",") if part]
+    versions = {media_id: int_or_none(version) for media_id, _, version in pairs}
+    if not pairs or len(versions) != len(pairs) or None in versions.values():
+        raise ValidationError("the page is out of date: reload the listing and try again", field="expected_versions")
+    return [media_id for media_id, _, _ in pairs], versions
+
+
+def _move(request, listing_id: str, media_id: str, step: int) -> None:
+    order, versions = _order_read(request)
+    if media_id not in order:
+        raise NotFound("no such media", field="media_id")
+    at = order.index(media_id)
+    if 0 <= at + step < len(order):
+        order[at], order[at + step] = order[at + step], order[at]
+        media_services.media_reorder(listing_id=listing_id, actor=request.actor, media_ids=order,
+                                     expected_versions=versions)
+
+
+# What a media item's buttons do: the cover is the listing's (at the listing's version the page showed);
+# delete and retry act on the item at its own version (``media_version``); moves on the order shown.
+MEDIA_OPERATIONS = {
+    "cover": lambda request, listing_id, media_id: media_services.media_set_cover(
+        listing_id=listing_id, media_id=media_id, actor=request.actor, expected_version=version_read(request)),
+    "delete": lambda request, listing_id, media_id: media_services.media_delete(
+        listing_id=listing_id, media_id=media_id, actor=request.actor,
+        expected_version=version_read(request, "media_version", noun="media")),
+    "retry": lambda request, listing_id, media_id: media_services.media_retry(
+        listing_id=listing_id, media_id=media_id, actor=request.actor,
+        expected_version=version_read(request, "media_version", noun="media")),
+    "up": lambda request, listing_id, media_id: _move(request, listing_id, media_id, -1),
+    "down": lambda request, listing_id, media_id: _move(request, listing_id, media_id, 1),
+}
+
+
 @brokers_only
 @require_POST
 def media_change(request, listing_id: str, media_id: str):
     listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
-    operation = request.POST.get("operation")
+    operation = MEDIA_OPERATIONS.get(request.POST.get("operation", ""))
+    if operation is None:
+        messages.error(request, "Unknown media operation.")
+        return redirect("broker-listing", listing_id=listing_id)
     try:
-        if operation == "cover":
-            media_services.media_set_cover(listing_id=listing.listing_id, media_id=media_id, actor=request.actor,
-                                           expected_version=version_read(request))
-        elif operation == "delete":
-            media_services.media_delete(listing_id=listing.listing_id, media_id=media_id, actor=request.actor)
-        elif operation == "retry":
-            media_services.media_retry(listing_id=listing.listing_id, media_id=media_id, actor=request.actor)
-        elif operation in ("up", "down"):
-            order = [m.media_id for m in media_for_listing(listing_id=listing.listing_id, consistent=True)]
-            if media_id not in order:
-                raise NotFound("no such media", field="media_id")
-            at = order.index(media_id)
-            to = at - 1 if operation == "up" else at + 1
-            if 0 <= to < len(order):
-                order[at], order[to] = order[to], order[at]
-                media_services.media_reorder(listing_id=listing.listing_id, actor=request.actor, media_ids=order)
-        else:
-            messages.error(request, "Unknown media operation.")
+        operation(request, listing.listing_id, media_id)
     except FIXABLE as error:
         report_error(request, error)
     return redirect("broker-listing", listing_id=listing_id)

@@ -44,11 +44,12 @@ def int_or_none(value) -> int | None:
         return None
 
 
-def version_read(request) -> int:
-    """The listing version the page was opened at: every edit and action posts it (optimistic locking)."""
-    version = int_or_none(request.POST.get("expected_version"))
+def version_read(request, name: str = "expected_version", *, noun: str = "listing") -> int:
+    """The version of what the page showed (by default the listing's) as the page posts it in ``name``:
+    every edit and action posts one (optimistic locking)."""
+    version = int_or_none(request.POST.get(name))
     if version is None:
-        raise ValidationError("the page is out of date: reload the listing and try again", field="expected_version")
+        raise ValidationError(f"the page is out of date: reload the {noun} and try again", field="expected_version")
     return version
 
 

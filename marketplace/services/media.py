@@ -183,6 +183,21 @@ def _delete_upload_files(listing_id: str, media_id: str, upload_id: str | None) 
         _delete_prefix(bucket, variants_prefix(listing_id, media_id, upload_id))
 
 
+def _media_at(listing_id: str, media_id: str, expected_version: int) -> Media:
+    """The media item at the version the actor read, or nothing is written. Edits of one item are locked
+    on the item's own version, not the listing's: the item is what the page showed (its file, state and
+    version waiting for review), and the pipeline changes it while the page is open (the page follows
+    its state), while listing edits leave it alone."""
+    media = media_get(listing_id=listing_id, media_id=media_id)
+    db.check_version(media, expected_version, noun="media item")
+    return media
+
+
+def _stale_media_conflict():
+    """The write of media items read at an expected version: conditioned on that version."""
+    return db.transaction(conflict_message=db.stale_message("media item"), conflict_field="expected_version")
+
+
 def _check_takes_media(listing: Listing) -> None:
     if not takes_new_media(listing.status):
         raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
@@ -253,21 +268,22 @@ def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_ty
 
 
 def media_replace_upload(*, listing_id: str, media_id: str, actor: Actor, content_type: str, size: int,
-                         filename: str) -> UploadSlot:
+                         filename: str, expected_version: int) -> UploadSlot:
     """A new upload for an existing media item (a better file, or one that is stuck or failed): a new
     slot, and the item's state follows it. The last good version stays served until the new one is
     ready, and stays if the new one fails; any upload still in flight for the item is superseded. On a
-    published listing the new version waits for an admin's review, the reviewed one served meanwhile."""
+    published listing the new version waits for an admin's review, the reviewed one served meanwhile.
+    ``expected_version`` is the media item's version the broker read (see ``_media_at``)."""
     listing = _managed_listing(listing_id, actor)
     _check_takes_media(listing)
-    media = media_get(listing_id=listing_id, media_id=media_id)
+    media = _media_at(listing_id, media_id, expected_version)
     name = _checked_filename(KINDS[media.kind], content_type=content_type, size=size, filename=filename)
     before = _snapshot(media)
     _new_upload(media, content_type=content_type, size=size, filename=name)
     media.uploaded_by = actor.user_id
     if media_needs_review(listing.status):
         media.review = REVIEW_PENDING
-    with db.transaction(conflict_message="this media item was changed meanwhile; try again") as tx:
+    with _stale_media_conflict() as tx:
         tx.save(media)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="replace_upload",
                             before=before, after={**_snapshot(media), "filename": name, "size": size}))
@@ -290,12 +306,13 @@ def _approve_proposed(media: Media) -> str | None:
     return previous if previous and previous != media.content_version else None
 
 
-def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str) -> tuple[Listing, Media, dict]:
+def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str,
+              expected_version: int) -> tuple[Listing, Media, dict]:
     """An item with a version waiting for review, for an admin's decision: (listing, media, audit before)."""
     if not actor.is_admin:
         raise PermissionDenied("only admins review media")
     listing = _listing(listing_id)
-    media = media_get(listing_id=listing_id, media_id=media_id)
+    media = _media_at(listing_id, media_id, expected_version)
     if media.proposed is None:
         if media.review == REVIEW_PENDING and media.state != READY:
             raise IllegalTransition(f"only processed media can be {decision}; this one is {media.state}",
@@ -308,14 +325,16 @@ def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str) ->
     return listing, media, before
 
 
-def media_approve(*, listing_id: str, media_id: str, actor: Actor) -> Media:
+def media_approve(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> Media:
     """An admin approves the version waiting for review (media added to, or replaced on, a published
     listing): from now on buyers see it (and it may be the cover) in place of the reviewed one, whose
     files then go. MediaApproved has the media-placement consumer put it in the bucket the premium rule
-    gives it now (the listing's premium flag may have changed while it waited)."""
-    listing, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="approved")
+    gives it now (the listing's premium flag may have changed while it waited). ``expected_version`` is the
+    media item's the admin saw: a newer upload may have replaced the version they looked at."""
+    listing, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="approved",
+                                       expected_version=expected_version)
     previous = _approve_proposed(media)
-    with db.transaction(conflict_message="this media item was changed meanwhile; reload and try again") as tx:
+    with _stale_media_conflict() as tx:
         tx.save(media)
         if _refresh_listing(listing, _listing_media(listing_id, media)):
             tx.save(listing)
@@ -326,18 +345,20 @@ def media_approve(*, listing_id: str, media_id: str, actor: Actor) -> Media:
     return media
 
 
-def media_reject(*, listing_id: str, media_id: str, actor: Actor) -> Media | None:
+def media_reject(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> Media | None:
     """An admin rejects the version waiting for review: a replacement's files go and the reviewed version
-    stays served; an item added for review with nothing reviewed yet is deleted (None), processed or not."""
+    stays served; an item added for review with nothing reviewed yet is deleted (None), processed or not.
+    ``expected_version`` is the media item's the admin saw."""
     if not actor.is_admin:
         raise PermissionDenied("only admins review media")
-    media = media_get(listing_id=listing_id, media_id=media_id)
+    media = _media_at(listing_id, media_id, expected_version)
     if media.review == REVIEW_PENDING and not media.served:
-        media_delete(listing_id=listing_id, media_id=media_id, actor=actor)
+        media_delete(listing_id=listing_id, media_id=media_id, actor=actor, expected_version=expected_version)
         return None
-    _, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="rejected")
+    _, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="rejected",
+                                 expected_version=expected_version)
     rejected, media.proposed = media.proposed.content_version, None
-    with db.transaction(conflict_message="this media item was changed meanwhile; reload and try again") as tx:
+    with _stale_media_conflict() as tx:
         tx.save(media)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="reject",
                             before=before, after=_snapshot(media)))
@@ -345,16 +366,26 @@ def media_reject(*, listing_id: str, media_id: str, actor: Actor) -> Media | Non
     return media
 
 
-def media_reorder(*, listing_id: str, actor: Actor, media_ids: list[str]) -> list[Media]:
-    """Set the display order: ``media_ids`` must name every media item of the listing once."""
+def media_reorder(*, listing_id: str, actor: Actor, media_ids: list[str],
+                  expected_versions: dict[str, int]) -> list[Media]:
+    """Set the display order: ``media_ids`` must name every media item of the listing once, and
+    ``expected_versions`` give each item's version as the actor's page showed it (media id -> version):
+    an order read before an item was added, moved, replaced or processed is a ``Conflict``. Each moved
+    item's write is conditioned on that version, so of two reorders from one page only the first lands."""
     _managed_listing(listing_id, actor)
     current = media_for_listing(listing_id=listing_id, consistent=True)
     if len(media_ids) != len(set(media_ids)) or set(media_ids) != {m.media_id for m in current}:
         raise ValidationError("media_ids must list every media item of the listing exactly once",
                               field="media_ids")
+    if not isinstance(expected_versions, dict) or set(expected_versions) != set(media_ids) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in expected_versions.values()):
+        raise ValidationError("the versions you opened are required: reload the listing and try again",
+                              field="expected_versions")
+    if any(m.version != expected_versions[m.media_id] for m in current):
+        raise Conflict(db.stale_message("listing's media"), field="expected_versions")
     by_id = {m.media_id: m for m in current}
     before = {"order": [m.media_id for m in current]}
-    with db.transaction() as tx:
+    with db.transaction(conflict_message=db.stale_message("listing's media"), conflict_field="expected_versions") as tx:
         for position, media_id in enumerate(media_ids):
             media = by_id[media_id]
             if media.position != position:
@@ -404,11 +435,12 @@ def media_versions_discard(*, listing_id: str, versions: dict[str, str]) -> None
         _delete_upload_files(listing_id, media_id, version)
 
 
-def media_delete(*, listing_id: str, media_id: str, actor: Actor) -> None:
-    """Remove a media item and its files; a deleted cover is replaced by the next ready photo."""
+def media_delete(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> None:
+    """Remove a media item and its files; a deleted cover is replaced by the next ready photo.
+    ``expected_version`` is the media item's the actor read: what they decided to delete."""
     listing = _managed_listing(listing_id, actor)
-    media = media_get(listing_id=listing_id, media_id=media_id)
-    with db.transaction() as tx:
+    media = _media_at(listing_id, media_id, expected_version)
+    with _stale_media_conflict() as tx:
         tx.delete(media)
         cover = listing.cover.media_id if listing.cover else None
         if _refresh_listing(listing, _listing_media(listing_id, removed=media_id)):
@@ -425,12 +457,13 @@ def media_delete(*, listing_id: str, media_id: str, actor: Actor) -> None:
         _delete_prefix(bucket, variants_prefix(listing_id, media_id))
 
 
-def media_retry(*, listing_id: str, media_id: str, actor: Actor) -> Media:
+def media_retry(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> Media:
     """Process a failed (or stuck) upload again from its kept raw object, as a new upload of its own: the
     object is copied to the new upload's key, whose ObjectCreated event starts the pipeline (the same
-    path in AWS and locally). Whatever still runs for the old upload is superseded."""
+    path in AWS and locally). Whatever still runs for the old upload is superseded. ``expected_version``
+    is the media item's the broker read (the failure they decided to retry)."""
     _managed_listing(listing_id, actor)
-    media = media_get(listing_id=listing_id, media_id=media_id)
+    media = _media_at(listing_id, media_id, expected_version)
     if not (media.state == FAILED or media.overdue):
         raise IllegalTransition(f"only failed or stuck media can be retried; this one is {media.state}",
                                 field="state")
@@ -441,7 +474,7 @@ def media_retry(*, listing_id: str, media_id: str, actor: Actor) -> Media:
     _new_upload(media, content_type=media.content_type, size=media.size, filename=media.filename)
     media.state = PROCESSING  # the file is already there
     # The item first, then the copy: the copy's event must find the new upload id.
-    with db.transaction(conflict_message="this media item was changed meanwhile; try again") as tx:
+    with _stale_media_conflict() as tx:
         tx.save(media)
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="retry",
                             before=before, after=_snapshot(media)))

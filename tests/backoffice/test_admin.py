@@ -19,9 +19,10 @@ from marketplace.events import Queue
 from marketplace.models import AuditEntry, Listing, OutboxEvent, Session, Subscription, UserProfile
 from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listing_history
-from marketplace.selectors.media import media_for_listing
-from marketplace.services.media import media_request_upload
+from marketplace.selectors.media import media_for_listing, media_get
+from marketplace.services.media import media_replace_upload, media_request_upload
 from marketplace.services.people import user_profile_sync
+from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
 from tests.shared.people import PASSWORD
@@ -433,12 +434,36 @@ def test_media_added_to_a_published_listing_are_reviewed_from_the_queue(signed_i
     browser = signed_in("admin")
     url = f"/admin/moderation/{listing.listing_id}/media/{slot.media.media_id}/"
 
-    early = browser.post(url, {"decision": "approve"}, follow=True)
-    rejected = browser.post(url, {"decision": "reject"})
+    early = browser.post(url, {"decision": "approve", "expected_version": slot.media.version}, follow=True)
+    rejected = browser.post(url, {"decision": "reject", "expected_version": slot.media.version})
 
     assert "only processed media can be approved" in early.content.decode()
     assert rejected.status_code == 302
     assert [m.filename for m in media_for_listing(listing_id=listing.listing_id)] == ["photo-1.jpg", "photo-2.jpg"]
+
+
+def test_media_approved_from_a_stale_queue_is_refused_and_keeps_waiting(signed_in, listing_factory, people):
+    # Given a photo added to a published listing, waiting for review, as the admin's queue showed it
+    listing = listing_factory(status="active")
+    broker = people["broker"].actor
+    shown = upload_drawn(listing, broker, seed=3)
+    browser = signed_in("admin")
+    queue = browser.get("/admin/moderation/").content.decode()
+    item = queue.split(f'data-media-id="{shown.media_id}"')[1].split("</li>")[0]
+    assert f'name="expected_version" value="{shown.version}"' in item
+    # and the broker replaced the file meanwhile
+    media_replace_upload(listing_id=listing.listing_id, media_id=shown.media_id, actor=broker,
+                         content_type="image/jpeg", size=1000, filename="other.jpg", expected_version=shown.version)
+
+    # When the admin approves what the queue showed
+    response = browser.post(f"/admin/moderation/{listing.listing_id}/media/{shown.media_id}/",
+                            {"decision": "approve", "expected_version": shown.version}, follow=True)
+
+    # Then they are told to reload, and the photo still waits, unserved
+    assert response.status_code == 200
+    assert "this media item was changed by someone else since you opened it; reload" in response.content.decode()
+    stored = media_get(listing_id=listing.listing_id, media_id=shown.media_id)
+    assert stored.proposed is not None and not stored.served
 
 
 def test_bulk_approve_takes_each_row_at_the_version_it_showed(signed_in, listing_factory, people):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import requests
 
@@ -12,8 +13,10 @@ from marketplace import db
 from marketplace.entitlements import Entitlements
 from marketplace.models import Media
 from marketplace.selectors.listings import listing_get
+from marketplace.selectors.media import media_for_listing
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.listings import listing_update
+from marketplace.services.media import media_replace_upload
 from marketplace.services.people import seller_create
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
@@ -146,7 +149,8 @@ def test_replace_gives_a_new_slot_for_the_same_media_item(signed_in, listing_fac
 
     # When the broker replaces its file (the page's Replace button)
     response = browser.post(slot_url, {"media_id": media_id, "content_type": "image/png", "size": 2000,
-                                       "filename": "b.png"}, content_type="application/json")
+                                       "filename": "b.png", "expected_version": first["media"]["version"]},
+                            content_type="application/json")
 
     # Then the same item has a new slot of its own, and the item follows the new upload
     replaced = response.json()
@@ -155,6 +159,84 @@ def test_replace_gives_a_new_slot_for_the_same_media_item(signed_in, listing_fac
     media = Media.get(*Media.key(listing.listing_id, media_id))
     assert (media.raw_key, media.filename, media.content_type) == (replaced["fields"]["key"], "b.png", "image/png")
     assert 'class="replace-file"' in browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
+
+
+def shown_on(page: str, media_id: str, name: str) -> str:
+    """The value a media item's form on the broker's page posts in ``name``."""
+    item = page.split(f'data-media-id="{media_id}"')[1].split("</li>")[0]
+    return item.split(f'name="{name}" value="')[1].split('"')[0]
+
+
+def test_deleting_media_from_a_stale_page_is_refused_and_keeps_it(signed_in, listing_factory, people):
+    # Given a photo as the broker's page showed it
+    listing = listing_factory()
+    broker = people["broker"].actor
+    photo = upload_drawn(listing, broker, seed=1)
+    browser = signed_in("broker")
+    page = browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
+    assert shown_on(page, photo.media_id, "media_version") == str(photo.version)
+    # and its file replaced from another page meanwhile
+    media_replace_upload(listing_id=listing.listing_id, media_id=photo.media_id, actor=broker,
+                         content_type="image/jpeg", size=1000, filename="better.jpg", expected_version=photo.version)
+
+    # When the broker deletes it from the first page
+    url = f"/broker/listings/{listing.listing_id}/media/{photo.media_id}/"
+    stale = browser.post(url, {"operation": "delete", "media_version": shown_on(page, photo.media_id, "media_version")},
+                         follow=True)
+
+    # Then they are told to reload and the item stays; from a fresh page it goes
+    assert "this media item was changed by someone else since you opened it; reload" in stale.content.decode()
+    assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id)] == [photo.media_id]
+    fresh = browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
+    browser.post(url, {"operation": "delete", "media_version": shown_on(fresh, photo.media_id, "media_version")})
+    assert media_for_listing(listing_id=listing.listing_id) == []
+
+
+def test_moving_media_from_a_stale_page_is_refused_and_keeps_the_order(signed_in, listing_factory, people):
+    # Given two photos in the order the broker's page showed
+    listing = listing_factory()
+    broker = people["broker"].actor
+    first, second = upload_drawn(listing, broker, seed=1), upload_drawn(listing, broker, seed=2)
+    browser = signed_in("broker")
+    page = browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
+    shown = shown_on(page, second.media_id, "shown")
+    assert shown == f"{first.media_id}:{first.version},{second.media_id}:{second.version}"
+    url = f"/broker/listings/{listing.listing_id}/media/{second.media_id}/"
+    # and moved from another page with the same view meanwhile
+    browser.post(url, {"operation": "up", "shown": shown})
+    assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id)] == [second.media_id, first.media_id]
+
+    # When the broker moves the first photo down from the first page
+    stale = browser.post(f"/broker/listings/{listing.listing_id}/media/{first.media_id}/",
+                         {"operation": "down", "shown": shown}, follow=True)
+
+    # Then they are told to reload, and the order stays the other page's
+    assert "this listing's media was changed by someone else since you opened it; reload" in unescape(
+        stale.content.decode())
+    assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id)] == [second.media_id, first.media_id]
+
+
+def test_a_replacement_slot_from_a_stale_page_is_refused(signed_in, listing_factory):
+    # Given a media item whose file was replaced from another page
+    listing = listing_factory()
+    browser = signed_in("broker")
+    slot_url = f"/broker/listings/{listing.listing_id}/media/slot/"
+    first = browser.post(slot_url, {"kind": "photo", "content_type": "image/jpeg", "size": 1000, "filename": "a.jpg"},
+                         content_type="application/json").json()["media"]
+    replacement = {"media_id": first["media_id"], "content_type": "image/jpeg", "size": 1000, "filename": "b.jpg"}
+    other = browser.post(slot_url, {**replacement, "expected_version": first["version"]},
+                         content_type="application/json").json()
+
+    # When the first page asks for a replacement slot at the version it showed, or at none
+    stale = browser.post(slot_url, {**replacement, "expected_version": first["version"]},
+                         content_type="application/json")
+    unversioned = browser.post(slot_url, replacement, content_type="application/json")
+
+    # Then both are refused naming the version, and the item keeps the other page's upload
+    assert stale.status_code == 409 and stale.json()["error"]["field"] == "expected_version"
+    assert "reload" in stale.json()["error"]["message"]
+    assert unversioned.status_code == 400 and unversioned.json()["error"]["field"] == "expected_version"
+    assert Media.get(*Media.key(listing.listing_id, first["media_id"])).raw_key == other["fields"]["key"]
 
 
 def test_media_stuck_in_processing_past_its_deadline_offers_retry(signed_in, listing_factory):

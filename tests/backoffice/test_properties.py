@@ -81,7 +81,7 @@ def test_broker_json_and_media_routes_never_answer_a_5xx(signed_in, listing_fact
                                                                                           max_size=4), max_leaves=8)
     slot_body = st.one_of(json_values, st.fixed_dictionaries({}, optional={
         "kind": json_values, "content_type": json_values, "size": json_values, "filename": json_values,
-        "media_id": json_values}))
+        "media_id": json_values, "expected_version": json_values}))
 
     @SETTINGS
     @given(body=slot_body, raw=st.binary(max_size=40), operation=text, cursor=text)
@@ -90,7 +90,8 @@ def test_broker_json_and_media_routes_never_answer_a_5xx(signed_in, listing_fact
                              content_type="application/json"))
         _no_5xx(browser.post(f"/broker/listings/{listing.listing_id}/media/slot/", raw,
                              content_type="application/json"))
-        _no_5xx(browser.post(f"/broker/listings/{listing.listing_id}/media/nosuchmedia/", {"operation": operation}))
+        _no_5xx(browser.post(f"/broker/listings/{listing.listing_id}/media/nosuchmedia/",
+                             {"operation": operation, "media_version": cursor, "shown": f"nosuchmedia:{cursor}"}))
         _no_5xx(browser.get("/broker/", {"cursor": cursor, "status": operation}))
         _no_5xx(browser.get("/broker/leads/", {"cursor": cursor, "show": operation}))
 

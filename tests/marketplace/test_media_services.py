@@ -20,10 +20,13 @@ from marketplace.services.listings import listing_transition
 from marketplace.services.media import (
     media_approve,
     media_delete,
+    media_reject,
     media_reorder,
+    media_replace_upload,
     media_set_cover,
 )
 from tests.media_pipeline.helpers import get_object, photo
+from tests.shared.media import version_shown, versions_shown
 from tests.shared.people import ADMIN, BROKER, OTHER_BROKER
 
 
@@ -66,14 +69,17 @@ def test_only_the_owning_broker_or_an_admin_gets_a_slot(uploads):
 def test_reorder_sets_every_position(uploads):
     a, b, c = (uploads.slot().media.media_id for _ in range(3))
 
-    media_reorder(listing_id=uploads.listing.listing_id, actor=BROKER, media_ids=[c, a, b])
+    media_reorder(listing_id=uploads.listing.listing_id, actor=BROKER, media_ids=[c, a, b],
+                  expected_versions=versions_shown(uploads.listing.listing_id))
 
     assert [m.media_id for m in media_for_listing(listing_id=uploads.listing.listing_id)] == [c, a, b]
     with pytest.raises(ValidationError) as error:
-        media_reorder(listing_id=uploads.listing.listing_id, actor=BROKER, media_ids=[c, a])
+        media_reorder(listing_id=uploads.listing.listing_id, actor=BROKER, media_ids=[c, a],
+                      expected_versions=versions_shown(uploads.listing.listing_id))
     assert error.value.field == "media_ids"
     with pytest.raises(PermissionDenied):
-        media_reorder(listing_id=uploads.listing.listing_id, actor=OTHER_BROKER, media_ids=[a, b, c])
+        media_reorder(listing_id=uploads.listing.listing_id, actor=OTHER_BROKER, media_ids=[a, b, c],
+                      expected_versions=versions_shown(uploads.listing.listing_id))
 
 
 def test_set_cover_and_delete_the_cover(uploads):
@@ -89,7 +95,8 @@ def test_set_cover_and_delete_the_cover(uploads):
         media_set_cover(listing_id=uploads.listing.listing_id, media_id=pending.media.media_id, actor=BROKER,
                         expected_version=listing.version)
 
-    media_delete(listing_id=uploads.listing.listing_id, media_id=second.media_id, actor=BROKER)
+    media_delete(listing_id=uploads.listing.listing_id, media_id=second.media_id, actor=BROKER,
+                 expected_version=version_shown(second))
 
     stored = Listing.get(*Listing.key(uploads.listing.listing_id))
     assert stored.cover.media_id == first.media_id
@@ -171,9 +178,77 @@ def test_media_added_to_a_published_listing_wait_for_an_admin(uploads):
     assert (listing.cover.media_id, listing.ready_photos) == (cover.media_id, 1)
     assert [m.media_id for m in media_awaiting_review()] == [added.media_id]
     with pytest.raises(PermissionDenied):
-        media_approve(listing_id=listing.listing_id, media_id=added.media_id, actor=BROKER)
+        media_approve(listing_id=listing.listing_id, media_id=added.media_id, actor=BROKER,
+                      expected_version=version_shown(added))
 
     # When an admin approves it, buyers see it
-    approved = media_approve(listing_id=listing.listing_id, media_id=added.media_id, actor=ADMIN)
+    approved = media_approve(listing_id=listing.listing_id, media_id=added.media_id, actor=ADMIN,
+                             expected_version=version_shown(added))
     assert approved.served and media_awaiting_review() == []
     assert Listing.get(*Listing.key(listing.listing_id)).ready_photos == 2
+
+
+def test_reorder_from_a_stale_page_is_a_conflict_and_keeps_the_order(uploads):
+    # Given three items in the order a broker's page showed, each at its version
+    a, b, c = (uploads.slot().media.media_id for _ in range(3))
+    listing_id = uploads.listing.listing_id
+    shown = versions_shown(listing_id)
+    # and another page moved the last one first meanwhile
+    media_reorder(listing_id=listing_id, actor=BROKER, media_ids=[c, a, b], expected_versions=shown)
+
+    # When the first page swaps the first two
+    with pytest.raises(Conflict) as error:
+        media_reorder(listing_id=listing_id, actor=BROKER, media_ids=[b, a, c], expected_versions=shown)
+
+    # Then it is told to reload, and the order stays the other page's
+    assert error.value.field == "expected_versions" and "reload" in error.value.message
+    assert [m.media_id for m in media_for_listing(listing_id=listing_id)] == [c, a, b]
+    with pytest.raises(ValidationError) as missing:
+        media_reorder(listing_id=listing_id, actor=BROKER, media_ids=[b, a, c], expected_versions={a: 1})
+    assert missing.value.field == "expected_versions"
+    media_reorder(listing_id=listing_id, actor=BROKER, media_ids=[b, a, c], expected_versions=versions_shown(listing_id))
+    assert [m.media_id for m in media_for_listing(listing_id=listing_id)] == [b, a, c]
+
+
+# Each edit of one media item, by whoever may make it, at the item's version a page showed.
+ITEM_EDITS = {
+    "delete": lambda media, version: media_delete(listing_id=media.listing_id, media_id=media.media_id,
+                                                  actor=BROKER, expected_version=version),
+    "replace": lambda media, version: media_replace_upload(
+        listing_id=media.listing_id, media_id=media.media_id, actor=BROKER, content_type="image/jpeg", size=1000,
+        filename="better.jpg", expected_version=version),
+    "approve": lambda media, version: media_approve(listing_id=media.listing_id, media_id=media.media_id,
+                                                    actor=ADMIN, expected_version=version),
+    "reject": lambda media, version: media_reject(listing_id=media.listing_id, media_id=media.media_id,
+                                                  actor=ADMIN, expected_version=version),
+}
+
+
+@pytest.mark.parametrize("edit", ITEM_EDITS)
+def test_an_edit_of_a_media_item_from_a_stale_page_is_a_conflict_and_writes_nothing(uploads, edit):
+    # Given a photo added to a published listing, processed and waiting for review, as a page showed it
+    listing = Listing.get(*Listing.key(uploads.listing.listing_id))
+    listing.status = "active"
+    db.save(listing)
+    shown = uploads.upload(photo(), filename="terrace.jpg")
+    # and the broker replaced its file from another page meanwhile
+    ITEM_EDITS["replace"](shown, shown.version)
+    current = media_get(listing_id=shown.listing_id, media_id=shown.media_id)
+    audits = len(list(AuditEntry.query(f"AUDIT#media#{shown.media_id}")))
+
+    # When the edit is made from the first page
+    with pytest.raises(Conflict) as error:
+        ITEM_EDITS[edit](shown, shown.version)
+
+    # Then it names the version and asks for a reload, and nothing was written
+    assert error.value.field == "expected_version" and "reload" in error.value.message
+    stored = media_get(listing_id=shown.listing_id, media_id=shown.media_id)
+    assert (stored.version, stored.upload_id, stored.proposed.content_version) == (
+        current.version, current.upload_id, shown.proposed.content_version)
+    assert len(list(AuditEntry.query(f"AUDIT#media#{shown.media_id}"))) == audits
+    with pytest.raises(ValidationError) as missing:
+        ITEM_EDITS[edit](shown, None)
+    assert missing.value.field == "expected_version"
+    # and from a page showing the current version it goes through
+    ITEM_EDITS[edit](shown, current.version)
+    assert len(list(AuditEntry.query(f"AUDIT#media#{shown.media_id}"))) == audits + 1

@@ -7,12 +7,13 @@ import subprocess
 
 import pytest
 
-from marketplace.errors import IllegalTransition
+from marketplace.errors import Conflict, IllegalTransition
 from marketplace.selectors.media import media_get
 from marketplace.services.media import media_retry
 from media_pipeline.runner import handle_message
 from media_pipeline.video import mediaconvert_job, renditions
 from tests.media_pipeline.helpers import get_object, outbox, photo, tiny_video
+from tests.shared.media import version_shown
 from tests.shared.people import BROKER
 
 pytestmark = pytest.mark.timeout(180)
@@ -53,7 +54,8 @@ def test_a_failed_upload_is_retried_from_the_kept_raw_object(uploads, monkeypatc
                                                              "processed here yet; retry later"))
 
     # When the broker retries it
-    retried = media_retry(listing_id=uploads.listing.listing_id, media_id=media.media_id, actor=BROKER)
+    retried = media_retry(listing_id=uploads.listing.listing_id, media_id=media.media_id, actor=BROKER,
+                          expected_version=version_shown(media))
     assert retried.state == "processing"
     uploads.process_pending()
 
@@ -63,11 +65,29 @@ def test_a_failed_upload_is_retried_from_the_kept_raw_object(uploads, monkeypatc
     assert len(outbox("MediaFailed")) == 2
 
 
+def test_a_retry_from_a_stale_page_is_a_conflict_and_starts_nothing(uploads, monkeypatch):
+    # Given a failed video as the broker's page showed it, retried from another page meanwhile
+    monkeypatch.setenv("SHIKHAR_FFMPEG", "none")
+    shown = uploads.upload(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 2000, kind="video", content_type="video/mp4")
+    retried = media_retry(listing_id=shown.listing_id, media_id=shown.media_id, actor=BROKER,
+                          expected_version=shown.version)
+
+    # When the first page retries it too
+    with pytest.raises(Conflict) as error:
+        media_retry(listing_id=shown.listing_id, media_id=shown.media_id, actor=BROKER, expected_version=shown.version)
+
+    # Then it is told to reload, and the other page's retry is the one under way
+    assert error.value.field == "expected_version" and "reload" in error.value.message
+    stored = media_get(listing_id=shown.listing_id, media_id=shown.media_id)
+    assert (stored.upload_id, stored.version, stored.state) == (retried.upload_id, retried.version, "processing")
+
+
 def test_retry_is_refused_for_media_that_did_not_fail(uploads):
     media = uploads.upload(photo(1600, 1200))
 
     with pytest.raises(IllegalTransition) as error:
-        media_retry(listing_id=uploads.listing.listing_id, media_id=media.media_id, actor=BROKER)
+        media_retry(listing_id=uploads.listing.listing_id, media_id=media.media_id, actor=BROKER,
+                    expected_version=version_shown(media))
     assert error.value.field == "state"
 
 

@@ -38,6 +38,7 @@ from media_pipeline.steps import (
     step,
 )
 from tests.media_pipeline.helpers import outbox, photo
+from tests.shared.media import version_shown
 from tests.shared.people import BROKER
 
 pytestmark = pytest.mark.timeout(180)
@@ -108,7 +109,8 @@ def test_media_stuck_in_processing_is_swept_then_retried_to_ready(uploads):
     stuck = media_of(uploads, slot)
     assert stuck.state == "processing" and stuck.deadline is not None
     with pytest.raises(IllegalTransition):  # not stuck yet: its execution may still finish
-        media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER)
+        media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER,
+                    expected_version=stuck.version)
 
     # When the sweep runs past its deadline
     later = datetime.now(UTC) + timedelta(seconds=pipeline_seconds("photo") + 60)
@@ -116,7 +118,8 @@ def test_media_stuck_in_processing_is_swept_then_retried_to_ready(uploads):
     assert (media_of(uploads, slot).state, media_of(uploads, slot).failure_reason) == ("failed", STUCK)
 
     # And the broker retries it
-    retried = media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER)
+    retried = media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER,
+                          expected_version=version_shown(stuck))
     uploads.process_pending()
 
     # Then it is ready, from a new upload of the kept file; the dead execution, if it ever went on,
@@ -213,7 +216,7 @@ def test_a_broker_can_retry_media_stuck_in_processing_before_the_sweep_ran(uploa
     assert stuck.overdue
 
     # When the broker retries it, then it is processed to ready
-    media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER)
+    media_retry(listing_id=stuck.listing_id, media_id=stuck.media_id, actor=BROKER, expected_version=stuck.version)
     uploads.process_pending()
     assert media_of(uploads, slot).state == "ready"
 

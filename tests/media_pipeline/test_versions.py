@@ -14,6 +14,7 @@ from marketplace.services.media import media_delete, media_replace_upload, varia
 from media_pipeline.runner import handle_message, run
 from media_pipeline.steps import STEPS
 from tests.media_pipeline.helpers import get_object, outbox, photo
+from tests.shared.media import version_shown
 from tests.shared.people import BROKER
 
 pytestmark = pytest.mark.timeout(180)
@@ -32,8 +33,10 @@ def stored_keys(listing_id: str, media_id: str) -> set[str]:
 
 
 def replace(uploads, media_id: str):
+    shown = media_get(listing_id=uploads.listing.listing_id, media_id=media_id).version
     return media_replace_upload(listing_id=uploads.listing.listing_id, media_id=media_id, actor=BROKER,
-                                content_type="image/jpeg", size=len(B), filename="better.jpg")
+                                content_type="image/jpeg", size=len(B), filename="better.jpg",
+                                expected_version=shown)
 
 
 def media_of(uploads, slot):
@@ -177,5 +180,6 @@ def test_ready_photos_is_the_count_of_served_photos_whatever_the_events(uploads)
     assert listing_get(listing_id=uploads.listing.listing_id, consistent=True).ready_photos == 2
 
     # When one is deleted, then it counts one
-    media_delete(listing_id=uploads.listing.listing_id, media_id=slots[1].media.media_id, actor=BROKER)
+    media_delete(listing_id=uploads.listing.listing_id, media_id=slots[1].media.media_id, actor=BROKER,
+                 expected_version=version_shown(slots[1].media))
     assert listing_get(listing_id=uploads.listing.listing_id, consistent=True).ready_photos == 1

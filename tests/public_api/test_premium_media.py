@@ -26,6 +26,7 @@ from tests.public_api.conftest import get
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import COMPLETE_HOUSE as HOUSE
 from tests.shared.listings import make_listing
+from tests.shared.media import version_shown
 from tests.shared.people import ADMIN, sign_up
 
 VIEWERS = ("anonymous", "buyer", "premium", "investor")
@@ -44,7 +45,8 @@ def upload(listing, broker, *, kind: str, premium: bool = False, seed: int = 1):
     """Uploaded and processed; media added to a published listing is served once an admin approves it."""
     media = upload_drawn(listing, broker, kind=kind, premium=premium, seed=seed)
     if media.review == "pending":
-        media = media_approve(listing_id=listing.listing_id, media_id=media.media_id, actor=ADMIN)
+        media = media_approve(listing_id=listing.listing_id, media_id=media.media_id, actor=ADMIN,
+                              expected_version=version_shown(media))
     return media
 
 
@@ -209,7 +211,8 @@ def test_media_waiting_for_review_while_the_listing_changes_premium_is_placed_by
     relay_placement()
     assert objects(at_upload, drone)
     # and an admin approves it
-    media_approve(listing_id=listing.listing_id, media_id=drone.media_id, actor=ADMIN)
+    media_approve(listing_id=listing.listing_id, media_id=drone.media_id, actor=ADMIN,
+                  expected_version=version_shown(drone))
     relay_placement()
     # Then it lives where the rule says now, and each viewer gets what the rule gives them, as a picture
     assert_placed(api, listing.listing_id, drone, viewers)
@@ -230,7 +233,8 @@ BLUE, RED, GREEN = (40, 90, 160), (200, 30, 30), (30, 170, 60)
 def replace(listing, broker, media_id: str, colour: tuple[int, int, int]):
     data = photo(colour=colour)
     slot = media_replace_upload(listing_id=listing.listing_id, media_id=media_id, actor=broker,
-                                content_type="image/jpeg", size=len(data), filename="better.jpg")
+                                content_type="image/jpeg", size=len(data), filename="better.jpg",
+                                expected_version=media_get(listing_id=listing.listing_id, media_id=media_id).version)
     Uploads.post(slot, data, "better.jpg")
     Uploads(listing).process_pending()
     return media_get(listing_id=listing.listing_id, media_id=media_id)
@@ -248,7 +252,8 @@ def test_a_photo_replaced_on_a_published_listing_waits_for_review_and_buyers_kee
     slot = Uploads(listing).slot(actor=lister, size=len(photo()))
     Uploads.post(slot, photo(colour=BLUE))
     Uploads(listing).process_pending()
-    reviewed = media_approve(listing_id=listing.listing_id, media_id=slot.media.media_id, actor=ADMIN)
+    reviewed = media_approve(listing_id=listing.listing_id, media_id=slot.media.media_id, actor=ADMIN,
+                             expected_version=version_shown(slot.media))
     relay_placement()
     reviewed_urls = [v["url"] for v in media_seen(api, listing.listing_id, reviewed.media_id, None)["variants"]]
     assert all(near(c, BLUE) for c in seen_colours(api, listing, reviewed.media_id, viewers).values())
@@ -263,7 +268,8 @@ def test_a_photo_replaced_on_a_published_listing_waits_for_review_and_buyers_kee
     assert get(api, f"/v1/listings/{listing.listing_id}").json()["cover"]["media_id"] == reviewed.media_id
 
     # When an admin approves it, everyone sees the red one and the blue one's files are gone
-    media_approve(listing_id=listing.listing_id, media_id=reviewed.media_id, actor=ADMIN)
+    media_approve(listing_id=listing.listing_id, media_id=reviewed.media_id, actor=ADMIN,
+                  expected_version=version_shown(reviewed))
     relay_placement()
     assert all(near(c, RED) for c in seen_colours(api, listing, reviewed.media_id, viewers).values())
     assert all(requests.get(url, timeout=10).status_code == 403 for url in reviewed_urls)
@@ -271,7 +277,8 @@ def test_a_photo_replaced_on_a_published_listing_waits_for_review_and_buyers_kee
 
     # When a green replacement is rejected, the red one stays served and the green one's files go
     proposed = replace(listing, lister, reviewed.media_id, GREEN).proposed.content_version
-    kept = media_reject(listing_id=listing.listing_id, media_id=reviewed.media_id, actor=ADMIN)
+    kept = media_reject(listing_id=listing.listing_id, media_id=reviewed.media_id, actor=ADMIN,
+                        expected_version=version_shown(reviewed))
     assert kept is not None and kept.proposed is None and media_awaiting_review() == []
     assert all(near(c, RED) for c in seen_colours(api, listing, reviewed.media_id, viewers).values())
     assert not [k for k in objects(settings().public_bucket, reviewed) if f"/{proposed}/" in k]
@@ -292,7 +299,8 @@ def test_a_premium_video_plays_with_one_signature_over_its_own_files_and_only_fo
                                  filename="walkthrough.mp4")
     Uploads.post(slot, data, "walkthrough.mp4")
     Uploads(listing).process_pending()
-    video = media_approve(listing_id=listing.listing_id, media_id=slot.media.media_id, actor=ADMIN)
+    video = media_approve(listing_id=listing.listing_id, media_id=slot.media.media_id, actor=ADMIN,
+                          expected_version=version_shown(slot.media))
     drone = upload(listing, lister, kind="drone")
     relay_placement()
 

@@ -20,12 +20,20 @@
     return { item, label, bar };
   }
 
-  // A new media item of ``kind`` (marked premium or not), or (with ``mediaId``) a replacement of that item's file.
+  // The version of a media item as the page shows it (kept current by ``render``).
+  function versionOf(mediaId) {
+    const node = list.querySelector(`[data-media-id="${mediaId}"]`);
+    return node ? Number(node.dataset.version) : null;
+  }
+
+  // A new media item of ``kind`` (marked premium or not), or (with ``mediaId``) a replacement of that
+  // item's file, at the item's version the page shows.
   async function slotFor(file, kind, mediaId, premium) {
     const response = await fetch(section.dataset.slotUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ kind, premium, media_id: mediaId, content_type: file.type, size: file.size, filename: file.name }),
+      body: JSON.stringify({ kind, premium, media_id: mediaId, expected_version: mediaId ? versionOf(mediaId) : undefined,
+                             content_type: file.type, size: file.size, filename: file.name }),
     });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : "the upload was refused");
@@ -79,6 +87,9 @@
         list.append(node);
       }
       node.className = `media ${media.state}`;
+      node.dataset.version = media.version;  // the page shows this version now: its buttons post it
+      const version = node.querySelector("input[name=media_version]");
+      if (version) version.value = media.version;
       node.querySelector(".kind").textContent = media.kind.replace("_", " ");
       node.querySelector(".name").textContent = media.filename;
       node.querySelector(".state").textContent = media.state;
@@ -97,6 +108,9 @@
         reason.textContent = media.failure_reason;
       }
     }
+    // The order the page shows, each item at its version: what the move buttons post.
+    const shown = Array.from(list.querySelectorAll("[data-media-id]"), (n) => `${n.dataset.mediaId}:${n.dataset.version}`).join(",");
+    for (const input of list.querySelectorAll("input[name=shown]")) input.value = shown;
     return items.some((m) => m.state === "processing" || m.state === "awaiting_upload");
   }
 
