@@ -40,10 +40,10 @@ from marketplace.deployment import (
     user_attribute_update_settings,
 )
 from marketplace.events import RULES
-from marketplace.media_kinds import raw_key_suffix
+from marketplace.media_kinds import IMAGE_KINDS, VIDEO_KINDS, raw_key_suffix
 from marketplace.table import TTL_ATTRIBUTE, table_schema
 from marketplace.tokens import pool_jwks_url
-from media_pipeline.steps import IMAGE_KINDS, VIDEO_KINDS, pipeline_seconds
+from media_pipeline.steps import pipeline_seconds
 
 # Raw uploads, images apart from videos so a long video never holds up photos: the queue for each kind,
 # routed by the key's suffix. Each queue's visibility timeout outlasts the slowest pipeline of its kinds

@@ -31,7 +31,6 @@ AREA_PLACES = 4  # ft² to 1/10,000: exact for every ropani-aana-paisa-daam and 
 COORDINATE_PLACES = 7  # about 1 cm
 ID_MAX = 64  # a seller's id (a Cognito sub or a ULID), refused beyond this before any lookup
 MIN_PHOTOS = 2  # luxury portals refuse listings with fewer than two photos
-PHOTO_KINDS = frozenset({"photo", "drone"})
 
 
 class Kind(StrEnum):

@@ -26,6 +26,7 @@ from pynamodb.attributes import (
 from marketplace.entitlements import Tier
 from marketplace.lifecycle import LISTED, Status
 from marketplace.listing_fields import FIELD
+from marketplace.media_kinds import IN_FLIGHT, MediaState
 from marketplace.table import DecimalAttribute, Item
 
 PRICE_DIGITS = 15  # zero-padding for price sort keys: up to 999 lakh crore
@@ -555,8 +556,8 @@ class Media(Item, discriminator="Media"):
 
     media_id = UnicodeAttribute()
     listing_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # photo | drone | panorama | video | floor_plan
-    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload|processing|ready|failed
+    kind = UnicodeAttribute()  # a MediaKind
+    state = UnicodeAttribute(default=MediaState.AWAITING_UPLOAD.value)  # a MediaState
     premium = BooleanAttribute(default=False)
     position = NumberAttribute(default=0)
     caption = UnicodeAttribute(default="")
@@ -595,9 +596,9 @@ class Media(Item, discriminator="Media"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id, self.media_id)
         self.clear_index_keys()
-        if self.state == "failed":
+        if self.state == MediaState.FAILED:
             self.gsi5pk, self.gsi5sk = self.FAILED, f"{iso(self.updated_at)}#{self.media_id}"
-        elif self.state in ("awaiting_upload", "processing") and self.deadline:
+        elif self.state in IN_FLIGHT and self.deadline:
             self.gsi5pk, self.gsi5sk = self.DUE, f"{iso(self.deadline)}#{self.listing_id}#{self.media_id}"
         elif self.proposed is not None:
             self.gsi5pk, self.gsi5sk = self.REVIEW, f"{iso(self.updated_at)}#{self.listing_id}#{self.media_id}"
@@ -625,8 +626,22 @@ class Media(Item, discriminator="Media"):
     @property
     def overdue(self) -> bool:
         """Still awaiting its upload or processing past its deadline: stuck, so it may be retried."""
-        return self.state in ("awaiting_upload", "processing") and bool(self.deadline) \
-            and self.deadline < datetime.now(UTC)
+        return self.state in IN_FLIGHT and bool(self.deadline) and self.deadline < datetime.now(UTC)
+
+    @property
+    def ready(self) -> bool:
+        """The newest upload is processed (it may still wait for review)."""
+        return self.state == MediaState.READY
+
+    @property
+    def retryable(self) -> bool:
+        """Failed, or stuck past its deadline: a retry may process its upload again."""
+        return self.state == MediaState.FAILED or self.overdue
+
+    @property
+    def in_review(self) -> bool:
+        """Added to, or replaced on, a published listing: its new version waits for an admin."""
+        return self.review is not None
 
     @property
     def served(self) -> bool:

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from marketplace.media_kinds import IMAGE_KINDS, VIDEO_KINDS
+
 # Errors worth trying again: Lambda's own service hiccups and the pipeline's ``TransientError``
 # (throttling, 5xx, dropped connections to S3/DynamoDB). A rejected file is never retried.
 TRANSIENT_ERRORS: tuple[str, ...] = (
@@ -34,9 +36,6 @@ TRANSIENT_ERRORS: tuple[str, ...] = (
 ERROR_PATH = "$.error"  # where a caught error lands in the state handed to the failure step
 CATCH_ALL = "States.ALL"
 TIMEOUT_ERROR = "States.Timeout"
-
-IMAGE_KINDS = frozenset({"photo", "drone", "panorama", "floor_plan"})
-VIDEO_KINDS = frozenset({"video"})
 
 
 @dataclass(frozen=True)

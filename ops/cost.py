@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from marketplace.media_kinds import MediaKind, MediaState
 from marketplace.models import BrokerProfile, Favorite, Inquiry, Listing, ListingStats, Media, OutboxEvent
 from marketplace.payments import PLANS
 from marketplace.selectors.people import BROKER_CARD_ATTRIBUTES
@@ -99,7 +100,7 @@ def representative_items() -> dict[str, dict]:
         status="active", published_at=moment)
     listing.cover = {"media_id": "01JCOVER", "variants": variants, "placeholder": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
                      "dominant_color": "#8a7d6b"}
-    media = Media(media_id="01JMEDIA00000000000000000", listing_id=listing.listing_id, kind="photo", state="ready",
+    media = Media(media_id="01JMEDIA00000000000000000", listing_id=listing.listing_id, kind=MediaKind.PHOTO, state=MediaState.READY,
                   premium=True, position=1, caption="Living room", content_type="image/jpeg", size=4_800_000,
                   width=6000, height=4000, raw_key="raw/01JD8Z/01JMEDIA/photo.jpg", raw_version="v" * 32,
                   filename="IMG_2041.JPG", placeholder="LEHV6nWB2yk8pyo0adR*.7kCMdnj", dominant_color="#8a7d6b",

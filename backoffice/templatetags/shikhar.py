@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from backoffice import previews
 from marketplace import formatting, history
 from marketplace.listing_fields import label_of
+from marketplace.media_kinds import IN_FLIGHT
 
 register = template.Library()
 
@@ -89,6 +90,12 @@ def proposed_thumb(context, media, listing=None):
     preview = previews.media_preview(media, listing=listing, actor=getattr(context.get("request"), "actor", None),
                                      proposed=True)
     return _img(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''} (for review)".strip(), "thumb")
+
+
+@register.simple_tag
+def media_states_in_flight() -> str:
+    """The media states a page keeps following (``media.js`` reads them from the section it renders)."""
+    return " ".join(sorted(IN_FLIGHT))
 
 
 @register.simple_tag

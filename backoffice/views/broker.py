@@ -106,9 +106,10 @@ def listing_action(request, listing_id: str):
 def _media_json(media, *, listing, actor) -> dict:
     # The broker sees the newest processed version: one waiting for review before the reviewed one.
     preview = media_preview(media, listing=listing, actor=actor, proposed=media.proposed is not None) \
-        if media.state == "ready" else None
-    return {"media_id": media.media_id, "kind": media.kind, "state": media.state, "position": media.position,
-            "version": media.version, "in_review": media.proposed is not None,
+        if media.ready else None
+    return {"media_id": media.media_id, "kind": media.kind, "state": media.state,
+            "state_label": formatting.words(media.state), "position": media.position,
+            "version": media.version, "in_review": media.in_review,
             "filename": media.filename, "failure_reason": media.failure_reason, "premium": bool(media.premium),
             "preview": {"url": preview.url, "width": preview.width, "height": preview.height}
             if preview and preview.url else None}

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from marketplace.formatting import money, word_list
 from marketplace.lifecycle import Status
-from marketplace.listing_fields import MIN_PHOTOS, PHOTO_KINDS, label_of, missing_for_submission
+from marketplace.listing_fields import MIN_PHOTOS, label_of, missing_for_submission
 from marketplace.market import median_price_per_ropani, price_per_ropani
+from marketplace.media_kinds import PHOTO_KINDS
 from marketplace.models import Listing, Media
 from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
 

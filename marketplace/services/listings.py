@@ -28,11 +28,11 @@ from marketplace.lifecycle import (
 )
 from marketplace.listing_fields import (
     EDITABLE_FIELDS,
-    PHOTO_KINDS,
     PRICE_FIELDS,
     clean_listing_fields,
     geohash_of,
 )
+from marketplace.media_kinds import PHOTO_KINDS, MediaState
 from marketplace.models import Listing, ListingHistory, ListingStats, Seller, iso
 from marketplace.observability import logger
 from marketplace.selectors.listings import listings_by_status
@@ -201,7 +201,7 @@ def _photos_uploaded(listing_id: str) -> int:
     """Photos a broker has uploaded (being processed or ready; not failed) when submitting: processing is
     asynchronous, and the moderation checklist counts the processed ones before approval."""
     return sum(1 for m in media_for_listing(listing_id=listing_id, consistent=True)
-               if m.kind in PHOTO_KINDS and m.state != "failed")
+               if m.kind in PHOTO_KINDS and m.state != MediaState.FAILED)
 
 
 def listings_bulk_transition(*, actor: Actor, versions: dict[str, int | None], action: Action | str,

@@ -29,7 +29,15 @@ from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, Va
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.lifecycle import media_needs_review, takes_new_media
-from marketplace.media_kinds import KINDS, human_size, is_premium_media, raw_key_suffix
+from marketplace.media_kinds import (
+    IN_FLIGHT,
+    KINDS,
+    PHOTO_KINDS,
+    MediaState,
+    human_size,
+    is_premium_media,
+    raw_key_suffix,
+)
 from marketplace.models import CoverImage, Listing, Media, MediaVariant, MediaVersion
 from marketplace.observability import logger
 from marketplace.selectors.media import media_due, media_for_listing, media_get
@@ -41,8 +49,6 @@ NO_UPLOAD = "no file arrived before the upload slot expired; upload the file aga
 STUCK = "processing did not finish in time; retry, or replace the file"
 MAX_MEDIA_PER_LISTING = 60  # also keeps a reorder within one transaction (100 items)
 MAX_FILENAME = 200
-COVER_KINDS = frozenset({"photo", "drone"})
-READY, FAILED, PROCESSING, AWAITING_UPLOAD = "ready", "failed", "processing", "awaiting_upload"
 REVIEW_PENDING = "pending"
 MEDIA_PREFIX = "listings"  # <prefix>/<listing>/<media>/<variant> in the public and premium buckets
 
@@ -143,14 +149,14 @@ def _cover_of(media: Media) -> CoverImage:
 def _can_be_cover(media: Media) -> bool:
     """Covers are shown on public cards, so only public media can be one."""
     public = settings().public_bucket
-    return media.served and media.kind in COVER_KINDS and all(v.bucket == public for v in media.variants)
+    return media.served and media.kind in PHOTO_KINDS and all(v.bucket == public for v in media.variants)
 
 
 def _refresh_listing(listing: Listing, media: list[Media]) -> bool:
     """Set the listing's ``ready_photos`` and cover from its media items as they now are (idempotent:
     the same items give the same listing, however many events led there). True if anything changed."""
     before = (listing.ready_photos, listing.cover.attribute_values if listing.cover else None)
-    listing.ready_photos = sum(1 for m in media if m.served and m.kind in COVER_KINDS)
+    listing.ready_photos = sum(1 for m in media if m.served and m.kind in PHOTO_KINDS)
     candidates = [m for m in sorted(media, key=lambda m: (m.position, m.media_id)) if _can_be_cover(m)]
     current = next((m for m in candidates if listing.cover and m.media_id == listing.cover.media_id), None)
     chosen = current or (candidates[0] if candidates else None)
@@ -225,7 +231,7 @@ def _new_upload(media: Media, *, content_type: str, size: int, filename: str) ->
     """Point the media item at a new upload of its own: a new upload id, key and deadline."""
     media.upload_id = new_id()
     media.raw_key = raw_key(media.listing_id, media.media_id, media.upload_id, media.kind)
-    media.raw_version, media.state, media.failure_reason = None, AWAITING_UPLOAD, None
+    media.raw_version, media.state, media.failure_reason = None, MediaState.AWAITING_UPLOAD, None
     media.content_type, media.size, media.filename = content_type, size, filename
     media.updated_at = datetime.now(UTC)
     media.deadline = media.updated_at + UPLOAD_DEADLINE
@@ -314,7 +320,7 @@ def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str,
     listing = _listing(listing_id)
     media = _media_at(listing_id, media_id, expected_version)
     if media.proposed is None:
-        if media.review == REVIEW_PENDING and media.state != READY:
+        if media.review == REVIEW_PENDING and media.state != MediaState.READY:
             raise IllegalTransition(f"only processed media can be {decision}; this one is {media.state}",
                                     field="state")
         raise IllegalTransition("this media item has no version waiting for review", field="media_id")
@@ -464,7 +470,7 @@ def media_retry(*, listing_id: str, media_id: str, actor: Actor, expected_versio
     is the media item's the broker read (the failure they decided to retry)."""
     _managed_listing(listing_id, actor)
     media = _media_at(listing_id, media_id, expected_version)
-    if not (media.state == FAILED or media.overdue):
+    if not media.retryable:
         raise IllegalTransition(f"only failed or stuck media can be retried; this one is {media.state}",
                                 field="state")
     if not media.raw_version:
@@ -472,7 +478,7 @@ def media_retry(*, listing_id: str, media_id: str, actor: Actor, expected_versio
     before = _snapshot(media)
     source = {"Bucket": settings().raw_bucket, "Key": media.raw_key, "VersionId": media.raw_version}
     _new_upload(media, content_type=media.content_type, size=media.size, filename=media.filename)
-    media.state = PROCESSING  # the file is already there
+    media.state = MediaState.PROCESSING  # the file is already there
     # The item first, then the copy: the copy's event must find the new upload id.
     with _stale_media_conflict() as tx:
         tx.save(media)
@@ -484,7 +490,7 @@ def media_retry(*, listing_id: str, media_id: str, actor: Actor, expected_versio
                                  Metadata={"retry-of": source["Key"]})
     except ClientError as error:
         gone = error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchVersion", "404")
-        media.state, media.deadline = FAILED, None
+        media.state, media.deadline = MediaState.FAILED, None
         media.failure_reason = "the original upload is gone; upload the file again" if gone else STUCK
         db.save(media)
         if gone:
@@ -496,7 +502,7 @@ def media_retry(*, listing_id: str, media_id: str, actor: Actor, expected_versio
 # ---- the pipeline's transitions (acting as the system) ------------------------------------------------
 
 def _settled(media: Media, upload_id: str, version_id: str) -> bool:
-    return media.upload_id == upload_id and media.raw_version == version_id and media.state in (READY, FAILED)
+    return media.upload_id == upload_id and media.raw_version == version_id and media.state in (MediaState.READY, MediaState.FAILED)
 
 
 def _current(listing_id: str, media_id: str) -> Media | None:
@@ -542,7 +548,7 @@ def media_start_processing(*, listing_id: str, media_id: str, upload_id: str, ve
     if _settled(media, upload_id, version_id):
         return media, listing, True
     first_time = media.raw_version is None
-    media.state, media.raw_version, media.failure_reason = PROCESSING, version_id, None
+    media.state, media.raw_version, media.failure_reason = MediaState.PROCESSING, version_id, None
     media.size, media.content_type, media.updated_at = size, content_type, datetime.now(UTC)
     if first_time:
         media.deadline = media.updated_at + timedelta(seconds=deadline_seconds)
@@ -565,7 +571,7 @@ def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_
     if media is None or media.upload_id != upload_id or media.raw_version != version_id:
         return _discard(media, listing_id, media_id, upload_id, "superseded before it was ready")
     listing = _listing(listing_id)
-    media.state, media.failure_reason, media.updated_at, media.deadline = READY, None, datetime.now(UTC), None
+    media.state, media.failure_reason, media.updated_at, media.deadline = MediaState.READY, None, datetime.now(UTC), None
     version = {"content_version": upload_id, "variants": [MediaVariant(**v) for v in variants],
                "width": width, "height": height, "placeholder": placeholder, "dominant_color": dominant_color,
                "scan_status": scan_status,
@@ -605,7 +611,7 @@ def media_mark_failed(*, listing_id: str, media_id: str, upload_id: str | None, 
     if version_id and (media.raw_version not in (None, version_id) or _settled(media, media.upload_id, version_id)):
         return False
     listing = _listing(listing_id)
-    media.state, media.failure_reason, media.updated_at, media.deadline = FAILED, reason, datetime.now(UTC), None
+    media.state, media.failure_reason, media.updated_at, media.deadline = MediaState.FAILED, reason, datetime.now(UTC), None
     media.raw_version = version_id or media.raw_version
     if scan_status:
         media.scan_status = scan_status
@@ -624,10 +630,10 @@ def media_fail_overdue(*, now: datetime | None = None, limit: int = 100) -> list
     failed = []
     for found in media_due(before=now, limit=limit):
         media = _current(found.listing_id, found.media_id)
-        if media is None or media.state not in (AWAITING_UPLOAD, PROCESSING) or not media.deadline \
+        if media is None or media.state not in IN_FLIGHT or not media.deadline \
                 or media.deadline >= now:
             continue
-        reason = NO_UPLOAD if media.state == AWAITING_UPLOAD else STUCK
+        reason = NO_UPLOAD if media.state == MediaState.AWAITING_UPLOAD else STUCK
         try:
             if media_mark_failed(listing_id=media.listing_id, media_id=media.media_id, upload_id=media.upload_id,
                                  version_id=media.raw_version, reason=reason):

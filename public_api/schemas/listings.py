@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from marketplace.listing_fields import FIELD, Kind
+from marketplace.media_kinds import MediaKind
 
 
 def listing_field(name: str, default: Any = ...) -> Any:
@@ -97,7 +98,7 @@ class ListingPage(BaseModel):
 
 class MediaItem(BaseModel):
     media_id: str
-    kind: str = Field(examples=["photo", "drone", "panorama", "video", "floor_plan"])
+    kind: str = Field(examples=[kind.value for kind in MediaKind])
     caption: str
     position: int
     premium: bool

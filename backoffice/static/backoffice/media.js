@@ -7,6 +7,8 @@
   const form = document.getElementById("upload-form");
   const uploads = document.getElementById("uploads");
   const list = document.getElementById("media-list");
+  // The states still on their way (a file to arrive, processing to finish), as the server names them.
+  const inFlight = new Set((section.dataset.inFlight || "").split(" ").filter(Boolean));
   let polling = null;
 
   function line(text) {
@@ -87,12 +89,18 @@
         list.append(node);
       }
       node.className = `media ${media.state}`;
+      node.dataset.state = media.state;
       node.dataset.version = media.version;  // the page shows this version now: its buttons post it
       const version = node.querySelector("input[name=media_version]");
       if (version) version.value = media.version;
       node.querySelector(".kind").textContent = media.kind.replace("_", " ");
       node.querySelector(".name").textContent = media.filename;
-      node.querySelector(".state").textContent = media.state;
+      node.querySelector(".state").textContent = media.state_label;
+      let badge = node.querySelector(".badge.review");  // a new version waits for an admin
+      if (media.in_review && !badge) {
+        badge = document.createElement("span"); badge.className = "badge review"; badge.textContent = "awaiting review";
+        node.querySelector(".state").after(" ", badge);
+      } else if (!media.in_review && badge) badge.remove();
       if (media.preview) {  // a new item once ready, or a replaced file's new version
         let image = node.querySelector("img.thumb");
         if (!image) { image = document.createElement("img"); image.className = "thumb"; node.prepend(image); }
@@ -111,7 +119,7 @@
     // The order the page shows, each item at its version: what the move buttons post.
     const shown = Array.from(list.querySelectorAll("[data-media-id]"), (n) => `${n.dataset.mediaId}:${n.dataset.version}`).join(",");
     for (const input of list.querySelectorAll("input[name=shown]")) input.value = shown;
-    return items.some((m) => m.state === "processing" || m.state === "awaiting_upload");
+    return items.some((m) => inFlight.has(m.state));
   }
 
   async function refresh() {
@@ -143,5 +151,5 @@
     follow();
   });
 
-  if (list.querySelector(".media.processing, .media.awaiting_upload")) follow();
+  if (Array.from(list.querySelectorAll("[data-state]")).some((node) => inFlight.has(node.dataset.state))) follow();
 })();
