@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from local import media_edge
+from local import mail, media_edge
 from public_api import tokens
 from public_api.routes import FUNCTIONS, ROUTES, Route
 
@@ -198,6 +198,8 @@ def gateway_application(throttle: Throttle | None):
     def app(request: Request) -> Response:
         if media_edge.serves(request.path):  # the distribution's /media and /premium behaviours, not the API's
             return media_edge.handle(request)
+        if mail.serves(request.path):  # the local mail view (no such path in AWS)
+            return mail.handle(request)
         if throttle is not None and not throttle.take():
             return _aws_error(429, "Too Many Requests")
         return _route(request)

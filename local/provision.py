@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
+from email.utils import parseaddr
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from local.media_edge import KEY_GROUP_PARAMETER, edge_url
 from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.delivery.feedback import QUEUE as FEEDBACK_QUEUE
 from marketplace.deployment import (
     APP_CLIENTS,
     APPS_CLIENT,
@@ -72,6 +74,7 @@ class Resources:
     # The media edge: its URL and where the signing key pair is published (provision_media_edge).
     signing: dict[str, str] = field(default_factory=dict)
     search_bucket: str = ""  # published versions of the search index (marketplace.search_index.store)
+    api_url: str = ""  # the local gateway: where messages' unsubscribe links point
 
     def environment(self) -> dict[str, str]:
         return {
@@ -87,6 +90,7 @@ class Resources:
             Env.NOTIFY_TOPIC_ARN: self.notify_topic_arn,
             **self.signing,
             **({Env.SEARCH_BUCKET: self.search_bucket} if self.search_bucket else {}),
+            **({Env.API_URL: self.api_url} if self.api_url else {}),
         }
 
     def as_dict(self) -> dict:
@@ -281,12 +285,25 @@ def provision_events() -> tuple[dict[str, str], str]:
     return queues, topic_arn
 
 
+def provision_mail() -> dict[str, str]:
+    """SES on the emulator: the sender's domain verified, and the feedback topic delivering to the feedback
+    queue (in AWS the configuration set publishes bounces and complaints to that topic; the emulator never
+    publishes feedback for ordinary addresses). Returns the queue's URL by name."""
+    cfg = settings()
+    client("ses").verify_domain_identity(Domain=parseaddr(cfg.mail_from)[1].split("@", 1)[1])
+    topic_arn = client("sns").create_topic(Name=f"{cfg.prefix}-{FEEDBACK_QUEUE}")["TopicArn"]
+    url, arn = _queue(FEEDBACK_QUEUE)
+    client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+    return {FEEDBACK_QUEUE: url}
+
+
 def provision(*, media_url: str | None = None) -> Resources:
     """Create (or find) everything; return the names and ids the code needs. ``media_url`` is where the
     local media edge serves media (default: the gateway's origin, ``local.media_edge.edge_url()``)."""
     cfg = settings()
     table = provision_table()
     queues, topic_arn = provision_events()
+    queues.update(provision_mail())
     media_arns = {}
     for queue in MEDIA_QUEUES:
         queues[queue], media_arns[queue] = _queue(queue, visibility_timeout=media_visibility_timeout(queue))
@@ -298,7 +315,7 @@ def provision(*, media_url: str | None = None) -> Resources:
         user_pool_client_id=client_id, backoffice_client_id=backoffice_client_id,
         jwks_url=pool_jwks_url(f"{cfg.endpoint_url}/{pool_id}"),  # the emulator serves each pool's keys there
         notify_topic_arn=topic_arn, queues=queues, signing=provision_media_edge(media_url or edge_url()),
-        search_bucket=cfg.search_bucket)
+        search_bucket=cfg.search_bucket, api_url=edge_url())
 
 
 def provision_backoffice_stage(resources: Resources, *, stage: str, cloudfront_domain: str) -> dict[str, str]:

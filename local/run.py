@@ -83,6 +83,8 @@ def services(*, backoffice_environment: dict[str, str] | None = None,
         Service("API docs", api_port, [], path="/docs"),
         # The gateway also serves media as CloudFront does: /media public, /premium signed URLs only.
         Service("media (edge)", api_port, [], path="/media/"),
+        # What SES sent (alerts, digests, broker and admin mail), as the emulator captured it.
+        Service("sent mail", api_port, [], path="/_mail"),
     ]
 
 

@@ -15,6 +15,7 @@ from marketplace import scheduler as clock
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import VISIBILITY_TIMEOUT
+from marketplace.delivery import feedback
 from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.search_index.writer import Writer, messages_listings
@@ -148,6 +149,8 @@ WORKERS: list[Worker] = [
     media_sweep,
     payments_poller,
     sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),
+    # SES bounces and complaints (through the feedback topic) suppress addresses.
+    sqs_consumer(feedback.QUEUE, feedback.handle_message),
     sqs_consumer(Queue.MEDIA_PLACEMENT, media_placement.handle_message),
     search_index,
     sqs_consumer(Queue.DAILY_REPORTS, daily_reports.handle_message),

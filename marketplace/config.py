@@ -88,6 +88,12 @@ class Settings:
     cloudfront_domain_parameter: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_DOMAIN_PARAMETER))
     # The distribution whose cached copies of moved media are invalidated (empty: nothing to invalidate).
     cloudfront_distribution_id: str = field(default_factory=lambda: _env(Env.CLOUDFRONT_DISTRIBUTION_ID))
+    # Delivery (marketplace.delivery): who mail comes from and where its links point.
+    mail_from: str = field(default_factory=lambda: _env(Env.MAIL_FROM, "Shikhar <alerts@shikhar.np>"))
+    ses_configuration_set: str = field(default_factory=lambda: _env(Env.SES_CONFIGURATION_SET))
+    site_url: str = field(default_factory=lambda: _env(Env.SITE_URL, "https://shikhar.np").rstrip("/"))
+    api_url: str = field(default_factory=lambda: _env(Env.API_URL, "https://shikhar.np/api").rstrip("/"))
+    backoffice_url: str = field(default_factory=lambda: _env(Env.BACKOFFICE_URL, "https://admin.shikhar.np").rstrip("/"))
     event_source: str = "np.shikhar.marketplace"
 
     @property

@@ -88,6 +88,12 @@ class Env(StrEnum):
     KHALTI_SECRET = "SHIKHAR_KHALTI_SECRET"
     PAYMENT_RETURN_URL = "SHIKHAR_PAYMENT_RETURN_URL"
     PAYMENT_READ_SECONDS = "SHIKHAR_PAYMENT_READ_SECONDS"  # how long a provider may take to answer
+    # --- Delivery and alerts (marketplace.delivery, marketplace.alerts) ---
+    MAIL_FROM = "SHIKHAR_MAIL_FROM"  # the sender of every e-mail: an address of a domain verified in SES
+    SES_CONFIGURATION_SET = "SHIKHAR_SES_CONFIGURATION_SET"  # its bounce/complaint events go to the feedback topic
+    SITE_URL = "SHIKHAR_SITE_URL"  # the buyers' site: listing links in messages
+    API_URL = "SHIKHAR_API_URL"  # the public API's base URL: unsubscribe links
+    BACKOFFICE_URL = "SHIKHAR_BACKOFFICE_URL"  # the back office: brokers' and admins' links
     # Read by Powertools (logger, tracer, metrics); infra sets them.
     POWERTOOLS_SERVICE = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"

@@ -76,8 +76,10 @@ class UserProfile(Item, discriminator="UserProfile"):
 
     @classmethod
     def with_subscription(cls, user_id: str):
-        """The profile and the subscription of one person: one Query (items of both types)."""
-        return Item.query(cls.partition(user_id), Item.sk.between(cls.key(user_id)[1], Subscription.key(user_id)[1]))
+        """The delivery preferences, profile and subscription of one person: one Query (items of those
+        types: ``PREFERENCES`` < ``PROFILE`` < ``SUBSCRIPTION``)."""
+        return Item.query(cls.partition(user_id), Item.sk.between(DeliveryPreferences.key(user_id)[1],
+                                                                  Subscription.key(user_id)[1]))
 
     @classmethod
     def by_email(cls, email_prefix: str = "", **query):
@@ -653,6 +655,7 @@ class Favorite(Item, discriminator="Favorite"):
     """A buyer's saved listing.
 
     pk ``USER#<user_id>``, sk ``FAVORITE#<listing_id>``: a buyer's favorites (then one BatchGet).
+    gsi6 ``FAVORITED#<listing_id>`` -> ``<user_id>``: who saved a listing (its price and status alerts).
     """
 
     user_id = UnicodeAttribute()
@@ -667,6 +670,16 @@ class Favorite(Item, discriminator="Favorite"):
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id, self.listing_id)
+        self.gsi6pk, self.gsi6sk = self.fans_partition(self.listing_id), self.user_id
+
+    @staticmethod
+    def fans_partition(listing_id: str) -> str:
+        return f"FAVORITED#{listing_id}"
+
+    @classmethod
+    def fans_of(cls, listing_id: str, **query):
+        """The buyers who saved a listing (gsi6: keys and type; the user id is the sort key)."""
+        return cls.owner_index.query(cls.fans_partition(listing_id), **query)
 
     @classmethod
     def of_user(cls, user_id: str, **query):
@@ -1050,3 +1063,170 @@ class PaymentOrder(Item, discriminator="PaymentOrder"):
     def of_buyer(cls, user_id: str, **query):
         """The keys of a buyer's orders (gsi6)."""
         return cls.owner_index.query(cls.buyer_partition(user_id), **query)
+
+
+# --- Alerts and delivery: preferences, suppressed addresses, saved searches, their match index, what was
+# sent and what waits for a digest (marketplace.delivery, marketplace.alerts). ---
+
+
+class DeliveryPreferences(Item, discriminator="DeliveryPreferences"):
+    """How a person wants to hear from Shikhar: per channel, and in which language.
+
+    pk ``USER#<user_id>``, sk ``PREFERENCES`` (next to the profile: ``/v1/me`` reads both in one Query).
+    No item: every channel on, in English.
+    """
+
+    user_id = UnicodeAttribute()
+    email = BooleanAttribute(default=True)
+    push = BooleanAttribute(default=True)
+    language = UnicodeAttribute(default="en")  # marketplace.delivery.messages.LANGUAGES
+    updated_at = UTCDateTimeAttribute(default=now)
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return UserProfile.partition(user_id), "PREFERENCES"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.user_id)
+
+
+class EmailSuppression(Item, discriminator="EmailSuppression"):
+    """An address SES reported as bouncing (permanently) or complaining: never mailed again.
+
+    pk ``SUPPRESSED#<address, lower case>``, sk ``EMAIL``: one GetItem (or a BatchGet) before sending.
+    """
+
+    address = UnicodeAttribute()
+    reason = UnicodeAttribute()  # bounce | complaint
+    detail = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+
+    @staticmethod
+    def key(address: str) -> tuple[str, str]:
+        return f"SUPPRESSED#{address.strip().lower()}", "EMAIL"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.address)
+
+
+class SavedSearch(Item, discriminator="SavedSearch"):
+    """A buyer's saved search: a listings-search query, a name and how often to hear of new matches.
+
+    pk ``USER#<user_id>``, sk ``ALERT#SEARCH#<search_id>``: a buyer's saved searches (one Query). The sort
+    key sorts before ``PREFERENCES``/``PROFILE``, outside the profile's range.
+    Its ``SearchMatchEntry`` items (the match index) are written in the same transaction.
+    """
+
+    not_found = ("no such saved search", "search_id")
+
+    user_id = UnicodeAttribute()
+    search_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    parameters = UnicodeAttribute()  # JSON: the listings search's parameters as the buyer gave them
+    criteria = UnicodeAttribute()  # JSON: the search as validated, what matching runs (marketplace.alerts.searches)
+    frequency = UnicodeAttribute()  # marketplace.alerts.searches.Frequency
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    updated_at = UTCDateTimeAttribute(default=now)
+    version = VersionAttribute()
+
+    SORT_PREFIX = "ALERT#SEARCH#"
+
+    @staticmethod
+    def key(user_id: str, search_id: str) -> tuple[str, str]:
+        return UserProfile.partition(user_id), f"{SavedSearch.SORT_PREFIX}{search_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.user_id, self.search_id)
+
+    @classmethod
+    def of_user(cls, user_id: str, **query):
+        """A buyer's saved searches, oldest first (ids are ULIDs)."""
+        return cls.query(UserProfile.partition(user_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
+
+
+class SearchMatchEntry(Item, discriminator="SearchMatchEntry"):
+    """The match index: where an event on a listing finds the saved searches it may match.
+
+    pk ``SEARCHMATCH#<neighbourhood or ANY>#<property type or ANY>``, sk ``<search_id>``: one entry per
+    neighbourhood a search names (``ANY`` when it names none), so a listing's event reads four partitions
+    (its neighbourhood and type, its neighbourhood and any type, any neighbourhood and its type, neither)
+    and gets back only searches that agree on both. The entry carries the criteria and the price bounds, so
+    matching reads nothing else; the exact match is then the search index's own query on the one listing.
+    """
+
+    search_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    criteria = UnicodeAttribute()  # the search's criteria (``SavedSearch.criteria``)
+    frequency = UnicodeAttribute()
+    min_price = NumberAttribute(null=True)
+    max_price = NumberAttribute(null=True)
+
+    ANY = "ANY"  # a search that names no neighbourhood, or no property type
+
+    @staticmethod
+    def partition(neighbourhood: str | None, property_type: str | None) -> str:
+        return f"SEARCHMATCH#{neighbourhood or SearchMatchEntry.ANY}#{property_type or SearchMatchEntry.ANY}"
+
+    @staticmethod
+    def key(neighbourhood: str | None, property_type: str | None, search_id: str) -> tuple[str, str]:
+        return SearchMatchEntry.partition(neighbourhood, property_type), search_id
+
+    def derive_keys(self) -> None:  # keys are set by the caller through key(): one entry per neighbourhood
+        pass
+
+    @classmethod
+    def partitions_for(cls, neighbourhood: str, property_type: str) -> list[str]:
+        return [cls.partition(n, t) for n in (neighbourhood, None) for t in (property_type, None)]
+
+    @classmethod
+    def in_partition(cls, partition: str, **query):
+        return cls.query(partition, **query)
+
+
+class AlertSent(Item, discriminator="AlertSent"):
+    """A listing already sent for a saved search (or a change already told to a buyer): written with a
+    condition before sending, so nothing is sent twice. Expires after ``ALERT_MEMORY``.
+
+    pk ``ALERTSENT#<search id, or FAVORITES#<user_id>>``, sk ``<listing id, or listing id#event id>``.
+    """
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(scope: str, item: str) -> tuple[str, str]:
+        return f"ALERTSENT#{scope}", item
+
+    def derive_keys(self) -> None:  # keys are set by the caller through key()
+        pass
+
+
+class PendingAlert(Item, discriminator="PendingAlert"):
+    """A match waiting for its buyer's digest.
+
+    pk ``DIGEST#<frequency>``, sk ``<user_id>#<search_id>#<listing_id>``: a digest run reads its
+    frequency's partition in buyer order, so each buyer's matches come together (one message each),
+    and deletes what it sent. Matching writes them one at a time (well below a partition's write limit
+    at this marketplace's scale; shard the partition by a user-id suffix past ~1,000 matches a second).
+    """
+
+    user_id = UnicodeAttribute()
+    search_id = UnicodeAttribute()
+    listing_id = UnicodeAttribute()
+    search_name = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+
+    @staticmethod
+    def partition(frequency: str) -> str:
+        return f"DIGEST#{frequency}"
+
+    @staticmethod
+    def key(frequency: str, user_id: str, search_id: str, listing_id: str) -> tuple[str, str]:
+        return PendingAlert.partition(frequency), f"{user_id}#{search_id}#{listing_id}"
+
+    def derive_keys(self) -> None:  # keys are set by the caller through key()
+        pass
+
+    @classmethod
+    def waiting(cls, frequency: str, **query):
+        """Every match waiting for this frequency's digest, in buyer order."""
+        return cls.query(cls.partition(frequency), **query)

@@ -1,33 +1,52 @@
-"""Tell people what happened: events from the bus become messages on the notifications topic.
+"""Tell people what happened: events from the bus become e-mail (SES) and push (SNS) messages, in the
+recipient's language, on the channels they chose (``marketplace.delivery``).
 
-Brokers hear about approvals, rejections, change requests, inquiries and media failures; buyers and
-investors about subscription changes. In AWS the topic fans out to e-mail/SMS; locally to a queue.
+Brokers hear about approvals, rejections, change requests, new leads (inquiries) and media; buyers and
+investors about subscription changes. Each channel claims the event on its own (``consume_once``), so a
+redelivery after a failed e-mail does not push twice.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import consume_once
+from marketplace.delivery import recipients
+from marketplace.delivery.email import send_email
+from marketplace.delivery.messages import MessageKind, render
+from marketplace.delivery.push import send_push
 from marketplace.events import EventType as Event
 from marketplace.events import Queue
 from marketplace.outbox import detail_of
 
 CONSUMER = Queue.NOTIFICATIONS
+# Each channel claims events on its own: a failed e-mail's redelivery does not push again.
+PUSH_CONSUMER, EMAIL_CONSUMER = f"{CONSUMER}-push", f"{CONSUMER}-email"
 
-# One message per detail type of the notifications rule (marketplace.events.RULES): who is told, and what.
-TEMPLATES: dict[Event, tuple[str, str]] = {
-    Event.LISTING_APPROVED: ("broker_id", "Your listing “{title}” is live on Shikhar."),
-    Event.LISTING_REJECTED: ("broker_id", "Your listing “{title}” was not approved: {reason}"),
-    Event.LISTING_CHANGES_REQUESTED: ("broker_id", "Changes requested on “{title}”: {reason}"),
-    Event.INQUIRY_RECEIVED: ("broker_id", "New inquiry on “{title}” from {name}."),
-    Event.MEDIA_PROCESSED: ("broker_id", "A {kind} for “{title}” is ready."),
-    Event.MEDIA_FAILED: ("broker_id", "A {kind} for “{title}” could not be processed: {reason}"),
-    Event.SUBSCRIPTION_CHANGED: ("user_id", "Your Shikhar subscription is now {tier} until {expires_at}."),
+
+@dataclass(frozen=True)
+class Notice:
+    """Who an event tells (the data field naming them; a broker or a person) and with which message."""
+
+    recipient_field: str
+    kind: MessageKind
+    broker: bool = True
+    email: bool = True  # False: push only (frequent, low-stakes news)
+    link: str = "backoffice"  # backoffice: the listing in the back office; site: the buyers' site; none
+
+
+# One notice per detail type of the notifications rule (marketplace.events.RULES; a test holds them equal).
+TEMPLATES: dict[Event, Notice] = {
+    Event.LISTING_APPROVED: Notice("broker_id", MessageKind.LISTING_APPROVED, link="site"),
+    Event.LISTING_REJECTED: Notice("broker_id", MessageKind.LISTING_REJECTED),
+    Event.LISTING_CHANGES_REQUESTED: Notice("broker_id", MessageKind.LISTING_CHANGES_REQUESTED),
+    Event.INQUIRY_RECEIVED: Notice("broker_id", MessageKind.NEW_LEAD),
+    Event.MEDIA_PROCESSED: Notice("broker_id", MessageKind.MEDIA_PROCESSED, email=False),
+    Event.MEDIA_FAILED: Notice("broker_id", MessageKind.MEDIA_FAILED),
+    Event.SUBSCRIPTION_CHANGED: Notice("user_id", MessageKind.SUBSCRIPTION_CHANGED, broker=False, link="none"),
 }
 
 
@@ -36,30 +55,37 @@ class _Blank(dict):
         return ""
 
 
-def render(detail_type: str, data: dict) -> tuple[str, str] | None:
-    """(recipient user id, message) for an event, or None when nobody is told."""
-    template = TEMPLATES.get(detail_type)  # a StrEnum key: found by its string too
-    if not template or not data.get(template[0]):
+def _link(notice: Notice, data: dict) -> str | None:
+    cfg = settings()
+    listing_id = data.get("listing_id")
+    if notice.link == "none" or not listing_id:
         return None
-    recipient_field, text = template
-    return data[recipient_field], text.format_map(_Blank(data))
+    if notice.link == "site":
+        return f"{cfg.site_url}/listings/{listing_id}"
+    return f"{cfg.backoffice_url}/listings/{listing_id}/"
+
+
+def _deliver(detail_type: str, notice: Notice, data: dict, event_id: str) -> None:
+    user_id = data[notice.recipient_field]
+    person = recipients.broker(user_id) if notice.broker else recipients.people([user_id])[user_id]
+    email = render(notice.kind, language=person.language, data=_Blank(data), name=person.name,
+                   action_url=_link(notice, data))
+    if person.push_on:
+        consume_once(consumer=PUSH_CONSUMER, event_id=event_id, handler=lambda: send_push(
+            recipient=user_id, kind=detail_type, title=email.subject, body=email.summary, event_id=event_id,
+            data={"listing_id": data.get("listing_id")}))
+    if notice.email and person.email_on and person.email:
+        consume_once(consumer=EMAIL_CONSUMER, event_id=event_id,
+                     handler=lambda: send_email(to=person.email, email=email))
 
 
 def handle_message(body: str) -> None:
     detail_type, detail = detail_of(body)
-    note = render(detail_type, detail["data"])
-    if note is None:
+    notice = TEMPLATES.get(detail_type)  # a StrEnum key: found by its string too
+    data = detail["data"]
+    if notice is None or not data.get(notice.recipient_field):
         return
-    recipient, text = note
-
-    def send() -> None:
-        client("sns").publish(
-            TopicArn=settings().notify_topic_arn, Message=json.dumps(
-                {"recipient": recipient, "type": detail_type, "text": text, "event_id": detail["event_id"]}),
-            MessageAttributes={"recipient": {"DataType": "String", "StringValue": recipient},
-                               "type": {"DataType": "String", "StringValue": detail_type}})
-
-    consume_once(consumer=CONSUMER, event_id=detail["event_id"], handler=send)
+    _deliver(detail_type, notice, data, detail["event_id"])
 
 
 _BATCH = BatchProcessor(event_type=EventType.SQS)

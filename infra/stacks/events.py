@@ -11,7 +11,9 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -23,6 +25,7 @@ from infra.stacks.data import DataStack, removal_policy
 from marketplace import notifications, outbox, scheduler
 from marketplace.config import Settings
 from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
+from marketplace.delivery import feedback
 from marketplace.deployment import Env, handler_name
 from marketplace.events import RULES, Queue
 from marketplace.search_index import writer as search_index_writer
@@ -44,7 +47,8 @@ class EventsStack(Stack):
         key = data.keys.data
         # EventBridge and SNS must use the data key to deliver into encrypted queues.
         key.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.ServicePrincipal("events.amazonaws.com"), iam.ServicePrincipal("sns.amazonaws.com")],
+            principals=[iam.ServicePrincipal("events.amazonaws.com"), iam.ServicePrincipal("sns.amazonaws.com"),
+                        iam.ServicePrincipal("ses.amazonaws.com")],  # SES publishes feedback to an encrypted topic
             actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=["*"],
             conditions={"StringEquals": {"aws:SourceAccount": config.account}}))
 
@@ -118,14 +122,18 @@ class EventsStack(Stack):
                     schedule=events.Schedule.rate(Duration.minutes(5)),
                     targets=[targets.LambdaFunction(self.scheduler.alias, retry_attempts=0)])
 
-        # Notifications: the queue of the "notifications" rule -> render -> SNS, once per event id.
+        self._mail(kit, config=config, data=data, distribution=distribution)
+
+        # Notifications: the queue of the "notifications" rule -> render -> e-mail (SES) and push (SNS),
+        # once per event id and channel.
         self.notifier = kit.function(
             "NotificationsConsumer", function_name=f"{config.prefix}-notifications",
-            handler=handler_name(notifications.handler), description="Turns domain events into notifications",
+            handler=handler_name(notifications.handler), description="Turns domain events into e-mail and push messages",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
-            environment={Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn})
+            environment={Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn, **self.mail_environment})
         grant_table(self.notifier.role, table=data.table, key=key, actions=[*READ, *WRITE])
         self.notifier.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        self.grant_mail(self.notifier)
         grant_key(self.notifier.role, key=key, encrypt=True)
         self.notifier.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.NOTIFICATIONS], batch_size=10, report_batch_item_failures=True))
@@ -158,10 +166,56 @@ class EventsStack(Stack):
 
         self._search_index_writer(kit, config=config, data=data)
         self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter,
-                          self.search_writer]
+                          self.search_writer, self.feedback]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 
+
+    # --- Mail: SES sending, its bounce and complaint feedback (marketplace.delivery) ---
+    def _mail(self, kit: FunctionKit, *, config: StageConfig, data: DataStack,
+              distribution: cloudfront.IDistribution | None) -> None:
+        """The sending domain, a configuration set whose bounces and complaints go to the feedback topic,
+        that topic's queue and its consumer (which suppresses the addresses: PutItem only)."""
+        key = data.keys.data
+        self.mail_domain = config.site_domain
+        ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(self.mail_domain))
+        self.feedback_topic = sns.Topic(self, "MailFeedback", topic_name=f"{config.prefix}-{feedback.QUEUE}",
+                                        master_key=key, enforce_ssl=True)
+        self.mail_configuration = ses.ConfigurationSet(self, "MailConfiguration",
+                                                       configuration_set_name=f"{config.prefix}-mail")
+        self.mail_configuration.add_event_destination(
+            "Feedback", destination=ses.EventDestination.sns_topic(self.feedback_topic),
+            events=[ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT])
+        dlq = sqs.Queue(self, "MailFeedbackDlq", queue_name=f"{config.prefix}-{feedback.QUEUE}-dlq",
+                        encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
+                        retention_period=Duration.days(14))
+        acknowledge(dlq, *[("AwsSolutions-SQS3", "This queue is itself a dead-letter queue.")])
+        self.feedback_queue = sqs.Queue(
+            self, "MailFeedbackQueue", queue_name=f"{config.prefix}-{feedback.QUEUE}", encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key, enforce_ssl=True,
+            visibility_timeout=Duration.seconds(int(VISIBILITY_TIMEOUT.total_seconds())),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=MAX_RECEIVES))
+        self.feedback_topic.add_subscription(subscriptions.SqsSubscription(self.feedback_queue))
+        self.feedback = kit.function(
+            "MailFeedbackConsumer", function_name=f"{config.prefix}-{feedback.QUEUE}",
+            handler=handler_name(feedback.handler), description="Suppresses addresses SES reports as bouncing or complaining",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())))
+        grant_table(self.feedback.role, table=data.table, key=key, actions=["dynamodb:PutItem"])
+        self.feedback.alias.add_event_source(sources.SqsEventSource(self.feedback_queue, batch_size=10,
+                                                                    report_batch_item_failures=True))
+        origin = f"https://{distribution.distribution_domain_name}" if distribution is not None else f"https://{config.site_domain}"
+        self.mail_environment = {
+            Env.MAIL_FROM: f"Shikhar <alerts@{self.mail_domain}>",
+            Env.SES_CONFIGURATION_SET: self.mail_configuration.configuration_set_name,
+            Env.SITE_URL: f"https://{config.site_domain}", Env.API_URL: f"{origin}/api", Env.BACKOFFICE_URL: origin,
+        }
+
+    def grant_mail(self, function) -> None:
+        """Send raw e-mail from the stage's domain through its configuration set, and nothing else."""
+        function.allow(actions=["ses:SendRawEmail"], resources=[
+            self.format_arn(service="ses", resource="identity", resource_name=self.mail_domain),
+            self.format_arn(service="ses", resource="configuration-set",
+                            resource_name=self.mail_configuration.configuration_set_name)])
 
     def _search_index_writer(self, kit: FunctionKit, *, config: StageConfig, data: DataStack) -> None:
         """The search index's one writer: reserved concurrency 1 (two writers would race on the version

@@ -99,7 +99,8 @@ def match_expression(q: str) -> str:
     return " ".join(f'"{token}"*' for token in tokens)
 
 
-def _check(request: IndexSearch) -> None:
+def check_request(request: IndexSearch) -> None:
+    """Refuse what no search can answer (shared with saved searches, which are checked when saved)."""
     f = request.filters
     if request.sort is not None and request.sort not in SORTS:
         raise ValidationError(f"must be one of: {', '.join(SORTS)}", field="sort")
@@ -230,7 +231,7 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     """One page of ``limit`` cards (fewer only at the end), the total and the facets asked for."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError(f"must be between 1 and {MAX_PAGE}", field="limit")
-    _check(request)
+    check_request(request)
     moment = at or datetime.now(UTC)
     scope = request.scope()
     after = _valid_position(decode_position(cursor, scope=scope), request.order)

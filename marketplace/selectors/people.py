@@ -7,19 +7,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from marketplace.entitlements import Entitlements, entitlements_of
-from marketplace.models import BrokerProfile, Seller, Subscription, UserProfile
+from marketplace.models import BrokerProfile, DeliveryPreferences, Seller, Subscription, UserProfile
 from marketplace.pagination import Page, decode_cursor, page_of, scope_of
 
 
 def profile_and_subscription(*, user_id: str) -> tuple[UserProfile | None, Subscription | None]:
     """The profile and subscription share a partition: one Query."""
-    profile = subscription = None
-    for item in UserProfile.with_subscription(user_id):
-        if isinstance(item, UserProfile):
-            profile = item
-        elif isinstance(item, Subscription):
-            subscription = item
+    profile, subscription, _ = person(user_id=user_id)
     return profile, subscription
+
+
+def person(*, user_id: str) -> tuple[UserProfile | None, Subscription | None, DeliveryPreferences]:
+    """Profile, subscription and delivery preferences (the defaults when never chosen): one Query."""
+    found: dict[type, object] = {}
+    for item in UserProfile.with_subscription(user_id):
+        found[type(item)] = item
+    return (found.get(UserProfile), found.get(Subscription),
+            found.get(DeliveryPreferences) or DeliveryPreferences(user_id=user_id))
 
 
 def entitlements_for(*, user_id: str | None) -> Entitlements:

@@ -2,58 +2,28 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from marketplace.entitlements import can_see
-from marketplace.errors import NotFound, ValidationError
+from marketplace.errors import NotFound
 from marketplace.listing_fields import FACINGS, FIELD, PROPERTY_TYPES, PURPOSES
-from marketplace.search_index.documents import neighbourhood_slug
-from marketplace.search_index.query import FACETS, IndexSearch
+from marketplace.search_index.query import FACETS
 from marketplace.search_index.query import SORTS as INDEX_SORTS
 from marketplace.selectors.history import listing_with_media_and_history
 from marketplace.selectors.people import broker_cards
-from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM, ListingFilters
-from marketplace.units import parse_area
+from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM
 from public_api import search_index
 from public_api.auth import optional_caller
 from public_api.observability import count
 from public_api.presenters import detail_of
 from public_api.routers import CURSOR_MAX, LISTING_ID, OPTIONAL_SIGN_IN, documented
 from public_api.schemas.listings import ListingDetail, ListingPage
+from public_api.search_query import search_request
 
 router = Router()
-
-
-def parse_near(text: str | None) -> tuple[float, float] | None:
-    if text is None:
-        return None
-    try:
-        latitude, longitude = (float(part) for part in text.split(","))
-    except ValueError:
-        raise ValidationError("must be 'latitude,longitude', e.g. 27.7172,85.3240", field="near") from None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ValidationError("is not a point on Earth", field="near")
-    return latitude, longitude
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if text is None:
-        return None
-    try:
-        south, west, north, east = (float(part) for part in text.split(","))
-    except ValueError:
-        raise ValidationError("must be 'south,west,north,east', e.g. 27.68,85.30,27.70,85.32", field="bbox") from None
-    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
-        raise ValidationError("must have south <= north and west <= east, in degrees", field="bbox")
-    return south, west, north, east
-
-
-def parse_facets(text: str | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
 
 
 @router.get("", security=OPTIONAL_SIGN_IN, summary="Search public listings", tags=["listings"],
@@ -86,14 +56,10 @@ def search(
     cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
 ) -> ListingPage:
     caller = optional_caller(router.current_event)
-    filters = ListingFilters(
-        neighborhoods=tuple(dict.fromkeys(neighbourhood_slug(n) for n in neighborhood or ())),
-        min_price=min_price, max_price=max_price, property_type=property_type, purpose=purpose,
-        min_bedrooms=min_bedrooms,
-        min_land_sqft=parse_area(min_land, field="min_land").sqft if min_land is not None else None,
-        min_road_ft=None if min_road_ft is None else Decimal(str(min_road_ft)), facing=facing, premium=premium,
-        near=parse_near(near), radius_km=radius_km)
-    request = IndexSearch(filters=filters, q=q, bbox=parse_bbox(bbox), sort=sort, facets=parse_facets(facets))
+    request = search_request(neighborhood=neighborhood, min_price=min_price, max_price=max_price,
+                             property_type=property_type, purpose=purpose, min_bedrooms=min_bedrooms,
+                             min_land=min_land, min_road_ft=min_road_ft, facing=facing, premium=premium, q=q,
+                             bbox=bbox, near=near, radius_km=radius_km, sort=sort, facets=facets)
     page = search_index.listings_page(request=request, entitlements=caller.entitlements, limit=limit,
                                       cursor=cursor, route="/v1/listings")
     count("SearchPerformed")

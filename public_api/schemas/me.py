@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from marketplace.delivery import LANGUAGES
 from marketplace.entitlements import Tier
 from public_api.schemas.listings import ListingCard
 
@@ -23,12 +24,37 @@ class EntitlementsOut(BaseModel):
     exclusive_access: bool
 
 
+class Delivery(BaseModel):
+    """How the caller hears from Shikhar: each channel on or off, and the language of messages."""
+
+    email: bool = Field(description="Alerts, digests and account news by e-mail")
+    push: bool = Field(description="Push notifications to the buyer apps")
+    language: Literal[LANGUAGES] = Field(description="en: English; ne: Nepali")
+
+
+class DeliveryChange(BaseModel):
+    """What to change; what is left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: bool | None = None
+    push: bool | None = None
+    language: Literal[LANGUAGES] | None = None
+
+
+class MeChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    notifications: DeliveryChange
+
+
 class Me(BaseModel):
     user_id: str
     email: str
     name: str
     groups: list[str]
     entitlements: EntitlementsOut
+    notifications: Delivery
 
 
 class FavoritePage(BaseModel):

@@ -38,7 +38,8 @@ def test_every_route_of_the_public_api_is_wired_and_signed_in_routes_use_the_jwt
         expected = "JWT" if route.signed_in else "NONE"
         assert routes[route.route_key].get("AuthorizationType", "NONE") == expected, route.route_key
     me_routes = [key for key in routes if key.split(" ")[1].startswith("/v1/me")]
-    assert len(me_routes) == 7 and all(routes[k]["AuthorizationType"] == "JWT" for k in me_routes)
+    assert len(me_routes) == sum(r.path.startswith("/v1/me") for r in ROUTES)
+    assert me_routes and all(routes[k]["AuthorizationType"] == "JWT" for k in me_routes)
 
 
 def test_the_api_documentation_routes_stay_out_of_production(synthesized):
@@ -113,8 +114,8 @@ def test_each_function_has_its_own_role(synthesized, name):
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
     # api (one per route group, and the payments poller), events (relay, sweep, scheduler, notifier, media
-    # placement, daily reports, search index writer), media steps and the media sweep, export
-    assert len(ours) == len(FUNCTIONS) + 1 + 7 + len(LAMBDA_STEPS) + 1 + 1
+    # placement, daily reports, search index writer, mail feedback), media steps and the media sweep, export
+    assert len(ours) == len(FUNCTIONS) + 1 + 8 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -198,12 +199,40 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
     template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
         "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
         "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
-    # The relay, notifications, media placement, daily reports and the search index's writer answer partial
-    # batch responses: each mapping asks for them.
+    # The relay, notifications, media placement, daily reports, the search index's writer and the mail
+    # feedback consumer answer partial batch responses: each mapping asks for them.
     mappings = synthesized.resources("dev", "AWS::Lambda::EventSourceMapping").values()
-    assert len(mappings) == 5
+    assert len(mappings) == 6
     assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
+
+
+def _statements_of(template: dict, function: dict) -> list[dict]:
+    role = function["Role"]["Fn::GetAtt"][0]
+    return [statement for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+            and {"Ref": role} in r["Properties"]["Roles"] for statement in r["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_mail_goes_out_through_the_configuration_set_whose_feedback_suppresses_addresses(synthesized):
+    template = synthesized.templates["dev"]["Events"]
+    prefix = stage("dev").prefix
+    # Bounces and complaints go from the configuration set to the feedback topic, and its queue feeds the consumer
+    destinations = [r["Properties"]["EventDestination"] for r in template["Resources"].values()
+                    if r["Type"] == "AWS::SES::ConfigurationSetEventDestination"]
+    assert [sorted(d["MatchingEventTypes"]) for d in destinations] == [["bounce", "complaint"]]
+    assert "SnsDestination" in destinations[0]
+    feedback = _function(template, f"{prefix}-mail-feedback")
+    actions = {a for s in _statements_of(template, feedback) for a in _listed(s["Action"]) if a.startswith("dynamodb:")}
+    assert actions == {"dynamodb:PutItem"}
+    # The notifier sends raw e-mail, only from the identity and through the configuration set
+    notifier = _function(template, f"{prefix}-notifications")
+    [ses] = [s for s in _statements_of(template, notifier) if "ses:SendRawEmail" in _listed(s["Action"])]
+    assert _listed(ses["Action"]) == ["ses:SendRawEmail"] and len(_listed(ses["Resource"])) == 2
+    assert notifier["Environment"]["Variables"][Env.SES_CONFIGURATION_SET]
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _function(template: dict, name: str) -> dict:

@@ -170,7 +170,7 @@ def test_a_consumer_that_dies_after_claiming_loses_no_notification(submitted, pl
         raise KeyboardInterrupt  # the process goes away: no clean-up runs
 
     with pytest.raises(KeyboardInterrupt):
-        consume_once(consumer=notifications.CONSUMER, event_id=rejected["detail"]["event_id"], handler=die)
+        consume_once(consumer=notifications.PUSH_CONSUMER, event_id=rejected["detail"]["event_id"], handler=die)
 
     # When SQS redelivers both in one batch while that claim is still live
     result = notifications.handler(_sqs_event(json.dumps(rejected), json.dumps(inquiry)))
@@ -180,7 +180,7 @@ def test_a_consumer_that_dies_after_claiming_loses_no_notification(submitted, pl
     assert [m["type"] for m in _drain(platform.queues["notifications-sent"])] == [
         "ListingChangesRequested"]
     # And once the dead consumer's lease has lapsed, the redelivery sends it
-    claim = ProcessedEvent.get(*ProcessedEvent.key(notifications.CONSUMER, rejected["detail"]["event_id"]))
+    claim = ProcessedEvent.get(*ProcessedEvent.key(notifications.PUSH_CONSUMER, rejected["detail"]["event_id"]))
     claim.update(actions=[ProcessedEvent.expires.set(datetime.now(UTC) - timedelta(seconds=1))])
     assert notifications.handler(_sqs_event(json.dumps(rejected))) == {"batchItemFailures": []}
     assert [m["type"] for m in _drain(platform.queues["notifications-sent"])] == [

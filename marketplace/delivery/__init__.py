@@ -1,0 +1,15 @@
+"""Telling people things: e-mail through SES and push through SNS, in their language, on the channels
+they chose, never to an address that bounced or complained.
+
+- ``messages``: what each message says (English and Nepali), rendered to plain text and HTML;
+- ``email``: sending through SES (raw MIME: both parts, List-Unsubscribe headers), after the
+  suppression list;
+- ``push``: the buyer apps' push topic on SNS;
+- ``feedback``: SES bounces and complaints (through SNS) suppress the address;
+- ``preferences``: per-person channels and language (``/v1/me``);
+- ``recipients``: who a user or broker is, as an address, preferences and a language.
+"""
+
+# The languages messages are written in: the one list (preferences, templates, the API's schema).
+LANGUAGES = ("en", "ne")
+DEFAULT_LANGUAGE = "en"

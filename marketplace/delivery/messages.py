@@ -1,0 +1,185 @@
+"""What each message says, in English and Nepali, and how it is rendered: one plain-text and one HTML
+template (``templates/``) for every message, the words from ``COPY``.
+
+Values are put into the words first (``str.format``), then the HTML template escapes whatever it
+prints, so a listing title or a buyer's name can never inject markup. Templates are Jinja2 (the domain
+never imports Django); ``StrictUndefined`` turns a missing value into an error, not a blank.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from marketplace.delivery import DEFAULT_LANGUAGE, LANGUAGES
+from marketplace.money import npr_words
+from marketplace.neighbourhoods import neighbourhood
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class MessageKind(StrEnum):
+    LISTING_APPROVED = "listing_approved"
+    LISTING_REJECTED = "listing_rejected"
+    LISTING_CHANGES_REQUESTED = "listing_changes_requested"
+    NEW_LEAD = "new_lead"
+    MEDIA_PROCESSED = "media_processed"
+    MEDIA_FAILED = "media_failed"
+    SUBSCRIPTION_CHANGED = "subscription_changed"
+    SEARCH_ALERT = "search_alert"
+    DIGEST = "digest"
+    FAVORITE_CHANGED = "favorite_changed"
+    MODERATION_BACKLOG = "moderation_backlog"
+
+
+@dataclass(frozen=True)
+class Copy:
+    subject: str
+    lines: tuple[str, ...]
+    action: str = ""  # the button's label, when the message has a link to act on
+
+
+# Placeholders are ``{name}`` fields of the message's data. Every kind has both languages (a test holds it).
+COPY: dict[MessageKind, dict[str, Copy]] = {
+    MessageKind.LISTING_APPROVED: {
+        "en": Copy("Your listing “{title}” is live", ("Your listing “{title}” was approved and is now live on Shikhar.",), "See it on Shikhar"),
+        "ne": Copy("तपाईंको लिस्टिङ “{title}” प्रकाशित भयो", ("तपाईंको लिस्टिङ “{title}” स्वीकृत भई शिखरमा प्रकाशित भएको छ।",), "शिखरमा हेर्नुहोस्"),
+    },
+    MessageKind.LISTING_REJECTED: {
+        "en": Copy("Your listing “{title}” was not approved", ("Your listing “{title}” was not approved.", "Reason: {reason}"), "Open the listing"),
+        "ne": Copy("तपाईंको लिस्टिङ “{title}” स्वीकृत भएन", ("तपाईंको लिस्टिङ “{title}” स्वीकृत भएन।", "कारण: {reason}"), "लिस्टिङ खोल्नुहोस्"),
+    },
+    MessageKind.LISTING_CHANGES_REQUESTED: {
+        "en": Copy("Changes requested on “{title}”", ("Our moderators asked for changes on “{title}” before it can go live.", "What to change: {reason}"), "Open the listing"),
+        "ne": Copy("“{title}” मा परिवर्तन अनुरोध गरिएको छ", ("“{title}” प्रकाशित हुनुअघि मोडरेटरले केही परिवर्तन अनुरोध गर्नुभएको छ।", "के परिवर्तन गर्ने: {reason}"), "लिस्टिङ खोल्नुहोस्"),
+    },
+    MessageKind.NEW_LEAD: {
+        "en": Copy("New inquiry on “{title}” from {name}", ("{name} asked about “{title}”.", "Answer soon: buyers who hear back within the hour are the ones who visit."), "Open the lead"),
+        "ne": Copy("“{title}” बारे {name} बाट नयाँ सोधपुछ", ("{name} ले “{title}” बारे सोध्नुभएको छ।", "छिटो जवाफ दिनुहोस्: एक घण्टाभित्र जवाफ पाउने खरिदकर्ता नै हेर्न आउँछन्।"), "सोधपुछ खोल्नुहोस्"),
+    },
+    MessageKind.MEDIA_PROCESSED: {
+        "en": Copy("A {kind} for “{title}” is ready", ("A {kind} for “{title}” has been processed and is ready.",)),
+        "ne": Copy("“{title}” को {kind} तयार छ", ("“{title}” को {kind} प्रशोधन भई तयार छ।",)),
+    },
+    MessageKind.MEDIA_FAILED: {
+        "en": Copy("A {kind} for “{title}” could not be processed", ("A {kind} for “{title}” could not be processed: {reason}", "Please upload it again."), "Open the listing"),
+        "ne": Copy("“{title}” को {kind} प्रशोधन हुन सकेन", ("“{title}” को {kind} प्रशोधन हुन सकेन: {reason}", "कृपया फेरि अपलोड गर्नुहोस्।"), "लिस्टिङ खोल्नुहोस्"),
+    },
+    MessageKind.SUBSCRIPTION_CHANGED: {
+        "en": Copy("Your Shikhar subscription: {tier}", ("Your Shikhar subscription is now {tier} until {expires_at}.",)),
+        "ne": Copy("तपाईंको शिखर सदस्यता: {tier}", ("तपाईंको शिखर सदस्यता अब {expires_at} सम्म {tier} छ।",)),
+    },
+    MessageKind.SEARCH_ALERT: {
+        "en": Copy("New for “{search_name}”: {title}", ("A property matching your saved search “{search_name}”:",)),
+        "ne": Copy("“{search_name}” का लागि नयाँ: {title}", ("तपाईंको सुरक्षित खोज “{search_name}” सँग मिल्ने सम्पत्ति:",)),
+    },
+    MessageKind.DIGEST: {
+        "en": Copy("{count} new properties for your saved searches", ("New on Shikhar for your saved searches ({searches}):",)),
+        "ne": Copy("तपाईंका सुरक्षित खोजका लागि {count} नयाँ सम्पत्ति", ("तपाईंका सुरक्षित खोज ({searches}) का लागि शिखरमा नयाँ:",)),
+    },
+    MessageKind.FAVORITE_CHANGED: {
+        "en": Copy("Update on a property you saved: {title}", ("{change}",)),
+        "ne": Copy("तपाईंले सुरक्षित गरेको सम्पत्तिमा परिवर्तन: {title}", ("{change}",)),
+    },
+    MessageKind.MODERATION_BACKLOG: {
+        "en": Copy("Moderation queue: {pending} listings waiting", ("{pending} listings are waiting for review; the oldest has waited {oldest_hours} hours.", "{changes} are back with their brokers for changes."), "Open the queue"),
+        "ne": Copy("मोडरेसन लाइन: {pending} लिस्टिङ पर्खिरहेका", ("{pending} लिस्टिङ समीक्षाको प्रतीक्षामा छन्; सबैभन्दा पुरानो {oldest_hours} घण्टादेखि पर्खिरहेको छ।", "{changes} लिस्टिङ परिवर्तनका लागि ब्रोकरकहाँ फर्किएका छन्।"), "लाइन खोल्नुहोस्"),
+    },
+}
+
+# What surrounds every message.
+CHROME = {
+    "en": {"greeting": "Namaste {name},", "greeting_plain": "Namaste,",
+           "footer": "Shikhar, luxury homes of Kathmandu. You receive this because of your Shikhar account.",
+           "unsubscribe": "Stop these alerts", "on_request": "Price on request"},
+    "ne": {"greeting": "नमस्ते {name},", "greeting_plain": "नमस्ते,",
+           "footer": "शिखर, काठमाडौंका विलासी घरहरू। तपाईंको शिखर खाताका कारण यो सन्देश पठाइएको हो।",
+           "unsubscribe": "यी सूचना बन्द गर्नुहोस्", "on_request": "मूल्य सोधेर"},
+}
+
+# Changes of a favorite, as the favorite-changed message says them.
+CHANGES = {
+    "en": {"price_down": "The price dropped from {old_price} to {new_price}.",
+           "price_up": "The price changed from {old_price} to {new_price}.",
+           "under_contract": "It is now under contract.", "sold": "It has been sold.",
+           "rented": "It has been rented.", "back_on_market": "It is back on the market.",
+           "withdrawn": "It is no longer offered."},
+    "ne": {"price_down": "मूल्य {old_price} बाट घटेर {new_price} भएको छ।",
+           "price_up": "मूल्य {old_price} बाट {new_price} भएको छ।",
+           "under_contract": "यो अहिले सम्झौताको प्रक्रियामा छ।", "sold": "यो बिक्री भइसकेको छ।",
+           "rented": "यो भाडामा गइसकेको छ।", "back_on_market": "यो फेरि बजारमा आएको छ।",
+           "withdrawn": "यो अब उपलब्ध छैन।"},
+}
+
+
+@dataclass(frozen=True)
+class ListingLine:
+    """One listing in a message."""
+
+    title: str
+    place: str
+    price: str
+    url: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+    summary: str = ""  # the message's words without greeting or footer: a push notification's body
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def language_of(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def price_words(price: int | None, *, language: str) -> str:
+    return CHROME[language_of(language)]["on_request"] if price is None else npr_words(int(price))
+
+
+def listing_line(listing, *, url: str, language: str, note: str = "") -> ListingLine:
+    """A listing (or its card) as a message shows it."""
+    place = neighbourhood(listing.neighborhood)
+    price = None if listing.price_on_request or listing.price is None else int(listing.price)
+    return ListingLine(title=listing.title, place=place.name if place else listing.neighborhood,
+                       price=price_words(price, language=language), url=url, note=note)
+
+
+def fields_of(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                              autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
+                              keep_trailing_newline=True)
+
+
+def render(kind: MessageKind, *, language: str | None, data: dict, name: str = "", items=(),
+           action_url: str | None = None, unsubscribe_url: str | None = None) -> Email:
+    """The message ``kind`` in ``language`` (English when unknown) with ``data`` filled in. A field the
+    words need and ``data`` lacks is a ``KeyError``: a message is never sent with a hole in it."""
+    language = language_of(language)
+    copy, chrome = COPY[MessageKind(kind)][language], CHROME[language]
+    context = {
+        "language": language, "subject": copy.subject.format_map(data),
+        "greeting": chrome["greeting"].format(name=name) if name else chrome["greeting_plain"],
+        "lines": [line.format_map(data) for line in copy.lines], "items": list(items),
+        "action": {"label": copy.action, "url": action_url} if copy.action and action_url else None,
+        "footer": chrome["footer"], "unsubscribe_url": unsubscribe_url, "unsubscribe_label": chrome["unsubscribe"],
+    }
+    environment = _environment()
+    headers = {}
+    if unsubscribe_url:  # RFC 2369 and RFC 8058: mail clients offer a one-click unsubscribe
+        headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return Email(subject=context["subject"], summary=" ".join(context["lines"]), text=environment.get_template("message.txt.j2").render(context),
+                 html=environment.get_template("message.html.j2").render(context), headers=headers)

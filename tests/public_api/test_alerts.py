@@ -1,0 +1,117 @@
+"""Delivery preferences on /v1/me, saved searches under /v1/me/saved-searches, unsubscribe links:
+through the local gateway over HTTP."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.public_api.conftest import get
+
+
+def _patch_me(api, person, body):
+    return requests.patch(f"{api}/v1/me", json=body, headers=person.headers, timeout=30)
+
+
+def test_delivery_preferences_default_on_in_english_and_change_one_channel_at_a_time(api, buyer, dynamodb_calls):
+    # Given a buyer who never chose
+    assert get(api, "/v1/me", buyer).json()["notifications"] == {"email": True, "push": True, "language": "en"}
+
+    # When they turn push off, then choose Nepali
+    assert _patch_me(api, buyer, {"notifications": {"push": False}}).status_code == 200
+    changed = _patch_me(api, buyer, {"notifications": {"language": "ne"}}).json()
+
+    # Then each change kept the other, and /v1/me still reads everything in one Query
+    assert changed["notifications"] == {"email": True, "push": False, "language": "ne"}
+    dynamodb_calls.reset()
+    assert get(api, "/v1/me", buyer).json()["notifications"] == {"email": True, "push": False, "language": "ne"}
+    assert dynamodb_calls.count() == {"Query": 1}
+
+
+def test_an_unknown_language_or_field_is_refused_naming_it(api, buyer):
+    wrong_language = _patch_me(api, buyer, {"notifications": {"language": "fr"}})
+    unknown_field = _patch_me(api, buyer, {"notifications": {"sms": True}})
+
+    assert wrong_language.status_code == 422 and "language" in wrong_language.text
+    assert unknown_field.status_code == 422 and "sms" in unknown_field.text
+    assert get(api, "/v1/me", buyer).json()["notifications"]["language"] == "en"
+
+
+def _save(api, person, body):
+    return requests.post(f"{api}/v1/me/saved-searches", json=body, headers=person.headers, timeout=30)
+
+
+SANEPA_HOUSES = {"name": "Sanepa houses under 5 crore",
+                 "query": {"neighborhood": ["Sanepa"], "type": "house", "max_price": 50_000_000},
+                 "frequency": "instant"}
+
+
+def test_a_buyer_saves_lists_changes_and_deletes_a_search(api, buyer):
+    # Given a saved search
+    created = _save(api, buyer, SANEPA_HOUSES)
+    assert created.status_code == 201, created.text
+    search = created.json()
+    assert search["query"] == SANEPA_HOUSES["query"] and search["frequency"] == "instant"
+
+    # When its frequency and query change
+    url = f"{api}/v1/me/saved-searches/{search['search_id']}"
+    changed = requests.patch(url, json={"frequency": "weekly", "query": {"neighborhood": ["bhaisepati"]}},
+                             headers=buyer.headers, timeout=30)
+
+    # Then the list shows the change, and deleting twice is harmless
+    assert changed.status_code == 200, changed.text
+    [listed] = get(api, "/v1/me/saved-searches", buyer).json()["items"]
+    assert listed["frequency"] == "weekly" and listed["query"] == {"neighborhood": ["bhaisepati"]}
+    assert listed["name"] == SANEPA_HOUSES["name"]
+    assert requests.delete(url, headers=buyer.headers, timeout=30).status_code == 204
+    assert requests.delete(url, headers=buyer.headers, timeout=30).status_code == 204
+    assert get(api, "/v1/me/saved-searches", buyer).json()["items"] == []
+
+
+def test_a_saved_query_is_refused_as_the_listings_search_refuses_it(api, buyer):
+    cases = {  # each refused by GET /v1/listings too, naming the same field
+        "neighborhood": {"neighborhood": ["Atlantis"]},
+        "max_price": {"min_price": 9, "max_price": 1},
+        "radius_km": {"radius_km": 2},
+        "min_land": {"min_land": "a lot"},
+        "type": {"type": "castle"},
+    }
+    for field, query in cases.items():
+        saved = _save(api, buyer, {"name": "x", "query": query})
+        searched = requests.get(f"{api}/v1/listings", params=query, timeout=30)
+        assert saved.status_code in (400, 422) and searched.status_code == saved.status_code, (field, saved.text)
+        assert field in saved.text and field in searched.text, field
+    assert _save(api, buyer, {"name": "x", "query": {"sort": "newest"}}).status_code == 422  # no order in a saved search
+    assert get(api, "/v1/me/saved-searches", buyer).json()["items"] == []
+
+
+def test_another_buyers_search_cannot_be_changed(api, buyer, investor):
+    search = _save(api, buyer, SANEPA_HOUSES).json()
+    url = f"{api}/v1/me/saved-searches/{search['search_id']}"
+    assert requests.patch(url, json={"frequency": "off"}, headers=investor.headers, timeout=30).status_code == 404
+    requests.delete(url, headers=investor.headers, timeout=30)
+    assert get(api, "/v1/me/saved-searches", buyer).json()["items"][0]["frequency"] == "instant"
+
+
+def test_a_buyer_keeps_at_most_the_cap(api, buyer):
+    from marketplace.alerts.searches import MAX_SAVED_SEARCHES
+
+    for number in range(MAX_SAVED_SEARCHES):
+        assert _save(api, buyer, {"name": f"search {number}", "query": {}}).status_code == 201
+    refused = _save(api, buyer, {"name": "one more", "query": {}})
+    assert refused.status_code == 400 and refused.json()["field"] == "name"
+
+
+def test_the_unsubscribe_link_switches_one_search_off_without_signing_in(api, buyer):
+    from marketplace.alerts.unsubscribe import token_for
+
+    search = _save(api, buyer, SANEPA_HOUSES).json()
+    token = token_for(user_id=buyer.user_id, search_id=search["search_id"])
+
+    first = requests.get(f"{api}/v1/unsubscribe", params={"token": token}, timeout=30)
+    again = requests.post(f"{api}/v1/unsubscribe", params={"token": token}, timeout=30)
+    forged = requests.get(f"{api}/v1/unsubscribe", params={"token": token[:-3] + "abc"}, timeout=30)
+
+    assert first.json() == {"search_id": search["search_id"], "frequency": "off"}
+    assert again.status_code == 200 and again.json()["frequency"] == "off"
+    assert forged.status_code == 400 and forged.json()["field"] == "token"
+    assert get(api, "/v1/me/saved-searches", buyer).json()["items"][0]["frequency"] == "off"
