@@ -16,7 +16,7 @@ from marketplace.ids import ID_PATTERN
 from public_api.auth import signed_in_caller
 from public_api.routers import SIGNED_IN, documented
 from public_api.routers.listings import search as listings_search
-from public_api.schemas.alerts import SavedSearchList, SavedSearchOut, saved_search_models
+from public_api.schemas.alerts import SavedSearchDeleted, SavedSearchList, SavedSearchOut, saved_search_models
 from public_api.search_query import query_model, search_request
 
 router = Router()
@@ -69,8 +69,8 @@ def change(search_id: Annotated[str, Path(pattern=SEARCH_ID)], body: Annotated[S
 
 
 @router.delete("/<search_id>", security=SIGNED_IN, summary="Delete a saved search (idempotent)",
-               tags=["saved searches"], responses=documented(204, "Deleted (or there was none)", errors=(401, 422)))
-def delete(search_id: Annotated[str, Path(pattern=SEARCH_ID)]) -> tuple[None, int]:
+               tags=["saved searches"], responses=documented(errors=(401, 422)))
+def delete(search_id: Annotated[str, Path(pattern=SEARCH_ID)]) -> SavedSearchDeleted:
     caller = signed_in_caller(router.current_event)
-    searches.saved_search_delete(actor=caller.actor, search_id=search_id)
-    return None, 204
+    deleted = searches.saved_search_delete(actor=caller.actor, search_id=search_id)
+    return SavedSearchDeleted(search_id=search_id, deleted=deleted)

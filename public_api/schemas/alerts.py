@@ -26,6 +26,11 @@ class SavedSearchList(BaseModel):
     limit: int = Field(description="How many saved searches a buyer may keep")
 
 
+class SavedSearchDeleted(BaseModel):
+    search_id: str
+    deleted: bool = Field(description="False when there was no such search (deleting is idempotent)")
+
+
 class Unsubscribed(BaseModel):
     search_id: str | None = Field(description="The search switched off (null when it no longer exists)")
     frequency: FrequencyName | None = None
