@@ -123,9 +123,30 @@ class DomainErrorMiddleware:
 
 
 def server_error(request):
-    """``handler500``: an outage that escaped the middleware is still a 503; anything else a styled 500."""
+    """``handler500``: an outage that escaped the middleware is still a 503; anything else a styled 500.
+    Rendered without the request's context (the failure may lie there), as the 503 page is."""
     if is_outage(sys.exc_info()[1]):
         return unavailable_page()
     return HttpResponseServerError(render_to_string("backoffice/error.html", {
         "status": 500, "message": "Something went wrong on our side. Try again; if it keeps happening, tell "
                                   "the Shikhar team the time it happened."}))
+
+
+def bad_request(request, exception=None):
+    """``handler400``: a request Django refused (a bad Host header, a broken upload)."""
+    return render(request, "backoffice/error.html", {
+        "status": 400, "message": "The browser sent something the back office could not read. Go back and try again."},
+        status=400)
+
+
+def permission_denied(request, exception=None):
+    """``handler403``: a page of another role, or a failed CSRF check's cousin; says why and where to go."""
+    return render(request, "backoffice/error.html", {
+        "status": 403, "message": "Your role does not open this page. Go back to your own pages, or sign in with "
+                                  "an account that has this role."}, status=403)
+
+
+def page_not_found(request, exception=None):
+    """``handler404``: an address that leads nowhere, or an object this person may not see."""
+    return render(request, "backoffice/error.html", {
+        "status": 404, "message": "That page does not exist, or it is not yours to see."}, status=404)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from marketplace import media_urls
 from marketplace.actors import Actor
 
+LARGE_WIDTH = 2048  # the lightbox's picture: sharp on a laptop screen, never the drone's 3840 original
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -16,6 +18,7 @@ class Preview:
     width: int | None = None
     height: int | None = None
     premium: bool = False
+    large_url: str | None = None  # the gallery's lightbox: the largest still image up to LARGE_WIDTH
 
     @property
     def locked(self) -> bool:
@@ -37,10 +40,23 @@ def media_preview(media, *, listing, actor: Actor | None, proposed: bool = False
         return Preview(url=None, premium=True)
     try:
         url, _ = media_urls.variant_url(variant)
+        large = large_variant(variants)
+        large_url = media_urls.variant_url(large)[0] if large is not None and large is not variant else url
     except media_urls.SigningUnavailable:
         return Preview(url=None, premium=True)
     return Preview(url=url, width=int(variant.width or 0) or None, height=int(variant.height or 0) or None,
-                   premium=premium)
+                   premium=premium, large_url=large_url)
+
+
+def large_variant(variants):
+    """The still image the lightbox shows: the widest up to ``LARGE_WIDTH`` (WebP first)."""
+    images = [v for v in variants or [] if v.format in ("webp", "jpeg", "png")]
+    fitting = [v for v in images if int(v.width or 0) <= LARGE_WIDTH] or images
+    if not fitting:
+        return None
+    widest = max(int(v.width or 0) for v in fitting)
+    chosen = [v for v in fitting if int(v.width or 0) == widest]
+    return next((v for v in chosen if v.format == "webp"), chosen[0])
 
 
 def cover_preview(listing) -> Preview | None:

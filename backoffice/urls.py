@@ -2,11 +2,16 @@ from django.urls import path
 
 from backoffice.views import accounts, admin, broker, seller
 
+handler400 = "backoffice.middleware.bad_request"
+handler403 = "backoffice.middleware.permission_denied"
+handler404 = "backoffice.middleware.page_not_found"
 handler500 = "backoffice.middleware.server_error"
 
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("health", accounts.health, name="health"),
+    # Browsers and tools that ignore the page's icon link ask here.
+    path("favicon.ico", accounts.favicon, name="favicon"),
     path("login/", accounts.sign_in, name="login"),
     path("login/code/", accounts.mfa_code, name="mfa-code"),
     path("login/totp-setup/", accounts.mfa_setup, name="mfa-setup"),

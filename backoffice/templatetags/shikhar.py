@@ -77,11 +77,21 @@ def _img(preview, alt: str, css: str):
                        preview.url, alt, preview.width or "", preview.height or "")
 
 
+def _zoomable(preview, alt: str):
+    """A gallery thumbnail: a button that opens the picture large in the lightbox (site.js), so the
+    gallery works from the keyboard as well as by pointer."""
+    image = _img(preview, alt, "thumb")
+    if preview is None or preview.locked or not preview.large_url:
+        return image
+    return format_html('<button type="button" class="zoom" data-full="{}" data-caption="{}" aria-label="Enlarge {}">{}'
+                       '</button>', preview.large_url, alt, alt, image)
+
+
 @register.simple_tag(takes_context=True)
 def media_thumb(context, media, listing):
     """A media item's thumbnail for the signed-in person (premium: admins and the listing's broker)."""
     preview = previews.media_preview(media, listing=listing, actor=getattr(context.get("request"), "actor", None))
-    return _img(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''}".strip(), "thumb")
+    return _zoomable(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''}".strip())
 
 
 @register.simple_tag(takes_context=True)
@@ -89,7 +99,7 @@ def proposed_thumb(context, media, listing=None):
     """The thumbnail of a media item's version waiting for review (the moderation queue's)."""
     preview = previews.media_preview(media, listing=listing, actor=getattr(context.get("request"), "actor", None),
                                      proposed=True)
-    return _img(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''} (for review)".strip(), "thumb")
+    return _zoomable(preview, f"{media.kind.replace('_', ' ')} {media.filename or ''} (for review)".strip())
 
 
 @register.simple_tag

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -49,6 +50,11 @@ class NewPasswordForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("confirm"):
             self.add_error("confirm", "The two passwords differ.")
         return data
+
+
+def favicon(request):
+    """Browsers and tools that ignore the pages' icon link ask for /favicon.ico: send them to the icon."""
+    return redirect(static("backoffice/favicon.svg"), permanent=True)
 
 
 def health(request):

@@ -120,6 +120,16 @@ def media_review(request, listing_id: str, media_id: str):
     return redirect("moderation-queue")
 
 
+def _next_in_queue(request, *, decided_id: str):
+    """After a decision, the next listing waiting for review (oldest first); the queue once none is left."""
+    following = moderation.next_pending(decided_id=decided_id)
+    if following is None:
+        messages.info(request, "Nothing else waits for review.")
+        return redirect("moderation-queue")
+    messages.info(request, f"Next in the queue: {following.title}.")
+    return redirect("moderation-review", listing_id=following.listing_id)
+
+
 @admins_only
 def moderation_review(request, listing_id: str):
     listing, media = listing_with_media(listing_id=listing_id)
@@ -132,7 +142,7 @@ def moderation_review(request, listing_id: str):
                 expected_version=data["expected_version"], reason=data["reason"] or None,
                 public_at=data["public_at"], premium=data["premium"])
             messages.success(request, f"{listing.title}: {data['action'].replace('_', ' ')} done.")
-            return redirect("moderation-queue")
+            return _next_in_queue(request, decided_id=listing_id)
         except FIXABLE as error:
             report_error(request, error)
     checks = moderation.moderation_checks(listing, media=media, market=moderation.market_medians())

@@ -183,6 +183,15 @@ def _move(request, listing_id: str, media_id: str, step: int) -> None:
                                      expected_versions=versions)
 
 
+def _reorder(request, listing_id: str) -> None:
+    """The whole order as the broker dragged it (``media_ids``), each item at the version the page showed."""
+    _, versions = _order_read(request)
+    wanted = [part.strip() for part in request.POST.get("media_ids", "").split(",") if part.strip()]
+    media_services.media_reorder(listing_id=listing_id, actor=request.actor, media_ids=wanted,
+                                 expected_versions=versions)
+    messages.success(request, "Order saved: buyers see the media in this order.")
+
+
 # What a media item's buttons do: the cover is the listing's (at the listing's version the page showed);
 # delete and retry act on the item at its own version (``media_version``); moves on the order shown.
 MEDIA_OPERATIONS = {
@@ -196,6 +205,7 @@ MEDIA_OPERATIONS = {
         expected_version=version_read(request, "media_version", noun="media")),
     "up": lambda request, listing_id, media_id: _move(request, listing_id, media_id, -1),
     "down": lambda request, listing_id, media_id: _move(request, listing_id, media_id, 1),
+    "reorder": lambda request, listing_id, media_id: _reorder(request, listing_id),
 }
 
 

@@ -110,6 +110,13 @@ def moderation_queue(*, limit: int = 200, cursor: str | None = None) -> Page[Que
                 cursor=encode_cursor(result.last_evaluated_key, scope=scope))
 
 
+def next_pending(*, decided_id: str) -> Listing | None:
+    """The listing waiting longest, other than the one just decided (the index may not show that decision
+    yet): where a moderator goes after a decision. One query of at most two items."""
+    return next((item for item in Listing.by_status(Status.PENDING_REVIEW, limit=2) if item.listing_id != decided_id),
+                None)
+
+
 def pending_summary() -> tuple[int, Listing | None]:
     """How many listings wait for review, and the one waiting longest."""
     count = Listing.count_by_status(Status.PENDING_REVIEW)

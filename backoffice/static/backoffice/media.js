@@ -152,4 +152,46 @@
   });
 
   if (Array.from(list.querySelectorAll("[data-state]")).some((node) => inFlight.has(node.dataset.state))) follow();
+
+  // Drag to reorder: drop a card before or after another; the whole order is saved at once (the arrow
+  // buttons do the same from the keyboard, one place at a time).
+  let dragged = null;
+  const cards = () => [...list.querySelectorAll("li.media[data-media-id]")];
+  const clearMarks = () => { for (const card of cards()) card.classList.remove("drop-before", "drop-after"); };
+  const after = (card, event) => {
+    const box = card.getBoundingClientRect();
+    return event.clientX > box.left + box.width / 2;
+  };
+  for (const card of cards()) if (card.querySelector("form.media-actions")) card.draggable = true;
+  list.addEventListener("dragstart", (event) => {
+    dragged = event.target.closest("li.media[draggable=true]");
+    if (!dragged) return;
+    dragged.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", dragged.dataset.mediaId);
+  });
+  list.addEventListener("dragover", (event) => {
+    const card = event.target.closest("li.media[data-media-id]");
+    if (!dragged || !card || card === dragged) return;
+    event.preventDefault();
+    clearMarks();
+    card.classList.add(after(card, event) ? "drop-after" : "drop-before");
+  });
+  list.addEventListener("dragend", () => { clearMarks(); if (dragged) dragged.classList.remove("dragging"); dragged = null; });
+  list.addEventListener("drop", async (event) => {
+    const card = event.target.closest("li.media[data-media-id]");
+    if (!dragged || !card || card === dragged) return;
+    event.preventDefault();
+    card[after(card, event) ? "after" : "before"](dragged);
+    clearMarks();
+    const form = dragged.querySelector("form.media-actions");
+    const data = new FormData();
+    data.append("csrfmiddlewaretoken", csrf);
+    data.append("operation", "reorder");
+    data.append("media_ids", cards().map((c) => c.dataset.mediaId).join(","));
+    // each item at the version the page showed: an order read before a change elsewhere is refused
+    data.append("shown", form.querySelector("input[name=shown]").value);
+    await fetch(form.action, { method: "POST", body: data, credentials: "same-origin" });
+    location.reload();  // the saved order, the listing's new version and the message
+  });
 })();

@@ -1,11 +1,108 @@
 // Small page behaviours. Loaded as a file: the Content-Security-Policy allows no inline scripts.
-document.addEventListener("DOMContentLoaded", () => {
+// Every page works without them; they add select-all, phone table labels, limits as you type, the lightbox.
+
+function selectAll() {
   for (const box of document.querySelectorAll("[data-select-all]")) {
     box.addEventListener("change", () => {
       for (const item of document.querySelectorAll(`input[name="${box.dataset.selectAll}"]`)) item.checked = box.checked;
     });
   }
+}
+
+function swatches() {
   for (const swatch of document.querySelectorAll(".swatch[data-color]")) {
     if (/^#[0-9a-f]{3,8}$/i.test(swatch.dataset.color)) swatch.style.backgroundColor = swatch.dataset.color;
   }
+}
+
+// On a phone each table row is a card: every cell is labelled with its column's header (site.css).
+function tableLabels() {
+  for (const table of document.querySelectorAll("main table")) {
+    const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!headers.length) continue;
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, index) => {
+        if (!cell.hasAttribute("data-label") && cell.colSpan === 1) cell.dataset.label = headers[index] || "";
+      });
+    }
+  }
+}
+
+// Text limits shown while typing ("120 / 150"), not discovered on saving.
+function counters() {
+  for (const field of document.querySelectorAll("main input[maxlength], main textarea[maxlength]")) {
+    if (field.type === "hidden" || field.maxLength > 100000 || !field.labels || !field.labels.length) continue;
+    const counter = document.createElement("span");
+    counter.className = "counter";
+    counter.setAttribute("aria-live", "polite");
+    const show = () => {
+      counter.textContent = `${field.value.length.toLocaleString("en-IN")} / ${field.maxLength.toLocaleString("en-IN")}`;
+      counter.classList.toggle("full", field.value.length >= field.maxLength);
+    };
+    field.after(counter);
+    field.addEventListener("input", show);
+    show();
+  }
+}
+
+// The gallery's lightbox: any thumbnail button (button.zoom) opens its picture large; arrow keys or the
+// buttons move through the thumbnails of the same gallery, Escape or Close shuts it and focus returns.
+function lightbox() {
+  const zooms = () => [...document.querySelectorAll("button.zoom[data-full]")];
+  if (!zooms().length) return;
+  const box = document.createElement("div");
+  box.className = "lightbox";
+  box.hidden = true;
+  box.setAttribute("role", "dialog");
+  box.setAttribute("aria-modal", "true");
+  box.setAttribute("aria-label", "Picture");
+  box.innerHTML = '<img alt=""><p class="caption"></p><div class="controls">'
+    + '<button type="button" data-step="-1">‹ Previous</button><span class="position"></span>'
+    + '<button type="button" data-step="1">Next ›</button><button type="button" class="close">Close</button></div>';
+  document.body.append(box);
+  const image = box.querySelector("img");
+  let at = 0;
+  let opener = null;
+  const show = (index) => {
+    const all = zooms();
+    at = (index + all.length) % all.length;
+    image.src = all[at].dataset.full;
+    image.alt = all[at].dataset.caption || "";
+    box.querySelector(".caption").textContent = all[at].dataset.caption || "";
+    box.querySelector(".position").textContent = `${at + 1} of ${all.length}`;
+  };
+  const close = () => { box.hidden = true; if (opener) opener.focus(); };
+  document.addEventListener("click", (event) => {
+    const zoom = event.target.closest("button.zoom[data-full]");
+    if (!zoom) return;
+    opener = zoom;
+    show(zooms().indexOf(zoom));
+    box.hidden = false;
+    box.querySelector(".close").focus();
+  });
+  box.addEventListener("click", (event) => {
+    const step = event.target.closest("[data-step]");
+    if (step) show(at + Number(step.dataset.step));
+    else if (event.target.closest(".close") || event.target === box) close();
+  });
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+    else if (event.key === "ArrowRight") show(at + 1);
+    else if (event.key === "ArrowLeft") show(at - 1);
+    else if (event.key === "Tab") {  // focus stays within the dialog
+      const buttons = [...box.querySelectorAll("button")];
+      const index = buttons.indexOf(document.activeElement);
+      const next = (index + (event.shiftKey ? -1 : 1) + buttons.length) % buttons.length;
+      buttons[next].focus();
+      event.preventDefault();
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  selectAll();
+  swatches();
+  tableLabels();
+  counters();
+  lightbox();
 });

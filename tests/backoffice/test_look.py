@@ -1,0 +1,144 @@
+"""The back office's frame, through Django's test client: the icon, the navigation that marks where a person
+is, error pages with a way back, the unverified broker's note, the gallery's lightbox, the moderator's next
+listing after a decision, and a broker's drag-and-drop order."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+
+from marketplace.selectors.listings import listing_get
+from marketplace.selectors.media import media_for_listing
+from marketplace.services import people as people_services
+from tests.media_pipeline.helpers import upload_drawn
+
+
+def _current_nav(html: str) -> list[str]:
+    return re.findall(r'<a href="[^"]*" aria-current="page">([^<]+)</a>', html)
+
+
+def test_every_page_names_the_icon_and_favicon_ico_leads_to_it(signed_in):
+    # Given a signed-in admin and a visitor
+    admin = signed_in("admin")
+
+    # When they open a page, the sign-in page and /favicon.ico
+    pages = [admin.get("/admin/").content.decode(), Client().get("/login/").content.decode()]
+    redirect = Client().get("/favicon.ico")
+
+    # Then each page links the icon, /favicon.ico points at it, and the icon is served
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', pages[0]).group(1)
+    assert all(f'<link rel="icon" href="{icon}"' in page for page in pages)
+    assert redirect.status_code == 301 and redirect["Location"] == icon
+    served = Client().get(icon)
+    assert served.status_code == 200
+    assert b"<svg" in b"".join(served.streaming_content if served.streaming else [served.content])
+
+
+def test_the_navigation_marks_the_section_of_the_page(signed_in, listing_factory):
+    pending = listing_factory(status="pending_review")
+    admin = signed_in("admin")
+
+    assert _current_nav(admin.get("/admin/").content.decode()) == ["Dashboard"]
+    assert _current_nav(admin.get(f"/admin/moderation/{pending.listing_id}/").content.decode()) == ["Moderation"]
+    assert _current_nav(admin.get("/admin/listings/").content.decode()) == ["Listings"]
+    assert _current_nav(signed_in("broker").get("/broker/leads/").content.decode()) == ["Leads"]
+
+
+def test_a_page_of_another_role_is_a_styled_403_with_a_way_back(signed_in):
+    seller = signed_in("seller")
+
+    response = seller.get("/admin/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>Not allowed</h1>" in html
+    assert 'href="/"' in html and "Back to the start" in html and 'href="/login/"' in html
+    assert 'rel="stylesheet"' in html and "My properties" in html  # the site's frame, with the seller's own nav
+
+
+def test_an_unknown_address_is_a_styled_404_with_a_way_back(signed_in):
+    response = signed_in("broker").get("/no/such/page/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Not found</h1>" in html and "Back to the start" in html and 'rel="stylesheet"' in html
+
+
+def test_an_unverified_broker_is_told_what_it_means_until_verified(signed_in, people):
+    # Given a broker whose licence is not verified yet
+    broker = signed_in("broker")
+    before = broker.get("/broker/").content.decode()
+
+    # When an admin verifies the licence
+    people_services.broker_verify(actor=people["admin"].actor, broker_id=people["broker"].user_id, verified=True)
+    after = broker.get("/broker/").content.decode()
+
+    # Then the note showed on the broker's pages before, saying what it means and what to do, and not after
+    assert 'id="unverified-banner"' in before
+    assert "not verified yet" in before and "You can still prepare, submit and publish" in before
+    assert 'id="unverified-banner"' not in after
+    assert 'id="unverified-banner"' not in signed_in("admin").get("/admin/").content.decode()
+
+
+def test_review_thumbnails_open_a_larger_picture_in_the_lightbox(api, signed_in, listing_factory, people):
+    # Given a pending listing with a photo
+    listing = listing_factory()
+    upload_drawn(listing, people["broker"].actor, seed=3)
+
+    # When an admin opens its review page
+    html = signed_in("admin").get(f"/admin/moderation/{listing.listing_id}/").content.decode()
+
+    # Then the thumbnail is a button (keyboard-reachable) naming a larger variant than the thumbnail
+    button = re.search(r'<button type="button" class="zoom" data-full="([^"]+)"[^>]*>\s*<img class="thumb" src="([^"]+)"',
+                       html)
+    assert button, html[html.find("media-grid"):][:800]
+    full, thumb = button.groups()
+    assert full != thumb and "w1024" in full and "w400" in thumb
+
+
+def test_after_a_decision_the_moderator_is_taken_to_the_next_listing_waiting(signed_in, listing_factory):
+    # Given two listings waiting for review, the first waiting longer
+    first = listing_factory(status="pending_review", title="First villa")
+    second = listing_factory(status="pending_review", title="Second villa")
+    admin = signed_in("admin")
+
+    # When the admin approves the first
+    response = admin.post(f"/admin/moderation/{first.listing_id}/",
+                          {"action": "approve", "expected_version": listing_get(listing_id=first.listing_id).version})
+
+    # Then the second's review page opens, and after deciding that one, the (empty) queue
+    assert response.status_code == 302 and response["Location"] == f"/admin/moderation/{second.listing_id}/"
+    last = admin.post(f"/admin/moderation/{second.listing_id}/",
+                      {"action": "approve", "expected_version": listing_get(listing_id=second.listing_id).version},
+                      follow=True)
+    assert last.redirect_chain[-1][0] == "/admin/moderation/"
+    assert "Nothing else waits for review." in last.content.decode()
+
+
+def test_a_broker_saves_a_dragged_order_of_the_media(api, signed_in, listing_factory, people):
+    # Given a listing with three photos
+    listing = listing_factory()
+    broker = people["broker"].actor
+    ids = [upload_drawn(listing, broker, seed=seed).media_id for seed in (1, 2, 3)]
+    browser = signed_in("broker")
+    shown = browser.get(f"/broker/listings/{listing.listing_id}/").context["shown_order"]
+
+    # When the broker drops the last photo first (the page posts the whole order)
+    wanted = [ids[2], ids[0], ids[1]]
+    response = browser.post(f"/broker/listings/{listing.listing_id}/media/{ids[2]}/",
+                            {"operation": "reorder", "media_ids": ",".join(wanted), "shown": shown}, follow=True)
+
+    # Then that order is stored; an order that leaves one out is refused, naming the field
+    assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id, consistent=True)] == wanted
+    assert "Order saved" in response.content.decode()
+    shown = browser.get(f"/broker/listings/{listing.listing_id}/").context["shown_order"]
+    partial = browser.post(f"/broker/listings/{listing.listing_id}/media/{ids[2]}/",
+                           {"operation": "reorder", "media_ids": ",".join(wanted[:2]), "shown": shown}, follow=True)
+    assert "must list every media item" in partial.content.decode()
+    # and a drop from a page opened before the last change is refused too
+    stale = browser.post(f"/broker/listings/{listing.listing_id}/media/{ids[2]}/",
+                         {"operation": "reorder", "media_ids": ",".join(ids), "shown": f"{ids[0]}:1,{ids[1]}:1,{ids[2]}:1"},
+                         follow=True)
+    assert "reload" in stale.content.decode()
+    assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id, consistent=True)] == wanted
