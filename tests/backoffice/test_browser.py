@@ -168,7 +168,7 @@ def test_a_broker_creates_a_listing_uploads_photos_and_sees_them_in_the_back_off
     page.fill("#id_bathrooms", "3")
     shot(page, "broker-new-listing")
     page.click("text=Save draft")
-    expect(page.locator("#listing-status")).to_have_text("draft")
+    expect(page.locator("#listing-status")).to_have_text("Draft")
     expect(page.locator("body")).to_contain_text("Rs 3,25,00,000 (Rs 3.25 crore)")
 
     page.set_input_files("#media-files", [str(p) for p in photos])
