@@ -915,6 +915,30 @@ class TotpStep(Item, discriminator="TotpStep"):
         pass
 
 
+class SearchIndexVersion(Item, discriminator="SearchIndexVersion"):
+    """The published search index's current version (``marketplace.search_index.store``): one item.
+
+    pk ``SEARCH_INDEX``, sk ``CURRENT``: ``version`` (a counter), ``object_key`` and ``object_version`` (the
+    S3 object and its version), ``listings``, ``published_at``. Each publish is conditioned on the version
+    its writer started from; the stream rule that has functions reload matches the partition (infra).
+    """
+
+    PARTITION, SORT = "SEARCH_INDEX", "CURRENT"
+
+    version = NumberAttribute()
+    object_key = UnicodeAttribute(attr_name="key")
+    object_version = UnicodeAttribute(null=True)  # None where the bucket is not versioned
+    listings = NumberAttribute(default=0)
+    published_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return SearchIndexVersion.PARTITION, SearchIndexVersion.SORT
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key()
+
+
 class ExportSeal(Item, discriminator="ExportSeal"):
     """The hash of a table export's manifest, kept in the table, chained to the previous export's seal:
     rewriting an export's data and manifest consistently in S3 still fails ``ops export verify``.

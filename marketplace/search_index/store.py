@@ -1,9 +1,9 @@
 """Published versions of the index: one object in the (versioned) search bucket, ``OBJECT_KEY``, a new
 S3 version per publish, and one small item in the table naming the current one.
 
-pk ``SEARCH_INDEX``, sk ``CURRENT``: ``version`` (a counter), ``key`` and ``object_version`` (the S3
-object version), ``listings``, ``published_at``. The writer publishes with a condition on the version it
-started from, so a second writer (a rebuild while the consumer runs) can never make the pointer go back.
+``marketplace.models.SearchIndexVersion`` is the pointer: ``version`` (a counter), ``object_key`` and
+``object_version`` (the S3 object version), ``listings``, ``published_at``. The writer publishes with a
+condition on the version it started from, so a second writer (a rebuild while the consumer runs) can never make the pointer go back.
 The object is written before the pointer names it; functions read the exact S3 version the pointer
 names, so a version being replaced stays readable until the bucket's lifecycle rule expires it a day
 later (infra), long after any function finished loading it.
@@ -22,16 +22,15 @@ from functools import cache
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
 from marketplace.config import settings
+from marketplace.models import SearchIndexVersion
 from marketplace.search_index.database import SCHEMA_VERSION, analysed, size
-from marketplace.table import Item
 
 PREFIX = "search-index/"
 OBJECT_KEY = f"{PREFIX}index.sqlite"
-POINTER_KEY = ("SEARCH_INDEX", "CURRENT")
+POINTER_KEY = SearchIndexVersion.key()
 _GONE = ("NoSuchKey", "NoSuchVersion", "404", "InvalidArgument")  # InvalidArgument: a version id S3 never issued
 
 
@@ -41,19 +40,6 @@ class IndexUnavailable(Exception):
 
 class StaleVersion(Exception):
     """Another writer published since this one loaded: load the current version and apply again."""
-
-
-class SearchIndexVersion(Item, discriminator="SearchIndexVersion"):
-    """The current version of the search index (see the module docstring)."""
-
-    version = NumberAttribute()
-    key = UnicodeAttribute()
-    object_version = UnicodeAttribute(null=True)  # None where the bucket is not versioned
-    listings = NumberAttribute(default=0)
-    published_at = UTCDateTimeAttribute()
-
-    def derive_keys(self) -> None:
-        self.pk, self.sk = POINTER_KEY
 
 
 @dataclass(frozen=True)
@@ -91,9 +77,9 @@ def publish(connection: sqlite3.Connection, *, expected: int | None) -> int:
     version = (expected or 0) + 1
     written = _s3().put_object(Bucket=settings().search_bucket, Key=OBJECT_KEY, Body=analysed(connection).serialize(),
                                ContentType="application/vnd.sqlite3")
-    pointer = SearchIndexVersion(pk=POINTER_KEY[0], sk=POINTER_KEY[1], version=version, key=OBJECT_KEY,
-                                 object_version=written.get("VersionId"), listings=size(connection),
-                                 published_at=datetime.now(UTC))
+    pointer = SearchIndexVersion(version=version, object_key=OBJECT_KEY, object_version=written.get("VersionId"),
+                                 listings=size(connection), published_at=datetime.now(UTC))
+    pointer.derive_keys()
     condition = (SearchIndexVersion.pk.does_not_exist() if expected is None
                  else SearchIndexVersion.version == expected)
     try:
@@ -113,22 +99,24 @@ def load_current() -> Loaded:
         raise IndexUnavailable("no search index has been published") from None
     exact = {"VersionId": pointer.object_version} if pointer.object_version else {}
     try:
-        body = _s3().get_object(Bucket=settings().search_bucket, Key=pointer.key, **exact)["Body"].read()
+        body = _s3().get_object(Bucket=settings().search_bucket, Key=pointer.object_key, **exact)["Body"].read()
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") not in _GONE:
             raise
-        raise IndexUnavailable(f"the published index {pointer.key} ({pointer.object_version}) is missing") from None
+        raise IndexUnavailable(f"the published index {pointer.object_key} ({pointer.object_version}) is missing") from None
     connection = sqlite3.connect(":memory:", check_same_thread=False)
     try:
         connection.deserialize(body)
         schema = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
     except sqlite3.DatabaseError as error:
-        raise IndexUnavailable(f"the published index {pointer.key} is unreadable: {error}") from None
+        raise IndexUnavailable(f"the published index {pointer.object_key} is unreadable: {error}") from None
     if schema is None or int(schema[0]) != SCHEMA_VERSION:
-        raise IndexUnavailable(f"the published index {pointer.key} has another schema ({schema})")
+        raise IndexUnavailable(f"the published index {pointer.object_key} has another schema ({schema})")
     return Loaded(version=int(pointer.version), connection=connection)
 
 
 def withdraw() -> None:
     """Remove the pointer (the runbook's way to force every function onto the fallback)."""
-    SearchIndexVersion(pk=POINTER_KEY[0], sk=POINTER_KEY[1]).delete()
+    pointer = SearchIndexVersion()
+    pointer.derive_keys()
+    pointer.delete()

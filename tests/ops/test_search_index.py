@@ -28,7 +28,7 @@ def test_status_and_rebuild_restore_an_index_whose_object_was_lost(platform, cap
     assert "version 1: 3 listings" in capsys.readouterr().out
 
     pointer = store.SearchIndexVersion.get(*store.POINTER_KEY)
-    client("s3").delete_object(Bucket=settings().search_bucket, Key=pointer.key, VersionId=pointer.object_version)
+    client("s3").delete_object(Bucket=settings().search_bucket, Key=pointer.object_key, VersionId=pointer.object_version)
     assert main(["search-index", "status"]) == 1
     assert "DOES NOT LOAD" in capsys.readouterr().out
     assert main(["search-index", "rebuild", "--apply"]) == 0

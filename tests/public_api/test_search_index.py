@@ -199,7 +199,7 @@ def test_without_the_index_search_falls_back_to_dynamodb_and_counts_it(api, list
     built = reindex()
     pointer = store.SearchIndexVersion.get(*store.POINTER_KEY)
     assert built["listings"] == 2
-    aws.client("s3").delete_object(Bucket=settings().search_bucket, Key=pointer.key,  # the index is gone
+    aws.client("s3").delete_object(Bucket=settings().search_bucket, Key=pointer.object_key,  # the index is gone
                                    VersionId=pointer.object_version)
     search_index.reset()
     capfd.readouterr()
