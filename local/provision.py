@@ -308,6 +308,7 @@ def provision(*, media_url: str | None = None) -> Resources:
     for queue in MEDIA_QUEUES:
         queues[queue], media_arns[queue] = _queue(queue, visibility_timeout=media_visibility_timeout(queue))
     provision_buckets(media_arns)
+    provision_documents_bucket()
     pool_id, client_id, backoffice_client_id = provision_user_pool()
     return Resources(
         table=table, raw_bucket=cfg.raw_bucket, public_bucket=cfg.public_bucket,
@@ -374,3 +375,32 @@ def provision_payments(*, providers_environment: dict[str, str], return_url: str
     _put_secret(names[Env.ESEWA_SECRET], ESEWA_TEST_SECRET)
     _put_secret(names[Env.KHALTI_SECRET], KHALTI_TEST_SECRET)
     return {**names, **providers_environment, Env.PAYMENT_RETURN_URL: return_url}
+
+
+def provision_documents_bucket() -> str:
+    """The documents bucket as the data stack declares it: private (every public access blocked), versioned,
+    encrypted by default with a KMS key of its own (``alias/<prefix>-documents``). Returns its name."""
+    cfg = settings()
+    kms, s3 = client("kms"), client("s3")
+    alias = f"alias/{cfg.prefix}-documents"
+    known = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    key_id = known.get(alias)
+    if not key_id:
+        key_id = kms.create_key(Description="Shikhar listing documents")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    try:
+        s3.create_bucket(Bucket=cfg.documents_bucket, CreateBucketConfiguration={"LocationConstraint": cfg.region})
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    s3.put_bucket_versioning(Bucket=cfg.documents_bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_public_access_block(Bucket=cfg.documents_bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_bucket_encryption(Bucket=cfg.documents_bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_id},
+        "BucketKeyEnabled": True}]})
+    # Sellers and brokers upload from the back office's pages.
+    s3.put_bucket_cors(Bucket=cfg.documents_bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedMethods": ["POST"], "AllowedOrigins": local_backoffice_origins(backoffice_port()),
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]})
+    return cfg.documents_bucket

@@ -65,6 +65,7 @@ class Settings:
     public_bucket: str = _named(Env.PUBLIC_BUCKET, "public-media")
     premium_bucket: str = _named(Env.PREMIUM_BUCKET, "premium-media")
     search_bucket: str = _named(Env.SEARCH_BUCKET, "search-index")
+    documents_bucket: str = _named(Env.DOCUMENTS_BUCKET, "documents")
     # The search index (marketplace.search_index): the API checks the current version at most this often;
     # the writer publishes at most this often.
     search_refresh_seconds: float = field(default_factory=lambda: float(_env(Env.SEARCH_REFRESH_SECONDS, "10")))

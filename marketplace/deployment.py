@@ -94,6 +94,7 @@ class Env(StrEnum):
     SITE_URL = "SHIKHAR_SITE_URL"  # the buyers' site: listing links in messages
     API_URL = "SHIKHAR_API_URL"  # the public API's base URL: unsubscribe links
     BACKOFFICE_URL = "SHIKHAR_BACKOFFICE_URL"  # the back office: brokers' and admins' links
+    DOCUMENTS_BUCKET = "SHIKHAR_DOCUMENTS_BUCKET"  # listings' title deeds, permits, certificates (private, KMS)
     # Read by Powertools (logger, tracer, metrics); infra sets them.
     POWERTOOLS_SERVICE = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"

@@ -28,3 +28,7 @@ class EventType(StrEnum):
     # Payments (marketplace.services.payments)
     PAYMENT_COMPLETED = "PaymentCompleted"
     PAYMENT_REFUNDED = "PaymentRefunded"
+    # Documents (marketplace.services.documents)
+    DOCUMENTS_VERIFIED = "DocumentsVerified"
+    DOCUMENT_ACCESS_REQUESTED = "DocumentAccessRequested"
+    DOCUMENT_ACCESS_DECIDED = "DocumentAccessDecided"

@@ -278,6 +278,8 @@ class Listing(Item, discriminator="Listing"):
     # Processed photos (photo and drone kinds), kept by the media services in the same transactions
     # that make media ready or delete it: the moderation queue checks the minimum without reading media.
     ready_photos = NumberAttribute(default=0)
+    # Documents: when an admin verified the title, permit and certificate (marketplace.services.documents).
+    documents_verified_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
     version = VersionAttribute()
@@ -1254,3 +1256,135 @@ class PendingAlert(Item, discriminator="PendingAlert"):
     def waiting(cls, frequency: str, **query):
         """Every match waiting for this frequency's digest, in buyer order."""
         return cls.query(cls.partition(frequency), **query)
+
+
+# Documents ---------------------------------------------------------------------------------------
+
+class ListingDocument(Item, discriminator="ListingDocument"):
+    """A title deed (lalpurja), building permit (naksa pass) or completion certificate of a listing, held in
+    the private documents bucket (``marketplace.services.documents``).
+
+    pk ``LISTING#<listing_id>``, sk ``DOCUMENT#<document_id>`` (outside the detail's ``MEDIA#``..``METADATA``
+    range: the public detail never reads it).
+    """
+
+    not_found = ("no such document", "document_id")
+
+    listing_id = UnicodeAttribute()
+    document_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload | uploaded | rejected
+    failure = UnicodeAttribute(null=True)
+    uploaded_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    uploaded_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+    SORT_PREFIX = "DOCUMENT#"
+
+    @staticmethod
+    def key(listing_id: str, document_id: str) -> tuple[str, str]:
+        return Listing.partition(listing_id), f"{ListingDocument.SORT_PREFIX}{document_id}"
+
+    @property
+    def object_key(self) -> str:
+        return f"listings/{self.listing_id}/{self.document_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id, self.document_id)
+
+    @classmethod
+    def of_listing(cls, listing_id: str, **query):
+        """A listing's documents (one Query)."""
+        return cls.query(Listing.partition(listing_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
+
+
+class DocumentsReview(Item, discriminator="DocumentsReview"):
+    """What an admin read in a listing's documents when verifying them: plot (kitta) number, owner, noted
+    restrictions. pk ``LISTING#<listing_id>``, sk ``DOCUMENTS#REVIEW``."""
+
+    listing_id = UnicodeAttribute()
+    plot_number = UnicodeAttribute()
+    owner_name = UnicodeAttribute()
+    restrictions = UnicodeAttribute(default="")
+    reviewed_by = UnicodeAttribute()
+    reviewed_at = UTCDateTimeAttribute(default=now)
+
+    @staticmethod
+    def key(listing_id: str) -> tuple[str, str]:
+        return Listing.partition(listing_id), "DOCUMENTS#REVIEW"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id)
+
+
+class DocumentAccess(Item, discriminator="DocumentAccess"):
+    """A buyer's access to a listing's documents: asked for by the buyer, granted (or refused) by the
+    listing's broker. pk ``LISTING#<listing_id>``, sk ``DOCACCESS#<buyer_id>``.
+    gsi3 ``BROKER#<broker_id>`` -> ``DOCACCESS#<requested_at>#<listing_id>#<buyer_id>``: the broker's requests.
+    """
+
+    listing_id = UnicodeAttribute()
+    buyer_id = UnicodeAttribute()
+    buyer_email = UnicodeAttribute(default="")
+    broker_id = UnicodeAttribute()
+    state = UnicodeAttribute(default="requested")  # requested | granted | refused
+    requested_at = UTCDateTimeAttribute(default_for_new=now)
+    decided_at = UTCDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    DESK_PREFIX = "DOCACCESS#"
+
+    @staticmethod
+    def key(listing_id: str, buyer_id: str) -> tuple[str, str]:
+        return Listing.partition(listing_id), f"DOCACCESS#{buyer_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id, self.buyer_id)
+        self.gsi3pk = BrokerProfile.partition(self.broker_id)
+        self.gsi3sk = f"{self.DESK_PREFIX}{iso(self.requested_at)}#{self.listing_id}#{self.buyer_id}"
+
+    @classmethod
+    def of_broker(cls, broker_id: str, **query):
+        """Access requests to a broker's listings, in time order (gsi3)."""
+        return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.DESK_PREFIX),
+                                      **query)
+
+
+class AccessLogEntry(Item, discriminator="AccessLogEntry"):
+    """Someone was given a listing's private material (a document's signed URL), in RESO InternetTracking's
+    words where it has them (``event_type`` ``DetailedView``, ``object_type`` ``Document``).
+
+    pk ``ACCESSLOG#<listing_id>``, sk ``<entry_id>`` (a ULID: time order): a listing's log (its seller,
+    broker, admins); expires by TTL after two years.
+    """
+
+    listing_id = UnicodeAttribute()
+    entry_id = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    actor_id = UnicodeAttribute()
+    actor_email = UnicodeAttribute(default="")
+    event_type = UnicodeAttribute()
+    object_type = UnicodeAttribute()
+    object_id = UnicodeAttribute()
+    object_label = UnicodeAttribute(default="")
+
+    @staticmethod
+    def partition(listing_id: str) -> str:
+        return f"ACCESSLOG#{listing_id}"
+
+    @staticmethod
+    def key(listing_id: str, entry_id: str) -> tuple[str, str]:
+        return AccessLogEntry.partition(listing_id), entry_id
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id, self.entry_id)
+
+    @classmethod
+    def of_listing(cls, listing_id: str, **query):
+        """A listing's access log (newest first with ``scan_index_forward=False``)."""
+        return cls.query(cls.partition(listing_id), **query)

@@ -169,4 +169,5 @@ def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitle
         broker=BrokerPublic(broker_id=broker.broker_id, name=broker.name, company=broker.company,
                             verified=broker.verified),
         price_history=[history_item_of(item) for item in sorted(history, key=lambda item: item.at)],
+        documents_verified_at=listing.documents_verified_at,
     )

@@ -16,6 +16,7 @@ FUNCTIONS = {
     "me": "public_api.functions.me",
     "inquiries": "public_api.functions.inquiries",
     "payments": "public_api.functions.payments",
+    "documents": "public_api.functions.documents",
 }
 
 # The routers (modules of ``public_api.routers``) -> where each is mounted.
@@ -27,6 +28,7 @@ ROUTERS = {
     "me": "/v1/me",
     "favorites": "/v1/me/favorites",
     "orders": "/v1/me/orders",
+    "documents": "/v1/listings",
     "payments": "/v1/payments",
     "saved_searches": "/v1/me/saved-searches",
     "unsubscribe": "/v1/unsubscribe",
@@ -78,6 +80,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/payments/esewa/return", "payments", "payments", signed_in=False),
     Route("GET", "/v1/payments/esewa/failure", "payments", "payments", signed_in=False),
     Route("GET", "/v1/payments/khalti/return", "payments", "payments", signed_in=False),
+    Route("POST", "/v1/listings/{listing_id}/documents/access", "documents", "documents", signed_in=True),
+    Route("GET", "/v1/listings/{listing_id}/documents", "documents", "documents", signed_in=True),
     Route("GET", "/docs", "listings", "docs", signed_in=False, documented=False),
     Route("GET", "/openapi.json", "listings", "docs", signed_in=False, documented=False),
 )

@@ -9,7 +9,7 @@ from constructs import Construct
 
 
 class Keys(Construct):
-    """The three keys, rotated yearly. The logs key lets CloudWatch Logs in this region use it."""
+    """The keys, rotated yearly. The logs key lets CloudWatch Logs in this region use it."""
 
     def __init__(self, scope: Construct, id: str, *, prefix: str, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, id)
@@ -17,6 +17,9 @@ class Keys(Construct):
                               description="Shikhar application data: table, secrets, queues, topics")
         self.media = self._key("Media", alias=f"alias/{prefix}-media", removal_policy=removal_policy,
                                description="Shikhar media buckets (raw uploads, public and premium media)")
+        # Listing documents (title deeds, permits): a key of their own, so a grant on the media key reads none.
+        self.documents = self._key("Documents", alias=f"alias/{prefix}-documents", removal_policy=removal_policy,
+                                   description="Shikhar listing documents bucket")
         self.logs = self._key("Logs", alias=f"alias/{prefix}-logs", removal_policy=removal_policy,
                               description="Shikhar CloudWatch log groups")
         region = Stack.of(self).region

@@ -16,7 +16,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from infra.components.functions import FunctionKit, ServiceFunction, retention
-from infra.components.grants import READ, WRITE, grant_objects, grant_secret, grant_table
+from infra.components.grants import READ, WRITE, grant_key, grant_objects, grant_secret, grant_table
 from infra.config import StageConfig
 from infra.nag import acknowledge
 from infra.parameters import CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID, parameter
@@ -35,6 +35,7 @@ DESCRIPTIONS = {
     "me": "The signed-in buyer: profile and favorites",
     "inquiries": "Inquiries to a listing's broker",
     "payments": "Paid plans: orders, eSewa and Khalti returns verified with the provider",
+    "documents": "Listing documents: buyers ask for access; granted buyers get signed links (logged)",
 }
 
 
@@ -120,6 +121,13 @@ class ApiStack(Stack):
                     actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"])
 
         self._payments(config, kit, data)
+        # Documents: access requests and grants, the access log (table); signed links to the documents bucket
+        # (the function signs them: it needs the read it delegates, and the documents key to decrypt).
+        documents = self.functions["documents"]
+        grant_table(documents.role, table=table, key=key, actions=[*READ, *WRITE])
+        documents.add_environment(Env.DOCUMENTS_BUCKET, data.documents.name)
+        grant_objects(documents.role, bucket=data.documents.name, actions=["s3:GetObject"], prefix="listings/")
+        grant_key(documents.role, key=data.keys.documents, encrypt=False)
         self._feature_flags(config, readers=[self.functions["inquiries"]])
 
         acknowledge(self.api, *[("AwsSolutions-APIG4", ("Listing search, feed, neighbourhoods and detail are public by design (dossier section 6): "

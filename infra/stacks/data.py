@@ -128,6 +128,14 @@ class DataStack(Stack):
                                    removal_policy=removal, access_logs=self.access_logs, inventory=False)
         self.search.bucket.add_lifecycle_rule(id="replaced-versions", noncurrent_version_expiration=Duration.days(1),
                                               abort_incomplete_multipart_upload_after=Duration.days(1))
+        # Listing documents (marketplace.services.documents): private, their own key, never behind CloudFront
+        # (no read grant for it); uploads by presigned POST from the back office.
+        self.documents = SecureBucket(self, "Documents", bucket_name=name("documents"), key=self.keys.documents,
+                                      removal_policy=removal, access_logs=self.access_logs, inventory=False,
+                                      cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.POST],
+                                                        allowed_origins=upload_cors_origins(
+                                                            site_origins=config.allowed_origins),
+                                                        allowed_headers=["*"], max_age=3000)])
         self.exports = SecureBucket(self, "Exports", bucket_name=name("exports"), key=self.keys.data,
                                     removal_policy=removal, access_logs=self.access_logs,
                                     lifecycle=EXPORT_LIFECYCLE, lock_days=EXPORT_LOCK_DAYS)

@@ -9,6 +9,7 @@ from public_api.schemas.common import Problem
 _WHY = {
     400: "Bad input (the field is named)",
     401: "No valid bearer token (signed-in routes), or an invalid one offered on a public route",
+    403: "Not allowed for the caller (the reason is given)",
     404: "No such listing, or one the caller may not see (the same answer)",
     413: "Request body too large",
     415: "The body is not JSON (Content-Type: application/json)",

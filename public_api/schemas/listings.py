@@ -145,6 +145,9 @@ class ListingDetail(ListingCard):
     documents: list[str] = listing_field("documents")
     media: list[MediaItem]
     broker: BrokerPublic
+    documents_verified_at: datetime | None = Field(
+        None, description="When an admin verified the title deed, permit and certificate against the listing "
+                          "(the \"documents verified\" badge); None: not verified")
     price_history: list[PriceHistoryItem] = Field(
         default_factory=list, description="Every price and status change since the listing first came to the "
                                           "market, oldest first")

@@ -1,0 +1,281 @@
+"""A listing's documents: title deed (lalpurja), building permit (naksa pass), completion certificate.
+
+Uploaded by the listing's broker or seller (or an admin) straight to the documents bucket, a bucket of
+their own: private, encrypted with its own KMS key, never public and never behind CloudFront. An upload
+counts only once its bytes are checked (size, and a PDF, JPEG or PNG by its first bytes, whatever the
+browser said). An admin reviews them beside the listing and marks it "documents verified" with a date
+(the badge buyers see). Premium and investor buyers may ask for access; the listing's broker grants or
+refuses it per buyer; a granted buyer gets short-lived S3 signed URLs, each one logged for the seller
+(RESO InternetTracking's words). Nothing else ever hands out a document: without a grant there is no URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from botocore.exceptions import ClientError
+
+from marketplace import db
+from marketplace.actors import Actor
+from marketplace.audit import audit_entry
+from marketplace.aws import client
+from marketplace.config import settings
+from marketplace.entitlements import Entitlements, can_see
+from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.ids import new_id
+from marketplace.models import AccessLogEntry, DocumentAccess, DocumentsReview, Listing, ListingDocument
+from marketplace.selectors.listings import listing_for_actor, listing_get
+
+
+class DocumentKind(StrEnum):
+    TITLE = "title"  # lalpurja: the land ownership certificate
+    BUILDING_PERMIT = "building_permit"  # naksa pass
+    COMPLETION_CERTIFICATE = "completion_certificate"
+
+
+LABELS = {DocumentKind.TITLE: "Title deed (lalpurja)", DocumentKind.BUILDING_PERMIT: "Building permit (naksa pass)",
+          DocumentKind.COMPLETION_CERTIFICATE: "Completion certificate"}
+# What a document may be, told by its first bytes (the browser's word is only checked against them).
+SIGNATURES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+MAX_BYTES = 15 * 1024 * 1024
+MAX_DOCUMENTS = 20
+UPLOAD_SECONDS = 600
+URL_SECONDS = 300  # a signed URL lives five minutes
+LOG_DAYS = 730
+MAX_TEXT = 200
+
+
+class AccessState(StrEnum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+# RESO InternetTracking: the event and object names for a document opened through its signed URL.
+RESO_EVENT, RESO_OBJECT = "DetailedView", "Document"
+
+
+@dataclass(frozen=True)
+class DocumentSlot:
+    document: ListingDocument
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+
+def _kind(kind: str) -> DocumentKind:
+    try:
+        return DocumentKind(kind)
+    except ValueError:
+        raise ValidationError(f"must be one of: {', '.join(DocumentKind)}", field="kind") from None
+
+
+def _check_file(*, content_type: str, size: int, filename: str) -> str:
+    if content_type not in SIGNATURES:
+        raise ValidationError(f"must be one of: {', '.join(SIGNATURES)}", field="content_type")
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_BYTES:
+        raise ValidationError(f"must be from 1 byte to {MAX_BYTES // (1024 * 1024)} MB", field="size")
+    name = (filename or "").strip().replace("/", "_").replace("\\", "_")
+    if not name or len(name) > MAX_TEXT:
+        raise ValidationError(f"is required (at most {MAX_TEXT} characters)", field="filename")
+    return name
+
+
+def _uploader_listing(actor: Actor, listing_id: str) -> Listing:
+    """The listing, if this person may add its documents: its broker, its seller, an admin."""
+    return listing_for_actor(listing_id=listing_id, actor=actor)
+
+
+def document_request_upload(*, actor: Actor, listing_id: str, kind: str, content_type: str, size: int,
+                            filename: str) -> DocumentSlot:
+    """A presigned POST to the documents bucket for one new document (S3 enforces type and size in AWS;
+    ``document_confirm_upload`` checks the bytes either way)."""
+    chosen = _kind(kind)
+    name = _check_file(content_type=content_type, size=size, filename=filename)
+    listing = _uploader_listing(actor, listing_id)
+    if len(list(ListingDocument.of_listing(listing.listing_id))) >= MAX_DOCUMENTS:
+        raise ValidationError(f"a listing may have at most {MAX_DOCUMENTS} documents", field="kind")
+    document = ListingDocument(listing_id=listing.listing_id, document_id=new_id(), kind=chosen.value,
+                               filename=name, content_type=content_type, size=size, uploaded_by=actor.user_id)
+    db.save(document, condition=ListingDocument.pk.does_not_exist())
+    post = client("s3").generate_presigned_post(
+        Bucket=settings().documents_bucket, Key=document.object_key, Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, MAX_BYTES]],
+        ExpiresIn=UPLOAD_SECONDS)
+    return DocumentSlot(document=document, url=post["url"], fields=post["fields"], max_bytes=MAX_BYTES,
+                        expires_in=UPLOAD_SECONDS)
+
+
+def _problem_with(stored: dict, head: bytes, document: ListingDocument) -> str | None:
+    size = stored["ContentLength"]
+    if not 0 < size <= MAX_BYTES:
+        return f"the file must be from 1 byte to {MAX_BYTES // (1024 * 1024)} MB"
+    if not head.startswith(SIGNATURES[document.content_type]):
+        return f"the file is not a {document.content_type.split('/')[1].upper()}"
+    return None
+
+
+def document_confirm_upload(*, actor: Actor, listing_id: str, document_id: str) -> ListingDocument:
+    """The browser says the upload finished: the stored bytes are checked; a bad file is deleted and the
+    document rejected (a ``ValidationError`` naming ``file``)."""
+    _uploader_listing(actor, listing_id)
+    document = ListingDocument.get_or_not_found(listing_id, document_id, consistent=True)
+    if document.state == "uploaded":
+        return document
+    s3, bucket = client("s3"), settings().documents_bucket
+    try:
+        stored = s3.head_object(Bucket=bucket, Key=document.object_key)
+        head = s3.get_object(Bucket=bucket, Key=document.object_key, Range="bytes=0-15")["Body"].read()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            raise ValidationError("nothing was uploaded for this document", field="file") from None
+        raise
+    problem = _problem_with(stored, head, document)
+    if problem:
+        s3.delete_object(Bucket=bucket, Key=document.object_key)
+        document.state, document.failure = "rejected", problem
+        db.save(document)
+        raise ValidationError(problem, field="file")
+    document.state, document.uploaded_at, document.size = "uploaded", datetime.now(UTC), stored["ContentLength"]
+    with db.transaction() as tx:
+        tx.save(document)
+        tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="document_upload",
+                            after={"document_id": document_id, "kind": document.kind, "filename": document.filename}))
+    return document
+
+
+def documents_of_listing(*, listing_id: str) -> list[ListingDocument]:
+    return sorted(ListingDocument.of_listing(listing_id, consistent_read=True), key=lambda d: d.document_id)
+
+
+def _text(value: str, field: str, *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError("is required", field=field)
+    if len(text) > MAX_TEXT * 5:
+        raise ValidationError(f"must be at most {MAX_TEXT * 5} characters", field=field)
+    return text
+
+
+def documents_verify(*, actor: Actor, listing_id: str, plot_number: str, owner_name: str, restrictions: str = "",
+                     expected_version: int) -> Listing:
+    """An admin, having read the uploaded title deed (at least) beside the listing, records what it says and
+    marks the listing "documents verified" today."""
+    if not actor.is_admin:
+        raise PermissionDenied("only admins verify documents")
+    review = DocumentsReview(listing_id=listing_id, plot_number=_text(plot_number, "plot_number"),
+                             owner_name=_text(owner_name, "owner_name"),
+                             restrictions=_text(restrictions, "restrictions", required=False), reviewed_by=actor.user_id)
+    listing = listing_get(listing_id=listing_id, consistent=True)
+    db.check_version(listing, expected_version, noun="listing")
+    kinds = {d.kind for d in documents_of_listing(listing_id=listing_id) if d.state == "uploaded"}
+    if DocumentKind.TITLE not in kinds:
+        raise ValidationError("the title deed (lalpurja) must be uploaded before the documents are verified",
+                              field="documents")
+    before = {"documents_verified_at": listing.documents_verified_at}
+    listing.documents_verified_at = review.reviewed_at = datetime.now(UTC)
+    with db.transaction(conflict_field="expected_version") as tx:
+        tx.save(listing)
+        tx.save(review)
+        tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="documents_verify",
+                            before=before, after={"documents_verified_at": listing.documents_verified_at,
+                                                  "plot_number": review.plot_number, "owner_name": review.owner_name,
+                                                  "restrictions": review.restrictions}))
+        tx.save(to_outbox(DomainEvent(EventType.DOCUMENTS_VERIFIED, {"listing_id": listing_id})))
+    return listing
+
+
+def _visible_listing(listing_id: str, entitlements: Entitlements) -> Listing:
+    listing = Listing.get_or_none(listing_id)
+    if listing is None or not can_see(listing, entitlements):
+        raise NotFound("no such listing", field="listing_id")
+    return listing
+
+
+def document_access_request(*, actor: Actor, listing_id: str,
+                            entitlements: Entitlements) -> tuple[DocumentAccess, bool]:
+    """A premium or investor buyer asks the listing's broker for its documents (asking again changes nothing);
+    the request, and whether this call made it."""
+    listing = _visible_listing(listing_id, entitlements)
+    if not entitlements.premium_media:
+        raise PermissionDenied("documents are for premium and investor members: subscribe to ask for them")
+    existing = DocumentAccess.get_or_none(listing_id, actor.user_id, consistent=True)
+    if existing is not None:
+        return existing, False
+    access = DocumentAccess(listing_id=listing_id, buyer_id=actor.user_id, buyer_email=actor.email,
+                            broker_id=listing.broker_id)
+    with db.transaction(conflict_message="you asked already") as tx:
+        tx.create(access)
+        tx.save(to_outbox(DomainEvent(EventType.DOCUMENT_ACCESS_REQUESTED, {
+            "listing_id": listing_id, "buyer_id": actor.user_id, "broker_id": listing.broker_id})))
+    return access, True
+
+
+def document_access_decide(*, actor: Actor, listing_id: str, buyer_id: str, grant: bool) -> DocumentAccess:
+    """The listing's broker (or an admin) grants or refuses one buyer's access."""
+    listing = listing_get(listing_id=listing_id, consistent=True)
+    if not (actor.is_admin or listing.broker_id == actor.user_id):
+        raise NotFound("no such listing", field="listing_id")
+    access = DocumentAccess.get_or_none(listing_id, buyer_id, consistent=True)
+    if access is None:
+        raise NotFound("this buyer has not asked for the documents", field="buyer_id")
+    before = {"state": access.state}
+    access.state = (AccessState.GRANTED if grant else AccessState.REFUSED).value
+    access.decided_at, access.decided_by = datetime.now(UTC), actor.user_id
+    with db.transaction(conflict_field="buyer_id") as tx:
+        tx.save(access)
+        tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="document_access",
+                            before=before, after={"state": access.state, "buyer_id": buyer_id}))
+        tx.save(to_outbox(DomainEvent(EventType.DOCUMENT_ACCESS_DECIDED, {
+            "listing_id": listing_id, "buyer_id": buyer_id, "state": access.state})))
+    return access
+
+
+@dataclass(frozen=True)
+class DocumentLink:
+    document: ListingDocument
+    url: str
+    expires_at: datetime
+
+
+def documents_for_buyer(*, actor: Actor, listing_id: str,
+                        entitlements: Entitlements) -> tuple[DocumentAccess | None, list[DocumentLink]]:
+    """The buyer's access and, only when it is granted and their membership still entitles them, a signed
+    URL for each uploaded document, each logged for the seller."""
+    _visible_listing(listing_id, entitlements)
+    access = DocumentAccess.get_or_none(listing_id, actor.user_id, consistent=True)
+    if access is None or access.state != AccessState.GRANTED or not entitlements.premium_media:
+        return access, []
+    now = datetime.now(UTC)
+    documents = [d for d in documents_of_listing(listing_id=listing_id) if d.state == "uploaded"]
+    s3, bucket = client("s3"), settings().documents_bucket
+    links = []
+    with db.transaction() as tx:
+        for document in documents:
+            url = s3.generate_presigned_url("get_object", ExpiresIn=URL_SECONDS, Params={
+                "Bucket": bucket, "Key": document.object_key,
+                "ResponseContentDisposition": f'attachment; filename="{document.filename}"'})
+            links.append(DocumentLink(document=document, url=url, expires_at=now + timedelta(seconds=URL_SECONDS)))
+            entry = AccessLogEntry(listing_id=listing_id, entry_id=new_id(), at=now, actor_id=actor.user_id,
+                                   actor_email=actor.email, event_type=RESO_EVENT, object_type=RESO_OBJECT,
+                                   object_id=document.document_id, object_label=LABELS[DocumentKind(document.kind)])
+            entry.expires = now + timedelta(days=LOG_DAYS)
+            tx.save(entry)
+    return access, links
+
+
+def access_log(*, actor: Actor, listing_id: str, limit: int = 100) -> list[AccessLogEntry]:
+    """Who was given what of a listing's private material, newest first: its seller, its broker, admins."""
+    listing_for_actor(listing_id=listing_id, actor=actor)
+    return list(AccessLogEntry.of_listing(listing_id, scan_index_forward=False, limit=limit))
+
+
+def access_requests_for_broker(*, actor: Actor, limit: int = 100) -> list[DocumentAccess]:
+    """Buyers' requests for the documents of this broker's listings, newest first (what the broker decides)."""
+    if not actor.is_broker:
+        raise PermissionDenied("only brokers have access requests")
+    return list(DocumentAccess.of_broker(actor.user_id, scan_index_forward=False, limit=limit))
