@@ -18,16 +18,17 @@ import sqlite3
 from collections.abc import Iterable
 
 from marketplace.models import Listing
-from marketplace.search_index.documents import Document, document_of
+from marketplace.search_index.documents import FIELD_COLUMNS, Document, document_of, field_column
 
 SCHEMA_VERSION = 3
-_SCHEMA = """
-CREATE TABLE cards (
-    id INTEGER PRIMARY KEY, listing_id TEXT NOT NULL UNIQUE, neighborhood TEXT NOT NULL,
-    property_type TEXT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL, price INTEGER,
-    land_sqft REAL, bedrooms INTEGER, road_ft REAL, facing TEXT, premium INTEGER NOT NULL,
-    exclusive INTEGER NOT NULL, public_at REAL, published REAL NOT NULL, per_ropani REAL,
-    price_band TEXT NOT NULL, lat REAL, lng REAL, x REAL, y REAL, z REAL);
+# The row of a card: its id, the listing fields searches use (``documents.FIELD_COLUMNS``, typed by their
+# specification), then what the index derives (visibility, order, facets, the map point).
+_CARD_COLUMNS = ("listing_id TEXT NOT NULL UNIQUE", *(field_column(c) for c in FIELD_COLUMNS), "status TEXT NOT NULL",
+                 "price INTEGER", "premium INTEGER NOT NULL", "exclusive INTEGER NOT NULL", "public_at REAL",
+                 "published REAL NOT NULL", "per_ropani REAL", "price_band TEXT NOT NULL", "lat REAL", "lng REAL",
+                 "x REAL", "y REAL", "z REAL")
+_SCHEMA = f"""
+CREATE TABLE cards (id INTEGER PRIMARY KEY, {', '.join(_CARD_COLUMNS)});
 CREATE TABLE bodies (id INTEGER PRIMARY KEY, card TEXT NOT NULL);
 CREATE INDEX cards_newest ON cards (-published, listing_id);
 CREATE INDEX cards_price_asc ON cards ((price IS NULL), coalesce(price, 0), listing_id);
@@ -40,9 +41,7 @@ CREATE VIRTUAL TABLE words USING fts5(title, description, place, features,
                                       tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_COLUMNS = ("listing_id", "neighborhood", "property_type", "purpose", "status", "price", "land_sqft", "bedrooms",
-            "road_ft", "facing", "premium", "exclusive", "public_at", "published", "per_ropani", "price_band",
-            "lat", "lng", "x", "y", "z")
+_COLUMNS = tuple(column.split()[0] for column in _CARD_COLUMNS)
 _UPSERT = (f"INSERT INTO cards ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
            f"ON CONFLICT (listing_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _COLUMNS[1:])} "
            "RETURNING id")

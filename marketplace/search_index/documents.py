@@ -18,6 +18,7 @@ import pygeohash
 
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import LISTED, Status
+from marketplace.listing_fields import FIELD, Kind, Need
 from marketplace.market import COMPARABLE_PURPOSE, price_per_ropani
 from marketplace.models import Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
@@ -39,6 +40,30 @@ CRORE = 10_000_000
 PRICE_BANDS = (("under_2_crore", 2 * CRORE), ("2_5_crore", 5 * CRORE), ("5_10_crore", 10 * CRORE),
                ("10_20_crore", 20 * CRORE), ("over_20_crore", None))
 ON_REQUEST = "on_request"
+# The listing fields a search filters, orders or counts by, each a column of ``cards`` (column -> field of
+# ``marketplace.listing_fields.FIELDS``): the column's type, whether it may be empty and the row's value
+# follow the field's specification. (The price has its own column: "on request" is no price.)
+FIELD_COLUMNS = {"neighborhood": "neighborhood", "property_type": "property_type", "purpose": "purpose",
+                 "land_sqft": "land_area_sqft", "bedrooms": "bedrooms", "road_ft": "road_width_ft", "facing": "facing"}
+_SQL_TYPES = {Kind.TEXT: "TEXT", Kind.CHOICE: "TEXT", Kind.INTEGER: "INTEGER", Kind.PRICE: "INTEGER",
+              Kind.DECIMAL: "REAL", Kind.AREA: "REAL", Kind.FLAG: "INTEGER"}
+# Field columns held as reals: the domain's Decimals (and a filter's bounds) become floats for SQLite.
+REAL_COLUMNS = frozenset(column for column, name in FIELD_COLUMNS.items() if _SQL_TYPES[FIELD[name].kind] == "REAL")
+
+
+def field_column(column: str) -> str:
+    """A field's column as ``CREATE TABLE`` declares it: NOT NULL when every listed listing has the field
+    (required from the first save, or defaulted)."""
+    spec = FIELD[FIELD_COLUMNS[column]]
+    always = spec.need == Need.TO_CREATE or spec.default is not None
+    return f"{column} {_SQL_TYPES[spec.kind]}{' NOT NULL' if always else ''}"
+
+
+def _field_values(listing: Listing) -> dict:
+    """The listing's values for the field columns."""
+    values = {column: getattr(listing, name) for column, name in FIELD_COLUMNS.items()}
+    return {column: (float(value) if value else None) if column in REAL_COLUMNS else value
+            for column, value in values.items()}
 
 
 def fold(text: str) -> str:
@@ -114,11 +139,8 @@ def document_of(listing: Listing) -> Document | None:
         centre = pygeohash.decode(listing.geohash)
         point = (float(centre.latitude), float(centre.longitude))
     row = {
-        "listing_id": listing.listing_id, "neighborhood": listing.neighborhood,
-        "property_type": listing.property_type, "purpose": listing.purpose, "status": listing.status,
-        "price": price, "land_sqft": float(listing.land_area_sqft) if listing.land_area_sqft else None,
-        "bedrooms": listing.bedrooms, "road_ft": float(listing.road_width_ft) if listing.road_width_ft else None,
-        "facing": listing.facing, "premium": int(bool(listing.premium)), "exclusive": int(bool(listing.exclusive)),
+        "listing_id": listing.listing_id, **_field_values(listing), "status": listing.status,
+        "price": price, "premium": int(bool(listing.premium)), "exclusive": int(bool(listing.exclusive)),
         "public_at": _timestamp(listing.public_at), "published": _timestamp(listing.published_at) or 0.0,
         "per_ropani": _per_ropani(listing), "price_band": price_band(price),
     }

@@ -29,7 +29,7 @@ from marketplace.models import Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.pagination import decode_position, encode_position
 from marketplace.search_index.database import unit_vector
-from marketplace.search_index.documents import card_of_row, shared_card
+from marketplace.search_index.documents import REAL_COLUMNS, card_of_row, shared_card
 from marketplace.selectors.search import (
     MAX_PAGE,
     ListingFilters,
@@ -136,7 +136,7 @@ def _attribute_clauses(f: ListingFilters, params: dict) -> list[str]:
             ("premium", "=", None if f.premium is None else int(f.premium))):
         if value is not None:  # a price bound also drops price-on-request listings (NULL price)
             name = f"{column}_{len(params)}"
-            params[name] = float(value) if column in ("land_sqft", "road_ft") else value
+            params[name] = float(value) if column in REAL_COLUMNS else value
             clauses.append(f"c.{column} {operator} :{name}")
     return clauses
 
