@@ -18,13 +18,14 @@ import requests
 
 from local import demo, demo_photos
 from local.provision import Resources
-from marketplace.actors import Actor, Group
+from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.lifecycle import Status
 from marketplace.models import Listing
 from marketplace.services import listings
 from marketplace.services.media import media_request_upload
+from tests.shared.people import Person
 
 LISTINGS = 30
 DRAFTS = 55  # one broker's drafts: more than one page (50) of the back office's listing pages
@@ -55,7 +56,7 @@ def main() -> None:
         attributes = idp.admin_get_user(UserPoolId=cfg.user_pool_id, Username=email)["UserAttributes"]
         people[email] = next(a["Value"] for a in attributes if a["Name"] == "sub")
     broker_email = "broker@demo.shikhar.np"
-    broker = Actor(user_id=people[broker_email], email=broker_email, groups=frozenset({Group.BROKERS}))
+    broker = Person(email=broker_email, groups=(Group.BROKERS,), user_id=people[broker_email]).actor
     active = [listing for listing in Listing.scan(Listing.status == Status.ACTIVE.value)]
     mine = next(listing for listing in active if listing.broker_id == broker.user_id)
     def upload(kind: str, data: bytes, filename: str, content_type: str) -> str:

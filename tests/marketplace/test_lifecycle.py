@@ -28,11 +28,9 @@ from marketplace.lifecycle import (
     takes_new_media,
 )
 from marketplace.models import Listing
+from tests.shared.people import ADMIN, BROKER, BUYER, OTHER_BROKER
 
-OWNER = Actor(user_id="b1", groups=frozenset({Group.BROKERS}))
-OTHER_BROKER = Actor(user_id="b2", groups=frozenset({Group.BROKERS}))
-ADMIN = Actor(user_id="a1", groups=frozenset({Group.ADMINS}))
-BUYER = Actor(user_id="u1", groups=frozenset({Group.BUYERS, Group.INVESTORS}))
+OWNER = BROKER  # the listing's broker
 ROLES = {"owner": OWNER, "other_broker": OTHER_BROKER, "admin": ADMIN, "system": SYSTEM, "buyer": BUYER}
 
 D, P, A, C, U, X, R, W, E = ("draft", "pending_review", "active", "coming_soon", "under_contract", "closed",
@@ -100,17 +98,17 @@ def test_every_status_maps_to_one_reso_standard_status():
 
 
 def test_allowed_actions_drive_the_buttons():
-    assert set(allowed_actions(status="pending_review", actor=ADMIN, owner_id="b1")) == {
+    assert set(allowed_actions(status="pending_review", actor=ADMIN, owner_id=OWNER.user_id)) == {
         Action.APPROVE, Action.APPROVE_COMING_SOON, Action.REJECT, Action.REQUEST_CHANGES, Action.FEATURE,
         Action.UNFEATURE, Action.ADMIN_EDIT}
-    assert set(allowed_actions(status="active", actor=OWNER, owner_id="b1")) == {
+    assert set(allowed_actions(status="active", actor=OWNER, owner_id=OWNER.user_id)) == {
         Action.EDIT_PRICE, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.CLOSE}
-    assert allowed_actions(status="active", actor=OTHER_BROKER, owner_id="b1") == []
+    assert allowed_actions(status="active", actor=OTHER_BROKER, owner_id=OWNER.user_id) == []
 
 
 def test_unknown_actions_are_illegal():
     with pytest.raises(IllegalTransition):
-        check("teleport", status="draft", actor=ADMIN, owner_id="b1")
+        check("teleport", status="draft", actor=ADMIN, owner_id=OWNER.user_id)
 
 
 # ---- the pure rules beside the table: effects, guards, events, surfaces, predicates ---------------------
@@ -120,7 +118,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 def _listing(status: str, **fields) -> Listing:
     """A listing in memory: the rules read and set its fields, never the table."""
-    return Listing(listing_id="l1", broker_id="b1", status=status, property_type="house", status_changed_at=None,
+    return Listing(listing_id="l1", broker_id=OWNER.user_id, status=status, property_type="house", status_changed_at=None,
                    **fields)
 
 
@@ -133,7 +131,7 @@ def test_every_effect_and_guard_belongs_to_a_transition_and_every_event_is_typed
 def test_approving_publishes_sets_premium_and_tells_approval_and_status_change():
     listing = _listing("pending_review", rejection_reason="old")
 
-    events = apply(check("approve", status="pending_review", actor=ADMIN, owner_id="b1"), listing,
+    events = apply(check("approve", status="pending_review", actor=ADMIN, owner_id=OWNER.user_id), listing,
                    Move(moment=NOW, premium=True))
 
     assert (listing.status, listing.status_changed_at, listing.published_at) == ("active", NOW, NOW)
@@ -144,7 +142,7 @@ def test_approving_publishes_sets_premium_and_tells_approval_and_status_change()
 def test_an_action_that_keeps_the_status_tells_only_its_own_event():
     listing = _listing("active")
 
-    events = apply(check("feature", status="active", actor=ADMIN, owner_id="b1"), listing, Move(moment=NOW))
+    events = apply(check("feature", status="active", actor=ADMIN, owner_id=OWNER.user_id), listing, Move(moment=NOW))
 
     assert (listing.status, listing.premium, listing.status_changed_at) == ("active", True, None)
     assert events == [EventType.LISTING_FEATURED]
@@ -152,18 +150,18 @@ def test_an_action_that_keeps_the_status_tells_only_its_own_event():
 
 def test_a_plain_status_change_is_told_once():
     listing = _listing("active")
-    events = apply(check("withdraw", status="active", actor=OWNER, owner_id="b1"), listing, Move(moment=NOW))
+    events = apply(check("withdraw", status="active", actor=OWNER, owner_id=OWNER.user_id), listing, Move(moment=NOW))
     assert (listing.status, events) == ("withdrawn", [EventType.LISTING_STATUS_CHANGED])
 
 
 def test_reasons_land_where_the_broker_reads_them_and_relisting_forgets_the_dates():
     rejected, noted = _listing("pending_review"), _listing("active")
-    apply(check("reject", status="pending_review", actor=ADMIN, owner_id="b1", reason=" Blurry "), rejected,
+    apply(check("reject", status="pending_review", actor=ADMIN, owner_id=OWNER.user_id, reason=" Blurry "), rejected,
           Move(moment=NOW, reason=" Blurry "))
-    apply(check("unpublish", status="active", actor=ADMIN, owner_id="b1", reason="Duplicate"), noted,
+    apply(check("unpublish", status="active", actor=ADMIN, owner_id=OWNER.user_id, reason="Duplicate"), noted,
           Move(moment=NOW, reason="Duplicate"))
     relisted = _listing("withdrawn", published_at=NOW, public_at=NOW)
-    apply(check("relist", status="withdrawn", actor=OWNER, owner_id="b1"), relisted, Move(moment=NOW))
+    apply(check("relist", status="withdrawn", actor=OWNER, owner_id=OWNER.user_id), relisted, Move(moment=NOW))
     assert (rejected.status, rejected.rejection_reason) == ("rejected", "Blurry")
     assert (noted.status, noted.change_note) == ("withdrawn", "Duplicate")
     assert (relisted.status, relisted.published_at, relisted.public_at) == ("draft", None, None)
@@ -182,7 +180,7 @@ def test_a_guard_refuses_before_anything_changes(action, status, move, field):
     actor = {"approve_coming_soon": ADMIN, "publish_due": SYSTEM, "submit": OWNER}[action]
 
     with pytest.raises((ValidationError, IllegalTransition)) as caught:
-        apply(check(action, status=status, actor=actor, owner_id="b1"), listing, move)
+        apply(check(action, status=status, actor=actor, owner_id=OWNER.user_id), listing, move)
 
     assert field == caught.value.field or field in getattr(caught.value, "errors", {})
     assert listing.attribute_values == before
@@ -197,15 +195,15 @@ def test_one_reason_rule_for_one_listing_and_for_many():
 
 
 def test_each_surface_offers_what_is_written_here():
-    pending = {"status": "pending_review", "actor": ADMIN, "owner_id": "b1"}
+    pending = {"status": "pending_review", "actor": ADMIN, "owner_id": OWNER.user_id}
     assert allowed_actions(**pending, on=Surface.REVIEW) == [
         Action.APPROVE, Action.APPROVE_COMING_SOON, Action.REQUEST_CHANGES, Action.REJECT]
     assert allowed_actions(**pending, on=Surface.BULK) == [Action.APPROVE, Action.REJECT]
     assert set(allowed_actions(**pending, on=Surface.BUTTONS)) == {
         Action.APPROVE, Action.APPROVE_COMING_SOON, Action.REQUEST_CHANGES, Action.REJECT, Action.FEATURE,
         Action.UNFEATURE}
-    assert allowed_actions(status="draft", actor=OWNER, owner_id="b1", on=Surface.BUTTONS) == [Action.SUBMIT]
-    assert allowed_actions(status="active", actor=OWNER, owner_id="b1", on=Surface.FORM) == [Action.EDIT_PRICE]
+    assert allowed_actions(status="draft", actor=OWNER, owner_id=OWNER.user_id, on=Surface.BUTTONS) == [Action.SUBMIT]
+    assert allowed_actions(status="active", actor=OWNER, owner_id=OWNER.user_id, on=Surface.FORM) == [Action.EDIT_PRICE]
     assert {t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER)} == {
         Action.SUBMIT, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.BACK_ON_MARKET, Action.CLOSE,
         Action.RELIST}
@@ -215,8 +213,8 @@ def test_each_surface_offers_what_is_written_here():
 
 
 def test_an_admin_who_is_also_the_broker_sees_only_the_brokers_buttons_as_the_broker():
-    both = Actor(user_id="b1", groups=frozenset({Group.BROKERS, Group.ADMINS}))
-    assert allowed_actions(status="pending_review", actor=both, owner_id="b1", on=Surface.BUTTONS,
+    both = Actor(user_id=OWNER.user_id, groups=frozenset({Group.BROKERS, Group.ADMINS}))
+    assert allowed_actions(status="pending_review", actor=both, owner_id=OWNER.user_id, on=Surface.BUTTONS,
                            role=Role.OWNER) == [Action.WITHDRAW]
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from marketplace.models import Favorite, Inquiry, UserProfile
+from tests.shared.people import BROKER
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def seeded(table) -> dict[str, int]:
             favorite.derive_keys()
             favorite.save()
     for n in range(6):
-        inquiry = Inquiry(inquiry_id=f"inq-{n}", listing_id=f"listing-{n}", broker_id="broker-1",
+        inquiry = Inquiry(inquiry_id=f"inq-{n}", listing_id=f"listing-{n}", broker_id=BROKER.user_id,
                           buyer_id=f"user-{n:02d}", name=f"Buyer {n}", message="Can I visit on Saturday?",
                           created_at=hour_ago)
         inquiry.derive_keys()

@@ -3,19 +3,17 @@ can load the index; a rebuild from the table (dry run first) restores it."""
 
 from __future__ import annotations
 
-from marketplace.actors import Actor, Group
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.search_index import store
 from ops.cli import main
 from tests.shared.listings import make_listing
+from tests.shared.people import LISTER
 
 
 def test_status_and_rebuild_restore_an_index_whose_object_was_lost(platform, capsys):
-    broker = Actor(user_id="broker-runbook", email="runbook@test.shikhar.np", groups=frozenset({Group.BROKERS}),
-                   name="Runbook Broker")
     for n in range(3):
-        make_listing(broker, status="active", title=f"Runbook house {n}")
+        make_listing(LISTER, status="active", title=f"Runbook house {n}")
 
     assert main(["search-index", "status"]) == 1
     assert "no search index is published" in capsys.readouterr().out

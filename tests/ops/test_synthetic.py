@@ -16,16 +16,12 @@ from ops.cli import main
 from ops.synthetic import Journey, StepFailed
 from tests.public_api.test_listing_detail import add_media
 from tests.shared.listings import make_listing
-from tests.shared.people import PASSWORD, sign_up
+from tests.shared.people import LISTER, PASSWORD, sign_up
 
 
 @pytest.fixture
 def premium_listing(api):
-    from marketplace.actors import Actor, Group
-
-    lister = Actor(user_id="broker-lister", email="lister@test.shikhar.np", groups=frozenset({Group.BROKERS}),
-                   name="Bikash Thapa")
-    listing = make_listing(lister, status="active", title="Premium villa in Sanepa", property_type="villa", neighborhood="sanepa",
+    listing = make_listing(LISTER, status="active", title="Premium villa in Sanepa", property_type="villa", neighborhood="sanepa",
                       price="9 crore", premium=True)
     add_media(listing.listing_id, kind="drone", premium=True, position=0)
     return listing

@@ -26,7 +26,7 @@ from marketplace.search_index import writer as search_index_writer
 from marketplace.services import people
 from public_api import search_index
 from tests.shared.listings import make_listing
-from tests.shared.people import ADMIN, Person, sign_up
+from tests.shared.people import ADMIN, LISTER, Person, sign_up
 
 
 @pytest.fixture
@@ -59,11 +59,9 @@ def broker(api, platform) -> Person:
 @pytest.fixture
 def lister(api) -> Actor:
     """The broker who owns the seeded listings (not signed in to the API), with a broker profile."""
-    actor = Actor(user_id="broker-lister", email="lister@test.shikhar.np", groups=frozenset({Group.BROKERS}),
-                  name="Bikash Thapa")
-    people.broker_profile_create(actor=ADMIN, broker_id=actor.user_id, name=actor.name, email=actor.email,
+    people.broker_profile_create(actor=ADMIN, broker_id=LISTER.user_id, name=LISTER.name, email=LISTER.email,
                                  licence_number="KTM-BT-1", company="Himal Realty")
-    return actor
+    return LISTER
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from marketplace.services import people
 from tests.public_api.conftest import get
 from tests.shared import reads
 from tests.shared.listings import make_listing
-from tests.shared.people import ADMIN
+from tests.shared.people import ADMIN, LISTER
 
 
 def _put(api, person, listing_id):
@@ -77,7 +77,7 @@ def test_an_inquiry_reaches_the_broker_once_per_idempotency_key(api, market, buy
     assert (first.json()["created"], again.json()["created"]) == (True, False)
     [stored] = reads.inquiries(listing_id)
     assert (stored.buyer_id, stored.broker_id, stored.name, stored.preferred_contact_time) == (
-        buyer.user_id, "broker-lister", "Priya Gurung", "after 5 pm")
+        buyer.user_id, LISTER.user_id, "Priya Gurung", "after 5 pm")
     events = [e for e in OutboxEvent.scan() if e.detail_type == "InquiryReceived"]
     assert len(events) == 1
     assert reads.stats(listing_id).inquiries == 1

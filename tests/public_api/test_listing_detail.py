@@ -21,6 +21,7 @@ from marketplace.selectors.listings import listing_get
 from marketplace.services.listings import listing_update
 from tests.public_api.conftest import get
 from tests.shared import reads
+from tests.shared.people import LISTER
 
 
 def add_media(listing_id: str, *, kind: str, premium: bool, position: int, state: str = "ready",
@@ -57,7 +58,7 @@ def test_detail_shows_public_fields_labels_and_the_brokers_public_profile(api, m
     assert detail["title"] == "Public family house"
     assert detail["price"] == {"amount": 45_000_000, "label": "Rs 4.5 crore", "on_request": False}
     assert detail["land"] == {"ropani_aana_paisa_daam": "0-8-0-0", "words": "8 aana", "sqft": 2738.0}
-    assert detail["broker"] == {"broker_id": "broker-lister", "name": "Bikash Thapa", "company": "Himal Realty",
+    assert detail["broker"] == {"broker_id": LISTER.user_id, "name": LISTER.name, "company": "Himal Realty",
                                 "verified": False}
     assert detail["location"] == {"geohash": market["public"].geohash[:7]}
     assert "address" not in detail and "latitude" not in detail and "seller_id" not in detail

@@ -23,6 +23,9 @@ SECOND_ADMIN = Actor(user_id="admin-2", email="admin2@test.shikhar.np", groups=f
 BROKER = Actor(user_id="broker-1", email="broker@test.shikhar.np", groups=frozenset({Group.BROKERS}))
 OTHER_BROKER = Actor(user_id="broker-2", email="other@test.shikhar.np", groups=frozenset({Group.BROKERS}))
 BUYER = Actor(user_id="buyer-1", email="buyer@test.shikhar.np", groups=frozenset({Group.BUYERS}))
+# The broker whose listings the API's and the operations' tests read (not signed in).
+LISTER = Actor(user_id="broker-lister", email="lister@test.shikhar.np", groups=frozenset({Group.BROKERS}),
+               name="Bikash Thapa")
 
 
 class EmulatorTOTP(pyotp.TOTP):
