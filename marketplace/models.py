@@ -539,6 +539,8 @@ class MediaVersion(MapAttribute):
     dominant_color = UnicodeAttribute(null=True)
     scan_status = UnicodeAttribute(null=True)
     duration_seconds = DecimalAttribute(null=True)
+    # -- duplicate detection: the picture's 64-bit difference hash (media_pipeline.imaging.perceptual_hash) --
+    perceptual_hash = UnicodeAttribute(null=True)
 
 
 class Media(Item, discriminator="Media"):
@@ -584,6 +586,8 @@ class Media(Item, discriminator="Media"):
     placeholder = UnicodeAttribute(null=True)
     dominant_color = UnicodeAttribute(null=True)
     scan_status = UnicodeAttribute(null=True)  # clean | infected | not_scanned
+    # -- duplicate detection: the served version's difference hash (photos and drone shots) --
+    perceptual_hash = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
     uploaded_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
@@ -1388,3 +1392,52 @@ class AccessLogEntry(Item, discriminator="AccessLogEntry"):
     def of_listing(cls, listing_id: str, **query):
         """A listing's access log (newest first with ``scan_index_forward=False``)."""
         return cls.query(cls.partition(listing_id), **query)
+
+
+# -- duplicate detection ------------------------------------------------------------------------------
+
+class ListingFingerprint(Item, discriminator="ListingFingerprint"):
+    """What duplicate detection compares of a listing that went through moderation: its broker, title,
+    land, price, map point and the perceptual hashes of its photos (``marketplace.services.duplicates``).
+    Written with each lifecycle transition, in its transaction.
+
+    pk ``LISTING#<id>``, sk ``FINGERPRINT`` (one per listing, in its partition); gsi5
+    ``DUPES#<cell>`` -> ``<listing_id>``, ``cell`` the listing's geohash cut to ``CELL_PRECISION``
+    characters (~1.2 km x 0.6 km): the candidates around a point are the Queries of its cell and the
+    eight around it. A listing without a map point has no cell and is nobody's candidate.
+    """
+
+    CELL_PRECISION = 6
+    SORT_KEY = "FINGERPRINT"
+
+    listing_id = UnicodeAttribute()
+    broker_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    status = UnicodeAttribute()
+    neighborhood = UnicodeAttribute(null=True)
+    cell = UnicodeAttribute(null=True)
+    latitude = DecimalAttribute(null=True)
+    longitude = DecimalAttribute(null=True)
+    land_area_sqft = DecimalAttribute(null=True)
+    price = NumberAttribute(null=True)  # None: price on request
+    photo_hashes = ListAttribute(of=UnicodeAttribute, default=list)
+    updated_at = UTCDateTimeAttribute(default=now)
+
+    @staticmethod
+    def key(listing_id: str) -> tuple[str, str]:
+        return Listing.partition(listing_id), ListingFingerprint.SORT_KEY
+
+    @staticmethod
+    def cell_partition(cell: str) -> str:
+        return f"DUPES#{cell}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id)
+        self.clear_index_keys()
+        if self.cell:
+            self.gsi5pk, self.gsi5sk = self.cell_partition(self.cell), self.listing_id
+
+    @classmethod
+    def in_cell(cls, cell: str, **query):
+        """The fingerprints of one cell (gsi5)."""
+        return cls.collection_index.query(cls.cell_partition(cell), **query)

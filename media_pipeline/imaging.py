@@ -8,6 +8,7 @@ that reduced image, and deriving each smaller variant from the previous one. Not
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass
 
 import blurhash
@@ -81,6 +82,7 @@ class Rendered:
     outputs: list[Output]
     placeholder: str
     dominant_color: str
+    perceptual_hash: str
 
 
 def _orientation(image: Image.Image) -> int:
@@ -245,6 +247,24 @@ def placeholder_and_colour(image: Image.Image) -> tuple[str, str]:
     return code, f"#{r:02x}{g:02x}{b:02x}"
 
 
+HASH_EDGE = 8  # an 8x8 grid of brightness steps: 64 bits
+
+
+def perceptual_hash(image: Image.Image) -> str:
+    """The picture's difference hash (dHash), 64 bits as 16 hex digits: each bit says whether a cell of a
+    9x8 greyscale thumbnail is brighter than its right neighbour. It survives resizing, recompression,
+    small crops and colour changes, so the same photo uploaded by two brokers lands a few bits apart
+    (``marketplace.duplicates`` compares them). Pillow alone: imagehash would bring numpy, SciPy and
+    PyWavelets (~150 MB) into the images function for this one computation."""
+    grey = image.convert("L").resize((HASH_EDGE + 1, HASH_EDGE), Image.Resampling.LANCZOS).tobytes()
+    bits = 0
+    for row in range(HASH_EDGE):
+        line = grey[row * (HASH_EDGE + 1):(row + 1) * (HASH_EDGE + 1)]
+        for left, right in itertools.pairwise(line):
+            bits = (bits << 1) | (left > right)
+    return f"{bits:0{HASH_EDGE * HASH_EDGE // 4}x}"
+
+
 def render(data: bytes, rules: KindRules, *, max_pixels: int) -> Rendered:
     """Every variant of an image upload, its placeholder and dominant colour."""
     info = inspect(data, rules, max_pixels=max_pixels)
@@ -279,5 +299,5 @@ def render(data: bytes, rules: KindRules, *, max_pixels: int) -> Rendered:
             outputs.append(Output(f"{label}_{fmt}", fmt, w, h, _encode(current, fmt, lossless=rules.lossless)))
     code, colour = placeholder_and_colour(current)
     return Rendered(width=info.width, height=info.height, outputs=outputs, placeholder=code,
-                    dominant_color=colour)
+                    dominant_color=colour, perceptual_hash=perceptual_hash(current))
 

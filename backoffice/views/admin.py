@@ -40,6 +40,7 @@ from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
 from marketplace.selectors.history import listing_history as market_history
 from marketplace.selectors.listings import listing_with_media
+from marketplace.services import duplicates
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
 from marketplace.services import people as people_services
@@ -146,9 +147,12 @@ def moderation_review(request, listing_id: str):
         except FIXABLE as error:
             report_error(request, error)
     checks = moderation.moderation_checks(listing, media=media, market=moderation.market_medians())
+    alike = duplicates.side_by_side(listing=listing, media=media)
+    brokers = people.broker_cards(broker_ids=[listing.broker_id, *(other.broker_id for _, other in alike)])
     return render(request, "backoffice/admin/moderation_review.html", {
         "listing": listing, "media": media, "checks": checks, "form": form,
-        "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
+        "broker": brokers[listing.broker_id],
+        "duplicates": [{"match": match, "other": other, "broker": brokers[other.broker_id]} for match, other in alike],
         "decisions": action_buttons(listing, request.actor, on=Surface.REVIEW)})
 
 

@@ -22,6 +22,7 @@ from backoffice.views.common import (
     report_error,
     save_listing_form,
     version_read,
+    warn_of_own_duplicates,
 )
 from marketplace import formatting
 from marketplace.errors import DomainError, NotFound, ValidationError
@@ -57,6 +58,7 @@ def listing_new(request):
         try:
             listing = listing_services.listing_create(actor=request.actor, fields=form.domain_fields())
             messages.success(request, "Draft saved. Add photos, then submit it for review.")
+            warn_of_own_duplicates(request, listing)
             return redirect("broker-listing", listing_id=listing.listing_id)
         except ValidationError as error:
             form.show_domain_errors(error)

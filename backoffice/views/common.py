@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.http import HttpResponse
 
 from backoffice.forms import changed_fields
+from marketplace import formatting
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
 from marketplace.formatting import change_lines, media_names
 from marketplace.lifecycle import Role, Surface, Transition, allowed_actions, transition
 from marketplace.selectors.listings import listing_history
+from marketplace.services import duplicates
 from marketplace.services import listings as listing_services
 
 # Errors a person can fix: shown as a message on the page they came from.
@@ -68,15 +70,27 @@ def save_listing_form(request, listing, form) -> bool:
         if not fields:
             messages.info(request, "Nothing changed.")
             return True
-        listing_services.listing_update(actor=request.actor, listing_id=listing.listing_id, fields=fields,
-                                        expected_version=version_read(request))
+        saved = listing_services.listing_update(actor=request.actor, listing_id=listing.listing_id, fields=fields,
+                                                expected_version=version_read(request))
         messages.success(request, f"Saved: {', '.join(sorted(fields))}.")
+        warn_of_own_duplicates(request, saved)
         return True
     except FIXABLE as error:
         if isinstance(error, ValidationError):
             form.show_domain_errors(error)
         report_error(request, error)
         return False
+
+
+def warn_of_own_duplicates(request, listing) -> None:
+    """After a save: the broker's own listings that look like this one (similar title, same land and
+    location). A warning only: the listing is saved either way."""
+    for other in duplicates.similar_own_listings(
+            broker_id=listing.broker_id, title=listing.title, land_area_sqft=listing.land_area_sqft,
+            latitude=listing.latitude, longitude=listing.longitude, exclude=listing.listing_id)[:3]:
+        messages.warning(request, f"This looks like the listing \u201c{other.title}\u201d "
+                                  f"({formatting.status(other.status).lower()}): a similar title, the same land "
+                                  "and the same location. If it is the same property, keep one of them.")
 
 
 def history_rows(listing, media, form) -> list[dict]:

@@ -37,6 +37,7 @@ from marketplace.models import Listing, ListingHistory, ListingStats, Seller, is
 from marketplace.observability import logger
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
+from marketplace.services.duplicates import fingerprint_of
 from marketplace.services.media import media_approved_with_listing, media_versions_discard
 
 AUDITED_FIELDS = (*EDITABLE_FIELDS, "status", "premium", "public_at", "rejection_reason", "change_note")
@@ -191,8 +192,10 @@ def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, e
         DomainEvent(event_type, _event_data(listing, from_status=source, reason=reason))
         for event_type in event_types[1:]]
     after = {"approved_media": [m.media_id for m in approved]} if approved else {}
+    # What duplicate detection compares, as the listing now is (marketplace.services.duplicates).
+    fingerprint = fingerprint_of(listing, media_for_listing(listing_id=listing.listing_id, consistent=True))
     committed = _commit(listing, actor=actor, action=rule.action.value, before=before, reason=reason,
-                        events=events, extra_saves=approved, after=after)
+                        events=events, extra_saves=[*approved, fingerprint], after=after)
     media_versions_discard(listing_id=listing.listing_id, versions=superseded)
     return committed
 

@@ -561,7 +561,8 @@ def media_start_processing(*, listing_id: str, media_id: str, upload_id: str, ve
 
 def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_id: str, variants: list[dict],
                      width: int, height: int, placeholder: str | None, dominant_color: str | None,
-                     scan_status: str, duration_seconds: float | None = None) -> bool:
+                     scan_status: str, duration_seconds: float | None = None,
+                     perceptual_hash: str | None = None) -> bool:
     """The upload's outcome is ready media with every variant, served from now on in place of the
     previous version (whose files then go). The listing's photo count and cover follow. Returns False
     when this upload already settled or a newer one superseded it (its files then go)."""
@@ -574,7 +575,7 @@ def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_
     media.state, media.failure_reason, media.updated_at, media.deadline = MediaState.READY, None, datetime.now(UTC), None
     version = {"content_version": upload_id, "variants": [MediaVariant(**v) for v in variants],
                "width": width, "height": height, "placeholder": placeholder, "dominant_color": dominant_color,
-               "scan_status": scan_status,
+               "scan_status": scan_status, "perceptual_hash": perceptual_hash,
                "duration_seconds": Decimal(str(round(duration_seconds, 2))) if duration_seconds is not None else None}
     if media.review == REVIEW_PENDING:  # a published listing's: it waits for an admin, the reviewed one served
         previous = media.proposed.content_version if media.proposed else None

@@ -1,5 +1,5 @@
 """images: orientation, no metadata, sRGB, WebP + progressive JPEG (lossless for floor plans) variants,
-placeholder and dominant colour, written to the destination bucket under deterministic keys."""
+placeholder, dominant colour and perceptual hash, written to the destination bucket under deterministic keys."""
 
 from __future__ import annotations
 
@@ -26,4 +26,5 @@ def handler(state: dict) -> dict:
         variants.append({"name": output.name, "key": key, "bucket": state["destination"], "width": output.width,
                          "height": output.height, "size": len(output.data), "format": output.format})
     return {"variants": variants, "width": rendered.width, "height": rendered.height,
-            "placeholder": rendered.placeholder, "dominant_color": rendered.dominant_color}
+            "placeholder": rendered.placeholder, "dominant_color": rendered.dominant_color,
+            "perceptual_hash": rendered.perceptual_hash}

@@ -16,6 +16,7 @@ def handler(state: dict) -> dict:
         version_id=state["version_id"],
         variants=state.get("variants", []), width=state.get("width"), height=state.get("height"),
         placeholder=state.get("placeholder"), dominant_color=state.get("dominant_color"),
+        perceptual_hash=state.get("perceptual_hash"),
         scan_status=state.get("scan_status", NOT_SCANNED), duration_seconds=state.get("duration_seconds"))
     if published:  # the listing's premium flag may have changed while this upload was processing
         media_place(listing_id=state["listing_id"])
