@@ -31,7 +31,8 @@ function tableLabels() {
 // Text limits shown while typing ("120 / 150"), not discovered on saving.
 function counters() {
   for (const field of document.querySelectorAll("main input[maxlength], main textarea[maxlength]")) {
-    if (field.type === "hidden" || field.maxLength > 100000 || !field.labels || !field.labels.length) continue;
+    // only texts: numbers and areas are short by nature, their counters would be noise
+    if (field.type === "hidden" || field.maxLength < 100 || field.maxLength > 100000 || !field.labels || !field.labels.length) continue;
     const counter = document.createElement("span");
     counter.className = "counter";
     counter.setAttribute("aria-live", "polite");
