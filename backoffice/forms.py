@@ -14,7 +14,7 @@ from marketplace.actors import Group
 from marketplace.entitlements import PAID_TIERS
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status, Surface, actions_on
-from marketplace.listing_fields import FIELD, Field, Kind, clean_listing_fields
+from marketplace.listing_fields import FIELD, Field, Kind, Need, clean_listing_fields
 from marketplace.money import group_npr, parse_npr, plain_number
 from marketplace.selectors.people import sellers_list
 from marketplace.units import Area, format_area
@@ -87,10 +87,28 @@ def listing_form_fields() -> dict[str, forms.Field]:
         if spec.kind == Kind.AREA:
             area_input, unit_input, units = AREA_INPUTS[spec.name]
             fields[area_input] = forms.CharField(required=False, label=spec.label, max_length=SHORT)
-            fields[unit_input] = forms.ChoiceField(choices=units, initial=units[0][0])
+            fields[unit_input] = forms.ChoiceField(choices=units, initial=units[0][0], label="Unit")
+            fields[area_input].need = spec.need
         else:
             fields[spec.name] = FORM_FIELDS[spec.kind](spec)
+            fields[spec.name].need = spec.need
+        if spec.need == Need.TO_CREATE:
+            fields[AREA_INPUTS[spec.name][0] if spec.kind == Kind.AREA else spec.name].widget.attrs["aria-required"] = "true"
     return fields
+
+
+# The form's sections, in the order a broker fills them; a tuple of two is a pair shown side by side. A
+# field the specification gains later and no section names lands in "More" (``ListingForm.sections``).
+SECTIONS: tuple[tuple[str, tuple], ...] = (
+    ("The property", ("title", "property_type", "purpose", "description")),
+    ("Price", ("price", "price_on_request", "exclusive")),
+    ("Location", ("neighborhood", "address", ("latitude", "longitude"))),
+    ("Land and building", (("land_area", "land_unit"), ("built_up_area", "built_up_unit"), "bedrooms", "bathrooms",
+                           "storeys", "parking", "year_built", "furnishing")),
+    ("Road and facing", ("road_width_ft", "road_surface", "facing")),
+    ("Features and papers", ("amenities", "documents")),
+    ("Seller", ("seller_id",)),
+)
 
 
 # A form class whose declared fields are the specification's (Django's metaclass orders and copies them).
@@ -107,6 +125,14 @@ class ListingForm(_SpecifiedListingForm):
         super().__init__(*args, **kwargs)
         self.fields["seller_id"].choices = [("", "—"), *((s.seller_id, f"{s.name} ({s.kind})")
                                                           for s in sellers_list(limit=500))]
+
+    def sections(self) -> list[tuple[str, list[list]]]:
+        """(title, rows) with each row one bound field or a pair; every field exactly once."""
+        placed = {name for _, rows in SECTIONS for row in rows for name in ((row,) if isinstance(row, str) else row)}
+        rest = [name for name in self.fields if name not in placed]
+        layout = [*SECTIONS, *([("More", tuple(rest))] if rest else [])]
+        return [(title, [[self[name] for name in ((row,) if isinstance(row, str) else row) if name in self.fields]
+                         for row in rows]) for title, rows in layout]
 
     def domain_fields(self) -> dict:
         """The domain's input (valid only after ``is_valid()``)."""

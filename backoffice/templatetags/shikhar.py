@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from backoffice import previews
+from backoffice import maps, previews
 from marketplace import formatting, history
 from marketplace.listing_fields import label_of
 from marketplace.media_kinds import IN_FLIGHT
@@ -136,3 +136,9 @@ def price_change(item) -> str:
         return ""
     text = format(abs(percent), "g")
     return f"−{text}%" if percent < 0 else f"+{text}%"
+
+
+@register.inclusion_tag("backoffice/form/_valley_svg.html")
+def valley_map():
+    """The listing form's offline map of the valley (``backoffice.maps``)."""
+    return maps.valley_map()

@@ -142,3 +142,38 @@ def test_a_broker_saves_a_dragged_order_of_the_media(api, signed_in, listing_fac
                          follow=True)
     assert "reload" in stale.content.decode()
     assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id, consistent=True)] == wanted
+
+
+def test_the_listing_form_is_in_sections_with_related_fields_side_by_side_and_required_marks(signed_in):
+    html = signed_in("broker").get("/broker/listings/new/").content.decode()
+
+    # Every input of the form appears once, inside a section
+    form = html[html.index('class="listing-sections"'):]
+    form = form[:form.index("</form>")]
+    names = re.findall(r'<(?:input|select|textarea)[^>]* name="([a-z_]+)"', form)
+    fields = [n for n in names if n not in ("csrfmiddlewaretoken", "expected_version")]
+    assert "title" in fields and "seller_id" in fields and "amenities" in fields
+    assert len({n for n in fields if n not in ("amenities", "documents")}) == len(
+        [n for n in fields if n not in ("amenities", "documents")])
+    sections = re.findall(r'<fieldset class="section"><legend>([^<]+)</legend>(.*?)</fieldset>', form, re.DOTALL)
+    assert [title for title, _ in sections][:3] == ["The property", "Price", "Location"]
+    assert sum(body.count('name="title"') for _, body in sections) == 1
+
+    # Related fields share one row; fields needed to save are marked and announced as required
+    pairs = re.findall(r'<div class="pair">(.*?)</div>\s*</div>\s*(?=<)', form, re.DOTALL)
+    assert any('name="latitude"' in p and 'name="longitude"' in p for p in pairs)
+    assert any('name="land_area"' in p and 'name="land_unit"' in p for p in pairs)
+    title_field = re.search(r'<label for="id_title">(.*?)</label>', form).group(1)
+    assert 'class="required-mark"' in title_field
+    assert 'aria-required="true"' in re.search(r'<input[^>]*name="title"[^>]*>', form).group(0)
+    assert "to submit" in re.search(r'<label for="id_description">(.*?)</label>', form).group(1)
+    assert 'class="required-mark"' not in re.search(r'<label for="id_address">(.*?)</label>', form).group(1)
+
+
+def test_the_map_is_drawn_offline_over_the_coordinates_the_form_accepts(signed_in):
+    html = signed_in("broker").get("/broker/listings/new/").content.decode()
+
+    svg = re.search(r'<div class="map" id="valley-map".*?</svg>', html, re.DOTALL).group(0)
+    assert 'data-west="85.15" data-east="85.55" data-south="27.55" data-north="27.85"' in svg
+    assert '<polygon class="valley"' in svg and "Bhaisepati" in svg
+    assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched from elsewhere

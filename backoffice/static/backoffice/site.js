@@ -100,10 +100,53 @@ function lightbox() {
   });
 }
 
+// The listing form's valley map: a click or drag places the pin and fills latitude and longitude (four
+// decimals, about 10 m); typing them moves the pin. The frame is the range the fields accept.
+function valleyMap() {
+  const map = document.getElementById("valley-map");
+  if (!map) return;
+  const svg = map.querySelector("svg");
+  const pin = svg.querySelector(".pin");
+  const lat = document.getElementById(map.dataset.latitude);
+  const lon = document.getElementById(map.dataset.longitude);
+  if (!lat || !lon) return;
+  const box = svg.viewBox.baseVal;
+  const frame = { west: +svg.dataset.west, east: +svg.dataset.east, south: +svg.dataset.south, north: +svg.dataset.north };
+  const toMap = (latitude, longitude) => [
+    ((longitude - frame.west) / (frame.east - frame.west)) * box.width,
+    ((frame.north - latitude) / (frame.north - frame.south)) * box.height,
+  ];
+  const place = () => {
+    const latitude = parseFloat(lat.value);
+    const longitude = parseFloat(lon.value);
+    const inside = latitude >= frame.south && latitude <= frame.north && longitude >= frame.west && longitude <= frame.east;
+    const [x, y] = inside ? toMap(latitude, longitude) : [-20, -20];
+    pin.setAttribute("cx", x);
+    pin.setAttribute("cy", y);
+  };
+  const pick = (event) => {
+    const at = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    const x = Math.min(Math.max(at.x, 0), box.width);
+    const y = Math.min(Math.max(at.y, 0), box.height);
+    lat.value = (frame.north - (y / box.height) * (frame.north - frame.south)).toFixed(4);
+    lon.value = (frame.west + (x / box.width) * (frame.east - frame.west)).toFixed(4);
+    for (const input of [lat, lon]) input.dispatchEvent(new Event("input", { bubbles: true }));
+    place();
+  };
+  let dragging = false;
+  svg.addEventListener("pointerdown", (event) => { dragging = true; svg.setPointerCapture(event.pointerId); pick(event); });
+  svg.addEventListener("pointermove", (event) => { if (dragging) pick(event); });
+  svg.addEventListener("pointerup", () => { dragging = false; });
+  lat.addEventListener("input", place);
+  lon.addEventListener("input", place);
+  place();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   selectAll();
   swatches();
   tableLabels();
   counters();
   lightbox();
+  valleyMap();
 });
