@@ -47,7 +47,7 @@ class ShikharStage(Stage):
                               cross_region_references=True, env=home)
         # After the edge: the media-placement consumer invalidates the distribution's cached copies.
         self.events = EventsStack(self, "Events", config=config, data=self.data, distribution=self.edge.distribution,
-                                  stack_name=f"{prefix}-events", env=home)
+                                  auth=self.auth, stack_name=f"{prefix}-events", env=home)
         self.backoffice = BackofficeStack(self, "Backoffice", config=config, data=self.data, auth=self.auth,
                                           events=self.events, stack_name=f"{prefix}-backoffice", env=home)
         self.operations = OperationsStack(self, "Operations", config=config, data=self.data, auth=self.auth,

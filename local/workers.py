@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from local.provision import MEDIA_QUEUES, media_visibility_timeout
 from marketplace import notifications, outbox
 from marketplace import scheduler as clock
+from marketplace.alerts import digests, matching
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.consumers import VISIBILITY_TIMEOUT
@@ -42,6 +44,17 @@ def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
             clock.tick()
         except Exception:  # noqa: BLE001 - the next tick tries again; one bad tick must not end the worker
             logger.exception("scheduler tick failed")
+
+
+def digest_clock(stop: threading.Event, *, interval: float = 60) -> None:
+    """What the digests' EventBridge schedules do in AWS: at 07:00 Kathmandu time, the daily digest (and
+    on Sundays the weekly one)."""
+    while not stop.wait(interval):
+        try:
+            for frequency in digests.due(datetime.now(UTC)):
+                digests.digest_run(frequency=frequency)
+        except Exception:  # noqa: BLE001 - the next minute tries again; one bad run must not end the worker
+            logger.exception("digest run failed")
 
 
 def media_sweep(stop: threading.Event, *, interval: float = media_sweeper.SWEEP_MINUTES * 60) -> None:
@@ -151,6 +164,9 @@ WORKERS: list[Worker] = [
     sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),
     # SES bounces and complaints (through the feedback topic) suppress addresses.
     sqs_consumer(feedback.QUEUE, feedback.handle_message),
+    # Saved-search and favorites alerts on listing events; the digests at 07:00 Kathmandu time.
+    sqs_consumer(Queue.ALERTS, matching.handle_message),
+    digest_clock,
     sqs_consumer(Queue.MEDIA_PLACEMENT, media_placement.handle_message),
     search_index,
     sqs_consumer(Queue.DAILY_REPORTS, daily_reports.handle_message),

@@ -26,6 +26,7 @@ class Queue(StrEnum):
     MEDIA_PLACEMENT = "media-placement"  # marketplace.services.media_placement
     SEARCH_INDEX = "search-index"  # marketplace.search_index.writer
     DAILY_REPORTS = "daily-reports"  # marketplace.services.daily_reports
+    ALERTS = "alerts"  # marketplace.alerts.matching
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ RULES: tuple[Rule, ...] = (
     # moderation decisions, each counted once on its day.
     Rule(Queue.DAILY_REPORTS, (EventType.FAVORITE_ADDED, EventType.INQUIRY_RECEIVED, EventType.LISTING_APPROVED,
                                EventType.LISTING_REJECTED, EventType.LISTING_CHANGES_REQUESTED)),
+    # Saved-search and favorites alerts (marketplace.alerts.matching): a listing entering the market (its
+    # approval's status change, its public date, back on market), its price and its status changes.
+    Rule(Queue.ALERTS, (EventType.LISTING_STATUS_CHANGED, EventType.LISTING_UPDATED)),
 )
 
 

@@ -1226,6 +1226,11 @@ class AlertSent(Item, discriminator="AlertSent"):
     def key(scope: str, item: str) -> tuple[str, str]:
         return f"ALERTSENT#{scope}", item
 
+    @staticmethod
+    def favorites_scope(user_id: str) -> str:
+        """The scope of a buyer's favorites' changes (a search's scope is its id)."""
+        return f"FAVORITES#{user_id}"
+
     def derive_keys(self) -> None:  # keys are set by the caller through key()
         pass
 

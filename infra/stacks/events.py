@@ -18,11 +18,22 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.components.functions import FunctionKit
-from infra.components.grants import READ, WRITE, grant_key, grant_media_moves, grant_objects, grant_table
+from infra.components.grants import (
+    READ,
+    WRITE,
+    grant_key,
+    grant_media_moves,
+    grant_objects,
+    grant_secret,
+    grant_table,
+)
 from infra.config import StageConfig
 from infra.nag import acknowledge
+from infra.stacks.auth import AuthStack
 from infra.stacks.data import DataStack, removal_policy
 from marketplace import notifications, outbox, scheduler
+from marketplace.alerts import digests, matching
+from marketplace.alerts.digests import SCHEDULES as DIGEST_SCHEDULES
 from marketplace.config import Settings
 from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
 from marketplace.delivery import feedback
@@ -42,7 +53,7 @@ MAX_RECEIVES = 5  # as the local queues: five tries, then the DLQ
 
 class EventsStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack,
-                 distribution: cloudfront.IDistribution | None = None, **kwargs) -> None:
+                 distribution: cloudfront.IDistribution | None = None, auth: AuthStack | None = None, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         key = data.keys.data
         # EventBridge and SNS must use the data key to deliver into encrypted queues.
@@ -122,7 +133,7 @@ class EventsStack(Stack):
                     schedule=events.Schedule.rate(Duration.minutes(5)),
                     targets=[targets.LambdaFunction(self.scheduler.alias, retry_attempts=0)])
 
-        self._mail(kit, config=config, data=data, distribution=distribution)
+        self._mail(kit, config=config, data=data, distribution=distribution, auth=auth)
 
         # Notifications: the queue of the "notifications" rule -> render -> e-mail (SES) and push (SNS),
         # once per event id and channel.
@@ -133,7 +144,7 @@ class EventsStack(Stack):
             environment={Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn, **self.mail_environment})
         grant_table(self.notifier.role, table=data.table, key=key, actions=[*READ, *WRITE])
         self.notifier.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
-        self.grant_mail(self.notifier)
+        self.grant_mail(self.notifier, data=data)
         grant_key(self.notifier.role, key=key, encrypt=True)
         self.notifier.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.NOTIFICATIONS], batch_size=10, report_batch_item_failures=True))
@@ -165,15 +176,16 @@ class EventsStack(Stack):
             self.queues[Queue.DAILY_REPORTS], batch_size=10, report_batch_item_failures=True))
 
         self._search_index_writer(kit, config=config, data=data)
+        self._alerts(kit, config=config, data=data)
         self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter,
-                          self.search_writer, self.feedback]
+                          self.search_writer, self.feedback, self.alerts, self.digests]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 
 
     # --- Mail: SES sending, its bounce and complaint feedback (marketplace.delivery) ---
     def _mail(self, kit: FunctionKit, *, config: StageConfig, data: DataStack,
-              distribution: cloudfront.IDistribution | None) -> None:
+              distribution: cloudfront.IDistribution | None, auth: AuthStack | None) -> None:
         """The sending domain, a configuration set whose bounces and complaints go to the feedback topic,
         that topic's queue and its consumer (which suppresses the addresses: PutItem only)."""
         key = data.keys.data
@@ -208,14 +220,52 @@ class EventsStack(Stack):
             Env.MAIL_FROM: f"Shikhar <alerts@{self.mail_domain}>",
             Env.SES_CONFIGURATION_SET: self.mail_configuration.configuration_set_name,
             Env.SITE_URL: f"https://{config.site_domain}", Env.API_URL: f"{origin}/api", Env.BACKOFFICE_URL: origin,
+            # Unsubscribe links are signed with the cursors' key (marketplace.alerts.unsubscribe).
+            Env.CURSOR_SECRET: data.secrets.cursor.secret_arn,
         }
+        self.user_pool = auth.user_pool if auth is not None else None
+        if self.user_pool is not None:  # buyers' addresses the apps never wrote to a profile
+            self.mail_environment[Env.USER_POOL_ID] = self.user_pool.user_pool_id
 
-    def grant_mail(self, function) -> None:
-        """Send raw e-mail from the stage's domain through its configuration set, and nothing else."""
+    def grant_mail(self, function, *, data: DataStack) -> None:
+        """Send raw e-mail from the stage's domain through its configuration set, and nothing else; sign
+        unsubscribe links; find a buyer's address in the user pool (ListUsers, that pool only)."""
         function.allow(actions=["ses:SendRawEmail"], resources=[
             self.format_arn(service="ses", resource="identity", resource_name=self.mail_domain),
             self.format_arn(service="ses", resource="configuration-set",
                             resource_name=self.mail_configuration.configuration_set_name)])
+        grant_secret(function.role, secret=data.secrets.cursor, key=data.keys.data)
+        if self.user_pool is not None:
+            function.allow(actions=["cognito-idp:ListUsers"], resources=[self.user_pool.user_pool_arn])
+
+    # --- Alerts: saved-search and favorites alerts on listing events; digests by schedule ---
+    def _alerts(self, kit: FunctionKit, *, config: StageConfig, data: DataStack) -> None:
+        key = data.keys.data
+        environment = {Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn, **self.mail_environment}
+        self.alerts = kit.function(
+            "AlertsConsumer", function_name=f"{config.prefix}-{Queue.ALERTS}", handler=handler_name(matching.handler),
+            description="Matches listing events to saved searches and favorites; sends or queues alerts",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
+            environment=environment)
+        self.digests = kit.function(
+            "DigestSender", function_name=f"{config.prefix}-digests", handler=handler_name(digests.handler),
+            description="Sends the daily and weekly saved-search digests at 07:00 Kathmandu time",
+            memory_mb=config.worker_memory_mb, timeout=Duration.minutes(15), environment=environment,
+            reserved_concurrency=1)
+        for function in (self.alerts, self.digests):
+            # The match index, saved searches, sent markers, pending digests, favorites' fans (gsi6),
+            # subscriptions, profiles, preferences, suppressions and listings.
+            grant_table(function.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
+            function.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+            self.grant_mail(function, data=data)
+            grant_key(function.role, key=key, encrypt=True)
+        self.alerts.alias.add_event_source(sources.SqsEventSource(
+            self.queues[Queue.ALERTS], batch_size=10, report_batch_item_failures=True))
+        for frequency, expression in DIGEST_SCHEDULES.items():
+            events.Rule(self, f"Digest{frequency.value.title()}Schedule", rule_name=f"{config.prefix}-digest-{frequency}",
+                        schedule=events.Schedule.expression(expression),
+                        targets=[targets.LambdaFunction(self.digests.alias, retry_attempts=0,
+                                                        event=events.RuleTargetInput.from_object({"frequency": frequency.value}))])
 
     def _search_index_writer(self, kit: FunctionKit, *, config: StageConfig, data: DataStack) -> None:
         """The search index's one writer: reserved concurrency 1 (two writers would race on the version

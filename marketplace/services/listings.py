@@ -90,7 +90,13 @@ def _check_editable(listing: Listing, *, actor: Actor, fields: dict) -> Action:
 def _event_data(listing: Listing, **extra) -> dict:
     return {"listing_id": listing.listing_id, "title": listing.title, "broker_id": listing.broker_id,
             "status": listing.status, "neighborhood": listing.neighborhood, "premium": listing.premium,
-            "submitted_at": iso(listing.submitted_at) if listing.submitted_at else None, **extra}
+            "submitted_at": iso(listing.submitted_at) if listing.submitted_at else None,
+            "price": _asking(listing.price, listing.price_on_request), **extra}
+
+
+def _asking(price, on_request) -> int | None:
+    """The asking price buyers see (None while on request): what alerts of a price change compare."""
+    return None if on_request or price is None else int(price)
 
 
 def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events: list[DomainEvent],
@@ -169,7 +175,8 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
         listing.status = rule.target.value
         listing.status_changed_at = datetime.now(UTC)
         listing.rejection_reason = None
-    events = [DomainEvent(EventType.LISTING_UPDATED, _event_data(listing, fields=sorted(cleaned)))]
+    events = [DomainEvent(EventType.LISTING_UPDATED, _event_data(
+        listing, fields=sorted(cleaned), previous_price=_asking(before.get("price"), before.get("price_on_request"))))]
     return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events)
 
 

@@ -114,8 +114,8 @@ def test_each_function_has_its_own_role(synthesized, name):
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
     # api (one per route group, and the payments poller), events (relay, sweep, scheduler, notifier, media
-    # placement, daily reports, search index writer, mail feedback), media steps and the media sweep, export
-    assert len(ours) == len(FUNCTIONS) + 1 + 8 + len(LAMBDA_STEPS) + 1 + 1
+    # placement, daily reports, search index writer, mail feedback, alerts, digests), media steps and the media sweep, export
+    assert len(ours) == len(FUNCTIONS) + 1 + 10 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -199,10 +199,10 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
     template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
         "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
         "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
-    # The relay, notifications, media placement, daily reports, the search index's writer and the mail
-    # feedback consumer answer partial batch responses: each mapping asks for them.
+    # The relay, notifications, media placement, daily reports, the search index's writer, the mail
+    # feedback consumer and alerts answer partial batch responses: each mapping asks for them.
     mappings = synthesized.resources("dev", "AWS::Lambda::EventSourceMapping").values()
-    assert len(mappings) == 6
+    assert len(mappings) == 7
     assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
 
@@ -229,6 +229,19 @@ def test_mail_goes_out_through_the_configuration_set_whose_feedback_suppresses_a
     [ses] = [s for s in _statements_of(template, notifier) if "ses:SendRawEmail" in _listed(s["Action"])]
     assert _listed(ses["Action"]) == ["ses:SendRawEmail"] and len(_listed(ses["Resource"])) == 2
     assert notifier["Environment"]["Variables"][Env.SES_CONFIGURATION_SET]
+
+
+def test_digests_run_at_seven_in_kathmandu_and_alerts_may_send_mail(synthesized):
+    template = synthesized.templates["dev"]["Events"]
+    prefix = stage("dev").prefix
+    schedules = {r["Properties"]["Name"]: r["Properties"] for r in template["Resources"].values()
+                 if r["Type"] == "AWS::Events::Rule" and "digest" in r["Properties"].get("Name", "")}
+    assert {n: p["ScheduleExpression"] for n, p in schedules.items()} == {
+        f"{prefix}-digest-daily": "cron(15 1 * * ? *)", f"{prefix}-digest-weekly": "cron(15 1 ? * SUN *)"}
+    assert sorted(json.loads(p["Targets"][0]["Input"])["frequency"] for p in schedules.values()) == ["daily", "weekly"]
+    for name in (f"{prefix}-alerts", f"{prefix}-digests"):
+        actions = {a for s in _statements_of(template, _function(template, name)) for a in _listed(s["Action"])}
+        assert {"ses:SendRawEmail", "sns:Publish", "cognito-idp:ListUsers", "secretsmanager:GetSecretValue"} <= actions
 
 
 def _listed(value) -> list:

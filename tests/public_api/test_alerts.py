@@ -6,6 +6,7 @@ from __future__ import annotations
 import requests
 
 from tests.public_api.conftest import get
+from tests.shared.listings import make_listing
 
 
 def _patch_me(api, person, body):
@@ -115,3 +116,54 @@ def test_the_unsubscribe_link_switches_one_search_off_without_signing_in(api, bu
     assert again.status_code == 200 and again.json()["frequency"] == "off"
     assert forged.status_code == 400 and forged.json()["field"] == "token"
     assert get(api, "/v1/me/saved-searches", buyer).json()["items"][0]["frequency"] == "off"
+
+
+def _mail_for(api, address):
+    return [m for m in requests.get(f"{api}/_mail.json", timeout=30).json() if address in m["to"]]
+
+
+def test_a_saved_search_hears_of_an_approved_listing_at_once_and_in_the_next_daily_digest(api, buyer, lister):
+    """The buyer saves two searches over HTTP (instant and daily), an admin approves a matching listing,
+    the instant alert is in the local mail view, and the next daily digest carries the listing too."""
+    from marketplace.alerts.digests import digest_run
+    from marketplace.lifecycle import Action, Status
+    from tests.shared.alerts import deliver_alerts
+    from tests.shared.lifecycle import listing_act
+    from tests.shared.people import ADMIN
+
+    # Given two saved searches for Sanepa houses under 5 crore
+    for frequency in ("instant", "daily"):
+        assert _save(api, buyer, {**SANEPA_HOUSES, "name": f"Sanepa ({frequency})",
+                                  "frequency": frequency}).status_code == 201
+    pending = make_listing(lister, status=Status.PENDING_REVIEW, neighborhood="sanepa", price="4.2 crore",
+                           title="Sanepa garden house")
+
+    # When an admin approves it and the platform delivers the events
+    listing_act(actor=ADMIN, listing_id=pending.listing_id, action=Action.APPROVE)
+    deliver_alerts()
+
+    # Then the instant alert is in the local mail view
+    [alert] = _mail_for(api, buyer.email)
+    assert "Sanepa garden house" in alert["subject"] and "Sanepa (instant)" in alert["subject"]
+
+    # And the next daily digest carries it for the daily search
+    assert digest_run(frequency="daily")["listings"] == 1
+    digest, _ = _mail_for(api, buyer.email)
+    assert "Sanepa garden house" in digest["text"] and "Sanepa (daily)" in digest["text"]
+
+
+def test_a_price_drop_on_a_favorite_arrives_once(api, buyer, lister):
+    from marketplace.lifecycle import Status
+    from marketplace.services.listings import listing_update
+    from tests.shared.alerts import deliver_alerts
+
+    listing = make_listing(lister, status=Status.ACTIVE, title="Lazimpat penthouse", neighborhood="lazimpat")
+    assert requests.put(f"{api}/v1/me/favorites/{listing.listing_id}", headers=buyer.headers, timeout=30).ok
+    deliver_alerts()
+
+    listing_update(actor=lister, listing_id=listing.listing_id, fields={"price": "4 crore"},
+                   expected_version=listing.version)
+    deliver_alerts(twice=True)
+
+    [told] = _mail_for(api, buyer.email)
+    assert "Lazimpat penthouse" in told["subject"] and "Rs 4.5 crore to Rs 4 crore" in told["text"]

@@ -1,0 +1,135 @@
+"""Digests: at 07:00 Kathmandu time, one message per buyer for each period (daily every morning, weekly on
+Sunday mornings, the first day of Nepal's working week), with at most ``MAX_LISTINGS`` listings, never one
+already sent for the same search.
+
+A run reads its frequency's ``PendingAlert`` partition in buyer order (one Query, paged), and for each
+buyer: reads the listings (BatchGet, card attributes), drops what is no longer visible to them, claims
+each (search, listing) pair (``AlertSent``: a listing an instant alert or an earlier digest already sent
+for that search is skipped), sends one message, and deletes the buyer's pending items (BatchWrite). A
+run that dies part-way leaves the unsent buyers' items for the next run; a buyer whose message was sent
+has had every listing claimed, so a rerun never sends them the same listing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from marketplace.alerts.matching import claim, listing_url, release
+from marketplace.alerts.searches import Frequency
+from marketplace.alerts.unsubscribe import link_for
+from marketplace.delivery import recipients
+from marketplace.delivery.email import send_email, suppressed_among
+from marketplace.delivery.messages import MessageKind, listing_line, render
+from marketplace.delivery.push import send_push
+from marketplace.entitlements import ANONYMOUS, can_see, entitlements_of
+from marketplace.models import Listing, PendingAlert, Subscription
+from marketplace.observability import logger
+from marketplace.table import CARD_ATTRIBUTES
+
+MAX_LISTINGS = 14
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
+SEND_AT = time(7, 0)  # local time of every digest
+WEEKLY_ON = 6  # Sunday (Monday is 0)
+# EventBridge schedules run in UTC: 07:00 in Kathmandu (UTC+5:45, no daylight saving) is 01:15 UTC.
+SCHEDULES = {Frequency.DAILY: "cron(15 1 * * ? *)", Frequency.WEEKLY: "cron(15 1 ? * SUN *)"}
+
+
+def due(moment: datetime) -> list[Frequency]:
+    """The digests due at ``moment`` (for a clock that ticks each minute: the minute of 07:00 Kathmandu)."""
+    local = moment.astimezone(KATHMANDU)
+    if (local.hour, local.minute) != (SEND_AT.hour, SEND_AT.minute):
+        return []
+    return [Frequency.DAILY, *([Frequency.WEEKLY] if local.weekday() == WEEKLY_ON else [])]
+
+
+def _buyers(frequency: str) -> Iterator[tuple[str, list[PendingAlert]]]:
+    items = PendingAlert.waiting(frequency, page_size=500)
+    for user_id, group in groupby(items, key=lambda item: item.user_id):
+        yield user_id, list(group)
+
+
+def _listings(ids: list[str]) -> dict[str, Listing]:
+    keys = [Listing.key(i) for i in dict.fromkeys(ids)]
+    return {item.listing_id: item for item in Listing.batch_get(keys, attributes_to_get=CARD_ATTRIBUTES)} if keys else {}
+
+
+def _visible(user_id: str, listings: dict[str, Listing], at: datetime) -> set[str]:
+    """The listings the buyer may see now; their subscription is read only when some listing needs it."""
+    to_anyone = {i for i, listing in listings.items() if can_see(listing, ANONYMOUS, at=at)}
+    if len(to_anyone) == len(listings):
+        return to_anyone
+    entitlements = entitlements_of(Subscription.get_or_none(user_id))
+    return {i for i, listing in listings.items() if can_see(listing, entitlements, at=at)}
+
+
+def _chosen(user_id: str, pending: list[PendingAlert], listings: dict[str, Listing], at: datetime) -> list[PendingAlert]:
+    """Up to ``MAX_LISTINGS`` still-visible listings, newest match first, each claimed for its search,
+    one listing once even when several searches matched it."""
+    visible = _visible(user_id, listings, at)
+    chosen, seen = [], set()
+    for item in sorted(pending, key=lambda p: p.created_at, reverse=True):
+        if item.listing_id not in visible or item.listing_id in seen or len(chosen) >= MAX_LISTINGS:
+            continue
+        if claim(item.search_id, item.listing_id, user_id=user_id):
+            chosen.append(item)
+            seen.add(item.listing_id)
+    return chosen
+
+
+def _send(person: recipients.Recipient, chosen: list[PendingAlert], listings: dict[str, Listing],
+          suppressed: frozenset[str]) -> None:
+    lines = [listing_line(listings[p.listing_id], url=listing_url(p.listing_id), language=person.language)
+             for p in chosen]
+    names = sorted({p.search_name for p in chosen if p.search_name})
+    only_search = {p.search_id for p in chosen}
+    unsubscribe = link_for(user_id=person.user_id, search_id=chosen[0].search_id) if len(only_search) == 1 else None
+    email = render(MessageKind.DIGEST, language=person.language, name=person.name, items=lines,
+                   data={"count": len(lines), "searches": ", ".join(names)}, unsubscribe_url=unsubscribe)
+    if person.push_on:
+        send_push(recipient=person.user_id, kind=MessageKind.DIGEST.value, title=email.subject, body=email.summary,
+                  data={"listing_ids": [p.listing_id for p in chosen]})
+    if person.email_on and person.email and person.email.lower() not in suppressed:
+        send_email(to=person.email, email=email, check_suppression=False)
+
+
+def _buyer_digest(user_id: str, pending: list[PendingAlert], *, at: datetime) -> int:
+    listings = _listings([p.listing_id for p in pending])
+    chosen = _chosen(user_id, pending, listings, at)
+    if chosen:
+        person = recipients.people([user_id])[user_id]
+        try:
+            _send(person, chosen, listings, frozenset(suppressed_among([person.email])))
+        except Exception:
+            for item in chosen:
+                release(item.search_id, item.listing_id)
+            raise
+    with PendingAlert.batch_write() as batch:
+        for item in pending:
+            batch.delete(item)
+    return len(chosen)
+
+
+def digest_run(*, frequency: str, at: datetime | None = None) -> dict:
+    """Send the ``frequency`` digest to every buyer with matches waiting: buyers and listings sent."""
+    moment = at or datetime.now(UTC)
+    buyers = listings = failed = 0
+    for user_id, pending in _buyers(frequency):
+        try:
+            sent = _buyer_digest(user_id, pending, at=moment)
+        except Exception:  # noqa: BLE001 - one buyer's failure must not stop everyone's digest; retried next run
+            logger.exception("digest failed for a buyer", extra={"user_id": user_id})
+            failed += 1
+            continue
+        buyers += bool(sent)
+        listings += sent
+    result = {"frequency": frequency, "buyers": buyers, "listings": listings, "failed": failed}
+    logger.info("digest sent", extra=result)
+    return result
+
+
+def handler(event: dict, context=None) -> dict:
+    """The schedule's entry point: ``{"frequency": "daily"}`` or ``{"frequency": "weekly"}``."""
+    return digest_run(frequency=Frequency(event.get("frequency", Frequency.DAILY)).value)

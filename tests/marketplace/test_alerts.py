@@ -1,0 +1,183 @@
+"""Saved-search and favorites alerts on listing events, digests, and who may see what in them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from marketplace.actors import Actor, Group
+from marketplace.alerts import digests
+from marketplace.alerts.matching import matching_searches
+from marketplace.alerts.searches import Frequency, saved_search_create, saved_search_update
+from marketplace.entitlements import ANONYMOUS
+from marketplace.lifecycle import Action, Status
+from marketplace.search_index.query import IndexSearch
+from marketplace.selectors.search import ListingFilters
+from marketplace.services import people
+from marketplace.services.engagement import favorite_add
+from marketplace.services.listings import listing_publish_due, listing_update
+from tests.shared.alerts import deliver_alerts
+from tests.shared.lifecycle import listing_act
+from tests.shared.listings import make_listing
+from tests.shared.mail import mail_to
+from tests.shared.people import ADMIN
+
+
+def _buyer(name: str, *, tier: str | None = None) -> Actor:
+    actor = Actor(user_id=f"buyer-{name}", email=f"{name}@example.np", groups=frozenset({Group.BUYERS}), name=name)
+    people.user_profile_sync(user_id=actor.user_id, email=actor.email, groups=[Group.BUYERS], name=name.title())
+    if tier:
+        people.subscription_grant(actor=ADMIN, user_id=actor.user_id, tier=tier, reason="paid",
+                                  starts_at=datetime.now(UTC) - timedelta(days=1),
+                                  expires_at=datetime.now(UTC) + timedelta(days=30))
+    return actor
+
+
+def _save(actor: Actor, frequency: str = Frequency.INSTANT, **filters) -> str:
+    neighborhoods = filters.pop("neighborhoods", ("sanepa",))
+    request = IndexSearch(filters=ListingFilters(neighborhoods=neighborhoods, **filters))
+    return saved_search_create(actor=actor, name=f"{frequency} search", query={"neighborhood": list(neighborhoods)},
+                               request=request, frequency=frequency).search_id
+
+
+SANEPA_HOUSE = {"neighborhood": "sanepa", "price": "4 crore", "latitude": "27.6847", "longitude": "85.3064"}
+
+
+@pytest.fixture
+def ram(platform):
+    return _buyer("ram")
+
+
+def test_an_approved_listing_reaches_the_matching_instant_search_once(ram, broker):
+    # Given an instant search for Sanepa houses under 5 crore, and one for Bhaisepati
+    _save(ram, property_type="house", max_price=50_000_000)
+    sita = _buyer("sita")
+    _save(sita, neighborhoods=("bhaisepati",))
+    gita = _buyer("gita")
+    _save(gita, max_price=30_000_000)  # the listing costs more
+
+    # When a Sanepa house at 4 crore is approved (and the queue delivers its events twice)
+    listing = make_listing(broker, status=Status.ACTIVE, **SANEPA_HOUSE)
+    deliver_alerts(twice=True)
+
+    # Then only Ram hears of it, once, with the listing and an unsubscribe link
+    [alert] = mail_to("ram@example.np")
+    assert listing.title in alert.subject and "Rs 4 crore" in alert.text and "/v1/unsubscribe?token=" in alert.text
+    assert alert.headers["List-Unsubscribe"].startswith("<")
+    assert mail_to("sita@example.np") == [] and mail_to("gita@example.np") == []
+
+
+def test_an_alert_never_repeats_a_listing_for_the_same_search(ram, broker):
+    _save(ram)
+    listing = make_listing(broker, status=Status.ACTIVE, **SANEPA_HOUSE)
+    deliver_alerts()
+
+    # When the price drops and it goes under contract and back on the market
+    current = listing_act(actor=broker, listing_id=listing.listing_id, action=Action.MARK_UNDER_CONTRACT)
+    listing_act(actor=broker, listing_id=current.listing_id, action=Action.BACK_ON_MARKET)
+    deliver_alerts()
+
+    # Then the search was told once
+    assert len(mail_to("ram@example.np")) == 1
+
+
+def test_early_access_and_exclusive_listings_reach_only_entitled_buyers(ram, broker, system):
+    premium, investor = _buyer("priya", tier="premium"), _buyer("ivan", tier="investor")
+    for buyer in (ram, premium, investor):
+        _save(buyer)
+
+    # A coming-soon listing: premium and investor buyers hear now; Ram when its public date comes
+    soon = make_listing(broker, status=Status.COMING_SOON, public_at=datetime.now(UTC) + timedelta(seconds=2),
+                        **SANEPA_HOUSE)
+    deliver_alerts()
+    assert mail_to("ram@example.np") == []
+    assert len(mail_to("priya@example.np")) == 1 and len(mail_to("ivan@example.np")) == 1
+    assert listing_publish_due(actor=system, at=datetime.now(UTC) + timedelta(seconds=3)) == [soon.listing_id]
+    deliver_alerts()
+    assert len(mail_to("ram@example.np")) == 1 and len(mail_to("priya@example.np")) == 1  # not twice
+
+    # An exclusive listing: only the investor
+    make_listing(broker, status=Status.ACTIVE, exclusive=True, title="Off-market villa", **SANEPA_HOUSE)
+    deliver_alerts()
+    assert [m for m in mail_to("ivan@example.np") if "Off-market villa" in m.subject]
+    assert not [m for m in mail_to("priya@example.np") + mail_to("ram@example.np") if "Off-market" in m.subject]
+
+
+def test_matching_reads_four_partitions_of_the_match_index(ram, broker, dynamodb_calls):
+    for number in range(30):
+        other = _buyer(f"b{number}")
+        _save(other, neighborhoods=("sanepa", "bhaisepati")[number % 2:][:1], property_type="house")
+    listing = make_listing(broker, status=Status.ACTIVE, **SANEPA_HOUSE)
+
+    dynamodb_calls.reset()
+    matches = matching_searches(listing)
+
+    assert len(matches) == 15
+    assert dynamodb_calls.count() == {"Query": 4}
+
+
+def test_a_daily_search_is_told_in_the_next_digest_once_with_at_most_fourteen_listings(ram, broker):
+    # Given a daily search and 16 matching listings approved during the day
+    _save(ram, frequency=Frequency.DAILY)
+    for number in range(16):
+        make_listing(broker, status=Status.ACTIVE, title=f"Sanepa house {number}", **SANEPA_HOUSE)
+    deliver_alerts()
+    assert mail_to("ram@example.np") == []  # nothing before the digest
+
+    # When the daily digest runs (and runs again)
+    first = digests.digest_run(frequency=Frequency.DAILY)
+    again = digests.digest_run(frequency=Frequency.DAILY)
+
+    # Then one message with the 14 newest, and nothing more
+    [digest] = mail_to("ram@example.np")
+    assert first["buyers"] == 1 and first["listings"] == digests.MAX_LISTINGS
+    assert again["listings"] == 0
+    assert sum(f"Sanepa house {n}\n" in digest.text or f"Sanepa house {n} (" in digest.text for n in range(16)) == 14
+    assert "Sanepa house 15" in digest.text and "Sanepa house 0 (" not in digest.text
+
+
+def test_a_listing_already_sent_instantly_is_not_repeated_in_the_digest_of_that_search(ram, broker):
+    # Given a listing sent at once, then the search switched to a daily digest
+    search_id = _save(ram)
+    first = make_listing(broker, status=Status.ACTIVE, title="First house", **SANEPA_HOUSE)
+    deliver_alerts()
+    saved_search_update(actor=ram, search_id=search_id, frequency=Frequency.DAILY)
+
+    # When the first listing's price drops and a second one is approved
+    listing_update(actor=broker, listing_id=first.listing_id, fields={"price": "3.9 crore"},
+                   expected_version=first.version)
+    make_listing(broker, status=Status.ACTIVE, title="Second house", **SANEPA_HOUSE)
+    deliver_alerts()
+    result = digests.digest_run(frequency=Frequency.DAILY)
+
+    # Then the digest holds only the second
+    digest, instant = mail_to("ram@example.np")  # newest first
+    assert result["listings"] == 1 and "Second house" in digest.text and "First house" not in digest.text
+    assert "First house" in instant.subject
+
+
+def test_a_price_drop_on_a_favorite_arrives_once_and_so_does_a_status_change(ram, broker):
+    listing = make_listing(broker, status=Status.ACTIVE, **SANEPA_HOUSE)
+    favorite_add(actor=ram, listing_id=listing.listing_id, entitlements=ANONYMOUS)
+    deliver_alerts()
+
+    dropped = listing_update(actor=broker, listing_id=listing.listing_id, fields={"price": "3.6 crore"},
+                             expected_version=listing.version)
+    deliver_alerts(twice=True)
+    listing_act(actor=broker, listing_id=dropped.listing_id, action=Action.MARK_UNDER_CONTRACT)
+    deliver_alerts()
+
+    told = [m for m in mail_to("ram@example.np") if "saved" in m.subject]
+    assert len(told) == 2
+    assert any("Rs 4 crore to Rs 3.6 crore" in m.text for m in told)
+    assert any("under contract" in m.text for m in told)
+
+
+@pytest.mark.parametrize(("utc", "expected"), [
+    ("2026-12-01T01:15:00", ["daily"]),  # a Tuesday, 07:00 in Kathmandu
+    ("2026-12-06T01:15:30", ["daily", "weekly"]),  # a Sunday
+    ("2026-12-01T01:00:00", []), ("2026-12-01T07:00:00", []),
+])
+def test_digests_are_due_at_seven_in_the_morning_in_kathmandu(utc, expected):
+    assert digests.due(datetime.fromisoformat(utc).replace(tzinfo=UTC)) == expected
