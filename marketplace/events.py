@@ -47,7 +47,8 @@ RULES: tuple[Rule, ...] = (
     # Each of these has a message (marketplace.notifications, whose templates a test holds to this list).
     Rule(Queue.NOTIFICATIONS, (EventType.LISTING_APPROVED, EventType.LISTING_REJECTED,
                                EventType.LISTING_CHANGES_REQUESTED, EventType.INQUIRY_RECEIVED,
-                               EventType.MEDIA_PROCESSED, EventType.MEDIA_FAILED, EventType.SUBSCRIPTION_CHANGED)),
+                               EventType.MEDIA_PROCESSED, EventType.MEDIA_FAILED, EventType.SUBSCRIPTION_CHANGED,
+                               EventType.PAYMENT_COMPLETED, EventType.DOCUMENT_ACCESS_REQUESTED)),
     # Media follows the listing's premium flag (marketplace.services.media_placement).
     Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED,
                                  EventType.MEDIA_APPROVED)),

@@ -2,7 +2,8 @@
 recipient's language, on the channels they chose (``marketplace.delivery``).
 
 Brokers hear about approvals, rejections, change requests, new leads (inquiries) and media; buyers and
-investors about subscription changes. Each channel claims the event on its own (``consume_once``), so a
+investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
+for a listing's documents. Each channel claims the event on its own (``consume_once``), so a
 redelivery after a failed e-mail does not push twice.
 """
 
@@ -47,6 +48,8 @@ TEMPLATES: dict[Event, Notice] = {
     Event.MEDIA_PROCESSED: Notice("broker_id", MessageKind.MEDIA_PROCESSED, email=False),
     Event.MEDIA_FAILED: Notice("broker_id", MessageKind.MEDIA_FAILED),
     Event.SUBSCRIPTION_CHANGED: Notice("user_id", MessageKind.SUBSCRIPTION_CHANGED, broker=False, link="none"),
+    Event.PAYMENT_COMPLETED: Notice("user_id", MessageKind.PAYMENT_RECEIPT, broker=False, link="none"),
+    Event.DOCUMENT_ACCESS_REQUESTED: Notice("broker_id", MessageKind.DOCUMENTS_REQUESTED),
 }
 
 

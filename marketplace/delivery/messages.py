@@ -35,6 +35,8 @@ class MessageKind(StrEnum):
     DIGEST = "digest"
     FAVORITE_CHANGED = "favorite_changed"
     MODERATION_BACKLOG = "moderation_backlog"
+    PAYMENT_RECEIPT = "payment_receipt"
+    DOCUMENTS_REQUESTED = "documents_requested"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,14 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
     MessageKind.MODERATION_BACKLOG: {
         "en": Copy("Moderation queue: {pending} listings waiting", ("{pending} listings are waiting for review; the oldest has waited {oldest_hours} hours.", "{changes} are back with their brokers for changes."), "Open the queue"),
         "ne": Copy("मोडरेसन लाइन: {pending} लिस्टिङ पर्खिरहेका", ("{pending} लिस्टिङ समीक्षाको प्रतीक्षामा छन्; सबैभन्दा पुरानो {oldest_hours} घण्टादेखि पर्खिरहेको छ।", "{changes} लिस्टिङ परिवर्तनका लागि ब्रोकरकहाँ फर्किएका छन्।"), "लाइन खोल्नुहोस्"),
+    },
+    MessageKind.PAYMENT_RECEIPT: {
+        "en": Copy("Receipt: {plan_title}", ("We received {amount_text} through {provider_name} for {plan_title} (order {order_id}, transaction {transaction}).", "Your plan is active until {expires_at}.")),
+        "ne": Copy("रसिद: {plan_title}", ("{provider_name} मार्फत {plan_title} का लागि {amount_text} प्राप्त भयो (अर्डर {order_id}, कारोबार {transaction})।", "तपाईंको योजना {expires_at} सम्म सक्रिय छ।")),
+    },
+    MessageKind.DOCUMENTS_REQUESTED: {
+        "en": Copy("Documents requested for “{title}”", ("A premium member asked to see the documents of “{title}”.", "Grant or refuse it in the back office."), "Open the listing"),
+        "ne": Copy("“{title}” का कागजात माग गरियो", ("एक प्रिमियम सदस्यले “{title}” का कागजात हेर्न माग गर्नुभएको छ।", "ब्याक अफिसमा स्वीकृत वा अस्वीकार गर्नुहोस्।"), "लिस्टिङ खोल्नुहोस्"),
     },
 }
 

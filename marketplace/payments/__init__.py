@@ -18,6 +18,9 @@ class Provider(StrEnum):
     KHALTI = "khalti"
 
 
+PROVIDER_NAMES = {Provider.ESEWA: "eSewa", Provider.KHALTI: "Khalti"}
+
+
 class OrderState(StrEnum):
     CREATED = "created"  # stored, the provider not yet reached
     PENDING = "pending"  # the buyer was sent to the provider; its answer is awaited (callback or poller)

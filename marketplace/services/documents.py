@@ -211,7 +211,8 @@ def document_access_request(*, actor: Actor, listing_id: str,
     with db.transaction(conflict_message="you asked already") as tx:
         tx.create(access)
         tx.save(to_outbox(DomainEvent(EventType.DOCUMENT_ACCESS_REQUESTED, {
-            "listing_id": listing_id, "buyer_id": actor.user_id, "broker_id": listing.broker_id})))
+            "listing_id": listing_id, "title": listing.title, "buyer_id": actor.user_id,
+            "broker_id": listing.broker_id})))
     return access, True
 
 

@@ -20,8 +20,9 @@ from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.models import Guard, PaymentOrder, Subscription
+from marketplace.money import format_npr
 from marketplace.observability import logger
-from marketplace.payments import OPEN_STATES, PLANS, OrderState, Plan, Provider, esewa, khalti
+from marketplace.payments import OPEN_STATES, PLANS, PROVIDER_NAMES, OrderState, Plan, Provider, esewa, khalti
 from marketplace.payments.providers import Outcome, ProviderUnavailable, payment_settings, secret
 from marketplace.services import people
 
@@ -128,10 +129,13 @@ def _complete(order: PaymentOrder, *, transaction: str, provider_status: str) ->
     def with_order(tx: db.Transaction) -> None:
         tx.save(order, condition=PaymentOrder.state.is_in(*PaymentOrder.OPEN_STATES))
         tx.create(guard)
+        # What the receipt says (marketplace.notifications e-mails it to the buyer).
         tx.save(to_outbox(DomainEvent(EventType.PAYMENT_COMPLETED, {
-            "order_id": order.order_id, "user_id": order.user_id, "email": order.email, "plan": order.plan,
-            "tier": order.tier, "amount": int(order.amount), "provider": order.provider, "transaction": transaction,
-            "expires_at": expires.isoformat()})))
+            "order_id": order.order_id, "user_id": order.user_id, "plan": order.plan,
+            "plan_title": PLANS[order.plan].title, "tier": order.tier, "amount": int(order.amount),
+            "amount_text": format_npr(int(order.amount)), "provider": order.provider,
+            "provider_name": PROVIDER_NAMES[Provider(order.provider)], "transaction": transaction,
+            "expires_at": expires.strftime("%Y-%m-%d")})))
 
     try:
         people.subscription_grant(actor=PAYMENTS, user_id=order.user_id, tier=order.tier, starts_at=starts,

@@ -17,8 +17,10 @@ from marketplace.config import settings
 from marketplace.entitlements import Entitlements
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.services import documents, people
+from tests.marketplace.test_delivery import _notify_all as deliver_notifications
 from tests.public_api.conftest import get
 from tests.shared.listings import make_listing
+from tests.shared.mail import mail_to
 from tests.shared.people import ADMIN, OTHER_BROKER
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -158,3 +160,12 @@ def test_an_admin_verifies_the_documents_and_buyers_see_the_badge(api, listing, 
 
     assert verified.documents_verified_at is not None
     assert get(api, f"/v1/listings/{listing.listing_id}").json()["documents_verified_at"] is not None
+
+
+def test_the_broker_is_emailed_when_a_buyer_asks_for_the_documents(api, listing, premium_buyer):
+    ask(api, premium_buyer, listing.listing_id)
+
+    deliver_notifications()
+
+    [sent] = [m for m in mail_to("lister@test.shikhar.np") if m.subject.startswith("Documents requested")]
+    assert "Villa with papers" in sent.subject and f"/listings/{listing.listing_id}/" in sent.text

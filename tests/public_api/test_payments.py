@@ -16,9 +16,11 @@ from local.payment_providers import ESEWA_TEST_SECRET, PaymentProviders
 from marketplace.models import AuditEntry, PaymentOrder, Subscription
 from marketplace.payments import esewa
 from marketplace.services.payments import payment_refund_record, payments_poll
+from tests.marketplace.test_delivery import _notify_all as deliver_notifications
 from tests.public_api.conftest import get
 from tests.public_api.test_premium_media import media_seen, upload
 from tests.shared.listings import make_listing
+from tests.shared.mail import mail_to
 from tests.shared.people import ADMIN, sign_up
 
 
@@ -297,3 +299,17 @@ def test_a_buyer_lists_their_own_orders_newest_first(api, payments, shopper):
     listed = get(api, "/v1/me/orders", shopper).json()["items"]
 
     assert [o["order_id"] for o in listed] == [second, first]
+
+
+def test_the_buyer_is_emailed_a_receipt_once(api, payments, shopper):
+    checkout = order(api, shopper, "premium-month", "khalti")
+    url = khalti_pays(checkout)
+    follow(url)
+    follow(url)  # a replayed return sends no second receipt
+
+    deliver_notifications()
+
+    receipts = [m for m in mail_to(shopper.email) if m.subject.startswith("Receipt")]
+    assert len(receipts) == 1
+    assert "Rs 2,500" in receipts[0].text and "Khalti" in receipts[0].text
+    assert checkout["order"]["order_id"] in receipts[0].text
