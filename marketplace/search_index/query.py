@@ -179,8 +179,10 @@ def _from_where(request: IndexSearch, entitlements: Entitlements, at: datetime, 
     return f"FROM {source} WHERE {' AND '.join(clauses) or '1'}", params
 
 
-def _page_rows(connection, body: str, params: dict, order: str, after: list | None, count: int) -> list:
-    """``count`` rows after the position ``after``: (listing_id, card, *sort values)."""
+def _page_rows(connection, body: str, params: dict, order: str, after: list | None, count: int, *,
+               counting: bool = False) -> tuple[list, int | None]:
+    """``count`` rows after the position ``after``: (listing_id, card, *sort values); with ``counting``
+    also the number of rows matching from ``after`` on (a window over the rows SQLite sorts anyway)."""
     keys = [*ORDERS[order], "c.listing_id"]
     values = {**params, "count": count}
     keyset = ""
@@ -188,12 +190,17 @@ def _page_rows(connection, body: str, params: dict, order: str, after: list | No
         names = [f":after{i}" for i in range(len(keys))]
         values.update({name[1:]: value for name, value in zip(names, after, strict=True)})
         keyset = f" AND ({', '.join(keys)}) > ({', '.join(names)})"
-    ordered = connection.execute(
-        f"SELECT c.id, {', '.join(keys)} {body}{keyset} ORDER BY {', '.join(keys)} LIMIT :count", values).fetchall()
+    window = ", count(*) OVER ()" if counting else ""
+    ordered = connection.execute(f"SELECT c.id, {', '.join(keys)}{window} {body}{keyset} "
+                                 f"ORDER BY {', '.join(keys)} LIMIT :count", values).fetchall()
+    total = None
+    if counting:
+        total = ordered[0][-1] if ordered else 0
+        ordered = [row[:-1] for row in ordered]
     # The cards of this page only: sorting carries ids and sort values, not every matching card.
     cards = dict(connection.execute(
         f"SELECT id, card FROM bodies WHERE id IN ({', '.join('?' * len(ordered))})", [r[0] for r in ordered]))
-    return [(row[-1], cards[row[0]], *row[1:]) for row in ordered]
+    return [(row[-1], cards[row[0]], *row[1:]) for row in ordered], total
 
 
 def _counted(connection, body: str, params: dict, names: tuple[str, ...]) -> tuple[int, dict | None]:
@@ -236,18 +243,24 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     scope = request.scope()
     after = _valid_position(decode_position(cursor, scope=scope), request.order)
     body, params = _from_where(request, entitlements, moment, ranked=True)
+    # A search by words sorts every match anyway (no index gives their order): a first page counts them
+    # in the same pass instead of matching the words a second time.
+    counting = bool(request.q) and not request.facets and after is None
     items: list[Listing] = []
-    more = True
+    more, total, facets = True, None, None
     while more and len(items) < limit:
         wanted = limit - len(items)
-        rows = _page_rows(connection, body, params, request.order, after, wanted + 1)
+        rows, counted = _page_rows(connection, body, params, request.order, after, wanted + 1,
+                                   counting=counting and total is None)
+        total = counted if total is None else total
         more = len(rows) > wanted
         for listing_id, card, *position in rows[:wanted]:
             after = position
             listing = shared_card(card)
             if can_see(listing, entitlements, at=moment):  # the query applied visibility; this is the guard
                 items.append(listing)
-    total, facets = _counted(connection, *_from_where(request, entitlements, moment), request.facets)
+    if total is None:
+        total, facets = _counted(connection, *_from_where(request, entitlements, moment), request.facets)
     return IndexPage(items=items, cursor=encode_position(after, scope=scope) if more else None, total=total,
                      facets=facets)
 

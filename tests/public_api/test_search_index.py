@@ -101,6 +101,11 @@ def test_relevance_puts_title_and_neighbourhood_matches_before_features_before_d
     # each tier newest first
     assert _ids(get(api, "/v1/listings?q=terrace")) == [newer_titled.listing_id, titled.listing_id,
                                                          featured.listing_id, described.listing_id]
+    # the total is the same on a first page (counted with the ordering) and after it (counted apart)
+    first = _body(get(api, "/v1/listings?q=terrace&limit=1"))
+    second = _body(get(api, f"/v1/listings?q=terrace&limit=1&cursor={first['next_cursor']}"))
+    assert first["total"] == second["total"] == 4
+    assert second["items"][0]["listing_id"] == titled.listing_id
     # another order asked for wins over relevance
     assert _ids(get(api, "/v1/listings?q=terrace&sort=newest")) == [featured.listing_id, newer_titled.listing_id,
                                                                       titled.listing_id, described.listing_id]
