@@ -237,6 +237,10 @@ class SubscriptionForm(forms.Form):
     tier = forms.ChoiceField(required=False, choices=[(t.value, t.value) for t in PAID_TIERS])
     expires_at = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(max_length=500)
+    # The subscription's version the page showed (empty: the person had none): a term changed meanwhile
+    # by another admin or a payment is not overwritten.
+    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0,
+                                          max_value=10**12)
 
     def expiry(self) -> datetime | None:
         day = self.cleaned_data.get("expires_at")

@@ -32,7 +32,7 @@ from marketplace.models import DailyViewStat, Guard, ReportScope
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
-from marketplace.selectors.people import entitlements_for
+from marketplace.selectors.people import entitlements_for, profile_and_subscription
 from marketplace.services import daily_reports, engagement, listings, people
 from marketplace.services.media import media_request_upload
 from marketplace.units import Area
@@ -233,10 +233,11 @@ def _people(resources: Resources, password: str) -> tuple[dict[str, str], dict[s
             _mark(f"broker:{email}", ids[email])
     if not _guarded("subscriptions"):
         year = datetime.now(UTC) + timedelta(days=365)
-        people.subscription_grant(actor=admin, user_id=ids["premium@demo.shikhar.np"], tier=Tier.PREMIUM,
-                                  expires_at=year, reason="demo: paid via eSewa")
-        people.subscription_grant(actor=admin, user_id=ids["investor@demo.shikhar.np"], tier=Tier.INVESTOR,
-                                  expires_at=year, reason="demo: investor programme")
+        for email, tier, reason in (("premium@demo.shikhar.np", Tier.PREMIUM, "demo: paid via eSewa"),
+                                    ("investor@demo.shikhar.np", Tier.INVESTOR, "demo: investor programme")):
+            _, held = profile_and_subscription(user_id=ids[email])  # a rerun after a crash finds one
+            people.subscription_grant(actor=admin, user_id=ids[email], tier=tier, expires_at=year, reason=reason,
+                                      expected_version=held.version if held else None)
         _mark("subscriptions", "done")
     return ids, actors
 

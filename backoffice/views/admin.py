@@ -270,18 +270,20 @@ def _groups_post(request, profile, user_id: str):
 
 def _subscription_change(request, user_id: str, form: SubscriptionForm) -> None:
     data, expiry = form.cleaned_data, form.expiry()
+    shown = data["expected_version"]
     if data["operation"] == "revoke":
-        people_services.subscription_revoke(actor=request.actor, user_id=user_id, reason=data["reason"])
+        people_services.subscription_revoke(actor=request.actor, user_id=user_id, reason=data["reason"],
+                                            expected_version=shown)
         return
     if not expiry:
         raise ValidationError("choose the expiry date" if data["operation"] == "grant"
                               else "choose the new expiry date", field="expires_at")
     if data["operation"] == "grant":
         people_services.subscription_grant(actor=request.actor, user_id=user_id, tier=data["tier"],
-                                           expires_at=expiry, reason=data["reason"])
+                                           expires_at=expiry, reason=data["reason"], expected_version=shown)
     else:
         people_services.subscription_extend(actor=request.actor, user_id=user_id, expires_at=expiry,
-                                            reason=data["reason"])
+                                            reason=data["reason"], expected_version=shown)
 
 
 def _subscription_post(request, user_id: str):
@@ -311,7 +313,7 @@ def person(request, user_id: str):
     if profile is None:
         return render(request, "backoffice/error.html", {"status": 404, "message": "No such person."}, status=404)
     groups_form = GroupsForm(initial={"groups": list(profile.groups)}, prefix="groups")
-    subscription_form = SubscriptionForm(prefix="sub")
+    subscription_form = SubscriptionForm(prefix="sub", initial={"expected_version": getattr(subscription, "version", None)})
     done = None
     posted = request.POST.get("form") if request.method == "POST" else None
     if posted == "groups":

@@ -265,6 +265,8 @@ def payment_refund_record(*, actor: Actor, order_id: str, amount: int, reason: s
     if not actor.is_admin:
         raise PermissionDenied("only admins record refunds")
     order = PaymentOrder.get_or_not_found(order_id, consistent=True)
+    # The term as the refund finds it: one changed meanwhile (a renewal just paid) is not ended unseen.
+    current = Subscription.get_or_none(order.user_id, consistent=True)
     if order.state not in (OrderState.COMPLETED, OrderState.REFUNDED):
         raise ValidationError("only a completed payment can be refunded", field="order_id")
     left = int(order.amount) - int(order.refunded_amount)
@@ -284,5 +286,6 @@ def payment_refund_record(*, actor: Actor, order_id: str, amount: int, reason: s
         tx.save(to_outbox(DomainEvent(EventType.PAYMENT_REFUNDED, {
             "order_id": order_id, "user_id": order.user_id, "amount": amount, "provider": order.provider})))
     if end_access and order.state == OrderState.REFUNDED:
-        people.subscription_revoke(actor=actor, user_id=order.user_id, reason=f"refunded: {reason.strip()}")
+        people.subscription_revoke(actor=actor, user_id=order.user_id, reason=f"refunded: {reason.strip()}",
+                                   expected_version=current.version if current else None)
     return order

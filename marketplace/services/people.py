@@ -139,8 +139,17 @@ def seller_create(*, actor: Actor, name: str, kind: str = "owner", email: str = 
     return seller
 
 
-def _subscription(user_id: str) -> Subscription:
-    return Subscription.get_or_none(user_id, consistent=True) or Subscription(user_id=user_id, tier=Tier.FREE.value)
+def _subscription(user_id: str, expected_version: int | None) -> Subscription:
+    """The person's subscription at the version its changer read (None: they had none), or nothing is
+    written: two admins, or an admin and a payment, never overwrite each other's term silently."""
+    if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(expected_version, int)):
+        raise ValidationError("the version you opened must be a whole number: reload and try again",
+                              field="expected_version")
+    subscription = (Subscription.get_or_none(user_id, consistent=True)
+                    or Subscription(user_id=user_id, tier=Tier.FREE.value))
+    if subscription.version != expected_version:
+        raise Conflict(db.stale_message("subscription"), field="expected_version")
+    return subscription
 
 
 def _save_subscription(*, actor: Actor, subscription: Subscription, action: str, before: dict, reason: str,
@@ -151,7 +160,7 @@ def _save_subscription(*, actor: Actor, subscription: Subscription, action: str,
     subscription.granted_by = actor.user_id
     subscription.updated_at = datetime.now(UTC)
     after = {"tier": subscription.tier, "starts_at": subscription.starts_at, "expires_at": subscription.expires_at}
-    with db.transaction(conflict_message="this subscription was changed by someone else; reload and try again") as tx:
+    with db.transaction(conflict_message=db.stale_message("subscription"), conflict_field="expected_version") as tx:
         tx.save(subscription)
         tx.save(audit_entry(actor=actor, entity_type="subscription", entity_id=subscription.user_id,
                             action=action, before=before, after=after, reason=reason))
@@ -168,11 +177,12 @@ def _snapshot(subscription: Subscription) -> dict:
 
 
 def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: datetime, reason: str,
-                       starts_at: datetime | None = None, expected_version: int | None = None,
+                       expected_version: int | None, starts_at: datetime | None = None,
                        also: Callable[[db.Transaction], None] | None = None) -> Subscription:
     """An admin grants a prepaid term (a payment verified by hand) or a complimentary one; a payment verified
     with its provider grants through here too (``PAYMENTS``), its order's writes committed with the grant
-    (``also`` adds them to the transaction)."""
+    (``also`` adds them to the transaction). ``expected_version`` is the subscription's version as read
+    (None: the person had none)."""
     if actor != PAYMENTS:
         _require_admin(actor)
     if tier not in PAID_TIERS:
@@ -180,18 +190,17 @@ def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: dat
     start = starts_at or datetime.now(UTC)
     if expires_at <= start:
         raise ValidationError("must be after the start", field="expires_at")
-    subscription = _subscription(user_id)
-    if expected_version is not None and subscription.version != expected_version:
-        raise Conflict("this subscription was changed by someone else; reload and try again")
+    subscription = _subscription(user_id, expected_version)
     before = _snapshot(subscription)
     subscription.tier, subscription.starts_at, subscription.expires_at = Tier(tier).value, start, expires_at
     return _save_subscription(actor=actor, subscription=subscription, action="grant", before=before, reason=reason,
                               also=also)
 
 
-def subscription_extend(*, actor: Actor, user_id: str, expires_at: datetime, reason: str) -> Subscription:
+def subscription_extend(*, actor: Actor, user_id: str, expires_at: datetime, reason: str,
+                        expected_version: int | None) -> Subscription:
     _require_admin(actor)
-    subscription = _subscription(user_id)
+    subscription = _subscription(user_id, expected_version)
     if subscription.tier == Tier.FREE or subscription.expires_at is None:
         raise ValidationError("there is no subscription to extend: grant one", field="tier")
     if expires_at <= subscription.expires_at:
@@ -201,10 +210,10 @@ def subscription_extend(*, actor: Actor, user_id: str, expires_at: datetime, rea
     return _save_subscription(actor=actor, subscription=subscription, action="extend", before=before, reason=reason)
 
 
-def subscription_revoke(*, actor: Actor, user_id: str, reason: str) -> Subscription:
+def subscription_revoke(*, actor: Actor, user_id: str, reason: str, expected_version: int | None) -> Subscription:
     """Ends access now (the term is kept in the audit log)."""
     _require_admin(actor)
-    subscription = _subscription(user_id)
+    subscription = _subscription(user_id, expected_version)
     if subscription.tier == Tier.FREE:
         raise ValidationError("there is no subscription to revoke", field="tier")
     before = _snapshot(subscription)

@@ -21,7 +21,7 @@ from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listing_history
 from marketplace.selectors.media import media_for_listing, media_get
 from marketplace.services.media import media_replace_upload, media_request_upload
-from marketplace.services.people import user_profile_sync
+from marketplace.services.people import subscription_grant, user_profile_sync
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
@@ -300,6 +300,27 @@ def test_a_role_is_removed_by_sub_even_after_the_email_changed(signed_in, people
     with pytest.raises(ClientError):
         idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=settings().user_pool_client_id,
                           AuthParameters={"REFRESH_TOKEN": refresh})
+
+
+def test_a_subscription_changed_from_a_stale_person_page_is_refused(signed_in, people):
+    # Given a buyer's page opened while they had no subscription
+    browser = signed_in("admin")
+    buyer = people["buyer"]
+    user_profile_sync(user_id=buyer.user_id, email=buyer.email, groups=["buyers"])
+    page = browser.get(f"/admin/people/{buyer.user_id}/").content.decode()
+    assert 'name="sub-expected_version"' in page
+    # and a payment granted one meanwhile
+    subscription_grant(actor=people["admin"].actor, user_id=buyer.user_id, tier="investor",
+                       expires_at=datetime(2031, 1, 31, tzinfo=UTC), reason="Khalti order 9", expected_version=None)
+
+    # When the admin grants from that page
+    response = browser.post(f"/admin/people/{buyer.user_id}/", {
+        "form": "subscription", "sub-operation": "grant", "sub-tier": "premium", "sub-expires_at": "2030-01-31",
+        "sub-reason": "eSewa payment 7F3K verified", "sub-expected_version": ""}, follow=True)
+
+    # Then they are told to reload, and the paid term stands
+    assert "this subscription was changed by someone else since you opened it; reload" in response.content.decode()
+    assert Subscription.get(*Subscription.key(buyer.user_id)).tier == "investor"
 
 
 def test_granting_a_subscription_needs_a_reason_and_is_audited(signed_in, people):

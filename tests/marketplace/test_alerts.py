@@ -30,7 +30,7 @@ def _buyer(name: str, *, tier: str | None = None) -> Actor:
     if tier:
         people.subscription_grant(actor=ADMIN, user_id=actor.user_id, tier=tier, reason="paid",
                                   starts_at=datetime.now(UTC) - timedelta(days=1),
-                                  expires_at=datetime.now(UTC) + timedelta(days=30))
+                                  expires_at=datetime.now(UTC) + timedelta(days=30), expected_version=None)
     return actor
 
 

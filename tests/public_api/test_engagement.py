@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from marketplace.models import Inquiry, OutboxEvent
+from marketplace.models import Inquiry, OutboxEvent, Subscription
 from marketplace.services import people
 from tests.public_api.conftest import get
 from tests.shared import reads
@@ -52,7 +52,9 @@ def test_a_saved_listing_the_buyer_may_no_longer_see_is_listed_as_unavailable(ap
     assert _put(api, premium_buyer, listing_id).status_code == 200
     assert [c["listing_id"] for c in get(api, "/v1/me/favorites", premium_buyer).json()["items"]] == [listing_id]
 
-    people.subscription_revoke(actor=ADMIN, user_id=premium_buyer.user_id, reason="refunded")
+    held = Subscription.get(*Subscription.key(premium_buyer.user_id))
+    people.subscription_revoke(actor=ADMIN, user_id=premium_buyer.user_id, reason="refunded",
+                               expected_version=held.version)
 
     assert get(api, "/v1/me/favorites", premium_buyer).json() == {
         "items": [], "unavailable": [listing_id], "next_cursor": None}

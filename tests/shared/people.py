@@ -97,5 +97,6 @@ def sign_up(email: str, groups: Iterable[str], *, token: bool = False, tier: str
     if tier:
         start = datetime.now(UTC) - timedelta(days=60)
         people.subscription_grant(actor=ADMIN, user_id=person.user_id, tier=tier, starts_at=start,
-                                  expires_at=expires_at or datetime.now(UTC) + timedelta(days=30), reason="paid")
+                                  expires_at=expires_at or datetime.now(UTC) + timedelta(days=30), reason="paid",
+                                  expected_version=None)  # a new user has none
     return person
