@@ -141,11 +141,22 @@ class ListingForm(_SpecifiedListingForm):
             data[area_input] = area_text(data.get(area_input, ""), data.pop(unit_input, units[0][0]))
         return {TO_DOMAIN.get(k, k): v for k, v in data.items()}
 
-    def show_domain_errors(self, error: ValidationError) -> None:
-        for name, message in (error.errors or {error.field or "__all__": error.message}).items():
-            target = FROM_DOMAIN.get(name, name)
-            self.add_error(target if target in self.fields else None, message if target in self.fields
-                           else f"{name}: {message}")
+    def place_errors(self, problems: dict[str, str]) -> dict[str, str]:
+        return place_errors(self, problems, renamed=FROM_DOMAIN)
+
+
+def place_errors(form: forms.Form, problems: dict[str, str], *, renamed: dict[str, str] | None = None
+                 ) -> dict[str, str]:
+    """Put each problem next to the form's input it names (``renamed``: domain field -> input); return the
+    ones no input of this form shows."""
+    left = {}
+    for name, message in problems.items():
+        target = (renamed or {}).get(name, name)
+        if target in form.fields:
+            form.add_error(target, message)  # shown under the input's own label
+        else:
+            left[name] = message
+    return left
 
 
 def _decimal_text(value) -> str:
@@ -197,6 +208,8 @@ def changed_fields(listing, fields: dict) -> dict:
 
 
 class ModerationForm(forms.Form):
+    place_errors = place_errors
+
     action = forms.ChoiceField(choices=[(t.action.value, t.label) for t in actions_on(Surface.REVIEW)])
     expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     premium = forms.BooleanField(required=False)

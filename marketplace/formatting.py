@@ -175,6 +175,28 @@ def word_list(items: Iterable) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def count_of(n: int, noun: str, plural: str = "") -> str:
+    """"1 listing", "3 listings", "1,20,000 views"."""
+    return f"{number(n)} {noun if n == 1 else plural or noun + 's'}"
+
+
+# What each lifecycle action did, for its success message: "Submitted for review: Villa in Sanepa".
+DONE = {
+    "submit": "Submitted for review", "approve": "Approved", "approve_coming_soon": "Approved as coming soon",
+    "request_changes": "Changes requested", "reject": "Rejected", "withdraw": "Withdrawn",
+    "mark_under_contract": "Marked under contract", "back_on_market": "Back on the market",
+    "close": "Closed as sold or let", "relist": "Relisted as a draft", "feature": "Featured",
+    "unfeature": "No longer featured", "admin_edit": "Saved", "edit": "Saved", "edit_price": "Price saved",
+    "unpublish": "Unpublished", "expire": "Expired", "publish_due": "Published",
+}
+
+
+def done(action, subject: str) -> str:
+    """A lifecycle action's success message naming what it was done to."""
+    code = str(getattr(action, "value", action))
+    return f"{DONE.get(code) or words(code)}: {subject}"
+
+
 def yes_no(value) -> str:
     return "yes" if value else "no"
 

@@ -21,7 +21,7 @@ from typing import Any
 from marketplace.actors import Actor
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.event_types import EventType
-from marketplace.listing_fields import missing_for_submission
+from marketplace.listing_fields import describe, missing_for_submission
 
 
 class Status(StrEnum):
@@ -116,7 +116,7 @@ class Transition:
     def reason_missing(self, reason: str | None) -> IllegalTransition | None:
         """The reason rule, for one listing or many: the error to show when a needed reason is missing."""
         if self.needs_reason and not (reason and reason.strip()):
-            return IllegalTransition(f"{self.action.value} needs a reason the broker will read", field="reason")
+            return IllegalTransition(f"{self.label} needs a reason the broker will read", field="reason")
         return None
 
 
@@ -260,7 +260,7 @@ def _complete(listing, move: Move) -> None:
     missing = missing_for_submission(listing, photos=move.photos())
     if missing:
         first = next(iter(missing))
-        raise ValidationError(f"{first} {missing[first]}", field=first, errors=missing)
+        raise ValidationError(describe(first, missing[first]), field=first, errors=missing)
 
 
 def _future_public_date(listing, move: Move) -> None:

@@ -165,10 +165,29 @@ TEXT_LIMITS = {spec.name: spec.max_length for spec in FIELDS if spec.kind == Kin
 TITLE_MAX = FIELD["title"].max_length
 
 
+# What people call the inputs that are not listing fields, where their name does not say it.
+OTHER_LABELS = {"public_at": "Public date", "expires_at": "Expiry date", "expected_version": "",
+                "listing_id": "Listing", "media_id": "Media item", "land_unit": "Land unit",
+                "built_up_unit": "Built up area unit"}
+# Messages that read on from the label: "Description is required to submit".
+_CONTINUES = ("is ", "are ", "must ", "cannot ", "needs ", "may ")
+
+
 def label_of(name: str) -> str:
     """A field's human label; other attributes (status, premium) by their name."""
     spec = FIELD.get(name)
-    return spec.label if spec else name.replace("_", " ").capitalize()
+    if spec:
+        return spec.label
+    return OTHER_LABELS[name] if name in OTHER_LABELS else name.replace("_", " ").capitalize()
+
+
+def describe(name: str | None, message: str) -> str:
+    """A field's problem in words, its label first: "Description is required to submit", "Price: cannot
+    read 'lots' as rupees ..." (never the attribute's name)."""
+    label = label_of(name) if name and name != "__all__" else ""
+    if not label:  # a whole-form problem, or one whose message says it all ("the page is out of date")
+        return message[:1].upper() + message[1:]
+    return f"{label} {message}" if message.startswith(_CONTINUES) else f"{label}: {message}"
 
 
 def _text(value, spec: Field, errors: dict) -> str:
@@ -328,7 +347,7 @@ def clean_listing_fields(data: dict, *, partial: bool = False) -> dict:
                 errors.setdefault(name, "is required")
     if errors:
         first = next(iter(errors))
-        raise ValidationError(f"{first}: {errors[first]}", field=first, errors=errors)
+        raise ValidationError(describe(first, errors[first]), field=first, errors=errors)
     return out
 
 

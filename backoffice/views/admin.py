@@ -36,10 +36,11 @@ from marketplace.errors import ValidationError
 from marketplace.ids import is_id
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Status, Surface, actions_on
 from marketplace.listing_fields import FIELD
+from marketplace.models import Listing
 from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
 from marketplace.selectors.history import listing_history as market_history
-from marketplace.selectors.listings import listing_with_media
+from marketplace.selectors.listings import listing_get, listing_with_media, listings_batch
 from marketplace.services import duplicates
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
@@ -82,10 +83,11 @@ def _bulk(request) -> None:
         report_error(request, error)
         return
     done = sum(1 for r in results.values() if r == "ok")
-    messages.success(request, f"{action.capitalize()}d {done} of {len(results)} listings.")
-    for listing_id, result in results.items():
-        if result != "ok":
-            messages.error(request, f"{listing_id}: {result}")
+    messages.success(request, formatting.done(action, f"{done} of {formatting.count_of(len(results), 'listing')}"))
+    refused = {listing_id: result for listing_id, result in results.items() if result != "ok"}
+    titles = {item.listing_id: item.title for item in listings_batch(keys=[Listing.key(i) for i in refused])} if refused else {}
+    for listing_id, result in refused.items():
+        messages.error(request, f"{titles.get(listing_id, 'A listing no longer there')}: {result}")
 
 
 @admins_only
@@ -142,10 +144,10 @@ def moderation_review(request, listing_id: str):
                 actor=request.actor, listing_id=listing_id, action=data["action"],
                 expected_version=data["expected_version"], reason=data["reason"] or None,
                 public_at=data["public_at"], premium=data["premium"])
-            messages.success(request, f"{listing.title}: {data['action'].replace('_', ' ')} done.")
+            messages.success(request, formatting.done(data["action"], listing.title))
             return _next_in_queue(request, decided_id=listing_id)
         except FIXABLE as error:
-            report_error(request, error)
+            report_error(request, error, form=form)
     checks = moderation.moderation_checks(listing, media=media, market=moderation.market_medians())
     alike = duplicates.side_by_side(listing=listing, media=media)
     brokers = people.broker_cards(broker_ids=[listing.broker_id, *(other.broker_id for _, other in alike)])
@@ -233,11 +235,12 @@ def listing_detail(request, listing_id: str):
 @admins_only
 @require_POST
 def listing_action(request, listing_id: str):
+    listing = listing_get(listing_id=listing_id)
     try:
         listing_services.listing_transition(
             actor=request.actor, listing_id=listing_id, action=request.POST.get("action", ""),
             expected_version=version_read(request), reason=request.POST.get("reason") or None)
-        messages.success(request, f"{request.POST.get('action', '').replace('_', ' ')} done.")
+        messages.success(request, formatting.done(request.POST.get("action", ""), listing.title))
     except FIXABLE as error:
         report_error(request, error)
     return redirect("admin-listing", listing_id=listing_id)
@@ -296,14 +299,17 @@ def _subscription_post(request, user_id: str):
     except FIXABLE as error:
         report_error(request, error)
         return form, None
-    messages.success(request, f"Subscription: {form.cleaned_data['operation']} done.")
+    operation = form.cleaned_data["operation"]
+    expiry = form.expiry()
+    messages.success(request, "Subscription revoked." if operation == "revoke" else
+                     f"Subscription {'granted' if operation == 'grant' else 'extended'}: until {formatting.until(expiry)}.")
     return form, redirect("person", user_id=user_id)
 
 
 def _sessions_post(request, user_id: str):
     ended = user_sessions_revoke(actor=request.actor, user_id=user_id,
                                  reason=request.POST.get("reason", "") or "ended by an admin")
-    messages.success(request, f"Ended {ended} sessions.")
+    messages.success(request, f"Ended {formatting.count_of(ended, 'session')}.")
     return redirect("person", user_id=user_id)
 
 
@@ -338,7 +344,8 @@ def brokers(request):
                 people_services.broker_verify(actor=request.actor, broker_id=request.POST.get("broker_id", ""),
                                               verified=form.cleaned_data["verified"],
                                               reason=form.cleaned_data["reason"])
-                messages.success(request, "Broker updated.")
+                messages.success(request, "Licence verified." if form.cleaned_data["verified"]
+                                 else "Verification withdrawn.")
             except FIXABLE as error:
                 report_error(request, error)
         return redirect("brokers")

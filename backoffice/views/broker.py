@@ -57,11 +57,11 @@ def listing_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             listing = listing_services.listing_create(actor=request.actor, fields=form.domain_fields())
-            messages.success(request, "Draft saved. Add photos, then submit it for review.")
+            messages.success(request, f"Draft saved: {listing.title}. Add photos, then submit it for review.")
             warn_of_own_duplicates(request, listing)
             return redirect("broker-listing", listing_id=listing.listing_id)
         except ValidationError as error:
-            form.show_domain_errors(error)
+            report_error(request, error, form=form)
     return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None},
                   status=400 if request.method == "POST" else 200)
 
@@ -96,12 +96,9 @@ def listing_action(request, listing_id: str):
     try:
         listing_services.listing_transition(actor=request.actor, listing_id=listing.listing_id, action=action,
                                             expected_version=version_read(request))
-        messages.success(request, f"{action.replace('_', ' ').capitalize()}: done.")
+        messages.success(request, formatting.done(action, listing.title))
     except FIXABLE as error:
         report_error(request, error)
-        for field, message in (getattr(error, "errors", None) or {}).items():
-            if field != error.field:
-                messages.error(request, f"{field}: {message}")
     return redirect("broker-listing", listing_id=listing_id)
 
 
@@ -217,7 +214,7 @@ def media_change(request, listing_id: str, media_id: str):
     listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
     operation = MEDIA_OPERATIONS.get(request.POST.get("operation", ""))
     if operation is None:
-        messages.error(request, "Unknown media operation.")
+        messages.error(request, "Choose what to do with the media item: move, make cover, retry or delete.")
         return redirect("broker-listing", listing_id=listing_id)
     try:
         operation(request, listing.listing_id, media_id)

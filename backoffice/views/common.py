@@ -12,6 +12,7 @@ from marketplace import formatting
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
 from marketplace.formatting import change_lines, media_names
 from marketplace.lifecycle import Role, Surface, Transition, allowed_actions, transition
+from marketplace.listing_fields import FIELD, describe, label_of
 from marketplace.selectors.listings import listing_history
 from marketplace.services import duplicates
 from marketplace.services import listings as listing_services
@@ -20,9 +21,17 @@ from marketplace.services import listings as listing_services
 FIXABLE = (ValidationError, IllegalTransition, Conflict)
 
 
-def report_error(request, error) -> None:
-    field = f"{error.field}: " if getattr(error, "field", None) and error.field not in error.message else ""
-    messages.error(request, f"{field}{error.message}")
+def report_error(request, error, *, form=None) -> None:
+    """Each problem once, in plain words: next to its input when ``form`` has one (with one line at the top
+    saying so), else as a message led by the field's label ("Public date: ...", never "public_at: ...");
+    a refused action's or a conflict's message is a sentence of its own."""
+    problems = dict(getattr(error, "errors", None) or {error.field or "__all__": error.message})
+    left = form.place_errors(problems) if form is not None else problems
+    if len(left) < len(problems):
+        placed = formatting.count_of(len(problems) - len(left), "field")
+        messages.error(request, f"Not done: {placed} to correct, marked below.")
+    for name, message in left.items():
+        messages.error(request, describe(name if isinstance(error, ValidationError) else None, message))
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
@@ -72,13 +81,12 @@ def save_listing_form(request, listing, form) -> bool:
             return True
         saved = listing_services.listing_update(actor=request.actor, listing_id=listing.listing_id, fields=fields,
                                                 expected_version=version_read(request))
-        messages.success(request, f"Saved: {', '.join(sorted(fields))}.")
+        changed = formatting.word_list(label_of(name).lower() for name in FIELD if name in fields)
+        messages.success(request, f"Saved {listing.title}: {changed}.")
         warn_of_own_duplicates(request, saved)
         return True
     except FIXABLE as error:
-        if isinstance(error, ValidationError):
-            form.show_domain_errors(error)
-        report_error(request, error)
+        report_error(request, error, form=form)
         return False
 
 

@@ -85,7 +85,7 @@ def test_rejecting_needs_a_reason_and_shows_the_error(signed_in, listing_factory
                             {"action": "reject", "expected_version": listing.version, "reason": ""}, follow=True)
 
     assert response.status_code == 200
-    assert "reject needs a reason" in response.content.decode()
+    assert "Reject needs a reason" in response.content.decode()
     assert listing_get(listing_id=listing.listing_id).status == "pending_review"
 
 
@@ -133,7 +133,7 @@ def test_bulk_reject_without_a_reason_changes_nothing(signed_in, listing_factory
     response = browser.post("/admin/moderation/", {"listing_ids": [listing.listing_id], "action": "reject",
                                                    f"version-{listing.listing_id}": listing.version}, follow=True)
 
-    assert "reject needs a reason" in response.content.decode()
+    assert "Reject needs a reason" in response.content.decode()
     assert listing_get(listing_id=listing.listing_id).status == "pending_review"
 
 

@@ -4,23 +4,16 @@ crore, land in ropani-aana-paisa-daam, years never grouped, history in words."""
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 
 from marketplace.events import Queue
 from tests.shared.daily_reports import deliver_daily_reports
+from tests.shared.pages import visible_text
 
 # 100,000 or 1,234,567: three digits after the first comma and again after the next (Nepali: 1,00,000).
 WESTERN = re.compile(r"(?<![\d,.])(?:\d{3},\d{3}|\d{1,3}(?:,\d{3}){2,})(?![\d,])")
 UNGROUPED = re.compile(r"(?<![\w.,:-])\d{6,}(?![\w,])")  # 152960000 written without any grouping
-
-
-def visible_text(html: bytes) -> str:
-    """The text a person reads: no tags, scripts, attributes (ids and tokens live there) or hidden inputs."""
-    text = re.sub(rb"<(script|style)\b.*?</\1>", b" ", html, flags=re.DOTALL)
-    text = re.sub(rb"<[^>]*>", b" ", text)
-    return unescape(text.decode())
 
 
 @pytest.fixture

@@ -187,10 +187,10 @@ def test_a_guard_refuses_before_anything_changes(action, status, move, field):
 
 
 def test_one_reason_rule_for_one_listing_and_for_many():
-    for action in ("reject", "request_changes", "unpublish"):
+    for action, label in (("reject", "Reject"), ("request_changes", "Request changes"), ("unpublish", "Unpublish")):
         with pytest.raises(IllegalTransition) as caught:
             check_reason(action, "  ")
-        assert (caught.value.field, caught.value.message) == ("reason", f"{action} needs a reason the broker will read")
+        assert (caught.value.field, caught.value.message) == ("reason", f"{label} needs a reason the broker will read")
     assert check_reason("approve", None).action == Action.APPROVE
 
 
