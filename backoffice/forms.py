@@ -148,11 +148,11 @@ class ListingForm(_SpecifiedListingForm):
 def place_errors(form: forms.Form, problems: dict[str, str], *, renamed: dict[str, str] | None = None
                  ) -> dict[str, str]:
     """Put each problem next to the form's input it names (``renamed``: domain field -> input); return the
-    ones no input of this form shows."""
+    ones no visible input of this form shows (a stale ``expected_version`` is a message)."""
     left = {}
     for name, message in problems.items():
         target = (renamed or {}).get(name, name)
-        if target in form.fields:
+        if target in form.fields and not form.fields[target].widget.is_hidden:
             form.add_error(target, message)  # shown under the input's own label
         else:
             left[name] = message

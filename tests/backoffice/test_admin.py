@@ -458,7 +458,7 @@ def test_media_added_to_a_published_listing_are_reviewed_from_the_queue(signed_i
     early = browser.post(url, {"decision": "approve", "expected_version": slot.media.version}, follow=True)
     rejected = browser.post(url, {"decision": "reject", "expected_version": slot.media.version})
 
-    assert "only processed media can be approved" in early.content.decode()
+    assert "Only processed media can be approved" in early.content.decode()
     assert rejected.status_code == 302
     assert [m.filename for m in media_for_listing(listing_id=listing.listing_id)] == ["photo-1.jpg", "photo-2.jpg"]
 
@@ -503,7 +503,7 @@ def test_bulk_approve_takes_each_row_at_the_version_it_showed(signed_in, listing
 
     # Then the first is approved and the second is refused as changed, left as the broker left it
     text = response.content.decode()
-    assert "Approved 1 of 2 listings." in text and "changed by someone else" in text
+    assert "Approved: 1 of 2 listings" in text and "changed by someone else" in text
     assert listing_get(listing_id=first.listing_id).status == "active"
     assert listing_get(listing_id=second.listing_id).status == "withdrawn"
 
