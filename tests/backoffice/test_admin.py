@@ -482,7 +482,7 @@ def test_media_approved_from_a_stale_queue_is_refused_and_keeps_waiting(signed_i
 
     # Then they are told to reload, and the photo still waits, unserved
     assert response.status_code == 200
-    assert "this media item was changed by someone else since you opened it; reload" in response.content.decode()
+    assert "This media item was changed by someone else since you opened it; reload" in response.content.decode()
     stored = media_get(listing_id=listing.listing_id, media_id=shown.media_id)
     assert stored.proposed is not None and not stored.served
 

@@ -186,7 +186,7 @@ def test_deleting_media_from_a_stale_page_is_refused_and_keeps_it(signed_in, lis
                          follow=True)
 
     # Then they are told to reload and the item stays; from a fresh page it goes
-    assert "this media item was changed by someone else since you opened it; reload" in stale.content.decode()
+    assert "This media item was changed by someone else since you opened it; reload" in stale.content.decode()
     assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id)] == [photo.media_id]
     fresh = browser.get(f"/broker/listings/{listing.listing_id}/").content.decode()
     browser.post(url, {"operation": "delete", "media_version": shown_on(fresh, photo.media_id, "media_version")})
@@ -212,7 +212,7 @@ def test_moving_media_from_a_stale_page_is_refused_and_keeps_the_order(signed_in
                          {"operation": "down", "shown": shown}, follow=True)
 
     # Then they are told to reload, and the order stays the other page's
-    assert "this listing's media was changed by someone else since you opened it; reload" in unescape(
+    assert "This listing's media was changed by someone else since you opened it; reload" in unescape(
         stale.content.decode())
     assert [m.media_id for m in media_for_listing(listing_id=listing.listing_id)] == [second.media_id, first.media_id]
 
