@@ -319,7 +319,7 @@ def test_a_subscription_changed_from_a_stale_person_page_is_refused(signed_in, p
         "sub-reason": "eSewa payment 7F3K verified", "sub-expected_version": ""}, follow=True)
 
     # Then they are told to reload, and the paid term stands
-    assert "this subscription was changed by someone else since you opened it; reload" in response.content.decode()
+    assert "This subscription was changed by someone else since you opened it; reload" in response.content.decode()
     assert Subscription.get(*Subscription.key(buyer.user_id)).tier == "investor"
 
 
