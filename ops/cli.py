@@ -12,6 +12,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops reports rebuild [--dry-run]
     python -m ops credential-compromise --user SUB | --access-key ID | --secret NAME [--reason R] [--apply]
     python -m ops search-index status               python -m ops search-index rebuild [--apply]
+    python -m ops duplicates backfill [--apply]
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ def parser() -> argparse.ArgumentParser:
     rebuild = search_actions.add_parser("rebuild", help="build from the table and publish (dry run first)")
     rebuild.add_argument("--apply", action="store_true", help="really publish (default: dry run)")
 
+    duplicates = commands.add_parser("duplicates", help="duplicate detection's fingerprints").add_subparsers(
+        dest="action", required=True)
+    backfill = duplicates.add_parser("backfill", help="write the fingerprint of every listing past its draft")
+    backfill.add_argument("--apply", action="store_true", help="really write (default: dry run)")
+
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
     estimate.add_argument("--scenario", required=True, choices=["dev", "launch", "growth"])
@@ -126,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
                "failover": _failover, "synthetic": _synthetic, "cost": _cost,
                "credential-compromise": _compromise, "reports": _reports,
-               "search-index": _search_index}[args.command]
+               "search-index": _search_index, "duplicates": _duplicates}[args.command]
     return handler(args)
 
 
@@ -277,3 +283,12 @@ def _search_index(args) -> int:
     status = index_status()
     _print(status.lines())
     return 0 if status.loadable else EXIT_FAILED
+
+
+def _duplicates(args) -> int:
+    from marketplace.services.duplicates import fingerprints_backfill
+
+    count = fingerprints_backfill(apply=args.apply)
+    _print([f"wrote {count} listing fingerprints" if args.apply
+            else f"dry run: would write {count} listing fingerprints (add --apply)"])
+    return 0

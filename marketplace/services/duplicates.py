@@ -22,9 +22,12 @@ from decimal import Decimal
 
 import pygeohash
 
+from marketplace import db
+from marketplace.lifecycle import Status
 from marketplace.media_kinds import PHOTO_KINDS
 from marketplace.models import Listing, ListingFingerprint, Media
 from marketplace.search_index.documents import fold
+from marketplace.selectors.media import media_for_listing
 
 PHOTO_BITS = 10  # of 64: copies of one picture differ by a few bits, different pictures by ~32
 LAND_TOLERANCE = Decimal("0.02")  # a surveyed area written in two units rounds differently
@@ -173,3 +176,18 @@ def side_by_side(*, listing: Listing, media: Iterable[Media], limit: int = 3) ->
         if other is not None:
             pairs.append((match, other))
     return pairs
+
+
+def fingerprints_backfill(*, apply: bool) -> int:
+    """Write the fingerprint of every listing past its draft (listings moderated before fingerprints
+    existed have none until their next transition): one Query per status, one media Query and one
+    PutItem per listing. Returns how many it wrote (``apply``) or would write."""
+    count = 0
+    for status in Status:
+        if status == Status.DRAFT:
+            continue
+        for listing in Listing.by_status(status):
+            if apply:
+                db.save(fingerprint_of(listing, media_for_listing(listing_id=listing.listing_id)))
+            count += 1
+    return count
