@@ -264,6 +264,9 @@ class GroupsForm(forms.Form):
     groups = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                        choices=[(g.value, g.value) for g in Group])
     reason = forms.CharField(max_length=500)
+    # The groups the page showed: the change is made against them, never over another admin's.
+    shown = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput,
+                                      choices=[(g.value, g.value) for g in Group])
 
 
 class VerifyBrokerForm(forms.Form):

@@ -258,10 +258,11 @@ def _groups_post(request, profile, user_id: str):
     form = GroupsForm(request.POST, prefix="groups")
     if not form.is_valid():
         return form, None
-    wanted, current = set(form.cleaned_data["groups"]), set(profile.groups)
+    wanted, current = set(form.cleaned_data["groups"]), set(form.cleaned_data["shown"])
     try:
         people_services.user_groups_change(actor=request.actor, user_id=user_id, add=sorted(wanted - current),
-                                           remove=sorted(current - wanted), reason=form.cleaned_data["reason"])
+                                           remove=sorted(current - wanted), reason=form.cleaned_data["reason"],
+                                           expected_groups=sorted(current))
         if current - wanted:  # a lost role ends every session they hold
             user_sessions_revoke(actor=request.actor, user_id=user_id, reason="role removed")
     except FIXABLE as error:
@@ -318,7 +319,7 @@ def person(request, user_id: str):
     profile, subscription = people.profile_and_subscription(user_id=user_id)
     if profile is None:
         return render(request, "backoffice/error.html", {"status": 404, "message": "No such person."}, status=404)
-    groups_form = GroupsForm(initial={"groups": list(profile.groups)}, prefix="groups")
+    groups_form = GroupsForm(initial={"groups": list(profile.groups), "shown": list(profile.groups)}, prefix="groups")
     subscription_form = SubscriptionForm(prefix="sub", initial={"expected_version": getattr(subscription, "version", None)})
     done = None
     posted = request.POST.get("form") if request.method == "POST" else None

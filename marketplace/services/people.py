@@ -44,9 +44,12 @@ def user_profile_sync(*, user_id: str, email: str, groups: list[str] | frozenset
     return profile
 
 
-def user_groups_change(*, actor: Actor, user_id: str, add: list[str] = (), remove: list[str] = (),
-                       reason: str = "") -> UserProfile:
-    """An admin changes someone's groups in Cognito (the source of truth) and on their profile."""
+def user_groups_change(*, actor: Actor, user_id: str, expected_groups: list[str], add: list[str] = (),
+                       remove: list[str] = (), reason: str = "") -> UserProfile:
+    """An admin changes someone's groups in Cognito (the source of truth) and on their profile.
+    ``expected_groups`` are the groups the admin's page showed: what the change is made against, so a
+    change made meanwhile (by another admin) is never undone unseen. (The groups, not a version: the
+    profile also changes at each sign-in, which is no reason to refuse.)"""
     _require_admin(actor)
     unknown = [g for g in [*add, *remove] if g not in {x.value for x in Group}]
     if unknown:
@@ -54,6 +57,8 @@ def user_groups_change(*, actor: Actor, user_id: str, add: list[str] = (), remov
     if actor.user_id == user_id and Group.ADMINS.value in remove:
         raise ValidationError("you cannot remove your own admin role", field="groups")
     profile = UserProfile.get_or_not_found(user_id, consistent=True)
+    if set(profile.groups) != set(expected_groups):
+        raise Conflict(db.stale_message("list of groups"), field="expected_groups")
     idp = client("cognito-idp")
     pool = settings().user_pool_id
     # By ``sub``, never by email: people may change their email, the sub never changes (the pool signs

@@ -21,7 +21,7 @@ from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listing_history
 from marketplace.selectors.media import media_for_listing, media_get
 from marketplace.services.media import media_replace_upload, media_request_upload
-from marketplace.services.people import subscription_grant, user_profile_sync
+from marketplace.services.people import subscription_grant, user_groups_change, user_profile_sync
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
@@ -253,11 +253,35 @@ def test_removing_a_role_changes_cognito_and_ends_that_persons_sessions(signed_i
     assert Session.owner_index.count(f"SESSIONS#{broker.user_id}") == 1
 
     admin_browser.post(f"/admin/people/{broker.user_id}/", {"form": "groups", "groups-groups": [],
+                                                           "groups-shown": ["brokers"],
                                                            "groups-reason": "Left the company"})
 
     assert UserProfile.get(*UserProfile.key(broker.user_id)).groups == []
     assert Session.owner_index.count(f"SESSIONS#{broker.user_id}") == 0
     assert broker_browser.get("/broker/")["Location"].startswith("/login/")
+
+
+def test_groups_changed_from_a_stale_person_page_are_refused(signed_in, people):
+    # Given a broker's page as an admin opened it, and an investor role another admin added meanwhile
+    broker = people["broker"]
+    user_profile_sync(user_id=broker.user_id, email=broker.email, groups=["brokers"])  # made at their sign-in
+    admin_browser = signed_in("admin")
+    page = admin_browser.get(f"/admin/people/{broker.user_id}/").content.decode()
+    assert 'name="groups-shown" value="brokers"' in page
+    user_groups_change(actor=people["admin"].actor, user_id=broker.user_id, add=["investors"],
+                       expected_groups=["brokers"], reason="signed NDA")
+
+    # When the first admin makes them a seller as well from that page
+    response = admin_browser.post(f"/admin/people/{broker.user_id}/", {
+        "form": "groups", "groups-groups": ["brokers", "sellers"], "groups-shown": ["brokers"],
+        "groups-reason": "also sells"}, follow=True)
+
+    # Then they are told to reload, and the other admin's change stands
+    assert "this list of groups was changed by someone else since you opened it; reload" in response.content.decode()
+    assert UserProfile.get(*UserProfile.key(broker.user_id)).groups == ["brokers", "investors"]
+    groups = client("cognito-idp").admin_list_groups_for_user(UserPoolId=settings().user_pool_id,
+                                                             Username=broker.user_id)["Groups"]
+    assert sorted(g["GroupName"] for g in groups) == ["brokers", "investors"]
 
 
 def _apps_sign_in(email: str) -> dict:
@@ -291,7 +315,7 @@ def test_a_role_is_removed_by_sub_even_after_the_email_changed(signed_in, people
 
     # When an admin removes their role
     response = signed_in("admin").post(f"/admin/people/{broker.user_id}/", {
-        "form": "groups", "groups-groups": [], "groups-reason": "Left the company"})
+        "form": "groups", "groups-groups": [], "groups-shown": ["brokers"], "groups-reason": "Left the company"})
 
     # Then the Cognito group is gone, every session ended, and Cognito signed them out everywhere
     assert response.status_code == 302

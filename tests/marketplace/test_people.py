@@ -120,15 +120,15 @@ def test_group_changes_go_to_cognito_and_the_profile(platform, admin):
     sub = next(a["Value"] for a in idp.admin_get_user(UserPoolId=pool, Username="new@demo.shikhar.np")["UserAttributes"]
                if a["Name"] == "sub")
     user_profile_sync(user_id=sub, email="new@demo.shikhar.np", groups=[])
-    user_groups_change(actor=admin, user_id=sub, add=[Group.INVESTORS.value], reason="signed NDA")
+    user_groups_change(actor=admin, user_id=sub, add=[Group.INVESTORS.value], reason="signed NDA", expected_groups=[])
     groups = idp.admin_list_groups_for_user(UserPoolId=pool, Username="new@demo.shikhar.np")["Groups"]
     assert [g["GroupName"] for g in groups] == ["investors"]
     with pytest.raises(ValidationError):
-        user_groups_change(actor=admin, user_id=sub, add=["wizards"])
+        user_groups_change(actor=admin, user_id=sub, add=["wizards"], expected_groups=["investors"])
     me = Actor(user_id=admin.user_id, groups=frozenset({Group.ADMINS}))
     user_profile_sync(user_id=me.user_id, email="admin@demo.shikhar.np", groups=["admins"])
     with pytest.raises(ValidationError):
-        user_groups_change(actor=me, user_id=me.user_id, remove=["admins"])
+        user_groups_change(actor=me, user_id=me.user_id, remove=["admins"], expected_groups=["admins"])
 
 
 def test_a_subscription_granted_with_a_typed_tier_is_audited_as_its_name(table, admin):
