@@ -22,6 +22,7 @@ from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.search_index.writer import Writer, messages_listings
 from marketplace.services import daily_reports, media_placement, payments
+from marketplace.services import exchange_rates as exchange_rate_services
 from media_pipeline import runner as media_runner
 from media_pipeline import sweep as media_sweeper
 
@@ -55,6 +56,17 @@ def digest_clock(stop: threading.Event, *, interval: float = 60) -> None:
                 digests.digest_run(frequency=frequency)
         except Exception:  # noqa: BLE001 - the next minute tries again; one bad run must not end the worker
             logger.exception("digest run failed")
+
+
+def exchange_rates(stop: threading.Event, *, interval: float = 6 * 3600) -> None:
+    """What the daily schedule does in AWS: store the reference rates (offline: the stored NRB answer)."""
+    while True:
+        try:
+            exchange_rate_services.rates_refresh()
+        except Exception:  # noqa: BLE001 - the next run tries again; prices are shown without a guide meanwhile
+            logger.exception("exchange rates refresh failed")
+        if stop.wait(interval):
+            return
 
 
 def media_sweep(stop: threading.Event, *, interval: float = media_sweeper.SWEEP_MINUTES * 60) -> None:
@@ -159,6 +171,7 @@ def search_index(stop: threading.Event) -> None:
 WORKERS: list[Worker] = [
     outbox_relay,
     scheduler,
+    exchange_rates,
     media_sweep,
     payments_poller,
     sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),

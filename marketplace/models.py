@@ -1446,3 +1446,30 @@ class ListingFingerprint(Item, discriminator="ListingFingerprint"):
     def in_cell(cls, cell: str, **query):
         """The fingerprints of one cell (gsi5)."""
         return cls.collection_index.query(cls.cell_partition(cell), **query)
+
+
+# ---- exchange rates (display only) ----------------------------------------------------------------------
+
+
+class ExchangeRates(Item, discriminator="ExchangeRates"):
+    """The latest daily reference rates of a source (Nepal Rastra Bank), stored by the scheduled fetch
+    (``marketplace.services.exchange_rates``) and read by the API once per container and cache period.
+
+    pk ``RATES#<source>``, sk ``LATEST``. Never goes back to an older day (conditional put).
+    """
+
+    source = UnicodeAttribute()
+    rate_date = UnicodeAttribute()  # yyyy-mm-dd: the day NRB's sheet is for
+    published_on = UnicodeAttribute(default="")
+    # currency -> {"unit": n, "buy": "141.50", "sell": "142.10"} (decimal strings, as NRB writes them)
+    rates = MapAttribute(default=dict)
+    fetched_at = UTCDateTimeAttribute(default=now)
+
+    LATEST = "LATEST"
+
+    @staticmethod
+    def key(source: str) -> tuple[str, str]:
+        return f"RATES#{source}", ExchangeRates.LATEST
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.source)

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from marketplace import media_urls
+from marketplace import exchange_rates, media_urls
 from marketplace.entitlements import Entitlements
+from marketplace.exchange_rates import Conversion
 from marketplace.history import LABELS as HISTORY_LABELS
 from marketplace.history import ChangeType, percent_change
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Status
@@ -24,6 +25,7 @@ from marketplace.neighbourhoods import neighbourhood
 from marketplace.selectors.people import BrokerCard
 from marketplace.units import Area, format_area
 from public_api.schemas.listings import (
+    ApproxPrice,
     BrokerPublic,
     Cover,
     ImageVariant,
@@ -51,10 +53,27 @@ def price_of(listing) -> Price:
     return _price(None if listing.price_on_request else listing.price)
 
 
+def _approx(amount: int, conversion: Conversion | None) -> list[ApproxPrice] | None:
+    approximation = conversion.of(amount) if conversion else None
+    if approximation is None:
+        return None
+    return [ApproxPrice(currency=approximation.currency, amount=approximation.amount, label=approximation.label,
+                        rate=float(approximation.rate), rate_date=approximation.rate_date,
+                        source=exchange_rates.SOURCE, note=exchange_rates.GUIDE)]
+
+
 def _price(amount) -> Price:
     if amount is None:
         return Price(amount=None, label="Price on request", on_request=True)
     return Price(amount=int(amount), label=npr_words(int(amount)), on_request=False)
+
+
+def converted[Shown: ListingCard](card: Shown, conversion: Conversion | None) -> Shown:
+    """A copy of ``card`` (or detail) whose price also shows ``conversion``'s currency (a guide)."""
+    if conversion is None or card.price.amount is None:
+        return card
+    price = card.price.model_copy(update={"approx": _approx(card.price.amount, conversion)})
+    return card.model_copy(update={"price": price})
 
 
 def history_item_of(item) -> PriceHistoryItem:
@@ -155,14 +174,14 @@ def _media_item(item, *, premium: bool, entitled: bool, now: datetime) -> MediaI
 
 
 def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitlements,
-              history: list = (), at: datetime | None = None) -> ListingDetail:
+              history: list = (), conversion: Conversion | None = None, at: datetime | None = None) -> ListingDetail:
     """The detail page. Premium media is signed only for entitled callers (the entitlement is read only
     when the listing has premium media)."""
     now = at or datetime.now(UTC)
     # A failed or pending replacement keeps the last good version served.
     ready = [(m, _is_premium(m, listing)) for m in media if m.served]
     entitled = any(premium for _, premium in ready) and entitlements.premium_media
-    return ListingDetail(
+    detail = ListingDetail(
         **_card_fields(listing, now),
         **_listing_fields(listing, ListingDetail, besides=ListingCard),
         media=[_media_item(m, premium=premium, entitled=entitled, now=now) for m, premium in ready],
@@ -171,3 +190,4 @@ def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitle
         price_history=[history_item_of(item) for item in sorted(history, key=lambda item: item.at)],
         documents_verified_at=listing.documents_verified_at,
     )
+    return converted(detail, conversion)

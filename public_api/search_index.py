@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from marketplace.config import settings
 from marketplace.entitlements import Entitlements
 from marketplace.errors import Unavailable
+from marketplace.exchange_rates import Conversion
 from marketplace.models import Listing
 from marketplace.search_index import query, store
 from marketplace.search_index.query import IndexPage, IndexSearch
 from marketplace.selectors.search import SORTS as FALLBACK_SORTS
 from marketplace.selectors.search import listing_search, neighbourhood_summaries
 from public_api.observability import count, logger
-from public_api.presenters import card_of
+from public_api.presenters import card_of, converted
 from public_api.schemas.listings import ListingCard
 
 _DEGRADED = ("search by words, map bounds, facets or this order is briefly unavailable; "
@@ -169,10 +170,17 @@ PRESENTED_CARDS = 4096
 _presented: OrderedDict[int, tuple[Listing, ListingCard]] = OrderedDict()
 
 
-def cards_of(items: list[Listing], *, at: datetime | None = None) -> list[ListingCard]:
+def cards_of(items: list[Listing], *, at: datetime | None = None,
+             conversion: Conversion | None = None) -> list[ListingCard]:
     """The page's cards as the API shows them, each presented once per card object: a card from the index
     never changes (a change is a new object), and only a coming-soon date still ahead depends on the
-    moment, so those are presented afresh every time."""
+    moment, so those are presented afresh every time. A price in another currency (``conversion``) is
+    added to a copy, never to the kept card."""
+    cards = _cards(items, at=at)
+    return [converted(card, conversion) for card in cards] if conversion else cards
+
+
+def _cards(items: list[Listing], *, at: datetime | None) -> list[ListingCard]:
     moment = at or datetime.now(UTC)
     cards = []
     for listing in items:

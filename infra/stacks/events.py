@@ -39,10 +39,12 @@ from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
 from marketplace.delivery import feedback
 from marketplace.deployment import Env, handler_name
 from marketplace.events import RULES, Queue
+from marketplace.exchange_rates import NRB
+from marketplace.models import ExchangeRates
 from marketplace.search_index import writer as search_index_writer
 from marketplace.search_index.store import POINTER_KEY
 from marketplace.search_index.store import PREFIX as SEARCH_PREFIX
-from marketplace.services import media_placement
+from marketplace.services import exchange_rates, media_placement
 from ops import scheduled
 
 EVENT_SOURCE = Settings.event_source
@@ -135,6 +137,22 @@ class EventsStack(Stack):
 
         self._mail(kit, config=config, data=data, distribution=distribution, auth=auth)
 
+        # Exchange rates (display only): Nepal Rastra Bank's daily reference rates into the table. NRB
+        # publishes around midnight Kathmandu time; 00:30 UTC is 06:15 there, 18:30 UTC catches a late sheet.
+        self.exchange_rates = kit.function(
+            "ExchangeRates", function_name=f"{config.prefix}-exchange-rates",
+            handler=handler_name(exchange_rates.handler),
+            description="Stores Nepal Rastra Bank's daily reference rates (prices shown in other currencies)",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(60), reserved_concurrency=1)
+        # The rates item only: a put on its partition, nothing else in the table.
+        self.exchange_rates.role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["dynamodb:PutItem"], resources=[data.table.table.table_arn],
+            conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [ExchangeRates.key(NRB)[0]]}}))
+        grant_key(self.exchange_rates.role, key=key, encrypt=True)
+        events.Rule(self, "ExchangeRatesSchedule", rule_name=f"{config.prefix}-exchange-rates",
+                    schedule=events.Schedule.expression("cron(30 0,18 * * ? *)"),
+                    targets=[targets.LambdaFunction(self.exchange_rates.alias, retry_attempts=2)])
+
         # Notifications: the queue of the "notifications" rule -> render -> e-mail (SES) and push (SNS),
         # once per event id and channel.
         self.notifier = kit.function(
@@ -178,7 +196,8 @@ class EventsStack(Stack):
         self._search_index_writer(kit, config=config, data=data)
         self._alerts(kit, config=config, data=data)
         self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter,
-                          self.search_writer, self.feedback, self.alerts, self.digests]
+                          self.search_writer, self.feedback, self.alerts, self.digests,
+                          self.exchange_rates]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 

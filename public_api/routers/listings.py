@@ -9,13 +9,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from marketplace.entitlements import can_see
 from marketplace.errors import NotFound
+from marketplace.exchange_rates import CURRENCIES
 from marketplace.listing_fields import FACINGS, FIELD, PROPERTY_TYPES, PURPOSES
 from marketplace.search_index.query import FACETS
 from marketplace.search_index.query import SORTS as INDEX_SORTS
 from marketplace.selectors.history import listing_with_media_and_history
 from marketplace.selectors.people import broker_cards
 from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM
-from public_api import search_index
+from public_api import exchange_rates, search_index
 from public_api.auth import optional_caller
 from public_api.observability import count
 from public_api.presenters import detail_of
@@ -24,6 +25,11 @@ from public_api.schemas.listings import ListingDetail, ListingPage
 from public_api.search_query import search_request
 
 router = Router()
+
+# Prices are searched, sorted and stored in NPR only; a currency adds a guide to each price shown.
+CurrencyQuery = Annotated[Literal[tuple(CURRENCIES)] | None, Query(
+    description="Also show each price in this currency (`price.approx`), at Nepal Rastra Bank's latest reference "
+                "rate: a guide only; filters and order stay in NPR")]
 
 
 @router.get("", security=OPTIONAL_SIGN_IN, summary="Search public listings", tags=["listings"],
@@ -54,6 +60,7 @@ def search(
                                         "counted over every result the caller may see")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+    currency: CurrencyQuery = None,
 ) -> ListingPage:
     caller = optional_caller(router.current_event)
     request = search_request(neighborhood=neighborhood, min_price=min_price, max_price=max_price,
@@ -63,13 +70,14 @@ def search(
     page = search_index.listings_page(request=request, entitlements=caller.entitlements, limit=limit,
                                       cursor=cursor, route="/v1/listings")
     count("SearchPerformed")
-    return ListingPage(items=search_index.cards_of(page.items), next_cursor=page.cursor,
+    return ListingPage(items=search_index.cards_of(page.items, conversion=exchange_rates.conversion(currency)),
+                       next_cursor=page.cursor,
                        total=page.total, facets=page.facets)
 
 
 @router.get("/<listing_id>", security=OPTIONAL_SIGN_IN, summary="A listing's details, media, broker and price history; records a view",
             tags=["listings"], responses=documented(errors=(401, 404, 422)))
-def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> ListingDetail:
+def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)], currency: CurrencyQuery = None) -> ListingDetail:
     caller = optional_caller(router.current_event)
     try:
         listing, media, history = listing_with_media_and_history(listing_id=listing_id)
@@ -79,7 +87,8 @@ def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> ListingDetai
         raise NotFound("no such listing", field="listing_id")
     # The broker's card is read now, not copied onto the listing: one BatchGetItem of four attributes.
     broker = broker_cards(broker_ids=[listing.broker_id])[listing.broker_id]
-    body = detail_of(listing, media, broker=broker, entitlements=caller.entitlements, history=history)
+    body = detail_of(listing, media, broker=broker, entitlements=caller.entitlements, history=history,
+                     conversion=exchange_rates.conversion(currency))
     # Imported on the first detail, not at init: the domain's view counter brings boto3 and a second
     # DynamoDB client that searches never use.
     from marketplace.services.engagement import listing_record_view

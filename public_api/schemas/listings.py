@@ -3,7 +3,7 @@ public fields: no address, coordinates, seller or internal notes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -33,10 +33,26 @@ def listing_field(name: str, default: Any = ...) -> Any:
     return Field(default, description=f"{spec.label}{unit}", **constraints)
 
 
+class ApproxPrice(BaseModel):
+    """The price in another currency at Nepal Rastra Bank's reference rate: a guide, never an offer."""
+
+    currency: str = Field(examples=["USD"])
+    amount: int = Field(description="Rounded to three significant figures", examples=[317000])
+    label: str = Field(examples=["about US$ 317,000"])
+    rate: float = Field(description="NPR per one unit: the middle of NRB's buying and selling rates",
+                        examples=[141.8])
+    rate_date: date = Field(description="The day of NRB's rates")
+    source: str = Field(examples=["Nepal Rastra Bank"])
+    note: str = Field(examples=["a guide"])
+
+
 class Price(BaseModel):
     amount: int | None = Field(description="Whole NPR; null when the price is on request")
     label: str = Field(examples=["Rs 3.5 crore", "Price on request"])
     on_request: bool
+    approx: list[ApproxPrice] | None = Field(
+        None, description="With `currency`: the price in that currency at the latest reference rate, a guide "
+                          "(null without `currency`, for a price on request, or while no recent rates are stored)")
 
 
 class Land(BaseModel):
