@@ -49,11 +49,11 @@ def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
 
 def digest_clock(stop: threading.Event, *, interval: float = 60) -> None:
     """What the digests' EventBridge schedules do in AWS: at 07:00 Kathmandu time, the daily digest (and
-    on Sundays the weekly one)."""
+    on Sundays the weekly one), and the admins' moderation summary."""
     while not stop.wait(interval):
         try:
             for frequency in digests.due(datetime.now(UTC)):
-                digests.digest_run(frequency=frequency)
+                digests.handler({"frequency": frequency})
         except Exception:  # noqa: BLE001 - the next minute tries again; one bad run must not end the worker
             logger.exception("digest run failed")
 

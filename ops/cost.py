@@ -264,6 +264,61 @@ def payment_fees(scenario: Scenario, prices: dict) -> tuple[float, str]:
                  f"(${takings_usd:,.0f} taken) x {rate:.2%} fees; 2 provider keys; poller every 5 min")
 
 
+# --- Alerts: the cost of 1,000 alerts (marketplace.alerts) ---
+ALERT_LAMBDA_MS = 40.0  # the alerts consumer's share of an event's run per alert sent (assumed; bench/bench_alerts.py)
+ALERTS_PER_EVENT = 5  # matches an event sends on average: the event's fixed reads are shared by them
+MATCH_INDEX_QUERIES = 4  # partitions one event reads (marketplace.alerts.matching.candidates)
+
+
+def _alert_items() -> dict[str, int]:
+    from marketplace.alerts.searches import criteria_of
+    from marketplace.models import AlertSent, DeliveryPreferences, SearchMatchEntry, UserProfile
+    from marketplace.search_index.query import IndexSearch
+    from marketplace.selectors.search import ListingFilters
+
+    sent = AlertSent(user_id="01JUSER00000000000000000")
+    sent.pk, sent.sk = AlertSent.key("01JSEARCH0000000000000000", "01JD8Z5Q7G3M4N5P6Q7R8S9T0V")
+    entry = SearchMatchEntry(search_id="01JSEARCH0000000000000000", user_id="01JUSER00000000000000000",
+                             criteria=criteria_of(IndexSearch(filters=ListingFilters(
+                                 neighborhoods=("sanepa",), property_type="house", max_price=50_000_000))),
+                             frequency="instant", max_price=50_000_000)
+    entry.pk, entry.sk = SearchMatchEntry.key("sanepa", "house", entry.search_id)
+    profile = UserProfile(user_id="01JUSER00000000000000000", email="ram@example.com", name="Ram Thapa")
+    return {"sent": item_size(sent.serialize()), "entry": item_size(entry.serialize()),
+            "profile": item_size(_serialized(profile)),
+            "preferences": item_size(_serialized(DeliveryPreferences(user_id="01JUSER00000000000000000")))}
+
+
+def alerts_per_thousand(prices: dict) -> tuple[float, list[str]]:
+    """USD for 1,000 instant alerts (each an e-mail and a push), and how: SES and SNS per message, the
+    sent marker's write, the recipient's reads, the event's reads shared by its matches, Lambda time."""
+    from infra.config import stage
+
+    sizes = _alert_items()
+    listing = item_size(representative_items()["listing"])
+    # Four Queries of about 40 entries in all, and the listing read consistently.
+    per_event_reads = (MATCH_INDEX_QUERIES * read_units(40 * sizes["entry"] // MATCH_INDEX_QUERIES)
+                       + read_units(listing, consistent=True))
+    reads = 1000 * (read_units(sizes["profile"]) + read_units(sizes["preferences"]) + read_units(64)) \
+        + 1000 / ALERTS_PER_EVENT * per_event_reads
+    writes = 1000 * write_units(sizes["sent"])
+    gb_seconds = 1000 * ALERT_LAMBDA_MS / 1000 * stage("prod").worker_memory_mb / 1024
+    lines = {
+        "SES (1,000 e-mails)": 1000 / 1000 * prices["ses"]["per_thousand_emails"],
+        "SNS (1,000 pushes)": 1000 / 1e6 * prices["sns"]["per_million_publishes"],
+        "DynamoDB writes": writes / 1e6 * prices["dynamodb"]["per_million_write_units"],
+        "DynamoDB reads": reads / 1e6 * prices["dynamodb"]["per_million_read_units"],
+        "Lambda": gb_seconds * prices["lambda"]["gb_second_arm"]
+        + 1000 / ALERTS_PER_EVENT / 10 / 1e6 * prices["lambda"]["per_million_requests"],
+        "EventBridge and SQS (events)": 1000 / ALERTS_PER_EVENT * (prices["eventbridge"]["per_million_events"]
+                                                                   + 3 * prices["sqs"]["per_million_requests"]) / 1e6,
+    }
+    how = [f"  {name:<30} ${usd:.5f}" for name, usd in lines.items()]
+    how.append(f"  (assumed: {ALERTS_PER_EVENT} alerts an event, {ALERT_LAMBDA_MS:g} ms of Lambda an alert; "
+               f"{writes:,.0f} write units, {reads:,.0f} read units)")
+    return sum(lines.values()), how
+
+
 def render(scenario: Scenario, prices: dict) -> list[str]:
     lines, extra = estimate(scenario, prices)
     units: UnitsPerCall = extra["units"]
@@ -276,6 +331,8 @@ def render(scenario: Scenario, prices: dict) -> list[str]:
     for name, usd, dossier, how in lines:
         figure = "-" if usd is None else f"${usd:,.2f}"
         out.append(f"{name:<28} {figure:>12} {dossier:>12}  {how}")
+    per_thousand, how = alerts_per_thousand(prices)
+    out += ["", f"Alerts: ${per_thousand:.4f} per 1,000 (each an e-mail and a push)", *how]
     return out
 
 

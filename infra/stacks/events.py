@@ -256,6 +256,8 @@ class EventsStack(Stack):
         grant_secret(function.role, secret=data.secrets.cursor, key=data.keys.data)
         if self.user_pool is not None:
             function.allow(actions=["cognito-idp:ListUsers"], resources=[self.user_pool.user_pool_arn])
+            if function is getattr(self, "digests", None):  # the admins of the moderation summary
+                function.allow(actions=["cognito-idp:ListUsersInGroup"], resources=[self.user_pool.user_pool_arn])
 
     # --- Alerts: saved-search and favorites alerts on listing events; digests by schedule ---
     def _alerts(self, kit: FunctionKit, *, config: StageConfig, data: DataStack) -> None:

@@ -2,8 +2,8 @@
 Sunday mornings, the first day of Nepal's working week), with at most ``MAX_LISTINGS`` listings, never one
 already sent for the same search.
 
-A run reads its frequency's ``PendingAlert`` partition in buyer order (one Query, paged), and for each
-buyer: reads the listings (BatchGet, card attributes), drops what is no longer visible to them, claims
+A run reads its frequency's ``PendingAlert`` partition in buyer order (one Query, paged), reads 50
+buyers' profiles, preferences and suppressions at a time (``CHUNK``), and for each buyer: reads the listings (BatchGet, card attributes, once per run), drops what is no longer visible to them, claims
 each (search, listing) pair (``AlertSent``: a listing an instant alert or an earlier digest already sent
 for that search is skipped), sends one message, and deletes the buyer's pending items (BatchWrite). A
 run that dies part-way leaves the unsent buyers' items for the next run; a buyer whose message was sent
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
-from itertools import groupby
+from itertools import batched, groupby
 from zoneinfo import ZoneInfo
 
+from marketplace.alerts.backlog import moderation_summary
 from marketplace.alerts.matching import claim, listing_url, release
 from marketplace.alerts.searches import Frequency
 from marketplace.alerts.unsubscribe import link_for
@@ -30,6 +31,7 @@ from marketplace.observability import logger
 from marketplace.table import CARD_ATTRIBUTES
 
 MAX_LISTINGS = 14
+CHUNK = 50  # buyers whose profiles, preferences and suppressions are read in one BatchGet each
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 SEND_AT = time(7, 0)  # local time of every digest
 WEEKLY_ON = 6  # Sunday (Monday is 0)
@@ -95,41 +97,57 @@ def _send(person: recipients.Recipient, chosen: list[PendingAlert], listings: di
         send_email(to=person.email, email=email, check_suppression=False)
 
 
-def _buyer_digest(user_id: str, pending: list[PendingAlert], *, at: datetime) -> int:
-    listings = _listings([p.listing_id for p in pending])
-    chosen = _chosen(user_id, pending, listings, at)
+def _buyer_digest(person: recipients.Recipient, pending: list[PendingAlert], listings: dict[str, Listing], *,
+                  suppressed: frozenset[str], at: datetime) -> int:
+    chosen = _chosen(person.user_id, pending, listings, at)
     if chosen:
-        person = recipients.people([user_id])[user_id]
         try:
-            _send(person, chosen, listings, frozenset(suppressed_among([person.email])))
+            _send(person, chosen, listings, suppressed)
         except Exception:
             for item in chosen:
                 release(item.search_id, item.listing_id)
             raise
-    with PendingAlert.batch_write() as batch:
-        for item in pending:
-            batch.delete(item)
     return len(chosen)
 
 
+def _chunk(frequency: str, listings: dict[str, Listing]) -> Iterator[tuple[list, dict, frozenset[str]]]:
+    """Buyers ``CHUNK`` at a time, with what their messages need read together: the listings not read yet
+    (one BatchGet), the buyers' profiles and preferences (one BatchGet), their suppressed addresses."""
+    for chunk in batched(_buyers(frequency), CHUNK):
+        listings.update(_listings([p.listing_id for _, items in chunk for p in items if p.listing_id not in listings]))
+        people = recipients.people(user_id for user_id, _ in chunk)
+        yield list(chunk), people, frozenset(suppressed_among(p.email for p in people.values()))
+
+
 def digest_run(*, frequency: str, at: datetime | None = None) -> dict:
-    """Send the ``frequency`` digest to every buyer with matches waiting: buyers and listings sent."""
+    """Send the ``frequency`` digest to every buyer with matches waiting: buyers and listings sent. A
+    buyer's pending items are deleted once their message is sent (or when nothing was left to send)."""
     moment = at or datetime.now(UTC)
-    buyers = listings = failed = 0
-    for user_id, pending in _buyers(frequency):
-        try:
-            sent = _buyer_digest(user_id, pending, at=moment)
-        except Exception:  # noqa: BLE001 - one buyer's failure must not stop everyone's digest; retried next run
-            logger.exception("digest failed for a buyer", extra={"user_id": user_id})
-            failed += 1
-            continue
-        buyers += bool(sent)
-        listings += sent
-    result = {"frequency": frequency, "buyers": buyers, "listings": listings, "failed": failed}
+    buyers = sent_listings = failed = 0
+    listings: dict[str, Listing] = {}  # read once per run: many buyers share listings
+    for chunk, people, suppressed in _chunk(frequency, listings):
+        with PendingAlert.batch_write() as done:
+            for user_id, pending in chunk:
+                try:
+                    sent = _buyer_digest(people[user_id], pending, listings, suppressed=suppressed, at=moment)
+                except Exception:  # noqa: BLE001 - one buyer's failure must not stop everyone's digest; retried next run
+                    logger.exception("digest failed for a buyer", extra={"user_id": user_id})
+                    failed += 1
+                    continue
+                for item in pending:
+                    done.delete(item)
+                buyers += bool(sent)
+                sent_listings += sent
+    result = {"frequency": frequency, "buyers": buyers, "listings": sent_listings, "failed": failed}
     logger.info("digest sent", extra=result)
     return result
 
 
 def handler(event: dict, context=None) -> dict:
-    """The schedule's entry point: ``{"frequency": "daily"}`` or ``{"frequency": "weekly"}``."""
-    return digest_run(frequency=Frequency(event.get("frequency", Frequency.DAILY)).value)
+    """The schedules' entry point: ``{"frequency": "daily"}`` or ``{"frequency": "weekly"}``; the daily run
+    also sends the admins' moderation summary."""
+    frequency = Frequency(event.get("frequency", Frequency.DAILY))
+    result = digest_run(frequency=frequency.value)
+    if frequency == Frequency.DAILY:
+        result["moderation"] = moderation_summary()
+    return result

@@ -89,8 +89,8 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
         "ne": Copy("तपाईंले सुरक्षित गरेको सम्पत्तिमा परिवर्तन: {title}", ("{change}",)),
     },
     MessageKind.MODERATION_BACKLOG: {
-        "en": Copy("Moderation queue: {pending} listings waiting", ("{pending} listings are waiting for review; the oldest has waited {oldest_hours} hours.", "{changes} are back with their brokers for changes."), "Open the queue"),
-        "ne": Copy("मोडरेसन लाइन: {pending} लिस्टिङ पर्खिरहेका", ("{pending} लिस्टिङ समीक्षाको प्रतीक्षामा छन्; सबैभन्दा पुरानो {oldest_hours} घण्टादेखि पर्खिरहेको छ।", "{changes} लिस्टिङ परिवर्तनका लागि ब्रोकरकहाँ फर्किएका छन्।"), "लाइन खोल्नुहोस्"),
+        "en": Copy("Moderation queue: {pending} listings waiting", ("{pending} listings are waiting for review; the oldest has waited {oldest_hours} hours.",), "Open the queue"),
+        "ne": Copy("मोडरेसन लाइन: {pending} लिस्टिङ पर्खिरहेका", ("{pending} लिस्टिङ समीक्षाको प्रतीक्षामा छन्; सबैभन्दा पुरानो {oldest_hours} घण्टादेखि पर्खिरहेको छ।",), "लाइन खोल्नुहोस्"),
     },
     MessageKind.PAYMENT_RECEIPT: {
         "en": Copy("Receipt: {plan_title}", ("We received {amount_text} through {provider_name} for {plan_title} (order {order_id}, transaction {transaction}).", "Your plan is active until {expires_at}.")),

@@ -181,3 +181,18 @@ def test_a_price_drop_on_a_favorite_arrives_once_and_so_does_a_status_change(ram
 ])
 def test_digests_are_due_at_seven_in_the_morning_in_kathmandu(utc, expected):
     assert digests.due(datetime.fromisoformat(utc).replace(tzinfo=UTC)) == expected
+
+
+def test_admins_get_the_daily_moderation_summary_and_nothing_when_the_queue_is_empty(platform, broker):
+    from tests.shared.people import sign_up
+
+    admin = sign_up("moderator@example.np", (Group.ADMINS,))
+    assert digests.handler({"frequency": "daily"})["moderation"]["admins"] == 0  # empty queue: nobody told
+    make_listing(broker, status=Status.PENDING_REVIEW)
+    make_listing(broker, status=Status.PENDING_REVIEW)
+
+    result = digests.handler({"frequency": "daily"})
+
+    [summary] = mail_to(admin.email)
+    assert result["moderation"] == {"pending": 2, "oldest_hours": 0, "admins": 1}
+    assert "2 listings waiting" in summary.subject and "/admin/moderation/" in summary.text

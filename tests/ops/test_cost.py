@@ -70,3 +70,16 @@ def test_the_payment_providers_fees_follow_the_orders_and_the_agreed_rates_outsi
     assert fees["Payment providers"] > 0 and "400 orders" in next(l[3] for l in lines if l[0] == "Payment providers")
     assert {n: u for n, u, _, _ in doubled}["Payment providers"] > fees["Payment providers"]
     assert fees["Core total"] == sum(usd for name, usd, _, _ in lines[:-2] if usd is not None)
+
+
+def test_a_thousand_alerts_cost_what_ses_sns_dynamodb_and_lambda_charge_for_them():
+    from ops.cost import alerts_per_thousand, load_prices
+
+    prices = load_prices()
+    base, how = alerts_per_thousand(prices)
+    dearer_mail = {**prices, "ses": {**prices["ses"], "per_thousand_emails": prices["ses"]["per_thousand_emails"] * 2}}
+    dearer_writes = {**prices, "dynamodb": {**prices["dynamodb"], "per_million_write_units": 0}}
+
+    assert alerts_per_thousand(dearer_mail)[0] - base == pytest.approx(prices["ses"]["per_thousand_emails"])
+    assert alerts_per_thousand(dearer_writes)[0] < base  # the sent markers' writes are counted
+    assert any("SES" in line for line in how) and base > prices["ses"]["per_thousand_emails"]
