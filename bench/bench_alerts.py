@@ -26,14 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local.emulator import EMULATOR_ENV, Emulator, free_port  # noqa: E402
+from local.emulator import EMULATOR_ENV, Emulator, free_port
 
 PORT = free_port()
 os.environ.update(EMULATOR_ENV)
 os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{PORT}", "SHIKHAR_PREFIX": "shikhar-bench",
                    "SHIKHAR_ENV": "test", "SHIKHAR_LOG_LEVEL": "ERROR", "POWERTOOLS_LOG_LEVEL": "ERROR"})
 
-import botocore.session  # noqa: E402
+import botocore.session
 
 CALLS: list[str] = []
 _create = botocore.session.Session.create_client
