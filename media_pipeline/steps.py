@@ -67,6 +67,7 @@ class Needs:
     lists_media: bool = False  # what the transcode wrote under the upload's prefix
     deletes_media: bool = False  # a superseded or failed upload's files, a replaced version's
     places_media: bool = False  # moves objects between the media buckets (marketplace.services.media_placement)
+    mediaconvert_job: bool = False  # prepares a MediaConvert job: the role the job runs as and its queue
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ STEPS: tuple[Step, ...] = (
          needs=Needs(table_writes=True, reads_raw=True, writes_media=True)),
     Step("video_prepare", "media_pipeline.handlers.video.prepare", timeout_seconds=120, memory_mb=1024,
          description="Probe the video (ffprobe) and describe its HLS ladder and MediaConvert job",
-         kinds=VIDEO_KINDS, needs=Needs(table_writes=True, reads_raw=True)),
+         kinds=VIDEO_KINDS, needs=Needs(table_writes=True, reads_raw=True, mediaconvert_job=True)),
     # One MediaConvert job per attempt; Step Functions waits for it (.sync) and cancels it when the
     # task times out or the execution stops. Locally, ffmpeg makes the same outputs.
     Step("transcode", "media_pipeline.handlers.video.transcode", timeout_seconds=1800, memory_mb=2048,

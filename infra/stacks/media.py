@@ -72,7 +72,7 @@ class MediaStack(Stack):
         self.steps: dict[str, ServiceFunction] = {}
         for step in LAMBDA_STEPS:
             environment = {}
-            if step.name == "video_prepare":
+            if step.needs.mediaconvert_job:
                 environment[Env.MEDIACONVERT_ROLE_ARN] = self.mediaconvert_role.role_arn
                 environment[Env.MEDIACONVERT_QUEUE_ARN] = mediaconvert_queue
             function = kit.function(

@@ -361,6 +361,14 @@ def test_mediaconvert_runs_as_a_sync_task_whose_timeout_and_errors_reach_the_fai
     assert "media_pipeline.handlers.video.transcode" not in functions  # no Lambda waits for the job
 
 
+def test_only_the_steps_that_prepare_a_mediaconvert_job_get_its_role_and_queue(synthesized):
+    functions = synthesized.resources("dev", "AWS::Lambda::Function").values()
+    given = {f["Properties"]["Handler"] for f in functions
+             if Env.MEDIACONVERT_ROLE_ARN in f["Properties"].get("Environment", {}).get("Variables", {})}
+
+    assert given == {step.handler for step in LAMBDA_STEPS if step.needs.mediaconvert_job} != set()
+
+
 def test_raw_uploads_start_the_pipeline_with_a_dead_letter_queue(synthesized):
     template = synthesized.template("dev", "Media")
     template.has_resource_properties("AWS::Events::Rule", {
