@@ -23,6 +23,7 @@ FUNCTIONS = {
 ROUTERS = {
     "listings": "/v1/listings",
     "inquiries": "/v1/listings",
+    "loans": "/v1/listings",
     "feed": "/v1/feed",
     "neighborhoods": "/v1/neighborhoods",
     "me": "/v1/me",
@@ -58,6 +59,7 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/listings", "listings", "listings", signed_in=False),
     Route("GET", "/v1/listings/{listing_id}", "listings", "listings", signed_in=False),
+    Route("GET", "/v1/listings/{listing_id}/loan-estimate", "listings", "loans", signed_in=False),
     Route("GET", "/v1/feed", "listings", "feed", signed_in=False),
     Route("GET", "/v1/neighborhoods", "listings", "neighborhoods", signed_in=False),
     Route("GET", "/health", "listings", "health", signed_in=False),
