@@ -7,15 +7,19 @@ STAMP := $(VENV)/.installed
 EXTRAS := public_api,backoffice,media,infra,ops,local,dev
 
 .PHONY: cfn-lint cdk-diff cdk-deploy cdk-destroy deploy-backoffice collectstatic synthetic smoke
-.PHONY: run test venv system-packages lint bench package-backoffice synth iam-report clean
+.PHONY: run test venv system-packages browser-assets lint bench package-backoffice synth iam-report clean
 
-run: $(STAMP) system-packages
+run: $(STAMP) system-packages browser-assets
 	$(PY) -m local.run
 
-test: $(STAMP) system-packages
+test: $(STAMP) system-packages browser-assets
 	$(PY) -m pytest -n 2 --dist loadgroup
 
-venv: $(STAMP) system-packages
+venv: $(STAMP) system-packages browser-assets
+
+# axe-core (npm registry, pinned) for the browser journeys' accessibility checks, into .cache/browser-assets.
+browser-assets:
+	@bash scripts/browser-assets
 
 # Debian packages the tests use (Chromium, ffmpeg, libvips): installed here when missing, never by a test.
 system-packages:

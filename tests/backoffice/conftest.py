@@ -22,8 +22,12 @@ from django.test import Client
 
 from marketplace.actors import Group
 from marketplace.services import people as people_services
+from tests.backoffice import browsing
 from tests.shared.listings import make_listing
 from tests.shared.people import PASSWORD, Person, sign_up, totp_code
+
+# The browser tests' fixtures (Chromium, the back office over HTTP), kept with their helpers.
+chromium_path, browser, live_backoffice = browsing.chromium_path, browsing.browser, browsing.live_backoffice
 
 
 @pytest.fixture

@@ -7,60 +7,23 @@ from __future__ import annotations
 import io
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 import requests
-from django.core.wsgi import get_wsgi_application
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from local import workers
 from local.gateway import Gateway
-from marketplace.aws import client
 from marketplace.lifecycle import Action
 from marketplace.selectors.listings import listing_get
+from tests.backoffice.browsing import assert_images_load, shot, sign_in_with_new_totp
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
-from tests.shared.people import ADMIN, PASSWORD, totp_code
+from tests.shared.people import ADMIN
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "backoffice"
-
-
-@pytest.fixture(scope="session")
-def chromium_path():
-    # Installed by `make test`'s set-up step (scripts/system-packages), never by a test.
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/system-packages` (as root) or `make test`")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def live_backoffice(platform):
-    """The back office over real HTTP on a free port; the raw bucket accepts uploads from its origin."""
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    client("s3").put_bucket_cors(Bucket=platform.raw_bucket, CORSConfiguration={"CORSRules": [{
-        "AllowedMethods": ["POST"], "AllowedOrigins": [url], "AllowedHeaders": ["*"], "MaxAgeSeconds": 300}]})
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -81,23 +44,6 @@ def page(browser):
     opened = context.new_page()
     yield opened
     context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in_with_new_totp(page, base: str, person) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_email", person.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Set up two-step sign-in")
-    shot(page, f"totp-setup-{person.groups[0]}")
-    person.totp_secret = page.locator("code.secret").inner_text()
-    page.fill("#id_code", totp_code(person.totp_secret))
-    page.click("button[type=submit]")
 
 
 def test_an_admin_signs_in_with_totp_approves_a_listing_and_the_public_api_lists_it(
@@ -133,17 +79,6 @@ def _photo_jpeg() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
-
-
-def assert_images_load(page, selector: str, count: int) -> None:
-    """Every image matched has loaded and decoded in the browser (naturalWidth > 0), not merely 200."""
-    images = page.locator(selector)
-    expect(images).to_have_count(count, timeout=30_000)
-    for index in range(count):  # lazy images load once they are near the viewport, as a person scrolls
-        images.nth(index).scroll_into_view_if_needed()
-    page.wait_for_function("s => [...document.querySelectorAll(s)].every(i => i.complete)", arg=selector)
-    widths = page.eval_on_selector_all(selector, "images => images.map(i => [i.naturalWidth, i.currentSrc])")
-    assert all(width > 0 for width, _ in widths), widths
 
 
 def test_a_broker_creates_a_listing_uploads_photos_and_sees_them_in_the_back_office_and_through_the_api(

@@ -191,7 +191,8 @@
     data.append("media_ids", cards().map((c) => c.dataset.mediaId).join(","));
     // each item at the version the page showed: an order read before a change elsewhere is refused
     data.append("shown", form.querySelector("input[name=shown]").value);
-    await fetch(form.action, { method: "POST", body: data, credentials: "same-origin" });
+    // not following the redirect: the page it leads to would take the message meant for the reload
+    await fetch(form.action, { method: "POST", body: data, credentials: "same-origin", redirect: "manual" });
     location.reload();  // the saved order, the listing's new version and the message
   });
 })();

@@ -1,0 +1,142 @@
+"""An admin's, a broker's and a seller's day in Chromium at 1440x900 and 390x844, against the back office
+over HTTP, the emulator and the local media edge. Every page visited is checked (``Journey.check``):
+screenshot in test-artifacts/backoffice/, no page wider than the window, no serious or critical axe-core
+finding, numbers in Nepali grouping only, no console error; photos decode in the queue, on the review
+page and in the inventory. One browser; one context per person, resized between the two widths."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from marketplace.entitlements import Entitlements
+from marketplace.selectors.listings import listing_get
+from marketplace.selectors.media import media_for_listing
+from marketplace.services.engagement import inquiry_create
+from marketplace.services.people import seller_create
+from tests.backoffice.browsing import Journey, assert_images_load, sign_in_with_new_totp
+from tests.media_pipeline.helpers import upload_drawn
+from tests.shared.lifecycle import listing_act
+from tests.shared.people import PASSWORD
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+SIZES = ((1440, 900), (390, 844))
+
+
+@pytest.fixture
+def context(browser):
+    opened = browser.new_context()
+    yield opened
+    opened.close()
+
+
+def _with_photos(listing_factory, people, *, title: str, status: str = "pending_review", seeds=(1, 2), **fields):
+    listing = listing_factory(title=title, **fields)
+    for seed in seeds:
+        upload_drawn(listing, people["broker"].actor, seed=seed)
+    if status != "draft":
+        listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action="submit")
+    if status == "active":
+        listing_act(actor=people["admin"].actor, listing_id=listing.listing_id, action="approve")
+    return listing_get(listing_id=listing.listing_id)
+
+
+def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoffice, people, listing_factory, api):
+    first = _with_photos(listing_factory, people, title="Garden villa in Budhanilkantha")
+    second = _with_photos(listing_factory, people, title="Courtyard house in Sanepa", seeds=(3, 4))
+    journey = Journey(context, live_backoffice, "admin")
+    sign_in_with_new_totp(journey.page, live_backoffice, people["admin"])
+
+    for width, height in SIZES:
+        journey.size(width, height)
+        journey.open("/admin/", "dashboard")
+        journey.open("/admin/moderation/", "queue")
+        assert_images_load(journey.page, "img.cover-thumb", 2 if width == SIZES[0][0] else 1)
+        reviewed = second if width == SIZES[0][0] else first  # the second is approved at the first width
+        journey.open(f"/admin/moderation/{reviewed.listing_id}/", "review")
+        assert_images_load(journey.page, "#content img.thumb", 2)
+        journey.open("/admin/listings/?status=pending_review", "listings")
+        journey.open(f"/admin/listings/{first.listing_id}/", "listing")
+        journey.open("/admin/people/", "people")
+        journey.open("/admin/brokers/", "brokers")
+        journey.open("/admin/reports/?days=30", "reports")
+        journey.open("/admin/no-such-page/", "not-found", status=404)
+
+        if width == SIZES[0][0]:
+            # The lightbox from the keyboard: focus a thumbnail, Enter opens it large, Escape closes it
+            journey.page.goto(f"{live_backoffice}/admin/moderation/{second.listing_id}/")
+            journey.page.locator("button.zoom").first.focus()
+            journey.page.keyboard.press("Enter")
+            dialog = journey.page.locator(".lightbox")
+            expect(dialog).to_be_visible()
+            journey.page.wait_for_function("() => document.querySelector('.lightbox img').naturalWidth > 0")
+            assert journey.page.evaluate("() => document.querySelector('.lightbox img').naturalWidth") > 400
+            journey.check("lightbox")
+            journey.page.keyboard.press("ArrowRight")
+            expect(dialog.locator(".position")).to_have_text("2 of 2")
+            journey.page.keyboard.press("Escape")
+            expect(dialog).to_be_hidden()
+            # A decision opens the next listing waiting
+            journey.page.click("button[value=approve]")
+            expect(journey.page.locator("h1")).to_have_text(first.title)
+            journey.check("next-in-queue")
+
+    assert listing_get(listing_id=second.listing_id).status == "active"
+
+
+def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backoffice, people, listing_factory, api):
+    listed = _with_photos(listing_factory, people, title="Terraced villa in Bhaisepati", status="active")
+    draft = _with_photos(listing_factory, people, title="Hillside bungalow in Chobhar", status="draft", seeds=(5, 6, 7))
+    inquiry_create(actor=people["buyer"].actor, listing_id=listed.listing_id, entitlements=Entitlements(),
+                   idempotency_key="journey-inquiry-1", name="Sita Sharma", phone="+977 9841000000",
+                   message="Is the price negotiable?")
+    journey = Journey(context, live_backoffice, "broker")
+    sign_in_with_new_totp(journey.page, live_backoffice, people["broker"])
+
+    for width, height in SIZES:
+        journey.size(width, height)
+        journey.open("/broker/", "inventory")
+        expect(journey.page.locator("#unverified-banner")).to_contain_text("not verified yet")
+        assert_images_load(journey.page, "img.cover-thumb", 2)
+        journey.open(f"/broker/listings/{draft.listing_id}/", "edit")
+        assert_images_load(journey.page, "#media-list img.thumb", 3)
+        journey.open("/broker/listings/new/", "new")
+        # The map pins the property: a click inside the valley fills latitude and longitude
+        journey.page.locator("#valley-map svg").click(position={"x": 150, "y": 150})
+        latitude = float(journey.page.input_value("#id_latitude"))
+        longitude = float(journey.page.input_value("#id_longitude"))
+        assert 27.55 <= latitude <= 27.85 and 85.15 <= longitude <= 85.55
+        journey.open("/broker/leads/?show=all", "leads")
+        journey.open("/broker/analytics/", "analytics")
+
+    # Drag the last photo before the first: the order is saved
+    before = [m.media_id for m in media_for_listing(listing_id=draft.listing_id, consistent=True)]
+    journey.size(*SIZES[0])
+    journey.page.goto(f"{live_backoffice}/broker/listings/{draft.listing_id}/")
+    cards = journey.page.locator("#media-list li.media")
+    with journey.page.expect_navigation():  # dropped on the first card's left half: before it
+        cards.nth(2).locator(".kind").drag_to(cards.nth(0), target_position={"x": 5, "y": 5})
+    expect(journey.page.locator(".messages")).to_contain_text("Order saved")
+    after = [m.media_id for m in media_for_listing(listing_id=draft.listing_id, consistent=True)]
+    assert after == [before[2], before[0], before[1]]
+    journey.check("after-drag")
+
+
+def test_a_seller_sees_their_properties_at_both_sizes(context, live_backoffice, people, listing_factory, api):
+    seller = seller_create(actor=people["broker"].actor, name="Kiran Joshi", seller_id=people["seller"].user_id)
+    _with_photos(listing_factory, people, title="Family house in Jhamsikhel", status="active",
+                 seller_id=seller.seller_id, seeds=(8, 9))
+    journey = Journey(context, live_backoffice, "seller")
+    journey.page.goto(f"{live_backoffice}/login/")
+    journey.check("sign-in")
+    journey.page.fill("#id_email", people["seller"].email)
+    journey.page.fill("#id_password", PASSWORD)
+    journey.page.click("button[type=submit]")
+
+    for width, height in SIZES:
+        journey.size(width, height)
+        journey.open("/seller/", "home")
+        expect(journey.page.locator("body")).to_contain_text("Family house in Jhamsikhel")
+        journey.open("/admin/", "not-allowed", status=403)
+        expect(journey.page.locator("a", has_text="Back to the start")).to_be_visible()
