@@ -61,7 +61,7 @@ def test_an_admin_signs_in_with_totp_approves_a_listing_and_the_public_api_lists
         page.click(f"text={pending.title}")
         page.check("#id_premium")
         page.click("button[value=approve]")
-        expect(page.locator(".messages")).to_contain_text("approve done")
+        expect(page.locator(".messages")).to_contain_text(f"Approved: {pending.title}")
         shot(page, "moderation-after-approve")
 
         after = requests.get(f"{gateway.url}/v1/listings", timeout=30).json()
