@@ -49,6 +49,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
                 break
             time.sleep(0.5)
         assert _get(api + "/v1/listings") == 200
+        assert api + "/_mail" in output and _get(api + "/_mail") == 200  # the local mail view
         assert _get(backoffice + "/login/") == 200
         # the payment providers' stand-ins answer their own protocol (an unknown Khalti payment: 404)
         assert f"127.0.0.1:{ports['SHIKHAR_PAYMENTS_PORT']}" in output
