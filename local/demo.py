@@ -28,6 +28,7 @@ from marketplace.entitlements import Tier
 from marketplace.errors import Conflict, IllegalTransition
 from marketplace.lifecycle import Action, Status
 from marketplace.listing_fields import MIN_PHOTOS, TITLE_MAX
+from marketplace.media_kinds import MediaKind
 from marketplace.models import DailyViewStat, Guard, ReportScope
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.listings import listing_get
@@ -315,13 +316,14 @@ def _photos(listing_id: str, *, broker: Actor, index: int, premium: bool, send: 
         if f"photo-{n + 1}.jpg" in uploaded:
             continue
         if not send:
-            media_request_upload(listing_id=listing_id, kind="photo", actor=broker, content_type="image/jpeg",
-                                 size=250_000, filename=f"photo-{n + 1}.jpg")
+            media_request_upload(listing_id=listing_id, kind=MediaKind.PHOTO, actor=broker,
+                                 content_type="image/jpeg", size=250_000, filename=f"photo-{n + 1}.jpg")
             continue
-        demo_photos.upload(actor=broker, listing_id=listing_id, kind="photo", data=demo_photos.draw(index * 10 + n),
-                           filename=f"photo-{n + 1}.jpg")
+        demo_photos.upload(actor=broker, listing_id=listing_id, kind=MediaKind.PHOTO,
+                           data=demo_photos.draw(index * 10 + n), filename=f"photo-{n + 1}.jpg")
     if premium and send and "drone.jpg" not in uploaded:
-        demo_photos.upload(actor=broker, listing_id=listing_id, kind="drone", premium=True, filename="drone.jpg",
+        demo_photos.upload(actor=broker, listing_id=listing_id, kind=MediaKind.DRONE, premium=True,
+                           filename="drone.jpg",
                            data=demo_photos.draw(index * 10 + 9, width=2400, height=1350, aerial=True))
 
 
