@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import accounts, admin, broker, seller
+from backoffice.views import accounts, admin, broker, documents, seller
 
 handler400 = "backoffice.middleware.bad_request"
 handler403 = "backoffice.middleware.permission_denied"
@@ -42,4 +42,12 @@ urlpatterns = [
     path("broker/analytics/", broker.analytics, name="broker-analytics"),
 
     path("seller/", seller.home, name="seller-home"),
+
+    # A listing's documents: its broker, its seller and admins (the domain checks who may do what).
+    path("listings/<str:listing_id>/documents/", documents.page, name="listing-documents"),
+    path("listings/<str:listing_id>/documents/slot/", documents.upload_slot, name="document-slot"),
+    path("listings/<str:listing_id>/documents/uploaded/", documents.uploaded, name="document-uploaded"),
+    path("listings/<str:listing_id>/documents/decide/", documents.decide, name="document-decide"),
+    path("listings/<str:listing_id>/documents/verify/", documents.verify, name="documents-verify"),
+    path("listings/<str:listing_id>/documents/<str:document_id>/", documents.open_document, name="document-open"),
 ]

@@ -312,7 +312,8 @@ def origin(url: str) -> str:
 def content_security_policy(*, upload_origins: Sequence[str] = (), media_origins: Sequence[str] = ()) -> dict:
     """The one policy: sent by the edge (CloudFront response headers, override on) and by Django.
     No inline scripts or styles anywhere; media from the same site (CloudFront /media and /premium)
-    or the named origins; uploads straight to the raw bucket."""
+    or the named origins; uploads straight to the raw bucket (by script) and listing documents by a plain
+    form (form-action: the upload origins, which locally are the emulator's for every bucket)."""
     return {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -320,7 +321,7 @@ def content_security_policy(*, upload_origins: Sequence[str] = (), media_origins
         "img-src": [SELF, "data:", *_unique(media_origins)],
         "media-src": [SELF, *_unique(media_origins)],
         "connect-src": [SELF, *_unique(upload_origins)],
-        "form-action": [SELF],
+        "form-action": [SELF, *_unique(upload_origins)],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
         "object-src": [NONE],

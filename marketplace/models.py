@@ -1348,14 +1348,21 @@ class DocumentAccess(Item, discriminator="DocumentAccess"):
 
     DESK_PREFIX = "DOCACCESS#"
 
+    SORT_PREFIX = "DOCACCESS#"
+
     @staticmethod
     def key(listing_id: str, buyer_id: str) -> tuple[str, str]:
-        return Listing.partition(listing_id), f"DOCACCESS#{buyer_id}"
+        return Listing.partition(listing_id), f"{DocumentAccess.SORT_PREFIX}{buyer_id}"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id, self.buyer_id)
         self.gsi3pk = BrokerProfile.partition(self.broker_id)
         self.gsi3sk = f"{self.DESK_PREFIX}{iso(self.requested_at)}#{self.listing_id}#{self.buyer_id}"
+
+    @classmethod
+    def of_listing(cls, listing_id: str, **query):
+        """The buyers who asked for one listing's documents (one Query)."""
+        return cls.query(Listing.partition(listing_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
 
     @classmethod
     def of_broker(cls, broker_id: str, **query):

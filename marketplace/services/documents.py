@@ -91,7 +91,7 @@ def _uploader_listing(actor: Actor, listing_id: str) -> Listing:
 
 
 def document_request_upload(*, actor: Actor, listing_id: str, kind: str, content_type: str, size: int,
-                            filename: str) -> DocumentSlot:
+                            filename: str, redirect_to: str | None = None) -> DocumentSlot:
     """A presigned POST to the documents bucket for one new document (S3 enforces type and size in AWS;
     ``document_confirm_upload`` checks the bytes either way)."""
     chosen = _kind(kind)
@@ -102,10 +102,13 @@ def document_request_upload(*, actor: Actor, listing_id: str, kind: str, content
     document = ListingDocument(listing_id=listing.listing_id, document_id=new_id(), kind=chosen.value,
                                filename=name, content_type=content_type, size=size, uploaded_by=actor.user_id)
     db.save(document, condition=ListingDocument.pk.does_not_exist())
-    post = client("s3").generate_presigned_post(
-        Bucket=settings().documents_bucket, Key=document.object_key, Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, MAX_BYTES]],
-        ExpiresIn=UPLOAD_SECONDS)
+    fields, conditions = {"Content-Type": content_type}, [{"Content-Type": content_type},
+                                                          ["content-length-range", 1, MAX_BYTES]]
+    if redirect_to:  # S3 sends the browser there once stored (a plain HTML form needs no script)
+        fields["success_action_redirect"] = redirect_to
+        conditions.append({"success_action_redirect": redirect_to})
+    post = client("s3").generate_presigned_post(Bucket=settings().documents_bucket, Key=document.object_key,
+                                                Fields=fields, Conditions=conditions, ExpiresIn=UPLOAD_SECONDS)
     return DocumentSlot(document=document, url=post["url"], fields=post["fields"], max_bytes=MAX_BYTES,
                         expires_in=UPLOAD_SECONDS)
 
@@ -243,20 +246,13 @@ class DocumentLink:
     expires_at: datetime
 
 
-def documents_for_buyer(*, actor: Actor, listing_id: str,
-                        entitlements: Entitlements) -> tuple[DocumentAccess | None, list[DocumentLink]]:
-    """The buyer's access and, only when it is granted and their membership still entitles them, a signed
-    URL for each uploaded document, each logged for the seller."""
-    _visible_listing(listing_id, entitlements)
-    access = DocumentAccess.get_or_none(listing_id, actor.user_id, consistent=True)
-    if access is None or access.state != AccessState.GRANTED or not entitlements.premium_media:
-        return access, []
+def _signed_links(actor: Actor, listing_id: str, chosen: list[ListingDocument]) -> list[DocumentLink]:
+    """A 5-minute signed URL per document, each logged (one transaction)."""
     now = datetime.now(UTC)
-    documents = [d for d in documents_of_listing(listing_id=listing_id) if d.state == "uploaded"]
     s3, bucket = client("s3"), settings().documents_bucket
     links = []
     with db.transaction() as tx:
-        for document in documents:
+        for document in chosen:
             url = s3.generate_presigned_url("get_object", ExpiresIn=URL_SECONDS, Params={
                 "Bucket": bucket, "Key": document.object_key,
                 "ResponseContentDisposition": f'attachment; filename="{document.filename}"'})
@@ -266,7 +262,28 @@ def documents_for_buyer(*, actor: Actor, listing_id: str,
                                    object_id=document.document_id, object_label=LABELS[DocumentKind(document.kind)])
             entry.expires = now + timedelta(days=LOG_DAYS)
             tx.save(entry)
-    return access, links
+    return links
+
+
+def document_link_for_staff(*, actor: Actor, listing_id: str, document_id: str) -> DocumentLink:
+    """The listing's broker, its seller or an admin (reviewing) opens one document: signed and logged too."""
+    listing_for_actor(listing_id=listing_id, actor=actor)
+    document = ListingDocument.get_or_not_found(listing_id, document_id, consistent=True)
+    if document.state != "uploaded":
+        raise NotFound("no such document", field="document_id")
+    return _signed_links(actor, listing_id, [document])[0]
+
+
+def documents_for_buyer(*, actor: Actor, listing_id: str,
+                        entitlements: Entitlements) -> tuple[DocumentAccess | None, list[DocumentLink]]:
+    """The buyer's access and, only when it is granted and their membership still entitles them, a signed
+    URL for each uploaded document, each logged for the seller."""
+    _visible_listing(listing_id, entitlements)
+    access = DocumentAccess.get_or_none(listing_id, actor.user_id, consistent=True)
+    if access is None or access.state != AccessState.GRANTED or not entitlements.premium_media:
+        return access, []
+    documents = [d for d in documents_of_listing(listing_id=listing_id) if d.state == "uploaded"]
+    return access, _signed_links(actor, listing_id, documents)
 
 
 def access_log(*, actor: Actor, listing_id: str, limit: int = 100) -> list[AccessLogEntry]:
@@ -280,3 +297,15 @@ def access_requests_for_broker(*, actor: Actor, limit: int = 100) -> list[Docume
     if not actor.is_broker:
         raise PermissionDenied("only brokers have access requests")
     return list(DocumentAccess.of_broker(actor.user_id, scan_index_forward=False, limit=limit))
+
+
+def access_requests_for_listing(*, actor: Actor, listing_id: str) -> list[DocumentAccess]:
+    """The buyers who asked for this listing's documents: its broker and admins see them."""
+    listing = listing_get(listing_id=listing_id, consistent=True)
+    if not (actor.is_admin or listing.broker_id == actor.user_id):
+        raise NotFound("no such listing", field="listing_id")
+    return sorted(DocumentAccess.of_listing(listing_id, consistent_read=True), key=lambda a: a.requested_at)
+
+
+def documents_review_of(*, listing_id: str) -> DocumentsReview | None:
+    return DocumentsReview.get_or_none(listing_id, consistent=True)
