@@ -325,7 +325,8 @@ def provision_backoffice_stage(resources: Resources, *, stage: str, cloudfront_d
     ``marketplace.deployment``. Returns the function's environment as zappa_settings.json gives it.
     Safe to run again: parameters are overwritten, secrets kept."""
     environment = backoffice_environment(stage)
-    values = {**resources.environment(), Env.STATIC_BUCKET: f"{settings().prefix}-static"}
+    values = {**resources.environment(), Env.STATIC_BUCKET: f"{settings().prefix}-static",
+              Env.DOCUMENTS_BUCKET: settings().documents_bucket}
     ssm = client("ssm")
     for name, variable in BACKOFFICE_PARAMETERS.items():
         ssm.put_parameter(Name=f"{environment[Env.SSM_PATH]}/{name}", Value=values[variable], Type="String",

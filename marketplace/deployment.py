@@ -139,6 +139,7 @@ BACKOFFICE_PARAMETERS: dict[str, Env] = {
     "table": Env.TABLE, "raw-bucket": Env.RAW_BUCKET, "public-bucket": Env.PUBLIC_BUCKET,
     "premium-bucket": Env.PREMIUM_BUCKET, "static-bucket": Env.STATIC_BUCKET, "event-bus": Env.EVENT_BUS,
     "user-pool-id": Env.USER_POOL_ID, "backoffice-client-id": Env.BACKOFFICE_CLIENT_ID, "jwks-url": Env.JWKS_URL,
+    "documents-bucket": Env.DOCUMENTS_BUCKET,
 }
 
 

@@ -71,6 +71,11 @@ class BackofficeStack(Stack):
                                                              resources=[f"arn:aws:s3:::{bucket.name}"]))
         grant_objects(role, bucket=data.static.name, actions=["s3:GetObject"])
         grant_key(role, key=data.keys.media, encrypt=True)
+        # Listing documents: presigned uploads, the upload's check (read its first bytes, delete a bad file),
+        # signed links for staff (marketplace.services.documents).
+        grant_objects(role, bucket=data.documents.name, actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                      prefix="listings/")
+        grant_key(role, key=data.keys.documents, encrypt=True)
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(COGNITO_ACTIONS),
                                                          resources=[auth.user_pool.user_pool_arn]))
         # The secrets it reads at start-up (marketplace.deployment.BACKOFFICE_SECRETS: the Django key and the
@@ -106,6 +111,7 @@ class BackofficeStack(Stack):
             "static-bucket": data.static.name, "event-bus": events.bus.event_bus_name,
             "user-pool-id": auth.user_pool.user_pool_id,
             "backoffice-client-id": auth.backoffice_client.user_pool_client_id, "jwks-url": auth.jwks_url,
+            "documents-bucket": data.documents.name,
         }
         values = {key: values[key] for key in BACKOFFICE_PARAMETERS}
         for key, value in values.items():

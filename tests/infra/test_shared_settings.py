@@ -33,6 +33,7 @@ from marketplace.deployment import (
     site_csp,
     upload_cors_origins,
 )
+from public_api.routes import FUNCTIONS
 
 pytestmark = pytest.mark.xdist_group("infra")
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # CloudFront's managed policy id
@@ -204,6 +205,6 @@ def test_cloudfront_sends_the_api_the_origin_secret_every_api_function_checks(sy
     assert "{{resolve:secretsmanager:" in headers[ORIGIN_VERIFY_HEADER] and secret_id in headers[ORIGIN_VERIFY_HEADER]
     api_functions = [f["Properties"] for f in synthesized.resources(name, "AWS::Lambda::Function").values()
                      if f["Properties"].get("Handler", "").startswith("public_api.")]
-    assert len(api_functions) == 3
+    assert len(api_functions) == len(FUNCTIONS)
     for function in api_functions:
         assert secret_id in json.dumps(function["Environment"]["Variables"][Env.ORIGIN_VERIFY_SECRET])
