@@ -31,7 +31,12 @@ from marketplace.media_kinds import KINDS
 from marketplace.selectors import leads, reports
 from marketplace.selectors.history import broker_price_moves
 from marketplace.selectors.history import listing_history as market_history
-from marketplace.selectors.listings import broker_status_counts, listing_for_actor, listings_for_broker
+from marketplace.selectors.listings import (
+    broker_status_counts,
+    listing_covers,
+    listing_for_actor,
+    listings_for_broker,
+)
 from marketplace.selectors.media import media_for_listing
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
@@ -228,7 +233,8 @@ def leads_page(request):
     only_new = request.GET.get("show") != "all"
     page = leads.inquiries_for_broker(broker_id=request.actor.user_id, limit=50, cursor=request.GET.get("cursor"),
                                       only_new=only_new)
-    return render(request, "backoffice/broker/leads.html", {"page": page, "only_new": only_new})
+    return render(request, "backoffice/broker/leads.html", {
+        "page": page, "only_new": only_new, "covers": listing_covers(listing_ids=(i.listing_id for i in page.items))})
 
 
 @brokers_only

@@ -73,6 +73,17 @@ def listings_for_seller(*, seller_id: str, limit: int = 100) -> list[Listing]:
     return listings_batch(keys=keys)
 
 
+COVER_ATTRIBUTES = ["type", "listing_id", "title", "cover"]
+
+
+def listing_covers(*, listing_ids) -> dict[str, Listing]:
+    """The title and cover of each listing named (a page of leads shows them): one BatchGetItem,
+    projected to those attributes; a listing that no longer exists is left out."""
+    keys = [Listing.key(listing_id) for listing_id in dict.fromkeys(listing_ids)]
+    return {item.listing_id: item for item in Listing.batch_get(keys, attributes_to_get=COVER_ATTRIBUTES)} \
+        if keys else {}
+
+
 def listings_batch(*, keys: list[tuple[str, str]]) -> list[Listing]:
     """Listings by key, in the order asked (missing ones skipped)."""
     found = {(i.pk, i.sk): i for i in Listing.batch_get(keys)} if keys else {}

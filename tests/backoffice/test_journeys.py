@@ -128,6 +128,7 @@ def test_a_seller_sees_their_properties_at_both_sizes(context, live_backoffice, 
     _with_photos(listing_factory, people, title="Family house in Jhamsikhel", status="active",
                  seller_id=seller.seller_id, seeds=(8, 9))
     journey = Journey(context, live_backoffice, "seller")
+    journey.size(*SIZES[1])
     journey.page.goto(f"{live_backoffice}/login/")
     journey.check("sign-in")
     journey.page.fill("#id_email", people["seller"].email)

@@ -8,10 +8,13 @@ import re
 
 from django.test import Client
 
+from marketplace.entitlements import Entitlements
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.services import people as people_services
+from marketplace.services.engagement import inquiry_create
 from tests.media_pipeline.helpers import upload_drawn
+from tests.shared.lifecycle import listing_act
 
 
 def _current_nav(html: str) -> list[str]:
@@ -177,3 +180,31 @@ def test_the_map_is_drawn_offline_over_the_coordinates_the_form_accepts(signed_i
     assert 'data-west="85.15" data-east="85.55" data-south="27.55" data-north="27.85"' in svg
     assert '<polygon class="valley"' in svg and "Bhaisepati" in svg
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched from elsewhere
+
+
+def test_leads_show_each_listings_cover_from_one_batch_read(api, signed_in, listing_factory, people, dynamodb_calls):
+    # Given two listed listings with photos, each with an inquiry
+    buyer = people["buyer"].actor
+    listings = []
+    for n, seeds in enumerate(((1, 2), (3, 4))):
+        listing = listing_factory()
+        for seed in seeds:
+            upload_drawn(listing, people["broker"].actor, seed=seed)
+        listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action="submit")
+        listing_act(actor=people["admin"].actor, listing_id=listing.listing_id, action="approve")
+        inquiry_create(actor=buyer, listing_id=listing.listing_id, entitlements=Entitlements(),
+                       idempotency_key=f"lead-cover-{n}", name="Sita Sharma", phone="+977 9841000000",
+                       message="Can I visit?")
+        listings.append(listing_get(listing_id=listing.listing_id))
+    browser = signed_in("broker")
+
+    # When the broker opens the leads
+    dynamodb_calls.reset()
+    html = browser.get("/broker/leads/").content.decode()
+
+    # Then each row shows its listing's cover, read in one BatchGetItem for the page: the page costs the
+    # session, the leads' Query, the covers and the broker's own profile (the verification note)
+    for listing in listings:
+        assert f'alt="cover of {listing.title}"' in html
+        assert listing.cover.variants["w400_webp"]["key"] in html
+    assert sorted(dynamodb_calls.operations) == ["BatchGetItem", "BatchGetItem", "GetItem", "Query"]
