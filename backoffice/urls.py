@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import accounts, admin, broker, documents, seller
+from backoffice.views import accounts, admin, broker, documents, seller, viewings
 
 handler400 = "backoffice.middleware.bad_request"
 handler403 = "backoffice.middleware.permission_denied"
@@ -40,6 +40,11 @@ urlpatterns = [
     path("broker/leads/", broker.leads_page, name="leads"),
     path("broker/leads/<str:listing_id>/<str:inquiry_id>/handled/", broker.lead_handled, name="lead-handled"),
     path("broker/analytics/", broker.analytics, name="broker-analytics"),
+    path("broker/viewings/", viewings.viewings_page, name="viewings"),
+    path("broker/viewings/<str:listing_id>/<str:viewing_id>/confirm/", viewings.viewing_confirm,
+         name="viewing-confirm"),
+    path("broker/viewings/<str:listing_id>/<str:viewing_id>/invitation.ics", viewings.viewing_invitation,
+         name="viewing-invitation"),
 
     path("seller/", seller.home, name="seller-home"),
 

@@ -32,3 +32,7 @@ class EventType(StrEnum):
     DOCUMENTS_VERIFIED = "DocumentsVerified"
     DOCUMENT_ACCESS_REQUESTED = "DocumentAccessRequested"
     DOCUMENT_ACCESS_DECIDED = "DocumentAccessDecided"
+    # Viewing requests (marketplace.services.viewings)
+    VIEWING_REQUESTED = "ViewingRequested"
+    VIEWING_CONFIRMED = "ViewingConfirmed"
+    VIEWING_EXPIRED = "ViewingExpired"

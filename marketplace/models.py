@@ -1480,3 +1480,64 @@ class ExchangeRates(Item, discriminator="ExchangeRates"):
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.source)
+
+
+# ---- viewing requests (RESO ShowingAppointment) ---------------------------------------------------------
+
+
+class ViewingRequest(Item, discriminator="ViewingRequest"):
+    """A buyer's request to view a listing at one of up to three proposed times; its broker confirms one
+    (``marketplace.services.viewings``). Unconfirmed after ``expires_at`` (24 hours), it expires.
+
+    pk ``LISTING#<listing_id>``, sk ``VIEWING#<viewing_id>`` (a ULID; outside the detail's range).
+    gsi3 ``BROKER#<broker_id>`` -> ``VIEWING#<viewing_id>``: the broker's viewing requests, newest first.
+    gsi5 ``VIEWINGS#REQUESTED`` -> ``<expires_at>#<viewing_id>`` while requested (sparse): the expiry sweep.
+    gsi6 ``BUYER#<buyer_id>`` -> ``VIEWING#<viewing_id>``: a buyer's requests.
+    """
+
+    not_found = ("no such viewing request", "viewing_id")
+
+    viewing_id = UnicodeAttribute()
+    listing_id = UnicodeAttribute()
+    listing_title = UnicodeAttribute(default="")
+    broker_id = UnicodeAttribute()
+    buyer_id = UnicodeAttribute()
+    buyer_name = UnicodeAttribute(default="")
+    buyer_email = UnicodeAttribute(default="")
+    buyer_phone = UnicodeAttribute(default="")
+    message = UnicodeAttribute(default="")
+    slots = ListAttribute(of=UTCDateTimeAttribute)  # proposed start times, up to three
+    duration_minutes = NumberAttribute(default=60)
+    state = UnicodeAttribute(default="requested")  # marketplace.services.viewings.ViewingState
+    confirmed_start = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    expires_at = UTCDateTimeAttribute()
+    decided_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+    SORT_PREFIX = "VIEWING#"
+    REQUESTED = "VIEWINGS#REQUESTED"
+
+    @staticmethod
+    def key(listing_id: str, viewing_id: str) -> tuple[str, str]:
+        return Listing.partition(listing_id), f"{ViewingRequest.SORT_PREFIX}{viewing_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.listing_id, self.viewing_id)
+        self.gsi3pk, self.gsi3sk = BrokerProfile.partition(self.broker_id), f"{self.SORT_PREFIX}{self.viewing_id}"
+        if self.state == "requested":
+            self.gsi5pk, self.gsi5sk = self.REQUESTED, f"{iso(self.expires_at)}#{self.viewing_id}"
+        else:
+            self.gsi5pk = self.gsi5sk = None
+        self.gsi6pk, self.gsi6sk = Inquiry.buyer_partition(self.buyer_id), f"{self.SORT_PREFIX}{self.viewing_id}"
+
+    @classmethod
+    def of_broker(cls, broker_id: str, **query):
+        """A broker's viewing requests across their listings, in time order (gsi3)."""
+        return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.SORT_PREFIX),
+                                      **query)
+
+    @classmethod
+    def due_before(cls, moment: datetime, **query):
+        """Requests still unconfirmed whose 24 hours ended before ``moment``, oldest first (gsi5, sparse)."""
+        return cls.collection_index.query(cls.REQUESTED, cls.gsi5sk < iso(moment), **query)

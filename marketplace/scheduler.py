@@ -1,5 +1,6 @@
 """The platform's clock: coming-soon listings go public when their date comes, and the day's views
-are rolled up into the reports' daily figures (today's, and yesterday's last minutes).
+are rolled up into the reports' daily figures (today's, and yesterday's last minutes), and viewing
+requests nobody confirmed within 24 hours expire.
 
 In AWS an EventBridge schedule invokes ``handler`` every few minutes; locally a worker calls ``tick``.
 Reads already treat a coming-soon listing past its public date as public, so this only makes the
@@ -15,6 +16,7 @@ from marketplace.actors import SYSTEM
 from marketplace.observability import logger
 from marketplace.services.daily_reports import roll_up_views
 from marketplace.services.listings import listing_publish_due
+from marketplace.services.viewings import viewings_expire
 
 
 def tick() -> list[str]:
@@ -23,6 +25,9 @@ def tick() -> list[str]:
         logger.info("coming-soon listings published", extra={"listing_ids": published})
     today = datetime.now(UTC).date()
     roll_up_views(days=((today - timedelta(days=1)).isoformat(), today.isoformat()))
+    expired = viewings_expire()
+    if expired:
+        logger.info("unconfirmed viewing requests expired", extra={"viewing_ids": expired})
     return published
 
 

@@ -33,7 +33,7 @@ from public_api.routes import FUNCTIONS, ROUTES
 DESCRIPTIONS = {
     "listings": "Search, feed, neighbourhoods, listing detail (premium media signed for entitled callers), /health",
     "me": "The signed-in buyer: profile and favorites",
-    "inquiries": "Inquiries to a listing's broker",
+    "inquiries": "Inquiries and viewing requests to a listing's broker",
     "payments": "Paid plans: orders, eSewa and Khalti returns verified with the provider",
     "documents": "Listing documents: buyers ask for access; granted buyers get signed links (logged)",
 }

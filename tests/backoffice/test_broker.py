@@ -8,6 +8,7 @@ from decimal import Decimal
 from html import unescape
 
 import requests
+from icalendar import Calendar
 
 from marketplace import db
 from marketplace.entitlements import Entitlements
@@ -18,6 +19,7 @@ from marketplace.services.engagement import inquiry_create
 from marketplace.services.listings import listing_update
 from marketplace.services.media import media_replace_upload
 from marketplace.services.people import seller_create
+from marketplace.services.viewings import viewing_request
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import add_photos
@@ -384,3 +386,29 @@ def test_a_price_cut_shows_in_the_listing_history_and_in_analytics(signed_in, li
     assert "−11.1%" in history
     assert [r["price_move"].words for r in analytics.context["rows"]] == ["reduced 11.1% after 0 days"]
     assert "reduced 11.1% after 0 days" in analytics.content.decode()
+
+
+def test_a_broker_confirms_a_viewing_and_downloads_the_invitation(signed_in, listing_factory, people):
+    # given a buyer's request with two proposed times
+    listing = listing_factory(status="active")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    slots = [start, start + timedelta(hours=3)]
+    viewing = viewing_request(actor=people["buyer"].actor, listing_id=listing.listing_id,
+                              entitlements=Entitlements(), slots=slots, name="Sita Rai", email="sita@example.np",
+                              phone="+9779801234567")
+    browser = signed_in("broker")
+    page = browser.get("/broker/viewings/").content.decode()
+    assert "Sita Rai" in page and 'href="tel:+9779801234567"' in page
+    # when the broker confirms the second time
+    response = browser.post(f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/confirm/",
+                            {"start": slots[1].isoformat(), "expected_version": viewing.version})
+    # then it is confirmed and the invitation is a calendar event at that time
+    assert response.status_code == 302
+    ics = browser.get(f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/invitation.ics")
+    assert ics["Content-Type"].startswith("text/calendar")
+    event = next(iter(Calendar.from_ical(ics.content).walk("VEVENT")))
+    assert event.decoded("DTSTART") == slots[1]
+    assert str(event["ATTENDEE"]) == "mailto:sita@example.np"
+    # and another broker cannot open it
+    assert signed_in("other_broker").get(
+        f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/invitation.ics").status_code == 404

@@ -1,0 +1,46 @@
+"""``POST /v1/listings/{id}/viewings`` over HTTP: a signed-in buyer proposes times; bad input is named."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+from marketplace.models import ViewingRequest
+
+
+def _post(api, listing_id, person, body):
+    return requests.post(f"{api}/v1/listings/{listing_id}/viewings", json=body, headers=person.headers, timeout=30)
+
+
+def _slots(*hours):
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    return [(start + timedelta(hours=h)).isoformat() for h in hours]
+
+
+def test_a_buyer_asks_to_view_at_three_times(api, market, buyer):
+    response = _post(api, market["public"].listing_id, buyer, {"slots": _slots(0, 3, 24), "name": "Sita Rai",
+                                                               "phone": "+9779801234567", "message": "Weekends too",
+                                                               "email": "sita@example.np"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["state"] == "requested" and len(body["slots"]) == 3
+    stored = ViewingRequest.get_or_not_found(market["public"].listing_id, body["viewing_id"], consistent=True)
+    assert (stored.buyer_id, stored.broker_id, stored.buyer_email) == (buyer.user_id, "broker-lister", "sita@example.np")
+
+
+def test_bad_times_are_named_and_nothing_is_stored(api, market, buyer):
+    listing_id = market["public"].listing_id
+    too_many = _post(api, listing_id, buyer, {"slots": _slots(0, 1, 2, 3)})
+    past = _post(api, listing_id, buyer, {"slots": [(datetime.now(UTC) - timedelta(days=1)).isoformat()]})
+    assert too_many.status_code == 422 and "slots" in too_many.text
+    assert past.status_code == 400 and past.json()["field"] == "slots"
+    assert list(ViewingRequest.of_broker("broker-lister")) == []
+
+
+def test_signed_out_or_an_unseen_listing_is_refused(api, market, buyer):
+    anonymous = requests.post(f"{api}/v1/listings/{market['public'].listing_id}/viewings",
+                              json={"slots": _slots(0)}, timeout=30)
+    hidden = _post(api, market["exclusive"].listing_id, buyer, {"slots": _slots(0)})
+    assert anonymous.status_code == 401
+    assert hidden.status_code == 404
