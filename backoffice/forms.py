@@ -238,11 +238,18 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(required=False, initial=Status.ACTIVE.value,
                                choices=[(s.value, formatting.status(s)) for s in Status])
     neighborhood = forms.ChoiceField(required=False, choices=NEIGHBOURHOOD_CHOICES, label="Neighbourhood")
-    broker_id = forms.CharField(required=False, label="Broker")
+    broker_id = forms.ChoiceField(required=False, label="Broker", choices=[("", "any")])
     premium = forms.ChoiceField(required=False, choices=[("", "any"), ("yes", "premium"), ("no", "not premium")])
     price_min = PriceField(label="Price from", help_text="e.g. 4 crore 50 lakh")
     price_max = PriceField(label="Price up to", help_text="e.g. 8 crore")
     q = forms.CharField(required=False, max_length=100, label="Title or id")
+    order = forms.ChoiceField(required=False, label="Order", choices=[("", "newest status change first"),
+                                                                      ("oldest", "oldest status change first")])
+
+    def __init__(self, *args, brokers=(), **kwargs):
+        """``brokers``: the directory's profiles, picked by name (never a typed id)."""
+        super().__init__(*args, **kwargs)
+        self.fields["broker_id"].choices = [("", "any"), *((b.broker_id, b.name or b.broker_id) for b in brokers)]
 
 
 class SubscriptionForm(forms.Form):

@@ -165,7 +165,7 @@ def _filters(form: FilterForm) -> moderation.ListingFilters:
     return moderation.ListingFilters(
         status=data.get("status") or Status.ACTIVE.value, neighborhood=data.get("neighborhood") or "",
         broker_id=(data.get("broker_id") or "").strip(), premium=premium,
-        price_min=data.get("price_min"), price_max=data.get("price_max"),
+        price_min=data.get("price_min"), price_max=data.get("price_max"), oldest_first=data.get("order") == "oldest",
         text=(data.get("q") or "").strip())
 
 
@@ -194,9 +194,35 @@ def _export_row(item, brokers):
     return [value(item, brokers) for _, value in EXPORT_COLUMNS]
 
 
+LISTINGS_PAGE = 50
+
+
+def _pager(query, page, *, cursor: str | None, back: list[str], total: int) -> dict:
+    """Where this page sits in the whole list and the links either way, the filters kept. Cursors only go
+    forward, so each page's URL carries the cursors of the pages before it (``back``) to step back."""
+    first = len(back) * LISTINGS_PAGE + 1
+    pager = {"first": min(first, total), "last": min(first + len(page.items) - 1, total), "total": total,
+             "previous": None, "next": None}
+    if page.cursor:
+        forward = query.copy()
+        forward.setlist("back", [*back, cursor or ""])
+        forward["cursor"] = page.cursor
+        pager["next"] = forward.urlencode()
+    if back:
+        backward = query.copy()
+        backward.setlist("back", back[:-1])
+        if back[-1]:
+            backward["cursor"] = back[-1]
+        pager["previous"] = backward.urlencode()
+    resort = query.copy()  # the column's heading sorts the other way, from the first page
+    resort["order"] = "" if query.get("order") == "oldest" else "oldest"
+    pager["resort"] = resort.urlencode()
+    return pager
+
+
 @admins_only
 def listings(request):
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, brokers=people.brokers_list(limit=500).items)
     filters = _filters(form)
     if request.GET.get("format") == "csv":
         rows, cursor = [], None
@@ -210,11 +236,14 @@ def listings(request):
         return csv_response(f"listings-{filters.status}.csv", EXPORT_HEADER, (_export_row(i, brokers) for i in rows))
     if is_id(filters.text.lower()):
         return redirect("admin-listing", listing_id=filters.text.lower())  # an exact id
-    page = moderation.listings_search(filters=filters, limit=50, cursor=request.GET.get("cursor"))
+    cursor, back = request.GET.get("cursor") or None, request.GET.getlist("back")
+    page = moderation.listings_search(filters=filters, limit=LISTINGS_PAGE, cursor=cursor)
     query = request.GET.copy()
-    query.pop("cursor", None)
+    for name in ("cursor", "back", "format"):
+        query.pop(name, None)
     return render(request, "backoffice/admin/listings.html", {
         "form": form, "page": page, "filters": filters, "query": query.urlencode(),
+        "pager": _pager(query, page, cursor=cursor, back=back, total=moderation.listings_count(filters=filters)),
         "brokers": people.broker_cards(broker_ids=(i.broker_id for i in page.items)),
         "csv_url": f"{reverse('admin-listings')}?{urlencode({**query.dict(), 'format': 'csv'})}"})
 

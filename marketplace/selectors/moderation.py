@@ -137,6 +137,8 @@ class ListingFilters:
     price_min: int | None = None
     price_max: int | None = None
     text: str = ""
+    oldest_first: bool = False  # by the last status change: newest first unless asked
+
 
 
 def _filter_condition(filters: ListingFilters):
@@ -164,7 +166,14 @@ def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | N
     """Listings of one status, most recent status change first, matching the filters. DynamoDB applies
     filters after reading, so a page may read several index pages to fill up."""
     scope = scope_of(Listing.by_status, filters)
-    result = Listing.by_status(filters.status, filter_condition=_filter_condition(filters), scan_index_forward=False,
-                               limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
+    result = Listing.by_status(filters.status, filter_condition=_filter_condition(filters),
+                               scan_index_forward=filters.oldest_first, limit=limit, page_size=limit,
+                               last_evaluated_key=decode_cursor(cursor, scope=scope))
     items = list(result)
     return Page(items=items, cursor=encode_cursor(result.last_evaluated_key, scope=scope))
+
+
+def listings_count(*, filters: ListingFilters) -> int:
+    """How many listings match the filters, exactly: a COUNT Query over the status's partition of gsi5 (it
+    reads the partition's items, as the search does, but returns none of them)."""
+    return Listing.count_by_status(filters.status, filter_condition=_filter_condition(filters))
