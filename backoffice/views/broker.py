@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import brokers_only
@@ -58,17 +59,33 @@ def inventory(request):
 
 @brokers_only
 def listing_new(request):
+    """The new listing's form; its media section is on this first screen too: the first upload saves the
+    draft from what is typed (``_draft_for_upload``), then the files go to it."""
     form = ListingForm(request.POST or None, initial={"purpose": "sale", "land_unit": "hill"})
+    wants_json = request.headers.get("Accept") == "application/json"
     if request.method == "POST" and form.is_valid():
         try:
             listing = listing_services.listing_create(actor=request.actor, fields=form.domain_fields())
             messages.success(request, f"Draft saved: {listing.title}. Add photos, then submit it for review.")
             warn_of_own_duplicates(request, listing)
-            return redirect("broker-listing", listing_id=listing.listing_id)
+            return _draft_for_upload(listing) if wants_json else redirect("broker-listing", listing_id=listing.listing_id)
         except ValidationError as error:
+            if wants_json:
+                return _json_error(error)
             report_error(request, error, form=form)
-    return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None},
+    if request.method == "POST" and wants_json:
+        return _json_error(ValidationError("check the form's fields", field=next(iter(form.errors), None),
+                                           errors={k: " ".join(v) for k, v in form.errors.items()}))
+    return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None, "kinds": KINDS.values()},
                   status=400 if request.method == "POST" else 200)
+
+
+def _draft_for_upload(listing) -> JsonResponse:
+    """Where the first screen's uploads go once their draft exists, and where the broker continues."""
+    return JsonResponse({"listing_id": listing.listing_id,
+                         "edit_url": reverse("broker-listing", args=[listing.listing_id]),
+                         "slot_url": reverse("media-slot", args=[listing.listing_id]),
+                         "state_url": reverse("media-states", args=[listing.listing_id])}, status=201)
 
 
 @brokers_only

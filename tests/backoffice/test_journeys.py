@@ -6,7 +6,10 @@ page and in the inventory. One browser; one context per person, resized between 
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from marketplace.entitlements import Entitlements
@@ -85,7 +88,8 @@ def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoff
     assert listing_get(listing_id=second.listing_id).status == "active"
 
 
-def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backoffice, people, listing_factory, api):
+def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backoffice, people, listing_factory, api,
+                                                             tmp_path):
     listed = _with_photos(listing_factory, people, title="Terraced villa in Bhaisepati", status="active")
     draft = _with_photos(listing_factory, people, title="Hillside bungalow in Chobhar", status="draft", seeds=(5, 6, 7))
     inquiry_create(actor=people["buyer"].actor, listing_id=listed.listing_id, entitlements=Entitlements(),
@@ -109,6 +113,20 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
         assert 27.55 <= latitude <= 27.85 and 85.15 <= longitude <= 85.55
         journey.open("/broker/leads/?show=all", "leads")
         journey.open("/broker/analytics/", "analytics")
+
+    # Photos on the first screen: the upload saves the draft from the typed form, then continues on it
+    photo = tmp_path / "terrace.jpg"
+    Image.new("RGB", (1200, 800), (120, 150, 90)).save(photo, "JPEG")
+    journey.page.goto(f"{live_backoffice}/broker/listings/new/")
+    journey.page.fill("#id_title", "Penthouse with a roof terrace in Lazimpat")
+    journey.page.select_option("#id_property_type", "apartment")
+    journey.page.select_option("#id_neighborhood", "lazimpat")
+    journey.page.set_input_files("#media-files", str(photo))
+    with journey.page.expect_navigation(url=re.compile(r"/broker/listings/[0-9a-z]{26}/$")):
+        journey.page.click("#upload-form button[type=submit]")
+    expect(journey.page.locator("#id_title")).to_have_value("Penthouse with a roof terrace in Lazimpat")
+    expect(journey.page.locator("#media-list li.media")).to_have_count(1)
+    journey.check("first-upload")
 
     # Drag the last photo before the first: the order is saved
     before = [m.media_id for m in media_for_listing(listing_id=draft.listing_id, consistent=True)]

@@ -208,3 +208,25 @@ def test_leads_show_each_listings_cover_from_one_batch_read(api, signed_in, list
         assert f'alt="cover of {listing.title}"' in html
         assert listing.cover.variants["w400_webp"]["key"] in html
     assert sorted(dynamodb_calls.operations) == ["BatchGetItem", "BatchGetItem", "GetItem", "Query"]
+
+
+def test_the_first_upload_on_a_new_listing_saves_the_draft_from_the_typed_form(signed_in, people):
+    browser = signed_in("broker")
+    typed = {"title": "Villa with a pond in Budhanilkantha", "property_type": "house", "neighborhood": "budhanilkantha",
+             "purpose": "sale", "land_unit": "hill", "built_up_unit": "sqft", "land_area": "0-8-0-0"}
+
+    # When the page asks to save the draft before its first upload, with too little typed
+    refused = browser.post("/broker/listings/new/", {**typed, "title": ""}, HTTP_ACCEPT="application/json")
+    # and then with what a draft needs
+    saved = browser.post("/broker/listings/new/", typed, HTTP_ACCEPT="application/json")
+
+    # Then the first is refused naming the field, nothing saved; the second is the draft, with what was typed,
+    # and the page learns where the files go
+    assert refused.status_code == 400 and "title" in refused.json()["error"]["errors"]
+    assert saved.status_code == 201
+    body = saved.json()
+    draft = listing_get(listing_id=body["listing_id"])
+    assert (draft.title, draft.status, draft.broker_id) == (typed["title"], "draft", people["broker"].user_id)
+    assert body["slot_url"] == f"/broker/listings/{draft.listing_id}/media/slot/"
+    assert body["edit_url"] == f"/broker/listings/{draft.listing_id}/"
+    assert browser.get("/broker/").context["counts"].get("draft") == 1

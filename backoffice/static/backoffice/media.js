@@ -30,7 +30,28 @@
 
   // A new media item of ``kind`` (marked premium or not), or (with ``mediaId``) a replacement of that
   // item's file, at the item's version the page shows.
+  // On the new listing's first screen there is no listing yet: the first upload saves the draft from the
+  // form as typed (once, however many files go at once), then every file goes to that draft.
+  let draft = null;
+  async function createDraft() {
+    const response = await fetch(section.dataset.createUrl, {
+      method: "POST", credentials: "same-origin", headers: { Accept: "application/json" },
+      body: new FormData(document.getElementById("listing-form")),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      const error = body.error || {};
+      const fields = Object.entries(error.errors || {}).map(([name, text]) => `${name.replace(/_/g, " ")}: ${text}`);
+      throw new Error(`the draft could not be saved first (${fields.join("; ") || error.message}); fill in the form, then upload again`);
+    }
+    Object.assign(section.dataset, { slotUrl: body.slot_url, stateUrl: body.state_url, editUrl: body.edit_url });
+  }
+
   async function slotFor(file, kind, mediaId, premium) {
+    if (!section.dataset.slotUrl) {
+      draft = draft || createDraft().finally(() => { if (!section.dataset.slotUrl) draft = null; });
+      await draft;
+    }
     const response = await fetch(section.dataset.slotUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
@@ -140,6 +161,8 @@
     const kind = document.getElementById("media-kind").value;
     const premium = document.getElementById("media-premium").checked;
     await Promise.all(files.map((file) => upload(file, kind, null, premium)));
+    // a draft made by this upload: continue on it (the typed fields are saved there, the files follow)
+    if (section.dataset.createUrl && section.dataset.editUrl) { location.assign(section.dataset.editUrl); return; }
     follow();
   });
 
