@@ -93,8 +93,9 @@ class ApiStack(Stack):
         table, key = data.table, data.keys.data
         listings = self.functions["listings"]
         # Cards from the buyer-facing sparse indexes; detail, media and entitlement by key; a view counter.
+        # PutItem: the seller's access log, when a signed-in buyer is given premium media (documents service).
         grant_table(listings.role, table=table, key=key,
-                    actions=[*READ, "dynamodb:UpdateItem"], indexes=["gsi1", "gsi2", "gsi4"])
+                    actions=[*READ, "dynamodb:UpdateItem", "dynamodb:PutItem"], indexes=["gsi1", "gsi2", "gsi4"])
         # Search: the index's current version (the version item, by GetItem above), its object by version.
         listings.add_environment(Env.SEARCH_BUCKET, data.search.name)
         grant_objects(listings.role, bucket=data.search.name, actions=["s3:GetObject", "s3:GetObjectVersion"],

@@ -26,6 +26,7 @@ from marketplace.entitlements import Entitlements, can_see
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
+from marketplace.media_kinds import MediaKind
 from marketplace.models import AccessLogEntry, DocumentAccess, DocumentsReview, Listing, ListingDocument
 from marketplace.selectors.listings import listing_for_actor, listing_get
 
@@ -54,8 +55,12 @@ class AccessState(StrEnum):
     REFUSED = "refused"
 
 
-# RESO InternetTracking: the event and object names for a document opened through its signed URL.
+# RESO InternetTracking: the event and object names for a document opened through its signed URL, and the
+# object names of premium media (RESO has Photo and VirtualTour; a video or panorama is a virtual tour).
 RESO_EVENT, RESO_OBJECT = "DetailedView", "Document"
+MEDIA_OBJECTS = {MediaKind.PHOTO: "Photo", MediaKind.DRONE: "Photo", MediaKind.FLOOR_PLAN: "Photo",
+                 MediaKind.PANORAMA: "VirtualTour", MediaKind.VIDEO: "VirtualTour"}
+MAX_LOGGED_MEDIA = 25  # per view: one transaction
 
 
 @dataclass(frozen=True)
@@ -257,12 +262,28 @@ def _signed_links(actor: Actor, listing_id: str, chosen: list[ListingDocument]) 
                 "Bucket": bucket, "Key": document.object_key,
                 "ResponseContentDisposition": f'attachment; filename="{document.filename}"'})
             links.append(DocumentLink(document=document, url=url, expires_at=now + timedelta(seconds=URL_SECONDS)))
-            entry = AccessLogEntry(listing_id=listing_id, entry_id=new_id(), at=now, actor_id=actor.user_id,
-                                   actor_email=actor.email, event_type=RESO_EVENT, object_type=RESO_OBJECT,
-                                   object_id=document.document_id, object_label=LABELS[DocumentKind(document.kind)])
-            entry.expires = now + timedelta(days=LOG_DAYS)
-            tx.save(entry)
+            tx.save(_log_entry(actor, listing_id, at=now, object_type=RESO_OBJECT, object_id=document.document_id,
+                               label=LABELS[DocumentKind(document.kind)]))
     return links
+
+
+def _log_entry(actor: Actor, listing_id: str, *, at: datetime, object_type: str, object_id: str,
+               label: str) -> AccessLogEntry:
+    entry = AccessLogEntry(listing_id=listing_id, entry_id=new_id(), at=at, actor_id=actor.user_id,
+                           actor_email=actor.email, event_type=RESO_EVENT, object_type=object_type,
+                           object_id=object_id, object_label=label)
+    entry.expires = at + timedelta(days=LOG_DAYS)
+    return entry
+
+
+def premium_media_viewed(*, actor: Actor, listing_id: str, media: list[tuple[str, str]]) -> None:
+    """A signed-in buyer was given signed URLs of a listing's premium media (``(media_id, kind)`` each): one
+    log entry per item, for the seller."""
+    now = datetime.now(UTC)
+    with db.transaction() as tx:
+        for media_id, kind in media[:MAX_LOGGED_MEDIA]:
+            tx.save(_log_entry(actor, listing_id, at=now, object_type=MEDIA_OBJECTS.get(kind, "Photo"),
+                               object_id=media_id, label=f"premium {kind.replace('_', ' ')}"))
 
 
 def document_link_for_staff(*, actor: Actor, listing_id: str, document_id: str) -> DocumentLink:

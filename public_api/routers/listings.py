@@ -94,5 +94,10 @@ def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)], currency: Curre
     from marketplace.services.engagement import listing_record_view
 
     listing_record_view(listing_id=listing_id, neighborhood=listing.neighborhood)
+    unlocked = [(m.media_id, m.kind) for m in body.media if m.premium and not m.locked]
+    if caller.signed_in and unlocked:  # the seller's access log: who was given which premium media
+        from marketplace.services.documents import premium_media_viewed
+
+        premium_media_viewed(actor=caller.actor, listing_id=listing_id, media=unlocked)
     count("ListingViewed")
     return body

@@ -19,6 +19,7 @@ from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.services import documents, people
 from tests.marketplace.test_delivery import _notify_all as deliver_notifications
 from tests.public_api.conftest import get
+from tests.public_api.test_premium_media import upload as upload_media
 from tests.shared.listings import make_listing
 from tests.shared.mail import mail_to
 from tests.shared.people import ADMIN, OTHER_BROKER
@@ -169,3 +170,16 @@ def test_the_broker_is_emailed_when_a_buyer_asks_for_the_documents(api, listing,
 
     [sent] = [m for m in mail_to("lister@test.shikhar.np") if m.subject.startswith("Documents requested")]
     assert "Villa with papers" in sent.subject and f"/listings/{listing.listing_id}/" in sent.text
+
+
+def test_the_seller_sees_who_was_given_the_premium_media(api, lister, seller, premium_buyer, buyer):
+    listing = make_listing(lister, status="active", title="Premium villa", premium=True, seller_id=seller.user_id)
+    drone = upload_media(listing, lister, kind="drone")
+
+    get(api, f"/v1/listings/{listing.listing_id}", premium_buyer)
+    get(api, f"/v1/listings/{listing.listing_id}", buyer)  # locked for a free buyer: nothing given, nothing logged
+    get(api, f"/v1/listings/{listing.listing_id}")
+
+    log = documents.access_log(actor=seller, listing_id=listing.listing_id)
+    assert [(e.actor_id, e.event_type, e.object_type, e.object_id) for e in log] == [
+        (premium_buyer.user_id, "DetailedView", "Photo", drone.media_id)]
