@@ -13,10 +13,10 @@ def nav_links(actor) -> list[tuple[str, str]]:
     if actor.is_admin:
         links += [("Dashboard", reverse("admin-dashboard")), ("Moderation", reverse("moderation-queue")),
                   ("Listings", reverse("admin-listings")), ("People", reverse("people")),
-                  ("Brokers", reverse("brokers")), ("Reports", reverse("reports"))]
+                  ("Brokers", reverse("brokers")), ("Agencies", reverse("agencies")), ("Reports", reverse("reports"))]
     if actor.is_broker:
         links += [("My inventory", reverse("inventory")), ("Leads", reverse("leads")),
-                  ("Analytics", reverse("broker-analytics"))]
+                  ("Analytics", reverse("broker-analytics")), ("My agency", reverse("my-agency"))]
     if actor.is_seller:
         links += [("My properties", reverse("seller-home"))]
     return links

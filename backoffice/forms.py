@@ -13,6 +13,7 @@ from marketplace import formatting
 from marketplace.actors import Group
 from marketplace.entitlements import PAID_TIERS
 from marketplace.errors import ValidationError
+from marketplace.licensing import LicenceClass, Verification
 from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import FIELD, Field, Kind, Need, clean_listing_fields
 from marketplace.money import group_npr, parse_npr, plain_number
@@ -279,3 +280,40 @@ class GroupsForm(forms.Form):
 class VerifyBrokerForm(forms.Form):
     verified = forms.BooleanField(required=False)
     reason = forms.CharField(required=False, max_length=500)
+
+
+# ---- licensed agencies ------------------------------------------------------------------------------
+
+
+class AgencyForm(forms.Form):
+    """Record an agency from its licence (an admin); the domain checks the values and names the field."""
+
+    name = forms.CharField(max_length=200)
+    licence_number = forms.CharField(max_length=32)
+    licence_class = forms.ChoiceField(choices=[(c.value, c.value.replace("_", " ")) for c in LicenceClass])
+    licence_expires_on = forms.DateField(label="Licence valid until", widget=forms.DateInput(attrs={"type": "date"}))
+    evidence = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                               help_text="What shows the licence: certificate number, the DLM list's edition and entry")
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False, max_length=40)
+    address = forms.CharField(required=False, max_length=300)
+
+
+class AgencyVerifyForm(forms.Form):
+    decision = forms.ChoiceField(choices=[(Verification.VERIFIED.value, "On the published list: verified"),
+                                          (Verification.REVOKED.value, "Not on the list, struck off or suspended")])
+    note = forms.CharField(max_length=500, label="What you checked",
+                           help_text="The Department of Land Management list's edition and entry")
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AgencyRenewForm(forms.Form):
+    licence_expires_on = forms.DateField(label="New expiry", widget=forms.DateInput(attrs={"type": "date"}))
+    licence_number = forms.CharField(required=False, max_length=32, help_text="Only if the number changed")
+    evidence = forms.CharField(max_length=500, help_text="The renewed certificate's number and date")
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AgencyMemberForm(forms.Form):
+    broker_id = forms.CharField(max_length=64, label="Broker id")
+    principal = forms.BooleanField(required=False, label="Principal broker (hears of the licence's expiry)")

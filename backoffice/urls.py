@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import accounts, admin, broker, documents, seller, viewings
+from backoffice.views import accounts, admin, agencies, broker, documents, seller, viewings
 
 handler400 = "backoffice.middleware.bad_request"
 handler403 = "backoffice.middleware.permission_denied"
@@ -29,6 +29,8 @@ urlpatterns = [
     path("admin/people/<str:user_id>/", admin.person, name="person"),
     path("admin/brokers/", admin.brokers, name="brokers"),
     path("admin/reports/", admin.reports_page, name="reports"),
+    path("admin/agencies/", agencies.agencies, name="agencies"),
+    path("admin/agencies/<str:agency_id>/", agencies.agency, name="agency"),
 
     path("broker/", broker.inventory, name="inventory"),
     path("broker/listings/new/", broker.listing_new, name="broker-listing-new"),
@@ -45,6 +47,7 @@ urlpatterns = [
          name="viewing-confirm"),
     path("broker/viewings/<str:listing_id>/<str:viewing_id>/invitation.ics", viewings.viewing_invitation,
          name="viewing-invitation"),
+    path("broker/agency/", agencies.my_agency, name="my-agency"),
 
     path("seller/", seller.home, name="seller-home"),
 

@@ -25,16 +25,16 @@ from local.provision import Resources
 from marketplace.actors import SYSTEM, Actor, Group
 from marketplace.aws import client
 from marketplace.entitlements import Tier
-from marketplace.errors import Conflict, IllegalTransition
+from marketplace.errors import Conflict, IllegalTransition, ValidationError
 from marketplace.lifecycle import Action, Status
 from marketplace.listing_fields import MIN_PHOTOS, TITLE_MAX
 from marketplace.media_kinds import MediaKind
-from marketplace.models import DailyViewStat, Guard, ReportScope
+from marketplace.models import Agency, DailyViewStat, Guard, ReportScope
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for, profile_and_subscription
-from marketplace.services import daily_reports, engagement, listings, people
+from marketplace.services import agencies, daily_reports, engagement, listings, people
 from marketplace.services.media import media_request_upload
 from marketplace.units import Area
 
@@ -65,6 +65,15 @@ BROKER_FIRMS = {
     "broker@demo.shikhar.np": ("Himalayan Realty Pvt. Ltd.", "DLM-2079-0142", True),
     "broker2@demo.shikhar.np": ("Valley Luxury Homes", "DLM-2080-0310", True),
     "broker3@demo.shikhar.np": ("Bagmati Properties", "DLM-2081-0577", False),
+}
+
+# Licensed agencies (RESO Office): id -> (name, licence number, days its licence has left, verified, brokers).
+# One ends within the warning window, one has ended (no brokers: its listings would be held from approval).
+AGENCIES = {
+    "demo-agency-himalayan": ("Himalayan Realty Pvt. Ltd.", "DLM-2079-0142", 300, True, ("broker@demo.shikhar.np",)),
+    "demo-agency-valley": ("Valley Luxury Homes Pvt. Ltd.", "DLM-2080-0310", 20, True, ("broker2@demo.shikhar.np",)),
+    "demo-agency-bagmati": ("Bagmati Properties Pvt. Ltd.", "DLM-2081-0577", 200, True, ("broker3@demo.shikhar.np",)),
+    "demo-agency-lapsed": ("Kathmandu Homes and Land", "DLM-2078-0099", -12, True, ()),
 }
 
 # How the 60 listings spread over the lifecycle (every state represented).
@@ -232,6 +241,7 @@ def _people(resources: Resources, password: str) -> tuple[dict[str, str], dict[s
             if verified:
                 people.broker_verify(actor=admin, broker_id=ids[email], verified=True, reason="licence checked")
             _mark(f"broker:{email}", ids[email])
+    _agencies(admin, ids)
     if not _guarded("subscriptions"):
         year = datetime.now(UTC) + timedelta(days=365)
         for email, tier, reason in (("premium@demo.shikhar.np", Tier.PREMIUM, "demo: paid via eSewa"),
@@ -241,6 +251,25 @@ def _people(resources: Resources, password: str) -> tuple[dict[str, str], dict[s
                                       expected_version=held.version if held else None)
         _mark("subscriptions", "done")
     return ids, actors
+
+
+def _agencies(admin: Actor, ids: dict[str, str]) -> None:
+    for agency_id, (name, licence, days, verified, members) in AGENCIES.items():
+        if _guarded(f"agency:{agency_id}"):
+            continue
+        try:
+            agency = agencies.agency_create(
+                actor=admin, agency_id=agency_id, name=name, licence_number=licence, licence_class="company",
+                licence_expires_on=date.today() + timedelta(days=days), email=f"info@{agency_id}.example.np",
+                evidence=f"DLM published list 2082/83, entry {licence[-4:]}")
+        except ValidationError:  # created by a run that crashed before marking it done
+            agency = Agency.get(*Agency.key(agency_id))
+        if verified and agency.verification != "verified":
+            agencies.agency_verify(actor=admin, agency_id=agency_id, decision="verified", expected_version=agency.version,
+                                   note="checked against the DLM list of 2082-06-01")
+        for n, email in enumerate(members):
+            agencies.broker_agency_set(actor=admin, broker_id=ids[email], agency_id=agency_id, principal=n == 0)
+        _mark(f"agency:{agency_id}", agency_id)
 
 
 def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None,

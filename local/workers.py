@@ -21,7 +21,7 @@ from marketplace.delivery import feedback
 from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.search_index.writer import Writer, messages_listings
-from marketplace.services import daily_reports, media_placement, payments
+from marketplace.services import daily_reports, freshness, media_placement, payments
 from marketplace.services import exchange_rates as exchange_rate_services
 from media_pipeline import runner as media_runner
 from media_pipeline import sweep as media_sweeper
@@ -67,6 +67,16 @@ def exchange_rates(stop: threading.Event, *, interval: float = 6 * 3600) -> None
             logger.exception("exchange rates refresh failed")
         if stop.wait(interval):
             return
+
+
+def listing_freshness(stop: threading.Event, *, interval: float = 3600) -> None:
+    """What the daily schedule does in AWS: ask brokers to reconfirm ageing listings, expire unconfirmed
+    ones (hourly locally, so a demo shows it; each listing is asked once per confirmation)."""
+    while not stop.wait(interval):
+        try:
+            freshness.sweep()
+        except Exception:  # noqa: BLE001 - the next run tries again; one bad run must not end the worker
+            logger.exception("listing freshness sweep failed")
 
 
 def media_sweep(stop: threading.Event, *, interval: float = media_sweeper.SWEEP_MINUTES * 60) -> None:
@@ -172,6 +182,7 @@ WORKERS: list[Worker] = [
     outbox_relay,
     scheduler,
     exchange_rates,
+    listing_freshness,
     media_sweep,
     payments_poller,
     sqs_consumer(Queue.NOTIFICATIONS, notifications.handle_message),

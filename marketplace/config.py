@@ -96,6 +96,17 @@ class Settings:
     api_url: str = field(default_factory=lambda: _env(Env.API_URL, "https://shikhar.np/api").rstrip("/"))
     backoffice_url: str = field(default_factory=lambda: _env(Env.BACKOFFICE_URL, "https://admin.shikhar.np").rstrip("/"))
     event_source: str = "np.shikhar.marketplace"
+    # Licensed deals (marketplace.licensing): a listing priced above this, in a municipality of these
+    # classes, is approved only while its agency's licence is valid. Land Revenue Regulations 2082 amendment.
+    licensed_deal_threshold_npr: int = field(default_factory=lambda: int(_env(Env.LICENSED_DEAL_THRESHOLD,
+                                                                                "30000000")))
+    licensed_deal_scope: tuple[str, ...] = field(default_factory=lambda: tuple(
+        part.strip() for part in _env(Env.LICENSED_DEAL_SCOPE, "metropolitan,sub_metropolitan").split(",")
+        if part.strip()))
+    # Listings that stay true (marketplace.services.freshness): an active listing unconfirmed this many days
+    # asks its broker to reconfirm; unconfirmed this many, it expires and leaves search.
+    listing_reconfirm_days: int = field(default_factory=lambda: int(_env(Env.LISTING_RECONFIRM_DAYS, "30")))
+    listing_expire_days: int = field(default_factory=lambda: int(_env(Env.LISTING_EXPIRE_DAYS, "45")))
 
     @property
     def call_budget(self) -> CallBudget:

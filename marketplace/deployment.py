@@ -95,6 +95,11 @@ class Env(StrEnum):
     API_URL = "SHIKHAR_API_URL"  # the public API's base URL: unsubscribe links
     BACKOFFICE_URL = "SHIKHAR_BACKOFFICE_URL"  # the back office: brokers' and admins' links
     DOCUMENTS_BUCKET = "SHIKHAR_DOCUMENTS_BUCKET"  # listings' title deeds, permits, certificates (private, KMS)
+    # ---- licensed agencies and listings that stay true (marketplace.licensing, marketplace.freshness) ----
+    LICENSED_DEAL_THRESHOLD = "SHIKHAR_LICENSED_DEAL_THRESHOLD"  # whole NPR above which a licence is needed
+    LICENSED_DEAL_SCOPE = "SHIKHAR_LICENSED_DEAL_SCOPE"  # municipality classes, comma-separated
+    LISTING_RECONFIRM_DAYS = "SHIKHAR_LISTING_RECONFIRM_DAYS"  # unconfirmed this long: the broker is asked
+    LISTING_EXPIRE_DAYS = "SHIKHAR_LISTING_EXPIRE_DAYS"  # unconfirmed this long: expired, out of search
     # Read by Powertools (logger, tracer, metrics); infra sets them.
     POWERTOOLS_SERVICE = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"

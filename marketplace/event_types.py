@@ -36,3 +36,8 @@ class EventType(StrEnum):
     VIEWING_REQUESTED = "ViewingRequested"
     VIEWING_CONFIRMED = "ViewingConfirmed"
     VIEWING_EXPIRED = "ViewingExpired"
+    # ---- licensed agencies and listings that stay true ----
+    AGENCY_LICENCE_VERIFIED = "AgencyLicenceVerified"
+    AGENCY_LICENCE_EXPIRING = "AgencyLicenceExpiring"
+    LISTING_CONFIRMED = "ListingConfirmed"
+    LISTING_RECONFIRMATION_DUE = "ListingReconfirmationDue"

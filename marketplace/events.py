@@ -48,7 +48,11 @@ RULES: tuple[Rule, ...] = (
     Rule(Queue.NOTIFICATIONS, (EventType.LISTING_APPROVED, EventType.LISTING_REJECTED,
                                EventType.LISTING_CHANGES_REQUESTED, EventType.INQUIRY_RECEIVED,
                                EventType.MEDIA_PROCESSED, EventType.MEDIA_FAILED, EventType.SUBSCRIPTION_CHANGED,
-                               EventType.PAYMENT_COMPLETED, EventType.DOCUMENT_ACCESS_REQUESTED)),
+                               EventType.PAYMENT_COMPLETED, EventType.DOCUMENT_ACCESS_REQUESTED,
+                               # Licensed agencies: the principal broker hears of verification and expiry.
+                               EventType.AGENCY_LICENCE_VERIFIED, EventType.AGENCY_LICENCE_EXPIRING,
+                               # Listings that stay true: the broker is asked to confirm an ageing listing.
+                               EventType.LISTING_RECONFIRMATION_DUE)),
     # Media follows the listing's premium flag (marketplace.services.media_placement).
     Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED,
                                  EventType.MEDIA_APPROVED)),

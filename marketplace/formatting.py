@@ -188,6 +188,7 @@ DONE = {
     "close": "Closed as sold or let", "relist": "Relisted as a draft", "feature": "Featured",
     "unfeature": "No longer featured", "admin_edit": "Saved", "edit": "Saved", "edit_price": "Price saved",
     "unpublish": "Unpublished", "expire": "Expired", "publish_due": "Published",
+    "confirm": "Confirmed still available: it stays in search",
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from marketplace.actors import Actor
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.event_types import EventType
+from marketplace.licensing import NO_LICENCE, Licence, refusal, requires_licence
 from marketplace.listing_fields import describe, missing_for_submission
 
 
@@ -81,6 +82,7 @@ class Action(StrEnum):
     UNPUBLISH = "unpublish"
     EXPIRE = "expire"
     PUBLISH_DUE = "publish_due"
+    CONFIRM = "confirm"  # the broker says the property is still available (an expired one returns to search)
 
 
 class Surface(StrEnum):
@@ -155,6 +157,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("unpublish", LISTED, S.WITHDRAWN, {ADMIN}, needs_reason=True, destructive=True),
     _t("expire", {S.ACTIVE}, S.EXPIRED, {SYSTEM_ROLE}, offered={Surface.SCHEDULE}),
     _t("publish_due", {S.COMING_SOON}, S.ACTIVE, {SYSTEM_ROLE}, offered={Surface.SCHEDULE}),
+    # Listings that stay true (marketplace.services.freshness): one click confirms an active listing, or
+    # reinstates one the clock expired for want of confirmation (unchanged since it was approved).
+    _t("confirm", {S.ACTIVE, S.EXPIRED}, S.ACTIVE, {OWNER}, event=EventType.LISTING_CONFIRMED,
+       label="Still available"),
 )
 
 _BY_ACTION = {t.action: t for t in TRANSITIONS}
@@ -195,6 +201,9 @@ class Move:
     premium: bool | None = None
     # Photos the broker has uploaded: asked only by the submit guard (a read the others do not need).
     photos: Callable[[], int] = field(default=lambda: 0)
+    # The licence the listing's broker acts under: asked only by the licensed-deal guard, and only for a
+    # listing that needs one (two reads the others do not need).
+    licence: Callable[[], Licence] = field(default=lambda: NO_LICENCE)
 
 
 Effect = Callable[[Any, Move], None]  # (listing, move): sets the listing's fields
@@ -205,9 +214,15 @@ def _submitted(listing, move: Move) -> None:
     listing.change_note = None
 
 
+def _confirmed(listing, move: Move) -> None:
+    """The broker (or the approving admin) vouches that the property is available now."""
+    listing.last_confirmed_at = move.moment
+
+
 def _approved(listing, move: Move) -> None:
     listing.published_at = listing.published_at or move.moment
     listing.rejection_reason = None
+    _confirmed(listing, move)
     if move.premium is not None:
         listing.premium = move.premium
 
@@ -235,6 +250,7 @@ def _noted(listing, move: Move) -> None:
 
 def _back_on_market(listing, move: Move) -> None:
     listing.published_at = listing.published_at or move.moment
+    _confirmed(listing, move)
 
 
 def _relisted(listing, move: Move) -> None:
@@ -253,6 +269,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.UNPUBLISH: _noted,
     Action.BACK_ON_MARKET: _back_on_market,
     Action.RELIST: _relisted,
+    Action.CONFIRM: _confirmed,
 }
 
 
@@ -273,11 +290,40 @@ def _public_date_come(listing, move: Move) -> None:
         raise IllegalTransition("this listing's public date has not come yet", field="public_at")
 
 
+def _licensed(listing, move: Move) -> None:
+    """Above the licensed-deal threshold (``marketplace.licensing``), the broker's agency must hold a valid
+    licence: an expired, revoked or unverified one holds the listing back."""
+    if not requires_licence(price=listing.price, price_on_request=listing.price_on_request, purpose=listing.purpose,
+                            neighborhood=listing.neighborhood):
+        return
+    licence = move.licence()
+    if not licence.valid:
+        raise IllegalTransition(refusal(licence, neighborhood=listing.neighborhood), field="agency")
+
+
+def _approvable(listing, move: Move) -> None:
+    _licensed(listing, move)
+
+
+def _reinstatable(listing, move: Move) -> None:
+    """Reinstating an expired listing returns it to search: the licensed-deal rule holds it as it holds an
+    approval. Confirming an active one needs nothing."""
+    if listing.status == Status.EXPIRED:
+        _licensed(listing, move)
+
+
+def _approvable_coming_soon(listing, move: Move) -> None:
+    _future_public_date(listing, move)
+    _licensed(listing, move)
+
+
 # What an action needs beyond the table (raise before anything changes).
 GUARDS: dict[Action, Effect] = {
     Action.SUBMIT: _complete,
-    Action.APPROVE_COMING_SOON: _future_public_date,
+    Action.APPROVE: _approvable,
+    Action.APPROVE_COMING_SOON: _approvable_coming_soon,
     Action.PUBLISH_DUE: _public_date_come,
+    Action.CONFIRM: _reinstatable,
 }
 
 

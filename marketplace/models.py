@@ -148,6 +148,7 @@ class BrokerProfile(Item, discriminator="BrokerProfile"):
     verified_by = UnicodeAttribute(null=True)
     rating = DecimalAttribute(null=True)
     rating_count = NumberAttribute(default=0)
+    agency_id = UnicodeAttribute(null=True)  # the licensed agency (RESO Office) the broker works for
     created_at = UTCDateTimeAttribute(default_for_new=now)
     version = VersionAttribute()
 
@@ -165,11 +166,86 @@ class BrokerProfile(Item, discriminator="BrokerProfile"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.broker_id)
         self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.name.lower()}#{self.broker_id}"
+        if self.agency_id:
+            self.gsi6pk, self.gsi6sk = Agency.partition(self.agency_id), f"{self.name.lower()}#{self.broker_id}"
+        else:
+            self.gsi6pk = self.gsi6sk = None
 
     @classmethod
     def directory(cls, **query):
         """Every broker in name order (gsi5)."""
         return cls.collection_index.query(cls.COLLECTION, **query)
+
+    @classmethod
+    def of_agency(cls, agency_id: str, **query):
+        """The keys of an agency's brokers in name order (gsi6 projects keys only: then one BatchGet)."""
+        return Item.owner_index.query(Agency.partition(agency_id), **query)
+
+
+# ---- licensed agencies (RESO Office) -------------------------------------------------------------
+
+
+class Agency(Item, discriminator="Agency"):
+    """A licensed real-estate business brokers work for (RESO Office). Its licence is checked by an admin
+    against the Department of Land Management's published list (``marketplace.licensing``).
+
+    pk ``AGENCY#<agency_id>``, sk ``PROFILE``.
+    gsi5 ``AGENCIES`` -> ``<licence_expires_on>#<agency_id>``: every agency by licence expiry, soonest
+    first (the admin's list; licences ending within a window are a key range: the expiry warnings).
+    gsi6 ``AGENCY#<agency_id>`` holds its brokers (``BrokerProfile.of_agency``).
+    The licence number is unique through a ``UNIQUE#agency-licence#<no>`` guard item.
+    """
+
+    not_found = ("no such agency", "agency_id")
+
+    agency_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    licence_number = UnicodeAttribute()
+    licence_class = UnicodeAttribute()  # marketplace.licensing.LicenceClass
+    licence_expires_on = UnicodeAttribute()  # ISO date, the last day the licence is valid (Kathmandu)
+    # What the licence was checked against: the published list's edition and entry, a certificate number.
+    evidence = UnicodeAttribute(default="")
+    email = UnicodeAttribute(default="")
+    phone = UnicodeAttribute(default="")
+    address = UnicodeAttribute(default="")
+    principal_broker_id = UnicodeAttribute(null=True)  # RESO OfficeBrokerKey: told of the licence's expiry
+    verification = UnicodeAttribute(default="unverified")  # marketplace.licensing.Verification
+    verified_at = UTCDateTimeAttribute(null=True)
+    verified_by = UnicodeAttribute(null=True)
+    verification_note = UnicodeAttribute(default="")
+    expiry_warned_for = UnicodeAttribute(null=True)  # the expiry date the 30-day warning was sent for
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    updated_at = UTCDateTimeAttribute(default=now)
+    version = VersionAttribute()
+
+    COLLECTION = "AGENCIES"
+
+    @staticmethod
+    def partition(agency_id: str) -> str:
+        return f"AGENCY#{agency_id}"
+
+    @staticmethod
+    def key(agency_id: str) -> tuple[str, str]:
+        return Agency.partition(agency_id), "PROFILE"
+
+    @property
+    def expires_on(self) -> date:
+        return date.fromisoformat(self.licence_expires_on)
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.agency_id)
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.licence_expires_on}#{self.agency_id}"
+
+    @classmethod
+    def by_expiry(cls, **query):
+        """Every agency by licence expiry, soonest first (gsi5)."""
+        return cls.collection_index.query(cls.COLLECTION, **query)
+
+    @classmethod
+    def expiring_between(cls, first: date, last: date, **query):
+        """Agencies whose licence ends from ``first`` to ``last`` (both days included), soonest first (gsi5)."""
+        return cls.collection_index.query(cls.COLLECTION, cls.gsi5sk.between(first.isoformat(),
+                                                                             last.isoformat() + KEY_END), **query)
 
 
 class Seller(Item, discriminator="Seller"):
@@ -230,7 +306,8 @@ class Listing(Item, discriminator="Listing"):
     - gsi4 ``FEED`` -> ``<published_at>#<id>``: global recent feed and search.
     Always:
     - gsi3 ``BROKER#<broker_id>`` -> ``LISTING#<status>#<updated_at>#<id>``: broker inventory by status;
-    - gsi5 ``STATUS#<status>`` -> ``<status_changed_at>#<id>``: moderation queue, oldest first;
+    - gsi5 ``STATUS#<status>`` -> ``<status_changed_at>#<id>``: moderation queue, oldest first; for active
+      listings ``<confirmed_at>#<id>`` instead: the least recently confirmed first (the freshness sweep);
     - gsi6 ``SELLER#<seller_id>`` -> ``LISTING#<updated_at>#<id>``: the seller's read-only view.
     ``version`` gives optimistic locking; counters live on ``ListingStats`` so they never race it.
     """
@@ -274,6 +351,9 @@ class Listing(Item, discriminator="Listing"):
     public_at = UTCDateTimeAttribute(null=True)  # coming soon: when everyone may see it
     published_at = UTCDateTimeAttribute(null=True)
     submitted_at = UTCDateTimeAttribute(null=True)
+    # When the broker (or the approving admin) last vouched it is available: active listings are indexed by
+    # it, so the clock reads only those due for reconfirmation or expiry (marketplace.services.freshness).
+    last_confirmed_at = UTCDateTimeAttribute(null=True)
     cover = CoverImage(null=True)
     # Processed photos (photo and drone kinds), kept by the media services in the same transactions
     # that make media ready or delete it: the moderation queue checks the minimum without reading media.
@@ -319,6 +399,11 @@ class Listing(Item, discriminator="Listing"):
     def is_listed(self) -> bool:
         return self.status in LISTED
 
+    @property
+    def confirmed_at(self) -> datetime:
+        """When it was last vouched for: its confirmation, else its publication, else its last status change."""
+        return self.last_confirmed_at or self.published_at or self.status_changed_at
+
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id)
         self.clear_index_keys()
@@ -332,7 +417,8 @@ class Listing(Item, discriminator="Listing"):
         self.gsi3pk = BrokerProfile.partition(self.broker_id)
         self.gsi3sk = f"{self.desk_prefix(self.status)}{iso(self.updated_at)}#{self.listing_id}"
         self.gsi5pk = self.status_partition(self.status)
-        self.gsi5sk = f"{iso(self.status_changed_at)}#{self.listing_id}"
+        moment = self.confirmed_at if self.status == Status.ACTIVE else self.status_changed_at
+        self.gsi5sk = f"{iso(moment)}#{self.listing_id}"
         if self.seller_id:
             self.gsi6pk = Seller.partition(self.seller_id)
             self.gsi6sk = f"{self.SORT_PREFIX}{iso(self.updated_at)}#{self.listing_id}"
@@ -355,6 +441,17 @@ class Listing(Item, discriminator="Listing"):
     def by_status(cls, status: Status | str, **query):
         """Listings in one status in order of their last status change (gsi5)."""
         return cls.collection_index.query(cls.status_partition(status), **query)
+
+    @classmethod
+    def active_confirmed_between(cls, start: datetime, end: datetime, **query):
+        """Active listings last confirmed from ``start`` to ``end`` (gsi5 ``STATUS#active``), least recent first."""
+        return cls.collection_index.query(cls.status_partition(Status.ACTIVE),
+                                          cls.gsi5sk.between(iso(start), iso(end) + KEY_END), **query)
+
+    @classmethod
+    def active_confirmed_before(cls, moment: datetime, **query):
+        """Active listings not confirmed since ``moment`` (gsi5 ``STATUS#active``), least recent first."""
+        return cls.collection_index.query(cls.status_partition(Status.ACTIVE), cls.gsi5sk < iso(moment), **query)
 
     @classmethod
     def count_by_status(cls, status: Status | str, **query) -> int:

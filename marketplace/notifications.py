@@ -1,7 +1,8 @@
 """Tell people what happened: events from the bus become e-mail (SES) and push (SNS) messages, in the
 recipient's language, on the channels they chose (``marketplace.delivery``).
 
-Brokers hear about approvals, rejections, change requests, new leads (inquiries) and media; buyers and
+Brokers hear about approvals, rejections, change requests, new leads (inquiries), media and listings to
+reconfirm; an agency's principal broker about its licence (verification, expiry ahead); buyers and
 investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
 for a listing's documents. Each channel claims the event on its own (``consume_once``), so a
 redelivery after a failed e-mail does not push twice.
@@ -36,7 +37,8 @@ class Notice:
     kind: MessageKind
     broker: bool = True
     email: bool = True  # False: push only (frequent, low-stakes news)
-    link: str = "backoffice"  # backoffice: the listing in the back office; site: the buyers' site; none
+    link: str = "backoffice"  # backoffice: the listing in the back office; site: the buyers' site;
+    # agency: the broker's agency page in the back office; none
 
 
 # One notice per detail type of the notifications rule (marketplace.events.RULES; a test holds them equal).
@@ -50,7 +52,12 @@ TEMPLATES: dict[Event, Notice] = {
     Event.SUBSCRIPTION_CHANGED: Notice("user_id", MessageKind.SUBSCRIPTION_CHANGED, broker=False, link="none"),
     Event.PAYMENT_COMPLETED: Notice("user_id", MessageKind.PAYMENT_RECEIPT, broker=False, link="none"),
     Event.DOCUMENT_ACCESS_REQUESTED: Notice("broker_id", MessageKind.DOCUMENTS_REQUESTED),
+    # Licensed agencies and listings that stay true.
+    Event.AGENCY_LICENCE_VERIFIED: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_VERIFIED, link="agency"),
+    Event.AGENCY_LICENCE_EXPIRING: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_EXPIRING, link="agency"),
+    Event.LISTING_RECONFIRMATION_DUE: Notice("broker_id", MessageKind.LISTING_RECONFIRMATION_DUE),
 }
+AGENCY_PAGE = "/broker/agency/"  # the back office's page of the broker's agency (backoffice/urls.py)
 
 
 class _Blank(dict):
@@ -61,6 +68,8 @@ class _Blank(dict):
 def _link(notice: Notice, data: dict) -> str | None:
     cfg = settings()
     listing_id = data.get("listing_id")
+    if notice.link == "agency":
+        return f"{cfg.backoffice_url}{AGENCY_PAGE}"
     if notice.link == "none" or not listing_id:
         return None
     if notice.link == "site":

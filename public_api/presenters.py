@@ -25,6 +25,7 @@ from marketplace.neighbourhoods import neighbourhood
 from marketplace.selectors.people import BrokerCard
 from marketplace.units import Area, format_area
 from public_api.schemas.listings import (
+    AgencyPublic,
     ApproxPrice,
     BrokerPublic,
     Cover,
@@ -173,6 +174,14 @@ def _media_item(item, *, premium: bool, entitled: bool, now: datetime) -> MediaI
                      width=_int(item.width), height=_int(item.height), variants=variants, expires_at=expires_at)
 
 
+def agency_of(broker: BrokerCard) -> AgencyPublic | None:
+    licence = broker.agency
+    if licence.agency_id is None:
+        return None
+    return AgencyPublic(agency_id=licence.agency_id, name=licence.agency_name, licence_number=licence.licence_number,
+                        licence_status=licence.status.value, licence_valid_until=licence.expires_on)
+
+
 def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitlements,
               history: list = (), conversion: Conversion | None = None, at: datetime | None = None) -> ListingDetail:
     """The detail page. Premium media is signed only for entitled callers (the entitlement is read only
@@ -186,8 +195,9 @@ def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitle
         **_listing_fields(listing, ListingDetail, besides=ListingCard),
         media=[_media_item(m, premium=premium, entitled=entitled, now=now) for m, premium in ready],
         broker=BrokerPublic(broker_id=broker.broker_id, name=broker.name, company=broker.company,
-                            verified=broker.verified),
+                            verified=broker.verified, agency=agency_of(broker)),
         price_history=[history_item_of(item) for item in sorted(history, key=lambda item: item.at)],
         documents_verified_at=listing.documents_verified_at,
+        last_confirmed_at=listing.confirmed_at if listing.status == Status.ACTIVE else None,
     )
     return converted(detail, conversion)

@@ -182,7 +182,14 @@ EXPORT_COLUMNS = (
     *map(_field_column, ("property_type", "price", "neighborhood", "bedrooms", "bathrooms", "built_up_area_sqft",
                          "land_area_sqft", "latitude", "longitude", "facing")),
     ("Premium", lambda item, brokers: "yes" if item.premium else "no"),
-    ("Broker", lambda item, brokers: brokers[item.broker_id].name),
+    # The listing's broker and agency in RESO Member/Office names (the agency's licence: local extensions).
+    ("ListAgentKey", lambda item, brokers: item.broker_id),
+    ("ListAgentFullName", lambda item, brokers: brokers[item.broker_id].name),
+    ("ListAgentStateLicense", lambda item, brokers: brokers[item.broker_id].licence_number),
+    ("ListOfficeKey", lambda item, brokers: brokers[item.broker_id].agency.agency_id or ""),
+    ("ListOfficeName", lambda item, brokers: brokers[item.broker_id].agency.agency_name),
+    ("X_ListOfficeLicense", lambda item, brokers: brokers[item.broker_id].agency.licence_number),
+    ("X_ListOfficeLicenseStatus", lambda item, brokers: brokers[item.broker_id].agency.status.value),
     _field_column("title"),
     ("ModificationTimestamp", lambda item, brokers: item.updated_at.isoformat()),
     ("OnMarketDate", lambda item, brokers: item.published_at.isoformat() if item.published_at else ""),
@@ -232,7 +239,7 @@ def listings(request):
             cursor = page.cursor
             if not cursor:
                 break
-        brokers = people.broker_cards(broker_ids=(i.broker_id for i in rows))
+        brokers = people.broker_cards(broker_ids=(i.broker_id for i in rows), with_agencies=True)
         return csv_response(f"listings-{filters.status}.csv", EXPORT_HEADER, (_export_row(i, brokers) for i in rows))
     if is_id(filters.text.lower()):
         return redirect("admin-listing", listing_id=filters.text.lower())  # an exact id

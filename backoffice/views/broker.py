@@ -27,9 +27,10 @@ from backoffice.views.common import (
 )
 from marketplace import formatting
 from marketplace.errors import DomainError, NotFound, ValidationError
-from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
+from marketplace.lifecycle import Action, Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
 from marketplace.selectors import leads, reports
+from marketplace.selectors.freshness import listings_to_confirm
 from marketplace.selectors.history import broker_price_moves
 from marketplace.selectors.history import listing_history as market_history
 from marketplace.selectors.listings import (
@@ -42,6 +43,7 @@ from marketplace.selectors.media import media_for_listing
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
 from marketplace.services.engagement import inquiry_mark_handled
+from marketplace.services.freshness import expires_on, needs_confirmation
 
 # What a broker's own buttons may do from the listing page (edits go through the form).
 BROKER_ACTIONS = frozenset(t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER))
@@ -54,7 +56,9 @@ def inventory(request):
         status = None
     page = listings_for_broker(broker_id=request.actor.user_id, status=status, limit=50, cursor=request.GET.get("cursor"))
     return render(request, "backoffice/broker/inventory.html", {
-        "page": page, "status": status, "counts": broker_status_counts(broker_id=request.actor.user_id)})
+        "page": page, "status": status, "counts": broker_status_counts(broker_id=request.actor.user_id),
+        "to_confirm": [(listing, expires_on(listing)) for listing in
+                       listings_to_confirm(broker_id=request.actor.user_id)]})
 
 
 @brokers_only
@@ -104,7 +108,8 @@ def listing_edit(request, listing_id: str):
     return render(request, "backoffice/broker/listing_form.html", {
         "form": form, "listing": listing, "actions": actions, "media": media, "shown_order": shown_order(media),
         "kinds": KINDS.values(), "editable": editable(listing.status),
-        "price_history": market_history(listing_id=listing_id)}, status=status)
+        "price_history": market_history(listing_id=listing_id),
+        "needs_confirmation": needs_confirmation(listing), "expires_on": expires_on(listing)}, status=status)
 
 
 @brokers_only
@@ -114,13 +119,20 @@ def listing_action(request, listing_id: str):
     action = request.POST.get("action", "")
     if action not in {a.value for a in BROKER_ACTIONS}:
         messages.error(request, "That action is not available here.")
-        return redirect("broker-listing", listing_id=listing_id)
+        return _back(request, listing_id)
     try:
         listing_services.listing_transition(actor=request.actor, listing_id=listing.listing_id, action=action,
                                             expected_version=version_read(request))
         messages.success(request, formatting.done(action, listing.title))
     except FIXABLE as error:
         report_error(request, error)
+    return _back(request, listing_id)
+
+
+def _back(request, listing_id: str):
+    """To the inventory when the action came from its confirmation list, else to the listing."""
+    if request.POST.get("next") == "inventory":
+        return redirect("inventory")
     return redirect("broker-listing", listing_id=listing_id)
 
 

@@ -44,7 +44,7 @@ from marketplace.models import ExchangeRates
 from marketplace.search_index import writer as search_index_writer
 from marketplace.search_index.store import POINTER_KEY
 from marketplace.search_index.store import PREFIX as SEARCH_PREFIX
-from marketplace.services import exchange_rates, media_placement
+from marketplace.services import exchange_rates, freshness, media_placement
 from ops import scheduled
 
 EVENT_SOURCE = Settings.event_source
@@ -135,6 +135,17 @@ class EventsStack(Stack):
                     schedule=events.Schedule.rate(Duration.minutes(5)),
                     targets=[targets.LambdaFunction(self.scheduler.alias, retry_attempts=0)])
 
+        # Listings that stay true: once a day, ask brokers to reconfirm listings unconfirmed for 30 days and
+        # expire those unconfirmed for 45 (reads only those, from the active listings' confirmation index).
+        self.freshness = kit.function(
+            "ListingFreshness", function_name=f"{config.prefix}-listing-freshness", handler=handler_name(freshness.handler),
+            description="Asks brokers to reconfirm ageing listings and expires unconfirmed ones",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(300), reserved_concurrency=1)
+        grant_table(self.freshness.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi5"])
+        events.Rule(self, "ListingFreshnessSchedule", rule_name=f"{config.prefix}-listing-freshness",
+                    schedule=events.Schedule.cron(minute="30", hour="0"),  # 06:15 in Kathmandu
+                    targets=[targets.LambdaFunction(self.freshness.alias, retry_attempts=2)])
+
         self._mail(kit, config=config, data=data, distribution=distribution, auth=auth)
 
         # Exchange rates (display only): Nepal Rastra Bank's daily reference rates into the table. NRB
@@ -197,7 +208,7 @@ class EventsStack(Stack):
         self._alerts(kit, config=config, data=data)
         self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter,
                           self.search_writer, self.feedback, self.alerts, self.digests,
-                          self.exchange_rates]
+                          self.exchange_rates, self.freshness]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
 

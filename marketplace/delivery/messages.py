@@ -37,6 +37,10 @@ class MessageKind(StrEnum):
     MODERATION_BACKLOG = "moderation_backlog"
     PAYMENT_RECEIPT = "payment_receipt"
     DOCUMENTS_REQUESTED = "documents_requested"
+    # Licensed agencies and listings that stay true (marketplace.services.agencies, .freshness).
+    AGENCY_LICENCE_VERIFIED = "agency_licence_verified"
+    AGENCY_LICENCE_EXPIRING = "agency_licence_expiring"
+    LISTING_RECONFIRMATION_DUE = "listing_reconfirmation_due"
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,18 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
     MessageKind.DOCUMENTS_REQUESTED: {
         "en": Copy("Documents requested for “{title}”", ("A premium member asked to see the documents of “{title}”.", "Grant or refuse it in the back office."), "Open the listing"),
         "ne": Copy("“{title}” का कागजात माग गरियो", ("एक प्रिमियम सदस्यले “{title}” का कागजात हेर्न माग गर्नुभएको छ।", "ब्याक अफिसमा स्वीकृत वा अस्वीकार गर्नुहोस्।"), "लिस्टिङ खोल्नुहोस्"),
+    },
+    MessageKind.AGENCY_LICENCE_VERIFIED: {
+        "en": Copy("The licence of {agency_name}: {verification}", ("Shikhar checked the licence of {agency_name} ({licence_number}) against the Department of Land Management's list: {verification}.",), "Open your agency"),
+        "ne": Copy("{agency_name} को इजाजतपत्र: {verification}", ("शिखरले {agency_name} ({licence_number}) को इजाजतपत्र भूमि व्यवस्थापन विभागको सूचीसँग जाँच गर्‍यो: {verification}।",), "तपाईंको एजेन्सी खोल्नुहोस्"),
+    },
+    MessageKind.AGENCY_LICENCE_EXPIRING: {
+        "en": Copy("The licence of {agency_name} ends on {expires_on}", ("The licence of {agency_name} ({licence_number}) ends on {expires_on}.", "Send the renewed licence to Shikhar before then: once it has ended, listings above the licensed-deal threshold cannot be approved."), "Open your agency"),
+        "ne": Copy("{agency_name} को इजाजतपत्र {expires_on} मा सकिन्छ", ("{agency_name} ({licence_number}) को इजाजतपत्रको म्याद {expires_on} मा सकिन्छ।", "त्यसअघि नवीकरण गरिएको इजाजतपत्र शिखरलाई पठाउनुहोस्: म्याद सकिएपछि तोकिएको सीमाभन्दा माथिका लिस्टिङ स्वीकृत हुन सक्दैनन्।"), "तपाईंको एजेन्सी खोल्नुहोस्"),
+    },
+    MessageKind.LISTING_RECONFIRMATION_DUE: {
+        "en": Copy("Is “{title}” still available?", ("Nobody has confirmed “{title}” for a while.", "Confirm it is still available before {expires_on}, or it leaves search."), "Confirm it"),
+        "ne": Copy("“{title}” अझै उपलब्ध छ?", ("“{title}” केही समयदेखि पुष्टि गरिएको छैन।", "{expires_on} अघि यो अझै उपलब्ध छ भनी पुष्टि गर्नुहोस्, नत्र यो खोजबाट हट्छ।"), "पुष्टि गर्नुहोस्"),
     },
 }
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from marketplace.entitlements import Entitlements, entitlements_of
+from marketplace.licensing import NO_LICENCE, Licence
 from marketplace.models import BrokerProfile, DeliveryPreferences, Seller, Subscription, UserProfile
 from marketplace.pagination import Page, decode_cursor, page_of, scope_of
+from marketplace.selectors.agencies import agency_licences
 
 
 def profile_and_subscription(*, user_id: str) -> tuple[UserProfile | None, Subscription | None]:
@@ -53,21 +55,32 @@ class BrokerCard:
     name: str = ""  # empty while the broker has no profile
     company: str = ""
     verified: bool = False
+    licence_number: str = ""  # the broker's own (RESO MemberStateLicense)
+    agency_id: str | None = None
+    # The agency's licence (RESO Office), read when asked for (``with_agencies``): valid, expiring, expired...
+    agency: Licence = NO_LICENCE
 
 
-BROKER_CARD_ATTRIBUTES = ["type", "broker_id", "name", "company", "verified"]
+BROKER_CARD_ATTRIBUTES = ["type", "broker_id", "name", "company", "verified", "licence_number", "agency_id"]
 
 
-def broker_cards(*, broker_ids: Iterable[str]) -> dict[str, BrokerCard]:
+def broker_cards(*, broker_ids: Iterable[str], with_agencies: bool = False) -> dict[str, BrokerCard]:
     """The brokers of a page of listings: one BatchGetItem of the public attributes for up to 100
-    distinct brokers (PynamoDB splits larger sets and retries unprocessed keys)."""
+    distinct brokers (PynamoDB splits larger sets and retries unprocessed keys); ``with_agencies``, one more
+    for their agencies' licences."""
     ids = sorted({broker_id for broker_id in broker_ids if broker_id})
     cards = {broker_id: BrokerCard(broker_id=broker_id) for broker_id in ids}
     if ids:
         for profile in BrokerProfile.batch_get([BrokerProfile.key(i) for i in ids],
                                                attributes_to_get=BROKER_CARD_ATTRIBUTES):
-            cards[profile.broker_id] = BrokerCard(broker_id=profile.broker_id, name=profile.name,
-                                                  company=profile.company, verified=bool(profile.verified))
+            cards[profile.broker_id] = BrokerCard(
+                broker_id=profile.broker_id, name=profile.name, company=profile.company,
+                verified=bool(profile.verified), licence_number=profile.licence_number or "",
+                agency_id=profile.agency_id)
+    if with_agencies:
+        licences = agency_licences(agency_ids=(card.agency_id for card in cards.values()))
+        cards = {broker_id: replace(card, agency=licences.get(card.agency_id, NO_LICENCE))
+                 for broker_id, card in cards.items()}
     return cards
 
 

@@ -35,6 +35,7 @@ from marketplace.listing_fields import (
 from marketplace.media_kinds import PHOTO_KINDS, MediaState
 from marketplace.models import Listing, ListingHistory, ListingStats, Seller, iso
 from marketplace.observability import logger
+from marketplace.selectors.agencies import licence_of_broker
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
 from marketplace.services.duplicates import fingerprint_of
@@ -191,7 +192,8 @@ def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, e
     rule = check(action, status=listing.status, actor=actor, owner_id=listing.broker_id, reason=reason)
     before, source = _snapshot(listing), listing.status
     move = Move(moment=at or datetime.now(UTC), reason=reason, public_at=public_at, premium=premium,
-                photos=lambda: _photos_uploaded(listing.listing_id))
+                photos=lambda: _photos_uploaded(listing.listing_id),
+                licence=lambda: licence_of_broker(broker_id=listing.broker_id, at=at))
     event_types = apply(rule, listing, move)
     approved, superseded = media_approved_with_listing(listing) if rule.approves_media else ([], {})
     told = _event_data(listing, from_status=source, reason=reason, action=rule.action.value, by=actor.email)
@@ -236,15 +238,24 @@ def listing_publish_due(*, actor: Actor, at: datetime | None = None) -> list[str
     version the sweep read (the index is eventually consistent: one changed meanwhile is left for the
     next sweep to read again, and the others go on)."""
     moment = at or datetime.now(UTC)
+    due = (listing for listing in listings_by_status(status=Status.COMING_SOON, limit=1000).items
+           if listing.public_at and listing.public_at <= moment)
+    return listings_sweep_transition(actor=actor, listings=due, action=Action.PUBLISH_DUE, at=moment)
+
+
+def listings_sweep_transition(*, actor: Actor, listings, action: Action, at: datetime,
+                              reason=None) -> list[str]:
+    """A sweep's action on the listings it read, each at the version read: one changed meanwhile is left
+    for the next sweep to read again (the indexes are eventually consistent), and the others go on.
+    ``reason`` is a text, or a function of the listing. Returns the ids done."""
     done = []
-    for listing in listings_by_status(status=Status.COMING_SOON, limit=1000).items:
-        if listing.public_at and listing.public_at <= moment:
-            try:
-                listing_transition(actor=actor, listing_id=listing.listing_id, action=Action.PUBLISH_DUE,
-                                   at=moment, expected_version=listing.version)
-            except (Conflict, IllegalTransition) as error:
-                logger.info("coming-soon listing changed meanwhile; the next sweep reads it again",
-                            extra={"listing_id": listing.listing_id, "why": error.message})
-                continue
-            done.append(listing.listing_id)
+    for listing in listings:
+        try:
+            listing_transition(actor=actor, listing_id=listing.listing_id, action=action, at=at,
+                               expected_version=listing.version, reason=reason(listing) if callable(reason) else reason)
+        except (Conflict, IllegalTransition) as error:
+            logger.info("listing changed since the sweep read it; the next sweep reads it again",
+                        extra={"listing_id": listing.listing_id, "action": action.value, "why": error.message})
+            continue
+        done.append(listing.listing_id)
     return done

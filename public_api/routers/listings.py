@@ -85,8 +85,9 @@ def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)], currency: Curre
         raise NotFound("no such listing", field="listing_id") from None
     if not can_see(listing, caller.entitlements):
         raise NotFound("no such listing", field="listing_id")
-    # The broker's card is read now, not copied onto the listing: one BatchGetItem of four attributes.
-    broker = broker_cards(broker_ids=[listing.broker_id])[listing.broker_id]
+    # The broker's card and their agency's licence are read now, not copied onto the listing: two small
+    # BatchGetItems (a verification, an expiry or a revocation shows at once).
+    broker = broker_cards(broker_ids=[listing.broker_id], with_agencies=True)[listing.broker_id]
     body = detail_of(listing, media, broker=broker, entitlements=caller.entitlements, history=history,
                      conversion=exchange_rates.conversion(currency))
     # Imported on the first detail, not at init: the domain's view counter brings boto3 and a second

@@ -4,12 +4,15 @@ public fields: no address, coordinates, seller or internal notes."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from marketplace.licensing import LicenceStatus
 from marketplace.listing_fields import FIELD, Kind
 from marketplace.media_kinds import MediaKind
+
+LICENCE_STATUSES = tuple(s.value for s in LicenceStatus if s != LicenceStatus.NONE)
 
 
 def listing_field(name: str, default: Any = ...) -> Any:
@@ -127,11 +130,24 @@ class MediaItem(BaseModel):
     expires_at: datetime | None = Field(None, description="When signed URLs stop working")
 
 
+class AgencyPublic(BaseModel):
+    """The licensed agency the broker works for (RESO Office) and the state of its licence."""
+
+    agency_id: str
+    name: str
+    licence_number: str
+    licence_status: Literal[LICENCE_STATUSES] = Field(
+        description="valid or expiring (within 30 days): checked against the Department of Land Management's "
+                    "list; unverified, expired or revoked otherwise")
+    licence_valid_until: date | None = None
+
+
 class BrokerPublic(BaseModel):
     broker_id: str
     name: str
     company: str
     verified: bool
+    agency: AgencyPublic | None = Field(None, description="null when the broker belongs to no agency")
 
 
 class PriceHistoryItem(BaseModel):
@@ -167,6 +183,9 @@ class ListingDetail(ListingCard):
     price_history: list[PriceHistoryItem] = Field(
         default_factory=list, description="Every price and status change since the listing first came to the "
                                           "market, oldest first")
+    last_confirmed_at: datetime | None = Field(
+        None, description="When the broker last confirmed the property is available (listings unconfirmed for 45 "
+                          "days leave search)")
 
 
 class NeighborhoodStats(BaseModel):

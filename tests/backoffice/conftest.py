@@ -23,6 +23,7 @@ from django.test import Client
 from marketplace.actors import Group
 from marketplace.services import people as people_services
 from tests.backoffice import browsing
+from tests.shared.agencies import licensed_agency
 from tests.shared.listings import make_listing
 from tests.shared.people import PASSWORD, Person, sign_up, totp_code
 
@@ -45,6 +46,8 @@ def people(platform) -> dict[str, Person]:
         people_services.broker_profile_create(actor=person.actor, broker_id=person.user_id, name=key.title(),
                                               email=person.email, licence_number=f"KTM-{key[:3].upper()}-1",
                                               company="Himal Realty")
+    # Their luxury listings (above Rs 3 crore in the metropolitan cities) need a licensed agency.
+    licensed_agency(crowd["broker"].actor, crowd["other_broker"].actor, admin=crowd["admin"].actor)
     return crowd
 
 

@@ -39,7 +39,7 @@ def test_verifying_a_broker_shows_on_their_existing_listings_in_the_api_and_the_
                      "verified": True}
     assert "verified" in _broker_cell(queue.content, pending.listing_id)
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert [(r["ListingKey"], r["Broker"]) for r in rows] == [(published.listing_id, "Broker")]
+    assert [(r["ListingKey"], r["ListAgentFullName"]) for r in rows] == [(published.listing_id, "Broker")]
 
 
 def test_unverifying_a_broker_takes_the_mark_off_at_once(api, signed_in, people, listing_factory):

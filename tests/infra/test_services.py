@@ -13,7 +13,7 @@ from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.deployment import APPS_CLIENT, Env, handler_name
 from marketplace.events import RULES
 from marketplace.media_kinds import KINDS
-from marketplace.services import exchange_rates, media_placement, payments
+from marketplace.services import exchange_rates, freshness, media_placement, payments
 from media_pipeline import sweep
 from media_pipeline.steps import LAMBDA_STEPS, state_machine_definition
 from ops import scheduled
@@ -115,8 +115,8 @@ def test_each_function_has_its_own_role(synthesized, name):
 
     # api (one per route group, and the payments poller), events (relay, sweep, scheduler, notifier, media
     # placement, daily reports, search index writer, mail feedback, alerts, digests,
-    # exchange rates), media steps and the media sweep, export
-    assert len(ours) == len(FUNCTIONS) + 1 + 11 + len(LAMBDA_STEPS) + 1 + 1
+    # exchange rates, listing freshness), media steps and the media sweep, export
+    assert len(ours) == len(FUNCTIONS) + 1 + 12 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -131,7 +131,7 @@ def test_functions_run_python_312_on_graviton_with_snapstart_behind_an_alias(syn
     handlers = {p["Handler"] for p in ours}
     entry_points = (outbox.stream_handler, notifications.handler, scheduler.handler, media_placement.handler,
                     scheduled.outbox_sweep, scheduled.weekly_export, sweep.handler, payments.poll_handler,
-                    exchange_rates.handler)
+                    exchange_rates.handler, freshness.handler)
     assert {f"{module}.handler" for module in FUNCTIONS.values()} <= handlers
     assert {handler_name(function) for function in entry_points} <= handlers
     assert {step.handler for step in LAMBDA_STEPS} <= handlers

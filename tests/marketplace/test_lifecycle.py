@@ -55,6 +55,7 @@ SPEC = {
     "unpublish": ("admin", {A, C, U}, W),
     "expire": ("system", {A}, E),
     "publish_due": ("system", {C}, A),
+    "confirm": ("owner", {A, E}, A),  # still available: confirms an active listing, reinstates an expired one
 }
 
 
@@ -102,7 +103,7 @@ def test_allowed_actions_drive_the_buttons():
         Action.APPROVE, Action.APPROVE_COMING_SOON, Action.REJECT, Action.REQUEST_CHANGES, Action.FEATURE,
         Action.UNFEATURE, Action.ADMIN_EDIT}
     assert set(allowed_actions(status="active", actor=OWNER, owner_id=OWNER.user_id)) == {
-        Action.EDIT_PRICE, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.CLOSE}
+        Action.EDIT_PRICE, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.CLOSE, Action.CONFIRM}
     assert allowed_actions(status="active", actor=OTHER_BROKER, owner_id=OWNER.user_id) == []
 
 
@@ -206,7 +207,7 @@ def test_each_surface_offers_what_is_written_here():
     assert allowed_actions(status="active", actor=OWNER, owner_id=OWNER.user_id, on=Surface.FORM) == [Action.EDIT_PRICE]
     assert {t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER)} == {
         Action.SUBMIT, Action.WITHDRAW, Action.MARK_UNDER_CONTRACT, Action.BACK_ON_MARKET, Action.CLOSE,
-        Action.RELIST}
+        Action.RELIST, Action.CONFIRM}
     assert DECISIONS == {"approve", "approve_coming_soon", "reject", "request_changes"}
     assert [t.label for t in actions_on(Surface.REVIEW)] == [
         "Approve", "Approve as coming soon", "Request changes", "Reject"]

@@ -15,12 +15,14 @@ from marketplace.config import settings
 from ops.cli import main
 from ops.synthetic import Journey, StepFailed
 from tests.public_api.test_listing_detail import add_media
+from tests.shared.agencies import licensed_agency
 from tests.shared.listings import make_listing
 from tests.shared.people import LISTER, PASSWORD, sign_up
 
 
 @pytest.fixture
 def premium_listing(api):
+    licensed_agency(LISTER)  # a villa above Rs 3 crore in Sanepa needs a licensed agency
     listing = make_listing(LISTER, status="active", title="Premium villa in Sanepa", property_type="villa", neighborhood="sanepa",
                       price="9 crore", premium=True)
     add_media(listing.listing_id, kind="drone", premium=True, position=0)

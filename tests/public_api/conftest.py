@@ -25,6 +25,7 @@ from marketplace.payments import providers
 from marketplace.search_index import writer as search_index_writer
 from marketplace.services import people
 from public_api import search_index
+from tests.shared.agencies import licensed_agency
 from tests.shared.listings import make_listing
 from tests.shared.people import ADMIN, LISTER, Person, sign_up
 
@@ -61,6 +62,7 @@ def lister(api) -> Actor:
     """The broker who owns the seeded listings (not signed in to the API), with a broker profile."""
     people.broker_profile_create(actor=ADMIN, broker_id=LISTER.user_id, name=LISTER.name, email=LISTER.email,
                                  licence_number="KTM-BT-1", company="Himal Realty")
+    licensed_agency(LISTER, name="Himal Realty")  # the luxury listings it seeds need a licensed agency
     return LISTER
 
 

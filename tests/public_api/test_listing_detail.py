@@ -59,8 +59,10 @@ def test_detail_shows_public_fields_labels_and_the_brokers_public_profile(api, m
     assert detail["price"] == {"amount": 45_000_000, "label": "Rs 4.5 crore", "on_request": False,
                                "approx": None}
     assert detail["land"] == {"ropani_aana_paisa_daam": "0-8-0-0", "words": "8 aana", "sqft": 2738.0}
+    agency = detail["broker"].pop("agency")
     assert detail["broker"] == {"broker_id": LISTER.user_id, "name": LISTER.name, "company": "Himal Realty",
                                 "verified": False}
+    assert (agency["name"], agency["licence_status"]) == ("Himal Realty", "valid")
     assert detail["location"] == {"geohash": market["public"].geohash[:7]}
     assert "address" not in detail and "latitude" not in detail and "seller_id" not in detail
 

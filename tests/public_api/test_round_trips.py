@@ -43,14 +43,15 @@ def test_a_signed_in_search_adds_only_the_subscription_read(api, market, reindex
     assert dynamodb_calls.count() == {"GetItem": 1}
 
 
-def test_a_detail_is_one_query_one_broker_read_and_one_counter_update(api, market, buyer, dynamodb_calls):
-    # The broker's card is read from the broker's profile (never stale on the listing): one batch read.
+def test_a_detail_is_one_query_two_small_batch_reads_and_one_counter_update(api, market, buyer, dynamodb_calls):
+    # The broker's card is read from the broker's profile and their agency's licence from the agency (never
+    # stale on the listing): one batch read each.
     response = get(api, f"/v1/listings/{market['public'].listing_id}")
     assert response.status_code == 200
-    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1, "UpdateItem": 1}
+    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 2, "UpdateItem": 1}
     dynamodb_calls.reset()
     get(api, f"/v1/listings/{market['public'].listing_id}", buyer)  # nothing needs the subscription
-    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1, "UpdateItem": 1}
+    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 2, "UpdateItem": 1}
 
 
 def test_the_favorites_list_is_one_query_and_one_batch_get(api, lister, buyer, dynamodb_calls):

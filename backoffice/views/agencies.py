@@ -1,0 +1,100 @@
+"""Licensed agencies: the admins' list (by licence expiry), one agency (verify against the published list,
+renew, its brokers) and a broker's own agency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from backoffice.access import admins_only, brokers_only
+from backoffice.forms import AgencyForm, AgencyMemberForm, AgencyRenewForm, AgencyVerifyForm
+from backoffice.views.common import FIXABLE, report_error
+from marketplace.errors import NotFound
+from marketplace.licensing import EXPIRY_WARNING
+from marketplace.models import AuditEntry, BrokerProfile
+from marketplace.selectors.agencies import agencies_list, agency_with_brokers, licence_of, licence_of_broker
+from marketplace.services import agencies as agency_services
+
+
+def _show_errors(request, form, error) -> None:
+    for field, message in (getattr(error, "errors", None) or {}).items():
+        if field in form.fields:
+            form.add_error(field, message)
+    report_error(request, error)
+
+
+@admins_only
+def agencies(request):
+    form = AgencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency = agency_services.agency_create(actor=request.actor, **form.cleaned_data)
+            messages.success(request, f"{agency.name} recorded: verify it against the published list.")
+            return redirect("agency", agency_id=agency.agency_id)
+        except FIXABLE as error:
+            _show_errors(request, form, error)
+    page = agencies_list(limit=100, cursor=request.GET.get("cursor"))
+    now = datetime.now(UTC)
+    rows = [(agency, licence_of(agency, at=now)) for agency in page.items]
+    return render(request, "backoffice/admin/agencies.html", {
+        "rows": rows, "page": page, "form": form, "warning_days": EXPIRY_WARNING.days},
+        status=400 if request.method == "POST" else 200)
+
+
+def _agency_post(request, agency) -> bool:
+    """Verify, renew or add a broker: True when done (the page reloads), False with the form's errors shown."""
+    posted = request.POST.get("form")
+    forms = {"verify": AgencyVerifyForm, "renew": AgencyRenewForm, "member": AgencyMemberForm}
+    if posted not in forms:
+        messages.error(request, "Unknown form.")
+        return False
+    form = forms[posted](request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errors)}")
+        return False
+    data = form.cleaned_data
+    try:
+        if posted == "verify":
+            agency_services.agency_verify(actor=request.actor, agency_id=agency.agency_id, **data)
+        elif posted == "renew":
+            agency_services.agency_renew(actor=request.actor, agency_id=agency.agency_id,
+                                         licence_number=data["licence_number"] or None,
+                                         licence_expires_on=data["licence_expires_on"], evidence=data["evidence"],
+                                         expected_version=data["expected_version"])
+        else:
+            agency_services.broker_agency_set(actor=request.actor, broker_id=data["broker_id"].strip(),
+                                              agency_id=agency.agency_id, principal=data["principal"])
+    except (*FIXABLE, NotFound) as error:
+        report_error(request, error)
+        return False
+    messages.success(request, {"verify": "Verification recorded.", "renew": "Renewal recorded: verify it now.",
+                               "member": "Broker placed in the agency."}[posted])
+    return True
+
+
+@admins_only
+def agency(request, agency_id: str):
+    current, brokers = agency_with_brokers(agency_id=agency_id)
+    if request.method == "POST" and _agency_post(request, current):
+        return redirect("agency", agency_id=agency_id)
+    return render(request, "backoffice/admin/agency.html", {
+        "agency": current, "licence": licence_of(current), "brokers": brokers,
+        "history": list(AuditEntry.history("agency", agency_id, scan_index_forward=False, limit=50)),
+        "verify_form": AgencyVerifyForm(initial={"expected_version": current.version}),
+        "renew_form": AgencyRenewForm(initial={"expected_version": current.version}),
+        "member_form": AgencyMemberForm()})
+
+
+@brokers_only
+def my_agency(request):
+    licence = licence_of_broker(broker_id=request.actor.user_id)
+    profile = BrokerProfile.get_or_none(request.actor.user_id)
+    agency = brokers = None
+    if licence.agency_id:
+        agency, brokers = agency_with_brokers(agency_id=licence.agency_id)
+    return render(request, "backoffice/broker/agency.html", {
+        "licence": licence, "agency": agency, "brokers": brokers or [], "profile": profile,
+        "warning_days": EXPIRY_WARNING.days})

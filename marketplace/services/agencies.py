@@ -1,0 +1,185 @@
+"""Licensed agencies (RESO Office): recorded, verified and renewed by admins, brokers placed in them,
+and the warning an agency hears 30 days before its licence ends.
+
+Verification is manual: an admin checks the agency against the Department of Land Management's
+published list and records what they checked (the evidence note); every change is audited in the same
+transaction. A renewal (new expiry or number) needs a fresh verification. Licence rules themselves are
+``marketplace.licensing``; the approval guard is in ``marketplace.lifecycle``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from marketplace import db
+from marketplace.actors import Actor
+from marketplace.audit import audit_entry
+from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.ids import new_id
+from marketplace.licensing import EXPIRY_WARNING, LicenceClass, Verification, licence_status, today
+from marketplace.models import Agency, BrokerProfile, Guard
+from marketplace.observability import logger
+
+_LICENCE = re.compile(r"^[A-Za-z0-9/\-]{3,32}$")
+AUDITED = ("name", "licence_number", "licence_class", "licence_expires_on", "evidence", "email", "phone",
+           "address", "principal_broker_id", "verification", "verification_note")
+NOUN = "agency"
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("only admins may change agencies")
+
+
+def _snapshot(agency: Agency) -> dict:
+    return {name: getattr(agency, name) for name in AUDITED}
+
+
+def _raise_first(errors: dict[str, str]) -> None:
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError(f"{first} {errors[first]}", field=first, errors=errors)
+
+
+def _licence_errors(*, licence_number: str, licence_class: str, expires_on: date | None, evidence: str) -> dict:
+    errors = {}
+    if not _LICENCE.match(licence_number or ""):
+        errors["licence_number"] = "must be 3-32 letters, digits, '/' or '-'"
+    if licence_class not in {c.value for c in LicenceClass}:
+        errors["licence_class"] = f"must be one of: {', '.join(c.value for c in LicenceClass)}"
+    if not isinstance(expires_on, date):
+        errors["licence_expires_on"] = "is required (the last day the licence is valid)"
+    if not (evidence or "").strip():
+        errors["evidence"] = "is required: what shows the licence (certificate number, list edition and entry)"
+    return errors
+
+
+def _commit(agency: Agency, *, actor: Actor, action: str, before: dict, events=(), create_guard: Guard | None = None,
+            reason: str | None = None) -> Agency:
+    agency.updated_at = datetime.now(UTC)
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            if create_guard is not None:
+                tx.create(create_guard)
+            tx.save(agency)
+            tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency.agency_id, action=action,
+                                before=before, after=_snapshot(agency), reason=reason))
+            for event in events:
+                tx.save(to_outbox(event))
+    except db.ConditionFailed as failed:
+        if failed.item is create_guard:
+            raise ValidationError("another agency has this licence number", field="licence_number") from None
+        raise Conflict(db.stale_message(NOUN), field="expected_version") from None
+    return agency
+
+
+def agency_create(*, actor: Actor, name: str, licence_number: str, licence_class: str, licence_expires_on: date | None,
+                  evidence: str, email: str = "", phone: str = "", address: str = "",
+                  agency_id: str | None = None) -> Agency:
+    """An admin records an agency from its licence; it is unverified until checked against the list."""
+    _require_admin(actor)
+    errors = _licence_errors(licence_number=licence_number, licence_class=licence_class, expires_on=licence_expires_on,
+                             evidence=evidence)
+    if not (name or "").strip():
+        errors = {"name": "is required", **errors}
+    _raise_first(errors)
+    agency = Agency(agency_id=agency_id or new_id(), name=name.strip(), licence_number=licence_number.strip().upper(),
+                    licence_class=licence_class, licence_expires_on=licence_expires_on.isoformat(),
+                    evidence=evidence.strip(), email=email.strip(), phone=phone.strip(), address=address.strip(),
+                    verification=Verification.UNVERIFIED.value)
+    guard = Guard(*Guard.unique_key("agency-licence", agency.licence_number), ref=agency.agency_id)
+    return _commit(agency, actor=actor, action="create", before={}, create_guard=guard)
+
+
+def _load_at(agency_id: str, expected_version: int) -> Agency:
+    agency = Agency.get_or_not_found(agency_id, consistent=True)
+    db.check_version(agency, expected_version, noun=NOUN)
+    return agency
+
+
+def agency_verify(*, actor: Actor, agency_id: str, decision: str, note: str, expected_version: int) -> Agency:
+    """An admin records what the published list says: ``verified`` (on the list with this number, class and
+    expiry) or ``revoked`` (not on it, struck off or suspended), with a note of what they checked."""
+    _require_admin(actor)
+    if decision not in (Verification.VERIFIED, Verification.REVOKED):
+        raise ValidationError("choose verified or revoked", field="decision")
+    if not (note or "").strip():
+        raise ValidationError("say what you checked (the list's edition and entry)", field="note")
+    agency = _load_at(agency_id, expected_version)
+    before = _snapshot(agency)
+    agency.verification, agency.verification_note = decision, note.strip()
+    agency.verified_at, agency.verified_by = datetime.now(UTC), actor.user_id
+    told = DomainEvent(EventType.AGENCY_LICENCE_VERIFIED, {
+        "agency_id": agency.agency_id, "agency_name": agency.name, "verification": decision,
+        "office_broker_id": agency.principal_broker_id, "licence_number": agency.licence_number})
+    return _commit(agency, actor=actor, action=f"licence_{decision}", before=before, events=[told], reason=note.strip())
+
+
+def agency_renew(*, actor: Actor, agency_id: str, licence_expires_on: date | None, evidence: str, expected_version: int,
+                 licence_number: str | None = None, licence_class: str | None = None) -> Agency:
+    """A renewed (or corrected) licence: the new expiry and evidence; it waits for verification again."""
+    _require_admin(actor)
+    agency = _load_at(agency_id, expected_version)
+    number = (licence_number or agency.licence_number).strip().upper()
+    klass = licence_class or agency.licence_class
+    _raise_first(_licence_errors(licence_number=number, licence_class=klass, expires_on=licence_expires_on,
+                                 evidence=evidence))
+    before = _snapshot(agency)
+    guard = None
+    if number != agency.licence_number:
+        guard = Guard(*Guard.unique_key("agency-licence", number), ref=agency.agency_id)
+    agency.licence_number, agency.licence_class = number, klass
+    agency.licence_expires_on, agency.evidence = licence_expires_on.isoformat(), evidence.strip()
+    agency.verification, agency.verified_at, agency.verified_by = Verification.UNVERIFIED.value, None, None
+    agency.verification_note = ""
+    return _commit(agency, actor=actor, action="licence_renew", before=before, create_guard=guard)
+
+
+def broker_agency_set(*, actor: Actor, broker_id: str, agency_id: str | None, principal: bool = False) -> BrokerProfile:
+    """An admin places a broker in an agency (RESO Member -> Office), or takes them out with ``None``;
+    ``principal`` makes them the agency's principal broker (RESO OfficeBrokerKey), who hears of its licence."""
+    _require_admin(actor)
+    profile = BrokerProfile.get_or_not_found(broker_id, consistent=True)
+    agency = Agency.get_or_not_found(agency_id, consistent=True) if agency_id else None
+    before = {"agency_id": profile.agency_id}
+    profile.agency_id = agency_id or None
+    with db.transaction(conflict_message=db.stale_message("broker"), conflict_field="broker_id") as tx:
+        tx.save(profile)
+        tx.save(audit_entry(actor=actor, entity_type="broker", entity_id=broker_id, action="set_agency",
+                            before=before, after={"agency_id": profile.agency_id}))
+        if agency is not None and principal and agency.principal_broker_id != broker_id:
+            agency_before = _snapshot(agency)
+            agency.principal_broker_id = broker_id
+            agency.updated_at = datetime.now(UTC)
+            tx.save(agency)
+            tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency.agency_id, action="set_principal",
+                                before=agency_before, after=_snapshot(agency)))
+    return profile
+
+
+def agency_expiry_warnings(*, actor: Actor, at: datetime | None = None) -> list[str]:
+    """The clock's sweep: each agency whose licence ends within the warning window hears it once per expiry
+    date (``AgencyLicenceExpiring``, recorded on the agency in the same transaction). Reads only that window
+    of the expiry index. An agency changed meanwhile is left for the next sweep."""
+    moment = at or datetime.now(UTC)
+    first = today(moment)
+    warned = []
+    for agency in Agency.expiring_between(first, first + EXPIRY_WARNING):
+        if agency.expiry_warned_for == agency.licence_expires_on:
+            continue
+        status = licence_status(verification=agency.verification, expires_on=agency.expires_on, moment=moment)
+        told = DomainEvent(EventType.AGENCY_LICENCE_EXPIRING, {
+            "agency_id": agency.agency_id, "agency_name": agency.name, "licence_number": agency.licence_number,
+            "expires_on": agency.licence_expires_on, "licence_status": status.value, "email": agency.email,
+            "office_broker_id": agency.principal_broker_id})
+        before = _snapshot(agency)
+        agency.expiry_warned_for = agency.licence_expires_on
+        try:
+            _commit(agency, actor=actor, action="licence_expiry_warned", before=before, events=[told])
+        except Conflict:
+            logger.info("agency changed meanwhile; the next sweep reads it again", extra={"agency_id": agency.agency_id})
+            continue
+        warned.append(agency.agency_id)
+    return warned
