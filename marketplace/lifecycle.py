@@ -290,7 +290,7 @@ def _public_date_come(listing, move: Move) -> None:
         raise IllegalTransition("this listing's public date has not come yet", field="public_at")
 
 
-def _licensed(listing, move: Move) -> None:
+def require_licence(listing, move: Move) -> None:
     """Above the licensed-deal threshold (``marketplace.licensing``), the broker's agency must hold a valid
     licence: an expired, revoked or unverified one holds the listing back."""
     if not requires_licence(price=listing.price, price_on_request=listing.price_on_request, purpose=listing.purpose,
@@ -302,19 +302,19 @@ def _licensed(listing, move: Move) -> None:
 
 
 def _approvable(listing, move: Move) -> None:
-    _licensed(listing, move)
+    require_licence(listing, move)
 
 
 def _reinstatable(listing, move: Move) -> None:
     """Reinstating an expired listing returns it to search: the licensed-deal rule holds it as it holds an
     approval. Confirming an active one needs nothing."""
     if listing.status == Status.EXPIRED:
-        _licensed(listing, move)
+        require_licence(listing, move)
 
 
 def _approvable_coming_soon(listing, move: Move) -> None:
     _future_public_date(listing, move)
-    _licensed(listing, move)
+    require_licence(listing, move)
 
 
 # What an action needs beyond the table (raise before anything changes).

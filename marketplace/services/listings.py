@@ -15,6 +15,7 @@ from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
+from marketplace.licensing import requires_licence
 from marketplace.lifecycle import (
     EDITABLE_BY_BROKER,
     LISTED,
@@ -25,6 +26,7 @@ from marketplace.lifecycle import (
     check,
     check_reason,
     editable,
+    require_licence,
 )
 from marketplace.listing_fields import (
     EDITABLE_FIELDS,
@@ -171,7 +173,12 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
     cleaned = clean_listing_fields(fields, partial=True)
     _check_seller(cleaned)
     before = _snapshot(listing)
+    needed_licence = _needs_licence(listing)
     _apply_fields(listing, cleaned)
+    if listing.is_listed and not needed_licence:
+        # A listed price raised above the licensed-deal threshold is held as an approval above it is.
+        require_licence(listing, Move(moment=datetime.now(UTC),
+                                      licence=lambda: licence_of_broker(broker_id=listing.broker_id)))
     if rule.target is not None and rule.target != listing.status:
         listing.status = rule.target.value
         listing.status_changed_at = datetime.now(UTC)
@@ -179,6 +186,11 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
     events = [DomainEvent(EventType.LISTING_UPDATED, _event_data(
         listing, fields=sorted(cleaned), previous_price=_asking(before.get("price"), before.get("price_on_request"))))]
     return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events)
+
+
+def _needs_licence(listing: Listing) -> bool:
+    return requires_licence(price=listing.price, price_on_request=listing.price_on_request, purpose=listing.purpose,
+                            neighborhood=listing.neighborhood)
 
 
 def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, expected_version: int,

@@ -104,6 +104,7 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     scenario.call("scheduler", scenario.scheduled(f"{scenario.prefix}-scheduler"))
     scenario.call("weekly-export", scenario.scheduled(f"{scenario.prefix}-weekly-export"))
     scenario.call("media-sweep", scenario.scheduled(f"{scenario.prefix}-media-sweep"))
+    scenario.call("listing-freshness", scenario.scheduled(f"{scenario.prefix}-listing-freshness"))
     return pipeline
 
 

@@ -16,6 +16,7 @@ from marketplace.models import AuditEntry
 from marketplace.selectors.agencies import agencies_list, agency_with_brokers, licence_of_broker
 from marketplace.selectors.listings import listing_get
 from marketplace.services import agencies
+from marketplace.services.listings import listing_update
 from tests.shared.agencies import licensed_agency, valid_until
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
@@ -161,3 +162,21 @@ def test_an_expiring_licence_warns_its_principal_broker_once(table, broker, othe
     assert len(told) == 1
     assert f'"office_broker_id": "{broker.user_id}"' in told[0].detail
     assert soon.licence_expires_on in told[0].detail
+
+
+def test_a_listed_price_raised_above_the_threshold_needs_a_valid_licence(table, broker, admin):
+    # Given an active listing below the threshold in Sanepa by a broker in no agency
+    active = make_listing(broker, status=Status.ACTIVE, neighborhood="sanepa", price="2.5 crore")
+    # When the broker raises its price above Rs 3 crore, then it is refused and nothing changes
+    with pytest.raises(IllegalTransition) as caught:
+        listing_update(actor=broker, listing_id=active.listing_id, fields={"price": "5 crore"},
+                       expected_version=active.version)
+    assert caught.value.field == "agency"
+    assert listing_get(listing_id=active.listing_id, consistent=True).price == 25_000_000
+    # while a change that stays below it goes through, and with a licensed agency the raise does too
+    lowered = listing_update(actor=broker, listing_id=active.listing_id, fields={"price": "2.4 crore"},
+                             expected_version=active.version)
+    licensed_agency(broker)
+    raised = listing_update(actor=broker, listing_id=active.listing_id, fields={"price": "5 crore"},
+                            expected_version=lowered.version)
+    assert raised.price == 50_000_000
