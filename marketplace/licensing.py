@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from marketplace.config import settings
+from marketplace.formatting import local
 from marketplace.neighbourhoods import neighbourhood
 
-KATHMANDU = ZoneInfo("Asia/Kathmandu")
 # An agency hears this long before its licence ends (and the back office shows it as expiring).
 EXPIRY_WARNING = timedelta(days=30)
 REGULATION = "Land Revenue Regulations (amended 2082)"
@@ -58,7 +57,7 @@ LABELS = {
 
 def today(moment: datetime) -> date:
     """The date in Kathmandu: licences end at the end of a Nepali day."""
-    return moment.astimezone(KATHMANDU).date()
+    return local(moment).date()
 
 
 def licence_status(*, verification: str, expires_on: date | None, moment: datetime) -> LicenceStatus:

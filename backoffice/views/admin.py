@@ -150,7 +150,9 @@ def moderation_review(request, listing_id: str):
             report_error(request, error, form=form)
     checks = moderation.moderation_checks(listing, media=media, market=moderation.market_medians())
     alike = duplicates.side_by_side(listing=listing, media=media)
-    brokers = people.broker_cards(broker_ids=[listing.broker_id, *(other.broker_id for _, other in alike)])
+    # With their agencies' licences: a listing above the licensed-deal threshold needs its agency's valid.
+    brokers = people.broker_cards(broker_ids=[listing.broker_id, *(other.broker_id for _, other in alike)],
+                                  with_agencies=True)
     return render(request, "backoffice/admin/moderation_review.html", {
         "listing": listing, "media": media, "checks": checks, "form": form,
         "broker": brokers[listing.broker_id],

@@ -32,7 +32,9 @@ def test_an_expired_licence_blocks_an_approval_above_the_threshold(signed_in, li
     # and the broker's villa above Rs 3 crore in Sanepa (Lalitpur Metropolitan City) waiting for review
     listing = listing_factory(status="pending_review", neighborhood="sanepa", price="5 crore")
 
-    # When the admin approves it from the review page
+    # When the admin opens the review page (which shows the agency's licence) and approves
+    review = admin.get(f"/admin/moderation/{listing.listing_id}/")
+    assert "Lapsed Realty Pvt Ltd" in review.content.decode() and "licence expired" in review.content.decode()
     response = admin.post(f"/admin/moderation/{listing.listing_id}/",
                           {"action": "approve", "expected_version": listing.version}, follow=True)
 

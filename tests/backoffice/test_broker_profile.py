@@ -35,11 +35,17 @@ def test_verifying_a_broker_shows_on_their_existing_listings_in_the_api_and_the_
     queue = admin.get("/admin/moderation/")
     export = admin.get("/admin/listings/", {"format": "csv"})
     assert before["verified"] is False
+    agency = after.pop("agency")
     assert after == {"broker_id": people["broker"].user_id, "name": "Broker", "company": "Himal Realty",
                      "verified": True}
+    assert (agency["name"], agency["licence_status"]) == ("Himal Realty Pvt Ltd", "valid")
     assert "verified" in _broker_cell(queue.content, pending.listing_id)
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert [(r["ListingKey"], r["ListAgentFullName"]) for r in rows] == [(published.listing_id, "Broker")]
+    # The CSV names the listing's broker and agency in RESO Member/Office terms
+    assert [(r["ListingKey"], r["ListAgentKey"], r["ListAgentFullName"], r["ListAgentStateLicense"])
+            for r in rows] == [(published.listing_id, people["broker"].user_id, "Broker", "KTM-BRO-1")]
+    assert [(r["ListOfficeKey"], r["ListOfficeName"], r["X_ListOfficeLicenseStatus"]) for r in rows] == [
+        (agency["agency_id"], "Himal Realty Pvt Ltd", "valid")]
 
 
 def test_unverifying_a_broker_takes_the_mark_off_at_once(api, signed_in, people, listing_factory):

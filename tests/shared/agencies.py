@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from marketplace.actors import Actor
+from marketplace.ids import new_id
 from marketplace.licensing import LicenceClass, Verification, today
 from marketplace.models import Agency, BrokerProfile
 from marketplace.services import agencies
@@ -23,7 +24,7 @@ def licensed_agency(*brokers: Actor, admin: Actor = ADMIN, name: str = "Himal Re
     """An agency whose licence ends on ``expires_on`` (a year from now by default), verified by ``admin``
     unless told otherwise, with ``brokers`` in it (a broker without a profile gets one)."""
     agency = agencies.agency_create(
-        actor=admin, name=name, licence_number=licence_number or f"DLM-{abs(hash(name)) % 10**6}",
+        actor=admin, name=name, licence_number=licence_number or f"DLM-{new_id()[-10:].upper()}",
         licence_class=LicenceClass.COMPANY.value, licence_expires_on=expires_on or valid_until(),
         evidence="DLM published list 2082/83, entry 41; certificate 2082-041")
     if verified:
