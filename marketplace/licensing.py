@@ -88,6 +88,10 @@ class Licence:
         return self.status in VALID
 
     @property
+    def expiring(self) -> bool:
+        return self.status == LicenceStatus.EXPIRING
+
+    @property
     def label(self) -> str:
         return LABELS[self.status]
 

@@ -45,6 +45,7 @@ from marketplace.services import duplicates
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
 from marketplace.services import people as people_services
+from marketplace.services.freshness import freshness_of
 from marketplace.services.sessions import user_sessions_revoke
 
 EXPORT_LIMIT = 5000
@@ -267,6 +268,7 @@ def listing_detail(request, listing_id: str):
         "listing": listing, "media": media, "form": form, "history": history_rows(listing, media, form),
         "price_history": market_history(listing_id=listing_id),
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
+        "freshness": freshness_of(listing),
         "actions": action_buttons(listing, request.actor)})
 
 

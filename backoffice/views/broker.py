@@ -43,7 +43,7 @@ from marketplace.selectors.media import media_for_listing
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
 from marketplace.services.engagement import inquiry_mark_handled
-from marketplace.services.freshness import expires_on, needs_confirmation
+from marketplace.services.freshness import expires_on, freshness_of
 
 # What a broker's own buttons may do from the listing page (edits go through the form).
 BROKER_ACTIONS = frozenset(t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER))
@@ -109,7 +109,7 @@ def listing_edit(request, listing_id: str):
         "form": form, "listing": listing, "actions": actions, "media": media, "shown_order": shown_order(media),
         "kinds": KINDS.values(), "editable": editable(listing.status),
         "price_history": market_history(listing_id=listing_id),
-        "needs_confirmation": needs_confirmation(listing), "expires_on": expires_on(listing)}, status=status)
+        "freshness": freshness_of(listing)}, status=status)
 
 
 @brokers_only

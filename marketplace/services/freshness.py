@@ -11,13 +11,14 @@ with the event). In AWS an EventBridge schedule invokes ``handler`` daily; local
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from marketplace import db
 from marketplace.actors import SYSTEM, Actor
 from marketplace.config import settings
 from marketplace.events import DomainEvent, EventType, to_outbox
-from marketplace.lifecycle import Action
+from marketplace.lifecycle import Action, Status
 from marketplace.models import Guard, Listing, iso
 from marketplace.observability import logger
 from marketplace.services.listings import listings_sweep_transition
@@ -40,12 +41,31 @@ def expire_after() -> timedelta:
 def needs_confirmation(listing: Listing, *, at: datetime | None = None) -> bool:
     """An active listing its broker has not confirmed for the reconfirmation age (the back office's banner)."""
     moment = at or datetime.now(UTC)
-    return listing.status == "active" and listing.confirmed_at <= moment - reconfirm_after()
+    return listing.status == Status.ACTIVE and listing.confirmed_at <= moment - reconfirm_after()
 
 
 def expires_on(listing: Listing) -> datetime:
     """When the clock expires the listing unless its broker confirms it first."""
     return listing.confirmed_at + expire_after()
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What the back office shows of a listing's confirmation."""
+
+    confirmed_at: datetime | None = None  # active and expired listings only
+    leaves_search_on: datetime | None = None  # active listings only
+    due: bool = False  # active and unconfirmed for the reconfirmation age: the broker is asked
+    expired: bool = False  # expired for want of confirmation: "Still available" reinstates it
+
+
+def freshness_of(listing: Listing, *, at: datetime | None = None) -> Freshness:
+    if listing.status == Status.ACTIVE:
+        return Freshness(confirmed_at=listing.confirmed_at, leaves_search_on=expires_on(listing),
+                         due=needs_confirmation(listing, at=at))
+    if listing.status == Status.EXPIRED:
+        return Freshness(confirmed_at=listing.confirmed_at, expired=True)
+    return Freshness()
 
 
 def listings_expire_unconfirmed(*, actor: Actor, at: datetime | None = None) -> list[str]:
