@@ -20,8 +20,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from marketplace.media_kinds import MediaKind, MediaState
-from marketplace.models import BrokerProfile, Favorite, Inquiry, Listing, ListingStats, Media, OutboxEvent
+from marketplace.models import (
+    Agency,
+    BrokerProfile,
+    Favorite,
+    Inquiry,
+    Listing,
+    ListingStats,
+    Media,
+    OutboxEvent,
+)
 from marketplace.payments import PLANS
+from marketplace.selectors.agencies import AGENCY_CARD_ATTRIBUTES
 from marketplace.selectors.people import BROKER_CARD_ATTRIBUTES
 from marketplace.table import CARD_ATTRIBUTES
 from ops.item_size import item_size
@@ -123,6 +133,10 @@ def representative_items() -> dict[str, dict]:
                                        email="sita@example.com", licence_number="DLM-2041",
                                        company="Valley Luxury Realty", verified=True))
     items["broker_card"] = {k: v for k, v in broker.items() if k in BROKER_CARD_ATTRIBUTES}
+    agency = _serialized(Agency(agency_id="01JAGENCY000000000000000000", name="Valley Luxury Realty Pvt. Ltd.",
+                                licence_number="DLM-2080-0310", licence_class="company",
+                                licence_expires_on="2027-07-15", verification="verified"))
+    items["agency_card"] = {k: v for k, v in agency.items() if k in AGENCY_CARD_ATTRIBUTES}
     return items
 
 
@@ -149,9 +163,11 @@ class UnitsPerCall:
         sizes = {name: item_size(item) for name, item in items.items()}
         page = 20 * sizes["card"]
         detail = sizes["listing"] + 8 * sizes["media"]  # one Query over the listing's partition
-        # The detail also reads the broker's card (name, company, verified), never copied onto the listing.
+        # The detail also reads the broker's card (name, company, verified) and their agency's licence, never
+        # copied onto the listing.
         return cls(search=read_units(page),
-                   detail_read=read_units(detail) + read_units(sizes["stats"]) + read_units(sizes["broker_card"]),
+                   detail_read=read_units(detail) + read_units(sizes["stats"]) + read_units(sizes["broker_card"])
+                   + read_units(sizes["agency_card"]),
                    detail_write=write_units(sizes["stats"]),  # the view counter
                    me=read_units(sizes["favorite"] * 20) + 20 * read_units(sizes["card"]),
                    write=write_units(sizes["inquiry"], transactional=True)
