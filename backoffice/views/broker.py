@@ -27,7 +27,7 @@ from backoffice.views.common import (
 )
 from marketplace import formatting
 from marketplace.errors import DomainError, NotFound, ValidationError
-from marketplace.lifecycle import Action, Role, Status, Surface, actions_on, editable
+from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
 from marketplace.selectors import leads, reports
 from marketplace.selectors.freshness import listings_to_confirm
