@@ -62,6 +62,7 @@ def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoff
         journey.open("/admin/listings/?status=pending_review", "listings")
         journey.open(f"/admin/listings/{first.listing_id}/", "listing")
         journey.open("/admin/people/", "people")
+        journey.open(f"/admin/people/{people['admin'].user_id}/", "person")
         journey.open("/admin/brokers/", "brokers")
         journey.open("/admin/reports/?days=30", "reports")
         journey.open("/admin/no-such-page/", "not-found", status=404)
@@ -146,9 +147,9 @@ def test_a_seller_sees_their_properties_at_both_sizes(context, live_backoffice, 
     _with_photos(listing_factory, people, title="Family house in Jhamsikhel", status="active",
                  seller_id=seller.seller_id, seeds=(8, 9))
     journey = Journey(context, live_backoffice, "seller")
-    journey.size(*SIZES[1])
-    journey.page.goto(f"{live_backoffice}/login/")
-    journey.check("sign-in")
+    for width, height in SIZES:
+        journey.size(width, height)
+        journey.open("/login/", "sign-in")
     journey.page.fill("#id_email", people["seller"].email)
     journey.page.fill("#id_password", PASSWORD)
     journey.page.click("button[type=submit]")

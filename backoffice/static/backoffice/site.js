@@ -33,6 +33,7 @@ function counters() {
   for (const field of document.querySelectorAll("main input[maxlength], main textarea[maxlength]")) {
     // only texts: numbers and areas are short by nature, their counters would be noise
     if (field.type === "hidden" || field.maxLength < 100 || field.maxLength > 100000 || !field.labels || !field.labels.length) continue;
+    if (field.form && field.form.method === "get") continue;  // a search box, not something written
     const counter = document.createElement("span");
     counter.className = "counter";
     counter.setAttribute("aria-live", "polite");
