@@ -15,9 +15,10 @@ never does, so the tests inject the error DynamoDB sends.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from pynamodb.connection import Connection
@@ -131,6 +132,26 @@ def check_version(item: Item, expected_version: int, *, noun: str) -> None:
                               field="expected_version")
     if item.version != expected_version:
         raise Conflict(stale_message(noun), field="expected_version")
+
+
+def rewritten_after_system_writes[**P, R](write: Callable[P, R]) -> Callable[P, R]:
+    """For a person's write at the version they read (``check_version`` first): when its transaction loses
+    to another write of the same items, it is done again from a fresh read. If the other write was the
+    system's bookkeeping (a processed photo's count and cover), the version the person read still holds
+    and their change is made on top of it; if it was another person's, the fresh read's version check
+    refuses it with the usual conflict."""
+
+    @functools.wraps(write)
+    def again(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(ATTEMPTS):
+            try:
+                return write(*args, **kwargs)
+            except Conflict as error:
+                if attempt == ATTEMPTS - 1 or not isinstance(error.__cause__, TransactWriteError):
+                    raise  # a version check refused it, or the item keeps changing
+        raise AssertionError("unreachable")
+
+    return again
 
 
 def stale_message(noun: str) -> str:

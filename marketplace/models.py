@@ -309,7 +309,8 @@ class Listing(Item, discriminator="Listing"):
     - gsi5 ``STATUS#<status>`` -> ``<status_changed_at>#<id>``: moderation queue, oldest first; for active
       listings ``<confirmed_at>#<id>`` instead: the least recently confirmed first (the freshness sweep);
     - gsi6 ``SELLER#<seller_id>`` -> ``LISTING#<updated_at>#<id>``: the seller's read-only view.
-    ``version`` gives optimistic locking; counters live on ``ListingStats`` so they never race it.
+    ``version`` (people's changes) and ``write_version`` (every write) give optimistic locking; counters
+    live on ``ListingStats`` so they never race it.
     """
 
     not_found = ("no such listing", "listing_id")
@@ -362,7 +363,14 @@ class Listing(Item, discriminator="Listing"):
     documents_verified_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
-    version = VersionAttribute()
+    # Two versions. ``version`` is what people read and send back as ``expected_version``: only people's
+    # edits and lifecycle decisions bump it (``marketplace.services.listings``, cover, documents), so the
+    # pipeline's bookkeeping (``ready_photos``, ``cover``) never makes an open page stale.
+    # ``write_version`` locks the item itself: every write is conditioned on it and bumps it, so a
+    # person's write and a system write never overwrite each other (the loser reads again and, when
+    # ``version`` is unchanged, writes again: ``db.rewritten_after_system_writes``).
+    version = NumberAttribute(default_for_new=1)
+    write_version = VersionAttribute()
 
     FEED = "FEED"
     PREMIUM = "PREMIUM"
@@ -403,6 +411,10 @@ class Listing(Item, discriminator="Listing"):
     def confirmed_at(self) -> datetime:
         """When it was last vouched for: its confirmation, else its publication, else its last status change."""
         return self.last_confirmed_at or self.published_at or self.status_changed_at
+
+    def bump_version(self) -> None:
+        """A person's edit or a lifecycle decision: every page opened before it is now out of date."""
+        self.version += 1
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id)

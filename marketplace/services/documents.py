@@ -169,6 +169,7 @@ def _text(value: str, field: str, *, required: bool = True) -> str:
     return text
 
 
+@db.rewritten_after_system_writes
 def documents_verify(*, actor: Actor, listing_id: str, plot_number: str, owner_name: str, restrictions: str = "",
                      expected_version: int) -> Listing:
     """An admin, having read the uploaded title deed (at least) beside the listing, records what it says and
@@ -186,6 +187,7 @@ def documents_verify(*, actor: Actor, listing_id: str, plot_number: str, owner_n
                               field="documents")
     before = {"documents_verified_at": listing.documents_verified_at}
     listing.documents_verified_at = review.reviewed_at = datetime.now(UTC)
+    listing.bump_version()
     with db.transaction(conflict_field="expected_version") as tx:
         tx.save(listing)
         tx.save(review)

@@ -105,10 +105,12 @@ def _asking(price, on_request) -> int | None:
 def _commit(listing: Listing, *, actor: Actor, action: str, before: dict, events: list[DomainEvent],
             reason: str | None = None, extra_items=(), extra_saves=(), after: dict | None = None,
             conflict_field: str = "expected_version") -> Listing:
-    """One transaction: the listing (conditioned on the version it was loaded at), its audit entry, its
+    """One transaction: the listing (a new ``version``, conditioned on the write version it was loaded at), its audit entry, its
     events; ``extra_items`` are created (never overwritten), ``extra_saves`` saved (at their versions).
     A failed condition is a ``Conflict`` naming ``conflict_field`` (the version read; a new listing's id)."""
     listing.updated_at = datetime.now(UTC)
+    if before:  # a new listing starts at its first version
+        listing.bump_version()
     extra_items = [*extra_items, *_history_items(listing, before=before)]
     with db.transaction(conflict_message=db.stale_message("listing"), conflict_field=conflict_field) as tx:
         tx.save(listing)
@@ -163,6 +165,7 @@ def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None)
                    extra_items=[ListingStats(listing_id=listing.listing_id)], conflict_field="listing_id")
 
 
+@db.rewritten_after_system_writes
 def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_version: int) -> Listing:
     """Edit fields. Owners edit freely before listing (the listing returns to draft) and only the price
     while listed; admins edit any field of any listing that is not closed, without changing status.
@@ -193,6 +196,7 @@ def _needs_licence(listing: Listing) -> bool:
                             neighborhood=listing.neighborhood)
 
 
+@db.rewritten_after_system_writes
 def listing_transition(*, actor: Actor, listing_id: str, action: Action | str, expected_version: int,
                        reason: str | None = None, public_at: datetime | None = None,
                        premium: bool | None = None, at: datetime | None = None) -> Listing:

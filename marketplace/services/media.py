@@ -331,6 +331,7 @@ def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str,
     return listing, media, before
 
 
+@db.rewritten_after_system_writes
 def media_approve(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> Media:
     """An admin approves the version waiting for review (media added to, or replaced on, a published
     listing): from now on buyers see it (and it may be the cover) in place of the reviewed one, whose
@@ -402,6 +403,7 @@ def media_reorder(*, listing_id: str, actor: Actor, media_ids: list[str],
     return sorted(by_id.values(), key=lambda m: m.position)
 
 
+@db.rewritten_after_system_writes
 def media_set_cover(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> Listing:
     """Make a ready photo the listing's cover (denormalised onto the listing for cards), at the listing's
     version the actor read: a stale one is a ``Conflict`` naming ``expected_version``, nothing written."""
@@ -412,8 +414,9 @@ def media_set_cover(*, listing_id: str, media_id: str, actor: Actor, expected_ve
         raise ValidationError("the cover must be a ready, non-premium photo or drone shot", field="media_id")
     before = {"cover": listing.cover.media_id if listing.cover else None}
     listing.cover = _cover_of(media)
+    listing.bump_version()  # a person's choice, unlike the cover the pipeline keeps
     with db.transaction(conflict_message=db.stale_message("listing"), conflict_field="expected_version") as tx:
-        tx.save(listing)  # conditioned on the version loaded, which is the one expected
+        tx.save(listing)  # conditioned on the write version loaded (the version is checked above)
         tx.save(to_outbox(cover_changed(listing)))
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="set_cover",
                             before=before, after={"cover": media_id}))
@@ -441,20 +444,53 @@ def media_versions_discard(*, listing_id: str, versions: dict[str, str]) -> None
         _delete_upload_files(listing_id, media_id, version)
 
 
+@dataclass(frozen=True)
+class _ListingSeen:
+    """What a media write read of its listing, to say what changed when the listing's write lost."""
+
+    listing_id: str
+    version: int | None
+    status: str
+    ready_photos: int
+    cover: str | None
+
+
+def _listing_seen(listing: Listing) -> _ListingSeen:
+    return _ListingSeen(listing.listing_id, listing.version, listing.status, listing.ready_photos,
+                        listing.cover.media_id if listing.cover else None)
+
+
+def _listing_changes(seen: _ListingSeen) -> str:
+    """How the listing differs now from what was read, in the broker's words."""
+    now = _listing_seen(_listing(seen.listing_id))
+    changes = [f"it is now {now.status}" if now.status != seen.status else
+               "it was edited" if now.version != seen.version else None,
+               f"it now has {now.ready_photos} processed photos" if now.ready_photos != seen.ready_photos else None,
+               "its cover changed" if now.cover != seen.cover else None]
+    return ", ".join(c for c in changes if c) or "its photos are being processed"
+
+
+@db.rewritten_after_system_writes
 def media_delete(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> None:
     """Remove a media item and its files; a deleted cover is replaced by the next ready photo.
     ``expected_version`` is the media item's the actor read: what they decided to delete."""
     listing = _managed_listing(listing_id, actor)
     media = _media_at(listing_id, media_id, expected_version)
-    with _stale_media_conflict() as tx:
-        tx.delete(media)
-        cover = listing.cover.media_id if listing.cover else None
-        if _refresh_listing(listing, _listing_media(listing_id, removed=media_id)):
-            tx.save(listing)
-            if cover != (listing.cover.media_id if listing.cover else None):
-                tx.save(to_outbox(cover_changed(listing)))
-        tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="delete",
-                            before=_snapshot(media)))
+    seen = _listing_seen(listing)
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            tx.delete(media)
+            if _refresh_listing(listing, _listing_media(listing_id, removed=media_id)):
+                tx.save(listing)
+                if seen.cover != (listing.cover.media_id if listing.cover else None):
+                    tx.save(to_outbox(cover_changed(listing)))
+            tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="delete",
+                                before=_snapshot(media)))
+    except db.ConditionFailed as failed:
+        if failed.item is media:
+            raise Conflict(db.stale_message("media item"), field="expected_version") from failed.__cause__
+        raise Conflict(f"the listing changed while this was being deleted ({_listing_changes(seen)}); "
+                       "nothing was deleted: try again", field="media_id") from failed.__cause__
     # Files go after the commit (every upload and every version): versioned buckets keep what is
     # deleted until lifecycle expiry.
     cfg = settings()

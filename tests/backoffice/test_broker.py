@@ -368,6 +368,29 @@ def test_making_a_photo_the_cover_from_a_stale_page_is_refused(api, signed_in, l
     assert listing_get(listing_id=listing.listing_id).cover.media_id == second.media_id
 
 
+def test_photos_processed_after_the_page_opened_leave_it_good_for_cover_and_submit(api, signed_in, listing_factory,
+                                                                                   people):
+    # Given the broker's page of a draft, opened before its photos were uploaded and processed
+    listing = listing_factory()
+    browser = signed_in("broker")
+    shown = browser.get(f"/broker/listings/{listing.listing_id}/").context["listing"].version
+    first = upload_drawn(listing, people["broker"].actor, seed=1)
+    second = upload_drawn(listing, people["broker"].actor, seed=2)
+    assert listing_get(listing_id=listing.listing_id).cover.media_id == first.media_id
+
+    # When they make the second photo the cover from that page, then submit from the page it reloads to
+    cover = browser.post(f"/broker/listings/{listing.listing_id}/media/{second.media_id}/",
+                         {"operation": "cover", "expected_version": shown}, follow=True)
+    upload_drawn(listing, people["broker"].actor, seed=3)  # and a third photo finishes meanwhile
+    browser.post(f"/broker/listings/{listing.listing_id}/action/",
+                 {"action": "submit", "expected_version": cover.context["listing"].version})
+
+    # Then both were taken: nobody else changed the listing
+    assert "changed by someone else" not in cover.content.decode()
+    stored = listing_get(listing_id=listing.listing_id)
+    assert (stored.cover.media_id, stored.ready_photos, stored.status) == (second.media_id, 3, "pending_review")
+
+
 def test_a_price_cut_shows_in_the_listing_history_and_in_analytics(signed_in, listing_factory, people):
     # given an active listing at 4.5 crore that its broker cuts to 4 crore through the form
     listing = listing_factory(status="active")
