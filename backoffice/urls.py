@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import accounts, admin, agencies, broker, documents, seller, viewings
+from backoffice.views import accounts, admin, agencies, broker, documents, payments, seller, viewings
 
 handler400 = "backoffice.middleware.bad_request"
 handler403 = "backoffice.middleware.permission_denied"
@@ -28,6 +28,7 @@ urlpatterns = [
     path("admin/people/", admin.people_list, name="people"),
     path("admin/people/<str:user_id>/", admin.person, name="person"),
     path("admin/brokers/", admin.brokers, name="brokers"),
+    path("admin/orders/<str:order_id>/refund/", payments.refund, name="order-refund"),
     path("admin/reports/", admin.reports_page, name="reports"),
     path("admin/agencies/", agencies.agencies, name="agencies"),
     path("admin/agencies/<str:agency_id>/", agencies.agency, name="agency"),

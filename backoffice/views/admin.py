@@ -39,6 +39,7 @@ from marketplace.listing_fields import FIELD
 from marketplace.models import Listing
 from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
+from marketplace.selectors.buyers import orders_of_buyer
 from marketplace.selectors.history import listing_history as market_history
 from marketplace.selectors.listings import listing_get, listing_with_media, listings_batch
 from marketplace.services import duplicates
@@ -373,7 +374,8 @@ def person(request, user_id: str):
         return done
     return render(request, "backoffice/admin/person.html", {
         "profile": profile, "subscription": subscription, "entitlements": people.entitlements_for(user_id=user_id),
-        "groups_form": groups_form, "subscription_form": subscription_form})
+        "groups_form": groups_form, "subscription_form": subscription_form,
+        "orders": orders_of_buyer(user_id=user_id)})
 
 
 @admins_only

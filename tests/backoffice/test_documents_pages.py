@@ -4,11 +4,17 @@ listing, the broker grants a buyer, and the seller reads who opened what."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
+from marketplace import db
 from marketplace.entitlements import Entitlements
+from marketplace.ids import new_id
+from marketplace.models import PaymentOrder
+from marketplace.selectors.people import entitlements_for
 from marketplace.services import documents
 from marketplace.services import people as people_services
 from tests.backoffice.test_properties import SETTINGS, _no_5xx, text
@@ -90,3 +96,28 @@ def test_the_documents_routes_never_answer_a_5xx(signed_in, listing_factory):
         _no_5xx(browser.get(page))
 
     post()
+
+
+def test_an_admin_records_a_refund_on_the_buyers_page_and_may_end_the_plan(signed_in, people):
+    buyer = people["buyer"]
+    people_services.user_profile_sync(user_id=buyer.user_id, email=buyer.email, groups=list(buyer.groups))
+    # given a buyer whose eSewa payment completed (the order and the term it granted)
+    order = PaymentOrder(order_id=new_id(), user_id=buyer.user_id, plan="premium-month", tier="premium", days=30,
+                         amount=2500, provider="esewa", state="completed", provider_txn="0007G36")
+    db.save(order)
+    people_services.subscription_grant(actor=people["admin"].actor, user_id=buyer.user_id, tier="premium",
+                                       expires_at=datetime.now(UTC) + timedelta(days=30), reason="paid",
+                                       expected_version=None)
+    assert entitlements_for(user_id=buyer.user_id).premium_media
+    admin = signed_in("admin")
+    page = admin.get(f"/admin/people/{buyer.user_id}/")
+    assert order.order_id.encode() in page.content and b"Record refund" in page.content
+
+    refused = admin.post(f"/admin/orders/{order.order_id}/refund/", {"amount": "9999", "reason": "too much"},
+                         follow=True)
+    assert b"amount" in refused.content
+    admin.post(f"/admin/orders/{order.order_id}/refund/", {"amount": "2500", "reason": "bought twice",
+                                                           "end_access": "1"})
+
+    assert PaymentOrder.get_or_none(order.order_id, consistent=True).state == "refunded"
+    assert not entitlements_for(user_id=buyer.user_id).premium_media
