@@ -12,7 +12,7 @@ import email
 import html
 import json
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
 
@@ -34,11 +34,18 @@ class SentMail:
     text: str
     html: str
     headers: dict[str, str]
+    # filename -> text content (a viewing's .ics); other files by their size
+    attachments: dict[str, str] = field(default_factory=dict)
 
 
 def _part(message, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
     return part.get_content() if part is not None else ""
+
+
+def _attached(part) -> str:
+    content = part.get_content()
+    return content if isinstance(content, str) else f"({len(content)} bytes)"
 
 
 def parse(message_id: str, raw: str, destinations: list[str]) -> SentMail:
@@ -47,7 +54,9 @@ def parse(message_id: str, raw: str, destinations: list[str]) -> SentMail:
                     subject=str(make_header(decode_header(str(message.get("Subject", ""))))),
                     date=str(message.get("Date", "")), text=_part(message, "plain"), html=_part(message, "html"),
                     headers={k: str(v) for k, v in message.items()
-                             if k.lower() not in ("subject", "content-type", "mime-version")})
+                             if k.lower() not in ("subject", "content-type", "mime-version")},
+                    attachments={part.get_filename(): _attached(part)
+                                 for part in message.iter_attachments() if part.get_filename()})
 
 
 def sent_mail(endpoint_url: str | None = None) -> list[SentMail]:

@@ -52,7 +52,9 @@ RULES: tuple[Rule, ...] = (
                                # Licensed agencies: the principal broker hears of verification and expiry.
                                EventType.AGENCY_LICENCE_VERIFIED, EventType.AGENCY_LICENCE_EXPIRING,
                                # Listings that stay true: the broker is asked to confirm an ageing listing.
-                               EventType.LISTING_RECONFIRMATION_DUE)),
+                               EventType.LISTING_RECONFIRMATION_DUE,
+                               # Viewing requests: the broker and the buyer receive the invitation.
+                               EventType.VIEWING_CONFIRMED)),
     # Media follows the listing's premium flag (marketplace.services.media_placement).
     Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED,
                                  EventType.MEDIA_APPROVED)),

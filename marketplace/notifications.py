@@ -4,13 +4,14 @@ recipient's language, on the channels they chose (``marketplace.delivery``).
 Brokers hear about approvals, rejections, change requests, new leads (inquiries), media and listings to
 reconfirm; an agency's principal broker about its licence (verification, expiry ahead); buyers and
 investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
-for a listing's documents. Each channel claims the event on its own (``consume_once``), so a
+for a listing's documents; a confirmed viewing's broker and buyer both receive its .ics invitation. Each channel claims the event on its own (``consume_once``), so a
 redelivery after a failed e-mail does not push twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
@@ -23,6 +24,7 @@ from marketplace.delivery.push import send_push
 from marketplace.events import EventType as Event
 from marketplace.events import Queue
 from marketplace.outbox import detail_of
+from marketplace.services.viewings import viewing_invitation
 
 CONSUMER = Queue.NOTIFICATIONS
 # Each channel claims events on its own: a failed e-mail's redelivery does not push again.
@@ -39,6 +41,10 @@ class Notice:
     email: bool = True  # False: push only (frequent, low-stakes news)
     link: str = "backoffice"  # backoffice: the listing in the back office; site: the buyers' site;
     # agency: the broker's agency page in the back office; none
+    # Data fields naming people (not brokers) told the same news besides the recipient (a viewing's buyer).
+    others: tuple[str, ...] = ()
+    # What the message needs beyond the event: (more data, attachments), e.g. a viewing's invitation.
+    enrich: Callable[[dict], tuple[dict, tuple]] | None = None
 
 
 # One notice per detail type of the notifications rule (marketplace.events.RULES; a test holds them equal).
@@ -56,6 +62,9 @@ TEMPLATES: dict[Event, Notice] = {
     Event.AGENCY_LICENCE_VERIFIED: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_VERIFIED, link="agency"),
     Event.AGENCY_LICENCE_EXPIRING: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_EXPIRING, link="agency"),
     Event.LISTING_RECONFIRMATION_DUE: Notice("broker_id", MessageKind.LISTING_RECONFIRMATION_DUE),
+    # Viewing requests: both the broker and the buyer receive the confirmed viewing's .ics invitation.
+    Event.VIEWING_CONFIRMED: Notice("broker_id", MessageKind.VIEWING_CONFIRMED, others=("buyer_id",),
+                                    enrich=viewing_invitation),
 }
 AGENCY_PAGE = "/broker/agency/"  # the back office's page of the broker's agency (backoffice/urls.py)
 
@@ -77,17 +86,23 @@ def _link(notice: Notice, data: dict) -> str | None:
     return f"{cfg.backoffice_url}/listings/{listing_id}/"
 
 
-def _deliver(detail_type: str, notice: Notice, data: dict, event_id: str) -> None:
-    user_id = data[notice.recipient_field]
-    person = recipients.broker(user_id) if notice.broker else recipients.people([user_id])[user_id]
-    email = render(notice.kind, language=person.language, data=_Blank(data), name=person.name,
-                   action_url=_link(notice, data))
+def _deliver(detail_type: str, notice: Notice, data: dict, event_id: str, *, field: str | None = None,
+             attachments: tuple = ()) -> None:
+    """Tell the person ``data[field]`` names (the notice's recipient by default), each channel once."""
+    field = field or notice.recipient_field
+    user_id = data[field]
+    as_broker = notice.broker and field == notice.recipient_field
+    person = recipients.broker(user_id) if as_broker else recipients.people([user_id])[user_id]
+    email = replace(render(notice.kind, language=person.language, data=_Blank(data), name=person.name,
+                           action_url=_link(notice, data)), attachments=attachments)
+    # Each person told of one event claims it on their own (the recipient keeps the plain names).
+    suffix = "" if field == notice.recipient_field else f"-{field}"
     if person.push_on:
-        consume_once(consumer=PUSH_CONSUMER, event_id=event_id, handler=lambda: send_push(
+        consume_once(consumer=PUSH_CONSUMER + suffix, event_id=event_id, handler=lambda: send_push(
             recipient=user_id, kind=detail_type, title=email.subject, body=email.summary, event_id=event_id,
             data={"listing_id": data.get("listing_id")}))
     if notice.email and person.email_on and person.email:
-        consume_once(consumer=EMAIL_CONSUMER, event_id=event_id,
+        consume_once(consumer=EMAIL_CONSUMER + suffix, event_id=event_id,
                      handler=lambda: send_email(to=person.email, email=email))
 
 
@@ -97,7 +112,13 @@ def handle_message(body: str) -> None:
     data = detail["data"]
     if notice is None or not data.get(notice.recipient_field):
         return
-    _deliver(detail_type, notice, data, detail["event_id"])
+    attachments: tuple = ()
+    if notice.enrich is not None:
+        more, attachments = notice.enrich(data)
+        data = {**data, **more}
+    for field in (notice.recipient_field, *notice.others):
+        if data.get(field):
+            _deliver(detail_type, notice, data, detail["event_id"], field=field, attachments=attachments)
 
 
 _BATCH = BatchProcessor(event_type=EventType.SQS)

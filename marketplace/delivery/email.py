@@ -36,6 +36,12 @@ def mime_of(email: Email, *, to: str, sender: str) -> EmailMessage:
         message[name] = value
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        kind, _, parameters = attachment.content_type.partition(";")
+        maintype, subtype = kind.strip().split("/")
+        params = dict(p.strip().split("=", 1) for p in parameters.split(";") if "=" in p)
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                               params=params)
     return message
 
 

@@ -41,6 +41,8 @@ class MessageKind(StrEnum):
     AGENCY_LICENCE_VERIFIED = "agency_licence_verified"
     AGENCY_LICENCE_EXPIRING = "agency_licence_expiring"
     LISTING_RECONFIRMATION_DUE = "listing_reconfirmation_due"
+    # Viewing requests (marketplace.services.viewings).
+    VIEWING_CONFIRMED = "viewing_confirmed"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,10 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
         "en": Copy("Receipt: {plan_title}", ("We received {amount_text} through {provider_name} for {plan_title} (order {order_id}, transaction {transaction}).", "Your plan is active until {expires_at}.")),
         "ne": Copy("रसिद: {plan_title}", ("{provider_name} मार्फत {plan_title} का लागि {amount_text} प्राप्त भयो (अर्डर {order_id}, कारोबार {transaction})।", "तपाईंको योजना {expires_at} सम्म सक्रिय छ।")),
     },
+    MessageKind.VIEWING_CONFIRMED: {
+        "en": Copy("Viewing confirmed: “{title}”, {when}", ("The viewing of “{title}” is confirmed for {when} (Kathmandu time), at {place}.", "The invitation is attached: add it to your calendar.")),
+        "ne": Copy("हेर्ने समय पक्का भयो: “{title}”, {when}", ("“{title}” हेर्ने समय {when} (काठमाडौं समय) मा {place} मा पक्का भएको छ।", "निमन्त्रणा संलग्न छ: आफ्नो क्यालेन्डरमा थप्नुहोस्।")),
+    },
     MessageKind.DOCUMENTS_REQUESTED: {
         "en": Copy("Documents requested for “{title}”", ("A premium member asked to see the documents of “{title}”.", "Grant or refuse it in the back office."), "Open the listing"),
         "ne": Copy("“{title}” का कागजात माग गरियो", ("एक प्रिमियम सदस्यले “{title}” का कागजात हेर्न माग गर्नुभएको छ।", "ब्याक अफिसमा स्वीकृत वा अस्वीकार गर्नुहोस्।"), "लिस्टिङ खोल्नुहोस्"),
@@ -155,12 +161,22 @@ class ListingLine:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a viewing's calendar invitation)."""
+
+    filename: str
+    content_type: str  # "text/calendar; method=REQUEST"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Email:
     subject: str
     text: str
     html: str
     summary: str = ""  # the message's words without greeting or footer: a push notification's body
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
 def language_of(value: str | None) -> str:

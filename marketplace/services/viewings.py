@@ -12,13 +12,18 @@ from enum import StrEnum
 
 from marketplace import db
 from marketplace.actors import Actor
+from marketplace.delivery import recipients
+from marketplace.delivery.messages import Attachment
 from marketplace.entitlements import Entitlements
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.formatting import moment
 from marketplace.ids import new_id
 from marketplace.models import Listing, ViewingRequest, iso
+from marketplace.neighbourhoods import neighbourhood
 from marketplace.observability import logger
 from marketplace.services.engagement import visible_listing
+from marketplace.viewings_ics import invitation
 
 MAX_SLOTS = 3
 ANSWER_WITHIN = timedelta(hours=24)  # unconfirmed after this, a request expires
@@ -134,5 +139,20 @@ def viewings_for_broker(*, broker_id: str, limit: int = 100) -> list[ViewingRequ
 
 
 def listing_address(listing: Listing) -> str:
-    """Where the viewing is: the listing's address, else its neighbourhood."""
-    return listing.address or listing.neighborhood
+    """Where the viewing is: the listing's address, else its neighbourhood's name."""
+    place = neighbourhood(listing.neighborhood)
+    return listing.address or (place.name if place else listing.neighborhood)
+
+
+def viewing_invitation(data: dict) -> tuple[dict, tuple[Attachment, ...]]:
+    """For the ViewingConfirmed message (``marketplace.notifications``): when and where, in words, and the
+    .ics invitation both the broker and the buyer receive."""
+    viewing = ViewingRequest.get_or_not_found(data["listing_id"], data["viewing_id"], consistent=True)
+    listing = Listing.get_or_not_found(viewing.listing_id)
+    broker = recipients.broker(viewing.broker_id)
+    if not viewing.buyer_email:  # the address the buyer's account has, when they gave none with the request
+        viewing.buyer_email = recipients.people([viewing.buyer_id])[viewing.buyer_id].email
+    place = listing_address(listing)
+    ics = invitation(viewing, broker_name=broker.name, broker_email=broker.email, address=place)
+    return ({"when": moment(viewing.confirmed_start), "place": place},
+            (Attachment(filename="viewing.ics", content_type="text/calendar; method=REQUEST", data=ics),))

@@ -8,11 +8,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
+from marketplace import notifications, outbox
+from marketplace.aws import client
+from marketplace.config import settings
 from marketplace.entitlements import Entitlements
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.lifecycle import Status
 from marketplace.models import ViewingRequest
+from marketplace.services import people
 from marketplace.services.viewings import viewing_confirm, viewing_request, viewings_expire
 from marketplace.viewings_ics import invitation
+from tests.shared.listings import make_listing
+from tests.shared.mail import mail_to
+from tests.shared.people import ADMIN
 
 FREE = Entitlements()
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -96,3 +104,37 @@ def test_unconfirmed_requests_expire_after_24_hours_and_cannot_be_confirmed(buye
         viewing_confirm(actor=broker, listing_id=active.listing_id, viewing_id=waiting.viewing_id, start=SLOTS[0],
                         expected_version=stored.version)
     assert viewings_expire(at=NOW + timedelta(hours=26)) == []  # nothing twice
+
+
+def test_both_receive_the_invitation_by_email(platform, buyer, broker):
+    # given a broker with a profile (their e-mail) and a buyer with theirs, and a listed house
+    active = make_listing(broker, status=Status.ACTIVE)
+    people.broker_profile_create(actor=ADMIN, broker_id=broker.user_id, name="Bikash Thapa", email="bikash@example.np",
+                                 licence_number="DLM-4343", company="Thapa Realty")
+    people.user_profile_sync(user_id=buyer.user_id, email="sita@example.np", groups=["buyers"], name="Sita Rai")
+    viewing = _request(buyer, active)
+    # when the broker confirms, and the notifications consumer gets the event (delivered twice)
+    viewing_confirm(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id, start=SLOTS[2],
+                    expected_version=viewing.version)
+    outbox.relay_pending()
+    bodies = _notification_bodies()
+    for body in bodies + bodies:
+        notifications.handle_message(body)
+    # then each receives one e-mail with the same invitation at the confirmed time
+    for address in ("bikash@example.np", "sita@example.np"):
+        [sent] = [m for m in mail_to(address) if m.subject.startswith("Viewing confirmed")]
+        assert active.title in sent.subject
+        event = next(iter(Calendar.from_ical(sent.attachments["viewing.ics"]).walk("VEVENT")))
+        assert event.decoded("DTSTART") == SLOTS[2]
+        assert str(event["ATTENDEE"]) == "mailto:sita@example.np"
+
+
+def _notification_bodies() -> list[str]:
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=f"{settings().prefix}-notifications")["QueueUrl"]
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
