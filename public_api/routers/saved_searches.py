@@ -21,8 +21,10 @@ from public_api.search_query import query_model, search_request
 
 router = Router()
 
-# Order and paging do not belong to a saved search: alerts come newest first, one listing at a time.
-SearchQuery = query_model(listings_search, name="SearchQuery", leave_out=("sort", "facets", "limit", "cursor"))
+# Order and paging do not belong to a saved search: alerts come newest first, one listing at a time; nor
+# does the display currency (a guide on shown prices, never a criterion).
+SearchQuery = query_model(listings_search, name="SearchQuery",
+                          leave_out=("sort", "facets", "limit", "cursor", "currency"))
 SavedSearchIn, SavedSearchChange = saved_search_models(SearchQuery)
 SEARCH_ID = f"^{ID_PATTERN}$"
 
