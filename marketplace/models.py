@@ -27,6 +27,7 @@ from marketplace.entitlements import Tier
 from marketplace.lifecycle import LISTED, Status
 from marketplace.listing_fields import FIELD
 from marketplace.media_kinds import IN_FLIGHT, MediaState
+from marketplace.search_keys import search_key
 from marketplace.table import DecimalAttribute, Item
 
 PRICE_DIGITS = 15  # zero-padding for price sort keys: up to 999 lakh crore
@@ -58,6 +59,8 @@ class UserProfile(Item, discriminator="UserProfile"):
     groups = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
+    # -- search (back office): name and email as searches compare them, written by derive_keys --
+    name_key = UnicodeAttribute(null=True)
 
     COLLECTION = "USERS"
 
@@ -73,6 +76,7 @@ class UserProfile(Item, discriminator="UserProfile"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id)
         self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.email.lower()}#{self.user_id}"
+        self.name_key = search_key(self.name, self.email)
 
     @classmethod
     def with_subscription(cls, user_id: str):
@@ -318,6 +322,8 @@ class Listing(Item, discriminator="Listing"):
     # The fields a broker edits: their kinds, bounds and choices are declared in marketplace.listing_fields.
     listing_id = UnicodeAttribute()
     title = UnicodeAttribute()
+    # -- search (back office): the title as searches compare it, written by derive_keys --
+    title_key = UnicodeAttribute(null=True)
     description = UnicodeAttribute(default="")
     property_type = UnicodeAttribute()
     purpose = UnicodeAttribute(default=FIELD["purpose"].default)
@@ -418,6 +424,7 @@ class Listing(Item, discriminator="Listing"):
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id)
+        self.title_key = search_key(self.title)
         self.clear_index_keys()
         if self.is_listed:
             published = f"{iso(self.published_at or self.status_changed_at)}#{self.listing_id}"

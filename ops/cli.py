@@ -13,6 +13,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops credential-compromise --user SUB | --access-key ID | --secret NAME [--reason R] [--apply]
     python -m ops search-index status               python -m ops search-index rebuild [--apply]
     python -m ops duplicates backfill [--apply]
+    python -m ops search-keys backfill [--apply]
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ def parser() -> argparse.ArgumentParser:
     backfill = duplicates.add_parser("backfill", help="write the fingerprint of every listing past its draft")
     backfill.add_argument("--apply", action="store_true", help="really write (default: dry run)")
 
+    keys = commands.add_parser("search-keys", help="the back office's search keys (titles, names)").add_subparsers(
+        dest="action", required=True)
+    keys_backfill = keys.add_parser("backfill", help="write the search key of every listing and person lacking it")
+    keys_backfill.add_argument("--apply", action="store_true", help="really write (default: dry run)")
+
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
     estimate.add_argument("--scenario", required=True, choices=["dev", "launch", "growth"])
@@ -132,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
                "failover": _failover, "synthetic": _synthetic, "cost": _cost,
                "credential-compromise": _compromise, "reports": _reports,
-               "search-index": _search_index, "duplicates": _duplicates}[args.command]
+               "search-index": _search_index, "duplicates": _duplicates, "search-keys": _search_keys}[args.command]
     return handler(args)
 
 
@@ -291,4 +297,13 @@ def _duplicates(args) -> int:
     count = fingerprints_backfill(apply=args.apply)
     _print([f"wrote {count} listing fingerprints" if args.apply
             else f"dry run: would write {count} listing fingerprints (add --apply)"])
+    return 0
+
+
+def _search_keys(args) -> int:
+    from marketplace.services.search_keys import search_keys_backfill
+
+    count = search_keys_backfill(apply=args.apply)
+    _print([f"wrote {count} search keys" if args.apply
+            else f"dry run: would write {count} search keys (add --apply)"])
     return 0

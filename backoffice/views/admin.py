@@ -290,7 +290,7 @@ def listing_action(request, listing_id: str):
 @admins_only
 def people_list(request):
     query = request.GET.get("q", "").strip()
-    page = people.users_search(email_prefix=query, limit=50, cursor=request.GET.get("cursor"))
+    page = people.users_search(text=query, limit=50, cursor=request.GET.get("cursor"))
     return render(request, "backoffice/admin/people.html", {"page": page, "q": query})
 
 

@@ -19,6 +19,7 @@ from marketplace.market import median_price_per_ropani, price_per_ropani
 from marketplace.media_kinds import PHOTO_KINDS
 from marketplace.models import Listing, Media
 from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
+from marketplace.search_keys import search_key
 
 # A price per ropani outside [median / 3, median x 3] of the neighbourhood's listed properties is more
 # likely a typo (a missing or extra zero) than a bargain; with fewer comparables the check is not made.
@@ -158,7 +159,8 @@ def _filter_condition(filters: ListingFilters):
     if filters.price_max is not None:
         condition = both(Listing.price <= filters.price_max)
     if filters.text:
-        condition = both(Listing.title.contains(filters.text) | Listing.listing_id.contains(filters.text.lower()))
+        condition = both(Listing.title_key.contains(search_key(filters.text))
+                         | Listing.listing_id.contains(filters.text.lower()))
     return condition
 
 

@@ -10,6 +10,7 @@ from marketplace.entitlements import Entitlements, entitlements_of
 from marketplace.licensing import NO_LICENCE, Licence
 from marketplace.models import BrokerProfile, DeliveryPreferences, Seller, Subscription, UserProfile
 from marketplace.pagination import Page, decode_cursor, page_of, scope_of
+from marketplace.search_keys import search_key
 from marketplace.selectors.agencies import agency_licences
 
 
@@ -34,9 +35,14 @@ def entitlements_for(*, user_id: str | None) -> Entitlements:
     return entitlements_of(Subscription.get_or_none(user_id))
 
 
-def users_search(*, email_prefix: str = "", limit: int = 50, cursor: str | None = None) -> Page[UserProfile]:
-    scope = scope_of(UserProfile.by_email, email_prefix.lower())
-    result = UserProfile.by_email(email_prefix, limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
+def users_search(*, text: str = "", limit: int = 50, cursor: str | None = None) -> Page[UserProfile]:
+    """People in email order whose name or email contains ``text``, whatever its case and accents: a
+    FilterExpression on the stored ``name_key`` over the ``USERS`` collection (each page reads on until it
+    holds ``limit`` people or the collection ends)."""
+    key = search_key(text)
+    scope = scope_of(UserProfile.by_email, key)
+    result = UserProfile.by_email(filter_condition=UserProfile.name_key.contains(key) if key else None,
+                                  limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
 
 

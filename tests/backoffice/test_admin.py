@@ -277,7 +277,7 @@ def test_groups_changed_from_a_stale_person_page_are_refused(signed_in, people):
         "groups-reason": "also sells"}, follow=True)
 
     # Then they are told to reload, and the other admin's change stands
-    assert "this list of groups was changed by someone else since you opened it; reload" in response.content.decode()
+    assert "This list of groups was changed by someone else since you opened it; reload" in response.content.decode()
     assert UserProfile.get(*UserProfile.key(broker.user_id)).groups == ["brokers", "investors"]
     groups = client("cognito-idp").admin_list_groups_for_user(UserPoolId=settings().user_pool_id,
                                                              Username=broker.user_id)["Groups"]

@@ -22,9 +22,9 @@ def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform)
     emails = {p.email for p in users_search(limit=50).items}
     assert {"admin@demo.shikhar.np", "broker@demo.shikhar.np", "buyer@demo.shikhar.np",
             "investor@demo.shikhar.np"} <= emails
-    investor = next(p for p in users_search(email_prefix="investor@").items)
+    investor = next(p for p in users_search(text="investor@").items)
     assert entitlements_for(user_id=investor.user_id).exclusive_access
-    buyer = next(p for p in users_search(email_prefix="buyer@").items)
+    buyer = next(p for p in users_search(text="buyer@").items)
     assert not entitlements_for(user_id=buyer.user_id).active
     assert len(list(Favorite.query(f"USER#{buyer.user_id}"))) >= 1
     assert logins.password == demo.DEFAULT_PASSWORD

@@ -110,7 +110,7 @@ def test_profile_and_subscription_come_in_one_query(table, admin):
                        reason="investor programme", expected_version=None)
     profile, subscription = profile_and_subscription(user_id="u1")
     assert profile.name == "Priya" and subscription.tier == "investor"
-    assert [p.user_id for p in users_search(email_prefix="priya").items] == ["u1"]
+    assert [p.user_id for p in users_search(text="priya").items] == ["u1"]
 
 
 def test_group_changes_go_to_cognito_and_the_profile(platform, admin):
