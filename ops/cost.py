@@ -73,7 +73,7 @@ SCENARIOS = {
         "S3": "~$192", "CloudFront": "~$880", "Lambda": "~$6.6", "API Gateway (HTTP)": "~$30",
         "DynamoDB": "~$49", "Cognito": "~$550", "WAF": "~$15-20", "CloudWatch": "~$400", "Media processing": "~$300",
         "Aurora Serverless v2 (opt)": "~$215", "Security (GuardDuty, etc.)": "$150-250", "Location Service": "~$250",
-        "OpenSearch (opt)": "~$120-150", "Core total": "~2,500"}),
+        "OpenSearch (opt)": "~$120-150", "Core total": "~2,500"}, paid_orders_per_month=5_000),
 }
 
 # What a page view and an API call are made of (assumptions, printed with the estimate).
