@@ -127,7 +127,9 @@ def _measured(function, listing) -> tuple[float, int, int]:
 def bench_matching(searches: int, rounds: int) -> dict:
     from marketplace.alerts.matching import candidates, matching_searches
 
+    started = time.perf_counter()
     seed_searches(searches)
+    print(f"seeded {searches:,} saved searches in {time.perf_counter() - started:.0f} s", flush=True)
     listings = sample_listings(8)
     indexed, scanned, calls, reference_calls, read = [], [], [], [], []
     for round_ in range(rounds):
@@ -172,7 +174,9 @@ def seed_digest(buyers: int) -> None:
 def bench_digest(buyers: int) -> dict:
     from marketplace.alerts.digests import digest_run
 
+    started = time.perf_counter()
     seed_digest(buyers)
+    print(f"seeded {buyers:,} buyers in {time.perf_counter() - started:.0f} s", flush=True)
     CALLS.clear()
     started = time.perf_counter()
     result = digest_run(frequency="daily")

@@ -13,8 +13,9 @@ has had every listing claimed, so a rerun never sends them the same listing agai
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time
-from itertools import batched, groupby
+from itertools import batched, groupby, repeat
 from zoneinfo import ZoneInfo
 
 from marketplace.alerts.backlog import moderation_summary
@@ -32,6 +33,7 @@ from marketplace.table import CARD_ATTRIBUTES
 
 MAX_LISTINGS = 14
 CHUNK = 50  # buyers whose profiles, preferences and suppressions are read in one BatchGet each
+SENDERS = 8  # buyers' messages sent at once (threads: the time is spent waiting on DynamoDB, SES and SNS)
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 SEND_AT = time(7, 0)  # local time of every digest
 WEEKLY_ON = 6  # Sunday (Monday is 0)
@@ -119,25 +121,37 @@ def _chunk(frequency: str, listings: dict[str, Listing]) -> Iterator[tuple[list,
         yield list(chunk), people, frozenset(suppressed_among(p.email for p in people.values()))
 
 
+def _attempt(person: recipients.Recipient, pending: list[PendingAlert], listings: dict[str, Listing],
+             suppressed: frozenset[str], at: datetime) -> int | None:
+    """One buyer's digest; None when it failed (their items stay for the next run)."""
+    try:
+        return _buyer_digest(person, pending, listings, suppressed=suppressed, at=at)
+    except Exception:  # noqa: BLE001 - one buyer's failure must not stop everyone's digest; retried next run
+        logger.exception("digest failed for a buyer", extra={"user_id": person.user_id})
+        return None
+
+
 def digest_run(*, frequency: str, at: datetime | None = None) -> dict:
     """Send the ``frequency`` digest to every buyer with matches waiting: buyers and listings sent. A
-    buyer's pending items are deleted once their message is sent (or when nothing was left to send)."""
+    buyer's pending items are deleted once their message is sent (or when nothing was left to send).
+    ``SENDERS`` buyers of a chunk are sent at once: each waits on SES and SNS, not on the CPU."""
     moment = at or datetime.now(UTC)
     buyers = sent_listings = failed = 0
     listings: dict[str, Listing] = {}  # read once per run: many buyers share listings
-    for chunk, people, suppressed in _chunk(frequency, listings):
-        with PendingAlert.batch_write() as done:
-            for user_id, pending in chunk:
-                try:
-                    sent = _buyer_digest(people[user_id], pending, listings, suppressed=suppressed, at=moment)
-                except Exception:  # noqa: BLE001 - one buyer's failure must not stop everyone's digest; retried next run
-                    logger.exception("digest failed for a buyer", extra={"user_id": user_id})
-                    failed += 1
-                    continue
-                for item in pending:
-                    done.delete(item)
-                buyers += bool(sent)
-                sent_listings += sent
+    with ThreadPoolExecutor(max_workers=SENDERS) as senders:
+        for chunk, people, suppressed in _chunk(frequency, listings):
+            outcomes = list(senders.map(_attempt, [people[user_id] for user_id, _ in chunk],
+                                        [pending for _, pending in chunk], repeat(listings), repeat(suppressed),
+                                        repeat(moment)))
+            with PendingAlert.batch_write() as done:
+                for (_, pending), sent in zip(chunk, outcomes, strict=True):
+                    if sent is None:
+                        failed += 1
+                        continue
+                    for item in pending:
+                        done.delete(item)
+                    buyers += bool(sent)
+                    sent_listings += sent
     result = {"frequency": frequency, "buyers": buyers, "listings": sent_listings, "failed": failed}
     logger.info("digest sent", extra=result)
     return result
