@@ -17,6 +17,7 @@ from marketplace.selectors.search import ListingFilters
 from marketplace.services import people
 from marketplace.services.engagement import favorite_add
 from marketplace.services.listings import listing_publish_due, listing_update
+from tests.shared.agencies import licensed_agency
 from tests.shared.alerts import deliver_alerts
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
@@ -42,6 +43,14 @@ def _save(actor: Actor, frequency: str = Frequency.INSTANT, **filters) -> str:
 
 
 SANEPA_HOUSE = {"neighborhood": "sanepa", "price": "4 crore", "latitude": "27.6847", "longitude": "85.3064"}
+
+
+@pytest.fixture(autouse=True)
+def licensed_broker(request):
+    """Luxury listings in a metropolitan city need a licensed agency: the broker's is."""
+    if "broker" in request.fixturenames:
+        request.getfixturevalue("platform")
+        licensed_agency(request.getfixturevalue("broker"))
 
 
 @pytest.fixture
