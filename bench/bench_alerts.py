@@ -137,7 +137,7 @@ def bench_matching(searches: int, rounds: int) -> dict:
             # The reference reads the whole table each time (tens of seconds on the emulator): two listings a round.
             order = [("index", matching_searches)] + ([("scan", reference_match)] if number < 2 else [])
             for name, function in (order if round_ % 2 == 0 else order[::-1]):
-                elapsed, made, found = _measured(function, listing)
+                elapsed, made, _found = _measured(function, listing)
                 (indexed if name == "index" else scanned).append(elapsed)
                 (calls if name == "index" else reference_calls).append(made)
         read.extend(len(candidates(listing)) for listing in listings)
