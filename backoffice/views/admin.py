@@ -57,14 +57,19 @@ def dashboard(request):
     now = datetime.now(UTC)
     pending, oldest = moderation.pending_summary()
     counts = moderation.status_counts()
+    failures = media_selectors.media_failures(limit=20)
+    expiring = people.subscriptions_expiring(within=timedelta(days=14))
     context = {
         "pending": pending,
         "oldest": oldest,
         "oldest_age": (now - oldest.status_changed_at) if oldest else None,
         "counts": counts,
         "new_inquiries": leads.inquiries_since(since=now - timedelta(days=7)),
-        "media_failures": media_selectors.media_failures(limit=20),
-        "expiring": people.subscriptions_expiring(within=timedelta(days=14)),
+        "media_failures": failures,
+        "expiring": expiring,
+        # titles and names, never ids: one BatchGetItem each
+        "titles": {i.listing_id: i.title for i in listings_batch(keys=[Listing.key(m.listing_id) for m in failures])},
+        "names": people.people_names(user_ids=[s.user_id for s in expiring]),
         "chart": bar_chart([(formatting.status(s), n) for s, n in counts.items()], title="Listings by status"),
     }
     return render(request, "backoffice/admin/dashboard.html", context)

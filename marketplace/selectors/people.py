@@ -46,6 +46,12 @@ def users_search(*, text: str = "", limit: int = 50, cursor: str | None = None) 
     return page_of(result, scope=scope)
 
 
+def people_names(*, user_ids) -> dict[str, str]:
+    """{user_id: their name, else their email}: how a page names people (one BatchGetItem of the profiles)."""
+    keys = [UserProfile.key(i) for i in dict.fromkeys(user_ids)]
+    return {p.user_id: p.name or p.email for p in UserProfile.batch_get(keys)} if keys else {}
+
+
 def brokers_list(*, limit: int = 100, cursor: str | None = None) -> Page[BrokerProfile]:
     scope = scope_of(BrokerProfile.directory)
     return page_of(BrokerProfile.directory(limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope)),

@@ -25,6 +25,7 @@ from marketplace.services.people import subscription_grant, user_groups_change, 
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
+from tests.shared.pages import visible_text
 from tests.shared.people import PASSWORD
 
 
@@ -41,6 +42,18 @@ def test_dashboard_shows_the_pending_count_and_status_counts(signed_in, listing_
     assert response.context["counts"]["active"] == 1
     assert response.context["counts"]["pending_review"] == 2
     assert response.context["oldest"] is not None
+
+
+def test_the_dashboard_names_people_not_ids(signed_in, people):
+    buyer = people["buyer"]
+    user_profile_sync(user_id=buyer.user_id, email=buyer.email, groups=["buyers"], name="Sita Rai")
+    subscription_grant(actor=people["admin"].actor, user_id=buyer.user_id, tier="premium", reason="eSewa 7F3K",
+                       expires_at=datetime.now(UTC) + timedelta(days=5), expected_version=None)
+    browser = signed_in("admin")
+
+    text = visible_text(browser.get("/admin/").content)
+
+    assert "Sita Rai" in text and buyer.user_id not in text
 
 
 def test_the_queue_lists_pending_listings_oldest_first_with_their_checks(signed_in, listing_factory):
