@@ -3,6 +3,7 @@ pages with the filters kept, and the status-change column sorting either way."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs
 
 from backoffice.views import admin as admin_views
@@ -55,3 +56,18 @@ def test_the_status_change_column_sorts_both_ways(signed_in, listing_factory):
 
     assert [l.listing_id for l in newest_first.context["page"].items] == [newer.listing_id, older.listing_id]
     assert [l.listing_id for l in oldest_first.context["page"].items] == [older.listing_id, newer.listing_id]
+
+
+def test_every_destructive_button_asks_first(signed_in, listing_factory, people):
+    listed = listing_factory(status="active")
+    pending = listing_factory(status="pending_review")
+    admin, broker = signed_in("admin"), signed_in("broker")
+
+    pages = [admin.get(f"/admin/listings/{listed.listing_id}/"), admin.get(f"/admin/moderation/{pending.listing_id}/"),
+             admin.get("/admin/moderation/"), admin.get(f"/admin/people/{people['buyer'].user_id}/"),
+             broker.get(f"/broker/listings/{listed.listing_id}/")]
+
+    dangers = [tag for page in pages for tag in re.findall(r"<button[^>]*class=\"danger\"[^>]*>", page.content.decode())]
+    assert len(dangers) >= 5  # unpublish, reject, bulk reject, end sessions, withdraw and each photo's delete
+    assert [tag for tag in dangers if "data-confirm=" not in tag] == []
+    assert f'data-confirm="Unpublish: {listed.title}?"' in pages[0].content.decode()

@@ -143,7 +143,18 @@ function valleyMap() {
   place();
 }
 
+// Destructive buttons (reject, unpublish, delete, end sessions) ask first: their data-confirm says what
+// happens. Without scripts the action goes ahead as the button says.
+function confirmations() {
+  for (const button of document.querySelectorAll("[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  confirmations();
   selectAll();
   swatches();
   tableLabels();
