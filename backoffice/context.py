@@ -35,7 +35,7 @@ def navigation(request) -> dict:
         return {"actor": None, "nav_links": [], "unverified_broker": False}
     links = nav_links(actor)
     current = current_link(request.path, links)
-    # One GetItem on a broker's pages: the profile's verified flag, read fresh so a verification shows at once.
+    # One read (a BatchGetItem of one key, broker_cards) on a broker's pages: the profile's verified flag, read fresh so a verification shows at once.
     unverified = actor.is_broker and not broker_cards(broker_ids=[actor.user_id])[actor.user_id].verified
     return {"actor": actor, "nav_links": [(label, url, url == current) for label, url in links],
             "unverified_broker": unverified}
