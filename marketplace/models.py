@@ -831,8 +831,11 @@ class Inquiry(Item, discriminator="Inquiry"):
     email = UnicodeAttribute(default="")
     message = UnicodeAttribute()
     preferred_contact_time = UnicodeAttribute(default="")
-    status = UnicodeAttribute(default="new")  # new | handled
+    status = UnicodeAttribute(default="new")  # marketplace.leads.LeadState ("handled": contacted, before it)
     handled_at = UTCDateTimeAttribute(null=True)
+    first_response_at = UTCDateTimeAttribute(null=True)  # when it first left "new": the response time
+    state_changed_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
     created_at = UTCDateTimeAttribute(default_for_new=now)
 
     SORT_PREFIX = "INQUIRY#"  # in the listing's partition, on the broker's desk and the buyer's view

@@ -27,6 +27,16 @@ from backoffice.views.common import (
 )
 from marketplace import formatting
 from marketplace.errors import DomainError, NotFound, ValidationError
+from marketplace.leads import LABELS as LEAD_LABELS
+from marketplace.leads import (
+    LeadState,
+    call_link,
+    duration_words,
+    median_response,
+    next_states,
+    response_time,
+    whatsapp_link,
+)
 from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
 from marketplace.selectors import leads, reports
@@ -40,10 +50,12 @@ from marketplace.selectors.listings import (
     listings_for_broker,
 )
 from marketplace.selectors.media import media_for_listing
+from marketplace.services import leads as lead_services
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
 from marketplace.services.engagement import inquiry_mark_handled
 from marketplace.services.freshness import expires_on, freshness_of
+from marketplace.services.viewings import viewings_for_broker
 
 # What a broker's own buttons may do from the listing page (edits go through the form).
 BROKER_ACTIONS = frozenset(t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER))
@@ -262,8 +274,36 @@ def leads_page(request):
     only_new = request.GET.get("show") != "all"
     page = leads.inquiries_for_broker(broker_id=request.actor.user_id, limit=50, cursor=request.GET.get("cursor"),
                                       only_new=only_new)
+    viewings = {}  # (listing, buyer) -> their latest viewing request: shown on the lead
+    for viewing in reversed(viewings_for_broker(broker_id=request.actor.user_id)):
+        viewings[(viewing.listing_id, viewing.buyer_id)] = viewing
+    rows = [{"lead": i, "call": call_link(i.phone), "whatsapp": whatsapp_link(i.phone),
+             "next": [(s.value, LEAD_LABELS[s]) for s in next_states(i.status)],
+             "state": LEAD_LABELS[LeadState.of(i.status)],
+             "response": duration_words(response_time(created_at=i.created_at, first_response_at=i.first_response_at
+                                                      or i.handled_at)),
+             "viewing": viewings.get((i.listing_id, i.buyer_id))} for i in page.items]
     return render(request, "backoffice/broker/leads.html", {
-        "page": page, "only_new": only_new, "covers": listing_covers(listing_ids=(i.listing_id for i in page.items))})
+        "page": page, "rows": rows, "only_new": only_new,
+        "covers": listing_covers(listing_ids=(i.listing_id for i in page.items))})
+
+
+@brokers_only
+@require_POST
+def lead_move(request, listing_id: str, inquiry_id: str):
+    try:
+        lead_services.lead_move(actor=request.actor, listing_id=listing_id, inquiry_id=inquiry_id,
+                                to=request.POST.get("state", ""), expected_version=_lead_version(request))
+        messages.success(request, f"Lead moved to {request.POST.get('state', '')}.")
+    except FIXABLE as error:
+        report_error(request, error)
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/broker/leads/") else "leads")
+
+
+def _lead_version(request) -> int | None:
+    """A lead stored before leads had versions shows none; any other must post the version it showed."""
+    given = request.POST.get("expected_version", "")
+    return None if given in ("", "None") else version_read(request)
 
 
 @brokers_only
@@ -289,7 +329,12 @@ def analytics(request):
     moves = broker_price_moves(broker_id=request.actor.user_id)
     rows = [{"listing": i, "views": sum(views[i.listing_id].values()), "favorites": int(stats[i.listing_id].favorites),
              "inquiries": int(stats[i.listing_id].inquiries), "price_move": moves.get(i.listing_id)} for i in mine]
+    answered = [response_time(created_at=i.created_at, first_response_at=i.first_response_at or i.handled_at)
+                for i in leads.inquiries_for_broker(broker_id=request.actor.user_id, limit=500).items]
+    first_answer = {"median": duration_words(median_response([t for t in answered if t is not None])),
+                    "answered": sum(1 for t in answered if t is not None),
+                    "waiting": sum(1 for t in answered if t is None)}
     return render(request, "backoffice/broker/analytics.html", {
-        "rows": sorted(rows, key=lambda r: -r["views"]),
+        "first_answer": first_answer, "rows": sorted(rows, key=lambda r: -r["views"]),
         "chart": bar_chart([(formatting.day(date.fromisoformat(d), year=False), v) for d, v in per_day.items()],
                            title="Views per day, last 30 days")})

@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from marketplace import db
 from marketplace.entitlements import Entitlements
-from marketplace.models import Media
+from marketplace.models import Inquiry, Media
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.services.engagement import inquiry_create
@@ -435,3 +435,28 @@ def test_a_broker_confirms_a_viewing_and_downloads_the_invitation(signed_in, lis
     # and another broker cannot open it
     assert signed_in("other_broker").get(
         f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/invitation.ics").status_code == 404
+
+
+def test_a_lead_shows_links_moves_along_and_counts_the_first_answer(signed_in, listing_factory, people):
+    # given a lead with a phone number, and the buyer's viewing request on the same listing
+    listing = listing_factory(status="active")
+    buyer = people["buyer"].actor
+    inquiry, _ = inquiry_create(actor=buyer, listing_id=listing.listing_id, entitlements=Entitlements(),
+                                idempotency_key=None, name="Sita Rai", phone="9801234567", email="sita@example.np",
+                                message="Can I see it on Saturday?")
+    viewing_request(actor=buyer, listing_id=listing.listing_id, entitlements=Entitlements(),
+                    slots=[datetime.now(UTC) + timedelta(days=3)], email="sita@example.np")
+    browser = signed_in("broker")
+    page = browser.get("/broker/leads/?show=all").content.decode()
+    assert 'href="tel:+9779801234567"' in page and 'href="https://wa.me/9779801234567"' in page
+    assert 'href="mailto:sita@example.np' in page and "Viewing requested" in page
+    # when the broker marks it contacted, then viewing
+    for state in ("contacted", "viewing"):
+        version = Inquiry.get_or_not_found(listing.listing_id, inquiry.inquiry_id, consistent=True).version
+        browser.post(f"/broker/leads/{listing.listing_id}/{inquiry.inquiry_id}/state/",
+                     {"state": state, "expected_version": version})
+    # then it is at the viewing stage and the broker's first answer is counted in analytics
+    assert Inquiry.get_or_not_found(listing.listing_id, inquiry.inquiry_id, consistent=True).status == "viewing"
+    analytics = browser.get("/broker/analytics/")
+    assert analytics.context["first_answer"]["answered"] == 1
+    assert analytics.context["first_answer"]["median"].endswith("min")
