@@ -161,6 +161,7 @@ def moderation_review(request, listing_id: str):
     brokers = people.broker_cards(broker_ids=[listing.broker_id, *(other.broker_id for _, other in alike)],
                                   with_agencies=True)
     return render(request, "backoffice/admin/moderation_review.html", {
+        "crumbs": [("Moderation", reverse("moderation-queue"))],
         "listing": listing, "media": media, "checks": checks, "form": form,
         "broker": brokers[listing.broker_id],
         "duplicates": [{"match": match, "other": other, "broker": brokers[other.broker_id]} for match, other in alike],
@@ -271,6 +272,7 @@ def listing_detail(request, listing_id: str):
     if request.method == "POST" and form.is_valid() and save_listing_form(request, listing, form):
         return redirect("admin-listing", listing_id=listing_id)
     return render(request, "backoffice/admin/listing_detail.html", {
+        "crumbs": [("Listings", reverse("admin-listings"))],
         "listing": listing, "media": media, "form": form, "history": history_rows(listing, media, form),
         "price_history": market_history(listing_id=listing_id),
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
@@ -378,6 +380,7 @@ def person(request, user_id: str):
     if done is not None:
         return done
     return render(request, "backoffice/admin/person.html", {
+        "crumbs": [("People", reverse("people"))],
         "profile": profile, "subscription": subscription, "entitlements": people.entitlements_for(user_id=user_id),
         "groups_form": groups_form, "subscription_form": subscription_form,
         "orders": orders_of_buyer(user_id=user_id)})

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import brokers_only
@@ -61,6 +61,10 @@ from marketplace.services.viewings import viewings_for_broker
 BROKER_ACTIONS = frozenset(t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER))
 
 
+# Where a listing page sits: under the broker's inventory (breadcrumbs).
+INVENTORY_CRUMBS = [("My inventory", reverse_lazy("inventory"))]
+
+
 @brokers_only
 def inventory(request):
     status = request.GET.get("status") or None
@@ -92,7 +96,8 @@ def listing_new(request):
     if request.method == "POST" and wants_json:
         return _json_error(ValidationError("check the form's fields", field=next(iter(form.errors), None),
                                            errors={k: " ".join(v) for k, v in form.errors.items()}))
-    return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None, "kinds": KINDS.values()},
+    return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None, "kinds": KINDS.values(),
+                                                                   "crumbs": INVENTORY_CRUMBS},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -118,6 +123,7 @@ def listing_edit(request, listing_id: str):
     actions = action_buttons(listing, request.actor, role=Role.OWNER)
     media = media_for_listing(listing_id=listing_id)
     return render(request, "backoffice/broker/listing_form.html", {
+        "crumbs": INVENTORY_CRUMBS,
         "form": form, "listing": listing, "actions": actions, "media": media, "shown_order": shown_order(media),
         "kinds": KINDS.values(), "editable": editable(listing.status),
         "price_history": market_history(listing_id=listing_id),

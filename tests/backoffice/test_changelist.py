@@ -71,3 +71,22 @@ def test_every_destructive_button_asks_first(signed_in, listing_factory, people)
     assert len(dangers) >= 5  # unpublish, reject, bulk reject, end sessions, withdraw and each photo's delete
     assert [tag for tag in dangers if "data-confirm=" not in tag] == []
     assert f'data-confirm="Unpublish: {listed.title}?"' in pages[0].content.decode()
+
+
+def test_detail_pages_show_where_they_sit(signed_in, listing_factory):
+    listed, pending = listing_factory(status="active"), listing_factory(status="pending_review")
+    admin, broker = signed_in("admin"), signed_in("broker")
+
+    trails = {url: re.search(r'<nav class="breadcrumbs".*?</nav>', browser.get(url).content.decode(), re.DOTALL)
+              for browser, url in ((admin, f"/admin/listings/{listed.listing_id}/"),
+                                   (admin, f"/admin/moderation/{pending.listing_id}/"),
+                                   (broker, f"/broker/listings/{listed.listing_id}/"),
+                                   (broker, "/broker/listings/new/"))}
+
+    assert {url: visible_text(found.group(0).encode()).strip() for url, found in trails.items()} == {
+        f"/admin/listings/{listed.listing_id}/": f"Listings {listed.title}",
+        f"/admin/moderation/{pending.listing_id}/": f"Moderation {pending.title}",
+        f"/broker/listings/{listed.listing_id}/": f"My inventory {listed.title}",
+        "/broker/listings/new/": "My inventory New listing",
+    }
+    assert 'href="/admin/listings/"' in trails[f"/admin/listings/{listed.listing_id}/"].group(0)
