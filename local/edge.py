@@ -117,7 +117,7 @@ def application() -> Edge:
 
     origin = get_wsgi_application()  # loads the settings: parameters and secrets are read now
     cfg = settings()
-    policy = site_csp(raw_bucket=cfg.raw_bucket, region=cfg.region, endpoint_url=cfg.endpoint_url,
+    policy = site_csp(raw_bucket=cfg.raw_bucket, documents_bucket=cfg.documents_bucket, region=cfg.region, endpoint_url=cfg.endpoint_url,
                       media_urls=(cfg.public_media_base_url, cfg.endpoint_url))
     secret = os.environ.get(Env.ORIGIN_VERIFY_SECRET)
     origin_secret = client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"] if secret else None

@@ -315,11 +315,12 @@ def origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-def content_security_policy(*, upload_origins: Sequence[str] = (), media_origins: Sequence[str] = ()) -> dict:
+def content_security_policy(*, upload_origins: Sequence[str] = (), media_origins: Sequence[str] = (),
+                            document_origins: Sequence[str] = ()) -> dict:
     """The one policy: sent by the edge (CloudFront response headers, override on) and by Django.
     No inline scripts or styles anywhere; media from the same site (CloudFront /media and /premium)
-    or the named origins; uploads straight to the raw bucket (by script) and listing documents by a plain
-    form (form-action: the upload origins, which locally are the emulator's for every bucket)."""
+    or the named origins; uploads straight to the raw bucket (by script or form) and listing documents
+    to the documents bucket by a plain form (form-action only: no script talks to that bucket)."""
     return {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -327,19 +328,21 @@ def content_security_policy(*, upload_origins: Sequence[str] = (), media_origins
         "img-src": [SELF, "data:", *_unique(media_origins)],
         "media-src": [SELF, *_unique(media_origins)],
         "connect-src": [SELF, *_unique(upload_origins)],
-        "form-action": [SELF, *_unique(upload_origins)],
+        "form-action": [SELF, *_unique([*upload_origins, *document_origins])],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
         "object-src": [NONE],
     }
 
 
-def site_csp(*, raw_bucket: str, region: str, endpoint_url: str | None = None,
+def site_csp(*, raw_bucket: str, documents_bucket: str, region: str, endpoint_url: str | None = None,
              media_urls: Iterable[str | None] = ()) -> dict:
     """The policy for one platform: the edge's in AWS (no endpoint, media from the distribution itself),
-    Django's everywhere, the local edge's on the emulator."""
+    Django's everywhere, the local edge's on the emulator. In AWS each bucket has its own host, so the
+    documents bucket is named beside the raw one (on the emulator both are the endpoint's origin)."""
     return content_security_policy(
         upload_origins=raw_upload_origins(bucket=raw_bucket, region=region, endpoint_url=endpoint_url),
+        document_origins=raw_upload_origins(bucket=documents_bucket, region=region, endpoint_url=endpoint_url),
         media_origins=[origin(url) for url in media_urls if url])
 
 

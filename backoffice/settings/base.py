@@ -93,7 +93,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # The one policy the edge also sends (marketplace.deployment): no inline scripts or styles anywhere (every
 # script and stylesheet is a self-hosted static file); uploads by presigned POST to the raw bucket.
 _platform = platform()
-SECURE_CSP = site_csp(raw_bucket=_platform.raw_bucket, region=_platform.region, endpoint_url=_platform.endpoint_url,
+SECURE_CSP = site_csp(raw_bucket=_platform.raw_bucket, documents_bucket=_platform.documents_bucket,
+                      region=_platform.region, endpoint_url=_platform.endpoint_url,
                       media_urls=(_platform.public_media_base_url, _platform.endpoint_url))
 
 LOGGING = {

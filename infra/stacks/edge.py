@@ -47,9 +47,11 @@ FORWARD_HOST = """function handler(event) {
 
 def edge_csp(config: StageConfig, *, account: str, region: str) -> str:
     """The Content-Security-Policy the edge sends on every response, from the one policy the back office
-    also sends: uploads go straight to the raw bucket; media come from this distribution."""
+    also sends: uploads go straight to the raw bucket, documents to theirs; media come from this
+    distribution."""
     raw = bucket_name(prefix=config.prefix, purpose="raw-uploads", account=account, region=region)
-    return csp_header(site_csp(raw_bucket=raw, region=region))
+    documents = bucket_name(prefix=config.prefix, purpose="documents", account=account, region=region)
+    return csp_header(site_csp(raw_bucket=raw, documents_bucket=documents, region=region))
 
 
 def _metric(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

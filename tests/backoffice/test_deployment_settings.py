@@ -10,6 +10,7 @@ from pathlib import Path
 from django.test import Client
 
 from infra.config import STAGE_NAMES
+from marketplace.config import settings
 from marketplace.deployment import (
     BACKOFFICE_TIMEOUT_SECONDS,
     CLOUDFRONT_KEY_ID,
@@ -64,5 +65,6 @@ def test_pages_carry_the_declared_policy_with_the_raw_bucket_as_an_upload_origin
     # Images and video come from the local media edge (the public media URL), as from CloudFront in AWS.
     media = os.environ["SHIKHAR_PUBLIC_MEDIA_URL"]
     assert response["Content-Security-Policy"] == csp_header(site_csp(
-        raw_bucket=platform.raw_bucket, region="ap-south-1", endpoint_url=endpoint, media_urls=(media, endpoint)))
+        raw_bucket=platform.raw_bucket, documents_bucket=settings().documents_bucket, region="ap-south-1",
+        endpoint_url=endpoint, media_urls=(media, endpoint)))
     assert f"connect-src 'self' {endpoint};" in response["Content-Security-Policy"]

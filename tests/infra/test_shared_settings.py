@@ -133,14 +133,20 @@ def test_the_back_office_parameters_are_the_ones_it_reads(synthesized):
 @pytest.mark.parametrize("name", STAGE_NAMES)
 def test_the_edge_csp_is_the_declared_policy_allowing_uploads_to_the_raw_bucket(synthesized, name):
     raw = f"shikhar-{name}-raw-uploads-{stage(name).account}-ap-south-1"
-    assert raw in {b["Properties"].get("BucketName") for b in synthesized.resources(name, "AWS::S3::Bucket").values()}
+    documents = f"shikhar-{name}-documents-{stage(name).account}-ap-south-1"
+    buckets = {b["Properties"].get("BucketName") for b in synthesized.resources(name, "AWS::S3::Bucket").values()}
+    assert {raw, documents} <= buckets
     (policy,) = synthesized.resources(name, "AWS::CloudFront::ResponseHeadersPolicy").values()
     csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
 
     assert csp["Override"] is True
-    assert csp["ContentSecurityPolicy"] == csp_header(site_csp(raw_bucket=raw, region="ap-south-1"))
+    assert csp["ContentSecurityPolicy"] == csp_header(site_csp(raw_bucket=raw, documents_bucket=documents,
+                                                               region="ap-south-1"))
     directives = dict(d.split(" ", 1) for d in csp["ContentSecurityPolicy"].split("; "))
     assert f"https://{raw}.s3.ap-south-1.amazonaws.com" in directives["connect-src"].split()
+    # Documents are posted by a plain form to their own bucket (no script talks to it)
+    assert f"https://{documents}.s3.ap-south-1.amazonaws.com" in directives["form-action"].split()
+    assert documents not in directives["connect-src"]
 
 
 @pytest.fixture(scope="module")

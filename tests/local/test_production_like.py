@@ -27,7 +27,7 @@ PASSWORD = "Shikhar-Demo-2026"
 @pytest.fixture(scope="module")
 def production_like(tmp_path_factory):
     ports = {"SHIKHAR_EMULATOR_PORT": free_port(), "SHIKHAR_BACKOFFICE_PORT": free_port(),
-             "SHIKHAR_API_PORT": free_port()}
+             "SHIKHAR_API_PORT": free_port(), "SHIKHAR_PAYMENTS_PORT": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIKHAR_", "AWS_", "DJANGO_"))}
     env.update({k: str(v) for k, v in ports.items()}, SHIKHAR_DEMO_LISTINGS="1", PYTHONUNBUFFERED="1",
                SHIKHAR_PROFILE="production-like")
@@ -75,7 +75,8 @@ def test_the_back_office_runs_production_settings_behind_the_edge(production_lik
 
     # Then it answers, with the policy the edge sends: uploads to the raw bucket (the emulator here) allowed
     assert status == 200 and "<h1>Sign in</h1>" in body
-    expected = csp_header(site_csp(raw_bucket="shikhar-local-raw-uploads", region="ap-south-1",
+    expected = csp_header(site_csp(raw_bucket="shikhar-local-raw-uploads", documents_bucket="shikhar-local-documents",
+                                   region="ap-south-1",
                                    endpoint_url=emulator, media_urls=(emulator,)))
     assert headers["Content-Security-Policy"] == expected
     assert f"connect-src 'self' {emulator};" in headers["Content-Security-Policy"]
