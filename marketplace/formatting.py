@@ -24,7 +24,7 @@ from marketplace.money import format_npr, group_npr, npr_words
 from marketplace.neighbourhoods import BY_SLUG
 from marketplace.units import Area, format_area
 
-KATHMANDU = ZoneInfo("Asia/Kathmandu")
+KATHMANDU = ZoneInfo("Asia/Kathmandu")  # every date people see and every local schedule (digests, rates)
 NOTHING = "—"  # what an absent value shows as (zero is 0, never this)
 ARROW = "→"
 

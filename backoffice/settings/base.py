@@ -9,6 +9,7 @@ from pathlib import Path
 
 from marketplace.config import settings as platform
 from marketplace.deployment import Env, site_csp
+from marketplace.formatting import KATHMANDU
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -73,7 +74,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LANGUAGE_CODE = "en"
-TIME_ZONE = "Asia/Kathmandu"
+TIME_ZONE = KATHMANDU.key  # the one Kathmandu zone of the formatting layer
 USE_I18N = False
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True

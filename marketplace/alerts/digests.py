@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time
 from itertools import batched, groupby, repeat
-from zoneinfo import ZoneInfo
 
 from marketplace.alerts.backlog import moderation_summary
 from marketplace.alerts.matching import claim, listing_url, release
@@ -27,6 +26,7 @@ from marketplace.delivery.email import send_email, suppressed_among
 from marketplace.delivery.messages import MessageKind, listing_line, render
 from marketplace.delivery.push import send_push
 from marketplace.entitlements import ANONYMOUS, can_see, entitlements_of
+from marketplace.formatting import KATHMANDU
 from marketplace.models import Listing, PendingAlert, Subscription
 from marketplace.observability import logger
 from marketplace.table import CARD_ATTRIBUTES
@@ -34,7 +34,6 @@ from marketplace.table import CARD_ATTRIBUTES
 MAX_LISTINGS = 14
 CHUNK = 50  # buyers whose profiles, preferences and suppressions are read in one BatchGet each
 SENDERS = 8  # buyers' messages sent at once (threads: the time is spent waiting on DynamoDB, SES and SNS)
-KATHMANDU = ZoneInfo("Asia/Kathmandu")
 SEND_AT = time(7, 0)  # local time of every digest
 WEEKLY_ON = 6  # Sunday (Monday is 0)
 # EventBridge schedules run in UTC: 07:00 in Kathmandu (UTC+5:45, no daylight saving) is 01:15 UTC.

@@ -12,16 +12,14 @@ import json
 import urllib.parse
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import PutError
 
 from marketplace.config import settings
 from marketplace.exchange_rates import NRB, NRB_RATES_URL, RateSheet, sheet_from_nrb, snapshot_sheet
+from marketplace.formatting import KATHMANDU
 from marketplace.models import ExchangeRates
 from marketplace.observability import logger
-
-KATHMANDU = ZoneInfo("Asia/Kathmandu")
 
 
 def fetch_nrb(*, today: date) -> RateSheet:
