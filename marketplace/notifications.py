@@ -66,7 +66,9 @@ TEMPLATES: dict[Event, Notice] = {
     Event.VIEWING_CONFIRMED: Notice("broker_id", MessageKind.VIEWING_CONFIRMED, others=("buyer_id",),
                                     enrich=viewing_invitation),
 }
-AGENCY_PAGE = "/broker/agency/"  # the back office's page of the broker's agency (backoffice/urls.py)
+# The back office's pages a message links to (backoffice/urls.py; a back-office test resolves them).
+AGENCY_PAGE = "/broker/agency/"  # the broker's agency
+BROKER_LISTING_PAGE = "/broker/listings/{listing_id}/"  # the listing as its broker edits it
 
 
 class _Blank(dict):
@@ -83,7 +85,7 @@ def _link(notice: Notice, data: dict) -> str | None:
         return None
     if notice.link == "site":
         return f"{cfg.site_url}/listings/{listing_id}"
-    return f"{cfg.backoffice_url}/listings/{listing_id}/"
+    return cfg.backoffice_url + BROKER_LISTING_PAGE.format(listing_id=listing_id)
 
 
 def _deliver(detail_type: str, notice: Notice, data: dict, event_id: str, *, field: str | None = None,
