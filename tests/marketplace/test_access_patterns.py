@@ -38,6 +38,15 @@ def _documented_classmethods() -> list[str]:
     return sorted({name for row in rows for name in re.findall(r"`([A-Za-z_.]+)`", row.split("|")[5])})
 
 
+def test_every_documented_access_pattern_has_its_own_number():
+    # Given the patterns' table (other pages and the code cite patterns by number)
+    numbers = [line.split("|")[1].strip() for line in DOC.read_text().splitlines()
+               if re.match(r"^\| \d+[a-z]? \|", line)]
+
+    # Then no number names two patterns
+    assert sorted(n for n in set(numbers) if numbers.count(n) > 1) == []
+
+
 @pytest.mark.parametrize("dotted", _documented_code())
 def test_every_documented_access_pattern_names_real_code(dotted):
     module, _, name = dotted.rpartition(".")
