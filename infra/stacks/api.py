@@ -140,8 +140,8 @@ class ApiStack(Stack):
 
     def _payments(self, config: StageConfig, kit: FunctionKit, data: DataStack) -> None:
         """The payments function and the poller: the orders, the subscription they grant (with its audit entry
-        and events), the provider keys; the poller also reads the open orders (gsi5). Both call out to eSewa
-        and Khalti over the internet (no VPC: Lambda's own egress)."""
+        and events), the provider keys, a buyer's orders (gsi6); the poller also reads the open orders (gsi5).
+        Both call out to eSewa and Khalti over the internet (no VPC: Lambda's own egress)."""
         table, key = data.table, data.keys.data
         esewa = payment_providers.ESEWA_LIVE if config.live_payments else payment_providers.ESEWA_SANDBOX
         environment = {
@@ -154,7 +154,7 @@ class ApiStack(Stack):
             handler=handler_name(payments.poll_handler),
             description="Asks eSewa and Khalti about open orders (pending payments, abandoned orders)",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(120), reserved_concurrency=1)
-        for function, indexes in ((self.functions["payments"], []), (poller, ["gsi5"])):
+        for function, indexes in ((self.functions["payments"], ["gsi6"]), (poller, ["gsi5"])):
             grant_table(function.role, table=table, key=key, actions=[*READ, *WRITE], indexes=indexes)
             for secret in (data.secrets.esewa, data.secrets.khalti):
                 grant_secret(function.role, secret=secret, key=key)

@@ -284,10 +284,11 @@ class EventsStack(Stack):
             description="Sends the daily and weekly saved-search digests at 07:00 Kathmandu time",
             memory_mb=config.worker_memory_mb, timeout=Duration.minutes(15), environment=environment,
             reserved_concurrency=1)
-        for function in (self.alerts, self.digests):
-            # The match index, saved searches, sent markers, pending digests, favorites' fans (gsi6),
-            # subscriptions, profiles, preferences, suppressions and listings.
-            grant_table(function.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
+        # The match index, saved searches, sent markers, pending digests, favorites' fans (gsi6),
+        # subscriptions, profiles, preferences, suppressions and listings; the digests also count the
+        # moderation queue for the admins' summary (gsi5, listings by status).
+        for function, indexes in ((self.alerts, ["gsi6"]), (self.digests, ["gsi6", "gsi5"])):
+            grant_table(function.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=indexes)
             function.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
             self.grant_mail(function, data=data)
             grant_key(function.role, key=key, encrypt=True)

@@ -119,7 +119,7 @@ class Browser:
             answer = self.form(location, {"code": totp_now()})
         self.signed_in = answer["status"] == 302 and not answer["headers"].get("location", "").startswith("/login")
         first = self.request("GET", "/admin/listings/?status=draft")
-        found = re.search(r'href="\?([^"]*cursor=[^"]+)">Next page', first["body"])
+        found = re.search(r'<a href="\?([^"]*cursor=[^"]+)"[^>]*rel="next"', first["body"])
         second = (self.request("GET", f"/admin/listings/?{html.unescape(found.group(1))}") if found
                   else {"status": None, "body": ""})
         self.pages = [first, second]

@@ -256,6 +256,17 @@ class Needs:
         # GetLatestConfiguration names its session's token: the configuration the session was started on.
         return [(f"appconfig:{op}", self._configuration)]
 
+    def _ses(self, op: str, p: dict):
+        # SES authorizes a send on the sending identity (the From address's domain) and, when one is named,
+        # on the configuration set (docs: "Controlling access to Amazon SES", resource types).
+        if op not in ("SendRawEmail", "SendEmail"):
+            raise AssertionError(f"no IAM model for ses:{op}")
+        domain = p["Source"].rsplit("<", 1)[-1].rstrip(">").strip().rsplit("@", 1)[-1]
+        needs = [(f"ses:{op}", f"arn:aws:ses:{self.r}:{self.a}:identity/{domain}")]
+        if p.get("ConfigurationSetName"):
+            needs.append((f"ses:{op}", f"arn:aws:ses:{self.r}:{self.a}:configuration-set/{p['ConfigurationSetName']}"))
+        return needs
+
     def _kms(self, op: str, p: dict):  # explicit KMS calls by key id or ARN
         return [(f"kms:{op}", p["KeyId"])]
 

@@ -195,6 +195,17 @@ class Scenario:
             if not done:
                 return handled
 
+    def deliver_mail_feedback(self, *, bounced: str) -> None:
+        """A permanent bounce as SES publishes it to the feedback topic and SNS delivers it to its queue
+        (the emulator's SES reports bounces only for its own test addresses)."""
+        notification = {"notificationType": "Bounce", "mail": {"destination": [bounced]},
+                        "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
+                                   "bouncedRecipients": [{"emailAddress": bounced, "diagnosticCode": "550 5.1.1"}]}}
+        envelope = {"Type": "Notification", "MessageId": str(uuid.uuid4()), "Message": json.dumps(notification)}
+        sqs = self.aws("sqs")
+        url = sqs.get_queue_url(QueueName=f"{self.prefix}-mail-feedback")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(envelope))
+
     def scheduled(self, rule: str) -> dict:
         return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
                 "account": self.stage.account, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -284,10 +284,20 @@ def provision(stage: Stage, client) -> None:
         created = client("secretsmanager").create_secret(Name=name, SecretString=_secret_value(resource["Properties"]))
         stage.secret_arns[name] = created["ARN"]
     _cognito(stage, client("cognito-idp"))
+    _mail(stage, client("ses"))
     for stack, logical_id, resource in stage.of_type("AWS::SSM::Parameter"):
         properties = resource["Properties"]
         client("ssm").put_parameter(Name=stage.physical_name(stack, logical_id), Type="String", Overwrite=True,
                                     Value=stage.emulated(str(stage.resolve(stack, properties["Value"]))))
+
+
+def _mail(stage: Stage, ses) -> None:
+    """The sending domain, verified as AWS verifies it once its DKIM records are in DNS (the emulator
+    refuses mail from an unverified identity, as SES does), and the configuration set mail names."""
+    for stack, _, resource in stage.of_type("AWS::SES::EmailIdentity"):
+        ses.verify_domain_identity(Domain=str(stage.resolve(stack, resource["Properties"]["EmailIdentity"])))
+    for stack, _, resource in stage.of_type("AWS::SES::ConfigurationSet"):
+        ses.create_configuration_set(ConfigurationSet={"Name": str(stage.resolve(stack, resource["Properties"]["Name"]))})
 
 
 def _tables(stage: Stage, dynamodb) -> None:

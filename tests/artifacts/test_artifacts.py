@@ -76,6 +76,13 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     scenario.http("api-me", "GET", "/v1/me/favorites", query={"limit": 1, "cursor": cursor}, token=buyer)
     scenario.http("api-me", "DELETE", "/v1/me/favorites/{listing_id}", path={"listing_id": listed[3]}, token=buyer)
 
+    scenario.http("api-me", "POST", "/v1/me/saved-searches", token=buyer,
+                  body={"name": "Budhanilkantha houses", "query": {"neighborhood": ["budhanilkantha"]},
+                        "frequency": "daily"})
+    scenario.http("api-payments", "GET", "/v1/me/orders", token=buyer)
+    scenario.http("api-documents", "GET", "/v1/listings/{listing_id}/documents", path={"listing_id": listed[0]},
+                  token=premium)
+
     scenario.http("api-inquiries", "POST", "/v1/listings/{listing_id}/inquiries", path={"listing_id": listed[2]},
                   token=buyer, headers={"idempotency-key": "artifacts-inquiry-1"},
                   body={"name": "Priya Gurung", "phone": "+977 9812345678", "email": "buyer@demo.shikhar.np",
@@ -93,6 +100,7 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     pattern = json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"])
     for batch in scenario.stream_batches(names["SHIKHAR_TABLE"], pattern, mapping["BatchSize"], relay.name):
         scenario.invoke(relay.name, batch)
+    scenario.deliver_mail_feedback(bounced="bounced@demo.shikhar.np")  # as SES -> SNS -> the feedback queue
     for stack, _, resource in scenario.stage.of_type("AWS::Lambda::EventSourceMapping"):
         mapping = scenario.stage.resolve(stack, resource["Properties"])
         if ":sqs:" in mapping["EventSourceArn"]:  # every queue consumer gets what the bus's rules delivered
@@ -105,6 +113,9 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     scenario.call("weekly-export", scenario.scheduled(f"{scenario.prefix}-weekly-export"))
     scenario.call("media-sweep", scenario.scheduled(f"{scenario.prefix}-media-sweep"))
     scenario.call("listing-freshness", scenario.scheduled(f"{scenario.prefix}-listing-freshness"))
+    scenario.call("payments-poller", scenario.scheduled(f"{scenario.prefix}-payments-poller"))
+    scenario.call("exchange-rates", scenario.scheduled(f"{scenario.prefix}-exchange-rates"))
+    scenario.call("digests", scenario.scheduled(f"{scenario.prefix}-digest-daily"))
     return pipeline
 
 
