@@ -236,10 +236,12 @@ def _people(resources: Resources, password: str) -> tuple[dict[str, str], dict[s
     admin = actors["admin@demo.shikhar.np"]
     for email, (company, licence, verified) in BROKER_FIRMS.items():
         if not _guarded(f"broker:{email}"):
-            people.broker_profile_create(actor=admin, broker_id=ids[email], name=actors[email].name, email=email,
-                                         licence_number=licence, company=company, phone="+977 9801234567")
+            profile = people.broker_profile_create(actor=admin, broker_id=ids[email], name=actors[email].name,
+                                                   email=email, licence_number=licence, company=company,
+                                                   phone="+977 9801234567")
             if verified:
-                people.broker_verify(actor=admin, broker_id=ids[email], verified=True, reason="licence checked")
+                people.broker_verify(actor=admin, broker_id=ids[email], verified=True, reason="licence checked",
+                                     expected_version=profile.version)
             _mark(f"broker:{email}", ids[email])
     _agencies(admin, ids)
     if not _guarded("subscriptions"):

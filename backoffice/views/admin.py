@@ -394,7 +394,8 @@ def brokers(request):
             try:
                 people_services.broker_verify(actor=request.actor, broker_id=request.POST.get("broker_id", ""),
                                               verified=form.cleaned_data["verified"],
-                                              reason=form.cleaned_data["reason"])
+                                              reason=form.cleaned_data["reason"],
+                                              expected_version=version_read(request, noun="broker"))
                 messages.success(request, "Licence verified." if form.cleaned_data["verified"]
                                  else "Verification withdrawn.")
             except FIXABLE as error:

@@ -109,14 +109,18 @@ def broker_profile_create(*, actor: Actor, broker_id: str, name: str, email: str
     return profile
 
 
-def broker_verify(*, actor: Actor, broker_id: str, verified: bool, reason: str = "") -> BrokerProfile:
+def broker_verify(*, actor: Actor, broker_id: str, verified: bool, expected_version: int,
+                  reason: str = "") -> BrokerProfile:
+    """An admin verifies a broker's licence (or withdraws it) as the page showed the broker: a profile
+    changed since (by the broker or another admin) is refused, nothing written."""
     _require_admin(actor)
     profile = BrokerProfile.get_or_not_found(broker_id, consistent=True)
+    db.check_version(profile, expected_version, noun="broker")
     before = {"verified": profile.verified}
     profile.verified = verified
     profile.verified_at = datetime.now(UTC) if verified else None
     profile.verified_by = actor.user_id if verified else None
-    with db.transaction() as tx:
+    with db.transaction(conflict_message=db.stale_message("broker"), conflict_field="expected_version") as tx:
         tx.save(profile)
         tx.save(audit_entry(actor=actor, entity_type="broker", entity_id=broker_id,
                             action="verify" if verified else "unverify", before=before,

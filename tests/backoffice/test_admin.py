@@ -16,12 +16,25 @@ from backoffice.templatetags.shikhar import cell
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.events import Queue
-from marketplace.models import AuditEntry, Listing, OutboxEvent, Session, Subscription, UserProfile
+from marketplace.models import (
+    AuditEntry,
+    BrokerProfile,
+    Listing,
+    OutboxEvent,
+    Session,
+    Subscription,
+    UserProfile,
+)
 from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listing_history
 from marketplace.selectors.media import media_for_listing, media_get
 from marketplace.services.media import media_replace_upload, media_request_upload
-from marketplace.services.people import subscription_grant, user_groups_change, user_profile_sync
+from marketplace.services.people import (
+    broker_verify,
+    subscription_grant,
+    user_groups_change,
+    user_profile_sync,
+)
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
@@ -381,14 +394,36 @@ def test_granting_a_subscription_needs_a_reason_and_is_audited(signed_in, people
     assert "to 31 Jan 2030" in browser.get(f"/admin/people/{buyer.user_id}/").content.decode()
 
 
+def _shown_version(page, broker_id: str) -> int:
+    return next(b.version for b in page.context["page"].items if b.broker_id == broker_id)
+
+
 def test_verifying_a_broker(signed_in, people):
     browser = signed_in("admin")
+    shown = _shown_version(browser.get("/admin/brokers/"), people["broker"].user_id)
 
-    browser.post("/admin/brokers/", {"broker_id": people["broker"].user_id, "verified": "on"})
+    browser.post("/admin/brokers/", {"broker_id": people["broker"].user_id, "verified": "on",
+                                     "expected_version": shown})
     page = browser.get("/admin/brokers/")
 
     verified = {b.broker_id: b.verified for b in page.context["page"].items}
     assert verified == {people["broker"].user_id: True, people["other_broker"].user_id: False}
+
+
+def test_verifying_a_broker_from_a_stale_page_is_refused_and_changes_nothing(signed_in, people):
+    # Given an admin's brokers page, opened before another admin verified the broker
+    browser = signed_in("admin")
+    broker_id = people["broker"].user_id
+    shown = _shown_version(browser.get("/admin/brokers/"), broker_id)
+    broker_verify(actor=people["admin"].actor, broker_id=broker_id, verified=True, expected_version=shown)
+
+    # When the first admin withdraws the verification from the page they opened
+    answer = browser.post("/admin/brokers/", {"broker_id": broker_id, "reason": "licence lapsed",
+                                              "expected_version": shown}, follow=True)
+
+    # Then they are told to reload, and the broker stays verified
+    assert "reload" in answer.content.decode()
+    assert BrokerProfile.get_or_not_found(broker_id).verified is True
 
 
 def test_reports_render_and_export_one_report_per_csv(signed_in, listing_factory, platform):

@@ -9,6 +9,7 @@ import re
 
 import requests
 
+from marketplace.models import BrokerProfile
 from marketplace.services import people as people_services
 
 
@@ -28,7 +29,8 @@ def test_verifying_a_broker_shows_on_their_existing_listings_in_the_api_and_the_
     admin = signed_in("admin")
 
     # When an admin verifies the broker in the back office
-    admin.post("/admin/brokers/", {"broker_id": people["broker"].user_id, "verified": "on"})
+    admin.post("/admin/brokers/", {"broker_id": people["broker"].user_id, "verified": "on",
+                                   "expected_version": BrokerProfile.get_or_not_found(people["broker"].user_id).version})
 
     # Then the API and the back office's pages say so for the listings made before
     after = requests.get(detail_url, timeout=30).json()["broker"]
@@ -50,12 +52,14 @@ def test_verifying_a_broker_shows_on_their_existing_listings_in_the_api_and_the_
 
 def test_unverifying_a_broker_takes_the_mark_off_at_once(api, signed_in, people, listing_factory):
     # Given a published listing made while its broker was verified
-    people_services.broker_verify(actor=people["admin"].actor, broker_id=people["broker"].user_id, verified=True)
+    people_services.broker_verify(actor=people["admin"].actor, broker_id=people["broker"].user_id, verified=True,
+                                  expected_version=BrokerProfile.get_or_not_found(people["broker"].user_id).version)
     published = listing_factory(status="active")
     admin = signed_in("admin")
 
     # When an admin takes the verification back
-    admin.post("/admin/brokers/", {"broker_id": people["broker"].user_id})
+    admin.post("/admin/brokers/", {"broker_id": people["broker"].user_id,
+                                   "expected_version": BrokerProfile.get_or_not_found(people["broker"].user_id).version})
 
     # Then buyers no longer see the mark
     broker = requests.get(f"{api}/v1/listings/{published.listing_id}", timeout=30).json()["broker"]

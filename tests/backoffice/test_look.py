@@ -9,6 +9,7 @@ import re
 from django.test import Client
 
 from marketplace.entitlements import Entitlements
+from marketplace.models import BrokerProfile
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.services import people as people_services
@@ -74,7 +75,8 @@ def test_an_unverified_broker_is_told_what_it_means_until_verified(signed_in, pe
     before = broker.get("/broker/").content.decode()
 
     # When an admin verifies the licence
-    people_services.broker_verify(actor=people["admin"].actor, broker_id=people["broker"].user_id, verified=True)
+    people_services.broker_verify(actor=people["admin"].actor, broker_id=people["broker"].user_id, verified=True,
+                                  expected_version=BrokerProfile.get_or_not_found(people["broker"].user_id).version)
     after = broker.get("/broker/").content.decode()
 
     # Then the note showed on the broker's pages before, saying what it means and what to do, and not after
@@ -203,11 +205,12 @@ def test_leads_show_each_listings_cover_from_one_batch_read(api, signed_in, list
     html = browser.get("/broker/leads/").content.decode()
 
     # Then each row shows its listing's cover, read in one BatchGetItem for the page: the page costs the
-    # session, the leads' Query, the covers and the broker's own profile (the verification note)
+    # session, the leads' Query, the broker's viewing requests' Query, the covers and the broker's own
+    # profile (the verification note)
     for listing in listings:
         assert f'alt="cover of {listing.title}"' in html
         assert listing.cover.variants["w400_webp"]["key"] in html
-    assert sorted(dynamodb_calls.operations) == ["BatchGetItem", "BatchGetItem", "GetItem", "Query"]
+    assert sorted(dynamodb_calls.operations) == ["BatchGetItem", "BatchGetItem", "GetItem", "Query", "Query"]
 
 
 def test_the_first_upload_on_a_new_listing_saves_the_draft_from_the_typed_form(signed_in, people):
