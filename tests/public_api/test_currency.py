@@ -60,4 +60,5 @@ def test_the_rates_are_read_once_per_container_and_period(api, market, dynamodb_
     dynamodb_calls.reset()
     get(api, f"/v1/listings/{listing_id}?currency=AUD")
     assert first.get("GetItem") == 1
-    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1, "UpdateItem": 1}
+    # the detail's own reads (listing, broker cards, their agencies, the view counter): no rates read again
+    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 2, "UpdateItem": 1}
