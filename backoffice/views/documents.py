@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import signed_in
-from backoffice.views.common import FIXABLE, int_or_none, report_error
+from backoffice.views.common import FIXABLE, int_or_none, report_error, version_read
 from marketplace.selectors.listings import listing_for_actor
 from marketplace.services import documents
 
@@ -78,7 +78,8 @@ def decide(request, listing_id: str):
     try:
         documents.document_access_decide(actor=request.actor, listing_id=listing_id,
                                          buyer_id=request.POST.get("buyer_id", ""),
-                                         grant=request.POST.get("decision") == "grant")
+                                         grant=request.POST.get("decision") == "grant",
+                                         expected_version=version_read(request, noun="access request"))
     except FIXABLE as error:
         report_error(request, error)
     return _page(listing_id)

@@ -226,18 +226,21 @@ def document_access_request(*, actor: Actor, listing_id: str,
     return access, True
 
 
-def document_access_decide(*, actor: Actor, listing_id: str, buyer_id: str, grant: bool) -> DocumentAccess:
-    """The listing's broker (or an admin) grants or refuses one buyer's access."""
+def document_access_decide(*, actor: Actor, listing_id: str, buyer_id: str, grant: bool,
+                           expected_version: int) -> DocumentAccess:
+    """The listing's broker (or an admin) grants or refuses one buyer's access, as the page showed the
+    request: one decided meanwhile (by an admin, or on another page) is refused, nothing written."""
     listing = listing_get(listing_id=listing_id, consistent=True)
     if not (actor.is_admin or listing.broker_id == actor.user_id):
         raise NotFound("no such listing", field="listing_id")
     access = DocumentAccess.get_or_none(listing_id, buyer_id, consistent=True)
     if access is None:
         raise NotFound("this buyer has not asked for the documents", field="buyer_id")
+    db.check_version(access, expected_version, noun="access request")
     before = {"state": access.state}
     access.state = (AccessState.GRANTED if grant else AccessState.REFUSED).value
     access.decided_at, access.decided_by = datetime.now(UTC), actor.user_id
-    with db.transaction(conflict_field="buyer_id") as tx:
+    with db.transaction(conflict_message=db.stale_message("access request"), conflict_field="expected_version") as tx:
         tx.save(access)
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="document_access",
                             before=before, after={"state": access.state, "buyer_id": buyer_id}))

@@ -48,7 +48,9 @@ def test_documents_go_from_the_brokers_upload_to_the_admins_verification_and_the
                                   "restrictions": "", "version_read": review.context["listing"].version})
     documents.document_access_request(actor=people["buyer"].actor, listing_id=listing.listing_id,
                                       entitlements=Entitlements(tier="premium", active=True))
-    broker.post(f"{page}decide/", {"buyer_id": people["buyer"].user_id, "decision": "grant"})
+    requests_shown = broker.get(page).context["requests"]
+    broker.post(f"{page}decide/", {"buyer_id": people["buyer"].user_id, "decision": "grant",
+                                   "expected_version": requests_shown[0].version})
     _, links = documents.documents_for_buyer(actor=people["buyer"].actor, listing_id=listing.listing_id,
                                              entitlements=Entitlements(tier="premium", active=True))
     assert requests.get(links[0].url, timeout=10).content == PDF

@@ -15,7 +15,8 @@ from marketplace.actors import Actor, Group
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.entitlements import Entitlements
-from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.models import DocumentAccess
 from marketplace.services import documents, people
 from tests.marketplace.test_delivery import _notify_all as deliver_notifications
 from tests.public_api.conftest import get
@@ -71,8 +72,7 @@ def test_a_document_is_never_reachable_without_a_grant(api, listing, lister, pre
     assert ask(api, buyer, listing.listing_id).status_code == 403
     assert ask(api, premium_buyer, listing.listing_id).status_code == 201
     assert ask(api, investor, listing.listing_id).status_code == 201
-    documents.document_access_decide(actor=lister, listing_id=listing.listing_id, buyer_id=investor.user_id,
-                                     grant=False)
+    decide(actor=lister, listing_id=listing.listing_id, buyer_id=investor.user_id, grant=False)
     for person, state in ((premium_buyer, "requested"), (investor, "refused")):
         seen = get(api, f"/v1/listings/{listing.listing_id}/documents", person).json()
         assert (seen["access"]["state"], seen["documents"]) == (state, [])
@@ -80,8 +80,32 @@ def test_a_document_is_never_reachable_without_a_grant(api, listing, lister, pre
     assert {a.buyer_id for a in documents.access_requests_for_broker(actor=lister)} == {
         premium_buyer.user_id, investor.user_id}
     with pytest.raises(NotFound):
-        documents.document_access_decide(actor=OTHER_BROKER, listing_id=listing.listing_id,
-                                         buyer_id=premium_buyer.user_id, grant=True)
+        decide(actor=OTHER_BROKER, listing_id=listing.listing_id, buyer_id=premium_buyer.user_id, grant=True)
+
+
+def decide(*, actor, listing_id: str, buyer_id: str, grant: bool):
+    """The broker's decision on the request as their page showed it (its version)."""
+    shown = DocumentAccess.get_or_none(listing_id, buyer_id, consistent=True)
+    return documents.document_access_decide(actor=actor, listing_id=listing_id, buyer_id=buyer_id, grant=grant,
+                                            expected_version=shown.version if shown else 0)
+
+
+def test_a_decision_from_a_stale_page_is_refused_and_changes_nothing(api, listing, lister, premium_buyer):
+    # Given a request the broker's page showed, then granted by an admin meanwhile
+    upload(lister, listing.listing_id)
+    assert ask(api, premium_buyer, listing.listing_id).status_code == 201
+    shown = DocumentAccess.get_or_none(listing.listing_id, premium_buyer.user_id, consistent=True).version
+    documents.document_access_decide(actor=ADMIN, listing_id=listing.listing_id, buyer_id=premium_buyer.user_id,
+                                     grant=True, expected_version=shown)
+
+    # When the broker refuses it from the page they opened before
+    with pytest.raises(Conflict) as refused:
+        documents.document_access_decide(actor=lister, listing_id=listing.listing_id,
+                                         buyer_id=premium_buyer.user_id, grant=False, expected_version=shown)
+
+    # Then they are told to reload, and the admin's grant stands
+    assert refused.value.field == "expected_version" and "reload" in refused.value.message
+    assert DocumentAccess.get_or_none(listing.listing_id, premium_buyer.user_id).state == "granted"
 
 
 def test_a_granted_buyer_gets_a_short_lived_signed_link_and_the_seller_sees_it_logged(
@@ -91,8 +115,7 @@ def test_a_granted_buyer_gets_a_short_lived_signed_link_and_the_seller_sees_it_l
     assert ask(api, premium_buyer, listing.listing_id).status_code == 201
     assert ask(api, premium_buyer, listing.listing_id).status_code == 200  # asking again changes nothing
 
-    documents.document_access_decide(actor=lister, listing_id=listing.listing_id, buyer_id=premium_buyer.user_id,
-                                     grant=True)
+    decide(actor=lister, listing_id=listing.listing_id, buyer_id=premium_buyer.user_id, grant=True)
     seen = get(api, f"/v1/listings/{listing.listing_id}/documents", premium_buyer).json()
 
     assert seen["access"]["state"] == "granted"
@@ -110,8 +133,7 @@ def test_a_lapsed_membership_gets_no_link_even_with_a_grant(api, listing, lister
     upload(lister, listing.listing_id)
     documents.document_access_request(actor=lapsed_buyer.actor, listing_id=listing.listing_id,
                                       entitlements=Entitlements(tier="premium", active=True))
-    documents.document_access_decide(actor=lister, listing_id=listing.listing_id, buyer_id=lapsed_buyer.user_id,
-                                     grant=True)
+    decide(actor=lister, listing_id=listing.listing_id, buyer_id=lapsed_buyer.user_id, grant=True)
 
     seen = get(api, f"/v1/listings/{listing.listing_id}/documents", lapsed_buyer).json()
 
