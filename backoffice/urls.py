@@ -41,7 +41,6 @@ urlpatterns = [
     path("broker/listings/<str:listing_id>/media/", broker.media_states, name="media-states"),
     path("broker/listings/<str:listing_id>/media/<str:media_id>/", broker.media_change, name="media-change"),
     path("broker/leads/", broker.leads_page, name="leads"),
-    path("broker/leads/<str:listing_id>/<str:inquiry_id>/handled/", broker.lead_handled, name="lead-handled"),
     path("broker/leads/<str:listing_id>/<str:inquiry_id>/state/", broker.lead_move, name="lead-move"),
     path("broker/analytics/", broker.analytics, name="broker-analytics"),
     path("broker/viewings/", viewings.viewings_page, name="viewings"),

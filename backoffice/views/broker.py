@@ -53,7 +53,6 @@ from marketplace.selectors.media import media_for_listing
 from marketplace.services import leads as lead_services
 from marketplace.services import listings as listing_services
 from marketplace.services import media as media_services
-from marketplace.services.engagement import inquiry_mark_handled
 from marketplace.services.freshness import expires_on, freshness_of
 from marketplace.services.viewings import viewings_for_broker
 
@@ -310,14 +309,6 @@ def _lead_version(request) -> int | None:
     """A lead stored before leads had versions shows none; any other must post the version it showed."""
     given = request.POST.get("expected_version", "")
     return None if given in ("", "None") else version_read(request)
-
-
-@brokers_only
-@require_POST
-def lead_handled(request, listing_id: str, inquiry_id: str):
-    inquiry_mark_handled(actor=request.actor, listing_id=listing_id, inquiry_id=inquiry_id)
-    messages.success(request, "Marked handled.")
-    return redirect("leads")
 
 
 @brokers_only

@@ -172,15 +172,6 @@ def _guarded_inquiry(guard: Guard, listing_id: str) -> Inquiry | None:
                                    field="idempotency_key") from None
 
 
-def inquiry_mark_handled(*, actor: Actor, listing_id: str, inquiry_id: str) -> Inquiry:
-    """The broker (or an admin) marks a lead handled."""
-    inquiry = Inquiry.get_or_not_found(listing_id, inquiry_id, consistent=True)
-    if not (actor.is_admin or inquiry.broker_id == actor.user_id):
-        raise NotFound("no such inquiry", field="inquiry_id")
-    inquiry.update(actions=[Inquiry.status.set("handled"), Inquiry.handled_at.set(datetime.now(UTC))])
-    return inquiry
-
-
 def listing_record_view(*, listing_id: str, neighborhood: str = "", day: str | None = None) -> None:
     """Count a detail view: one atomic UpdateItem on the day's counter, which it creates on the first
     view of the day (with its type and index keys, so reports find it)."""

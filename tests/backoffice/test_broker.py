@@ -270,7 +270,7 @@ def test_a_slot_for_a_wrong_type_names_the_field(signed_in, listing_factory):
     assert response.json()["error"]["field"] == "content_type"
 
 
-def test_leads_newest_first_and_mark_handled(signed_in, listing_factory, people):
+def test_leads_newest_first_and_a_contacted_lead_leaves_the_new_ones(signed_in, listing_factory, people):
     listing = listing_factory(status="active")
     buyer = people["buyer"].actor
     first, _ = inquiry_create(actor=buyer, listing_id=listing.listing_id, entitlements=Entitlements(),
@@ -282,23 +282,27 @@ def test_leads_newest_first_and_mark_handled(signed_in, listing_factory, people)
     browser = signed_in("broker")
 
     leads = browser.get("/broker/leads/")
-    browser.post(f"/broker/leads/{listing.listing_id}/{second.inquiry_id}/handled/")
+    browser.post(f"/broker/leads/{listing.listing_id}/{second.inquiry_id}/state/",
+                 {"state": "contacted", "expected_version": second.version})
     after = browser.get("/broker/leads/")
 
     assert [i.inquiry_id for i in leads.context["page"].items] == [second.inquiry_id, first.inquiry_id]
     assert [i.inquiry_id for i in after.context["page"].items] == [first.inquiry_id]
 
 
-def test_another_broker_cannot_mark_a_lead_handled(signed_in, listing_factory, people):
+def test_another_broker_cannot_move_a_lead(signed_in, listing_factory, people):
     listing = listing_factory(status="active")
     inquiry, _ = inquiry_create(actor=people["buyer"].actor, listing_id=listing.listing_id, entitlements=Entitlements(),
                                 idempotency_key="only-inquiry-1", name="Ram Thapa", email="ram@example.com",
                                 message="Please call me about this house.")
     browser = signed_in("other_broker")
 
-    response = browser.post(f"/broker/leads/{listing.listing_id}/{inquiry.inquiry_id}/handled/")
+    response = browser.post(f"/broker/leads/{listing.listing_id}/{inquiry.inquiry_id}/state/",
+                            {"state": "contacted", "expected_version": inquiry.version})
 
+    # Then the lead is not found for them, and it stays new
     assert response.status_code == 404
+    assert Inquiry.get_or_not_found(listing.listing_id, inquiry.inquiry_id).status == "new"
 
 
 def test_analytics_lists_my_listings(signed_in, listing_factory):

@@ -10,7 +10,6 @@ from marketplace.services.engagement import (
     favorite_add,
     favorite_remove,
     inquiry_create,
-    inquiry_mark_handled,
     listing_record_view,
     visible_listing,
 )
@@ -92,13 +91,6 @@ def test_bad_inquiries_name_every_bad_field_and_store_nothing(active, buyer):
     assert reads.inquiries(active.listing_id) == []
 
 
-def test_only_the_listing_broker_marks_a_lead_handled(active, buyer, broker, other_broker):
-    inquiry, _ = inquiry_create(actor=buyer, listing_id=active.listing_id, entitlements=ANONYMOUS,
-                                idempotency_key="key-0003", name="Priya", email="p@example.com",
-                                message="Is the price negotiable?")
-    with pytest.raises(NotFound):
-        inquiry_mark_handled(actor=other_broker, listing_id=active.listing_id, inquiry_id=inquiry.inquiry_id)
-    assert inquiry_mark_handled(actor=broker, listing_id=active.listing_id, inquiry_id=inquiry.inquiry_id).status == "handled"
 
 
 def test_views_are_counted_per_day(active):
