@@ -59,6 +59,15 @@ def _page(title: str, body: str, status: int = 200) -> Response:
                     status=status, content_type="text/html; charset=utf-8")
 
 
+def _wallet_page(title: str, *, key: tuple[str, str], fields: tuple[tuple[str, str], ...]) -> Response:
+    """A provider's sign-in-and-pay page: the payment's key hidden, the wallet's fields, Pay and Cancel."""
+    name, value = key
+    inputs = "".join(f'<label>{label} <input name="{field}"></label>' for field, label in fields)
+    return _page(title, f'<form method="post" action="pay"><input type="hidden" name="{name}" '
+                        f'value="{html.escape(value)}">{inputs}<button name="action" value="pay">Pay</button>'
+                        f'<button name="action" value="cancel">Cancel</button></form>')
+
+
 def _redirect(url: str) -> Response:
     return Response("", status=302, headers={"Location": url})
 
@@ -129,12 +138,8 @@ class Providers:
             self.esewa[uuid] = {"product_code": form["product_code"], "total_amount": total, "status": "PENDING",
                                 "ref_id": None, "success_url": form["success_url"],
                                 "failure_url": form["failure_url"]}
-        fields = "".join(f'<label>{label} <input name="{name}"></label>' for name, label in
-                         (("esewa_id", "eSewa ID"), ("password", "Password"), ("token", "Token")))
-        return _page(f"Pay Rs {total} to {form['product_code']}",
-                     f'<form method="post" action="pay"><input type="hidden" name="transaction_uuid" '
-                     f'value="{html.escape(uuid)}">{fields}<button name="action" value="pay">Pay</button>'
-                     f'<button name="action" value="cancel">Cancel</button></form>')
+        return _wallet_page(f"Pay Rs {total} to {form['product_code']}", key=("transaction_uuid", uuid),
+                            fields=(("esewa_id", "eSewa ID"), ("password", "Password"), ("token", "Token")))
 
     def esewa_pay(self, request: Request) -> Response:
         form = request.form
@@ -220,12 +225,8 @@ class Providers:
         payment = self.khalti.get(pidx)
         if payment is None:
             return _page("Payment not found", "", 404)
-        fields = "".join(f'<label>{label} <input name="{name}"></label>' for name, label in
-                         (("khalti_id", "Khalti ID"), ("mpin", "MPIN"), ("otp", "OTP")))
-        return _page(f"Pay Rs {payment['total_amount'] / 100:.2f}",
-                     f'<form method="post" action="pay"><input type="hidden" name="pidx" value="{html.escape(pidx)}">'
-                     f'{fields}<button name="action" value="pay">Pay</button>'
-                     f'<button name="action" value="cancel">Cancel</button></form>')
+        return _wallet_page(f"Pay Rs {payment['total_amount'] / 100:.2f}", key=("pidx", pidx),
+                            fields=(("khalti_id", "Khalti ID"), ("mpin", "MPIN"), ("otp", "OTP")))
 
     def khalti_pay(self, request: Request) -> Response:
         form = request.form
