@@ -38,24 +38,28 @@ def outbox_relay(stop: threading.Event, *, interval: float = 0.5) -> None:
         stop.wait(interval)
 
 
-def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
-    """What the EventBridge schedule does in AWS: publish coming-soon listings whose date has come."""
+def _every(stop: threading.Event, interval: float, job: Callable[[], object], *, failed: str) -> None:
+    """A schedule's job every ``interval`` seconds until ``stop``, as its EventBridge rule runs it in AWS."""
     while not stop.wait(interval):
         try:
-            clock.tick()
-        except Exception:  # noqa: BLE001 - the next tick tries again; one bad tick must not end the worker
-            logger.exception("scheduler tick failed")
+            job()
+        except Exception:  # noqa: BLE001 - the next run tries again; one bad run must not end the worker
+            logger.exception(failed)
+
+
+def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
+    """What the EventBridge schedule does in AWS: publish coming-soon listings whose date has come."""
+    _every(stop, interval, clock.tick, failed="scheduler tick failed")
 
 
 def digest_clock(stop: threading.Event, *, interval: float = 60) -> None:
     """What the digests' EventBridge schedules do in AWS: at 07:00 Kathmandu time, the daily digest (and
     on Sundays the weekly one), and the admins' moderation summary."""
-    while not stop.wait(interval):
-        try:
-            for frequency in digests.due(datetime.now(UTC)):
-                digests.handler({"frequency": frequency})
-        except Exception:  # noqa: BLE001 - the next minute tries again; one bad run must not end the worker
-            logger.exception("digest run failed")
+    def send_due() -> None:
+        for frequency in digests.due(datetime.now(UTC)):
+            digests.handler({"frequency": frequency})
+
+    _every(stop, interval, send_due, failed="digest run failed")
 
 
 def exchange_rates(stop: threading.Event, *, interval: float = 6 * 3600) -> None:
@@ -72,29 +76,17 @@ def exchange_rates(stop: threading.Event, *, interval: float = 6 * 3600) -> None
 def listing_freshness(stop: threading.Event, *, interval: float = 3600) -> None:
     """What the daily schedule does in AWS: ask brokers to reconfirm ageing listings, expire unconfirmed
     ones (hourly locally, so a demo shows it; each listing is asked once per confirmation)."""
-    while not stop.wait(interval):
-        try:
-            freshness.sweep()
-        except Exception:  # noqa: BLE001 - the next run tries again; one bad run must not end the worker
-            logger.exception("listing freshness sweep failed")
+    _every(stop, interval, freshness.sweep, failed="listing freshness sweep failed")
 
 
 def media_sweep(stop: threading.Event, *, interval: float = media_sweeper.SWEEP_MINUTES * 60) -> None:
     """What the media sweep's schedule does in AWS: fail media stuck past their deadline."""
-    while not stop.wait(interval):
-        try:
-            media_sweeper.handler()
-        except Exception:  # noqa: BLE001 - the next sweep tries again; one bad run must not end the worker
-            logger.exception("media sweep failed")
+    _every(stop, interval, media_sweeper.handler, failed="media sweep failed")
 
 
 def payments_poller(stop: threading.Event, *, interval: float = 60) -> None:
     """What the payments poller's schedule does in AWS: ask the providers about open orders."""
-    while not stop.wait(interval):
-        try:
-            payments.payments_poll()
-        except Exception:  # noqa: BLE001 - the next poll tries again; one bad run must not end the worker
-            logger.exception("payments poll failed")
+    _every(stop, interval, payments.payments_poll, failed="payments poll failed")
 
 
 def retry_delay(receive_count: int) -> int:
