@@ -32,6 +32,10 @@ urlpatterns = [
     path("admin/reports/", admin.reports_page, name="reports"),
     path("admin/agencies/", agencies.agencies, name="agencies"),
     path("admin/agencies/<str:agency_id>/", agencies.agency, name="agency"),
+    # An agency's licence evidence: admins and its principal broker (the domain checks which agency).
+    path("agencies/<str:agency_id>/evidence/slot/", agencies.evidence_slot, name="agency-evidence-slot"),
+    path("agencies/<str:agency_id>/evidence/uploaded/", agencies.evidence_uploaded, name="agency-evidence-uploaded"),
+    path("agencies/<str:agency_id>/evidence/<str:file_id>/", agencies.evidence_open, name="agency-evidence-open"),
 
     path("broker/", broker.inventory, name="inventory"),
     path("broker/listings/new/", broker.listing_new, name="broker-listing-new"),

@@ -252,6 +252,49 @@ class Agency(Item, discriminator="Agency"):
                                                                              last.isoformat() + KEY_END), **query)
 
 
+# --- Licence evidence: the files showing an agency's licence (marketplace.services.agencies). ---
+
+class AgencyEvidence(Item, discriminator="AgencyEvidence"):
+    """A file showing an agency's licence (the certificate, the page of the published list it is on): a PDF,
+    JPEG or PNG in the private documents bucket, uploaded by an admin or the agency's principal broker and
+    opened by the admin verifying it through a short-lived signed link.
+
+    pk ``AGENCY#<agency_id>``, sk ``EVIDENCE#<file_id>`` (beside the agency's profile: one Query lists them).
+    """
+
+    not_found = ("no such evidence file", "file_id")
+
+    agency_id = UnicodeAttribute()
+    file_id = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload | uploaded | rejected
+    failure = UnicodeAttribute(null=True)
+    uploaded_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    uploaded_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+    SORT_PREFIX = "EVIDENCE#"
+
+    @staticmethod
+    def key(agency_id: str, file_id: str) -> tuple[str, str]:
+        return Agency.partition(agency_id), f"{AgencyEvidence.SORT_PREFIX}{file_id}"
+
+    @property
+    def object_key(self) -> str:
+        return f"agencies/{self.agency_id}/{self.file_id}"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.agency_id, self.file_id)
+
+    @classmethod
+    def of_agency(cls, agency_id: str, **query):
+        """An agency's evidence files, oldest first (one Query)."""
+        return cls.query(Agency.partition(agency_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
+
+
 class Seller(Item, discriminator="Seller"):
     """An owner or developer whose property a broker lists. ``seller_id`` is their Cognito sub when they
     sign in to the read-only seller view, else a generated id.

@@ -1,5 +1,6 @@
 """Licensed agencies: the admins' list (by licence expiry), one agency (verify against the published list,
-renew, its brokers) and a broker's own agency."""
+renew, its brokers, its licence evidence files) and a broker's own agency (its principal broker uploads the
+licence evidence there)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from backoffice.access import admins_only, brokers_only
+from backoffice.access import admins_only, brokers_only, signed_in
 from backoffice.forms import AgencyForm, AgencyMemberForm, AgencyRenewForm, AgencyVerifyForm
 from backoffice.views.common import FIXABLE, report_error
+from marketplace.actors import Group
 from marketplace.errors import NotFound
 from marketplace.licensing import EXPIRY_WARNING
 from marketplace.models import AuditEntry, BrokerProfile
 from marketplace.selectors.agencies import agencies_list, agency_with_brokers, licence_of, licence_of_broker
 from marketplace.services import agencies as agency_services
+from marketplace.services import documents
 
 
 def _show_errors(request, form, error) -> None:
@@ -83,6 +88,8 @@ def agency(request, agency_id: str):
     return render(request, "backoffice/admin/agency.html", {
         "agency": current, "licence": licence_of(current), "brokers": brokers,
         "history": list(AuditEntry.history("agency", agency_id, scan_index_forward=False, limit=50)),
+        "evidence": agency_services.agency_evidence_files(actor=request.actor, agency_id=agency_id),
+        "content_types": list(documents.SIGNATURES),
         "verify_form": AgencyVerifyForm(initial={"expected_version": current.version}),
         "renew_form": AgencyRenewForm(initial={"expected_version": current.version}),
         "member_form": AgencyMemberForm()})
@@ -95,6 +102,55 @@ def my_agency(request):
     agency = brokers = None
     if licence.agency_id:
         agency, brokers = agency_with_brokers(agency_id=licence.agency_id)
+    principal = agency is not None and agency.principal_broker_id == request.actor.user_id
+    evidence = agency_services.agency_evidence_files(actor=request.actor, agency_id=agency.agency_id) if principal else []
     return render(request, "backoffice/broker/agency.html", {
         "licence": licence, "agency": agency, "brokers": brokers or [], "profile": profile,
-        "warning_days": EXPIRY_WARNING.days})
+        "warning_days": EXPIRY_WARNING.days, "principal": principal, "evidence": evidence,
+        "content_types": list(documents.SIGNATURES)})
+
+
+# Licence evidence: admins on the agency's page, its principal broker on their agency page (the domain checks).
+evidence_staff = signed_in(Group.ADMINS, Group.BROKERS)
+
+
+def _evidence_back(request, agency_id: str):
+    return redirect("agency", agency_id=agency_id) if request.actor.is_admin else redirect("my-agency")
+
+
+@evidence_staff
+@require_POST
+def evidence_slot(request, agency_id: str):
+    """Step one of an upload: the file's type chosen, the form that posts it straight to the private bucket."""
+    content_type = request.POST.get("content_type", "")
+    try:
+        slot = agency_services.agency_evidence_request_upload(
+            actor=request.actor, agency_id=agency_id, content_type=content_type, size=documents.MAX_BYTES,
+            filename=f"licence.{content_type.split('/')[-1]}",
+            redirect_to=request.build_absolute_uri(reverse("agency-evidence-uploaded", args=[agency_id])))
+    except FIXABLE as error:
+        report_error(request, error)
+        return _evidence_back(request, agency_id)
+    return render(request, "backoffice/document_upload.html", {
+        "slot": slot, "heading": "Upload the licence evidence", "content_type": slot.evidence.content_type,
+        "back_url": _evidence_back(request, agency_id).url, "max_mb": documents.MAX_BYTES // (1024 * 1024)})
+
+
+@evidence_staff
+@require_GET
+def evidence_uploaded(request, agency_id: str):
+    """Where S3 sends the browser back (``key`` names the file): its bytes are checked now."""
+    file_id = request.GET.get("key", "").rsplit("/", 1)[-1]
+    try:
+        agency_services.agency_evidence_confirm(actor=request.actor, agency_id=agency_id, file_id=file_id)
+        messages.success(request, "Licence evidence uploaded.")
+    except FIXABLE as error:
+        report_error(request, error)
+    return _evidence_back(request, agency_id)
+
+
+@evidence_staff
+@require_GET
+def evidence_open(request, agency_id: str, file_id: str):
+    return redirect(agency_services.agency_evidence_link(actor=request.actor, agency_id=agency_id,
+                                                         file_id=file_id).url)

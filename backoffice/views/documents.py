@@ -48,8 +48,10 @@ def upload_slot(request, listing_id: str):
     except FIXABLE as error:
         report_error(request, error)
         return _page(listing_id)
-    return render(request, "backoffice/document_upload.html", {"slot": slot, "listing_id": listing_id,
-                                                               "max_mb": documents.MAX_BYTES // (1024 * 1024)})
+    return render(request, "backoffice/document_upload.html", {
+        "slot": slot, "heading": f"Upload the {documents.LABELS[documents.DocumentKind(slot.document.kind)].lower()}",
+        "content_type": slot.document.content_type, "back_url": reverse("listing-documents", args=[listing_id]),
+        "max_mb": documents.MAX_BYTES // (1024 * 1024)})
 
 
 @signed_in()

@@ -71,10 +71,11 @@ class BackofficeStack(Stack):
                                                              resources=[f"arn:aws:s3:::{bucket.name}"]))
         grant_objects(role, bucket=data.static.name, actions=["s3:GetObject"])
         grant_key(role, key=data.keys.media, encrypt=True)
-        # Listing documents: presigned uploads, the upload's check (read its first bytes, delete a bad file),
-        # signed links for staff (marketplace.services.documents).
-        grant_objects(role, bucket=data.documents.name, actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-                      prefix="listings/")
+        # Listing documents and agencies' licence evidence: presigned uploads, the upload's check (read its
+        # first bytes, delete a bad file), signed links for staff (marketplace.services.documents, .agencies).
+        for prefix in ("listings/", "agencies/"):
+            grant_objects(role, bucket=data.documents.name, actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                          prefix=prefix)
         grant_key(role, key=data.keys.documents, encrypt=True)
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(COGNITO_ACTIONS),
                                                          resources=[auth.user_pool.user_pool_arn]))

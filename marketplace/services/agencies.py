@@ -2,25 +2,29 @@
 and the warning an agency hears 30 days before its licence ends.
 
 Verification is manual: an admin checks the agency against the Department of Land Management's
-published list and records what they checked (the evidence note); every change is audited in the same
-transaction. A renewal (new expiry or number) needs a fresh verification. Licence rules themselves are
+published list and records what they checked (the evidence note, and the evidence files: the licence
+certificate or the list's page, uploaded by an admin or the agency's principal broker to the private
+documents bucket and opened through short-lived signed links); every change, upload and opening is
+audited in the same transaction. A renewal (new expiry or number) needs a fresh verification. Licence rules themselves are
 ``marketplace.licensing``; the approval guard is in ``marketplace.lifecycle``.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from marketplace import db
 from marketplace.actors import Actor
 from marketplace.audit import audit_entry
-from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.licensing import EXPIRY_WARNING, LicenceClass, Verification, licence_status, today
-from marketplace.models import Agency, BrokerProfile, Guard
+from marketplace.models import Agency, AgencyEvidence, BrokerProfile, Guard
 from marketplace.observability import logger
+from marketplace.services import documents
 
 _LICENCE = re.compile(r"^[A-Za-z0-9/\-]{3,32}$")
 AUDITED = ("name", "licence_number", "licence_class", "licence_expires_on", "evidence", "email", "phone",
@@ -183,3 +187,82 @@ def agency_expiry_warnings(*, actor: Actor, at: datetime | None = None) -> list[
             continue
         warned.append(agency.agency_id)
     return warned
+
+
+# --- Licence evidence files: through the documents bucket's presigned, checked path. ---
+
+MAX_EVIDENCE_FILES = 10
+
+
+@dataclass(frozen=True)
+class EvidenceSlot:
+    evidence: AgencyEvidence
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    evidence: AgencyEvidence
+    url: str
+    expires_at: datetime
+
+
+def _evidence_agency(actor: Actor, agency_id: str) -> Agency:
+    """The agency, if this person may add or open its licence evidence: an admin, its principal broker."""
+    agency = Agency.get_or_not_found(agency_id, consistent=True)
+    if actor.is_admin or (actor.is_broker and agency.principal_broker_id == actor.user_id):
+        return agency
+    raise PermissionDenied("only admins and the agency's principal broker handle its licence evidence")
+
+
+def agency_evidence_request_upload(*, actor: Actor, agency_id: str, content_type: str, size: int, filename: str,
+                                   redirect_to: str | None = None) -> EvidenceSlot:
+    """A presigned POST of one licence evidence file (PDF, JPEG or PNG) to the documents bucket."""
+    name = documents.check_file(content_type=content_type, size=size, filename=filename)
+    agency = _evidence_agency(actor, agency_id)
+    if len(list(AgencyEvidence.of_agency(agency.agency_id))) >= MAX_EVIDENCE_FILES:
+        raise ValidationError(f"an agency may have at most {MAX_EVIDENCE_FILES} evidence files", field="file")
+    evidence = AgencyEvidence(agency_id=agency.agency_id, file_id=new_id(), filename=name, content_type=content_type,
+                              size=size, uploaded_by=actor.user_id)
+    db.save(evidence, condition=AgencyEvidence.pk.does_not_exist())
+    url, fields = documents.presigned_upload(key=evidence.object_key, content_type=content_type,
+                                             redirect_to=redirect_to)
+    return EvidenceSlot(evidence=evidence, url=url, fields=fields, max_bytes=documents.MAX_BYTES,
+                        expires_in=documents.UPLOAD_SECONDS)
+
+
+def agency_evidence_confirm(*, actor: Actor, agency_id: str, file_id: str) -> AgencyEvidence:
+    """The upload finished: its bytes are checked (a bad file is deleted and refused naming ``file``); a good
+    one is recorded in the agency's history."""
+    _evidence_agency(actor, agency_id)
+    evidence = AgencyEvidence.get_or_not_found(agency_id, file_id, consistent=True)
+    if evidence.state == "uploaded":
+        return evidence
+    documents.accept_upload(evidence)
+    with db.transaction() as tx:
+        tx.save(evidence)
+        tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id, action="evidence_upload",
+                            after={"file_id": file_id, "filename": evidence.filename}))
+    return evidence
+
+
+def agency_evidence_files(*, actor: Actor, agency_id: str) -> list[AgencyEvidence]:
+    """The agency's uploaded evidence files, oldest first (admins and its principal broker)."""
+    _evidence_agency(actor, agency_id)
+    return [e for e in AgencyEvidence.of_agency(agency_id, consistent_read=True) if e.state == "uploaded"]
+
+
+def agency_evidence_link(*, actor: Actor, agency_id: str, file_id: str) -> EvidenceLink:
+    """One evidence file through a short-lived signed URL; who opened it is recorded in the agency's history."""
+    _evidence_agency(actor, agency_id)
+    evidence = AgencyEvidence.get_or_none(agency_id, file_id, consistent=True)
+    if evidence is None or evidence.state != "uploaded":
+        raise NotFound("no such evidence file", field="file_id")
+    url = documents.signed_download(key=evidence.object_key, filename=evidence.filename)
+    db.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id, action="evidence_open",
+                        after={"file_id": file_id, "filename": evidence.filename}))
+    return EvidenceLink(evidence=evidence, url=url,
+                        expires_at=datetime.now(UTC) + timedelta(seconds=documents.URL_SECONDS))

@@ -27,7 +27,14 @@ from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.media_kinds import MediaKind
-from marketplace.models import AccessLogEntry, DocumentAccess, DocumentsReview, Listing, ListingDocument
+from marketplace.models import (
+    AccessLogEntry,
+    AgencyEvidence,
+    DocumentAccess,
+    DocumentsReview,
+    Listing,
+    ListingDocument,
+)
 from marketplace.selectors.listings import listing_for_actor, listing_get
 
 
@@ -79,7 +86,9 @@ def _kind(kind: str) -> DocumentKind:
         raise ValidationError(f"must be one of: {', '.join(DocumentKind)}", field="kind") from None
 
 
-def _check_file(*, content_type: str, size: int, filename: str) -> str:
+def check_file(*, content_type: str, size: int, filename: str) -> str:
+    """A file about to be uploaded to the documents bucket (a listing's document, an agency's licence): its
+    type, size and a safe name, each refused naming its field."""
     if content_type not in SIGNATURES:
         raise ValidationError(f"must be one of: {', '.join(SIGNATURES)}", field="content_type")
     if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_BYTES:
@@ -88,6 +97,63 @@ def _check_file(*, content_type: str, size: int, filename: str) -> str:
     if not name or len(name) > MAX_TEXT:
         raise ValidationError(f"is required (at most {MAX_TEXT} characters)", field="filename")
     return name
+
+
+def presigned_upload(*, key: str, content_type: str, redirect_to: str | None) -> tuple[str, dict[str, str]]:
+    """A presigned POST of one object to the documents bucket (S3 enforces type and size in AWS;
+    ``accept_upload`` reads the bytes either way): its URL and form fields."""
+    fields, conditions = {"Content-Type": content_type}, [{"Content-Type": content_type},
+                                                          ["content-length-range", 1, MAX_BYTES]]
+    if redirect_to:  # S3 sends the browser there once stored (a plain HTML form needs no script)
+        fields["success_action_redirect"] = redirect_to
+        conditions.append({"success_action_redirect": redirect_to})
+    post = client("s3").generate_presigned_post(Bucket=settings().documents_bucket, Key=key, Fields=fields,
+                                                Conditions=conditions, ExpiresIn=UPLOAD_SECONDS)
+    return post["url"], post["fields"]
+
+
+def _problem_with(size: int, head: bytes, content_type: str) -> str | None:
+    if not 0 < size <= MAX_BYTES:
+        return f"the file must be from 1 byte to {MAX_BYTES // (1024 * 1024)} MB"
+    if not head.startswith(SIGNATURES[content_type]):
+        return f"the file is not a {content_type.split('/')[1].upper()}"
+    return None
+
+
+def _check_upload(*, key: str, content_type: str) -> tuple[int, str | None]:
+    """The uploaded object's size and what is wrong with it (``None``: a good file). A bad file is deleted;
+    nothing uploaded is a ``ValidationError`` naming ``file``."""
+    s3, bucket = client("s3"), settings().documents_bucket
+    try:
+        stored = s3.head_object(Bucket=bucket, Key=key)
+        head = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-15")["Body"].read()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            raise ValidationError("nothing was uploaded for this document", field="file") from None
+        raise
+    problem = _problem_with(stored["ContentLength"], head, content_type)
+    if problem:
+        s3.delete_object(Bucket=bucket, Key=key)
+    return stored["ContentLength"], problem
+
+
+def accept_upload(stored: ListingDocument | AgencyEvidence) -> None:
+    """Check the bytes uploaded for ``stored`` (a listing's document, an agency's evidence file): a bad file
+    is deleted, the item saved as rejected and a ``ValidationError`` naming ``file`` raised; a good one is
+    marked uploaded (the caller saves it with its audit entry)."""
+    size, problem = _check_upload(key=stored.object_key, content_type=stored.content_type)
+    if problem:
+        stored.state, stored.failure = "rejected", problem
+        db.save(stored)
+        raise ValidationError(problem, field="file")
+    stored.state, stored.uploaded_at, stored.size = "uploaded", datetime.now(UTC), size
+
+
+def signed_download(*, key: str, filename: str) -> str:
+    """A short-lived (``URL_SECONDS``) signed URL of one object of the documents bucket, as an attachment."""
+    return client("s3").generate_presigned_url("get_object", ExpiresIn=URL_SECONDS, Params={
+        "Bucket": settings().documents_bucket, "Key": key,
+        "ResponseContentDisposition": f'attachment; filename="{filename}"'})
 
 
 def _uploader_listing(actor: Actor, listing_id: str) -> Listing:
@@ -100,31 +166,15 @@ def document_request_upload(*, actor: Actor, listing_id: str, kind: str, content
     """A presigned POST to the documents bucket for one new document (S3 enforces type and size in AWS;
     ``document_confirm_upload`` checks the bytes either way)."""
     chosen = _kind(kind)
-    name = _check_file(content_type=content_type, size=size, filename=filename)
+    name = check_file(content_type=content_type, size=size, filename=filename)
     listing = _uploader_listing(actor, listing_id)
     if len(list(ListingDocument.of_listing(listing.listing_id))) >= MAX_DOCUMENTS:
         raise ValidationError(f"a listing may have at most {MAX_DOCUMENTS} documents", field="kind")
     document = ListingDocument(listing_id=listing.listing_id, document_id=new_id(), kind=chosen.value,
                                filename=name, content_type=content_type, size=size, uploaded_by=actor.user_id)
     db.save(document, condition=ListingDocument.pk.does_not_exist())
-    fields, conditions = {"Content-Type": content_type}, [{"Content-Type": content_type},
-                                                          ["content-length-range", 1, MAX_BYTES]]
-    if redirect_to:  # S3 sends the browser there once stored (a plain HTML form needs no script)
-        fields["success_action_redirect"] = redirect_to
-        conditions.append({"success_action_redirect": redirect_to})
-    post = client("s3").generate_presigned_post(Bucket=settings().documents_bucket, Key=document.object_key,
-                                                Fields=fields, Conditions=conditions, ExpiresIn=UPLOAD_SECONDS)
-    return DocumentSlot(document=document, url=post["url"], fields=post["fields"], max_bytes=MAX_BYTES,
-                        expires_in=UPLOAD_SECONDS)
-
-
-def _problem_with(stored: dict, head: bytes, document: ListingDocument) -> str | None:
-    size = stored["ContentLength"]
-    if not 0 < size <= MAX_BYTES:
-        return f"the file must be from 1 byte to {MAX_BYTES // (1024 * 1024)} MB"
-    if not head.startswith(SIGNATURES[document.content_type]):
-        return f"the file is not a {document.content_type.split('/')[1].upper()}"
-    return None
+    url, fields = presigned_upload(key=document.object_key, content_type=content_type, redirect_to=redirect_to)
+    return DocumentSlot(document=document, url=url, fields=fields, max_bytes=MAX_BYTES, expires_in=UPLOAD_SECONDS)
 
 
 def document_confirm_upload(*, actor: Actor, listing_id: str, document_id: str) -> ListingDocument:
@@ -134,21 +184,7 @@ def document_confirm_upload(*, actor: Actor, listing_id: str, document_id: str) 
     document = ListingDocument.get_or_not_found(listing_id, document_id, consistent=True)
     if document.state == "uploaded":
         return document
-    s3, bucket = client("s3"), settings().documents_bucket
-    try:
-        stored = s3.head_object(Bucket=bucket, Key=document.object_key)
-        head = s3.get_object(Bucket=bucket, Key=document.object_key, Range="bytes=0-15")["Body"].read()
-    except ClientError as error:
-        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            raise ValidationError("nothing was uploaded for this document", field="file") from None
-        raise
-    problem = _problem_with(stored, head, document)
-    if problem:
-        s3.delete_object(Bucket=bucket, Key=document.object_key)
-        document.state, document.failure = "rejected", problem
-        db.save(document)
-        raise ValidationError(problem, field="file")
-    document.state, document.uploaded_at, document.size = "uploaded", datetime.now(UTC), stored["ContentLength"]
+    accept_upload(document)
     with db.transaction() as tx:
         tx.save(document)
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="document_upload",
@@ -259,13 +295,10 @@ class DocumentLink:
 def _signed_links(actor: Actor, listing_id: str, chosen: list[ListingDocument]) -> list[DocumentLink]:
     """A 5-minute signed URL per document, each logged (one transaction)."""
     now = datetime.now(UTC)
-    s3, bucket = client("s3"), settings().documents_bucket
     links = []
     with db.transaction() as tx:
         for document in chosen:
-            url = s3.generate_presigned_url("get_object", ExpiresIn=URL_SECONDS, Params={
-                "Bucket": bucket, "Key": document.object_key,
-                "ResponseContentDisposition": f'attachment; filename="{document.filename}"'})
+            url = signed_download(key=document.object_key, filename=document.filename)
             links.append(DocumentLink(document=document, url=url, expires_at=now + timedelta(seconds=URL_SECONDS)))
             tx.save(_log_entry(actor, listing_id, at=now, object_type=RESO_OBJECT, object_id=document.document_id,
                                label=LABELS[DocumentKind(document.kind)]))

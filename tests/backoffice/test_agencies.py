@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import html
 
+import requests
+
 from marketplace.licensing import LicenceStatus
 from marketplace.models import AuditEntry
 from marketplace.selectors.agencies import licence_of_broker
 from marketplace.selectors.listings import listing_get
+from marketplace.services import agencies as agency_services
 from tests.shared.agencies import valid_until
 
 
@@ -80,3 +83,61 @@ def test_a_broker_sees_their_agency_and_its_licence(signed_in):
     assert page.status_code == 200
     assert page.context["licence"].status == LicenceStatus.VALID
     assert "Himal Realty" in page.content.decode()
+
+
+PDF = b"%PDF-1.4\n% licence certificate DLM-2082-041\n%%EOF\n"
+
+
+def _upload_evidence(browser, agency_id: str, content: bytes, content_type: str = "application/pdf"):
+    """Through the page's form: the type chosen, the file posted to the bucket, S3 sending the browser back."""
+    slot = browser.post(f"/agencies/{agency_id}/evidence/slot/", {"content_type": content_type}).context["slot"]
+    stored = requests.post(slot.url, data=slot.fields, files={"file": ("licence", content)}, timeout=30,
+                           allow_redirects=False)
+    assert stored.status_code == 303
+    back = stored.headers["Location"].removeprefix("http://testserver")
+    assert back.startswith(f"/agencies/{agency_id}/evidence/uploaded/")
+    return browser.get(back, follow=True)
+
+
+def test_the_principal_broker_uploads_licence_evidence_the_admin_opens_it_signed_and_both_are_audited(
+        signed_in, people):
+    # Given an agency whose principal broker is the broker
+    admin_actor = people["admin"].actor
+    agency_id = licence_of_broker(broker_id=people["broker"].user_id).agency_id
+    agency_services.broker_agency_set(actor=admin_actor, broker_id=people["broker"].user_id, agency_id=agency_id,
+                                      principal=True)
+
+    # When the principal broker uploads the certificate from their agency page
+    broker = signed_in("broker")
+    assert b"Upload evidence" in broker.get("/broker/agency/").content
+    done = _upload_evidence(broker, agency_id, PDF)
+
+    # Then it is listed on the admin's agency page, and opening it is a short-lived signed link to the bytes
+    assert done.request["PATH_INFO"] == "/broker/agency/"
+    admin = signed_in("admin")
+    evidence = admin.get(f"/admin/agencies/{agency_id}/").context["evidence"]
+    assert [e.content_type for e in evidence] == ["application/pdf"]
+    opened = admin.get(f"/agencies/{agency_id}/evidence/{evidence[0].file_id}/")
+    assert opened.status_code == 302 and "X-Amz-Expires=300" in opened["Location"]
+    assert requests.get(opened["Location"], timeout=10).content == PDF
+    # and the upload and the opening are in the agency's history, with who did them
+    history = [(e.action, e.actor_id) for e in AuditEntry.history("agency", agency_id)]
+    assert ("evidence_upload", people["broker"].user_id) in history
+    assert ("evidence_open", people["admin"].user_id) in history
+
+
+def test_evidence_that_is_not_what_it_claims_is_refused_and_only_the_principal_broker_may_add_it(signed_in, people):
+    agency_id = licence_of_broker(broker_id=people["broker"].user_id).agency_id
+    admin = signed_in("admin")
+
+    refused = _upload_evidence(admin, agency_id, b"MZ\x90\x00 not a pdf")
+
+    assert "the file is not a PDF" in html.unescape(refused.content.decode())
+    assert refused.context["evidence"] == []
+    # a broker of the agency who is not its principal broker cannot add its evidence (nor sees the form)
+    other = signed_in("other_broker")
+    assert other.post(f"/agencies/{agency_id}/evidence/slot/", {"content_type": "application/pdf"}).status_code == 403
+    assert b"Upload evidence" not in other.get("/broker/agency/").content
+    # and a type the documents store does not take is named
+    wrong = admin.post(f"/agencies/{agency_id}/evidence/slot/", {"content_type": "text/html"}, follow=True)
+    assert "must be one of" in html.unescape(wrong.content.decode())
