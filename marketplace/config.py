@@ -107,6 +107,9 @@ class Settings:
     # asks its broker to reconfirm; unconfirmed this many, it expires and leaves search.
     listing_reconfirm_days: int = field(default_factory=lambda: int(_env(Env.LISTING_RECONFIRM_DAYS, "30")))
     listing_expire_days: int = field(default_factory=lambda: int(_env(Env.LISTING_EXPIRE_DAYS, "45")))
+    # A sold or let listing stays in search this many days with its "Sold"/"Rented" badge, then the
+    # freshness sweep takes it out (0: it leaves at the next sweep).
+    sold_shown_days: int = field(default_factory=lambda: int(_env(Env.SOLD_SHOWN_DAYS, "30")))
 
     @property
     def call_budget(self) -> CallBudget:

@@ -100,6 +100,7 @@ class Env(StrEnum):
     LICENSED_DEAL_SCOPE = "SHIKHAR_LICENSED_DEAL_SCOPE"  # municipality classes, comma-separated
     LISTING_RECONFIRM_DAYS = "SHIKHAR_LISTING_RECONFIRM_DAYS"  # unconfirmed this long: the broker is asked
     LISTING_EXPIRE_DAYS = "SHIKHAR_LISTING_EXPIRE_DAYS"  # unconfirmed this long: expired, out of search
+    SOLD_SHOWN_DAYS = "SHIKHAR_SOLD_SHOWN_DAYS"  # a sold or let listing stays in search this long, badged
     # Read by Powertools (logger, tracer, metrics); infra sets them.
     POWERTOOLS_SERVICE = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from marketplace.lifecycle import LISTED, Status
+from marketplace.lifecycle import LISTED, Status, shown_after_closing
 
 
 class Tier(StrEnum):
@@ -67,12 +67,11 @@ def entitlements_of(subscription, *, at: datetime | None = None) -> Entitlements
 
 def can_see(listing, entitlements: Entitlements, *, at: datetime | None = None) -> bool:
     """Whether a buyer with these entitlements may see this listing (a Listing or its card)."""
-    if Status(listing.status) not in LISTED:
+    moment = at or datetime.now(UTC)
+    if Status(listing.status) not in LISTED and not shown_after_closing(listing, at=moment):
         return False
     if listing.exclusive and not entitlements.exclusive_access:
         return False
-    if listing.status == Status.COMING_SOON:
-        moment = at or datetime.now(UTC)
-        if listing.public_at is None or listing.public_at > moment:
-            return entitlements.early_access
+    if listing.status == Status.COMING_SOON and (listing.public_at is None or listing.public_at > moment):
+        return entitlements.early_access
     return True

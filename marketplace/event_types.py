@@ -41,3 +41,4 @@ class EventType(StrEnum):
     AGENCY_LICENCE_EXPIRING = "AgencyLicenceExpiring"
     LISTING_CONFIRMED = "ListingConfirmed"
     LISTING_RECONFIRMATION_DUE = "ListingReconfirmationDue"
+    LISTING_LEFT_SEARCH = "ListingLeftSearch"  # a sold or let listing's days in search are over

@@ -62,7 +62,7 @@ RULES: tuple[Rule, ...] = (
     # (an approved media version may become the cover).
     Rule(Queue.SEARCH_INDEX, (EventType.LISTING_APPROVED, EventType.LISTING_UPDATED, EventType.LISTING_STATUS_CHANGED,
                               EventType.LISTING_FEATURED, EventType.MEDIA_PROCESSED, EventType.MEDIA_APPROVED,
-                              EventType.LISTING_COVER_CHANGED)),
+                              EventType.LISTING_COVER_CHANGED, EventType.LISTING_LEFT_SEARCH)),
     # The back office reports' daily figures (marketplace.services.daily_reports): favorites, inquiries and
     # moderation decisions, each counted once on its day.
     Rule(Queue.DAILY_REPORTS, (EventType.FAVORITE_ADDED, EventType.INQUIRY_RECEIVED, EventType.LISTING_APPROVED,

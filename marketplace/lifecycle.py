@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from marketplace.actors import Actor
+from marketplace.config import settings
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.event_types import EventType
 from marketplace.licensing import NO_LICENCE, Licence, refusal, requires_licence
@@ -83,6 +84,7 @@ class Action(StrEnum):
     EXPIRE = "expire"
     PUBLISH_DUE = "publish_due"
     CONFIRM = "confirm"  # the broker says the property is still available (an expired one returns to search)
+    LEAVE_SEARCH = "leave_search"  # a sold or let listing's days in search are over
 
 
 class Surface(StrEnum):
@@ -161,6 +163,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # reinstates one the clock expired for want of confirmation (unchanged since it was approved).
     _t("confirm", {S.ACTIVE, S.EXPIRED}, S.ACTIVE, {OWNER}, event=EventType.LISTING_CONFIRMED,
        label="Still available"),
+    # A sold or let listing stays in search with its badge for ``Settings.sold_shown_days``; then the clock
+    # takes it out (its status stays closed).
+    _t("leave_search", {S.CLOSED}, None, {SYSTEM_ROLE}, event=EventType.LISTING_LEFT_SEARCH,
+       offered={Surface.SCHEDULE}),
 )
 
 _BY_ACTION = {t.action: t for t in TRANSITIONS}
@@ -258,6 +264,24 @@ def _relisted(listing, move: Move) -> None:
     listing.public_at = None
 
 
+def _closed(listing, move: Move) -> None:
+    """Sold or let: buyers still find it, badged with this date, until the clock takes it out of search."""
+    listing.closed_at = move.moment
+    listing.search_left_at = None
+
+
+def _left_search(listing, move: Move) -> None:
+    listing.search_left_at = move.moment
+
+
+def shown_after_closing(listing, *, at: datetime) -> bool:
+    """A sold or let listing buyers still find (a Listing or its card): closed less than
+    ``Settings.sold_shown_days`` ago and not yet taken out of search by the clock."""
+    return (listing.status == Status.CLOSED and listing.closed_at is not None
+            and listing.search_left_at is None
+            and listing.closed_at > at - timedelta(days=settings().sold_shown_days))
+
+
 EFFECTS: dict[Action, Effect] = {
     Action.SUBMIT: _submitted,
     Action.APPROVE: _approved,
@@ -270,6 +294,8 @@ EFFECTS: dict[Action, Effect] = {
     Action.BACK_ON_MARKET: _back_on_market,
     Action.RELIST: _relisted,
     Action.CONFIRM: _confirmed,
+    Action.CLOSE: _closed,
+    Action.LEAVE_SEARCH: _left_search,
 }
 
 
@@ -312,6 +338,11 @@ def _reinstatable(listing, move: Move) -> None:
         require_licence(listing, move)
 
 
+def _in_search_after_closing(listing, move: Move) -> None:
+    if listing.closed_at is None or listing.search_left_at is not None:
+        raise IllegalTransition("this listing is not in search", field="status")
+
+
 def _approvable_coming_soon(listing, move: Move) -> None:
     _future_public_date(listing, move)
     require_licence(listing, move)
@@ -324,6 +355,7 @@ GUARDS: dict[Action, Effect] = {
     Action.APPROVE_COMING_SOON: _approvable_coming_soon,
     Action.PUBLISH_DUE: _public_date_come,
     Action.CONFIRM: _reinstatable,
+    Action.LEAVE_SEARCH: _in_search_after_closing,
 }
 
 

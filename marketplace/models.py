@@ -346,8 +346,11 @@ class Listing(Item, discriminator="Listing"):
     pk ``LISTING#<listing_id>``, sk ``METADATA`` (its media ``MEDIA#..`` share the partition, so a detail
     is one Query with ``sk BETWEEN 'MEDIA#' AND 'METADATA'``).
 
-    Only listed statuses (active, coming soon, under contract) enter the buyer-facing sparse indexes:
-    - gsi1 ``PREMIUM`` -> ``<published_at>#<id>`` when premium: latest premium;
+    Only listed statuses (active, coming soon, under contract), and a closed listing for its days in search
+    after the sale (``in_search``), enter the buyer-facing sparse indexes:
+    - gsi1 ``PREMIUM`` -> ``<published_at>#<id>`` when premium and listed: latest premium;
+    - gsi1 ``CLOSED_SHOWN`` -> ``<closed_at>#<id>``: sold or let listings still in search, soonest closed
+      first (the freshness sweep reads only those whose days are over);
     - gsi2 ``MKT#<neighbourhood>`` -> ``<price, 15 digits>#<id>``: neighbourhood + price range;
       price-on-request sorts last;
     - gsi4 ``FEED`` -> ``<published_at>#<id>``: global recent feed and search.
@@ -410,6 +413,10 @@ class Listing(Item, discriminator="Listing"):
     ready_photos = NumberAttribute(default=0)
     # Documents: when an admin verified the title, permit and certificate (marketplace.services.documents).
     documents_verified_at = UTCDateTimeAttribute(null=True)
+    # Sold or let (the close action): buyers still find it with a "Sold"/"Rented" badge of this date until
+    # the clock takes it out of search (``search_left_at``; marketplace.services.freshness).
+    closed_at = UTCDateTimeAttribute(null=True)
+    search_left_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
     # Two versions. ``version`` is what people read and send back as ``expected_version``: only people's
@@ -423,6 +430,7 @@ class Listing(Item, discriminator="Listing"):
 
     FEED = "FEED"
     PREMIUM = "PREMIUM"
+    CLOSED_SHOWN = "CLOSED_SHOWN"
     SORT_PREFIX = "LISTING#"  # a listing's sort keys on the broker's desk and the seller's view
 
     @staticmethod
@@ -457,6 +465,12 @@ class Listing(Item, discriminator="Listing"):
         return self.status in LISTED
 
     @property
+    def in_search(self) -> bool:
+        """Listed, or sold or let and not yet taken out of search by the clock (its badge shows)."""
+        return self.is_listed or (self.status == Status.CLOSED and self.closed_at is not None
+                                  and self.search_left_at is None)
+
+    @property
     def confirmed_at(self) -> datetime:
         """When it was last vouched for: its confirmation, else its publication, else its last status change."""
         return self.last_confirmed_at or self.published_at or self.status_changed_at
@@ -469,12 +483,14 @@ class Listing(Item, discriminator="Listing"):
         self.pk, self.sk = self.key(self.listing_id)
         self.title_key = search_key(self.title)
         self.clear_index_keys()
-        if self.is_listed:
+        if self.in_search:
             published = f"{iso(self.published_at or self.status_changed_at)}#{self.listing_id}"
             self.gsi4pk, self.gsi4sk = self.FEED, published
             price = self.price if (self.price is not None and not self.price_on_request) else 10**PRICE_DIGITS - 1
             self.gsi2pk, self.gsi2sk = self.market_partition(self.neighborhood), f"{self.price_key(price)}{self.listing_id}"
-            if self.premium:
+            if not self.is_listed:
+                self.gsi1pk, self.gsi1sk = self.CLOSED_SHOWN, f"{iso(self.closed_at)}#{self.listing_id}"
+            elif self.premium:
                 self.gsi1pk, self.gsi1sk = self.PREMIUM, published
         self.gsi3pk = BrokerProfile.partition(self.broker_id)
         self.gsi3sk = f"{self.desk_prefix(self.status)}{iso(self.updated_at)}#{self.listing_id}"
@@ -514,6 +530,12 @@ class Listing(Item, discriminator="Listing"):
     def active_confirmed_before(cls, moment: datetime, **query):
         """Active listings not confirmed since ``moment`` (gsi5 ``STATUS#active``), least recent first."""
         return cls.collection_index.query(cls.status_partition(Status.ACTIVE), cls.gsi5sk < iso(moment), **query)
+
+    @classmethod
+    def closed_shown_before(cls, moment: datetime, **query):
+        """Keys and cards of sold or let listings still in search that closed before ``moment`` (gsi1
+        ``CLOSED_SHOWN``), soonest closed first."""
+        return cls.premium_index.query(cls.CLOSED_SHOWN, cls.gsi1sk < iso(moment), **query)
 
     @classmethod
     def count_by_status(cls, status: Status | str, **query) -> int:

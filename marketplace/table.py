@@ -10,7 +10,7 @@ its docstring and serves each of its access patterns with a classmethod (``marke
 
 | index | purpose (partition -> sort) | projection |
 |---|---|---|
-| gsi1 | latest premium: ``PREMIUM`` -> published_at | card attributes |
+| gsi1 | latest premium: ``PREMIUM`` -> published_at; ``CLOSED_SHOWN`` -> closed_at | card attributes |
 | gsi2 | market: ``MKT#<neighbourhood>`` -> zero-padded price | card attributes |
 | gsi3 | broker's desk: ``BROKER#<id>`` -> ``LISTING#<status>#...`` / ``INQUIRY#...`` | all |
 | gsi4 | global feed of listed properties: ``FEED`` -> published_at | card attributes |
@@ -37,6 +37,7 @@ CARD_ATTRIBUTES = [
     "type", "listing_id", "title", "neighborhood", "property_type", "purpose", "status", "price",
     "price_on_request", "land_area_sqft", "bedrooms", "bathrooms", "road_width_ft", "facing",
     "premium", "exclusive", "public_at", "geohash", "cover", "published_at",
+    "closed_at",  # a sold or let listing's badge
 ]
 
 

@@ -28,6 +28,7 @@ from public_api.schemas.listings import (
     AgencyPublic,
     ApproxPrice,
     BrokerPublic,
+    Closed,
     Cover,
     ImageVariant,
     Land,
@@ -118,6 +119,15 @@ def _coming_soon_until(listing, at: datetime) -> datetime | None:
     return None
 
 
+CLOSED_LABELS = {"sale": "Sold", "rent": "Rented"}  # a closed listing's badge, by its purpose
+
+
+def closed_of(listing) -> Closed | None:
+    if listing.status != Status.CLOSED or listing.closed_at is None:
+        return None
+    return Closed(label=CLOSED_LABELS.get(listing.purpose, "Sold"), closed_at=listing.closed_at)
+
+
 # How a stored value of each kind of listing field is presented (None stays None where it may be empty).
 PRESENT = {Kind.TEXT: lambda value: value or "", Kind.CHOICE: lambda value: value, Kind.MANY: lambda v: list(v or []),
            Kind.INTEGER: _int, Kind.DECIMAL: _number, Kind.AREA: _number, Kind.FLAG: bool}
@@ -140,6 +150,7 @@ def _card_fields(listing, at: datetime) -> dict:
         "premium": bool(listing.premium), "coming_soon_until": _coming_soon_until(listing, at),
         "published_at": listing.published_at, "cover": cover_of(listing),
         "location": Location(geohash=listing.geohash[:GEOHASH_PRECISION]) if listing.geohash else None,
+        "closed": closed_of(listing),
     }
 
 

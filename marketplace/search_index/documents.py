@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import pygeohash
 
 from marketplace.errors import ValidationError
-from marketplace.lifecycle import LISTED, Status
 from marketplace.listing_fields import FIELD, Kind, Need
 from marketplace.market import COMPARABLE_PURPOSE, price_per_ropani
 from marketplace.models import Listing
@@ -126,8 +125,9 @@ def _features(listing: Listing) -> str:
 
 
 def document_of(listing: Listing) -> Document | None:
-    """The listing's searchable document, or None when no buyer may see it (not listed)."""
-    if Status(listing.status) not in LISTED:
+    """The listing's searchable document, or None when no buyer may see it (not listed, nor sold or let
+    within its days in search)."""
+    if not listing.in_search:
         return None
     raw = listing.serialize()
     card = {name: raw[name] for name in CARD_ATTRIBUTES if name in raw}

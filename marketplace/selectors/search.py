@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pygeohash
 
+from marketplace.config import settings
 from marketplace.entitlements import ANONYMOUS, Entitlements, can_see
 from marketplace.errors import ValidationError
 from marketplace.lifecycle import Status
@@ -121,8 +122,10 @@ def _and(condition, more):
 
 
 def visibility_condition(entitlements: Entitlements, *, at: datetime):
-    """The visibility rule of ``can_see`` as a FilterExpression (the index holds listed statuses only)."""
-    condition = None
+    """The visibility rule of ``can_see`` as a FilterExpression (the indexes hold listed statuses, and sold
+    or let listings until the clock takes them out: one whose days are over is left out before that)."""
+    condition = (Listing.status != Status.CLOSED.value) | (
+        Listing.closed_at > at - timedelta(days=settings().sold_shown_days))
     if not entitlements.exclusive_access:
         condition = _and(condition, Listing.exclusive.does_not_exist() | (Listing.exclusive == False))
     if not entitlements.early_access:

@@ -7,6 +7,10 @@ The sweep reads only what it must: active listings are indexed by their last con
 ``STATUS#active``), so it reads the ones past 45 days and the ones that crossed 30 days in the last
 ``ASK_WINDOW``, never the rest. Each listing is asked once per confirmation (an idempotency guard written
 with the event). In AWS an EventBridge schedule invokes ``handler`` daily; locally a worker calls ``sweep``.
+
+Sold and let listings stay in search with their badge for ``Settings.sold_shown_days`` after closing; the
+same sweep then takes them out (``Action.LEAVE_SEARCH``), reading only those whose days are over (gsi1
+``CLOSED_SHOWN``, by closing date). Until it runs, buyers' reads leave such a listing out by its date.
 """
 
 from __future__ import annotations
@@ -104,13 +108,23 @@ def listings_ask_reconfirmation(*, at: datetime | None = None) -> list[str]:
             if _ask(listing)]
 
 
+def listings_leave_search_after_closing(*, actor: Actor, at: datetime | None = None) -> list[str]:
+    """Take sold and let listings out of search once their days there are over: one Query of the due ones
+    (gsi1 ``CLOSED_SHOWN``, card projection), then each listing read and changed at its version."""
+    moment = at or datetime.now(UTC)
+    due = Listing.closed_shown_before(moment - timedelta(days=settings().sold_shown_days), limit=SWEEP_LIMIT)
+    listings = (listing for card in due if (listing := Listing.get_or_none(card.listing_id, consistent=True)))
+    return listings_sweep_transition(actor=actor, listings=listings, action=Action.LEAVE_SEARCH, at=moment)
+
+
 def sweep(*, at: datetime | None = None) -> dict[str, list[str]]:
     moment = at or datetime.now(UTC)
     expired = listings_expire_unconfirmed(actor=SYSTEM, at=moment)
     asked = listings_ask_reconfirmation(at=moment)
-    if expired or asked:
-        logger.info("listing freshness sweep", extra={"expired": expired, "asked": asked})
-    return {"expired": expired, "asked": asked}
+    left = listings_leave_search_after_closing(actor=SYSTEM, at=moment)
+    if expired or asked or left:
+        logger.info("listing freshness sweep", extra={"expired": expired, "asked": asked, "left_search": left})
+    return {"expired": expired, "asked": asked, "left_search": left}
 
 
 def handler(event: dict, context=None) -> dict:

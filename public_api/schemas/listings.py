@@ -83,6 +83,13 @@ class Location(BaseModel):
     geohash: str = Field(description="About 150 m across: where the pin goes, never the exact address")
 
 
+class Closed(BaseModel):
+    """A sold or let listing's badge: it stays in search with it for a configured number of days."""
+
+    label: str = Field(examples=["Sold", "Rented"])
+    closed_at: datetime = Field(description="When the broker marked it sold or let")
+
+
 class ListingCard(BaseModel):
     listing_id: str
     title: str = listing_field("title")
@@ -103,6 +110,8 @@ class ListingCard(BaseModel):
     published_at: datetime | None = None
     cover: Cover | None = None
     location: Location | None = None
+    closed: Closed | None = Field(None, description="Sold or let (status `closed`): the badge and its date; such "
+                                                    "a listing leaves search some days after closing")
 
 
 class ListingPage(BaseModel):

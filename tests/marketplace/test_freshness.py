@@ -53,7 +53,7 @@ def test_a_listing_unconfirmed_for_30_days_asks_its_broker_once(active, broker):
 
 def test_a_listing_confirmed_recently_is_not_asked(active, broker):
     listing_act(actor=broker, listing_id=active.listing_id, action=Action.CONFIRM, at=datetime.now(UTC) + 20 * DAY)
-    assert freshness.sweep(at=datetime.now(UTC) + 31 * DAY) == {"expired": [], "asked": []}
+    assert freshness.sweep(at=datetime.now(UTC) + 31 * DAY) == {"expired": [], "asked": [], "left_search": []}
     assert _asked() == []
 
 

@@ -56,6 +56,7 @@ SPEC = {
     "expire": ("system", {A}, E),
     "publish_due": ("system", {C}, A),
     "confirm": ("owner", {A, E}, A),  # still available: confirms an active listing, reinstates an expired one
+    "leave_search": ("system", {X}, None),  # a sold or let listing's days in search are over
 }
 
 

@@ -34,9 +34,11 @@ class Term:
     expires_at: datetime | None
 
 
-def card(status: Status = Status.ACTIVE, *, exclusive: bool = False, public_at: datetime | None = None) -> Listing:
+def card(status: Status = Status.ACTIVE, *, exclusive: bool = False, public_at: datetime | None = None,
+         closed_at: datetime | None = None) -> Listing:
     return Listing(listing_id=new_id(), title="House", property_type="house", neighborhood="sanepa",
-                   broker_id="broker-1", status=status.value, exclusive=exclusive, public_at=public_at)
+                   broker_id="broker-1", status=status.value, exclusive=exclusive, public_at=public_at,
+                   closed_at=closed_at)
 
 
 # ---- entitlements_of ---------------------------------------------------------------------------------
@@ -150,9 +152,11 @@ def _attributes_read(condition) -> set[str]:
 
 
 def test_the_visibility_condition_filters_what_the_entitlements_do_not_grant():
-    assert _attributes_read(visibility_condition(ANONYMOUS, at=AT)) == {"exclusive", "status", "public_at"}
-    assert _attributes_read(visibility_condition(PREMIUM, at=AT)) == {"exclusive"}
-    assert visibility_condition(INVESTOR, at=AT) is None
+    # Everyone: a sold or let listing whose days in search are over (before the sweep takes it out).
+    closed = {"status", "closed_at"}
+    assert _attributes_read(visibility_condition(ANONYMOUS, at=AT)) == {"exclusive", "public_at", *closed}
+    assert _attributes_read(visibility_condition(PREMIUM, at=AT)) == {"exclusive", *closed}
+    assert _attributes_read(visibility_condition(INVESTOR, at=AT)) == closed
 
 
 # ---- can_see and the Query agree --------------------------------------------------------------------
@@ -165,7 +169,12 @@ statuses = st.one_of(st.sampled_from([Status.ACTIVE, Status.COMING_SOON, Status.
                      st.sampled_from(list(Status)))
 public_dates = st.one_of(st.none(), st.sampled_from([-DAY, -timedelta(microseconds=1), timedelta(0),
                                                       timedelta(microseconds=1), DAY]).map(lambda offset: AT + offset))
-listings = st.builds(card, status=statuses, exclusive=st.booleans(), public_at=public_dates)
+# Closing dates around the end of a sold listing's days in search (the default 30), that microsecond included.
+SHOWN = timedelta(days=30)
+closing_dates = st.one_of(st.none(), st.sampled_from([-SHOWN - DAY, -SHOWN - timedelta(microseconds=1), -SHOWN,
+                                                      -SHOWN + timedelta(microseconds=1), -DAY])
+                          .map(lambda offset: AT + offset))
+listings = st.builds(card, status=statuses, exclusive=st.booleans(), public_at=public_dates, closed_at=closing_dates)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
@@ -173,6 +182,8 @@ listings = st.builds(card, status=statuses, exclusive=st.booleans(), public_at=p
 @given(batch=st.lists(listings, min_size=1, max_size=8), who=entitlements)
 @example(batch=[card(Status.COMING_SOON, public_at=AT), card(Status.COMING_SOON, public_at=AT + DAY)], who=ANONYMOUS)
 @example(batch=[card(exclusive=True), card(Status.COMING_SOON, public_at=AT + DAY)], who=PREMIUM)
+@example(batch=[card(Status.CLOSED, closed_at=AT - SHOWN), card(Status.CLOSED, closed_at=AT - SHOWN + DAY),
+                card(Status.CLOSED)], who=ANONYMOUS)
 def test_can_see_and_the_searchs_visibility_filter_agree(table, batch, who):
     # Given listings stored as the services store them (only listed ones reach the feed)
     for listing in batch:
