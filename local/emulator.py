@@ -1,12 +1,23 @@
-"""The local AWS: moto in server mode on 127.0.0.1, spoken to over real HTTP by boto3 and PynamoDB."""
+"""The local AWS: moto in server mode on 127.0.0.1, spoken to over real HTTP by boto3 and PynamoDB.
+
+Where moto differs from DynamoDB: moto's server handles requests on parallel threads with no lock
+around a DynamoDB call, so a conditional write checks its condition and writes in two steps another
+thread can run between (two writers can both pass ``version = :seen``), and a TransactWriteItems
+applies its items one by one and puts the earlier ones back when a later one fails (a concurrent
+reader can see a write that never commits, and the put-back can undo another writer's committed
+write). DynamoDB applies each of these atomically and isolated. So the emulator runs one DynamoDB
+request at a time (``SerialDynamoDB``); every other service keeps moto's threads.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 DEFAULT_PORT = 4566
@@ -32,17 +43,41 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+class SerialDynamoDB:
+    """WSGI wrapper: DynamoDB and DynamoDB Streams requests (told apart by ``X-Amz-Target``) run one at
+    a time, reads included, because DynamoDB isolates GetItem/TransactGetItems from a transaction and
+    a stream reader never sees a transaction that failed. One lock for all tables: a transaction can
+    span tables, and moto's handlers hold the GIL anyway, so little parallelism is lost."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self.app(environ, start_response)
+        with self._lock:
+            return list(self.app(environ, start_response))  # the whole response, before the next request
+
+
 @dataclass
 class Emulator:
     port: int
     _server: object | None = None
+    _thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Emulator:
-        from moto.server import ThreadedMotoServer  # heavy: only where the emulator runs
+        # heavy: only where the emulator runs
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         from local import emulator_patches
 
@@ -53,8 +88,11 @@ class Emulator:
                              f"(`lsof -i :{self.port}`) or set SHIKHAR_EMULATOR_PORT")
         # Real TOTP checks in the emulator, so MFA flows are tested for real.
         os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
+        # moto's ThreadedMotoServer, with its app wrapped in SerialDynamoDB.
+        app = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
+        self._thread.start()
         self.wait_ready()
         self.configure()
         return self
@@ -84,8 +122,10 @@ class Emulator:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
-            self._server = None
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
 
     def environment(self) -> dict[str, str]:
         """What a process needs in its environment to use this emulator."""
