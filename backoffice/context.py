@@ -16,7 +16,8 @@ def nav_links(actor) -> list[tuple[str, str]]:
                   ("Brokers", reverse("brokers")), ("Agencies", reverse("agencies")), ("Reports", reverse("reports"))]
     if actor.is_broker:
         links += [("My inventory", reverse("inventory")), ("Leads", reverse("leads")),
-                  ("Analytics", reverse("broker-analytics")), ("My agency", reverse("my-agency"))]
+                  ("Analytics", reverse("broker-analytics")), ("Document requests", reverse("document-requests")),
+                  ("My agency", reverse("my-agency"))]
     if actor.is_seller:
         links += [("My properties", reverse("seller-home"))]
     return links

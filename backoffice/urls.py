@@ -53,6 +53,7 @@ urlpatterns = [
     path("broker/viewings/<str:listing_id>/<str:viewing_id>/invitation.ics", viewings.viewing_invitation,
          name="viewing-invitation"),
     path("broker/agency/", agencies.my_agency, name="my-agency"),
+    path("broker/documents/", documents.requests_page, name="document-requests"),
 
     path("seller/", seller.home, name="seller-home"),
 

@@ -49,6 +49,8 @@ RULES: tuple[Rule, ...] = (
                                EventType.LISTING_CHANGES_REQUESTED, EventType.INQUIRY_RECEIVED,
                                EventType.MEDIA_PROCESSED, EventType.MEDIA_FAILED, EventType.SUBSCRIPTION_CHANGED,
                                EventType.PAYMENT_COMPLETED, EventType.DOCUMENT_ACCESS_REQUESTED,
+                               # Documents: the buyer hears the broker's decision.
+                               EventType.DOCUMENT_ACCESS_DECIDED,
                                # Licensed agencies: the principal broker hears of verification and expiry.
                                EventType.AGENCY_LICENCE_VERIFIED, EventType.AGENCY_LICENCE_EXPIRING,
                                # Listings that stay true: the broker is asked to confirm an ageing listing.

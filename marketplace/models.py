@@ -1517,7 +1517,9 @@ class DocumentsReview(Item, discriminator="DocumentsReview"):
 class DocumentAccess(Item, discriminator="DocumentAccess"):
     """A buyer's access to a listing's documents: asked for by the buyer, granted (or refused) by the
     listing's broker. pk ``LISTING#<listing_id>``, sk ``DOCACCESS#<buyer_id>``.
-    gsi3 ``BROKER#<broker_id>`` -> ``DOCACCESS#<requested_at>#<listing_id>#<buyer_id>``: the broker's requests.
+    gsi3 ``BROKER#<broker_id>`` -> ``DOCACCESS#PENDING#<requested_at>#<listing_id>#<buyer_id>`` while it waits,
+    ``DOCACCESS#DECIDED#<decided_at>#<listing_id>#<buyer_id>`` once decided: the broker's requests, those
+    waiting apart from those decided (each a key range, in time order).
     """
 
     listing_id = UnicodeAttribute()
@@ -1531,6 +1533,7 @@ class DocumentAccess(Item, discriminator="DocumentAccess"):
     version = VersionAttribute()
 
     DESK_PREFIX = "DOCACCESS#"
+    WAITING_PREFIX, DECIDED_PREFIX = "DOCACCESS#PENDING#", "DOCACCESS#DECIDED#"
 
     SORT_PREFIX = "DOCACCESS#"
 
@@ -1541,7 +1544,11 @@ class DocumentAccess(Item, discriminator="DocumentAccess"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.listing_id, self.buyer_id)
         self.gsi3pk = BrokerProfile.partition(self.broker_id)
-        self.gsi3sk = f"{self.DESK_PREFIX}{iso(self.requested_at)}#{self.listing_id}#{self.buyer_id}"
+        if self.decided_at is None:
+            position = f"{self.WAITING_PREFIX}{iso(self.requested_at)}"
+        else:
+            position = f"{self.DECIDED_PREFIX}{iso(self.decided_at)}"
+        self.gsi3sk = f"{position}#{self.listing_id}#{self.buyer_id}"
 
     @classmethod
     def of_listing(cls, listing_id: str, **query):
@@ -1549,10 +1556,11 @@ class DocumentAccess(Item, discriminator="DocumentAccess"):
         return cls.query(Listing.partition(listing_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
 
     @classmethod
-    def of_broker(cls, broker_id: str, **query):
-        """Access requests to a broker's listings, in time order (gsi3)."""
-        return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.DESK_PREFIX),
-                                      **query)
+    def of_broker(cls, broker_id: str, *, decided: bool | None = None, **query):
+        """Access requests to a broker's listings (gsi3): waiting ones by when they were asked
+        (``decided=False``), decided ones by when they were decided (``decided=True``), or all."""
+        prefix = cls.DESK_PREFIX if decided is None else cls.DECIDED_PREFIX if decided else cls.WAITING_PREFIX
+        return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(prefix), **query)
 
 
 class AccessLogEntry(Item, discriminator="AccessLogEntry"):

@@ -4,7 +4,7 @@ recipient's language, on the channels they chose (``marketplace.delivery``).
 Brokers hear about approvals, rejections, change requests, new leads (inquiries), media and listings to
 reconfirm; an agency's principal broker about its licence (verification, expiry ahead); buyers and
 investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
-for a listing's documents; a confirmed viewing's broker and buyer both receive its .ics invitation. Each channel claims the event on its own (``consume_once``), so a
+for a listing's documents, and the buyer hears the broker's decision (granted or refused); a confirmed viewing's broker and buyer both receive its .ics invitation. Each channel claims the event on its own (``consume_once``), so a
 redelivery after a failed e-mail does not push twice.
 """
 
@@ -45,6 +45,14 @@ class Notice:
     others: tuple[str, ...] = ()
     # What the message needs beyond the event: (more data, attachments), e.g. a viewing's invitation.
     enrich: Callable[[dict], tuple[dict, tuple]] | None = None
+    # The message by a data field's value (a decision's ``state``), where one event says different things.
+    kind_by: tuple[str, dict[str, MessageKind]] | None = None
+
+    def kind_for(self, data: dict) -> MessageKind:
+        if self.kind_by is None:
+            return self.kind
+        field, kinds = self.kind_by
+        return kinds.get(data.get(field), self.kind)
 
 
 # One notice per detail type of the notifications rule (marketplace.events.RULES; a test holds them equal).
@@ -58,6 +66,10 @@ TEMPLATES: dict[Event, Notice] = {
     Event.SUBSCRIPTION_CHANGED: Notice("user_id", MessageKind.SUBSCRIPTION_CHANGED, broker=False, link="none"),
     Event.PAYMENT_COMPLETED: Notice("user_id", MessageKind.PAYMENT_RECEIPT, broker=False, link="none"),
     Event.DOCUMENT_ACCESS_REQUESTED: Notice("broker_id", MessageKind.DOCUMENTS_REQUESTED),
+    # The buyer who asked hears the broker's decision (granted or refused), linked to the listing on the site.
+    Event.DOCUMENT_ACCESS_DECIDED: Notice("buyer_id", MessageKind.DOCUMENTS_GRANTED, broker=False, link="site",
+                                          kind_by=("state", {"granted": MessageKind.DOCUMENTS_GRANTED,
+                                                             "refused": MessageKind.DOCUMENTS_REFUSED})),
     # Licensed agencies and listings that stay true.
     Event.AGENCY_LICENCE_VERIFIED: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_VERIFIED, link="agency"),
     Event.AGENCY_LICENCE_EXPIRING: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_EXPIRING, link="agency"),
@@ -95,7 +107,7 @@ def _deliver(detail_type: str, notice: Notice, data: dict, event_id: str, *, fie
     user_id = data[field]
     as_broker = notice.broker and field == notice.recipient_field
     person = recipients.broker(user_id) if as_broker else recipients.people([user_id])[user_id]
-    email = replace(render(notice.kind, language=person.language, data=_Blank(data), name=person.name,
+    email = replace(render(notice.kind_for(data), language=person.language, data=_Blank(data), name=person.name,
                            action_url=_link(notice, data)), attachments=attachments)
     # Each person told of one event claims it on their own (the recipient keeps the plain names).
     suffix = "" if field == notice.recipient_field else f"-{field}"

@@ -2,7 +2,8 @@
 domain's: ``listing_for_actor``): its broker and seller upload (a plain form posted straight to the
 private bucket, S3 sending the browser back to be checked), open documents (signed, logged), see the
 access log; the broker grants or refuses buyers' requests; an admin reviews the documents beside the
-listing and marks them verified."""
+listing and marks them verified. A broker also sees every buyer's request across their listings on one
+page, those waiting first, and decides them there."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from backoffice.access import signed_in
+from backoffice.access import brokers_only, signed_in
 from backoffice.views.common import FIXABLE, int_or_none, report_error, version_read
-from marketplace.selectors.listings import listing_for_actor
+from marketplace.selectors.listings import listing_covers, listing_for_actor
 from marketplace.services import documents
 
 
@@ -74,16 +75,32 @@ def open_document(request, listing_id: str, document_id: str):
     return redirect(link.url)
 
 
+@brokers_only
+@require_GET
+def requests_page(request):
+    """Buyers' requests for documents across the broker's listings: waiting ones first, the longest waiting
+    on top, then the latest decided; each granted or refused here, at the version shown."""
+    shown = documents.access_requests_for_broker(actor=request.actor)
+    titles = listing_covers(listing_ids=[a.listing_id for a in shown])
+    return render(request, "backoffice/broker/document_requests.html", {
+        "waiting": [(a, titles.get(a.listing_id)) for a in shown if a.state == documents.AccessState.REQUESTED],
+        "decided": [(a, titles.get(a.listing_id)) for a in shown if a.state != documents.AccessState.REQUESTED]})
+
+
 @signed_in()
 @require_POST
 def decide(request, listing_id: str):
+    grant = request.POST.get("decision") == "grant"
     try:
-        documents.document_access_decide(actor=request.actor, listing_id=listing_id,
-                                         buyer_id=request.POST.get("buyer_id", ""),
-                                         grant=request.POST.get("decision") == "grant",
-                                         expected_version=version_read(request, noun="access request"))
+        access = documents.document_access_decide(actor=request.actor, listing_id=listing_id,
+                                                  buyer_id=request.POST.get("buyer_id", ""), grant=grant,
+                                                  expected_version=version_read(request, noun="access request"))
+        messages.success(request, f"{'Granted' if grant else 'Refused'}: {access.buyer_email or access.buyer_id} "
+                                  "is told by e-mail.")
     except FIXABLE as error:
         report_error(request, error)
+    if request.POST.get("back") == "requests":  # decided from the broker's list of every request
+        return redirect("document-requests")
     return _page(listing_id)
 
 

@@ -43,6 +43,9 @@ class MessageKind(StrEnum):
     LISTING_RECONFIRMATION_DUE = "listing_reconfirmation_due"
     # Viewing requests (marketplace.services.viewings).
     VIEWING_CONFIRMED = "viewing_confirmed"
+    # A buyer told of their broker's decision on the documents (marketplace.services.documents).
+    DOCUMENTS_GRANTED = "documents_granted"
+    DOCUMENTS_REFUSED = "documents_refused"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,14 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
     MessageKind.DOCUMENTS_REQUESTED: {
         "en": Copy("Documents requested for “{title}”", ("A premium member asked to see the documents of “{title}”.", "Grant or refuse it in the back office."), "Open the listing"),
         "ne": Copy("“{title}” का कागजात माग गरियो", ("एक प्रिमियम सदस्यले “{title}” का कागजात हेर्न माग गर्नुभएको छ।", "ब्याक अफिसमा स्वीकृत वा अस्वीकार गर्नुहोस्।"), "लिस्टिङ खोल्नुहोस्"),
+    },
+    MessageKind.DOCUMENTS_GRANTED: {
+        "en": Copy("You may now see the documents of “{title}”", ("The broker of “{title}” granted you its documents: the title deed and permits they uploaded.", "Open the listing in the Shikhar app to read them; each link works for five minutes."), "Open the listing"),
+        "ne": Copy("अब तपाईं “{title}” का कागजात हेर्न सक्नुहुन्छ", ("“{title}” का ब्रोकरले तपाईंलाई यसका कागजात (लालपुर्जा र अनुमति पत्रहरू) हेर्ने अनुमति दिनुभयो।", "हेर्न शिखर एपमा लिस्टिङ खोल्नुहोस्; हरेक लिङ्क पाँच मिनेट चल्छ।"), "लिस्टिङ खोल्नुहोस्"),
+    },
+    MessageKind.DOCUMENTS_REFUSED: {
+        "en": Copy("About the documents of “{title}”", ("The broker of “{title}” did not share its documents with you.", "You can still ask the broker about the property from the listing."), "Open the listing"),
+        "ne": Copy("“{title}” का कागजातबारे", ("“{title}” का ब्रोकरले यसका कागजात तपाईंसँग साझा गर्नुभएन।", "तपाईं लिस्टिङबाटै ब्रोकरलाई सम्पत्तिबारे सोध्न सक्नुहुन्छ।"), "लिस्टिङ खोल्नुहोस्"),
     },
     MessageKind.AGENCY_LICENCE_VERIFIED: {
         "en": Copy("The licence of {agency_name}: {verification}", ("Shikhar checked the licence of {agency_name} ({licence_number}) against the Department of Land Management's list: {verification}.",), "Open your agency"),

@@ -280,8 +280,9 @@ def document_access_decide(*, actor: Actor, listing_id: str, buyer_id: str, gran
         tx.save(access)
         tx.save(audit_entry(actor=actor, entity_type="listing", entity_id=listing_id, action="document_access",
                             before=before, after={"state": access.state, "buyer_id": buyer_id}))
+        # The buyer is told (marketplace.notifications): granted, or refused.
         tx.save(to_outbox(DomainEvent(EventType.DOCUMENT_ACCESS_DECIDED, {
-            "listing_id": listing_id, "buyer_id": buyer_id, "state": access.state})))
+            "listing_id": listing_id, "title": listing.title, "buyer_id": buyer_id, "state": access.state})))
     return access
 
 
@@ -352,10 +353,13 @@ def access_log(*, actor: Actor, listing_id: str, limit: int = 100) -> list[Acces
 
 
 def access_requests_for_broker(*, actor: Actor, limit: int = 100) -> list[DocumentAccess]:
-    """Buyers' requests for the documents of this broker's listings, newest first (what the broker decides)."""
+    """Buyers' requests for the documents of this broker's listings, across them all: those waiting for a
+    decision first, the longest waiting on top, then the latest decided (two Queries, ``limit`` each)."""
     if not actor.is_broker:
         raise PermissionDenied("only brokers have access requests")
-    return list(DocumentAccess.of_broker(actor.user_id, scan_index_forward=False, limit=limit))
+    waiting = DocumentAccess.of_broker(actor.user_id, decided=False, limit=limit)
+    decided = DocumentAccess.of_broker(actor.user_id, decided=True, scan_index_forward=False, limit=limit)
+    return [*waiting, *decided]
 
 
 def access_requests_for_listing(*, actor: Actor, listing_id: str) -> list[DocumentAccess]:

@@ -123,3 +123,34 @@ def test_an_admin_records_a_refund_on_the_buyers_page_and_may_end_the_plan(signe
 
     assert PaymentOrder.get_or_none(order.order_id, consistent=True).state == "refunded"
     assert not entitlements_for(user_id=buyer.user_id).premium_media
+
+
+def test_a_broker_decides_buyers_requests_from_one_list_across_their_listings(signed_in, people, listing_factory):
+    # Given a premium buyer asking for the documents of one of the broker's listings
+    listing = listing_factory(status="active", title="Courtyard villa in Bhaisepati")
+    documents.document_access_request(actor=people["buyer"].actor, listing_id=listing.listing_id,
+                                      entitlements=Entitlements(tier="premium", active=True))
+    broker = signed_in("broker")
+
+    # When the broker opens the list of requests: it waits there with the listing's title and the buyer
+    page = broker.get("/broker/documents/")
+    [(waiting, shown_listing)] = page.context["waiting"]
+    assert shown_listing.title == "Courtyard villa in Bhaisepati" and waiting.buyer_id == people["buyer"].user_id
+    assert people["buyer"].email in page.content.decode()
+
+    # and grants it from there, at the version the list showed
+    done = broker.post(f"/listings/{listing.listing_id}/documents/decide/", {
+        "buyer_id": waiting.buyer_id, "decision": "grant", "expected_version": waiting.version, "back": "requests"},
+        follow=True)
+
+    # Then the list shows it decided, and a second decision from the stale list is refused with nothing written
+    assert done.request["PATH_INFO"] == "/broker/documents/"
+    assert done.context["waiting"] == [] and [a.state for a, _ in done.context["decided"]] == ["granted"]
+    stale = broker.post(f"/listings/{listing.listing_id}/documents/decide/", {
+        "buyer_id": waiting.buyer_id, "decision": "refuse", "expected_version": waiting.version, "back": "requests"},
+        follow=True)
+    assert "reload" in stale.content.decode()
+    assert [a.state for a, _ in stale.context["decided"]] == ["granted"]
+    # another broker sees none of it, and the page is the brokers'
+    assert signed_in("other_broker").get("/broker/documents/").context["waiting"] == []
+    assert signed_in("admin").get("/broker/documents/").status_code == 403
