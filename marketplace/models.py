@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
@@ -708,23 +709,34 @@ class MediaVariant(MapAttribute):
     format = UnicodeAttribute()
 
 
-class MediaVersion(MapAttribute):
-    """A processed upload waiting for an admin's review (media of a published listing): what the item
-    serves once approved. Until then the item keeps serving its reviewed version, if it has one."""
+class MediaServed:
+    """What one processed upload serves: declared once, for the item (the version it serves now) and for
+    ``MediaVersion`` (a version waiting for review). Approving copies exactly these (with
+    ``content_version``), so a field added here is served once approved with no other change."""
 
-    content_version = UnicodeAttribute()  # the upload id, as on the item
     variants = ListAttribute(of=MediaVariant, default=list)
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     placeholder = UnicodeAttribute(null=True)
     dominant_color = UnicodeAttribute(null=True)
-    scan_status = UnicodeAttribute(null=True)
-    duration_seconds = DecimalAttribute(null=True)
+    scan_status = UnicodeAttribute(null=True)  # clean | infected | not_scanned
+    duration_seconds = DecimalAttribute(null=True)  # videos
     # -- duplicate detection: the picture's 64-bit difference hash (media_pipeline.imaging.perceptual_hash) --
     perceptual_hash = UnicodeAttribute(null=True)
 
 
-class Media(Item, discriminator="Media"):
+# The served fields' names, in declaration order (from the one declaration above).
+SERVED_FIELDS = tuple(name for name, value in vars(MediaServed).items() if isinstance(value, Attribute))
+
+
+class MediaVersion(MediaServed, MapAttribute):
+    """A processed upload waiting for an admin's review (media of a published listing): what the item
+    serves once approved. Until then the item keeps serving its reviewed version, if it has one."""
+
+    content_version = UnicodeAttribute()  # the upload id, as on the item
+
+
+class Media(Item, MediaServed, discriminator="Media"):
     """A photo, drone shot, 360° panorama, video or floor plan of a listing.
 
     pk ``LISTING#<listing_id>``, sk ``MEDIA#<media_id>`` (with the listing: one Query for a detail).
@@ -750,8 +762,6 @@ class Media(Item, discriminator="Media"):
     caption = UnicodeAttribute(default="")
     content_type = UnicodeAttribute(null=True)
     size = NumberAttribute(null=True)
-    width = NumberAttribute(null=True)
-    height = NumberAttribute(null=True)
     raw_key = UnicodeAttribute(null=True)
     raw_version = UnicodeAttribute(null=True)  # the S3 version the upload took: one outcome per upload
     upload_id = UnicodeAttribute(null=True)  # the newest upload slot; older uploads are superseded
@@ -762,13 +772,7 @@ class Media(Item, discriminator="Media"):
     proposed = MediaVersion(null=True)
     deadline = UTCDateTimeAttribute(null=True)  # awaiting_upload/processing must end by then (the sweep)
     filename = UnicodeAttribute(default="")  # as the broker's browser named it (display only)
-    duration_seconds = DecimalAttribute(null=True)  # videos
-    variants = ListAttribute(of=MediaVariant, default=list)
-    placeholder = UnicodeAttribute(null=True)
-    dominant_color = UnicodeAttribute(null=True)
-    scan_status = UnicodeAttribute(null=True)  # clean | infected | not_scanned
-    # -- duplicate detection: the served version's difference hash (photos and drone shots) --
-    perceptual_hash = UnicodeAttribute(null=True)
+    # The served version's fields (variants, width, height, ...): from MediaServed.
     failure_reason = UnicodeAttribute(null=True)
     uploaded_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.models import Media
+from marketplace.models import SERVED_FIELDS, Media
 from marketplace.selectors.media import media_for_listing, media_get
 
 
@@ -14,3 +14,9 @@ def version_shown(media: Media) -> int:
 def versions_shown(listing_id: str) -> dict[str, int]:
     """Every item's version as the listing's page opened now shows them (media id -> version)."""
     return {m.media_id: m.version for m in media_for_listing(listing_id=listing_id, consistent=True)}
+
+
+def served_fields(holder) -> dict:
+    """The served fields a media item or a ``MediaVersion`` holds (those set), as plain values."""
+    return {name: [v.as_dict() for v in value] if name == "variants" else value
+            for name in SERVED_FIELDS if (value := getattr(holder, name)) is not None}
