@@ -14,6 +14,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops search-index status               python -m ops search-index rebuild [--apply]
     python -m ops duplicates backfill [--apply]
     python -m ops search-keys backfill [--apply]
+    python -m ops migrate media-review [--apply]
 """
 
 from __future__ import annotations
@@ -119,6 +120,12 @@ def parser() -> argparse.ArgumentParser:
     keys_backfill = keys.add_parser("backfill", help="write the search key of every listing and person lacking it")
     keys_backfill.add_argument("--apply", action="store_true", help="really write (default: dry run)")
 
+    migrate = commands.add_parser("migrate", help="bring stored items to the model's current shape").add_subparsers(
+        dest="action", required=True)
+    media_review = migrate.add_parser("media-review", help="media reviewed in place (before per-upload versions): "
+                                                           "their unreviewed upload moves into 'proposed'")
+    media_review.add_argument("--apply", action="store_true", help="really write (default: dry run)")
+
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
     estimate.add_argument("--scenario", required=True, choices=["dev", "launch", "growth"])
@@ -138,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"pitr": _pitr, "restore-drill": _restore, "export": _export, "s3-recover": _recover,
                "failover": _failover, "synthetic": _synthetic, "cost": _cost,
                "credential-compromise": _compromise, "reports": _reports,
-               "search-index": _search_index, "duplicates": _duplicates, "search-keys": _search_keys}[args.command]
+               "search-index": _search_index, "duplicates": _duplicates, "search-keys": _search_keys,
+               "migrate": _migrate}[args.command]
     return handler(args)
 
 
@@ -298,6 +306,24 @@ def _duplicates(args) -> int:
     _print([f"wrote {count} listing fingerprints" if args.apply
             else f"dry run: would write {count} listing fingerprints (add --apply)"])
     return 0
+
+
+def _migrate(args) -> int:
+    from marketplace.services.media_migrations import media_review_migrate
+
+    report = media_review_migrate(apply=args.apply)
+    verb = "moved" if args.apply else "dry run: would move"
+    lines = [f"{verb} {len(report.moved)} media items' unreviewed upload into 'proposed'"
+             + ("" if args.apply else " (add --apply)")]
+    lines += [f"  {name}" for name in report.moved]
+    if report.changed_meanwhile:
+        lines.append(f"{len(report.changed_meanwhile)} changed meanwhile (run again): "
+                     + ", ".join(report.changed_meanwhile))
+    if report.undecided:
+        lines.append(f"{len(report.undecided)} left as they are, no audit history to tell their shape "
+                     "(see docs/runbooks/media-review-migration.md): " + ", ".join(report.undecided))
+    _print(lines)
+    return EXIT_FAILED if report.changed_meanwhile else 0
 
 
 def _search_keys(args) -> int:

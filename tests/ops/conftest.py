@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from marketplace.models import Favorite, Inquiry, UserProfile
+from tests.media_pipeline.conftest import uploads  # noqa: F401 - the media migration's tests upload through it
 from tests.shared.people import BROKER
 
 
