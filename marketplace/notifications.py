@@ -2,7 +2,8 @@
 recipient's language, on the channels they chose (``marketplace.delivery``).
 
 Brokers hear about approvals, rejections, change requests, new leads (inquiries), media and listings to
-reconfirm; an agency's principal broker about its licence (verification, expiry ahead); buyers and
+reconfirm; an agency's principal broker about its licence's verification, and every broker of the agency
+and every admin about its expiry ahead; buyers and
 investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
 for a listing's documents, and the buyer hears the broker's decision (granted or refused); a confirmed viewing's broker and buyer both receive its .ics invitation. Each channel claims the event on its own (``consume_once``), so a
 redelivery after a failed e-mail does not push twice.
@@ -10,7 +11,7 @@ redelivery after a failed e-mail does not push twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -32,6 +33,25 @@ PUSH_CONSUMER, EMAIL_CONSUMER = f"{CONSUMER}-push", f"{CONSUMER}-email"
 
 
 @dataclass(frozen=True)
+class Audience:
+    """People told of an event besides its recipient, found when it is delivered (so the agency's brokers
+    are those of the day, not of when the event was written), each with their own message and link."""
+
+    who: Callable[[dict], Iterable[str]]  # the event's data -> user ids
+    broker: bool  # brokers (their broker profile) or people (their user profile)
+    kind: MessageKind | None = None  # their message, when not the notice's
+    link: str | None = None  # their link, when not the notice's
+
+
+def _agency_brokers(data: dict) -> list[str]:
+    return recipients.agency_brokers(data["agency_id"]) if data.get("agency_id") else []
+
+
+def _admins(data: dict) -> list[str]:
+    return recipients.admins()
+
+
+@dataclass(frozen=True)
 class Notice:
     """Who an event tells (the data field naming them; a broker or a person) and with which message."""
 
@@ -47,6 +67,7 @@ class Notice:
     enrich: Callable[[dict], tuple[dict, tuple]] | None = None
     # The message by a data field's value (a decision's ``state``), where one event says different things.
     kind_by: tuple[str, dict[str, MessageKind]] | None = None
+    audiences: tuple[Audience, ...] = ()
 
     def kind_for(self, data: dict) -> MessageKind:
         if self.kind_by is None:
@@ -72,7 +93,13 @@ TEMPLATES: dict[Event, Notice] = {
                                                              "refused": MessageKind.DOCUMENTS_REFUSED})),
     # Licensed agencies and listings that stay true.
     Event.AGENCY_LICENCE_VERIFIED: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_VERIFIED, link="agency"),
-    Event.AGENCY_LICENCE_EXPIRING: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_EXPIRING, link="agency"),
+    # A licence ending: the principal broker, every other broker of the agency (their listings above the
+    # threshold will be held) and the admins (who verify the renewal).
+    Event.AGENCY_LICENCE_EXPIRING: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_EXPIRING, link="agency",
+                                          audiences=(Audience(_agency_brokers, broker=True),
+                                                     Audience(_admins, broker=False,
+                                                              kind=MessageKind.AGENCY_LICENCE_EXPIRING_ADMIN,
+                                                              link="admin_agency"))),
     Event.LISTING_RECONFIRMATION_DUE: Notice("broker_id", MessageKind.LISTING_RECONFIRMATION_DUE),
     # Viewing requests: both the broker and the buyer receive the confirmed viewing's .ics invitation.
     Event.VIEWING_CONFIRMED: Notice("broker_id", MessageKind.VIEWING_CONFIRMED, others=("buyer_id",),
@@ -80,6 +107,7 @@ TEMPLATES: dict[Event, Notice] = {
 }
 # The back office's pages a message links to (backoffice/urls.py; a back-office test resolves them).
 AGENCY_PAGE = "/broker/agency/"  # the broker's agency
+ADMIN_AGENCY_PAGE = "/admin/agencies/{agency_id}/"  # the agency as admins verify it
 BROKER_LISTING_PAGE = "/broker/listings/{listing_id}/"  # the listing as its broker edits it
 
 
@@ -88,14 +116,16 @@ class _Blank(dict):
         return ""
 
 
-def _link(notice: Notice, data: dict) -> str | None:
+def _link(link: str, data: dict) -> str | None:
     cfg = settings()
     listing_id = data.get("listing_id")
-    if notice.link == "agency":
+    if link == "agency":
         return f"{cfg.backoffice_url}{AGENCY_PAGE}"
-    if notice.link == "none" or not listing_id:
+    if link == "admin_agency":
+        return cfg.backoffice_url + ADMIN_AGENCY_PAGE.format(agency_id=data["agency_id"])
+    if link == "none" or not listing_id:
         return None
-    if notice.link == "site":
+    if link == "site":
         return f"{cfg.site_url}/listings/{listing_id}"
     return cfg.backoffice_url + BROKER_LISTING_PAGE.format(listing_id=listing_id)
 
@@ -104,18 +134,33 @@ def _deliver(detail_type: str, notice: Notice, data: dict, event_id: str, *, fie
              attachments: tuple = ()) -> None:
     """Tell the person ``data[field]`` names (the notice's recipient by default), each channel once."""
     field = field or notice.recipient_field
-    user_id = data[field]
-    as_broker = notice.broker and field == notice.recipient_field
-    person = recipients.broker(user_id) if as_broker else recipients.people([user_id])[user_id]
-    email = replace(render(notice.kind_for(data), language=person.language, data=_Blank(data), name=person.name,
-                           action_url=_link(notice, data)), attachments=attachments)
     # Each person told of one event claims it on their own (the recipient keeps the plain names).
-    suffix = "" if field == notice.recipient_field else f"-{field}"
+    _tell(detail_type, notice.kind_for(data), data, event_id, user_id=data[field], email_too=notice.email,
+          as_broker=notice.broker and field == notice.recipient_field, link=notice.link,
+          suffix="" if field == notice.recipient_field else f"-{field}", attachments=attachments)
+
+
+def _tell_audiences(detail_type: str, notice: Notice, data: dict, event_id: str, *, told: set[str]) -> None:
+    """Each audience's people not told already (a principal broker is also one of the agency's brokers)."""
+    for audience in notice.audiences:
+        for user_id in audience.who(data):
+            if user_id in told:
+                continue
+            told.add(user_id)
+            _tell(detail_type, audience.kind or notice.kind, data, event_id, user_id=user_id, email_too=notice.email,
+                  as_broker=audience.broker, link=audience.link or notice.link, suffix=f"-to-{user_id}")
+
+
+def _tell(detail_type: str, kind: MessageKind, data: dict, event_id: str, *, user_id: str, as_broker: bool,
+          link: str, suffix: str, email_too: bool = True, attachments: tuple = ()) -> None:
+    person = recipients.broker(user_id) if as_broker else recipients.people([user_id])[user_id]
+    email = replace(render(kind, language=person.language, data=_Blank(data), name=person.name,
+                           action_url=_link(link, data)), attachments=attachments)
     if person.push_on:
         consume_once(consumer=PUSH_CONSUMER + suffix, event_id=event_id, handler=lambda: send_push(
             recipient=user_id, kind=detail_type, title=email.subject, body=email.summary, event_id=event_id,
             data={"listing_id": data.get("listing_id")}))
-    if notice.email and person.email_on and person.email:
+    if email_too and person.email_on and person.email:
         consume_once(consumer=EMAIL_CONSUMER + suffix, event_id=event_id,
                      handler=lambda: send_email(to=person.email, email=email))
 
@@ -124,15 +169,18 @@ def handle_message(body: str) -> None:
     detail_type, detail = detail_of(body)
     notice = TEMPLATES.get(detail_type)  # a StrEnum key: found by its string too
     data = detail["data"]
-    if notice is None or not data.get(notice.recipient_field):
+    if notice is None or not (data.get(notice.recipient_field) or notice.audiences):
         return
     attachments: tuple = ()
     if notice.enrich is not None:
         more, attachments = notice.enrich(data)
         data = {**data, **more}
+    told = set()
     for field in (notice.recipient_field, *notice.others):
         if data.get(field):
             _deliver(detail_type, notice, data, detail["event_id"], field=field, attachments=attachments)
+            told.add(data[field])
+    _tell_audiences(detail_type, notice, data, detail["event_id"], told=told)
 
 
 _BATCH = BatchProcessor(event_type=EventType.SQS)

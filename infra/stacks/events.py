@@ -267,7 +267,8 @@ class EventsStack(Stack):
         grant_secret(function.role, secret=data.secrets.cursor, key=data.keys.data)
         if self.user_pool is not None:
             function.allow(actions=["cognito-idp:ListUsers"], resources=[self.user_pool.user_pool_arn])
-            if function is getattr(self, "digests", None):  # the admins of the moderation summary
+            # The admins: of the moderation summary (digests), of a licence ending (notifications).
+            if function in (getattr(self, "digests", None), getattr(self, "notifier", None)):
                 function.allow(actions=["cognito-idp:ListUsersInGroup"], resources=[self.user_pool.user_pool_arn])
 
     # --- Alerts: saved-search and favorites alerts on listing events; digests by schedule ---

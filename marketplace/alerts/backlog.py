@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marketplace.actors import Group
-from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.delivery import recipients
 from marketplace.delivery.email import send_email, suppressed_among
@@ -15,15 +13,6 @@ from marketplace.delivery.messages import MessageKind, render
 from marketplace.delivery.push import send_push
 from marketplace.lifecycle import Status
 from marketplace.models import Listing
-
-
-def admins() -> list[str]:
-    """The user ids of the admins group (the user pool is where groups live)."""
-    pool = settings().user_pool_id
-    if not pool:
-        return []
-    pages = client("cognito-idp").get_paginator("list_users_in_group").paginate(UserPoolId=pool, GroupName=Group.ADMINS)
-    return [a["Value"] for page in pages for user in page["Users"] for a in user["Attributes"] if a["Name"] == "sub"]
 
 
 def backlog(*, at: datetime | None = None) -> dict:
@@ -40,7 +29,7 @@ def moderation_summary(*, at: datetime | None = None) -> dict:
     figures = backlog(at=at)
     if not figures["pending"]:
         return {**figures, "admins": 0}
-    people = recipients.people(admins())
+    people = recipients.people(recipients.admins())
     suppressed = suppressed_among(p.email for p in people.values())
     for person in people.values():
         email = render(MessageKind.MODERATION_BACKLOG, language=person.language, data=figures, name=person.name,

@@ -40,6 +40,7 @@ class MessageKind(StrEnum):
     # Licensed agencies and listings that stay true (marketplace.services.agencies, .freshness).
     AGENCY_LICENCE_VERIFIED = "agency_licence_verified"
     AGENCY_LICENCE_EXPIRING = "agency_licence_expiring"
+    AGENCY_LICENCE_EXPIRING_ADMIN = "agency_licence_expiring_admin"  # the admins' copy: renewals to verify
     LISTING_RECONFIRMATION_DUE = "listing_reconfirmation_due"
     # Viewing requests (marketplace.services.viewings).
     VIEWING_CONFIRMED = "viewing_confirmed"
@@ -128,6 +129,10 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
     MessageKind.AGENCY_LICENCE_EXPIRING: {
         "en": Copy("The licence of {agency_name} ends on {expires_on}", ("The licence of {agency_name} ({licence_number}) ends on {expires_on}.", "Send the renewed licence to Shikhar before then: once it has ended, listings above the licensed-deal threshold cannot be approved."), "Open your agency"),
         "ne": Copy("{agency_name} को इजाजतपत्र {expires_on} मा सकिन्छ", ("{agency_name} ({licence_number}) को इजाजतपत्रको म्याद {expires_on} मा सकिन्छ।", "त्यसअघि नवीकरण गरिएको इजाजतपत्र शिखरलाई पठाउनुहोस्: म्याद सकिएपछि तोकिएको सीमाभन्दा माथिका लिस्टिङ स्वीकृत हुन सक्दैनन्।"), "तपाईंको एजेन्सी खोल्नुहोस्"),
+    },
+    MessageKind.AGENCY_LICENCE_EXPIRING_ADMIN: {
+        "en": Copy("The licence of {agency_name} ends on {expires_on}", ("The licence of {agency_name} ({licence_number}) ends on {expires_on}; its brokers have been told.", "Verify the renewal when it comes: once the licence has ended, the agency's listings above the licensed-deal threshold cannot be approved."), "Open the agency"),
+        "ne": Copy("{agency_name} को इजाजतपत्र {expires_on} मा सकिन्छ", ("{agency_name} ({licence_number}) को इजाजतपत्रको म्याद {expires_on} मा सकिन्छ; यसका ब्रोकरहरूलाई जानकारी दिइएको छ।", "नवीकरण आएपछि प्रमाणित गर्नुहोस्: म्याद सकिएपछि एजेन्सीका तोकिएको सीमाभन्दा माथिका लिस्टिङ स्वीकृत हुन सक्दैनन्।"), "एजेन्सी खोल्नुहोस्"),
     },
     MessageKind.LISTING_RECONFIRMATION_DUE: {
         "en": Copy("Is “{title}” still available?", ("Nobody has confirmed “{title}” for a while.", "Confirm it is still available before {expires_on}, or it leaves search."), "Confirm it"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.models import BrokerProfile, DeliveryPreferences, UserProfile
@@ -50,6 +51,20 @@ def _from_user_pool(user_id: str) -> _PoolUser | None:
     users = client("cognito-idp").list_users(UserPoolId=pool, Filter=f'sub = "{user_id}"', Limit=1)["Users"]
     attributes = {a["Name"]: a["Value"] for user in users for a in user["Attributes"]}
     return _PoolUser(email=attributes["email"], name=attributes.get("name", "")) if attributes.get("email") else None
+
+
+def admins() -> list[str]:
+    """The user ids of the admins group (the user pool is where groups live; ListUsersInGroup)."""
+    pool = settings().user_pool_id
+    if not pool:
+        return []
+    pages = client("cognito-idp").get_paginator("list_users_in_group").paginate(UserPoolId=pool, GroupName=Group.ADMINS)
+    return [a["Value"] for page in pages for user in page["Users"] for a in user["Attributes"] if a["Name"] == "sub"]
+
+
+def agency_brokers(agency_id: str) -> list[str]:
+    """The ids of an agency's brokers (gsi6 ``AGENCY#<id>``, keys only: one Query)."""
+    return [item.pk.removeprefix(BrokerProfile.partition("")) for item in BrokerProfile.of_agency(agency_id)]
 
 
 def broker(broker_id: str) -> Recipient:

@@ -471,3 +471,17 @@ def test_only_the_apps_client_writes_email_and_name_and_a_new_email_waits_for_ve
     assert pool["Properties"]["UserAttributeUpdateSettings"] == {
         "AttributesRequireVerificationBeforeUpdate": ["email"]}
     assert pool["Properties"]["AutoVerifiedAttributes"] == ["email"]
+
+
+def test_only_the_functions_that_tell_every_admin_may_list_the_admins_group(synthesized):
+    # The moderation summary (digests) and a licence ending (notifications) go to every admin of the pool
+    template = synthesized.templates["dev"]["Events"]["Resources"]
+    functions = {rid: r["Properties"] for rid, r in template.items() if r["Type"] == "AWS::Lambda::Function"}
+    role_of = {json.dumps(f["Role"]): f.get("FunctionName") for f in functions.values()}
+    listing = set()
+    for policy in (r["Properties"] for r in template.values() if r["Type"] == "AWS::IAM::Policy"):
+        actions = {a for s in policy["PolicyDocument"]["Statement"]
+                   for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+        if "cognito-idp:ListUsersInGroup" in actions:
+            listing |= {role_of.get(json.dumps({"Fn::GetAtt": [role["Ref"], "Arn"]})) for role in policy["Roles"]}
+    assert listing == {"shikhar-dev-digests", "shikhar-dev-notifications"}

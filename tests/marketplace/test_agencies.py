@@ -16,7 +16,7 @@ from marketplace.models import AuditEntry
 from marketplace.selectors.agencies import agencies_list, agency_with_brokers, licence_of_broker
 from marketplace.selectors.listings import listing_get
 from marketplace.services import agencies
-from marketplace.services.listings import listing_update
+from marketplace.services.listings import listing_update, listings_bulk_transition
 from tests.shared.agencies import licensed_agency, valid_until
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
@@ -180,3 +180,23 @@ def test_a_listed_price_raised_above_the_threshold_needs_a_valid_licence(table, 
     raised = listing_update(actor=broker, listing_id=active.listing_id, fields={"price": "5 crore"},
                             expected_version=lowered.version)
     assert raised.price == 50_000_000
+
+
+
+def test_an_expired_licence_holds_every_brokers_listings_in_the_queues_bulk_approval_too(table, broker, other_broker,
+                                                                                        admin):
+    # Given an agency of two brokers whose licence ended yesterday, a listing of each in review above the
+    # threshold, and one below it
+    licensed_agency(broker, other_broker, expires_on=valid_until(-1))
+    above = [make_listing(owner, status=Status.PENDING_REVIEW, **IN_SCOPE) for owner in (broker, other_broker)]
+    below = make_listing(other_broker, status=Status.PENDING_REVIEW, neighborhood="sanepa", price="2 crore")
+
+    # When an admin approves them all from the queue
+    results = listings_bulk_transition(actor=admin, versions={x.listing_id: x.version for x in [*above, below]},
+                                       action=Action.APPROVE)
+
+    # Then only the one below the threshold is approved; the others say why and stay in review
+    assert results[below.listing_id] == "ok"
+    for listing in above:
+        assert "licence expired" in results[listing.listing_id]
+        assert listing_get(listing_id=listing.listing_id).status == Status.PENDING_REVIEW

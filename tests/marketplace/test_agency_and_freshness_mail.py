@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from marketplace.actors import Actor, Group
 from marketplace.lifecycle import Status
 from marketplace.services import agencies, freshness
 from marketplace.services.people import broker_profile_create
@@ -11,6 +12,7 @@ from tests.marketplace.test_delivery import _notify_all
 from tests.shared.agencies import licensed_agency, valid_until
 from tests.shared.listings import make_listing
 from tests.shared.mail import mail_to
+from tests.shared.people import sign_up
 
 ADDRESS = "bikash@example.np"
 
@@ -35,6 +37,47 @@ def test_the_principal_broker_is_emailed_a_month_before_the_licence_ends(platfor
     [sent] = mail_to(ADDRESS)
     assert "Thapa Realty Pvt Ltd" in sent.subject and agency.licence_expires_on in sent.subject
     assert "/broker/agency/" in sent.text
+
+
+def test_every_broker_of_the_agency_and_every_admin_hear_the_licence_is_ending(platform, broker, other_broker,
+                                                                               admin, system):
+    # Given an agency whose licence ends in 20 days, with its principal broker and another broker, an admin
+    # in the user pool, and a broker of another agency
+    moderator = sign_up("licences@example.np", (Group.ADMINS,))
+    _broker_with_email(broker, admin)
+    broker_profile_create(actor=admin, broker_id=other_broker.user_id, name="Sita Rai", email="sita@example.np",
+                          licence_number="DLM-4343", company="Thapa Realty")
+    outsider = Actor(user_id="broker-outside", email="ram@example.np", groups=frozenset({Group.BROKERS}))
+    broker_profile_create(actor=admin, broker_id=outsider.user_id, name="Ram", email=outsider.email,
+                          licence_number="DLM-4444", company="Far Realty")
+    agency = licensed_agency(broker, other_broker, name="Thapa Realty Pvt Ltd", expires_on=valid_until(20))
+    agencies.broker_agency_set(actor=admin, broker_id=broker.user_id, agency_id=agency.agency_id, principal=True)
+    licensed_agency(outsider, name="Far Realty", expires_on=valid_until(200))
+
+    # When the clock's warning goes out and is delivered (twice: a redelivery tells nobody again)
+    agencies.agency_expiry_warnings(actor=system)
+    _notify_all()
+    _notify_all()
+
+    # Then each broker of the agency has one e-mail pointing to their agency page, the admin one pointing to
+    # the agency's admin page, and the other agency's broker none
+    for address in (ADDRESS, "sita@example.np"):
+        [sent] = [m for m in mail_to(address) if agency.licence_expires_on in m.subject]
+        assert "Thapa Realty Pvt Ltd" in sent.subject and "/broker/agency/" in sent.text
+    [to_admin] = mail_to(moderator.email)
+    assert agency.licence_expires_on in to_admin.subject and f"/admin/agencies/{agency.agency_id}/" in to_admin.text
+    assert mail_to(outsider.email) == []
+
+
+def test_an_agency_without_a_principal_broker_still_warns_its_brokers(platform, broker, admin, system):
+    _broker_with_email(broker, admin)
+    agency = licensed_agency(broker, name="Thapa Realty Pvt Ltd", expires_on=valid_until(10))
+
+    agencies.agency_expiry_warnings(actor=system)
+    _notify_all()
+
+    [sent] = mail_to(ADDRESS)
+    assert agency.licence_expires_on in sent.subject
 
 
 def test_a_broker_is_emailed_to_reconfirm_an_ageing_listing(platform, broker, admin):
