@@ -17,6 +17,7 @@ from marketplace.licensing import LicenceClass, Verification
 from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import FIELD, Field, Kind, Need, clean_listing_fields
 from marketplace.money import group_npr, parse_npr, plain_number
+from marketplace.payments import PROVIDER_NAMES, OrderState
 from marketplace.selectors.people import sellers_list
 from marketplace.units import Area, format_area
 
@@ -251,6 +252,23 @@ class FilterForm(forms.Form):
         """``brokers``: the directory's profiles, picked by name (never a typed id)."""
         super().__init__(*args, **kwargs)
         self.fields["broker_id"].choices = [("", "any"), *((b.broker_id, b.name or b.broker_id) for b in brokers)]
+
+
+class OrderFilterForm(forms.Form):
+    """The admins' list of orders: its filters, kept in the URL."""
+
+    provider = forms.ChoiceField(required=False, choices=[("", "any"), *((p.value, n) for p, n in PROVIDER_NAMES.items())])
+    state = forms.ChoiceField(required=False, choices=[("", "any"), *((s.value, s.value) for s in OrderState)])
+    buyer = forms.CharField(required=False, max_length=100, label="Buyer's e-mail", help_text="or its start")
+    placed_from = forms.DateField(required=False, label="Placed from", widget=forms.DateInput(attrs={"type": "date"}))
+    placed_to = forms.DateField(required=False, label="Placed up to", widget=forms.DateInput(attrs={"type": "date"}))
+    order = forms.ChoiceField(required=False, label="Order", choices=[("", "newest first"), ("oldest", "oldest first")])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("placed_from") and data.get("placed_to") and data["placed_from"] > data["placed_to"]:
+            self.add_error("placed_to", "must be on or after the first day")
+        return data
 
 
 class SubscriptionForm(forms.Form):

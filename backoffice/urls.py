@@ -28,6 +28,7 @@ urlpatterns = [
     path("admin/people/", admin.people_list, name="people"),
     path("admin/people/<str:user_id>/", admin.person, name="person"),
     path("admin/brokers/", admin.brokers, name="brokers"),
+    path("admin/orders/", payments.orders, name="orders"),
     path("admin/orders/<str:order_id>/refund/", payments.refund, name="order-refund"),
     path("admin/reports/", admin.reports_page, name="reports"),
     path("admin/agencies/", agencies.agencies, name="agencies"),

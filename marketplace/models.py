@@ -1223,6 +1223,9 @@ class PaymentOrder(Item, discriminator="PaymentOrder"):
     ``purchase_order_id``; Khalti's ``pidx`` is kept on it (``provider_ref``).
     gsi5 ``PAYMENTS#OPEN`` -> ``<created_at>#<order_id>`` while created or pending (sparse): the poller.
     gsi6 ``ORDERS#<user_id>`` -> ``<created_at>#<order_id>``: a buyer's orders, newest last.
+    gsi3 ``PAYMENTS#ALL`` -> ``<created_at>#<order_id>``: every order by when it was placed (the admins' list
+    of orders; a date range is a key range, provider, state and buyer are filters). One partition: orders
+    are a few a minute at most, far below a partition's write limit.
     A provider's transaction completes one order only: a ``UNIQUE#payment#<provider>:<txn>`` guard.
     """
 
@@ -1249,6 +1252,7 @@ class PaymentOrder(Item, discriminator="PaymentOrder"):
     version = VersionAttribute()
 
     OPEN = "PAYMENTS#OPEN"
+    ALL = "PAYMENTS#ALL"
     OPEN_STATES = ("created", "pending")
 
     @staticmethod
@@ -1271,6 +1275,24 @@ class PaymentOrder(Item, discriminator="PaymentOrder"):
         else:
             self.gsi5pk = self.gsi5sk = None
         self.gsi6pk, self.gsi6sk = self.buyer_partition(self.user_id), position
+        self.gsi3pk, self.gsi3sk = self.ALL, position
+
+    @classmethod
+    def placed_between(cls, start: datetime | None, end: datetime | None, **query):
+        """Every order placed from ``start`` to before ``end`` (either open), oldest first (gsi3)."""
+        return cls.broker_index.query(cls.ALL, cls._placed(start, end), **query)
+
+    @classmethod
+    def count_placed_between(cls, start: datetime | None, end: datetime | None, **query) -> int:
+        return cls.broker_index.count(cls.ALL, cls._placed(start, end), **query)
+
+    @classmethod
+    def _placed(cls, start: datetime | None, end: datetime | None):
+        if start and end:
+            return cls.gsi3sk.between(iso(start), iso(end))  # ``<end>#<id>`` sorts after ``<end>``: left out
+        if start:
+            return cls.gsi3sk >= iso(start)
+        return cls.gsi3sk < iso(end) if end else None
 
     @classmethod
     def open_before(cls, moment: datetime, **query):

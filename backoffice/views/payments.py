@@ -1,16 +1,47 @@
-"""Admins record a refund made in a provider's merchant portal (``marketplace.services.payments``)."""
+"""Payments in the back office: every order (filtered, counted, paged) and the refunds admins record
+after making them in a provider's merchant portal (``marketplace.services.payments``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from backoffice.access import admins_only
+from backoffice.forms import OrderFilterForm
+from backoffice.views.admin import LISTINGS_PAGE, _pager
 from backoffice.views.common import FIXABLE, int_or_none, report_error
 from marketplace.errors import NotFound
 from marketplace.models import PaymentOrder
+from marketplace.payments import PLANS, PROVIDER_NAMES, OrderState
+from marketplace.selectors.payments import OrderFilters, orders_count, orders_search
 from marketplace.services.payments import payment_refund_record
+
+
+def _filters(form: OrderFilterForm) -> OrderFilters:
+    form.is_valid()  # the valid fields filter; a bad one is shown next to its input, not ignored silently
+    data = getattr(form, "cleaned_data", {})
+    return OrderFilters(provider=data.get("provider") or "", state=data.get("state") or "",
+                        buyer=(data.get("buyer") or "").strip(), placed_from=data.get("placed_from"),
+                        placed_to=data.get("placed_to"), oldest_first=data.get("order") == "oldest")
+
+
+@admins_only
+def orders(request):
+    form = OrderFilterForm(request.GET or None)
+    filters = _filters(form)
+    cursor, back = request.GET.get("cursor") or None, request.GET.getlist("back")
+    page = orders_search(filters=filters, limit=LISTINGS_PAGE, cursor=cursor)
+    query = request.GET.copy()
+    for name in ("cursor", "back"):
+        query.pop(name, None)
+    return render(request, "backoffice/admin/orders.html", {
+        "form": form, "page": page, "filters": filters,
+        "pager": _pager(query, page, cursor=cursor, back=back, total=orders_count(filters=filters)),
+        "providers": {p.value: name for p, name in PROVIDER_NAMES.items()},
+        "plans": {code: plan.title for code, plan in PLANS.items()},
+        "refundable": {o.order_id for o in page.items
+                       if o.state == OrderState.COMPLETED and int(o.refunded_amount) < int(o.amount)}})
 
 
 @admins_only

@@ -12,9 +12,14 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from marketplace import db
 from marketplace.entitlements import Entitlements
+from marketplace.ids import new_id
+from marketplace.models import PaymentOrder
+from marketplace.selectors.agencies import licence_of_broker
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
+from marketplace.services import agencies, documents
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.people import seller_create
 from tests.backoffice.browsing import Journey, assert_images_load, sign_in_with_new_totp
@@ -48,6 +53,10 @@ def _with_photos(listing_factory, people, *, title: str, status: str = "pending_
 def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoffice, people, listing_factory, api):
     first = _with_photos(listing_factory, people, title="Garden villa in Budhanilkantha")
     second = _with_photos(listing_factory, people, title="Courtyard house in Sanepa", seeds=(3, 4))
+    db.save(PaymentOrder(order_id=new_id(), user_id=people["buyer"].user_id, email=people["buyer"].email,
+                         plan="premium-year", tier="premium", days=365, amount=25_000, provider="khalti",
+                         state="completed", provider_txn="GFq9PFS7b2iYvL8Lir9oXe"))
+    agency_id = licence_of_broker(broker_id=people["broker"].user_id).agency_id
     journey = Journey(context, live_backoffice, "admin")
     sign_in_with_new_totp(journey.page, live_backoffice, people["admin"])
 
@@ -64,6 +73,8 @@ def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoff
         journey.open("/admin/people/", "people")
         journey.open(f"/admin/people/{people['admin'].user_id}/", "person")
         journey.open("/admin/brokers/", "brokers")
+        journey.open("/admin/orders/", "orders")
+        journey.open(f"/admin/agencies/{agency_id}/", "agency")
         journey.open("/admin/reports/?days=30", "reports")
         journey.open("/admin/no-such-page/", "not-found", status=404)
 
@@ -96,6 +107,10 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
     inquiry_create(actor=people["buyer"].actor, listing_id=listed.listing_id, entitlements=Entitlements(),
                    idempotency_key="journey-inquiry-1", name="Sita Sharma", phone="+977 9841000000",
                    message="Is the price negotiable?")
+    documents.document_access_request(actor=people["buyer"].actor, listing_id=listed.listing_id,
+                                      entitlements=Entitlements(tier="premium", active=True))
+    agencies.broker_agency_set(actor=people["admin"].actor, broker_id=people["broker"].user_id, principal=True,
+                               agency_id=licence_of_broker(broker_id=people["broker"].user_id).agency_id)
     journey = Journey(context, live_backoffice, "broker")
     sign_in_with_new_totp(journey.page, live_backoffice, people["broker"])
 
@@ -114,6 +129,8 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
         assert 27.55 <= latitude <= 27.85 and 85.15 <= longitude <= 85.55
         journey.open("/broker/leads/?show=all", "leads")
         journey.open("/broker/analytics/", "analytics")
+        journey.open("/broker/documents/", "document-requests")
+        journey.open("/broker/agency/", "agency")
 
     # Photos on the first screen: the upload saves the draft from the typed form, then continues on it
     photo = tmp_path / "terrace.jpg"
