@@ -661,6 +661,8 @@ class DailyReport(Item, discriminator="DailyReport"):
     ``decisions``, one entry per decision.
     ``event_ids``: the events already counted, so a redelivered event changes nothing (the update is
     conditional on its id not being there); reports never read it.
+    ``owners`` (views only): the brokers and sellers whose ``OwnerDailyViews`` items this day's roll-up
+    wrote (``<broker|seller>#<id>``), so the next roll-up deletes those no longer viewed that day.
     Kept by ``marketplace.services.daily_reports`` and rebuilt from the table by ``python -m ops reports rebuild``.
     """
 
@@ -671,6 +673,7 @@ class DailyReport(Item, discriminator="DailyReport"):
     total = NumberAttribute(default=0)
     decisions = ListAttribute(of=Decision, default=list)
     event_ids = UnicodeSetAttribute(null=True)
+    owners = UnicodeSetAttribute(null=True)
 
     @staticmethod
     def partition(scope: ReportScope) -> str:
@@ -690,6 +693,11 @@ class DailyReport(Item, discriminator="DailyReport"):
         return cls.query(cls.partition(scope), cls.sk.between(cls.day_key(since), cls.day_key(until)),
                          attributes_to_get=["pk", "sk", "type", "scope", "day", *attributes])
 
+    @classmethod
+    def every_day(cls, scope: ReportScope):
+        """Every day of a scope, oldest first (backfills)."""
+        return cls.query(cls.partition(scope))
+
     def counts(self, attribute: str) -> dict[str, int]:
         """A counter map (``listings`` or ``neighbourhoods``) as plain numbers."""
         found = getattr(self, attribute)
@@ -697,6 +705,65 @@ class DailyReport(Item, discriminator="DailyReport"):
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(ReportScope(self.scope), self.day)
+
+
+# -- per-broker and per-seller daily views ---------------------------------------------------------------
+
+class ViewsOwner(StrEnum):
+    """Whose listings an ``OwnerDailyViews`` item adds up."""
+
+    BROKER = "broker"
+    SELLER = "seller"
+
+
+class OwnerDailyViews(Item, discriminator="OwnerDailyViews"):
+    """Detail views of one broker's (or one seller's) listings on one day (UTC): what broker analytics
+    and the seller's home read, one Query for a window whatever the number of listings.
+
+    pk ``OWNERVIEWS#<broker|seller>#<id>``, sk ``DAY#<yyyy-mm-dd>``: an owner's days over a window.
+    ``listings`` maps a listing id to its views that day, ``total`` is their sum. Written (replaced
+    whole) with the day's ``DailyReport`` views item by ``marketplace.services.daily_reports``, which
+    names the owners it wrote on that item (``owners``) so a listing moved to another broker leaves no
+    stale day behind.
+    """
+
+    owner = UnicodeAttribute()  # ViewsOwner
+    owner_id = UnicodeAttribute()
+    day = UnicodeAttribute()
+    listings = MapAttribute(default=dict)
+    total = NumberAttribute(default=0)
+
+    @staticmethod
+    def partition(owner: ViewsOwner, owner_id: str) -> str:
+        return f"OWNERVIEWS#{ViewsOwner(owner).value}#{owner_id}"
+
+    @classmethod
+    def key(cls, owner: ViewsOwner, owner_id: str, day: str) -> tuple[str, str]:
+        return cls.partition(owner, owner_id), DailyReport.day_key(day)
+
+    @staticmethod
+    def owner_ref(owner: ViewsOwner, owner_id: str) -> str:
+        """How a views day item names an owner it wrote (``<broker|seller>#<id>``)."""
+        return f"{ViewsOwner(owner).value}#{owner_id}"
+
+    @classmethod
+    def from_ref(cls, ref: str, day: str) -> OwnerDailyViews:
+        owner, owner_id = ref.split("#", 1)
+        item = cls(owner=owner, owner_id=owner_id, day=day)
+        item.derive_keys()
+        return item
+
+    @classmethod
+    def window(cls, owner: ViewsOwner, owner_id: str, *, since: str, until: str):
+        """The owner's days from ``since`` to ``until`` (inclusive), oldest first."""
+        return cls.query(cls.partition(owner, owner_id),
+                         cls.sk.between(DailyReport.day_key(since), DailyReport.day_key(until)))
+
+    def counts(self) -> dict[str, int]:
+        return {key: int(n) for key, n in (self.listings.as_dict() if self.listings else {}).items()}
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.owner, self.owner_id, self.day)
 
 
 class MediaVariant(MapAttribute):

@@ -9,7 +9,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops failover --to ap-south-2 [--apply]
     python -m ops synthetic --api URL --username U [--password P | --secret-arn ARN]
     python -m ops cost estimate --scenario dev|launch|growth
-    python -m ops reports rebuild [--dry-run]
+    python -m ops reports rebuild [--dry-run]      python -m ops reports owners-backfill [--dry-run]
     python -m ops credential-compromise --user SUB | --access-key ID | --secret NAME [--reason R] [--apply]
     python -m ops search-index status               python -m ops search-index rebuild [--apply]
     python -m ops duplicates backfill [--apply]
@@ -135,6 +135,9 @@ def parser() -> argparse.ArgumentParser:
     rebuild = report.add_parser("rebuild", help="recompute every day's figures from the table (drain the "
                                                 "daily-reports queue first)")
     rebuild.add_argument("--dry-run", action="store_true", help="count the days it would write, write nothing")
+    backfill = report.add_parser("owners-backfill", help="write each broker's and seller's daily views from the "
+                                                         "daily views per listing (safe to run again)")
+    backfill.add_argument("--dry-run", action="store_true", help="count the items it would write, write nothing")
     return root
 
 
@@ -281,10 +284,13 @@ def _cost(args) -> int:
 
 
 def _reports(args) -> int:
-    from marketplace.services.daily_reports import rebuild
+    from marketplace.services.daily_reports import owner_views_backfill, rebuild
 
-    days = rebuild(write=not args.dry_run)
-    print(f"{'dry run: would write' if args.dry_run else 'wrote'} {days} daily report items", flush=True)
+    if args.action == "owners-backfill":
+        count, what = owner_views_backfill(write=not args.dry_run), "broker and seller daily views items"
+    else:
+        count, what = rebuild(write=not args.dry_run), "daily report items"
+    print(f"{'dry run: would write' if args.dry_run else 'wrote'} {count} {what}", flush=True)
     return 0
 
 

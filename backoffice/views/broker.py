@@ -39,6 +39,7 @@ from marketplace.leads import (
 )
 from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
+from marketplace.models import ViewsOwner
 from marketplace.selectors import leads, reports
 from marketplace.selectors.freshness import listings_to_confirm
 from marketplace.selectors.history import broker_price_moves
@@ -314,24 +315,21 @@ def _lead_version(request) -> int | None:
 @brokers_only
 def analytics(request):
     today = datetime.now(UTC).date()
-    since = today - timedelta(days=29)
-    mine = listings_for_broker(broker_id=request.actor.user_id, limit=200).items
-    ids = [i.listing_id for i in mine]
-    views = reports.listing_views_by_day(listing_ids=ids, since=since, until=today)
-    stats = reports.stats_for(listing_ids=ids)
-    per_day = {d.isoformat(): 0 for d in reports.days_between(since, today)}
-    for per in views.values():
-        for day, count in per.items():
-            per_day[day] = per_day.get(day, 0) + count
-    moves = broker_price_moves(broker_id=request.actor.user_id)
-    rows = [{"listing": i, "views": sum(views[i.listing_id].values()), "favorites": int(stats[i.listing_id].favorites),
-             "inquiries": int(stats[i.listing_id].inquiries), "price_move": moves.get(i.listing_id)} for i in mine]
+    broker_id = request.actor.user_id
+    seen = reports.owner_views(owner=ViewsOwner.BROKER, owner_id=broker_id, since=today - timedelta(days=29),
+                               until=today)
+    shown = reports.most_viewed_of_broker(broker_id=broker_id, views=seen)
+    stats = reports.stats_for(listing_ids=[i.listing_id for i in shown])
+    moves = broker_price_moves(broker_id=broker_id)
+    rows = [{"listing": i, "views": seen.per_listing[i.listing_id], "favorites": int(stats[i.listing_id].favorites),
+             "inquiries": int(stats[i.listing_id].inquiries), "price_move": moves.get(i.listing_id)} for i in shown]
     answered = [response_time(created_at=i.created_at, first_response_at=i.first_response_at or i.handled_at)
                 for i in leads.inquiries_for_broker(broker_id=request.actor.user_id, limit=500).items]
     first_answer = {"median": duration_words(median_response([t for t in answered if t is not None])),
                     "answered": sum(1 for t in answered if t is not None),
                     "waiting": sum(1 for t in answered if t is None)}
     return render(request, "backoffice/broker/analytics.html", {
-        "first_answer": first_answer, "rows": sorted(rows, key=lambda r: -r["views"]),
-        "chart": bar_chart([(formatting.day(date.fromisoformat(d), year=False), v) for d, v in per_day.items()],
+        "first_answer": first_answer, "rows": rows, "top": reports.TOP_LISTINGS,
+        "views": {"total": seen.total, "listings": len(seen.per_listing)},
+        "chart": bar_chart([(formatting.day(date.fromisoformat(d), year=False), v) for d, v in seen.per_day.items()],
                            title="Views per day, last 30 days")})

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from django.shortcuts import render
 
 from backoffice.access import sellers_only
+from marketplace.models import ViewsOwner
 from marketplace.selectors import reports
 from marketplace.selectors.listings import listings_for_seller
 from marketplace.selectors.people import broker_cards
@@ -16,10 +17,10 @@ from marketplace.selectors.people import broker_cards
 def home(request):
     today = datetime.now(UTC).date()
     mine = listings_for_seller(seller_id=request.actor.user_id)
-    ids = [i.listing_id for i in mine]
-    views = reports.listing_views_by_day(listing_ids=ids, since=today - timedelta(days=29), until=today)
-    stats = reports.stats_for(listing_ids=ids)
-    rows = [{"listing": i, "views": sum(views[i.listing_id].values()), "favorites": int(stats[i.listing_id].favorites),
+    seen = reports.owner_views(owner=ViewsOwner.SELLER, owner_id=request.actor.user_id,
+                               since=today - timedelta(days=29), until=today)
+    stats = reports.stats_for(listing_ids=[i.listing_id for i in mine])
+    rows = [{"listing": i, "views": seen.per_listing[i.listing_id], "favorites": int(stats[i.listing_id].favorites),
              "inquiries": int(stats[i.listing_id].inquiries)} for i in mine]
     return render(request, "backoffice/seller/home.html", {
         "rows": rows, "brokers": broker_cards(broker_ids=(i.broker_id for i in mine))})

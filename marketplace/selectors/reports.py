@@ -25,13 +25,17 @@ from marketplace.models import (
     Decision,
     Listing,
     ListingStats,
+    OwnerDailyViews,
     ReportScope,
+    ViewsOwner,
 )
 from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.selectors.listings import listings_batch, listings_for_broker
 from marketplace.selectors.moderation import listed_now
 from marketplace.selectors.people import brokers_list
 
 MAX_DAYS = 366  # a year, leap day included
+TOP_LISTINGS = 20  # the listings broker analytics shows one by one
 BROKER_PAGE = 1000
 
 
@@ -42,9 +46,46 @@ def days_between(since: date, until: date) -> list[date]:
 # -- what brokers and sellers see of their own listings ----------------------------------------------
 
 def listing_views_by_day(*, listing_ids: list[str], since: date, until: date) -> dict[str, dict[str, int]]:
-    """{listing_id: {day: views}} for some listings (one Query each on their own partitions)."""
+    """{listing_id: {day: views}} for some listings (one Query each on their own partitions): for a
+    listing's own page; pages of many listings read ``owner_views``."""
     return {listing_id: {s.day: int(s.views) for s in DailyViewStat.of_listing(listing_id, since, until)}
             for listing_id in listing_ids}
+
+
+@dataclass(frozen=True)
+class OwnerViews:
+    """A broker's or a seller's views over a window: per day (every day, 0 when none) and per listing."""
+
+    per_day: dict[str, int]
+    per_listing: Counter
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_day.values())
+
+
+def owner_views(*, owner: ViewsOwner, owner_id: str, since: date, until: date) -> OwnerViews:
+    """The views of an owner's listings from ``since`` to ``until`` (one Query of the owner's days, a page
+    per MB, whatever the number of listings)."""
+    per_day = {d.isoformat(): 0 for d in days_between(since, until)}
+    per_listing: Counter = Counter()
+    for day in OwnerDailyViews.window(owner, owner_id, since=since.isoformat(), until=until.isoformat()):
+        per_day[day.day] = int(day.total)
+        per_listing.update(day.counts())
+    return OwnerViews(per_day=per_day, per_listing=per_listing)
+
+
+def most_viewed_of_broker(*, broker_id: str, views: OwnerViews, limit: int = TOP_LISTINGS) -> list[Listing]:
+    """The broker's ``limit`` most viewed listings of a window, most viewed first (one BatchGet; a listing
+    since moved to another broker is left out), then, if fewer were viewed, their latest others (one
+    Query of ``limit`` keys' worth)."""
+    top = [listing_id for listing_id, _ in views.per_listing.most_common(limit)]
+    shown = [i for i in listings_batch(keys=[Listing.key(i) for i in top]) if i.broker_id == broker_id]
+    if len(shown) < limit:
+        known = {i.listing_id for i in shown}
+        others = listings_for_broker(broker_id=broker_id, limit=limit).items
+        shown += [i for i in others if i.listing_id not in known][:limit - len(shown)]
+    return shown
 
 
 def stats_for(*, listing_ids: list[str]) -> dict[str, ListingStats]:

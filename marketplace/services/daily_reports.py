@@ -3,9 +3,12 @@ rebuilt from the table when needed.
 
 - Views: the public API counts each detail view on the listing's day counter (``DailyViewStat``, one
   small UpdateItem). The clock (``marketplace.scheduler``, every few minutes) rolls today's and
-  yesterday's counters up into the day's views item (one Query and one PutItem a day): the figures are
-  minutes behind, and a view costs the API no second write on an item that grows with every listing
-  viewed that day.
+  yesterday's counters up into the day's views item: the figures are minutes behind, and a view costs
+  the API no second write on an item that grows with every listing viewed that day. The same roll-up
+  writes each broker's and each seller's share of the day (``OwnerDailyViews``, attributed to the
+  listings' owners as they are at the roll-up), which broker analytics and the seller's home read in one
+  Query whatever the number of listings. Each roll-up replaces the day whole, so a repeated tick
+  changes nothing.
 - Favorites, inquiries and moderation decisions are added by the consumer of the "daily-reports" rule's
   queue, on the day the event occurred. Delivery is at least once, so each event
   is counted in one conditional update that also records its id on the day's item: a redelivered event
@@ -15,6 +18,8 @@ rebuilt from the table when needed.
 listing audit log): the backfill for data written before these figures existed, ``python -m ops
 reports rebuild`` and demo seeding. Rebuilt days carry no event ids, so rebuild the event scopes with
 the daily-reports queue drained: an event still queued for a rebuilt day would be counted twice.
+``owner_views_backfill`` writes the owners' shares of every day from the views items alone (``python -m
+ops reports owners-backfill``), for days rolled up before those shares existed.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ from marketplace.models import (
     Inquiry,
     Item,
     Listing,
+    OwnerDailyViews,
     ReportScope,
+    ViewsOwner,
 )
 from marketplace.outbox import detail_of
 
@@ -87,11 +94,91 @@ def _views_item(day: str, stats: Iterable[DailyViewStat]) -> DailyReport:
     return item
 
 
+# -- views per broker and per seller (OwnerDailyViews), written with the day's views item ----------------
+
+OWNER_ATTRIBUTES = ["type", "listing_id", "broker_id", "seller_id"]
+
+
+def _refs(listing: Listing) -> list[str]:
+    """The owners whose figures a listing's views count towards: its broker, and its seller if it has one."""
+    refs = [OwnerDailyViews.owner_ref(ViewsOwner.BROKER, listing.broker_id)]
+    if listing.seller_id:
+        refs.append(OwnerDailyViews.owner_ref(ViewsOwner.SELLER, listing.seller_id))
+    return refs
+
+
+def _owners_of(listing_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Each listing's owners as they are now (one BatchGet per 100 listings, projected to the owner ids); a
+    deleted listing has none."""
+    keys = [Listing.key(i) for i in dict.fromkeys(listing_ids)]
+    found = Listing.batch_get(keys, attributes_to_get=OWNER_ATTRIBUTES) if keys else []
+    return {listing.listing_id: _refs(listing) for listing in found}
+
+
+def _owner_items(day: str, listings: dict[str, int], owners: dict[str, list[str]]) -> list[OwnerDailyViews]:
+    """A day's views per owner from its views per listing."""
+    per_owner: dict[str, Counter] = defaultdict(Counter)
+    for listing_id, views in listings.items():
+        for ref in owners.get(listing_id, ()):
+            per_owner[ref][listing_id] += views
+    made = []
+    for ref, counts in sorted(per_owner.items()):
+        item = OwnerDailyViews.from_ref(ref, day)
+        item.listings, item.total = dict(counts), sum(counts.values())
+        made.append(item)
+    return made
+
+
+def _with_owners(views: DailyReport, owners: dict[str, list[str]]) -> list[OwnerDailyViews]:
+    """The owners' items of a views day, named on the day's item (``owners``) for the next roll-up."""
+    made = _owner_items(views.day, views.counts("listings"), owners)
+    views.owners = {OwnerDailyViews.owner_ref(i.owner, i.owner_id) for i in made} or None
+    return made
+
+
+def _write_day(views: DailyReport, owners: dict[str, list[str]], *, before: set[str]) -> int:
+    """Replace a views day and its owners' items (one BatchWrite per 25 items): an owner named ``before``
+    and no longer viewed that day (a listing moved to another broker) loses the day. Returns the owner
+    items written."""
+    made = _with_owners(views, owners)
+    with DailyReport.batch_write() as batch:
+        batch.save(views)
+        for item in made:
+            batch.save(item)
+        for ref in sorted(before - (views.owners or set())):
+            batch.delete(OwnerDailyViews.from_ref(ref, views.day))
+    return len(made)
+
+
+def _owners_written(day: str) -> set[str]:
+    """The owners the day's last roll-up wrote (one GetItem, projected)."""
+    try:
+        found = DailyReport.get(*DailyReport.key(ReportScope.VIEWS, day), attributes_to_get=["owners"])
+    except DailyReport.DoesNotExist:
+        return set()
+    return set(found.owners or ())
+
+
 def roll_up_views(*, days: Iterable[str]) -> None:
-    """Recompute the views items of ``days`` from the listings' day counters (one Query and one PutItem
-    each): what the clock does for today and yesterday."""
+    """Recompute the views items of ``days`` from the listings' day counters, with each broker's and
+    seller's share (per day: one Query, one GetItem, a BatchGet per 100 listings viewed, a BatchWrite per 25
+    items): what the clock does for today and yesterday. A recomputation: running it again (a retried
+    tick) leaves the same figures."""
     for day in days:
-        _views_item(day, DailyViewStat.of_day(day)).save()
+        views = _views_item(day, DailyViewStat.of_day(day))
+        _write_day(views, _owners_of(views.counts("listings")), before=_owners_written(day))
+
+
+def owner_views_backfill(*, write: bool = True) -> int:
+    """Every day's per-broker and per-seller views from the day's views per listing (the ``DailyReport``
+    views items: one Query, a BatchGet per 100 listings, a BatchWrite per 25 items), each attributed to
+    the listing's owners as they are now; returns how many owner items it wrote (or would).
+    ``python -m ops reports owners-backfill``; safe to run again (each day is replaced whole)."""
+    days = list(DailyReport.every_day(ReportScope.VIEWS))
+    owners = _owners_of(listing_id for day in days for listing_id in day.counts("listings"))
+    if not write:
+        return sum(len(_owner_items(day.day, day.counts("listings"), owners)) for day in days)
+    return sum(_write_day(day, owners, before=set(day.owners or ())) for day in days)
 
 
 def _apply_once(scope: ReportScope, day: str, actions: list, *, event_id: str) -> bool:
@@ -199,7 +286,8 @@ def _collect_decisions(days: _Days, entries: list[AuditEntry], listings: dict[st
 
 def rebuild(*, scopes: Iterable[ReportScope] = tuple(ReportScope), write: bool = True) -> int:
     """Recompute the ``DailyReport`` items of ``scopes`` (all by default) from the table (one Scan),
-    replacing what was there (unless not ``write``); returns how many day items it wrote (or would)."""
+    replacing what was there (unless not ``write``), the views scope with its brokers' and sellers'
+    ``OwnerDailyViews``; returns how many ``DailyReport`` day items it wrote (or would)."""
     everything = list(Item.scan(page_size=SCAN_PAGE))
     listings = {i.listing_id: i for i in everything if isinstance(i, Listing)}
     days = _Days()
@@ -210,11 +298,20 @@ def rebuild(*, scopes: Iterable[ReportScope] = tuple(ReportScope), write: bool =
     fresh = [item for item in days.items() if item.scope in wanted]
     if not write:
         return len(fresh)
-    kept = {(i.pk, i.sk) for i in fresh}
+    owners = {listing_id: _refs(listing) for listing_id, listing in listings.items()}
+    shares = [share for item in fresh if item.scope == ReportScope.VIEWS for share in _with_owners(item, owners)]
+    kept = {(i.pk, i.sk) for i in [*fresh, *shares]}
     with DailyReport.batch_write() as batch:
         for old in everything:
-            if isinstance(old, DailyReport) and old.scope in wanted and (old.pk, old.sk) not in kept:
+            if _replaced(old, wanted) and (old.pk, old.sk) not in kept:
                 batch.delete(old)
-        for item in fresh:
+        for item in [*fresh, *shares]:
             batch.save(item)
     return len(fresh)
+
+
+def _replaced(item: Item, scopes: set[str]) -> bool:
+    """Whether rebuilding ``scopes`` replaces this item (owners' views go with the views scope)."""
+    if isinstance(item, DailyReport):
+        return item.scope in scopes
+    return isinstance(item, OwnerDailyViews) and ReportScope.VIEWS.value in scopes

@@ -10,19 +10,20 @@ from html import unescape
 import requests
 from icalendar import Calendar
 
-from marketplace import db
+from marketplace import db, scheduler
 from marketplace.entitlements import Entitlements
 from marketplace.models import Inquiry, Media
+from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
-from marketplace.services.engagement import inquiry_create
-from marketplace.services.listings import listing_update
+from marketplace.services.engagement import inquiry_create, listing_record_view
+from marketplace.services.listings import listing_create, listing_update
 from marketplace.services.media import media_replace_upload
 from marketplace.services.people import seller_create
 from marketplace.services.viewings import viewing_request
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
-from tests.shared.listings import add_photos
+from tests.shared.listings import COMPLETE_HOUSE, add_photos
 from tests.shared.pages import visible_text
 
 FORM = {
@@ -313,6 +314,68 @@ def test_analytics_lists_my_listings(signed_in, listing_factory):
 
     assert [(r["listing"].listing_id, r["views"], r["inquiries"]) for r in response.context["rows"]] == [
         (listing.listing_id, 0, 0)]
+
+
+def _page_calls(browser, path: str, dynamodb_calls) -> dict[str, int]:
+    """The DynamoDB calls of one request to a page (after a first request, so the connection is made)."""
+    browser.get(path)
+    dynamodb_calls.reset()
+    response = browser.get(path)
+    assert response.status_code == 200
+    return dynamodb_calls.count()
+
+
+def _viewed_listings(people, count: int, **fields) -> list[str]:
+    """``count`` of the broker's drafts, the n-th viewed n + 1 times today, and the day rolled up."""
+    made = [listing_create(actor=people["broker"].actor, fields={**COMPLETE_HOUSE, **fields}).listing_id
+            for _ in range(count)]
+    for n, listing_id in enumerate(made):
+        for _ in range(n + 1):
+            listing_record_view(listing_id=listing_id)
+    scheduler.tick()
+    return made
+
+
+def test_analytics_costs_no_more_dynamodb_calls_with_more_listings(signed_in, people, dynamodb_calls):
+    # Given a broker with three listings viewed this month
+    browser = signed_in("broker")
+    few_listings = _viewed_listings(people, 3)
+    few = _page_calls(browser, "/broker/analytics/", dynamodb_calls)
+
+    # When they have 24 more viewed listings
+    many_listings = _viewed_listings(people, 24)
+    many = _page_calls(browser, "/broker/analytics/", dynamodb_calls)
+    response = browser.get("/broker/analytics/")
+
+    # Then the page makes no more calls (the broker's days of views: one Query; the 20 most viewed: one
+    # BatchGet of listings, one of their totals; price moves and leads: a Query each; the session: a GetItem;
+    # the broker's verified flag: a BatchGet), and shows the 20 most viewed, most viewed first, with the
+    # views of all
+    assert many == {"GetItem": 1, "Query": 3, "BatchGetItem": 3}
+    assert few == {**many, "Query": 4}  # fewer than 20 viewed: the latest others fill the table (one Query)
+    rows = response.context["rows"]
+    assert [r["listing"].listing_id for r in rows] == list(reversed(many_listings))[:reports.TOP_LISTINGS]
+    assert rows[0]["views"] == 24
+    assert response.context["views"] == {"total": sum(range(1, 4)) + sum(range(1, 25)), "listings": 27}
+    assert len(few_listings) + len(many_listings) > reports.TOP_LISTINGS
+
+
+def test_a_sellers_home_costs_the_same_dynamodb_calls_for_few_listings_and_many(signed_in, people, dynamodb_calls):
+    # Given a seller with two listings, viewed this month
+    seller = seller_create(actor=people["broker"].actor, name="Kiran Joshi", seller_id=people["seller"].user_id)
+    browser = signed_in("seller")
+    first = _viewed_listings(people, 2, seller_id=seller.seller_id)
+    few = _page_calls(browser, "/seller/", dynamodb_calls)
+
+    # When they have ten more
+    more = _viewed_listings(people, 10, seller_id=seller.seller_id)
+    many = _page_calls(browser, "/seller/", dynamodb_calls)
+    response = browser.get("/seller/")
+
+    # Then the calls are the same, and each listing shows its own views
+    assert many == few
+    viewed = {listing_id: n + 1 for made in (first, more) for n, listing_id in enumerate(made)}
+    assert {r["listing"].listing_id: r["views"] for r in response.context["rows"]} == viewed
 
 
 def test_a_seller_sees_only_their_listings_with_reasons(signed_in, listing_factory, people):

@@ -10,10 +10,11 @@ from marketplace import scheduler
 from marketplace.entitlements import ANONYMOUS
 from marketplace.events import Queue
 from marketplace.lifecycle import Action
-from marketplace.models import DailyReport, ReportScope
+from marketplace.models import DailyReport, OwnerDailyViews, ReportScope, ViewsOwner
 from marketplace.selectors import reports
 from marketplace.services import daily_reports, engagement
 from marketplace.services import listings as listing_services
+from marketplace.services.people import seller_create
 from tests.shared.daily_reports import deliver_daily_reports
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import COMPLETE_HOUSE, submit
@@ -98,15 +99,18 @@ def test_rebuild_recomputes_the_figures_from_the_table(platform, broker, admin, 
     deliver_daily_reports(platform.queues[Queue.DAILY_REPORTS])
     scheduler.tick()
     kept = {slug: _rows(slug, reports.Window.last(30, today=TODAY)) for slug in reports.REPORTS}
+    kept_broker = _owner_days(ViewsOwner.BROKER, broker.user_id)
 
     # When every figure is deleted and rebuilt from the table
-    for item in DailyReport.scan():
+    for item in [*DailyReport.scan(), *OwnerDailyViews.scan()]:
         item.delete()
     written = daily_reports.rebuild()
     window = reports.Window.last(30, today=TODAY)
 
-    # Then the reports say the same (a decision's moment is the audit entry's, microseconds from its event's)
+    # Then the reports and the broker's views say the same (a decision's moment is the audit entry's,
+    # microseconds from its event's)
     assert written == 3  # views, favorites, decisions of today
+    assert _owner_days(ViewsOwner.BROKER, broker.user_id) == kept_broker == {TODAY.isoformat(): {listing.listing_id: 1}}
     rebuilt = {slug: _rows(slug, window) for slug in reports.REPORTS}
     (kept_decision,), (rebuilt_decision,) = kept.pop("turnaround"), rebuilt.pop("turnaround")
     assert rebuilt == kept
@@ -137,3 +141,60 @@ def test_a_report_page_costs_the_same_calls_for_a_week_and_a_year(table, broker,
     assert week == year
     assert year == {"Query": 4 + 1 + 1, "BatchGetItem": 1}
     assert sum(n for _, n in _rows("views-per-day", reports.Window.last(365, today=TODAY))) == 5
+
+
+# -- each broker's and seller's share of the day's views ---------------------------------------------------
+
+def _owner_days(owner: ViewsOwner, owner_id: str) -> dict[str, dict[str, int]]:
+    since = TODAY - timedelta(days=29)
+    return {day.day: day.counts() for day in OwnerDailyViews.window(owner, owner_id, since=since.isoformat(),
+                                                                      until=TODAY.isoformat())}
+
+
+def test_the_roll_up_keeps_each_brokers_and_sellers_views_per_day(table, broker, other_broker):
+    # Given a listing of a seller's and another broker's listing, viewed yesterday and today
+    seller = seller_create(actor=broker, name="Kiran Joshi", seller_id="seller-sub-1")
+    sold_for = listing_services.listing_create(actor=broker, fields={**COMPLETE_HOUSE, "seller_id": seller.seller_id})
+    other = listing_services.listing_create(actor=other_broker, fields=COMPLETE_HOUSE)
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    for listing_id, day, times in ((sold_for.listing_id, yesterday, 3), (sold_for.listing_id, None, 1),
+                                   (other.listing_id, None, 2)):
+        for _ in range(times):
+            engagement.listing_record_view(listing_id=listing_id, neighborhood="budhanilkantha", day=day)
+
+    # When the clock ticks, twice (a retried tick)
+    scheduler.tick()
+    once = {o: _owner_days(*o) for o in ((ViewsOwner.BROKER, broker.user_id), (ViewsOwner.SELLER, seller.seller_id),
+                                         (ViewsOwner.BROKER, other_broker.user_id))}
+    scheduler.tick()
+
+    # Then each owner has their listings' views per day, counted once
+    assert once[(ViewsOwner.BROKER, broker.user_id)] == {yesterday: {sold_for.listing_id: 3},
+                                                          TODAY.isoformat(): {sold_for.listing_id: 1}}
+    assert once[(ViewsOwner.SELLER, seller.seller_id)] == once[(ViewsOwner.BROKER, broker.user_id)]
+    assert once[(ViewsOwner.BROKER, other_broker.user_id)] == {TODAY.isoformat(): {other.listing_id: 2}}
+    assert {o: _owner_days(*o) for o in once} == once
+    seen = reports.owner_views(owner=ViewsOwner.BROKER, owner_id=broker.user_id, since=TODAY - timedelta(days=6),
+                               until=TODAY)
+    assert (seen.total, seen.per_listing, len(seen.per_day)) == (4, {sold_for.listing_id: 4}, 7)
+
+
+def test_a_listing_given_to_another_seller_leaves_the_first_sellers_day(table, broker):
+    # Given a listing of one seller, viewed today and rolled up
+    first = seller_create(actor=broker, name="Kiran Joshi", seller_id="seller-sub-1")
+    second = seller_create(actor=broker, name="Sita Rai", seller_id="seller-sub-2")
+    listing = listing_services.listing_create(actor=broker, fields={**COMPLETE_HOUSE, "seller_id": first.seller_id})
+    engagement.listing_record_view(listing_id=listing.listing_id)
+    scheduler.tick()
+    before = _owner_days(ViewsOwner.SELLER, first.seller_id)
+
+    # When the broker records that it is the other seller's, and the clock ticks
+    listing_services.listing_update(actor=broker, listing_id=listing.listing_id, fields={"seller_id": second.seller_id},
+                                    expected_version=listing.version)
+    scheduler.tick()
+
+    # Then today's views are the second seller's only
+    assert before == {TODAY.isoformat(): {listing.listing_id: 1}}
+    assert _owner_days(ViewsOwner.SELLER, first.seller_id) == {}
+    assert _owner_days(ViewsOwner.SELLER, second.seller_id) == {TODAY.isoformat(): {listing.listing_id: 1}}
+
