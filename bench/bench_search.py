@@ -48,20 +48,16 @@ for _name in ("SHIKHAR_TABLE", "SHIKHAR_USER_POOL_ID"):
 
 from botocore.stub import Stubber
 
-from local.demo import _fields
+from local.demo import listing_in_memory
 from local.provision import provision_buckets, provision_table
 from marketplace.config import reload_settings
 from marketplace.entitlements import ANONYMOUS, Entitlements
-from marketplace.ids import new_id
-from marketplace.lifecycle import Status
-from marketplace.listing_fields import clean_listing_fields
 from marketplace.models import Item, Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.search_index import database, query, store
 from marketplace.search_index.documents import document_of, shared_card
 from marketplace.search_index.query import IndexSearch
 from marketplace.selectors.search import ListingFilters, listing_search
-from marketplace.services.listings import _apply_fields
 from public_api import search_index
 from public_api.presenters import card_of
 
@@ -75,25 +71,10 @@ WORDS = ("garden", "himalaya view", "solar", "bungalow", "ghar", "jagga", "sanep
          "earthquake", "security", "apartment valley")
 
 
-def _listing(rng: random.Random, index: int, moment: datetime) -> Listing:
-    listing = Listing(listing_id=new_id(), broker_id=f"broker-{index % 40}", status=Status.ACTIVE.value)
-    _apply_fields(listing, clean_listing_fields(_fields(rng, index)))
-    listing.published_at = moment - timedelta(minutes=index)
-    roll = rng.random()
-    if roll < 0.08:
-        listing.status, listing.public_at = Status.COMING_SOON.value, moment + timedelta(days=rng.randint(1, 20))
-    elif roll < 0.13:
-        listing.status = Status.UNDER_CONTRACT.value
-    listing.exclusive = rng.random() < 0.05
-    listing.premium = rng.random() < 0.15
-    listing.derive_keys()
-    return listing
-
-
 def listings(count: int) -> Iterator[Listing]:
     """One at a time: at 100,000 the documents are what is kept, not the models."""
     rng, moment = random.Random(count), datetime.now(UTC)
-    return (_listing(rng, index, moment) for index in range(count))
+    return (listing_in_memory(rng, index, moment=moment) for index in range(count))
 
 
 def _filters(rng: random.Random) -> ListingFilters:

@@ -26,10 +26,11 @@ from marketplace.actors import SYSTEM, Actor, Group
 from marketplace.aws import client
 from marketplace.entitlements import Tier
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
+from marketplace.ids import new_id
 from marketplace.lifecycle import Action, Status
-from marketplace.listing_fields import MIN_PHOTOS, TITLE_MAX
+from marketplace.listing_fields import MIN_PHOTOS, TITLE_MAX, clean_listing_fields
 from marketplace.media_kinds import MediaKind
-from marketplace.models import Agency, DailyViewStat, Guard, ReportScope
+from marketplace.models import Agency, DailyViewStat, Guard, Listing, ReportScope
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
@@ -381,3 +382,23 @@ def _engagement(rng: random.Random, listed: list[tuple[str, str, bool]], actors:
                                      views=max(0, int(base * rng.uniform(0.4, 1.6))))
                 stat.derive_keys()
                 batch.save(stat)
+
+
+# --- Listings in memory (the search benchmark and the search index's tests) ---------------------------
+
+def listing_in_memory(rng: random.Random, index: int, *, moment: datetime) -> Listing:
+    """A listed listing in the demo's mix, made with the domain's field rules but never written: 8 % coming
+    soon (public within 20 days), 5 % under contract, 5 % exclusive, 15 % premium, published ``index``
+    minutes before ``moment``. What the search index holds of it is what it would hold after approval."""
+    listing = Listing(listing_id=new_id(), broker_id=f"broker-{index % 40}", status=Status.ACTIVE.value)
+    listings._apply_fields(listing, clean_listing_fields(_fields(rng, index)))  # as listing_create applies them
+    listing.published_at = moment - timedelta(minutes=index)
+    roll = rng.random()
+    if roll < 0.08:
+        listing.status, listing.public_at = Status.COMING_SOON.value, moment + timedelta(days=rng.randint(1, 20))
+    elif roll < 0.13:
+        listing.status = Status.UNDER_CONTRACT.value
+    listing.exclusive = rng.random() < 0.05
+    listing.premium = rng.random() < 0.15
+    listing.derive_keys()
+    return listing

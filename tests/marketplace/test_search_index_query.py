@@ -1,0 +1,159 @@
+"""The index's fast paths answer exactly what a plain reference computes from the listings themselves:
+totals and facet counts (whole market, filtered, by words), relevance order of common words across
+every page, and the cards as PynamoDB itself would read them.
+
+The index is built in memory from listings generated in the demo's mix (``local.demo.listing_in_memory``:
+no table, what is indexed is the listing as it is); the reference filters them with ``can_see`` and plain
+Python predicates, matches words as whole-token prefixes and ranks them by the documented tiers."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from local.demo import listing_in_memory
+from marketplace.entitlements import ANONYMOUS, Entitlements, can_see
+from marketplace.models import Listing
+from marketplace.search_index import database, query
+from marketplace.search_index.documents import card_of_row, document_of, price_band
+from marketplace.search_index.query import IndexSearch
+from marketplace.selectors.search import ListingFilters
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+INVESTOR = Entitlements(tier="investor", active=True, expires_at=NOW + timedelta(days=30))
+PREMIUM = Entitlements(tier="premium", active=True, expires_at=NOW + timedelta(days=30))
+COUNT = 400
+
+
+@pytest.fixture(scope="module")
+def market():
+    """(index, listings by id) for COUNT generated listings."""
+    rng = random.Random(14)
+    listings = [listing_in_memory(rng, index, moment=NOW) for index in range(COUNT)]
+    connection = database.empty()
+    for listing in listings:
+        database.put_listing(connection, listing, listing_id=listing.listing_id)
+    return database.analysed(connection), {listing.listing_id: listing for listing in listings}
+
+
+# The reference: what a buyer would count by hand.
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+def _has_words(text: str, words: list[str]) -> bool:
+    tokens = _tokens(text)
+    return all(any(token.startswith(word) for token in tokens) for word in words)
+
+
+def _tier(listing: Listing, words: list[str]) -> int | None:
+    """None when the words do not all match; otherwise the documented relevance tier (lower first)."""
+    texts = document_of(listing).words
+    if not all(any(_has_words(text, [word]) for text in texts.values()) for word in words):
+        return None
+    strong = _has_words(f"{texts['title']} {texts['place']}", words)
+    featured = _has_words(texts["features"], words)
+    return -(2 * strong + featured)
+
+
+def _passes(listing: Listing, f: ListingFilters) -> bool:
+    price = None if listing.price_on_request or listing.price is None else int(listing.price)
+    checks = (
+        not f.neighborhoods or listing.neighborhood in f.neighborhoods,
+        f.min_price is None or (price is not None and price >= f.min_price),
+        f.max_price is None or (price is not None and price <= f.max_price),
+        f.property_type is None or listing.property_type == f.property_type,
+        f.min_bedrooms is None or (listing.bedrooms or 0) >= f.min_bedrooms,
+        f.premium is None or bool(listing.premium) == f.premium,
+    )
+    return all(checks)
+
+
+def _reference(listings: dict, request: IndexSearch, entitlements: Entitlements) -> list[Listing]:
+    words = _tokens(request.q) if request.q else []
+    return [listing for listing in listings.values()
+            if can_see(listing, entitlements, at=NOW) and _passes(listing, request.filters)
+            and (not words or _tier(listing, words) is not None)]
+
+
+def _facets(found: list[Listing], names: tuple[str, ...]) -> dict:
+    values = {"neighborhood": lambda x: x.neighborhood, "property_type": lambda x: x.property_type,
+              "bedrooms": lambda x: "none" if x.bedrooms is None else str(x.bedrooms),
+              "price_band": lambda x: price_band(None if x.price_on_request or x.price is None else int(x.price))}
+    return {name: dict(sorted(Counter(values[name](x) for x in found).items())) for name in names}
+
+
+SHAPES = [
+    IndexSearch(facets=("neighborhood", "property_type", "bedrooms", "price_band")),
+    IndexSearch(facets=("price_band",)),
+    IndexSearch(facets=("bedrooms", "neighborhood")),
+    IndexSearch(filters=ListingFilters(min_bedrooms=4), facets=("property_type", "price_band")),
+    IndexSearch(filters=ListingFilters(min_price=20_000_000, property_type="house"), facets=("neighborhood",)),
+    IndexSearch(q="garden", facets=("neighborhood", "property_type", "bedrooms", "price_band")),
+    IndexSearch(q="himalaya view", filters=ListingFilters(premium=True), facets=("price_band", "bedrooms")),
+    IndexSearch(q="lalpurja", sort="price_asc"),
+    IndexSearch(q="ghar", filters=ListingFilters(min_bedrooms=3)),
+]
+
+
+@pytest.mark.parametrize("entitlements", [ANONYMOUS, PREMIUM, INVESTOR], ids=["anyone", "early", "investor"])
+@pytest.mark.parametrize("request_", SHAPES, ids=lambda r: f"{r.q or 'market'}-{len(r.facets)}facets")
+def test_totals_and_facets_equal_the_reference(market, request_, entitlements):
+    # given an index of the generated market and a search of a shape the fast paths answer
+    connection, listings = market
+    expected = _reference(listings, request_, entitlements)
+    assert expected, "the shape must match something for the comparison to mean anything"
+
+    # when the first page is searched
+    page = query.search(connection, request=request_, entitlements=entitlements, limit=10, at=NOW)
+
+    # then the total and every facet asked for are the reference's, exactly
+    assert page.total == len(expected)
+    assert page.facets == (_facets(expected, request_.facets) if request_.facets else None)
+
+
+@pytest.mark.parametrize("words", ["garden", "himalaya view", "lalpurja", "ghar", "sanepa"])
+@pytest.mark.parametrize("filters", [ListingFilters(), ListingFilters(min_bedrooms=3), ListingFilters(premium=True)],
+                         ids=["whole-market", "wide-filter", "narrow-filter"])
+def test_relevance_pages_follow_the_reference_order_to_the_end(market, words, filters):
+    # given common words (most listings carry them) and rarer ones, with and without filters
+    connection, listings = market
+    request = IndexSearch(q=words, filters=filters)
+    seen = _reference(listings, request, ANONYMOUS)
+    tokens = _tokens(words)
+    expected = [x.listing_id for x in sorted(seen, key=lambda x: (_tier(x, tokens), -x.published_at.timestamp(),
+                                                                 x.listing_id))]
+
+    # when every page is read by its cursor
+    found, cursor, totals = [], None, set()
+    while True:
+        page = query.search(connection, request=request, limit=7, cursor=cursor, at=NOW)
+        found += [item.listing_id for item in page.items]
+        totals.add(page.total)
+        cursor = page.cursor
+        if not cursor:
+            break
+
+    # then the order is the reference's, every page full until the end, and the total exact on each page
+    assert found == expected
+    assert totals == {len(expected)}
+
+
+def test_a_card_read_from_the_index_is_the_listing_pynamodb_reads(market):
+    # given the stored card of every generated listing (exclusive, coming soon, on request among them)
+    connection, _ = market
+    stored = [card for (card,) in connection.execute("SELECT card FROM bodies")]
+
+    # when each is read the index's way and PynamoDB's way
+    for card in stored:
+        fast, reference = card_of_row(card).attribute_values, Listing.from_raw_data(json.loads(card)).attribute_values
+        # then they hold the same values (``updated_at`` is not on a card: both default it to the moment read)
+        assert {k: v for k, v in fast.items() if k != "updated_at"} == {
+            k: v for k, v in reference.items() if k != "updated_at"}
+    assert len(stored) == COUNT  # every generated listing is listed, so indexed
