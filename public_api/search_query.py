@@ -17,6 +17,7 @@ from marketplace.search_index.documents import neighbourhood_slug
 from marketplace.search_index.query import IndexSearch, check_request
 from marketplace.selectors.search import ListingFilters
 from marketplace.units import parse_area
+from public_api.routers import npr_param
 
 
 def parse_near(text: str | None) -> tuple[float, float] | None:
@@ -47,17 +48,18 @@ def parse_facets(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
 
 
-def search_request(*, neighborhood: list[str] | None = None, min_price: int | None = None,
-                   max_price: int | None = None, property_type: str | None = None, purpose: str | None = None,
+def search_request(*, neighborhood: list[str] | None = None, min_price: int | str | None = None,
+                   max_price: int | str | None = None, property_type: str | None = None, purpose: str | None = None,
                    min_bedrooms: int | None = None, min_land: str | None = None, min_road_ft: float | None = None,
                    facing: str | None = None, premium: bool | None = None, q: str | None = None,
                    bbox: str | None = None, near: str | None = None, radius_km: float | None = None,
                    sort: str | None = None, facets: str | None = None) -> IndexSearch:
     """The search these parameters ask for, checked as the index checks it (a ``ValidationError`` names
-    the parameter at fault)."""
+    the parameter at fault). Prices may be text as people write them ("4.5 crore")."""
     filters = ListingFilters(
         neighborhoods=tuple(dict.fromkeys(neighbourhood_slug(n) for n in neighborhood or ())),
-        min_price=min_price, max_price=max_price, property_type=property_type, purpose=purpose,
+        min_price=npr_param(min_price, field="min_price"), max_price=npr_param(max_price, field="max_price"),
+        property_type=property_type, purpose=purpose,
         min_bedrooms=min_bedrooms,
         min_land_sqft=parse_area(min_land, field="min_land").sqft if min_land is not None else None,
         min_road_ft=None if min_road_ft is None else Decimal(str(min_road_ft)), facing=facing, premium=premium,

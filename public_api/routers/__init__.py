@@ -3,7 +3,12 @@ document includes them all (``public_api.openapi``)."""
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from marketplace.errors import ValidationError
 from marketplace.ids import ID_PATTERN
+from marketplace.listing_fields import FIELD
+from marketplace.money import group_npr, parse_npr
 from public_api.schemas.common import Problem
 
 _WHY = {
@@ -23,6 +28,36 @@ _WHY = {
 # Path and query rules shared by several routers (kept here so a router never imports another).
 LISTING_ID = f"^{ID_PATTERN}$"
 CURSOR_MAX = 2048
+
+# Rupees as people write them, as the back office reads them: whole rupees or a text the domain's one
+# price parser reads (``marketplace.money.parse_npr``).
+MONEY_FORMS = "45000000, '4,50,00,000', '4.5 crore', '4 crore 50 lakh', '75 lakh', '४.५ करोड'"
+MAX_NPR = FIELD["price"].high
+MONEY_TEXT = 40  # characters: "4 crore 50 lakh 25 thousand" and more
+# The type of such a parameter: text in a query string, an integer too in a saved search's JSON body. Its
+# bounds are checked by ``npr_param``, so that every refusal names the parameter alone (a refused union
+# would name each of its members).
+Npr = int | str
+
+
+def money_query(description: str) -> Query:
+    """A query parameter in rupees (``Npr``: whole rupees, or text such as '4.5 crore'): read it with
+    ``npr_param``."""
+    return Query(description=f"{description}; whole rupees or as people write them: {MONEY_FORMS}",
+                 examples=["4.5 crore"])
+
+
+def npr_param(value: int | str | None, *, field: str) -> int | None:
+    """A money parameter in whole rupees; a ``ValidationError`` naming ``field`` for what is not an amount."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) > MONEY_TEXT:
+        raise ValidationError(f"must be at most {MONEY_TEXT} characters, e.g. '4 crore 50 lakh'", field=field)
+    amount = parse_npr(value.strip() if isinstance(value, str) else value, field=field)
+    if amount > MAX_NPR:
+        raise ValidationError(f"must be at most Rs {group_npr(MAX_NPR)}", field=field)
+    return amount
+
 
 SIGNED_IN = [{"cognito": []}]  # the JWT authorizer guards the route
 OPTIONAL_SIGN_IN = [{}, {"cognito": []}]  # anyone; a bearer token unlocks entitlements

@@ -20,7 +20,7 @@ from public_api import exchange_rates, search_index
 from public_api.auth import optional_caller
 from public_api.observability import count
 from public_api.presenters import detail_of
-from public_api.routers import CURSOR_MAX, LISTING_ID, OPTIONAL_SIGN_IN, documented
+from public_api.routers import CURSOR_MAX, LISTING_ID, OPTIONAL_SIGN_IN, Npr, documented, money_query
 from public_api.schemas.listings import ListingDetail, ListingPage
 from public_api.search_query import search_request
 
@@ -38,8 +38,8 @@ def search(
     neighborhood: Annotated[list[str] | None, Query(
         description="Repeatable; a slug or a name, any case, with or without accents, or in Devanagari "
                     "(`sanepa`, `Sanepa`, `सानेपा`)", max_length=12)] = None,
-    min_price: Annotated[int | None, Query(ge=0, le=FIELD["price"].high, description="NPR")] = None,
-    max_price: Annotated[int | None, Query(ge=0, le=FIELD["price"].high, description="NPR")] = None,
+    min_price: Annotated[Npr | None, money_query("Lowest price, NPR")] = None,
+    max_price: Annotated[Npr | None, money_query("Highest price, NPR")] = None,
     property_type: Annotated[Literal[PROPERTY_TYPES] | None, Query(alias="type")] = None,
     purpose: Annotated[Literal[PURPOSES] | None, Query()] = None,
     min_bedrooms: Annotated[int | None, Query(ge=0, le=FIELD["bedrooms"].high)] = None,

@@ -9,11 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from marketplace.entitlements import can_see
 from marketplace.errors import NotFound
-from marketplace.listing_fields import FIELD
 from marketplace.loans import LIMITS, estimate
 from marketplace.selectors.listings import listing_get
 from public_api.auth import optional_caller
-from public_api.routers import LISTING_ID, OPTIONAL_SIGN_IN, documented
+from public_api.routers import LISTING_ID, OPTIONAL_SIGN_IN, Npr, documented, money_query, npr_param
 from public_api.schemas.loans import LendingLimitsOut, LoanEstimate
 
 router = Router()
@@ -28,7 +27,7 @@ NOTE = "An estimate, a guide only: the bank decides the loan, its rate and its f
             responses=documented(errors=(400, 401, 404, 422)))
 def loan_estimate(
     listing_id: Annotated[str, Path(pattern=LISTING_ID)],
-    down_payment: Annotated[int, Query(ge=0, le=FIELD["price"].high, description="Whole NPR paid up front")],
+    down_payment: Annotated[Npr, money_query("NPR paid up front")],
     years: Annotated[int, Query(ge=1, le=LIMITS.max_years)],
     rate: Annotated[float, Query(ge=0, le=float(LIMITS.max_rate_percent), description="Yearly interest, percent")],
 ) -> LoanEstimate:
@@ -39,7 +38,8 @@ def loan_estimate(
         raise NotFound("no such listing", field="listing_id") from None
     if not can_see(listing, caller.entitlements):
         raise NotFound("no such listing", field="listing_id")
-    result = estimate(listing, down_payment=down_payment, years=years, rate_percent=str(rate))
+    paid = npr_param(down_payment, field="down_payment")
+    result = estimate(listing, down_payment=paid, years=years, rate_percent=str(rate))
     return LoanEstimate(
         listing_id=listing_id, price=result.price, down_payment=result.down_payment, loan_amount=result.loan,
         loan_to_value_percent=float(result.loan_to_value_percent), years=result.years, months=result.months,

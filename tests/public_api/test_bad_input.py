@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
+from marketplace.errors import ValidationError
+from public_api.routers import MAX_NPR, npr_param
 from tests.public_api.conftest import get
 
 BAD_QUERIES = [
     ("limit=0", 422, "limit"),
     ("limit=51", 422, "limit"),
     ("limit=ten", 422, "limit"),
-    ("min_price=-1", 422, "min_price"),
-    ("min_price=99999999999999999999", 422, "min_price"),
+    ("min_price=-1", 400, "min_price"),
+    ("min_price=99999999999999999999", 400, "min_price"),
+    ("min_price=five%20crore", 400, "min_price"),
+    ("max_price=4%20acres", 400, "max_price"),
+    ("max_price=4.5%20crore%203%20lakh%202%20crore", 400, "max_price"),
+    ("min_price=" + "9" * 41, 400, "min_price"),
+    ("max_price=", 400, "max_price"),
     ("min_price=9000&max_price=10", 400, "max_price"),
     ("type=castle", 422, "type"),
     ("facing=UP", 422, "facing"),
@@ -77,3 +87,24 @@ def test_an_inquiry_body_that_is_not_json_is_a_4xx_naming_the_body(api, market, 
         response = requests.post(url, data=body, headers=headers, timeout=30)
         assert response.status_code in (415, 422), (content_type, body, response.status_code, response.text)
         assert response.json()["field"] == "body", response.json()
+
+
+@given(text=st.one_of(st.text(max_size=45), st.from_regex(r"\s*(Rs\.?\s*)?[0-9०-९,.]{1,12}\s*(crore|lakh|करोड|लाख)?", fullmatch=True)))
+def test_any_text_for_a_money_parameter_is_rupees_in_range_or_an_error_naming_it(text):
+    # given any text a client may send as a price bound (or a down payment)
+    try:
+        # when it is read
+        amount = npr_param(text, field="max_price")
+    except ValidationError as error:
+        # then it is refused naming the parameter ...
+        assert error.field == "max_price"
+        return
+    # ... or it is a whole number of rupees within what any price may be
+    assert isinstance(amount, int) and 0 <= amount <= MAX_NPR
+
+
+@pytest.mark.parametrize(("text", "rupees"), [("5 crore", 50_000_000), ("4 crore 50 lakh", 45_000_000),
+                                              ("४.५ करोड", 45_000_000), ("Rs 4,50,00,000", 45_000_000),
+                                              ("45000000", 45_000_000), (45_000_000, 45_000_000), (" 75 lakh ", 7_500_000)])
+def test_a_money_parameter_reads_what_the_back_office_reads(text, rupees):
+    assert npr_param(text, field="min_price") == rupees

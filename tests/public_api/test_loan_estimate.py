@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from marketplace.lifecycle import Status
 from marketplace.loans import LIMITS
 from tests.public_api.conftest import get
@@ -40,6 +42,16 @@ def test_a_listing_the_caller_may_not_see_is_not_found(api, market):
 def test_missing_or_malformed_parameters_are_named(api, market):
     listing_id = market["public"].listing_id
     missing = get(api, f"/v1/listings/{listing_id}/loan-estimate?down_payment=30000000&rate=9")
-    wrong = get(api, f"/v1/listings/{listing_id}/loan-estimate?down_payment=lots&years=20&rate=9")
+    wrong = get(api, f"/v1/listings/{listing_id}/loan-estimate?down_payment=2&years=twenty&rate=9")
+    unreadable = get(api, f"/v1/listings/{listing_id}/loan-estimate?down_payment=lots&years=20&rate=9")
     assert missing.status_code == wrong.status_code == 422
-    assert "years" in missing.text and "down_payment" in wrong.text
+    assert "years" in missing.text and "years" in wrong.text
+    assert unreadable.status_code == 400 and unreadable.json()["field"] == "down_payment"
+
+
+def test_the_down_payment_reads_rupees_as_people_write_them(api, market):
+    listing_id = market["public"].listing_id  # 4.5 crore
+    url = f"/v1/listings/{listing_id}/loan-estimate?years=20&rate=9.5&down_payment="
+    plain = get(api, f"{url}25000000").json()
+    for written in ("2.5 crore", "2 crore 50 lakh", "२.५ करोड", "2,50,00,000"):
+        assert get(api, url + quote(written)).json() == plain, written

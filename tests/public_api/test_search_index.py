@@ -55,6 +55,30 @@ def test_price_order_across_the_city_puts_price_on_request_last(api, lister, rei
                                                               asked.listing_id]
 
 
+def test_price_bounds_read_rupees_as_people_write_them_and_name_the_field_they_cannot_read(api, lister, reindex):
+    # given houses at 3, 5 and 7 crore
+    three = make_listing(lister, status="active", title="House at three crore", price="3 crore").listing_id
+    five = make_listing(lister, status="active", title="House at five crore", price="5 crore").listing_id
+    seven = make_listing(lister, status="active", title="House at seven crore", price="7 crore").listing_id
+    reindex()
+
+    # when the bounds are written in crore and lakh, with Devanagari digits, grouped, or as plain rupees
+    def found(query: str) -> set[str]:
+        return set(_ids(get(api, f"/v1/listings?{query}")))
+
+    # then each form reads the same rupees as the integer did
+    assert found(f"min_price={quote('4 crore 50 lakh')}") == found("min_price=45000000") == {five, seven}
+    assert found(f"max_price={quote('४.५ करोड')}") == found(f"max_price={quote('4,50,00,000')}") == {three}
+    assert found(f"min_price={quote('Rs 3 crore')}&max_price={quote('5 crore')}") == {three, five}
+
+    # and what is not an amount, or is beyond any price, is refused naming the parameter
+    for query, field in ((f"min_price={quote('five crore')}", "min_price"), (f"max_price={quote('4 acres')}", "max_price"),
+                         ("max_price=20000000000000", "max_price"), (f"min_price={quote('9 crore')}&max_price=1", "max_price")):
+        refused = get(api, f"/v1/listings?{query}")
+        assert refused.status_code == 400, (query, refused.text)
+        assert refused.json()["field"] == field
+
+
 def test_pages_are_full_until_the_results_end_and_an_empty_result_ends_at_once(api, lister, reindex):
     here = [make_listing(lister, status="active", title=f"House {n}").listing_id for n in range(5)]
     elsewhere = [make_listing(lister, status="active", title=f"Flat {n}", neighborhood="sanepa").listing_id for n in range(3)]
