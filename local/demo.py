@@ -20,7 +20,7 @@ from decimal import Decimal
 from botocore.exceptions import ClientError
 from ulid import ULID
 
-from local import demo_photos
+from local import demo_photos, demo_trust
 from local.provision import Resources
 from marketplace.actors import SYSTEM, Actor, Group
 from marketplace.aws import client
@@ -32,6 +32,7 @@ from marketplace.listing_fields import MIN_PHOTOS, TITLE_MAX, clean_listing_fiel
 from marketplace.media_kinds import MediaKind
 from marketplace.models import Agency, DailyViewStat, Guard, Listing, ReportScope
 from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.payments.providers import payment_settings
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for, profile_and_subscription
@@ -319,12 +320,28 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
         progress("Seeding favorites, inquiries and view stats ...")
         _engagement(rng, listed, actors)
         _mark("engagement", "done")
+    _trust(actors, [listing_id for listing_id, _, exclusive in listed if not exclusive], progress)
     # The views above went straight to the table: the reports' daily figures are rebuilt from it. Favorites,
     # inquiries and decisions reach them through the analytics queue's consumer, as every event does.
     daily_reports.rebuild(scopes=(ReportScope.VIEWS,))
     accounts = [(p.email, p.role) for p in PEOPLE]
     progress(f"Demo data ready: {len(plan)} listings, {len(PEOPLE)} people.")
     return DemoLogins(password=password, accounts=accounts)
+
+
+def _trust(actors: dict[str, Actor], public: list[str], progress: Callable[[str], None]) -> None:
+    """Verified documents and buyers asking for them, an agency's licence evidence, and (where the payment
+    stand-ins run) orders paid, pending and cancelled (``local.demo_trust``), each piece once."""
+    if not _guarded("documents") and public:
+        progress("Seeding documents, licence evidence and orders ...")
+        demo_trust.documents_and_requests(actors=actors, listing_ids=public)
+        _mark("documents", "done")
+    if not _guarded("evidence"):
+        demo_trust.licence_evidence(actors["admin@demo.shikhar.np"])
+        _mark("evidence", demo_trust.EVIDENCE_AGENCY)
+    if payment_settings().esewa_secret_id and not _guarded("orders"):
+        demo_trust.orders(actors)
+        _mark("orders", "done")
 
 
 def _listing(listing_id: str, fields: dict, target: Status, *, broker: Actor, admin: Actor, rng: random.Random,

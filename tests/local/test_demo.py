@@ -1,15 +1,23 @@
 import random
 from datetime import date
 
-from local import demo
-from local.provision import MEDIA_QUEUES
+import pytest
+import requests
+
+from local import demo, demo_trust
+from local.payment_providers import PaymentProviders
+from local.provision import MEDIA_QUEUES, provision_payments
+from marketplace.actors import Actor
 from marketplace.aws import client
 from marketplace.lifecycle import Action, Status
 from marketplace.models import DailyViewStat, Favorite
+from marketplace.payments import providers
 from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listings_by_status
 from marketplace.selectors.media import media_for_listing
+from marketplace.selectors.payments import OrderFilters, orders_search
 from marketplace.selectors.people import entitlements_for, users_search
+from marketplace.services import agencies, documents
 from media_pipeline import runner
 
 
@@ -96,3 +104,49 @@ def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
         listing_id=active.listing_id)[0].media_id
     draft = listings_by_status(status=Status.DRAFT).items[0]
     assert media_for_listing(listing_id=draft.listing_id) == []
+
+
+@pytest.fixture
+def payment_stand_ins(platform, monkeypatch):
+    """The eSewa and Khalti stand-ins running and the platform pointed at them, as ``make run`` does."""
+    server = PaymentProviders(port=0).start()
+    environment = provision_payments(providers_environment=server.environment(), return_url="http://127.0.0.1:1")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    providers.reset()
+    yield server
+    providers.reset()
+    server.stop()
+
+
+def test_the_demo_has_verified_documents_licence_evidence_and_orders_in_every_state(platform, payment_stand_ins):
+    # When the demo is seeded with the payment stand-ins running (twice: the second adds nothing)
+    demo.seed(resources=platform, listing_count=12, photos=False)
+    demo.seed(resources=platform, listing_count=12, photos=False)
+
+    # Then three listed properties have their documents verified, with their deeds, and buyers asking for them
+    verified = [listing for status in (Status.ACTIVE, Status.UNDER_CONTRACT)
+                for listing in listings_by_status(status=status, limit=100).items if listing.documents_verified_at]
+    assert len(verified) == len(demo_trust.DEEDS)
+    admin = next(p for p in users_search(text="admin@").items)
+    deeds = [documents.documents_of_listing(listing_id=listing.listing_id) for listing in verified]
+    assert all({d.kind for d in deed if d.state == "uploaded"} == {"title", "building_permit"} for deed in deeds)
+    asked = [access.state for listing in verified
+             for access in documents.access_requests_for_listing(actor=_actor(admin), listing_id=listing.listing_id)]
+    assert sorted(asked) == ["granted", "requested", "requested"]
+    # an agency's licence certificate is on file, opened through a signed link
+    [evidence] = agencies.agency_evidence_files(actor=_actor(admin), agency_id=demo_trust.EVIDENCE_AGENCY)
+    link = agencies.agency_evidence_link(actor=_actor(admin), agency_id=demo_trust.EVIDENCE_AGENCY,
+                                         file_id=evidence.file_id)
+    assert requests.get(link.url, timeout=10).content.startswith(b"%PDF-")
+    # and orders went through the stand-ins: two paid (eSewa, Khalti), one cancelled, two waiting
+    orders = orders_search(filters=OrderFilters(), limit=50).items
+    assert sorted((o.provider, o.state) for o in orders) == [
+        ("esewa", "completed"), ("esewa", "pending"), ("khalti", "completed"), ("khalti", "failed"),
+        ("khalti", "pending")]
+    premium = next(p for p in users_search(text="premium@").items)
+    assert entitlements_for(user_id=premium.user_id).premium_media
+
+
+def _actor(profile) -> Actor:
+    return Actor(user_id=profile.user_id, email=profile.email, groups=frozenset(profile.groups))
