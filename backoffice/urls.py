@@ -51,6 +51,8 @@ urlpatterns = [
     path("broker/viewings/", viewings.viewings_page, name="viewings"),
     path("broker/viewings/<str:listing_id>/<str:viewing_id>/confirm/", viewings.viewing_confirm,
          name="viewing-confirm"),
+    path("broker/viewings/<str:listing_id>/<str:viewing_id>/decline/", viewings.viewing_decline,
+         name="viewing-decline"),
     path("broker/viewings/<str:listing_id>/<str:viewing_id>/invitation.ics", viewings.viewing_invitation,
          name="viewing-invitation"),
     path("broker/agency/", agencies.my_agency, name="my-agency"),

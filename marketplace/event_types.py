@@ -36,6 +36,10 @@ class EventType(StrEnum):
     VIEWING_REQUESTED = "ViewingRequested"
     VIEWING_CONFIRMED = "ViewingConfirmed"
     VIEWING_EXPIRED = "ViewingExpired"
+    VIEWING_DECLINED = "ViewingDeclined"
+    VIEWING_CANCELLED = "ViewingCancelled"
+    # Leads (marketplace.services.leads): a move along the broker's pipeline
+    LEAD_MOVED = "LeadMoved"
     # ---- licensed agencies and listings that stay true ----
     AGENCY_LICENCE_VERIFIED = "AgencyLicenceVerified"
     AGENCY_LICENCE_EXPIRING = "AgencyLicenceExpiring"

@@ -56,7 +56,11 @@ RULES: tuple[Rule, ...] = (
                                # Listings that stay true: the broker is asked to confirm an ageing listing.
                                EventType.LISTING_RECONFIRMATION_DUE,
                                # Viewing requests: the broker and the buyer receive the invitation.
-                               EventType.VIEWING_CONFIRMED)),
+                               EventType.VIEWING_CONFIRMED,
+                               # ... and hear of requests, declines, cancellations and expiries; buyers of
+                               # their inquiry moving on to a viewing or an offer.
+                               EventType.VIEWING_REQUESTED, EventType.VIEWING_DECLINED, EventType.VIEWING_CANCELLED,
+                               EventType.VIEWING_EXPIRED, EventType.LEAD_MOVED)),
     # Media follows the listing's premium flag (marketplace.services.media_placement).
     Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED,
                                  EventType.MEDIA_APPROVED)),

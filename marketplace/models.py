@@ -1777,7 +1777,7 @@ class ViewingRequest(Item, discriminator="ViewingRequest"):
     pk ``LISTING#<listing_id>``, sk ``VIEWING#<viewing_id>`` (a ULID; outside the detail's range).
     gsi3 ``BROKER#<broker_id>`` -> ``VIEWING#<viewing_id>``: the broker's viewing requests, newest first.
     gsi5 ``VIEWINGS#REQUESTED`` -> ``<expires_at>#<viewing_id>`` while requested (sparse): the expiry sweep.
-    gsi6 ``BUYER#<buyer_id>`` -> ``VIEWING#<viewing_id>``: a buyer's requests.
+    gsi6 ``BUYER#<buyer_id>`` -> ``VIEWING#<viewing_id>``: a buyer's requests (keys only: then one BatchGet).
     """
 
     not_found = ("no such viewing request", "viewing_id")
@@ -1797,7 +1797,8 @@ class ViewingRequest(Item, discriminator="ViewingRequest"):
     confirmed_start = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default_for_new=now)
     expires_at = UTCDateTimeAttribute()
-    decided_at = UTCDateTimeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)  # confirmed, declined, cancelled or expired
+    reason = UnicodeAttribute(default="")  # the broker's reason to decline, the buyer's to cancel
     version = VersionAttribute()
 
     SORT_PREFIX = "VIEWING#"
@@ -1820,6 +1821,13 @@ class ViewingRequest(Item, discriminator="ViewingRequest"):
     def of_broker(cls, broker_id: str, **query):
         """A broker's viewing requests across their listings, in time order (gsi3)."""
         return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.SORT_PREFIX),
+                                      **query)
+
+    @classmethod
+    def of_buyer(cls, buyer_id: str, since_id: str = "", **query):
+        """The keys of a buyer's viewing requests, with ids from ``since_id`` on (ULIDs: time order) (gsi6)."""
+        return Item.owner_index.query(Inquiry.buyer_partition(buyer_id),
+                                      Item.gsi6sk.between(f"{cls.SORT_PREFIX}{since_id}", f"{cls.SORT_PREFIX}~"),
                                       **query)
 
     @classmethod

@@ -5,8 +5,11 @@ Brokers hear about approvals, rejections, change requests, new leads (inquiries)
 reconfirm; an agency's principal broker about its licence's verification, and every broker of the agency
 and every admin about its expiry ahead; buyers and
 investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
-for a listing's documents, and the buyer hears the broker's decision (granted or refused); a confirmed viewing's broker and buyer both receive its .ics invitation. Each channel claims the event on its own (``consume_once``), so a
-redelivery after a failed e-mail does not push twice.
+for a listing's documents, and the buyer hears the broker's decision (granted or refused); a confirmed
+viewing's broker and buyer both receive its .ics invitation. Brokers hear of viewing requests and
+cancellations (a cancelled confirmed viewing with the invitation's CANCEL), buyers of declines, both of
+expiries; buyers hear of their inquiry moving on to a viewing or an offer. Each channel claims the event
+on its own (``consume_once``), so a redelivery after a failed e-mail does not push twice.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from marketplace.delivery.messages import MessageKind, render
 from marketplace.delivery.push import send_push
 from marketplace.events import EventType as Event
 from marketplace.events import Queue
+from marketplace.leads import LeadState
 from marketplace.outbox import detail_of
-from marketplace.services.viewings import viewing_invitation
+from marketplace.services.viewings import viewing_invitation, viewing_words
 
 CONSUMER = Queue.NOTIFICATIONS
 # Each channel claims events on its own: a failed e-mail's redelivery does not push again.
@@ -60,7 +64,7 @@ class Notice:
     broker: bool = True
     email: bool = True  # False: push only (frequent, low-stakes news)
     link: str = "backoffice"  # backoffice: the listing in the back office; site: the buyers' site;
-    # agency: the broker's agency page in the back office; none
+    # agency: the broker's agency page in the back office; viewings: the broker's viewing requests; none
     # Data fields naming people (not brokers) told the same news besides the recipient (a viewing's buyer).
     others: tuple[str, ...] = ()
     # What the message needs beyond the event: (more data, attachments), e.g. a viewing's invitation.
@@ -68,12 +72,31 @@ class Notice:
     # The message by a data field's value (a decision's ``state``), where one event says different things.
     kind_by: tuple[str, dict[str, MessageKind]] | None = None
     audiences: tuple[Audience, ...] = ()
+    # Or, where that takes more than one field: which message the data calls for (None: nobody is told).
+    choose: Callable[[dict], MessageKind | None] | None = None
 
-    def kind_for(self, data: dict) -> MessageKind:
+    def kind_for(self, data: dict) -> MessageKind | None:
+        """The message this event's data calls for; None: nobody is told."""
+        if self.choose is not None:
+            return self.choose(data)
         if self.kind_by is None:
             return self.kind
         field, kinds = self.kind_by
         return kinds.get(data.get(field), self.kind)
+
+
+def _lead_message(data: dict) -> MessageKind | None:
+    """The lead moves a buyer hears of: on to a viewing (not back from an offer) and on to an offer. The
+    broker's own bookkeeping (contacted, closed) stays theirs."""
+    if data.get("to") == LeadState.OFFER:
+        return MessageKind.LEAD_OFFER
+    if data.get("to") == LeadState.VIEWING and data.get("from") != LeadState.OFFER:
+        return MessageKind.LEAD_VIEWING
+    return None
+
+
+def _broker_name(data: dict) -> tuple[dict, tuple]:
+    return {"broker_name": recipients.broker(data["broker_id"]).name or "Your broker"}, ()
 
 
 # One notice per detail type of the notifications rule (marketplace.events.RULES; a test holds them equal).
@@ -104,10 +127,18 @@ TEMPLATES: dict[Event, Notice] = {
     # Viewing requests: both the broker and the buyer receive the confirmed viewing's .ics invitation.
     Event.VIEWING_CONFIRMED: Notice("broker_id", MessageKind.VIEWING_CONFIRMED, others=("buyer_id",),
                                     enrich=viewing_invitation),
+    Event.VIEWING_REQUESTED: Notice("broker_id", MessageKind.VIEWING_REQUESTED, link="viewings", enrich=viewing_words),
+    Event.VIEWING_CANCELLED: Notice("broker_id", MessageKind.VIEWING_CANCELLED, link="viewings", enrich=viewing_words),
+    Event.VIEWING_DECLINED: Notice("buyer_id", MessageKind.VIEWING_DECLINED, broker=False, link="site"),
+    Event.VIEWING_EXPIRED: Notice("broker_id", MessageKind.VIEWING_EXPIRED, others=("buyer_id",), link="none"),
+    # Leads: the buyer hears of the moves ``_lead_message`` picks.
+    Event.LEAD_MOVED: Notice("buyer_id", MessageKind.LEAD_VIEWING, broker=False, link="site", choose=_lead_message,
+                             enrich=_broker_name),
 }
 # The back office's pages a message links to (backoffice/urls.py; a back-office test resolves them).
 AGENCY_PAGE = "/broker/agency/"  # the broker's agency
 ADMIN_AGENCY_PAGE = "/admin/agencies/{agency_id}/"  # the agency as admins verify it
+VIEWINGS_PAGE = "/broker/viewings/"  # the broker's viewing requests
 BROKER_LISTING_PAGE = "/broker/listings/{listing_id}/"  # the listing as its broker edits it
 
 
@@ -119,8 +150,8 @@ class _Blank(dict):
 def _link(link: str, data: dict) -> str | None:
     cfg = settings()
     listing_id = data.get("listing_id")
-    if link == "agency":
-        return f"{cfg.backoffice_url}{AGENCY_PAGE}"
+    if link in ("agency", "viewings"):
+        return cfg.backoffice_url + (AGENCY_PAGE if link == "agency" else VIEWINGS_PAGE)
     if link == "admin_agency":
         return cfg.backoffice_url + ADMIN_AGENCY_PAGE.format(agency_id=data["agency_id"])
     if link == "none" or not listing_id:
@@ -170,6 +201,8 @@ def handle_message(body: str) -> None:
     notice = TEMPLATES.get(detail_type)  # a StrEnum key: found by its string too
     data = detail["data"]
     if notice is None or not (data.get(notice.recipient_field) or notice.audiences):
+        return
+    if notice.kind_for(data) is None:
         return
     attachments: tuple = ()
     if notice.enrich is not None:

@@ -12,13 +12,15 @@ UID_DOMAIN = "viewings.shikhar.np"
 
 
 def invitation(viewing, *, broker_name: str, broker_email: str, address: str, listing_url: str = "",
-               stamp: datetime | None = None) -> bytes:
-    """The .ics of ``viewing``'s confirmed time (its ``confirmed_start``, ``duration_minutes``)."""
+               stamp: datetime | None = None, cancelled: bool = False) -> bytes:
+    """The .ics of ``viewing``'s confirmed time (its ``confirmed_start``, ``duration_minutes``); when
+    ``cancelled``, the ``CANCEL`` of that event (same uid, a later sequence), which removes it from the
+    calendars it was added to."""
     start = viewing.confirmed_start.astimezone(UTC)
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = Event()
     event.add("uid", f"{viewing.viewing_id}@{UID_DOMAIN}")  # the same uid: a later change updates it
     event.add("dtstamp", stamp or datetime.now(UTC))
@@ -28,7 +30,7 @@ def invitation(viewing, *, broker_name: str, broker_email: str, address: str, li
     event.add("location", vText(address))
     event.add("description", "\n".join(part for part in (
         f"Viewing of {viewing.listing_title} with {broker_name}.", viewing.message, listing_url) if part))
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", int(viewing.version or 0))
     organizer = vCalAddress(f"mailto:{broker_email}")
     organizer.params["cn"] = vText(broker_name)

@@ -1,4 +1,5 @@
-"""A broker's viewing requests: confirm one of the buyer's proposed times; download the invitation."""
+"""A broker's viewing requests: confirm one of the buyer's proposed times or decline with a reason;
+download the invitation."""
 
 from __future__ import annotations
 
@@ -36,6 +37,18 @@ def viewing_confirm(request, listing_id: str, viewing_id: str):
         viewings.viewing_confirm(actor=request.actor, listing_id=listing_id, viewing_id=viewing_id, start=start,
                                  expected_version=version_read(request))
         messages.success(request, "Viewing confirmed: the buyer and you receive the invitation.")
+    except FIXABLE as error:
+        report_error(request, error)
+    return redirect("viewings")
+
+
+@brokers_only
+@require_POST
+def viewing_decline(request, listing_id: str, viewing_id: str):
+    try:
+        viewings.viewing_decline(actor=request.actor, listing_id=listing_id, viewing_id=viewing_id,
+                                 reason=request.POST.get("reason", ""), expected_version=version_read(request))
+        messages.success(request, "Viewing request declined: the buyer is told your reason.")
     except FIXABLE as error:
         report_error(request, error)
     return redirect("viewings")

@@ -118,8 +118,9 @@ class ApiStack(Stack):
                 grant_secret(function.role, secret=secret, key=data.keys.data)
                 function.add_environment(variable, secret.secret_arn)
         grant_table(self.functions["me"].role, table=table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
+        # gsi6: a buyer's own viewing requests (listed, cancelled, counted against the open-request limits).
         grant_table(self.functions["inquiries"].role, table=table, key=key,
-                    actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"])
+                    actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"], indexes=["gsi6"])
 
         self._payments(config, kit, data)
         # Documents: access requests and grants, the access log (table); signed links to the documents bucket

@@ -44,6 +44,13 @@ class MessageKind(StrEnum):
     LISTING_RECONFIRMATION_DUE = "listing_reconfirmation_due"
     # Viewing requests (marketplace.services.viewings).
     VIEWING_CONFIRMED = "viewing_confirmed"
+    VIEWING_REQUESTED = "viewing_requested"
+    VIEWING_DECLINED = "viewing_declined"
+    VIEWING_CANCELLED = "viewing_cancelled"
+    VIEWING_EXPIRED = "viewing_expired"
+    # A buyer's inquiry moving along its broker's pipeline (marketplace.services.leads).
+    LEAD_VIEWING = "lead_viewing"
+    LEAD_OFFER = "lead_offer"
     # A buyer told of their broker's decision on the documents (marketplace.services.documents).
     DOCUMENTS_GRANTED = "documents_granted"
     DOCUMENTS_REFUSED = "documents_refused"
@@ -109,6 +116,31 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
     MessageKind.VIEWING_CONFIRMED: {
         "en": Copy("Viewing confirmed: “{title}”, {when}", ("The viewing of “{title}” is confirmed for {when} (Kathmandu time), at {place}.", "The invitation is attached: add it to your calendar.")),
         "ne": Copy("हेर्ने समय पक्का भयो: “{title}”, {when}", ("“{title}” हेर्ने समय {when} (काठमाडौं समय) मा {place} मा पक्का भएको छ।", "निमन्त्रणा संलग्न छ: आफ्नो क्यालेन्डरमा थप्नुहोस्।")),
+    },
+    # ---- viewing requests and leads: what brokers and buyers hear of ----
+    MessageKind.VIEWING_REQUESTED: {
+        "en": Copy("Viewing request for “{title}” from {name}", ("{name} asked to view “{title}” at one of these times (Kathmandu time): {times}.", "Confirm one time or decline within 24 hours; unanswered, the request expires."), "Open viewing requests"),
+        "ne": Copy("“{title}” हेर्न {name} को अनुरोध", ("{name} ले “{title}” यी मध्ये कुनै एक समयमा हेर्न अनुरोध गर्नुभएको छ (काठमाडौं समय): {times}।", "२४ घण्टाभित्र एउटा समय पक्का गर्नुहोस् वा अस्वीकार गर्नुहोस्; जवाफ नदिए अनुरोधको म्याद सकिन्छ।"), "हेर्ने अनुरोधहरू खोल्नुहोस्"),
+    },
+    MessageKind.VIEWING_DECLINED: {
+        "en": Copy("Your viewing request for “{title}” was declined", ("The broker cannot show you “{title}” at the times you proposed.", "Their reason: {reason}", "You may propose other times from the listing."), "See the listing"),
+        "ne": Copy("“{title}” हेर्ने तपाईंको अनुरोध अस्वीकार भयो", ("तपाईंले प्रस्ताव गर्नुभएको समयमा ब्रोकरले “{title}” देखाउन सक्नुहुन्न।", "उहाँको कारण: {reason}", "लिस्टिङबाट अर्को समय प्रस्ताव गर्न सक्नुहुन्छ।"), "लिस्टिङ हेर्नुहोस्"),
+    },
+    MessageKind.VIEWING_CANCELLED: {
+        "en": Copy("Viewing cancelled: “{title}”", ("{name} cancelled their viewing of “{title}” ({when}).", "Their reason: {reason}"), "Open viewing requests"),
+        "ne": Copy("हेर्ने कार्यक्रम रद्द: “{title}”", ("{name} ले “{title}” हेर्ने कार्यक्रम ({when}) रद्द गर्नुभयो।", "उहाँको कारण: {reason}"), "हेर्ने अनुरोधहरू खोल्नुहोस्"),
+    },
+    MessageKind.VIEWING_EXPIRED: {
+        "en": Copy("Viewing request expired: “{title}”", ("The request to view “{title}” had no answer within 24 hours and has expired.", "The buyer may propose other times from the listing."),),
+        "ne": Copy("हेर्ने अनुरोधको म्याद सकियो: “{title}”", ("“{title}” हेर्ने अनुरोधको २४ घण्टाभित्र जवाफ नआएकाले म्याद सकिएको छ।", "खरिदकर्ताले लिस्टिङबाट अर्को समय प्रस्ताव गर्न सक्नुहुन्छ।"),),
+    },
+    MessageKind.LEAD_VIEWING: {
+        "en": Copy("“{title}”: {broker_name} is arranging a viewing", ("{broker_name} moved your inquiry about “{title}” on to a viewing.", "Expect a call or message to agree a time, or propose times yourself from the listing."), "See the listing"),
+        "ne": Copy("“{title}”: {broker_name} हेर्ने व्यवस्था मिलाउँदै हुनुहुन्छ", ("{broker_name} ले “{title}” बारेको तपाईंको सोधपुछलाई हेर्ने चरणमा लैजानुभयो।", "समय मिलाउन फोन वा सन्देश आउनेछ, वा लिस्टिङबाट आफैं समय प्रस्ताव गर्नुहोस्।"), "लिस्टिङ हेर्नुहोस्"),
+    },
+    MessageKind.LEAD_OFFER: {
+        "en": Copy("“{title}”: your inquiry is at the offer stage", ("{broker_name} moved your inquiry about “{title}” on to an offer.", "They will be in touch about the terms."), "See the listing"),
+        "ne": Copy("“{title}”: तपाईंको सोधपुछ प्रस्तावको चरणमा", ("{broker_name} ले “{title}” बारेको तपाईंको सोधपुछलाई प्रस्तावको चरणमा लैजानुभयो।", "सर्तहरूबारे उहाँले सम्पर्क गर्नुहुनेछ।"), "लिस्टिङ हेर्नुहोस्"),
     },
     MessageKind.DOCUMENTS_REQUESTED: {
         "en": Copy("Documents requested for “{title}”", ("A premium member asked to see the documents of “{title}”.", "Grant or refuse it in the back office."), "Open the listing"),

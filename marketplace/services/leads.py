@@ -1,5 +1,6 @@
 """Moving a lead along its pipeline (``marketplace.leads.MOVES``): the broker of the lead (or an admin),
-at the version they read, with its audit entry, in one transaction."""
+at the version they read, with its audit entry and its ``LeadMoved`` event (the buyer hears of the moves
+``marketplace.notifications`` picks), in one transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from marketplace import db
 from marketplace.actors import Actor
 from marketplace.audit import audit_entry
 from marketplace.errors import NotFound
+from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.leads import LeadState, check_move
 from marketplace.models import Inquiry
 
@@ -31,4 +33,8 @@ def lead_move(*, actor: Actor, listing_id: str, inquiry_id: str, to: str, expect
         tx.save(inquiry)
         tx.save(audit_entry(actor=actor, entity_type="inquiry", entity_id=inquiry_id, action="lead_move",
                             before={"status": before.value}, after={"status": target.value}))
+        tx.save(to_outbox(DomainEvent(EventType.LEAD_MOVED, {
+            "inquiry_id": inquiry_id, "listing_id": listing_id, "title": inquiry.listing_title,
+            "broker_id": inquiry.broker_id, "buyer_id": inquiry.buyer_id, "from": before.value,
+            "to": target.value})))
     return inquiry

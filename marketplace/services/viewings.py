@@ -1,12 +1,20 @@
 """Viewing requests (RESO ``ShowingAppointment``): a buyer proposes up to three times to view a listing,
-its broker confirms one in the back office, and both receive an ``.ics`` invitation; a request nobody
-confirmed within 24 hours expires (the clock's sweep).
+its broker confirms one in the back office (both receive an ``.ics`` invitation) or declines with a
+reason; the buyer may cancel while the viewing is still ahead; a request nobody answered within 24 hours
+expires (the clock's sweep).
+
+A buyer keeps at most ``MAX_OPEN_PER_LISTING`` open requests per listing and ``MAX_OPEN`` in all (open:
+waiting for an answer, or confirmed for a time still ahead). A create with an idempotency key is made
+once: a retry returns the first request.
 
 Each write is one transaction: the request (created, or at the version the actor read), its event.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -15,14 +23,26 @@ from marketplace.actors import Actor
 from marketplace.delivery import recipients
 from marketplace.delivery.messages import Attachment
 from marketplace.entitlements import Entitlements
-from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import (
+    Conflict,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.formatting import moment
-from marketplace.ids import new_id
-from marketplace.models import Listing, ViewingRequest, iso
+from marketplace.ids import id_floor, new_id
+from marketplace.models import Guard, Listing, ViewingRequest, iso
 from marketplace.neighbourhoods import neighbourhood
 from marketplace.observability import logger
-from marketplace.services.engagement import visible_listing
+from marketplace.services.engagement import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY_RULE,
+    IDEMPOTENCY_WINDOW,
+    visible_listing,
+)
 from marketplace.viewings_ics import invitation
 
 MAX_SLOTS = 3
@@ -31,12 +51,32 @@ EARLIEST = timedelta(hours=2)  # a proposed time at least this far ahead (the br
 LATEST = timedelta(days=60)
 DURATION_MINUTES = 60
 MESSAGE_MAX = 500
+REASON_LENGTHS = (3, 300)  # a decline's reason (required), a cancellation's (optional, at most)
+MAX_OPEN_PER_LISTING = 1  # one request (of up to three times) per listing at once: change it, don't add one
+MAX_OPEN = 5  # in all: a buyer planning a Saturday of visits, not a bot booking every broker's week
+IDEMPOTENCY_SCOPE = "viewing"
 
 
 class ViewingState(StrEnum):
+    """Stored states, each with its word in RESO's ShowingAppointment vocabulary (``RESO_STATUS``)."""
+
     REQUESTED = "requested"
     CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
     EXPIRED = "expired"
+
+
+RESO_STATUS = {ViewingState.REQUESTED: "Requested", ViewingState.CONFIRMED: "Confirmed",
+               ViewingState.DECLINED: "Declined", ViewingState.CANCELLED: "Cancelled",
+               ViewingState.EXPIRED: "Expired"}
+
+
+def is_open(viewing: ViewingRequest, *, now: datetime) -> bool:
+    """Waiting for the broker's answer, or confirmed for a time still ahead."""
+    if viewing.state == ViewingState.REQUESTED:
+        return viewing.expires_at > now
+    return viewing.state == ViewingState.CONFIRMED and viewing.confirmed_start > now
 
 
 def _clean_slots(slots: list[datetime], *, now: datetime) -> list[datetime]:
@@ -59,28 +99,168 @@ def _event(event_type: EventType, viewing: ViewingRequest) -> DomainEvent:
     return DomainEvent(event_type, {
         "viewing_id": viewing.viewing_id, "listing_id": viewing.listing_id, "title": viewing.listing_title,
         "broker_id": viewing.broker_id, "buyer_id": viewing.buyer_id, "state": viewing.state,
-        "slots": [iso(s) for s in viewing.slots],
+        "slots": [iso(s) for s in viewing.slots], "reason": viewing.reason,
         "confirmed_start": iso(viewing.confirmed_start) if viewing.confirmed_start else None})
+
+
+def _fingerprint(listing_id: str, slots: list[datetime], fields: dict) -> str:
+    """What a retry with the same idempotency key must repeat: the listing, the times and the words."""
+    return hashlib.sha256(json.dumps([listing_id, [iso(s) for s in slots], fields], sort_keys=True)
+                          .encode()).hexdigest()
+
+
+def _guarded(guard: Guard, *, now: datetime) -> ViewingRequest | None:
+    """The request an idempotency key already made (None: the key is new or its window has passed)."""
+    try:
+        stored = Guard.get(guard.pk, guard.sk, consistent_read=True)
+    except Guard.DoesNotExist:
+        return None
+    if stored.expires and stored.expires < now:
+        return None
+    if stored.fingerprint != guard.fingerprint:
+        raise IdempotencyKeyReused("this idempotency key was used for a different viewing request; use a new "
+                                   "key for a new request", field="idempotency_key")
+    listing_id, _, viewing_id = stored.ref.partition("#")
+    return ViewingRequest.get_or_not_found(listing_id, viewing_id, consistent=True)
+
+
+def viewings_of_buyer(*, buyer_id: str, since: datetime | None = None, limit: int = 100) -> list[ViewingRequest]:
+    """A buyer's viewing requests, newest first: keys from the owner index (made from ``since`` on), then
+    one BatchGet."""
+    floor = id_floor(since) if since else ""
+    keys = [(k.pk, k.sk) for k in ViewingRequest.of_buyer(buyer_id, floor, scan_index_forward=False, limit=limit)]
+    found = {v.viewing_id: v for v in ViewingRequest.batch_get(keys)} if keys else {}
+    return sorted(found.values(), key=lambda v: v.viewing_id, reverse=True)
+
+
+def _check_limits(*, buyer_id: str, listing_id: str, now: datetime) -> None:
+    """Refuse a request past the open-request limits. Only requests made within the longest time a request
+    stays open (an answer's 24 hours plus the latest slot) can be open, so the read is bounded."""
+    recent = viewings_of_buyer(buyer_id=buyer_id, since=now - ANSWER_WITHIN - LATEST, limit=200)
+    open_ones = [v for v in recent if is_open(v, now=now)]
+    if sum(1 for v in open_ones if v.listing_id == listing_id) >= MAX_OPEN_PER_LISTING:
+        raise ValidationError("you already have an open viewing request for this listing: cancel it to propose "
+                              "other times", field="listing_id")
+    if len(open_ones) >= MAX_OPEN:
+        raise ValidationError(f"you have {MAX_OPEN} open viewing requests, the most at once: cancel one or wait "
+                              "for the brokers' answers", field="slots")
 
 
 def viewing_request(*, actor: Actor, listing_id: str, entitlements: Entitlements, slots: list[datetime],
                     name: str = "", email: str = "", phone: str = "", message: str = "",
                     at: datetime | None = None) -> ViewingRequest:
-    """A signed-in buyer asks to view a listing they may see at one of ``slots``."""
+    """A signed-in buyer asks to view a listing they may see at one of ``slots`` (no idempotency key)."""
+    return viewing_request_once(actor=actor, listing_id=listing_id, entitlements=entitlements, slots=slots, name=name,
+                                email=email, phone=phone, message=message, idempotency_key=None, at=at)[0]
+
+
+def viewing_request_once(*, actor: Actor, listing_id: str, entitlements: Entitlements, slots: list[datetime],
+                         idempotency_key: str | None, name: str = "", email: str = "", phone: str = "",
+                         message: str = "", at: datetime | None = None) -> tuple[ViewingRequest, bool]:
+    """A signed-in buyer asks to view a listing they may see at one of ``slots``. Returns (request,
+    created): the same idempotency key with the same request returns the first request and creates
+    nothing; with a different request it is refused (``IdempotencyKeyReused``)."""
     now = at or datetime.now(UTC)
+    if idempotency_key is not None and not re.fullmatch(IDEMPOTENCY_KEY, idempotency_key):
+        raise ValidationError(IDEMPOTENCY_KEY_RULE, field="idempotency_key")
     cleaned = _clean_slots(slots, now=now)
     if len(message) > MESSAGE_MAX:
         raise ValidationError(f"at most {MESSAGE_MAX} characters", field="message")
+    fields = {"buyer_name": name.strip(), "buyer_email": (email or actor.email or "").strip(),
+              "buyer_phone": phone.strip(), "message": message.strip()}
+    guard = None
+    if idempotency_key is not None:
+        guard = Guard(*Guard.idempotency_key(IDEMPOTENCY_SCOPE, f"{actor.user_id}#{idempotency_key}"),
+                      fingerprint=_fingerprint(listing_id, cleaned, fields), expires=now + IDEMPOTENCY_WINDOW)
+        if (existing := _guarded(guard, now=now)) is not None:
+            return existing, False
     listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
+    _check_limits(buyer_id=actor.user_id, listing_id=listing_id, now=now)
     viewing = ViewingRequest(viewing_id=new_id(), listing_id=listing_id, listing_title=listing.title,
-                             broker_id=listing.broker_id, buyer_id=actor.user_id, buyer_name=name.strip(),
-                             buyer_email=(email or actor.email or "").strip(), buyer_phone=phone.strip(),
-                             message=message.strip(), slots=cleaned, duration_minutes=DURATION_MINUTES,
-                             created_at=now, expires_at=now + ANSWER_WITHIN)
-    with db.transaction() as tx:
-        tx.create(viewing)
-        tx.save(to_outbox(_event(EventType.VIEWING_REQUESTED, viewing)))
+                             broker_id=listing.broker_id, buyer_id=actor.user_id, slots=cleaned,
+                             duration_minutes=DURATION_MINUTES, created_at=now, expires_at=now + ANSWER_WITHIN,
+                             **fields)
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            if guard is not None:
+                guard.ref = f"{listing_id}#{viewing.viewing_id}"
+                tx.create(guard)
+            tx.create(viewing)
+            tx.save(to_outbox(_event(EventType.VIEWING_REQUESTED, viewing)))
+    except db.ConditionFailed as failed:  # the same key's first request landed meanwhile
+        raced = _guarded(guard, now=now) if guard is not None and failed.item is guard else None
+        if raced is None:
+            raise
+        return raced, False
+    return viewing, True
+
+
+def viewing_of_buyer(*, actor: Actor, viewing_id: str) -> ViewingRequest:
+    """One of the buyer's own requests (the owner index finds its listing); NotFound for anyone else's."""
+    key = next(iter(ViewingRequest.of_buyer(actor.user_id, viewing_id, limit=1)), None)
+    if key is None or key.sk != f"{ViewingRequest.SORT_PREFIX}{viewing_id}":
+        raise NotFound("no such viewing request", field="viewing_id")
+    try:
+        viewing = ViewingRequest.get(key.pk, key.sk, consistent_read=True)
+    except ViewingRequest.DoesNotExist:
+        raise NotFound("no such viewing request", field="viewing_id") from None
+    if viewing.buyer_id != actor.user_id:
+        raise NotFound("no such viewing request", field="viewing_id")
     return viewing
+
+
+def _reason(reason: str, *, required: bool) -> str:
+    cleaned = " ".join((reason or "").split())
+    low, high = REASON_LENGTHS
+    if (required or cleaned) and not low <= len(cleaned) <= high:
+        raise ValidationError(f"give a reason of {low} to {high} characters", field="reason")
+    return cleaned
+
+
+def _decide(viewing: ViewingRequest, *, state: ViewingState, event: EventType, now: datetime,
+            reason: str = "") -> ViewingRequest:
+    viewing.state, viewing.decided_at, viewing.reason = state.value, now, reason
+    with db.transaction(conflict_message=db.stale_message("viewing request"), conflict_field="expected_version") as tx:
+        tx.save(viewing)
+        tx.save(to_outbox(_event(event, viewing)))
+    return viewing
+
+
+def viewing_cancel(*, actor: Actor, viewing_id: str, expected_version: int, reason: str = "",
+                   at: datetime | None = None) -> ViewingRequest:
+    """The buyer withdraws their own request, or calls off a confirmed viewing still ahead, at the
+    version they read; the broker is told."""
+    now = at or datetime.now(UTC)
+    reason = _reason(reason, required=False)
+    viewing = viewing_of_buyer(actor=actor, viewing_id=viewing_id)
+    db.check_version(viewing, expected_version, noun="viewing request")
+    if not is_open(viewing, now=now):
+        raise IllegalTransition(f"this viewing is {_shown_state(viewing, now=now)}: there is nothing to cancel",
+                                field="state")
+    return _decide(viewing, state=ViewingState.CANCELLED, event=EventType.VIEWING_CANCELLED, now=now, reason=reason)
+
+
+def _shown_state(viewing: ViewingRequest, *, now: datetime) -> str:
+    if viewing.state == ViewingState.REQUESTED and viewing.expires_at <= now:
+        return ViewingState.EXPIRED.value
+    if viewing.state == ViewingState.CONFIRMED and viewing.confirmed_start <= now:
+        return "past"
+    return viewing.state
+
+
+def viewing_decline(*, actor: Actor, listing_id: str, viewing_id: str, reason: str, expected_version: int,
+                    at: datetime | None = None) -> ViewingRequest:
+    """The listing's broker declines a request waiting for an answer, with a reason the buyer reads."""
+    now = at or datetime.now(UTC)
+    reason = _reason(reason, required=True)
+    viewing = viewing_get(listing_id=listing_id, viewing_id=viewing_id, actor=actor)
+    if not actor.is_broker or viewing.broker_id != actor.user_id:
+        raise PermissionDenied("only the listing's broker answers its viewing requests")
+    db.check_version(viewing, expected_version, noun="viewing request")
+    if viewing.state != ViewingState.REQUESTED or viewing.expires_at <= now:
+        raise IllegalTransition(f"this request is {_shown_state(viewing, now=now)}: it can no longer be declined",
+                                field="state")
+    return _decide(viewing, state=ViewingState.DECLINED, event=EventType.VIEWING_DECLINED, now=now, reason=reason)
 
 
 def viewing_get(*, listing_id: str, viewing_id: str, actor: Actor) -> ViewingRequest:
@@ -142,6 +322,23 @@ def listing_address(listing: Listing) -> str:
     """Where the viewing is: the listing's address, else its neighbourhood's name."""
     place = neighbourhood(listing.neighborhood)
     return listing.address or (place.name if place else listing.neighborhood)
+
+
+def viewing_words(data: dict) -> tuple[dict, tuple[Attachment, ...]]:
+    """For the ViewingRequested and ViewingCancelled messages to the broker: who (the name the buyer gave,
+    else their address), the proposed times or the confirmed one in Kathmandu time, the reason; a viewing
+    cancelled after it was confirmed carries the invitation's ``CANCEL``, so calendars drop it."""
+    viewing = ViewingRequest.get_or_not_found(data["listing_id"], data["viewing_id"], consistent=True)
+    times = "; ".join(moment(slot) for slot in viewing.slots)
+    words = {"name": viewing.buyer_name or viewing.buyer_email or "—", "times": times, "reason": viewing.reason or "—",
+             "when": moment(viewing.confirmed_start) if viewing.confirmed_start else times}
+    if viewing.state != ViewingState.CANCELLED or viewing.confirmed_start is None:
+        return words, ()
+    listing = Listing.get_or_not_found(viewing.listing_id)
+    broker = recipients.broker(viewing.broker_id)
+    ics = invitation(viewing, broker_name=broker.name, broker_email=broker.email, address=listing_address(listing),
+                     cancelled=True)
+    return words, (Attachment(filename="viewing.ics", content_type="text/calendar; method=CANCEL", data=ics),)
 
 
 def viewing_invitation(data: dict) -> tuple[dict, tuple[Attachment, ...]]:

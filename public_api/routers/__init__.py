@@ -16,6 +16,7 @@ _WHY = {
     401: "No valid bearer token (signed-in routes), or an invalid one offered on a public route",
     403: "Not allowed for the caller (the reason is given)",
     404: "No such listing, or one the caller may not see (the same answer)",
+    409: "Changed meanwhile (reload: `conflict`), or no longer in a state that allows this (`illegal_transition`)",
     413: "Request body too large",
     415: "The body is not JSON (Content-Type: application/json)",
     422: "Malformed request: wrong types, unknown or missing fields, a body that is not UTF-8, or an "

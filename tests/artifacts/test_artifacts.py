@@ -9,6 +9,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -88,6 +89,17 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
                   body={"name": "Priya Gurung", "phone": "+977 9812345678", "email": "buyer@demo.shikhar.np",
                         "message": "Namaste, is a viewing possible this Saturday morning?",
                         "preferred_contact_time": "mornings"})
+
+    # ---- viewing requests: the buyer asks (once per idempotency key), lists and cancels ----
+    slot = (datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)).isoformat()
+    asked = scenario.http("api-inquiries", "POST", "/v1/listings/{listing_id}/viewings", path={"listing_id": listed[2]},
+                          token=buyer, headers={"idempotency-key": "artifacts-viewing-1"}, body={"slots": [slot]})
+    scenario.http("api-inquiries", "GET", "/v1/me/viewings", token=buyer)
+    if asked["ok"]:
+        made = json.loads(asked["response"]["body"])
+        scenario.http("api-inquiries", "POST", "/v1/me/viewings/{viewing_id}/cancel",
+                      path={"viewing_id": made["viewing_id"]}, token=buyer,
+                      body={"expected_version": made["version"], "reason": "Plans changed"})
 
     pipeline = {}
     machine = _state_machine(scenario)

@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from marketplace import db, scheduler
 from marketplace.entitlements import Entitlements
-from marketplace.models import Inquiry, Media
+from marketplace.models import Inquiry, Media, ViewingRequest
 from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
@@ -502,6 +502,26 @@ def test_a_broker_confirms_a_viewing_and_downloads_the_invitation(signed_in, lis
     # and another broker cannot open it
     assert signed_in("other_broker").get(
         f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/invitation.ics").status_code == 404
+
+
+def test_a_broker_declines_a_viewing_with_a_reason(signed_in, listing_factory, people):
+    # given a buyer's request
+    listing = listing_factory(status="active")
+    viewing = viewing_request(actor=people["buyer"].actor, listing_id=listing.listing_id, entitlements=Entitlements(),
+                              slots=[datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)], name="Sita Rai")
+    browser = signed_in("broker")
+    url = f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/decline/"
+    assert url in browser.get("/broker/viewings/").content.decode()
+    # when the broker declines without a reason, then nothing changes and the reason is asked for
+    browser.post(url, {"reason": "", "expected_version": viewing.version})
+    assert ViewingRequest.get_or_not_found(listing.listing_id, viewing.viewing_id, consistent=True).state == "requested"
+    # when they decline with one, then the request is declined and the page shows the reason
+    response = browser.post(url, {"reason": "The owners are abroad until January", "expected_version": viewing.version})
+    assert response.status_code == 302
+    stored = ViewingRequest.get_or_not_found(listing.listing_id, viewing.viewing_id, consistent=True)
+    assert (stored.state, stored.reason) == ("declined", "The owners are abroad until January")
+    page = browser.get("/broker/viewings/").content.decode()
+    assert "The owners are abroad until January" in page and url not in page
 
 
 def test_a_lead_shows_links_moves_along_and_counts_the_first_answer(signed_in, listing_factory, people):

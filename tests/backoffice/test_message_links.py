@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import resolve
 
-from marketplace.notifications import ADMIN_AGENCY_PAGE, AGENCY_PAGE, BROKER_LISTING_PAGE
+from marketplace.notifications import ADMIN_AGENCY_PAGE, AGENCY_PAGE, BROKER_LISTING_PAGE, VIEWINGS_PAGE
 
 
 def test_the_pages_messages_link_brokers_to_are_the_back_office_pages_of_that_listing_and_agency():
@@ -23,3 +23,7 @@ def test_the_pages_messages_link_brokers_to_are_the_back_office_pages_of_that_li
 def test_the_page_messages_link_admins_to_is_that_agencys_page():
     agency_page = resolve(ADMIN_AGENCY_PAGE.format(agency_id="01JAGENCY00000000000000000"))
     assert agency_page.url_name == "agency" and agency_page.kwargs == {"agency_id": "01JAGENCY00000000000000000"}
+
+
+def test_the_viewing_requests_page_messages_link_brokers_to_exists():
+    assert resolve(VIEWINGS_PAGE).url_name == "viewings"

@@ -8,21 +8,37 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from marketplace import notifications, outbox
-from marketplace.aws import client
-from marketplace.config import settings
+from marketplace import outbox
+from marketplace.actors import Actor
 from marketplace.entitlements import Entitlements
-from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import (
+    Conflict,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from marketplace.lifecycle import Status
 from marketplace.models import ViewingRequest
 from marketplace.services import people
-from marketplace.services.viewings import viewing_confirm, viewing_request, viewings_expire
+from marketplace.services.viewings import (
+    MAX_OPEN,
+    viewing_cancel,
+    viewing_confirm,
+    viewing_decline,
+    viewing_request,
+    viewing_request_once,
+    viewings_expire,
+    viewings_of_buyer,
+)
 from marketplace.viewings_ics import invitation
 from tests.shared.listings import make_listing
-from tests.shared.mail import mail_to
-from tests.shared.people import ADMIN
+from tests.shared.mail import mail_to, notify_all
+from tests.shared.people import ADMIN, BUYER
 
 FREE = Entitlements()
+OTHER_BUYER = Actor(user_id="buyer-2", email="buyer2@test.shikhar.np", groups=BUYER.groups)
 NOW = datetime.now(UTC).replace(microsecond=0)
 SLOTS = [NOW + timedelta(days=2, hours=h) for h in (1, 4, 26)]
 
@@ -92,7 +108,7 @@ def test_only_a_proposed_time_only_once_only_by_its_broker(buyer, broker, other_
 
 def test_unconfirmed_requests_expire_after_24_hours_and_cannot_be_confirmed(buyer, broker, active):
     waiting = _request(buyer, active)
-    answered = _request(buyer, active)
+    answered = _request(OTHER_BUYER, active)
     viewing_confirm(actor=broker, listing_id=active.listing_id, viewing_id=answered.viewing_id, start=SLOTS[0],
                     expected_version=answered.version)
     # the sweep before the 24 hours changes nothing; after them, only the unanswered request expires
@@ -116,10 +132,7 @@ def test_both_receive_the_invitation_by_email(platform, buyer, broker):
     # when the broker confirms, and the notifications consumer gets the event (delivered twice)
     viewing_confirm(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id, start=SLOTS[2],
                     expected_version=viewing.version)
-    outbox.relay_pending()
-    bodies = _notification_bodies()
-    for body in bodies + bodies:
-        notifications.handle_message(body)
+    notify_all(times=2)
     # then each receives one e-mail with the same invitation at the confirmed time
     for address in ("bikash@example.np", "sita@example.np"):
         [sent] = [m for m in mail_to(address) if m.subject.startswith("Viewing confirmed")]
@@ -129,12 +142,98 @@ def test_both_receive_the_invitation_by_email(platform, buyer, broker):
         assert str(event["ATTENDEE"]) == "mailto:sita@example.np"
 
 
-def _notification_bodies() -> list[str]:
-    sqs = client("sqs")
-    url = sqs.get_queue_url(QueueName=f"{settings().prefix}-notifications")["QueueUrl"]
-    bodies = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
+def test_a_buyer_lists_their_own_requests_newest_first(buyer, broker, active, other_broker):
+    # given two requests of the buyer on two listings, and another buyer's
+    second = make_listing(other_broker, status=Status.ACTIVE)
+    first = _request(buyer, active)
+    latest = _request(buyer, second)
+    _request(OTHER_BUYER, active)
+    # when the buyer lists theirs, then they see their two, newest first, with states and times
+    mine = viewings_of_buyer(buyer_id=buyer.user_id)
+    assert [v.viewing_id for v in mine] == [latest.viewing_id, first.viewing_id]
+    assert mine[1].slots == SLOTS and mine[1].state == "requested"
+
+
+def test_one_open_request_per_listing_and_at_most_five_in_all(buyer, broker, active):
+    # given an open request on a listing
+    first = _request(buyer, active)
+    # when the buyer asks again for the same listing, then it is refused naming the listing
+    with pytest.raises(ValidationError) as again:
+        _request(buyer, active)
+    assert again.value.field == "listing_id"
+    # and once the first is cancelled, a new one is taken
+    viewing_cancel(actor=buyer, viewing_id=first.viewing_id, expected_version=first.version)
+    _request(buyer, active)
+    # given requests open on five listings in all, a sixth listing is refused
+    for _ in range(MAX_OPEN - 1):
+        _request(buyer, make_listing(broker, status=Status.ACTIVE))
+    with pytest.raises(ValidationError) as sixth:
+        _request(buyer, make_listing(broker, status=Status.ACTIVE))
+    assert sixth.value.field == "slots" and f"{MAX_OPEN} open" in sixth.value.message
+    assert len(viewings_of_buyer(buyer_id=buyer.user_id)) == MAX_OPEN + 1
+    # and an expired request no longer counts
+    viewings_expire(at=NOW + timedelta(hours=25))
+    _request(buyer, make_listing(broker, status=Status.ACTIVE), at=NOW + timedelta(hours=25))
+
+
+def test_a_retried_request_with_its_idempotency_key_is_made_once(buyer, active):
+    def send(**extra):
+        return viewing_request_once(actor=buyer, listing_id=active.listing_id, entitlements=FREE, slots=SLOTS,
+                                    idempotency_key="retry-key-0001", message="Mornings suit me", **extra)
+
+    made, created = send()
+    again, created_again = send()
+    assert (created, created_again) == (True, False)
+    assert again.viewing_id == made.viewing_id
+    assert [v.viewing_id for v in viewings_of_buyer(buyer_id=buyer.user_id)] == [made.viewing_id]
+    # the same key with a different request is refused, and nothing is made
+    with pytest.raises(IdempotencyKeyReused):
+        viewing_request_once(actor=buyer, listing_id=active.listing_id, entitlements=FREE, slots=SLOTS[:1],
+                             idempotency_key="retry-key-0001")
+    with pytest.raises(ValidationError) as bad_key:
+        viewing_request_once(actor=buyer, listing_id=active.listing_id, entitlements=FREE, slots=SLOTS,
+                             idempotency_key="short")
+    assert bad_key.value.field == "idempotency_key"
+    assert len(viewings_of_buyer(buyer_id=buyer.user_id)) == 1
+
+
+def test_only_the_buyer_cancels_only_while_ahead_at_the_version_read(buyer, broker, active):
+    viewing = _request(buyer, active)
+    with pytest.raises(NotFound):  # another buyer's request is not theirs to see
+        viewing_cancel(actor=OTHER_BUYER, viewing_id=viewing.viewing_id, expected_version=viewing.version)
+    confirmed = viewing_confirm(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id,
+                                start=SLOTS[0], expected_version=viewing.version)
+    with pytest.raises(Conflict):  # the buyer's page showed the request before the broker confirmed it
+        viewing_cancel(actor=buyer, viewing_id=viewing.viewing_id, expected_version=viewing.version)
+    with pytest.raises(IllegalTransition):  # the viewing has happened
+        viewing_cancel(actor=buyer, viewing_id=viewing.viewing_id, expected_version=confirmed.version,
+                       at=SLOTS[0] + timedelta(hours=1))
+    cancelled = viewing_cancel(actor=buyer, viewing_id=viewing.viewing_id, expected_version=confirmed.version,
+                               reason="Found another house")
+    stored = ViewingRequest.get_or_not_found(active.listing_id, viewing.viewing_id, consistent=True)
+    assert (stored.state, stored.reason, stored.version) == ("cancelled", "Found another house", cancelled.version)
+    assert "ViewingCancelled" in [r.detail_type for r in outbox.pending()]
+    with pytest.raises(IllegalTransition):
+        viewing_cancel(actor=buyer, viewing_id=viewing.viewing_id, expected_version=stored.version)
+
+
+def test_the_broker_declines_with_a_reason_only_while_it_waits(buyer, broker, other_broker, active):
+    viewing = _request(buyer, active)
+    with pytest.raises(ValidationError) as no_reason:
+        viewing_decline(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id, reason=" ",
+                        expected_version=viewing.version)
+    assert no_reason.value.field == "reason"
+    with pytest.raises(NotFound):
+        viewing_decline(actor=other_broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id,
+                        reason="Not mine", expected_version=viewing.version)
+    declined = viewing_decline(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id,
+                               reason="The owners are abroad until January", expected_version=viewing.version)
+    assert (declined.state, declined.reason) == ("declined", "The owners are abroad until January")
+    assert "ViewingDeclined" in [r.detail_type for r in outbox.pending()]
+    assert list(ViewingRequest.due_before(NOW + timedelta(days=2))) == []  # out of the expiry sweep
+    with pytest.raises(IllegalTransition):
+        viewing_confirm(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id, start=SLOTS[0],
+                        expected_version=declined.version)
+    with pytest.raises(IllegalTransition):
+        viewing_decline(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id, reason="Again",
+                        expected_version=declined.version)

@@ -44,3 +44,38 @@ def test_signed_out_or_an_unseen_listing_is_refused(api, market, buyer):
     hidden = _post(api, market["exclusive"].listing_id, buyer, {"slots": _slots(0)})
     assert anonymous.status_code == 401
     assert hidden.status_code == 404
+
+
+def test_a_retried_request_with_its_idempotency_key_returns_the_first(api, market, buyer):
+    listing_id, body = market["public"].listing_id, {"slots": _slots(0, 5)}
+    headers = {**buyer.headers, "Idempotency-Key": "viewing-retry-01"}
+    first = requests.post(f"{api}/v1/listings/{listing_id}/viewings", json=body, headers=headers, timeout=30)
+    retry = requests.post(f"{api}/v1/listings/{listing_id}/viewings", json=body, headers=headers, timeout=30)
+    other = requests.post(f"{api}/v1/listings/{listing_id}/viewings", json={"slots": _slots(7)}, headers=headers,
+                          timeout=30)
+    assert (first.status_code, retry.status_code) == (201, 200), retry.text
+    assert retry.json()["viewing_id"] == first.json()["viewing_id"] and retry.json()["created"] is False
+    assert other.status_code == 422 and other.json()["field"] == "idempotency_key"
+    assert len(list(ViewingRequest.of_broker("broker-lister"))) == 1
+
+
+def test_a_buyer_lists_and_cancels_their_own_requests(api, market, buyer, premium_buyer):
+    made = _post(api, market["public"].listing_id, buyer, {"slots": _slots(0, 2)}).json()
+    again = _post(api, market["public"].listing_id, buyer, {"slots": _slots(4)})
+    assert again.status_code == 400 and again.json()["field"] == "listing_id"  # one open request per listing
+    mine = requests.get(f"{api}/v1/me/viewings", headers=buyer.headers, timeout=30).json()["items"]
+    assert [(v["viewing_id"], v["status"], len(v["slots"])) for v in mine] == [(made["viewing_id"], "Requested", 2)]
+    assert requests.get(f"{api}/v1/me/viewings", headers=premium_buyer.headers, timeout=30).json()["items"] == []
+
+    cancel = f"{api}/v1/me/viewings/{made['viewing_id']}/cancel"
+    someone_else = requests.post(cancel, json={"expected_version": made["version"]}, headers=premium_buyer.headers,
+                                 timeout=30)
+    stale = requests.post(cancel, json={"expected_version": made["version"] + 1}, headers=buyer.headers, timeout=30)
+    done = requests.post(cancel, json={"expected_version": made["version"], "reason": "Plans changed"},
+                         headers=buyer.headers, timeout=30)
+    twice = requests.post(cancel, json={"expected_version": done.json()["version"]}, headers=buyer.headers, timeout=30)
+    assert someone_else.status_code == 404
+    assert stale.status_code == 409 and stale.json()["field"] == "expected_version"
+    assert done.status_code == 200 and (done.json()["status"], done.json()["reason"]) == ("Cancelled", "Plans changed")
+    assert twice.status_code == 409 and twice.json()["code"] == "illegal_transition"
+    assert requests.get(f"{api}/v1/me/viewings", timeout=30).status_code == 401

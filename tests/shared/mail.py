@@ -6,6 +6,7 @@ import json
 import time
 
 from local.mail import SentMail, sent_mail
+from marketplace import notifications, outbox
 from marketplace.aws import client
 from marketplace.config import settings
 
@@ -40,3 +41,16 @@ def bounce(address: str, kind: str = "Permanent") -> dict:
 def complaint(address: str) -> dict:
     return {"eventType": "Complaint", "complaint": {"complaintFeedbackType": "abuse",
             "complainedRecipients": [{"emailAddress": address}]}}
+
+
+def notify_all(*, times: int = 1) -> None:
+    """What the notifications function does with what the outbox relays: every message on the
+    notifications queue handled (``times`` over: a redelivery), then deleted."""
+    outbox.relay_pending()
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=f"{settings().prefix}-notifications")["QueueUrl"]
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            for _ in range(times):
+                notifications.handle_message(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
