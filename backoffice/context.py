@@ -13,7 +13,8 @@ def nav_links(actor) -> list[tuple[str, str]]:
     if actor.is_admin:
         links += [("Dashboard", reverse("admin-dashboard")), ("Moderation", reverse("moderation-queue")),
                   ("Listings", reverse("admin-listings")), ("People", reverse("people")),
-                  ("Orders", reverse("orders")), ("Brokers", reverse("brokers")), ("Agencies", reverse("agencies")), ("Reports", reverse("reports"))]
+                  ("Orders", reverse("orders")), ("Brokers", reverse("brokers")), ("Agencies", reverse("agencies")),
+                  ("Reports", reverse("reports")), ("E-mail", reverse("email-suppressions"))]
     if actor.is_broker:
         links += [("My inventory", reverse("inventory")), ("Leads", reverse("leads")),
                   ("Analytics", reverse("broker-analytics")), ("Document requests", reverse("document-requests")),

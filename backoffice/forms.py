@@ -335,3 +335,11 @@ class AgencyRenewForm(forms.Form):
 class AgencyMemberForm(forms.Form):
     broker_id = forms.CharField(max_length=64, label="Broker id")
     principal = forms.BooleanField(required=False, label="Principal broker (hears of the licence's expiry)")
+
+
+# ---- e-mail suppressions (admins) ----
+class SuppressionFilterForm(forms.Form):
+    address = forms.CharField(required=False, max_length=254, label="Address contains")
+    reason = forms.ChoiceField(required=False, choices=[("", "any"), ("bounce", "bounce"), ("complaint", "complaint")])
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="Up to", widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import accounts, admin, agencies, broker, documents, payments, seller, viewings
+from backoffice.views import accounts, admin, agencies, alerts, broker, documents, payments, seller, viewings
 
 handler400 = "backoffice.middleware.bad_request"
 handler403 = "backoffice.middleware.permission_denied"
@@ -27,6 +27,9 @@ urlpatterns = [
     path("admin/listings/<str:listing_id>/action/", admin.listing_action, name="admin-listing-action"),
     path("admin/people/", admin.people_list, name="people"),
     path("admin/people/<str:user_id>/", admin.person, name="person"),
+    # ---- what buyers are sent: saved searches, e-mail suppressions ----
+    path("admin/people/<str:user_id>/saved-searches/", alerts.saved_searches, name="person-saved-searches"),
+    path("admin/email-suppressions/", alerts.email_suppressions, name="email-suppressions"),
     path("admin/brokers/", admin.brokers, name="brokers"),
     path("admin/orders/", payments.orders, name="orders"),
     path("admin/orders/<str:order_id>/refund/", payments.refund, name="order-refund"),

@@ -1401,6 +1401,7 @@ class EmailSuppression(Item, discriminator="EmailSuppression"):
     """An address SES reported as bouncing (permanently) or complaining: never mailed again.
 
     pk ``SUPPRESSED#<address, lower case>``, sk ``EMAIL``: one GetItem (or a BatchGet) before sending.
+    gsi5 ``SUPPRESSIONS`` -> ``<created_at>#<address>``: the admins' list, newest first, by date.
     """
 
     address = UnicodeAttribute()
@@ -1408,12 +1409,20 @@ class EmailSuppression(Item, discriminator="EmailSuppression"):
     detail = UnicodeAttribute(default="")
     created_at = UTCDateTimeAttribute(default_for_new=now)
 
+    COLLECTION = "SUPPRESSIONS"
+
     @staticmethod
     def key(address: str) -> tuple[str, str]:
         return f"SUPPRESSED#{address.strip().lower()}", "EMAIL"
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.address)
+        self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{iso(self.created_at)}#{self.address}"
+
+    @classmethod
+    def listed(cls, since: datetime, until: datetime, **query):
+        """Suppressions made from ``since`` up to ``until`` (gsi5; newest first with scan_index_forward=False)."""
+        return cls.collection_index.query(cls.COLLECTION, cls.gsi5sk.between(iso(since), f"{iso(until)}~"), **query)
 
 
 class SavedSearch(Item, discriminator="SavedSearch"):
@@ -1449,6 +1458,26 @@ class SavedSearch(Item, discriminator="SavedSearch"):
     def of_user(cls, user_id: str, **query):
         """A buyer's saved searches, oldest first (ids are ULIDs)."""
         return cls.query(UserProfile.partition(user_id), cls.sk.startswith(cls.SORT_PREFIX), **query)
+
+
+class SavedSearchTally(Item, discriminator="SavedSearchTally"):
+    """How many saved searches a buyer keeps: the cap's counter, changed in the same transaction as the
+    search it counts, on a condition (below the cap to add one), so concurrent saves cannot pass the cap.
+
+    pk ``USER#<user_id>``, sk ``ALERT#TALLY`` (outside the saved searches' ``ALERT#SEARCH#`` range). A buyer
+    whose searches were saved before the tally existed has none: the first save counts them (one Query)
+    and writes it on the condition that it still does not exist.
+    """
+
+    user_id = UnicodeAttribute()
+    saved = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return UserProfile.partition(user_id), "ALERT#TALLY"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.user_id)
 
 
 class SearchMatchEntry(Item, discriminator="SearchMatchEntry"):

@@ -3,7 +3,9 @@
 Each search is stored with its criteria (the validated search, what matching runs) and the query as the
 buyer gave it (what the API shows back). Its entries in the match index (``SearchMatchEntry``: one per
 neighbourhood it names, or one for any) are written in the same transaction, so matching never sees a
-search without its entries or entries of a deleted search.
+search without its entries or entries of a deleted search. So is the buyer's count of searches
+(``SavedSearchTally``), conditioned on staying within the cap: two saves at once cannot both take the
+last place.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from enum import StrEnum
 
 from marketplace import db
 from marketplace.actors import Actor
-from marketplace.errors import ValidationError
+from marketplace.audit import audit_entry
+from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.ids import new_id
-from marketplace.models import SavedSearch, SearchMatchEntry
+from marketplace.models import AuditEntry, SavedSearch, SavedSearchTally, SearchMatchEntry
 from marketplace.search_index.query import IndexSearch
 from marketplace.selectors.search import ListingFilters
 
@@ -85,11 +88,17 @@ def match_entries(search: SavedSearch) -> list[SearchMatchEntry]:
     return entries
 
 
-def _write(search: SavedSearch, *, before: list[SearchMatchEntry], create: bool) -> SavedSearch:
+CAP_MESSAGE = f"you have {MAX_SAVED_SEARCHES} saved searches, the most we keep: delete one first"
+
+
+def _write(search: SavedSearch, *, before: list[SearchMatchEntry], create: bool,
+           tally: tuple[SavedSearchTally, list, object] | None = None, audit: AuditEntry | None = None) -> SavedSearch:
+    """The search and its match entries in one transaction; with ``tally`` (the counter, its update
+    actions and condition) the count too: a failed count condition is the cap (``ConditionFailed``);
+    with ``audit``, an admin's change's entry."""
     after = match_entries(search)
     kept = {(e.pk, e.sk) for e in after}
-    with db.transaction(conflict_message="the saved search changed meanwhile: read it again",
-                        conflict_field="search_id") as tx:
+    with db.transaction(conflict_message=None) as tx:
         if create:
             tx.create(search)
         else:
@@ -99,21 +108,47 @@ def _write(search: SavedSearch, *, before: list[SearchMatchEntry], create: bool)
                 tx.delete(entry)
         for entry in after:
             tx.save(entry)
+        if tally is not None:
+            tx.update(tally[0], actions=tally[1], condition=tally[2])
+        if audit is not None:
+            tx.save(audit)
     return search
+
+
+def _tally_change(user_id: str) -> tuple[SavedSearchTally, list, object]:
+    """The counter's +1 on the condition that it stays within the cap. A buyer without a counter (searches
+    saved before it existed) gets one holding their searches counted now, written only if it still does
+    not exist (a concurrent first save loses and tries again against the counter the other wrote)."""
+    tally = SavedSearchTally(user_id=user_id)
+    tally.derive_keys()
+    stored = SavedSearchTally.get_or_none(user_id, consistent=True)
+    if stored is not None:
+        if stored.saved >= MAX_SAVED_SEARCHES:
+            raise ValidationError(CAP_MESSAGE, field="name")
+        return tally, [SavedSearchTally.saved.add(1)], SavedSearchTally.saved < MAX_SAVED_SEARCHES
+    count = sum(1 for _ in SavedSearch.of_user(user_id, attributes_to_get=["pk", "sk", "type"], consistent_read=True))
+    if count >= MAX_SAVED_SEARCHES:
+        raise ValidationError(CAP_MESSAGE, field="name")
+    actions = [SavedSearchTally.saved.set(count + 1), SavedSearchTally.user_id.set(user_id),
+               SavedSearchTally.type.set(SavedSearchTally)]
+    return tally, actions, SavedSearchTally.pk.does_not_exist()
 
 
 def saved_search_create(*, actor: Actor, name: str, query: dict, request: IndexSearch,
                         frequency: str = Frequency.DAILY) -> SavedSearch:
     """Save a search (``request`` is ``query`` as the listings search validated it). Refused past
-    ``MAX_SAVED_SEARCHES``."""
+    ``MAX_SAVED_SEARCHES``, however many saves arrive at once (the counter's condition)."""
     name, frequency = _name(name), _frequency(frequency)
-    count = sum(1 for _ in SavedSearch.of_user(actor.user_id, attributes_to_get=["pk", "sk", "type"]))
-    if count >= MAX_SAVED_SEARCHES:
-        raise ValidationError(f"you have {MAX_SAVED_SEARCHES} saved searches, the most we keep: delete one first",
-                              field="name")
-    search = SavedSearch(user_id=actor.user_id, search_id=new_id(), name=name, frequency=frequency,
-                         parameters=json.dumps(query, sort_keys=True), criteria=criteria_of(request))
-    return _write(search, before=[], create=True)
+    for _ in range(2):  # the counter changed meanwhile: read it again (at the cap, that read refuses)
+        tally = _tally_change(actor.user_id)
+        search = SavedSearch(user_id=actor.user_id, search_id=new_id(), name=name, frequency=frequency,
+                             parameters=json.dumps(query, sort_keys=True), criteria=criteria_of(request))
+        try:
+            return _write(search, before=[], create=True, tally=tally)
+        except db.ConditionFailed as failed:
+            if failed.item is not tally[0]:
+                raise Conflict("the saved search changed meanwhile: read it again", field="search_id") from None
+    raise ValidationError(CAP_MESSAGE, field="name")
 
 
 def saved_search_update(*, actor: Actor, search_id: str, name: str | None = None, frequency: str | None = None,
@@ -128,7 +163,32 @@ def saved_search_update(*, actor: Actor, search_id: str, name: str | None = None
     if query is not None and request is not None:
         search.parameters, search.criteria = json.dumps(query, sort_keys=True), criteria_of(request)
     search.updated_at = datetime.now(UTC)
-    return _write(search, before=before, create=False)
+    try:
+        return _write(search, before=before, create=False)
+    except db.ConditionFailed:
+        raise Conflict("the saved search changed meanwhile: read it again", field="search_id") from None
+
+
+def saved_search_switch_off(*, actor: Actor, user_id: str, search_id: str, expected_version: int,
+                            note: str = "") -> SavedSearch:
+    """An admin turns a buyer's saved search off (the buyer asked by phone, alerts gone wrong), at the
+    version they read, audited; its match entries leave the index in the same transaction. Already off:
+    nothing is written."""
+    if not actor.is_admin:
+        raise PermissionDenied("only admins change a buyer's saved searches")
+    search = SavedSearch.get_or_not_found(user_id, search_id, consistent=True)
+    db.check_version(search, expected_version, noun="saved search")
+    if search.frequency == Frequency.OFF:
+        return search
+    before, previous = match_entries(search), search.frequency
+    search.frequency, search.updated_at = Frequency.OFF.value, datetime.now(UTC)
+    entry = audit_entry(actor=actor, entity_type="saved_search", entity_id=f"{user_id}#{search_id}",
+                        action="switch_off", before={"frequency": previous}, after={"frequency": search.frequency},
+                        reason=" ".join(note.split())[:300] or None)
+    try:
+        return _write(search, before=before, create=False, audit=entry)
+    except db.ConditionFailed:
+        raise Conflict(db.stale_message("saved search"), field="expected_version") from None
 
 
 def saved_search_delete(*, actor: Actor, search_id: str) -> bool:
@@ -140,6 +200,9 @@ def saved_search_delete(*, actor: Actor, search_id: str) -> bool:
         tx.delete(search)
         for entry in match_entries(search):
             tx.delete(entry)
+        if SavedSearchTally.get_or_none(actor.user_id, consistent=True) is not None:  # none: counted at the next save
+            tx.update(SavedSearchTally(*SavedSearchTally.key(actor.user_id)), actions=[SavedSearchTally.saved.add(-1)],
+                      condition=SavedSearchTally.saved > 0)
     return True
 
 

@@ -3,8 +3,13 @@ through the local gateway over HTTP."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
 import requests
 
+from marketplace.alerts.searches import MAX_SAVED_SEARCHES
+from marketplace.models import SavedSearchTally
 from tests.public_api.conftest import get
 from tests.shared.listings import make_listing
 
@@ -94,12 +99,42 @@ def test_another_buyers_search_cannot_be_changed(api, buyer, investor):
 
 
 def test_a_buyer_keeps_at_most_the_cap(api, buyer):
-    from marketplace.alerts.searches import MAX_SAVED_SEARCHES
-
     for number in range(MAX_SAVED_SEARCHES):
         assert _save(api, buyer, {"name": f"search {number}", "query": {}}).status_code == 201
     refused = _save(api, buyer, {"name": "one more", "query": {}})
     assert refused.status_code == 400 and refused.json()["field"] == "name"
+
+
+def test_concurrent_saves_never_pass_the_cap(api, buyer):
+    # Given a buyer three searches short of the cap
+    for number in range(MAX_SAVED_SEARCHES - 3):
+        assert _save(api, buyer, {"name": f"search {number}", "query": {}}).status_code == 201
+    barrier = Barrier(8)
+
+    def save(number):
+        barrier.wait()
+        return _save(api, buyer, {"name": f"at once {number}", "query": {}})
+
+    # When eight saves arrive at the same moment
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(save, range(8)))
+    # Then three are saved, five are refused naming the cap, and the buyer keeps exactly the cap
+    assert sorted(a.status_code for a in answers) == [201] * 3 + [400] * 5, [a.text for a in answers]
+    assert {a.json()["field"] for a in answers if a.status_code == 400} == {"name"}
+    assert len(get(api, "/v1/me/saved-searches", buyer).json()["items"]) == MAX_SAVED_SEARCHES
+
+
+def test_searches_saved_before_the_counter_are_counted_and_a_delete_frees_a_place(api, buyer):
+    # Given a buyer at the cap whose counter is missing (searches saved before it existed)
+    ids = [_save(api, buyer, {"name": f"search {n}", "query": {}}).json()["search_id"]
+           for n in range(MAX_SAVED_SEARCHES)]
+    SavedSearchTally(*SavedSearchTally.key(buyer.user_id)).delete()
+    # When they save one more, then it is refused; after deleting one, one more is saved and no further
+    assert _save(api, buyer, {"name": "one more", "query": {}}).status_code == 400
+    requests.delete(f"{api}/v1/me/saved-searches/{ids[0]}", headers=buyer.headers, timeout=30)
+    assert _save(api, buyer, {"name": "in its place", "query": {}}).status_code == 201
+    assert _save(api, buyer, {"name": "and another", "query": {}}).status_code == 400
+    assert SavedSearchTally.get_or_none(buyer.user_id, consistent=True).saved == MAX_SAVED_SEARCHES
 
 
 def test_the_unsubscribe_link_switches_one_search_off_without_signing_in(api, buyer):
