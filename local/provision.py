@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.media_edge import KEY_GROUP_PARAMETER, edge_url
 from marketplace.actors import Group
+from marketplace.alerts.digests import QUEUE as DIGEST_QUEUE
+from marketplace.alerts.digests import QUEUE_VISIBILITY as DIGEST_QUEUE_VISIBILITY
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.delivery.feedback import QUEUE as FEEDBACK_QUEUE
@@ -91,6 +93,7 @@ class Resources:
             **self.signing,
             **({Env.SEARCH_BUCKET: self.search_bucket} if self.search_bucket else {}),
             **({Env.API_URL: self.api_url} if self.api_url else {}),
+            **({Env.DIGEST_QUEUE_URL: self.queues[DIGEST_QUEUE]} if DIGEST_QUEUE in self.queues else {}),
         }
 
     def as_dict(self) -> dict:
@@ -304,6 +307,8 @@ def provision(*, media_url: str | None = None) -> Resources:
     table = provision_table()
     queues, topic_arn = provision_events()
     queues.update(provision_mail())
+    # Digests: the schedule puts the buyers due on this queue, the digest worker sends them (DLQ after 5 tries).
+    queues[DIGEST_QUEUE], _ = _queue(DIGEST_QUEUE, visibility_timeout=int(DIGEST_QUEUE_VISIBILITY.total_seconds()))
     media_arns = {}
     for queue in MEDIA_QUEUES:
         queues[queue], media_arns[queue] = _queue(queue, visibility_timeout=media_visibility_timeout(queue))

@@ -53,8 +53,9 @@ def scheduler(stop: threading.Event, *, interval: float = 30) -> None:
 
 
 def digest_clock(stop: threading.Event, *, interval: float = 60) -> None:
-    """What the digests' EventBridge schedules do in AWS: at 07:00 Kathmandu time, the daily digest (and
-    on Sundays the weekly one), and the admins' moderation summary."""
+    """What the digests' EventBridge schedules do in AWS: at 07:00 Kathmandu time, put the buyers due the
+    daily digest (and on Sundays the weekly one) on the digest queue, and send the admins' moderation
+    summary. The digest queue's worker sends the digests."""
     def send_due() -> None:
         for frequency in digests.due(datetime.now(UTC)):
             digests.handler({"frequency": frequency})
@@ -183,6 +184,8 @@ WORKERS: list[Worker] = [
     # Saved-search and favorites alerts on listing events; the digests at 07:00 Kathmandu time.
     sqs_consumer(Queue.ALERTS, matching.handle_message),
     digest_clock,
+    sqs_consumer(digests.QUEUE, digests.handle_message,
+                 visibility_timeout=int(digests.QUEUE_VISIBILITY.total_seconds()), batch=1),
     sqs_consumer(Queue.MEDIA_PLACEMENT, media_placement.handle_message),
     search_index,
     sqs_consumer(Queue.DAILY_REPORTS, daily_reports.handle_message),

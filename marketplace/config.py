@@ -8,6 +8,7 @@ the same names). Nothing here talks to AWS.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -95,6 +96,9 @@ class Settings:
     site_url: str = field(default_factory=lambda: _env(Env.SITE_URL, "https://shikhar.np").rstrip("/"))
     api_url: str = field(default_factory=lambda: _env(Env.API_URL, "https://shikhar.np/api").rstrip("/"))
     backoffice_url: str = field(default_factory=lambda: _env(Env.BACKOFFICE_URL, "https://admin.shikhar.np").rstrip("/"))
+    # Digests at scale and push per buyer app (marketplace.alerts.digests, marketplace.delivery.push).
+    digest_queue_url: str = field(default_factory=lambda: _env(Env.DIGEST_QUEUE_URL))
+    push_topic_arns: dict[str, str] = field(default_factory=lambda: json.loads(_env(Env.PUSH_TOPIC_ARNS, "{}")))
     event_source: str = "np.shikhar.marketplace"
     # Licensed deals (marketplace.licensing): a listing priced above this, in a municipality of these
     # classes, is approved only while its agency's licence is valid. Land Revenue Regulations 2082 amendment.

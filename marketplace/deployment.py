@@ -94,6 +94,9 @@ class Env(StrEnum):
     SITE_URL = "SHIKHAR_SITE_URL"  # the buyers' site: listing links in messages
     API_URL = "SHIKHAR_API_URL"  # the public API's base URL: unsubscribe links
     BACKOFFICE_URL = "SHIKHAR_BACKOFFICE_URL"  # the back office: brokers' and admins' links
+    # ---- digests at scale and push per buyer app (marketplace.alerts.digests, marketplace.delivery.push) ----
+    DIGEST_QUEUE_URL = "SHIKHAR_DIGEST_QUEUE_URL"  # the queue of buyers due a digest (the schedule fills it)
+    PUSH_TOPIC_ARNS = "SHIKHAR_PUSH_TOPIC_ARNS"  # JSON: each buyer app's push topic, {"ios": "arn:...", ...}
     DOCUMENTS_BUCKET = "SHIKHAR_DOCUMENTS_BUCKET"  # listings' title deeds, permits, certificates (private, KMS)
     # ---- licensed agencies and listings that stay true (marketplace.licensing, marketplace.freshness) ----
     LICENSED_DEAL_THRESHOLD = "SHIKHAR_LICENSED_DEAL_THRESHOLD"  # whole NPR above which a licence is needed

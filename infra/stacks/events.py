@@ -51,6 +51,7 @@ EVENT_SOURCE = Settings.event_source
 SEARCH_POINTER_PARTITION = POINTER_KEY[0]
 SEARCH_WRITER_MEMORY_MB = 1024  # the index in memory twice while serialising (about 40 MB at 10,000 listings)
 MAX_RECEIVES = 5  # as the local queues: five tries, then the DLQ
+DIGEST_SENDERS = 5  # digest workers at once: 5 x 8 threads stays near SES's production sending rate (raise both together)
 
 
 class EventsStack(Stack):
@@ -207,7 +208,7 @@ class EventsStack(Stack):
         self._search_index_writer(kit, config=config, data=data)
         self._alerts(kit, config=config, data=data)
         self.functions = [self.relay, self.sweep, self.scheduler, self.notifier, self.placement, self.reporter,
-                          self.search_writer, self.feedback, self.alerts, self.digests,
+                          self.search_writer, self.feedback, self.alerts, self.digests, self.digest_sender,
                           self.exchange_rates, self.freshness]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
@@ -280,25 +281,61 @@ class EventsStack(Stack):
             description="Matches listing events to saved searches and favorites; sends or queues alerts",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
             environment=environment)
-        self.digests = kit.function(
-            "DigestSender", function_name=f"{config.prefix}-digests", handler=handler_name(digests.handler),
-            description="Sends the daily and weekly saved-search digests at 07:00 Kathmandu time",
-            memory_mb=config.worker_memory_mb, timeout=Duration.minutes(15), environment=environment,
-            reserved_concurrency=1)
-        # The match index, saved searches, sent markers, pending digests, favorites' fans (gsi6),
-        # subscriptions, profiles, preferences, suppressions and listings; the digests also count the
-        # moderation queue for the admins' summary (gsi5, listings by status).
-        for function, indexes in ((self.alerts, ["gsi6"]), (self.digests, ["gsi6", "gsi5"])):
-            grant_table(function.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=indexes)
-            function.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
-            self.grant_mail(function, data=data)
-            grant_key(function.role, key=key, encrypt=True)
+        self._digests(kit, config=config, data=data, environment=environment)
+        grant_table(self.alerts.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
+        self.alerts.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        self.grant_mail(self.alerts, data=data)
+        grant_key(self.alerts.role, key=key, encrypt=True)
         self.alerts.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.ALERTS], batch_size=10, report_batch_item_failures=True))
+
+    # --- Digests at scale: the schedule queues the buyers due, a worker sends them batch by batch ---
+    def _digests(self, kit: FunctionKit, *, config: StageConfig, data: DataStack, environment: dict) -> None:
+        """The schedule's function reads who is due and queues them (``digests.CHUNK`` buyers a message),
+        and sends the admins' moderation summary; the digest worker takes one message at a time, so no run
+        grows with the number of buyers. The queue's DLQ is watched like the rules' (operations stack)."""
+        key = data.keys.data
+        dlq = sqs.Queue(self, "DigestsDlq", queue_name=f"{config.prefix}-{digests.QUEUE}-dlq",
+                        encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
+                        retention_period=Duration.days(14))
+        acknowledge(dlq, *[("AwsSolutions-SQS3", "This queue is itself a dead-letter queue.")])
+        self.digest_queue = sqs.Queue(
+            self, "DigestsQueue", queue_name=f"{config.prefix}-{digests.QUEUE}", encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key, enforce_ssl=True,
+            visibility_timeout=Duration.seconds(int(digests.QUEUE_VISIBILITY.total_seconds())),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=MAX_RECEIVES))
+        self.dead_letter_queues[digests.QUEUE] = dlq
+        self.digests = kit.function(
+            "DigestSender", function_name=f"{config.prefix}-digests", handler=handler_name(digests.handler),
+            description="Queues the buyers due the daily or weekly digest at 07:00 Kathmandu time; the admins' summary",
+            memory_mb=config.worker_memory_mb, timeout=Duration.minutes(5),
+            environment={**environment, Env.DIGEST_QUEUE_URL: self.digest_queue.queue_url}, reserved_concurrency=1)
+        # Reads only: the pending partition (who is due), the admins' profiles and suppressions, and the
+        # moderation queue's count and oldest (gsi5, listings by status).
+        grant_table(self.digests.role, table=data.table, key=key, actions=READ, indexes=["gsi5"])
+        # SendMessageBatch is authorised as SendMessage; the data key (granted below) encrypts the messages.
+        self.digests.allow(actions=["sqs:SendMessage"], resources=[self.digest_queue.queue_arn])
+        self.digest_sender = kit.function(
+            "DigestWorker", function_name=f"{config.prefix}-digest-sender",
+            handler=handler_name(digests.batch_handler),
+            description="Sends the saved-search digests of one queued batch of buyers, once per buyer and period",
+            memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(digests.WORKER_TIMEOUT.total_seconds())),
+            environment=environment)
+        # The buyers' pending items, sent markers (claims), profiles, preferences, suppressions, subscriptions
+        # and listings: all by key or in the pending partition, no index.
+        grant_table(self.digest_sender.role, table=data.table, key=key, actions=[*READ, *WRITE])
+        for function in (self.digests, self.digest_sender):
+            function.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+            self.grant_mail(function, data=data)
+        grant_key(self.digests.role, key=key, encrypt=True)  # the encrypted queue and topic
+        grant_key(self.digest_sender.role, key=key, encrypt=True)
+        # One message (50 buyers) an invocation; at most DIGEST_SENDERS at once keeps SES under its sending rate.
+        self.digest_sender.alias.add_event_source(sources.SqsEventSource(
+            self.digest_queue, batch_size=1, max_concurrency=DIGEST_SENDERS, report_batch_item_failures=True))
         for frequency, expression in DIGEST_SCHEDULES.items():
             events.Rule(self, f"Digest{frequency.value.title()}Schedule", rule_name=f"{config.prefix}-digest-{frequency}",
                         schedule=events.Schedule.expression(expression),
-                        targets=[targets.LambdaFunction(self.digests.alias, retry_attempts=0,
+                        targets=[targets.LambdaFunction(self.digests.alias, retry_attempts=2,
                                                         event=events.RuleTargetInput.from_object({"frequency": frequency.value}))])
 
     def _search_index_writer(self, kit: FunctionKit, *, config: StageConfig, data: DataStack) -> None:

@@ -2,25 +2,40 @@
 Sunday mornings, the first day of Nepal's working week), with at most ``MAX_LISTINGS`` listings, never one
 already sent for the same search.
 
-A run reads its frequency's ``PendingAlert`` partition in buyer order (one Query, paged), reads 50
-buyers' profiles, preferences and suppressions at a time (``CHUNK``), and for each buyer: reads the listings (BatchGet, card attributes, once per run), drops what is no longer visible to them, claims
-each (search, listing) pair (``AlertSent``: a listing an instant alert or an earlier digest already sent
-for that search is skipped), sends one message, and deletes the buyer's pending items (BatchWrite). A
-run that dies part-way leaves the unsent buyers' items for the next run; a buyer whose message was sent
-has had every listing claimed, so a rerun never sends them the same listing again.
+Two steps, so the run's length does not grow with the number of buyers:
+
+- **The schedule** (``handler``) reads its frequency's ``PendingAlert`` partition in buyer order (one
+  Query, paged) and puts the buyers due on the digest queue, ``CHUNK`` buyers a message (SendMessageBatch,
+  ten messages a call), each message naming the period (``period_of``). The daily run also sends the
+  admins' moderation summary.
+- **The worker** (``batch_handler``, SQS-triggered; locally a queue worker) takes one message: reads
+  those buyers' pending items (one Query over their key range), the listings (BatchGet, card
+  attributes), the buyers' profiles, preferences and suppressions (one BatchGet each), and for each
+  buyer: claims the period (``AlertSent`` ``ALERTSENT#DIGEST#<user>`` / ``<frequency>#<period>``: a
+  redelivered message never sends a buyer a second digest for the same period), drops what is no longer
+  visible to them, claims each (search, listing) pair (a listing an instant alert or an earlier digest
+  already sent for that search is skipped), sends one message, and deletes their pending items
+  (BatchWrite). A buyer whose sending failed has their claims released and keeps their items; the
+  message then fails (a partial batch response names it) and comes back: the buyers already sent are
+  skipped by their period's claim, the others are tried again, up to five times, then the dead-letter queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import batched, groupby, repeat
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from marketplace.alerts.backlog import moderation_summary
 from marketplace.alerts.matching import claim, listing_url, release
 from marketplace.alerts.searches import Frequency
 from marketplace.alerts.unsubscribe import link_for
+from marketplace.aws import client
+from marketplace.config import settings
 from marketplace.delivery import recipients
 from marketplace.delivery.email import send_email, suppressed_among
 from marketplace.delivery.messages import MessageKind, listing_line, render
@@ -32,12 +47,16 @@ from marketplace.observability import logger
 from marketplace.table import CARD_ATTRIBUTES
 
 MAX_LISTINGS = 14
-CHUNK = 50  # buyers whose profiles, preferences and suppressions are read in one BatchGet each
+CHUNK = 50  # buyers a queue message carries: their profiles, preferences and suppressions are one BatchGet each
 SENDERS = 8  # buyers' messages sent at once (threads: the time is spent waiting on DynamoDB, SES and SNS)
 SEND_AT = time(7, 0)  # local time of every digest
 WEEKLY_ON = 6  # Sunday (Monday is 0)
 # EventBridge schedules run in UTC: 07:00 in Kathmandu (UTC+5:45, no daylight saving) is 01:15 UTC.
 SCHEDULES = {Frequency.DAILY: "cron(15 1 * * ? *)", Frequency.WEEKLY: "cron(15 1 ? * SUN *)"}
+QUEUE = "digests"  # the queue of buyers due (its DLQ is "digests-dlq")
+WORKER_TIMEOUT = timedelta(seconds=120)  # one message: 50 buyers, each a few calls and one e-mail
+QUEUE_VISIBILITY = 6 * WORKER_TIMEOUT  # AWS's advice for SQS event sources: six times the function's timeout
+SEND_BATCH = 10  # SendMessageBatch's limit
 
 
 def due(moment: datetime) -> list[Frequency]:
@@ -48,13 +67,65 @@ def due(moment: datetime) -> list[Frequency]:
     return [Frequency.DAILY, *([Frequency.WEEKLY] if local.weekday() == WEEKLY_ON else [])]
 
 
-def _buyers(frequency: str) -> Iterator[tuple[str, list[PendingAlert]]]:
-    items = PendingAlert.waiting(frequency, page_size=500)
-    for user_id, group in groupby(items, key=lambda item: item.user_id):
-        yield user_id, list(group)
+def period_of(frequency: str, moment: datetime) -> str:
+    """The period a digest sent at ``moment`` belongs to: the Kathmandu date (daily), the date of the
+    week's Sunday (weekly). One digest per buyer per period."""
+    local: date = moment.astimezone(KATHMANDU).date()
+    if frequency == Frequency.WEEKLY:
+        local -= timedelta(days=(local.weekday() - WEEKLY_ON) % 7)
+    return local.isoformat()
 
 
-def _listings(ids: list[str]) -> dict[str, Listing]:
+# -- the schedule: buyers due, onto the queue --------------------------------------------------------------
+
+def _buyers_due(frequency: str) -> Iterator[str]:
+    """The buyers with matches waiting, in order, each once (the partition's keys start with the buyer)."""
+    for user_id, _ in groupby(PendingAlert.waiting(frequency, page_size=500), key=lambda item: item.user_id):
+        yield user_id
+
+
+def digest_enqueue(*, frequency: str, at: datetime | None = None) -> dict:
+    """Put every buyer with matches waiting on the digest queue, ``CHUNK`` a message: buyers and messages."""
+    period = period_of(frequency, at or datetime.now(UTC))
+    sqs, url = client("sqs"), settings().digest_queue_url
+    buyers = messages = 0
+    for sends in batched(batched(_buyers_due(frequency), CHUNK), SEND_BATCH):
+        entries = [{"Id": str(n), "MessageBody": json.dumps({"frequency": frequency, "period": period,
+                                                             "users": list(users)})}
+                   for n, users in enumerate(sends)]
+        failed = sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed", [])
+        if failed:  # the schedule's retry enqueues everyone again; the period's claims keep it to one digest each
+            raise RuntimeError(f"digest batches not queued: {failed}")
+        buyers += sum(len(users) for users in sends)
+        messages += len(entries)
+    result = {"frequency": frequency, "period": period, "buyers": buyers, "messages": messages}
+    logger.info("digest queued", extra=result)
+    return result
+
+
+def handler(event: dict, context=None) -> dict:
+    """The schedules' entry point: ``{"frequency": "daily"}`` or ``{"frequency": "weekly"}``; the daily run
+    also sends the admins' moderation summary."""
+    frequency = Frequency(event.get("frequency", Frequency.DAILY))
+    result = digest_enqueue(frequency=frequency.value)
+    if frequency == Frequency.DAILY:
+        result["moderation"] = moderation_summary()
+    return result
+
+
+# -- the worker: one message, up to CHUNK buyers --------------------------------------------------------------
+
+def _pending(frequency: str, users: list[str]) -> list[tuple[str, list[PendingAlert]]]:
+    """The buyers' pending items: one Query over the key range from the first buyer to the last."""
+    wanted = set(users)
+    starts = [f"{user_id}#" for user_id in users]  # each buyer's items: sort keys starting with these
+    items = PendingAlert.query(PendingAlert.partition(frequency),
+                               PendingAlert.sk.between(min(starts), f"{max(starts)}\uffff"), page_size=500)
+    return [(user_id, list(group)) for user_id, group in groupby(items, key=lambda item: item.user_id)
+            if user_id in wanted]
+
+
+def _listings(ids: Iterable[str]) -> dict[str, Listing]:
     keys = [Listing.key(i) for i in dict.fromkeys(ids)]
     return {item.listing_id: item for item in Listing.batch_get(keys, attributes_to_get=CARD_ATTRIBUTES)} if keys else {}
 
@@ -71,7 +142,7 @@ def _visible(user_id: str, listings: dict[str, Listing], at: datetime) -> set[st
 def _chosen(user_id: str, pending: list[PendingAlert], listings: dict[str, Listing], at: datetime) -> list[PendingAlert]:
     """Up to ``MAX_LISTINGS`` still-visible listings, newest match first, each claimed for its search,
     one listing once even when several searches matched it."""
-    visible = _visible(user_id, listings, at)
+    visible = _visible(user_id, {p.listing_id: listings[p.listing_id] for p in pending if p.listing_id in listings}, at)
     chosen, seen = [], set()
     for item in sorted(pending, key=lambda p: p.created_at, reverse=True):
         if item.listing_id not in visible or item.listing_id in seen or len(chosen) >= MAX_LISTINGS:
@@ -98,69 +169,88 @@ def _send(person: recipients.Recipient, chosen: list[PendingAlert], listings: di
         send_email(to=person.email, email=email, check_suppression=False)
 
 
+def _period_scope(user_id: str) -> str:
+    return f"DIGEST#{user_id}"
+
+
 def _buyer_digest(person: recipients.Recipient, pending: list[PendingAlert], listings: dict[str, Listing], *,
-                  suppressed: frozenset[str], at: datetime) -> int:
-    chosen = _chosen(person.user_id, pending, listings, at)
-    if chosen:
-        try:
+                  frequency_period: str, suppressed: frozenset[str], at: datetime) -> int | None:
+    """Listings sent to one buyer; None when their digest for the period (``<frequency>#<period>``) was
+    already sent (their items are left for the next period)."""
+    if not claim(_period_scope(person.user_id), frequency_period, user_id=person.user_id):
+        return None
+    chosen: list[PendingAlert] = []
+    try:
+        chosen = _chosen(person.user_id, pending, listings, at)
+        if chosen:
             _send(person, chosen, listings, suppressed)
-        except Exception:
-            for item in chosen:
-                release(item.search_id, item.listing_id)
-            raise
+    except Exception:
+        for item in chosen:
+            release(item.search_id, item.listing_id)
+        release(_period_scope(person.user_id), frequency_period)
+        raise
+    if not chosen:  # nothing left to send: no digest this period, a later match may still have one
+        release(_period_scope(person.user_id), frequency_period)
     return len(chosen)
 
 
-def _chunk(frequency: str, listings: dict[str, Listing]) -> Iterator[tuple[list, dict, frozenset[str]]]:
-    """Buyers ``CHUNK`` at a time, with what their messages need read together: the listings not read yet
-    (one BatchGet), the buyers' profiles and preferences (one BatchGet), their suppressed addresses."""
-    for chunk in batched(_buyers(frequency), CHUNK):
-        listings.update(_listings([p.listing_id for _, items in chunk for p in items if p.listing_id not in listings]))
-        people = recipients.people(user_id for user_id, _ in chunk)
-        yield list(chunk), people, frozenset(suppressed_among(p.email for p in people.values()))
+class _Failed:
+    """One buyer's digest failed: their items stay; the message comes back."""
 
 
 def _attempt(person: recipients.Recipient, pending: list[PendingAlert], listings: dict[str, Listing],
-             suppressed: frozenset[str], at: datetime) -> int | None:
-    """One buyer's digest; None when it failed (their items stay for the next run)."""
+             frequency_period: str, suppressed: frozenset[str], at: datetime) -> int | None | type[_Failed]:
     try:
-        return _buyer_digest(person, pending, listings, suppressed=suppressed, at=at)
-    except Exception:  # noqa: BLE001 - one buyer's failure must not stop everyone's digest; retried next run
+        return _buyer_digest(person, pending, listings, frequency_period=frequency_period, suppressed=suppressed,
+                             at=at)
+    except Exception:  # noqa: BLE001 - one buyer's failure must not stop the others' digests
         logger.exception("digest failed for a buyer", extra={"user_id": person.user_id})
-        return None
+        return _Failed
 
 
-def digest_run(*, frequency: str, at: datetime | None = None) -> dict:
-    """Send the ``frequency`` digest to every buyer with matches waiting: buyers and listings sent. A
-    buyer's pending items are deleted once their message is sent (or when nothing was left to send).
-    ``SENDERS`` buyers of a chunk are sent at once: each waits on SES and SNS, not on the CPU."""
+def digest_batch(*, frequency: str, period: str, users: list[str], at: datetime | None = None) -> dict:
+    """Send the ``period`` digest to each of ``users`` with matches waiting (one queue message): buyers and
+    listings sent, buyers already sent this period, buyers failed. ``SENDERS`` buyers are sent at once:
+    each waits on SES and SNS, not on the CPU."""
     moment = at or datetime.now(UTC)
-    buyers = sent_listings = failed = 0
-    listings: dict[str, Listing] = {}  # read once per run: many buyers share listings
+    waiting = _pending(frequency, users) if users else []
+    listings = _listings(p.listing_id for _, items in waiting for p in items)
+    people = recipients.people(user_id for user_id, _ in waiting)
+    suppressed = frozenset(suppressed_among(p.email for p in people.values()))
     with ThreadPoolExecutor(max_workers=SENDERS) as senders:
-        for chunk, people, suppressed in _chunk(frequency, listings):
-            outcomes = list(senders.map(_attempt, [people[user_id] for user_id, _ in chunk],
-                                        [pending for _, pending in chunk], repeat(listings), repeat(suppressed),
-                                        repeat(moment)))
-            with PendingAlert.batch_write() as done:
-                for (_, pending), sent in zip(chunk, outcomes, strict=True):
-                    if sent is None:
-                        failed += 1
-                        continue
-                    for item in pending:
-                        done.delete(item)
-                    buyers += bool(sent)
-                    sent_listings += sent
-    result = {"frequency": frequency, "buyers": buyers, "listings": sent_listings, "failed": failed}
-    logger.info("digest sent", extra=result)
+        outcomes = list(senders.map(_attempt, [people[user_id] for user_id, _ in waiting],
+                                    [items for _, items in waiting], repeat(listings), repeat(f"{frequency}#{period}"),
+                                    repeat(suppressed), repeat(moment)))
+    result = {"frequency": frequency, "period": period, "buyers": 0, "listings": 0, "already": 0, "failed": 0}
+    with PendingAlert.batch_write() as done:
+        for (_, pending), sent in zip(waiting, outcomes, strict=True):
+            if sent is _Failed or sent is None:
+                result["failed" if sent is _Failed else "already"] += 1
+                continue
+            for item in pending:
+                done.delete(item)
+            result["buyers"] += bool(sent)
+            result["listings"] += sent
+    logger.info("digest batch sent", extra=result)
     return result
 
 
-def handler(event: dict, context=None) -> dict:
-    """The schedules' entry point: ``{"frequency": "daily"}`` or ``{"frequency": "weekly"}``; the daily run
-    also sends the admins' moderation summary."""
-    frequency = Frequency(event.get("frequency", Frequency.DAILY))
-    result = digest_run(frequency=frequency.value)
-    if frequency == Frequency.DAILY:
-        result["moderation"] = moderation_summary()
+def handle_message(body: str) -> dict:
+    """One message of the digest queue; raises when a buyer's digest failed, so the message comes back
+    (the buyers it already reached are skipped by their period's claim)."""
+    message = json.loads(body)
+    result = digest_batch(frequency=Frequency(message["frequency"]).value, period=message["period"],
+                          users=[str(user) for user in message["users"]])
+    if result["failed"]:
+        raise RuntimeError(f"{result['failed']} buyers' digests failed; the message is retried")
     return result
+
+
+_BATCH = BatchProcessor(event_type=EventType.SQS)
+
+
+def batch_handler(event: dict, context=None) -> dict:
+    """Lambda entry point for the digest queue: a partial batch response, so only the messages that
+    failed come back."""
+    return process_partial_response(event=event, record_handler=lambda record: handle_message(record.body),
+                                    processor=_BATCH, context=context)

@@ -128,6 +128,11 @@ def _run(scenario: Scenario, seeded: dict) -> dict:
     scenario.call("payments-poller", scenario.scheduled(f"{scenario.prefix}-payments-poller"))
     scenario.call("exchange-rates", scenario.scheduled(f"{scenario.prefix}-exchange-rates"))
     scenario.call("digests", scenario.scheduled(f"{scenario.prefix}-digest-daily"))
+    # The digest schedule queued the buyers due; its worker sends them, as its event source hands it the queue.
+    sender = scenario.function("digest-sender").name
+    digest_mapping = _mapping(scenario, sender)
+    scenario.queue_batches(digest_mapping["EventSourceArn"].rsplit(":", 1)[-1], digest_mapping["BatchSize"], sender,
+                           lambda event: scenario.invoke(sender, event))
     return pipeline
 
 

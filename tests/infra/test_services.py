@@ -9,6 +9,7 @@ from aws_cdk.assertions import Match
 
 from infra.config import STAGE_NAMES, stage
 from marketplace import notifications, outbox, scheduler
+from marketplace.alerts import digests
 from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.deployment import APPS_CLIENT, Env, handler_name
 from marketplace.events import RULES
@@ -114,9 +115,9 @@ def test_each_function_has_its_own_role(synthesized, name):
     roles = [json.dumps(f["Properties"]["Role"]) for f in ours.values()]
 
     # api (one per route group, and the payments poller), events (relay, sweep, scheduler, notifier, media
-    # placement, daily reports, search index writer, mail feedback, alerts, digests,
+    # placement, daily reports, search index writer, mail feedback, alerts, digests' schedule and worker,
     # exchange rates, listing freshness), media steps and the media sweep, export
-    assert len(ours) == len(FUNCTIONS) + 1 + 12 + len(LAMBDA_STEPS) + 1 + 1
+    assert len(ours) == len(FUNCTIONS) + 1 + 13 + len(LAMBDA_STEPS) + 1 + 1
     assert len(set(roles)) == len(roles)
 
 
@@ -202,9 +203,9 @@ def test_the_outbox_relay_reads_the_table_stream_and_notifications_read_their_qu
         "EventSourceArn": Match.any_value(), "StartingPosition": "TRIM_HORIZON",
         "FilterCriteria": {"Filters": [{"Pattern": Match.string_like_regexp("OutboxEvent")}]}})
     # The relay, notifications, media placement, daily reports, the search index's writer, the mail
-    # feedback consumer and alerts answer partial batch responses: each mapping asks for them.
+    # feedback consumer, alerts and the digest worker answer partial batch responses: each mapping asks for them.
     mappings = synthesized.resources("dev", "AWS::Lambda::EventSourceMapping").values()
-    assert len(mappings) == 7
+    assert len(mappings) == 8
     assert all(m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for m in mappings)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
 
@@ -241,9 +242,38 @@ def test_digests_run_at_seven_in_kathmandu_and_alerts_may_send_mail(synthesized)
     assert {n: p["ScheduleExpression"] for n, p in schedules.items()} == {
         f"{prefix}-digest-daily": "cron(15 1 * * ? *)", f"{prefix}-digest-weekly": "cron(15 1 ? * SUN *)"}
     assert sorted(json.loads(p["Targets"][0]["Input"])["frequency"] for p in schedules.values()) == ["daily", "weekly"]
-    for name in (f"{prefix}-alerts", f"{prefix}-digests"):
+    for name in (f"{prefix}-alerts", f"{prefix}-digests", f"{prefix}-digest-sender"):
         actions = {a for s in _statements_of(template, _function(template, name)) for a in _listed(s["Action"])}
         assert {"ses:SendRawEmail", "sns:Publish", "cognito-idp:ListUsers", "secretsmanager:GetSecretValue"} <= actions
+
+
+def test_the_digest_schedule_queues_batches_that_a_worker_sends_with_partial_batch_failures(synthesized):
+    template = synthesized.templates["dev"]["Events"]
+    prefix = stage("dev").prefix
+    resources = template["Resources"]
+    queues = {r["Properties"]["QueueName"]: (logical_id, r["Properties"]) for logical_id, r in resources.items()
+              if r["Type"] == "AWS::SQS::Queue"}
+    queue_id, queue = queues[f"{prefix}-{digests.QUEUE}"]
+    dlq_id, _ = queues[f"{prefix}-{digests.QUEUE}-dlq"]
+    # The queue: a DLQ after five tries, hidden six times the worker's timeout while one works on it
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": 5}
+    assert queue["VisibilityTimeout"] == 6 * _function(template, f"{prefix}-digest-sender")["Timeout"]
+    # The worker: one message an invocation, failures reported per message
+    [mapping] = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
+                 and r["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}]
+    assert mapping["BatchSize"] == 1 and mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # The schedule: sends to that queue, reads the table, writes nothing there
+    schedule = _function(template, f"{prefix}-digests")
+    assert schedule["Environment"]["Variables"][Env.DIGEST_QUEUE_URL] == {"Ref": queue_id}
+    statements = _statements_of(template, schedule)
+    sends = [s for s in statements if "sqs:SendMessage" in _listed(s["Action"])]
+    assert [s["Resource"] for s in sends] == [{"Fn::GetAtt": [queue_id, "Arn"]}]
+    actions = {a for s in statements for a in _listed(s["Action"])}
+    assert not {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"} & actions
+    # Its DLQ is watched like the rules' queues
+    operations = synthesized.templates["dev"]["Operations"]
+    assert any(r["Type"] == "AWS::CloudWatch::Alarm" and "DigestsDlq" in r["Properties"]["AlarmDescription"]
+               for r in operations["Resources"].values())
 
 
 def _listed(value) -> list:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from local.workers import WORKERS
 from marketplace.actors import Actor, Group
 from marketplace.alerts import digests
 from marketplace.alerts.matching import matching_searches
 from marketplace.alerts.searches import Frequency, saved_search_create, saved_search_update
+from marketplace.aws import client
+from marketplace.config import settings
 from marketplace.entitlements import ANONYMOUS
 from marketplace.lifecycle import Action, Status
 from marketplace.search_index.query import IndexSearch
@@ -18,10 +22,10 @@ from marketplace.services import people
 from marketplace.services.engagement import favorite_add
 from marketplace.services.listings import listing_publish_due, listing_update
 from tests.shared.agencies import licensed_agency
-from tests.shared.alerts import deliver_alerts
+from tests.shared.alerts import deliver_alerts, deliver_digests, sqs_event
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
-from tests.shared.mail import mail_to
+from tests.shared.mail import mail_to, wait_for_mail
 from tests.shared.people import ADMIN
 
 
@@ -126,6 +130,11 @@ def test_matching_reads_four_partitions_of_the_match_index(ram, broker, dynamodb
     assert dynamodb_calls.count() == {"Query": 4}
 
 
+def _sent(delivered: dict) -> dict:
+    """Buyers and listings the digest worker sent."""
+    return {"buyers": delivered["sent"]["buyers"], "listings": delivered["sent"]["listings"]}
+
+
 def test_a_daily_search_is_told_in_the_next_digest_once_with_at_most_fourteen_listings(ram, broker):
     # Given a daily search and 16 matching listings approved during the day
     _save(ram, frequency=Frequency.DAILY)
@@ -134,16 +143,122 @@ def test_a_daily_search_is_told_in_the_next_digest_once_with_at_most_fourteen_li
     deliver_alerts()
     assert mail_to("ram@example.np") == []  # nothing before the digest
 
-    # When the daily digest runs (and runs again)
-    first = digests.digest_run(frequency=Frequency.DAILY)
-    again = digests.digest_run(frequency=Frequency.DAILY)
+    # When the daily digest runs (its message delivered twice), and runs again the next morning
+    first = deliver_digests(Frequency.DAILY, twice=True)
+    again = deliver_digests(Frequency.DAILY, at=datetime.now(UTC) + timedelta(days=1))
 
     # Then one message with the 14 newest, and nothing more
     [digest] = mail_to("ram@example.np")
-    assert first["buyers"] == 1 and first["listings"] == digests.MAX_LISTINGS
-    assert again["listings"] == 0
+    assert first["queued"]["buyers"] == 1 and _sent(first) == {"buyers": 1, "listings": digests.MAX_LISTINGS}
+    assert again["queued"]["buyers"] == 0 and _sent(again) == {"buyers": 0, "listings": 0}
     assert sum(f"Sanepa house {n}\n" in digest.text or f"Sanepa house {n} (" in digest.text for n in range(16)) == 14
     assert "Sanepa house 15" in digest.text and "Sanepa house 0 (" not in digest.text
+
+
+def test_the_digest_schedule_queues_buyers_in_batches_and_each_buyer_gets_one_message(ram, broker, monkeypatch):
+    # Given three buyers with daily searches, two buyers to a queue message
+    monkeypatch.setattr(digests, "CHUNK", 2)
+    buyers = [ram, _buyer("sita"), _buyer("gita")]
+    for buyer in buyers:
+        _save(buyer, frequency=Frequency.DAILY)
+    make_listing(broker, status=Status.ACTIVE, title="Sanepa house", **SANEPA_HOUSE)
+    deliver_alerts()
+
+    # When the schedule runs and the worker takes each message
+    delivered = deliver_digests(Frequency.DAILY)
+
+    # Then two messages carried the three buyers, and each buyer has one digest
+    assert delivered["queued"]["buyers"] == 3 and delivered["queued"]["messages"] == 2
+    assert _sent(delivered) == {"buyers": 3, "listings": 3}
+    assert [len(mail_to(f"{name}@example.np")) for name in ("ram", "sita", "gita")] == [1, 1, 1]
+
+
+def test_a_redelivered_batch_never_sends_a_buyer_a_second_digest_in_the_same_period(ram, broker):
+    # Given the daily digest's message handled once
+    _save(ram, frequency=Frequency.DAILY)
+    make_listing(broker, status=Status.ACTIVE, title="First house", **SANEPA_HOUSE)
+    deliver_alerts()
+    digests.digest_enqueue(frequency=Frequency.DAILY)
+    sqs, url = client("sqs"), settings().digest_queue_url
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert digests.handle_message(message["Body"])["buyers"] == 1
+
+    # When a new match arrives and the same message comes again (its deletion was lost)
+    make_listing(broker, status=Status.ACTIVE, title="Second house", **SANEPA_HOUSE)
+    deliver_alerts()
+    again = digests.handle_message(message["Body"])
+
+    # Then no second digest today; the new match waits for tomorrow's, and comes then
+    assert again["already"] == 1 and again["buyers"] == 0 and len(mail_to("ram@example.np")) == 1
+    tomorrow = deliver_digests(Frequency.DAILY, at=datetime.now(UTC) + timedelta(days=1))
+    assert _sent(tomorrow) == {"buyers": 1, "listings": 1}
+    latest, first = mail_to("ram@example.np")
+    assert "Second house" in latest.text and "First house" not in latest.text and "First house" in first.text
+
+
+def test_a_buyer_whose_digest_failed_fails_only_their_message_and_is_sent_on_its_retry(ram, broker, monkeypatch):
+    # Given two buyers in two messages, and SES refusing Ram's address once
+    monkeypatch.setattr(digests, "CHUNK", 1)
+    sita = _buyer("sita")
+    for buyer in (ram, sita):
+        _save(buyer, frequency=Frequency.DAILY)
+    make_listing(broker, status=Status.ACTIVE, title="Sanepa house", **SANEPA_HOUSE)
+    deliver_alerts()
+    refused, send = [], digests.send_email
+
+    def refuse_ram_once(*, to, **kwargs):
+        if to == ram.email and not refused:
+            refused.append(to)
+            raise RuntimeError("Throttling: Maximum sending rate exceeded")
+        return send(to=to, **kwargs)
+
+    monkeypatch.setattr(digests, "send_email", refuse_ram_once)
+
+    # When the worker gets both messages in one SQS event
+    digests.digest_enqueue(frequency=Frequency.DAILY)
+    sqs, url = client("sqs"), settings().digest_queue_url
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    response = digests.batch_handler(sqs_event(messages))
+
+    # Then only Ram's message is reported failed; Sita has her digest
+    ram_message = next(m["MessageId"] for m in messages if ram.user_id in m["Body"])
+    assert response == {"batchItemFailures": [{"itemIdentifier": ram_message}]}
+    assert len(mail_to("sita@example.np")) == 1 and mail_to("ram@example.np") == []
+
+    # And its redelivery (both messages again) sends Ram's digest and nothing more to Sita
+    assert digests.batch_handler(sqs_event(messages)) == {"batchItemFailures": []}
+    assert len(mail_to("ram@example.np")) == 1 and len(mail_to("sita@example.np")) == 1
+
+
+def test_make_runs_digest_worker_sends_what_the_schedule_queued(ram, broker):
+    # Given a daily search with a match waiting, and the local platform's digest queue worker running
+    _save(ram, frequency=Frequency.DAILY)
+    make_listing(broker, status=Status.ACTIVE, title="Sanepa house", **SANEPA_HOUSE)
+    deliver_alerts()
+    [worker] = [w for w in WORKERS if w.__name__ == f"consume-{digests.QUEUE}"]
+    stop = threading.Event()
+    running = threading.Thread(target=worker, args=(stop,), daemon=True)
+    running.start()
+    try:
+        # When the schedule runs
+        queued = digests.handler({"frequency": "daily"})
+
+        # Then the worker sends Ram's digest
+        [digest] = wait_for_mail("ram@example.np")
+    finally:
+        stop.set()
+        running.join(timeout=30)
+    assert queued["buyers"] == 1 and "Sanepa house" in digest.text
+
+
+@pytest.mark.parametrize(("frequency", "utc", "period"), [
+    ("daily", "2026-12-01T01:15:00", "2026-12-01"),
+    ("daily", "2026-11-30T18:30:00", "2026-12-01"),  # already the 1st in Kathmandu (UTC+5:45)
+    ("weekly", "2026-12-06T01:15:00", "2026-12-06"),  # a Sunday
+    ("weekly", "2026-12-09T03:00:00", "2026-12-06"),  # that week's Sunday
+])
+def test_a_digest_period_is_the_kathmandu_day_or_the_week_from_its_sunday(frequency, utc, period):
+    assert digests.period_of(frequency, datetime.fromisoformat(utc).replace(tzinfo=UTC)) == period
 
 
 def test_a_listing_already_sent_instantly_is_not_repeated_in_the_digest_of_that_search(ram, broker):
@@ -158,11 +273,11 @@ def test_a_listing_already_sent_instantly_is_not_repeated_in_the_digest_of_that_
                    expected_version=first.version)
     make_listing(broker, status=Status.ACTIVE, title="Second house", **SANEPA_HOUSE)
     deliver_alerts()
-    result = digests.digest_run(frequency=Frequency.DAILY)
+    result = deliver_digests(Frequency.DAILY)
 
     # Then the digest holds only the second
     digest, instant = mail_to("ram@example.np")  # newest first
-    assert result["listings"] == 1 and "Second house" in digest.text and "First house" not in digest.text
+    assert _sent(result)["listings"] == 1 and "Second house" in digest.text and "First house" not in digest.text
     assert "First house" in instant.subject
 
 

@@ -11,6 +11,7 @@ import requests
 from marketplace.alerts.searches import MAX_SAVED_SEARCHES
 from marketplace.models import SavedSearchTally
 from tests.public_api.conftest import get
+from tests.shared.alerts import deliver_digests
 from tests.shared.listings import make_listing
 
 
@@ -160,7 +161,6 @@ def _mail_for(api, address):
 def test_a_saved_search_hears_of_an_approved_listing_at_once_and_in_the_next_daily_digest(api, buyer, lister):
     """The buyer saves two searches over HTTP (instant and daily), an admin approves a matching listing,
     the instant alert is in the local mail view, and the next daily digest carries the listing too."""
-    from marketplace.alerts.digests import digest_run
     from marketplace.lifecycle import Action, Status
     from tests.shared.alerts import deliver_alerts
     from tests.shared.lifecycle import listing_act
@@ -182,7 +182,7 @@ def test_a_saved_search_hears_of_an_approved_listing_at_once_and_in_the_next_dai
     assert "Sanepa garden house" in alert["subject"] and "Sanepa (instant)" in alert["subject"]
 
     # And the next daily digest carries it for the daily search
-    assert digest_run(frequency="daily")["listings"] == 1
+    assert deliver_digests("daily")["sent"]["listings"] == 1
     digest, _ = _mail_for(api, buyer.email)
     assert "Sanepa garden house" in digest["text"] and "Sanepa (daily)" in digest["text"]
 
