@@ -14,7 +14,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops search-index status               python -m ops search-index rebuild [--apply]
     python -m ops duplicates backfill [--apply]
     python -m ops search-keys backfill [--apply]
-    python -m ops migrate media-review [--apply]
+    python -m ops migrate media-review [--apply]  python -m ops migrate suppressions [--apply]
 """
 
 from __future__ import annotations
@@ -125,6 +125,9 @@ def parser() -> argparse.ArgumentParser:
     media_review = migrate.add_parser("media-review", help="media reviewed in place (before per-upload versions): "
                                                            "their unreviewed upload moves into 'proposed'")
     media_review.add_argument("--apply", action="store_true", help="really write (default: dry run)")
+    suppressions = migrate.add_parser("suppressions", help="e-mail suppressions stored before the admins' list: "
+                                                           "their list index keys")
+    suppressions.add_argument("--apply", action="store_true", help="really write (default: dry run)")
 
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
@@ -315,6 +318,8 @@ def _duplicates(args) -> int:
 
 
 def _migrate(args) -> int:
+    if args.action == "suppressions":
+        return _suppressions_migrate(args)
     from marketplace.services.media_migrations import media_review_migrate
 
     report = media_review_migrate(apply=args.apply)
@@ -330,6 +335,15 @@ def _migrate(args) -> int:
                      "(see docs/runbooks/media-review-migration.md): " + ", ".join(report.undecided))
     _print(lines)
     return EXIT_FAILED if report.changed_meanwhile else 0
+
+
+def _suppressions_migrate(args) -> int:
+    from marketplace.delivery.suppressions import suppressions_backfill
+
+    count = suppressions_backfill(apply=args.apply)
+    _print([f"indexed {count} e-mail suppressions" if args.apply
+            else f"dry run: would index {count} e-mail suppressions (add --apply)"])
+    return 0
 
 
 def _search_keys(args) -> int:

@@ -3,13 +3,16 @@ and lift a suppression with a note, audited (the address is mailed again; a new 
 suppresses it again).
 
 The list reads the suppressions' collection on gsi5 by date; an exact address is also read by key, so a
-suppression stored before the collection existed is still found and lifted.
+suppression stored before the collection existed is still found and lifted (``python -m ops migrate
+suppressions --apply`` gives those their index keys).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+
+from pynamodb.exceptions import UpdateError
 
 from marketplace import db
 from marketplace.actors import Actor
@@ -93,3 +96,22 @@ def suppression_lift(*, actor: Actor, address: str, note: str) -> EmailSuppressi
 def suppression_history(*, address: str, limit: int = 20) -> list[AuditEntry]:
     """The lifts of one address, newest first."""
     return list(AuditEntry.history(AUDIT_TYPE, address.strip().lower(), scan_index_forward=False, limit=limit))
+
+
+def suppressions_backfill(*, apply: bool) -> int:
+    """Give suppressions stored before the admins' list its index keys (gsi5 ``SUPPRESSIONS``): one
+    filtered Scan, then one UpdateItem each, on the condition that it is still the suppression read (a new
+    report meanwhile writes its own keys). Idempotent: an item with its keys no longer matches. Returns how
+    many it wrote (``apply``) or would write."""
+    count = 0
+    for old in EmailSuppression.scan(EmailSuppression.pk.startswith("SUPPRESSED#")
+                                     & EmailSuppression.gsi5pk.does_not_exist()):
+        old.derive_keys()
+        if apply:
+            try:
+                old.update(actions=[EmailSuppression.gsi5pk.set(old.gsi5pk), EmailSuppression.gsi5sk.set(old.gsi5sk)],
+                           condition=EmailSuppression.created_at == old.created_at)
+            except UpdateError:
+                continue
+        count += 1
+    return count
