@@ -124,3 +124,23 @@ def test_while_a_newer_upload_is_on_its_way_the_history_tells_the_old_shape_from
     kept = media_get(listing_id=reviewed.listing_id, media_id=reviewed.media_id)
     assert (kept.served, kept.proposed, kept.version) == (True, None, replaced.version)
     assert Listing.get(*Listing.key(reviewed.listing_id)).ready_photos == 1
+
+
+def test_an_item_still_uploading_with_no_history_is_left_alone_and_named(uploads, capsys):
+    # Given an item reviewed in place and being replaced, whose audit history is gone
+    _publish(uploads.listing.listing_id)
+    added = uploads.upload(photo(colour=(200, 30, 30)))
+    _store_in_the_old_shape(added)
+    _replace(added)
+    for entry in AuditEntry.history("media", added.media_id):
+        entry.delete()
+    before = media_get(listing_id=added.listing_id, media_id=added.media_id)
+
+    # When the migration runs
+    assert _migrate("--apply") == 0
+
+    # Then nothing is written to it, and the operator is told which item could not be decided
+    out = capsys.readouterr().out
+    assert "moved 0 " in out and "1 left as they are, no audit history" in out
+    assert f"{added.listing_id}/{added.media_id}" in out
+    assert media_get(listing_id=added.listing_id, media_id=added.media_id).version == before.version
