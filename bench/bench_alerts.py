@@ -7,10 +7,14 @@ match (``marketplace.alerts.matching.matching_searches``) is timed and its Dynam
 counted, against a reference measured in the same run: reading every saved search (a Scan of the table
 for them) and checking each with the same exact predicate. Rounds interleave the two; medians.
 
-Digest: 10,000 buyers with profiles and two matches each waiting (``PendingAlert``), 40 listings; one
-daily run (``digest_run``), timed, with its DynamoDB, SES and SNS calls counted.
+Digest: 10,000 buyers with profiles and two matches each waiting (``PendingAlert``), 40 listings; the
+daily schedule's run (``digest_enqueue``: buyers due onto the digest queue, 50 a message), then the queue
+drained by ``--workers`` digest workers at once (``handle_message``, one message each at a time, as the
+worker function's event source hands them): time to drain, each message's time (against the worker
+function's timeout), DynamoDB calls a buyer, SES sends.
 
-    .venv/bin/python bench/bench_alerts.py [--searches 10000] [--buyers 10000] [--rounds 5]
+    .venv/bin/python bench/bench_alerts.py [--searches 10000] [--buyers 10000] [--rounds 5] [--workers 5]
+                                           [--digest-only]
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,20 +176,60 @@ def seed_digest(buyers: int) -> None:
                 batch.save(item)
 
 
-def bench_digest(buyers: int) -> dict:
-    from marketplace.alerts.digests import digest_run
+def _drain(workers: int) -> list[float]:
+    """The digest queue drained by ``workers`` consumers at once (the worker function's concurrency in AWS),
+    each taking one message at a time as its event source hands it; each message's handling time."""
+    from marketplace.alerts.digests import handle_message
+    from marketplace.aws import client
+    from marketplace.config import settings
+
+    sqs, url = client("sqs"), settings().digest_queue_url
+    durations: list[float] = []
+
+    def consume() -> None:
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1).get("Messages"):
+            started = time.perf_counter()
+            handle_message(messages[0]["Body"])
+            durations.append(time.perf_counter() - started)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for running in [pool.submit(consume) for _ in range(workers)]:
+            running.result()
+    return durations
+
+
+def _counted(prefix: str = "") -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for call in CALLS:
+        if call.startswith(prefix):
+            counts[call] = counts.get(call, 0) + 1
+    return counts
+
+
+def bench_digest(buyers: int, workers: int) -> dict:
+    """The schedule's run (buyers due onto the queue), then the queue drained by ``workers`` digest workers."""
+    from marketplace.alerts.digests import digest_enqueue
 
     started = time.perf_counter()
     seed_digest(buyers)
     print(f"seeded {buyers:,} buyers in {time.perf_counter() - started:.0f} s", flush=True)
     CALLS.clear()
     started = time.perf_counter()
-    result = digest_run(frequency="daily")
-    elapsed = time.perf_counter() - started
-    counts: dict[str, int] = {}
-    for call in CALLS:
-        counts[call] = counts.get(call, 0) + 1
-    return {"buyers": buyers, "seconds": elapsed, "sent": result, "calls": counts}
+    queued = digest_enqueue(frequency="daily")
+    enqueue_seconds = time.perf_counter() - started
+    enqueue_calls = _counted()
+    CALLS.clear()
+    started = time.perf_counter()
+    durations = _drain(workers)
+    drain_seconds = time.perf_counter() - started
+    calls = _counted()
+    dynamodb = sum(n for call, n in calls.items() if call.startswith("dynamodb:"))
+    return {"buyers": buyers, "workers": workers, "queued": queued, "enqueue_seconds": enqueue_seconds,
+            "enqueue_calls": enqueue_calls, "drain_seconds": drain_seconds, "calls": calls,
+            "dynamodb_per_buyer": dynamodb / buyers, "sends": calls.get("ses:SendRawEmail", 0),
+            "message_p50": statistics.median(durations), "message_max": max(durations), "messages": len(durations),
+            "load": os.getloadavg()}
 
 
 def main() -> int:
@@ -192,6 +237,8 @@ def main() -> int:
     parser.add_argument("--searches", type=int, default=10_000)
     parser.add_argument("--buyers", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=5, help="digest workers at once (the function's concurrency)")
+    parser.add_argument("--digest-only", action="store_true", help="skip the matching part")
     args = parser.parse_args()
     emulator = Emulator(port=PORT).start()
     from marketplace.table import Item
@@ -204,18 +251,25 @@ def main() -> int:
         resources = provision()
         os.environ.update(resources.environment())
         reload_settings()
-        matching = bench_matching(args.searches, args.rounds)
-        print(f"matching at {matching['searches']:,} saved searches: index {matching['index_ms']:.1f} ms, "
-              f"{matching['index_calls']:.0f} DynamoDB calls, {matching['entries_read']:.0f} entries read; "
-              f"reference (scan every saved search) {matching['scan_ms']:.1f} ms, {matching['scan_calls']:.0f} calls; "
-              f"ratio {matching['scan_ms'] / matching['index_ms']:.1f}x; matches per listing {matching['matched']}",
-              flush=True)
-        emulator.reset()
-        resources = provision()
-        digest = bench_digest(args.buyers)
-        print(f"digest for {digest['buyers']:,} buyers: {digest['seconds']:.1f} s "
-              f"({digest['seconds'] / digest['buyers'] * 1000:.1f} ms a buyer); {digest['sent']}; calls {digest['calls']}",
-              flush=True)
+        if not args.digest_only:
+            matching = bench_matching(args.searches, args.rounds)
+            print(f"matching at {matching['searches']:,} saved searches: index {matching['index_ms']:.1f} ms, "
+                  f"{matching['index_calls']:.0f} DynamoDB calls, {matching['entries_read']:.0f} entries read; "
+                  f"reference (scan every saved search) {matching['scan_ms']:.1f} ms, {matching['scan_calls']:.0f} calls; "
+                  f"ratio {matching['scan_ms'] / matching['index_ms']:.1f}x; matches per listing {matching['matched']}",
+                  flush=True)
+            emulator.reset()
+            resources = provision()
+            os.environ.update(resources.environment())
+            reload_settings()
+        digest = bench_digest(args.buyers, args.workers)
+        print(f"digest for {digest['buyers']:,} buyers: schedule {digest['enqueue_seconds']:.1f} s "
+              f"({digest['queued']['messages']} messages; calls {digest['enqueue_calls']}); drained by "
+              f"{digest['workers']} workers in {digest['drain_seconds']:.1f} s "
+              f"({digest['drain_seconds'] / digest['buyers'] * 1000:.1f} ms a buyer); a message (50 buyers) "
+              f"median {digest['message_p50']:.1f} s, max {digest['message_max']:.1f} s; "
+              f"DynamoDB calls a buyer {digest['dynamodb_per_buyer']:.2f}; SES sends {digest['sends']:,}; "
+              f"calls {digest['calls']}; load average at the end {digest['load']}", flush=True)
     finally:
         emulator.stop()
     return 0

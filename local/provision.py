@@ -26,7 +26,9 @@ from marketplace.alerts.digests import QUEUE as DIGEST_QUEUE
 from marketplace.alerts.digests import QUEUE_VISIBILITY as DIGEST_QUEUE_VISIBILITY
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.delivery import BUYER_APPS
 from marketplace.delivery.feedback import QUEUE as FEEDBACK_QUEUE
+from marketplace.delivery.push import push_topic_name
 from marketplace.deployment import (
     APP_CLIENTS,
     APPS_CLIENT,
@@ -77,6 +79,7 @@ class Resources:
     signing: dict[str, str] = field(default_factory=dict)
     search_bucket: str = ""  # published versions of the search index (marketplace.search_index.store)
     api_url: str = ""  # the local gateway: where messages' unsubscribe links point
+    push_topic_arns: dict[str, str] = field(default_factory=dict)  # each buyer app's push topic
 
     def environment(self) -> dict[str, str]:
         return {
@@ -94,6 +97,7 @@ class Resources:
             **({Env.SEARCH_BUCKET: self.search_bucket} if self.search_bucket else {}),
             **({Env.API_URL: self.api_url} if self.api_url else {}),
             **({Env.DIGEST_QUEUE_URL: self.queues[DIGEST_QUEUE]} if DIGEST_QUEUE in self.queues else {}),
+            **({Env.PUSH_TOPIC_ARNS: json.dumps(self.push_topic_arns)} if self.push_topic_arns else {}),
         }
 
     def as_dict(self) -> dict:
@@ -288,6 +292,19 @@ def provision_events() -> tuple[dict[str, str], str]:
     return queues, topic_arn
 
 
+def provision_push_topics(sent_queue_url: str) -> dict[str, str]:
+    """A push topic per buyer app (``BUYER_APPS``); locally each also delivers to the queue the
+    notifications topic delivers to, so what would be pushed can be read. The topics' ARNs by app."""
+    sns, cfg = client("sns"), settings()
+    sent_arn = client("sqs").get_queue_attributes(QueueUrl=sent_queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    topics = {}
+    for app in BUYER_APPS:
+        topics[app] = sns.create_topic(Name=push_topic_name(cfg.prefix, app))["TopicArn"]
+        sns.subscribe(TopicArn=topics[app], Protocol="sqs", Endpoint=sent_arn, Attributes={"RawMessageDelivery": "true"})
+    return topics
+
+
 def provision_mail() -> dict[str, str]:
     """SES on the emulator: the sender's domain verified, and the feedback topic delivering to the feedback
     queue (in AWS the configuration set publishes bounces and complaints to that topic; the emulator never
@@ -321,7 +338,8 @@ def provision(*, media_url: str | None = None) -> Resources:
         user_pool_client_id=client_id, backoffice_client_id=backoffice_client_id,
         jwks_url=pool_jwks_url(f"{cfg.endpoint_url}/{pool_id}"),  # the emulator serves each pool's keys there
         notify_topic_arn=topic_arn, queues=queues, signing=provision_media_edge(media_url or edge_url()),
-        search_bucket=cfg.search_bucket, api_url=edge_url())
+        search_bucket=cfg.search_bucket, api_url=edge_url(),
+        push_topic_arns=provision_push_topics(queues["notifications-sent"]))
 
 
 def provision_backoffice_stage(resources: Resources, *, stage: str, cloudfront_domain: str) -> dict[str, str]:

@@ -1387,6 +1387,9 @@ class DeliveryPreferences(Item, discriminator="DeliveryPreferences"):
     email = BooleanAttribute(default=True)
     push = BooleanAttribute(default=True)
     language = UnicodeAttribute(default="en")  # marketplace.delivery.messages.LANGUAGES
+    # ---- push per buyer app: the apps the buyer registered (marketplace.delivery.BUYER_APPS); their push
+    # goes to each one's topic, or to the notifications topic when none is registered.
+    apps = ListAttribute(of=UnicodeAttribute, default=list)
     updated_at = UTCDateTimeAttribute(default=now)
 
     @staticmethod

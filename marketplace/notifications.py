@@ -190,7 +190,7 @@ def _tell(detail_type: str, kind: MessageKind, data: dict, event_id: str, *, use
     if person.push_on:
         consume_once(consumer=PUSH_CONSUMER + suffix, event_id=event_id, handler=lambda: send_push(
             recipient=user_id, kind=detail_type, title=email.subject, body=email.summary, event_id=event_id,
-            data={"listing_id": data.get("listing_id")}))
+            data={"listing_id": data.get("listing_id")}, apps=person.apps))
     if email_too and person.email_on and person.email:
         consume_once(consumer=EMAIL_CONSUMER + suffix, event_id=event_id,
                      handler=lambda: send_email(to=person.email, email=email))

@@ -36,7 +36,8 @@ from marketplace.alerts import digests, matching
 from marketplace.alerts.digests import SCHEDULES as DIGEST_SCHEDULES
 from marketplace.config import Settings
 from marketplace.consumers import CONSUMER_TIMEOUT, VISIBILITY_TIMEOUT
-from marketplace.delivery import feedback
+from marketplace.delivery import BUYER_APPS, feedback
+from marketplace.delivery.push import push_topic_name
 from marketplace.deployment import Env, handler_name
 from marketplace.events import RULES, Queue
 from marketplace.exchange_rates import NRB
@@ -71,6 +72,13 @@ class EventsStack(Stack):
                          event_pattern=events.EventPattern(source=[EVENT_SOURCE]))
         self.topic = sns.Topic(self, "Notifications", topic_name=f"{config.prefix}-notifications",
                                master_key=key, enforce_ssl=True)
+        # ---- push per buyer app: one topic each (marketplace.delivery.BUYER_APPS); each app's push service
+        # subscribes to its own with a filter policy on the recipient (and fans out to its platform endpoints).
+        self.push_topics = {app: sns.Topic(self, f"Push{app.title()}", topic_name=push_topic_name(config.prefix, app),
+                                           master_key=key, enforce_ssl=True) for app in BUYER_APPS}
+        self.push_environment = {
+            Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn,
+            Env.PUSH_TOPIC_ARNS: self.to_json_string({app: t.topic_arn for app, t in self.push_topics.items()})}
 
         self.queues: dict[str, sqs.Queue] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -171,9 +179,9 @@ class EventsStack(Stack):
             "NotificationsConsumer", function_name=f"{config.prefix}-notifications",
             handler=handler_name(notifications.handler), description="Turns domain events into e-mail and push messages",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
-            environment={Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn, **self.mail_environment})
+            environment={**self.push_environment, **self.mail_environment})
         grant_table(self.notifier.role, table=data.table, key=key, actions=[*READ, *WRITE])
-        self.notifier.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        self.grant_push(self.notifier)
         self.grant_mail(self.notifier, data=data)
         grant_key(self.notifier.role, key=key, encrypt=True)
         self.notifier.alias.add_event_source(sources.SqsEventSource(
@@ -212,6 +220,8 @@ class EventsStack(Stack):
                           self.exchange_rates, self.freshness]
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name, description="The domain event bus")
         CfnOutput(self, "NotificationsTopicArn", value=self.topic.topic_arn, description="Notifications topic")
+        for app, topic in self.push_topics.items():  # what each app's push service subscribes to
+            CfnOutput(self, f"Push{app.title()}TopicArn", value=topic.topic_arn, description=f"Push topic of the {app} app")
 
 
     # --- Mail: SES sending, its bounce and complaint feedback (marketplace.delivery) ---
@@ -258,6 +268,11 @@ class EventsStack(Stack):
         if self.user_pool is not None:  # buyers' addresses the apps never wrote to a profile
             self.mail_environment[Env.USER_POOL_ID] = self.user_pool.user_pool_id
 
+    def grant_push(self, function) -> None:
+        """Publish to the notifications topic and every buyer app's push topic, nothing else."""
+        function.allow(actions=["sns:Publish"],
+                       resources=[self.topic.topic_arn, *(t.topic_arn for t in self.push_topics.values())])
+
     def grant_mail(self, function, *, data: DataStack) -> None:
         """Send raw e-mail from the stage's domain through its configuration set, and nothing else; sign
         unsubscribe links; find a buyer's address in the user pool (ListUsers, that pool only)."""
@@ -275,7 +290,7 @@ class EventsStack(Stack):
     # --- Alerts: saved-search and favorites alerts on listing events; digests by schedule ---
     def _alerts(self, kit: FunctionKit, *, config: StageConfig, data: DataStack) -> None:
         key = data.keys.data
-        environment = {Env.NOTIFY_TOPIC_ARN: self.topic.topic_arn, **self.mail_environment}
+        environment = {**self.push_environment, **self.mail_environment}
         self.alerts = kit.function(
             "AlertsConsumer", function_name=f"{config.prefix}-{Queue.ALERTS}", handler=handler_name(matching.handler),
             description="Matches listing events to saved searches and favorites; sends or queues alerts",
@@ -283,7 +298,7 @@ class EventsStack(Stack):
             environment=environment)
         self._digests(kit, config=config, data=data, environment=environment)
         grant_table(self.alerts.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
-        self.alerts.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        self.grant_push(self.alerts)
         self.grant_mail(self.alerts, data=data)
         grant_key(self.alerts.role, key=key, encrypt=True)
         self.alerts.alias.add_event_source(sources.SqsEventSource(
@@ -325,7 +340,7 @@ class EventsStack(Stack):
         # and listings: all by key or in the pending partition, no index.
         grant_table(self.digest_sender.role, table=data.table, key=key, actions=[*READ, *WRITE])
         for function in (self.digests, self.digest_sender):
-            function.allow(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+            self.grant_push(function)
             self.grant_mail(function, data=data)
         grant_key(self.digests.role, key=key, encrypt=True)  # the encrypted queue and topic
         grant_key(self.digest_sender.role, key=key, encrypt=True)

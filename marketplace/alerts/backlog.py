@@ -36,7 +36,7 @@ def moderation_summary(*, at: datetime | None = None) -> dict:
                        action_url=f"{settings().backoffice_url}/admin/moderation/")
         if person.push_on:
             send_push(recipient=person.user_id, kind=MessageKind.MODERATION_BACKLOG.value, title=email.subject,
-                      body=email.summary, data=figures)
+                      body=email.summary, data=figures, apps=person.apps)
         if person.email_on and person.email and person.email.lower() not in suppressed:
             send_email(to=person.email, email=email, check_suppression=False)
     return {**figures, "admins": len(people)}

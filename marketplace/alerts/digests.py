@@ -164,7 +164,7 @@ def _send(person: recipients.Recipient, chosen: list[PendingAlert], listings: di
                    data={"count": len(lines), "searches": ", ".join(names)}, unsubscribe_url=unsubscribe)
     if person.push_on:
         send_push(recipient=person.user_id, kind=MessageKind.DIGEST.value, title=email.subject, body=email.summary,
-                  data={"listing_ids": [p.listing_id for p in chosen]})
+                  data={"listing_ids": [p.listing_id for p in chosen]}, apps=person.apps)
     if person.email_on and person.email and person.email.lower() not in suppressed:
         send_email(to=person.email, email=email, check_suppression=False)
 

@@ -174,7 +174,8 @@ def _deliver(person: recipients.Recipient, *, kind: MessageKind, data: dict, ite
     email = render(kind, language=person.language, data=data, name=person.name, items=items,
                    unsubscribe_url=unsubscribe_url)
     if person.push_on:
-        send_push(recipient=person.user_id, kind=kind.value, title=email.subject, body=email.summary, data=push_data)
+        send_push(recipient=person.user_id, kind=kind.value, title=email.subject, body=email.summary, data=push_data,
+                  apps=person.apps)
     if person.email_on and person.email and person.email.lower() not in suppressed:
         send_email(to=person.email, email=email, check_suppression=False)
 

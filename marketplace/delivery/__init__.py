@@ -4,7 +4,7 @@ they chose, never to an address that bounced or complained.
 - ``messages``: what each message says (English and Nepali), rendered to plain text and HTML;
 - ``email``: sending through SES (raw MIME: both parts, List-Unsubscribe headers), after the
   suppression list;
-- ``push``: the buyer apps' push topic on SNS;
+- ``push``: push through SNS, a topic per buyer app (``BUYER_APPS``);
 - ``feedback``: SES bounces and complaints (through SNS) suppress the address;
 - ``preferences``: per-person channels and language (``/v1/me``);
 - ``recipients``: who a user or broker is, as an address, preferences and a language.
@@ -13,3 +13,6 @@ they chose, never to an address that bounced or complained.
 # The languages messages are written in: the one list (preferences, templates, the API's schema).
 LANGUAGES = ("en", "ne")
 DEFAULT_LANGUAGE = "en"
+# The buyer apps, each with its own push topic: the one list (infra's topics, local provisioning, the
+# registrations /v1/me accepts). A new app is a new name here.
+BUYER_APPS = ("ios", "android", "web")

@@ -1,11 +1,12 @@
-"""Per-person delivery preferences: e-mail and push on or off, and the language of messages."""
+"""Per-person delivery preferences: e-mail and push on or off, the language of messages, and the buyer apps
+whose push topics carry their push."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from marketplace.actors import Actor
-from marketplace.delivery import LANGUAGES
+from marketplace.delivery import BUYER_APPS, LANGUAGES
 from marketplace.errors import ValidationError
 from marketplace.models import DeliveryPreferences
 
@@ -16,12 +17,19 @@ def preferences_of(*, user_id: str) -> DeliveryPreferences:
 
 
 def preferences_update(*, actor: Actor, email: bool | None = None, push: bool | None = None,
-                       language: str | None = None) -> DeliveryPreferences:
-    """Change what is given, keep the rest. One PutItem (the item holds nothing else)."""
+                       language: str | None = None, apps: list[str] | None = None) -> DeliveryPreferences:
+    """Change what is given, keep the rest. One PutItem (the item holds nothing else). ``apps`` replaces
+    the registered buyer apps (each named once, from ``BUYER_APPS``; an empty list: none)."""
     if language is not None and language not in LANGUAGES:
         raise ValidationError(f"must be one of: {', '.join(LANGUAGES)}", field="language")
+    if apps is not None:
+        unknown = [app for app in apps if app not in BUYER_APPS]
+        if unknown or len(set(apps)) != len(apps):
+            raise ValidationError(f"each of {', '.join(BUYER_APPS)} at most once; not {', '.join(unknown) or 'twice'}",
+                                  field="apps")
+        apps = [app for app in BUYER_APPS if app in apps]  # one order: the configured one
     preferences = preferences_of(user_id=actor.user_id)
-    for name, value in (("email", email), ("push", push), ("language", language)):
+    for name, value in (("email", email), ("push", push), ("language", language), ("apps", apps)):
         if value is not None:
             setattr(preferences, name, value)
     preferences.updated_at = datetime.now(UTC)

@@ -21,6 +21,7 @@ class Recipient:
     language: str = "en"
     email_on: bool = True
     push_on: bool = True
+    apps: tuple[str, ...] = ()  # the buyer apps they registered: their push goes to those apps' topics
 
 
 def people(user_ids: Iterable[str]) -> dict[str, Recipient]:
@@ -76,4 +77,4 @@ def broker(broker_id: str) -> Recipient:
 def _recipient(user_id: str, profile, chosen: DeliveryPreferences | None) -> Recipient:
     chosen = chosen or DeliveryPreferences(user_id=user_id)
     return Recipient(user_id=user_id, email=profile.email if profile else "", name=profile.name if profile else "",
-                     language=chosen.language, email_on=chosen.email, push_on=chosen.push)
+                     language=chosen.language, email_on=chosen.email, push_on=chosen.push, apps=tuple(chosen.apps or ()))

@@ -22,7 +22,8 @@ def _me(actor, preferences=None) -> Me:
     return Me(user_id=actor.user_id, email=(profile.email if profile else "") or actor.email,
               name=(profile.name if profile else "") or actor.name, groups=sorted(actor.groups),
               entitlements=EntitlementsOut(**entitlements_of(subscription).as_dict()),
-              notifications=Delivery(email=chosen.email, push=chosen.push, language=chosen.language))
+              notifications=Delivery(email=chosen.email, push=chosen.push, language=chosen.language,
+                                     apps=list(chosen.apps or ())))
 
 
 @router.get("", security=SIGNED_IN, summary="Who I am, what I am entitled to, how I hear from Shikhar", tags=["me"],
@@ -31,12 +32,13 @@ def me() -> Me:
     return _me(signed_in_caller(router.current_event).actor)
 
 
-@router.patch("", security=SIGNED_IN, summary="Change how I hear from Shikhar (e-mail, push, language)", tags=["me"],
+@router.patch("", security=SIGNED_IN, summary="Change how I hear from Shikhar (e-mail, push, language, buyer apps)", tags=["me"],
               responses=documented(errors=(400, 401, 422)))
 def change(body: Annotated[MeChange, Body()]) -> Me:
     actor = signed_in_caller(router.current_event).actor
     from marketplace.delivery.preferences import preferences_update  # writes only: not on GET's path
 
     wanted = body.notifications
-    preferences = preferences_update(actor=actor, email=wanted.email, push=wanted.push, language=wanted.language)
+    preferences = preferences_update(actor=actor, email=wanted.email, push=wanted.push, language=wanted.language,
+                                     apps=wanted.apps)
     return _me(actor, preferences)

@@ -7,12 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketplace.delivery import LANGUAGES
+from marketplace.delivery import BUYER_APPS, LANGUAGES
 from marketplace.entitlements import Tier
 from public_api.schemas.listings import ListingCard
 
 # The tiers' one spelling (marketplace.entitlements.Tier); the schema stays an enum of strings.
 TierName = Literal[tuple(t.value for t in Tier)]
+# The buyer apps' one spelling (marketplace.delivery.BUYER_APPS).
+AppName = Literal[BUYER_APPS]
+APPS_DESCRIPTION = ("The buyer apps this buyer uses: push goes to each one's topic (none registered: the "
+                    "notifications topic)")
 
 
 class EntitlementsOut(BaseModel):
@@ -30,6 +34,7 @@ class Delivery(BaseModel):
     email: bool = Field(description="Alerts, digests and account news by e-mail")
     push: bool = Field(description="Push notifications to the buyer apps")
     language: Literal[LANGUAGES] = Field(description="en: English; ne: Nepali")
+    apps: list[AppName] = Field(description=APPS_DESCRIPTION)
 
 
 class DeliveryChange(BaseModel):
@@ -40,6 +45,8 @@ class DeliveryChange(BaseModel):
     email: bool | None = None
     push: bool | None = None
     language: Literal[LANGUAGES] | None = None
+    apps: list[AppName] | None = Field(None, max_length=len(BUYER_APPS),
+                                       description=f"{APPS_DESCRIPTION}; replaces the list, each app once")
 
 
 class MeChange(BaseModel):

@@ -515,3 +515,23 @@ def test_only_the_functions_that_tell_every_admin_may_list_the_admins_group(synt
         if "cognito-idp:ListUsersInGroup" in actions:
             listing |= {role_of.get(json.dumps({"Fn::GetAtt": [role["Ref"], "Arn"]})) for role in policy["Roles"]}
     assert listing == {"shikhar-dev-digests", "shikhar-dev-notifications"}
+
+
+def test_each_buyer_app_has_its_own_encrypted_push_topic_that_every_pushing_function_may_publish_to(synthesized):
+    from marketplace.delivery import BUYER_APPS
+    from marketplace.delivery.push import push_topic_name
+
+    template = synthesized.templates["dev"]["Events"]
+    prefix = stage("dev").prefix
+    topics = {r["Properties"]["TopicName"]: logical_id for logical_id, r in template["Resources"].items()
+              if r["Type"] == "AWS::SNS::Topic"}
+    pushed = {app: topics[push_topic_name(prefix, app)] for app in BUYER_APPS}
+    for logical_id in pushed.values():
+        assert template["Resources"][logical_id]["Properties"]["KmsMasterKeyId"]
+    for name in ("notifications", "alerts", "digests", "digest-sender"):
+        function = _function(template, f"{prefix}-{name}")
+        published = [s["Resource"] for s in _statements_of(template, function) if "sns:Publish" in _listed(s["Action"])]
+        assert [sorted(json.dumps(r) for r in _listed(resources)) for resources in published] == [sorted(
+            json.dumps({"Ref": logical_id}) for logical_id in [topics[f"{prefix}-notifications"], *pushed.values()])]
+        arns = json.dumps(function["Environment"]["Variables"][Env.PUSH_TOPIC_ARNS])
+        assert all(json.dumps({"Ref": logical_id}) in arns for logical_id in pushed.values()), name

@@ -3,6 +3,7 @@ through the local gateway over HTTP."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
@@ -21,16 +22,18 @@ def _patch_me(api, person, body):
 
 def test_delivery_preferences_default_on_in_english_and_change_one_channel_at_a_time(api, buyer, dynamodb_calls):
     # Given a buyer who never chose
-    assert get(api, "/v1/me", buyer).json()["notifications"] == {"email": True, "push": True, "language": "en"}
+    assert get(api, "/v1/me", buyer).json()["notifications"] == {"email": True, "push": True, "language": "en",
+                                                                 "apps": []}
 
     # When they turn push off, then choose Nepali
     assert _patch_me(api, buyer, {"notifications": {"push": False}}).status_code == 200
     changed = _patch_me(api, buyer, {"notifications": {"language": "ne"}}).json()
 
     # Then each change kept the other, and /v1/me still reads everything in one Query
-    assert changed["notifications"] == {"email": True, "push": False, "language": "ne"}
+    assert changed["notifications"] == {"email": True, "push": False, "language": "ne", "apps": []}
     dynamodb_calls.reset()
-    assert get(api, "/v1/me", buyer).json()["notifications"] == {"email": True, "push": False, "language": "ne"}
+    assert get(api, "/v1/me", buyer).json()["notifications"] == {"email": True, "push": False, "language": "ne",
+                                                                 "apps": []}
     assert dynamodb_calls.count() == {"Query": 1}
 
 
@@ -202,3 +205,65 @@ def test_a_price_drop_on_a_favorite_arrives_once(api, buyer, lister):
 
     [told] = _mail_for(api, buyer.email)
     assert "Lazimpat penthouse" in told["subject"] and "Rs 4.5 crore to Rs 4 crore" in told["text"]
+
+
+def _subscribed_queues() -> dict[str, str]:
+    """An SQS queue subscribed to each buyer app's push topic (as each app's push service subscribes):
+    what the topic delivers, with its message attributes."""
+    from marketplace.aws import client
+    from marketplace.config import settings
+    from marketplace.delivery import BUYER_APPS
+
+    sqs, sns, queues = client("sqs"), client("sns"), {}
+    for app in BUYER_APPS:
+        url = sqs.create_queue(QueueName=f"test-push-{app}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=settings().push_topic_arns[app], Protocol="sqs", Endpoint=arn)
+        queues[app] = url
+    return queues
+
+
+def _pushed(url: str) -> list[dict]:
+    """The SNS notifications a test queue holds: the message and its attributes."""
+    from marketplace.aws import client
+
+    received = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    envelopes = [json.loads(m["Body"]) for m in received]
+    return [{"message": json.loads(e["Message"]),
+             "attributes": {name: a["Value"] for name, a in e["MessageAttributes"].items()}} for e in envelopes]
+
+
+def test_a_buyers_push_goes_to_the_topics_of_the_apps_they_registered(api, buyer, lister):
+    from marketplace.lifecycle import Status
+    from tests.shared.alerts import deliver_alerts
+
+    queues = _subscribed_queues()
+    # Given a buyer who registers the iOS and web apps (in any order), and an instant search
+    registered = _patch_me(api, buyer, {"notifications": {"apps": ["web", "ios"]}})
+    assert registered.status_code == 200, registered.text
+    assert registered.json()["notifications"]["apps"] == ["ios", "web"]
+    assert get(api, "/v1/me", buyer).json()["notifications"]["apps"] == ["ios", "web"]
+    assert _save(api, buyer, SANEPA_HOUSES).status_code == 201
+
+    # When a matching listing is approved and its alert sent
+    make_listing(lister, status=Status.ACTIVE, neighborhood="sanepa", price="4.2 crore", title="Sanepa garden house")
+    deliver_alerts()
+
+    # Then the iOS and web topics carry the push, with its attributes; the Android topic nothing
+    ios, web, android = (_pushed(queues[app]) for app in ("ios", "web", "android"))
+    assert android == [] and len(ios) == 1 and len(web) == 1
+    for app, [pushed] in (("ios", ios), ("web", web)):
+        assert pushed["attributes"] == {"recipient": buyer.user_id, "type": "search_alert", "app": app}
+        assert pushed["message"]["recipient"] == buyer.user_id and "Sanepa garden house" in pushed["message"]["title"]
+
+
+def test_only_known_apps_each_once_can_be_registered_and_an_empty_list_clears_them(api, buyer):
+    unknown = _patch_me(api, buyer, {"notifications": {"apps": ["blackberry"]}})
+    twice = _patch_me(api, buyer, {"notifications": {"apps": ["ios", "ios"]}})
+    assert unknown.status_code == 422 and "apps" in unknown.text
+    assert twice.status_code == 400 and twice.json()["field"] == "apps"
+    assert get(api, "/v1/me", buyer).json()["notifications"]["apps"] == []
+
+    assert _patch_me(api, buyer, {"notifications": {"apps": ["android"]}}).json()["notifications"]["apps"] == ["android"]
+    cleared = _patch_me(api, buyer, {"notifications": {"apps": []}}).json()["notifications"]
+    assert cleared["apps"] == [] and cleared["push"] is True
