@@ -176,27 +176,35 @@ def seed_digest(buyers: int) -> None:
                 batch.save(item)
 
 
-def _drain(workers: int) -> list[float]:
+def _drain(workers: int) -> tuple[list[float], int]:
     """The digest queue drained by ``workers`` consumers at once (the worker function's concurrency in AWS),
-    each taking one message at a time as its event source hands it; each message's handling time."""
+    each taking one message at a time as its event source hands it: each message's handling time, and how
+    many handlings failed (the message is made visible again at once, as a retry)."""
     from marketplace.alerts.digests import handle_message
     from marketplace.aws import client
     from marketplace.config import settings
 
     sqs, url = client("sqs"), settings().digest_queue_url
     durations: list[float] = []
+    failures: list[str] = []
 
     def consume() -> None:
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1).get("Messages"):
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=2).get("Messages"):
             started = time.perf_counter()
-            handle_message(messages[0]["Body"])
+            try:
+                handle_message(messages[0]["Body"])
+            except Exception as error:  # noqa: BLE001 - a failed batch is retried, as its queue would
+                failures.append(repr(error))
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"],
+                                              VisibilityTimeout=0)
+                continue
             durations.append(time.perf_counter() - started)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for running in [pool.submit(consume) for _ in range(workers)]:
             running.result()
-    return durations
+    return durations, len(failures)
 
 
 def _counted(prefix: str = "") -> dict[str, int]:
@@ -221,7 +229,7 @@ def bench_digest(buyers: int, workers: int) -> dict:
     enqueue_calls = _counted()
     CALLS.clear()
     started = time.perf_counter()
-    durations = _drain(workers)
+    durations, failed = _drain(workers)
     drain_seconds = time.perf_counter() - started
     calls = _counted()
     dynamodb = sum(n for call, n in calls.items() if call.startswith("dynamodb:"))
@@ -229,7 +237,7 @@ def bench_digest(buyers: int, workers: int) -> dict:
             "enqueue_calls": enqueue_calls, "drain_seconds": drain_seconds, "calls": calls,
             "dynamodb_per_buyer": dynamodb / buyers, "sends": calls.get("ses:SendRawEmail", 0),
             "message_p50": statistics.median(durations), "message_max": max(durations), "messages": len(durations),
-            "load": os.getloadavg()}
+            "failed_handlings": failed, "load": os.getloadavg()}
 
 
 def main() -> int:
@@ -269,7 +277,8 @@ def main() -> int:
               f"({digest['drain_seconds'] / digest['buyers'] * 1000:.1f} ms a buyer); a message (50 buyers) "
               f"median {digest['message_p50']:.1f} s, max {digest['message_max']:.1f} s; "
               f"DynamoDB calls a buyer {digest['dynamodb_per_buyer']:.2f}; SES sends {digest['sends']:,}; "
-              f"calls {digest['calls']}; load average at the end {digest['load']}", flush=True)
+              f"failed handlings (retried) {digest['failed_handlings']}; calls {digest['calls']}; "
+              f"load average at the end {digest['load']}", flush=True)
     finally:
         emulator.stop()
     return 0

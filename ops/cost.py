@@ -335,6 +335,40 @@ def alerts_per_thousand(prices: dict) -> tuple[float, list[str]]:
     return sum(lines.values()), how
 
 
+# --- Digests: the cost of 1,000 buyers' digests (marketplace.alerts.digests) ---
+DIGEST_LAMBDA_MS = 20.0  # the digest worker's elapsed time a buyer, eight sent at once (assumed at AWS latencies)
+DIGEST_LISTINGS = 2  # matches a buyer's digest carries (as bench/bench_alerts.py seeds)
+
+
+def digests_per_thousand(prices: dict) -> tuple[float, list[str]]:
+    """USD for 1,000 buyers' digests (each an e-mail and a push): SES and SNS per message; per buyer the
+    period's claim, a sent marker and a pending item's delete per listing, the profile, preferences and
+    suppression reads and the pending items' share of the batch's Query; the queue's requests (one
+    SendMessageBatch a 500 buyers; a receive and a delete a 50) and the worker's Lambda time."""
+    from infra.config import stage
+    from marketplace.alerts.digests import CHUNK, SEND_BATCH
+
+    sizes = _alert_items()
+    writes = 1000 * (write_units(sizes["sent"]) * (1 + DIGEST_LISTINGS) + DIGEST_LISTINGS)
+    reads = 1000 * (read_units(sizes["profile"]) + read_units(sizes["preferences"]) + read_units(64)
+                    + read_units(DIGEST_LISTINGS * 120) / 2)  # the batch Query: a buyer's share of a page
+    sqs_requests = 1000 / CHUNK / SEND_BATCH + 2 * 1000 / CHUNK
+    gb_seconds = 1000 * DIGEST_LAMBDA_MS / 1000 * stage("prod").worker_memory_mb / 1024
+    lines = {
+        "SES (1,000 e-mails)": prices["ses"]["per_thousand_emails"],
+        "SNS (1,000 pushes)": 1000 / 1e6 * prices["sns"]["per_million_publishes"],
+        "DynamoDB writes": writes / 1e6 * prices["dynamodb"]["per_million_write_units"],
+        "DynamoDB reads": reads / 1e6 * prices["dynamodb"]["per_million_read_units"],
+        "Lambda": gb_seconds * prices["lambda"]["gb_second_arm"]
+        + 1000 / CHUNK / 1e6 * prices["lambda"]["per_million_requests"],
+        "SQS (digest queue)": sqs_requests / 1e6 * prices["sqs"]["per_million_requests"],
+    }
+    how = [f"  {name:<30} ${usd:.5f}" for name, usd in lines.items()]
+    how.append(f"  (assumed: {DIGEST_LISTINGS} listings a digest, {DIGEST_LAMBDA_MS:g} ms of Lambda a buyer; "
+               f"{writes:,.0f} write units, {reads:,.0f} read units, {sqs_requests:,.0f} SQS requests)")
+    return sum(lines.values()), how
+
+
 def render(scenario: Scenario, prices: dict) -> list[str]:
     lines, extra = estimate(scenario, prices)
     units: UnitsPerCall = extra["units"]
@@ -349,6 +383,8 @@ def render(scenario: Scenario, prices: dict) -> list[str]:
         out.append(f"{name:<28} {figure:>12} {dossier:>12}  {how}")
     per_thousand, how = alerts_per_thousand(prices)
     out += ["", f"Alerts: ${per_thousand:.4f} per 1,000 (each an e-mail and a push)", *how]
+    per_thousand, how = digests_per_thousand(prices)
+    out += ["", f"Digests: ${per_thousand:.4f} per 1,000 buyers (each an e-mail and a push)", *how]
     return out
 
 

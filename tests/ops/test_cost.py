@@ -83,3 +83,18 @@ def test_a_thousand_alerts_cost_what_ses_sns_dynamodb_and_lambda_charge_for_them
     assert alerts_per_thousand(dearer_mail)[0] - base == pytest.approx(prices["ses"]["per_thousand_emails"])
     assert alerts_per_thousand(dearer_writes)[0] < base  # the sent markers' writes are counted
     assert any("SES" in line for line in how) and base > prices["ses"]["per_thousand_emails"]
+
+
+def test_a_thousand_digests_cost_their_mail_their_claims_and_their_queue_requests():
+    from ops.cost import digests_per_thousand, load_prices
+
+    prices = load_prices()
+    base, how = digests_per_thousand(prices)
+    dearer_mail = {**prices, "ses": {**prices["ses"], "per_thousand_emails": prices["ses"]["per_thousand_emails"] * 2}}
+    free_queue = {**prices, "sqs": {"per_million_requests": 0}}
+    free_writes = {**prices, "dynamodb": {**prices["dynamodb"], "per_million_write_units": 0}}
+
+    assert digests_per_thousand(dearer_mail)[0] - base == pytest.approx(prices["ses"]["per_thousand_emails"])
+    assert digests_per_thousand(free_queue)[0] < base  # the digest queue's requests are counted
+    assert digests_per_thousand(free_writes)[0] < base  # the period's claims and sent markers
+    assert any("SQS (digest queue)" in line for line in how)
