@@ -1728,7 +1728,7 @@ class AccessLogEntry(Item, discriminator="AccessLogEntry"):
 class ListingFingerprint(Item, discriminator="ListingFingerprint"):
     """What duplicate detection compares of a listing that went through moderation: its broker, title,
     land, price, map point and the perceptual hashes of its photos (``marketplace.services.duplicates``).
-    Written with each lifecycle transition, in its transaction.
+    Written with each lifecycle transition and refreshed with each edit and photo change, in its transaction.
 
     pk ``LISTING#<id>``, sk ``FINGERPRINT`` (one per listing, in its partition); gsi5
     ``DUPES#<cell>`` -> ``<listing_id>``, ``cell`` the listing's geohash cut to ``CELL_PRECISION``

@@ -2,8 +2,11 @@
 
 Across brokers (the moderator's side-by-side on the review page): a listing's fingerprint
 (``ListingFingerprint``: land, price, map point and the perceptual hashes of its photos, computed by the
-media pipeline) is written with each lifecycle transition; a listing under review is compared with the
-fingerprints of its geohash cell and the eight around it (nine Queries on gsi5, never a scan). It is a
+media pipeline) is written with each lifecycle transition, and again whenever what it is made of changes
+(an edit of the listing, a photo processed, approved, rejected or deleted: ``fingerprint_refreshed``, in
+the same transaction); a listing under review is compared with the fingerprints of its geohash cell and
+the eight around it (pygeohash's neighbours; nine Queries on gsi5, never a scan): a pin up to
+``NEAR_METRES`` away in the next cell is found. It is a
 likely duplicate of another when a photo is the same picture (at most ``PHOTO_BITS`` of 64 hash bits
 apart: resized, recompressed or lightly cropped copies), or when land, location and price all agree.
 
@@ -35,10 +38,6 @@ PRICE_TOLERANCE = Decimal("0.10")
 NEAR_METRES = 150  # two brokers' pins for one house
 TITLE_SIMILARITY = 0.8  # difflib's ratio of the folded titles
 EARTH_RADIUS_M = 6_371_008.8
-# A geohash cell's size in degrees at ListingFingerprint.CELL_PRECISION (5 bits a character, longitude first).
-_CELL_BITS = ListingFingerprint.CELL_PRECISION * 5
-CELL_LAT = 180 / 2 ** (_CELL_BITS // 2)
-CELL_LNG = 360 / 2 ** (_CELL_BITS - _CELL_BITS // 2)
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,24 @@ def fingerprint_of(listing: Listing, media: Iterable[Media]) -> ListingFingerpri
         photo_hashes=photo_hashes(media), updated_at=datetime.now(UTC))
 
 
-def _cells_around(latitude: float, longitude: float) -> list[str]:
-    """The cell of the point and the eight around it (a pin within NEAR_METRES is always among them)."""
+def fingerprint_refreshed(listing: Listing, media: Iterable[Media]) -> ListingFingerprint | None:
+    """The fingerprint of a listing that has one (it has been through the lifecycle: submitted at least
+    once) as it is now, for the caller to save in the transaction that changes the listing or its media;
+    None for a draft never submitted (nobody's candidate yet)."""
+    return fingerprint_of(listing, media) if listing.submitted_at is not None else None
+
+
+def cells_around(cell: str) -> list[str]:
+    """The cell and the eight around it (a cell is ~1.2 km x 0.6 km, so a pin within NEAR_METRES is always
+    among them); longitude wraps, and a polar row has no cell beyond it."""
+    rows = [cell]
+    for direction in ("top", "bottom"):
+        try:
+            rows.append(pygeohash.get_adjacent(cell, direction))
+        except ValueError:  # beyond a pole
+            continue
     return list(dict.fromkeys(
-        pygeohash.encode(latitude + dy * CELL_LAT, longitude + dx * CELL_LNG, precision=ListingFingerprint.CELL_PRECISION)
-        for dy in (-1, 0, 1) for dx in (-1, 0, 1)))
+        around for row in rows for around in (row, pygeohash.get_adjacent(row, "left"), pygeohash.get_adjacent(row, "right"))))
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -141,11 +153,10 @@ def likely_duplicates(*, listing: Listing, media: Iterable[Media]) -> list[Likel
     """Other listings that are probably the same property as ``listing`` (with its ``media``), the most
     alike first: the fingerprints around its map point (nine Queries), compared with its own."""
     ours = fingerprint_of(listing, media)
-    point = _point(ours)
-    if point is None:
+    if ours.cell is None:
         return []
     found = []
-    for cell in _cells_around(*point):
+    for cell in cells_around(ours.cell):
         for theirs in ListingFingerprint.in_cell(cell):
             if theirs.listing_id != listing.listing_id and (match := compare(ours, theirs)):
                 found.append(match)

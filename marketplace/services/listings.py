@@ -40,7 +40,7 @@ from marketplace.observability import logger
 from marketplace.selectors.agencies import licence_of_broker
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
-from marketplace.services.duplicates import fingerprint_of
+from marketplace.services.duplicates import fingerprint_of, fingerprint_refreshed
 from marketplace.services.media import media_approved_with_listing, media_versions_discard
 
 AUDITED_FIELDS = (*EDITABLE_FIELDS, "status", "premium", "public_at", "rejection_reason", "change_note")
@@ -188,7 +188,10 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
         listing.rejection_reason = None
     events = [DomainEvent(EventType.LISTING_UPDATED, _event_data(
         listing, fields=sorted(cleaned), previous_price=_asking(before.get("price"), before.get("price_on_request"))))]
-    return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events)
+    # Price, land and place are what duplicate detection compares: the fingerprint follows the edit.
+    fingerprint = fingerprint_refreshed(listing, media_for_listing(listing_id=listing.listing_id, consistent=True))
+    return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events,
+                   extra_saves=[fingerprint] if fingerprint else ())
 
 
 def _needs_licence(listing: Listing) -> bool:

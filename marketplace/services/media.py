@@ -41,6 +41,7 @@ from marketplace.media_kinds import (
 from marketplace.models import CoverImage, Listing, Media, MediaVariant, MediaVersion
 from marketplace.observability import logger
 from marketplace.selectors.media import media_due, media_for_listing, media_get
+from marketplace.services.duplicates import fingerprint_refreshed
 
 UPLOAD_EXPIRES_SECONDS = 900
 # A slot's file may still be arriving (a slow connection) a while after the POST policy expired.
@@ -162,6 +163,14 @@ def _refresh_listing(listing: Listing, media: list[Media]) -> bool:
     chosen = current or (candidates[0] if candidates else None)
     listing.cover = _cover_of(chosen) if chosen else None
     return before != (listing.ready_photos, listing.cover.attribute_values if listing.cover else None)
+
+
+def _refresh_fingerprint(tx, listing: Listing, media: list[Media]) -> None:
+    """Duplicate detection compares the photos' perceptual hashes: the listing's fingerprint follows its
+    media in the same transaction (``marketplace.services.duplicates``)."""
+    fingerprint = fingerprint_refreshed(listing, media)
+    if fingerprint is not None:
+        tx.save(fingerprint)
 
 
 def _listing_media(listing_id: str, changed: Media | None = None, *, removed: str | None = None) -> list[Media]:
@@ -341,10 +350,12 @@ def media_approve(*, listing_id: str, media_id: str, actor: Actor, expected_vers
     listing, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="approved",
                                        expected_version=expected_version)
     previous = _approve_proposed(media)
+    after = _listing_media(listing_id, media)
     with _stale_media_conflict() as tx:
         tx.save(media)
-        if _refresh_listing(listing, _listing_media(listing_id, media)):
+        if _refresh_listing(listing, after):
             tx.save(listing)
+        _refresh_fingerprint(tx, listing, after)
         tx.save(to_outbox(DomainEvent(EventType.MEDIA_APPROVED, _event_data(media, listing))))
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="approve",
                             before=before, after=_snapshot(media)))
@@ -362,11 +373,12 @@ def media_reject(*, listing_id: str, media_id: str, actor: Actor, expected_versi
     if media.review == REVIEW_PENDING and not media.served:
         media_delete(listing_id=listing_id, media_id=media_id, actor=actor, expected_version=expected_version)
         return None
-    _, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="rejected",
-                                 expected_version=expected_version)
+    listing, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="rejected",
+                                       expected_version=expected_version)
     rejected, media.proposed = media.proposed.content_version, None
     with _stale_media_conflict() as tx:
         tx.save(media)
+        _refresh_fingerprint(tx, listing, _listing_media(listing_id, media))
         tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="reject",
                             before=before, after=_snapshot(media)))
     _delete_upload_files(listing_id, media_id, rejected)
@@ -478,12 +490,14 @@ def media_delete(*, listing_id: str, media_id: str, actor: Actor, expected_versi
     media = _media_at(listing_id, media_id, expected_version)
     seen = _listing_seen(listing)
     try:
+        after = _listing_media(listing_id, removed=media_id)
         with db.transaction(conflict_message=None) as tx:
             tx.delete(media)
-            if _refresh_listing(listing, _listing_media(listing_id, removed=media_id)):
+            if _refresh_listing(listing, after):
                 tx.save(listing)
                 if seen.cover != (listing.cover.media_id if listing.cover else None):
                     tx.save(to_outbox(cover_changed(listing)))
+            _refresh_fingerprint(tx, listing, after)
             tx.save(audit_entry(actor=actor, entity_type="media", entity_id=media_id, action="delete",
                                 before=_snapshot(media)))
     except db.ConditionFailed as failed:
@@ -622,11 +636,13 @@ def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_
     processed = DomainEvent(EventType.MEDIA_PROCESSED, _event_data(
         media, listing, variants=len(media.variants), bucket=variants[0]["bucket"] if variants else None))
     had_cover = listing.cover.media_id if listing.cover else None
+    after = _listing_media(listing_id, media)
     with db.transaction() as tx:
         tx.save(media, condition=_still(upload_id))
         tx.save(to_outbox(processed))
-        if _refresh_listing(listing, _listing_media(listing_id, media)):
+        if _refresh_listing(listing, after):
             tx.save(listing)
+        _refresh_fingerprint(tx, listing, after)
         if had_cover is None and listing.cover is not None:
             tx.save(audit_entry(actor=SYSTEM, entity_type="listing", entity_id=listing_id, action="set_cover",
                                 before={"cover": None}, after={"cover": listing.cover.media_id}))
