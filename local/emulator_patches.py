@@ -21,6 +21,15 @@ moto 5.2 backs up the WHOLE table (``copy.deepcopy``) once per item of every Tra
 so a transaction costs O(table size): seeding 60 listings took minutes. Here the backup is of the
 items the transaction touches instead, and a failed transaction restores exactly those (and drops the
 stream records it produced). Behaviour is otherwise moto's own.
+
+5. DynamoDB: keep the emulator's Queries fast as the table grows.
+
+moto 5.2 answers every Query from ``Table.all_items()``, which lists and SORTS the whole table (Python
+comparisons of ``DynamoType`` keys) before keeping the queried partition, so a Query costs O(n log n) in
+the table's size: the back-office bench's seeding and pages slowed with every listing (1,000 listings:
+hours). Here a Query on the table's own key reads only its partition (moto filters on exactly that hash
+key anyway), and a Query on an index gets the items unsorted (moto sorts the matches by the index's keys
+itself). Same items, same order; Scans keep moto's sorted listing, which their paging relies on.
 """
 
 from __future__ import annotations
@@ -172,6 +181,33 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> 
         _state.in_transaction = False
 
 
+# -- 5. Queries read the partition, not a sorted copy of the whole table --------------------------------
+
+_original_query = Table.query
+_original_all_items = Table.all_items
+_EVERY_PARTITION = object()  # a Query on an index: every item, unsorted
+
+
+def _all_items(self: Table) -> list:
+    scope = getattr(_state, "query_scope", None)
+    if scope is None:  # a Scan, or anything else: moto's own sorted listing
+        return _original_all_items(self)
+    partitions = self.items.values() if scope is _EVERY_PARTITION else \
+        ([self.items[scope]] if scope in self.items else [])
+    if not self.range_key_attr:
+        return list(partitions)
+    return [item for partition in partitions for item in partition.values()]
+
+
+def _query(self: Table, hash_key, *args, **kwargs):
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    _state.query_scope = _EVERY_PARTITION if index_name or hash_key is None else hash_key
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        _state.query_scope = None
+
+
 def apply() -> None:
     CognitoIdpBackend.update_user_attributes = _update_user_attributes
     CognitoIdpBackend.sign_up = _sign_up
@@ -180,6 +216,8 @@ def apply() -> None:
     CognitoIdpUserPool.create_refresh_token = _create_refresh_token
     CognitoIdpUserPool.create_access_token = _create_access_token
     CognitoIdpUserPool.sign_out = _sign_out
+    Table.query = _query
+    Table.all_items = _all_items
     if DynamoDBBackend.transact_write_items is not _transact_write_items:
         Table.__deepcopy__ = _table_deepcopy
         DynamoDBBackend.transact_write_items = _transact_write_items
