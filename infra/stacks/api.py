@@ -118,9 +118,10 @@ class ApiStack(Stack):
                 grant_secret(function.role, secret=secret, key=data.keys.data)
                 function.add_environment(variable, secret.secret_arn)
         grant_table(self.functions["me"].role, table=table, key=key, actions=[*READ, *WRITE], indexes=["gsi6"])
-        # gsi6: a buyer's own viewing requests (listed, cancelled, counted against the open-request limits).
+        # gsi6: a buyer's own viewing requests (listed, cancelled, counted against the open-request limit);
+        # DeleteItem: a cancelled request frees its listing's open place (its guard item).
         grant_table(self.functions["inquiries"].role, table=table, key=key,
-                    actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem"], indexes=["gsi6"])
+                    actions=[*READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], indexes=["gsi6"])
 
         self._payments(config, kit, data)
         # Documents: access requests and grants, the access log (table); signed links to the documents bucket

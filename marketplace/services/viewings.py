@@ -3,9 +3,12 @@ its broker confirms one in the back office (both receive an ``.ics`` invitation)
 reason; the buyer may cancel while the viewing is still ahead; a request nobody answered within 24 hours
 expires (the clock's sweep).
 
-A buyer keeps at most ``MAX_OPEN_PER_LISTING`` open requests per listing and ``MAX_OPEN`` in all (open:
-waiting for an answer, or confirmed for a time still ahead). A create with an idempotency key is made
-once: a retry returns the first request.
+A buyer keeps at most one open request per listing and ``MAX_OPEN`` in all (open: waiting for an
+answer, or confirmed for a time still ahead). The one per listing is a guard item written in the
+request's transaction on the condition that none is open (``UNIQUE#viewing-open#<buyer>#<listing>``, its
+``expires`` the moment the request stops being open: its 24 hours, then its confirmed time; a cancel or a
+decline deletes it), so two requests sent at once cannot both pass; the limit in all is counted from the
+buyer's recent requests. A create with an idempotency key is made once: a retry returns the first request.
 
 Each write is one transaction: the request (created, or at the version the actor read), its event.
 """
@@ -52,7 +55,7 @@ LATEST = timedelta(days=60)
 DURATION_MINUTES = 60
 MESSAGE_MAX = 500
 REASON_LENGTHS = (3, 300)  # a decline's reason (required), a cancellation's (optional, at most)
-MAX_OPEN_PER_LISTING = 1  # one request (of up to three times) per listing at once: change it, don't add one
+MAX_OPEN_PER_LISTING = 1  # one request (of up to three times) per listing at once (a guard item: not a count)
 MAX_OPEN = 5  # in all: a buyer planning a Saturday of visits, not a bot booking every broker's week
 IDEMPOTENCY_SCOPE = "viewing"
 
@@ -133,14 +136,23 @@ def viewings_of_buyer(*, buyer_id: str, since: datetime | None = None, limit: in
     return sorted(found.values(), key=lambda v: v.viewing_id, reverse=True)
 
 
-def _check_limits(*, buyer_id: str, listing_id: str, now: datetime) -> None:
-    """Refuse a request past the open-request limits. Only requests made within the longest time a request
-    stays open (an answer's 24 hours plus the latest slot) can be open, so the read is bounded."""
+ALREADY_OPEN = "you already have an open viewing request for this listing: cancel it to propose other times"
+
+
+def _open_guard(viewing: ViewingRequest) -> Guard:
+    """The buyer's one open request on the listing; it stops counting at ``expires`` (the request's
+    24 hours while it waits, its confirmed time once confirmed)."""
+    guard = Guard(*Guard.unique_key("viewing-open", f"{viewing.buyer_id}#{viewing.listing_id}"),
+                  ref=viewing.viewing_id)
+    guard.expires = viewing.confirmed_start or viewing.expires_at
+    return guard
+
+
+def _check_limits(*, buyer_id: str, now: datetime) -> None:
+    """Refuse a request past the open-request limit in all. Only requests made within the longest time a
+    request stays open (an answer's 24 hours plus the latest slot) can be open, so the read is bounded."""
     recent = viewings_of_buyer(buyer_id=buyer_id, since=now - ANSWER_WITHIN - LATEST, limit=200)
     open_ones = [v for v in recent if is_open(v, now=now)]
-    if sum(1 for v in open_ones if v.listing_id == listing_id) >= MAX_OPEN_PER_LISTING:
-        raise ValidationError("you already have an open viewing request for this listing: cancel it to propose "
-                              "other times", field="listing_id")
     if len(open_ones) >= MAX_OPEN:
         raise ValidationError(f"you have {MAX_OPEN} open viewing requests, the most at once: cancel one or wait "
                               "for the brokers' answers", field="slots")
@@ -175,21 +187,25 @@ def viewing_request_once(*, actor: Actor, listing_id: str, entitlements: Entitle
         if (existing := _guarded(guard, now=now)) is not None:
             return existing, False
     listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
-    _check_limits(buyer_id=actor.user_id, listing_id=listing_id, now=now)
+    _check_limits(buyer_id=actor.user_id, now=now)
     viewing = ViewingRequest(viewing_id=new_id(), listing_id=listing_id, listing_title=listing.title,
                              broker_id=listing.broker_id, buyer_id=actor.user_id, slots=cleaned,
                              duration_minutes=DURATION_MINUTES, created_at=now, expires_at=now + ANSWER_WITHIN,
                              **fields)
+    one_open = _open_guard(viewing)
     try:
         with db.transaction(conflict_message=None) as tx:
             if guard is not None:
                 guard.ref = f"{listing_id}#{viewing.viewing_id}"
                 tx.create(guard)
+            tx.save(one_open, condition=Guard.pk.does_not_exist() | (Guard.expires <= now))
             tx.create(viewing)
             tx.save(to_outbox(_event(EventType.VIEWING_REQUESTED, viewing)))
-    except db.ConditionFailed as failed:  # the same key's first request landed meanwhile
+    except db.ConditionFailed as failed:
+        if failed.item is one_open:
+            raise ValidationError(ALREADY_OPEN, field="listing_id") from None
         raced = _guarded(guard, now=now) if guard is not None and failed.item is guard else None
-        if raced is None:
+        if raced is None:  # the same key's first request landed meanwhile: that one is the answer
             raise
         return raced, False
     return viewing, True
@@ -219,9 +235,12 @@ def _reason(reason: str, *, required: bool) -> str:
 
 def _decide(viewing: ViewingRequest, *, state: ViewingState, event: EventType, now: datetime,
             reason: str = "") -> ViewingRequest:
+    """A cancel or a decline, at the version read: the request no longer holds the listing's open place."""
     viewing.state, viewing.decided_at, viewing.reason = state.value, now, reason
+    place = _open_guard(viewing)
     with db.transaction(conflict_message=db.stale_message("viewing request"), conflict_field="expected_version") as tx:
         tx.save(viewing)
+        tx.delete(place)
         tx.save(to_outbox(_event(event, viewing)))
     return viewing
 
@@ -288,6 +307,7 @@ def viewing_confirm(*, actor: Actor, listing_id: str, viewing_id: str, start: da
     viewing.state, viewing.confirmed_start, viewing.decided_at = ViewingState.CONFIRMED.value, chosen, now
     with db.transaction(conflict_message=db.stale_message("viewing request"), conflict_field="expected_version") as tx:
         tx.save(viewing)
+        tx.save(_open_guard(viewing))  # the listing's open place is held until the viewing's time
         tx.save(to_outbox(_event(EventType.VIEWING_CONFIRMED, viewing)))
     return viewing
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from threading import Barrier
 
 import requests
 
@@ -79,3 +81,19 @@ def test_a_buyer_lists_and_cancels_their_own_requests(api, market, buyer, premiu
     assert done.status_code == 200 and (done.json()["status"], done.json()["reason"]) == ("Cancelled", "Plans changed")
     assert twice.status_code == 409 and twice.json()["code"] == "illegal_transition"
     assert requests.get(f"{api}/v1/me/viewings", timeout=30).status_code == 401
+
+
+def test_requests_sent_at_once_for_one_listing_make_one(api, market, buyer):
+    # Given six requests of one buyer for one listing (different times), sent at the same moment
+    barrier = Barrier(6)
+
+    def ask(hours):
+        barrier.wait()
+        return _post(api, market["public"].listing_id, buyer, {"slots": _slots(hours)})
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, range(6)))
+    # Then one is made and five are refused naming the listing
+    assert sorted(a.status_code for a in answers) == [201] + [400] * 5, [a.text for a in answers]
+    assert {a.json()["field"] for a in answers if a.status_code == 400} == {"listing_id"}
+    assert len(list(ViewingRequest.of_broker("broker-lister"))) == 1
