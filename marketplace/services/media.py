@@ -654,7 +654,9 @@ def media_mark_ready(*, listing_id: str, media_id: str, upload_id: str, version_
 def media_mark_failed(*, listing_id: str, media_id: str, upload_id: str | None, version_id: str | None,
                       reason: str, scan_status: str | None = None) -> bool:
     """The upload's outcome is failed, with a reason the broker reads; whatever it wrote goes, and the
-    last good version (if any) stays served. The raw object is kept (a versioned bucket) for a retry.
+    last good version (if any) stays served with its own served fields: the failed upload's scan verdict
+    goes on the item only when it serves nothing, and always in MediaFailed. The raw object is kept (a
+    versioned bucket) for a retry.
     Returns False when nothing changed (settled already, superseded, or a second POST's failure)."""
     media = _current(listing_id, media_id)
     if media is None:
@@ -666,11 +668,12 @@ def media_mark_failed(*, listing_id: str, media_id: str, upload_id: str | None, 
     listing = _listing(listing_id)
     media.state, media.failure_reason, media.updated_at, media.deadline = MediaState.FAILED, reason, datetime.now(UTC), None
     media.raw_version = version_id or media.raw_version
-    if scan_status:
+    if scan_status and media.content_version is None:  # the served fields stay the served version's
         media.scan_status = scan_status
     with db.transaction() as tx:
         tx.save(media, condition=_still(media.upload_id))
-        tx.save(to_outbox(DomainEvent(EventType.MEDIA_FAILED, _event_data(media, listing, reason=reason))))
+        tx.save(to_outbox(DomainEvent(EventType.MEDIA_FAILED, _event_data(
+            media, listing, reason=reason, scan_status=scan_status))))
     if media.upload_id not in _kept_versions(media):
         _delete_upload_files(listing_id, media_id, media.upload_id)
     return True

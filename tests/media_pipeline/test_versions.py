@@ -8,6 +8,7 @@ import pytest
 
 from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.models import SERVED_FIELDS
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_get
 from marketplace.services.media import media_delete, media_replace_upload, variants_prefix
@@ -49,6 +50,11 @@ def ready_photo(uploads):
     uploads.post(slot, A)
     uploads.process_pending()
     return slot, media_of(uploads, slot)
+
+
+def served(media) -> dict:
+    """The item's served fields as stored."""
+    return {name: value for name, value in media.serialize().items() if name in SERVED_FIELDS}
 
 
 def assert_serves_only(uploads, media, data_size: tuple[int, int]):
@@ -183,3 +189,27 @@ def test_ready_photos_is_the_count_of_served_photos_whatever_the_events(uploads)
     media_delete(listing_id=uploads.listing.listing_id, media_id=slots[1].media.media_id, actor=BROKER,
                  expected_version=version_shown(slots[1].media))
     assert listing_get(listing_id=uploads.listing.listing_id, consistent=True).ready_photos == 1
+
+
+def test_a_replacement_flagged_as_infected_leaves_the_served_scan_status(uploads, tmp_path, monkeypatch):
+    # Given a ready photo, served as not scanned (no scanner configured)
+    slot, good = ready_photo(uploads)
+    assert good.scan_status == "not_scanned"
+
+    # When a malware scanner is configured that flags the replacement (a clamscan stand-in: exit 1, FOUND)
+    clamscan = tmp_path / "clamscan"
+    clamscan.write_text('#!/bin/sh\nfor f; do :; done\necho "$f: Eicar-Signature FOUND"\nexit 1\n')
+    clamscan.chmod(0o755)
+    monkeypatch.setenv("SHIKHAR_CLAMSCAN", str(clamscan))
+    new_slot = replace(uploads, good.media_id)
+    uploads.post(new_slot, B)
+    uploads.process_pending()
+
+    # Then the replacement failed as infected, the served fields are still the good version's, and the
+    # verdict is in MediaFailed
+    media = media_of(uploads, slot)
+    assert (media.state, media.failure_reason) == (
+        "failed", "the malware scanner flagged this file (Eicar-Signature); it was not published")
+    assert media.content_version == good.upload_id
+    assert served(media) == served(good) and "scan_status" in served(good)
+    assert [event["scan_status"] for event in outbox("MediaFailed")] == ["infected"]
