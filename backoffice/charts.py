@@ -68,7 +68,10 @@ def bar_chart(data: list[tuple[str, float]], *, title: str, width: int = WIDTH, 
     bars = []
     for n, (label, value) in enumerate(data):
         bar_height = (height - top - bottom) * (value / maximum)
-        bars.append(Bar(label=str(label), value=value, x=round(gap + n * slot, 1), width=round(max(slot - gap, 1), 1),
+        x = gap + n * slot
+        # a label is written from its bar's left edge: one that would run past the chart's right edge is left out
+        fits = x + max(text_width(labels[n]), text_width(values[n])) <= width
+        bars.append(Bar(label=str(label), value=value, x=round(x, 1), width=round(max(slot - gap, 1), 1),
                         y=round(height - bottom - bar_height, 1), height=round(bar_height, 1),
-                        labelled=n % every == 0, value_text=values[n], short_label=labels[n]))
+                        labelled=n % every == 0 and fits, value_text=values[n], short_label=labels[n]))
     return BarChart(bars=bars, width=width, height=height, maximum=maximum, title=title)

@@ -314,6 +314,7 @@ def test_analytics_lists_my_listings(signed_in, listing_factory):
 
     assert [(r["listing"].listing_id, r["views"], r["inquiries"]) for r in response.context["rows"]] == [
         (listing.listing_id, 0, 0)]
+    assert "No views in the last 30 days yet. Below, your latest listings" in visible_text(response.content)
 
 
 def _page_calls(browser, path: str, dynamodb_calls) -> dict[str, int]:
@@ -357,6 +358,7 @@ def test_analytics_costs_no_more_dynamodb_calls_with_more_listings(signed_in, pe
     assert [r["listing"].listing_id for r in rows] == list(reversed(many_listings))[:reports.TOP_LISTINGS]
     assert rows[0]["views"] == 24
     assert response.context["views"] == {"total": sum(range(1, 4)) + sum(range(1, 25)), "listings": 27}
+    assert "views of 27 listings in the last 30 days. Below, the 20 most viewed" in visible_text(response.content)
     assert len(few_listings) + len(many_listings) > reports.TOP_LISTINGS
 
 

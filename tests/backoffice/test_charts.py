@@ -1,4 +1,4 @@
-"""Charts: values in Nepali grouping, axis labels that never overlap however many bars."""
+"""Charts: values in Nepali grouping, axis labels that never overlap nor run off the chart however many bars."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def test_no_two_axis_labels_overlap(bars):
     assert labelled[0] is chart.bars[0]
     widths = [max(text_width(bar.short_label), text_width(bar.value_text)) for bar in labelled]
     assert all(right.x - left.x >= width for left, right, width in zip(labelled, labelled[1:], widths))
+    assert all(bar.x + width <= chart.width for bar, width in zip(labelled, widths))  # none runs off the edge
 
 
 def test_values_are_nepali_grouped_and_long_labels_shortened():
