@@ -35,10 +35,16 @@ def saved_searches(request, user_id: str):
         except (*FIXABLE, NotFound) as error:
             report_error(request, error)
         return redirect("person-saved-searches", user_id=user_id)
-    rows = [(s, json.loads(s.parameters)) for s in searches.saved_searches_of(user_id=user_id)]
+    rows = [(s, _criteria(s.parameters)) for s in searches.saved_searches_of(user_id=user_id)]
     return render(request, "backoffice/admin/saved_searches.html", {
         "crumbs": [("People", reverse("people")), (profile.name or profile.email, reverse("person", args=[user_id]))],
         "profile": profile, "rows": rows, "limit": searches.MAX_SAVED_SEARCHES, "off": searches.Frequency.OFF})
+
+
+def _criteria(parameters: str) -> list[tuple[str, object]]:
+    """The search's parameters as the admin reads them: name and value, lists joined."""
+    return [(name, ", ".join(map(str, value)) if isinstance(value, list) else value)
+            for name, value in sorted(json.loads(parameters).items())]
 
 
 @admins_only
