@@ -29,7 +29,7 @@ _CARD_COLUMNS = ("listing_id TEXT NOT NULL UNIQUE", *(field_column(c) for c in F
                  "x REAL", "y REAL", "z REAL")
 # Totals and facets read this index alone, in its order: every column but the listing id, the facets'
 # four first, so counting every combination of their values walks it with no sort (a GROUP BY over the
-# table sorted every match: 6-7 ms for the whole market at 10,000 listings, 1.2 ms this way).
+# table sorted every match: 6-9 ms for the whole market at 10,000 listings, 1.2 ms this way).
 FACETS = ("neighborhood", "property_type", "bedrooms", "price_band")
 _COVERING = (*FACETS, *(c.split()[0] for c in _CARD_COLUMNS[1:] if c.split()[0] not in FACETS))
 _SCHEMA = f"""
@@ -44,7 +44,7 @@ CREATE INDEX cards_neighborhood ON cards (neighborhood, -published);
 CREATE INDEX cards_place ON cards (lat, lng);
 CREATE INDEX cards_facets ON cards ({', '.join(_COVERING)});
 -- Prefix indexes for 2, 3 and 4 letters: "view"* otherwise merges the lists of view, views, viewing...
--- (every description says "viewing"): 1.4 ms for "himalaya view" at 10,000 listings, 0.4 ms with them.
+-- (every description says "viewing"): 1.6 ms for "himalaya view" at 10,000 listings, 0.5 ms with them.
 CREATE VIRTUAL TABLE words USING fts5(title, description, place, features,
                                       tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
