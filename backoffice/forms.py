@@ -13,11 +13,14 @@ from marketplace import formatting
 from marketplace.actors import Group
 from marketplace.entitlements import PAID_TIERS
 from marketplace.errors import ValidationError
+from marketplace.leads import LABELS as LEAD_LABELS
+from marketplace.leads import LeadState
 from marketplace.licensing import LicenceClass, Verification
 from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import FIELD, Field, Kind, Need, clean_listing_fields
 from marketplace.money import group_npr, parse_npr, plain_number
 from marketplace.payments import PROVIDER_NAMES, OrderState
+from marketplace.selectors.moderation import ANY_STATUS
 from marketplace.selectors.people import sellers_list
 from marketplace.units import Area, format_area
 
@@ -237,19 +240,23 @@ class PriceField(forms.CharField):
 
 
 class FilterForm(forms.Form):
+    # Active unless another is chosen, and shown chosen: a bound form without a status shows Active too.
     status = forms.ChoiceField(required=False, initial=Status.ACTIVE.value,
-                               choices=[(s.value, formatting.status(s)) for s in Status])
+                               choices=[(ANY_STATUS, "Any status"), *((s.value, formatting.status(s)) for s in Status)])
     neighborhood = forms.ChoiceField(required=False, choices=NEIGHBOURHOOD_CHOICES, label="Neighbourhood")
     broker_id = forms.ChoiceField(required=False, label="Broker", choices=[("", "any")])
     premium = forms.ChoiceField(required=False, choices=[("", "any"), ("yes", "premium"), ("no", "not premium")])
     price_min = PriceField(label="Price from", help_text="e.g. 4 crore 50 lakh")
     price_max = PriceField(label="Price up to", help_text="e.g. 8 crore")
-    q = forms.CharField(required=False, max_length=100, label="Title or id")
+    q = forms.CharField(required=False, max_length=100, label="Title, broker or id")
     order = forms.ChoiceField(required=False, label="Order", choices=[("", "newest status change first"),
                                                                       ("oldest", "oldest status change first")])
 
     def __init__(self, *args, brokers=(), **kwargs):
         """``brokers``: the directory's profiles, picked by name (never a typed id)."""
+        if args and args[0] is not None and not args[0].get("status"):
+            args = (args[0].copy(), *args[1:])
+            args[0]["status"] = Status.ACTIVE.value
         super().__init__(*args, **kwargs)
         self.fields["broker_id"].choices = [("", "any"), *((b.broker_id, b.name or b.broker_id) for b in brokers)]
 
@@ -269,6 +276,38 @@ class OrderFilterForm(forms.Form):
         if data.get("placed_from") and data.get("placed_to") and data["placed_from"] > data["placed_to"]:
             self.add_error("placed_to", "must be on or after the first day")
         return data
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Name or email")
+    group = forms.ChoiceField(required=False, label="Group",
+                              choices=[("", "any group"), *((g.value, g.value) for g in Group)])
+
+
+class InventoryFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Title")
+    status = forms.ChoiceField(required=False, label="Status",
+                               choices=[("", "Any status"), *((s.value, formatting.status(s)) for s in Status)])
+
+
+class LeadFilterForm(forms.Form):
+    """New leads unless another state is chosen, and shown chosen (as the listings' status filter)."""
+
+    state = forms.ChoiceField(required=False, label="Stage", initial=LeadState.NEW.value,
+                              choices=[(ANY_STATUS, "any stage"), *((s.value, LEAD_LABELS[s]) for s in LeadState)])
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and not data.get("state"):
+            data = data.copy()
+            data["state"] = LeadState.NEW.value
+        super().__init__(data, **kwargs)
+
+    @property
+    def chosen(self) -> str | None:
+        """The stage chosen (None: any)."""
+        self.is_valid()
+        chosen = getattr(self, "cleaned_data", {}).get("state") or LeadState.NEW.value
+        return None if chosen == ANY_STATUS else chosen
 
 
 class SubscriptionForm(forms.Form):

@@ -163,7 +163,7 @@ def pages(brokers_first_listing: str, pending: str, seller_listing: str, person_
         ("agency", "admin", "/admin/agencies/demo-agency-himalayan/"),
         ("broker inventory", "broker", "/broker/"),
         ("broker listing edit", "broker", f"/broker/listings/{brokers_first_listing}/"),
-        ("broker leads", "broker", "/broker/leads/?show=all"),
+        ("broker leads", "broker", "/broker/leads/?state=any"),
         ("broker analytics", "broker", "/broker/analytics/"),
         ("broker viewings", "broker", "/broker/viewings/"),
         ("broker agency", "broker", "/broker/agency/"),

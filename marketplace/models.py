@@ -92,6 +92,11 @@ class UserProfile(Item, discriminator="UserProfile"):
         condition = cls.gsi5sk.startswith(email_prefix.lower()) if email_prefix else None
         return cls.collection_index.query(cls.COLLECTION, condition, **query)
 
+    @classmethod
+    def count_all(cls, **query) -> int:
+        """How many people match ``filter_condition`` (gsi5 ``USERS``: a COUNT Query, the people list's total)."""
+        return cls.collection_index.count(cls.COLLECTION, **query)
+
 
 class Subscription(Item, discriminator="Subscription"):
     """A prepaid premium or investor term (eSewa/Khalti have no recurring billing).
@@ -371,6 +376,9 @@ class Listing(Item, discriminator="Listing"):
     title = UnicodeAttribute()
     # -- search (back office): the title as searches compare it, written by derive_keys --
     title_key = UnicodeAttribute(null=True)
+    # -- search (back office): the broker's name as searches compare it. derive_keys cannot read the
+    # broker's profile, so listing_create writes it and broker_rename rewrites it on every listing --
+    broker_key = UnicodeAttribute(null=True)
     description = UnicodeAttribute(default="")
     property_type = UnicodeAttribute()
     purpose = UnicodeAttribute(default=FIELD["purpose"].default)
@@ -995,6 +1003,12 @@ class Inquiry(Item, discriminator="Inquiry"):
     def of_broker(cls, broker_id: str, **query):
         """A broker's leads across their listings, in time order (gsi3)."""
         return cls.broker_index.query(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.SORT_PREFIX),
+                                      **query)
+
+    @classmethod
+    def count_of_broker(cls, broker_id: str, **query) -> int:
+        """How many of a broker's leads match ``filter_condition`` (gsi3: a COUNT Query, the leads list's total)."""
+        return cls.broker_index.count(BrokerProfile.partition(broker_id), cls.gsi3sk.startswith(cls.SORT_PREFIX),
                                       **query)
 
     @classmethod

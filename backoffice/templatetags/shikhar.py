@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from backoffice import maps, previews
+from backoffice import maps, places, previews
 from marketplace import formatting, history
 from marketplace.listing_fields import label_of
 from marketplace.media_kinds import IN_FLIGHT
@@ -142,3 +142,14 @@ def price_change(item) -> str:
 def valley_map():
     """The listing form's offline map of the valley (``backoffice.maps``)."""
     return maps.valley_map()
+
+
+@register.inclusion_tag("backoffice/_breadcrumbs.html", takes_context=True)
+def breadcrumbs(context):
+    """The page's trail from ``backoffice.places`` (nothing at the top level)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    actor = getattr(request, "actor", None)
+    found = places.trail(match.url_name, actor, match.kwargs, context) if match and actor else None
+    crumbs, here = found or ([], "")
+    return {"crumbs": crumbs, "here": here, "shown": found is not None}

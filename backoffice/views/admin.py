@@ -11,12 +11,14 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from backoffice.access import admins_only
+from backoffice.changelist import Changelist, Sort
 from backoffice.charts import bar_chart
 from backoffice.forms import (
     FilterForm,
     GroupsForm,
     ListingForm,
     ModerationForm,
+    PeopleFilterForm,
     SubscriptionForm,
     VerifyBrokerForm,
     listing_initial,
@@ -161,7 +163,6 @@ def moderation_review(request, listing_id: str):
     brokers = people.broker_cards(broker_ids=[listing.broker_id, *(other.broker_id for _, other in alike)],
                                   with_agencies=True)
     return render(request, "backoffice/admin/moderation_review.html", {
-        "crumbs": [("Moderation", reverse("moderation-queue"))],
         "listing": listing, "media": media, "checks": checks, "form": form,
         "broker": brokers[listing.broker_id],
         "duplicates": [{"match": match, "other": other, "broker": brokers[other.broker_id]} for match, other in alike],
@@ -212,29 +213,8 @@ def _export_row(item, brokers):
 
 
 LISTINGS_PAGE = 50
-
-
-def _pager(query, page, *, cursor: str | None, back: list[str], total: int) -> dict:
-    """Where this page sits in the whole list and the links either way, the filters kept. Cursors only go
-    forward, so each page's URL carries the cursors of the pages before it (``back``) to step back."""
-    first = len(back) * LISTINGS_PAGE + 1
-    pager = {"first": min(first, total), "last": min(first + len(page.items) - 1, total), "total": total,
-             "previous": None, "next": None}
-    if page.cursor:
-        forward = query.copy()
-        forward.setlist("back", [*back, cursor or ""])
-        forward["cursor"] = page.cursor
-        pager["next"] = forward.urlencode()
-    if back:
-        backward = query.copy()
-        backward.setlist("back", back[:-1])
-        if back[-1]:
-            backward["cursor"] = back[-1]
-        pager["previous"] = backward.urlencode()
-    resort = query.copy()  # the column's heading sorts the other way, from the first page
-    resort["order"] = "" if query.get("order") == "oldest" else "oldest"
-    pager["resort"] = resort.urlencode()
-    return pager
+# The status-change column: newest first by default ("" in the URL), or oldest first.
+STATUS_CHANGED = Sort("Status changed", ascending="oldest", descending="")
 
 
 @admins_only
@@ -253,16 +233,14 @@ def listings(request):
         return csv_response(f"listings-{filters.status}.csv", EXPORT_HEADER, (_export_row(i, brokers) for i in rows))
     if is_id(filters.text.lower()):
         return redirect("admin-listing", listing_id=filters.text.lower())  # an exact id
-    cursor, back = request.GET.get("cursor") or None, request.GET.getlist("back")
-    page = moderation.listings_search(filters=filters, limit=LISTINGS_PAGE, cursor=cursor)
-    query = request.GET.copy()
-    for name in ("cursor", "back", "format"):
-        query.pop(name, None)
+    changelist = Changelist.of(request, per_page=LISTINGS_PAGE)
+    page = moderation.listings_search(filters=filters, limit=LISTINGS_PAGE, cursor=changelist.cursor)
     return render(request, "backoffice/admin/listings.html", {
-        "form": form, "page": page, "filters": filters, "query": query.urlencode(),
-        "pager": _pager(query, page, cursor=cursor, back=back, total=moderation.listings_count(filters=filters)),
+        "form": form, "page": page, "filters": filters, "sort": changelist.heading(STATUS_CHANGED),
+        "pager": changelist.pager(shown=len(page.items), next_cursor=page.cursor,
+                                  total=moderation.listings_count(filters=filters)),
         "brokers": people.broker_cards(broker_ids=(i.broker_id for i in page.items)),
-        "csv_url": f"{reverse('admin-listings')}?{urlencode({**query.dict(), 'format': 'csv'})}"})
+        "csv_url": f"{reverse('admin-listings')}?{urlencode({**changelist.query.dict(), 'format': 'csv'})}"})
 
 
 @admins_only
@@ -272,7 +250,6 @@ def listing_detail(request, listing_id: str):
     if request.method == "POST" and form.is_valid() and save_listing_form(request, listing, form):
         return redirect("admin-listing", listing_id=listing_id)
     return render(request, "backoffice/admin/listing_detail.html", {
-        "crumbs": [("Listings", reverse("admin-listings"))],
         "listing": listing, "media": media, "form": form, "history": history_rows(listing, media, form),
         "price_history": market_history(listing_id=listing_id),
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
@@ -294,11 +271,22 @@ def listing_action(request, listing_id: str):
     return redirect("admin-listing", listing_id=listing_id)
 
 
+PEOPLE_PAGE = 50
+EMAIL = Sort("Email", ascending="", descending="-email")
+
+
 @admins_only
 def people_list(request):
-    query = request.GET.get("q", "").strip()
-    page = people.users_search(text=query, limit=50, cursor=request.GET.get("cursor"))
-    return render(request, "backoffice/admin/people.html", {"page": page, "q": query})
+    form = PeopleFilterForm(request.GET)
+    form.is_valid()
+    text, group = (form.cleaned_data.get(name, "").strip() for name in ("q", "group"))
+    changelist = Changelist.of(request, per_page=PEOPLE_PAGE)
+    page = people.users_search(text=text, group=group, descending=changelist.order == EMAIL.descending,
+                               limit=PEOPLE_PAGE, cursor=changelist.cursor)
+    return render(request, "backoffice/admin/people.html", {
+        "form": form, "page": page, "sort": changelist.heading(EMAIL),
+        "pager": changelist.pager(shown=len(page.items), next_cursor=page.cursor,
+                                  total=people.users_count(text=text, group=group))})
 
 
 def _groups_post(request, profile, user_id: str):
@@ -380,7 +368,6 @@ def person(request, user_id: str):
     if done is not None:
         return done
     return render(request, "backoffice/admin/person.html", {
-        "crumbs": [("People", reverse("people"))],
         "profile": profile, "subscription": subscription, "entitlements": people.entitlements_for(user_id=user_id),
         "groups_form": groups_form, "subscription_form": subscription_form,
         "orders": orders_of_buyer(user_id=user_id)})

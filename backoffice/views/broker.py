@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import brokers_only
+from backoffice.changelist import Changelist, Sort, offset_page
 from backoffice.charts import bar_chart
-from backoffice.forms import ListingForm, listing_initial
+from backoffice.forms import InventoryFilterForm, LeadFilterForm, ListingForm, listing_initial
 from backoffice.previews import media_preview
 from backoffice.views.common import (
     FIXABLE,
@@ -40,12 +41,13 @@ from marketplace.leads import (
 from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
 from marketplace.media_kinds import KINDS
 from marketplace.models import ViewsOwner
+from marketplace.search_keys import search_key
 from marketplace.selectors import leads, reports
 from marketplace.selectors.freshness import listings_to_confirm
 from marketplace.selectors.history import broker_price_moves
 from marketplace.selectors.history import listing_history as market_history
 from marketplace.selectors.listings import (
-    broker_status_counts,
+    broker_inventory,
     listing_covers,
     listing_for_actor,
     listings_for_broker,
@@ -61,18 +63,46 @@ from marketplace.services.viewings import viewings_for_broker
 BROKER_ACTIONS = frozenset(t.action for t in actions_on(Surface.BUTTONS, role=Role.OWNER))
 
 
-# Where a listing page sits: under the broker's inventory (breadcrumbs).
-INVENTORY_CRUMBS = [("My inventory", reverse_lazy("inventory"))]
+INVENTORY_PAGE = 50
+_STATUS_ORDER = {status.value: n for n, status in enumerate(Status)}
+# The inventory's sortable columns: read whole, so any of them sorts (updated, newest first, by default).
+INVENTORY_SORTS = (Sort("Title", ascending="title", descending="-title"),
+                   Sort("Price", ascending="price", descending="-price"),
+                   Sort("Status", ascending="status", descending="-status"),
+                   Sort("Updated", ascending="updated", descending="", first=""))
+INVENTORY_KEYS = {"title": lambda l: l.title_key or search_key(l.title),
+                  "price": lambda l: (l.price is None or l.price_on_request, l.price or 0),
+                  "status": lambda l: _STATUS_ORDER.get(l.status, 0),
+                  "updated": lambda l: l.updated_at}
+
+
+def _inventory_rows(listings, *, status: str, text: str, order: str) -> list:
+    """The inventory as asked: one status or any, titles containing ``text`` (any case and accents), sorted."""
+    key = search_key(text)
+    rows = [l for l in listings if (not status or l.status == status) and key in (l.title_key or search_key(l.title))]
+    column = order.lstrip("-") if order.lstrip("-") in INVENTORY_KEYS else "updated"
+    descending = order.startswith("-") or not order
+    return sorted(rows, key=INVENTORY_KEYS[column], reverse=descending)
 
 
 @brokers_only
 def inventory(request):
-    status = request.GET.get("status") or None
-    if status and status not in {s.value for s in Status}:
-        status = None
-    page = listings_for_broker(broker_id=request.actor.user_id, status=status, limit=50, cursor=request.GET.get("cursor"))
+    form = InventoryFilterForm(request.GET)
+    form.is_valid()
+    status, text = (form.cleaned_data.get(name, "").strip() for name in ("status", "q"))
+    changelist = Changelist.of(request, per_page=INVENTORY_PAGE)
+    listings = broker_inventory(broker_id=request.actor.user_id)
+    rows = _inventory_rows(listings, status=status, text=text, order=changelist.order)
+    shown, next_cursor = offset_page(rows, changelist)
+    counts = {s.value: 0 for s in Status}
+    for listing in listings:
+        counts[listing.status] += 1
     return render(request, "backoffice/broker/inventory.html", {
-        "page": page, "status": status, "counts": broker_status_counts(broker_id=request.actor.user_id),
+        "form": form, "page": shown, "status": status, "q": text, "order": changelist.order,
+        "counts": counts, "any_link": changelist.link(status=""),
+        "status_links": [(s, n, changelist.link(status=s)) for s, n in counts.items()],
+        "sorts": [changelist.heading(sort) for sort in INVENTORY_SORTS],
+        "pager": changelist.pager(shown=len(shown), next_cursor=next_cursor, total=len(rows)),
         "to_confirm": [(listing, expires_on(listing)) for listing in
                        listings_to_confirm(broker_id=request.actor.user_id)]})
 
@@ -96,8 +126,7 @@ def listing_new(request):
     if request.method == "POST" and wants_json:
         return _json_error(ValidationError("check the form's fields", field=next(iter(form.errors), None),
                                            errors={k: " ".join(v) for k, v in form.errors.items()}))
-    return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None, "kinds": KINDS.values(),
-                                                                   "crumbs": INVENTORY_CRUMBS},
+    return render(request, "backoffice/broker/listing_form.html", {"form": form, "listing": None, "kinds": KINDS.values()},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -123,7 +152,6 @@ def listing_edit(request, listing_id: str):
     actions = action_buttons(listing, request.actor, role=Role.OWNER)
     media = media_for_listing(listing_id=listing_id)
     return render(request, "backoffice/broker/listing_form.html", {
-        "crumbs": INVENTORY_CRUMBS,
         "form": form, "listing": listing, "actions": actions, "media": media, "shown_order": shown_order(media),
         "kinds": KINDS.values(), "editable": editable(listing.status),
         "price_history": market_history(listing_id=listing_id),
@@ -275,13 +303,19 @@ def media_change(request, listing_id: str, media_id: str):
     return redirect("broker-listing", listing_id=listing_id)
 
 
+LEADS_PAGE = 50
+RECEIVED = Sort("When", ascending="oldest", descending="")
+
+
 @brokers_only
 def leads_page(request):
-    only_new = request.GET.get("show") != "all"
-    page = leads.inquiries_for_broker(broker_id=request.actor.user_id, limit=50, cursor=request.GET.get("cursor"),
-                                      only_new=only_new)
+    form = LeadFilterForm(request.GET)
+    changelist = Changelist.of(request, per_page=LEADS_PAGE)
+    broker_id = request.actor.user_id
+    page = leads.inquiries_for_broker(broker_id=broker_id, limit=LEADS_PAGE, cursor=changelist.cursor,
+                                      state=form.chosen, oldest_first=changelist.order == RECEIVED.ascending)
     viewings = {}  # (listing, buyer) -> their latest viewing request: shown on the lead
-    for viewing in reversed(viewings_for_broker(broker_id=request.actor.user_id)):
+    for viewing in reversed(viewings_for_broker(broker_id=broker_id)):
         viewings[(viewing.listing_id, viewing.buyer_id)] = viewing
     rows = [{"lead": i, "call": call_link(i.phone), "whatsapp": whatsapp_link(i.phone),
              "next": [(s.value, LEAD_LABELS[s]) for s in next_states(i.status)],
@@ -290,7 +324,10 @@ def leads_page(request):
                                                       or i.handled_at)),
              "viewing": viewings.get((i.listing_id, i.buyer_id))} for i in page.items]
     return render(request, "backoffice/broker/leads.html", {
-        "page": page, "rows": rows, "only_new": only_new,
+        "form": form, "page": page, "rows": rows, "sort": changelist.heading(RECEIVED),
+        "pager": changelist.pager(shown=len(page.items), next_cursor=page.cursor,
+                                  total=leads.inquiries_count(broker_id=broker_id, state=form.chosen)),
+        "here": request.get_full_path(),
         "covers": listing_covers(listing_ids=(i.listing_id for i in page.items))})
 
 

@@ -6,19 +6,33 @@ from datetime import datetime
 
 from ulid import ULID
 
+from marketplace.leads import LeadState
 from marketplace.models import Inquiry
 from marketplace.pagination import Page, decode_cursor, page_of, scope_of
 
 
+def _lead_condition(state: str | None):
+    """Leads in one pipeline state (None: any); contacted includes the former "handled"."""
+    if not state:
+        return None
+    stored = [state, "handled"] if LeadState(state) == LeadState.CONTACTED else [state]
+    return Inquiry.status.is_in(*stored)
+
+
 def inquiries_for_broker(*, broker_id: str, limit: int = 50, cursor: str | None = None,
-                         only_new: bool = False) -> Page[Inquiry]:
-    """The broker's leads across all their listings (gsi3 ``INQUIRY#<ulid>``), newest first."""
-    scope = scope_of(Inquiry.of_broker, broker_id, only_new)
+                         state: str | None = None, oldest_first: bool = False) -> Page[Inquiry]:
+    """The broker's leads across all their listings (gsi3 ``INQUIRY#<ulid>``), newest first unless
+    ``oldest_first``, in one pipeline ``state`` if given."""
+    scope = scope_of(Inquiry.of_broker, broker_id, state or "", oldest_first)
     result = Inquiry.of_broker(
-        broker_id, scan_index_forward=False, limit=limit,
-        filter_condition=(Inquiry.status == "new") if only_new else None,
-        last_evaluated_key=decode_cursor(cursor, scope=scope))
+        broker_id, scan_index_forward=oldest_first, limit=limit, page_size=limit,
+        filter_condition=_lead_condition(state), last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
+
+
+def inquiries_count(*, broker_id: str, state: str | None = None) -> int:
+    """How many leads ``inquiries_for_broker`` lists, exactly: one COUNT Query over the same keys and filter."""
+    return Inquiry.count_of_broker(broker_id, filter_condition=_lead_condition(state))
 
 
 def inquiries_since(*, since: datetime, only_new: bool = True) -> int:

@@ -18,7 +18,14 @@ from marketplace.listing_fields import MIN_PHOTOS, label_of, missing_for_submiss
 from marketplace.market import median_price_per_ropani, price_per_ropani
 from marketplace.media_kinds import PHOTO_KINDS
 from marketplace.models import Listing, Media
-from marketplace.pagination import Page, decode_cursor, encode_cursor, scope_of
+from marketplace.pagination import (
+    Page,
+    decode_cursor,
+    decode_position,
+    encode_cursor,
+    encode_position,
+    scope_of,
+)
 from marketplace.search_keys import search_key
 
 # A price per ropani outside [median / 3, median x 3] of the neighbourhood's listed properties is more
@@ -129,17 +136,24 @@ def status_counts() -> dict[str, int]:
     return {s.value: Listing.count_by_status(s) for s in Status}
 
 
+# The status filter's "every status" choice: the listings of all nine status partitions merged.
+ANY_STATUS = "any"
+
+
 @dataclass(frozen=True)
 class ListingFilters:
-    status: str = Status.ACTIVE.value
+    status: str = Status.ACTIVE.value  # or ANY_STATUS
     neighborhood: str = ""
     broker_id: str = ""
     premium: bool | None = None
     price_min: int | None = None
     price_max: int | None = None
-    text: str = ""
+    text: str = ""  # any part of the title or the broker's name (any case and accents), or of the id
     oldest_first: bool = False  # by the last status change: newest first unless asked
 
+    @property
+    def statuses(self) -> list[str]:
+        return [s.value for s in Status] if self.status == ANY_STATUS else [Status(self.status).value]
 
 
 def _filter_condition(filters: ListingFilters):
@@ -159,15 +173,18 @@ def _filter_condition(filters: ListingFilters):
     if filters.price_max is not None:
         condition = both(Listing.price <= filters.price_max)
     if filters.text:
-        condition = both(Listing.title_key.contains(search_key(filters.text))
+        key = search_key(filters.text)
+        condition = both(Listing.title_key.contains(key) | Listing.broker_key.contains(key)
                          | Listing.listing_id.contains(filters.text.lower()))
     return condition
 
 
 def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | None = None) -> Page[Listing]:
-    """Listings of one status, most recent status change first, matching the filters. DynamoDB applies
-    filters after reading, so a page may read several index pages to fill up."""
+    """Listings of one status (or of every status), most recent status change first, matching the
+    filters. DynamoDB applies filters after reading, so a page may read several index pages to fill up."""
     scope = scope_of(Listing.by_status, filters)
+    if filters.status == ANY_STATUS:
+        return _every_status(filters, limit=limit, position=decode_position(cursor, scope=scope), scope=scope)
     result = Listing.by_status(filters.status, filter_condition=_filter_condition(filters),
                                scan_index_forward=filters.oldest_first, limit=limit, page_size=limit,
                                last_evaluated_key=decode_cursor(cursor, scope=scope))
@@ -175,7 +192,34 @@ def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | N
     return Page(items=items, cursor=encode_cursor(result.last_evaluated_key, scope=scope))
 
 
+def _every_status(filters: ListingFilters, *, limit: int, position: list | None, scope: str) -> Page[Listing]:
+    """Every status's partition merged in status-change order: one Query of up to ``limit`` items per
+    status not yet exhausted (at most nine, whatever the page), the first ``limit`` of them shown. The
+    cursor keeps, per status, the sort key of the last listing shown (statuses left out are exhausted)."""
+    after = dict(position) if position is not None else dict.fromkeys(filters.statuses, "")
+    condition = _filter_condition(filters)
+    read: dict[str, list[Listing]] = {}
+    for status, last in after.items():
+        if status not in filters.statuses:
+            continue
+        beyond = None
+        if last:
+            beyond = Listing.gsi5sk > last if filters.oldest_first else Listing.gsi5sk < last
+        read[status] = list(Listing.by_status(status, range_key_condition=beyond, filter_condition=condition,
+                                              scan_index_forward=filters.oldest_first, limit=limit, page_size=limit))
+    merged = sorted((item for items in read.values() for item in items), key=lambda item: item.gsi5sk,
+                    reverse=not filters.oldest_first)[:limit]
+    shown = {item.listing_id for item in merged}
+    left = []
+    for status, items in read.items():
+        taken = [item for item in items if item.listing_id in shown]
+        if len(taken) < len(items) or len(items) == limit:  # more to show from this status
+            left.append([status, taken[-1].gsi5sk if taken else after[status]])
+    return Page(items=merged, cursor=encode_position(left, scope=scope) if left else None)
+
+
 def listings_count(*, filters: ListingFilters) -> int:
-    """How many listings match the filters, exactly: a COUNT Query over the status's partition of gsi5 (it
-    reads the partition's items, as the search does, but returns none of them)."""
-    return Listing.count_by_status(filters.status, filter_condition=_filter_condition(filters))
+    """How many listings match the filters, exactly: a COUNT Query over each status's partition of gsi5
+    (it reads the partition's items, as the search does, but returns none of them)."""
+    condition = _filter_condition(filters)
+    return sum(Listing.count_by_status(status, filter_condition=condition) for status in filters.statuses)

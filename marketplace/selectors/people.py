@@ -35,15 +35,30 @@ def entitlements_for(*, user_id: str | None) -> Entitlements:
     return entitlements_of(Subscription.get_or_none(user_id))
 
 
-def users_search(*, text: str = "", limit: int = 50, cursor: str | None = None) -> Page[UserProfile]:
-    """People in email order whose name or email contains ``text``, whatever its case and accents: a
-    FilterExpression on the stored ``name_key`` over the ``USERS`` collection (each page reads on until it
-    holds ``limit`` people or the collection ends)."""
+def _people_condition(key: str, group: str):
+    condition = UserProfile.name_key.contains(key) if key else None
+    if group:
+        in_group = UserProfile.groups.contains(group)
+        condition = in_group if condition is None else condition & in_group
+    return condition
+
+
+def users_search(*, text: str = "", group: str = "", descending: bool = False, limit: int = 50,
+                 cursor: str | None = None) -> Page[UserProfile]:
+    """People in email order (``descending``: Z to A) whose name or email contains ``text``, whatever its
+    case and accents, in ``group`` if given: a FilterExpression on the stored ``name_key`` (and the
+    groups) over the ``USERS`` collection (each page reads on until it holds ``limit`` people or the
+    collection ends)."""
     key = search_key(text)
-    scope = scope_of(UserProfile.by_email, key)
-    result = UserProfile.by_email(filter_condition=UserProfile.name_key.contains(key) if key else None,
+    scope = scope_of(UserProfile.by_email, key, group, descending)
+    result = UserProfile.by_email(filter_condition=_people_condition(key, group), scan_index_forward=not descending,
                                   limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
+
+
+def users_count(*, text: str = "", group: str = "") -> int:
+    """How many people ``users_search`` finds, exactly: one COUNT Query over the same collection and filter."""
+    return UserProfile.count_all(filter_condition=_people_condition(search_key(text), group))
 
 
 def people_names(*, user_ids) -> dict[str, str]:

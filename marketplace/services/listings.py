@@ -35,8 +35,9 @@ from marketplace.listing_fields import (
     geohash_of,
 )
 from marketplace.media_kinds import PHOTO_KINDS, MediaState
-from marketplace.models import Listing, ListingHistory, ListingStats, Seller, iso
+from marketplace.models import BrokerProfile, Listing, ListingHistory, ListingStats, Seller, iso
 from marketplace.observability import logger
+from marketplace.search_keys import search_key
 from marketplace.selectors.agencies import licence_of_broker
 from marketplace.selectors.listings import listings_by_status
 from marketplace.selectors.media import media_for_listing
@@ -158,11 +159,19 @@ def listing_create(*, actor: Actor, fields: dict, listing_id: str | None = None)
     cleaned = clean_listing_fields(fields)
     _check_seller(cleaned)
     # The broker's name, company and verification are read from their profile when the listing is shown.
-    listing = Listing(listing_id=listing_id or new_id(), broker_id=actor.user_id, status=Status.DRAFT.value)
+    listing = Listing(listing_id=listing_id or new_id(), broker_id=actor.user_id, status=Status.DRAFT.value,
+                      broker_key=broker_search_key(broker_id=actor.user_id))
     _apply_fields(listing, cleaned)
     created = DomainEvent(EventType.LISTING_CREATED, _event_data(listing))
     return _commit(listing, actor=actor, action="create", before={}, events=[created],
                    extra_items=[ListingStats(listing_id=listing.listing_id)], conflict_field="listing_id")
+
+
+def broker_search_key(*, broker_id: str) -> str | None:
+    """The broker's name as the admin's listings search compares it (``Listing.broker_key``): one GetItem
+    of the profile, None while the broker has none (``broker_rename`` and the backfill write it later)."""
+    profile = BrokerProfile.get_or_none(broker_id)
+    return search_key(profile.name) if profile else None
 
 
 @db.rewritten_after_system_writes

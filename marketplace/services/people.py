@@ -17,6 +17,7 @@ from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.models import BrokerProfile, Guard, Seller, Subscription, UserProfile
+from marketplace.services.search_keys import broker_key_rewrite
 
 _LICENCE = re.compile(r"^[A-Za-z0-9/\-]{3,32}$")
 
@@ -126,6 +127,26 @@ def broker_verify(*, actor: Actor, broker_id: str, verified: bool, expected_vers
                             action="verify" if verified else "unverify", before=before,
                             after={"verified": verified}, reason=reason or None))
         tx.save(to_outbox(DomainEvent(EventType.BROKER_VERIFIED, {"broker_id": broker_id, "verified": verified})))
+    return profile
+
+
+def broker_rename(*, actor: Actor, broker_id: str, name: str, expected_version: int) -> BrokerProfile:
+    """The broker (or an admin) changes the broker's name as the page showed the profile; then every
+    listing of theirs gets the new name's search key (``Listing.broker_key``), so the admin's listings
+    search finds them by it at once."""
+    if not (actor.is_admin or actor.user_id == broker_id):
+        raise PermissionDenied("only the broker or an admin may rename this broker")
+    if not (name or "").strip():
+        raise ValidationError("is required", field="name")
+    profile = BrokerProfile.get_or_not_found(broker_id, consistent=True)
+    db.check_version(profile, expected_version, noun="broker")
+    before = {"name": profile.name}
+    profile.name = name.strip()
+    with db.transaction(conflict_message=db.stale_message("broker"), conflict_field="expected_version") as tx:
+        tx.save(profile)
+        tx.save(audit_entry(actor=actor, entity_type="broker", entity_id=broker_id, action="rename",
+                            before=before, after={"name": profile.name}))
+    broker_key_rewrite(broker_id=broker_id, name=profile.name)
     return profile
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs
 
+from django.urls import resolve
+
+from backoffice.places import PLACES
 from backoffice.views import admin as admin_views
+from backoffice.views import broker as broker_views
+from marketplace.entitlements import Entitlements
+from marketplace.models import Agency, BrokerProfile, UserProfile
+from marketplace.services import people as people_services
+from marketplace.services.engagement import inquiry_create
+from marketplace.services.people import user_profile_sync
 from tests.shared.pages import visible_text
 
 
@@ -52,7 +61,7 @@ def test_the_status_change_column_sorts_both_ways(signed_in, listing_factory):
     browser = signed_in("admin")
 
     newest_first = browser.get("/admin/listings/", {"status": "active"})
-    oldest_first = browser.get("/admin/listings/", _query(newest_first.context["pager"]["resort"]))
+    oldest_first = browser.get("/admin/listings/", _query(newest_first.context["sort"]["href"]))
 
     assert [l.listing_id for l in newest_first.context["page"].items] == [newer.listing_id, older.listing_id]
     assert [l.listing_id for l in oldest_first.context["page"].items] == [older.listing_id, newer.listing_id]
@@ -73,20 +82,196 @@ def test_every_destructive_button_asks_first(signed_in, listing_factory, people)
     assert f'data-confirm="Unpublish: {listed.title}?"' in pages[0].content.decode()
 
 
-def test_detail_pages_show_where_they_sit(signed_in, listing_factory):
+def _trail(page) -> str | None:
+    found = re.search(r'<nav class="breadcrumbs".*?</nav>', page.content.decode(), re.DOTALL)
+    return visible_text(found.group(0).encode()).strip() if found else None
+
+
+def _current_nav(page) -> list[str]:
+    main = re.search(r'<nav aria-label="Main">(.*?)</nav>', page.content.decode(), re.DOTALL).group(1)
+    return re.findall(r'aria-current="page">([^<]+)<', main)
+
+
+def test_every_page_below_a_section_shows_its_trail_and_marks_its_section(signed_in, listing_factory, people):
     listed, pending = listing_factory(status="active"), listing_factory(status="pending_review")
+    agency_id = BrokerProfile.get(*BrokerProfile.key(people["broker"].user_id)).agency_id
+    agency = Agency.get(*Agency.key(agency_id))
     admin, broker = signed_in("admin"), signed_in("broker")
+    someone = UserProfile.get(*UserProfile.key(people["broker"].user_id))  # signed in: their profile exists
+    expected = [  # (who, URL, trail, section marked)
+        (admin, f"/admin/listings/{listed.listing_id}/", f"Listings {listed.title}", "Listings"),
+        (admin, f"/admin/moderation/{pending.listing_id}/", f"Moderation {pending.title}", "Moderation"),
+        (admin, f"/admin/people/{someone.user_id}/", f"People {someone.name or someone.email}", "People"),
+        (admin, f"/admin/agencies/{agency_id}/", f"Agencies {agency.name}", "Agencies"),
+        (admin, f"/listings/{listed.listing_id}/documents/", f"Listings {listed.title} Documents", "Listings"),
+        (broker, f"/broker/listings/{listed.listing_id}/", f"My inventory {listed.title}", "My inventory"),
+        (broker, "/broker/listings/new/", "My inventory New listing", "My inventory"),
+        (broker, "/broker/viewings/", "Leads Viewing requests", "Leads"),
+        (broker, f"/listings/{listed.listing_id}/documents/", f"My inventory {listed.title} Documents", "My inventory"),
+    ]
+    tops = [(admin, "/admin/listings/", "Listings"), (admin, "/admin/reports/", "Reports"),
+            (broker, "/broker/", "My inventory"), (broker, "/broker/leads/", "Leads")]
 
-    trails = {url: re.search(r'<nav class="breadcrumbs".*?</nav>', browser.get(url).content.decode(), re.DOTALL)
-              for browser, url in ((admin, f"/admin/listings/{listed.listing_id}/"),
-                                   (admin, f"/admin/moderation/{pending.listing_id}/"),
-                                   (broker, f"/broker/listings/{listed.listing_id}/"),
-                                   (broker, "/broker/listings/new/"))}
+    shown = [(url, _trail(page), _current_nav(page))
+             for browser, url, *_ in expected for page in [browser.get(url)]]
+    at_top = [(url, _trail(page), _current_nav(page)) for browser, url, _ in tops for page in [browser.get(url)]]
 
-    assert {url: visible_text(found.group(0).encode()).strip() for url, found in trails.items()} == {
-        f"/admin/listings/{listed.listing_id}/": f"Listings {listed.title}",
-        f"/admin/moderation/{pending.listing_id}/": f"Moderation {pending.title}",
-        f"/broker/listings/{listed.listing_id}/": f"My inventory {listed.title}",
-        "/broker/listings/new/": "My inventory New listing",
-    }
-    assert 'href="/admin/listings/"' in trails[f"/admin/listings/{listed.listing_id}/"].group(0)
+    assert shown == [(url, trail, [section]) for _, url, trail, section in expected]
+    assert at_top == [(url, None, [section]) for _, url, section in tops]
+    # every page the registry places is checked here (adding a document or the licence evidence is a POST)
+    assert {resolve(url).url_name for _, url, *_ in expected} == set(PLACES) - {"document-slot",
+                                                                                 "agency-evidence-slot"}
+
+
+
+def _ids(page) -> list[str]:
+    items = page.context["page"]
+    return [item.listing_id for item in getattr(items, "items", items)]
+
+
+def _walk(browser, url: str, asked: dict) -> list:
+    """Every page of a list from its first, by the rel=next links."""
+    pages = [browser.get(url, asked)]
+    while pages[-1].context["pager"]["next"]:
+        pages.append(browser.get(url, _query(pages[-1].context["pager"]["next"])))
+    return pages
+
+
+def test_any_status_lists_every_status_in_status_change_order_with_badges(signed_in, listing_factory, monkeypatch):
+    monkeypatch.setattr(admin_views, "LISTINGS_PAGE", 2)
+    made = [listing_factory(status=status) for status in ("active", "draft", "pending_review", "active", "draft")]
+    browser = signed_in("admin")
+
+    default = browser.get("/admin/listings/", {"q": ""})
+    pages = _walk(browser, "/admin/listings/", {"status": "any"})
+    oldest = _walk(browser, "/admin/listings/", {"status": "any", "order": "oldest"})
+
+    assert sorted(_ids(default)) == sorted(l.listing_id for l in made if l.status == "active")
+    assert '<option value="active" selected>' in default.content.decode()  # the default shown as chosen
+    seen = [i for page in pages for i in _ids(page)]
+    assert seen == [l.listing_id for l in reversed(made)]  # newest status change first, across statuses
+    assert [i for page in oldest for i in _ids(page)] == [l.listing_id for l in made]
+    assert "1–2 of 5 listings" in visible_text(pages[0].content) and "5–5 of 5 listings" in visible_text(pages[2].content)
+    assert '<option value="any" selected>Any status</option>' in pages[0].content.decode()
+    badges = re.findall(r'class="badge status-(\w+)"', "".join(p.content.decode() for p in pages))
+    assert sorted(badges) == sorted(l.status for l in made)
+    back = browser.get("/admin/listings/", _query(pages[2].context["pager"]["previous"]))
+    assert _ids(back) == _ids(pages[1])
+
+
+def test_listings_are_found_by_the_brokers_name_whatever_its_case_and_accents(signed_in, listing_factory, people):
+    theirs = listing_factory(status="active", broker="other_broker")
+    listing_factory(status="active")
+    broker = people["other_broker"]
+    profile = BrokerProfile.get(*BrokerProfile.key(broker.user_id))
+    people_services.broker_rename(actor=broker.actor, broker_id=broker.user_id, name="Sītā Śarmā",
+                                  expected_version=profile.version)
+    browser = signed_in("admin")
+
+    found = {text: _ids(browser.get("/admin/listings/", {"status": "any", "q": text}))
+             for text in ("sita", "SARMA", "Sītā Śarmā", "other_broker")}
+
+    assert found == {"sita": [theirs.listing_id], "SARMA": [theirs.listing_id], "Sītā Śarmā": [theirs.listing_id],
+                     "other_broker": []}  # the old name no longer finds them
+
+
+def _person(n: int, group: str) -> None:
+    user_profile_sync(user_id=f"person-{n:02d}", email=f"person{n:02d}@example.np", groups=[group], name=f"Person {n}")
+
+
+def test_people_pages_count_sort_and_filter_by_group_with_fixed_calls(signed_in, monkeypatch, dynamodb_calls):
+    monkeypatch.setattr(admin_views, "PEOPLE_PAGE", 3)
+    for n in range(7):
+        _person(n, "sellers" if n % 2 else "investors")
+    browser = signed_in("admin")
+
+    def calls(**asked) -> tuple:
+        dynamodb_calls.reset()
+        page = browser.get("/admin/people/", asked)
+        return page, dynamodb_calls.count()
+
+    first, first_calls = calls(q="person")
+    pages = _walk(browser, "/admin/people/", {"q": "person"})
+    last = browser.get("/admin/people/", _query(pages[-2].context["pager"]["next"]))
+    everyone = _walk(browser, "/admin/people/", {})  # no filter: each Query reads exactly one page
+    _, top_calls = calls()
+    _, bottom_calls = calls(**_query(everyone[-2].context["pager"]["next"]))
+    z_to_a = browser.get("/admin/people/", _query(first.context["sort"]["href"]))
+    investors = browser.get("/admin/people/", {"q": "person", "group": "investors"})
+
+    emails = [p.email for page in pages for p in page.context["page"].items]
+    assert emails == [f"person{n:02d}@example.np" for n in range(7)]
+    assert "1–3 of 7 people" in visible_text(first.content) and "7–7 of 7 people" in visible_text(last.content)
+    assert [p.email for p in z_to_a.context["page"].items] == [f"person{n:02d}@example.np" for n in (6, 5, 4)]
+    assert z_to_a.context["sort"]["aria"] == "descending"
+    assert [p.user_id for p in investors.context["page"].items] == ["person-00", "person-02", "person-04"]
+    assert "1–3 of 4 people" in visible_text(investors.content)
+    assert _query(investors.context["pager"]["next"])["group"] == "investors"  # the filter stays in the URL
+    # the session's GetItem, the page's Query and its COUNT Query, on the first page as on the last (a
+    # filter may make the page's Query read on until the page fills, never per row)
+    assert top_calls == bottom_calls == {"GetItem": 1, "Query": 2}
+    assert set(first_calls) == {"GetItem", "Query"}
+
+
+def test_a_brokers_inventory_filters_sorts_counts_and_pages_with_fixed_calls(signed_in, listing_factory, monkeypatch,
+                                                                           dynamodb_calls):
+    monkeypatch.setattr(broker_views, "INVENTORY_PAGE", 2)
+    made = {title: listing_factory(status=status, title=title, price=price) for title, status, price in (
+        ("Villà in Sanepa", "active", "6 crore"), ("Bungalow in Budhanilkantha", "draft", "4 crore"),
+        ("Villa by the Bagmati", "draft", "9 crore"), ("Apartment in Jhamsikhel", "active", "3 crore 50 lakh"))}
+    listing_factory(status="active", broker="other_broker", title="Villa of another broker")
+    browser = signed_in("broker")
+
+    def calls(**asked) -> tuple:
+        dynamodb_calls.reset()
+        page = browser.get("/broker/", asked)
+        return page, dynamodb_calls.count()
+
+    first, first_calls = calls()
+    by_price = _walk(browser, "/broker/", {"order": "price"})
+    villas, villa_calls = calls(q="VILLA", status="")
+    drafts = browser.get("/broker/", {"status": "draft", "order": "-price"})
+
+    assert "1–2 of 4 listings" in visible_text(first.content)
+    assert [i for page in by_price for i in _ids(page)] == [made[t].listing_id for t in (
+        "Apartment in Jhamsikhel", "Bungalow in Budhanilkantha", "Villà in Sanepa", "Villa by the Bagmati")]
+    assert sorted(_ids(villas)) == sorted(made[t].listing_id for t in ("Villà in Sanepa", "Villa by the Bagmati"))
+    assert _ids(drafts) == [made[t].listing_id for t in ("Villa by the Bagmati", "Bungalow in Budhanilkantha")]
+    assert '<option value="draft" selected>' in drafts.content.decode()
+    # the session, the broker's banner (a BatchGetItem), the inventory (one Query) and the listings to confirm
+    assert first_calls == villa_calls and first_calls["Query"] == 2
+
+
+def test_leads_filter_by_stage_or_any_count_and_sort_with_fixed_calls(signed_in, listing_factory, people,
+                                                                      monkeypatch, dynamodb_calls):
+    monkeypatch.setattr(broker_views, "LEADS_PAGE", 2)
+    listing = listing_factory(status="active")
+    leads = [inquiry_create(actor=people["buyer"].actor, listing_id=listing.listing_id, entitlements=Entitlements(),
+                            idempotency_key=f"lead-{n}-of-three", name=f"Buyer {n}", phone="+977 9841000000",
+                            message="Is it still available?")[0] for n in range(3)]
+    browser = signed_in("broker")
+    browser.post(f"/broker/leads/{listing.listing_id}/{leads[0].inquiry_id}/state/",
+                 {"state": "contacted", "expected_version": leads[0].version, "next": "/broker/leads/?state=any"})
+
+    def calls(**asked) -> tuple:
+        dynamodb_calls.reset()
+        page = browser.get("/broker/leads/", asked)
+        return page, dynamodb_calls.count()
+
+    browser.get("/broker/leads/")  # the session's first page after the move (it saves the session once)
+    new, new_calls = calls()
+    every, every_calls = calls(state="any")
+    _, second_page_calls = calls(**_query(every.context["pager"]["next"]))
+    oldest = browser.get("/broker/leads/", _query(every.context["sort"]["href"]))
+    contacted = browser.get("/broker/leads/", {"state": "contacted"})
+
+    def ids(page):
+        return [i.inquiry_id for i in page.context["page"].items]
+
+    assert ids(new) == [leads[2].inquiry_id, leads[1].inquiry_id] and "1–2 of 2 leads" in visible_text(new.content)
+    assert '<option value="new" selected>' in new.content.decode()
+    assert "1–2 of 3 leads" in visible_text(every.content) and _query(every.context["pager"]["next"])["state"] == "any"
+    assert ids(oldest) == [leads[0].inquiry_id, leads[1].inquiry_id]
+    assert ids(contacted) == [leads[0].inquiry_id]
+    assert new_calls == every_calls == second_page_calls
+    assert new_calls["Query"] == 3  # the page, its COUNT, the broker's viewing requests

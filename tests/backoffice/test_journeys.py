@@ -69,6 +69,7 @@ def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoff
         journey.open(f"/admin/moderation/{reviewed.listing_id}/", "review")
         assert_images_load(journey.page, "#content img.thumb", 2)
         journey.open("/admin/listings/?status=pending_review", "listings")
+        journey.open("/admin/listings/?status=any&q=villa", "listings-any")
         journey.open(f"/admin/listings/{first.listing_id}/", "listing")
         journey.open("/admin/people/", "people")
         journey.open(f"/admin/people/{people['admin'].user_id}/", "person")
@@ -127,7 +128,7 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
         latitude = float(journey.page.input_value("#id_latitude"))
         longitude = float(journey.page.input_value("#id_longitude"))
         assert 27.55 <= latitude <= 27.85 and 85.15 <= longitude <= 85.55
-        journey.open("/broker/leads/?show=all", "leads")
+        journey.open("/broker/leads/?state=any", "leads")
         journey.open("/broker/analytics/", "analytics")
         journey.open("/broker/documents/", "document-requests")
         journey.open("/broker/agency/", "agency")

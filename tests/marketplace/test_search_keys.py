@@ -3,11 +3,14 @@ and emails; the backfill gives older items theirs."""
 
 from __future__ import annotations
 
-from marketplace.models import Listing, UserProfile
+import pytest
+
+from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.models import BrokerProfile, Listing, UserProfile
 from marketplace.search_keys import search_key
 from marketplace.selectors.moderation import ListingFilters, listings_count, listings_search
 from marketplace.selectors.people import users_search
-from marketplace.services.people import user_profile_sync
+from marketplace.services.people import broker_profile_create, broker_rename, user_profile_sync
 from marketplace.services.search_keys import search_keys_backfill
 from ops.cli import main
 from tests.shared.listings import make_listing
@@ -40,7 +43,40 @@ def test_a_person_is_found_by_any_part_of_their_name_or_email(table):
     assert found == {"shrestha": ["u1"], "PRIYA": ["u1"], "thapa": ["u2"], "ram@": ["u2"]}
 
 
+def test_a_listing_is_found_by_its_brokers_name_and_by_the_new_one_after_a_rename(table, broker, admin):
+    profile = broker_profile_create(actor=broker, broker_id=broker.user_id, name="Sita Sharma", email="s@example.np",
+                                    licence_number="KTM-1", company="Himal Realty")
+    villa = make_listing(broker, status="active", title="Villa in Budhanilkantha")
+    draft = make_listing(broker, title="Flat in Sanepa")
+
+    before = [l.listing_id for l in listings_search(filters=ListingFilters(text="SHARMA")).items]
+    broker_rename(actor=admin, broker_id=broker.user_id, name="Sītā Thāpā", expected_version=profile.version)
+
+    assert before == [villa.listing_id]
+    assert listings_search(filters=ListingFilters(text="sharma")).items == []
+    assert [l.listing_id for l in listings_search(filters=ListingFilters(text="sita thapa", status="any")).items] \
+        == [draft.listing_id, villa.listing_id]
+    assert listings_count(filters=ListingFilters(text="thapa", status="any")) == 2
+
+
+def test_only_the_broker_or_an_admin_renames_a_broker_at_the_version_shown(table, broker, other_broker, admin):
+    profile = broker_profile_create(actor=broker, broker_id=broker.user_id, name="Sita Sharma", email="s@example.np",
+                                    licence_number="KTM-1", company="Himal Realty")
+
+    with pytest.raises(PermissionDenied):
+        broker_rename(actor=other_broker, broker_id=broker.user_id, name="Someone", expected_version=profile.version)
+    with pytest.raises(Conflict):
+        broker_rename(actor=admin, broker_id=broker.user_id, name="Someone", expected_version=profile.version + 1)
+    with pytest.raises(ValidationError) as blank:
+        broker_rename(actor=broker, broker_id=broker.user_id, name="  ", expected_version=profile.version)
+
+    assert blank.value.field == "name"
+    assert BrokerProfile.get(*BrokerProfile.key(broker.user_id)).name == "Sita Sharma"
+
+
 def test_the_backfill_writes_the_keys_older_items_lack(table, broker, capsys):
+    broker_profile_create(actor=broker, broker_id=broker.user_id, name="Sita Sharma", email="s@example.np",
+                          licence_number="KTM-1", company="Himal Realty")
     villa = make_listing(broker, status="active", title="Villa in Budhanilkantha")
     user_profile_sync(user_id="u1", email="sita@example.com", groups=["buyers"], name="Sita Rai")
     # written before the keys existed
@@ -48,13 +84,17 @@ def test_the_backfill_writes_the_keys_older_items_lack(table, broker, capsys):
     UserProfile.get(*UserProfile.key("u1")).update(actions=[UserProfile.name_key.remove()])
     assert listings_search(filters=ListingFilters(text="villa")).items == []
 
+    Listing.get(*Listing.key(villa.listing_id)).update(actions=[Listing.broker_key.remove()])
+    assert listings_search(filters=ListingFilters(text="sharma")).items == []
+
     dry = main(["search-keys", "backfill"])
     assert listings_search(filters=ListingFilters(text="villa")).items == []  # a dry run writes nothing
     applied = main(["search-keys", "backfill", "--apply"])
 
     assert (dry, applied) == (0, 0)
-    assert capsys.readouterr().out.splitlines() == ["dry run: would write 2 search keys (add --apply)",
-                                                    "wrote 2 search keys"]
+    assert capsys.readouterr().out.splitlines() == ["dry run: would write 3 search keys (add --apply)",
+                                                    "wrote 3 search keys"]
+    assert [l.listing_id for l in listings_search(filters=ListingFilters(text="SHARMA")).items] == [villa.listing_id]
     assert [l.listing_id for l in listings_search(filters=ListingFilters(text="villa")).items] == [villa.listing_id]
     assert [p.user_id for p in users_search(text="sita rai").items] == ["u1"]
     assert search_keys_backfill(apply=False) == 0
