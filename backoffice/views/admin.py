@@ -373,8 +373,22 @@ def person(request, user_id: str):
         "orders": orders_of_buyer(user_id=user_id)})
 
 
+def _broker_rename(request) -> None:
+    """A broker's name corrected (as the page showed the profile): their listings are found by the new one."""
+    try:
+        renamed = people_services.broker_rename(actor=request.actor, broker_id=request.POST.get("broker_id", ""),
+                                                name=request.POST.get("name", ""),
+                                                expected_version=version_read(request, noun="broker"))
+        messages.success(request, f"Renamed: {renamed.name}.")
+    except FIXABLE as error:
+        report_error(request, error)
+
+
 @admins_only
 def brokers(request):
+    if request.method == "POST" and request.POST.get("form") == "rename":
+        _broker_rename(request)
+        return redirect("brokers")
     if request.method == "POST":
         form = VerifyBrokerForm(request.POST)
         if form.is_valid():

@@ -13,7 +13,6 @@ from backoffice.views import admin as admin_views
 from backoffice.views import broker as broker_views
 from marketplace.entitlements import Entitlements
 from marketplace.models import Agency, BrokerProfile, UserProfile
-from marketplace.services import people as people_services
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.people import user_profile_sync
 from tests.shared.pages import visible_text
@@ -164,15 +163,20 @@ def test_listings_are_found_by_the_brokers_name_whatever_its_case_and_accents(si
     listing_factory(status="active")
     broker = people["other_broker"]
     profile = BrokerProfile.get(*BrokerProfile.key(broker.user_id))
-    people_services.broker_rename(actor=broker.actor, broker_id=broker.user_id, name="Sītā Śarmā",
-                                  expected_version=profile.version)
     browser = signed_in("admin")
+    renamed = browser.post("/admin/brokers/", {"form": "rename", "broker_id": broker.user_id, "name": "Sītā Śarmā",
+                                               "expected_version": profile.version}, follow=True)
+    stale = browser.post("/admin/brokers/", {"form": "rename", "broker_id": broker.user_id, "name": "Someone else",
+                                             "expected_version": profile.version}, follow=True)
 
     found = {text: _ids(browser.get("/admin/listings/", {"status": "any", "q": text}))
              for text in ("sita", "SARMA", "Sītā Śarmā", "other_broker")}
 
     assert found == {"sita": [theirs.listing_id], "SARMA": [theirs.listing_id], "Sītā Śarmā": [theirs.listing_id],
                      "other_broker": []}  # the old name no longer finds them
+    assert "Renamed: Sītā Śarmā." in visible_text(renamed.content)
+    assert "changed by someone else" in visible_text(stale.content)  # the page's version was out of date
+    assert BrokerProfile.get(*BrokerProfile.key(broker.user_id)).name == "Sītā Śarmā"
 
 
 def _person(n: int, group: str) -> None:
