@@ -63,6 +63,7 @@ PLACES: dict[str, Place] = {
     "moderation-review": Place("moderation-queue", _listing_title, "Listing"),
     "admin-listing": Place("admin-listings", _listing_title, "Listing"),
     "person": Place("people", _person_name, "Person"),
+    "person-saved-searches": Place("person", "Saved searches"),
     "agency": Place("agencies", _agency_name, "Agency"),
     "broker-listing": Place("inventory", _listing_title, "Listing"),
     "broker-listing-new": Place("inventory", "New listing"),

@@ -37,7 +37,6 @@ def saved_searches(request, user_id: str):
         return redirect("person-saved-searches", user_id=user_id)
     rows = [(s, _criteria(s.parameters)) for s in searches.saved_searches_of(user_id=user_id)]
     return render(request, "backoffice/admin/saved_searches.html", {
-        "crumbs": [("People", reverse("people")), (profile.name or profile.email, reverse("person", args=[user_id]))],
         "profile": profile, "rows": rows, "limit": searches.MAX_SAVED_SEARCHES, "off": searches.Frequency.OFF})
 
 

@@ -50,7 +50,6 @@ from marketplace.selectors.listings import (
     broker_inventory,
     listing_covers,
     listing_for_actor,
-    listings_for_broker,
 )
 from marketplace.selectors.media import media_for_listing
 from marketplace.services import leads as lead_services

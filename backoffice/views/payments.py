@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from backoffice.access import admins_only
+from backoffice.changelist import Changelist, Sort
 from backoffice.forms import OrderFilterForm
-from backoffice.views.admin import LISTINGS_PAGE, _pager
+from backoffice.views.admin import LISTINGS_PAGE
 from backoffice.views.common import FIXABLE, int_or_none, report_error
 from marketplace.errors import NotFound
 from marketplace.models import PaymentOrder
@@ -26,18 +27,19 @@ def _filters(form: OrderFilterForm) -> OrderFilters:
                         placed_to=data.get("placed_to"), oldest_first=data.get("order") == "oldest")
 
 
+# The placed column: newest first by default ("" in the URL), or oldest first.
+PLACED = Sort("Placed", ascending="oldest", descending="")
+
+
 @admins_only
 def orders(request):
     form = OrderFilterForm(request.GET or None)
     filters = _filters(form)
-    cursor, back = request.GET.get("cursor") or None, request.GET.getlist("back")
-    page = orders_search(filters=filters, limit=LISTINGS_PAGE, cursor=cursor)
-    query = request.GET.copy()
-    for name in ("cursor", "back"):
-        query.pop(name, None)
+    changelist = Changelist.of(request, per_page=LISTINGS_PAGE)
+    page = orders_search(filters=filters, limit=LISTINGS_PAGE, cursor=changelist.cursor)
     return render(request, "backoffice/admin/orders.html", {
-        "form": form, "page": page, "filters": filters,
-        "pager": _pager(query, page, cursor=cursor, back=back, total=orders_count(filters=filters)),
+        "form": form, "page": page, "filters": filters, "sort": changelist.heading(PLACED),
+        "pager": changelist.pager(shown=len(page.items), next_cursor=page.cursor, total=orders_count(filters=filters)),
         "providers": {p.value: name for p, name in PROVIDER_NAMES.items()},
         "plans": {code: plan.title for code, plan in PLANS.items()},
         "refundable": {o.order_id for o in page.items

@@ -101,6 +101,8 @@ def test_every_page_below_a_section_shows_its_trail_and_marks_its_section(signed
         (admin, f"/admin/listings/{listed.listing_id}/", f"Listings {listed.title}", "Listings"),
         (admin, f"/admin/moderation/{pending.listing_id}/", f"Moderation {pending.title}", "Moderation"),
         (admin, f"/admin/people/{someone.user_id}/", f"People {someone.name or someone.email}", "People"),
+        (admin, f"/admin/people/{someone.user_id}/saved-searches/",
+         f"People {someone.name or someone.email} Saved searches", "People"),
         (admin, f"/admin/agencies/{agency_id}/", f"Agencies {agency.name}", "Agencies"),
         (admin, f"/listings/{listed.listing_id}/documents/", f"Listings {listed.title} Documents", "Listings"),
         (broker, f"/broker/listings/{listed.listing_id}/", f"My inventory {listed.title}", "My inventory"),
