@@ -50,7 +50,9 @@ def _attached(part) -> str:
 
 def parse(message_id: str, raw: str, destinations: list[str]) -> SentMail:
     message = email.message_from_string(raw, policy=default_policy)
-    return SentMail(message_id=message_id, sender=str(message.get("From", "")), to=list(destinations),
+    # moto adds the To/Cc/Bcc headers' addresses to the Destinations it was given (SES sends to those
+    # only): each recipient once, as SES delivers it.
+    return SentMail(message_id=message_id, sender=str(message.get("From", "")), to=list(dict.fromkeys(destinations)),
                     subject=str(make_header(decode_header(str(message.get("Subject", ""))))),
                     date=str(message.get("Date", "")), text=_part(message, "plain"), html=_part(message, "html"),
                     headers={k: str(v) for k, v in message.items()

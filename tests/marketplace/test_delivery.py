@@ -151,5 +151,7 @@ def test_the_local_mail_view_shows_what_ses_sent(api):
     # Then it lists the message, shows it (markup escaped) and gives it to scripts
     assert listing.status_code == 200 and "Bhaisepati &lt;villa&gt;" in listing.text
     assert one.status_code == 200 and "Plain text" in one.text and "<villa>" not in one.text
-    assert [m["subject"] for m in as_json if m["message_id"] == message_id] == [email.subject]
+    assert [(m["subject"], m["to"]) for m in as_json if m["message_id"] == message_id] == [
+        (email.subject, ["viewer@example.np"])]
+    assert "<td>viewer@example.np</td>" in listing.text  # each recipient once
     assert requests.get(f"{api}/_mail/no-such-id", timeout=30).status_code == 404
