@@ -67,6 +67,9 @@ def test_admins_list_agencies_by_expiry_and_verification_is_audited(signed_in, p
     assert page.context["licence"].status == LicenceStatus.EXPIRING
     entry = next(e for e in AuditEntry.history("agency", agency_id) if e.action == "licence_verified")
     assert entry.actor_id == people["admin"].user_id and entry.reason == "DLM list entry 99"
+    # and the page's history says it in words
+    history = html.unescape(page.content.decode()).split("<h2>History</h2>")[1]
+    assert "<td>Licence verified</td>" in history and "licence_verified" not in history
 
 
 def test_bad_agency_input_names_the_field_and_brokers_cannot_open_the_admin_pages(signed_in):
