@@ -192,10 +192,15 @@ DONE = {
 }
 
 
+def did(action) -> str:
+    """What a lifecycle action did, in words: "approve_coming_soon" -> "Approved as coming soon"."""
+    code = str(getattr(action, "value", action))
+    return DONE.get(code) or words(code)
+
+
 def done(action, subject: str) -> str:
     """A lifecycle action's success message naming what it was done to."""
-    code = str(getattr(action, "value", action))
-    return f"{DONE.get(code) or words(code)}: {subject}"
+    return f"{did(action)}: {subject}"
 
 
 def yes_no(value) -> str:

@@ -49,6 +49,8 @@ def cell(value, kind: str = "text") -> str:
         return f"{formatting.number(value, 1)}%"
     if kind == "moment":
         return formatting.moment(value)
+    if kind == "action":
+        return formatting.did(value)
     return str(value)
 
 

@@ -171,7 +171,11 @@ def _titles(listing_ids: list[str]) -> dict[str, str]:
 class Column:
     name: str  # the CSV header
     label: str  # the page's header
-    kind: str = "text"  # text | number | money | percent | hours | moment: how the page shows a value
+    kind: str = "text"  # text | action | number | money | percent | hours | moment: how the page shows a value
+
+    @property
+    def numeric(self) -> bool:  # right-aligned on the page
+        return self.kind not in ("text", "action")
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,7 @@ REPORTS: dict[str, Report] = {report.slug: report for report in (
             Column("median_hours_to_approve", "Median hours to approve", "hours")),
            _broker_performance),
     Report("turnaround", "Moderation turnaround",
-           (*LISTING, Column("decision", "Decision"), Column("by", "By"),
+           (*LISTING, Column("decision", "Decision", "action"), Column("by", "By"),
             Column("submitted_at", "Submitted", "moment"), Column("decided_at", "Decided", "moment"),
             Column("hours", "Hours from submission", "hours")),
            _turnaround, shown=20),

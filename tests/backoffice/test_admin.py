@@ -443,6 +443,9 @@ def test_reports_render_and_export_one_report_per_csv(signed_in, listing_factory
     decisions = list(csv.DictReader(io.StringIO(turnaround.content.decode())))
     assert [(d["listing"], d["decision"]) for d in decisions] == [(listing.title, "approve")]
     assert listing.title.encode() in page.content
+    # the page says the decision in words (the CSV keeps the code)
+    turnaround_table = page.content.decode().split("Moderation turnaround")[1]
+    assert "<td>Approved</td>" in turnaround_table and "<td>approve</td>" not in turnaround_table
 
 
 def test_a_report_page_makes_the_same_calls_for_a_week_and_a_year_and_a_csv_reads_only_its_report(
