@@ -214,7 +214,7 @@ def _tiered(connection, clauses: list[str], params: dict, after: list | None, co
     return rows
 
 
-WIDE = 0.25  # filters that leave this share of the index or more are wide: tiers one by one pay
+WIDE = 0.1  # filters that leave this share of the index or more are wide: tiers one by one pay
 
 
 def _wide(connection, clauses: list[str], params: dict) -> bool:
