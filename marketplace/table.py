@@ -38,6 +38,7 @@ CARD_ATTRIBUTES = [
     "price_on_request", "land_area_sqft", "bedrooms", "bathrooms", "road_width_ft", "facing",
     "premium", "exclusive", "public_at", "geohash", "cover", "published_at",
     "closed_at",  # a sold or let listing's badge
+    "broker_id", "last_confirmed_at",  # the broker's agency (read by the API) and "last confirmed"
 ]
 
 

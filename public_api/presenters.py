@@ -151,6 +151,7 @@ def _card_fields(listing, at: datetime) -> dict:
         "published_at": listing.published_at, "cover": cover_of(listing),
         "location": Location(geohash=listing.geohash[:GEOHASH_PRECISION]) if listing.geohash else None,
         "closed": closed_of(listing),
+        "last_confirmed_at": listing.confirmed_at if listing.status == Status.ACTIVE else None,
     }
 
 
@@ -209,6 +210,6 @@ def detail_of(listing, media: list, *, broker: BrokerCard, entitlements: Entitle
                             verified=broker.verified, agency=agency_of(broker)),
         price_history=[history_item_of(item) for item in sorted(history, key=lambda item: item.at)],
         documents_verified_at=listing.documents_verified_at,
-        last_confirmed_at=listing.confirmed_at if listing.status == Status.ACTIVE else None,
+        agency=agency_of(broker),
     )
     return converted(detail, conversion)

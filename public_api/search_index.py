@@ -28,6 +28,7 @@ from marketplace.search_index import query, store
 from marketplace.search_index.query import IndexPage, IndexSearch
 from marketplace.selectors.search import SORTS as FALLBACK_SORTS
 from marketplace.selectors.search import listing_search, neighbourhood_summaries
+from public_api import agency_cards
 from public_api.observability import count, logger
 from public_api.presenters import card_of, converted
 from public_api.schemas.listings import ListingCard
@@ -106,6 +107,7 @@ def reset() -> None:
         _fallback_figures.clear()
         _figures_of.cache_clear()
         _presented.clear()
+        agency_cards.forget()
 
 
 def _fallback_answers(request: IndexSearch) -> bool:
@@ -176,7 +178,7 @@ def cards_of(items: list[Listing], *, at: datetime | None = None,
     never changes (a change is a new object), and only a coming-soon date still ahead depends on the
     moment, so those are presented afresh every time. A price in another currency (``conversion``) is
     added to a copy, never to the kept card."""
-    cards = _cards(items, at=at)
+    cards = agency_cards.with_agencies(_cards(items, at=at), [listing.broker_id for listing in items])
     return [converted(card, conversion) for card in cards] if conversion else cards
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from marketplace.models import Listing
 from marketplace.search_index.documents import FIELD_COLUMNS, Document, document_of, field_column
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: cards carry the broker (their agency) and the last confirmation
 # The row of a card: its id, the listing fields searches use (``documents.FIELD_COLUMNS``, typed by their
 # specification), then what the index derives (visibility, order, facets, the map point).
 _CARD_COLUMNS = ("listing_id TEXT NOT NULL UNIQUE", *(field_column(c) for c in FIELD_COLUMNS), "status TEXT NOT NULL",

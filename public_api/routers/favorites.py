@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from marketplace.entitlements import can_see
 from marketplace.selectors.buyers import MAX_FAVORITES_PAGE, favorites_list
+from public_api.agency_cards import with_agencies
 from public_api.auth import signed_in_caller
 from public_api.presenters import card_of
 from public_api.routers import CURSOR_MAX, LISTING_ID, SIGNED_IN, documented
@@ -24,8 +25,8 @@ def favorites(limit: Annotated[int, Query(ge=1, le=MAX_FAVORITES_PAGE)] = 20,
     page, missing = favorites_list(user_id=caller.actor.user_id, limit=limit, cursor=cursor)
     visible = [listing for listing in page.items if can_see(listing, caller.entitlements)]
     hidden = [listing.listing_id for listing in page.items if listing not in visible]
-    return FavoritePage(items=[card_of(listing) for listing in visible], unavailable=[*hidden, *missing],
-                        next_cursor=page.cursor)
+    cards = with_agencies([card_of(listing) for listing in visible], [listing.broker_id for listing in visible])
+    return FavoritePage(items=cards, unavailable=[*hidden, *missing], next_cursor=page.cursor)
 
 
 @router.put("/<listing_id>", security=SIGNED_IN, summary="Save a listing (idempotent)", tags=["me"],

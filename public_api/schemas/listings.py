@@ -83,6 +83,18 @@ class Location(BaseModel):
     geohash: str = Field(description="About 150 m across: where the pin goes, never the exact address")
 
 
+class AgencyPublic(BaseModel):
+    """The licensed agency the broker works for (RESO Office) and the state of its licence."""
+
+    agency_id: str
+    name: str
+    licence_number: str
+    licence_status: Literal[LICENCE_STATUSES] = Field(
+        description="valid or expiring (within 30 days): checked against the Department of Land Management's "
+                    "list; unverified, expired or revoked otherwise")
+    licence_valid_until: date | None = None
+
+
 class Closed(BaseModel):
     """A sold or let listing's badge: it stays in search with it for a configured number of days."""
 
@@ -112,6 +124,11 @@ class ListingCard(BaseModel):
     location: Location | None = None
     closed: Closed | None = Field(None, description="Sold or let (status `closed`): the badge and its date; such "
                                                     "a listing leaves search some days after closing")
+    last_confirmed_at: datetime | None = Field(
+        None, description="When the broker last confirmed the property is available (listed listings; one "
+                          "unconfirmed for 45 days leaves search)")
+    agency: AgencyPublic | None = Field(None, description="The broker's licensed agency (RESO Office) and the state "
+                                                          "of its licence; null when the broker belongs to none")
 
 
 class ListingPage(BaseModel):
@@ -137,18 +154,6 @@ class MediaItem(BaseModel):
     height: int | None = None
     variants: list[ImageVariant]
     expires_at: datetime | None = Field(None, description="When signed URLs stop working")
-
-
-class AgencyPublic(BaseModel):
-    """The licensed agency the broker works for (RESO Office) and the state of its licence."""
-
-    agency_id: str
-    name: str
-    licence_number: str
-    licence_status: Literal[LICENCE_STATUSES] = Field(
-        description="valid or expiring (within 30 days): checked against the Department of Land Management's "
-                    "list; unverified, expired or revoked otherwise")
-    licence_valid_until: date | None = None
 
 
 class BrokerPublic(BaseModel):
@@ -192,9 +197,6 @@ class ListingDetail(ListingCard):
     price_history: list[PriceHistoryItem] = Field(
         default_factory=list, description="Every price and status change since the listing first came to the "
                                           "market, oldest first")
-    last_confirmed_at: datetime | None = Field(
-        None, description="When the broker last confirmed the property is available (listings unconfirmed for 45 "
-                          "days leave search)")
 
 
 class NeighborhoodStats(BaseModel):

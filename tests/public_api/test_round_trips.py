@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 
+from public_api import agency_cards
 from tests.public_api.conftest import get
 from tests.shared.listings import make_listing
 
@@ -61,7 +62,23 @@ def test_the_favorites_list_is_one_query_and_one_batch_get(api, lister, buyer, d
     dynamodb_calls.reset()
     response = get(api, "/v1/me/favorites", buyer)
     assert len(response.json()["items"]) == 5
+    # The cards' agencies: the brokers' profiles and their agencies, two batch reads, then kept a minute
+    assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1 + 2}
+    dynamodb_calls.reset()
+    get(api, "/v1/me/favorites", buyer)
     assert dynamodb_calls.count() == {"Query": 1, "BatchGetItem": 1}
+
+
+def test_a_page_of_cards_reads_its_brokers_agencies_once_then_keeps_them(api, market, reindex, dynamodb_calls):
+    reindex()
+    get(api, "/v1/feed")  # the cold load of the index
+    agency_cards.forget()
+    dynamodb_calls.reset()
+    get(api, "/v1/listings")
+    assert dynamodb_calls.count() == {"BatchGetItem": 2}  # the broker's profile, then their agency
+    dynamodb_calls.reset()
+    get(api, "/v1/listings?limit=3")
+    assert dynamodb_calls.count() == {}
 
 
 def test_me_is_one_query(api, buyer, dynamodb_calls):

@@ -12,7 +12,7 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShikharTest")
 from local import media_edge
 from local.gateway import Gateway
 from marketplace import media_urls, tokens
-from public_api import exchange_rates
+from public_api import agency_cards, exchange_rates
 from public_api.config import reload_api_settings
 from public_api.routers import neighborhoods
 
@@ -33,4 +33,5 @@ def api(platform, gateway) -> str:
     media_edge.reset()
     neighborhoods.clear_cache()
     exchange_rates.forget()
+    agency_cards.forget()
     return gateway.url
