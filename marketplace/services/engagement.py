@@ -17,6 +17,7 @@ from marketplace.entitlements import Entitlements, can_see
 from marketplace.errors import IdempotencyKeyReused, NotFound, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
+from marketplace.lifecycle import Status
 from marketplace.models import DailyViewStat, Favorite, Guard, Inquiry, Listing, ListingStats
 from marketplace.selectors.listings import listing_get
 
@@ -35,6 +36,17 @@ def visible_listing(*, listing_id: str, entitlements: Entitlements) -> Listing:
     listing = listing_get(listing_id=listing_id)
     if not can_see(listing, entitlements):
         raise NotFound("no such listing", field="listing_id")
+    return listing
+
+
+def listing_on_market(*, listing_id: str, entitlements: Entitlements) -> Listing:
+    """A listing a buyer may still ask about or visit: visible, and not sold or let (a closed listing stays in
+    search for some days with its badge, but its broker no longer takes inquiries or viewings for it)."""
+    listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
+    if listing.status == Status.CLOSED:
+        done = "let" if listing.purpose == "rent" else "sold"
+        raise ValidationError(f"this property has been {done}: its broker no longer takes requests for it",
+                              field="listing_id")
     return listing
 
 
@@ -131,7 +143,7 @@ def inquiry_create(*, actor: Actor, listing_id: str, entitlements: Entitlements,
         existing = _guarded_inquiry(guard, listing_id)
         if existing:
             return existing, False
-    listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
+    listing = listing_on_market(listing_id=listing_id, entitlements=entitlements)
     inquiry = Inquiry(inquiry_id=new_id(), listing_id=listing_id, listing_title=listing.title,
                       broker_id=listing.broker_id, buyer_id=actor.user_id, **fields)
     event = DomainEvent(EventType.INQUIRY_RECEIVED, {

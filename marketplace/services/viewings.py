@@ -44,7 +44,7 @@ from marketplace.services.engagement import (
     IDEMPOTENCY_KEY,
     IDEMPOTENCY_KEY_RULE,
     IDEMPOTENCY_WINDOW,
-    visible_listing,
+    listing_on_market,
 )
 from marketplace.viewings_ics import invitation
 
@@ -186,7 +186,7 @@ def viewing_request_once(*, actor: Actor, listing_id: str, entitlements: Entitle
                       fingerprint=_fingerprint(listing_id, cleaned, fields), expires=now + IDEMPOTENCY_WINDOW)
         if (existing := _guarded(guard, now=now)) is not None:
             return existing, False
-    listing = visible_listing(listing_id=listing_id, entitlements=entitlements)
+    listing = listing_on_market(listing_id=listing_id, entitlements=entitlements)
     _check_limits(buyer_id=actor.user_id, now=now)
     viewing = ViewingRequest(viewing_id=new_id(), listing_id=listing_id, listing_title=listing.title,
                              broker_id=listing.broker_id, buyer_id=actor.user_id, slots=cleaned,

@@ -12,12 +12,13 @@ import pytest
 from marketplace import outbox
 from marketplace.config import reload_settings
 from marketplace.entitlements import ANONYMOUS, can_see
+from marketplace.errors import ValidationError
 from marketplace.lifecycle import Action, Status
 from marketplace.models import Listing
 from marketplace.search_index.documents import document_of
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.search import ListingFilters, listing_search
-from marketplace.services import freshness
+from marketplace.services import engagement, freshness, viewings
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
 
@@ -121,3 +122,18 @@ def test_a_withdrawn_listing_leaves_search_at_once(active, broker):
     listing_act(actor=broker, listing_id=active.listing_id, action=Action.WITHDRAW)
     assert not _in_feed(active.listing_id)
     assert document_of(listing_get(listing_id=active.listing_id, consistent=True)) is None
+
+
+def test_a_sold_listing_in_search_takes_no_inquiry_or_viewing_but_may_be_saved(active, broker, buyer):
+    closed = _close(broker, active.listing_id)
+
+    with pytest.raises(ValidationError, match="has been sold") as refused:
+        engagement.inquiry_create(actor=buyer, listing_id=closed.listing_id, entitlements=ANONYMOUS,
+                                  idempotency_key=None, name="Priya", phone="+977 9812345678", email="p@example.np",
+                                  message="Is the price negotiable?", preferred_contact_time="")
+    assert refused.value.field == "listing_id"
+    with pytest.raises(ValidationError, match="has been sold"):
+        viewings.viewing_request(actor=buyer, listing_id=closed.listing_id, entitlements=ANONYMOUS,
+                                 slots=[datetime.now(UTC).replace(microsecond=0) + 2 * DAY], name="Priya",
+                                 email="p@example.np", message="Mornings suit me")
+    assert engagement.favorite_add(actor=buyer, listing_id=closed.listing_id, entitlements=ANONYMOUS)
