@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django import forms
 from django.http import QueryDict
 
 # Parameters that place a page, not choose the list: dropped from the links that filter or sort.
@@ -86,6 +87,18 @@ class Changelist:
 
     def headings(self, *sorts: Sort) -> dict[str, dict]:
         return {sort.label: self.heading(sort) for sort in sorts}
+
+
+def with_order(form: forms.Form, *sorts: Sort) -> forms.Form:
+    """``form`` with an "Order" choice of every way its list sorts (the headings' links, as a field: on a
+    phone the table's headings are hidden, its rows being cards), the default first."""
+    choices = {}
+    for sort in sorts:
+        for value, arrow in ((sort.ascending, "↑"), (sort.descending, "↓")):
+            choices.setdefault(value, f"{sort.label} {arrow}")
+    ordered = sorted(choices.items(), key=lambda choice: choice[0] != "")
+    form.fields["order"] = forms.ChoiceField(required=False, label="Order", choices=ordered)
+    return form
 
 
 def offset_page(items: list, changelist: Changelist) -> tuple[list, str | None]:

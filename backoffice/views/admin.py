@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from backoffice.access import admins_only
-from backoffice.changelist import Changelist, Sort
+from backoffice.changelist import Changelist, Sort, with_order
 from backoffice.charts import bar_chart
 from backoffice.forms import (
     FilterForm,
@@ -277,7 +277,7 @@ EMAIL = Sort("Email", ascending="", descending="-email")
 
 @admins_only
 def people_list(request):
-    form = PeopleFilterForm(request.GET)
+    form = with_order(PeopleFilterForm(request.GET), EMAIL)
     form.is_valid()
     text, group = (form.cleaned_data.get(name, "").strip() for name in ("q", "group"))
     changelist = Changelist.of(request, per_page=PEOPLE_PAGE)

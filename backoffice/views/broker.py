@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import brokers_only
-from backoffice.changelist import Changelist, Sort, offset_page
+from backoffice.changelist import Changelist, Sort, offset_page, with_order
 from backoffice.charts import bar_chart
 from backoffice.forms import InventoryFilterForm, LeadFilterForm, ListingForm, listing_initial
 from backoffice.previews import media_preview
@@ -86,7 +86,7 @@ def _inventory_rows(listings, *, status: str, text: str, order: str) -> list:
 
 @brokers_only
 def inventory(request):
-    form = InventoryFilterForm(request.GET)
+    form = with_order(InventoryFilterForm(request.GET), *INVENTORY_SORTS)
     form.is_valid()
     status, text = (form.cleaned_data.get(name, "").strip() for name in ("status", "q"))
     changelist = Changelist.of(request, per_page=INVENTORY_PAGE)
@@ -308,7 +308,7 @@ RECEIVED = Sort("When", ascending="oldest", descending="")
 
 @brokers_only
 def leads_page(request):
-    form = LeadFilterForm(request.GET)
+    form = with_order(LeadFilterForm(request.GET), RECEIVED)
     changelist = Changelist.of(request, per_page=LEADS_PAGE)
     broker_id = request.actor.user_id
     page = leads.inquiries_for_broker(broker_id=broker_id, limit=LEADS_PAGE, cursor=changelist.cursor,

@@ -244,6 +244,7 @@ def test_a_brokers_inventory_filters_sorts_counts_and_pages_with_fixed_calls(sig
     assert sorted(_ids(villas)) == sorted(made[t].listing_id for t in ("Villà in Sanepa", "Villa by the Bagmati"))
     assert _ids(drafts) == [made[t].listing_id for t in ("Villa by the Bagmati", "Bungalow in Budhanilkantha")]
     assert '<option value="draft" selected>' in drafts.content.decode()
+    assert '<option value="-price" selected>Price ↓</option>' in drafts.content.decode()  # the sort as a field too
     # the session, the broker's banner (a BatchGetItem), the inventory (one Query) and the listings to confirm
     assert first_calls == villa_calls and first_calls["Query"] == 2
 
