@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 from ulid import ULID
@@ -36,7 +37,7 @@ from marketplace.payments.providers import payment_settings
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.people import entitlements_for, profile_and_subscription
-from marketplace.services import agencies, daily_reports, engagement, listings, people
+from marketplace.services import agencies, daily_reports, engagement, listings, people, viewings
 from marketplace.services.media import media_request_upload
 from marketplace.units import Area
 
@@ -320,6 +321,9 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
         progress("Seeding favorites, inquiries and view stats ...")
         _engagement(rng, listed, actors)
         _mark("engagement", "done")
+    if not _guarded("viewings"):
+        _viewings(listed, actors)
+        _mark("viewings", "done")
     _trust(actors, [listing_id for listing_id, _, exclusive in listed if not exclusive], progress)
     # The views above went straight to the table: the reports' daily figures are rebuilt from it. Favorites,
     # inquiries and decisions reach them through the analytics queue's consumer, as every event does.
@@ -399,6 +403,42 @@ def _engagement(rng: random.Random, listed: list[tuple[str, str, bool]], actors:
                                      views=max(0, int(base * rng.uniform(0.4, 1.6))))
                 stat.derive_keys()
                 batch.save(stat)
+
+
+# --- Viewing requests: one waiting for the demo broker's answer, one confirmed, one declined ------------
+
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
+VIEWINGS = (("buyer@demo.shikhar.np", "requested"), ("premium@demo.shikhar.np", "confirmed"),
+            ("investor@demo.shikhar.np", "declined"))
+
+
+def _viewings(listed: list[tuple[str, str, bool]], actors: dict[str, Actor]) -> None:
+    """Buyers ask the demo broker to view up to three of their listings at 11:00 on the next days; the broker
+    confirms one and declines one. Each request has its idempotency key, so a rerun after a crash makes
+    no second one."""
+    broker = actors["broker@demo.shikhar.np"]
+    theirs = [listing_id for listing_id, _, exclusive in listed
+              if not exclusive and listing_get(listing_id=listing_id).broker_id == broker.user_id]
+    today = datetime.now(KATHMANDU).date()
+    slots = [datetime(day.year, day.month, day.day, 11, tzinfo=KATHMANDU)
+             for day in (today + timedelta(days=n) for n in (2, 3, 5))]
+    if not theirs:
+        return
+    for n, (email, outcome) in enumerate(VIEWINGS):
+        buyer, listing_id = actors[email], theirs[n % len(theirs)]  # a small demo: buyers share a listing
+        viewing, _ = viewings.viewing_request_once(
+            actor=buyer, listing_id=listing_id, entitlements=entitlements_for(user_id=buyer.user_id), slots=slots,
+            idempotency_key=f"demo-viewing-{buyer.user_id[:8]}", name=buyer.name, phone="+977 9812345678",
+            message="Namaste, could we see the house with my family?")
+        if viewing.state != viewings.ViewingState.REQUESTED or outcome == "requested":
+            continue
+        if outcome == "confirmed":
+            viewings.viewing_confirm(actor=broker, listing_id=listing_id, viewing_id=viewing.viewing_id,
+                                     start=viewing.slots[1], expected_version=viewing.version)
+        else:
+            viewings.viewing_decline(actor=broker, listing_id=listing_id, viewing_id=viewing.viewing_id,
+                                     reason="The owners are abroad until next month; please ask again then.",
+                                     expected_version=viewing.version)
 
 
 # --- Listings in memory (the search benchmark and the search index's tests) ---------------------------

@@ -17,7 +17,7 @@ from marketplace.selectors.listings import listing_get, listings_by_status
 from marketplace.selectors.media import media_for_listing
 from marketplace.selectors.payments import OrderFilters, orders_search
 from marketplace.selectors.people import entitlements_for, users_search
-from marketplace.services import agencies, documents
+from marketplace.services import agencies, documents, viewings
 from media_pipeline import runner
 
 
@@ -42,8 +42,14 @@ def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform)
     seeded_views = sum(int(s.views) for s in DailyViewStat.scan())
     assert seeded_views > 0 and sum(n for _, n in views) == seeded_views  # the reports see the seeded views
 
+    # the demo broker has viewing requests to answer, and answered
+    broker = next(p for p in users_search(text="broker@demo").items)
+    asked = sorted(v.state for v in viewings.viewings_for_broker(broker_id=broker.user_id))
+    assert asked == ["confirmed", "declined", "requested"]
+
     demo.seed(resources=platform, listing_count=12, photos=False)
     assert {s.value: len(listings_by_status(status=s, limit=100).items) for s in Status} == counts
+    assert len(viewings.viewings_for_broker(broker_id=broker.user_id)) == len(asked)
 
 
 def test_a_seeding_run_that_crashed_after_creating_a_listing_duplicates_nothing_on_rerun(platform, monkeypatch):
