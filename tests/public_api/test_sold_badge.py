@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from marketplace.config import reload_settings
 from marketplace.lifecycle import Action, Status
+from marketplace.search_index import writer
 from marketplace.services import freshness
 from public_api import search_index
 from tests.public_api.conftest import get
+from tests.public_api.test_search_index import _writer_takes_its_queue
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
 
@@ -66,9 +69,19 @@ def test_the_detail_shows_the_badge_and_an_open_listing_has_none(api, closed, ma
     assert get(api, f"/v1/listings/{market['public'].listing_id}").json()["closed"] is None
 
 
-def test_once_its_days_are_over_it_is_gone_from_search_and_detail(api, closed, reindex):
-    freshness.sweep(at=datetime.now(UTC) + timedelta(days=31))
+def test_once_its_days_are_over_it_is_gone_from_search_and_detail(api, closed, reindex, monkeypatch):
+    # Given the index holds the sold listing, kept up by its writer from the search-index queue
+    monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
+    reload_settings()
     reindex()
+    assert closed["sold"].listing_id in _cards(api, "/v1/listings?limit=50")
+    index_writer = writer.Writer()
+
+    # When the sweep takes it out of search (ListingLeftSearch) and the writer applies its queue
+    freshness.sweep(at=datetime.now(UTC) + timedelta(days=31))
+    _writer_takes_its_queue(index_writer)
+
+    # Then search, the feed and its detail no longer have it
 
     assert closed["sold"].listing_id not in _cards(api, "/v1/listings?limit=50")
     assert closed["sold"].listing_id not in _cards(api, "/v1/feed?limit=50")
