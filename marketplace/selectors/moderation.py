@@ -92,7 +92,7 @@ def moderation_checks(listing: Listing, media: list[Media] | None = None,
     missing = missing_for_submission(listing, photos=ready)
     missing.pop("photos", None)  # the photos check above says it
     checks.append(Check("required", "Required fields filled in", not missing,
-                        word_list(label_of(name) for name in missing)))
+                        word_list(label_of(name) for name in missing) if missing else ""))
     return checks
 
 

@@ -83,6 +83,10 @@ def test_the_queue_lists_pending_listings_oldest_first_with_their_checks(signed_
     assert contacts[first.listing_id].passed is True
     assert contacts[second.listing_id].passed is False
     assert "9841234567" in contacts[second.listing_id].detail
+    # and a check that passed with nothing to name shows no detail (no "(—)")
+    required = next(c for c in entries[0].checks if c.name == "required")
+    assert required.passed is True and required.detail == ""
+    assert "(—)" not in response.content.decode()
 
 
 def test_approving_from_the_review_page_goes_through_the_lifecycle_audits_and_notifies(signed_in, listing_factory, people):
