@@ -106,6 +106,9 @@ def _years_ahead() -> int:
 PROPERTY_TYPES = ("house", "villa", "apartment", "land", "commercial")
 PURPOSES = ("sale", "rent")
 FACINGS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+# Compass points as people write them ("North-east", not the code's "Ne").
+FACING_NAMES = tuple(zip(FACINGS, ("North", "North-east", "East", "South-east", "South", "South-west", "West",
+                                   "North-west"), strict=True))
 ROAD_SURFACES = ("blacktopped", "paved", "graveled", "earthen")
 FURNISHINGS = ("unfurnished", "semi_furnished", "furnished")
 AMENITIES = ("garden", "himalaya_view", "valley_view", "servant_quarters", "security", "solar",
@@ -144,7 +147,7 @@ FIELDS: tuple[Field, ...] = (
     Field("road_width_ft", Kind.DECIMAL, "Road width (ft)", low=Decimal(0), high=Decimal(200), places=1,
           unit="ft"),
     Field("road_surface", Kind.CHOICE, "Road surface", choices=_named(ROAD_SURFACES)),
-    Field("facing", Kind.CHOICE, "Facing", choices=_named(FACINGS), reso="DirectionFaces"),
+    Field("facing", Kind.CHOICE, "Facing", choices=FACING_NAMES, reso="DirectionFaces"),
     Field("year_built", Kind.INTEGER, "Year built", low=1900, high=_years_ahead, reso="YearBuilt"),
     Field("furnishing", Kind.CHOICE, "Furnishing", choices=_named(FURNISHINGS), reso="Furnished"),
     Field("amenities", Kind.MANY, "Amenities", choices=_named(AMENITIES)),

@@ -94,3 +94,8 @@ def test_history_lines_are_words_not_stored_values():
         "Media order: Photo 1, Photo 2 and Floor plan 3 → Photo 2, Photo 1 and a removed item",
         "Status: Draft → Waiting for review",
     ]
+
+
+@pytest.mark.parametrize(("code", "text"), [("NE", "North-east"), ("SW", "South-west"), ("N", "North")])
+def test_a_facing_is_a_compass_point_in_words(code, text):
+    assert formatting.field_value("facing", code) == text
