@@ -22,7 +22,7 @@ from marketplace import db
 from marketplace.actors import SYSTEM, Actor
 from marketplace.config import settings
 from marketplace.events import DomainEvent, EventType, to_outbox
-from marketplace.lifecycle import Action, Status
+from marketplace.lifecycle import Action, Status, shown_after_closing
 from marketplace.models import Guard, Listing, iso
 from marketplace.observability import logger
 from marketplace.services.listings import listings_sweep_transition
@@ -58,9 +58,11 @@ class Freshness:
     """What the back office shows of a listing's confirmation."""
 
     confirmed_at: datetime | None = None  # active and expired listings only
-    leaves_search_on: datetime | None = None  # active listings only
+    leaves_search_on: datetime | None = None  # active listings, and sold or let ones still in search
     due: bool = False  # active and unconfirmed for the reconfirmation age: the broker is asked
     expired: bool = False  # expired for want of confirmation: "Still available" reinstates it
+    closed_at: datetime | None = None  # sold or let: buyers see the badge of this date while it is in search
+    closed_label: str = ""  # "Sold" or "Rented"
 
 
 def freshness_of(listing: Listing, *, at: datetime | None = None) -> Freshness:
@@ -69,7 +71,16 @@ def freshness_of(listing: Listing, *, at: datetime | None = None) -> Freshness:
                          due=needs_confirmation(listing, at=at))
     if listing.status == Status.EXPIRED:
         return Freshness(confirmed_at=listing.confirmed_at, expired=True)
+    if listing.status == Status.CLOSED and listing.closed_at is not None:
+        moment = at or datetime.now(UTC)
+        shown = shown_after_closing(listing, at=moment)
+        return Freshness(closed_at=listing.closed_at, closed_label="Rented" if listing.purpose == "rent" else "Sold",
+                         leaves_search_on=listing.closed_at + sold_shown() if shown else None)
     return Freshness()
+
+
+def sold_shown() -> timedelta:
+    return timedelta(days=settings().sold_shown_days)
 
 
 def listings_expire_unconfirmed(*, actor: Actor, at: datetime | None = None) -> list[str]:
@@ -112,7 +123,7 @@ def listings_leave_search_after_closing(*, actor: Actor, at: datetime | None = N
     """Take sold and let listings out of search once their days there are over: one Query of the due ones
     (gsi1 ``CLOSED_SHOWN``, card projection), then each listing read and changed at its version."""
     moment = at or datetime.now(UTC)
-    due = Listing.closed_shown_before(moment - timedelta(days=settings().sold_shown_days), limit=SWEEP_LIMIT)
+    due = Listing.closed_shown_before(moment - sold_shown(), limit=SWEEP_LIMIT)
     listings = (listing for card in due if (listing := Listing.get_or_none(card.listing_id, consistent=True)))
     return listings_sweep_transition(actor=actor, listings=listings, action=Action.LEAVE_SEARCH, at=moment)
 

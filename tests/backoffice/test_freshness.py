@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from marketplace.formatting import local
 from marketplace.lifecycle import Action, Status
 from marketplace.selectors.listings import listing_get
 from marketplace.services import freshness
@@ -58,3 +59,21 @@ def test_an_expired_listing_is_reinstated_from_its_page(signed_in, listing_facto
 
     broker.post(f"/broker/listings/{old.listing_id}/action/", {"action": "confirm", "expected_version": expired.version})
     assert listing_get(listing_id=old.listing_id, consistent=True).status == Status.ACTIVE
+
+
+def test_a_sold_listing_says_until_when_buyers_find_it_with_its_badge(signed_in, listing_factory, people):
+    # Given a listing its broker marked sold 10 days ago
+    active = listing_factory(status="active", title="Sold villa")
+    closed_on = datetime.now(UTC) - timedelta(days=10)
+    listing_act(actor=people["broker"].actor, listing_id=active.listing_id, action=Action.CLOSE, at=closed_on)
+    until = local(closed_on + timedelta(days=30)).strftime("%-d %b %Y")  # pages show Kathmandu dates
+
+    # When the broker and an admin open it / Then both see the sale and until when it stays in search
+    mine = signed_in("broker").get(f"/broker/listings/{active.listing_id}/").content.decode()
+    assert "Sold</span> on" in mine and f"buyers find it with this badge until {until}" in mine
+    theirs = signed_in("admin").get(f"/admin/listings/{active.listing_id}/").content.decode()
+    assert f"in search until {until}" in theirs
+
+    # When the sweep has taken it out of search / Then the page says so
+    freshness.sweep(at=datetime.now(UTC) + timedelta(days=21))
+    assert "no longer in search" in signed_in("broker").get(f"/broker/listings/{active.listing_id}/").content.decode()
