@@ -34,11 +34,11 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from marketplace.payments import esewa
-from marketplace.payments.providers import ESEWA_TEST_PRODUCT_CODE
+from marketplace.payments.providers import ESEWA_TEST_KEY, ESEWA_TEST_PRODUCT_CODE
 
 DEFAULT_PORT = 8002
 # The providers' published test credentials.
-ESEWA_TEST_SECRET = "8gBm/:&EnhH.1/q"
+ESEWA_TEST_SECRET = ESEWA_TEST_KEY
 ESEWA_WALLETS = frozenset(f"980680000{n}" for n in range(1, 6))
 ESEWA_PASSWORD, ESEWA_TOKEN = "Nepal@123", "123456"
 KHALTI_TEST_SECRET = "test_secret_key_f59e8b7d18b4499ca40f68195a846e9b"  # a sandbox-shaped key (ours, locally)

@@ -23,7 +23,13 @@ from marketplace.models import Guard, PaymentOrder, Subscription
 from marketplace.money import format_npr
 from marketplace.observability import logger
 from marketplace.payments import OPEN_STATES, PLANS, PROVIDER_NAMES, OrderState, Plan, Provider, esewa, khalti
-from marketplace.payments.providers import Outcome, ProviderUnavailable, payment_settings, secret
+from marketplace.payments.providers import (
+    Outcome,
+    ProviderUnavailable,
+    payment_settings,
+    refuse_placeholders_at_init,
+    secret,
+)
 from marketplace.services import people
 
 # Open orders older than this are closed by the poller as failed once their provider no longer knows
@@ -246,7 +252,8 @@ def payments_poll(*, now: datetime | None = None, limit: int = 100) -> dict[str,
 
 
 def poll_handler(event: dict, context=None) -> dict:
-    """The payments poller's scheduled entry point."""
+    """The payments poller's scheduled entry point (in production it refuses to run on a placeholder key)."""
+    refuse_placeholders_at_init()
     return payments_poll()
 
 
