@@ -15,6 +15,7 @@ of the stage's account). Never imports Django. Every command that changes someth
     python -m ops duplicates backfill [--apply]
     python -m ops search-keys backfill [--apply]
     python -m ops migrate media-review [--apply]  python -m ops migrate suppressions [--apply]
+    python -m ops migrate index-keys [--apply]
 """
 
 from __future__ import annotations
@@ -128,6 +129,9 @@ def parser() -> argparse.ArgumentParser:
     suppressions = migrate.add_parser("suppressions", help="e-mail suppressions stored before the admins' list: "
                                                            "their list index keys")
     suppressions.add_argument("--apply", action="store_true", help="really write (default: dry run)")
+    index_keys = migrate.add_parser("index-keys", help="document requests and orders written before their "
+                                                       "index keys (the broker's requests, the admins' orders)")
+    index_keys.add_argument("--apply", action="store_true", help="really write (default: dry run)")
 
     cost = commands.add_parser("cost", help="cost model").add_subparsers(dest="action", required=True)
     estimate = cost.add_parser("estimate", help="the dossier's monthly cost model, recomputed")
@@ -320,6 +324,8 @@ def _duplicates(args) -> int:
 def _migrate(args) -> int:
     if args.action == "suppressions":
         return _suppressions_migrate(args)
+    if args.action == "index-keys":
+        return _index_keys_migrate(args)
     from marketplace.services.media_migrations import media_review_migrate
 
     report = media_review_migrate(apply=args.apply)
@@ -335,6 +341,15 @@ def _migrate(args) -> int:
                      "(see docs/runbooks/media-review-migration.md): " + ", ".join(report.undecided))
     _print(lines)
     return EXIT_FAILED if report.changed_meanwhile else 0
+
+
+def _index_keys_migrate(args) -> int:
+    from marketplace.services.index_keys import index_keys_migrate
+
+    count = index_keys_migrate(apply=args.apply)
+    _print([f"wrote the index keys of {count} items" if args.apply
+            else f"dry run: would write the index keys of {count} items (add --apply)"])
+    return 0
 
 
 def _suppressions_migrate(args) -> int:

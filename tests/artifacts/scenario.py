@@ -80,7 +80,7 @@ class Scenario:
                                         if k in ("SHIKHAR_TABLE", "SHIKHAR_RAW_BUCKET", "SHIKHAR_PUBLIC_BUCKET",
                                                  "SHIKHAR_PREMIUM_BUCKET", "SHIKHAR_EVENT_BUS", "SHIKHAR_PREFIX",
                                                  "SHIKHAR_USER_POOL_ID", "SHIKHAR_USER_POOL_CLIENT_ID",
-                                                 "SHIKHAR_NOTIFY_TOPIC_ARN")}}
+                                                 "SHIKHAR_NOTIFY_TOPIC_ARN", "SHIKHAR_DOCUMENTS_BUCKET")}}
         environment.pop("SHIKHAR_CURSOR_SECRET", None)
         done = subprocess.run([sys.executable, "-m", "tests.artifacts.seed"], cwd=REPO, env=environment,
                               capture_output=True, text=True, timeout=300, check=False)
