@@ -7,6 +7,7 @@ import html
 
 import requests
 
+from marketplace import formatting
 from marketplace.licensing import LicenceStatus
 from marketplace.models import AuditEntry
 from marketplace.selectors.agencies import licence_of_broker
@@ -57,6 +58,7 @@ def test_admins_list_agencies_by_expiry_and_verification_is_audited(signed_in, p
     listed = admin.get("/admin/agencies/")
     rows = listed.context["rows"]
     assert rows[0][0].agency_id == agency_id  # the soonest expiry first
+    assert f"<td>{formatting.day(valid_until(10))}</td>" in listed.content.decode()  # "12 Dec 2026", as every date
     assert rows[0][1].status == LicenceStatus.UNVERIFIED
 
     version = admin.get(f"/admin/agencies/{agency_id}/").context["agency"].version
