@@ -1,14 +1,17 @@
 """Destructive buttons ask first, in Chromium: cancelling the question sends nothing and changes nothing;
-confirming it does what the button says."""
+confirming it does what the button says (rejecting a listing, deleting a photo, revoking a subscription)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.models import Media
+from marketplace.models import Media, Subscription
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
+from marketplace.services.people import subscription_grant, user_profile_sync
 from tests.backoffice.browsing import Journey, sign_in_with_new_totp
 from tests.media_pipeline.helpers import upload_drawn
 
@@ -25,14 +28,26 @@ def context(browser):
 def _click_and_answer(journey: Journey, selector: str, *, accept: bool) -> tuple[list[str], list[str]]:
     """Click a button, answer its question; (the questions asked, the POSTs the page sent)."""
     asked, posted = [], []
-    journey.page.once("dialog", lambda dialog: (asked.append(dialog.message),
-                                                dialog.accept() if accept else dialog.dismiss()))
-    journey.page.on("request", lambda request: request.method == "POST" and posted.append(request.url))
-    # Playwright's click returns once any navigation the click schedules has started: a form the
-    # question did not stop would be posted by then.
-    journey.page.click(selector)
-    if accept:
-        journey.page.wait_for_load_state("load")
+
+    def on_request(request):
+        if request.method == "POST":
+            posted.append(request.url)
+
+    def on_dialog(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    journey.page.on("dialog", on_dialog)
+    journey.page.on("request", on_request)
+    try:
+        if accept:  # the form is sent: wait for the page it leads to
+            with journey.page.expect_navigation():
+                journey.page.click(selector)
+        else:  # Playwright's click returns once any navigation it schedules has started: none may have
+            journey.page.click(selector)
+    finally:
+        journey.page.remove_listener("request", on_request)
+        journey.page.remove_listener("dialog", on_dialog)
     return asked, posted
 
 
@@ -82,3 +97,39 @@ def test_deleting_a_photo_asks_and_a_cancel_keeps_it(context, live_backoffice, p
     assert Media.get_or_none(draft.listing_id, first.media_id) is None
     assert [m.media_id for m in media_for_listing(listing_id=draft.listing_id, consistent=True)] == [second.media_id]
     journey.check("after-delete")
+
+
+def test_revoking_a_subscription_asks_and_only_revoking_does(context, live_backoffice, people):
+    buyer = people["buyer"]
+    user_profile_sync(user_id=buyer.user_id, email=buyer.email, groups=["buyers"], name="Kiran Joshi")
+    subscription_grant(actor=people["admin"].actor, user_id=buyer.user_id, tier="premium",
+                                 expires_at=datetime.now(UTC) + timedelta(days=30), reason="paid by bank transfer",
+                                 expected_version=None)
+    journey = Journey(context, live_backoffice, "admin-confirm")
+    sign_in_with_new_totp(journey.page, live_backoffice, people["admin"])
+    journey.size(390, 844)
+    journey.open(f"/admin/people/{buyer.user_id}/", "person-before-revoke")
+    apply = "form:has(input[name=form][value=subscription]) button[type=submit]"
+    journey.page.select_option("#id_sub-operation", "extend")
+    journey.page.fill("#id_sub-expires_at", (datetime.now(UTC) + timedelta(days=60)).date().isoformat())
+    journey.page.fill("#id_sub-reason", "renewed")
+
+    asked, posted = _click_and_answer(journey, apply, accept=True)  # extending is not destructive: no question
+
+    assert asked == [] and len(posted) == 1
+    granted = Subscription.get(*Subscription.key(buyer.user_id))
+    assert granted.version > 1
+    journey.page.select_option("#id_sub-operation", "revoke")
+    journey.page.fill("#id_sub-reason", "refunded")
+
+    asked, posted = _click_and_answer(journey, apply, accept=False)
+
+    assert asked == ["Revoke the subscription of Kiran Joshi? Their paid access ends now."] and posted == []
+    kept = Subscription.get(*Subscription.key(buyer.user_id))
+    assert (kept.expires_at, kept.version) == (granted.expires_at, granted.version)
+
+    asked, posted = _click_and_answer(journey, apply, accept=True)
+
+    assert len(asked) == 1 and len(posted) == 1
+    assert Subscription.get(*Subscription.key(buyer.user_id)).expires_at <= datetime.now(UTC)  # ended now
+    journey.check("after-revoke")

@@ -144,10 +144,13 @@ function valleyMap() {
 }
 
 // Destructive buttons (reject, unpublish, delete, end sessions) ask first: their data-confirm says what
-// happens. Without scripts the action goes ahead as the button says.
+// happens. A button that is destructive only for one choice of its form (the subscription's "revoke")
+// asks only then: data-confirm-if="<field>=<value>". Without scripts the action goes ahead as the button says.
 function confirmations() {
   for (const button of document.querySelectorAll("[data-confirm]")) {
     button.addEventListener("click", (event) => {
+      const [field, value] = (button.dataset.confirmIf || "").split("=");
+      if (field && button.form.elements[field]?.value !== value) return;
       if (!window.confirm(button.dataset.confirm)) event.preventDefault();
     });
   }
