@@ -176,6 +176,19 @@ def seed_digest(buyers: int) -> None:
                 batch.save(item)
 
 
+PROGRESS_EVERY = 10  # messages between progress lines (a long run stopped early still leaves its figures)
+
+
+def _progress(messages: int, elapsed: float, durations: list[float]) -> None:
+    calls = _counted()
+    sends = calls.get("ses:SendRawEmail", 0)
+    dynamodb = sum(n for call, n in calls.items() if call.startswith("dynamodb:"))
+    print(f"  drained {messages} messages in {elapsed:.0f} s: {sends:,} e-mails, "
+          f"{dynamodb / max(sends, 1):.2f} DynamoDB calls a buyer, a message median "
+          f"{statistics.median(durations):.1f} s max {max(durations):.1f} s; load {os.getloadavg()[0]:.1f}",
+          flush=True)
+
+
 def _drain(workers: int) -> tuple[list[float], int]:
     """The digest queue drained by ``workers`` consumers at once (the worker function's concurrency in AWS),
     each taking one message at a time as its event source hands it: each message's handling time, and how
@@ -187,6 +200,7 @@ def _drain(workers: int) -> tuple[list[float], int]:
     sqs, url = client("sqs"), settings().digest_queue_url
     durations: list[float] = []
     failures: list[str] = []
+    began = time.perf_counter()
 
     def consume() -> None:
         while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=2).get("Messages"):
@@ -200,6 +214,8 @@ def _drain(workers: int) -> tuple[list[float], int]:
                 continue
             durations.append(time.perf_counter() - started)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+            if len(durations) % PROGRESS_EVERY == 0:
+                _progress(len(durations), time.perf_counter() - began, durations)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for running in [pool.submit(consume) for _ in range(workers)]:
