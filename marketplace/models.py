@@ -1427,10 +1427,16 @@ class EmailSuppression(Item, discriminator="EmailSuppression"):
     created_at = UTCDateTimeAttribute(default_for_new=now)
 
     COLLECTION = "SUPPRESSIONS"
+    PARTITION_PREFIX = "SUPPRESSED#"
 
     @staticmethod
     def key(address: str) -> tuple[str, str]:
-        return f"SUPPRESSED#{address.strip().lower()}", "EMAIL"
+        return f"{EmailSuppression.PARTITION_PREFIX}{address.strip().lower()}", "EMAIL"
+
+    @classmethod
+    def unlisted(cls):
+        """Suppressions stored before the admins' list, without its keys (a filtered Scan: migration only)."""
+        return cls.scan(cls.pk.startswith(cls.PARTITION_PREFIX) & cls.gsi5pk.does_not_exist())
 
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.address)

@@ -104,8 +104,7 @@ def suppressions_backfill(*, apply: bool) -> int:
     report meanwhile writes its own keys). Idempotent: an item with its keys no longer matches. Returns how
     many it wrote (``apply``) or would write."""
     count = 0
-    for old in EmailSuppression.scan(EmailSuppression.pk.startswith("SUPPRESSED#")
-                                     & EmailSuppression.gsi5pk.does_not_exist()):
+    for old in EmailSuppression.unlisted():
         old.derive_keys()
         if apply:
             try:
