@@ -1546,7 +1546,8 @@ class AlertSent(Item, discriminator="AlertSent"):
     """A listing already sent for a saved search (or a change already told to a buyer): written with a
     condition before sending, so nothing is sent twice. Expires after ``ALERT_MEMORY``.
 
-    pk ``ALERTSENT#<search id, or FAVORITES#<user_id>>``, sk ``<listing id, or listing id#event id>``.
+    pk ``ALERTSENT#<search id, or FAVORITES#<user_id>>``, sk ``<listing id, or listing id#event id>``;
+    a buyer's digest periods: pk ``ALERTSENT#DIGEST#<user_id>``, sk ``<frequency>#<period>``.
     """
 
     user_id = UnicodeAttribute()
@@ -1559,6 +1560,11 @@ class AlertSent(Item, discriminator="AlertSent"):
     def favorites_scope(user_id: str) -> str:
         """The scope of a buyer's favorites' changes (a search's scope is its id)."""
         return f"FAVORITES#{user_id}"
+
+    @staticmethod
+    def digest_scope(user_id: str) -> str:
+        """The scope of a buyer's digest periods (sk ``<frequency>#<period>``): one digest each."""
+        return f"DIGEST#{user_id}"
 
     def derive_keys(self) -> None:  # keys are set by the caller through key()
         pass

@@ -42,7 +42,7 @@ from marketplace.delivery.messages import MessageKind, listing_line, render
 from marketplace.delivery.push import send_push
 from marketplace.entitlements import ANONYMOUS, can_see, entitlements_of
 from marketplace.formatting import KATHMANDU
-from marketplace.models import Listing, PendingAlert, Subscription
+from marketplace.models import AlertSent, Listing, PendingAlert, Subscription
 from marketplace.observability import logger
 from marketplace.table import CARD_ATTRIBUTES
 
@@ -169,15 +169,11 @@ def _send(person: recipients.Recipient, chosen: list[PendingAlert], listings: di
         send_email(to=person.email, email=email, check_suppression=False)
 
 
-def _period_scope(user_id: str) -> str:
-    return f"DIGEST#{user_id}"
-
-
 def _buyer_digest(person: recipients.Recipient, pending: list[PendingAlert], listings: dict[str, Listing], *,
                   frequency_period: str, suppressed: frozenset[str], at: datetime) -> int | None:
     """Listings sent to one buyer; None when their digest for the period (``<frequency>#<period>``) was
     already sent (their items are left for the next period)."""
-    if not claim(_period_scope(person.user_id), frequency_period, user_id=person.user_id):
+    if not claim(AlertSent.digest_scope(person.user_id), frequency_period, user_id=person.user_id):
         return None
     chosen: list[PendingAlert] = []
     try:
@@ -187,10 +183,10 @@ def _buyer_digest(person: recipients.Recipient, pending: list[PendingAlert], lis
     except Exception:
         for item in chosen:
             release(item.search_id, item.listing_id)
-        release(_period_scope(person.user_id), frequency_period)
+        release(AlertSent.digest_scope(person.user_id), frequency_period)
         raise
     if not chosen:  # nothing left to send: no digest this period, a later match may still have one
-        release(_period_scope(person.user_id), frequency_period)
+        release(AlertSent.digest_scope(person.user_id), frequency_period)
     return len(chosen)
 
 
