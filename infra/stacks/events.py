@@ -150,7 +150,7 @@ class EventsStack(Stack):
             "ListingFreshness", function_name=f"{config.prefix}-listing-freshness", handler=handler_name(freshness.handler),
             description="Asks brokers to reconfirm ageing listings and expires unconfirmed ones",
             memory_mb=config.worker_memory_mb, timeout=Duration.seconds(300), reserved_concurrency=1)
-        grant_table(self.freshness.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi5"])
+        grant_table(self.freshness.role, table=data.table, key=key, actions=[*READ, *WRITE], indexes=["gsi1", "gsi5"])
         events.Rule(self, "ListingFreshnessSchedule", rule_name=f"{config.prefix}-listing-freshness",
                     schedule=events.Schedule.cron(minute="30", hour="0"),  # 06:15 in Kathmandu
                     targets=[targets.LambdaFunction(self.freshness.alias, retry_attempts=2)])
