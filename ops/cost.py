@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from pynamodb.indexes import IncludeProjection
+
 from marketplace.media_kinds import MediaKind, MediaState
 from marketplace.models import (
     Agency,
@@ -33,7 +35,7 @@ from marketplace.models import (
 from marketplace.payments import PLANS
 from marketplace.selectors.agencies import AGENCY_CARD_ATTRIBUTES
 from marketplace.selectors.people import BROKER_CARD_ATTRIBUTES
-from marketplace.table import CARD_ATTRIBUTES
+from marketplace.table import CARD_ATTRIBUTES, CARD_PROJECTION
 from ops.item_size import item_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,8 +129,11 @@ def representative_items() -> dict[str, dict]:
                                             message="Is a visit possible on Saturday morning?")),
              "outbox": _serialized(OutboxEvent(event_id="01JEVENT00000000000000000", detail_type="InquiryReceived",
                                                detail=json.dumps({"event_id": "01JEVENT", "data": {"x": "y" * 200}})))}
+    # What a buyer-facing index stores of a listing: the card's attributes, or the whole listing once the
+    # card outgrew an INCLUDE projection (marketplace.table.CARD_PROJECTION).
     card_keys = set(CARD_ATTRIBUTES) | {"pk", "sk", "gsi4pk", "gsi4sk"}
-    items["card"] = {k: v for k, v in items["listing"].items() if k in card_keys}
+    items["card"] = ({k: v for k, v in items["listing"].items() if k in card_keys}
+                     if isinstance(CARD_PROJECTION, IncludeProjection) else dict(items["listing"]))
     broker = _serialized(BrokerProfile(broker_id="01JBROKER0000000000000000", name="Sita Sharma",
                                        email="sita@example.com", licence_number="DLM-2041",
                                        company="Valley Luxury Realty", verified=True))

@@ -205,12 +205,12 @@ def test_leads_show_each_listings_cover_from_one_batch_read(api, signed_in, list
     html = browser.get("/broker/leads/").content.decode()
 
     # Then each row shows its listing's cover, read in one BatchGetItem for the page: the page costs the
-    # session, the leads' Query, the broker's viewing requests' Query, the covers and the broker's own
-    # profile (the verification note)
+    # session, the leads' Query and their COUNT (the list's total), the broker's viewing requests' Query,
+    # the covers and the broker's own profile (the verification note)
     for listing in listings:
         assert f'alt="cover of {listing.title}"' in html
         assert listing.cover.variants["w400_webp"]["key"] in html
-    assert sorted(dynamodb_calls.operations) == ["BatchGetItem", "BatchGetItem", "GetItem", "Query", "Query"]
+    assert sorted(dynamodb_calls.operations) == ["BatchGetItem", "BatchGetItem", "GetItem", "Query", "Query", "Query"]
 
 
 def test_the_first_upload_on_a_new_listing_saves_the_draft_from_the_typed_form(signed_in, people):
