@@ -260,7 +260,21 @@ class Agency(Item, discriminator="Agency"):
 
 # --- Licence evidence: the files showing an agency's licence (marketplace.services.agencies). ---
 
-class AgencyEvidence(Item, discriminator="AgencyEvidence"):
+class PrivateFile:
+    """A file in the private documents bucket (a listing's document, an agency's licence evidence):
+    declared once for both; uploaded through a presigned form, checked once it lands."""
+
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload | uploaded | rejected
+    failure = UnicodeAttribute(null=True)
+    uploaded_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(default_for_new=now)
+    uploaded_at = UTCDateTimeAttribute(null=True)
+
+
+class AgencyEvidence(PrivateFile, Item, discriminator="AgencyEvidence"):
     """A file showing an agency's licence (the certificate, the page of the published list it is on): a PDF,
     JPEG or PNG in the private documents bucket, uploaded by an admin or the agency's principal broker and
     opened by the admin verifying it through a short-lived signed link.
@@ -272,14 +286,6 @@ class AgencyEvidence(Item, discriminator="AgencyEvidence"):
 
     agency_id = UnicodeAttribute()
     file_id = UnicodeAttribute()
-    filename = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size = NumberAttribute()
-    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload | uploaded | rejected
-    failure = UnicodeAttribute(null=True)
-    uploaded_by = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute(default_for_new=now)
-    uploaded_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
     SORT_PREFIX = "EVIDENCE#"
@@ -1604,7 +1610,7 @@ class PendingAlert(Item, discriminator="PendingAlert"):
 
 # Documents ---------------------------------------------------------------------------------------
 
-class ListingDocument(Item, discriminator="ListingDocument"):
+class ListingDocument(PrivateFile, Item, discriminator="ListingDocument"):
     """A title deed (lalpurja), building permit (naksa pass) or completion certificate of a listing, held in
     the private documents bucket (``marketplace.services.documents``).
 
@@ -1617,14 +1623,6 @@ class ListingDocument(Item, discriminator="ListingDocument"):
     listing_id = UnicodeAttribute()
     document_id = UnicodeAttribute()
     kind = UnicodeAttribute()
-    filename = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size = NumberAttribute()
-    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload | uploaded | rejected
-    failure = UnicodeAttribute(null=True)
-    uploaded_by = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute(default_for_new=now)
-    uploaded_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
     SORT_PREFIX = "DOCUMENT#"
