@@ -26,6 +26,7 @@ AXE_PATH = "/__journey-checks__/axe.min.js"  # served by the test's route, so th
 # A grouped number: Nepali grouping (3 digits, then 2s: 4,50,00,000) is the only one allowed.
 GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{2,3})+(?![\d,])")
 NEPALI_GROUPED = re.compile(r"\d{1,3}|\d{1,2}(?:,\d{2})*,\d{3}")
+SIZES = ((1440, 900), (390, 844))  # desktop and phone: every journey runs at both
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +45,14 @@ def browser(chromium_path):
             "--no-first-run"])
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser context (cookies, storage) for one test."""
+    opened = browser.new_context()
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from tests.shared.people import PASSWORD, Person, sign_up, totp_code
 
 # The browser tests' fixtures (Chromium, the back office over HTTP), kept with their helpers.
 chromium_path, browser, live_backoffice = browsing.chromium_path, browsing.browser, browsing.live_backoffice
+context = browsing.context
 
 
 @pytest.fixture

@@ -20,19 +20,11 @@ from marketplace.search_index.query import IndexSearch
 from marketplace.selectors.search import ListingFilters
 from marketplace.services import people as people_services
 from marketplace.services.viewings import viewing_request
-from tests.backoffice.browsing import Journey, sign_in_with_new_totp
+from tests.backoffice.browsing import SIZES, Journey, sign_in_with_new_totp
 from tests.shared.mail import bounce, complaint
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-SIZES = ((1440, 900), (390, 844))
-
-
-@pytest.fixture
-def context(browser):
-    opened = browser.new_context()
-    yield opened
-    opened.close()
 
 
 def test_an_admin_lifts_a_suppression_and_turns_a_saved_search_off_at_both_sizes(context, live_backoffice, people):

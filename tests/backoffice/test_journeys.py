@@ -22,21 +22,13 @@ from marketplace.selectors.media import media_for_listing
 from marketplace.services import agencies, documents
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.people import seller_create
-from tests.backoffice.browsing import Journey, assert_images_load, sign_in_with_new_totp
+from tests.backoffice.browsing import SIZES, Journey, assert_images_load, sign_in_with_new_totp
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
 from tests.shared.people import PASSWORD
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-SIZES = ((1440, 900), (390, 844))
-
-
-@pytest.fixture
-def context(browser):
-    opened = browser.new_context()
-    yield opened
-    opened.close()
 
 
 def _with_photos(listing_factory, people, *, title: str, status: str = "pending_review", seeds=(1, 2), **fields):
