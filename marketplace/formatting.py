@@ -189,6 +189,7 @@ DONE = {
     "unfeature": "No longer featured", "admin_edit": "Saved", "edit": "Saved", "edit_price": "Price saved",
     "unpublish": "Unpublished", "expire": "Expired", "publish_due": "Published",
     "confirm": "Confirmed still available: it stays in search",
+    "hold_unlicensed": "Held back (the agency's licence is not valid) and withdrawn",
 }
 
 

@@ -85,6 +85,7 @@ class Action(StrEnum):
     PUBLISH_DUE = "publish_due"
     CONFIRM = "confirm"  # the broker says the property is still available (an expired one returns to search)
     LEAVE_SEARCH = "leave_search"  # a sold or let listing's days in search are over
+    HOLD_UNLICENSED = "hold_unlicensed"  # a coming-soon listing's date came after its agency's licence lapsed
 
 
 class Surface(StrEnum):
@@ -159,6 +160,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("unpublish", LISTED, S.WITHDRAWN, {ADMIN}, needs_reason=True, destructive=True),
     _t("expire", {S.ACTIVE}, S.EXPIRED, {SYSTEM_ROLE}, offered={Surface.SCHEDULE}),
     _t("publish_due", {S.COMING_SOON}, S.ACTIVE, {SYSTEM_ROLE}, offered={Surface.SCHEDULE}),
+    # Going public is a publishing like an approval: when the date comes and the licensed-deal rule holds the
+    # listing (its agency's licence expired, was revoked or awaits verification since it was approved), the
+    # clock withdraws it with the refusal as its note, instead of leaving a coming-soon listing past its date
+    # (which reads show as public). The broker relists it, and its approval meets the rule again.
+    _t("hold_unlicensed", {S.COMING_SOON}, S.WITHDRAWN, {SYSTEM_ROLE}, needs_reason=True,
+       offered={Surface.SCHEDULE}, label="Held back: licence"),
     # Listings that stay true (marketplace.services.freshness): one click confirms an active listing, or
     # reinstates one the clock expired for want of confirmation (unchanged since it was approved).
     _t("confirm", {S.ACTIVE, S.EXPIRED}, S.ACTIVE, {OWNER}, event=EventType.LISTING_CONFIRMED,
@@ -180,8 +187,19 @@ EDITABLE = frozenset().union(*(t.sources for t in TRANSITIONS if Surface.FORM in
 MEDIA_FROZEN = frozenset({Status.CLOSED, Status.EXPIRED})
 
 
+# Why a listing outside EDITABLE refuses every change of its fields, price and media (services and pages).
+NOT_EDITABLE = ("a closed listing is kept as it was sold or let and cannot be edited (its fields, price and "
+                "media); start a new listing for the property")
+
+
 def editable(status: Status | str) -> bool:
     return Status(status) in EDITABLE
+
+
+def check_editable(status: Status | str) -> None:
+    """Refuse any change to a listing that is no longer editable (by anyone: the admin's correction too)."""
+    if not editable(status):
+        raise IllegalTransition(NOT_EDITABLE, field="status")
 
 
 def takes_new_media(status: Status | str) -> bool:
@@ -291,6 +309,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.REJECT: _rejected,
     Action.REQUEST_CHANGES: _noted,
     Action.UNPUBLISH: _noted,
+    Action.HOLD_UNLICENSED: _noted,
     Action.BACK_ON_MARKET: _back_on_market,
     Action.RELIST: _relisted,
     Action.CONFIRM: _confirmed,
@@ -314,6 +333,13 @@ def _future_public_date(listing, move: Move) -> None:
 def _public_date_come(listing, move: Move) -> None:
     if listing.public_at is None or listing.public_at > move.moment:
         raise IllegalTransition("this listing's public date has not come yet", field="public_at")
+
+
+def _publishable_now(listing, move: Move) -> None:
+    """A coming-soon listing goes public on its date only if an approval then would pass: the licensed-deal
+    rule is asked again at that moment (``move.moment``, the clock's)."""
+    _public_date_come(listing, move)
+    require_licence(listing, move)
 
 
 def require_licence(listing, move: Move) -> None:
@@ -353,7 +379,7 @@ GUARDS: dict[Action, Effect] = {
     Action.SUBMIT: _complete,
     Action.APPROVE: _approvable,
     Action.APPROVE_COMING_SOON: _approvable_coming_soon,
-    Action.PUBLISH_DUE: _public_date_come,
+    Action.PUBLISH_DUE: _publishable_now,
     Action.CONFIRM: _reinstatable,
     Action.LEAVE_SEARCH: _in_search_after_closing,
 }

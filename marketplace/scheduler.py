@@ -5,7 +5,8 @@ and yesterday's last minutes), and viewing requests nobody confirmed within 24 h
 In AWS an EventBridge schedule invokes ``handler`` every few minutes; locally a worker calls ``tick``.
 Reads already treat a coming-soon listing past its public date as public, so this only makes the
 status catch up (and tells everyone through ListingStatusChanged). Each listing is published at the
-version the sweep read (``listing_publish_due``): one changed since that read is left for the next tick.
+version the sweep read (``listing_publish_due``): one changed since that read is left for the next tick;
+one whose agency's licence is no longer valid on its date is withdrawn with the reason instead.
 """
 
 from __future__ import annotations

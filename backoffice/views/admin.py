@@ -29,6 +29,7 @@ from backoffice.views.common import (
     csv_response,
     history_rows,
     int_or_none,
+    read_only,
     report_error,
     save_listing_form,
     version_read,
@@ -253,7 +254,7 @@ def listing_detail(request, listing_id: str):
         "listing": listing, "media": media, "form": form, "history": history_rows(listing, media, form),
         "price_history": market_history(listing_id=listing_id),
         "broker": people.broker_cards(broker_ids=[listing.broker_id])[listing.broker_id],
-        "freshness": freshness_of(listing),
+        "freshness": freshness_of(listing), "read_only": read_only(listing),
         "actions": action_buttons(listing, request.actor)})
 
 

@@ -21,6 +21,7 @@ from backoffice.views.common import (
     FIXABLE,
     action_buttons,
     int_or_none,
+    read_only,
     report_error,
     save_listing_form,
     version_read,
@@ -38,7 +39,7 @@ from marketplace.leads import (
     response_time,
     whatsapp_link,
 )
-from marketplace.lifecycle import Role, Status, Surface, actions_on, editable
+from marketplace.lifecycle import Role, Status, Surface, actions_on
 from marketplace.media_kinds import KINDS
 from marketplace.models import ViewsOwner
 from marketplace.search_keys import search_key
@@ -152,7 +153,7 @@ def listing_edit(request, listing_id: str):
     media = media_for_listing(listing_id=listing_id)
     return render(request, "backoffice/broker/listing_form.html", {
         "form": form, "listing": listing, "actions": actions, "media": media, "shown_order": shown_order(media),
-        "kinds": KINDS.values(), "editable": editable(listing.status),
+        "kinds": KINDS.values(), "read_only": read_only(listing),
         "price_history": market_history(listing_id=listing_id),
         "freshness": freshness_of(listing)}, status=status)
 

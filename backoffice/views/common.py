@@ -11,7 +11,15 @@ from backoffice.forms import changed_fields
 from marketplace import formatting
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
 from marketplace.formatting import change_lines, media_names
-from marketplace.lifecycle import Role, Surface, Transition, allowed_actions, transition
+from marketplace.lifecycle import (
+    NOT_EDITABLE,
+    Role,
+    Surface,
+    Transition,
+    allowed_actions,
+    editable,
+    transition,
+)
 from marketplace.listing_fields import FIELD, describe, label_of
 from marketplace.selectors.listings import listing_history
 from marketplace.services import duplicates
@@ -68,6 +76,12 @@ def action_buttons(listing, actor, *, on: Surface = Surface.BUTTONS, role: Role 
     """The lifecycle's transitions this actor may take on this listing from one page (label, reason rule)."""
     return [transition(a) for a in allowed_actions(status=listing.status, actor=actor, owner_id=listing.broker_id,
                                                    on=on, role=role)]
+
+
+def read_only(listing) -> str | None:
+    """Why the listing's page shows its form, price and media read-only (None while it can be edited): the
+    lifecycle's own sentence, the one its services refuse an edit with."""
+    return None if editable(listing.status) else NOT_EDITABLE
 
 
 def save_listing_form(request, listing, form) -> bool:

@@ -24,8 +24,8 @@ from marketplace.lifecycle import (
     Status,
     apply,
     check,
+    check_editable,
     check_reason,
-    editable,
     require_licence,
 )
 from marketplace.listing_fields import (
@@ -77,9 +77,7 @@ def _check_seller(cleaned: dict) -> None:
 def _check_editable(listing: Listing, *, actor: Actor, fields: dict) -> Action:
     """Which edit this is, or why it is refused (with what the editor can do instead)."""
     status = Status(listing.status)
-    if not editable(status):
-        raise IllegalTransition("a closed listing is kept as it was sold or let and cannot be edited; "
-                                "start a new listing for the property", field="status")
+    check_editable(status)
     if actor.is_admin:
         return Action.ADMIN_EDIT
     if status in EDITABLE_BY_BROKER:
@@ -264,11 +262,33 @@ def listings_bulk_transition(*, actor: Actor, versions: dict[str, int | None], a
 def listing_publish_due(*, actor: Actor, at: datetime | None = None) -> list[str]:
     """The scheduler's sweep: coming-soon listings whose public date has come become active, each at the
     version the sweep read (the index is eventually consistent: one changed meanwhile is left for the
-    next sweep to read again, and the others go on)."""
+    next sweep to read again, and the others go on). One the licensed-deal rule holds on that date (its
+    agency's licence lapsed since the approval) is withdrawn with the rule's refusal as its note
+    (``Action.HOLD_UNLICENSED``) rather than published. Returns the ids published."""
     moment = at or datetime.now(UTC)
-    due = (listing for listing in listings_by_status(status=Status.COMING_SOON, limit=1000).items
-           if listing.public_at and listing.public_at <= moment)
-    return listings_sweep_transition(actor=actor, listings=due, action=Action.PUBLISH_DUE, at=moment)
+    due = [listing for listing in listings_by_status(status=Status.COMING_SOON, limit=1000).items
+           if listing.public_at and listing.public_at <= moment]
+    published, held = [], []
+    for listing in due:
+        try:
+            listing_transition(actor=actor, listing_id=listing.listing_id, action=Action.PUBLISH_DUE, at=moment,
+                               expected_version=listing.version)
+            published.append(listing.listing_id)
+        except IllegalTransition as refused:
+            if refused.field != "agency":  # changed since the sweep read it: the next sweep reads it again
+                logger.info("coming-soon listing not published", extra={"listing_id": listing.listing_id,
+                                                                        "why": refused.message})
+                continue
+            # The licensed-deal rule holds it: withdrawn with the refusal as its note, never public.
+            held += listings_sweep_transition(actor=actor, listings=[listing], action=Action.HOLD_UNLICENSED,
+                                              at=moment, reason=refused.message)
+        except Conflict:
+            logger.info("listing changed since the sweep read it; the next sweep reads it again",
+                        extra={"listing_id": listing.listing_id, "action": Action.PUBLISH_DUE.value})
+    if held:
+        logger.warning("coming-soon listings held back: their agency's licence is not valid on their public date",
+                       extra={"listing_ids": held})
+    return published
 
 
 def listings_sweep_transition(*, actor: Actor, listings, action: Action, at: datetime,

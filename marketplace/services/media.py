@@ -28,7 +28,7 @@ from marketplace.config import settings
 from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
-from marketplace.lifecycle import media_needs_review, takes_new_media
+from marketplace.lifecycle import check_editable, media_needs_review, takes_new_media
 from marketplace.media_kinds import (
     IN_FLIGHT,
     KINDS,
@@ -111,9 +111,12 @@ def _listing(listing_id: str) -> Listing:
 
 
 def _managed_listing(listing_id: str, actor: Actor) -> Listing:
+    """The listing whose media the actor changes: theirs (or any, for an admin), and still editable (a
+    closed listing keeps its media as it was sold or let: ``lifecycle.check_editable``)."""
     listing = _listing(listing_id)
     if not (actor.is_admin or listing.broker_id == actor.user_id):
         raise PermissionDenied("only the listing's broker or an admin may change its media")
+    check_editable(listing.status)
     return listing
 
 
@@ -371,7 +374,7 @@ def media_reject(*, listing_id: str, media_id: str, actor: Actor, expected_versi
         raise PermissionDenied("only admins review media")
     media = _media_at(listing_id, media_id, expected_version)
     if media.review == REVIEW_PENDING and not media.served:
-        media_delete(listing_id=listing_id, media_id=media_id, actor=actor, expected_version=expected_version)
+        _unreviewed_delete(listing_id=listing_id, media_id=media_id, actor=actor, expected_version=expected_version)
         return None
     listing, media, before = _reviewed(listing_id=listing_id, media_id=media_id, actor=actor, decision="rejected",
                                        expected_version=expected_version)
@@ -486,8 +489,20 @@ def _listing_changes(seen: _ListingSeen) -> str:
 def media_delete(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> None:
     """Remove a media item and its files; a deleted cover is replaced by the next ready photo.
     ``expected_version`` is the media item's the actor read: what they decided to delete."""
-    listing = _managed_listing(listing_id, actor)
-    media = _media_at(listing_id, media_id, expected_version)
+    _media_delete(_managed_listing(listing_id, actor), _media_at(listing_id, media_id, expected_version), actor=actor)
+
+
+@db.rewritten_after_system_writes
+def _unreviewed_delete(*, listing_id: str, media_id: str, actor: Actor, expected_version: int) -> None:
+    """An admin rejects an addition nothing was reviewed of: a moderation decision, whatever the listing's
+    status (a closed listing's pending upload goes too)."""
+    _media_delete(_listing(listing_id), _media_at(listing_id, media_id, expected_version), actor=actor)
+
+
+def _media_delete(listing: Listing, media: Media, *, actor: Actor) -> None:
+    """Delete the item (read at its version) and its files, in one transaction with the listing's count,
+    cover and fingerprint."""
+    listing_id, media_id = listing.listing_id, media.media_id
     seen = _listing_seen(listing)
     try:
         after = _listing_media(listing_id, removed=media_id)

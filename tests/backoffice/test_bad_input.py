@@ -146,3 +146,25 @@ def test_editing_a_closed_listing_says_why_without_suggesting_the_impossible(sig
     text = response.content.decode()
     assert "cannot be edited" in text and "withdraw it first" not in text
     assert listing_get(listing_id=listing.listing_id).title == listing.title
+
+
+@pytest.mark.parametrize(("who", "page"), [("broker", "/broker/listings/{}/"), ("admin", "/admin/listings/{}/")])
+def test_a_closed_listing_is_shown_read_only_with_why(signed_in, listing_factory, people, who, page):
+    # Given a listing its broker sold
+    listing = listing_factory(status="active")
+    listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action=Action.CLOSE)
+    # and, for comparison, one still on the market
+    active = listing_factory(status="active", title="Terraced house still for sale")
+    browser = signed_in(who)
+
+    # When its broker or an admin opens it
+    text = browser.get(page.format(listing.listing_id)).content.decode()
+    open_text = browser.get(page.format(active.listing_id)).content.decode()
+
+    # Then the page says it is read-only and why, its fields are disabled, and nothing offers a change
+    assert 'id="read-only"' in text and "kept as it was sold or let" in text
+    assert re.search(r'<fieldset class="read-only" disabled>', text)
+    assert '<button type="submit">Save</button>' not in text
+    assert 'id="upload-form"' not in text and 'name="operation"' not in text
+    # while a listing on the market keeps its form
+    assert 'id="read-only"' not in open_text and '<button type="submit">Save</button>' in open_text

@@ -9,6 +9,7 @@ import pytest
 
 from marketplace import outbox
 from marketplace.config import reload_settings
+from marketplace.entitlements import ANONYMOUS, can_see
 from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.licensing import LicenceStatus, Verification
 from marketplace.lifecycle import Action, Status
@@ -16,7 +17,7 @@ from marketplace.models import AuditEntry
 from marketplace.selectors.agencies import agencies_list, agency_with_brokers, licence_of_broker
 from marketplace.selectors.listings import listing_get
 from marketplace.services import agencies
-from marketplace.services.listings import listing_update, listings_bulk_transition
+from marketplace.services.listings import listing_publish_due, listing_update, listings_bulk_transition
 from tests.shared.agencies import licensed_agency, valid_until
 from tests.shared.lifecycle import listing_act
 from tests.shared.listings import make_listing
@@ -200,3 +201,34 @@ def test_an_expired_licence_holds_every_brokers_listings_in_the_queues_bulk_appr
     for listing in above:
         assert "licence expired" in results[listing.listing_id]
         assert listing_get(listing_id=listing.listing_id).status == Status.PENDING_REVIEW
+
+
+def test_a_coming_soon_listing_is_held_back_when_its_agency_licence_lapsed_before_its_date(
+        table, broker, other_broker, admin, system):
+    # Given a listing above the threshold approved as coming soon in three days while the agency's licence
+    # was valid, and the licence ends tomorrow
+    agency = licensed_agency(broker, expires_on=valid_until(1))
+    public_at = datetime.now(UTC) + timedelta(days=3)
+    pending = make_listing(broker, status=Status.PENDING_REVIEW, **IN_SCOPE)
+    soon = _approve(admin, pending.listing_id, Action.APPROVE_COMING_SOON, public_at=public_at)
+    assert soon.status == Status.COMING_SOON
+    # and a second broker's coming-soon listing whose agency's licence is still valid on that date
+    licensed_agency(other_broker, name="Everest Homes Pvt Ltd")
+    kept = _approve(admin, make_listing(other_broker, status=Status.PENDING_REVIEW, **IN_SCOPE).listing_id,
+                    Action.APPROVE_COMING_SOON, public_at=public_at)
+
+    # When the clock's sweep runs after the public date
+    published = listing_publish_due(actor=system, at=public_at + timedelta(minutes=1))
+
+    # Then the listing does not go public: it is withdrawn, its note saying why, and buyers cannot see it
+    assert published == [kept.listing_id]
+    held = listing_get(listing_id=soon.listing_id, consistent=True)
+    assert held.status == Status.WITHDRAWN
+    assert "licence expired" in held.change_note and agency.name in held.change_note
+    assert not can_see(held, ANONYMOUS, at=public_at + timedelta(minutes=1))
+    [entry] = [e for e in AuditEntry.query(f"AUDIT#listing#{soon.listing_id}") if e.action == "hold_unlicensed"]
+    assert entry.actor_id == system.user_id and "licence expired" in entry.reason
+    # and the other listing is public as planned
+    assert listing_get(listing_id=kept.listing_id, consistent=True).status == Status.ACTIVE
+    # and a later sweep leaves the held listing alone
+    assert listing_publish_due(actor=system, at=public_at + timedelta(minutes=5)) == []

@@ -55,6 +55,7 @@ SPEC = {
     "unpublish": ("admin", {A, C, U}, W),
     "expire": ("system", {A}, E),
     "publish_due": ("system", {C}, A),
+    "hold_unlicensed": ("system", {C}, W),  # its date came after its agency's licence lapsed
     "confirm": ("owner", {A, E}, A),  # still available: confirms an active listing, reinstates an expired one
     "leave_search": ("system", {X}, None),  # a sold or let listing's days in search are over
 }

@@ -11,7 +11,7 @@ import pytest
 from marketplace import db
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.lifecycle import Action
 from marketplace.media_kinds import MB
 from marketplace.models import AuditEntry, Listing
@@ -252,3 +252,52 @@ def test_an_edit_of_a_media_item_from_a_stale_page_is_a_conflict_and_writes_noth
     # and from a page showing the current version it goes through
     ITEM_EDITS[edit](shown, current.version)
     assert len(list(AuditEntry.query(f"AUDIT#media#{shown.media_id}"))) == audits + 1
+
+
+def test_a_closed_listing_keeps_its_media_as_it_was_sold_and_only_moderation_touches_it(uploads):
+    # Given a sold listing with two reviewed photos (the second the cover) and one added while it was
+    # active, still waiting for an admin
+    listing_id = uploads.listing.listing_id
+    first = uploads.upload(photo(1600, 1200))
+    second = uploads.upload(photo(1600, 1200, colour=(200, 20, 20)))
+    cover = media_set_cover(listing_id=listing_id, media_id=second.media_id, actor=BROKER,
+                            expected_version=Listing.get(*Listing.key(listing_id)).version)
+    cover.status = "active"
+    db.save(cover)
+    added = uploads.upload(photo(colour=(20, 200, 20)), filename="late.jpg")
+    listing = Listing.get(*Listing.key(listing_id))
+    listing.status = "closed"
+    db.save(listing)
+    shown = versions_shown(listing_id)
+    audits = len(list(AuditEntry.query(f"AUDIT#listing#{listing_id}")))
+
+    # When the broker or an admin changes its media: order, cover, deletion, a new or a replaced file
+    edits = {
+        "reorder": lambda actor: media_reorder(listing_id=listing_id, actor=actor, expected_versions=shown,
+                                               media_ids=[second.media_id, first.media_id, added.media_id]),
+        "cover": lambda actor: media_set_cover(listing_id=listing_id, media_id=first.media_id, actor=actor,
+                                               expected_version=listing.version),
+        "delete": lambda actor: media_delete(listing_id=listing_id, media_id=first.media_id, actor=actor,
+                                             expected_version=version_shown(first)),
+        "replace": lambda actor: media_replace_upload(listing_id=listing_id, media_id=first.media_id, actor=actor,
+                                                      content_type="image/jpeg", size=1000, filename="x.jpg",
+                                                      expected_version=version_shown(first)),
+        "add": lambda actor: uploads.slot(actor=actor),
+    }
+    for name, edit in edits.items():
+        for actor in (BROKER, ADMIN):
+            # Then each is refused, saying why
+            with pytest.raises(IllegalTransition) as refused:
+                edit(actor)
+            assert (refused.value.field, "closed listing" in refused.value.message) == ("status", True), name
+
+    # and nothing changed
+    stored = Listing.get(*Listing.key(listing_id))
+    assert (stored.cover.media_id, stored.version) == (second.media_id, listing.version)
+    assert [m.media_id for m in media_for_listing(listing_id=listing_id)] == [
+        first.media_id, second.media_id, added.media_id]
+    assert len(list(AuditEntry.query(f"AUDIT#listing#{listing_id}"))) == audits
+    # while an admin still rejects the addition nobody reviewed (a moderation decision)
+    assert media_reject(listing_id=listing_id, media_id=added.media_id, actor=ADMIN,
+                        expected_version=version_shown(added)) is None
+    assert [m.media_id for m in media_for_listing(listing_id=listing_id)] == [first.media_id, second.media_id]

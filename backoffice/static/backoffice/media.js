@@ -155,7 +155,7 @@
     refresh();
   }
 
-  form.addEventListener("submit", async (event) => {
+  form?.addEventListener("submit", async (event) => {
     event.preventDefault();
     const files = Array.from(document.getElementById("media-files").files);
     const kind = document.getElementById("media-kind").value;
