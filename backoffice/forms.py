@@ -265,7 +265,7 @@ class OrderFilterForm(forms.Form):
     """The admins' list of orders: its filters, kept in the URL."""
 
     provider = forms.ChoiceField(required=False, choices=[("", "any"), *((p.value, n) for p, n in PROVIDER_NAMES.items())])
-    state = forms.ChoiceField(required=False, choices=[("", "any"), *((s.value, s.value) for s in OrderState)])
+    state = forms.ChoiceField(required=False, choices=[("", "any"), *((s.value, formatting.state(s, "order")) for s in OrderState)])
     buyer = forms.CharField(required=False, max_length=100, label="Buyer's e-mail", help_text="or its start")
     placed_from = forms.DateField(required=False, label="Placed from", widget=forms.DateInput(attrs={"type": "date"}))
     placed_to = forms.DateField(required=False, label="Placed up to", widget=forms.DateInput(attrs={"type": "date"}))

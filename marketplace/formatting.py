@@ -161,6 +161,37 @@ def status(value) -> str:
     return STATUS_WORDS.get(code) or words(code)
 
 
+# -- the states of other records ----------------------------------------------------------------------
+# Orders, listing documents and licence evidence, buyers' document access, viewings and media as their
+# pages name them, each with its badge's tone: "ok" (done, granted), "bad" (failed, refused, ended) or
+# "quiet" (waiting on someone). Listing statuses are ``STATUS_WORDS`` above.
+RECORD_STATES: dict[str, dict[str, tuple[str, str]]] = {
+    "order": {"created": ("Started", "quiet"), "pending": ("Awaiting payment", "quiet"),
+              "completed": ("Paid", "ok"), "failed": ("Failed", "bad"), "refunded": ("Refunded", "quiet")},
+    "document": {"awaiting_upload": ("Waiting for the file", "quiet"), "uploaded": ("Uploaded", "ok"),
+                 "rejected": ("Rejected", "bad")},
+    "access": {"requested": ("Asked", "quiet"), "granted": ("Granted", "ok"), "refused": ("Refused", "bad")},
+    "viewing": {"requested": ("Waiting for an answer", "quiet"), "confirmed": ("Confirmed", "ok"),
+                "declined": ("Declined", "bad"), "cancelled": ("Cancelled", "bad"),
+                "expired": ("Expired unanswered", "bad")},
+    "media": {"awaiting_upload": ("Waiting for the file", "quiet"), "processing": ("Processing", "quiet"),
+              "ready": ("Ready", "ok"), "failed": ("Failed", "bad")},
+}
+
+
+def state(value, record: str) -> str:
+    """A record's state in words: ``state("completed", "order")`` -> "Paid"."""
+    code = str(getattr(value, "value", value) or "")
+    found = RECORD_STATES[record].get(code)
+    return found[0] if found else words(code)
+
+
+def state_tone(value, record: str) -> str:
+    """The tone of a record state's badge ("ok", "bad" or "quiet"); an unknown state is quiet."""
+    found = RECORD_STATES[record].get(str(getattr(value, "value", value) or ""))
+    return found[1] if found else "quiet"
+
+
 def place(slug) -> str:
     """A neighbourhood's name ("Budhanilkantha") from its slug."""
     found = BY_SLUG.get(str(slug or ""))

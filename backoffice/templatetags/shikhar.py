@@ -10,6 +10,7 @@ from backoffice import maps, places, previews
 from marketplace import formatting, history
 from marketplace.listing_fields import label_of
 from marketplace.media_kinds import IN_FLIGHT
+from marketplace.services.documents import TYPE_NAMES
 
 register = template.Library()
 
@@ -22,6 +23,7 @@ register.filter("day", formatting.day)  # "1 Dec 2026", Kathmandu
 register.filter("moment", formatting.moment)  # "1 Dec 2026, 14:30", Kathmandu
 register.filter("until", formatting.until)  # an inclusive end date as the day it means
 register.filter("status", formatting.status)  # "Waiting for review"
+register.filter("state", formatting.state)  # {{ order.state|state:"order" }} -> "Paid"
 register.filter("words", formatting.words)  # "semi_furnished" -> "Semi furnished"
 register.filter("word_list", formatting.word_list)  # "admins, brokers and sellers"
 register.filter("place", formatting.place)  # a neighbourhood's name
@@ -52,6 +54,19 @@ def cell(value, kind: str = "text") -> str:
     if kind == "action":
         return formatting.did(value)
     return str(value)
+
+
+@register.simple_tag
+def state_badge(value, record: str):
+    """{% state_badge order.state "order" %}: a record's state as a badge in words, toned as it fares."""
+    return format_html('<span class="badge {}">{}</span>', formatting.state_tone(value, record),
+                       formatting.state(value, record))
+
+
+@register.filter
+def file_type(content_type) -> str:
+    """A private file's type in words ("PDF", "JPEG photo"); a type without a name shows as it is."""
+    return TYPE_NAMES.get(str(content_type or ""), str(content_type or formatting.NOTHING))
 
 
 @register.filter

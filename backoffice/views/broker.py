@@ -187,7 +187,7 @@ def _media_json(media, *, listing, actor) -> dict:
     preview = media_preview(media, listing=listing, actor=actor, proposed=media.proposed is not None) \
         if media.ready else None
     return {"media_id": media.media_id, "kind": media.kind, "state": media.state,
-            "state_label": formatting.words(media.state), "position": media.position,
+            "state_label": formatting.state(media.state, "media"), "position": media.position,
             "version": media.version, "in_review": media.in_review,
             "filename": media.filename, "failure_reason": media.failure_reason, "premium": bool(media.premium),
             "preview": {"url": preview.url, "width": preview.width, "height": preview.height}

@@ -48,6 +48,9 @@ LABELS = {DocumentKind.TITLE: "Title deed (lalpurja)", DocumentKind.BUILDING_PER
           DocumentKind.COMPLETION_CERTIFICATE: "Completion certificate"}
 # What a document may be, told by its first bytes (the browser's word is only checked against them).
 SIGNATURES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+# What the pages call each of them (pickers, upload pages, file lists); the value sent and stored stays the type.
+TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG photo", "image/png": "PNG image"}
+assert TYPE_NAMES.keys() == SIGNATURES.keys(), "every allowed type has its name"
 MAX_BYTES = 15 * 1024 * 1024
 MAX_DOCUMENTS = 20
 UPLOAD_SECONDS = 600

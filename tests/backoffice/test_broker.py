@@ -538,7 +538,7 @@ def test_a_lead_shows_links_moves_along_and_counts_the_first_answer(signed_in, l
     browser = signed_in("broker")
     page = browser.get("/broker/leads/?state=any").content.decode()
     assert 'href="tel:+9779801234567"' in page and 'href="https://wa.me/9779801234567"' in page
-    assert 'href="mailto:sita@example.np' in page and "Viewing requested" in page
+    assert 'href="mailto:sita@example.np' in page and "Viewing: waiting for an answer" in page
     # when the broker marks it contacted, then viewing
     for state in ("contacted", "viewing"):
         version = Inquiry.get_or_not_found(listing.listing_id, inquiry.inquiry_id, consistent=True).version
