@@ -15,9 +15,11 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
+from email.utils import parsedate_to_datetime
 
 from werkzeug.wrappers import Request, Response
 
+from marketplace import formatting
 from marketplace.config import settings
 
 PREFIX = "/_mail"
@@ -74,25 +76,39 @@ def serves(path: str) -> bool:
     return path == PREFIX or path.startswith(f"{PREFIX}/") or path == f"{PREFIX}.json"
 
 
-_PAGE = ("<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-         "<style>body{{font-family:sans-serif;margin:24px}}td,th{{padding:4px 10px;text-align:left}}"
-         "iframe{{width:100%;height:600px;border:1px solid #ccc}}pre{{white-space:pre-wrap}}</style></head>"
-         "<body>{body}</body></html>")
+# Readable on a phone as on a desktop: no line wider than the screen (long addresses, message ids and
+# unsubscribe links break anywhere), and below 640 px each table row becomes a card of label and value.
+_PAGE = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+         "<meta name='viewport' content='width=device-width,initial-scale=1'><title>{title}</title>"
+         "<style>body{{font-family:sans-serif;margin:24px;overflow-wrap:anywhere}}"
+         "table{{border-collapse:collapse;width:100%}}td,th{{padding:4px 10px;text-align:left;vertical-align:top}}"
+         "iframe{{width:100%;height:600px;border:1px solid #ccc;box-sizing:border-box}}pre{{white-space:pre-wrap}}"
+         "@media (max-width:640px){{body{{margin:12px}}table,tbody,tr,td,th{{display:block}}"
+         "tr{{padding:6px 0;border-bottom:1px solid #ddd}}td,th{{padding:2px 0}}thead,tr.head{{display:none}}}}"
+         "</style></head><body>{body}</body></html>")
+
+
+def _when(date: str) -> str:
+    """A message's Date header as the platform writes moments ("1 Dec 2026, 14:30" in Kathmandu)."""
+    try:
+        return formatting.moment(parsedate_to_datetime(date))
+    except (TypeError, ValueError):
+        return date
 
 
 def _list_page(messages: list[SentMail]) -> str:
-    rows = "".join(f"<tr><td>{html.escape(m.date)}</td><td>{html.escape(', '.join(m.to))}</td>"
+    rows = "".join(f"<tr><td>{html.escape(_when(m.date))}</td><td>{html.escape(', '.join(m.to))}</td>"
                    f"<td><a href='{PREFIX}/{html.escape(m.message_id)}'>{html.escape(m.subject)}</a></td></tr>"
                    for m in messages)
     body = (f"<h1>Sent mail ({len(messages)})</h1><p>What SES sent, as the local emulator captured it.</p>"
-            f"<table><tr><th>Date</th><th>To</th><th>Subject</th></tr>{rows}</table>")
+            f"<table><tr class='head'><th>Date</th><th>To</th><th>Subject</th></tr>{rows}</table>")
     return _PAGE.format(title="Sent mail", body=body)
 
 
 def _message_page(message: SentMail) -> str:
     headers = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in message.headers.items())
     body = (f"<p><a href='{PREFIX}'>All mail</a></p><h1>{html.escape(message.subject)}</h1><table>{headers}</table>"
-            f"<h2>HTML</h2><iframe sandbox srcdoc=\"{html.escape(message.html, quote=True)}\"></iframe>"
+            f"<h2>HTML</h2><iframe title='The message as HTML' sandbox srcdoc=\"{html.escape(message.html, quote=True)}\"></iframe>"
             f"<h2>Plain text</h2><pre>{html.escape(message.text)}</pre>")
     return _PAGE.format(title=html.escape(message.subject), body=body)
 
