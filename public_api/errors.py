@@ -1,6 +1,7 @@
 """One error shape for every route: ``{"code", "message", "field", "errors"}``.
 
-Domain errors map to their status; request validation is 422 naming the field; a bad or missing token
+Domain errors map to their status; request validation is 422 naming the field, except a malformed id in
+the path, which is 404 like an id that matches nothing; a bad or missing token
 is 401; a dependency that is down or stays busy (``marketplace.errors.is_outage``) is 503 with
 ``Retry-After``. Nothing a client sends may become a 500: an unexpected error is logged and answered as a
 generic 500 without internals.
@@ -9,6 +10,7 @@ generic 500 without internals.
 from __future__ import annotations
 
 import json
+import re
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -58,7 +60,32 @@ def _field_of(location) -> str:
     return ".".join(parts) or "body"
 
 
+def no_such(name: str) -> Response:
+    """404 for the resource a path parameter names (``listing_id`` -> "no such listing")."""
+    return problem(404, "not_found", f"no such {name.removesuffix('_id').replace('_', ' ')}", field=name)
+
+
+def not_found_in_path(error: RequestValidationError) -> Response | None:
+    """A malformed id in the path names no resource: to a buyer's app it is "not found" (404, the same answer
+    as an id that matches nothing), not a malformed request. None when the path's parameters are valid."""
+    for detail in error.errors():
+        location = tuple(detail.get("loc", ()))
+        if location[:1] == ("path",):
+            return no_such(_field_of(location))
+    return None
+
+
+def route_parameter(route_key: str | None) -> str | None:
+    """The path parameter of the route the gateway matched (``GET /v1/listings/{listing_id}`` ->
+    ``listing_id``), or None. The gateway takes any one segment as a parameter; the resolver's own pattern
+    does not take some characters (``#``, ``"``): such a segment is a malformed id, not a missing route."""
+    match = re.search(r"\{(\w+)\}", route_key or "")
+    return match.group(1) if match else None
+
+
 def validation_problem(error: RequestValidationError) -> Response:
+    if (missing := not_found_in_path(error)) is not None:
+        return missing
     errors: dict[str, str] = {}
     for detail in error.errors():
         errors.setdefault(_field_of(detail.get("loc", ())), detail.get("msg", "is not valid"))
@@ -92,7 +119,8 @@ def install(app) -> None:
 
     @app.exception_handler(NotFoundError)
     def _no_route(error: NotFoundError):
-        return problem(404, "not_found", "no such route")
+        name = route_parameter(app.current_event.get("routeKey"))
+        return no_such(name) if name else problem(404, "not_found", "no such route")
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception):

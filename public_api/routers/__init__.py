@@ -15,12 +15,13 @@ _WHY = {
     400: "Bad input (the field is named)",
     401: "No valid bearer token (signed-in routes), or an invalid one offered on a public route",
     403: "Not allowed for the caller (the reason is given)",
-    404: "No such listing, or one the caller may not see (the same answer)",
+    404: "No such listing, or one the caller may not see (the same answer); an id in the path that is not an id "
+         "at all (not 26 lower-case letters and digits) is not found either",
     409: "Changed meanwhile (reload: `conflict`), or no longer in a state that allows this (`illegal_transition`)",
     413: "Request body too large",
     415: "The body is not JSON (Content-Type: application/json)",
     422: "Malformed request: wrong types, unknown or missing fields, a body that is not UTF-8, or an "
-         "idempotency key reused for a different request (the field is named)",
+         "idempotency key reused for a different request (the field is named); never for the id in the path",
     503: "Temporarily unavailable (switched off by a feature flag, or a search only the index answers while "
          "it is being restored); try again after Retry-After seconds",
 }

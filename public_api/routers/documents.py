@@ -37,7 +37,7 @@ def ask(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> Response[Docume
 
 @router.get("/<listing_id>/documents", security=SIGNED_IN, tags=["documents"],
             summary="My access to the listing's documents, and their signed links once granted",
-            responses=documented(errors=(401, 404, 422)))
+            responses=documented(errors=(401, 404)))
 def documents(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> DocumentsOut:
     caller = signed_in_caller(router.current_event)
     access, links = documents_for_buyer(actor=caller.actor, listing_id=listing_id, entitlements=caller.entitlements)

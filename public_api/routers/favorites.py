@@ -41,7 +41,7 @@ def save(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
 
 
 @router.delete("/<listing_id>", security=SIGNED_IN, summary="Unsave a listing (idempotent)", tags=["me"],
-               responses=documented(errors=(401, 422)))
+               responses=documented(errors=(401, 404)))
 def unsave(listing_id: Annotated[str, Path(pattern=LISTING_ID)]) -> FavoriteState:
     caller = signed_in_caller(router.current_event)
     from marketplace.services.engagement import favorite_remove

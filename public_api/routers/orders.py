@@ -40,7 +40,7 @@ def mine(limit: Annotated[int, Query(ge=1, le=MAX_ORDERS)] = 20) -> OrderList:
 
 
 @router.get("/<order_id>", security=SIGNED_IN, summary="One of my orders", tags=["payments"],
-            responses=documented(errors=(401, 404, 422)))
+            responses=documented(errors=(401, 404)))
 def one(order_id: Annotated[str, Path(pattern=f"^{ID_PATTERN}$")]) -> OrderOut:
     caller = signed_in_caller(router.current_event)
     return OrderOut.of(payment_order_get(actor=caller.actor, order_id=order_id))

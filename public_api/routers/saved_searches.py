@@ -71,7 +71,7 @@ def change(search_id: Annotated[str, Path(pattern=SEARCH_ID)], body: Annotated[S
 
 
 @router.delete("/<search_id>", security=SIGNED_IN, summary="Delete a saved search (idempotent)",
-               tags=["saved searches"], responses=documented(errors=(401, 422)))
+               tags=["saved searches"], responses=documented(errors=(401, 404)))
 def delete(search_id: Annotated[str, Path(pattern=SEARCH_ID)]) -> SavedSearchDeleted:
     caller = signed_in_caller(router.current_event)
     deleted = searches.saved_search_delete(actor=caller.actor, search_id=search_id)

@@ -10,6 +10,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -18,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from marketplace.ids import is_id
 from public_api.openapi import DOCUMENT, rendered
 from public_api.routes import ROUTES
 
@@ -67,3 +69,34 @@ def test_every_response_matches_the_document_and_none_is_a_server_error(api, mar
             case.call_and_validate(base_url=api, headers=headers, checks=checks)
 
         conforms()
+
+
+# Ids a client could put in a path that are no ids at all: any case, punctuation, too short or too long
+# (never a path separator, a query or a fragment, nor a dot segment the gateway would resolve).
+MALFORMED_IDS = st.text(alphabet=st.characters(codec="ascii", categories=["L", "N", "P", "S"],
+                                               exclude_characters="/\\%?#."), min_size=1, max_size=40
+                        ).filter(lambda text: not is_id(text))
+
+
+def test_a_malformed_id_in_any_path_is_not_found(api, market, buyer):
+    """Every operation with an id in its path, called (through the gateway, signed in) with an otherwise
+    valid request whose id is malformed: "not found", the API's error shape naming the id, and documented."""
+    document = schemathesis.openapi.from_path(DOCUMENT)
+    operations = [op for op in (result.ok() for result in document.get_all_operations()) if op.path_parameters]
+    assert {op.path for op in operations} >= {"/v1/listings/{listing_id}", "/v1/me/viewings/{viewing_id}/cancel"}
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+    for operation in operations:
+        @given(case=operation.as_strategy(), malformed=MALFORMED_IDS)
+        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def not_found(case, malformed):
+            [name] = case.path_parameters
+            case.path_parameters[name] = malformed
+            response = case.call(base_url=api, headers=buyer.headers)
+            case.validate_response(response, checks=checks)
+            body = response.json()
+            assert (response.status_code, body["code"], body["field"]) == (404, "not_found", name), (
+                case.path, malformed, body)
+
+        not_found()
