@@ -1890,3 +1890,31 @@ class ViewingRequest(Item, discriminator="ViewingRequest"):
     def due_before(cls, moment: datetime, **query):
         """Requests still unconfirmed whose 24 hours ended before ``moment``, oldest first (gsi5, sparse)."""
         return cls.collection_index.query(cls.REQUESTED, cls.gsi5sk < iso(moment), **query)
+
+
+# ---- viewing requests: a buyer's open requests, for the limit in all -------------------------------------
+
+
+class ViewingTally(Item, discriminator="ViewingTally"):
+    """A buyer's open viewing requests and when each stops being open (its 24 hours while it waits, its
+    confirmed time once confirmed): the limit in all (``MAX_OPEN``) is checked against it and it is written
+    in the same transaction as the request it counts, at the version read (``VersionAttribute``), so two
+    requests at once cannot both take the last place. Confirming moves an entry's end; a cancel or a
+    decline removes it; an expiry needs no write (an entry past its end no longer counts, and is dropped by
+    the next write).
+
+    pk ``USER#<buyer_id>``, sk ``VIEWING#TALLY``. A buyer whose requests were made before the tally existed
+    has none: the first write builds it from their recent requests (one Query, one BatchGet) on the
+    condition that it still does not exist.
+    """
+
+    buyer_id = UnicodeAttribute()
+    open_until = MapAttribute(default=dict)  # viewing id -> ISO time (UTC) it stops being open
+    version = VersionAttribute()
+
+    @staticmethod
+    def key(buyer_id: str) -> tuple[str, str]:
+        return UserProfile.partition(buyer_id), "VIEWING#TALLY"
+
+    def derive_keys(self) -> None:
+        self.pk, self.sk = self.key(self.buyer_id)

@@ -7,8 +7,11 @@ A buyer keeps at most one open request per listing and ``MAX_OPEN`` in all (open
 answer, or confirmed for a time still ahead). The one per listing is a guard item written in the
 request's transaction on the condition that none is open (``UNIQUE#viewing-open#<buyer>#<listing>``, its
 ``expires`` the moment the request stops being open: its 24 hours, then its confirmed time; a cancel or a
-decline deletes it), so two requests sent at once cannot both pass; the limit in all is counted from the
-buyer's recent requests. A create with an idempotency key is made once: a retry returns the first request.
+decline deletes it), so two requests sent at once cannot both pass. The limit in all is the buyer's
+``ViewingTally`` (each open request and when it stops being open), written in the same transaction as the
+request at the version read, so requests for different listings sent at once cannot pass it either; a
+confirmation moves the request's end in it, a cancel or a decline removes it, an expiry needs no write.
+A create with an idempotency key is made once: a retry returns the first request.
 
 Each write is one transaction: the request (created, or at the version the actor read), its event.
 """
@@ -37,7 +40,7 @@ from marketplace.errors import (
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.formatting import moment
 from marketplace.ids import id_floor, new_id
-from marketplace.models import Guard, Listing, ViewingRequest, iso
+from marketplace.models import Guard, Listing, ViewingRequest, ViewingTally, iso
 from marketplace.neighbourhoods import neighbourhood
 from marketplace.observability import logger
 from marketplace.services.engagement import (
@@ -148,14 +151,50 @@ def _open_guard(viewing: ViewingRequest) -> Guard:
     return guard
 
 
-def _check_limits(*, buyer_id: str, now: datetime) -> None:
-    """Refuse a request past the open-request limit in all. Only requests made within the longest time a
-    request stays open (an answer's 24 hours plus the latest slot) can be open, so the read is bounded."""
-    recent = viewings_of_buyer(buyer_id=buyer_id, since=now - ANSWER_WITHIN - LATEST, limit=200)
-    open_ones = [v for v in recent if is_open(v, now=now)]
-    if len(open_ones) >= MAX_OPEN:
-        raise ValidationError(f"you have {MAX_OPEN} open viewing requests, the most at once: cancel one or wait "
-                              "for the brokers' answers", field="slots")
+TOO_MANY = (f"you have {MAX_OPEN} open viewing requests, the most at once: cancel one or wait for the brokers' "
+            "answers")
+TALLY_ATTEMPTS = 10  # writes of one buyer's tally at once: each one that lost reads it again
+
+
+def _open_until(viewing: ViewingRequest) -> datetime:
+    """When a request stops being open: its confirmed time, else the end of its 24 hours."""
+    return viewing.confirmed_start or viewing.expires_at
+
+
+def _tally(buyer_id: str, *, now: datetime) -> tuple[ViewingTally, dict[str, str]]:
+    """The buyer's tally as stored (a consistent GetItem), with the requests still open at ``now``. A buyer
+    without one gets it built from their recent requests: only requests made within the longest time a
+    request stays open (an answer's 24 hours plus the latest slot) can be open, so that read is bounded;
+    it is written only if it still does not exist (its version is new)."""
+    tally = ViewingTally.get_or_none(buyer_id, consistent=True)
+    if tally is None:
+        recent = viewings_of_buyer(buyer_id=buyer_id, since=now - ANSWER_WITHIN - LATEST, limit=200)
+        tally = ViewingTally(buyer_id=buyer_id, open_until={
+            v.viewing_id: iso(_open_until(v)) for v in recent if is_open(v, now=now)})
+    still_open = {viewing_id: until for viewing_id, until in tally.open_until.as_dict().items()
+                  if datetime.fromisoformat(until) > now}
+    return tally, still_open
+
+
+def _tallied(write, *, buyer_id: str, now: datetime, viewing_id: str, until: datetime | None, limit: bool = False):
+    """Run ``write(tx)`` in one transaction with the buyer's tally, where ``viewing_id`` is open until
+    ``until`` (None: no longer open), at the tally's version read; with ``limit``, refused past ``MAX_OPEN``.
+    When another of the buyer's writes changed the tally meanwhile, read it again and try again."""
+    for _ in range(TALLY_ATTEMPTS):
+        tally, still_open = _tally(buyer_id, now=now)
+        if limit and viewing_id not in still_open and len(still_open) >= MAX_OPEN:
+            raise ValidationError(TOO_MANY, field="slots")
+        still_open.pop(viewing_id, None)
+        tally.open_until = {**still_open, **({viewing_id: iso(until)} if until else {})}
+        try:
+            with db.transaction(conflict_message=None) as tx:
+                result = write(tx)
+                tx.save(tally)
+            return result
+        except db.ConditionFailed as failed:
+            if failed.item is not tally:
+                raise
+    raise Conflict("your viewing requests changed meanwhile; try again", field="viewing_id")
 
 
 def viewing_request(*, actor: Actor, listing_id: str, entitlements: Entitlements, slots: list[datetime],
@@ -187,20 +226,23 @@ def viewing_request_once(*, actor: Actor, listing_id: str, entitlements: Entitle
         if (existing := _guarded(guard, now=now)) is not None:
             return existing, False
     listing = listing_on_market(listing_id=listing_id, entitlements=entitlements)
-    _check_limits(buyer_id=actor.user_id, now=now)
     viewing = ViewingRequest(viewing_id=new_id(), listing_id=listing_id, listing_title=listing.title,
                              broker_id=listing.broker_id, buyer_id=actor.user_id, slots=cleaned,
                              duration_minutes=DURATION_MINUTES, created_at=now, expires_at=now + ANSWER_WITHIN,
                              **fields)
     one_open = _open_guard(viewing)
+
+    def write(tx) -> None:
+        if guard is not None:
+            guard.ref = f"{listing_id}#{viewing.viewing_id}"
+            tx.create(guard)
+        tx.save(one_open, condition=Guard.pk.does_not_exist() | (Guard.expires <= now))
+        tx.create(viewing)
+        tx.save(to_outbox(_event(EventType.VIEWING_REQUESTED, viewing)))
+
     try:
-        with db.transaction(conflict_message=None) as tx:
-            if guard is not None:
-                guard.ref = f"{listing_id}#{viewing.viewing_id}"
-                tx.create(guard)
-            tx.save(one_open, condition=Guard.pk.does_not_exist() | (Guard.expires <= now))
-            tx.create(viewing)
-            tx.save(to_outbox(_event(EventType.VIEWING_REQUESTED, viewing)))
+        _tallied(write, buyer_id=actor.user_id, now=now, viewing_id=viewing.viewing_id, until=viewing.expires_at,
+                 limit=True)
     except db.ConditionFailed as failed:
         if failed.item is one_open:
             raise ValidationError(ALREADY_OPEN, field="listing_id") from None
@@ -238,11 +280,23 @@ def _decide(viewing: ViewingRequest, *, state: ViewingState, event: EventType, n
     """A cancel or a decline, at the version read: the request no longer holds the listing's open place."""
     viewing.state, viewing.decided_at, viewing.reason = state.value, now, reason
     place = _open_guard(viewing)
-    with db.transaction(conflict_message=db.stale_message("viewing request"), conflict_field="expected_version") as tx:
+
+    def write(tx) -> None:
         tx.save(viewing)
         tx.delete(place)
         tx.save(to_outbox(_event(event, viewing)))
+
+    _decided(write, viewing, now=now, until=None)  # no longer open: its place in the buyer's tally is free
     return viewing
+
+
+def _decided(write, viewing: ViewingRequest, *, now: datetime, until: datetime | None) -> None:
+    """A decision's transaction (``write``) with the buyer's tally; the request changed since it was read is a
+    ``Conflict`` naming ``expected_version``, nothing written."""
+    try:
+        _tallied(write, buyer_id=viewing.buyer_id, now=now, viewing_id=viewing.viewing_id, until=until)
+    except db.ConditionFailed as failed:
+        raise Conflict(db.stale_message("viewing request"), field="expected_version") from failed
 
 
 def viewing_cancel(*, actor: Actor, viewing_id: str, expected_version: int, reason: str = "",
@@ -305,10 +359,13 @@ def viewing_confirm(*, actor: Actor, listing_id: str, viewing_id: str, start: da
     if chosen not in viewing.slots:
         raise ValidationError("choose one of the times the buyer proposed", field="start")
     viewing.state, viewing.confirmed_start, viewing.decided_at = ViewingState.CONFIRMED.value, chosen, now
-    with db.transaction(conflict_message=db.stale_message("viewing request"), conflict_field="expected_version") as tx:
+
+    def write(tx) -> None:
         tx.save(viewing)
         tx.save(_open_guard(viewing))  # the listing's open place is held until the viewing's time
         tx.save(to_outbox(_event(EventType.VIEWING_CONFIRMED, viewing)))
+
+    _decided(write, viewing, now=now, until=chosen)  # and its place in the buyer's tally too
     return viewing
 
 

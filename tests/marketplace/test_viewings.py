@@ -3,7 +3,9 @@ an .ics invitation, and unconfirmed requests expire after 24 hours."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from threading import Barrier
 
 import pytest
 from icalendar import Calendar
@@ -24,6 +26,7 @@ from marketplace.models import ViewingRequest
 from marketplace.services import people
 from marketplace.services.viewings import (
     MAX_OPEN,
+    is_open,
     viewing_cancel,
     viewing_confirm,
     viewing_decline,
@@ -237,3 +240,64 @@ def test_the_broker_declines_with_a_reason_only_while_it_waits(buyer, broker, ot
     with pytest.raises(IllegalTransition):
         viewing_decline(actor=broker, listing_id=active.listing_id, viewing_id=viewing.viewing_id, reason="Again",
                         expected_version=declined.version)
+
+
+def _open_ones(buyer) -> list[ViewingRequest]:
+    return [v for v in viewings_of_buyer(buyer_id=buyer.user_id) if is_open(v, now=datetime.now(UTC))]
+
+
+def test_requests_for_different_listings_at_the_same_moment_never_pass_five_open(table, buyer, broker):
+    # Given a buyer with three open requests and eight more listings to view
+    for _ in range(3):
+        _request(buyer, make_listing(broker, status=Status.ACTIVE))
+    listings = [make_listing(broker, status=Status.ACTIVE) for _ in range(8)]
+    start = Barrier(len(listings))
+
+    def send(listing):
+        start.wait()  # all eight leave together
+        try:
+            return _request(buyer, listing)
+        except ValidationError as refused:
+            return refused
+
+    # When the eight requests arrive at the same moment
+    with ThreadPoolExecutor(max_workers=len(listings)) as pool:
+        outcomes = list(pool.map(send, listings))
+
+    # Then exactly two are taken and six refused for the limit in all: five open, never more
+    made = [o for o in outcomes if isinstance(o, ViewingRequest)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert (len(made), len(refused)) == (MAX_OPEN - 3, len(listings) - (MAX_OPEN - 3))
+    assert all(r.field == "slots" and f"{MAX_OPEN} open" in r.message for r in refused)
+    assert len(_open_ones(buyer)) == MAX_OPEN
+
+
+def test_the_limit_in_all_follows_cancels_declines_confirmations_and_expiry(table, buyer, broker):
+    # Given five open requests: one the broker confirms for two days ahead, the others waiting
+    listings = [make_listing(broker, status=Status.ACTIVE) for _ in range(MAX_OPEN + 3)]
+    waiting = [_request(buyer, listing) for listing in listings[:MAX_OPEN]]
+    confirmed = viewing_confirm(actor=broker, listing_id=waiting[0].listing_id, viewing_id=waiting[0].viewing_id,
+                                start=SLOTS[0], expected_version=waiting[0].version)
+    with pytest.raises(ValidationError):
+        _request(buyer, listings[MAX_OPEN])
+
+    # When the buyer cancels one and the broker declines another, then two places are free again
+    viewing_cancel(actor=buyer, viewing_id=waiting[1].viewing_id, expected_version=waiting[1].version)
+    viewing_decline(actor=broker, listing_id=waiting[2].listing_id, viewing_id=waiting[2].viewing_id,
+                    reason="Sold privately", expected_version=waiting[2].version)
+    _request(buyer, listings[MAX_OPEN])
+    _request(buyer, listings[MAX_OPEN + 1])
+    with pytest.raises(ValidationError):
+        _request(buyer, listings[MAX_OPEN + 2])
+
+    # When the unconfirmed requests' 24 hours have passed, they no longer count, but the confirmed viewing
+    # still ahead does: four places are free, and the fifth request is refused
+    later = NOW + timedelta(hours=25)
+    viewings_expire(at=later)
+    assert ViewingRequest.get_or_not_found(confirmed.listing_id, confirmed.viewing_id).state == "confirmed"
+    fresh = [make_listing(broker, status=Status.ACTIVE) for _ in range(MAX_OPEN)]
+    for listing in fresh[:MAX_OPEN - 1]:
+        _request(buyer, listing, slots=[later + timedelta(days=1)], at=later)
+    with pytest.raises(ValidationError) as full:
+        _request(buyer, fresh[-1], slots=[later + timedelta(days=1)], at=later)
+    assert f"{MAX_OPEN} open" in full.value.message
