@@ -7,8 +7,11 @@ an FTS5 table over title, description, neighbourhood names (Latin and Devanagari
 the card's rowid. A card's map point (``lat``, ``lng``, and ``x``, ``y``, ``z`` on the unit sphere) is in
 ``cards`` too: a circle of a few km covers most of the valley, where an R*Tree returned its candidates
 at ~1 us each (10 ms for a 5 km circle at 10,000 listings) against a scan of the narrow table with plain
-comparisons (~1 ms), and a small box ranges over the ``(lat, lng)`` index. Everything lives in one in-memory
-database, serialised whole to publish it.
+comparisons (~1 ms), and a small box ranges over the ``(lat, lng)`` index. ``terms`` holds the same words
+as FTS5 tokenises them, in order, one string per group of columns: a search whose filters leave few cards
+checks its words in those strings (``instr``, ~1 us a card) instead of listing every match of a common
+word (~0.4 us a match, 5,000 of them). Everything lives in one in-memory database, serialised whole to
+publish it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Iterable
 from marketplace.models import Listing
 from marketplace.search_index.documents import FIELD_COLUMNS, Document, document_of, field_column
 
-SCHEMA_VERSION = 5  # 5: cards carry the broker (their agency) and the last confirmation
+SCHEMA_VERSION = 6  # 5: cards carry the broker (their agency) and the last confirmation; 6: terms
 # The row of a card: its id, the listing fields searches use (``documents.FIELD_COLUMNS``, typed by their
 # specification), then what the index derives (visibility, order, facets, the map point).
 _CARD_COLUMNS = ("listing_id TEXT NOT NULL UNIQUE", *(field_column(c) for c in FIELD_COLUMNS), "status TEXT NOT NULL",
@@ -30,6 +33,7 @@ _CARD_COLUMNS = ("listing_id TEXT NOT NULL UNIQUE", *(field_column(c) for c in F
 # Totals and facets read this index alone, in its order: every column but the listing id, the facets'
 # four first, so counting every combination of their values walks it with no sort (a GROUP BY over the
 # table sorted every match: 6-9 ms for the whole market at 10,000 listings, 1.2 ms this way).
+TOKENIZER = "unicode61 remove_diacritics 2"
 FACETS = ("neighborhood", "property_type", "bedrooms", "price_band")
 _COVERING = (*FACETS, *(c.split()[0] for c in _CARD_COLUMNS[1:] if c.split()[0] not in FACETS))
 _SCHEMA = f"""
@@ -43,11 +47,20 @@ CREATE INDEX cards_land_desc ON cards ((land_sqft IS NULL), -coalesce(land_sqft,
 CREATE INDEX cards_neighborhood ON cards (neighborhood, -published);
 CREATE INDEX cards_place ON cards (lat, lng);
 CREATE INDEX cards_facets ON cards ({', '.join(_COVERING)});
+-- The words' tokens by column group, each string " t1 t2 ... " (title, then a newline, then the neighbourhood's
+-- names, in ``strong``; features; description): a phrase of the query is " t1 t2" in one of them.
+CREATE TABLE terms (id INTEGER PRIMARY KEY, strong TEXT NOT NULL, featured TEXT NOT NULL, other TEXT NOT NULL);
 -- Prefix indexes for 2, 3 and 4 letters: "view"* otherwise merges the lists of view, views, viewing...
 -- (every description says "viewing"): 1.6 ms for "himalaya view" at 10,000 listings, 0.5 ms with them.
 CREATE VIRTUAL TABLE words USING fts5(title, description, place, features,
-                                      tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+                                      tokenize = "{TOKENIZER}", prefix = '2 3 4');
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+# Scratch tables (in ``temp``, never serialised) that tokenise text exactly as ``words`` does.
+_SCRATCH = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch USING fts5(text, tokenize = "{TOKENIZER}");
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch_terms USING fts5vocab(temp, scratch, instance);
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary USING fts5vocab(main, words, row);
 """
 _COLUMNS = tuple(column.split()[0] for column in _CARD_COLUMNS)
 _UPSERT = (f"INSERT INTO cards ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
@@ -63,9 +76,52 @@ def unit_vector(latitude: float, longitude: float) -> tuple[float, float, float]
     return math.cos(lat) * math.cos(lng), math.cos(lat) * math.sin(lng), math.sin(lat)
 
 
+class Index(sqlite3.Connection):
+    """An index's connection: it also keeps what the query planner learnt of it (``query.statistics``)."""
+
+    statistics: tuple[int, object] | None = None  # (``changes`` when computed, the statistics)
+    scratch_changes = 0  # rows the scratch tables wrote and deleted: not a change of the index
+
+    @property
+    def changes(self) -> int:
+        """Rows the index's own tables changed since it was opened."""
+        return self.total_changes - self.scratch_changes
+
+
+def connect() -> Index:
+    return sqlite3.connect(":memory:", check_same_thread=False, factory=Index)
+
+
+def scratch(connection: sqlite3.Connection) -> None:
+    """The temporary tables that tokenise text and read the words' vocabulary: made with the index, and
+    again when a published version is opened (``temp`` is not serialised)."""
+    connection.executescript(_SCRATCH)
+
+
+def tokens(connection: sqlite3.Connection, texts: Iterable[str]) -> list[list[str]]:
+    """Each text's tokens, in order, as ``words`` tokenises them (folded case, accents removed, Devanagari
+    split as FTS5 splits it)."""
+    texts, before = list(texts), connection.total_changes
+    connection.executemany("INSERT INTO temp.scratch (rowid, text) VALUES (?, ?)", enumerate(texts))
+    found: list[list[str]] = [[] for _ in texts]
+    for term, doc in connection.execute("SELECT term, doc FROM temp.scratch_terms ORDER BY doc, offset"):
+        found[doc].append(term)
+    connection.execute("DELETE FROM temp.scratch")
+    if isinstance(connection, Index):
+        connection.scratch_changes += connection.total_changes - before
+    return found
+
+
+def _terms(connection: sqlite3.Connection, words: dict) -> tuple[str, str, str]:
+    """The ``terms`` row of a document's words: (strong, featured, other)."""
+    title, place, features, description = (f" {' '.join(found)} " for found in tokens(
+        connection, (words["title"], words["place"], words["features"], words["description"])))
+    return f"{title}\n{place}", features, description
+
+
 def empty() -> sqlite3.Connection:
-    connection = sqlite3.connect(":memory:", check_same_thread=False)
-    connection.executescript(_SCHEMA)
+    connection = connect()
+    connection.executescript(_SCHEMA + _SCRATCH)
     connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
     return connection
 
@@ -74,7 +130,8 @@ def _remove(connection: sqlite3.Connection, listing_id: str) -> None:
     found = connection.execute("SELECT id FROM cards WHERE listing_id = ?", (listing_id,)).fetchone()
     if found is None:
         return
-    for statement in ("DELETE FROM words WHERE rowid = ?", "DELETE FROM bodies WHERE id = ?", "DELETE FROM cards WHERE id = ?"):
+    for statement in ("DELETE FROM words WHERE rowid = ?", "DELETE FROM terms WHERE id = ?", "DELETE FROM bodies WHERE id = ?",
+                      "DELETE FROM cards WHERE id = ?"):
         connection.execute(statement, found)
 
 
@@ -87,6 +144,7 @@ def _write(connection: sqlite3.Connection, document: Document) -> None:
     connection.execute("DELETE FROM words WHERE rowid = ?", (row_id,))
     connection.execute("INSERT INTO words (rowid, title, description, place, features) "
                        "VALUES (:id, :title, :description, :place, :features)", {"id": row_id, **document.words})
+    connection.execute("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?)", (row_id, *_terms(connection, document.words)))
 
 
 def put_listing(connection: sqlite3.Connection, listing: Listing | None, *, listing_id: str) -> None:

@@ -26,7 +26,7 @@ from pynamodb.exceptions import PutError
 
 from marketplace.config import settings
 from marketplace.models import SearchIndexVersion
-from marketplace.search_index.database import SCHEMA_VERSION, analysed, size
+from marketplace.search_index.database import SCHEMA_VERSION, analysed, connect, scratch, size
 
 PREFIX = "search-index/"
 OBJECT_KEY = f"{PREFIX}index.sqlite"
@@ -104,7 +104,7 @@ def load_current() -> Loaded:
         if error.response.get("Error", {}).get("Code") not in _GONE:
             raise
         raise IndexUnavailable(f"the published index {pointer.object_key} ({pointer.object_version}) is missing") from None
-    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    connection = connect()
     try:
         connection.deserialize(body)
         schema = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
@@ -112,6 +112,7 @@ def load_current() -> Loaded:
         raise IndexUnavailable(f"the published index {pointer.object_key} is unreadable: {error}") from None
     if schema is None or int(schema[0]) != SCHEMA_VERSION:
         raise IndexUnavailable(f"the published index {pointer.object_key} has another schema ({schema})")
+    scratch(connection)
     return Loaded(version=int(pointer.version), connection=connection)
 
 

@@ -41,6 +41,19 @@ def market():
     return database.analysed(connection), {listing.listing_id: listing for listing in listings}
 
 
+# A search with words and narrowing filters is answered from either side (the planner's choice, by its
+# estimates): the words' full-text matches, then the filters; or the cards the filters leave, then the words in
+# each card's terms. Each side is forced in turn (by the planner's own costs), and both must give the reference.
+PLANS = {"planned": {}, "filters-side": {"MATCH_US": 1e9}, "words-side": {"MATCH_US": 0.0}}
+
+
+@pytest.fixture(params=list(PLANS))
+def plan(request, monkeypatch):
+    for name, value in PLANS[request.param].items():
+        monkeypatch.setattr(query, name, value)
+    return request.param
+
+
 # The reference: what a buyer would count by hand.
 
 def _tokens(text: str) -> list[str]:
@@ -99,12 +112,16 @@ SHAPES = [
     IndexSearch(q="himalaya view", filters=ListingFilters(premium=True), facets=("price_band", "bedrooms")),
     IndexSearch(q="lalpurja", sort="price_asc"),
     IndexSearch(q="ghar", filters=ListingFilters(min_bedrooms=3)),
+    IndexSearch(q="garden", filters=ListingFilters(neighborhoods=("sanepa", "bhaisepati")),
+                facets=("neighborhood", "property_type", "bedrooms", "price_band")),
+    IndexSearch(q="bedroom villa", filters=ListingFilters(property_type="villa", min_price=20_000_000)),
+    IndexSearch(q="ghar", filters=ListingFilters(premium=True), sort="price_desc", facets=("price_band",)),
 ]
 
 
 @pytest.mark.parametrize("entitlements", [ANONYMOUS, PREMIUM, INVESTOR], ids=["anyone", "early", "investor"])
 @pytest.mark.parametrize("request_", SHAPES, ids=lambda r: f"{r.q or 'market'}-{len(r.facets)}facets")
-def test_totals_and_facets_equal_the_reference(market, request_, entitlements):
+def test_totals_and_facets_equal_the_reference(market, request_, entitlements, plan):
     # given an index of the generated market and a search of a shape the fast paths answer
     connection, listings = market
     expected = _reference(listings, request_, entitlements)
@@ -122,7 +139,7 @@ def test_totals_and_facets_equal_the_reference(market, request_, entitlements):
 @pytest.mark.parametrize("filters", [ListingFilters(), ListingFilters(min_bedrooms=3),
                                      ListingFilters(premium=True, property_type="house")],
                          ids=["whole-market", "wide-filter", "narrow-filter"])
-def test_relevance_pages_follow_the_reference_order_to_the_end(market, words, filters):
+def test_relevance_pages_follow_the_reference_order_to_the_end(market, words, filters, plan):
     # given common words (most listings carry them) and rarer ones, over the whole market, with a filter
     # that leaves many listings (their tiers are read one by one) and one that leaves few (one pass)
     connection, listings = market
@@ -148,6 +165,29 @@ def test_relevance_pages_follow_the_reference_order_to_the_end(market, words, fi
     assert len(expected) > 3 or words == "sanepa", "the order is only tested over several pages"
     assert found == expected
     assert totals == {len(expected)}
+
+
+@pytest.mark.parametrize("words", ["सानेपा", "बूढानीलकण्ठ", "Bhaisépati", "ring road", "ri"])
+def test_both_sides_of_the_planner_find_the_same_pages(market, words, monkeypatch):
+    # given words FTS5 splits (Devanagari names, accents, a phrase-like pair, a two-letter prefix) and a
+    # filter that leaves a few cards
+    connection, _ = market
+    request = IndexSearch(q=words, filters=ListingFilters(min_bedrooms=4, premium=False))
+    pages = {}
+    for side, match_us in (("filters", 1e9), ("words", 0.0)):
+        # when every page is read from each side of the planner
+        monkeypatch.setattr(query, "MATCH_US", match_us)
+        found, cursor = [], None
+        while True:
+            page = query.search(connection, request=request, limit=4, cursor=cursor, at=NOW)
+            found += [(item.listing_id, page.total) for item in page.items]
+            if not (cursor := page.cursor):
+                break
+        pages[side] = found
+
+    # then both give the same cards in the same order, with the same totals
+    assert pages["filters"], "the words must match something"
+    assert pages["filters"] == pages["words"]
 
 
 def test_a_card_read_from_the_index_is_the_listing_pynamodb_reads(market):
