@@ -299,6 +299,7 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
 
     plan = _plan(rng, count)
     listed: list[str] = []
+    mine: dict[Status, list[str]] = {}  # the demo broker's listings by status (media in every state)
     for index, target in enumerate(plan):
         fields = _fields(rng, index)
         broker = brokers[index % len(brokers)]
@@ -314,6 +315,8 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
             _mark(f"listing:{index}", listing_id)
         if target in (Status.ACTIVE, Status.UNDER_CONTRACT):
             listed.append((listing_id, fields["neighborhood"], exclusive))
+        if broker is brokers[0]:
+            mine.setdefault(target, []).append(listing_id)
         if (index + 1) % 10 == 0:
             progress(f"  listings {index + 1}/{len(plan)}")
 
@@ -325,6 +328,11 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
         _viewings(listed, actors)
         _mark("viewings", "done")
     _trust(actors, [listing_id for listing_id, _, exclusive in listed if not exclusive], progress)
+    if photos and not _guarded("media-states"):
+        progress("Seeding photos waiting for review and uploads the pipeline refuses ...")
+        demo_photos.media_states(broker=brokers[0], active=mine.get(Status.ACTIVE, []),
+                                 drafts=mine.get(Status.DRAFT, []))
+        _mark("media-states", "done")
     # The views above went straight to the table: the reports' daily figures are rebuilt from it. Favorites,
     # inquiries and decisions reach them through the analytics queue's consumer, as every event does.
     daily_reports.rebuild(scopes=(ReportScope.VIEWS,))

@@ -11,6 +11,7 @@ import requests
 from PIL import Image, ImageDraw, ImageFilter
 
 from marketplace.actors import Actor
+from marketplace.media_kinds import MediaKind
 from marketplace.services.media import media_request_upload
 
 
@@ -55,3 +56,22 @@ def upload(*, actor: Actor, listing_id: str, kind: str, data: bytes, filename: s
     response = requests.post(slot.url, data=slot.fields, files={"file": (filename, data, "image/jpeg")}, timeout=30)
     response.raise_for_status()
     return slot.media.media_id
+
+
+# A PDF brochure chosen by mistake in the photo picker: the pipeline reads its first bytes and refuses it.
+BROCHURE = b"%PDF-1.7\n% Shikhar brochure: floor plans and price list\n" + b"0" * 4096 + b"\n%%EOF\n"
+
+
+def media_states(*, broker: Actor, active: list[str], drafts: list[str]) -> None:
+    """Media in the states admins and brokers act on, through the same uploads and pipeline: photos added
+    to two listed properties (published listings' new media waits for an admin's review), a photo too small
+    for the site on a listed property and a PDF sent as a draft's photo (both refused, with the pipeline's
+    reason). A small demo without such listings gets what it has room for."""
+    for n, listing_id in enumerate(active[:2]):
+        upload(actor=broker, listing_id=listing_id, kind=MediaKind.PHOTO, filename=("terrace.jpg", "garden.jpg")[n],
+               data=draw(9000 + n))
+    if len(active) > 2:
+        upload(actor=broker, listing_id=active[2], kind=MediaKind.PHOTO, filename="old-scan.jpg",
+               data=draw(9100, width=900, height=600))
+    if drafts:
+        upload(actor=broker, listing_id=drafts[0], kind=MediaKind.PHOTO, filename="brochure.pdf", data=BROCHURE)

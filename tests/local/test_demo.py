@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 import requests
 
-from local import demo, demo_trust
+from local import demo, demo_photos, demo_trust
 from local.payment_providers import PaymentProviders
 from local.provision import MEDIA_QUEUES, provision_payments
 from marketplace.actors import Actor
@@ -14,11 +14,13 @@ from marketplace.models import DailyViewStat, Favorite
 from marketplace.payments import providers
 from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listings_by_status
-from marketplace.selectors.media import media_for_listing
+from marketplace.selectors.media import media_awaiting_review, media_failures, media_for_listing
 from marketplace.selectors.payments import OrderFilters, orders_search
 from marketplace.selectors.people import entitlements_for, users_search
 from marketplace.services import agencies, documents, viewings
 from media_pipeline import runner
+from tests.shared.listings import make_listing
+from tests.shared.people import BROKER
 
 
 def test_a_small_demo_shows_every_state_and_seeding_again_adds_nothing(platform):
@@ -88,10 +90,8 @@ def test_view_stats_cover_the_last_weeks(platform):
     assert len(days) == demo.VIEW_DAYS
 
 
-def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
-    # Given a small demo with photos (draft, pending review, active)
-    demo.seed(resources=platform, listing_count=3)
-    # When the pipeline's worker handles the raw-upload notifications
+def _process_uploads(platform) -> None:
+    """What the pipeline's worker does in ``make run``: every raw-upload notification handled."""
     sqs = client("sqs")
     for queue in MEDIA_QUEUES:
         url = platform.queues[queue]
@@ -99,6 +99,13 @@ def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
             for message in messages:
                 runner.handle_message(message["Body"])
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
+    # Given a small demo with photos (draft, pending review, active)
+    demo.seed(resources=platform, listing_count=3)
+    # When the pipeline's worker handles the raw-upload notifications
+    _process_uploads(platform)
     # Then the pending and active listings have two ready photos each, and the active one a cover
     active = listings_by_status(status=Status.ACTIVE).items[0]
     pending = listings_by_status(status=Status.PENDING_REVIEW).items[0]
@@ -108,8 +115,31 @@ def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
         assert listing_get(listing_id=listing.listing_id).ready_photos == 2
     assert listing_get(listing_id=active.listing_id).cover.media_id == media_for_listing(
         listing_id=active.listing_id)[0].media_id
+    # and the demo broker's draft shows the PDF sent as a photo, refused with the pipeline's reason
     draft = listings_by_status(status=Status.DRAFT).items[0]
-    assert media_for_listing(listing_id=draft.listing_id) == []
+    [brochure] = media_for_listing(listing_id=draft.listing_id)
+    assert (brochure.filename, brochure.state) == ("brochure.pdf", "failed")
+    assert brochure.failure_reason.startswith("the file is a PDF document, not a photo")
+
+
+def test_demo_media_wait_for_an_admins_review_or_fail_with_the_pipelines_reason(platform):
+    # Given three listed properties and a draft of one broker
+    active = [make_listing(BROKER, status=Status.ACTIVE).listing_id for _ in range(3)]
+    draft = make_listing(BROKER).listing_id
+    # When the demo adds its media in those states and the pipeline's worker handles the uploads
+    demo_photos.media_states(broker=BROKER, active=active, drafts=[draft])
+    _process_uploads(platform)
+    # Then two new photos of listed properties wait in the admins' media queue, the listings unchanged
+    waiting = media_awaiting_review()
+    assert sorted((m.listing_id, m.filename) for m in waiting) == sorted(
+        [(active[0], "terrace.jpg"), (active[1], "garden.jpg")])
+    assert all(m.state == "ready" and m.in_review for m in waiting)
+    # and two uploads were refused, each with the reason the broker and the admins' dashboard show
+    failed = {m.filename: (m.listing_id, m.failure_reason) for m in media_failures()}
+    too_small = "the image is 900x600 pixels; a photo needs at least 1024 pixels on its long edge"
+    assert failed["old-scan.jpg"] == (active[2], too_small)
+    assert failed["brochure.pdf"][0] == draft and "PDF document" in failed["brochure.pdf"][1]
+    assert len(failed) == 2
 
 
 @pytest.fixture
