@@ -7,7 +7,8 @@ and every admin about its expiry ahead; buyers and
 investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
 for a listing's documents, and the buyer hears the broker's decision (granted or refused); a confirmed
 viewing's broker and buyer both receive its .ics invitation. Brokers hear of viewing requests and
-cancellations (a cancelled confirmed viewing with the invitation's CANCEL), buyers of declines, both of
+cancellations (a cancelled confirmed viewing with the invitation's CANCEL, which the buyer who cancelled
+it receives too, so both calendars drop it), buyers of declines, both of
 expiries; buyers hear of their inquiry moving on to a viewing or an offer. Each channel claims the event
 on its own (``consume_once``), so a redelivery after a failed e-mail does not push twice.
 """
@@ -45,6 +46,7 @@ class Audience:
     broker: bool  # brokers (their broker profile) or people (their user profile)
     kind: MessageKind | None = None  # their message, when not the notice's
     link: str | None = None  # their link, when not the notice's
+    attachments: bool = False  # they receive the notice's attachments too (a calendar update of their own)
 
 
 def _agency_brokers(data: dict) -> list[str]:
@@ -53,6 +55,12 @@ def _agency_brokers(data: dict) -> list[str]:
 
 def _admins(data: dict) -> list[str]:
     return recipients.admins()
+
+
+def _buyer_of_a_confirmed_viewing(data: dict) -> list[str]:
+    """The buyer of a viewing cancelled after it was confirmed: their calendar holds its invitation, which
+    the attached CANCEL drops (nothing was sent to a calendar for a request never confirmed)."""
+    return [data["buyer_id"]] if data.get("confirmed_start") and data.get("buyer_id") else []
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,10 @@ TEMPLATES: dict[Event, Notice] = {
     Event.VIEWING_CONFIRMED: Notice("broker_id", MessageKind.VIEWING_CONFIRMED, others=("buyer_id",),
                                     enrich=viewing_invitation),
     Event.VIEWING_REQUESTED: Notice("broker_id", MessageKind.VIEWING_REQUESTED, link="viewings", enrich=viewing_words),
-    Event.VIEWING_CANCELLED: Notice("broker_id", MessageKind.VIEWING_CANCELLED, link="viewings", enrich=viewing_words),
+    # A cancelled confirmed viewing: the broker and the buyer who cancelled it each receive the CANCEL.
+    Event.VIEWING_CANCELLED: Notice("broker_id", MessageKind.VIEWING_CANCELLED, link="viewings", enrich=viewing_words,
+                                    audiences=(Audience(_buyer_of_a_confirmed_viewing, broker=False, link="site",
+                                                        kind=MessageKind.VIEWING_CANCELLED_BY_YOU, attachments=True),)),
     Event.VIEWING_DECLINED: Notice("buyer_id", MessageKind.VIEWING_DECLINED, broker=False, link="site"),
     Event.VIEWING_EXPIRED: Notice("broker_id", MessageKind.VIEWING_EXPIRED, others=("buyer_id",), link="none"),
     # Leads: the buyer hears of the moves ``_lead_message`` picks.
@@ -171,7 +182,8 @@ def _deliver(detail_type: str, notice: Notice, data: dict, event_id: str, *, fie
           suffix="" if field == notice.recipient_field else f"-{field}", attachments=attachments)
 
 
-def _tell_audiences(detail_type: str, notice: Notice, data: dict, event_id: str, *, told: set[str]) -> None:
+def _tell_audiences(detail_type: str, notice: Notice, data: dict, event_id: str, *, told: set[str],
+                    attachments: tuple = ()) -> None:
     """Each audience's people not told already (a principal broker is also one of the agency's brokers)."""
     for audience in notice.audiences:
         for user_id in audience.who(data):
@@ -179,7 +191,8 @@ def _tell_audiences(detail_type: str, notice: Notice, data: dict, event_id: str,
                 continue
             told.add(user_id)
             _tell(detail_type, audience.kind or notice.kind, data, event_id, user_id=user_id, email_too=notice.email,
-                  as_broker=audience.broker, link=audience.link or notice.link, suffix=f"-to-{user_id}")
+                  as_broker=audience.broker, link=audience.link or notice.link, suffix=f"-to-{user_id}",
+                  attachments=attachments if audience.attachments else ())
 
 
 def _tell(detail_type: str, kind: MessageKind, data: dict, event_id: str, *, user_id: str, as_broker: bool,
@@ -213,7 +226,7 @@ def handle_message(body: str) -> None:
         if data.get(field):
             _deliver(detail_type, notice, data, detail["event_id"], field=field, attachments=attachments)
             told.add(data[field])
-    _tell_audiences(detail_type, notice, data, detail["event_id"], told=told)
+    _tell_audiences(detail_type, notice, data, detail["event_id"], told=told, attachments=attachments)
 
 
 _BATCH = BatchProcessor(event_type=EventType.SQS)

@@ -47,6 +47,7 @@ class MessageKind(StrEnum):
     VIEWING_REQUESTED = "viewing_requested"
     VIEWING_DECLINED = "viewing_declined"
     VIEWING_CANCELLED = "viewing_cancelled"
+    VIEWING_CANCELLED_BY_YOU = "viewing_cancelled_by_you"  # the buyer's own copy, with the calendar's CANCEL
     VIEWING_EXPIRED = "viewing_expired"
     # A buyer's inquiry moving along its broker's pipeline (marketplace.services.leads).
     LEAD_VIEWING = "lead_viewing"
@@ -129,6 +130,10 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
     MessageKind.VIEWING_CANCELLED: {
         "en": Copy("Viewing cancelled: “{title}”", ("{name} cancelled their viewing of “{title}” ({when}).", "Their reason: {reason}"), "Open viewing requests"),
         "ne": Copy("हेर्ने कार्यक्रम रद्द: “{title}”", ("{name} ले “{title}” हेर्ने कार्यक्रम ({when}) रद्द गर्नुभयो।", "उहाँको कारण: {reason}"), "हेर्ने अनुरोधहरू खोल्नुहोस्"),
+    },
+    MessageKind.VIEWING_CANCELLED_BY_YOU: {
+        "en": Copy("Viewing cancelled: “{title}”", ("You cancelled your viewing of “{title}” ({when}); the broker has been told.", "The calendar update attached removes it from your calendar."), "See the listing"),
+        "ne": Copy("हेर्ने कार्यक्रम रद्द: “{title}”", ("तपाईंले “{title}” हेर्ने कार्यक्रम ({when}) रद्द गर्नुभयो; ब्रोकरलाई जानकारी दिइएको छ।", "संलग्न क्यालेन्डर अद्यावधिकले यसलाई तपाईंको क्यालेन्डरबाट हटाउँछ।"), "लिस्टिङ हेर्नुहोस्"),
     },
     MessageKind.VIEWING_EXPIRED: {
         "en": Copy("Viewing request expired: “{title}”", ("The request to view “{title}” had no answer within 24 hours and has expired.", "The buyer may propose other times from the listing."),),

@@ -87,6 +87,39 @@ def test_a_cancelled_confirmed_viewing_reaches_the_broker_with_the_calendar_canc
     assert viewing.viewing_id in str(event["UID"]) and event.decoded("DTSTART") == SLOTS[1]
 
 
+def test_the_buyer_who_cancels_a_confirmed_viewing_gets_the_calendar_cancel_too(listed, broker, buyer):
+    # Given a viewing the broker confirmed: both calendars hold its invitation
+    viewing = _ask(buyer, listed)
+    confirmed = viewing_confirm(actor=broker, listing_id=listed.listing_id, viewing_id=viewing.viewing_id,
+                                start=SLOTS[1], expected_version=viewing.version)
+    notify_all()
+    [invited] = [m for m in mail_to(BUYER_MAIL) if "viewing.ics" in m.attachments]
+    invitation_uid = next(iter(Calendar.from_ical(invited.attachments["viewing.ics"]).walk("VEVENT")))["UID"]
+
+    # When the buyer cancels it themselves
+    viewing_cancel(actor=buyer, viewing_id=viewing.viewing_id, expected_version=confirmed.version,
+                   reason="Flight moved")
+    notify_all(times=2)
+
+    # Then they receive, once, the CANCEL of the invitation they were sent (the same uid)
+    [sent] = _about(BUYER_MAIL, "Viewing cancelled")
+    assert "You cancelled" in sent.text and moment(SLOTS[1]) in sent.text
+    assert f"/listings/{listed.listing_id}" in sent.text
+    ics = Calendar.from_ical(sent.attachments["viewing.ics"])
+    event = next(iter(ics.walk("VEVENT")))
+    assert (ics["METHOD"], event["STATUS"], event["UID"]) == ("CANCEL", "CANCELLED", invitation_uid)
+    # and the broker's copy is theirs alone
+    assert len(_about(BROKER_MAIL, "Viewing cancelled")) == 1
+
+
+def test_a_request_cancelled_before_it_was_confirmed_sends_the_buyer_no_calendar_update(listed, buyer):
+    viewing = _ask(buyer, listed)
+    viewing_cancel(actor=buyer, viewing_id=viewing.viewing_id, expected_version=viewing.version)
+    notify_all()
+    assert _about(BUYER_MAIL, "Viewing cancelled") == []
+    assert len(_about(BROKER_MAIL, "Viewing cancelled")) == 1
+
+
 def test_both_hear_of_an_expired_request(listed, buyer):
     _ask(buyer, listed)
     viewings_expire(at=NOW + timedelta(hours=25))
