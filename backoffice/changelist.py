@@ -7,6 +7,7 @@ cursors of the pages before it (``back``) to step back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
@@ -64,7 +65,7 @@ class Changelist:
         first = len(self.back) * self.per_page + 1
         pager = {"first": min(first, total), "last": min(first + shown - 1, total), "total": total,
                  "previous": None, "next": None}
-        if next_cursor:
+        if next_cursor and pager["last"] < total:  # a full last page's cursor leads to an empty one
             forward = self.query.copy()
             forward.setlist("back", [*self.back, self.cursor or ""])
             forward["cursor"] = next_cursor
@@ -109,3 +110,10 @@ def offset_page(items: list, changelist: Changelist) -> tuple[list, str | None]:
         start = 0
     end = start + changelist.per_page
     return items[start:end], (str(end) if end < len(items) else None)
+
+
+def sorted_by(rows: list, order: str, keys: dict[str, Callable], *, default: str) -> list:
+    """A list read whole in the ``order`` asked (a column of ``keys``; "-" first: descending), else in
+    ``default``'s."""
+    order = order if order.lstrip("-") in keys else default
+    return sorted(rows, key=keys[order.lstrip("-")], reverse=order.startswith("-"))

@@ -15,13 +15,14 @@ from marketplace.entitlements import PAID_TIERS
 from marketplace.errors import ValidationError
 from marketplace.leads import LABELS as LEAD_LABELS
 from marketplace.leads import LeadState
-from marketplace.licensing import LicenceClass, Verification
+from marketplace.licensing import LABELS as LICENCE_LABELS
+from marketplace.licensing import LicenceClass, LicenceStatus, Verification
 from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import FIELD, Field, Kind, Need, clean_listing_fields
 from marketplace.money import group_npr, parse_npr, plain_number
 from marketplace.payments import PROVIDER_NAMES, OrderState
 from marketplace.selectors.moderation import ANY_STATUS
-from marketplace.selectors.people import sellers_list
+from marketplace.selectors.people import NO_AGENCY, sellers_list
 from marketplace.units import Area, format_area
 
 LAND_UNITS = [("hill", "ropani-aana-paisa-daam (e.g. 0-8-0-0)"), ("terai", "bigha-kattha-dhur (e.g. 1-5-3)"),
@@ -33,7 +34,7 @@ AREA_INPUTS = {"land_area_sqft": ("land_area", "land_unit", LAND_UNITS),
 # Form field -> domain field, where they differ.
 TO_DOMAIN = {area_input: name for name, (area_input, _, _) in AREA_INPUTS.items()}
 FROM_DOMAIN = {v: k for k, v in TO_DOMAIN.items()}
-NEIGHBOURHOOD_CHOICES = [("", "—"), *FIELD["neighborhood"].choices]
+NEIGHBOURHOOD_CHOICES = [("", "any"), *FIELD["neighborhood"].choices]
 _PLAIN_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 SHORT = 40  # the longest number, area or price anyone types; the field shows it as its maxlength
 LONG_TEXT = 1000  # texts longer than this get a text area
@@ -279,7 +280,8 @@ class OrderFilterForm(forms.Form):
 
 
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, label="Name or email")
+    q = forms.CharField(required=False, max_length=100, label="Name or email",
+                        help_text="Its first letters (an email with its @)")
     group = forms.ChoiceField(required=False, label="Group",
                               choices=[("", "any group"), *((g.value, g.value) for g in Group)])
 
@@ -332,6 +334,33 @@ class GroupsForm(forms.Form):
     # The groups the page showed: the change is made against them, never over another admin's.
     shown = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput,
                                       choices=[(g.value, g.value) for g in Group])
+
+
+class BrokerFilterForm(forms.Form):
+    """The admins' brokers list: its filters, kept in the URL."""
+
+    q = forms.CharField(required=False, max_length=100, label="Name or licence")
+    verified = forms.ChoiceField(required=False, label="Verified",
+                                 choices=[("", "any"), ("yes", "verified"), ("no", "not verified")])
+    agency = forms.ChoiceField(required=False, label="Agency", choices=[("", "any")])
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        """``agencies``: the agencies, picked by name (never a typed id)."""
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "any"), (NO_AGENCY, "no agency"),
+                                         *((a.agency_id, a.name) for a in sorted(agencies, key=lambda a: a.name_key or ""))]
+
+    @property
+    def verified_choice(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("verified") or "")
+
+
+class AgencyFilterForm(forms.Form):
+    """The admins' agencies list: its filters, kept in the URL."""
+
+    q = forms.CharField(required=False, max_length=100, label="Name or licence")
+    licence = forms.ChoiceField(required=False, label="Licence", choices=[
+        ("", "any"), *((s.value, LICENCE_LABELS[s]) for s in LicenceStatus if s != LicenceStatus.NONE)])
 
 
 class VerifyBrokerForm(forms.Form):

@@ -49,6 +49,8 @@ class UserProfile(Item, discriminator="UserProfile"):
 
     pk ``USER#<user_id>``, sk ``PROFILE``.
     gsi5 ``USERS`` -> ``<email>``: find people by email prefix (back office).
+    gsi3 ``PEOPLE`` -> ``<name sort key>#<user_id>``: people in name order, found by a name prefix (back
+    office); the sort key is the name's search key (the email's for a person without a name).
     """
 
     not_found = ("no such user", "user_id")
@@ -64,11 +66,17 @@ class UserProfile(Item, discriminator="UserProfile"):
     name_key = UnicodeAttribute(null=True)
 
     COLLECTION = "USERS"
+    BY_NAME = "PEOPLE"  # gsi3: everyone in name order
 
     @staticmethod
     def partition(user_id: str) -> str:
         """A person's partition: their profile, subscription and favorites."""
         return f"USER#{user_id}"
+
+    @staticmethod
+    def name_sort_key(name: str, email: str) -> str:
+        """How people sort by name: the name's search key (a person without one, by their email)."""
+        return search_key(name) or search_key(email)
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
@@ -77,6 +85,7 @@ class UserProfile(Item, discriminator="UserProfile"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id)
         self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.email.lower()}#{self.user_id}"
+        self.gsi3pk, self.gsi3sk = self.BY_NAME, f"{self.name_sort_key(self.name, self.email)}#{self.user_id}"
         self.name_key = search_key(self.name, self.email)
 
     @classmethod
@@ -93,9 +102,23 @@ class UserProfile(Item, discriminator="UserProfile"):
         return cls.collection_index.query(cls.COLLECTION, condition, **query)
 
     @classmethod
-    def count_all(cls, **query) -> int:
-        """How many people match ``filter_condition`` (gsi5 ``USERS``: a COUNT Query, the people list's total)."""
-        return cls.collection_index.count(cls.COLLECTION, **query)
+    def count_all(cls, email_prefix: str = "", **query) -> int:
+        """How many people match ``filter_condition`` (gsi5 ``USERS``, those whose email starts with
+        ``email_prefix`` if given: a COUNT Query, the people list's total)."""
+        condition = cls.gsi5sk.startswith(email_prefix.lower()) if email_prefix else None
+        return cls.collection_index.count(cls.COLLECTION, condition, **query)
+
+    @classmethod
+    def by_name(cls, name_prefix: str = "", **query):
+        """People in name order (gsi3), those whose name (its search key) starts with ``name_prefix`` if given."""
+        condition = cls.gsi3sk.startswith(search_key(name_prefix)) if name_prefix else None
+        return cls.broker_index.query(cls.BY_NAME, condition, **query)
+
+    @classmethod
+    def count_by_name(cls, name_prefix: str = "", **query) -> int:
+        """How many people ``by_name`` finds with ``filter_condition`` (gsi3 ``PEOPLE``: a COUNT Query)."""
+        condition = cls.gsi3sk.startswith(search_key(name_prefix)) if name_prefix else None
+        return cls.broker_index.count(cls.BY_NAME, condition, **query)
 
 
 class Subscription(Item, discriminator="Subscription"):
@@ -161,6 +184,8 @@ class BrokerProfile(Item, discriminator="BrokerProfile"):
     agency_id = UnicodeAttribute(null=True)  # the licensed agency (RESO Office) the broker works for
     created_at = UTCDateTimeAttribute(default_for_new=now)
     version = VersionAttribute()
+    # -- search (the admins' brokers list): name and licence number as searches compare them --
+    name_key = UnicodeAttribute(null=True)
 
     COLLECTION = "BROKERS"
 
@@ -176,6 +201,7 @@ class BrokerProfile(Item, discriminator="BrokerProfile"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.broker_id)
         self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.name.lower()}#{self.broker_id}"
+        self.name_key = search_key(self.name, self.licence_number)
         if self.agency_id:
             self.gsi6pk, self.gsi6sk = Agency.partition(self.agency_id), f"{self.name.lower()}#{self.broker_id}"
         else:
@@ -227,6 +253,8 @@ class Agency(Item, discriminator="Agency"):
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
     version = VersionAttribute()
+    # -- search (the admins' agencies list): name and licence number as searches compare them --
+    name_key = UnicodeAttribute(null=True)
 
     COLLECTION = "AGENCIES"
 
@@ -245,6 +273,7 @@ class Agency(Item, discriminator="Agency"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.agency_id)
         self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.licence_expires_on}#{self.agency_id}"
+        self.name_key = search_key(self.name, self.licence_number)
 
     @classmethod
     def by_expiry(cls, **query):

@@ -11,9 +11,10 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from backoffice.access import admins_only
-from backoffice.changelist import Changelist, Sort, with_order
+from backoffice.changelist import Changelist, Sort, offset_page, sorted_by, with_order
 from backoffice.charts import bar_chart
 from backoffice.forms import (
+    BrokerFilterForm,
     FilterForm,
     GroupsForm,
     ListingForm,
@@ -40,8 +41,10 @@ from marketplace.ids import is_id
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Status, Surface, actions_on
 from marketplace.listing_fields import FIELD
 from marketplace.models import Listing
+from marketplace.search_keys import search_key
 from marketplace.selectors import leads, moderation, people, reports
 from marketplace.selectors import media as media_selectors
+from marketplace.selectors.agencies import agencies_search
 from marketplace.selectors.buyers import orders_of_buyer
 from marketplace.selectors.history import listing_history as market_history
 from marketplace.selectors.listings import listing_get, listing_with_media, listings_batch
@@ -273,19 +276,22 @@ def listing_action(request, listing_id: str):
 
 
 PEOPLE_PAGE = 50
-EMAIL = Sort("Email", ascending="", descending="-email")
+# Name A to Z by default (gsi3), or email either way (gsi5); a search lists in its own key's order.
+NAME = Sort("Name", ascending="", descending="-name")
+EMAIL = Sort("Email", ascending="email", descending="-email")
 
 
 @admins_only
 def people_list(request):
-    form = with_order(PeopleFilterForm(request.GET), EMAIL)
+    form = with_order(PeopleFilterForm(request.GET), NAME, EMAIL)
     form.is_valid()
     text, group = (form.cleaned_data.get(name, "").strip() for name in ("q", "group"))
     changelist = Changelist.of(request, per_page=PEOPLE_PAGE)
-    page = people.users_search(text=text, group=group, descending=changelist.order == EMAIL.descending,
-                               limit=PEOPLE_PAGE, cursor=changelist.cursor)
+    order = changelist.order
+    page = people.users_search(text=text, group=group, by="email" if "email" in order else "name",
+                               descending=order.startswith("-"), limit=PEOPLE_PAGE, cursor=changelist.cursor)
     return render(request, "backoffice/admin/people.html", {
-        "form": form, "page": page, "sort": changelist.heading(EMAIL),
+        "form": form, "page": page, "sorts": changelist.headings(NAME, EMAIL),
         "pager": changelist.pager(shown=len(page.items), next_cursor=page.cursor,
                                   total=people.users_count(text=text, group=group))})
 
@@ -385,26 +391,62 @@ def _broker_rename(request) -> None:
         report_error(request, error)
 
 
+BROKERS_PAGE = 50
+# The brokers list's sortable columns (read whole, so any of them sorts): name A to Z by default.
+BROKER_SORTS = (Sort("Name", ascending="", descending="-name"),
+                Sort("Agency", ascending="agency", descending="-agency"),
+                Sort("Rating", ascending="rating", descending="-rating", first="-rating"),
+                Sort("Verified", ascending="verified", descending="-verified", first="-verified"),
+                Sort("Joined", ascending="joined", descending="-joined", first="-joined"))
+
+
+def _broker_keys(agency_names: dict[str, str]) -> dict:
+    return {"name": lambda b: b.name_key or search_key(b.name),
+            "agency": lambda b: (b.agency_id is None, search_key(agency_names.get(b.agency_id, ""))),
+            "rating": lambda b: (b.rating is not None, b.rating or 0),
+            "verified": lambda b: bool(b.verified),
+            "joined": lambda b: b.created_at}
+
+
+def _broker_post(request):
+    """Verify (or withdraw), or rename: then back to the list as it was (its filters, sort and page)."""
+    if request.POST.get("form") == "rename":
+        _broker_rename(request)
+        return redirect(request.get_full_path())
+    form = VerifyBrokerForm(request.POST)
+    if form.is_valid():
+        try:
+            people_services.broker_verify(actor=request.actor, broker_id=request.POST.get("broker_id", ""),
+                                          verified=form.cleaned_data["verified"], reason=form.cleaned_data["reason"],
+                                          expected_version=version_read(request, noun="broker"))
+            messages.success(request, "Licence verified." if form.cleaned_data["verified"]
+                             else "Verification withdrawn.")
+        except FIXABLE as error:
+            report_error(request, error)
+    return redirect(request.get_full_path())
+
+
 @admins_only
 def brokers(request):
-    if request.method == "POST" and request.POST.get("form") == "rename":
-        _broker_rename(request)
-        return redirect("brokers")
+    """Every broker, as a changelist: searched by name or licence (any case and accents), filtered by
+    verification and agency, sorted by any column. Two Queries (the directory, the agencies) whatever is
+    asked and whichever page."""
     if request.method == "POST":
-        form = VerifyBrokerForm(request.POST)
-        if form.is_valid():
-            try:
-                people_services.broker_verify(actor=request.actor, broker_id=request.POST.get("broker_id", ""),
-                                              verified=form.cleaned_data["verified"],
-                                              reason=form.cleaned_data["reason"],
-                                              expected_version=version_read(request, noun="broker"))
-                messages.success(request, "Licence verified." if form.cleaned_data["verified"]
-                                 else "Verification withdrawn.")
-            except FIXABLE as error:
-                report_error(request, error)
-        return redirect("brokers")
-    page = people.brokers_list(limit=100, cursor=request.GET.get("cursor"))
-    return render(request, "backoffice/admin/brokers.html", {"page": page})
+        return _broker_post(request)
+    agencies = agencies_search()
+    form = with_order(BrokerFilterForm(request.GET, agencies=agencies), *BROKER_SORTS)
+    form.is_valid()
+    data = form.cleaned_data
+    changelist = Changelist.of(request, per_page=BROKERS_PAGE)
+    found = people.brokers_search(text=data.get("q", ""), verified=form.verified_choice,
+                                  agency_id=data.get("agency", ""))
+    agency_names = {a.agency_id: a.name for a in agencies}
+    rows = sorted_by(found, changelist.order, _broker_keys(agency_names), default="name")
+    shown, next_cursor = offset_page(rows, changelist)
+    return render(request, "backoffice/admin/brokers.html", {
+        "form": form, "page": shown, "agency_names": agency_names,
+        "sorts": [changelist.heading(sort) for sort in BROKER_SORTS],
+        "pager": changelist.pager(shown=len(shown), next_cursor=next_cursor, total=len(rows))})
 
 
 REPORT_DAYS = 30

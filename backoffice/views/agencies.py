@@ -12,13 +12,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import admins_only, brokers_only, signed_in
-from backoffice.forms import AgencyForm, AgencyMemberForm, AgencyRenewForm, AgencyVerifyForm
+from backoffice.changelist import Changelist, Sort, offset_page, sorted_by, with_order
+from backoffice.forms import AgencyFilterForm, AgencyForm, AgencyMemberForm, AgencyRenewForm, AgencyVerifyForm
 from backoffice.views.common import FIXABLE, report_error
 from marketplace.actors import Group
 from marketplace.errors import NotFound
-from marketplace.licensing import EXPIRY_WARNING
+from marketplace.licensing import EXPIRY_WARNING, LicenceStatus
 from marketplace.models import AuditEntry, BrokerProfile
-from marketplace.selectors.agencies import agencies_list, agency_with_brokers, licence_of, licence_of_broker
+from marketplace.search_keys import search_key
+from marketplace.selectors.agencies import agencies_search, agency_with_brokers, licence_of, licence_of_broker
 from marketplace.services import agencies as agency_services
 from marketplace.services import documents
 
@@ -30,8 +32,21 @@ def _show_errors(request, form, error) -> None:
     report_error(request, error)
 
 
+AGENCIES_PAGE = 50
+# The agencies list's sortable columns (read whole, so any of them sorts): the licence ending soonest first.
+_LICENCE_ORDER = {status: n for n, status in enumerate(LicenceStatus)}
+AGENCY_SORTS = (Sort("Agency", ascending="name", descending="-name"),
+                Sort("Valid until", ascending="", descending="-expiry"),
+                Sort("Status", ascending="status", descending="-status"))
+AGENCY_KEYS = {"name": lambda row: row[0].name_key or search_key(row[0].name),
+               "expiry": lambda row: row[0].licence_expires_on,
+               "status": lambda row: _LICENCE_ORDER[row[1].status]}
+
+
 @admins_only
 def agencies(request):
+    """Every agency, as a changelist: searched by name or licence number (any case and accents), filtered
+    by licence status, sorted by any column; one Query whatever is asked and whichever page."""
     form = AgencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -40,11 +55,19 @@ def agencies(request):
             return redirect("agency", agency_id=agency.agency_id)
         except FIXABLE as error:
             _show_errors(request, form, error)
-    page = agencies_list(limit=100, cursor=request.GET.get("cursor"))
+    filters = with_order(AgencyFilterForm(request.GET), *AGENCY_SORTS)
+    filters.is_valid()
+    changelist = Changelist.of(request, per_page=AGENCIES_PAGE)
     now = datetime.now(UTC)
-    rows = [(agency, licence_of(agency, at=now)) for agency in page.items]
+    status = filters.cleaned_data.get("licence", "")
+    rows = [(agency, licence_of(agency, at=now)) for agency in agencies_search(text=filters.cleaned_data.get("q", ""))]
+    rows = sorted_by([row for row in rows if not status or row[1].status == status], changelist.order, AGENCY_KEYS,
+                     default="expiry")
+    shown, next_cursor = offset_page(rows, changelist)
     return render(request, "backoffice/admin/agencies.html", {
-        "rows": rows, "page": page, "form": form, "warning_days": EXPIRY_WARNING.days},
+        "rows": shown, "filters": filters, "form": form, "warning_days": EXPIRY_WARNING.days,
+        "sorts": [changelist.heading(sort) for sort in AGENCY_SORTS],
+        "pager": changelist.pager(shown=len(shown), next_cursor=next_cursor, total=len(rows))},
         status=400 if request.method == "POST" else 200)
 
 

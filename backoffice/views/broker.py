@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import brokers_only
-from backoffice.changelist import Changelist, Sort, offset_page, with_order
+from backoffice.changelist import Changelist, Sort, offset_page, sorted_by, with_order
 from backoffice.charts import bar_chart
 from backoffice.forms import InventoryFilterForm, LeadFilterForm, ListingForm, listing_initial
 from backoffice.previews import media_preview
@@ -80,9 +80,7 @@ def _inventory_rows(listings, *, status: str, text: str, order: str) -> list:
     """The inventory as asked: one status or any, titles containing ``text`` (any case and accents), sorted."""
     key = search_key(text)
     rows = [l for l in listings if (not status or l.status == status) and key in (l.title_key or search_key(l.title))]
-    column = order.lstrip("-") if order.lstrip("-") in INVENTORY_KEYS else "updated"
-    descending = order.startswith("-") or not order
-    return sorted(rows, key=INVENTORY_KEYS[column], reverse=descending)
+    return sorted_by(rows, order, INVENTORY_KEYS, default="-updated")
 
 
 @brokers_only

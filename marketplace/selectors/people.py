@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import reduce
 
 from marketplace.entitlements import Entitlements, entitlements_of
 from marketplace.licensing import NO_LICENCE, Licence
@@ -35,30 +37,38 @@ def entitlements_for(*, user_id: str | None) -> Entitlements:
     return entitlements_of(Subscription.get_or_none(user_id))
 
 
-def _people_condition(key: str, group: str):
-    condition = UserProfile.name_key.contains(key) if key else None
-    if group:
-        in_group = UserProfile.groups.contains(group)
-        condition = in_group if condition is None else condition & in_group
-    return condition
+def _in_group(group: str):
+    return UserProfile.groups.contains(group) if group else None
 
 
-def users_search(*, text: str = "", group: str = "", descending: bool = False, limit: int = 50,
+def _by_email(text: str) -> bool:
+    """A search with an "@" is an email's start (gsi5 ``USERS``); any other, a name's start (gsi3 ``PEOPLE``)."""
+    return "@" in text
+
+
+def users_search(*, text: str = "", group: str = "", by: str = "name", descending: bool = False, limit: int = 50,
                  cursor: str | None = None) -> Page[UserProfile]:
-    """People in email order (``descending``: Z to A) whose name or email contains ``text``, whatever its
-    case and accents, in ``group`` if given: a FilterExpression on the stored ``name_key`` (and the
-    groups) over the ``USERS`` collection (each page reads on until it holds ``limit`` people or the
-    collection ends)."""
-    key = search_key(text)
-    scope = scope_of(UserProfile.by_email, key, group, descending)
-    result = UserProfile.by_email(filter_condition=_people_condition(key, group), scan_index_forward=not descending,
-                                  limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
+    """People whose name starts with ``text`` (whatever its case and accents: the name's search key is the
+    index's sort key), or whose email does when ``text`` holds an "@", in ``group`` if given. A search lists
+    in its own key's order (name, or email); without one, in name order or, ``by="email"``, email order;
+    ``descending``: Z to A. Without a group, one Query page of the index (a key condition, never a
+    filter); a group is a FilterExpression on ``groups`` (the page reads on until it holds ``limit``)."""
+    prefix = text.strip()
+    emails = _by_email(prefix) or (not prefix and by == "email")
+    pattern = UserProfile.by_email if emails else UserProfile.by_name
+    scope = scope_of(pattern, search_key(prefix), group, descending)
+    result = pattern(prefix, filter_condition=_in_group(group), scan_index_forward=not descending,
+                     limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
 
 
 def users_count(*, text: str = "", group: str = "") -> int:
-    """How many people ``users_search`` finds, exactly: one COUNT Query over the same collection and filter."""
-    return UserProfile.count_all(filter_condition=_people_condition(search_key(text), group))
+    """How many people ``users_search`` finds, exactly: one COUNT Query over the same index, key condition
+    and filter."""
+    prefix = text.strip()
+    if _by_email(prefix):
+        return UserProfile.count_all(prefix, filter_condition=_in_group(group))
+    return UserProfile.count_by_name(prefix, filter_condition=_in_group(group))
 
 
 def people_names(*, user_ids) -> dict[str, str]:
@@ -71,6 +81,32 @@ def brokers_list(*, limit: int = 100, cursor: str | None = None) -> Page[BrokerP
     scope = scope_of(BrokerProfile.directory)
     return page_of(BrokerProfile.directory(limit=limit, last_evaluated_key=decode_cursor(cursor, scope=scope)),
                    scope=scope)
+
+
+NO_AGENCY = "none"  # the brokers list's agency filter: brokers in no agency
+
+
+def _broker_condition(*, text: str, verified: bool | None, agency_id: str):
+    conditions = []
+    if text:
+        conditions.append(BrokerProfile.name_key.contains(search_key(text)))
+    if verified is not None:
+        conditions.append(BrokerProfile.verified == verified)
+    if agency_id == NO_AGENCY:
+        conditions.append(BrokerProfile.agency_id.does_not_exist())
+    elif agency_id:
+        conditions.append(BrokerProfile.agency_id == agency_id)
+    return reduce(operator.and_, conditions) if conditions else None
+
+
+def brokers_search(*, text: str = "", verified: bool | None = None, agency_id: str = "") -> list[BrokerProfile]:
+    """The broker directory as the admins' list asks for it, read whole in name order: one Query of gsi5
+    ``BROKERS`` (a 1 MB page holds about 2,000 profiles; past that, one call more per 1 MB) filtered on
+    the name's search key (name or licence number containing ``text``, whatever its case and accents),
+    the verification and the agency (``NO_AGENCY``: none). The list sorts, counts and pages what it gets,
+    so its calls stay the same whatever is asked and whichever page is shown."""
+    return list(BrokerProfile.directory(
+        filter_condition=_broker_condition(text=text.strip(), verified=verified, agency_id=agency_id)))
 
 
 @dataclass(frozen=True)

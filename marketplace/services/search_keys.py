@@ -1,23 +1,36 @@
-"""Backfill of the search keys (``Listing.title_key``, ``Listing.broker_key``, ``UserProfile.name_key``) on
-items written before they existed; every write since derives them (``derive_keys``; the broker's name
-from ``listing_create`` and ``broker_rename``, which calls ``broker_key_rewrite``)."""
+"""Backfill of the search keys (``Listing.title_key``, ``Listing.broker_key``, ``UserProfile.name_key`` and
+the people's name order on gsi3, ``BrokerProfile.name_key``, ``Agency.name_key``) on items written before
+they existed; every write since derives them (``derive_keys``; the broker's name from ``listing_create``
+and ``broker_rename``, which calls ``broker_key_rewrite``)."""
 
 from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
 from marketplace.lifecycle import Status
-from marketplace.models import BrokerProfile, Listing, UserProfile
+from marketplace.models import Agency, BrokerProfile, Listing, UserProfile
 from marketplace.search_keys import search_key
 
 
 def search_keys_backfill(*, apply: bool) -> int:
-    """Write the missing or stale search keys: one Query over the broker directory, one per status and one
-    over the people, then one UpdateItem per key that needs it, conditional on the text it was made from (a
+    """Write the missing or stale search keys: one Query over the broker directory, one over the agencies,
+    one per status and one over the people, then one UpdateItem per key that needs it (the people's name
+    order, gsi3, is one), conditional on the text it was made from (a
     concurrent edit writes its own key and is left alone). Returns how many keys it wrote (``apply``) or
     would write."""
     count = 0
-    brokers = {b.broker_id: search_key(b.name) for b in BrokerProfile.directory()}
+    directory = list(BrokerProfile.directory())
+    brokers = {b.broker_id: search_key(b.name) for b in directory}
+    for broker in directory:
+        key = search_key(broker.name, broker.licence_number)
+        if broker.name_key != key:
+            count += _write_in_place(apply, broker, BrokerProfile.name_key.set(key),
+                            (BrokerProfile.name == broker.name) & (BrokerProfile.licence_number == broker.licence_number))
+    for agency in Agency.by_expiry():
+        key = search_key(agency.name, agency.licence_number)
+        if agency.name_key != key:
+            count += _write_in_place(apply, agency, Agency.name_key.set(key),
+                            (Agency.name == agency.name) & (Agency.licence_number == agency.licence_number))
     for status in Status:
         for listing in Listing.by_status(status):
             key = search_key(listing.title)
@@ -28,10 +41,15 @@ def search_keys_backfill(*, apply: bool) -> int:
                 count += _write(apply, listing, Listing.broker_key.set(broker_key),
                                 Listing.broker_id == listing.broker_id)
     for person in UserProfile.by_email():
+        unchanged = (UserProfile.name == person.name) & (UserProfile.email == person.email)
         key = search_key(person.name, person.email)
         if person.name_key != key:
-            count += _write(apply, person, UserProfile.name_key.set(key),
-                            (UserProfile.name == person.name) & (UserProfile.email == person.email))
+            count += _write(apply, person, UserProfile.name_key.set(key), unchanged)
+        stored = (person.gsi3pk, person.gsi3sk)
+        person.derive_keys()  # the name order (gsi3) the profile derives now
+        if (person.gsi3pk, person.gsi3sk) != stored:
+            count += _write(apply, person, [UserProfile.gsi3pk.set(person.gsi3pk), UserProfile.gsi3sk.set(person.gsi3sk)],
+                            unchanged)
     return count
 
 
@@ -59,7 +77,19 @@ def _write(apply: bool, item, action, condition) -> int:
     if not apply:
         return 1
     try:
-        item.update(actions=[action], condition=condition)
+        item.update(actions=action if isinstance(action, list) else [action], condition=condition)
+    except UpdateError:
+        return 0
+    return 1
+
+
+def _write_in_place(apply: bool, item, action, condition) -> int:
+    """As ``_write``, leaving the item's version as it is: a key is no change of the profile, so a page
+    showing it stays current (PynamoDB's ``update`` would move the version)."""
+    if not apply:
+        return 1
+    try:
+        type(item)._get_connection().update_item(item.pk, item.sk, actions=[action], condition=condition)
     except UpdateError:
         return 0
     return 1

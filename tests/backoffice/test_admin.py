@@ -399,7 +399,7 @@ def test_granting_a_subscription_needs_a_reason_and_is_audited(signed_in, people
 
 
 def _shown_version(page, broker_id: str) -> int:
-    return next(b.version for b in page.context["page"].items if b.broker_id == broker_id)
+    return next(b.version for b in page.context["page"] if b.broker_id == broker_id)
 
 
 def test_verifying_a_broker(signed_in, people):
@@ -410,7 +410,7 @@ def test_verifying_a_broker(signed_in, people):
                                      "expected_version": shown})
     page = browser.get("/admin/brokers/")
 
-    verified = {b.broker_id: b.verified for b in page.context["page"].items}
+    verified = {b.broker_id: b.verified for b in page.context["page"]}
     assert verified == {people["broker"].user_id: True, people["other_broker"].user_id: False}
 
 

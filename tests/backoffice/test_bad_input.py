@@ -64,7 +64,8 @@ def _signed_cursor(body: bytes) -> str:
     return f"{pagination._b64(body)}.{pagination._b64(signature)}"
 
 
-@pytest.mark.parametrize("path", ["/admin/listings/", "/admin/people/", "/admin/brokers/", "/admin/moderation/"])
+# (The brokers and agencies lists are read whole: their cursor is an offset, any other text the first page.)
+@pytest.mark.parametrize("path", ["/admin/listings/", "/admin/people/", "/admin/moderation/"])
 def test_a_correctly_signed_but_malformed_cursor_is_a_400(signed_in, path):
     browser = signed_in("admin")
     for body in (b"not json", b'{"s": "x", "k": 1}', b"[]"):

@@ -9,7 +9,7 @@ from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.models import BrokerProfile, Listing, UserProfile
 from marketplace.search_keys import search_key
 from marketplace.selectors.moderation import ListingFilters, listings_count, listings_search
-from marketplace.selectors.people import users_search
+from marketplace.selectors.people import brokers_search, users_search
 from marketplace.services.people import broker_profile_create, broker_rename, user_profile_sync
 from marketplace.services.search_keys import search_keys_backfill
 from ops.cli import main
@@ -33,14 +33,15 @@ def test_a_title_is_found_whatever_its_case_and_accents(table, broker):
     assert listings_count(filters=ListingFilters(text="villa")) == 1
 
 
-def test_a_person_is_found_by_any_part_of_their_name_or_email(table):
+def test_a_person_is_found_by_the_start_of_their_name_or_email_whatever_its_case_and_accents(table):
     user_profile_sync(user_id="u1", email="priya.shrestha@example.com", groups=["buyers"], name="Priyā Shrestha")
     user_profile_sync(user_id="u2", email="ram@example.com", groups=["buyers"], name="Ram Thapa")
 
-    found = {text: [p.user_id for p in users_search(text=text).items] for text in ("shrestha", "PRIYA", "thapa",
-                                                                                   "ram@")}
+    found = {text: [p.user_id for p in users_search(text=text).items] for text in ("priya s", "PRIYĀ", "ram",
+                                                                                   "ram@", "PRIYA.SHRESTHA@", "thapa")}
 
-    assert found == {"shrestha": ["u1"], "PRIYA": ["u1"], "thapa": ["u2"], "ram@": ["u2"]}
+    assert found == {"priya s": ["u1"], "PRIYĀ": ["u1"], "ram": ["u2"], "ram@": ["u2"], "PRIYA.SHRESTHA@": ["u1"],
+                     "thapa": []}  # a name's start, not a later word of it
 
 
 def test_a_listing_is_found_by_its_brokers_name_and_by_the_new_one_after_a_rename(table, broker, admin):
@@ -81,8 +82,11 @@ def test_the_backfill_writes_the_keys_older_items_lack(table, broker, capsys):
     user_profile_sync(user_id="u1", email="sita@example.com", groups=["buyers"], name="Sita Rai")
     # written before the keys existed
     Listing.get(*Listing.key(villa.listing_id)).update(actions=[Listing.title_key.remove()])
-    UserProfile.get(*UserProfile.key("u1")).update(actions=[UserProfile.name_key.remove()])
+    UserProfile.get(*UserProfile.key("u1")).update(actions=[UserProfile.name_key.remove(), UserProfile.gsi3pk.remove(),
+                                                            UserProfile.gsi3sk.remove()])
+    BrokerProfile.get(*BrokerProfile.key(broker.user_id)).update(actions=[BrokerProfile.name_key.remove()])
     assert listings_search(filters=ListingFilters(text="villa")).items == []
+    assert users_search(text="sita rai").items == [] and brokers_search(text="sharma") == []
 
     Listing.get(*Listing.key(villa.listing_id)).update(actions=[Listing.broker_key.remove()])
     assert listings_search(filters=ListingFilters(text="sharma")).items == []
@@ -92,9 +96,10 @@ def test_the_backfill_writes_the_keys_older_items_lack(table, broker, capsys):
     applied = main(["search-keys", "backfill", "--apply"])
 
     assert (dry, applied) == (0, 0)
-    assert capsys.readouterr().out.splitlines() == ["dry run: would write 3 search keys (add --apply)",
-                                                    "wrote 3 search keys"]
+    assert capsys.readouterr().out.splitlines() == ["dry run: would write 5 search keys (add --apply)",
+                                                    "wrote 5 search keys"]
     assert [l.listing_id for l in listings_search(filters=ListingFilters(text="SHARMA")).items] == [villa.listing_id]
     assert [l.listing_id for l in listings_search(filters=ListingFilters(text="villa")).items] == [villa.listing_id]
-    assert [p.user_id for p in users_search(text="sita rai").items] == ["u1"]
+    assert [p.user_id for p in users_search(text="sita rai").items] == ["u1"]  # by the name's start (gsi3)
+    assert [b.broker_id for b in brokers_search(text="SHARMA")] == [broker.user_id]
     assert search_keys_backfill(apply=False) == 0
