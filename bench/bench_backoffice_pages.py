@@ -18,16 +18,29 @@ that answered. Seeding 1,000 listings takes about 25 minutes on a loaded 2-core 
 Queries no longer slow with the table: ``local.emulator_patches``).
 
     .venv/bin/python bench/bench_backoffice_pages.py [--listings 1000] [--small 100] [--rounds 7]
+
+To profile without seeding again: ``--port 5120 --keep`` seeds an emulator on that port and keeps it
+serving after the run (until Ctrl-C); a later run with the same ``--port`` finds it running, provisions
+(idempotent) and, when the table already holds ``--listings``, neither seeds nor counts at ``--small``.
+``--pages reports`` keeps only the pages whose label contains one of the words. ``--profile`` asks each
+page once under cProfile (top functions by own time and by cumulative time) with the time and bytes of
+each DynamoDB call, split at botocore's events: sent to answer received (the emulator's own time: it is
+on 127.0.0.1) and answer to parsed (botocore's parsing), instead of the timed rounds.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import json
 import os
+import pstats
 import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -37,16 +50,36 @@ sys.path.insert(0, str(ROOT))
 
 import botocore.session
 
-from local.emulator import EMULATOR_ENV, Emulator, free_port
+from local.emulator import EMULATOR_ENV, Emulator, free_port, port_in_use
 
 CALLS: list[str] = []
+TIMED: list[dict] = []  # with --profile: each DynamoDB call's name, bytes answered and times (ms)
 _create_client = botocore.session.Session.create_client
+
+
+def _sent(event_name: str, request, **_) -> None:
+    asked = json.loads(request.body or b"{}")
+    what = [asked.get("IndexName", ""), *(str(v)[:40] for v in asked.get("ExpressionAttributeValues", {}).values())]
+    TIMED.append({"call": event_name.rsplit(".", 1)[-1], "sent": time.perf_counter(), "what": " ".join(what)})
+
+
+def _answered(response_dict: dict, **_) -> None:
+    if TIMED:
+        TIMED[-1].update(answered=time.perf_counter(), bytes=len(response_dict.get("body") or b""))
+
+
+def _parsed(model, **_) -> None:
+    if TIMED:
+        TIMED[-1]["parsed"] = time.perf_counter()
 
 
 def _counting(self, service, *args, **kwargs):
     made = _create_client(self, service, *args, **kwargs)
     if service == "dynamodb":
         made.meta.events.register("before-call.dynamodb", lambda model, **_: CALLS.append(model.name))
+        made.meta.events.register("before-send.dynamodb", _sent)
+        made.meta.events.register("before-parse.dynamodb", _answered)
+        made.meta.events.register("after-call.dynamodb", _parsed)
     return made
 
 
@@ -227,18 +260,54 @@ def reference_ms() -> float:
     return statistics.median(runs)
 
 
+def profile(browsers: dict, measured: list) -> None:
+    """Each page once under cProfile, with each DynamoDB call's bytes and times."""
+    for label, role, path in measured:
+        TIMED.clear()
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.enable()
+        status = browsers[role].get(path).status_code
+        profiler.disable()
+        ms = (time.perf_counter() - start) * 1000
+        emulator_ms = sum(c.get("answered", c["sent"]) - c["sent"] for c in TIMED) * 1000
+        parse_ms = sum(c.get("parsed", c.get("answered", 0)) - c.get("answered", 0) for c in TIMED) * 1000
+        print(f"\n=== {label} ({path}): {status}, {ms:.0f} ms; {len(TIMED)} DynamoDB calls, "
+              f"{sum(c.get('bytes', 0) for c in TIMED):,} bytes, sent->answered {emulator_ms:.0f} ms, "
+              f"botocore parsing {parse_ms:.0f} ms")
+        for c in TIMED:
+            print(f"  {c['call']:<18} {c.get('bytes', 0):>9,} B  answered in "
+                  f"{(c.get('answered', c['sent']) - c['sent']) * 1000:7.1f} ms, parsed in "
+                  f"{(c.get('parsed', 0) - c.get('answered', 0)) * 1000:6.1f} ms  {c['what']}")
+        for order in ("tottime", "cumulative"):
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(25)
+            print(text.getvalue().split("ncalls", 1)[-1][:6000])
+
+
+def _seeded(count: int) -> bool:
+    from local import demo
+
+    return demo._guarded(f"listing:{count - 1}") is not None
+
+
 def main() -> int:
     arguments = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     arguments.add_argument("--listings", type=int, default=1000)
     arguments.add_argument("--small", type=int, default=100)
     arguments.add_argument("--rounds", type=int, default=7)
+    arguments.add_argument("--port", type=int, help="the emulator's port; one already running there is used")
+    arguments.add_argument("--keep", action="store_true", help="keep the emulator serving after the run")
+    arguments.add_argument("--pages", nargs="*", help="only the pages whose label contains one of these words")
+    arguments.add_argument("--profile", action="store_true", help="each page once under cProfile, no rounds")
     args = arguments.parse_args()
 
-    port = free_port()
+    port = args.port or free_port()
+    running = port_in_use(port)
     os.environ.update(EMULATOR_ENV)
     os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "SHIKHAR_PREFIX": "shikhar-bench",
                        "POWERTOOLS_LOG_LEVEL": "ERROR", "DJANGO_SETTINGS_MODULE": "backoffice.settings.test"})
-    emulator = Emulator(port=port).start()
+    emulator = None if running else Emulator(port=port).start()
     try:
         from local.provision import provision
 
@@ -248,17 +317,24 @@ def main() -> int:
 
         django.setup()
         started = time.perf_counter()
-        seed(resources, args.small)
-        measured = pages(*subjects())
+        small = None
+        if not (running and _seeded(args.listings)):
+            seed(resources, args.small)
+            measured = _chosen(pages(*subjects()), args.pages)
+            browsers = clients()
+            small = calls_once(browsers, measured)
+            seed(resources, args.listings)
+            print(f"seeded {args.listings} listings in {time.perf_counter() - started:.0f} s", flush=True)
+        measured = _chosen(pages(*subjects()), args.pages)
         browsers = clients()
-        small = calls_once(browsers, measured)
-        seed(resources, args.listings)
-        print(f"seeded {args.listings} listings in {time.perf_counter() - started:.0f} s", flush=True)
-        measured = pages(*subjects())
         large = calls_once(browsers, measured)
+        small = small or dict.fromkeys(large, -1)  # an emulator seeded before: not counted at --small
         for label, _, _ in measured:  # printed now: the calls are exact whatever happens to the timed rounds
             print(f"calls {label:<32} {small[label]:>4} {large[label]:>5}", flush=True)
         print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip(), flush=True)
+        if args.profile:
+            profile(browsers, measured)
+            return 0
         samples: dict[str, list[float]] = {label: [] for label, _, _ in measured}
         for n in range(args.rounds):
             for label, role, path in (measured if n % 2 == 0 else list(reversed(measured))):
@@ -267,17 +343,28 @@ def main() -> int:
                     samples[label].append(ms)
         boto = reference_ms()
     finally:
-        emulator.stop()
+        if emulator is not None and args.keep:
+            print(f"the emulator keeps serving on {emulator.url} (Ctrl-C stops it)", flush=True)
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                pass
+        if emulator is not None:
+            emulator.stop()
 
     print(f"{args.rounds} interleaved rounds, medians; reference import boto3 (fresh process) {boto:.0f} ms")
     print(f"{'page':<32} {'ms':>7} {'ms/boto3':>9} {f'calls@{args.small}':>10} {f'calls@{args.listings}':>11}  grows")
     for label, _, _ in measured:
         ms = statistics.median(samples[label]) if samples[label] else float("nan")
-        grows = "N+1" if large[label] > small[label] + 2 else ""
+        grows = "N+1" if large[label] > small[label] + 2 and small[label] >= 0 else ""
         print(f"{label:<32} {ms:>7.0f} {ms / boto:>9.2f} {small[label]:>10} {large[label]:>11}  {grows}"
               f"{f'  ({args.rounds - len(samples[label])} rounds not 200)' if len(samples[label]) < args.rounds else ''}")
     print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip())
     return 0
+
+
+def _chosen(measured: list, words: list[str] | None) -> list:
+    return [m for m in measured if not words or any(w in m[0] for w in words)]
 
 
 if __name__ == "__main__":

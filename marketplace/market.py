@@ -18,6 +18,10 @@ from marketplace.units import SQFT_PER_ROPANI
 
 COMPARABLE_STATUS = Status.ACTIVE
 COMPARABLE_PURPOSE = "sale"
+# What the figures read of a listing (``type`` too: PynamoDB tells entities apart by it). The market's
+# readers ask the feed for these alone: a whole listing is ~3 KB (description, media, history of
+# prices), so every listed property in full is megabytes, where these are ~150 bytes a listing.
+MARKET_ATTRIBUTES = ["type", "neighborhood", "status", "purpose", "price", "price_on_request", "land_area_sqft"]
 
 
 def price_per_ropani(listing) -> Decimal | None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from marketplace.formatting import money, word_list
 from marketplace.lifecycle import Status
 from marketplace.listing_fields import MIN_PHOTOS, label_of, missing_for_submission
-from marketplace.market import median_price_per_ropani, price_per_ropani
+from marketplace.market import MARKET_ATTRIBUTES, median_price_per_ropani, price_per_ropani
 from marketplace.media_kinds import PHOTO_KINDS
 from marketplace.models import Listing, Media
 from marketplace.pagination import (
@@ -98,14 +98,15 @@ def moderation_checks(listing: Listing, media: list[Media] | None = None,
 
 def market_medians() -> dict[str, Decimal]:
     """Median sale price per ropani of the comparables (``marketplace.market``), by neighbourhood (one
-    Query on the feed index; its projection carries neighbourhood, status, purpose, price and land area)."""
+    Query on the feed index, projected to ``MARKET_ATTRIBUTES``)."""
     return median_price_per_ropani(listed_now(), min_comparables=MIN_COMPARABLES)
 
 
 def listed_now() -> list[Listing]:
-    """Every listed property as its card (the feed index holds exactly the listed ones: one Query, a page
-    per MB, about 1,300 cards)."""
-    return list(Listing.feed())
+    """Every listed property with only what the market's figures read (``MARKET_ATTRIBUTES``): the feed
+    index holds exactly the listed ones: one Query, a page per MB of whole listings read, since DynamoDB
+    pages and bills before projecting; what crosses the network and is parsed is a twentieth of it)."""
+    return list(Listing.feed(attributes_to_get=MARKET_ATTRIBUTES))
 
 
 def moderation_queue(*, limit: int = 200, cursor: str | None = None) -> Page[QueueEntry]:

@@ -16,6 +16,7 @@ from backoffice.templatetags.shikhar import cell
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.events import Queue
+from marketplace.market import MARKET_ATTRIBUTES
 from marketplace.models import (
     AuditEntry,
     BrokerProfile,
@@ -471,6 +472,31 @@ def test_a_report_page_makes_the_same_calls_for_a_week_and_a_year_and_a_csv_read
     # window's decisions (titles are kept with them)
     assert demand["Query"] - turnaround["Query"] == 3 + 1 - 1
     assert year["Query"] - turnaround["Query"] == 4 + 1 + 1 - 1
+
+
+def test_the_market_figures_read_only_the_market_attributes_of_each_listed_property(
+        signed_in, listing_factory, dynamodb_calls):
+    # Given listed properties (a whole listing is kilobytes: description, media, price history) and one
+    # waiting for review
+    listing_factory(status="active", price="4 crore")
+    listing_factory(status="active", price="5 crore")
+    listing_factory(status="pending_review")
+    browser = signed_in("admin")
+    dynamodb_calls.reset()
+
+    # When the reports page and the moderation queue work out the market's figures
+    demand = browser.get("/admin/reports/", {"report": "demand", "format": "csv"})
+    queue = browser.get("/admin/moderation/")
+
+    # Then each reads the feed asking for the market's attributes alone, and the figures are whole
+    feed = dynamodb_calls.asked("Query", Listing.feed_index.Meta.index_name)
+    assert len(feed) == 2
+    for asked in feed:
+        names = {asked["ExpressionAttributeNames"][n.strip()] for n in asked["ProjectionExpression"].split(",")}
+        assert names == set(MARKET_ATTRIBUTES)
+    rows = {r["neighbourhood"]: r for r in csv.DictReader(io.StringIO(demand.content.decode()))}
+    assert rows["Budhanilkantha"]["listed"] == "2" and rows["Budhanilkantha"]["median_price_per_ropani"]
+    assert queue.status_code == 200 and len(queue.context["page"].items) == 1
 
 
 def test_a_window_longer_than_a_year_is_refused_by_name(signed_in):

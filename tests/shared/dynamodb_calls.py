@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import botocore.session
 import pytest
 
@@ -14,12 +16,19 @@ class DynamoCalls:
 
     def __init__(self):
         self.operations: list[str] = []
+        self.requests: list[tuple[str, dict]] = []  # (operation, its request's body): what a call asked for
 
-    def record(self, model, **_):
+    def record(self, model, params, **_):
         self.operations.append(model.name)
+        self.requests.append((model.name, json.loads(params.get("body") or b"{}")))
 
     def reset(self):
         self.operations.clear()
+        self.requests.clear()
+
+    def asked(self, operation: str, index: str) -> list[dict]:
+        """The parameters of each ``operation`` call on ``index``."""
+        return [p for name, p in self.requests if name == operation and p.get("IndexName") == index]
 
     def count(self) -> dict[str, int]:
         counts: dict[str, int] = {}
