@@ -66,6 +66,8 @@ def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoff
         journey.open("/admin/people/", "people")
         journey.open(f"/admin/people/{people['admin'].user_id}/", "person")
         journey.open("/admin/brokers/", "brokers")
+        journey.open("/admin/brokers/?verified=no&order=-name&q=broker", "brokers-filtered")
+        journey.open("/admin/agencies/", "agencies")
         journey.open("/admin/orders/", "orders")
         journey.open(f"/admin/agencies/{agency_id}/", "agency")
         journey.open("/admin/reports/?days=30", "reports")
