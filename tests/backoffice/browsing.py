@@ -74,6 +74,13 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def sign_in_with_password(page, person) -> None:
+    """On the sign-in page already open: e-mail and password (a seller or buyer has no second step)."""
+    page.fill("#id_email", person.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
 def sign_in_with_new_totp(page, base: str, person) -> None:
     page.goto(f"{base}/login/")
     page.fill("#id_email", person.email)

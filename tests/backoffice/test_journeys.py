@@ -22,10 +22,15 @@ from marketplace.selectors.media import media_for_listing
 from marketplace.services import agencies, documents
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.people import seller_create
-from tests.backoffice.browsing import SIZES, Journey, assert_images_load, sign_in_with_new_totp
+from tests.backoffice.browsing import (
+    SIZES,
+    Journey,
+    assert_images_load,
+    sign_in_with_new_totp,
+    sign_in_with_password,
+)
 from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
-from tests.shared.people import PASSWORD
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -162,9 +167,7 @@ def test_a_seller_sees_their_properties_at_both_sizes(context, live_backoffice, 
     for width, height in SIZES:
         journey.size(width, height)
         journey.open("/login/", "sign-in")
-    journey.page.fill("#id_email", people["seller"].email)
-    journey.page.fill("#id_password", PASSWORD)
-    journey.page.click("button[type=submit]")
+    sign_in_with_password(journey.page, people["seller"])
 
     for width, height in SIZES:
         journey.size(width, height)

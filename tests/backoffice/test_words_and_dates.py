@@ -90,15 +90,16 @@ def _document(people, listing_id: str, content: bytes, filename: str):
         return None
 
 
-def _evidence(signed_in, people) -> str:
-    agency_id = licence_of_broker(broker_id=people["broker"].user_id).agency_id
-    agencies.broker_agency_set(actor=people["admin"].actor, broker_id=people["broker"].user_id, agency_id=agency_id,
+def _evidence(people) -> str:
+    """The agency's licence certificate, uploaded by its principal broker (the broker)."""
+    broker = people["broker"].actor
+    agency_id = licence_of_broker(broker_id=broker.user_id).agency_id
+    agencies.broker_agency_set(actor=people["admin"].actor, broker_id=broker.user_id, agency_id=agency_id,
                                principal=True)
-    broker = signed_in("broker")
-    slot = broker.post(f"/agencies/{agency_id}/evidence/slot/", {"content_type": "application/pdf"}).context["slot"]
-    stored = requests.post(slot.url, data=slot.fields, files={"file": ("licence.pdf", PDF)}, timeout=30,
-                           allow_redirects=False)
-    broker.get(stored.headers["Location"].removeprefix("http://testserver"), follow=True)
+    slot = agencies.agency_evidence_request_upload(actor=broker, agency_id=agency_id, content_type="application/pdf",
+                                                   size=len(PDF), filename="licence.pdf")
+    requests.post(slot.url, data=slot.fields, files={"file": ("licence.pdf", PDF)}, timeout=30)
+    agencies.agency_evidence_confirm(actor=broker, agency_id=agency_id, file_id=slot.evidence.file_id)
     return agency_id
 
 
@@ -129,7 +130,7 @@ def test_admin_broker_and_seller_pages_show_states_dates_and_file_types_in_words
     db.save(PaymentOrder(order_id=new_id(), user_id=buyer.user_id, email=buyer.email, plan="premium-month",
                          tier="premium", days=30, amount=2500, provider="khalti", state="failed",
                          failure="cancelled by the buyer"))
-    agency_id = _evidence(signed_in, people)
+    agency_id = _evidence(people)
     admin, broker, seller = signed_in("admin"), signed_in("broker"), signed_in("seller")
     papers = f"/listings/{listing.listing_id}/documents/"
 
