@@ -10,7 +10,8 @@ from backoffice import maps, places, previews
 from marketplace import formatting, history
 from marketplace.listing_fields import label_of
 from marketplace.media_kinds import IN_FLIGHT
-from marketplace.services.documents import TYPE_NAMES
+from marketplace.payments import PLANS, PROVIDER_NAMES
+from marketplace.services.documents import EVENT_WORDS, OBJECT_WORDS, TYPE_NAMES
 
 register = template.Library()
 
@@ -67,6 +68,26 @@ def state_badge(value, record: str):
 def file_type(content_type) -> str:
     """A private file's type in words ("PDF", "JPEG photo"); a type without a name shows as it is."""
     return TYPE_NAMES.get(str(content_type or ""), str(content_type or formatting.NOTHING))
+
+
+@register.filter
+def plan_name(code) -> str:
+    """An order's plan by its title ("Shikhar Premium, 365 days"); an unknown code as it is."""
+    plan = PLANS.get(str(code or ""))
+    return plan.title if plan else str(code or formatting.NOTHING)
+
+
+@register.filter
+def provider_name(code) -> str:
+    """A payment provider by its name ("eSewa", "Khalti")."""
+    return next((name for provider, name in PROVIDER_NAMES.items() if provider == code), str(code or formatting.NOTHING))
+
+
+@register.filter
+def access_event(entry) -> str:
+    """A document access log entry's event in words: "Opened: document" (RESO's names stay stored)."""
+    return f"{EVENT_WORDS.get(entry.event_type, entry.event_type)}: " \
+           f"{OBJECT_WORDS.get(entry.object_type, formatting.words(entry.object_type).lower())}"
 
 
 @register.filter

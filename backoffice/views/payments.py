@@ -14,7 +14,7 @@ from backoffice.views.admin import LISTINGS_PAGE
 from backoffice.views.common import FIXABLE, int_or_none, report_error
 from marketplace.errors import NotFound
 from marketplace.models import PaymentOrder
-from marketplace.payments import PLANS, PROVIDER_NAMES, OrderState
+from marketplace.payments import OrderState
 from marketplace.selectors.payments import OrderFilters, orders_count, orders_search
 from marketplace.services.payments import payment_refund_record
 
@@ -40,8 +40,6 @@ def orders(request):
     return render(request, "backoffice/admin/orders.html", {
         "form": form, "page": page, "filters": filters, "sort": changelist.heading(PLACED),
         "pager": changelist.pager(shown=len(page.items), next_cursor=page.cursor, total=orders_count(filters=filters)),
-        "providers": {p.value: name for p, name in PROVIDER_NAMES.items()},
-        "plans": {code: plan.title for code, plan in PLANS.items()},
         "refundable": {o.order_id for o in page.items
                        if o.state == OrderState.COMPLETED and int(o.refunded_amount) < int(o.amount)}})
 

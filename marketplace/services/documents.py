@@ -71,6 +71,9 @@ RESO_EVENT, RESO_OBJECT = "DetailedView", "Document"
 MEDIA_OBJECTS = {MediaKind.PHOTO: "Photo", MediaKind.DRONE: "Photo", MediaKind.FLOOR_PLAN: "Photo",
                  MediaKind.PANORAMA: "VirtualTour", MediaKind.VIDEO: "VirtualTour"}
 MAX_LOGGED_MEDIA = 25  # per view: one transaction
+# The access log's events as its page says them ("Opened: photo"); the stored names stay RESO's.
+EVENT_WORDS = {RESO_EVENT: "Opened"}
+OBJECT_WORDS = {RESO_OBJECT: "document", "Photo": "photo", "VirtualTour": "video or 360° tour"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from marketplace.selectors.people import entitlements_for
 from marketplace.services import documents
 from marketplace.services import people as people_services
 from tests.backoffice.test_properties import SETTINGS, _no_5xx, text
+from tests.shared.pages import visible_text
 
 PDF = b"%PDF-1.4\n% a title deed\n%%EOF\n"
 
@@ -59,6 +60,9 @@ def test_documents_go_from_the_brokers_upload_to_the_admins_verification_and_the
     seller_page = signed_in("seller").get(page)
     assert b"Documents verified" in seller_page.content
     assert [(e.actor_id, e.event_type) for e in seller_page.context["log"]] == [(people["buyer"].user_id, "DetailedView")]
+    # the log says what happened in words (RESO's DetailedView of a Document is stored, not shown)
+    logged = visible_text(seller_page.content)
+    assert "Opened: document" in logged and "DetailedView" not in logged
     assert b"Grant" not in seller_page.content
     assert signed_in("other_broker").get(page).status_code == 404
 

@@ -151,6 +151,9 @@ def test_admin_broker_and_seller_pages_show_states_dates_and_file_types_in_words
     # and the states are the layer's words, as badges toned as they fare
     assert '<span class="badge ok">Paid</span>' in admin.get("/admin/orders/").content.decode()
     assert "Paid" in orders and "Failed" in orders and "Paid" in person and "Failed" in person
+    # plans and providers by their names on the buyer's page as on the orders page
+    for text in (orders, person):
+        assert "premium-month" not in text and "eSewa" in text and "Khalti" in text
     assert "Uploaded" in admin_papers and "Rejected" in admin_papers and "Asked" in admin_papers
     assert "Waiting for an answer" in viewings and "Declined" in viewings and "Asked" in asked
     assert '<option value="failed">Failed</option>' in admin.get("/admin/orders/").content.decode()
