@@ -90,7 +90,7 @@ def _views_item(day: str, stats: Iterable[DailyViewStat]) -> DailyReport:
         listings[stat.listing_id] += int(stat.views)
         if stat.neighborhood:
             neighbourhoods[stat.neighborhood] += int(stat.views)
-    item.listings, item.neighbourhoods, item.total = dict(listings), dict(neighbourhoods), sum(listings.values())
+    item.listing_views, item.neighbourhoods, item.total = dict(listings), dict(neighbourhoods), sum(listings.values())
     return item
 
 
@@ -124,7 +124,7 @@ def _owner_items(day: str, listings: dict[str, int], owners: dict[str, list[str]
     made = []
     for ref, counts in sorted(per_owner.items()):
         item = OwnerDailyViews.from_ref(ref, day)
-        item.listings, item.total = dict(counts), sum(counts.values())
+        item.listing_views, item.total = dict(counts), sum(counts.values())
         made.append(item)
     return made
 

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from marketplace import scheduler
+from marketplace.aws import client
+from marketplace.config import settings
 from marketplace.entitlements import ANONYMOUS
 from marketplace.events import Queue
 from marketplace.lifecycle import Action
@@ -51,6 +53,35 @@ def test_views_reach_the_days_figures_when_the_clock_rolls_them_up(table, broker
     assert _rows("views-per-listing", window) == [(listing.title, listing.listing_id, 4)]
     demand = {row[0]: row for row in _rows("demand", window)}
     assert demand["Budhanilkantha"][1:3] == (1, 4)
+
+
+def test_a_views_day_holds_its_counts_per_listing_in_one_string_and_days_kept_as_maps_still_count(
+        table, broker, admin):
+    # Given a listing viewed today, and a day rolled up when the counts per listing were a map
+    listing = _approved(broker, admin)
+    older = (TODAY - timedelta(days=2)).isoformat()
+    for kept in (DailyReport(scope=ReportScope.VIEWS.value, day=older, listings={listing.listing_id: 5},
+                             neighbourhoods={"budhanilkantha": 5}, total=5),
+                 OwnerDailyViews(owner=ViewsOwner.BROKER.value, owner_id=broker.user_id, day=older,
+                                 listings={listing.listing_id: 5}, total=5)):
+        kept.derive_keys()
+        kept.save()
+    engagement.listing_record_view(listing_id=listing.listing_id, neighborhood="budhanilkantha")
+
+    # When the clock rolls today up
+    scheduler.tick()
+
+    # Then today's items hold the listing's views as one string value, not a map of typed values
+    table_name = settings().table_name
+    for pk, sk in (DailyReport.key(ReportScope.VIEWS, TODAY.isoformat()),
+                   OwnerDailyViews.key(ViewsOwner.BROKER, broker.user_id, TODAY.isoformat())):
+        raw = client("dynamodb").get_item(TableName=table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}})["Item"]
+        assert raw["listing_views"] == {"S": f"{listing.listing_id} 1"}
+    # and the week's figures add both days up, whichever way each is kept
+    window = reports.Window.last(7, today=TODAY)
+    assert _rows("views-per-listing", window) == [(listing.title, listing.listing_id, 6)]
+    seen = reports.owner_views(owner=ViewsOwner.BROKER, owner_id=broker.user_id, since=window.since, until=TODAY)
+    assert seen.per_listing == {listing.listing_id: 6}
 
 
 def test_a_redelivered_event_is_counted_once(table):
