@@ -40,6 +40,8 @@ urlpatterns = [
     path("agencies/<str:agency_id>/evidence/slot/", agencies.evidence_slot, name="agency-evidence-slot"),
     path("agencies/<str:agency_id>/evidence/uploaded/", agencies.evidence_uploaded, name="agency-evidence-uploaded"),
     path("agencies/<str:agency_id>/evidence/<str:file_id>/", agencies.evidence_open, name="agency-evidence-open"),
+    path("agencies/<str:agency_id>/evidence/<str:file_id>/delete/", agencies.evidence_delete,
+         name="agency-evidence-delete"),
 
     path("broker/", broker.inventory, name="inventory"),
     path("broker/listings/new/", broker.listing_new, name="broker-listing-new"),

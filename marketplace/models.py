@@ -316,6 +316,8 @@ class AgencyEvidence(PrivateFile, Item, discriminator="AgencyEvidence"):
 
     agency_id = UnicodeAttribute()
     file_id = UnicodeAttribute()
+    # ---- licence evidence: replacing a file no admin has decided on yet ----
+    replaces = UnicodeAttribute(null=True)  # the file this upload takes the place of, once it is checked
     version = VersionAttribute()
 
     SORT_PREFIX = "EVIDENCE#"

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.access import admins_only, brokers_only, signed_in
 from backoffice.changelist import Changelist, Sort, offset_page, sorted_by, with_order
 from backoffice.forms import AgencyFilterForm, AgencyForm, AgencyMemberForm, AgencyRenewForm, AgencyVerifyForm
-from backoffice.views.common import FIXABLE, report_error
+from backoffice.views.common import FIXABLE, report_error, version_read
 from marketplace.actors import Group
 from marketplace.errors import NotFound
 from marketplace.licensing import EXPIRY_WARNING, LicenceStatus
@@ -111,8 +111,7 @@ def agency(request, agency_id: str):
     return render(request, "backoffice/admin/agency.html", {
         "agency": current, "licence": licence_of(current), "brokers": brokers,
         "history": list(AuditEntry.history("agency", agency_id, scan_index_forward=False, limit=50)),
-        "evidence": agency_services.agency_evidence_files(actor=request.actor, agency_id=agency_id),
-        "content_types": list(documents.SIGNATURES),
+        **_evidence_of(request, current),
         "verify_form": AgencyVerifyForm(initial={"expected_version": current.version}),
         "renew_form": AgencyRenewForm(initial={"expected_version": current.version}),
         "member_form": AgencyMemberForm()})
@@ -126,11 +125,18 @@ def my_agency(request):
     if licence.agency_id:
         agency, brokers = agency_with_brokers(agency_id=licence.agency_id)
     principal = agency is not None and agency.principal_broker_id == request.actor.user_id
-    evidence = agency_services.agency_evidence_files(actor=request.actor, agency_id=agency.agency_id) if principal else []
     return render(request, "backoffice/broker/agency.html", {
         "licence": licence, "agency": agency, "brokers": brokers or [], "profile": profile,
-        "warning_days": EXPIRY_WARNING.days, "principal": principal, "evidence": evidence,
-        "content_types": list(documents.SIGNATURES)})
+        "warning_days": EXPIRY_WARNING.days, "principal": principal,
+        **(_evidence_of(request, agency) if principal else {"evidence": []})})
+
+
+def _evidence_of(request, agency) -> dict:
+    """The agency's evidence files for the page, and which of them no admin has decided on yet (those may be
+    replaced or deleted; the others are kept as the record of the decision)."""
+    files = agency_services.agency_evidence_files(actor=request.actor, agency_id=agency.agency_id)
+    return {"evidence": files, "content_types": list(documents.SIGNATURES),
+            "pending": {f.file_id for f in files if agency_services.evidence_pending(agency, f)}}
 
 
 # Licence evidence: admins on the agency's page, its principal broker on their agency page (the domain checks).
@@ -146,11 +152,13 @@ def _evidence_back(request, agency_id: str):
 def evidence_slot(request, agency_id: str):
     """Step one of an upload: the file's type chosen, the form that posts it straight to the private bucket."""
     content_type = request.POST.get("content_type", "")
+    replaces = request.POST.get("replaces") or None  # a file no admin has decided on, at the version shown
     try:
         slot = agency_services.agency_evidence_request_upload(
             actor=request.actor, agency_id=agency_id, content_type=content_type, size=documents.MAX_BYTES,
             filename=f"licence.{content_type.split('/')[-1]}",
-            redirect_to=request.build_absolute_uri(reverse("agency-evidence-uploaded", args=[agency_id])))
+            redirect_to=request.build_absolute_uri(reverse("agency-evidence-uploaded", args=[agency_id])),
+            replaces=replaces, replaces_version=version_read(request, "file_version", noun="agency") if replaces else None)
     except FIXABLE as error:
         report_error(request, error)
         return _evidence_back(request, agency_id)
@@ -164,12 +172,28 @@ def evidence_slot(request, agency_id: str):
 def evidence_uploaded(request, agency_id: str):
     """Where S3 sends the browser back (``key`` names the file): its bytes are checked now."""
     file_id = request.GET.get("key", "").rsplit("/", 1)[-1]
+    return _evidence_change(request, agency_id, "Licence evidence uploaded.",  # or in the place of the one it replaces
+                            lambda: agency_services.agency_evidence_confirm(actor=request.actor, agency_id=agency_id,
+                                                                            file_id=file_id))
+
+
+def _evidence_change(request, agency_id: str, done: str, change):
+    """One change of the agency's evidence files: said in a message (or why not), back to the page it came from."""
     try:
-        agency_services.agency_evidence_confirm(actor=request.actor, agency_id=agency_id, file_id=file_id)
-        messages.success(request, "Licence evidence uploaded.")
+        change()
+        messages.success(request, done)
     except FIXABLE as error:
         report_error(request, error)
     return _evidence_back(request, agency_id)
+
+
+@evidence_staff
+@require_POST
+def evidence_delete(request, agency_id: str, file_id: str):
+    """Delete a file no admin has decided on yet, at the version the page showed."""
+    return _evidence_change(request, agency_id, "Licence evidence file deleted.", lambda: (
+        agency_services.agency_evidence_delete(actor=request.actor, agency_id=agency_id, file_id=file_id,
+                                               expected_version=version_read(request, "file_version", noun="agency"))))
 
 
 @evidence_staff

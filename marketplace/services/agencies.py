@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from marketplace import db
 from marketplace.actors import Actor
 from marketplace.audit import audit_entry
-from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.formatting import moment as shown_moment
 from marketplace.ids import new_id
 from marketplace.licensing import EXPIRY_WARNING, LicenceClass, Verification, licence_status, today
 from marketplace.models import Agency, AgencyEvidence, BrokerProfile, Guard
@@ -218,15 +219,41 @@ def _evidence_agency(actor: Actor, agency_id: str) -> Agency:
     raise PermissionDenied("only admins and the agency's principal broker handle its licence evidence")
 
 
+def evidence_pending(agency: Agency, evidence: AgencyEvidence) -> bool:
+    """Whether no admin has decided on this file yet: uploaded after the agency's latest decision (verified or
+    revoked), or with none taken. Such a file may be replaced or deleted; one a decision was taken on is kept
+    as its record (a renewal's new files are pending again, the earlier ones stay)."""
+    decided = agency.verified_at
+    return decided is None or (evidence.uploaded_at is not None and evidence.uploaded_at > decided)
+
+
+def _changeable_evidence(agency: Agency, file_id: str, expected_version: int) -> AgencyEvidence:
+    """An uploaded evidence file no admin has decided on, at the version the page showed."""
+    evidence = AgencyEvidence.get_or_none(agency.agency_id, file_id, consistent=True)
+    if evidence is None or evidence.state != "uploaded":
+        raise NotFound("no such evidence file", field="file_id")
+    db.check_version(evidence, expected_version, noun="evidence file")
+    if not evidence_pending(agency, evidence):
+        raise IllegalTransition(f"an admin decided on the licence ({agency.verification}) on "
+                                f"{shown_moment(agency.verified_at)} with this file: it is kept as the record of that "
+                                "decision; upload another file instead", field="file_id")
+    return evidence
+
+
 def agency_evidence_request_upload(*, actor: Actor, agency_id: str, content_type: str, size: int, filename: str,
-                                   redirect_to: str | None = None) -> EvidenceSlot:
-    """A presigned POST of one licence evidence file (PDF, JPEG or PNG) to the documents bucket."""
+                                   redirect_to: str | None = None, replaces: str | None = None,
+                                   replaces_version: int | None = None) -> EvidenceSlot:
+    """A presigned POST of one licence evidence file (PDF, JPEG or PNG) to the documents bucket; with
+    ``replaces`` (a file no admin has decided on, at ``replaces_version``), the upload takes its place once
+    it is checked (``agency_evidence_confirm``)."""
     name = documents.check_file(content_type=content_type, size=size, filename=filename)
     agency = _evidence_agency(actor, agency_id)
-    if len(list(AgencyEvidence.of_agency(agency.agency_id))) >= MAX_EVIDENCE_FILES:
+    if replaces is not None:
+        _changeable_evidence(agency, replaces, replaces_version)
+    elif len(list(AgencyEvidence.of_agency(agency.agency_id))) >= MAX_EVIDENCE_FILES:
         raise ValidationError(f"an agency may have at most {MAX_EVIDENCE_FILES} evidence files", field="file")
     evidence = AgencyEvidence(agency_id=agency.agency_id, file_id=new_id(), filename=name, content_type=content_type,
-                              size=size, uploaded_by=actor.user_id)
+                              size=size, uploaded_by=actor.user_id, replaces=replaces)
     db.save(evidence, condition=AgencyEvidence.pk.does_not_exist())
     url, fields = documents.presigned_upload(key=evidence.object_key, content_type=content_type,
                                              redirect_to=redirect_to)
@@ -237,16 +264,40 @@ def agency_evidence_request_upload(*, actor: Actor, agency_id: str, content_type
 def agency_evidence_confirm(*, actor: Actor, agency_id: str, file_id: str) -> AgencyEvidence:
     """The upload finished: its bytes are checked (a bad file is deleted and refused naming ``file``); a good
     one is recorded in the agency's history."""
-    _evidence_agency(actor, agency_id)
+    agency = _evidence_agency(actor, agency_id)
     evidence = AgencyEvidence.get_or_not_found(agency_id, file_id, consistent=True)
     if evidence.state == "uploaded":
         return evidence
     documents.accept_upload(evidence)
+    # The file it replaces goes with this commit, unless an admin decided on it meanwhile (then it stays
+    # as the decision's record, and this one is added) or it is gone already.
+    replaced = AgencyEvidence.get_or_none(agency_id, evidence.replaces, consistent=True) if evidence.replaces else None
+    if replaced is not None and not evidence_pending(agency, replaced):
+        replaced = None
+    after = {"file_id": file_id, "filename": evidence.filename}
     with db.transaction() as tx:
         tx.save(evidence)
-        tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id, action="evidence_upload",
-                            after={"file_id": file_id, "filename": evidence.filename}))
+        if replaced is not None:
+            tx.delete(replaced)
+        tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id,
+                            action="evidence_replace" if replaced else "evidence_upload", after=after,
+                            before={"file_id": replaced.file_id, "filename": replaced.filename} if replaced else None))
+    if replaced is not None:
+        documents.delete_file(key=replaced.object_key)
     return evidence
+
+
+def agency_evidence_delete(*, actor: Actor, agency_id: str, file_id: str, expected_version: int) -> None:
+    """Delete an evidence file no admin has decided on yet (at the version the page showed), audited; its
+    object goes from the documents bucket after the commit (versioned: recoverable). A file a decision was
+    taken on is refused (``IllegalTransition`` naming ``file_id``)."""
+    agency = _evidence_agency(actor, agency_id)
+    evidence = _changeable_evidence(agency, file_id, expected_version)
+    with db.transaction(conflict_message=db.stale_message("evidence file"), conflict_field="expected_version") as tx:
+        tx.delete(evidence)
+        tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id, action="evidence_delete",
+                            before={"file_id": file_id, "filename": evidence.filename}))
+    documents.delete_file(key=evidence.object_key)
 
 
 def agency_evidence_files(*, actor: Actor, agency_id: str) -> list[AgencyEvidence]:

@@ -155,6 +155,12 @@ def accept_upload(stored: ListingDocument | AgencyEvidence) -> None:
     stored.state, stored.uploaded_at, stored.size = "uploaded", datetime.now(UTC), size
 
 
+def delete_file(*, key: str) -> None:
+    """Remove a stored file (after the commit that dropped its item). The bucket is versioned: the deletion
+    leaves a delete marker and the bytes stay recoverable as a noncurrent version (docs/runbooks/s3-recover.md)."""
+    client("s3").delete_object(Bucket=settings().documents_bucket, Key=key)
+
+
 def signed_download(*, key: str, filename: str) -> str:
     """A short-lived (``URL_SECONDS``) signed URL of one object of the documents bucket, as an attachment."""
     return client("s3").generate_presigned_url("get_object", ExpiresIn=URL_SECONDS, Params={

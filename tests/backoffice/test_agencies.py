@@ -8,8 +8,10 @@ import html
 import requests
 
 from marketplace import formatting
+from marketplace.aws import client
+from marketplace.config import settings
 from marketplace.licensing import LicenceStatus
-from marketplace.models import AuditEntry
+from marketplace.models import Agency, AuditEntry
 from marketplace.selectors.agencies import licence_of_broker
 from marketplace.selectors.listings import listing_get
 from marketplace.services import agencies as agency_services
@@ -146,3 +148,67 @@ def test_evidence_that_is_not_what_it_claims_is_refused_and_only_the_principal_b
     # and a type the documents store does not take is named
     wrong = admin.post(f"/agencies/{agency_id}/evidence/slot/", {"content_type": "text/html"}, follow=True)
     assert "must be one of" in html.unescape(wrong.content.decode())
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _stored(key: str) -> bool:
+    """Whether the documents bucket serves a current object at ``key``."""
+    listed = client("s3").list_objects_v2(Bucket=settings().documents_bucket, Prefix=key)
+    return any(item["Key"] == key for item in listed.get("Contents", []))
+
+
+def test_the_principal_broker_replaces_and_deletes_evidence_until_an_admin_decides(signed_in, people):
+    # Given the principal broker of a verified agency who uploaded a certificate since its verification
+    admin_actor = people["admin"].actor
+    agency_id = licence_of_broker(broker_id=people["broker"].user_id).agency_id
+    agency_services.broker_agency_set(actor=admin_actor, broker_id=people["broker"].user_id, agency_id=agency_id,
+                                      principal=True)
+    broker = signed_in("broker")
+    page = _upload_evidence(broker, agency_id, PDF)
+    [first] = page.context["evidence"]
+    assert first.file_id in page.context["pending"] and b"awaiting a decision" in page.content
+
+    # When they replace it with a scan of the list's page
+    slot = broker.post(f"/agencies/{agency_id}/evidence/slot/", {
+        "content_type": "image/png", "replaces": first.file_id, "file_version": first.version}).context["slot"]
+    stored = requests.post(slot.url, data=slot.fields, files={"file": ("licence", PNG)}, timeout=30,
+                           allow_redirects=False)
+    page = broker.get(stored.headers["Location"].removeprefix("http://testserver"), follow=True)
+
+    # Then the new file takes the old one's place, the old object is gone from the store, and it is audited
+    [second] = page.context["evidence"]
+    assert second.content_type == "image/png" and second.file_id != first.file_id
+    assert not _stored(f"agencies/{agency_id}/{first.file_id}") and _stored(f"agencies/{agency_id}/{second.file_id}")
+    [replaced] = [e for e in AuditEntry.history("agency", agency_id) if e.action == "evidence_replace"]
+    assert replaced.actor_id == people["broker"].user_id
+    assert replaced.changes.as_dict()["file_id"] == {"before": first.file_id, "after": second.file_id}
+
+    # When they delete it at the version shown, then it is gone, from the page and the store, and audited
+    stale = broker.post(f"/agencies/{agency_id}/evidence/{second.file_id}/delete/",
+                        {"file_version": second.version - 1}, follow=True)
+    assert "reload" in html.unescape(stale.content.decode()) and len(stale.context["evidence"]) == 1
+    page = broker.post(f"/agencies/{agency_id}/evidence/{second.file_id}/delete/",
+                       {"file_version": second.version}, follow=True)
+    assert page.context["evidence"] == [] and not _stored(f"agencies/{agency_id}/{second.file_id}")
+    assert ("evidence_delete", people["broker"].user_id) in [
+        (e.action, e.actor_id) for e in AuditEntry.history("agency", agency_id)]
+
+    # Given a new file an admin then decides on (verifies the licence again)
+    [kept] = _upload_evidence(broker, agency_id, PDF).context["evidence"]
+    agency = Agency.get_or_not_found(agency_id, consistent=True)
+    agency_services.agency_verify(actor=admin_actor, agency_id=agency_id, decision="verified",
+                                  note="DLM list of 2082-08-01, entry 41", expected_version=agency.version)
+
+    # When the broker tries to delete or replace it, then both are refused saying why, and it stays
+    refused = broker.post(f"/agencies/{agency_id}/evidence/{kept.file_id}/delete/",
+                          {"file_version": kept.version}, follow=True)
+    assert "kept as the record of that decision" in html.unescape(refused.content.decode())
+    replace = broker.post(f"/agencies/{agency_id}/evidence/slot/", {
+        "content_type": "image/png", "replaces": kept.file_id, "file_version": kept.version}, follow=True)
+    assert "kept as the record of that decision" in html.unescape(replace.content.decode())
+    page = broker.get("/broker/agency/")
+    assert [e.file_id for e in page.context["evidence"]] == [kept.file_id] and _stored(
+        f"agencies/{agency_id}/{kept.file_id}")
+    assert kept.file_id not in page.context["pending"] and b"decided on: kept" in page.content
