@@ -23,17 +23,23 @@ from collections.abc import Iterable
 from marketplace.models import Listing
 from marketplace.search_index.documents import FIELD_COLUMNS, Document, document_of, field_column
 
-SCHEMA_VERSION = 6  # 5: cards carry the broker (their agency) and the last confirmation; 6: terms
+SCHEMA_VERSION = 7  # 5: cards carry the broker (their agency) and the last confirmation; 6: terms; 7: masks
+TOKENIZER = "unicode61 remove_diacritics 2"
+# The most common terms each have a bit in a card's masks (63 a column, so a mask stays a positive 64-bit
+# integer): a word whose every term has a bit is matched by ``c.m0 & :bits`` in the scan of ``cards`` (or of
+# its covering index), ~0.05 us a card, instead of listing its thousands of full-text matches (~0.4 us
+# each). The bits are chosen by ``analysed`` (before each publish) and stay fixed between: a term first
+# seen after it has no bit, and a word that needs it is matched by the full-text index.
+MASKS, BITS = ("m0", "m1", "m2"), 63
 # The row of a card: its id, the listing fields searches use (``documents.FIELD_COLUMNS``, typed by their
 # specification), then what the index derives (visibility, order, facets, the map point).
 _CARD_COLUMNS = ("listing_id TEXT NOT NULL UNIQUE", *(field_column(c) for c in FIELD_COLUMNS), "status TEXT NOT NULL",
                  "price INTEGER", "premium INTEGER NOT NULL", "exclusive INTEGER NOT NULL", "public_at REAL",
                  "published REAL NOT NULL", "per_ropani REAL", "price_band TEXT NOT NULL", "lat REAL", "lng REAL",
-                 "x REAL", "y REAL", "z REAL")
+                 "x REAL", "y REAL", "z REAL", *(f"{mask} INTEGER NOT NULL DEFAULT 0" for mask in MASKS))
 # Totals and facets read this index alone, in its order: every column but the listing id, the facets'
 # four first, so counting every combination of their values walks it with no sort (a GROUP BY over the
 # table sorted every match: 6-9 ms for the whole market at 10,000 listings, 1.2 ms this way).
-TOKENIZER = "unicode61 remove_diacritics 2"
 FACETS = ("neighborhood", "property_type", "bedrooms", "price_band")
 _COVERING = (*FACETS, *(c.split()[0] for c in _CARD_COLUMNS[1:] if c.split()[0] not in FACETS))
 _SCHEMA = f"""
@@ -50,6 +56,7 @@ CREATE INDEX cards_facets ON cards ({', '.join(_COVERING)});
 -- The words' tokens by column group, each string " t1 t2 ... " (title, then a newline, then the neighbourhood's
 -- names, in ``strong``; features; description): a phrase of the query is " t1 t2" in one of them.
 CREATE TABLE terms (id INTEGER PRIMARY KEY, strong TEXT NOT NULL, featured TEXT NOT NULL, other TEXT NOT NULL);
+CREATE TABLE common (term TEXT PRIMARY KEY, bit INTEGER NOT NULL);
 -- Prefix indexes for 2, 3 and 4 letters: "view"* otherwise merges the lists of view, views, viewing...
 -- (every description says "viewing"): 1.6 ms for "himalaya view" at 10,000 listings, 0.5 ms with them.
 CREATE VIRTUAL TABLE words USING fts5(title, description, place, features,
@@ -62,7 +69,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch USING fts5(text, tokenize = "{TO
 CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch_terms USING fts5vocab(temp, scratch, instance);
 CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary USING fts5vocab(main, words, row);
 """
-_COLUMNS = tuple(column.split()[0] for column in _CARD_COLUMNS)
+_COLUMNS = tuple(c.split()[0] for c in _CARD_COLUMNS if c.split()[0] not in MASKS)  # the masks are written apart
 _UPSERT = (f"INSERT INTO cards ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
            f"ON CONFLICT (listing_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _COLUMNS[1:])} "
            "RETURNING id")
@@ -119,6 +126,33 @@ def _terms(connection: sqlite3.Connection, words: dict) -> tuple[str, str, str]:
     return f"{title}\n{place}", features, description
 
 
+def masks_of(bits: dict[str, int], terms: Iterable[str]) -> dict[str, int]:
+    """A card's masks: the bit of each of its terms that has one."""
+    values = dict.fromkeys(MASKS, 0)
+    for bit in {bits[term] for term in terms if term in bits}:
+        values[MASKS[bit // BITS]] |= 1 << (bit % BITS)
+    return values
+
+
+def _bits(connection: sqlite3.Connection) -> dict[str, int]:
+    return dict(connection.execute("SELECT term, bit FROM common"))
+
+
+def _choose_common(connection: sqlite3.Connection) -> None:
+    """Give the most common terms a bit and rewrite every card's masks, when that choice changed."""
+    ranked = connection.execute("SELECT term FROM temp.vocabulary ORDER BY doc DESC, term LIMIT ?",
+                                (len(MASKS) * BITS,)).fetchall()
+    chosen = {term: bit for bit, (term,) in enumerate(ranked)}
+    if chosen == _bits(connection):
+        return
+    with connection:
+        connection.execute("DELETE FROM common")
+        connection.executemany("INSERT INTO common VALUES (?, ?)", chosen.items())
+        connection.executemany(f"UPDATE cards SET {', '.join(f'{m} = :{m}' for m in MASKS)} WHERE id = :id", (
+            {"id": row_id, **masks_of(chosen, " ".join(texts).split())}
+            for row_id, *texts in connection.execute("SELECT id, strong, featured, other FROM terms").fetchall()))
+
+
 def empty() -> sqlite3.Connection:
     connection = connect()
     connection.executescript(_SCHEMA + _SCRATCH)
@@ -144,7 +178,10 @@ def _write(connection: sqlite3.Connection, document: Document) -> None:
     connection.execute("DELETE FROM words WHERE rowid = ?", (row_id,))
     connection.execute("INSERT INTO words (rowid, title, description, place, features) "
                        "VALUES (:id, :title, :description, :place, :features)", {"id": row_id, **document.words})
-    connection.execute("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?)", (row_id, *_terms(connection, document.words)))
+    terms = _terms(connection, document.words)
+    connection.execute("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?)", (row_id, *terms))
+    connection.execute(f"UPDATE cards SET {', '.join(f'{m} = :{m}' for m in MASKS)} WHERE id = :id",
+                       {"id": row_id, **masks_of(_bits(connection), " ".join(terms).split())})
 
 
 def put_listing(connection: sqlite3.Connection, listing: Listing | None, *, listing_id: str) -> None:
@@ -192,7 +229,9 @@ def build_from_table() -> sqlite3.Connection:
 
 
 def analysed(connection: sqlite3.Connection) -> sqlite3.Connection:
-    """Statistics for the query planner (which index serves which search), refreshed before publishing."""
+    """Statistics for the query planner (which index serves which search) and the common terms' bits,
+    refreshed before publishing."""
+    _choose_common(connection)
     connection.execute("ANALYZE")
     return connection
 

@@ -29,7 +29,7 @@ from marketplace.market import median_price_per_ropani
 from marketplace.models import Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.pagination import decode_position, encode_position
-from marketplace.search_index.database import FACETS, Index, scratch, tokens, unit_vector
+from marketplace.search_index.database import BITS, FACETS, MASKS, Index, scratch, tokens, unit_vector
 from marketplace.search_index.documents import REAL_COLUMNS, card_of_row, shared_card
 from marketplace.selectors.search import (
     MAX_PAGE,
@@ -150,21 +150,40 @@ def _attribute_clauses(f: ListingFilters, params: dict) -> list[str]:
     return clauses
 
 
-def _map_clauses(request: IndexSearch, params: dict) -> list[str]:
+def _near_box(filters: ListingFilters) -> tuple[float, float, float, float] | None:
+    """The box (south, west, north, east) around the circle of ``near`` and ``radius_km``."""
+    if filters.near is None:
+        return None
+    (latitude, longitude), radius = filters.near, filters.radius_km or 2.0
+    dlat, dlng = radius / 110.574, radius / (111.320 * max(math.cos(math.radians(latitude)), 0.01))
+    return latitude - dlat, longitude - dlng, latitude + dlat, longitude + dlng
+
+
+# A box whose latitudes hold more than this share of the cards is checked row by row, not walked in the
+# ``(lat, lng)`` index: at 10,000 listings a 5 km circle's box holds most of the valley, and the index's
+# range plus a lookup of each row cost 2-2.8 ms against 0.8-1.7 ms for a scan of the narrow table (or a
+# walk of another filter's or the order's index). SQLite has no histogram to know it: ``+c.lat`` and
+# ``+c.lng`` keep it from using that index.
+PLACE_INDEX_SHARE = 0.25
+
+
+def _map_clauses(request: IndexSearch, params: dict, stats: Statistics) -> list[str]:
     clauses = []
+    lat, lng = "c.lat", "c.lng"
+    box = request.bbox or _near_box(request.filters)
+    if box is not None and _between(stats.ordered["lat"], box[0], box[2]) > PLACE_INDEX_SHARE * stats.rows:
+        lat, lng = "+c.lat", "+c.lng"  # nor a skip-scan of the index on its second column
     if request.bbox is not None:
         params.update(zip(("s", "w", "n", "e"), request.bbox, strict=True))
-        clauses.append("c.lat BETWEEN :s AND :n AND c.lng BETWEEN :w AND :e")
+        clauses.append(f"{lat} BETWEEN :s AND :n AND {lng} BETWEEN :w AND :e")
     near = request.filters.near
     if near is not None:
         radius = request.filters.radius_km or 2.0
-        dlat = radius / 110.574
-        dlng = radius / (111.320 * max(math.cos(math.radians(near[0])), 0.01))
         x, y, z = unit_vector(*near)
         params.update(x=x, y=y, z=z, chord2=(2 * math.sin(radius / EARTH_RADIUS_KM / 2)) ** 2,
-                      lat0=near[0] - dlat, lat1=near[0] + dlat, lng0=near[1] - dlng, lng1=near[1] + dlng)
+                      **dict(zip(("lat0", "lng0", "lat1", "lng1"), _near_box(request.filters), strict=True)))
         # The surrounding box narrows (by the (lat, lng) index when it is small); the exact distance decides.
-        clauses.append(f"c.lat BETWEEN :lat0 AND :lat1 AND c.lng BETWEEN :lng0 AND :lng1 AND {_WITHIN}")
+        clauses.append(f"{lat} BETWEEN :lat0 AND :lat1 AND {lng} BETWEEN :lng0 AND :lng1 AND {_WITHIN}")
     return clauses
 
 
@@ -179,24 +198,52 @@ class _Where:
     narrowed: bool
     words: str | None = None  # None (no words), "match" or "terms"
     phrases: tuple[str, ...] = ()
+    bits: list[str] | None = None  # with "match": the words as conditions on the common terms' masks
+    dense: bool = False  # whether pages too read the masks (the words and filters leave many cards)
 
 
 def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: datetime) -> _Where:
     params: dict = {}
+    stats = statistics(connection)
     visible = _visibility(entitlements, params, at)
-    narrowing = [*_attribute_clauses(request.filters, params), *_map_clauses(request, params)]
+    narrowing = [*_attribute_clauses(request.filters, params), *_map_clauses(request, params, stats)]
     where = _Where([*visible, *narrowing], params, bool(narrowing))
     if request.q:
         params["q"] = match_expression(request.q)
         params.update(strong=f"{{title place}} : ({params['q']})", featured=f"{{features}} : ({params['q']})")
-        phrases = _phrases(connection, request.q) if narrowing else None
-        if phrases and _filters_side(statistics(connection), request, phrases):
+        phrases = _phrases(connection, request.q)
+        if phrases and narrowing and _filters_side(stats, request, phrases):
             where.words, where.phrases = "terms", phrases
             params.update({f"p{i}": phrase for i, phrase in enumerate(phrases)})
             where.clauses.append(_terms_match("t.strong", "t.featured", "t.other", phrases=phrases))
         else:
             where.words = "match"
+            if phrases and _word_rows(stats, phrases) * MATCH_US > stats.rows * SCAN_US:
+                where.bits = _bit_clauses(stats, phrases, params)
+                # A page walks its order's index until it is full: with few matching cards it would walk
+                # the whole index (~0.8 us a row), where listing the matches costs less.
+                where.dense = _word_rows(stats, phrases) * _share(stats, request) >= WIDE * stats.rows
     return where
+
+
+def _bit_clauses(stats: Statistics, phrases: tuple[str, ...], params: dict) -> list[str] | None:
+    """The words as conditions on the masks, when every phrase is one token whose every term has a bit
+    (a prefix matches each term it begins); None otherwise."""
+    clauses = []
+    for i, phrase in enumerate(phrases):
+        if " " in phrase.strip():
+            return None  # consecutive tokens: only the full-text index knows positions
+        prefix = phrase.strip()
+        covered = stats.terms[bisect.bisect_left(stats.terms, prefix):bisect.bisect_left(stats.terms, prefix + "\U0010ffff")]
+        if not all(term in stats.bits for term in covered):
+            return None
+        masks = dict.fromkeys(MASKS, 0)
+        for term in covered:
+            masks[MASKS[stats.bits[term] // BITS]] |= 1 << (stats.bits[term] % BITS)
+        params.update({f"k{i}{mask}": value for mask, value in masks.items()})
+        clauses.append("(" + " OR ".join(f"c.{mask} & :k{i}{mask}" for mask, value in masks.items() if value) + ")"
+                       if any(masks.values()) else "0")
+    return clauses
 
 
 def _phrases(connection, q: str) -> tuple[str, ...] | None:
@@ -214,16 +261,19 @@ def _terms_match(*columns: str, phrases: tuple[str, ...]) -> str:
                               for i in range(len(phrases))) + ")"
 
 
-def _from_where(where: _Where, clauses: list[str] | None = None, *, words: bool | None = None) -> str:
+def _from_where(where: _Where, clauses: list[str] | None = None, *, words: bool | None = None,
+                counting: bool = False) -> str:
     """``FROM ... WHERE ...`` over ``cards c`` for ``where`` (or ``clauses`` with its words): ``match``, only
     the cards matching ``:q``; ``terms``, each card with its ``terms`` row (the words are in the clauses)."""
     source = "cards c"
     plan = where.words if words is not False else None
-    if plan == "match":  # the full-text match runs once, first ("OFFSET 0" keeps SQLite from folding it into the join)
+    chosen = where.clauses if clauses is None else clauses
+    if plan == "match" and where.bits is not None and (counting or where.dense):  # the masks, in the scan of the cards
+        chosen = [*where.bits, *chosen]
+    elif plan == "match":  # the full-text match runs once, first ("OFFSET 0" keeps SQLite from folding it into the join)
         source = "(SELECT rowid AS hit FROM words WHERE words MATCH :q LIMIT -1 OFFSET 0) h JOIN cards c ON c.id = h.hit"
     elif plan == "terms":  # the filters pick the cards (CROSS JOIN keeps that order), each card's terms by its id
         source = "cards c CROSS JOIN terms t ON t.id = c.id"
-    chosen = where.clauses if clauses is None else clauses
     return f"FROM {source} WHERE {' AND '.join(chosen) or '1'}"
 
 
@@ -252,6 +302,7 @@ class Statistics:
     terms: list[str]
     cumulative: list[int]  # rows holding each term, summed in the terms' order (0 first)
     docs: dict[str, int]
+    bits: dict[str, int]  # the common terms' bits in the masks (``database.MASKS``)
 
 
 _EQUAL = ("neighborhood", "property_type", "purpose", "facing", "premium")
@@ -273,7 +324,8 @@ def statistics(connection) -> Statistics:
     for _, docs in vocabulary:
         cumulative.append(cumulative[-1] + docs)
     found = Statistics(rows=len(rows), equal=equal, ordered=ordered, terms=[term for term, _ in vocabulary],
-                       cumulative=cumulative, docs=dict(vocabulary))
+                       cumulative=cumulative, docs=dict(vocabulary),
+                       bits=dict(connection.execute("SELECT term, bit FROM common")))
     if isinstance(connection, Index):
         connection.statistics = (connection.changes, found)
     return found
@@ -301,14 +353,9 @@ def _share(stats: Statistics, request: IndexSearch) -> float:
 
 
 def _map_share(stats: Statistics, request: IndexSearch) -> float:
-    boxes = [request.bbox] if request.bbox else []
-    near = request.filters.near
-    if near is not None:
-        radius = request.filters.radius_km or 2.0
-        dlat, dlng = radius / 110.574, radius / (111.320 * max(math.cos(math.radians(near[0])), 0.01))
-        boxes.append((near[0] - dlat, near[1] - dlng, near[0] + dlat, near[1] + dlng))
+    near = _near_box(request.filters)
     share, rows = 1.0, max(stats.rows, 1)
-    for south, west, north, east in boxes:
+    for south, west, north, east in filter(None, (request.bbox, near)):
         share *= (_between(stats.ordered["lat"], south, north) / rows) * (_between(stats.ordered["lng"], west, east) / rows)
     return share * (math.pi / 4 if near is not None else 1.0)
 
@@ -392,7 +439,7 @@ def _counted(connection, where: _Where, names: tuple[str, ...]) -> tuple[int, di
     """The exact total, and each facet's counts, from one pass over the matches."""
     clauses, params = where.clauses, where.params
     if not names:
-        return connection.execute(f"SELECT count(*) {_from_where(where)}", params).fetchone()[0], None
+        return connection.execute(f"SELECT count(*) {_from_where(where, counting=True)}", params).fetchone()[0], None
     # SQLite counts each combination of the facets' values (a few hundred at most come back). Grouped by
     # all four in the covering index's order whichever were asked for: the pass walks ``cards_facets``
     # with no sort; the facets not asked for are summed away below. With words, too: each card of the
@@ -404,8 +451,8 @@ def _counted(connection, where: _Where, names: tuple[str, ...]) -> tuple[int, di
         source = "FROM cards c CROSS JOIN terms t ON t.id = c.id"
     else:
         source = "FROM cards c INDEXED BY cards_facets"
-        if where.words == "match":
-            clauses = ["c.id IN (SELECT rowid FROM words WHERE words MATCH :q)", *clauses]
+        if where.words == "match":  # the masks are in the covering index too
+            clauses = [*(where.bits or ["c.id IN (SELECT rowid FROM words WHERE words MATCH :q)"]), *clauses]
     groups = connection.execute(f"SELECT {columns}, count(*) {source} WHERE {' AND '.join(clauses) or '1'} "
                                 f"GROUP BY {columns}", params).fetchall()
     facets = {}

@@ -9,6 +9,7 @@ Python predicates, matches words as whole-token prefixes and ranks them by the d
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from collections import Counter
@@ -75,6 +76,20 @@ def _tier(listing: Listing, words: list[str]) -> int | None:
     return -(2 * strong + featured)
 
 
+def _on_map(listing: Listing, request: IndexSearch) -> bool:
+    """Within the box and the circle, by the pin buyers see (the geohash's centre), great-circle distance."""
+    point, f = document_of(listing).point, request.filters
+    if request.bbox:
+        south, west, north, east = request.bbox
+        if not (south <= point[0] <= north and west <= point[1] <= east):
+            return False
+    if f.near:
+        lat1, lng1, lat2, lng2 = map(math.radians, (*point, *f.near))
+        haversine = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+        return 2 * query.EARTH_RADIUS_KM * math.asin(math.sqrt(haversine)) <= f.radius_km
+    return True
+
+
 def _passes(listing: Listing, f: ListingFilters) -> bool:
     price = None if listing.price_on_request or listing.price is None else int(listing.price)
     checks = (
@@ -91,7 +106,7 @@ def _passes(listing: Listing, f: ListingFilters) -> bool:
 def _reference(listings: dict, request: IndexSearch, entitlements: Entitlements) -> list[Listing]:
     words = _tokens(request.q) if request.q else []
     return [listing for listing in listings.values()
-            if can_see(listing, entitlements, at=NOW) and _passes(listing, request.filters)
+            if can_see(listing, entitlements, at=NOW) and _passes(listing, request.filters) and _on_map(listing, request)
             and (not words or _tier(listing, words) is not None)]
 
 
@@ -116,6 +131,11 @@ SHAPES = [
                 facets=("neighborhood", "property_type", "bedrooms", "price_band")),
     IndexSearch(q="bedroom villa", filters=ListingFilters(property_type="villa", min_price=20_000_000)),
     IndexSearch(q="ghar", filters=ListingFilters(premium=True), sort="price_desc", facets=("price_band",)),
+    # circles and boxes: one whose box holds most of the valley (checked row by row), small ones (the index)
+    IndexSearch(filters=ListingFilters(near=(27.6800, 85.3050), radius_km=5.0), sort="price_asc", facets=("neighborhood",)),
+    IndexSearch(q="garden", filters=ListingFilters(near=(27.6800, 85.3050), radius_km=5.0, min_bedrooms=3)),
+    IndexSearch(filters=ListingFilters(near=(27.6800, 85.3050), radius_km=1.0)),
+    IndexSearch(bbox=(27.67, 85.29, 27.69, 85.32), facets=("property_type",)),
 ]
 
 
