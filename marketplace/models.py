@@ -9,6 +9,7 @@ Services call ``derive_keys()`` (through ``marketplace.db``) before every write.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -715,6 +716,27 @@ class Decision(MapAttribute):
     submitted_at = UTCDateTimeAttribute(null=True)
     decided_at = UTCDateTimeAttribute()
 
+    # A decision held in one string, a JSON array of these fields in order (``line``): as a map each of
+    # its seven fields is a typed value to copy and parse, for every decision of a report's window (1,000
+    # decisions: 340 KB the emulator answered in 2.5 s and botocore parsed in 0.36 s).
+    LINE_FIELDS = ("listing_id", "title", "broker_id", "decision", "by", "submitted_at", "decided_at")
+
+    def line(self) -> str:
+        fields = [getattr(self, name) for name in self.LINE_FIELDS]
+        return json.dumps([f.isoformat() if isinstance(f, datetime) else f for f in fields],
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_line(cls, line: str) -> Decision:
+        fields = dict(zip(cls.LINE_FIELDS, json.loads(line), strict=True))
+        for moment in ("submitted_at", "decided_at"):
+            fields[moment] = datetime.fromisoformat(fields[moment]) if fields[moment] else None
+        return cls(**fields)
+
+
+# A DailyReport attribute read, and the attribute written since that holds the same figures more cheaply.
+KEPT_ALSO_IN = {"listings": "listing_views", "decisions": "decision_lines"}
+
 
 class DailyReport(Item, discriminator="DailyReport"):
     """One day (UTC) of one report scope: what the back office's reports add up over a window, so a
@@ -726,7 +748,8 @@ class DailyReport(Item, discriminator="DailyReport"):
     by their roll-up, keep the per-listing counts in ``listing_views`` (one string, ``CountsAttribute``)
     instead of the ``listings`` map, which days rolled up before it still have: ``counts`` reads either.
     Favorites and inquiries add to their map entry by entry, so they keep the map. The decisions scope:
-    ``decisions``, one entry per decision.
+    ``decision_lines``, one string per decision (``Decision.line``), appended one by one; days written
+    before it keep ``decisions``, a list of maps, read alike (``decided``).
     ``event_ids``: the events already counted, so a redelivered event changes nothing (the update is
     conditional on its id not being there); reports never read it.
     ``owners`` (views only): the brokers and sellers whose ``OwnerDailyViews`` items this day's roll-up
@@ -741,6 +764,7 @@ class DailyReport(Item, discriminator="DailyReport"):
     neighbourhoods = MapAttribute(default=dict)
     total = NumberAttribute(default=0)
     decisions = ListAttribute(of=Decision, default=list)
+    decision_lines = ListAttribute(of=UnicodeAttribute, null=True)
     event_ids = UnicodeSetAttribute(null=True)
     owners = UnicodeSetAttribute(null=True)
 
@@ -759,8 +783,8 @@ class DailyReport(Item, discriminator="DailyReport"):
     @classmethod
     def window(cls, scope: ReportScope, *, since: str, until: str, attributes: list[str]):
         """The scope's days from ``since`` to ``until`` (inclusive), oldest first, with only ``attributes``
-        (``listings`` brings ``listing_views`` along: the views' counts per listing are kept in either)."""
-        wanted = [*attributes, "listing_views"] if "listings" in attributes else attributes
+        (``listings`` brings ``listing_views`` along and ``decisions`` ``decision_lines``: either holds them)."""
+        wanted = [*attributes, *(KEPT_ALSO_IN[a] for a in attributes if a in KEPT_ALSO_IN)]
         return cls.query(cls.partition(scope), cls.sk.between(cls.day_key(since), cls.day_key(until)),
                          attributes_to_get=["pk", "sk", "type", "scope", "day", *wanted])
 
@@ -768,6 +792,10 @@ class DailyReport(Item, discriminator="DailyReport"):
     def every_day(cls, scope: ReportScope):
         """Every day of a scope, oldest first (backfills)."""
         return cls.query(cls.partition(scope))
+
+    def decided(self) -> list[Decision]:
+        """The day's decisions, however each was kept."""
+        return [*(self.decisions or ()), *(Decision.from_line(line) for line in self.decision_lines or ())]
 
     def counts(self, attribute: str) -> dict[str, int]:
         """A counter (``listings`` or ``neighbourhoods``) as plain numbers."""

@@ -133,7 +133,7 @@ class Window:
 
     @cached_property
     def decisions(self) -> list[Decision]:
-        return [d for day in self._figures(ReportScope.DECISIONS, ["decisions"]) for d in day.decisions]
+        return [d for day in self._figures(ReportScope.DECISIONS, ["decisions"]) for d in day.decided()]
 
     @cached_property
     def listed(self) -> list[Listing]:

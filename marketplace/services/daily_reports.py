@@ -210,7 +210,8 @@ def record_event(*, detail_type: str, detail: dict) -> bool:
                             broker_id=data.get("broker_id", ""), decision=data["action"], by=data.get("by", ""),
                             submitted_at=_moment(data.get("submitted_at")),
                             decided_at=_moment(detail["occurred_at"]))
-        return _apply_once(ReportScope.DECISIONS, day, [DailyReport.decisions.set(DailyReport.decisions.append([decision]))],
+        lines = DailyReport.decision_lines
+        return _apply_once(ReportScope.DECISIONS, day, [lines.set((lines | []).append([decision.line()]))],
                            event_id=detail["event_id"])
     return False
 
@@ -256,7 +257,7 @@ class _Days:
             yield _views_item(day, stats)
         for day, decisions in self.decisions.items():
             item = _day_item(ReportScope.DECISIONS, day)
-            item.decisions = sorted(decisions, key=lambda d: d.decided_at)
+            item.decision_lines = [d.line() for d in sorted(decisions, key=lambda d: d.decided_at)]
             yield item
 
 

@@ -12,7 +12,7 @@ from marketplace.config import settings
 from marketplace.entitlements import ANONYMOUS
 from marketplace.events import Queue
 from marketplace.lifecycle import Action
-from marketplace.models import DailyReport, OwnerDailyViews, ReportScope, ViewsOwner
+from marketplace.models import DailyReport, Decision, OwnerDailyViews, ReportScope, ViewsOwner
 from marketplace.selectors import reports
 from marketplace.services import daily_reports, engagement
 from marketplace.services import listings as listing_services
@@ -120,6 +120,31 @@ def test_decisions_favorites_and_inquiries_reach_the_reports_through_their_queue
     assert demand["Budhanilkantha"][3:5] == (1, 1)
     brokers = _rows("brokers", window)
     assert [(b[3], b[4], b[7]) for b in brokers] == [(1, 1, 100.0)]
+
+
+def test_a_decision_joins_its_day_as_one_string_beside_decisions_kept_as_maps(platform, broker, admin):
+    # Given today's decisions item as it was kept before, with one earlier decision as a map
+    earlier = Decision(listing_id="listing-0", title="Older villa", broker_id=broker.user_id, decision="reject",
+                       by=admin.email, submitted_at=datetime.now(UTC) - timedelta(hours=3),
+                       decided_at=datetime.now(UTC) - timedelta(hours=2))
+    kept = DailyReport(scope=ReportScope.DECISIONS.value, day=TODAY.isoformat(), decisions=[earlier])
+    kept.derive_keys()
+    kept.save()
+
+    # When a listing is approved and the daily-reports consumer handles the event
+    listing = _approved(broker, admin)
+    deliver_daily_reports(platform.queues[Queue.DAILY_REPORTS])
+
+    # Then the approval is one string on the day's item (not a map of typed values)
+    pk, sk = DailyReport.key(ReportScope.DECISIONS, TODAY.isoformat())
+    raw = client("dynamodb").get_item(TableName=settings().table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}})["Item"]
+    (line,) = raw["decision_lines"]["L"]
+    assert list(line) == ["S"] and listing.listing_id in line["S"]
+    # and the reports read both decisions, whole
+    turnaround = _rows("turnaround", reports.Window.last(7, today=TODAY))
+    assert [row[:4] for row in turnaround] == [(listing.title, listing.listing_id, "approve", admin.email),
+                                               ("Older villa", "listing-0", "reject", admin.email)]
+    assert turnaround[1][4] == earlier.submitted_at and turnaround[0][6] >= 0
 
 
 def test_rebuild_recomputes_the_figures_from_the_table(platform, broker, admin, buyer):
