@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+from marketplace import formatting
 from marketplace.config import settings
 from marketplace.consumers import consume_once
 from marketplace.delivery import recipients
@@ -103,6 +105,12 @@ def _lead_message(data: dict) -> MessageKind | None:
     return None
 
 
+def _last_day(data: dict) -> tuple[dict, tuple]:
+    """A plan's end as the day people mean ("31 Dec 2026"), not the stored moment or ISO day the event carries."""
+    end = data.get("expires_at")
+    return ({"expires_at": formatting.until(datetime.fromisoformat(end))} if end else {}), ()
+
+
 def _broker_name(data: dict) -> tuple[dict, tuple]:
     return {"broker_name": recipients.broker(data["broker_id"]).name or "Your broker"}, ()
 
@@ -115,8 +123,10 @@ TEMPLATES: dict[Event, Notice] = {
     Event.INQUIRY_RECEIVED: Notice("broker_id", MessageKind.NEW_LEAD),
     Event.MEDIA_PROCESSED: Notice("broker_id", MessageKind.MEDIA_PROCESSED, email=False),
     Event.MEDIA_FAILED: Notice("broker_id", MessageKind.MEDIA_FAILED),
-    Event.SUBSCRIPTION_CHANGED: Notice("user_id", MessageKind.SUBSCRIPTION_CHANGED, broker=False, link="none"),
-    Event.PAYMENT_COMPLETED: Notice("user_id", MessageKind.PAYMENT_RECEIPT, broker=False, link="none"),
+    Event.SUBSCRIPTION_CHANGED: Notice("user_id", MessageKind.SUBSCRIPTION_CHANGED, broker=False, link="none",
+                                       enrich=_last_day),
+    Event.PAYMENT_COMPLETED: Notice("user_id", MessageKind.PAYMENT_RECEIPT, broker=False, link="none",
+                                    enrich=_last_day),
     Event.DOCUMENT_ACCESS_REQUESTED: Notice("broker_id", MessageKind.DOCUMENTS_REQUESTED),
     # The buyer who asked hears the broker's decision (granted or refused), linked to the listing on the site.
     Event.DOCUMENT_ACCESS_DECIDED: Notice("buyer_id", MessageKind.DOCUMENTS_GRANTED, broker=False, link="site",

@@ -141,7 +141,7 @@ def _complete(order: PaymentOrder, *, transaction: str, provider_status: str) ->
             "plan_title": PLANS[order.plan].title, "tier": order.tier, "amount": int(order.amount),
             "amount_text": format_npr(int(order.amount)), "provider": order.provider,
             "provider_name": PROVIDER_NAMES[Provider(order.provider)], "transaction": transaction,
-            "expires_at": expires.strftime("%Y-%m-%d")})))
+            "expires_at": expires.isoformat()})))
 
     try:
         people.subscription_grant(actor=PAYMENTS, user_id=order.user_id, tier=order.tier, starts_at=starts,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 import requests
 
-from marketplace import notifications, outbox
+from marketplace import formatting, notifications, outbox
+from marketplace.actors import Group
 from marketplace.aws import client
 from marketplace.delivery import LANGUAGES, feedback
 from marketplace.delivery.email import is_suppressed, send_email
@@ -136,6 +138,21 @@ def test_a_broker_who_turned_email_off_gets_no_email(broker_with_profile, admin)
     _notify_all()
 
     assert mail_to("bikash@example.np") == []
+
+
+def test_a_subscription_email_gives_its_last_day_as_people_mean_it(platform):
+    # Given a buyer granted premium up to and including 31 December (stored as 23:59:59 UTC that day,
+    # already 1 January in Kathmandu)
+    people.user_profile_sync(user_id="buyer-asha", email="asha@example.np", groups=[Group.BUYERS])
+    people.subscription_grant(actor=ADMIN, user_id="buyer-asha", tier="premium", reason="paid",
+                              expires_at=formatting.end_of_day(date(2026, 12, 31)), expected_version=None)
+
+    # When the notifications consumer tells them
+    _notify_all()
+
+    # Then the e-mail names the last day in words, not the stored moment
+    [sent] = mail_to("asha@example.np")
+    assert "until 31 Dec 2026" in sent.text and "2026-12-31" not in sent.text
 
 
 def test_the_local_mail_view_shows_what_ses_sent(api):

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from local.payment_providers import ESEWA_TEST_SECRET, PaymentProviders
+from marketplace import formatting
 from marketplace.models import AuditEntry, PaymentOrder, Subscription
 from marketplace.payments import esewa
 from marketplace.services.payments import payment_refund_record, payments_poll
@@ -313,3 +314,6 @@ def test_the_buyer_is_emailed_a_receipt_once(api, payments, shopper):
     assert len(receipts) == 1
     assert "Rs 2,500" in receipts[0].text and "Khalti" in receipts[0].text
     assert checkout["order"]["order_id"] in receipts[0].text
+    # and the plan's last day in words, as the back office shows it (the stored end read as people mean it)
+    ends = Subscription.get_or_none(shopper.user_id, consistent=True).expires_at
+    assert f"active until {formatting.until(ends)}." in receipts[0].text
