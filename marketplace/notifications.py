@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
@@ -106,9 +106,14 @@ def _lead_message(data: dict) -> MessageKind | None:
 
 
 def _last_day(data: dict) -> tuple[dict, tuple]:
-    """A plan's end as the day people mean ("31 Dec 2026"), not the stored moment or ISO day the event carries."""
-    end = data.get("expires_at")
-    return ({"expires_at": formatting.until(datetime.fromisoformat(end))} if end else {}), ()
+    """An end as the day people mean ("31 Dec 2026"), not the ISO moment or day the event carries: a plan's
+    ``expires_at`` (a stored moment: its Kathmandu day) or a licence's ``expires_on`` (its last day)."""
+    more = {}
+    if data.get("expires_at"):
+        more["expires_at"] = formatting.until(datetime.fromisoformat(data["expires_at"]))
+    if data.get("expires_on"):
+        more["expires_on"] = formatting.day(date.fromisoformat(data["expires_on"]))
+    return more, ()
 
 
 def _broker_name(data: dict) -> tuple[dict, tuple]:
@@ -137,6 +142,7 @@ TEMPLATES: dict[Event, Notice] = {
     # A licence ending: the principal broker, every other broker of the agency (their listings above the
     # threshold will be held) and the admins (who verify the renewal).
     Event.AGENCY_LICENCE_EXPIRING: Notice("office_broker_id", MessageKind.AGENCY_LICENCE_EXPIRING, link="agency",
+                                          enrich=_last_day,
                                           audiences=(Audience(_agency_brokers, broker=True),
                                                      Audience(_admins, broker=False,
                                                               kind=MessageKind.AGENCY_LICENCE_EXPIRING_ADMIN,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from marketplace import formatting
 from marketplace.actors import Actor, Group
 from marketplace.lifecycle import Status
 from marketplace.services import agencies, freshness
@@ -35,7 +36,9 @@ def test_the_principal_broker_is_emailed_a_month_before_the_licence_ends(platfor
 
     # Then one e-mail names the agency, the date and links to the broker's agency page
     [sent] = mail_to(ADDRESS)
-    assert "Thapa Realty Pvt Ltd" in sent.subject and agency.licence_expires_on in sent.subject
+    # the last day in words ("15 Dec 2026"), never the stored ISO date
+    assert "Thapa Realty Pvt Ltd" in sent.subject and formatting.day(agency.expires_on) in sent.subject
+    assert agency.licence_expires_on not in sent.subject + sent.text
     assert "/broker/agency/" in sent.text
 
 
@@ -62,10 +65,10 @@ def test_every_broker_of_the_agency_and_every_admin_hear_the_licence_is_ending(p
     # Then each broker of the agency has one e-mail pointing to their agency page, the admin one pointing to
     # the agency's admin page, and the other agency's broker none
     for address in (ADDRESS, "sita@example.np"):
-        [sent] = [m for m in mail_to(address) if agency.licence_expires_on in m.subject]
+        [sent] = [m for m in mail_to(address) if formatting.day(agency.expires_on) in m.subject]
         assert "Thapa Realty Pvt Ltd" in sent.subject and "/broker/agency/" in sent.text
     [to_admin] = mail_to(moderator.email)
-    assert agency.licence_expires_on in to_admin.subject and f"/admin/agencies/{agency.agency_id}/" in to_admin.text
+    assert formatting.day(agency.expires_on) in to_admin.subject and f"/admin/agencies/{agency.agency_id}/" in to_admin.text
     assert mail_to(outsider.email) == []
 
 
@@ -77,7 +80,7 @@ def test_an_agency_without_a_principal_broker_still_warns_its_brokers(platform, 
     _notify_all()
 
     [sent] = mail_to(ADDRESS)
-    assert agency.licence_expires_on in sent.subject
+    assert formatting.day(agency.expires_on) in sent.subject
 
 
 def test_a_broker_is_emailed_to_reconfirm_an_ageing_listing(platform, broker, admin):
