@@ -242,7 +242,7 @@ def listings(request):
     return render(request, "backoffice/admin/listings.html", {
         "form": form, "page": page, "filters": filters, "sort": changelist.heading(STATUS_CHANGED),
         "pager": changelist.pager(shown=len(page.items), next_cursor=page.cursor,
-                                  total=moderation.listings_count(filters=filters)),
+                                  total=moderation.listings_total(page, filters=filters)),
         "brokers": people.broker_cards(broker_ids=(i.broker_id for i in page.items)),
         "csv_url": f"{reverse('admin-listings')}?{urlencode({**changelist.query.dict(), 'format': 'csv'})}"})
 

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from marketplace.errors import ValidationError
 from marketplace.formatting import money, word_list
-from marketplace.lifecycle import Status
+from marketplace.lifecycle import LISTED, Status
 from marketplace.listing_fields import MIN_PHOTOS, label_of, missing_for_submission
 from marketplace.market import MARKET_ATTRIBUTES, median_price_per_ropani, price_per_ropani
 from marketplace.media_kinds import PHOTO_KINDS
@@ -182,7 +183,11 @@ def _filter_condition(filters: ListingFilters):
 
 def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | None = None) -> Page[Listing]:
     """Listings of one status (or of every status), most recent status change first, matching the
-    filters. DynamoDB applies filters after reading, so a page may read several index pages to fill up."""
+    filters. DynamoDB applies filters after reading, so a page may read several index pages to fill up;
+    a listed status in one neighbourhood reads the market index instead (``_in_market``), whose page
+    carries its exact total (``extra["total"]``)."""
+    if _by_market(filters):
+        return _in_market(filters, limit=limit, cursor=cursor)
     scope = scope_of(Listing.by_status, filters)
     if filters.status == ANY_STATUS:
         return _every_status(filters, limit=limit, position=decode_position(cursor, scope=scope), scope=scope)
@@ -190,14 +195,45 @@ def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | N
                                scan_index_forward=filters.oldest_first, limit=limit, page_size=limit,
                                last_evaluated_key=decode_cursor(cursor, scope=scope))
     items = list(result)
-    return Page(items=items, cursor=encode_cursor(result.last_evaluated_key, scope=scope))
+    # a first page that reached the partition's end holds every match: its length is the total
+    known = {"total": len(items)} if not cursor and result.last_evaluated_key is None else {}
+    return Page(items=items, cursor=encode_cursor(result.last_evaluated_key, scope=scope), extra=known)
+
+
+def _by_market(filters: ListingFilters) -> bool:
+    return bool(filters.neighborhood) and filters.status in {s.value for s in LISTED}
+
+
+def _market_rows(filters: ListingFilters, **query):
+    # the filter's neighbourhood condition is the partition's: kept, so the condition is never empty
+    return Listing.in_market(filters.neighborhood, (filters.price_min, filters.price_max),
+                             filter_condition=(Listing.status == filters.status) & _filter_condition(filters), **query)
+
+
+def _in_market(filters: ListingFilters, *, limit: int, cursor: str | None) -> Page[Listing]:
+    """A listed status in one neighbourhood: the market index (gsi2 ``MKT#<neighbourhood>``, the price
+    window as its key condition) holds exactly the listed listings of the neighbourhood, so one Query
+    reads them whole (a 1 MB page holds some 400; one call more per further 1 MB of one neighbourhood's
+    window), however many listings the other neighbourhoods and statuses hold. The other filters (and the
+    price window again: a price on request sorts last in the key) are its FilterExpression; the rows are
+    sorted by the status index's key (the last status change, for active listings the last
+    confirmation) and paged by offset, their number the exact total: no COUNT."""
+    scope = scope_of(Listing.in_market, filters)
+    rows = sorted(_market_rows(filters), key=lambda item: item.gsi5sk, reverse=not filters.oldest_first)
+    position = decode_position(cursor, scope=scope)
+    start = position[0] if position and isinstance(position[0], int) and position[0] > 0 else 0
+    end = start + limit
+    return Page(items=rows[start:end], cursor=encode_position([end], scope=scope) if end < len(rows) else None,
+                extra={"total": len(rows)})
 
 
 def _every_status(filters: ListingFilters, *, limit: int, position: list | None, scope: str) -> Page[Listing]:
     """Every status's partition merged in status-change order: one Query of up to ``limit`` items per
     status not yet exhausted (at most nine, whatever the page), the first ``limit`` of them shown. The
-    cursor keeps, per status, the sort key of the last listing shown (statuses left out are exhausted)."""
-    after = dict(position) if position is not None else dict.fromkeys(filters.statuses, "")
+    cursor keeps, per status, the sort key of the last listing shown (statuses left out are exhausted),
+    and the total the first page counted (``extra["total"]``; later pages make no COUNT)."""
+    left_before, total = _every_status_position(position, filters)
+    after = dict(left_before) if left_before is not None else dict.fromkeys(filters.statuses, "")
     condition = _filter_condition(filters)
     read: dict[str, list[Listing]] = {}
     for status, last in after.items():
@@ -208,6 +244,9 @@ def _every_status(filters: ListingFilters, *, limit: int, position: list | None,
             beyond = Listing.gsi5sk > last if filters.oldest_first else Listing.gsi5sk < last
         read[status] = list(Listing.by_status(status, range_key_condition=beyond, filter_condition=condition,
                                               scan_index_forward=filters.oldest_first, limit=limit, page_size=limit))
+    if total is None:  # the first page: a status read to its end is counted; only the others need a COUNT
+        total = sum(len(items) if len(items) < limit else Listing.count_by_status(status, filter_condition=condition)
+                    for status, items in read.items())
     merged = sorted((item for items in read.values() for item in items), key=lambda item: item.gsi5sk,
                     reverse=not filters.oldest_first)[:limit]
     shown = {item.listing_id for item in merged}
@@ -216,11 +255,31 @@ def _every_status(filters: ListingFilters, *, limit: int, position: list | None,
         taken = [item for item in items if item.listing_id in shown]
         if len(taken) < len(items) or len(items) == limit:  # more to show from this status
             left.append([status, taken[-1].gsi5sk if taken else after[status]])
-    return Page(items=merged, cursor=encode_position(left, scope=scope) if left else None)
+    return Page(items=merged, cursor=encode_position([left, total], scope=scope) if left else None,
+                extra={"total": total})
+
+
+def _every_status_position(position: list | None, filters: ListingFilters) -> tuple[list | None, int | None]:
+    """The statuses left and the total a cursor of ``_every_status`` carries (none on the first page)."""
+    if position is None:
+        return None, None
+    if (len(position) != 2 or not isinstance(position[0], list) or not isinstance(position[1], int)
+            or not all(isinstance(entry, list) and len(entry) == 2 and entry[0] in filters.statuses
+                       and isinstance(entry[1], str) for entry in position[0])):
+        raise ValidationError("is not a valid cursor", field="cursor")
+    return position[0], position[1]
 
 
 def listings_count(*, filters: ListingFilters) -> int:
     """How many listings match the filters, exactly: a COUNT Query over each status's partition of gsi5
-    (it reads the partition's items, as the search does, but returns none of them)."""
+    (it reads the partition's items, as the search does, but returns none of them). A listed status in one
+    neighbourhood: its search's page carries the total (``listings_total``)."""
+    if _by_market(filters):
+        return len(list(_market_rows(filters, attributes_to_get=["type", "listing_id"])))
     condition = _filter_condition(filters)
     return sum(Listing.count_by_status(status, filter_condition=condition) for status in filters.statuses)
+
+
+def listings_total(page: Page[Listing], *, filters: ListingFilters) -> int:
+    """The list's exact total: the one its page carries when it was read whole, else ``listings_count``."""
+    return page.extra["total"] if "total" in page.extra else listings_count(filters=filters)
