@@ -8,7 +8,7 @@ cursors of the pages before it (``back``) to step back."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.http import QueryDict
@@ -52,6 +52,12 @@ class Changelist:
     @property
     def order(self) -> str:
         return self.query.get("order", "")
+
+    def ordered(self, order: str) -> Changelist:
+        """This list in the ``order`` it is really in (a search may impose its own), for its headings and links."""
+        query = self.query.copy()
+        query["order"] = order
+        return replace(self, query=query)
 
     def link(self, **changes) -> str:
         """The query string of this list with ``changes`` (from its first page)."""

@@ -281,12 +281,22 @@ NAME = Sort("Name", ascending="", descending="-name")
 EMAIL = Sort("Email", ascending="email", descending="-email")
 
 
+def _people_order(order: str, text: str) -> str:
+    """The order the people list is in: a search's own key's (the email's with an "@", else the name's),
+    either way; without one, the order asked for (name A to Z unless another)."""
+    if text:
+        sort = EMAIL if "@" in text else NAME
+        return sort.descending if order.startswith("-") else sort.ascending
+    return order if order in {EMAIL.ascending, EMAIL.descending, NAME.descending} else NAME.ascending
+
+
 @admins_only
 def people_list(request):
     form = with_order(PeopleFilterForm(request.GET), NAME, EMAIL)
     form.is_valid()
     text, group = (form.cleaned_data.get(name, "").strip() for name in ("q", "group"))
-    changelist = Changelist.of(request, per_page=PEOPLE_PAGE)
+    asked = Changelist.of(request, per_page=PEOPLE_PAGE)
+    changelist = asked.ordered(_people_order(asked.order, text))
     order = changelist.order
     page = people.users_search(text=text, group=group, by="email" if "email" in order else "name",
                                descending=order.startswith("-"), limit=PEOPLE_PAGE, cursor=changelist.cursor)

@@ -68,6 +68,10 @@ def test_people_sort_by_name_and_are_found_by_its_start_whatever_its_case_and_ac
                      "thapa": []}  # a name's start, not any word of it
     assert ids({"order": "email"}) == ["p-sitaram", "p-anil", "p-bikash", "p-sita", "p-nameless", "p-asha"]
     assert "Āsha Rai" in visible_text(browser.get("/admin/people/", {"q": "asha"}).content)
+    # a search lists in its own key's order, and its headings say so
+    searched = browser.get("/admin/people/", {"group": "investors", "q": "si", "order": "-email"})
+    assert [p.user_id for p in searched.context["page"].items] == ["p-sitaram", "p-sita"]
+    assert (searched.context["sorts"]["Name"]["aria"], searched.context["sorts"]["Email"]["aria"]) == ("descending", None)
 
 
 def test_a_name_search_reads_one_query_page_however_sparse_its_matches(signed_in, monkeypatch, dynamodb_calls):
