@@ -15,6 +15,7 @@ from backoffice.access import admins_only, brokers_only, signed_in
 from backoffice.changelist import Changelist, Sort, offset_page, sorted_by, with_order
 from backoffice.forms import AgencyFilterForm, AgencyForm, AgencyMemberForm, AgencyRenewForm, AgencyVerifyForm
 from backoffice.views.common import FIXABLE, report_error, version_read
+from marketplace import formatting
 from marketplace.actors import Group
 from marketplace.errors import NotFound
 from marketplace.licensing import EXPIRY_WARNING, LicenceStatus
@@ -80,8 +81,9 @@ def _agency_post(request, agency) -> bool:
         return False
     form = forms[posted](request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(errors)}")
+        for field, errors in form.errors.items():  # by the field's label, never its name
+            label = (form.fields[field].label or formatting.words(field)) if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
         return False
     data = form.cleaned_data
     try:

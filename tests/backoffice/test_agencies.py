@@ -16,6 +16,7 @@ from marketplace.selectors.agencies import licence_of_broker
 from marketplace.selectors.listings import listing_get
 from marketplace.services import agencies as agency_services
 from tests.shared.agencies import valid_until
+from tests.shared.pages import page_messages
 
 
 def _record_agency(browser, *, expires_in_days: int) -> str:
@@ -82,6 +83,12 @@ def test_bad_agency_input_names_the_field_and_brokers_cannot_open_the_admin_page
                                                "licence_expires_on": "2030-01-01", "evidence": "cert"})
     assert response.status_code == 400
     assert "licence_number" in response.context["form"].errors
+    # a renewal without its new expiry is told by the field's label, not its name
+    agency_id = admin.get("/admin/agencies/").context["rows"][0][0].agency_id
+    renewed = admin.post(f"/admin/agencies/{agency_id}/", {"form": "renew", "evidence": "certificate 2083-01",
+                                                           "expected_version": 1}, follow=True)
+    told = page_messages(renewed)
+    assert "New expiry: This field is required." in told and not any("licence_expires_on" in m for m in told)
     assert signed_in("broker").get("/admin/agencies/").status_code == 403
 
 
