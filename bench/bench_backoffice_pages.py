@@ -37,6 +37,7 @@ import json
 import os
 import pstats
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -342,13 +343,15 @@ def main() -> int:
                 if ms is not None:
                     samples[label].append(ms)
         boto = reference_ms()
-    finally:
         if emulator is not None and args.keep:
+            # Ctrl-C stops it even when started in the background (where the shell ignores SIGINT)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             print(f"the emulator keeps serving on {emulator.url} (Ctrl-C stops it)", flush=True)
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
                 pass
+    finally:
         if emulator is not None:
             emulator.stop()
 

@@ -30,6 +30,15 @@ the table's size: the back-office bench's seeding and pages slowed with every li
 hours). Here a Query on the table's own key reads only its partition (moto filters on exactly that hash
 key anyway), and a Query on an index gets the items unsorted (moto sorts the matches by the index's keys
 itself). Same items, same order; Scans keep moto's sorted listing, which their paging relies on.
+
+6. DynamoDB: a projected Query copies only what it answers.
+
+moto 5.2 deep-copies every item a Query matches, then builds each answer anew from the projection
+(``Item.project``), so the copy of whole items is thrown away: the back office's feed Query for the
+market's 7 attributes deep-copied ~550 whole listings (about 3.5 KB each) per call, 1.4 s of the
+reports page at 1,000 listings at a load of 8, where the answer was 175 KB. Here a Query with a
+projection expression skips that copy (the items are read, never changed, before ``Item.project``
+copies the wanted attributes); a Query without one is copied as moto does. DynamoDB has no such cost.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ import threading
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models import table as moto_table
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
@@ -202,10 +212,24 @@ def _all_items(self: Table) -> list:
 def _query(self: Table, hash_key, *args, **kwargs):
     index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
     _state.query_scope = _EVERY_PARTITION if index_name or hash_key is None else hash_key
+    _state.projected = bool(args[5] if len(args) > 5 else kwargs.get("projection_expressions"))
     try:
         return _original_query(self, hash_key, *args, **kwargs)
     finally:
         _state.query_scope = None
+        _state.projected = False
+
+
+class _CopyUnlessProjected:
+    """``copy`` as moto's table module sees it (6): a projected Query's matches are not deep-copied."""
+
+    def deepcopy(self, value, memo=None):
+        if getattr(_state, "projected", False):
+            return list(value)  # the query's list of matches: Item.project builds the answers anew
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str):
+        return getattr(copy, name)
 
 
 def apply() -> None:
@@ -218,6 +242,7 @@ def apply() -> None:
     CognitoIdpUserPool.sign_out = _sign_out
     Table.query = _query
     Table.all_items = _all_items
+    moto_table.copy = _CopyUnlessProjected()
     if DynamoDBBackend.transact_write_items is not _transact_write_items:
         Table.__deepcopy__ = _table_deepcopy
         DynamoDBBackend.transact_write_items = _transact_write_items

@@ -12,9 +12,9 @@ from icalendar import Calendar
 
 from marketplace import db, scheduler
 from marketplace.entitlements import Entitlements
-from marketplace.models import Inquiry, Media, ViewingRequest
+from marketplace.models import Inquiry, Listing, Media, ViewingRequest
 from marketplace.selectors import reports
-from marketplace.selectors.listings import listing_get
+from marketplace.selectors.listings import INVENTORY_ATTRIBUTES, listing_get
 from marketplace.selectors.media import media_for_listing
 from marketplace.services.engagement import inquiry_create, listing_record_view
 from marketplace.services.listings import listing_create, listing_update
@@ -78,6 +78,31 @@ def test_inventory_counts_by_status_and_submit_and_withdraw_buttons(signed_in, l
     assert (inventory.context["counts"]["draft"], inventory.context["counts"]["active"]) == (1, 1)
     assert [t.action.value for t in page.context["actions"]] == ["submit"]
     assert listing_get(listing_id=listing.listing_id).status == "pending_review"
+
+
+def test_the_inventory_reads_only_what_its_rows_show_of_each_listing(signed_in, listing_factory, dynamodb_calls):
+    # Given an active listing and a draft with a long description (what the rows never show)
+    active = listing_factory(status="active", price="4 crore")
+    listing_factory(title="Garden flat in Sanepa", description="Quiet. " * 300)
+    browser = signed_in("broker")
+    dynamodb_calls.reset()
+
+    # When the broker opens the inventory
+    page = browser.get("/broker/", {"order": "price"})
+
+    # Then each Query of their listings asks for the inventory's attributes alone
+    desk = dynamodb_calls.asked("Query", Listing.broker_index.Meta.index_name)
+    assert len(desk) == 2  # the inventory, and the active listings to confirm
+    for asked in desk:
+        names = {asked["ExpressionAttributeNames"][n.strip()] for n in asked["ProjectionExpression"].split(",")}
+        assert names == set(INVENTORY_ATTRIBUTES)
+    # and the rows still carry what they show: title, status, price, when last updated
+    shown = {listing.listing_id: listing for listing in page.context["page"]}
+    row = shown[active.listing_id]
+    assert (row.title, row.status, row.price) == (active.title, "active", 40_000_000)
+    assert row.updated_at == listing_get(listing_id=active.listing_id).updated_at
+    assert {listing.title for listing in shown.values()} == {active.title, "Garden flat in Sanepa"}
+    assert page.context["counts"]["active"] == 1 and page.context["counts"]["draft"] == 1
 
 
 def test_submitting_an_incomplete_draft_names_what_is_missing(signed_in, listing_factory):
