@@ -187,6 +187,21 @@ def _map_clauses(request: IndexSearch, params: dict, stats: Statistics) -> list[
     return clauses
 
 
+def _price_seek(request: IndexSearch, params: dict) -> list[str]:
+    """A price bound restated on the price order's index expressions (what the bound already implies), so
+    a page in that order seeks to the bound instead of walking past every cheaper card (~0.8 us each)."""
+    f, order = request.filters, request.order
+    if order not in ("price_asc", "price_desc") or (f.min_price is None and f.max_price is None):
+        return []
+    sign = "" if order == "price_asc" else "-"
+    clauses = []  # (not "(c.price IS NULL) = 0" too: with it SQLite sorts the matches instead of walking the index)
+    for name, value, operator in (("seek_min", f.min_price, ">="), ("seek_max", f.max_price, "<=")):
+        if value is not None:
+            params[name] = value if not sign else -value
+            clauses.append(f"{sign}coalesce(c.price, 0) {operator if not sign else {'>=': '<=', '<=': '>='}[operator]} :{name}")
+    return clauses
+
+
 @dataclass
 class _Where:
     """A search's conditions on ``cards c`` (visibility, attributes, map, and the words by ``words``: ``match``
@@ -223,6 +238,8 @@ def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: d
                 # A page walks its order's index until it is full: with few matching cards it would walk
                 # the whole index (~0.8 us a row), where listing the matches costs less.
                 where.dense = _word_rows(stats, phrases) * _share(stats, request) >= WIDE * stats.rows
+    if not request.q or where.dense:  # the page walks the order's index (words from the terms or the
+        where.clauses += _price_seek(request, params)  # full-text matches are sorted as a whole)
     return where
 
 
@@ -375,7 +392,11 @@ def _word_rows(stats: Statistics, phrases: tuple[str, ...]) -> int:
 def _filters_side(stats: Statistics, request: IndexSearch, phrases: tuple[str, ...]) -> bool:
     """Whether checking the words of each card the filters leave costs less than listing the words' matches."""
     cards = stats.rows * _share(stats, request)
-    return stats.rows * SCAN_US + cards * CHECK_US < _word_rows(stats, phrases) * MATCH_US
+    # Relevance checks the tiers too (the words in two more strings; on the words' side, two more lists);
+    # facets count apart (the filters' side checks every card's words again; the words' side reads masks).
+    relevance, facets = (2 if request.order == "relevance" else 1), (2 if request.facets else 1)
+    return (stats.rows * SCAN_US + cards * CHECK_US * relevance * facets
+            < _word_rows(stats, phrases) * MATCH_US * relevance)
 
 
 def _ordered(connection, body: str, values: dict, keys: list[str], after: list | None, count: int, *,
@@ -386,8 +407,11 @@ def _ordered(connection, body: str, values: dict, keys: list[str], after: list |
         names = [f":after{i}" for i in range(len(after))]
         values = {**values, **{name[1:]: value for name, value in zip(names, after, strict=True)}}
         keyset = f" AND ({', '.join(keys[-len(after):])}) > ({', '.join(names)})"
+    # Ordered by the result's columns: the expressions written again would be evaluated again (the relevance
+    # tiers' full-text look-ups twice).
     return connection.execute(f"SELECT c.id, {', '.join(keys)}{', count(*) OVER ()' if window else ''} {body}{keyset} "
-                              f"ORDER BY {', '.join(keys)} LIMIT :count", {**values, "count": count}).fetchall()
+                              f"ORDER BY {', '.join(str(n) for n in range(2, len(keys) + 2))} LIMIT :count",
+                              {**values, "count": count}).fetchall()
 
 
 def _tiered(connection, where: _Where, after: list | None, count: int) -> list:
@@ -494,8 +518,10 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     where = _clauses(connection, request, entitlements, moment)
     # A search by words sorts every match that passes the filters anyway (no index gives their order): a
     # first page counts them in the same pass instead of matching the words a second time (not when the
-    # tiers are read one by one: they stop early).
-    counting = bool(request.q) and not request.facets and after is None and (request.order != "relevance" or where.narrowed)
+    # tiers are read one by one, nor when the page reads the masks: both stop early, and the count is a
+    # scan of the covering index).
+    counting = (bool(request.q) and not request.facets and after is None and not (where.bits and where.dense)
+                and (request.order != "relevance" or where.narrowed))
     items: list[Listing] = []
     more, total, facets = True, None, None
     while more and len(items) < limit:

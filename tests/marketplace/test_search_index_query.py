@@ -131,6 +131,9 @@ SHAPES = [
                 facets=("neighborhood", "property_type", "bedrooms", "price_band")),
     IndexSearch(q="bedroom villa", filters=ListingFilters(property_type="villa", min_price=20_000_000)),
     IndexSearch(q="ghar", filters=ListingFilters(premium=True), sort="price_desc", facets=("price_band",)),
+    # price bounds restated for the price orders' indexes
+    IndexSearch(q="ghar", filters=ListingFilters(min_price=40_000_000, min_bedrooms=3), sort="price_asc"),
+    IndexSearch(filters=ListingFilters(min_price=20_000_000, max_price=150_000_000), sort="price_desc"),
     # circles and boxes: one whose box holds most of the valley (checked row by row), small ones (the index)
     IndexSearch(filters=ListingFilters(near=(27.6800, 85.3050), radius_km=5.0), sort="price_asc", facets=("neighborhood",)),
     IndexSearch(q="garden", filters=ListingFilters(near=(27.6800, 85.3050), radius_km=5.0, min_bedrooms=3)),
