@@ -147,6 +147,12 @@ def test_admin_broker_and_seller_pages_show_states_dates_and_file_types_in_words
     _speaks_in_words(broker.get("/broker/leads/"))
     _speaks_in_words(seller.get(papers))
     _speaks_in_words(seller.get("/seller/"))
+    # and neither do the other pages of these people
+    for page in ("/admin/", "/admin/moderation/", "/admin/listings/?status=any", f"/admin/listings/{listing.listing_id}/",
+                 "/admin/people/", "/admin/brokers/", "/admin/agencies/", "/admin/reports/?days=30"):
+        _speaks_in_words(admin.get(page))
+    for page in ("/broker/", f"/broker/listings/{listing.listing_id}/", "/broker/analytics/", "/broker/leads/?state=any"):
+        _speaks_in_words(broker.get(page))
 
     # and the states are the layer's words, as badges toned as they fare
     assert '<span class="badge ok">Paid</span>' in admin.get("/admin/orders/").content.decode()
