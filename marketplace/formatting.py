@@ -140,6 +140,16 @@ def until(end: datetime | None) -> str:
     return day(last_day(end))
 
 
+def duration(seconds) -> str:
+    """A span as people say it: "10 minutes", "1 hour", "45 seconds" (whole hours or minutes when it is)."""
+    total = int(seconds)
+    if total and total % 3600 == 0:
+        return count_of(total // 3600, "hour")
+    if total and total % 60 == 0:
+        return count_of(total // 60, "minute")
+    return count_of(total, "second")
+
+
 # -- words --------------------------------------------------------------------------------------------
 
 # Listing statuses as brokers, sellers and admins say them; any other state word is its name in words.

@@ -22,6 +22,7 @@ register.filter("crore", formatting.money_short)
 register.filter("num", formatting.number)  # a count or amount, Nepali grouped
 register.filter("day", formatting.day)  # "1 Dec 2026", Kathmandu
 register.filter("moment", formatting.moment)  # "1 Dec 2026, 14:30", Kathmandu
+register.filter("duration", formatting.duration)  # 600 -> "10 minutes"
 register.filter("until", formatting.until)  # an inclusive end date as the day it means
 register.filter("status", formatting.status)  # "Waiting for review"
 register.filter("state", formatting.state)  # {{ order.state|state:"order" }} -> "Paid"

@@ -102,6 +102,11 @@ def test_the_pages_of_records_read_in_words_at_both_sizes(browser, live_backoffi
         journey.open("/broker/documents/", "document-requests")
         journey.open(papers, "documents")
         expect(journey.page.locator("select[name=content_type] option").first).to_have_text("PDF")
+        # choosing "JPEG photo" leads to the upload page, which names the type in words too
+        journey.page.select_option("select[name=content_type]", label="JPEG photo")
+        journey.page.click("text=Add a document")
+        expect(journey.page.locator("main p").first).to_contain_text("A JPEG photo file of at most 15 MB, within 10 minutes.")
+        journey.check("document-upload")
         journey.open(f"/broker/listings/{draft.listing_id}/", "draft-failed-media")
         expect(journey.page.locator("#media-list .state")).to_have_text("Failed")
         journey.open(f"/broker/listings/{first.listing_id}/", "listed-media-in-review")

@@ -55,6 +55,17 @@ def test_statuses_and_codes_in_words():
     assert formatting.words("semi_furnished") == "Semi furnished"
     assert formatting.word_list(["admins", "brokers", "sellers"]) == "admins, brokers and sellers"
     assert formatting.place("budhanilkantha") == "Budhanilkantha"
+    # other records' states by record, with their badge's tone; an unknown state in words, quiet
+    assert formatting.state("completed", "order") == "Paid" and formatting.state_tone("completed", "order") == "ok"
+    assert formatting.state("requested", "viewing") == "Waiting for an answer"
+    assert formatting.state("requested", "access") == "Asked"
+    assert (formatting.state("on_hold", "order"), formatting.state_tone("on_hold", "order")) == ("On hold", "quiet")
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(600, "10 minutes"), (60, "1 minute"), (3600, "1 hour"),
+                                               (7200, "2 hours"), (90, "90 seconds"), (0, "0 seconds")])
+def test_a_span_is_said_in_the_largest_whole_unit(seconds, text):
+    assert formatting.duration(seconds) == text
 
 
 @dataclass
