@@ -45,4 +45,5 @@ class EventType(StrEnum):
     AGENCY_LICENCE_EXPIRING = "AgencyLicenceExpiring"
     LISTING_CONFIRMED = "ListingConfirmed"
     LISTING_RECONFIRMATION_DUE = "ListingReconfirmationDue"
+    LISTING_HELD = "ListingHeld"  # a coming-soon listing's date came while its agency's licence was not valid
     LISTING_LEFT_SEARCH = "ListingLeftSearch"  # a sold or let listing's days in search are over

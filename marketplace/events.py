@@ -55,6 +55,8 @@ RULES: tuple[Rule, ...] = (
                                EventType.AGENCY_LICENCE_VERIFIED, EventType.AGENCY_LICENCE_EXPIRING,
                                # Listings that stay true: the broker is asked to confirm an ageing listing.
                                EventType.LISTING_RECONFIRMATION_DUE,
+                               # A coming-soon listing held back on its date: its agency's licence lapsed.
+                               EventType.LISTING_HELD,
                                # Viewing requests: the broker and the buyer receive the invitation.
                                EventType.VIEWING_CONFIRMED,
                                # ... and hear of requests, declines, cancellations and expiries; buyers of

@@ -163,9 +163,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Going public is a publishing like an approval: when the date comes and the licensed-deal rule holds the
     # listing (its agency's licence expired, was revoked or awaits verification since it was approved), the
     # clock withdraws it with the refusal as its note, instead of leaving a coming-soon listing past its date
-    # (which reads show as public). The broker relists it, and its approval meets the rule again.
+    # (which reads show as public); its broker is told why (ListingHeld). The broker relists it, and its approval
+    # meets the rule again.
     _t("hold_unlicensed", {S.COMING_SOON}, S.WITHDRAWN, {SYSTEM_ROLE}, needs_reason=True,
-       offered={Surface.SCHEDULE}, label="Held back: licence"),
+       event=EventType.LISTING_HELD, offered={Surface.SCHEDULE}, label="Held back: licence"),
     # Listings that stay true (marketplace.services.freshness): one click confirms an active listing, or
     # reinstates one the clock expired for want of confirmation (unchanged since it was approved).
     _t("confirm", {S.ACTIVE, S.EXPIRED}, S.ACTIVE, {OWNER}, event=EventType.LISTING_CONFIRMED,

@@ -1,8 +1,8 @@
 """Tell people what happened: events from the bus become e-mail (SES) and push (SNS) messages, in the
 recipient's language, on the channels they chose (``marketplace.delivery``).
 
-Brokers hear about approvals, rejections, change requests, new leads (inquiries), media and listings to
-reconfirm; an agency's principal broker about its licence's verification, and every broker of the agency
+Brokers hear about approvals, rejections, change requests, new leads (inquiries), media, listings to
+reconfirm and coming-soon listings held back on their date (their agency's licence no longer valid); an agency's principal broker about its licence's verification, and every broker of the agency
 and every admin about its expiry ahead; buyers and
 investors about subscription changes and receive a receipt for each payment; brokers hear of buyers asking
 for a listing's documents, and the buyer hears the broker's decision (granted or refused); a confirmed
@@ -148,6 +148,7 @@ TEMPLATES: dict[Event, Notice] = {
                                                               kind=MessageKind.AGENCY_LICENCE_EXPIRING_ADMIN,
                                                               link="admin_agency"))),
     Event.LISTING_RECONFIRMATION_DUE: Notice("broker_id", MessageKind.LISTING_RECONFIRMATION_DUE),
+    Event.LISTING_HELD: Notice("broker_id", MessageKind.LISTING_HELD),
     # Viewing requests: both the broker and the buyer receive the confirmed viewing's .ics invitation.
     Event.VIEWING_CONFIRMED: Notice("broker_id", MessageKind.VIEWING_CONFIRMED, others=("buyer_id",),
                                     enrich=viewing_invitation),

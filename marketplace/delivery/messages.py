@@ -42,6 +42,7 @@ class MessageKind(StrEnum):
     AGENCY_LICENCE_EXPIRING = "agency_licence_expiring"
     AGENCY_LICENCE_EXPIRING_ADMIN = "agency_licence_expiring_admin"  # the admins' copy: renewals to verify
     LISTING_RECONFIRMATION_DUE = "listing_reconfirmation_due"
+    LISTING_HELD = "listing_held"
     # Viewing requests (marketplace.services.viewings).
     VIEWING_CONFIRMED = "viewing_confirmed"
     VIEWING_REQUESTED = "viewing_requested"
@@ -170,6 +171,10 @@ COPY: dict[MessageKind, dict[str, Copy]] = {
     MessageKind.AGENCY_LICENCE_EXPIRING_ADMIN: {
         "en": Copy("The licence of {agency_name} ends on {expires_on}", ("The licence of {agency_name} ({licence_number}) ends on {expires_on}; its brokers have been told.", "Verify the renewal when it comes: once the licence has ended, the agency's listings above the licensed-deal threshold cannot be approved."), "Open the agency"),
         "ne": Copy("{agency_name} को इजाजतपत्र {expires_on} मा सकिन्छ", ("{agency_name} ({licence_number}) को इजाजतपत्रको म्याद {expires_on} मा सकिन्छ; यसका ब्रोकरहरूलाई जानकारी दिइएको छ।", "नवीकरण आएपछि प्रमाणित गर्नुहोस्: म्याद सकिएपछि एजेन्सीका तोकिएको सीमाभन्दा माथिका लिस्टिङ स्वीकृत हुन सक्दैनन्।"), "एजेन्सी खोल्नुहोस्"),
+    },
+    MessageKind.LISTING_HELD: {
+        "en": Copy("“{title}” did not go public on its date", ("“{title}” was approved as coming soon, but on its public date the licensed-deal rule held it back: {reason}.", "It has been withdrawn; buyers cannot see it. Once the agency's licence is renewed and verified, relist it and submit it for review again."), "Open the listing"),
+        "ne": Copy("“{title}” तोकिएको मितिमा सार्वजनिक भएन", ("“{title}” चाँडै आउने भनी स्वीकृत भएको थियो, तर सार्वजनिक हुने मितिमा इजाजतपत्र नियमले रोक्यो: {reason}।", "यसलाई फिर्ता लिइएको छ; खरिदकर्ताले देख्न सक्नुहुन्न। एजेन्सीको इजाजतपत्र नवीकरण र प्रमाणित भएपछि पुनः सूचीकृत गरी समीक्षाका लागि पेस गर्नुहोस्।"), "लिस्टिङ खोल्नुहोस्"),
     },
     MessageKind.LISTING_RECONFIRMATION_DUE: {
         "en": Copy("Is “{title}” still available?", ("Nobody has confirmed “{title}” for a while.", "Confirm it is still available before {expires_on}, or it leaves search."), "Confirm it"),

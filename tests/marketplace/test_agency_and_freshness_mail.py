@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from marketplace import formatting
 from marketplace.actors import Actor, Group
-from marketplace.lifecycle import Status
+from marketplace.lifecycle import Action, Status
+from marketplace.selectors.listings import listing_get
 from marketplace.services import agencies, freshness
+from marketplace.services.listings import listing_publish_due, listing_transition
 from marketplace.services.people import broker_profile_create
 from tests.marketplace.test_delivery import _notify_all
 from tests.shared.agencies import licensed_agency, valid_until
@@ -93,3 +95,23 @@ def test_a_broker_is_emailed_to_reconfirm_an_ageing_listing(platform, broker, ad
     [sent] = [m for m in mail_to(ADDRESS) if "still available" in m.subject]  # besides its approval's
     assert sent.subject == "Is “Garden house in Budhanilkantha” still available?"
     assert "leaves search" in sent.text and listing.listing_id in sent.text
+
+
+def test_the_broker_is_emailed_when_a_coming_soon_listing_is_held_back_on_its_date(platform, broker, admin, system):
+    # Given a listing above the threshold approved as coming soon, whose agency's licence ends before its date
+    _broker_with_email(broker, admin)
+    licensed_agency(broker, name="Thapa Realty Pvt Ltd", expires_on=valid_until(1))
+    public_at = datetime.now(UTC) + timedelta(days=3)
+    pending = make_listing(broker, status=Status.PENDING_REVIEW, neighborhood="sanepa", price="4.5 crore")
+    listing_transition(actor=admin, listing_id=pending.listing_id, action=Action.APPROVE_COMING_SOON,
+                       public_at=public_at, expected_version=listing_get(listing_id=pending.listing_id).version)
+
+    # When the clock's sweep holds it back on its date, and the news is delivered (twice)
+    listing_publish_due(actor=system, at=public_at + timedelta(minutes=1))
+    _notify_all()
+    _notify_all()
+
+    # Then its broker gets one e-mail saying why, linking to the listing in the back office
+    [sent] = [m for m in mail_to(ADDRESS) if "did not go public" in m.subject]
+    assert pending.title in sent.subject and "Thapa Realty Pvt Ltd's licence expired" in sent.text
+    assert f"/broker/listings/{pending.listing_id}/" in sent.text
