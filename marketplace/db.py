@@ -69,6 +69,10 @@ class Transaction:
     def delete(self, item: Item, condition=None) -> None:
         self._operations.append(("delete", item, {"condition": condition}))
 
+    def check(self, item: Item, condition) -> None:
+        """Hold the transaction to a condition on an item it does not write (a ConditionCheck)."""
+        self._operations.append(("condition_check", item, {"condition": condition}))
+
     def commit(self, *, token: str | None) -> None:
         if not self._operations:
             return
@@ -76,6 +80,9 @@ class Transaction:
             for name, item, arguments in self._operations:
                 if "actions" in arguments:  # PynamoDB appends the version action to the list it is given
                     arguments = {**arguments, "actions": list(arguments["actions"])}
+                if name == "condition_check":
+                    inner.condition_check(type(item), item.pk, item.sk, **arguments)
+                    continue
                 getattr(inner, name)(item, **arguments)
 
 

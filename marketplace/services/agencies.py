@@ -227,6 +227,13 @@ def evidence_pending(agency: Agency, evidence: AgencyEvidence) -> bool:
     return decided is None or (evidence.uploaded_at is not None and evidence.uploaded_at > decided)
 
 
+def _undecided(agency: Agency):
+    """The condition that no admin decided on the agency since it was read (held in the evidence write's
+    transaction: a decision taken meanwhile keeps its files)."""
+    return Agency.verified_at.does_not_exist() if agency.verified_at is None else (
+        Agency.verified_at == agency.verified_at)
+
+
 def _changeable_evidence(agency: Agency, file_id: str, expected_version: int) -> AgencyEvidence:
     """An uploaded evidence file no admin has decided on, at the version the page showed."""
     evidence = AgencyEvidence.get_or_none(agency.agency_id, file_id, consistent=True)
@@ -278,6 +285,7 @@ def agency_evidence_confirm(*, actor: Actor, agency_id: str, file_id: str) -> Ag
     with db.transaction() as tx:
         tx.save(evidence)
         if replaced is not None:
+            tx.check(agency, _undecided(agency))
             tx.delete(replaced)
         tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id,
                             action="evidence_replace" if replaced else "evidence_upload", after=after,
@@ -293,7 +301,9 @@ def agency_evidence_delete(*, actor: Actor, agency_id: str, file_id: str, expect
     taken on is refused (``IllegalTransition`` naming ``file_id``)."""
     agency = _evidence_agency(actor, agency_id)
     evidence = _changeable_evidence(agency, file_id, expected_version)
-    with db.transaction(conflict_message=db.stale_message("evidence file"), conflict_field="expected_version") as tx:
+    with db.transaction(conflict_message="the evidence file or the licence's decision changed since you opened "
+                        "the page; reload and try again", conflict_field="expected_version") as tx:
+        tx.check(agency, _undecided(agency))
         tx.delete(evidence)
         tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id, action="evidence_delete",
                             before={"file_id": file_id, "filename": evidence.filename}))
