@@ -88,6 +88,7 @@ class Index(sqlite3.Connection):
 
     statistics: tuple[int, object] | None = None  # (``changes`` when computed, the statistics)
     scratch_changes = 0  # rows the scratch tables wrote and deleted: not a change of the index
+    common: dict[str, int] | None = None  # the common terms' bits, once read (``_bits``)
 
     @property
     def changes(self) -> int:
@@ -135,7 +136,13 @@ def masks_of(bits: dict[str, int], terms: Iterable[str]) -> dict[str, int]:
 
 
 def _bits(connection: sqlite3.Connection) -> dict[str, int]:
-    return dict(connection.execute("SELECT term, bit FROM common"))
+    """The common terms' bits (kept on the connection: only ``_choose_common`` changes them)."""
+    kept = getattr(connection, "common", None)
+    if kept is None:
+        kept = dict(connection.execute("SELECT term, bit FROM common"))
+        if isinstance(connection, Index):
+            connection.common = kept
+    return kept
 
 
 def _choose_common(connection: sqlite3.Connection) -> None:
@@ -151,6 +158,8 @@ def _choose_common(connection: sqlite3.Connection) -> None:
         connection.executemany(f"UPDATE cards SET {', '.join(f'{m} = :{m}' for m in MASKS)} WHERE id = :id", (
             {"id": row_id, **masks_of(chosen, " ".join(texts).split())}
             for row_id, *texts in connection.execute("SELECT id, strong, featured, other FROM terms").fetchall()))
+    if isinstance(connection, Index):
+        connection.common = chosen
 
 
 def empty() -> sqlite3.Connection:
