@@ -44,6 +44,10 @@ def connection() -> Connection:
     return Item._get_connection().connection
 
 
+# How PynamoDB's TransactWrite groups the operations in the request it sends.
+_SENT_ORDER = {"condition_check": 0, "delete": 1, "save": 2, "update": 3}
+
+
 class Transaction:
     """The operations of one transaction, kept so a conflicted commit can be sent again as it was."""
 
@@ -53,6 +57,12 @@ class Transaction:
     @property
     def items(self) -> list[Item]:
         return [item for _, item, _ in self._operations]
+
+    @property
+    def sent_items(self) -> list[Item]:
+        """The items in the order PynamoDB sends them (condition checks, deletes, puts, then updates, each in
+        the order given), the order of DynamoDB's cancellation reasons."""
+        return [item for _, item, _ in sorted(self._operations, key=lambda operation: _SENT_ORDER[operation[0]])]
 
     def save(self, item: Item, condition=None) -> None:
         item.derive_keys()
@@ -101,11 +111,12 @@ def cancellation_codes(error: TransactWriteError) -> list[str]:
 
 
 def _failed_item(tx: Transaction, error: TransactWriteError) -> Item | None:
-    """The first operation whose condition failed (reasons come in the order of the operations)."""
+    """The first operation whose condition failed (reasons come in the order of the request's items, which
+    PynamoDB groups by kind: not necessarily the order the caller gave them)."""
     codes = cancellation_codes(error)
     if "ConditionalCheckFailed" not in codes:
         return None
-    return tx.items[codes.index("ConditionalCheckFailed")]
+    return tx.sent_items[codes.index("ConditionalCheckFailed")]
 
 
 def _retryable(error: TransactWriteError) -> bool:

@@ -281,18 +281,36 @@ def agency_evidence_confirm(*, actor: Actor, agency_id: str, file_id: str) -> Ag
     replaced = AgencyEvidence.get_or_none(agency_id, evidence.replaces, consistent=True) if evidence.replaces else None
     if replaced is not None and not evidence_pending(agency, replaced):
         replaced = None
-    after = {"file_id": file_id, "filename": evidence.filename}
-    with db.transaction() as tx:
-        tx.save(evidence)
-        if replaced is not None:
-            tx.check(agency, _undecided(agency))
-            tx.delete(replaced)
-        tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id,
-                            action="evidence_replace" if replaced else "evidence_upload", after=after,
-                            before={"file_id": replaced.file_id, "filename": replaced.filename} if replaced else None))
+    try:
+        _record_evidence(actor, agency, evidence, replaced)
+    except db.ConditionFailed:
+        # An admin decided on the licence between the read and this commit (or the replaced file went):
+        # a decided file is that decision's record now, so it stays and this one is added beside it.
+        replaced = None
+        _record_evidence(actor, agency, evidence, replaced)
     if replaced is not None:
         documents.delete_file(key=replaced.object_key)
     return evidence
+
+
+def _record_evidence(actor: Actor, agency: Agency, evidence: AgencyEvidence, replaced: AgencyEvidence | None) -> None:
+    """The checked file and its audit entry in one transaction; with ``replaced``, that file's deletion too,
+    held to no decision having been taken since ``agency`` was read (``ConditionFailed`` otherwise)."""
+    after = {"file_id": evidence.file_id, "filename": evidence.filename}
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            tx.save(evidence)
+            if replaced is not None:
+                tx.check(agency, _undecided(agency))
+                tx.delete(replaced)
+            tx.save(audit_entry(
+                actor=actor, entity_type=NOUN, entity_id=agency.agency_id,
+                action="evidence_replace" if replaced else "evidence_upload", after=after,
+                before={"file_id": replaced.file_id, "filename": replaced.filename} if replaced else None))
+    except db.ConditionFailed as failed:
+        if failed.item is evidence:
+            raise Conflict(db.stale_message("evidence file"), field="file_id") from None
+        raise
 
 
 def agency_evidence_delete(*, actor: Actor, agency_id: str, file_id: str, expected_version: int) -> None:
@@ -301,12 +319,17 @@ def agency_evidence_delete(*, actor: Actor, agency_id: str, file_id: str, expect
     taken on is refused (``IllegalTransition`` naming ``file_id``)."""
     agency = _evidence_agency(actor, agency_id)
     evidence = _changeable_evidence(agency, file_id, expected_version)
-    with db.transaction(conflict_message="the evidence file or the licence's decision changed since you opened "
-                        "the page; reload and try again", conflict_field="expected_version") as tx:
-        tx.check(agency, _undecided(agency))
-        tx.delete(evidence)
-        tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id, action="evidence_delete",
-                            before={"file_id": file_id, "filename": evidence.filename}))
+    try:
+        with db.transaction(conflict_message=None) as tx:
+            tx.check(agency, _undecided(agency))
+            tx.delete(evidence)
+            tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency_id, action="evidence_delete",
+                                before={"file_id": file_id, "filename": evidence.filename}))
+    except db.ConditionFailed as failed:
+        if failed.item is agency:
+            raise IllegalTransition("an admin decided on the licence while you were deleting this file: it is kept "
+                                    "as the record of that decision; reload the page", field="file_id") from None
+        raise Conflict(db.stale_message("evidence file"), field="expected_version") from None
     documents.delete_file(key=evidence.object_key)
 
 
