@@ -215,6 +215,7 @@ class _Where:
     phrases: tuple[str, ...] = ()
     bits: list[str] | None = None  # with "match": the words as conditions on the common terms' masks
     dense: bool = False  # whether pages too read the masks (the words and filters leave many cards)
+    seek: list[str] = field(default_factory=list)  # for pages only: a price bound on the order's index
 
 
 def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: datetime) -> _Where:
@@ -238,8 +239,11 @@ def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: d
                 # A page walks its order's index until it is full: with few matching cards it would walk
                 # the whole index (~0.8 us a row), where listing the matches costs less.
                 where.dense = _word_rows(stats, phrases) * _share(stats, request) >= WIDE * stats.rows
-    if not request.q or where.dense:  # the page walks the order's index (words from the terms or the
-        where.clauses += _price_seek(request, params)  # full-text matches are sorted as a whole)
+    # Seeking pays when the page walks the order's index and finds its cards soon after the bound: many
+    # cards left (with few, SQLite would walk the whole range where another index finds them at once;
+    # words from the terms or the full-text matches are sorted as a whole).
+    if where.dense or (not request.q and _share(stats, request) >= WIDE):
+        where.seek = _price_seek(request, params)
     return where
 
 
@@ -284,7 +288,7 @@ def _from_where(where: _Where, clauses: list[str] | None = None, *, words: bool 
     the cards matching ``:q``; ``terms``, each card with its ``terms`` row (the words are in the clauses)."""
     source = "cards c"
     plan = where.words if words is not False else None
-    chosen = where.clauses if clauses is None else clauses
+    chosen = [*where.clauses, *([] if counting else where.seek)] if clauses is None else clauses
     if plan == "match" and where.bits is not None and (counting or where.dense):  # the masks, in the scan of the cards
         chosen = [*where.bits, *chosen]
     elif plan == "match":  # the full-text match runs once, first ("OFFSET 0" keeps SQLite from folding it into the join)
