@@ -240,6 +240,11 @@ class PriceField(forms.CharField):
             raise forms.ValidationError(error.message) from error
 
 
+def broker_choices(brokers, *, blank: str) -> list[tuple[str, str]]:
+    """The broker directory as a picker's choices, by name (a broker without a name shows their id)."""
+    return [("", blank), *((b.broker_id, b.name or b.broker_id) for b in brokers)]
+
+
 class FilterForm(forms.Form):
     # Active unless another is chosen, and shown chosen: a bound form without a status shows Active too.
     status = forms.ChoiceField(required=False, initial=Status.ACTIVE.value,
@@ -259,7 +264,7 @@ class FilterForm(forms.Form):
             args = (args[0].copy(), *args[1:])
             args[0]["status"] = Status.ACTIVE.value
         super().__init__(*args, **kwargs)
-        self.fields["broker_id"].choices = [("", "any"), *((b.broker_id, b.name or b.broker_id) for b in brokers)]
+        self.fields["broker_id"].choices = broker_choices(brokers, blank="any")
 
 
 class OrderFilterForm(forms.Form):
@@ -401,8 +406,17 @@ class AgencyRenewForm(forms.Form):
 
 
 class AgencyMemberForm(forms.Form):
-    broker_id = forms.CharField(max_length=64, label="Broker id")
+    """A broker placed in an agency, picked by name from the directory; a value not in it is refused here."""
+
+    broker_id = forms.ChoiceField(label="Broker", choices=[("", "—")],
+                                  error_messages={"required": "pick a broker from the list",
+                                                  "invalid_choice": "is not a broker in the directory: pick one from the list"})
     principal = forms.BooleanField(required=False, label="Principal broker (hears of the licence's expiry)")
+
+    def __init__(self, *args, brokers=(), **kwargs):
+        """``brokers``: the directory's profiles (the picker's choices and what is accepted)."""
+        super().__init__(*args, **kwargs)
+        self.fields["broker_id"].choices = broker_choices(brokers, blank="—")
 
 
 # ---- e-mail suppressions (admins) ----

@@ -245,6 +245,33 @@ def done(action, subject: str) -> str:
     return f"{did(action)}: {subject}"
 
 
+# What each audited action did to a record other than a listing, as its page's history reads it (a listing's
+# history is its lifecycle's ``DONE`` words and its ``change_lines``); an action not named here is ``did``'s.
+HISTORY_WORDS: dict[str, dict[str, str]] = {
+    "agency": {
+        "create": "Recorded", "licence_verified": "Licence verified",
+        "licence_revoked": "Licence revoked: not on the published list", "licence_renew": "Renewal recorded",
+        "licence_expiry_warned": "Told that the licence ends soon", "set_principal": "Principal broker set",
+        "evidence_upload": "Licence evidence uploaded", "evidence_replace": "Licence evidence replaced",
+        "evidence_delete": "Licence evidence deleted", "evidence_open": "Licence evidence opened",
+    },
+}
+# Who an action names, from its changes: "Principal broker set: Sita Sharma".
+HISTORY_SUBJECT = {"set_principal": "principal_broker_id"}
+
+
+def history_line(entry, record: str, *, names: Mapping[str, str] | None = None) -> str:
+    """One audit entry of a record in words; ``names``: people by id, for an action that names someone."""
+    action = str(entry.action)
+    what = HISTORY_WORDS.get(record, {}).get(action) or did(action)
+    subject = HISTORY_SUBJECT.get(action)
+    changes = entry.changes.as_dict() if hasattr(entry.changes, "as_dict") else entry.changes or {}
+    change = changes.get(subject) if subject else None
+    if change and change.get("after"):
+        return f"{what}: {field_value(subject, change['after'], names=names)}"
+    return what
+
+
 def yes_no(value) -> str:
     return "yes" if value else "no"
 

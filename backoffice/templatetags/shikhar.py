@@ -66,6 +66,12 @@ def state_badge(value, record: str):
 
 
 @register.filter
+def accept(kinds) -> str:
+    """{{ kinds|accept }}: a file input's ``accept``, the content types the media kinds take (``media_kinds``)."""
+    return ",".join(dict.fromkeys(content_type for rules in kinds for content_type in rules.content_types))
+
+
+@register.filter
 def file_type(content_type) -> str:
     """A private file's type in words ("PDF", "JPEG photo"); a type without a name shows as it is."""
     return TYPE_NAMES.get(str(content_type or ""), str(content_type or formatting.NOTHING))

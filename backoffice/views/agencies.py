@@ -21,6 +21,7 @@ from marketplace.errors import NotFound
 from marketplace.licensing import EXPIRY_WARNING, LicenceStatus
 from marketplace.models import AuditEntry, BrokerProfile
 from marketplace.search_keys import search_key
+from marketplace.selectors import people
 from marketplace.selectors.agencies import agencies_search, agency_with_brokers, licence_of, licence_of_broker
 from marketplace.services import agencies as agency_services
 from marketplace.services import documents
@@ -72,10 +73,12 @@ def agencies(request):
         status=400 if request.method == "POST" else 200)
 
 
-def _agency_post(request, agency) -> bool:
-    """Verify, renew or add a broker: True when done (the page reloads), False with the form's errors shown."""
+def _agency_post(request, agency, directory) -> bool:
+    """Verify, renew or add a broker (picked from ``directory``): True when done (the page reloads), False
+    with the form's errors shown."""
     posted = request.POST.get("form")
-    forms = {"verify": AgencyVerifyForm, "renew": AgencyRenewForm, "member": AgencyMemberForm}
+    forms = {"verify": AgencyVerifyForm, "renew": AgencyRenewForm,
+             "member": lambda data: AgencyMemberForm(data, brokers=directory)}
     if posted not in forms:
         messages.error(request, "Unknown form.")
         return False
@@ -95,7 +98,7 @@ def _agency_post(request, agency) -> bool:
                                          licence_expires_on=data["licence_expires_on"], evidence=data["evidence"],
                                          expected_version=data["expected_version"])
         else:
-            agency_services.broker_agency_set(actor=request.actor, broker_id=data["broker_id"].strip(),
+            agency_services.broker_agency_set(actor=request.actor, broker_id=data["broker_id"],
                                               agency_id=agency.agency_id, principal=data["principal"])
     except (*FIXABLE, NotFound) as error:
         report_error(request, error)
@@ -108,15 +111,18 @@ def _agency_post(request, agency) -> bool:
 @admins_only
 def agency(request, agency_id: str):
     current, brokers = agency_with_brokers(agency_id=agency_id)
-    if request.method == "POST" and _agency_post(request, current):
+    directory = people.brokers_list(limit=500).items  # the broker picker's choices, by name
+    if request.method == "POST" and _agency_post(request, current, directory):
         return redirect("agency", agency_id=agency_id)
+    names = {b.broker_id: b.name for b in (*directory, *brokers) if b.name}
+    history = AuditEntry.history("agency", agency_id, scan_index_forward=False, limit=50)
     return render(request, "backoffice/admin/agency.html", {
         "agency": current, "licence": licence_of(current), "brokers": brokers,
-        "history": list(AuditEntry.history("agency", agency_id, scan_index_forward=False, limit=50)),
+        "history": [(entry, formatting.history_line(entry, "agency", names=names)) for entry in history],
         **_evidence_of(request, current),
         "verify_form": AgencyVerifyForm(initial={"expected_version": current.version}),
         "renew_form": AgencyRenewForm(initial={"expected_version": current.version}),
-        "member_form": AgencyMemberForm()})
+        "member_form": AgencyMemberForm(brokers=directory)})
 
 
 @brokers_only

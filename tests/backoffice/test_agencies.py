@@ -219,3 +219,29 @@ def test_the_principal_broker_replaces_and_deletes_evidence_until_an_admin_decid
     assert [e.file_id for e in page.context["evidence"]] == [kept.file_id] and _stored(
         f"agencies/{agency_id}/{kept.file_id}")
     assert kept.file_id not in page.context["pending"] and b"decided on: kept" in page.content
+
+
+def test_the_admin_picks_a_broker_by_name_and_the_agency_history_reads_in_words(signed_in, people):
+    # Given an admin on a new agency's page
+    admin = signed_in("admin")
+    agency_id = _record_agency(admin, expires_in_days=200)
+    page = admin.get(f"/admin/agencies/{agency_id}/")
+    # the broker is picked by name from the directory, never typed as an id
+    picker = page.content.decode().split('name="broker_id"')[1].split("</select>")[0]
+    assert f'<option value="{people["broker"].user_id}">Broker</option>' in picker
+    assert "Broker id" not in page.content.decode()
+
+    # When a value that is no broker in the directory is posted (a tampered form)
+    refused = admin.post(f"/admin/agencies/{agency_id}/", {"form": "member", "broker_id": "not-a-broker"}, follow=True)
+    # Then it is refused by the field's label, and nobody is placed
+    assert page_messages(refused) == ["Broker: is not a broker in the directory: pick one from the list"]
+    assert licence_of_broker(broker_id=people["other_broker"].user_id).agency_id != agency_id
+
+    # When the admin picks the other broker as the principal broker
+    placed = admin.post(f"/admin/agencies/{agency_id}/", {"form": "member", "principal": "on",
+                                                          "broker_id": people["other_broker"].user_id}, follow=True)
+    # Then the broker is in the agency and the history says what happened in words, naming the broker
+    assert licence_of_broker(broker_id=people["other_broker"].user_id).agency_id == agency_id
+    history = html.unescape(placed.content.decode()).split("<h2>History</h2>")[1]
+    assert "<td>Principal broker set: Other_Broker</td>" in history and "<td>Recorded</td>" in history
+    assert "Set principal" not in history and "<td>Create</td>" not in history

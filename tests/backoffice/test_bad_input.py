@@ -167,5 +167,8 @@ def test_a_closed_listing_is_shown_read_only_with_why(signed_in, listing_factory
     assert re.search(r'<fieldset class="read-only" disabled>', text)
     assert '<button type="submit">Save</button>' not in text
     assert 'id="upload-form"' not in text and 'name="operation"' not in text
-    # while a listing on the market keeps its form
+    # and its map shows the pin without asking for a click or drag
+    assert "The pin shows where the property is" in text and "Click or drag" not in text
+    # while a listing on the market keeps its form and its map's hint
     assert 'id="read-only"' not in open_text and '<button type="submit">Save</button>' in open_text
+    assert "Click or drag on the map to place the pin" in open_text

@@ -3,6 +3,8 @@ leads; another broker's listing is a 404. Sellers: their own listings, read-only
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import unescape
@@ -10,7 +12,7 @@ from html import unescape
 import requests
 from icalendar import Calendar
 
-from marketplace import db, scheduler
+from marketplace import db, formatting, media_kinds, scheduler
 from marketplace.entitlements import Entitlements
 from marketplace.models import Inquiry, Listing, Media, ViewingRequest
 from marketplace.selectors import reports
@@ -296,6 +298,21 @@ def test_a_slot_for_a_wrong_type_names_the_field(signed_in, listing_factory):
     assert response.json()["error"]["field"] == "content_type"
 
 
+def test_the_upload_form_accepts_the_types_the_media_kinds_take(signed_in, listing_factory, monkeypatch):
+    # Given the media kinds' rules, with video taking one more type than it does today
+    video = media_kinds.KINDS[media_kinds.MediaKind.VIDEO]
+    monkeypatch.setitem(media_kinds.KINDS, media_kinds.MediaKind.VIDEO,
+                        dataclasses.replace(video, content_types=(*video.content_types, "video/webm")))
+    listing = listing_factory()
+
+    # When the broker opens the listing's page
+    text = signed_in("broker").get(f"/broker/listings/{listing.listing_id}/").content.decode()
+
+    # Then the file picker accepts every type of every kind, the new one too, each once
+    accepted = re.search(r'id="media-files" type="file" multiple accept="([^"]*)"', text).group(1).split(",")
+    assert accepted == ["image/jpeg", "image/png", "image/webp", "video/mp4", "video/quicktime", "video/webm"]
+
+
 def test_leads_newest_first_and_a_contacted_lead_leaves_the_new_ones(signed_in, listing_factory, people):
     listing = listing_factory(status="active")
     buyer = people["buyer"].actor
@@ -519,8 +536,13 @@ def test_a_broker_confirms_a_viewing_and_downloads_the_invitation(signed_in, lis
     # when the broker confirms the second time
     response = browser.post(f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/confirm/",
                             {"start": slots[1].isoformat(), "expected_version": viewing.version})
-    # then it is confirmed and the invitation is a calendar event at that time
+    # then it is confirmed, the page marks that time with the state's badge, and the invitation is a calendar
+    # event at that time
     assert response.status_code == 302
+    times = browser.get("/broker/viewings/").content.decode().split("<ul>")[1].split("</ul>")[0]
+    assert times.count("<li>") == 2
+    marked = next(item for item in times.split("<li>") if formatting.moment(slots[1]) in item)
+    assert '<span class="badge ok">Confirmed</span>' in marked and "confirmed<" not in times
     ics = browser.get(f"/broker/viewings/{listing.listing_id}/{viewing.viewing_id}/invitation.ics")
     assert ics["Content-Type"].startswith("text/calendar")
     event = next(iter(Calendar.from_ical(ics.content).walk("VEVENT")))

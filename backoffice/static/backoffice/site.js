@@ -102,7 +102,8 @@ function lightbox() {
 }
 
 // The listing form's valley map: a click or drag places the pin and fills latitude and longitude (four
-// decimals, about 10 m); typing them moves the pin. The frame is the range the fields accept.
+// decimals, about 10 m); typing them moves the pin. The frame is the range the fields accept. On a
+// read-only listing (its fields disabled) the pin only shows the place.
 function valleyMap() {
   const map = document.getElementById("valley-map");
   if (!map) return;
@@ -134,13 +135,14 @@ function valleyMap() {
     for (const input of [lat, lon]) input.dispatchEvent(new Event("input", { bubbles: true }));
     place();
   };
+  place();
+  if (lat.matches(":disabled")) return;  // a read-only listing: the pin only shows where it is
   let dragging = false;
   svg.addEventListener("pointerdown", (event) => { dragging = true; svg.setPointerCapture(event.pointerId); pick(event); });
   svg.addEventListener("pointermove", (event) => { if (dragging) pick(event); });
   svg.addEventListener("pointerup", () => { dragging = false; });
   lat.addEventListener("input", place);
   lon.addEventListener("input", place);
-  place();
 }
 
 // Destructive buttons (reject, unpublish, delete, end sessions) ask first: their data-confirm says what
