@@ -34,11 +34,12 @@ itself). Same items, same order; Scans keep moto's sorted listing, which their p
 6. DynamoDB: a projected Query copies only what it answers.
 
 moto 5.2 deep-copies every item a Query matches, then builds each answer anew from the projection
-(``Item.project``), so the copy of whole items is thrown away: the back office's feed Query for the
-market's 7 attributes deep-copied ~550 whole listings (about 3.5 KB each) per call, 1.4 s of the
-reports page at 1,000 listings at a load of 8, where the answer was 175 KB. Here a Query with a
-projection expression skips that copy (the items are read, never changed, before ``Item.project``
-copies the wanted attributes); a Query without one is copied as moto does. DynamoDB has no such cost.
+(``Item.project``) by converting the WHOLE item to plain JSON (another deep copy) before picking the
+asked attributes. Here a Query with a projection expression skips the first copy (the items are only
+read before ``Item.project``), and ``Item.project`` converts only the top-level attributes the
+expression names. Measured on the emulator alone (550 items of ~3.5 KB on an index beside 10,000
+small ones, a Query for 2 attributes, paged to the end, medians of 5 at a load of 7): 2,256 ms as moto
+does it, 1,894 ms without the first copy, 749 ms with both. DynamoDB has no such cost.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models import table as moto_table
 from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import Item as MotoItem
 from moto.dynamodb.models.table import Table
 
 _state = threading.local()
@@ -220,6 +222,17 @@ def _query(self: Table, hash_key, *args, **kwargs):
         _state.projected = False
 
 
+_original_project = MotoItem.project
+
+
+def _project(self: MotoItem, projection_expressions: list[list[str]]) -> MotoItem:
+    """``Item.project`` over the named top-level attributes only (6), not a plain copy of the whole item."""
+    wanted = {path[0].split("[", 1)[0] for path in projection_expressions}
+    trimmed = copy.copy(self)
+    trimmed.attrs = {name: value for name, value in self.attrs.items() if name in wanted}
+    return _original_project(trimmed, projection_expressions)
+
+
 class _CopyUnlessProjected:
     """``copy`` as moto's table module sees it (6): a projected Query's matches are not deep-copied."""
 
@@ -243,6 +256,7 @@ def apply() -> None:
     Table.query = _query
     Table.all_items = _all_items
     moto_table.copy = _CopyUnlessProjected()
+    MotoItem.project = _project
     if DynamoDBBackend.transact_write_items is not _transact_write_items:
         Table.__deepcopy__ = _table_deepcopy
         DynamoDBBackend.transact_write_items = _transact_write_items
