@@ -197,6 +197,7 @@ def pages(brokers_first_listing: str, pending: str, seller_listing: str, person_
         ("listings filtered: hood+price", "admin", ("/admin/listings/?status=active&neighborhood=baluwatar"
                                                     "&price_min=3+crore&price_max=20+crore")),
         ("listings search + sort", "admin", "/admin/listings/?status=&q=villa&order=price"),
+        ("listings any status", "admin", "/admin/listings/?status=any"),
         ("admin listing detail", "admin", f"/admin/listings/{brokers_first_listing}/"),
         ("people", "admin", "/admin/people/"),
         ("person (broker)", "admin", f"/admin/people/{person_id}/"),
