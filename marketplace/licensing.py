@@ -111,6 +111,16 @@ def requires_licence(*, price: int | None, price_on_request: bool, purpose: str,
     return int(price) > rules.licensed_deal_threshold_npr
 
 
+def held_past_its_date(listing, licence: Licence, *, at: datetime) -> bool:
+    """A coming-soon listing whose public date has come while the licensed-deal rule holds it (its agency's
+    licence ended by the calendar, with no event to hold it at once): the clock withdraws it at its next tick
+    (``hold_unlicensed``); until then a read that has the broker's licence already treats it as not public."""
+    return (listing.status == "coming_soon" and listing.public_at is not None and listing.public_at <= at
+            and not licence.valid
+            and requires_licence(price=listing.price, price_on_request=listing.price_on_request,
+                                 purpose=listing.purpose, neighborhood=listing.neighborhood))
+
+
 def refusal(licence: Licence, *, neighborhood: str) -> str:
     """Why a listing needing a licence cannot be approved (for the admin, and the broker in the audit)."""
     place = neighbourhood(neighborhood)

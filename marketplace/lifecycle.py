@@ -85,7 +85,7 @@ class Action(StrEnum):
     PUBLISH_DUE = "publish_due"
     CONFIRM = "confirm"  # the broker says the property is still available (an expired one returns to search)
     LEAVE_SEARCH = "leave_search"  # a sold or let listing's days in search are over
-    HOLD_UNLICENSED = "hold_unlicensed"  # a coming-soon listing's date came after its agency's licence lapsed
+    HOLD_UNLICENSED = "hold_unlicensed"  # a coming-soon listing its agency's licence no longer covers
 
 
 class Surface(StrEnum):
@@ -163,8 +163,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Going public is a publishing like an approval: when the date comes and the licensed-deal rule holds the
     # listing (its agency's licence expired, was revoked or awaits verification since it was approved), the
     # clock withdraws it with the refusal as its note, instead of leaving a coming-soon listing past its date
-    # (which reads show as public); its broker is told why (ListingHeld). The broker relists it, and its approval
-    # meets the rule again.
+    # (which reads show as public); its broker is told why (ListingHeld). An admin's change that leaves the licence
+    # invalid takes the same step at once (``services.listings.listings_hold_unlicensed``). The broker relists it,
+    # and its approval meets the rule again.
     _t("hold_unlicensed", {S.COMING_SOON}, S.WITHDRAWN, {SYSTEM_ROLE}, needs_reason=True,
        event=EventType.LISTING_HELD, offered={Surface.SCHEDULE}, label="Held back: licence"),
     # Listings that stay true (marketplace.services.freshness): one click confirms an active listing, or

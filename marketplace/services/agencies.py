@@ -25,7 +25,9 @@ from marketplace.ids import new_id
 from marketplace.licensing import EXPIRY_WARNING, LicenceClass, Verification, licence_status, today
 from marketplace.models import Agency, AgencyEvidence, BrokerProfile, Guard
 from marketplace.observability import logger
+from marketplace.selectors.agencies import agency_with_brokers
 from marketplace.services import documents
+from marketplace.services.listings import listings_hold_unlicensed
 
 _LICENCE = re.compile(r"^[A-Za-z0-9/\-]{3,32}$")
 AUDITED = ("name", "licence_number", "licence_class", "licence_expires_on", "evidence", "email", "phone",
@@ -119,7 +121,17 @@ def agency_verify(*, actor: Actor, agency_id: str, decision: str, note: str, exp
     told = DomainEvent(EventType.AGENCY_LICENCE_VERIFIED, {
         "agency_id": agency.agency_id, "agency_name": agency.name, "verification": decision,
         "office_broker_id": agency.principal_broker_id, "licence_number": agency.licence_number})
-    return _commit(agency, actor=actor, action=f"licence_{decision}", before=before, events=[told], reason=note.strip())
+    agency = _commit(agency, actor=actor, action=f"licence_{decision}", before=before, events=[told],
+                     reason=note.strip())
+    _hold_coming_soon(agency)
+    return agency
+
+
+def _hold_coming_soon(agency: Agency, *, due_only: bool = False) -> None:
+    """The licence this admin's change left (revoked, or verified already out of date; awaiting verification
+    after a renewal) holds its brokers' coming-soon listings at once, not at the clock's next tick."""
+    _, brokers = agency_with_brokers(agency_id=agency.agency_id)
+    listings_hold_unlicensed(broker_ids=[broker.broker_id for broker in brokers], due_only=due_only)
 
 
 def agency_renew(*, actor: Actor, agency_id: str, licence_expires_on: date | None, evidence: str, expected_version: int,
@@ -139,7 +151,11 @@ def agency_renew(*, actor: Actor, agency_id: str, licence_expires_on: date | Non
     agency.licence_expires_on, agency.evidence = licence_expires_on.isoformat(), evidence.strip()
     agency.verification, agency.verified_at, agency.verified_by = Verification.UNVERIFIED.value, None, None
     agency.verification_note = ""
-    return _commit(agency, actor=actor, action="licence_renew", before=before, create_guard=guard)
+    agency = _commit(agency, actor=actor, action="licence_renew", before=before, create_guard=guard)
+    # Awaiting verification: those whose public date has come are held now (reads show them as public);
+    # the others are asked again on their date, by which the renewal is usually verified.
+    _hold_coming_soon(agency, due_only=True)
+    return agency
 
 
 def broker_agency_set(*, actor: Actor, broker_id: str, agency_id: str | None, principal: bool = False) -> BrokerProfile:
@@ -161,6 +177,8 @@ def broker_agency_set(*, actor: Actor, broker_id: str, agency_id: str | None, pr
             tx.save(agency)
             tx.save(audit_entry(actor=actor, entity_type=NOUN, entity_id=agency.agency_id, action="set_principal",
                                 before=agency_before, after=_snapshot(agency)))
+    # Out of their agency (or into one whose licence is not valid): their coming-soon listings are held now.
+    listings_hold_unlicensed(broker_ids=[broker_id])
     return profile
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from marketplace import db, history
-from marketplace.actors import Actor
+from marketplace.actors import SYSTEM, Actor
 from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
-from marketplace.licensing import requires_licence
+from marketplace.licensing import refusal, requires_licence
 from marketplace.lifecycle import (
     EDITABLE_BY_BROKER,
     LISTED,
@@ -289,6 +289,35 @@ def listing_publish_due(*, actor: Actor, at: datetime | None = None) -> list[str
         logger.warning("coming-soon listings held back: their agency's licence is not valid on their public date",
                        extra={"listing_ids": held})
     return published
+
+
+def listings_hold_unlicensed(*, broker_ids, due_only: bool = False, at: datetime | None = None) -> list[str]:
+    """When a licence stops being valid by an admin's change (revoked, a renewal awaiting verification, a broker
+    out of their agency), not by the clock: these brokers' coming-soon listings the licensed-deal rule now
+    holds are withdrawn at once through the clock's own step (``Action.HOLD_UNLICENSED``, the refusal as its
+    note, the broker told by ``ListingHeld``), rather than at the next tick after their public date (until
+    which reads show one past its date as public). ``due_only``: only those whose public date has come (the
+    others are asked again on their date: a renewal is usually verified before then). Idempotent: a held
+    listing is no longer coming soon. Returns the ids held."""
+    moment = at or datetime.now(UTC)
+    held = []
+    for broker_id in dict.fromkeys(filter(None, broker_ids)):
+        covered = [listing for listing in Listing.of_broker(broker_id, Status.COMING_SOON)
+                   if requires_licence(price=listing.price, price_on_request=listing.price_on_request,
+                                       purpose=listing.purpose, neighborhood=listing.neighborhood)
+                   and not (due_only and listing.public_at and listing.public_at > moment)]
+        if not covered:
+            continue
+        licence = licence_of_broker(broker_id=broker_id, at=moment)
+        if licence.valid:
+            continue
+        held += listings_sweep_transition(actor=SYSTEM, listings=covered, action=Action.HOLD_UNLICENSED, at=moment,
+                                          reason=lambda listing, licence=licence: refusal(
+                                              licence, neighborhood=listing.neighborhood))
+    if held:
+        logger.warning("coming-soon listings held back: their agency's licence is no longer valid",
+                       extra={"listing_ids": held})
+    return held
 
 
 def listings_sweep_transition(*, actor: Actor, listings, action: Action, at: datetime,

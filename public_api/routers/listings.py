@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -10,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from marketplace.entitlements import can_see
 from marketplace.errors import NotFound
 from marketplace.exchange_rates import CURRENCIES
+from marketplace.licensing import held_past_its_date
 from marketplace.listing_fields import FACINGS, FIELD, PROPERTY_TYPES, PURPOSES
 from marketplace.search_index.query import FACETS
 from marketplace.search_index.query import SORTS as INDEX_SORTS
@@ -88,6 +90,8 @@ def detail(listing_id: Annotated[str, Path(pattern=LISTING_ID)], currency: Curre
     # The broker's card and their agency's licence are read now, not copied onto the listing: two small
     # BatchGetItems (a verification, an expiry or a revocation shows at once).
     broker = broker_cards(broker_ids=[listing.broker_id], with_agencies=True)[listing.broker_id]
+    if held_past_its_date(listing, broker.agency, at=datetime.now(UTC)):  # the clock withdraws it at its next tick
+        raise NotFound("no such listing", field="listing_id")
     body = detail_of(listing, media, broker=broker, entitlements=caller.entitlements, history=history,
                      conversion=exchange_rates.conversion(currency))
     # Imported on the first detail, not at init: the domain's view counter brings boto3 and a second
