@@ -44,8 +44,8 @@ def _arguments() -> argparse.Namespace:
 
 
 ARGS = _arguments()
-sys.path.insert(0, str(ARGS.code.resolve()))
-sys.path.insert(1, str(HERE))
+# That checkout's own bench_search (the same query mix): it puts its checkout first on the path.
+sys.path.insert(0, str(ARGS.code.resolve() / "bench"))
 
 import bench_search  # sets the environment the code reads; starts nothing
 
