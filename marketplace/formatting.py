@@ -208,12 +208,12 @@ def place(slug) -> str:
     return found.name if found else words(slug)
 
 
-def word_list(items: Iterable) -> str:
-    """"garden, solar and lift" (no Python list text)."""
+def word_list(items: Iterable, *, last: str = "and") -> str:
+    """"garden, solar and lift" (no Python list text); ``last="or"`` for choices: "PDF, JPEG photo or PNG image"."""
     names = [str(i) for i in items if i not in (None, "")]
     if not names:
         return NOTHING
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def count_of(n: int, noun: str, plural: str = "") -> str:

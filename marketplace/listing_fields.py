@@ -171,7 +171,7 @@ TITLE_MAX = FIELD["title"].max_length
 # What people call the inputs that are not listing fields, where their name does not say it.
 OTHER_LABELS = {"public_at": "Public date", "expires_at": "Expiry date", "expected_version": "",
                 "listing_id": "Listing", "media_id": "Media item", "land_unit": "Land unit",
-                "built_up_unit": "Built up area unit"}
+                "built_up_unit": "Built up area unit", "content_type": "File type"}
 # Messages that read on from the label: "Description is required to submit".
 _CONTINUES = ("is ", "are ", "must ", "cannot ", "needs ", "may ")
 

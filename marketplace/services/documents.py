@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from botocore.exceptions import ClientError
 
-from marketplace import db
+from marketplace import db, formatting
 from marketplace.actors import Actor
 from marketplace.audit import audit_entry
 from marketplace.aws import client
@@ -96,7 +96,7 @@ def check_file(*, content_type: str, size: int, filename: str) -> str:
     """A file about to be uploaded to the documents bucket (a listing's document, an agency's licence): its
     type, size and a safe name, each refused naming its field."""
     if content_type not in SIGNATURES:
-        raise ValidationError(f"must be one of: {', '.join(SIGNATURES)}", field="content_type")
+        raise ValidationError(f"must be a {formatting.word_list(TYPE_NAMES.values(), last='or')}", field="content_type")
     if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_BYTES:
         raise ValidationError(f"must be from 1 byte to {MAX_BYTES // (1024 * 1024)} MB", field="size")
     name = (filename or "").strip().replace("/", "_").replace("\\", "_")
@@ -122,7 +122,7 @@ def _problem_with(size: int, head: bytes, content_type: str) -> str | None:
     if not 0 < size <= MAX_BYTES:
         return f"the file must be from 1 byte to {MAX_BYTES // (1024 * 1024)} MB"
     if not head.startswith(SIGNATURES[content_type]):
-        return f"the file is not a {content_type.split('/')[1].upper()}"
+        return f"the file is not a {TYPE_NAMES[content_type]}"
     return None
 
 

@@ -152,9 +152,10 @@ def test_evidence_that_is_not_what_it_claims_is_refused_and_only_the_principal_b
     other = signed_in("other_broker")
     assert other.post(f"/agencies/{agency_id}/evidence/slot/", {"content_type": "application/pdf"}).status_code == 403
     assert b"Upload evidence" not in other.get("/broker/agency/").content
-    # and a type the documents store does not take is named
+    # and a type the documents store does not take is refused naming the field and the types it takes, in words
     wrong = admin.post(f"/agencies/{agency_id}/evidence/slot/", {"content_type": "text/html"}, follow=True)
-    assert "must be one of" in html.unescape(wrong.content.decode())
+    assert "File type must be a PDF, JPEG photo or PNG image" in page_messages(wrong)
+    assert "application/pdf" not in " ".join(page_messages(wrong))
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
