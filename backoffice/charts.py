@@ -2,8 +2,9 @@
 
 Numbers are written by ``marketplace.formatting`` (Nepali grouping). The chart is drawn in a viewBox
 ``WIDTH`` units wide with text ``FONT_SIZE`` units high, so on a 390 px phone (about 350 px of chart) its
-text is still 10 px; axis labels are shortened to ``LABEL_CHARS`` and only every n-th bar carries one,
-n chosen from the widest label so that no two ever overlap.
+text is still 10 px; axis labels are shortened to ``LABEL_CHARS`` (or given short by the caller), set on
+two alternating rows when that labels every bar, else only every n-th bar carries one, n chosen from the
+widest label so that no two ever overlap.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Bar:
     labelled: bool = True  # False when the bar is too narrow for its label: every n-th bar carries one
     value_text: str = ""  # the value as people write it (1,52,960)
     short_label: str = ""  # the label as the axis shows it (at most LABEL_CHARS characters)
+    label_x: float = 0  # where the axis label starts: its bar's left edge, or left of it at the chart's edge
+    label_y: float = 0  # the axis label's baseline: labels too wide for one bar alternate on two rows
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,6 @@ class BarChart:
     title: str
     font_size: int = FONT_SIZE
 
-    @property
-    def axis_y(self) -> float:
-        return self.height - FONT_SIZE
-
 
 def short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
@@ -56,22 +55,42 @@ def text_width(text: str) -> float:
     return len(text) * CHAR_WIDTH
 
 
-def bar_chart(data: list[tuple[str, float]], *, title: str, width: int = WIDTH, height: int = HEIGHT) -> BarChart:
-    """Geometry for a bar chart the template draws (``backoffice/chart.html``)."""
+def _label_rows(labels: list[str], values: list[str], slot: float) -> tuple[int, int]:
+    """(rows, every): labels on one row, or alternating on two when that labels every bar; otherwise every
+    n-th bar carries one. The values above the bars stay on one row, so they set a floor on n."""
+    widest_label = max((text_width(t) for t in labels), default=0) + LABEL_GAP
+    value_every = max(1, math.ceil((max((text_width(t) for t in values), default=0) + LABEL_GAP) / slot))
+    if widest_label <= slot:
+        return 1, value_every
+    if widest_label <= 2 * slot and value_every == 1:
+        return 2, 1
+    return 1, max(value_every, math.ceil(widest_label / slot))
+
+
+def bar_chart(data: list[tuple[str, float]], *, title: str, width: int = WIDTH, height: int = HEIGHT,
+              short_labels: list[str] | None = None) -> BarChart:
+    """Geometry for a bar chart the template draws (``backoffice/chart.html``). ``short_labels``: what the
+    axis writes for each bar, from a mapping of the caller's (the tooltip keeps the whole label); else
+    each label cut to ``LABEL_CHARS``."""
     maximum = max((v for _, v in data), default=0) or 1
-    gap, top, bottom = 4, FONT_SIZE + 6, 2 * FONT_SIZE + 6
-    slot = (width - gap) / max(len(data), 1)
-    labels = [short(str(label)) for label, _ in data]
+    slot = (width - 4) / max(len(data), 1)
+    labels = [short(str(label)) for label in (short_labels or [label for label, _ in data])]
     values = [number(value, 0) for _, value in data]
-    widest = max((text_width(t) for t in (*labels, *values)), default=0) + LABEL_GAP
-    every = max(1, math.ceil(widest / slot))  # labels (and the values above bars) never overlap
-    bars = []
+    rows, every = _label_rows(labels, values, slot)  # labels (and the values above bars) never overlap
+    gap, top, bottom = 4, FONT_SIZE + 6, (rows + 1) * FONT_SIZE + 6
+    bars, row_ends = [], [0.0] * rows
     for n, (label, value) in enumerate(data):
         bar_height = (height - top - bottom) * (value / maximum)
         x = gap + n * slot
-        # a label is written from its bar's left edge: one that would run past the chart's right edge is left out
-        fits = x + max(text_width(labels[n]), text_width(values[n])) <= width
+        # a label is written from its bar's left edge, or moved left to end at the chart's edge; one that would
+        # then reach the label before it on its row is left out, as is a value running past the edge
+        label_x = min(x, width - text_width(labels[n]))
+        fits = x + text_width(values[n]) <= width and label_x >= row_ends[n % rows]
+        labelled = n % every == 0 and fits
+        if labelled:
+            row_ends[n % rows] = label_x + text_width(labels[n]) + LABEL_GAP
         bars.append(Bar(label=str(label), value=value, x=round(x, 1), width=round(max(slot - gap, 1), 1),
                         y=round(height - bottom - bar_height, 1), height=round(bar_height, 1),
-                        labelled=n % every == 0 and fits, value_text=values[n], short_label=labels[n]))
+                        labelled=labelled, value_text=values[n], short_label=labels[n],
+                        label_x=round(label_x, 1), label_y=height - FONT_SIZE - (rows - 1 - n % rows) * FONT_SIZE))
     return BarChart(bars=bars, width=width, height=height, maximum=maximum, title=title)

@@ -160,6 +160,12 @@ STATUS_WORDS = {
 }
 
 
+# The statuses where a chart's axis has room for at most ten characters (its bar's tooltip keeps
+# ``STATUS_WORDS``'); a status not named here is short enough already.
+STATUS_SHORT = {"pending_review": "In review", "coming_soon": "Upcoming", "under_contract": "Contracted",
+                "closed": "Sold/let"}
+
+
 def words(value) -> str:
     """A code as words: "semi_furnished" -> "Semi furnished"."""
     text = str(getattr(value, "value", value) or "").replace("_", " ").strip()
@@ -169,6 +175,11 @@ def words(value) -> str:
 def status(value) -> str:
     code = str(getattr(value, "value", value) or "")
     return STATUS_WORDS.get(code) or words(code)
+
+
+def status_short(value) -> str:
+    """A status as a chart's axis writes it: "Contracted" for "Under contract"."""
+    return STATUS_SHORT.get(str(getattr(value, "value", value) or "")) or status(value)
 
 
 # -- the states of other records ----------------------------------------------------------------------

@@ -76,7 +76,8 @@ def dashboard(request):
         # titles and names, never ids: one BatchGetItem each
         "titles": {i.listing_id: i.title for i in listings_batch(keys=[Listing.key(m.listing_id) for m in failures])},
         "names": people.people_names(user_ids=[s.user_id for s in expiring]),
-        "chart": bar_chart([(formatting.status(s), n) for s, n in counts.items()], title="Listings by status"),
+        "chart": bar_chart([(formatting.status(s), n) for s, n in counts.items()], title="Listings by status",
+                           short_labels=[formatting.status_short(s) for s in counts]),
     }
     return render(request, "backoffice/admin/dashboard.html", context)
 
