@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from itertools import pairwise
 
 import pytest
 
@@ -19,7 +20,7 @@ def test_no_two_axis_labels_overlap(bars):
     assert labelled[0] is chart.bars[0]
     for row in {bar.label_y for bar in labelled}:  # labels on one row, or alternating on two
         on_row = [bar for bar in labelled if bar.label_y == row]
-        assert all(right.label_x - left.label_x >= text_width(left.short_label) for left, right in zip(on_row, on_row[1:]))
+        assert all(right.label_x - left.label_x >= text_width(left.short_label) for left, right in pairwise(on_row))
     values = [text_width(bar.value_text) for bar in labelled]
     assert all(right.x - left.x >= width for left, right, width in zip(labelled, labelled[1:], values))
     # none runs off the edge
@@ -51,6 +52,6 @@ def test_the_dashboards_status_labels_all_fit_whole_words_in_their_tooltips(sign
     assert "Under con…" not in text and ">Contracted</text>" in text and "<title>Under contract: " in text
     # and neighbours on the same row of labels never overlap
     for row in (chart.bars[0::2], chart.bars[1::2]):
-        assert all(right.label_x - left.label_x >= text_width(left.short_label) for left, right in zip(row, row[1:]))
+        assert all(right.label_x - left.label_x >= text_width(left.short_label) for left, right in pairwise(row))
     assert all(bar.label_x + text_width(bar.short_label) <= chart.width for bar in chart.bars)
     assert {bar.label_y for bar in chart.bars[0::2]}.isdisjoint({bar.label_y for bar in chart.bars[1::2]})
