@@ -251,6 +251,10 @@ class Agency(Item, discriminator="Agency"):
     verified_at = UTCDateTimeAttribute(null=True)
     verified_by = UnicodeAttribute(null=True)
     verification_note = UnicodeAttribute(default="")
+    # When an admin last decided on the licence (verified or revoked); a renewal clears verified_at but not
+    # this: the evidence files uploaded before it stay that decision's record. None: none yet, or only before
+    # it was recorded (then verified_at is the decision's time).
+    decided_at = UTCDateTimeAttribute(null=True)
     expiry_warned_for = UnicodeAttribute(null=True)  # the expiry date the 30-day warning was sent for
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)

@@ -118,6 +118,7 @@ def agency_verify(*, actor: Actor, agency_id: str, decision: str, note: str, exp
     before = _snapshot(agency)
     agency.verification, agency.verification_note = decision, note.strip()
     agency.verified_at, agency.verified_by = datetime.now(UTC), actor.user_id
+    agency.decided_at = agency.verified_at
     told = DomainEvent(EventType.AGENCY_LICENCE_VERIFIED, {
         "agency_id": agency.agency_id, "agency_name": agency.name, "verification": decision,
         "office_broker_id": agency.principal_broker_id, "licence_number": agency.licence_number})
@@ -237,19 +238,24 @@ def _evidence_agency(actor: Actor, agency_id: str) -> Agency:
     raise PermissionDenied("only admins and the agency's principal broker handle its licence evidence")
 
 
+def _decided_at(agency: Agency) -> datetime | None:
+    """When an admin last decided on the licence (a renewal since does not undo it)."""
+    return agency.decided_at or agency.verified_at
+
+
 def evidence_pending(agency: Agency, evidence: AgencyEvidence) -> bool:
     """Whether no admin has decided on this file yet: uploaded after the agency's latest decision (verified or
     revoked), or with none taken. Such a file may be replaced or deleted; one a decision was taken on is kept
     as its record (a renewal's new files are pending again, the earlier ones stay)."""
-    decided = agency.verified_at
+    decided = _decided_at(agency)
     return decided is None or (evidence.uploaded_at is not None and evidence.uploaded_at > decided)
 
 
 def _undecided(agency: Agency):
     """The condition that no admin decided on the agency since it was read (held in the evidence write's
-    transaction: a decision taken meanwhile keeps its files)."""
-    return Agency.verified_at.does_not_exist() if agency.verified_at is None else (
-        Agency.verified_at == agency.verified_at)
+    transaction: a decision taken meanwhile keeps its files). Every decision sets ``decided_at``."""
+    return Agency.decided_at.does_not_exist() if agency.decided_at is None else (
+        Agency.decided_at == agency.decided_at)
 
 
 def _changeable_evidence(agency: Agency, file_id: str, expected_version: int) -> AgencyEvidence:
@@ -259,9 +265,9 @@ def _changeable_evidence(agency: Agency, file_id: str, expected_version: int) ->
         raise NotFound("no such evidence file", field="file_id")
     db.check_version(evidence, expected_version, noun="evidence file")
     if not evidence_pending(agency, evidence):
-        raise IllegalTransition(f"an admin decided on the licence ({agency.verification}) on "
-                                f"{shown_moment(agency.verified_at)} with this file: it is kept as the record of that "
-                                "decision; upload another file instead", field="file_id")
+        raise IllegalTransition(f"an admin decided on the licence on {shown_moment(_decided_at(agency))} with this "
+                                "file: it is kept as the record of that decision; upload another file instead",
+                                field="file_id")
     return evidence
 
 

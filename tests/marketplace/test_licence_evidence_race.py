@@ -101,3 +101,28 @@ def test_a_replacement_racing_an_admins_decision_is_added_beside_the_decided_fil
     assert _stored(pending.object_key) and _stored(scan.object_key)
     actions = [e.action for e in AuditEntry.history("agency", principal_agency)]
     assert "evidence_replace" not in actions and actions.count("evidence_upload") == 2
+
+
+def test_a_renewal_leaves_the_files_an_earlier_decision_was_taken_on_kept(principal_agency, broker, admin):
+    # Given a file an admin then verified the licence with
+    [decided] = agencies.agency_evidence_files(actor=broker, agency_id=principal_agency)
+    agency = Agency.get_or_not_found(principal_agency, consistent=True)
+    agency = agencies.agency_verify(actor=admin, agency_id=principal_agency, decision="verified",
+                                    note="DLM list of 2082-08-01, entry 41", expected_version=agency.version)
+
+    # When the agency's renewal is recorded (unverified until checked again) and the broker deletes that file
+    agencies.agency_renew(actor=admin, agency_id=principal_agency, licence_expires_on=agency.expires_on.replace(
+        year=agency.expires_on.year + 1), evidence="renewal certificate 2083-041", expected_version=agency.version)
+    with pytest.raises(IllegalTransition) as refused:
+        agencies.agency_evidence_delete(actor=broker, agency_id=principal_agency, file_id=decided.file_id,
+                                        expected_version=decided.version)
+
+    # Then it is refused: the earlier decision's record stays, while a file for the renewal is pending
+    assert "kept as the record of that decision" in str(refused.value)
+    assert _files(broker, principal_agency) == [decided.file_id] and _stored(decided.object_key)
+    renewal = _upload(broker, principal_agency, PDF, "application/pdf")
+    agencies.agency_evidence_confirm(actor=broker, agency_id=principal_agency, file_id=renewal.file_id)
+    renewal = AgencyEvidence.get_or_not_found(principal_agency, renewal.file_id, consistent=True)
+    agencies.agency_evidence_delete(actor=broker, agency_id=principal_agency, file_id=renewal.file_id,
+                                    expected_version=renewal.version)
+    assert _files(broker, principal_agency) == [decided.file_id]
