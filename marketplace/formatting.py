@@ -103,21 +103,33 @@ def local(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(KATHMANDU)
 
 
-def day(value: date | datetime | None, *, year: bool = True) -> str:
-    """"1 Dec 2026" (or "1 Dec"): a moment's day in Kathmandu."""
+# Nepali dates: the Gregorian calendar's months as Nepali writes them, in Devanagari digits ("३१ डिसेम्बर
+# २०२६"). Bikram Sambat is not used: contracts, subscriptions and calendar invitations here run on Gregorian
+# dates, and the same day must read the same in both languages.
+NEPALI_DIGITS = str.maketrans("0123456789", "०१२३४५६७८९")
+NEPALI_MONTHS = ("जनवरी", "फेब्रुअरी", "मार्च", "अप्रिल", "मे", "जुन", "जुलाई", "अगस्ट", "सेप्टेम्बर", "अक्टोबर",
+                 "नोभेम्बर", "डिसेम्बर")
+
+
+def day(value: date | datetime | None, *, year: bool = True, language: str = "en") -> str:
+    """"1 Dec 2026" (or "1 Dec"): a moment's day in Kathmandu; ``language="ne"``: "१ डिसेम्बर २०२६"."""
     if value is None:
         return NOTHING
     if isinstance(value, datetime):
         value = local(value).date()
+    if language == "ne":
+        text = f"{value.day} {NEPALI_MONTHS[value.month - 1]}" + (f" {value.year}" if year else "")
+        return text.translate(NEPALI_DIGITS)
     return f"{value.day} {value:%b %Y}" if year else f"{value.day} {value:%b}"
 
 
-def moment(value: datetime | None) -> str:
-    """"1 Dec 2026, 14:30" in Kathmandu."""
+def moment(value: datetime | None, *, language: str = "en") -> str:
+    """"1 Dec 2026, 14:30" in Kathmandu; ``language="ne"``: "१ डिसेम्बर २०२६, १४:३०"."""
     if value is None:
         return NOTHING
     here = local(value)
-    return f"{day(here.date())}, {here:%H:%M}"
+    text = f"{day(here.date(), language=language)}, {here:%H:%M}"
+    return text.translate(NEPALI_DIGITS) if language == "ne" else text
 
 
 def end_of_day(last: date) -> datetime:

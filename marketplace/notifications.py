@@ -106,13 +106,14 @@ def _lead_message(data: dict) -> MessageKind | None:
 
 
 def _last_day(data: dict) -> tuple[dict, tuple]:
-    """An end as the day people mean ("31 Dec 2026"), not the ISO moment or day the event carries: a plan's
-    ``expires_at`` (a stored moment: its Kathmandu day) or a licence's ``expires_on`` (its last day)."""
+    """An end as the day people mean, not the ISO moment or day the event carries: a plan's ``expires_at``
+    (a stored moment: its inclusive last day) or a licence's ``expires_on`` (its last day). A ``date``: the
+    message writes it in its reader's language ("31 Dec 2026", "३१ डिसेम्बर २०२६")."""
     more = {}
     if data.get("expires_at"):
-        more["expires_at"] = formatting.until(datetime.fromisoformat(data["expires_at"]))
+        more["expires_at"] = formatting.last_day(datetime.fromisoformat(data["expires_at"]))
     if data.get("expires_on"):
-        more["expires_on"] = formatting.day(date.fromisoformat(data["expires_on"]))
+        more["expires_on"] = date.fromisoformat(data["expires_on"])
     return more, ()
 
 

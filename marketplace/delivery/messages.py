@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 import jinja2
 
+from marketplace import formatting
 from marketplace.delivery import DEFAULT_LANGUAGE, LANGUAGES
 from marketplace.money import npr_words
 from marketplace.neighbourhoods import neighbourhood
@@ -264,12 +266,25 @@ def _environment() -> jinja2.Environment:
                               keep_trailing_newline=True)
 
 
+def _date_words(value, language: str):
+    """A moment, a day or a tuple of moments (times proposed) in the message's language; anything else as it is."""
+    if isinstance(value, datetime):
+        return formatting.moment(value, language=language)
+    if isinstance(value, date):
+        return formatting.day(value, language=language)
+    if isinstance(value, tuple) and value and all(isinstance(item, datetime) for item in value):
+        return "; ".join(formatting.moment(item, language=language) for item in value)
+    return value
+
+
 def render(kind: MessageKind, *, language: str | None, data: dict, name: str = "", items=(),
            action_url: str | None = None, unsubscribe_url: str | None = None) -> Email:
     """The message ``kind`` in ``language`` (English when unknown) with ``data`` filled in. A field the
     words need and ``data`` lacks is a ``KeyError``: a message is never sent with a hole in it."""
     language = language_of(language)
     copy, chrome = COPY[MessageKind(kind)][language], CHROME[language]
+    # Dates come as dates and are written here, in the reader's language ("31 Dec 2026", "३१ डिसेम्बर २०२६").
+    data = type(data)({key: _date_words(value, language) for key, value in data.items()})
     context = {
         "language": language, "subject": copy.subject.format_map(data),
         "greeting": chrome["greeting"].format(name=name) if name else chrome["greeting_plain"],

@@ -38,7 +38,6 @@ from marketplace.errors import (
     ValidationError,
 )
 from marketplace.events import DomainEvent, EventType, to_outbox
-from marketplace.formatting import moment
 from marketplace.ids import id_floor, new_id
 from marketplace.models import Guard, Listing, ViewingRequest, ViewingTally, iso
 from marketplace.neighbourhoods import neighbourhood
@@ -406,9 +405,9 @@ def viewing_words(data: dict) -> tuple[dict, tuple[Attachment, ...]]:
     else their address), the proposed times or the confirmed one in Kathmandu time, the reason; a viewing
     cancelled after it was confirmed carries the invitation's ``CANCEL``, so calendars drop it."""
     viewing = ViewingRequest.get_or_not_found(data["listing_id"], data["viewing_id"], consistent=True)
-    times = "; ".join(moment(slot) for slot in viewing.slots)
+    times = tuple(viewing.slots)  # moments: the message writes them in its reader's language
     words = {"name": viewing.buyer_name or viewing.buyer_email or "—", "times": times, "reason": viewing.reason or "—",
-             "when": moment(viewing.confirmed_start) if viewing.confirmed_start else times}
+             "when": viewing.confirmed_start or times}
     if viewing.state != ViewingState.CANCELLED or viewing.confirmed_start is None:
         return words, ()
     listing = Listing.get_or_not_found(viewing.listing_id)
@@ -428,5 +427,5 @@ def viewing_invitation(data: dict) -> tuple[dict, tuple[Attachment, ...]]:
         viewing.buyer_email = recipients.people([viewing.buyer_id])[viewing.buyer_id].email
     place = listing_address(listing)
     ics = invitation(viewing, broker_name=broker.name, broker_email=broker.email, address=place)
-    return ({"when": moment(viewing.confirmed_start), "place": place},
+    return ({"when": viewing.confirmed_start, "place": place},
             (Attachment(filename="viewing.ics", content_type="text/calendar; method=REQUEST", data=ics),))

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from marketplace import formatting, notifications, outbox
-from marketplace.actors import Group
+from marketplace.actors import Actor, Group
 from marketplace.aws import client
 from marketplace.delivery import LANGUAGES, feedback
 from marketplace.delivery.email import is_suppressed, send_email
@@ -140,19 +140,25 @@ def test_a_broker_who_turned_email_off_gets_no_email(broker_with_profile, admin)
     assert mail_to("bikash@example.np") == []
 
 
-def test_a_subscription_email_gives_its_last_day_as_people_mean_it(platform):
-    # Given a buyer granted premium up to and including 31 December (stored as 23:59:59 UTC that day,
-    # already 1 January in Kathmandu)
-    people.user_profile_sync(user_id="buyer-asha", email="asha@example.np", groups=[Group.BUYERS])
+@pytest.mark.parametrize(("language", "last_day", "other_language"), [
+    ("en", "until 31 Dec 2026", "डिसेम्बर"), ("ne", "अब ३१ डिसेम्बर २०२६ सम्म", "Dec")])
+def test_a_subscription_email_gives_its_last_day_as_people_mean_it_in_their_language(
+        platform, language, last_day, other_language):
+    # Given a buyer reading in ``language``, granted premium up to and including 31 December (stored as
+    # 23:59:59 UTC that day, already 1 January in Kathmandu)
+    buyer = people.user_profile_sync(user_id="buyer-asha", email="asha@example.np", groups=[Group.BUYERS])
+    preferences_update(actor=Actor(user_id=buyer.user_id, email=buyer.email, groups=frozenset({Group.BUYERS})),
+                       language=language)
     people.subscription_grant(actor=ADMIN, user_id="buyer-asha", tier="premium", reason="paid",
                               expires_at=formatting.end_of_day(date(2026, 12, 31)), expected_version=None)
 
     # When the notifications consumer tells them
     _notify_all()
 
-    # Then the e-mail names the last day in words, not the stored moment
+    # Then the e-mail names the last day in words of their language (Nepali: Devanagari digits and the
+    # Gregorian month's Nepali name), never the stored moment nor the other language's date
     [sent] = mail_to("asha@example.np")
-    assert "until 31 Dec 2026" in sent.text and "2026-12-31" not in sent.text
+    assert last_day in sent.text and "2026-12-31" not in sent.text and other_language not in sent.text
 
 
 def test_the_local_mail_view_shows_what_ses_sent(api):

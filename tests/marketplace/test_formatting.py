@@ -110,3 +110,14 @@ def test_history_lines_are_words_not_stored_values():
 @pytest.mark.parametrize(("code", "text"), [("NE", "North-east"), ("SW", "South-west"), ("N", "North")])
 def test_a_facing_is_a_compass_point_in_words(code, text):
     assert formatting.field_value("facing", code) == text
+
+
+def test_dates_in_nepali_are_gregorian_with_devanagari_digits_and_month_names():
+    # Given the last day of 2026 and a moment in Kathmandu that afternoon (08:45 UTC)
+    last = date(2026, 12, 31)
+    afternoon = datetime(2026, 12, 31, 8, 45, tzinfo=UTC)
+    # When they are written in each language, then the same day reads the same, in its language's words
+    assert formatting.day(last) == "31 Dec 2026" and formatting.day(last, language="ne") == "३१ डिसेम्बर २०२६"
+    assert formatting.day(last, year=False, language="ne") == "३१ डिसेम्बर"
+    assert formatting.moment(afternoon, language="ne") == "३१ डिसेम्बर २०२६, १४:३०"
+    assert formatting.day(date(2027, 1, 5), language="ne") == "५ जनवरी २०२७"

@@ -61,6 +61,19 @@ def test_the_broker_hears_of_a_request_with_the_times_once(listed, buyer):
     assert _about(BUYER_MAIL, "Viewing request") == []
 
 
+def test_a_broker_reading_nepali_gets_the_proposed_times_in_nepali(listed, broker, buyer):
+    # Given a broker who reads their mail in Nepali
+    preferences_update(actor=broker, language="ne")
+    # When a buyer asks for a viewing at two times
+    _ask(buyer, listed)
+    notify_all(times=2)
+    # Then the broker's e-mail writes both times the Nepali way (Devanagari digits, the month's Nepali name)
+    [sent] = [m for m in mail_to(BROKER_MAIL) if m.subject.endswith("हेर्न Sita Rai को अनुरोध")]
+    for slot in SLOTS:
+        assert moment(slot, language="ne") in sent.text and moment(slot) not in sent.text
+    assert re.search(r"[०-९]+ [\u0900-\u097F]+ [०-९]{4}, [०-९]{2}:[०-९]{2}", sent.text)
+
+
 def test_the_buyer_hears_of_a_decline_with_the_reason_in_their_language(listed, broker, buyer):
     preferences_update(actor=buyer, language="ne")
     viewing = _ask(buyer, listed)
