@@ -13,7 +13,8 @@ payment page ``GET /?pidx=`` and ``POST /pay`` take the documented test wallet (
 
 For tests and demos only, ``POST /_emulator/...`` changes what a provider answers: a transaction's status
 or amount (``/transactions/<id>``), or a delay before every API answer (``/delay``), as a slow provider.
-``python -m local.payment_providers --port 8002``; ``make run`` starts it in its own process.
+``python -m local.payment_providers --port 8002``; ``make run`` starts it in its own process, on the port
+after the API's unless SHIKHAR_PAYMENTS_PORT says otherwise (``local.run.payments_port``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.emulator import DEFAULT_PORT, Emulator
-from local.media_edge import KEY_GROUP_PARAMETER
+from local.media_edge import DEFAULT_EDGE_PORT, KEY_GROUP_PARAMETER
 from marketplace.deployment import Env, backoffice_port
 
 STATE_DIR = Path(".local")
@@ -46,7 +46,20 @@ class Service:
 
 
 def _port(name: str, default: int) -> int:
-    return int(os.environ.get(f"SHIKHAR_{name}_PORT", default))
+    return int(os.environ.get(f"SHIKHAR_{name}_PORT") or default)
+
+
+# The local platform's ports, each from its SHIKHAR_<NAME>_PORT or derived from the others (the emulator's
+# is ``local.emulator``'s, the back office's ``marketplace.deployment.backoffice_port``).
+def api_port() -> int:
+    """The public API's local gateway (SHIKHAR_API_PORT, default 8001)."""
+    return _port("API", DEFAULT_EDGE_PORT)
+
+
+def payments_port() -> int:
+    """The eSewa and Khalti stand-ins: SHIKHAR_PAYMENTS_PORT, else the port after the API's (8002 beside the
+    default 8001), so a second platform given its own ports never reaches for the first one's stand-ins."""
+    return _port("PAYMENTS", api_port() + 1)
 
 
 PROFILES = ("local", "production-like")
@@ -61,12 +74,13 @@ def profile() -> str:
 
 def services(*, backoffice_environment: dict[str, str] | None = None,
              api_environment: dict[str, str] | None = None) -> list[Service]:
-    """Every HTTP service of the local platform (ports overridable: SHIKHAR_BACKOFFICE_PORT, SHIKHAR_API_PORT).
+    """Every HTTP service of the local platform (ports overridable: SHIKHAR_BACKOFFICE_PORT, SHIKHAR_API_PORT;
+    the payment stand-ins' follows the API's, ``payments_port``).
     With ``backoffice_environment`` the back office runs with production settings behind the local edge,
     which also serves the public API under /api (the API's own port then refuses requests without the
     edge's origin secret, given in ``api_environment``)."""
-    port, api_port = backoffice_port(), _port("API", 8001)
-    api = Service("public API", api_port, [sys.executable, "-m", "local.gateway", "--port", str(api_port)],
+    port, gateway = backoffice_port(), api_port()
+    api = Service("public API", gateway, [sys.executable, "-m", "local.gateway", "--port", str(gateway)],
                   path="/v1/listings", environment=api_environment)
     if backoffice_environment is None:
         backoffice = Service("back office", port,
@@ -80,11 +94,11 @@ def services(*, backoffice_environment: dict[str, str] | None = None,
         backoffice,
         api,
         *edge,
-        Service("API docs", api_port, [], path="/docs"),
+        Service("API docs", gateway, [], path="/docs"),
         # The gateway also serves media as CloudFront does: /media public, /premium signed URLs only.
-        Service("media (edge)", api_port, [], path="/media/"),
+        Service("media (edge)", gateway, [], path="/media/"),
         # What SES sent (alerts, digests, broker and admin mail), as the emulator captured it.
-        Service("sent mail", api_port, [], path="/_mail"),
+        Service("sent mail", gateway, [], path="/_mail"),
     ]
 
 
@@ -191,13 +205,12 @@ def main() -> int:
 
     resources = provision()
     # eSewa and Khalti stand-ins (local.payment_providers): the API's payment routes talk to them.
-    from local.payment_providers import DEFAULT_PORT as PAYMENTS_PORT
     from local.payment_providers import PaymentProviders
     from local.provision import provision_payments
 
-    providers = PaymentProviders(port=_port("PAYMENTS", PAYMENTS_PORT)).start()
+    providers = PaymentProviders(port=payments_port()).start()
     payments = provision_payments(providers_environment=providers.environment(),
-                                  return_url=f"http://127.0.0.1:{_port('API', 8001)}")
+                                  return_url=f"http://127.0.0.1:{api_port()}")
     environment = {**emulator.environment(), **resources.environment(), **payments}
     _export(environment)
     reload_settings()

@@ -3,6 +3,7 @@ everything, leaving no port held."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from local import run
 from local.emulator import free_port, port_in_use
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,11 +27,40 @@ def _get(url: str) -> int:
         return error.code
 
 
+def _free_pair() -> int:
+    """A free port whose next one is free too (the API's and, derived from it, the payment stand-ins'):
+    both bindable, not only unanswered (an outgoing connection may hold a port nobody listens on)."""
+    while True:
+        port = free_port()
+        try:
+            with socket.socket() as first, socket.socket() as second:
+                first.bind(("127.0.0.1", port))
+                second.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return port
+
+
+def test_the_payment_stand_ins_port_follows_the_apis_unless_set(monkeypatch):
+    # Given two platforms' settings: one with its own API port only, one naming the stand-ins' port too
+    monkeypatch.delenv("SHIKHAR_PAYMENTS_PORT", raising=False)
+    monkeypatch.setenv("SHIKHAR_API_PORT", "5340")
+    derived = run.payments_port()
+    monkeypatch.setenv("SHIKHAR_PAYMENTS_PORT", "6000")
+    # Then the first's stand-ins listen beside its API, never on another platform's 8002; the second's where set
+    assert (derived, run.payments_port()) == (5341, 6000)
+    monkeypatch.delenv("SHIKHAR_PAYMENTS_PORT")
+    monkeypatch.delenv("SHIKHAR_API_PORT")
+    assert (run.api_port(), run.payments_port()) == (8001, 8002)  # the defaults a lone platform keeps
+
+
 def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
+    # Given the ports of the emulator, the back office and the API (the payment stand-ins' follows the API's)
     ports = {"SHIKHAR_EMULATOR_PORT": free_port(), "SHIKHAR_BACKOFFICE_PORT": free_port(),
-             "SHIKHAR_API_PORT": free_port(), "SHIKHAR_PAYMENTS_PORT": free_port()}
+             "SHIKHAR_API_PORT": _free_pair()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIKHAR_", "AWS_"))}
     env.update({k: str(v) for k, v in ports.items()}, SHIKHAR_DEMO_LISTINGS="9", PYTHONUNBUFFERED="1")
+    ports["SHIKHAR_PAYMENTS_PORT"] = ports["SHIKHAR_API_PORT"] + 1
     log = (tmp_path / "run.log").open("w+")
     process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT)
