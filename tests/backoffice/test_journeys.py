@@ -7,6 +7,7 @@ page and in the inventory. One browser; one context per person, resized between 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -22,6 +23,7 @@ from marketplace.selectors.media import media_for_listing
 from marketplace.services import agencies, documents
 from marketplace.services.engagement import inquiry_create
 from marketplace.services.people import seller_create
+from marketplace.services.viewings import viewing_confirm, viewing_request
 from tests.backoffice.browsing import (
     SIZES,
     Journey,
@@ -111,6 +113,14 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
                                       entitlements=Entitlements(tier="premium", active=True))
     agencies.broker_agency_set(actor=people["admin"].actor, broker_id=people["broker"].user_id, principal=True,
                                agency_id=licence_of_broker(broker_id=people["broker"].user_id).agency_id)
+    # a viewing the broker confirmed, and a listing they sold (read-only)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    asked = viewing_request(actor=people["buyer"].actor, listing_id=listed.listing_id, entitlements=Entitlements(),
+                            slots=[start, start + timedelta(hours=3)], name="Sita Sharma")
+    viewing_confirm(actor=people["broker"].actor, listing_id=listed.listing_id, viewing_id=asked.viewing_id,
+                    start=start, expected_version=asked.version)
+    sold = _with_photos(listing_factory, people, title="Courtyard house in Patan", status="active", seeds=(8, 9))
+    listing_act(actor=people["broker"].actor, listing_id=sold.listing_id, action="close")
     journey = Journey(context, live_backoffice, "broker")
     sign_in_with_new_totp(journey.page, live_backoffice, people["broker"])
 
@@ -118,7 +128,7 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
         journey.size(width, height)
         journey.open("/broker/", "inventory")
         expect(journey.page.locator("#unverified-banner")).to_contain_text("not verified yet")
-        assert_images_load(journey.page, "img.cover-thumb", 2)
+        assert_images_load(journey.page, "img.cover-thumb", 3)  # the sold one too
         journey.open(f"/broker/listings/{draft.listing_id}/", "edit")
         assert_images_load(journey.page, "#media-list img.thumb", 3)
         journey.open("/broker/listings/new/", "new")
@@ -131,6 +141,14 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
         journey.open("/broker/analytics/", "analytics")
         journey.open("/broker/documents/", "document-requests")
         journey.open("/broker/agency/", "agency")
+        journey.open("/broker/viewings/", "viewings")
+        expect(journey.page.locator("td ul .badge.ok")).to_have_text("Confirmed")
+        journey.open(f"/broker/listings/{sold.listing_id}/", "sold")
+        # a sold listing's map shows its pin and takes no click
+        pinned = journey.page.input_value("#id_latitude")
+        journey.page.locator("#valley-map svg").click(position={"x": 150, "y": 150})
+        assert journey.page.input_value("#id_latitude") == pinned
+        expect(journey.page.locator("#valley-map-help")).to_have_text("The pin shows where the property is.")
 
     # Photos on the first screen: the upload saves the draft from the typed form, then continues on it
     photo = tmp_path / "terrace.jpg"
