@@ -51,8 +51,9 @@ class UserProfile(Item, discriminator="UserProfile"):
 
     pk ``USER#<user_id>``, sk ``PROFILE``.
     gsi5 ``USERS`` -> ``<email>``: find people by email prefix (back office).
-    gsi3 ``PEOPLE`` -> ``<name sort key>#<user_id>``: people in name order, found by a name prefix (back
-    office); the sort key is the name's search key (the email's for a person without a name).
+    gsi3 ``PEOPLE`` -> ``<name sort key>#<user_id>``: people in name order (back office), found by any word
+    of the name: a FilterExpression on ``name_key``, which holds the same search key (the sort key cannot be
+    filtered on in its own index).
     """
 
     not_found = ("no such user", "user_id")
@@ -64,7 +65,8 @@ class UserProfile(Item, discriminator="UserProfile"):
     groups = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UTCDateTimeAttribute(default_for_new=now)
     updated_at = UTCDateTimeAttribute(default=now)
-    # -- search (back office): name and email as searches compare them, written by derive_keys --
+    # -- search (back office): the name as searches compare it (the email's for a person without a
+    # name), the gsi3 sort key's text, written by derive_keys --
     name_key = UnicodeAttribute(null=True)
 
     COLLECTION = "USERS"
@@ -88,7 +90,7 @@ class UserProfile(Item, discriminator="UserProfile"):
         self.pk, self.sk = self.key(self.user_id)
         self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.email.lower()}#{self.user_id}"
         self.gsi3pk, self.gsi3sk = self.BY_NAME, f"{self.name_sort_key(self.name, self.email)}#{self.user_id}"
-        self.name_key = search_key(self.name, self.email)
+        self.name_key = self.name_sort_key(self.name, self.email)
 
     @classmethod
     def with_subscription(cls, user_id: str):
@@ -111,16 +113,23 @@ class UserProfile(Item, discriminator="UserProfile"):
         return cls.collection_index.count(cls.COLLECTION, condition, **query)
 
     @classmethod
-    def by_name(cls, name_prefix: str = "", **query):
-        """People in name order (gsi3), those whose name (its search key) starts with ``name_prefix`` if given."""
-        condition = cls.gsi3sk.startswith(search_key(name_prefix)) if name_prefix else None
-        return cls.broker_index.query(cls.BY_NAME, condition, **query)
+    def named(cls, text: str):
+        """The filter that finds people by any word of their name: the name's search key starts with the
+        text's, or holds it after a space ("thapa" finds "Ram Thapa", "sita s" "Ram Sita Sharma"); None
+        without a text. A person without a name is found by their email's start (their key)."""
+        key = search_key(text)
+        return (cls.name_key.startswith(key) | cls.name_key.contains(f" {key}")) if key else None
 
     @classmethod
-    def count_by_name(cls, name_prefix: str = "", **query) -> int:
+    def by_name(cls, **query):
+        """People in name order (gsi3), either direction; a search passes ``named(text)`` (and any other
+        condition) as ``filter_condition``."""
+        return cls.broker_index.query(cls.BY_NAME, None, **query)
+
+    @classmethod
+    def count_by_name(cls, **query) -> int:
         """How many people ``by_name`` finds with ``filter_condition`` (gsi3 ``PEOPLE``: a COUNT Query)."""
-        condition = cls.gsi3sk.startswith(search_key(name_prefix)) if name_prefix else None
-        return cls.broker_index.count(cls.BY_NAME, condition, **query)
+        return cls.broker_index.count(cls.BY_NAME, None, **query)
 
 
 class Subscription(Item, discriminator="Subscription"):

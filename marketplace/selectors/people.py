@@ -42,33 +42,49 @@ def _in_group(group: str):
 
 
 def _by_email(text: str) -> bool:
-    """A search with an "@" is an email's start (gsi5 ``USERS``); any other, a name's start (gsi3 ``PEOPLE``)."""
+    """A search with an "@" is an email's start (gsi5 ``USERS``); any other, a word of a name (gsi3 ``PEOPLE``)."""
     return "@" in text
+
+
+# A name search filters the whole PEOPLE partition: DynamoDB's Limit counts the items read, not those that
+# match, so each request reads up to 1 MB (thousands of people) and the page stops at ``limit`` matches.
+_WHOLE_MB = 10_000
+
+
+def _people_query(text: str, group: str) -> tuple:
+    """The access pattern, its filter and its page size for a search (see ``users_search``)."""
+    if _by_email(text):
+        return UserProfile.by_email, (text,), _in_group(group)
+    conditions = [c for c in (UserProfile.named(text), _in_group(group)) if c is not None]
+    return UserProfile.by_name, (), reduce(operator.and_, conditions) if conditions else None
 
 
 def users_search(*, text: str = "", group: str = "", by: str = "name", descending: bool = False, limit: int = 50,
                  cursor: str | None = None) -> Page[UserProfile]:
-    """People whose name starts with ``text`` (whatever its case and accents: the name's search key is the
-    index's sort key), or whose email does when ``text`` holds an "@", in ``group`` if given. A search lists
-    in its own key's order (name, or email); without one, in name order or, ``by="email"``, email order;
-    ``descending``: Z to A. Without a group, one Query page of the index (a key condition, never a
-    filter); a group is a FilterExpression on ``groups`` (the page reads on until it holds ``limit``)."""
-    prefix = text.strip()
-    emails = _by_email(prefix) or (not prefix and by == "email")
-    pattern = UserProfile.by_email if emails else UserProfile.by_name
-    scope = scope_of(pattern, search_key(prefix), group, descending)
-    result = pattern(prefix, filter_condition=_in_group(group), scan_index_forward=not descending,
-                     limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope=scope))
+    """People with a word of their name starting with ``text`` (whatever its case and accents: the name's
+    search key, ``UserProfile.named``), or whose email starts with it when ``text`` holds an "@", in
+    ``group`` if given. A search lists in its own key's order (name, or email); without one, in name order
+    or, ``by="email"``, email order; ``descending``: Z to A. A name search or a group is a FilterExpression
+    over one partition read 1 MB per request (one Query for thousands of people, however sparse the
+    matches); an email search is a key condition; the plain list reads exactly ``limit`` per page."""
+    text = text.strip()
+    pattern, arguments, condition = _people_query(text, group)
+    if not text and by == "email":
+        pattern = UserProfile.by_email
+    scope = scope_of(pattern, search_key(text), group, descending)
+    result = pattern(*arguments, filter_condition=condition, scan_index_forward=not descending, limit=limit,
+                     page_size=_WHOLE_MB if condition is not None else limit,
+                     last_evaluated_key=decode_cursor(cursor, scope=scope))
     return page_of(result, scope=scope)
 
 
 def users_count(*, text: str = "", group: str = "") -> int:
     """How many people ``users_search`` finds, exactly: one COUNT Query over the same index, key condition
     and filter."""
-    prefix = text.strip()
-    if _by_email(prefix):
-        return UserProfile.count_all(prefix, filter_condition=_in_group(group))
-    return UserProfile.count_by_name(prefix, filter_condition=_in_group(group))
+    text = text.strip()
+    _, arguments, condition = _people_query(text, group)
+    count = UserProfile.count_all if _by_email(text) else UserProfile.count_by_name
+    return count(*arguments, filter_condition=condition)
 
 
 def people_names(*, user_ids) -> dict[str, str]:

@@ -42,7 +42,7 @@ def search_keys_backfill(*, apply: bool) -> int:
                                 Listing.broker_id == listing.broker_id)
     for person in UserProfile.by_email():
         unchanged = (UserProfile.name == person.name) & (UserProfile.email == person.email)
-        key = search_key(person.name, person.email)
+        key = UserProfile.name_sort_key(person.name, person.email)
         if person.name_key != key:
             count += _write(apply, person, UserProfile.name_key.set(key), unchanged)
         stored = (person.gsi3pk, person.gsi3sk)

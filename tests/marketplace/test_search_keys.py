@@ -9,7 +9,7 @@ from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.models import BrokerProfile, Listing, UserProfile
 from marketplace.search_keys import search_key
 from marketplace.selectors.moderation import ListingFilters, listings_count, listings_search
-from marketplace.selectors.people import brokers_search, users_search
+from marketplace.selectors.people import brokers_search, users_count, users_search
 from marketplace.services.people import broker_profile_create, broker_rename, user_profile_sync
 from marketplace.services.search_keys import search_keys_backfill
 from ops.cli import main
@@ -33,15 +33,20 @@ def test_a_title_is_found_whatever_its_case_and_accents(table, broker):
     assert listings_count(filters=ListingFilters(text="villa")) == 1
 
 
-def test_a_person_is_found_by_the_start_of_their_name_or_email_whatever_its_case_and_accents(table):
+def test_a_person_is_found_by_any_word_of_their_name_or_their_emails_start_whatever_its_case_and_accents(table):
     user_profile_sync(user_id="u1", email="priya.shrestha@example.com", groups=["buyers"], name="Priyā Shrestha")
     user_profile_sync(user_id="u2", email="ram@example.com", groups=["buyers"], name="Ram Thapa")
+    user_profile_sync(user_id="u3", email="hari@example.com", groups=["buyers"], name="Sita Sharma")
 
-    found = {text: [p.user_id for p in users_search(text=text).items] for text in ("priya s", "PRIYĀ", "ram",
-                                                                                   "ram@", "PRIYA.SHRESTHA@", "thapa")}
+    found = {text: [p.user_id for p in users_search(text=text).items]
+             for text in ("priya s", "PRIYĀ", "ram", "ram@", "PRIYA.SHRESTHA@", "thapa", "THĀPA", "sh", "hapa",
+                          "hari", "ram thapa", "thapa ram")}
 
     assert found == {"priya s": ["u1"], "PRIYĀ": ["u1"], "ram": ["u2"], "ram@": ["u2"], "PRIYA.SHRESTHA@": ["u1"],
-                     "thapa": []}  # a name's start, not a later word of it
+                     "thapa": ["u2"], "THĀPA": ["u2"], "sh": ["u1", "u3"],  # any word's start, in name order
+                     "hapa": [], "hari": [],  # not the middle of a word, nor the email without its "@"
+                     "ram thapa": ["u2"], "thapa ram": []}
+    assert users_count(text="sh") == 2
 
 
 def test_a_listing_is_found_by_its_brokers_name_and_by_the_new_one_after_a_rename(table, broker, admin):
