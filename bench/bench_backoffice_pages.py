@@ -344,6 +344,7 @@ def main() -> int:
                 if ms is not None:
                     samples[label].append(ms)
         boto = reference_ms()
+        report(args, measured, samples, small, large, boto)
         if emulator is not None and args.keep:
             # Ctrl-C stops it even when started in the background (where the shell ignores SIGINT)
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -355,7 +356,10 @@ def main() -> int:
     finally:
         if emulator is not None:
             emulator.stop()
+    return 0
 
+
+def report(args, measured: list, samples: dict, small: dict, large: dict, boto: float) -> None:
     print(f"{args.rounds} interleaved rounds, medians; reference import boto3 (fresh process) {boto:.0f} ms")
     print(f"{'page':<32} {'ms':>7} {'ms/boto3':>9} {f'calls@{args.small}':>10} {f'calls@{args.listings}':>11}  grows")
     for label, _, _ in measured:
@@ -363,8 +367,7 @@ def main() -> int:
         grows = "N+1" if large[label] > small[label] + 2 and small[label] >= 0 else ""
         print(f"{label:<32} {ms:>7.0f} {ms / boto:>9.2f} {small[label]:>10} {large[label]:>11}  {grows}"
               f"{f'  ({args.rounds - len(samples[label])} rounds not 200)' if len(samples[label]) < args.rounds else ''}")
-    print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip())
-    return 0
+    print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip(), flush=True)
 
 
 def _chosen(measured: list, words: list[str] | None) -> list:
