@@ -85,3 +85,24 @@ def test_any_status_counts_only_the_statuses_holding_a_page_and_later_pages_coun
     # to show (active; with 9, the newest three being active, draft and pending review too) and no COUNT
     assert few[2] == many[2] and many[2]["Query"] == 1 + 9 + 1
     assert few[3]["Query"] == 1 + 1 and many[3]["Query"] == 1 + 3
+
+
+def test_any_status_reads_whole_only_the_listings_it_shows(signed_in, listing_factory, monkeypatch, dynamodb_calls):
+    monkeypatch.setattr(admin_views, "LISTINGS_PAGE", 2)
+    made = [listing_factory(status=status) for status in ("active", "active", "draft", "draft", "pending_review")]
+    browser = signed_in("admin")
+    browser.get("/admin/listings/")
+    dynamodb_calls.reset()
+
+    page = browser.get("/admin/listings/", {"status": "any"})
+
+    status_reads = [asked for asked in dynamodb_calls.asked("Query", "gsi5")
+                    if asked["ExpressionAttributeValues"][":0"]["S"].startswith("STATUS#") and "Select" not in asked]
+    listing_reads = [key for name, asked in dynamodb_calls.requests if name == "BatchGetItem"
+                     for table in asked["RequestItems"].values() for key in table["Keys"]
+                     if key["pk"]["S"].startswith("LISTING#")]
+    assert _ids(page) == [m.listing_id for m in reversed(made)][:2]
+    assert len(status_reads) == 9  # one per status, each of its listings' keys and status change only
+    assert all("title" not in asked.get("ExpressionAttributeNames", {}).values() and "ProjectionExpression" in asked
+               for asked in status_reads)
+    assert sorted(key["pk"]["S"] for key in listing_reads) == sorted(f"LISTING#{i}" for i in _ids(page))
