@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from marketplace.errors import ValidationError
 from marketplace.formatting import money, word_list
 from marketplace.lifecycle import LISTED, Status
 from marketplace.listing_fields import MIN_PHOTOS, label_of, missing_for_submission
@@ -193,7 +192,7 @@ def listings_search(*, filters: ListingFilters, limit: int = 50, cursor: str | N
         return _in_market(filters, limit=limit, cursor=cursor)
     scope = scope_of(Listing.by_status, filters)
     if filters.status == ANY_STATUS:
-        return _every_status(filters, limit=limit, position=decode_position(cursor, scope=scope), scope=scope)
+        return _every_status(filters, limit=limit, cursor=cursor, scope=scope)
     result = Listing.by_status(filters.status, filter_condition=_filter_condition(filters),
                                scan_index_forward=filters.oldest_first, limit=limit, page_size=limit,
                                last_evaluated_key=decode_cursor(cursor, scope=scope))
@@ -223,6 +222,11 @@ def _in_market(filters: ListingFilters, *, limit: int, cursor: str | None) -> Pa
     confirmation) and paged by offset, their number the exact total: no COUNT."""
     scope = scope_of(Listing.in_market, filters)
     rows = sorted(_market_rows(filters), key=lambda item: item.gsi5sk, reverse=not filters.oldest_first)
+    return _offset_page(rows, limit=limit, cursor=cursor, scope=scope)
+
+
+def _offset_page(rows: list[Listing], *, limit: int, cursor: str | None, scope: str) -> Page[Listing]:
+    """The page of ``rows`` (all of them, in order) that ``cursor`` points at; the cursor is the offset."""
     position = decode_position(cursor, scope=scope)
     start = position[0] if position and isinstance(position[0], int) and position[0] > 0 else 0
     end = start + limit
@@ -230,51 +234,21 @@ def _in_market(filters: ListingFilters, *, limit: int, cursor: str | None) -> Pa
                 extra={"total": len(rows)})
 
 
-def _every_status(filters: ListingFilters, *, limit: int, position: list | None, scope: str) -> Page[Listing]:
-    """Every status's partition merged in status-change order: one Query of up to ``limit`` items per
-    status not yet exhausted (at most nine, whatever the page), projected to their keys, and one
-    BatchGetItem of the first ``limit`` of them, the ones shown. Reading whole listings there instead meant
-    nine pages of them for one shown (450 listings read and parsed for 50). The cursor keeps, per status,
-    the sort key of the last listing shown (statuses left out are exhausted), and the total the first page
-    counted (``extra["total"]``; later pages make no COUNT)."""
-    left_before, total = _every_status_position(position, filters)
-    after = dict(left_before) if left_before is not None else dict.fromkeys(filters.statuses, "")
+def _every_status(filters: ListingFilters, *, limit: int, cursor: str | None, scope: str) -> Page[Listing]:
+    """Every status's partition read whole, projected to the listings' keys and status change
+    (``MERGE_ATTRIBUTES``): one Query per status (nine; one call more per further 1 MB of a status), merged
+    in status-change order and paged by offset, their number the exact total (no COUNT); then one
+    BatchGetItem reads whole the ``limit`` listings shown. Whole listings in each Query meant up to 450
+    fetched and parsed for 50 shown, and a COUNT per status holding more than a page: the COUNT read each
+    such partition whole anyway, so reading the keys instead costs the same reads and fewer calls."""
     condition = _filter_condition(filters)
-    read: dict[str, list[Listing]] = {}
-    for status, last in after.items():
-        if status not in filters.statuses:
-            continue
-        beyond = None
-        if last:
-            beyond = Listing.gsi5sk > last if filters.oldest_first else Listing.gsi5sk < last
-        read[status] = list(Listing.by_status(status, range_key_condition=beyond, filter_condition=condition,
-                                              scan_index_forward=filters.oldest_first, limit=limit, page_size=limit,
-                                              attributes_to_get=MERGE_ATTRIBUTES))
-    if total is None:  # the first page: a status read to its end is counted; only the others need a COUNT
-        total = sum(len(items) if len(items) < limit else Listing.count_by_status(status, filter_condition=condition)
-                    for status, items in read.items())
-    merged = sorted((item for items in read.values() for item in items), key=lambda item: item.gsi5sk,
-                    reverse=not filters.oldest_first)[:limit]
-    shown = {item.listing_id for item in merged}
-    merged = listings_batch(keys=[(item.pk, item.sk) for item in merged])
-    left = []
-    for status, items in read.items():
-        taken = [item for item in items if item.listing_id in shown]
-        if len(taken) < len(items) or len(items) == limit:  # more to show from this status
-            left.append([status, taken[-1].gsi5sk if taken else after[status]])
-    return Page(items=merged, cursor=encode_position([left, total], scope=scope) if left else None,
-                extra={"total": total})
-
-
-def _every_status_position(position: list | None, filters: ListingFilters) -> tuple[list | None, int | None]:
-    """The statuses left and the total a cursor of ``_every_status`` carries (none on the first page)."""
-    if position is None:
-        return None, None
-    if (len(position) != 2 or not isinstance(position[0], list) or not isinstance(position[1], int)
-            or not all(isinstance(entry, list) and len(entry) == 2 and entry[0] in filters.statuses
-                       and isinstance(entry[1], str) for entry in position[0])):
-        raise ValidationError("is not a valid cursor", field="cursor")
-    return position[0], position[1]
+    rows = sorted((item for status in filters.statuses
+                   for item in Listing.by_status(status, filter_condition=condition,
+                                                 attributes_to_get=MERGE_ATTRIBUTES)),
+                  key=lambda item: item.gsi5sk, reverse=not filters.oldest_first)
+    page = _offset_page(rows, limit=limit, cursor=cursor, scope=scope)
+    page.items = listings_batch(keys=[(item.pk, item.sk) for item in page.items])
+    return page
 
 
 def listings_count(*, filters: ListingFilters) -> int:
