@@ -108,3 +108,15 @@ def test_the_backfill_writes_the_keys_older_items_lack(table, broker, capsys):
     assert [p.user_id for p in users_search(text="sita rai").items] == ["u1"]  # by the name's start (gsi3)
     assert [b.broker_id for b in brokers_search(text="SHARMA")] == [broker.user_id]
     assert search_keys_backfill(apply=False) == 0
+
+
+def test_the_backfill_rewrites_a_persons_key_that_still_holds_their_email(table):
+    user_profile_sync(user_id="u2", email="hari@example.com", groups=["buyers"], name="Ram Thapa")
+    # the key as profiles wrote it before: name and email
+    UserProfile.get(*UserProfile.key("u2")).update(actions=[UserProfile.name_key.set("ram thapa hari@example.com")])
+    stale = [p.user_id for p in users_search(text="hari").items]
+
+    written = search_keys_backfill(apply=True)
+
+    assert stale == ["u2"] and written == 1
+    assert users_search(text="hari").items == [] and [p.user_id for p in users_search(text="thapa").items] == ["u2"]
