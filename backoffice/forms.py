@@ -286,7 +286,7 @@ class OrderFilterForm(forms.Form):
 
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Name or email",
-                        help_text="Its first letters (an email with its @)")
+                        help_text="Any word of the name, or an email with its @")
     group = forms.ChoiceField(required=False, label="Group",
                               choices=[("", "any group"), *((g.value, g.value) for g in Group)])
 
