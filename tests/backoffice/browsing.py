@@ -15,6 +15,9 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from marketplace.aws import client
+from marketplace.selectors.listings import listing_get
+from tests.media_pipeline.helpers import upload_drawn
+from tests.shared.lifecycle import listing_act
 from tests.shared.people import PASSWORD, totp_code
 
 CHROMIUM = "/usr/bin/chromium"
@@ -157,3 +160,17 @@ class Journey:
         western = [n for n in GROUPED.findall(text) if not NEPALI_GROUPED.fullmatch(n)]
         assert not western, f"{name} at {self.width}: numbers not in Nepali grouping: {western}"
         assert not self.errors, self.errors
+
+
+def listing_with_photos(listing_factory, people, *, title: str, status: str = "pending_review", seeds=(1, 2),
+                        **fields):
+    """A broker's listing with drawn photos sent through the media pipeline, left as a draft, submitted
+    (``pending_review``) or approved by an admin (``active``)."""
+    listing = listing_factory(title=title, **fields)
+    for seed in seeds:
+        upload_drawn(listing, people["broker"].actor, seed=seed)
+    if status != "draft":
+        listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action="submit")
+    if status == "active":
+        listing_act(actor=people["admin"].actor, listing_id=listing.listing_id, action="approve")
+    return listing_get(listing_id=listing.listing_id)

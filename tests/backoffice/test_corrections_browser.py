@@ -9,9 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.lifecycle import Action
-from tests.backoffice.browsing import SIZES, Journey, sign_in_with_new_totp
+from tests.backoffice.browsing import SIZES, Journey, listing_with_photos, sign_in_with_new_totp
 from tests.backoffice.test_words_and_dates import _evidence
-from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -21,11 +20,8 @@ def test_a_sold_listing_reads_as_kept_and_pending_evidence_offers_replace_and_de
         browser, live_backoffice, people, listing_factory, api):
     # Given a listing with its photos (served through the local gateway, `api`) its broker sold, and a licence
     # evidence file no admin has decided on
-    listing = listing_factory(title="Garden villa in Budhanilkantha")
-    for seed in (7, 8):
-        upload_drawn(listing, people["broker"].actor, seed=seed)
-    listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action="submit")
-    listing_act(actor=people["admin"].actor, listing_id=listing.listing_id, action="approve")
+    listing = listing_with_photos(listing_factory, people, title="Garden villa in Budhanilkantha", status="active",
+                                  seeds=(7, 8))
     listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action=Action.CLOSE)
     agency_id = _evidence(people)
 

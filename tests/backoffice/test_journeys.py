@@ -28,30 +28,19 @@ from tests.backoffice.browsing import (
     SIZES,
     Journey,
     assert_images_load,
+    listing_with_photos,
     sign_in_with_new_totp,
     sign_in_with_password,
 )
-from tests.media_pipeline.helpers import upload_drawn
 from tests.shared.lifecycle import listing_act
 
 pytestmark = pytest.mark.xdist_group("browser")
 
 
 
-def _with_photos(listing_factory, people, *, title: str, status: str = "pending_review", seeds=(1, 2), **fields):
-    listing = listing_factory(title=title, **fields)
-    for seed in seeds:
-        upload_drawn(listing, people["broker"].actor, seed=seed)
-    if status != "draft":
-        listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action="submit")
-    if status == "active":
-        listing_act(actor=people["admin"].actor, listing_id=listing.listing_id, action="approve")
-    return listing_get(listing_id=listing.listing_id)
-
-
 def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoffice, people, listing_factory, api):
-    first = _with_photos(listing_factory, people, title="Garden villa in Budhanilkantha")
-    second = _with_photos(listing_factory, people, title="Courtyard house in Sanepa", seeds=(3, 4))
+    first = listing_with_photos(listing_factory, people, title="Garden villa in Budhanilkantha")
+    second = listing_with_photos(listing_factory, people, title="Courtyard house in Sanepa", seeds=(3, 4))
     db.save(PaymentOrder(order_id=new_id(), user_id=people["buyer"].user_id, email=people["buyer"].email,
                          plan="premium-year", tier="premium", days=365, amount=25_000, provider="khalti",
                          state="completed", provider_txn="GFq9PFS7b2iYvL8Lir9oXe"))
@@ -104,8 +93,8 @@ def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoff
 
 def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backoffice, people, listing_factory, api,
                                                              tmp_path):
-    listed = _with_photos(listing_factory, people, title="Terraced villa in Bhaisepati", status="active")
-    draft = _with_photos(listing_factory, people, title="Hillside bungalow in Chobhar", status="draft", seeds=(5, 6, 7))
+    listed = listing_with_photos(listing_factory, people, title="Terraced villa in Bhaisepati", status="active")
+    draft = listing_with_photos(listing_factory, people, title="Hillside bungalow in Chobhar", status="draft", seeds=(5, 6, 7))
     inquiry_create(actor=people["buyer"].actor, listing_id=listed.listing_id, entitlements=Entitlements(),
                    idempotency_key="journey-inquiry-1", name="Sita Sharma", phone="+977 9841000000",
                    message="Is the price negotiable?")
@@ -119,7 +108,7 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
                             slots=[start, start + timedelta(hours=3)], name="Sita Sharma")
     viewing_confirm(actor=people["broker"].actor, listing_id=listed.listing_id, viewing_id=asked.viewing_id,
                     start=start, expected_version=asked.version)
-    sold = _with_photos(listing_factory, people, title="Courtyard house in Patan", status="active", seeds=(8, 9))
+    sold = listing_with_photos(listing_factory, people, title="Courtyard house in Patan", status="active", seeds=(8, 9))
     listing_act(actor=people["broker"].actor, listing_id=sold.listing_id, action="close")
     journey = Journey(context, live_backoffice, "broker")
     sign_in_with_new_totp(journey.page, live_backoffice, people["broker"])
@@ -179,7 +168,7 @@ def test_a_broker_works_on_listings_and_leads_at_both_sizes(context, live_backof
 
 def test_a_seller_sees_their_properties_at_both_sizes(context, live_backoffice, people, listing_factory, api):
     seller = seller_create(actor=people["broker"].actor, name="Kiran Joshi", seller_id=people["seller"].user_id)
-    _with_photos(listing_factory, people, title="Family house in Jhamsikhel", status="active",
+    listing_with_photos(listing_factory, people, title="Family house in Jhamsikhel", status="active",
                  seller_id=seller.seller_id, seeds=(8, 9))
     journey = Journey(context, live_backoffice, "seller")
     for width, height in SIZES:

@@ -24,22 +24,14 @@ from tests.backoffice.browsing import (
     SIZES,
     Journey,
     assert_images_load,
+    listing_with_photos,
     sign_in_with_new_totp,
     sign_in_with_password,
 )
 from tests.backoffice.test_words_and_dates import PDF, _document, _evidence
-from tests.media_pipeline.helpers import Uploads, upload_drawn
-from tests.shared.lifecycle import listing_act
+from tests.media_pipeline.helpers import Uploads
 
 pytestmark = pytest.mark.xdist_group("browser")
-
-
-def _listed(listing_factory, people, title: str, seeds: tuple[int, int], **fields):
-    listing = listing_factory(title=title, **fields)
-    for seed in seeds:
-        upload_drawn(listing, people["broker"].actor, seed=seed)
-    listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action="submit")
-    return listing_act(actor=people["admin"].actor, listing_id=listing.listing_id, action="approve")
 
 
 def test_the_pages_of_records_read_in_words_at_both_sizes(browser, live_backoffice, people, listing_factory, api):
@@ -47,9 +39,10 @@ def test_the_pages_of_records_read_in_words_at_both_sizes(browser, live_backoffi
     # a photo too small and a PDF sent as a photo), documents, a buyer's request, viewings and orders
     buyer, broker = people["buyer"], people["broker"].actor
     seller_create(actor=broker, name="Kiran Joshi", seller_id=people["seller"].user_id)
-    first = _listed(listing_factory, people, "Garden villa in Budhanilkantha", (1, 2),
+    first = listing_with_photos(listing_factory, people, title="Garden villa in Budhanilkantha", status="active",
                     seller_id=people["seller"].user_id)
-    second = _listed(listing_factory, people, "Courtyard house in Sanepa", (3, 4))
+    second = listing_with_photos(listing_factory, people, title="Courtyard house in Sanepa", status="active",
+                                 seeds=(3, 4))
     draft = listing_factory(title="Hillside bungalow in Chobhar")
     demo_photos.media_states(broker=broker, active=[first.listing_id, second.listing_id, second.listing_id],
                              drafts=[draft.listing_id])
