@@ -29,7 +29,9 @@ import pytest
 from local.provision import Resources, provision, provision_table
 from marketplace.config import reload_settings
 
-# Fixtures more than one part of the suite uses: round-trip counting, the public API's local gateway.
+# Fixtures more than one part of the suite uses: round-trip counting, the public API's local gateway, and
+# the browser (one per worker process: Playwright's sync API cannot run two at once in one thread).
+from tests.backoffice.browsing import browser, chromium_path, context  # noqa: F401
 from tests.shared.api_gateway import api, gateway  # noqa: F401
 from tests.shared.dynamodb_calls import dynamodb_calls  # noqa: F401
 from tests.shared.outage import table_outage  # noqa: F401

@@ -27,9 +27,8 @@ from tests.shared.agencies import licensed_agency
 from tests.shared.listings import make_listing
 from tests.shared.people import PASSWORD, Person, sign_up, totp_code
 
-# The browser tests' fixtures (Chromium, the back office over HTTP), kept with their helpers.
-chromium_path, browser, live_backoffice = browsing.chromium_path, browsing.browser, browsing.live_backoffice
-context = browsing.context
+# The back office over HTTP for the browser tests (the browser itself is the suite's: tests/conftest.py).
+live_backoffice = browsing.live_backoffice
 
 
 @pytest.fixture

@@ -19,8 +19,6 @@ from marketplace.delivery.messages import MessageKind, render
 from tests.backoffice import browsing
 from tests.shared.mail import wait_for_mail
 
-# The browser fixtures the back-office journeys use (Debian's Chromium through Playwright).
-chromium_path, browser, context = browsing.chromium_path, browsing.browser, browsing.context
 LONG_ADDRESS = "sita.shrestha.and.family.of.budhanilkantha@residences.example.com.np"
 
 
