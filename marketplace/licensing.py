@@ -116,9 +116,13 @@ def held_past_its_date(listing, licence: Licence, *, at: datetime) -> bool:
     licence ended by the calendar, with no event to hold it at once): the clock withdraws it at its next tick
     (``hold_unlicensed``); until then a read that has the broker's licence already treats it as not public."""
     return (listing.status == "coming_soon" and listing.public_at is not None and listing.public_at <= at
-            and not licence.valid
-            and requires_licence(price=listing.price, price_on_request=listing.price_on_request,
-                                 purpose=listing.purpose, neighborhood=listing.neighborhood))
+            and not licence.valid and listing_requires_licence(listing))
+
+
+def listing_requires_licence(listing) -> bool:
+    """``requires_licence`` asked of a listing's own price, purpose and place."""
+    return requires_licence(price=listing.price, price_on_request=listing.price_on_request, purpose=listing.purpose,
+                            neighborhood=listing.neighborhood)
 
 
 def refusal(licence: Licence, *, neighborhood: str) -> str:

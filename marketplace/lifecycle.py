@@ -22,7 +22,7 @@ from marketplace.actors import Actor
 from marketplace.config import settings
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.event_types import EventType
-from marketplace.licensing import NO_LICENCE, Licence, refusal, requires_licence
+from marketplace.licensing import NO_LICENCE, Licence, listing_requires_licence, refusal
 from marketplace.listing_fields import describe, missing_for_submission
 
 
@@ -347,8 +347,7 @@ def _publishable_now(listing, move: Move) -> None:
 def require_licence(listing, move: Move) -> None:
     """Above the licensed-deal threshold (``marketplace.licensing``), the broker's agency must hold a valid
     licence: an expired, revoked or unverified one holds the listing back."""
-    if not requires_licence(price=listing.price, price_on_request=listing.price_on_request, purpose=listing.purpose,
-                            neighborhood=listing.neighborhood):
+    if not listing_requires_licence(listing):
         return
     licence = move.licence()
     if not licence.valid:

@@ -15,7 +15,7 @@ from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
-from marketplace.licensing import refusal, requires_licence
+from marketplace.licensing import listing_requires_licence, refusal
 from marketplace.lifecycle import (
     EDITABLE_BY_BROKER,
     LISTED,
@@ -183,7 +183,7 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
     cleaned = clean_listing_fields(fields, partial=True)
     _check_seller(cleaned)
     before = _snapshot(listing)
-    needed_licence = _needs_licence(listing)
+    needed_licence = listing_requires_licence(listing)
     _apply_fields(listing, cleaned)
     if listing.is_listed and not needed_licence:
         # A listed price raised above the licensed-deal threshold is held as an approval above it is.
@@ -199,11 +199,6 @@ def listing_update(*, actor: Actor, listing_id: str, fields: dict, expected_vers
     fingerprint = fingerprint_refreshed(listing, media_for_listing(listing_id=listing.listing_id, consistent=True))
     return _commit(listing, actor=actor, action=rule.action.value, before=before, events=events,
                    extra_saves=[fingerprint] if fingerprint else ())
-
-
-def _needs_licence(listing: Listing) -> bool:
-    return requires_licence(price=listing.price, price_on_request=listing.price_on_request, purpose=listing.purpose,
-                            neighborhood=listing.neighborhood)
 
 
 @db.rewritten_after_system_writes
@@ -303,8 +298,7 @@ def listings_hold_unlicensed(*, broker_ids, due_only: bool = False, at: datetime
     held = []
     for broker_id in dict.fromkeys(filter(None, broker_ids)):
         covered = [listing for listing in Listing.of_broker(broker_id, Status.COMING_SOON)
-                   if requires_licence(price=listing.price, price_on_request=listing.price_on_request,
-                                       purpose=listing.purpose, neighborhood=listing.neighborhood)
+                   if listing_requires_licence(listing)
                    and not (due_only and listing.public_at and listing.public_at > moment)]
         if not covered:
             continue
