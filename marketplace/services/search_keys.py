@@ -21,16 +21,13 @@ def search_keys_backfill(*, apply: bool) -> int:
     count = 0
     directory = list(BrokerProfile.directory())
     brokers = {b.broker_id: search_key(b.name) for b in directory}
-    for broker in directory:
-        key = search_key(broker.name, broker.licence_number)
-        if broker.name_key != key:
-            count += _write_in_place(apply, broker, BrokerProfile.name_key.set(key),
-                            (BrokerProfile.name == broker.name) & (BrokerProfile.licence_number == broker.licence_number))
-    for agency in Agency.by_expiry():
-        key = search_key(agency.name, agency.licence_number)
-        if agency.name_key != key:
-            count += _write_in_place(apply, agency, Agency.name_key.set(key),
-                            (Agency.name == agency.name) & (Agency.licence_number == agency.licence_number))
+    for item in (*directory, *Agency.by_expiry()):  # brokers and agencies: name and licence number
+        stored = item.name_key
+        item.derive_keys()  # the key the item derives now (in memory only: the update below writes it)
+        if item.name_key != stored:
+            model = type(item)
+            count += _write_in_place(apply, item, model.name_key.set(item.name_key),
+                                     (model.name == item.name) & (model.licence_number == item.licence_number))
     for status in Status:
         for listing in Listing.by_status(status):
             key = search_key(listing.title)
