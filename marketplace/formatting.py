@@ -212,17 +212,20 @@ RECORD_STATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+def _record_state(value, record: str) -> tuple[str, str]:
+    """A record state's words and tone; an unknown state is its code in words, quiet."""
+    code = str(getattr(value, "value", value) or "")
+    return RECORD_STATES[record].get(code) or (words(code), "quiet")
+
+
 def state(value, record: str) -> str:
     """A record's state in words: ``state("completed", "order")`` -> "Paid"."""
-    code = str(getattr(value, "value", value) or "")
-    found = RECORD_STATES[record].get(code)
-    return found[0] if found else words(code)
+    return _record_state(value, record)[0]
 
 
 def state_tone(value, record: str) -> str:
     """The tone of a record state's badge ("ok", "bad" or "quiet"); an unknown state is quiet."""
-    found = RECORD_STATES[record].get(str(getattr(value, "value", value) or ""))
-    return found[1] if found else "quiet"
+    return _record_state(value, record)[1]
 
 
 def place(slug) -> str:

@@ -89,8 +89,8 @@ class UserProfile(Item, discriminator="UserProfile"):
     def derive_keys(self) -> None:
         self.pk, self.sk = self.key(self.user_id)
         self.gsi5pk, self.gsi5sk = self.COLLECTION, f"{self.email.lower()}#{self.user_id}"
-        self.gsi3pk, self.gsi3sk = self.BY_NAME, f"{self.name_sort_key(self.name, self.email)}#{self.user_id}"
         self.name_key = self.name_sort_key(self.name, self.email)
+        self.gsi3pk, self.gsi3sk = self.BY_NAME, f"{self.name_key}#{self.user_id}"
 
     @classmethod
     def with_subscription(cls, user_id: str):
