@@ -234,11 +234,12 @@ def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: d
             where.clauses.append(_terms_match("t.strong", "t.featured", "t.other", phrases=phrases))
         else:
             where.words = "match"
-            if phrases and _word_rows(stats, phrases) * MATCH_US > stats.rows * SCAN_US:
+            matches = _word_rows(stats, phrases) if phrases else 0
+            if phrases and matches * MATCH_US > stats.rows * SCAN_US:
                 where.bits = _bit_clauses(stats, phrases, params)
                 # A page walks its order's index until it is full: with few matching cards it would walk
                 # the whole index (~0.8 us a row), where listing the matches costs less.
-                where.dense = _word_rows(stats, phrases) * _share(stats, request) >= WIDE * stats.rows
+                where.dense = matches * _share(stats, request) >= WIDE * stats.rows
     # Seeking pays when the page walks the order's index and finds its cards soon after the bound: many
     # cards left (with few, SQLite would walk the whole range where another index finds them at once;
     # words from the terms or the full-text matches are sorted as a whole).
@@ -254,8 +255,7 @@ def _bit_clauses(stats: Statistics, phrases: tuple[str, ...], params: dict) -> l
     for i, phrase in enumerate(phrases):
         if " " in phrase.strip():
             return None  # consecutive tokens: only the full-text index knows positions
-        prefix = phrase.strip()
-        covered = stats.terms[bisect.bisect_left(stats.terms, prefix):bisect.bisect_left(stats.terms, prefix + "\U0010ffff")]
+        covered = stats.terms[slice(*_terms_starting(stats, phrase.strip()))]
         if not all(term in stats.bits for term in covered):
             return None
         masks = dict.fromkeys(MASKS, 0)
@@ -381,14 +381,18 @@ def _map_share(stats: Statistics, request: IndexSearch) -> float:
     return share * (math.pi / 4 if near is not None else 1.0)
 
 
+def _terms_starting(stats: Statistics, prefix: str) -> tuple[int, int]:
+    """Where the terms ``prefix`` begins lie in ``stats.terms`` (sorted): from, to (exclusive)."""
+    return bisect.bisect_left(stats.terms, prefix), bisect.bisect_left(stats.terms, prefix + "\U0010ffff")
+
+
 def _word_rows(stats: Statistics, phrases: tuple[str, ...]) -> int:
     """At most how many cards hold every phrase: the fewest of any one token's (the last of a phrase as a
     prefix: every term it begins)."""
     fewest = stats.rows
     for phrase in phrases:
         *exact, last = phrase.split()
-        start = bisect.bisect_left(stats.terms, last)
-        end = bisect.bisect_left(stats.terms, last + "\U0010ffff")
+        start, end = _terms_starting(stats, last)
         fewest = min(fewest, stats.cumulative[end] - stats.cumulative[start], *(stats.docs.get(t, 0) for t in exact))
     return fewest
 
