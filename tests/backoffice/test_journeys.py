@@ -37,7 +37,6 @@ from tests.shared.lifecycle import listing_act
 pytestmark = pytest.mark.xdist_group("browser")
 
 
-
 def test_an_admin_moderates_and_looks_around_at_both_sizes(context, live_backoffice, people, listing_factory, api):
     first = listing_with_photos(listing_factory, people, title="Garden villa in Budhanilkantha")
     second = listing_with_photos(listing_factory, people, title="Courtyard house in Sanepa", seeds=(3, 4))
