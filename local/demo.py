@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -44,6 +45,9 @@ from marketplace.units import Area
 DEFAULT_PASSWORD = "Shikhar-Demo-2026"
 LISTING_COUNT = 60
 VIEW_DAYS = 21
+# How long seeding waits for the media pipeline to process the photos of the listed properties, so that
+# "ready" means their cards show covers (a loaded machine takes a minute or more for ~130 photos).
+PHOTO_WAIT_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -278,9 +282,12 @@ def _agencies(admin: Actor, ids: dict[str, str]) -> None:
 
 
 def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: None,
-         listing_count: int | None = None, photos: bool = True) -> DemoLogins:
+         listing_count: int | None = None, photos: bool = True,
+         photo_wait_seconds: float = PHOTO_WAIT_SECONDS) -> DemoLogins:
     """Seed people, listings, engagement and (unless ``photos`` is False) photos, which the media
-    pipeline's worker then processes in the background."""
+    pipeline's worker processes in the background. A submission counts uploaded photos, so a listing
+    is approved before its photos are processed; seeding then waits (at most ``photo_wait_seconds``)
+    until every listed property has its cover, and the summary names any still waiting."""
     password = os.environ.get("SHIKHAR_DEMO_PASSWORD", DEFAULT_PASSWORD)
     count = listing_count or int(os.environ.get("SHIKHAR_DEMO_LISTINGS", LISTING_COUNT))
     rng = random.Random(2026)
@@ -337,8 +344,24 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
     # inquiries and decisions reach them through the analytics queue's consumer, as every event does.
     daily_reports.rebuild(scopes=(ReportScope.VIEWS,))
     accounts = [(p.email, p.role) for p in PEOPLE]
-    progress(f"Demo data ready: {len(plan)} listings, {len(PEOPLE)} people.")
+    covers = _await_covers([listing_id for listing_id, _, _ in listed], timeout=photo_wait_seconds) if photos else ""
+    progress(f"Demo data ready: {len(plan)} listings, {len(PEOPLE)} people{covers}.")
     return DemoLogins(password=password, accounts=accounts)
+
+
+def _await_covers(listing_ids: list[str], *, timeout: float, poll: float = 1.0) -> str:
+    """Wait until each listed property has a cover (its photos processed) or ``timeout`` passes; the
+    summary's words for what it found."""
+    deadline = time.monotonic() + timeout
+    while True:
+        waiting = [i for i in listing_ids if listing_get(listing_id=i, consistent=True).cover is None]
+        if not waiting or time.monotonic() >= deadline:
+            break
+        time.sleep(poll)
+    if not waiting:
+        return f"; every listed property ({len(listing_ids)}) has its cover"
+    return (f"; {len(waiting)} of {len(listing_ids)} listed properties still wait for the media pipeline to "
+            f"process their photos (their covers show once it has)")
 
 
 def _trust(actors: dict[str, Actor], public: list[str], progress: Callable[[str], None]) -> None:

@@ -1,10 +1,11 @@
 import random
+import threading
 from datetime import date
 
 import pytest
 import requests
 
-from local import demo, demo_photos, demo_trust
+from local import demo, demo_photos, demo_trust, workers
 from local.payment_providers import PaymentProviders
 from local.provision import MEDIA_QUEUES, provision_payments
 from marketplace.actors import Actor
@@ -102,8 +103,12 @@ def _process_uploads(platform) -> None:
 
 
 def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
-    # Given a small demo with photos (draft, pending review, active)
-    demo.seed(resources=platform, listing_count=3)
+    # Given a small demo with photos (draft, pending review, active), seeded while no pipeline worker runs
+    said = []
+    demo.seed(resources=platform, listing_count=3, progress=said.append, photo_wait_seconds=0)
+    # Then its summary says the listed property still waits for its photos (an approval counts uploads)
+    assert said[-1] == ("Demo data ready: 3 listings, 8 people; 1 of 1 listed properties still wait for the media "
+                        "pipeline to process their photos (their covers show once it has).")
     # When the pipeline's worker handles the raw-upload notifications
     _process_uploads(platform)
     # Then the pending and active listings have two ready photos each, and the active one a cover
@@ -120,6 +125,28 @@ def test_demo_photos_go_through_the_media_pipeline_and_become_covers(platform):
     [brochure] = media_for_listing(listing_id=draft.listing_id)
     assert (brochure.filename, brochure.state) == ("brochure.pdf", "failed")
     assert brochure.failure_reason.startswith("the file is a PDF document, not a photo")
+
+
+def test_the_demo_is_ready_only_once_its_listed_properties_have_covers(platform):
+    # Given the media pipeline's worker running beside the seeding, as in ``make run``
+    stop = threading.Event()
+    pipeline = [threading.Thread(target=workers.sqs_consumer(queue, runner.handle_message, batch=1), args=(stop,),
+                                 daemon=True) for queue in MEDIA_QUEUES]
+    for thread in pipeline:
+        thread.start()
+    said = []
+    try:
+        # When the demo is seeded
+        demo.seed(resources=platform, listing_count=4, progress=said.append)
+    finally:
+        stop.set()
+        for thread in pipeline:
+            thread.join(timeout=10)
+    # Then by the time it says ready, every listed property (active, under contract) shows its cover
+    listed = [listing for status in (Status.ACTIVE, Status.UNDER_CONTRACT)
+              for listing in listings_by_status(status=status).items]
+    assert len(listed) == 1 and all(listing_get(listing_id=l.listing_id, consistent=True).cover for l in listed)
+    assert said[-1] == "Demo data ready: 4 listings, 8 people; every listed property (1) has its cover."
 
 
 def test_demo_media_wait_for_an_admins_review_or_fail_with_the_pipelines_reason(platform):
