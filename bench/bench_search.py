@@ -12,8 +12,8 @@
 3. Size of the published file; cold load (GetItem of the version item, GetObject, deserialize) as a
    ratio to the cold-start floor (``import boto3; boto3.client("dynamodb")`` in a fresh process),
    medians of interleaved rounds.
-4. In-handler search: ``query.search`` plus the cards' presentation (what the handler does beyond
-   routing) for a mix of 1,000 queries (every filter, six orders, facets, words, bbox, distance, second
+4. In-handler search: ``query.search``, the cards' presentation and the response body serialised as the
+   API's resolver serialises the returned ``ListingPage`` (what the handler does beyond routing) for a mix of 1,000 queries (every filter, six orders, facets, words, bbox, distance, second
    pages); p50/p99 of each query's median over interleaved rounds. Against it, today's DynamoDB path
    (``listing_search``, one Query) for the queries both can answer, in the same rounds. The emulator
    answers that Query over local HTTP: in AWS add the network round trip (a few ms), which only
@@ -46,7 +46,9 @@ os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{PORT}", "SHIKHAR_PREF
 for _name in ("SHIKHAR_TABLE", "SHIKHAR_USER_POOL_ID"):
     os.environ.pop(_name, None)
 
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from botocore.stub import Stubber
+from pydantic import TypeAdapter
 
 from local.demo import listing_in_memory
 from local.provision import provision_buckets, provision_table
@@ -54,12 +56,14 @@ from marketplace.config import reload_settings
 from marketplace.entitlements import ANONYMOUS, Entitlements
 from marketplace.models import Item, Listing
 from marketplace.neighbourhoods import NEIGHBOURHOODS
-from marketplace.search_index import database, query, store
-from marketplace.search_index.documents import document_of, shared_card
+from marketplace.search_index import database, query, store, writer
+from marketplace.search_index import documents as index_documents
+from marketplace.search_index.documents import document_of
 from marketplace.search_index.query import IndexSearch
 from marketplace.selectors.search import ListingFilters, listing_search
 from public_api import agency_cards, search_index
 from public_api.presenters import card_of
+from public_api.schemas.listings import ListingPage
 
 QUERIES = int(os.environ.get("BENCH_QUERIES", "1000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -69,6 +73,34 @@ INVESTOR = Entitlements(tier="investor", active=True, expires_at=datetime.now(UT
 PREMIUM = Entitlements(tier="premium", active=True, expires_at=datetime.now(UTC) + timedelta(days=30))
 WORDS = ("garden", "himalaya view", "solar", "bungalow", "ghar", "jagga", "sanepa", "सानेपा", "villa", "lalpurja",
          "earthquake", "security", "apartment valley")
+
+
+# Documents as the writer makes them (with the card as buyers see it, where the writer presents it).
+PRESENT = {"present": writer.PRESENT} if hasattr(writer, "PRESENT") else {}
+PAGE = TypeAdapter(ListingPage)
+
+
+def indexed(listing: Listing):
+    return document_of(listing, **PRESENT)
+
+
+def body(cards: list, cursor: str | None, total: int | None, facets: dict | None = None) -> str:
+    """The response body as the API's resolver makes it from the returned ``ListingPage`` (Powertools with
+    validation: the page checked against the route's return type, dumped to JSON values, then ``json.dumps``)."""
+    page = PAGE.validate_python(ListingPage(items=cards, next_cursor=cursor, total=total, facets=facets))
+    return json.dumps(PAGE.dump_python(page, mode="json", by_alias=True), separators=(",", ":"), cls=Encoder)
+
+
+def forget_cards() -> None:
+    """Empty every cache of deserialised or presented cards this code has (``search_index.reset`` and the
+    index's shared cards), keeping the brokers' agencies."""
+    kept = dict(agency_cards._kept)
+    for name in ("shared_card", "shared_index_card"):
+        cached = getattr(index_documents, name, None)
+        if cached is not None:
+            cached.cache_clear()
+    search_index.reset()
+    agency_cards._kept.update(kept)
 
 
 def listings(count: int) -> Iterator[Listing]:
@@ -132,21 +164,19 @@ def _forget_cards() -> None:
     different queries share (the newest cards, popular neighbourhoods), not the previous round. The
     brokers' agencies stay, as a warm container keeps them (``agency_cards.KEEP_SECONDS``): they are
     read once before the rounds, while DynamoDB is not stubbed."""
-    kept = dict(agency_cards._kept)
-    shared_card.cache_clear()
-    search_index.reset()
-    agency_cards._kept.update(kept)
+    forget_cards()
 
 
 def _index_search(connection, request, entitlements, limit):
     page = query.search(connection, request=request, entitlements=entitlements, limit=limit)
-    return search_index.cards_of(page.items), page.cursor
+    body(search_index.cards_of(page.items), page.cursor, page.total, page.facets)
+    return page.cursor
 
 
 def _dynamodb_search(request, entitlements, limit):
     page = listing_search(filters=replace(request.filters, sort=request.sort), entitlements=entitlements,
                           limit=limit)
-    return [card_of(card) for card in page.items]
+    return body([card_of(card) for card in page.items], page.cursor, None)
 
 
 def _stubbed_pages(stub, raw_cards: list[dict], calls: int) -> None:
@@ -174,7 +204,7 @@ def searches(connection, raw_cards: list[dict]) -> dict:
     # second pages: the cursor of each first page
     second = []
     for request, entitlements, limit in mix[:200]:
-        _, cursor = _index_search(connection, request, entitlements, limit)
+        cursor = _index_search(connection, request, entitlements, limit)
         if cursor:
             second.append(_timed(lambda r=request, e=entitlements, n=limit, c=cursor: query.search(
                 connection, request=r, entitlements=e, limit=n, cursor=c)))
@@ -200,7 +230,7 @@ def cold_loads() -> tuple[float, float]:
 
 
 def bench(count: int) -> None:
-    documents = [document_of(listing) for listing in listings(count)]
+    documents = [indexed(listing) for listing in listings(count)]
     started = time.perf_counter()
     connection = database.empty()
     with connection:

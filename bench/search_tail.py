@@ -10,10 +10,13 @@ query's median and the ``--top`` slowest with their shape and the median split o
 - ``count``: the total and facets when counted apart (``query._counted``);
 - ``cards``: presenting the page (``public_api.search_index.cards_of``, with the brokers' agencies kept as a
   warm container keeps them);
+- ``body``: the response body, serialised as the API's resolver serialises the returned page
+  (``bench_search.body``);
 - ``rest``: the remainder (parsing, deserialising stored cards, ``can_see``, the cursor).
 
-``--code DIR`` imports ``marketplace`` and ``public_api`` from another checkout (a ``git worktree`` of an
-earlier commit) to measure the code before a change on the same machine; ``--json FILE`` writes every
+``--code DIR`` imports ``marketplace``, ``public_api`` and ``bench/bench_search.py`` from another checkout (a
+``git worktree`` of an earlier commit, with this checkout's ``bench/bench_search.py`` copied in, so both
+measure the same work) to measure the code before a change on the same machine; ``--json FILE`` writes every
 query's median CPU for ``bench/search_compare.py``-style comparisons (``--compare A.json B.json``).
 """
 
@@ -50,10 +53,9 @@ sys.path.insert(0, str(ARGS.code.resolve() / "bench"))
 import bench_search  # sets the environment the code reads; starts nothing
 
 from marketplace.search_index import database, query
-from marketplace.search_index.documents import document_of, shared_card
 from public_api import agency_cards, search_index
 
-PARTS = ("page", "count", "cards")
+PARTS = ("page", "count", "cards", "body")
 _spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
 
 
@@ -70,11 +72,14 @@ def _measured(part: str, function):
 query._page_rows = _measured("page", query._page_rows)
 query._counted = _measured("count", query._counted)
 _cards_of = _measured("cards", search_index.cards_of)
+_body = _measured("body", bench_search.body)
 
 
 def _index(count: int) -> sqlite3.Connection:
     """The index of ``count`` generated listings, built by this code's ``database`` (kept under /tmp)."""
-    code = b"".join((ARGS.code / "marketplace/search_index" / name).read_bytes() for name in ("database.py", "documents.py"))
+    code = b"".join((ARGS.code / name).read_bytes() for name in (
+        "marketplace/search_index/database.py", "marketplace/search_index/documents.py",
+        "marketplace/search_index/writer.py", "public_api/presenters.py"))
     cached = Path(f"/tmp/search-tail-{os.getuid()}-{count}-{hashlib.sha256(code).hexdigest()[:12]}.sqlite")
     if cached.exists():
         connection = getattr(database, "connect", lambda: sqlite3.connect(":memory:", check_same_thread=False))()
@@ -83,7 +88,7 @@ def _index(count: int) -> sqlite3.Connection:
     connection = database.empty()
     with connection:
         for listing in bench_search.listings(count):
-            document = document_of(listing)
+            document = bench_search.indexed(listing)
             if document is not None:
                 database._write(connection, document)
     analysed = getattr(database, "analysed", None)
@@ -115,14 +120,13 @@ def _run(connection, mix) -> tuple[list[float], list[dict[str, float]], list[int
     totals = [0] * len(mix)
     kept = dict(agency_cards._kept)
     for _ in range(ARGS.rounds):
-        shared_card.cache_clear()
-        search_index.reset()
+        bench_search.forget_cards()
         agency_cards._kept.update(kept)
         for i, (request, entitlements, limit) in enumerate(mix):
             _spent.update(dict.fromkeys(PARTS, 0.0))
             started = time.thread_time()
             page = query.search(connection, request=request, entitlements=entitlements, limit=limit)
-            _cards_of(page.items)
+            _body(_cards_of(page.items), page.cursor, page.total, page.facets)
             cpu[i].append((time.thread_time() - started) * 1000)
             parts[i].append(dict(_spent))
             totals[i] = page.total
@@ -152,11 +156,12 @@ def main() -> None:
     print(f"{ARGS.count:,} listings, {len(mix)} queries x {ARGS.rounds} rounds, load {os.getloadavg()[0]:.1f}: "
           f"CPU p50 {bench_search.percentile(medians, 0.5):5.2f} ms  p99 {bench_search.percentile(medians, 0.99):5.2f} ms"
           f"  max {max(medians):5.2f} ms")
-    print(f"{'cpu':>6} {'page':>6} {'count':>6} {'cards':>6} {'rest':>6} {'total':>6}  shape")
+    print(f"{'cpu':>6} {'page':>6} {'count':>6} {'cards':>6} {'body':>6} {'rest':>6} {'total':>6}  shape")
     for i in sorted(range(len(mix)), key=medians.__getitem__, reverse=True)[:ARGS.top]:
         parts = split[i]
         rest = medians[i] - sum(parts.values())
-        print(f"{medians[i]:6.2f} {parts['page']:6.2f} {parts['count']:6.2f} {parts['cards']:6.2f} {rest:6.2f} "
+        print(f"{medians[i]:6.2f} {parts['page']:6.2f} {parts['count']:6.2f} {parts['cards']:6.2f} {parts['body']:6.2f} "
+              f"{rest:6.2f} "
               f"{totals[i]:6}  {_shape(*mix[i])}")
     if ARGS.json:
         ARGS.json.write_text(json.dumps({"cpu": medians, "totals": totals}))

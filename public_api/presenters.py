@@ -113,7 +113,8 @@ def cover_of(listing) -> Cover | None:
                  variants=_cover_variants(cover.variants))
 
 
-def _coming_soon_until(listing, at: datetime) -> datetime | None:
+def coming_soon_until(listing, at: datetime) -> datetime | None:
+    """A coming-soon listing's public moment while it is still ahead (it depends on the moment)."""
     if listing.status == Status.COMING_SOON and listing.public_at and listing.public_at > at:
         return listing.public_at
     return None
@@ -147,7 +148,7 @@ def _card_fields(listing, at: datetime) -> dict:
         **_listing_fields(listing, ListingCard),
         "listing_id": listing.listing_id, "neighborhood_name": place.name if place else listing.neighborhood,
         "status": listing.status, "price": price_of(listing), "land": land_of(listing),
-        "premium": bool(listing.premium), "coming_soon_until": _coming_soon_until(listing, at),
+        "premium": bool(listing.premium), "coming_soon_until": coming_soon_until(listing, at),
         "published_at": listing.published_at, "cover": cover_of(listing),
         "location": Location(geohash=listing.geohash[:GEOHASH_PRECISION]) if listing.geohash else None,
         "closed": closed_of(listing),
@@ -157,6 +158,14 @@ def _card_fields(listing, at: datetime) -> dict:
 
 def card_of(listing, *, at: datetime | None = None) -> ListingCard:
     return ListingCard(**_card_fields(listing, at or datetime.now(UTC)))
+
+
+def stored_card(listing) -> str:
+    """The card as the search index stores it (JSON), presented once when the listing is written: all but
+    what depends on the moment or on other items, which a search adds to each page (the coming-soon date
+    still ahead, ``coming_soon_until``; the broker's agency, ``agency_cards``; a price in another currency,
+    ``converted``)."""
+    return card_of(listing).model_copy(update={"coming_soon_until": None}).model_dump_json()
 
 
 def _is_premium(item, listing) -> bool:

@@ -362,7 +362,8 @@ class EventsStack(Stack):
             handler=handler_name(search_index_writer.handler),
             description="Applies listing events to the search index and publishes its versions",
             memory_mb=SEARCH_WRITER_MEMORY_MB, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
-            environment={Env.SEARCH_BUCKET: data.search.name}, reserved_concurrency=1)
+            environment={Env.SEARCH_BUCKET: data.search.name}, reserved_concurrency=1,
+            groups=["public_api"])  # each card is stored as the API presents it (public_api.presenters, pydantic)
         role, key = self.search_writer.role, data.keys.data
         # Listings by key (BatchGetItem) and every listed one through the feed index (a build).
         grant_table(role, table=data.table, key=key, actions=["dynamodb:GetItem", "dynamodb:BatchGetItem"],

@@ -12,7 +12,9 @@ import difflib
 import functools
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import pygeohash
 
@@ -98,13 +100,16 @@ def price_band(price: int | None) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """One row of ``cards`` with its card, its words and its map point."""
+    """One row of ``cards`` with its card (stored, presented, and what the guard reads), its words and its
+    map point."""
 
     listing_id: str
     row: dict
     card: str
     words: dict
     point: tuple[float, float] | None
+    guard: str = "{}"
+    presented: str | None = None  # the card as buyers see it, when the writer presents it (``document_of``)
 
 
 def _timestamp(moment) -> float | None:
@@ -124,9 +129,23 @@ def _features(listing: Listing) -> str:
     return " ".join(p for p in parts if p)
 
 
-def document_of(listing: Listing) -> Document | None:
+# What ``can_see`` reads of a listing and what a presented card still takes per request (the coming-soon date,
+# the broker's agency): stored beside the presented card so a page reads no PynamoDB attribute.
+GUARD = ("listing_id", "broker_id", "status", "exclusive", "public_at", "closed_at", "search_left_at")
+_MOMENTS = frozenset({"public_at", "closed_at", "search_left_at"})
+
+
+def _guard_of(listing: Listing) -> str:
+    values = {name: getattr(listing, name) for name in GUARD}
+    return json.dumps({name: value.isoformat() if name in _MOMENTS and value is not None else value
+                       for name, value in values.items()}, separators=(",", ":"))
+
+
+def document_of(listing: Listing, *, present: Callable[[Listing], str] | None = None) -> Document | None:
     """The listing's searchable document, or None when no buyer may see it (not listed, nor sold or let
-    within its days in search)."""
+    within its days in search). ``present`` stores the card as buyers see it (the writer passes the API's
+    presenter, ``public_api.presenters.stored_card``, so a page is read, not presented; an index built
+    without it, such as the alerts' one-listing index, presents each card when it is returned)."""
     if not listing.in_search:
         return None
     raw = listing.serialize()
@@ -149,7 +168,7 @@ def document_of(listing: Listing) -> Document | None:
                                              DEVANAGARI.get(listing.neighborhood, "")))),
              "features": _features(listing)}
     return Document(listing_id=listing.listing_id, row=row, card=json.dumps(card, separators=(",", ":")), words=words,
-                    point=point)
+                    point=point, guard=_guard_of(listing), presented=present(listing) if present else None)
 
 
 # PynamoDB's ``from_raw_data`` walks all of the model's ~60 attributes twice (defaults, then values): 53 us
@@ -183,3 +202,29 @@ def shared_card(card_json: str) -> Listing:
     Keyed by the stored card itself, so a changed card (a new version, a write) is a new entry.
     The same object is returned to every caller: read it, never change it."""
     return card_of_row(card_json)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexCard:
+    """A card the index returns already presented: what ``can_see`` reads (``GUARD``) and the presented card's
+    JSON (``public_api.search_index.cards_of`` adds what depends on the moment and on other items)."""
+
+    listing_id: str
+    broker_id: str | None
+    status: str
+    exclusive: bool
+    public_at: datetime | None
+    closed_at: datetime | None
+    search_left_at: datetime | None
+    presented: str
+
+
+@functools.lru_cache(maxsize=CARD_CACHE)
+def shared_index_card(guard: str, presented: str) -> IndexCard:
+    """A stored presented card and its guard, once per distinct pair (a changed card is a new key); the same
+    object is returned to every caller."""
+    values = json.loads(guard)
+    for name in _MOMENTS:
+        if values[name] is not None:
+            values[name] = datetime.fromisoformat(values[name])
+    return IndexCard(**values, presented=presented)

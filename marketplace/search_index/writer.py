@@ -18,6 +18,11 @@ from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.outbox import detail_of
 from marketplace.search_index import database, store
+from public_api.presenters import stored_card
+
+# The writer stores each card as the API presents it (one presenter; a page then validates JSON instead of
+# presenting the card): this function's package carries the API's dependencies for that.
+PRESENT = stored_card
 
 CONSUMER = Queue.SEARCH_INDEX
 
@@ -36,14 +41,14 @@ class Writer:
             self.connection, self.version = loaded.connection, loaded.version
         except store.IndexUnavailable as error:
             logger.warning("search index: building from the table", extra={"reason": str(error)})
-            self.connection, self.version = database.build_from_table(), store.current_version()
+            self.connection, self.version = database.build_from_table(present=PRESENT), store.current_version()
             self.pending.add("*")  # a build is itself a change to publish
 
     def apply(self, listing_ids: set[str]) -> None:
         if self.connection is None:
             self.open()
         if listing_ids:
-            database.apply_changes(self.connection, listing_ids)
+            database.apply_changes(self.connection, listing_ids, present=PRESENT)
             self.pending |= listing_ids
 
     def due_in(self) -> float:
@@ -89,7 +94,7 @@ def handler(event: dict, context=None) -> dict:
 def rebuild() -> dict:
     """Build the whole index from the table and publish it (the runbook's command)."""
     current = store.current_version()
-    connection = database.build_from_table()
+    connection = database.build_from_table(present=PRESENT)
     version = store.publish(connection, expected=current)
     return {"version": version, "listings": database.size(connection)}
 

@@ -190,6 +190,39 @@ def test_relevance_pages_follow_the_reference_order_to_the_end(market, words, fi
     assert totals == {len(expected)}
 
 
+def _price(listing: Listing) -> int | None:
+    return None if listing.price_on_request or listing.price is None else int(listing.price)
+
+
+ORDERED_BY = {"price_asc": lambda x: (_price(x) is None, _price(x) or 0, x.listing_id),
+              "price_desc": lambda x: (_price(x) is None, -(_price(x) or 0), x.listing_id),
+              "newest": lambda x: (-x.published_at.timestamp(), x.listing_id)}
+
+
+@pytest.mark.parametrize("words", ["garden", "himalaya view", "ghar", "lalpurja"])
+@pytest.mark.parametrize("sort", list(ORDERED_BY))
+def test_words_with_filters_in_another_order_follow_the_reference_to_the_end(market, words, sort, plan):
+    # given words (common ones are matched by the masks when the filters' side is taken), a filter that
+    # leaves a few dozen cards with a price bound, and an order other than relevance
+    connection, listings = market
+    request = IndexSearch(q=words, filters=ListingFilters(property_type="house", min_price=20_000_000), sort=sort)
+    expected = [x.listing_id for x in sorted(_reference(listings, request, INVESTOR), key=ORDERED_BY[sort])]
+
+    # when every page is read by its cursor
+    found, cursor, totals = [], None, set()
+    while True:
+        page = query.search(connection, request=request, entitlements=INVESTOR, limit=4, cursor=cursor, at=NOW)
+        found += [item.listing_id for item in page.items]
+        totals.add(page.total)
+        if not (cursor := page.cursor):
+            break
+
+    # then the pages hold the reference's cards in its order, with its total on each page
+    assert len(expected) > 4, "the order is only tested over several pages"
+    assert found == expected
+    assert totals == {len(expected)}
+
+
 @pytest.mark.parametrize("words", ["सानेपा", "बूढानीलकण्ठ", "Bhaisépati", "ring road", "ri"])
 def test_both_sides_of_the_planner_find_the_same_pages(market, words, monkeypatch):
     # given words FTS5 splits (Devanagari names, accents, a phrase-like pair, a two-letter prefix) and a
