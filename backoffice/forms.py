@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,12 +12,13 @@ from django import forms
 
 from marketplace import formatting
 from marketplace.actors import Group
-from marketplace.entitlements import PAID_TIERS
+from marketplace.delivery.suppressions import REASONS
+from marketplace.entitlements import PAID_TIERS, TIER_NAMES
 from marketplace.errors import ValidationError
 from marketplace.leads import LABELS as LEAD_LABELS
 from marketplace.leads import LeadState
 from marketplace.licensing import LABELS as LICENCE_LABELS
-from marketplace.licensing import LicenceClass, LicenceStatus, Verification
+from marketplace.licensing import LICENCE_CLASS_NAMES, LicenceStatus, Verification
 from marketplace.lifecycle import Status, Surface, actions_on
 from marketplace.listing_fields import FIELD, Field, Kind, Need, clean_listing_fields
 from marketplace.money import group_npr, parse_npr, plain_number
@@ -34,6 +36,8 @@ AREA_INPUTS = {"land_area_sqft": ("land_area", "land_unit", LAND_UNITS),
 # Form field -> domain field, where they differ.
 TO_DOMAIN = {area_input: name for name, (area_input, _, _) in AREA_INPUTS.items()}
 FROM_DOMAIN = {v: k for k, v in TO_DOMAIN.items()}
+# The unit picked beside an area belongs to that area (it is changeable when the area is).
+UNIT_OF = {unit_input: name for name, (_, unit_input, _) in AREA_INPUTS.items()}
 NEIGHBOURHOOD_CHOICES = [("", "any"), *FIELD["neighborhood"].choices]
 _PLAIN_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 SHORT = 40  # the longest number, area or price anyone types; the field shows it as its maxlength
@@ -127,10 +131,26 @@ class ListingForm(_SpecifiedListingForm):
     back office accepts: a long description is stopped while typing, not lost on saving. The fields are
     made from ``marketplace.listing_fields.FIELDS``."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, changeable: Collection[str] | None = None, to_submit: bool = True, **kwargs):
+        """``changeable``: the listing fields this person may change here (None: every one), the others shown
+        disabled (their posted values ignored) and unmarked; ``to_submit``: whether the listing still goes to
+        review, so that the fields a submission needs are marked "to submit" (``lifecycle.changeable_fields``
+        and ``lifecycle.leads_to_review`` say both)."""
         super().__init__(*args, **kwargs)
         self.fields["seller_id"].choices = [("", "—"), *((s.seller_id, f"{s.name} ({s.kind})")
                                                           for s in sellers_list(limit=500))]
+        for name, field in self.fields.items():
+            domain = UNIT_OF.get(name) or TO_DOMAIN.get(name, name)
+            if changeable is not None and domain not in changeable:
+                field.disabled, field.need = True, None
+            elif not to_submit and getattr(field, "need", None) != Need.TO_CREATE:
+                field.need = None  # marks only where the person can act on them
+
+    @property
+    def marks(self) -> set[str]:
+        """The marks the form's fields carry ("to_create", "to_submit"): its legend explains only these."""
+        needs = {getattr(field, "need", None) for field in self.fields.values()} - {None, Need.OPTIONAL}
+        return {"to_create" if need == Need.TO_CREATE else "to_submit" for need in needs}
 
     def sections(self) -> list[tuple[str, list[list]]]:
         """(title, rows) with each row one bound field or a pair; every field exactly once."""
@@ -319,7 +339,7 @@ class LeadFilterForm(forms.Form):
 
 class SubscriptionForm(forms.Form):
     operation = forms.ChoiceField(choices=[("grant", "Grant"), ("extend", "Extend"), ("revoke", "Revoke")])
-    tier = forms.ChoiceField(required=False, choices=[(t.value, t.value) for t in PAID_TIERS])
+    tier = forms.ChoiceField(required=False, choices=[(t.value, TIER_NAMES[t]) for t in PAID_TIERS])
     expires_at = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(max_length=500)
     # The subscription's version the page showed (empty: the person had none): a term changed meanwhile
@@ -381,7 +401,7 @@ class AgencyForm(forms.Form):
 
     name = forms.CharField(max_length=200)
     licence_number = forms.CharField(max_length=32)
-    licence_class = forms.ChoiceField(choices=[(c.value, c.value.replace("_", " ")) for c in LicenceClass])
+    licence_class = forms.ChoiceField(choices=list(LICENCE_CLASS_NAMES.items()))
     licence_expires_on = forms.DateField(label="Licence valid until", widget=forms.DateInput(attrs={"type": "date"}))
     evidence = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
                                help_text="What shows the licence: certificate number, the DLM list's edition and entry")
@@ -422,6 +442,6 @@ class AgencyMemberForm(forms.Form):
 # ---- e-mail suppressions (admins) ----
 class SuppressionFilterForm(forms.Form):
     address = forms.CharField(required=False, max_length=254, label="Address contains")
-    reason = forms.ChoiceField(required=False, choices=[("", "any"), ("bounce", "bounce"), ("complaint", "complaint")])
+    reason = forms.ChoiceField(required=False, choices=[("", "any"), *REASONS.items()])
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="Up to", widget=forms.DateInput(attrs={"type": "date"}))

@@ -25,6 +25,7 @@ class Tier(StrEnum):
 
 TIERS = tuple(Tier)
 PAID_TIERS = (Tier.PREMIUM, Tier.INVESTOR)  # what an admin grants
+TIER_NAMES = {Tier.FREE: "Free", Tier.PREMIUM: "Premium", Tier.INVESTOR: "Investor"}  # as people read them
 
 
 @dataclass(frozen=True)

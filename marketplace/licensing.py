@@ -30,6 +30,9 @@ class LicenceClass(StrEnum):
     INDIVIDUAL = "individual"  # an individual broker
 
 
+LICENCE_CLASS_NAMES = {LicenceClass.COMPANY: "Company", LicenceClass.FIRM: "Firm", LicenceClass.INDIVIDUAL: "Individual"}
+
+
 class Verification(StrEnum):
     """What an admin found when checking the agency against the Department's published list."""
 

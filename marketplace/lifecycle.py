@@ -23,7 +23,7 @@ from marketplace.config import settings
 from marketplace.errors import IllegalTransition, PermissionDenied, ValidationError
 from marketplace.event_types import EventType
 from marketplace.licensing import NO_LICENCE, Licence, listing_requires_licence, refusal
-from marketplace.listing_fields import describe, missing_for_submission
+from marketplace.listing_fields import PRICE_FIELDS, invalid, missing_for_submission
 
 
 class Status(StrEnum):
@@ -198,6 +198,22 @@ def editable(status: Status | str) -> bool:
     return Status(status) in EDITABLE
 
 
+def changeable_fields(status: Status | str, *, admin: bool) -> frozenset[str] | None:
+    """The listing fields a person may change on a listing in ``status`` (None: every one): none once it is
+    closed, only the price while its broker has it listed (``services.listings`` refuses the rest)."""
+    if not editable(status):
+        return frozenset()
+    if not admin and Status(status) in LISTED:
+        return frozenset(PRICE_FIELDS)
+    return None
+
+
+def leads_to_review(status: Status | str | None) -> bool:
+    """Whether the broker's form still leads to a submission for review (what the form's "to submit" marks
+    are for): a new listing, or one the broker's edit returns to draft."""
+    return status is None or Status(status) in EDITABLE_BY_BROKER
+
+
 def check_editable(status: Status | str) -> None:
     """Refuse any change to a listing that is no longer editable (by anyone: the admin's correction too)."""
     if not editable(status):
@@ -323,8 +339,7 @@ EFFECTS: dict[Action, Effect] = {
 def _complete(listing, move: Move) -> None:
     missing = missing_for_submission(listing, photos=move.photos())
     if missing:
-        first = next(iter(missing))
-        raise ValidationError(describe(first, missing[first]), field=first, errors=missing)
+        raise invalid(missing)
 
 
 def _future_public_date(listing, move: Move) -> None:

@@ -193,6 +193,13 @@ def describe(name: str | None, message: str) -> str:
     return f"{label} {message}" if message.startswith(_CONTINUES) else f"{label}: {message}"
 
 
+def invalid(errors: dict[str, str]) -> ValidationError:
+    """The error for a form's problems (``{field: message}``): the first, described with its label, and all of
+    them by field."""
+    first = next(iter(errors))
+    return ValidationError(describe(first, errors[first]), field=first, errors=errors)
+
+
 def _text(value, spec: Field, errors: dict) -> str:
     text = str(value or "").strip()
     if len(text) < spec.min_length:
@@ -349,8 +356,7 @@ def clean_listing_fields(data: dict, *, partial: bool = False) -> dict:
             if not out.get(name):
                 errors.setdefault(name, "is required")
     if errors:
-        first = next(iter(errors))
-        raise ValidationError(describe(first, errors[first]), field=first, errors=errors)
+        raise invalid(errors)
     return out
 
 

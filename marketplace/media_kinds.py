@@ -54,10 +54,20 @@ class KindRules:
         return self.name.replace("_", " ")
 
     @property
+    def accepted(self) -> str:
+        """The file types a slot takes, as people name them: "a JPEG, PNG or WebP image"."""
+        names = [TYPE_NAMES[t] for t in self.content_types]
+        noun = "video" if self.is_video else "image"
+        return f"{'an' if names[0][0] in 'AEIMO' else 'a'} {', '.join(names[:-1])} or {names[-1]} {noun}"
+
+    @property
     def is_video(self) -> bool:
         return self.name == MediaKind.VIDEO
 
 
+# What people call the file types a browser declares.
+TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "video/mp4": "MP4",
+              "video/quicktime": "QuickTime"}
 _IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 _IMAGE_FORMATS = frozenset({"jpeg", "png", "webp"})
 

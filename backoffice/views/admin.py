@@ -17,12 +17,10 @@ from backoffice.forms import (
     BrokerFilterForm,
     FilterForm,
     GroupsForm,
-    ListingForm,
     ModerationForm,
     PeopleFilterForm,
     SubscriptionForm,
     VerifyBrokerForm,
-    listing_initial,
 )
 from backoffice.views.common import (
     FIXABLE,
@@ -30,6 +28,7 @@ from backoffice.views.common import (
     csv_response,
     history_rows,
     int_or_none,
+    listing_form,
     read_only,
     report_error,
     save_listing_form,
@@ -251,7 +250,7 @@ def listings(request):
 @admins_only
 def listing_detail(request, listing_id: str):
     listing, media = listing_with_media(listing_id=listing_id)
-    form = ListingForm(request.POST or None, initial=listing_initial(listing))
+    form = listing_form(request, listing)
     if request.method == "POST" and form.is_valid() and save_listing_form(request, listing, form):
         return redirect("admin-listing", listing_id=listing_id)
     return render(request, "backoffice/admin/listing_detail.html", {

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.access import brokers_only
 from backoffice.changelist import Changelist, Sort, offset_page, sorted_by, with_order
 from backoffice.charts import bar_chart
-from backoffice.forms import InventoryFilterForm, LeadFilterForm, ListingForm, listing_initial
+from backoffice.forms import InventoryFilterForm, LeadFilterForm, ListingForm
 from backoffice.previews import media_preview
 from backoffice.views.common import (
     FIXABLE,
     action_buttons,
     int_or_none,
+    listing_form,
     read_only,
     report_error,
     save_listing_form,
@@ -141,7 +142,7 @@ def listing_edit(request, listing_id: str):
     listing = listing_for_actor(listing_id=listing_id, actor=request.actor)
     if listing.broker_id != request.actor.user_id:
         raise NotFound("no such listing", field="listing_id")  # admins use their own pages
-    form = ListingForm(request.POST or None, initial=listing_initial(listing))
+    form = listing_form(request, listing)
     status = 200
     if request.method == "POST":
         if form.is_valid() and save_listing_form(request, listing, form):

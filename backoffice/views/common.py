@@ -7,7 +7,7 @@ import csv
 from django.contrib import messages
 from django.http import HttpResponse
 
-from backoffice.forms import changed_fields
+from backoffice.forms import ListingForm, changed_fields, listing_initial
 from marketplace import formatting
 from marketplace.errors import Conflict, IllegalTransition, ValidationError
 from marketplace.formatting import change_lines, media_names
@@ -17,7 +17,9 @@ from marketplace.lifecycle import (
     Surface,
     Transition,
     allowed_actions,
+    changeable_fields,
     editable,
+    leads_to_review,
     transition,
 )
 from marketplace.listing_fields import FIELD, describe, label_of
@@ -76,6 +78,14 @@ def action_buttons(listing, actor, *, on: Surface = Surface.BUTTONS, role: Role 
     """The lifecycle's transitions this actor may take on this listing from one page (label, reason rule)."""
     return [transition(a) for a in allowed_actions(status=listing.status, actor=actor, owner_id=listing.broker_id,
                                                    on=on, role=role)]
+
+
+def listing_form(request, listing) -> ListingForm:
+    """The listing's form for this person: only what they may change open, and the "to submit" marks only
+    while the listing still goes to review by its broker."""
+    return ListingForm(request.POST or None, initial=listing_initial(listing),
+                       changeable=changeable_fields(listing.status, admin=request.actor.is_admin),
+                       to_submit=not request.actor.is_admin and leads_to_review(listing.status))
 
 
 def read_only(listing) -> str | None:

@@ -10,8 +10,10 @@ they chose, never to an address that bounced or complained.
 - ``recipients``: who a user or broker is, as an address, preferences and a language.
 """
 
-# The languages messages are written in: the one list (preferences, templates, the API's schema).
-LANGUAGES = ("en", "ne")
+# The languages messages are written in, with their names: the one list (preferences, templates, the
+# API's schema, the messages that name them).
+LANGUAGE_NAMES = {"en": "English", "ne": "Nepali"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
 DEFAULT_LANGUAGE = "en"
 # The buyer apps, each with its own push topic: the one list (infra's topics, local provisioning, the
 # registrations /v1/me accepts). A new app is a new name here.

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from marketplace.actors import Actor
-from marketplace.delivery import BUYER_APPS, LANGUAGES
+from marketplace.delivery import BUYER_APPS, LANGUAGE_NAMES, LANGUAGES
 from marketplace.errors import ValidationError
+from marketplace.formatting import word_list
 from marketplace.models import DeliveryPreferences
 
 
@@ -21,7 +22,7 @@ def preferences_update(*, actor: Actor, email: bool | None = None, push: bool | 
     """Change what is given, keep the rest. One PutItem (the item holds nothing else). ``apps`` replaces
     the registered buyer apps (each named once, from ``BUYER_APPS``; an empty list: none)."""
     if language is not None and language not in LANGUAGES:
-        raise ValidationError(f"must be one of: {', '.join(LANGUAGES)}", field="language")
+        raise ValidationError(f"must be {word_list(LANGUAGE_NAMES.values(), last='or')}", field="language")
     if apps is not None:
         unknown = [app for app in apps if app not in BUYER_APPS]
         if unknown or len(set(apps)) != len(apps):

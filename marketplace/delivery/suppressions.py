@@ -18,9 +18,10 @@ from marketplace import db
 from marketplace.actors import Actor
 from marketplace.audit import audit_entry
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.formatting import word_list
 from marketplace.models import AuditEntry, EmailSuppression, iso
 
-REASONS = ("bounce", "complaint")
+REASONS = {"bounce": "Bounce", "complaint": "Complaint"}  # why an address is suppressed, as admins read it
 NOTE_LENGTHS = (3, 300)
 DEFAULT_DAYS = 90  # the list's default window
 PAGE = 100
@@ -47,7 +48,7 @@ def suppressions_find(*, search: SuppressionSearch, today: date | None = None) -
     """Suppressions matching ``search``, newest first (at most ``PAGE``): one Query of the collection,
     filtered by reason and address; an exact address also by key (one GetItem)."""
     if search.reason and search.reason not in REASONS:
-        raise ValidationError(f"must be one of: {', '.join(REASONS)}", field="reason")
+        raise ValidationError(f"must be {word_list(REASONS.values(), last='or')}, or any", field="reason")
     since, until = _window(search, today=today or datetime.now(UTC).date())
     needle = search.address.strip().lower()
     condition = None

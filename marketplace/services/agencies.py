@@ -21,8 +21,17 @@ from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.formatting import moment as shown_moment
+from marketplace.formatting import word_list
 from marketplace.ids import new_id
-from marketplace.licensing import EXPIRY_WARNING, LicenceClass, Verification, licence_status, today
+from marketplace.licensing import (
+    EXPIRY_WARNING,
+    LICENCE_CLASS_NAMES,
+    LicenceClass,
+    Verification,
+    licence_status,
+    today,
+)
+from marketplace.listing_fields import invalid
 from marketplace.models import Agency, AgencyEvidence, BrokerProfile, Guard
 from marketplace.observability import logger
 from marketplace.selectors.agencies import agency_with_brokers
@@ -46,8 +55,7 @@ def _snapshot(agency: Agency) -> dict:
 
 def _raise_first(errors: dict[str, str]) -> None:
     if errors:
-        first = next(iter(errors))
-        raise ValidationError(f"{first} {errors[first]}", field=first, errors=errors)
+        raise invalid(errors)
 
 
 def _licence_errors(*, licence_number: str, licence_class: str, expires_on: date | None, evidence: str) -> dict:
@@ -55,7 +63,7 @@ def _licence_errors(*, licence_number: str, licence_class: str, expires_on: date
     if not _LICENCE.match(licence_number or ""):
         errors["licence_number"] = "must be 3-32 letters, digits, '/' or '-'"
     if licence_class not in {c.value for c in LicenceClass}:
-        errors["licence_class"] = f"must be one of: {', '.join(c.value for c in LicenceClass)}"
+        errors["licence_class"] = f"must be {word_list(LICENCE_CLASS_NAMES.values(), last='or')}"
     if not isinstance(expires_on, date):
         errors["licence_expires_on"] = "is required (the last day the licence is valid)"
     if not (evidence or "").strip():

@@ -18,6 +18,7 @@ from marketplace.errors import IdempotencyKeyReused, NotFound, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
 from marketplace.ids import new_id
 from marketplace.lifecycle import Status
+from marketplace.listing_fields import invalid
 from marketplace.models import DailyViewStat, Favorite, Guard, Inquiry, Listing, ListingStats
 from marketplace.selectors.listings import listing_get
 
@@ -115,8 +116,7 @@ def clean_inquiry(*, name: str, phone: str, email: str, message: str, preferred_
     if not _fits("preferred_contact_time", when):
         errors["preferred_contact_time"] = _length_rule("preferred_contact_time")
     if errors:
-        first = next(iter(errors))
-        raise ValidationError(f"{first} {errors[first]}", field=first, errors=errors)
+        raise invalid(errors)
     return {"name": name, "phone": phone, "email": email, "message": message, "preferred_contact_time": when}
 
 

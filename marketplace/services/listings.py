@@ -14,6 +14,7 @@ from marketplace.actors import SYSTEM, Actor
 from marketplace.audit import audit_entry
 from marketplace.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.formatting import status as status_words
 from marketplace.ids import new_id
 from marketplace.licensing import listing_requires_licence, refusal
 from marketplace.lifecycle import (
@@ -32,6 +33,7 @@ from marketplace.listing_fields import (
     EDITABLE_FIELDS,
     PRICE_FIELDS,
     clean_listing_fields,
+    describe,
     geohash_of,
 )
 from marketplace.media_kinds import PHOTO_KINDS, MediaState
@@ -84,8 +86,8 @@ def _check_editable(listing: Listing, *, actor: Actor, fields: dict) -> Action:
         return Action.EDIT
     locked = sorted(set(fields) - set(PRICE_FIELDS))
     if locked and actor.user_id == listing.broker_id and status in LISTED:
-        raise ValidationError(f"{locked[0]} cannot change while the listing is {listing.status}: "
-                              "withdraw it first, or change only the price", field=locked[0])
+        raise ValidationError(describe(locked[0], f"cannot change while the listing is {status_words(status).lower()}: "
+                                       "withdraw it first, or change only the price"), field=locked[0])
     return Action.EDIT_PRICE
 
 

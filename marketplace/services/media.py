@@ -27,6 +27,7 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.formatting import word_list
 from marketplace.ids import new_id
 from marketplace.lifecycle import check_editable, media_needs_review, takes_new_media
 from marketplace.media_kinds import (
@@ -226,8 +227,7 @@ def _check_takes_media(listing: Listing) -> None:
 def _checked_filename(rules, *, content_type: str, size: int, filename: str) -> str:
     """The file a slot is requested for, checked against its kind's rules; its display name."""
     if content_type not in rules.content_types:
-        raise ValidationError(f"a {rules.label} must be one of {', '.join(rules.content_types)}",
-                              field="content_type")
+        raise ValidationError(f"must be {rules.accepted} for a {rules.label}", field="content_type")
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise ValidationError("size must be the file's size in bytes", field="size")
     if size > rules.max_bytes:
@@ -267,7 +267,7 @@ def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_ty
     """Create the media item (``awaiting_upload``) and a presigned POST for its first upload."""
     rules = KINDS.get(kind)
     if rules is None:
-        raise ValidationError(f"kind must be one of {', '.join(KINDS)}", field="kind")
+        raise ValidationError(f"must be {word_list((r.label for r in KINDS.values()), last='or')}", field="kind")
     name = _checked_filename(rules, content_type=content_type, size=size, filename=filename)
     listing = _managed_listing(listing_id, actor)
     _check_takes_media(listing)

@@ -18,6 +18,7 @@ from marketplace.audit import audit_entry
 from marketplace.entitlements import Tier, entitlements_of
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.formatting import word_list
 from marketplace.ids import new_id
 from marketplace.models import Guard, PaymentOrder, Subscription
 from marketplace.money import format_npr
@@ -50,7 +51,8 @@ class Checkout:
 def _plan(code: str) -> Plan:
     plan = PLANS.get(code or "")
     if plan is None:
-        raise ValidationError(f"must be one of: {', '.join(PLANS)}", field="plan")
+        raise ValidationError(f"must be one of the plans on sale: {'; '.join(p.title for p in PLANS.values())}",
+                              field="plan")
     return plan
 
 
@@ -58,7 +60,7 @@ def _provider(name: str) -> Provider:
     try:
         return Provider(name)
     except ValueError:
-        raise ValidationError(f"must be one of: {', '.join(Provider)}", field="provider") from None
+        raise ValidationError(f"must be {word_list(PROVIDER_NAMES.values(), last='or')}", field="provider") from None
 
 
 def _check_not_downgrade(*, user_id: str, plan: Plan) -> None:

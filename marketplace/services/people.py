@@ -12,10 +12,12 @@ from marketplace.actors import PAYMENTS, Actor, Group
 from marketplace.audit import audit_entry
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.entitlements import PAID_TIERS, Tier
+from marketplace.entitlements import PAID_TIERS, TIER_NAMES, Tier
 from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
+from marketplace.formatting import word_list
 from marketplace.ids import new_id
+from marketplace.listing_fields import invalid
 from marketplace.models import BrokerProfile, Guard, Seller, Subscription, UserProfile
 from marketplace.services.search_keys import broker_key_rewrite
 
@@ -91,8 +93,7 @@ def broker_profile_create(*, actor: Actor, broker_id: str, name: str, email: str
     if not (company or "").strip():
         errors["company"] = "is required"
     if errors:
-        first = next(iter(errors))
-        raise ValidationError(f"{first} {errors[first]}", field=first, errors=errors)
+        raise invalid(errors)
     profile = BrokerProfile(broker_id=broker_id, name=name.strip(), email=email, phone=phone,
                             licence_number=licence_number.strip().upper(), company=company.strip())
     guard = Guard(*Guard.unique_key("licence", profile.licence_number), ref=broker_id)
@@ -216,7 +217,7 @@ def subscription_grant(*, actor: Actor, user_id: str, tier: str, expires_at: dat
     if actor != PAYMENTS:
         _require_admin(actor)
     if tier not in PAID_TIERS:
-        raise ValidationError(f"must be one of: {', '.join(PAID_TIERS)}", field="tier")
+        raise ValidationError(f"must be {word_list((TIER_NAMES[t] for t in PAID_TIERS), last='or')}", field="tier")
     start = starts_at or datetime.now(UTC)
     if expires_at <= start:
         raise ValidationError("must be after the start", field="expires_at")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketplace.delivery import BUYER_APPS, LANGUAGES
+from marketplace.delivery import BUYER_APPS, LANGUAGE_NAMES, LANGUAGES
 from marketplace.entitlements import Tier
 from public_api.schemas.listings import ListingCard
 
@@ -33,7 +33,7 @@ class Delivery(BaseModel):
 
     email: bool = Field(description="Alerts, digests and account news by e-mail")
     push: bool = Field(description="Push notifications to the buyer apps")
-    language: Literal[LANGUAGES] = Field(description="en: English; ne: Nepali")
+    language: Literal[LANGUAGES] = Field(description="; ".join(f"{code}: {name}" for code, name in LANGUAGE_NAMES.items()))
     apps: list[AppName] = Field(description=APPS_DESCRIPTION)
 
 

@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 
+import pytest
 import requests
 from icalendar import Calendar
 
 from marketplace import db, formatting, media_kinds, scheduler
 from marketplace.entitlements import Entitlements
+from marketplace.errors import ValidationError
+from marketplace.lifecycle import Action
 from marketplace.models import Inquiry, Listing, Media, ViewingRequest
 from marketplace.selectors import reports
 from marketplace.selectors.listings import INVENTORY_ATTRIBUTES, listing_get
@@ -120,22 +123,59 @@ def test_submitting_an_incomplete_draft_names_what_is_missing(signed_in, listing
     assert listing_get(listing_id=listing.listing_id).status == "draft"
 
 
-def test_a_listed_listing_may_change_only_its_price(signed_in, listing_factory):
+def test_a_listed_listing_may_change_only_its_price(signed_in, listing_factory, people):
+    # Given an active listing of the broker
     listing = listing_factory(status="active")
     browser = signed_in("broker")
-    initial = browser.get(f"/broker/listings/{listing.listing_id}/").context["form"].initial
-    data = {k: v for k, v in initial.items() if v not in (None, False)}
+    page = browser.get(f"/broker/listings/{listing.listing_id}/")
+    form = page.context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, False)}
     data["expected_version"] = listing.version
 
+    # Then its form offers only the price: every other field is shown disabled, none marked "to submit"
+    assert {name for name, field in form.fields.items() if not field.disabled} == {"price", "price_on_request"}
+    assert "to submit" not in visible_text(page.content)
+
+    # When the broker changes the price, and then posts another title anyway
     price = browser.post(f"/broker/listings/{listing.listing_id}/", {**data, "price": "4 crore"})
     data["expected_version"] = listing_get(listing_id=listing.listing_id).version
-    title = browser.post(f"/broker/listings/{listing.listing_id}/", {**data, "title": "Another title for it"})
+    title = browser.post(f"/broker/listings/{listing.listing_id}/",
+                         {**data, "price": "4 crore", "title": "Another title for it"})
 
-    assert price.status_code == 302
-    assert title.status_code == 400
-    assert "title cannot change while the listing is active" in title.context["form"].errors["title"][0]
+    # Then the price changed and the title did not (a disabled field's posted value is ignored)
+    assert (price.status_code, title.status_code) == (302, 302)
     stored = listing_get(listing_id=listing.listing_id)
     assert (stored.price, stored.title, stored.status) == (40_000_000, listing.title, "active")
+    # and the domain itself refuses the title, naming the field by its label and the status in words
+    with pytest.raises(ValidationError) as refused:
+        listing_update(actor=people["broker"].actor, listing_id=listing.listing_id,
+                       fields={"title": "Another title for it"}, expected_version=stored.version)
+    assert refused.value.message == ("Title cannot change while the listing is active: withdraw it first, "
+                                     "or change only the price")
+
+
+def test_listing_form_marks_show_only_where_the_person_can_act_on_them(signed_in, listing_factory, people):
+    # Given a draft, a listing under contract and a sold one of the broker
+    draft = listing_factory()
+    contracted, sold = listing_factory(status="active"), listing_factory(status="active")
+    for listing, actions in ((contracted, (Action.MARK_UNDER_CONTRACT,)),
+                             (sold, (Action.MARK_UNDER_CONTRACT, Action.CLOSE))):
+        for action in actions:
+            listing_act(actor=people["broker"].actor, listing_id=listing.listing_id, action=action)
+    broker, admin = signed_in("broker"), signed_in("admin")
+
+    # Then the broker's draft marks what saving and submitting need, and its legend explains both marks
+    text = visible_text(broker.get(f"/broker/listings/{draft.listing_id}/").content)
+    assert "* needed to save · to submit needed before it goes to review" in text
+    assert text.count("to submit") > 5
+    # and neither the listing under contract (only its price open) nor the sold one carries a mark or legend
+    for listing in (contracted, sold):
+        page = broker.get(f"/broker/listings/{listing.listing_id}/")
+        assert "to submit" not in visible_text(page.content) and "needed to save" not in visible_text(page.content)
+    # and an admin, who submits nothing, sees only what saving needs on the draft, nothing on the sold one
+    text = visible_text(admin.get(f"/admin/listings/{draft.listing_id}/").content)
+    assert "* needed to save" in text and "to submit" not in text
+    assert "needed to save" not in visible_text(admin.get(f"/admin/listings/{sold.listing_id}/").content)
 
 
 def test_a_broker_cannot_open_or_change_another_brokers_listing(signed_in, listing_factory):
