@@ -1,10 +1,14 @@
 """Bar charts drawn on the server as SVG: no chart scripts, nothing fetched by the browser.
 
 Numbers are written by ``marketplace.formatting`` (Nepali grouping). The chart is drawn in a viewBox
-``WIDTH`` units wide with text ``FONT_SIZE`` units high, so on a 390 px phone (about 350 px of chart) its
-text is still 10 px; axis labels are shortened to ``LABEL_CHARS`` (or given short by the caller), set on
-two alternating rows when that labels every bar, else only every n-th bar carries one, n chosen from the
-widest label so that no two ever overlap.
+``WIDTH`` units wide with text ``FONT_SIZE`` units high (never narrower than 420 px: text 12 px or more);
+axis labels are shortened to ``LABEL_CHARS`` (or given short by the caller), set on two alternating rows
+when that labels every bar, else only every n-th bar carries one, n chosen from the widest label so that
+no two ever overlap.
+
+A chart of a few categories every one of which must be named (the dashboard's statuses) also comes laid
+on its side for a phone (``row_chart``): one row per bar, its label whole before it and its value after,
+``ROW_WIDTH`` units wide, so that it fits a 390 px screen with its text still 14 px.
 """
 
 from __future__ import annotations
@@ -94,3 +98,50 @@ def bar_chart(data: list[tuple[str, float]], *, title: str, width: int = WIDTH, 
                         labelled=labelled, value_text=values[n], short_label=labels[n],
                         label_x=round(label_x, 1), label_y=height - FONT_SIZE - (rows - 1 - n % rows) * FONT_SIZE))
     return BarChart(bars=bars, width=width, height=height, maximum=maximum, title=title)
+
+
+ROW_WIDTH = 340  # a 390 px phone gives a chart about 350 px: text 14 units is then 14 px
+ROW_HEIGHT = 28
+ROW_BAR = 16  # a bar's thickness within its row
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str  # the whole label (the row's tooltip)
+    short_label: str  # the label as the chart writes it
+    value_text: str
+    y: float  # the bar's top
+    width: float  # the bar's length
+    text_y: float  # the baseline of the row's label and value
+    value_x: float  # where the value starts: just after its bar
+    height: float = ROW_BAR
+
+
+@dataclass(frozen=True)
+class RowChart:
+    rows: list[Row]
+    width: int
+    height: int
+    label_width: float  # where the bars start: after the widest label
+    title: str
+    font_size: int = FONT_SIZE
+
+
+def row_chart(data: list[tuple[str, float]], *, title: str, width: int = ROW_WIDTH,
+              short_labels: list[str] | None = None) -> RowChart:
+    """``bar_chart``'s data laid on its side, one row per bar (``backoffice/chart.html`` draws it on a
+    phone): every label whole (cut to ``LABEL_CHARS`` only past it), however narrow the screen."""
+    labels = [short(str(label)) for label in (short_labels or [label for label, _ in data])]
+    values = [number(value, 0) for _, value in data]
+    label_width = max((text_width(t) for t in labels), default=0) + LABEL_GAP
+    span = width - label_width - max((text_width(t) for t in values), default=0) - LABEL_GAP
+    maximum = max((v for _, v in data), default=0) or 1
+    rows = []
+    for n, (label, value) in enumerate(data):
+        top, length = n * ROW_HEIGHT, span * (value / maximum)
+        rows.append(Row(label=str(label), short_label=labels[n], value_text=values[n],
+                        y=round(top + (ROW_HEIGHT - ROW_BAR) / 2, 1), width=round(length, 1),
+                        text_y=round(top + ROW_HEIGHT / 2 + FONT_SIZE * 0.35, 1),
+                        value_x=round(label_width + length + LABEL_GAP / 2, 1)))
+    return RowChart(rows=rows, width=width, height=max(len(data), 1) * ROW_HEIGHT,
+                    label_width=round(label_width, 1), title=title)

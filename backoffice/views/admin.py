@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from backoffice.access import admins_only
 from backoffice.changelist import Changelist, Sort, offset_page, sorted_by, with_order
-from backoffice.charts import bar_chart
+from backoffice.charts import bar_chart, row_chart
 from backoffice.forms import (
     BrokerFilterForm,
     FilterForm,
@@ -64,6 +64,8 @@ def dashboard(request):
     counts = moderation.status_counts()
     failures = media_selectors.media_failures(limit=20)
     expiring = people.subscriptions_expiring(within=timedelta(days=14))
+    by_status = [(formatting.status(s), n) for s, n in counts.items()]
+    short_labels = [formatting.status_short(s) for s in counts]
     context = {
         "pending": pending,
         "oldest": oldest,
@@ -75,8 +77,8 @@ def dashboard(request):
         # titles and names, never ids: one BatchGetItem each
         "titles": {i.listing_id: i.title for i in listings_batch(keys=[Listing.key(m.listing_id) for m in failures])},
         "names": people.people_names(user_ids=[s.user_id for s in expiring]),
-        "chart": bar_chart([(formatting.status(s), n) for s, n in counts.items()], title="Listings by status",
-                           short_labels=[formatting.status_short(s) for s in counts]),
+        "chart": bar_chart(by_status, title="Listings by status", short_labels=short_labels),
+        "phone_chart": row_chart(by_status, title="Listings by status", short_labels=short_labels),  # on a phone
     }
     return render(request, "backoffice/admin/dashboard.html", context)
 

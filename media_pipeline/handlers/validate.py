@@ -54,8 +54,7 @@ def check(state: dict) -> dict:
         tail = data[-sniff.TAIL:]
     fmt = sniff.sniff(data[:sniff.HEAD])
     if fmt not in rules.formats:
-        allowed = " or ".join(sorted(sniff.describe(f).split(" ", 1)[1] for f in rules.formats))
-        raise Rejected(f"the file is {sniff.describe(fmt)}, not a {rules.label} ({allowed})")
+        raise Rejected(f"the file is {sniff.describe(fmt)}, not a {rules.label} ({rules.accepted})")
     if sniff.has_zip_directory(tail):
         raise Rejected(f"the file is {sniff.describe(fmt)} with an archive attached to it; "
                        "export the image again and re-upload")

@@ -153,8 +153,9 @@ class Journey:
             .filter(v => v.impact === "serious" || v.impact === "critical")
             .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)""")
         assert not findings, f"{name} at {self.width}: {findings}"
-        smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll("svg.bars text")].map(
-            t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a), 99)""")
+        smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll("svg.bars text")]
+            .filter(t => t.getClientRects().length)  // drawn (a chart's phone or desktop form is not)
+            .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a), 99)""")
         assert smallest >= 12, f"{name} at {self.width}: chart text drawn at {smallest:.1f} px"
         text = page.evaluate("() => document.body.innerText")
         western = [n for n in GROUPED.findall(text) if not NEPALI_GROUPED.fullmatch(n)]

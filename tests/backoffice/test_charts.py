@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from backoffice.charts import bar_chart, text_width
+from backoffice.charts import bar_chart, row_chart, text_width
 from marketplace import formatting
 from marketplace.lifecycle import Status
 
@@ -55,3 +55,17 @@ def test_the_dashboards_status_labels_all_fit_whole_words_in_their_tooltips(sign
         assert all(right.label_x - left.label_x >= text_width(left.short_label) for left, right in pairwise(row))
     assert all(bar.label_x + text_width(bar.short_label) <= chart.width for bar in chart.bars)
     assert {bar.label_y for bar in chart.bars[0::2]}.isdisjoint({bar.label_y for bar in chart.bars[1::2]})
+
+
+def test_a_chart_on_its_side_names_every_bar_whole_and_stays_within_its_width():
+    # Given the dashboard's statuses with counts from none to a lakh and more
+    data = [(formatting.status(s), 152960 * n) for n, s in enumerate(Status)]
+    # When drawn on its side for a phone
+    chart = row_chart(data, title="Listings by status", short_labels=[formatting.status_short(s) for s in Status])
+    # Then each status has its row with its whole short name, and its bar and value end within the chart
+    assert [row.short_label for row in chart.rows] == [formatting.status_short(s) for s in Status]
+    assert all(row.value_x + text_width(row.value_text) <= chart.width for row in chart.rows)
+    assert chart.label_width >= max(text_width(row.short_label) for row in chart.rows)
+    assert [row.value_text for row in chart.rows][-1] == "12,23,680"
+    # and rows never overlap
+    assert all(below.y >= above.y + above.height for above, below in pairwise(chart.rows))

@@ -22,7 +22,7 @@ from tests.media_pipeline.helpers import get_object, outbox, photo
 
 pytestmark = pytest.mark.timeout(120)  # the time bound: a hang fails the test
 
-NOT_A_PHOTO = "not a photo (JPEG image or PNG image or WebP image)"
+NOT_A_PHOTO = "not a photo (a JPEG, PNG or WebP image)"
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
@@ -97,9 +97,9 @@ CASES = {
     "animated webp": (animated("WEBP"), "photo", "image/webp",
                       "animated images are not accepted; upload a still photo"),
     "video that is really text": (b"this is not a video, just words\n" * 200, "video", "video/mp4",
-                                  "the file is text, not a video (MP4 video or QuickTime video)"),
+                                  "the file is text, not a video (an MP4 or QuickTime video)"),
     "zip named .mp4": (b"PK\x03\x04" + b"\x00" * 500, "video", "video/mp4",
-                       "the file is a ZIP archive, not a video (MP4 video or QuickTime video)"),
+                       "the file is a ZIP archive, not a video (an MP4 or QuickTime video)"),
     "photo too small": (photo(800, 600), "photo", "image/jpeg",
                         "the image is 800x600 pixels; a photo needs at least 1024 pixels on its long edge"),
     "panorama not 2:1": (photo(3000, 2000), "panorama", "image/jpeg",

@@ -161,7 +161,7 @@ def test_a_failed_replacement_leaves_the_previous_version_served(uploads):
     # Then the broker sees the replacement failed, and the previous version is still served and counted
     media = media_of(uploads, slot)
     assert (media.state, media.failure_reason) == (
-        "failed", "the file is an HTML document, not a photo (JPEG image or PNG image or WebP image)")
+        "failed", "the file is an HTML document, not a photo (a JPEG, PNG or WebP image)")
     assert media.served and media.content_version == good.upload_id
     assert [v.key for v in media.variants] == [v.key for v in good.variants]
     assert stored_keys(media.listing_id, media.media_id) == {v.key for v in good.variants}
