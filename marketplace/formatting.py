@@ -23,9 +23,9 @@ from marketplace.media_kinds import KINDS
 from marketplace.money import format_npr, group_npr, npr_words
 from marketplace.neighbourhoods import BY_SLUG
 from marketplace.units import Area, format_area
+from marketplace.wording import NOTHING, word_list  # re-exported: formatting.word_list, formatting.NOTHING
 
 KATHMANDU = ZoneInfo("Asia/Kathmandu")  # every date people see and every local schedule (digests, rates)
-NOTHING = "—"  # what an absent value shows as (zero is 0, never this)
 ARROW = "→"
 
 # -- numbers and money ------------------------------------------------------------------------------
@@ -232,14 +232,6 @@ def place(slug) -> str:
     """A neighbourhood's name ("Budhanilkantha") from its slug."""
     found = BY_SLUG.get(str(slug or ""))
     return found.name if found else words(slug)
-
-
-def word_list(items: Iterable, *, last: str = "and") -> str:
-    """"garden, solar and lift" (no Python list text); ``last="or"`` for choices: "PDF, JPEG photo or PNG image"."""
-    names = [str(i) for i in items if i not in (None, "")]
-    if not names:
-        return NOTHING
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def count_of(n: int, noun: str, plural: str = "") -> str:

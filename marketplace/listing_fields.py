@@ -21,6 +21,7 @@ from marketplace.errors import ValidationError
 from marketplace.money import parse_npr
 from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.units import Area, parse_area
+from marketplace.wording import word_list
 
 GEOHASH_PRECISION = 7  # about 150 m: the pin buyers see (the API shows the stored geohash whole)
 MAX_PRICE = 10**13  # Rs 10 lakh crore: anything above is a typo
@@ -213,7 +214,7 @@ def _choice(value, spec: Field, errors: dict):
     if value in (None, ""):
         return None
     if value not in spec.values:
-        errors[spec.name] = f"{value!r} is not one of: {', '.join(spec.values)}"
+        errors[spec.name] = f"must be {word_list((name for _, name in spec.choices), last='or')}"
     return value
 
 
@@ -329,7 +330,7 @@ def _many(value, spec: Field, errors: dict) -> list:
     items = [v for v in (value or []) if v]
     unknown = [v for v in items if v not in spec.values]
     if unknown:
-        errors[spec.name] = f"unknown: {', '.join(map(str, unknown))}"
+        errors[spec.name] = f"{word_list(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not among its choices"
     return sorted(set(items) - set(unknown))
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from marketplace.wording import word_list
+
 MB = 1024 * 1024
 
 
@@ -56,9 +58,8 @@ class KindRules:
     @property
     def accepted(self) -> str:
         """The file types a slot takes, as people name them: "a JPEG, PNG or WebP image"."""
-        names = [TYPE_NAMES[t] for t in self.content_types]
-        noun = "video" if self.is_video else "image"
-        return f"{'an' if names[0][0] in 'AEIMO' else 'a'} {', '.join(names[:-1])} or {names[-1]} {noun}"
+        names = word_list((TYPE_NAMES[t] for t in self.content_types), last="or")
+        return f"{'an' if names[0] in 'AEIMO' else 'a'} {names} {'video' if self.is_video else 'image'}"
 
     @property
     def is_video(self) -> bool:

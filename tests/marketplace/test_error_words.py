@@ -10,9 +10,11 @@ from marketplace.delivery.suppressions import SuppressionSearch, suppressions_fi
 from marketplace.errors import ValidationError
 from marketplace.services.agencies import agency_create
 from marketplace.services.engagement import clean_inquiry
+from marketplace.services.listings import listing_create
 from marketplace.services.media import media_request_upload
 from marketplace.services.payments import payment_checkout
 from marketplace.services.people import broker_profile_create, subscription_grant
+from tests.shared.listings import COMPLETE_HOUSE
 from tests.shared.people import ADMIN, BROKER, BUYER
 
 
@@ -65,3 +67,11 @@ def test_form_problems_name_the_field_by_its_label_not_its_attribute(platform):
     inquiry = _refusal(clean_inquiry, name="Sita", phone="+9779800000000", email="not-an-address",
                        message="Is it available?", preferred_contact_time="evenings")
     assert (inquiry.field, inquiry.message) == ("email", "Email is not an email address")
+
+
+def test_a_listing_choice_is_named_in_words(platform):
+    property_type = _refusal(listing_create, actor=BROKER, fields={**COMPLETE_HOUSE, "property_type": "castle"})
+    assert (property_type.field, property_type.message) == (
+        "property_type", "Property type must be House, Villa, Apartment, Land or Commercial")
+    amenities = _refusal(listing_create, actor=BROKER, fields={**COMPLETE_HOUSE, "amenities": ["moat", "garden"]})
+    assert amenities.message == "Amenities: 'moat' is not among its choices"
