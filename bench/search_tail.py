@@ -150,7 +150,11 @@ def main() -> None:
         return
     connection = _index(ARGS.count)
     mix = bench_search.query_mix(bench_search.QUERIES)
-    brokers = {json.loads(card).get("broker_id", {}).get("S") for (card,) in connection.execute("SELECT card FROM bodies")}
+    brokers = set()
+    for (card,) in connection.execute("SELECT card FROM bodies"):  # the card holds its broker, or the guard does
+        brokers.add(json.loads(card).get("broker_id", {}).get("S"))
+    if "guard" in {row[1] for row in connection.execute("PRAGMA table_info(bodies)")}:
+        brokers |= {json.loads(guard)["broker_id"] for (guard,) in connection.execute("SELECT guard FROM bodies")}
     agency_cards._kept.update({broker: (float("inf"), None) for broker in brokers if broker})
     medians, split, totals = _run(connection, mix)
     print(f"{ARGS.count:,} listings, {len(mix)} queries x {ARGS.rounds} rounds, load {os.getloadavg()[0]:.1f}: "

@@ -45,7 +45,8 @@ FACETS = ("neighborhood", "property_type", "bedrooms", "price_band")
 _COVERING = (*FACETS, *(c.split()[0] for c in _CARD_COLUMNS[1:] if c.split()[0] not in FACETS))
 _SCHEMA = f"""
 CREATE TABLE cards (id INTEGER PRIMARY KEY, {', '.join(_CARD_COLUMNS)});
--- The card: as stored in the table (``card``), as buyers see it (``presented``, when the writer presents it) and
+-- The card: as stored in the table (``card``; beside a presented card, only what the neighbourhood figures read), as
+-- buyers see it (``presented``, when the writer presents it) and
 -- what ``can_see`` and the per-request parts read (``guard``): a page validates the presented JSON (~13 us a
 -- card) instead of deserialising and presenting the card (~60-90 us).
 CREATE TABLE bodies (id INTEGER PRIMARY KEY, card TEXT NOT NULL, presented TEXT, guard TEXT NOT NULL);
