@@ -20,14 +20,13 @@ from decimal import Decimal
 
 from botocore.exceptions import ClientError
 
-from marketplace import db
+from marketplace import db, formatting
 from marketplace.actors import SYSTEM, Actor
 from marketplace.audit import audit_entry
 from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.errors import Conflict, IllegalTransition, PermissionDenied, ValidationError
 from marketplace.events import DomainEvent, EventType, to_outbox
-from marketplace.formatting import word_list
 from marketplace.ids import new_id
 from marketplace.lifecycle import check_editable, media_needs_review, takes_new_media
 from marketplace.media_kinds import (
@@ -219,7 +218,8 @@ def _stale_media_conflict():
 
 def _check_takes_media(listing: Listing) -> None:
     if not takes_new_media(listing.status):
-        raise IllegalTransition(f"a {listing.status} listing takes no new media", field="status")
+        raise IllegalTransition(f"a listing that is {formatting.status(listing.status).lower()} takes no new media",
+                                field="status")
 
 
 # ---- the broker's actions ----------------------------------------------------------------------------
@@ -267,7 +267,8 @@ def media_request_upload(*, listing_id: str, kind: str, actor: Actor, content_ty
     """Create the media item (``awaiting_upload``) and a presigned POST for its first upload."""
     rules = KINDS.get(kind)
     if rules is None:
-        raise ValidationError(f"must be {word_list((r.label for r in KINDS.values()), last='or')}", field="kind")
+        kinds = formatting.word_list((r.label for r in KINDS.values()), last="or")
+        raise ValidationError(f"must be {kinds}", field="kind")
     name = _checked_filename(rules, content_type=content_type, size=size, filename=filename)
     listing = _managed_listing(listing_id, actor)
     _check_takes_media(listing)
@@ -333,7 +334,8 @@ def _reviewed(*, listing_id: str, media_id: str, actor: Actor, decision: str,
     media = _media_at(listing_id, media_id, expected_version)
     if media.proposed is None:
         if media.review == REVIEW_PENDING and media.state != MediaState.READY:
-            raise IllegalTransition(f"only processed media can be {decision}; this one is {media.state}",
+            raise IllegalTransition(f"only processed media can be {decision}; this one is "
+                                    f"{formatting.state(media.state, 'media').lower()}",
                                     field="state")
         raise IllegalTransition("this media item has no version waiting for review", field="media_id")
     before = _snapshot(media)
@@ -478,7 +480,7 @@ def _listing_seen(listing: Listing) -> _ListingSeen:
 def _listing_changes(seen: _ListingSeen) -> str:
     """How the listing differs now from what was read, in the broker's words."""
     now = _listing_seen(_listing(seen.listing_id))
-    changes = [f"it is now {now.status}" if now.status != seen.status else
+    changes = [f"it is now {formatting.status(now.status).lower()}" if now.status != seen.status else
                "it was edited" if now.version != seen.version else None,
                f"it now has {now.ready_photos} processed photos" if now.ready_photos != seen.ready_photos else None,
                "its cover changed" if now.cover != seen.cover else None]
@@ -536,7 +538,8 @@ def media_retry(*, listing_id: str, media_id: str, actor: Actor, expected_versio
     _managed_listing(listing_id, actor)
     media = _media_at(listing_id, media_id, expected_version)
     if not media.retryable:
-        raise IllegalTransition(f"only failed or stuck media can be retried; this one is {media.state}",
+        raise IllegalTransition(f"only failed or stuck media can be retried; this one is "
+                                f"{formatting.state(media.state, 'media').lower()}",
                                 field="state")
     if not media.raw_version:
         raise ValidationError("no file arrived for this upload; upload the file again", field="media_id")

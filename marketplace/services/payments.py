@@ -148,7 +148,7 @@ def _complete(order: PaymentOrder, *, transaction: str, provider_status: str) ->
     try:
         people.subscription_grant(actor=PAYMENTS, user_id=order.user_id, tier=order.tier, starts_at=starts,
                                   expires_at=expires, expected_version=version, also=with_order,
-                                  reason=f"{order.provider} payment, order {order.order_id}")
+                                  reason=f"{PROVIDER_NAMES.get(order.provider, order.provider)} payment, order {order.order_id}")
     except Conflict:
         # Someone completed it first (a replayed callback, the poller), or the subscription moved: the
         # stored order says which; an order still open is tried again by the next callback or poll.

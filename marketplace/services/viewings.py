@@ -24,7 +24,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from marketplace import db
+from marketplace import db, formatting
 from marketplace.actors import Actor
 from marketplace.delivery import recipients
 from marketplace.delivery.messages import Attachment
@@ -353,7 +353,8 @@ def viewing_confirm(*, actor: Actor, listing_id: str, viewing_id: str, start: da
     db.check_version(viewing, expected_version, noun="viewing request")
     if viewing.state != ViewingState.REQUESTED or viewing.expires_at <= now:
         state = ViewingState.EXPIRED if viewing.state == ViewingState.REQUESTED else viewing.state
-        raise IllegalTransition(f"this request is {state}: it can no longer be confirmed", field="state")
+        raise IllegalTransition(f"this request is {formatting.state(state, 'viewing').lower()}: it can no longer be "
+                                "confirmed", field="state")
     chosen = start.astimezone(UTC)
     if chosen not in viewing.slots:
         raise ValidationError("choose one of the times the buyer proposed", field="start")

@@ -7,11 +7,11 @@ import pytest
 
 from marketplace.delivery.preferences import preferences_update
 from marketplace.delivery.suppressions import SuppressionSearch, suppressions_find
-from marketplace.errors import ValidationError
+from marketplace.errors import IllegalTransition, ValidationError
 from marketplace.services.agencies import agency_create
 from marketplace.services.engagement import clean_inquiry
 from marketplace.services.listings import listing_create
-from marketplace.services.media import media_request_upload
+from marketplace.services.media import media_request_upload, media_retry
 from marketplace.services.payments import payment_checkout
 from marketplace.services.people import broker_profile_create, subscription_grant
 from tests.shared.listings import COMPLETE_HOUSE
@@ -75,3 +75,16 @@ def test_a_listing_choice_is_named_in_words(platform):
         "property_type", "Property type must be House, Villa, Apartment, Land or Commercial")
     amenities = _refusal(listing_create, actor=BROKER, fields={**COMPLETE_HOUSE, "amenities": ["moat", "garden"]})
     assert amenities.message == "Amenities: 'moat' is not among its choices"
+
+
+def test_a_refused_action_names_the_state_in_words(platform):
+    # Given a media item still waiting for its file
+    listing = listing_create(actor=BROKER, fields=COMPLETE_HOUSE)
+    slot = media_request_upload(listing_id=listing.listing_id, kind="photo", actor=BROKER, content_type="image/jpeg",
+                                size=1000, filename="front.jpg")
+    # When its broker asks to retry it
+    with pytest.raises(IllegalTransition) as refused:
+        media_retry(listing_id=listing.listing_id, media_id=slot.media.media_id, actor=BROKER,
+                    expected_version=slot.media.version)
+    # Then the refusal says its state as the broker reads it, not its code
+    assert refused.value.message == "only failed or stuck media can be retried; this one is waiting for the file"
