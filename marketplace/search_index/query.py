@@ -222,6 +222,7 @@ class _Where:
     bits: list[str] | None = None  # with "match": the words as conditions on the common terms' masks
     dense: bool = False  # whether pages too read the masks (the words and filters leave many cards)
     seek: list[str] = field(default_factory=list)  # for pages only: a price bound on the order's index
+    ranked: bool = False  # with "terms": the page is ordered by relevance (its tiers read the terms)
 
 
 def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: datetime) -> _Where:
@@ -255,13 +256,11 @@ def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: d
 def _filters_first(request: IndexSearch, where: _Where, stats: Statistics, phrases: tuple[str, ...]) -> None:
     """Words checked in the cards the filters leave: by the masks when every term of the words has a bit (a
     test of an integer, ~0.05 us a card, where the terms' strings cost ~1 us: `himalaya view` with a type
-    and a price, sorted by price, 5 ms the strings' way), else in each card's terms. Relevance reads the
-    terms in any case (its tiers are where the words are), so with the masks only for the cards that pass."""
+    and a price, sorted by price, ~5 ms the strings' way), else in each card's terms. Relevance reads the
+    terms in any case (its tiers are where the words are); with the masks, only for the cards that pass."""
     bits = _bit_clauses(stats, phrases, where.params)
-    if bits is not None and request.order != "relevance":
-        where.words, where.bits, where.dense = "match", bits, True  # the masks in the scan, as a dense match
-        return
-    where.words, where.phrases, where.bits = "terms", phrases, bits  # the masks in the clauses: counts skip the terms
+    where.words, where.phrases, where.bits = "terms", phrases, bits
+    where.ranked = request.order == "relevance"
     where.params.update({f"p{i}": phrase for i, phrase in enumerate(phrases)})
     where.clauses.extend(bits or [_terms_match("t.strong", "t.featured", "t.other", phrases=phrases)])
 
@@ -311,8 +310,9 @@ def _from_where(where: _Where, clauses: list[str] | None = None, *, words: bool 
         chosen = [*where.bits, *chosen]
     elif plan == "match":  # the full-text match runs once, first ("OFFSET 0" keeps SQLite from folding it into the join)
         source = "(SELECT rowid AS hit FROM words WHERE words MATCH :q LIMIT -1 OFFSET 0) h JOIN cards c ON c.id = h.hit"
-    elif plan == "terms" and not (counting and where.bits):  # the filters pick the cards (CROSS JOIN keeps that
-        # order), each card's terms by its id (with the words in the masks, only the relevance tiers read them)
+    elif plan == "terms" and (not where.bits or (where.ranked and not counting)):  # the filters pick the cards
+        # (CROSS JOIN keeps that order), each card's terms by its id (with the words in the masks, only the
+        # relevance tiers read them)
         source = "cards c CROSS JOIN terms t ON t.id = c.id"
     return f"FROM {source} WHERE {' AND '.join(chosen) or '1'}"
 
