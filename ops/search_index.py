@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from marketplace.search_index import database, store, writer
+from public_api.presenters import stored_card_schema
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def index_status() -> IndexStatus:
         return IndexStatus(version=None, listings=None, published_at=None, loadable=False,
                            problem="the version item is missing")
     try:
-        store.load_current()
+        store.load_current(cards=stored_card_schema())
         loadable, problem = True, None
     except store.IndexUnavailable as error:
         loadable, problem = False, str(error)

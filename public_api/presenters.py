@@ -6,6 +6,9 @@ index item without fetching the listing.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -158,6 +161,14 @@ def _card_fields(listing, at: datetime) -> dict:
 
 def card_of(listing, *, at: datetime | None = None) -> ListingCard:
     return ListingCard(**_card_fields(listing, at or datetime.now(UTC)))
+
+
+@functools.cache
+def stored_card_schema() -> str:
+    """A fingerprint of the stored card's shape (``ListingCard``'s JSON schema): an index whose cards were
+    presented for another shape (a deployment changed the card) is rebuilt by the writer and not read by
+    the listings function meanwhile (``store.load_current``)."""
+    return hashlib.sha256(json.dumps(ListingCard.model_json_schema(), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def stored_card(listing) -> str:

@@ -31,7 +31,7 @@ from marketplace.selectors.search import SORTS as FALLBACK_SORTS
 from marketplace.selectors.search import listing_search, neighbourhood_summaries
 from public_api import agency_cards
 from public_api.observability import count, logger
-from public_api.presenters import card_of, coming_soon_until, converted
+from public_api.presenters import card_of, coming_soon_until, converted, stored_card_schema
 from public_api.schemas.listings import ListingCard
 
 _DEGRADED = ("search by words, map bounds, facets or this order is briefly unavailable; "
@@ -51,7 +51,7 @@ _lock = threading.Lock()
 
 def _load() -> None:
     try:
-        loaded = store.load_current()
+        loaded = store.load_current(cards=stored_card_schema())
     except Exception as error:  # noqa: BLE001 - any failure to load means the fallback, never a 500
         logger.warning("search index unavailable", extra={"reason": f"{type(error).__name__}: {error}"})
         return

@@ -174,6 +174,18 @@ def empty() -> sqlite3.Connection:
     return connection
 
 
+def mark_cards(connection: sqlite3.Connection, cards: str) -> None:
+    """Record the shape the index's cards were presented for (``public_api.presenters.stored_card_schema``)."""
+    with connection:
+        connection.execute("INSERT OR REPLACE INTO meta VALUES ('cards', ?)", (cards,))
+
+
+def cards_of(connection: sqlite3.Connection) -> str | None:
+    """The shape the index's cards were presented for; None for an index built without presented cards."""
+    found = connection.execute("SELECT value FROM meta WHERE name = 'cards'").fetchone()
+    return found[0] if found else None
+
+
 def _remove(connection: sqlite3.Connection, listing_id: str) -> None:
     found = connection.execute("SELECT id FROM cards WHERE listing_id = ?", (listing_id,)).fetchone()
     if found is None:

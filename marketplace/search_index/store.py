@@ -26,7 +26,7 @@ from pynamodb.exceptions import PutError
 
 from marketplace.config import settings
 from marketplace.models import SearchIndexVersion
-from marketplace.search_index.database import SCHEMA_VERSION, analysed, connect, scratch, size
+from marketplace.search_index.database import SCHEMA_VERSION, analysed, cards_of, connect, scratch, size
 
 PREFIX = "search-index/"
 OBJECT_KEY = f"{PREFIX}index.sqlite"
@@ -91,8 +91,9 @@ def publish(connection: sqlite3.Connection, *, expected: int | None) -> int:
     return version
 
 
-def load_current() -> Loaded:
-    """The current version, downloaded and opened in memory; ``IndexUnavailable`` when it cannot be."""
+def load_current(*, cards: str | None = None) -> Loaded:
+    """The current version, downloaded and opened in memory; ``IndexUnavailable`` when it cannot be, or when
+    ``cards`` is given and its cards were presented for another card shape (``database.mark_cards``)."""
     try:
         pointer = SearchIndexVersion.get(*POINTER_KEY)
     except SearchIndexVersion.DoesNotExist:
@@ -112,6 +113,9 @@ def load_current() -> Loaded:
         raise IndexUnavailable(f"the published index {pointer.object_key} is unreadable: {error}") from None
     if schema is None or int(schema[0]) != SCHEMA_VERSION:
         raise IndexUnavailable(f"the published index {pointer.object_key} has another schema ({schema})")
+    if cards is not None and cards_of(connection) != cards:
+        raise IndexUnavailable(f"the published index {pointer.object_key} holds cards presented for another card "
+                               f"shape ({cards_of(connection)}, not {cards})")
     scratch(connection)
     return Loaded(version=int(pointer.version), connection=connection)
 

@@ -18,7 +18,7 @@ from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.outbox import detail_of
 from marketplace.search_index import database, store
-from public_api.presenters import stored_card
+from public_api.presenters import stored_card, stored_card_schema
 
 # The writer stores each card as the API presents it (one presenter; a page then validates JSON instead of
 # presenting the card): this function's package carries the API's dependencies for that.
@@ -37,7 +37,7 @@ class Writer:
     def open(self) -> None:
         """Start from the current version, or build one from the table when none can be loaded."""
         try:
-            loaded = store.load_current()
+            loaded = store.load_current(cards=stored_card_schema())  # cards of another shape: built again
             self.connection, self.version = loaded.connection, loaded.version
         except store.IndexUnavailable as error:
             logger.warning("search index: building from the table", extra={"reason": str(error)})
@@ -61,16 +61,21 @@ class Writer:
         if not self.pending:
             return None
         try:
-            self.version = store.publish(self.connection, expected=self.version)
+            self.version = _publish(self.connection, expected=self.version)
         except store.StaleVersion:
             ids = self.pending - {"*"}
             self.connection, self.pending = None, set()
             self.apply(ids)
-            self.version = store.publish(self.connection, expected=self.version)
+            self.version = _publish(self.connection, expected=self.version)
         self.pending.clear()
         self.published_at = time.monotonic()
         logger.info("search index published", extra={"version": self.version})
         return self.version
+
+
+def _publish(connection, *, expected: int | None) -> int:
+    database.mark_cards(connection, stored_card_schema())
+    return store.publish(connection, expected=expected)
 
 
 def listing_of(body: str) -> str | None:
@@ -95,7 +100,7 @@ def rebuild() -> dict:
     """Build the whole index from the table and publish it (the runbook's command)."""
     current = store.current_version()
     connection = database.build_from_table(present=PRESENT)
-    version = store.publish(connection, expected=current)
+    version = _publish(connection, expected=current)
     return {"version": version, "listings": database.size(connection)}
 
 

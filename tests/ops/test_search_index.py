@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from marketplace.aws import client
 from marketplace.config import settings
-from marketplace.search_index import store
+from marketplace.search_index import database, store, writer
 from ops.cli import main
+from public_api.presenters import stored_card_schema
 from tests.shared.listings import make_listing
 from tests.shared.people import LISTER
 
@@ -33,3 +34,27 @@ def test_status_and_rebuild_restore_an_index_whose_object_was_lost(platform, cap
     assert main(["search-index", "status"]) == 0
     assert "version 2: 3 listings" in capsys.readouterr().out
 
+
+
+def test_an_index_whose_cards_were_presented_for_another_card_shape_is_not_read_and_the_writer_rebuilds_it(
+        platform, capsys):
+    # given a published index whose cards were presented before a deployment changed the card's shape
+    make_listing(LISTER, status="active", title="Reshaped card house")
+    assert main(["search-index", "rebuild", "--apply"]) == 0
+    published = store.load_current().connection
+    database.mark_cards(published, "an-older-card")
+    store.publish(published, expected=store.current_version())
+    capsys.readouterr()
+
+    # when the runbook's status reads it
+    # then it does not load, and says why
+    assert main(["search-index", "status"]) == 1
+    assert "presented for another card shape" in capsys.readouterr().out
+
+    # and when the writer starts (a new container after the deployment), it builds from the table and publishes
+    search_writer = writer.Writer()
+    search_writer.open()
+    assert "*" in search_writer.pending
+    search_writer.publish()
+    assert main(["search-index", "status"]) == 0
+    assert database.cards_of(store.load_current().connection) == stored_card_schema()
