@@ -73,6 +73,7 @@ _SCRATCH = f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch USING fts5(text, tokenize = "{TOKENIZER}");
 CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch_terms USING fts5vocab(temp, scratch, instance);
 CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary USING fts5vocab(main, words, row);
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary_columns USING fts5vocab(main, words, col);
 """
 _COLUMNS = tuple(c.split()[0] for c in _CARD_COLUMNS if c.split()[0] not in MASKS)  # the masks are written apart
 _UPSERT = (f"INSERT INTO cards ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
