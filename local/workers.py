@@ -145,28 +145,32 @@ def sqs_consumer(queue: str, handle: Callable[[str], None], *,
 def _search_index_round(writer: Writer, sqs, url: str, held: list[str]) -> None:
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                                    VisibilityTimeout=int(VISIBILITY_TIMEOUT.total_seconds())).get("Messages", [])
+    held += [m["ReceiptHandle"] for m in messages]  # held before applying: a failed read keeps them too
     writer.apply(messages_listings([m["Body"] for m in messages]))
-    held += [m["ReceiptHandle"] for m in messages]
     if writer.due_in() > 0:
         return
     writer.publish()
-    for handle in held:  # acknowledged only once a version holding their change is published
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    for start in range(0, len(held), 10):  # acknowledged only once a version holding their change is published
+        # A handle held through a long outage may have expired (its message came back and is held again
+        # under a new handle): SQS reports it failed, which is harmless.
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "ReceiptHandle": handle}
+                                                        for n, handle in enumerate(held[start:start + 10])])
     held.clear()
 
 
 def search_index(stop: threading.Event) -> None:
     """The search index's one writer, as its consumer runs in AWS (marketplace.search_index.writer):
-    load or build the index, apply events as they come, publish at most every few seconds."""
+    load or build the index, apply events as they come, publish at most every few seconds. A round that
+    fails (S3 or the table not answering) keeps what the writer applied and the messages it holds: the
+    next round, a second later, publishes them."""
     writer, held = Writer(), []
     sqs = client("sqs")
     url = sqs.get_queue_url(QueueName=settings().queue_name(Queue.SEARCH_INDEX))["QueueUrl"]
     while not stop.is_set():
         try:
             _search_index_round(writer, sqs, url, held)
-        except Exception:  # noqa: BLE001 - messages not deleted come back; the next round tries again
+        except Exception:  # noqa: BLE001 - the writer keeps its changes; the next round tries again
             logger.exception("search index round failed")
-            writer.connection, held[:] = None, []  # start again from the published version
             stop.wait(1)
 
 

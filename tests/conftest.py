@@ -34,7 +34,7 @@ from marketplace.config import reload_settings
 from tests.backoffice.browsing import browser, chromium_path, context  # noqa: F401
 from tests.shared.api_gateway import api, gateway  # noqa: F401
 from tests.shared.dynamodb_calls import dynamodb_calls  # noqa: F401
-from tests.shared.outage import table_outage  # noqa: F401
+from tests.shared.outage import search_bucket_outage, table_outage  # noqa: F401
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,13 @@ most every ``Settings.search_publish_seconds``. In AWS it is a Lambda with reser
 by the queue (its container keeps the index between batches; a new container loads the current version,
 or builds from the table when none is published); locally, ``local.workers.search_index`` runs the same
 writer in a loop. A message is acknowledged only after a version holding its change is published.
+
+A round that fails keeps what it had: listings it could not read stay ``waiting`` and are read again on
+the next round, listings it applied stay ``pending`` in the same database, and the next round publishes
+them (within the normal interval once S3 and the table answer again). ``pending`` only ever names
+changes the in-memory database holds. In AWS the failed batch is reported failed and made visible again
+after a short backoff, so SQS brings it back (and with it an invocation that publishes) within seconds
+rather than after the queue's visibility timeout.
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from marketplace.aws import client
 from marketplace.config import settings
+from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.outbox import detail_of
@@ -31,7 +40,8 @@ CONSUMER = Queue.SEARCH_INDEX
 class Writer:
     connection: object = None
     version: int | None = None
-    pending: set[str] = field(default_factory=set)  # applied, not yet published
+    pending: set[str] = field(default_factory=set)  # applied to ``connection``, not yet published
+    waiting: set[str] = field(default_factory=set)  # received, not yet applied (a failed read): read next round
     published_at: float = 0.0  # monotonic
 
     def open(self) -> None:
@@ -45,32 +55,44 @@ class Writer:
             self.pending.add("*")  # a build is itself a change to publish
 
     def apply(self, listing_ids: set[str]) -> None:
+        """Bring these listings (and any a failed round left waiting) up to date in memory. If reading
+        them fails they stay waiting, so nothing received is forgotten when the call raises."""
+        self.waiting |= listing_ids
         if self.connection is None:
             self.open()
-        if listing_ids:
-            database.apply_changes(self.connection, listing_ids, present=PRESENT)
-            self.pending |= listing_ids
+        if self.waiting:
+            ids = set(self.waiting)
+            database.apply_changes(self.connection, ids, present=PRESENT)
+            self.pending |= ids
+            self.waiting -= ids
 
     def due_in(self) -> float:
         """Seconds until a publish is allowed."""
         return max(0.0, self.published_at + settings().search_publish_seconds - time.monotonic())
 
     def publish(self) -> int | None:
-        """Publish what is pending (now: callers wait for ``due_in``). On a race with another writer,
-        load the newer version, apply the pending listings again and publish that."""
+        """Publish what is pending (now: callers wait for ``due_in``). If it fails, what is pending stays
+        pending for the next call. On a race with another writer, load the newer version, apply the
+        pending listings again and publish that."""
+        self.apply(set())  # what a failed round could not read yet
         if not self.pending:
             return None
         try:
             self.version = _publish(self.connection, expected=self.version)
         except store.StaleVersion:
-            ids = self.pending - {"*"}
-            self.connection, self.pending = None, set()
-            self.apply(ids)
+            self._rebase()
             self.version = _publish(self.connection, expected=self.version)
         self.pending.clear()
         self.published_at = time.monotonic()
         logger.info("search index published", extra={"version": self.version})
         return self.version
+
+    def _rebase(self) -> None:
+        """Start again from the newer version, with this writer's changes waiting to be applied to it (if
+        loading or reading fails they stay waiting: the next round tries again)."""
+        self.waiting |= self.pending - {"*"}
+        self.connection, self.pending = None, set()
+        self.apply(set())
 
 
 def _publish(connection, *, expected: int | None) -> int:
@@ -89,11 +111,64 @@ _writer = Writer()
 
 def handler(event: dict, context=None) -> dict:
     """Lambda entry point for the search-index queue (SQS batch). The whole batch is applied and
-    published together; if that fails every message comes back (the writer re-reads the listings)."""
-    _writer.apply(messages_listings([record["body"] for record in event.get("Records", [])]))
-    time.sleep(_writer.due_in())  # concurrency 1: the next batch waits, so versions come at most this often
-    _writer.publish()
-    return {"batchItemFailures": []}
+    published together. A failing round is tried again within the invocation while its time allows
+    (a brief S3 or DynamoDB blip costs seconds); if it still fails the writer keeps what it applied, and
+    the whole batch is reported failed and made visible again after ``redelivery_delay``: its
+    redelivery publishes it (the writer reads its listings again, which is harmless)."""
+    records = event.get("Records", [])
+    ids = messages_listings([record["body"] for record in records])
+    while True:
+        started = time.monotonic()
+        try:
+            _writer.apply(ids)
+            time.sleep(_writer.due_in())  # concurrency 1: the next batch waits, so versions come at most this often
+            _writer.publish()
+            return {"batchItemFailures": []}
+        except Exception:  # noqa: BLE001 - S3 or the table failing: nothing applied is lost, the batch comes back
+            logger.exception("search index round failed", extra={"messages": len(records)})
+            if not _time_for_another_round(context, spent=time.monotonic() - started):
+                break
+            ids = set()  # applied or waiting in the writer already
+            time.sleep(_ROUND_RETRY_SECONDS)
+    _return_later(records)
+    return {"batchItemFailures": [{"itemIdentifier": record["messageId"]} for record in records]}
+
+
+_ROUND_RETRY_SECONDS = 2
+
+
+def _time_for_another_round(context, *, spent: float) -> bool:
+    """Whether the invocation has time for one more round taking twice as long as the one that failed
+    (a timeout would lose the writer's container and bring the batch back only after the visibility
+    timeout)."""
+    if context is None:  # invoked by hand: one round
+        return False
+    needed = _ROUND_RETRY_SECONDS + settings().search_publish_seconds + 2 * spent + 1
+    return context.get_remaining_time_in_millis() / 1000 > needed
+
+
+def redelivery_delay(receive_count: int) -> int:
+    """Seconds a failed batch stays hidden: 5, 15, 45, 135, then the queue's visibility timeout. The
+    first retry comes within seconds; a failure that lasts still reaches the DLQ only after minutes, not
+    after the quick retries of a poison message (the writer's failures are its dependencies', not the
+    messages')."""
+    return int(min(5 * 3 ** max(receive_count - 1, 0), VISIBILITY_TIMEOUT.total_seconds()))
+
+
+def _return_later(records: list[dict]) -> None:
+    """Make a failed batch visible again after ``redelivery_delay`` rather than the queue's visibility
+    timeout (SQS's event source hides a failed message for the whole timeout)."""
+    entries = [{"Id": str(n), "ReceiptHandle": record["receiptHandle"],
+                "VisibilityTimeout": redelivery_delay(int(record.get("attributes", {}).get("ApproximateReceiveCount", 1)))}
+               for n, record in enumerate(records) if record.get("receiptHandle")]
+    if not entries:
+        return
+    try:
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=settings().queue_name(CONSUMER))["QueueUrl"]
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+    except Exception:  # noqa: BLE001 - then the batch comes back after the visibility timeout
+        logger.exception("search index: could not return the batch for a prompt retry")
 
 
 def rebuild() -> dict:

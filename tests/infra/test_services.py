@@ -342,6 +342,8 @@ def test_the_search_index_has_one_writer_that_may_write_only_the_index_and_its_v
                    for action, _ in granted)
     (put,) = [s for s in _statements(template, "SearchIndexWriter") if s["Action"] == "dynamodb:PutItem"]
     assert put["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["SEARCH_INDEX"]}}
+    # A batch whose publish failed is made visible again after a short backoff (the event source's grant)
+    assert {"sqs:GetQueueUrl", "sqs:ChangeMessageVisibility"} <= {action for action, _ in granted}
 
     api = synthesized.templates["dev"]["Api"]
     listings = _function(api, "shikhar-dev-api-listings")

@@ -5,10 +5,13 @@ across versions, the feed and neighbourhood figures; and the fallback when the i
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from local import workers
+from local.gateway import LambdaContext
 from marketplace import aws, outbox
 from marketplace.config import reload_settings, settings
 from marketplace.lifecycle import Action
@@ -268,6 +271,104 @@ def test_an_approval_is_searchable_once_the_writer_publishes(api, lister, reinde
         time.sleep(0.2)
     assert _ids(get(api, "/v1/listings")) == [approved.listing_id]
     assert json.loads(messages[0]["Body"])["detail"]["data"]["listing_id"] == approved.listing_id
+
+
+def _records(messages: list[dict]) -> list[dict]:
+    """SQS messages as Lambda's event source hands them to the writer."""
+    return [{"messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"],
+             "attributes": m.get("Attributes", {})} for m in messages]
+
+
+def _until_listed(api: str, listing_id: str) -> list[str]:
+    deadline = time.monotonic() + 20  # seconds, not the queue's 180 s visibility timeout
+    while (ids := _ids(get(api, "/v1/listings"))) != [listing_id] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return ids
+
+
+def _queue_url() -> str:
+    return aws.client("sqs").get_queue_url(QueueName=settings().queue_name(writer.CONSUMER))["QueueUrl"]
+
+
+def _approval_on_the_writers_queue(lister, reindex, monkeypatch):
+    """A published index, publishing and refreshing at once, and an approval's batch taken from the
+    writer's queue as Lambda's event source takes it."""
+    reindex()
+    monkeypatch.setenv("SHIKHAR_SEARCH_REFRESH_SECONDS", "0")
+    monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
+    reload_settings()
+    approved = make_listing(lister, status="active", title="Approved while uploads fail")
+    outbox.relay_pending()
+    batch = aws.client("sqs").receive_message(QueueUrl=_queue_url(), MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                              AttributeNames=["All"])["Messages"]
+    return approved, batch
+
+
+def test_a_batch_whose_publish_fails_is_reported_failed_and_comes_back_within_seconds(
+        api, lister, reindex, monkeypatch, search_bucket_outage):
+    # Given a published index and an approval on the writer's queue
+    approved, batch = _approval_on_the_writers_queue(lister, reindex, monkeypatch)
+
+    # When the index cannot be uploaded, the function reports the whole batch failed (not an error)
+    search_bucket_outage.active = True
+    answer = writer.handler({"Records": _records(batch)})
+    assert search_bucket_outage.refused
+    assert answer == {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in batch]}
+    assert _body(get(api, "/v1/listings"))["total"] == 0
+
+    # Then once the bucket answers, SQS brings the batch back after a short backoff and it is published
+    search_bucket_outage.active = False
+    again = aws.client("sqs").receive_message(QueueUrl=_queue_url(), MaxNumberOfMessages=10, WaitTimeSeconds=10,
+                                AttributeNames=["All"]).get("Messages", [])
+    assert {m["MessageId"] for m in again} == {m["MessageId"] for m in batch}
+    assert writer.handler({"Records": _records(again)}) == {"batchItemFailures": []}
+    assert _until_listed(api, approved.listing_id) == [approved.listing_id]
+
+
+def test_a_blip_in_the_upload_is_retried_within_the_invocation(api, lister, reindex, monkeypatch,
+                                                               search_bucket_outage):
+    # Given an approval on the writer's queue and uploads failing for a couple of seconds
+    approved, batch = _approval_on_the_writers_queue(lister, reindex, monkeypatch)
+    search_bucket_outage.active = True
+    threading.Timer(2, setattr, args=(search_bucket_outage, "active", False)).start()
+
+    # When the function is invoked with time to spare, its failed round is tried again
+    answer = writer.handler({"Records": _records(batch)}, LambdaContext("search-index"))
+
+    # Then the batch succeeds and the approval is searchable
+    assert search_bucket_outage.refused
+    assert answer == {"batchItemFailures": []}
+    assert _until_listed(api, approved.listing_id) == [approved.listing_id]
+
+
+def test_the_local_writer_publishes_what_it_applied_once_a_failed_upload_clears(
+        api, lister, reindex, monkeypatch, search_bucket_outage):
+    # Given the local writer running on a published index, and the bucket refusing uploads
+    reindex()
+    monkeypatch.setenv("SHIKHAR_SEARCH_REFRESH_SECONDS", "0")
+    monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
+    reload_settings()
+    search_bucket_outage.active = True
+    stop = threading.Event()
+    running = threading.Thread(target=workers.search_index, args=(stop,), daemon=True)
+    running.start()
+    try:
+        # When an approval reaches it and its upload fails
+        approved = make_listing(lister, status="active", title="Approved while uploads fail")
+        outbox.relay_pending()
+        attempts = settings().call_budget.attempts  # per upload, retries included
+        deadline = time.monotonic() + 30
+        while search_bucket_outage.refused <= attempts and time.monotonic() < deadline:  # a round failed whole
+            time.sleep(0.1)
+        assert search_bucket_outage.refused > attempts
+        assert _body(get(api, "/v1/listings"))["total"] == 0
+
+        # Then once uploads work again its next round publishes the change it kept, within seconds
+        search_bucket_outage.active = False
+        assert _until_listed(api, approved.listing_id) == [approved.listing_id]
+    finally:
+        stop.set()
+        running.join(10)
 
 
 def test_coming_soon_is_hidden_from_the_public_until_its_date(api, lister, reindex, buyer, premium_buyer):
