@@ -15,6 +15,11 @@ class Group(StrEnum):
     BUYERS = "buyers"
     INVESTORS = "investors"
 
+    @property
+    def label(self) -> str:
+        """The group as people name it: "Admins", "Investors"."""
+        return self.value.capitalize()
+
 
 # Who may sign in to the back office, and who must use a second factor there (TOTP).
 BACK_OFFICE_GROUPS = frozenset({Group.ADMINS, Group.BROKERS, Group.SELLERS})

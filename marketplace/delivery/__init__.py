@@ -16,5 +16,7 @@ LANGUAGE_NAMES = {"en": "English", "ne": "Nepali"}
 LANGUAGES = tuple(LANGUAGE_NAMES)
 DEFAULT_LANGUAGE = "en"
 # The buyer apps, each with its own push topic: the one list (infra's topics, local provisioning, the
-# registrations /v1/me accepts). A new app is a new name here.
-BUYER_APPS = ("ios", "android", "web")
+# registrations /v1/me accepts), with the names buyers know them by (the messages that name them). A
+# new app is a new entry here.
+BUYER_APP_NAMES = {"ios": "iOS", "android": "Android", "web": "Web"}
+BUYER_APPS = tuple(BUYER_APP_NAMES)

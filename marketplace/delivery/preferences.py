@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from marketplace.actors import Actor
-from marketplace.delivery import BUYER_APPS, LANGUAGE_NAMES, LANGUAGES
+from marketplace.delivery import BUYER_APP_NAMES, BUYER_APPS, LANGUAGE_NAMES, LANGUAGES
 from marketplace.errors import ValidationError
 from marketplace.formatting import word_list
 from marketplace.models import DeliveryPreferences
@@ -24,9 +24,10 @@ def preferences_update(*, actor: Actor, email: bool | None = None, push: bool | 
     if language is not None and language not in LANGUAGES:
         raise ValidationError(f"must be {word_list(LANGUAGE_NAMES.values(), last='or')}", field="language")
     if apps is not None:
-        unknown = [app for app in apps if app not in BUYER_APPS]
-        if unknown or len(set(apps)) != len(apps):
-            raise ValidationError(f"each of {', '.join(BUYER_APPS)} at most once; not {', '.join(unknown) or 'twice'}",
+        if any(app not in BUYER_APPS for app in apps):
+            raise ValidationError(f"must be {word_list(BUYER_APP_NAMES.values(), last='or')}", field="apps")
+        if twice := [app for app in BUYER_APPS if apps.count(app) > 1]:
+            raise ValidationError(f"names each app once, not {word_list(BUYER_APP_NAMES[a] for a in twice)} twice",
                                   field="apps")
         apps = [app for app in BUYER_APPS if app in apps]  # one order: the configured one
     preferences = preferences_of(user_id=actor.user_id)

@@ -54,9 +54,8 @@ def user_groups_change(*, actor: Actor, user_id: str, expected_groups: list[str]
     change made meanwhile (by another admin) is never undone unseen. (The groups, not a version: the
     profile also changes at each sign-in, which is no reason to refuse.)"""
     _require_admin(actor)
-    unknown = [g for g in [*add, *remove] if g not in {x.value for x in Group}]
-    if unknown:
-        raise ValidationError(f"unknown group {unknown[0]!r}", field="groups")
+    if any(g not in {x.value for x in Group} for g in [*add, *remove]):
+        raise ValidationError(f"must be {word_list((g.label for g in Group), last='or')}", field="groups")
     if actor.user_id == user_id and Group.ADMINS.value in remove:
         raise ValidationError("you cannot remove your own admin role", field="groups")
     profile = UserProfile.get_or_not_found(user_id, consistent=True)

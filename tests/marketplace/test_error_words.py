@@ -1,5 +1,5 @@
 """A refused value is named in the words its user reads (plan titles, provider, tier, language, reason,
-licence class and file type names), with the field's label first, never the codes the platform stores."""
+group, buyer app, licence class and file type names), with the field's label first, never the codes the platform stores."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,7 +13,7 @@ from marketplace.services.engagement import clean_inquiry
 from marketplace.services.listings import listing_create
 from marketplace.services.media import media_request_upload, media_retry
 from marketplace.services.payments import payment_checkout
-from marketplace.services.people import broker_profile_create, subscription_grant
+from marketplace.services.people import broker_profile_create, subscription_grant, user_groups_change
 from tests.shared.listings import COMPLETE_HOUSE
 from tests.shared.people import ADMIN, BROKER, BUYER
 
@@ -41,6 +41,15 @@ def test_a_tier_language_or_suppression_reason_is_named_in_words(platform):
     assert (language.field, language.message) == ("language", "must be English or Nepali")
     reason = _refusal(suppressions_find, search=SuppressionSearch(reason="spam"))
     assert (reason.field, reason.message) == ("reason", "must be Bounce or Complaint, or any")
+
+
+def test_a_group_or_buyer_app_is_named_in_words(platform):
+    group = _refusal(user_groups_change, actor=ADMIN, user_id="buyer-1", expected_groups=["buyers"], add=["vip"])
+    assert (group.field, group.message) == ("groups", "must be Admins, Brokers, Sellers, Buyers or Investors")
+    app = _refusal(preferences_update, actor=BUYER, apps=["blackberry"])
+    assert (app.field, app.message) == ("apps", "must be iOS, Android or Web")
+    twice = _refusal(preferences_update, actor=BUYER, apps=["ios", "web", "ios"])
+    assert (twice.field, twice.message) == ("apps", "names each app once, not iOS twice")
 
 
 def test_a_media_kind_or_file_type_is_named_in_words(platform):
