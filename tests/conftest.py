@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from local.emulator import EMULATOR_ENV, Emulator, free_port
+from local.emulator import EMULATOR_ENV, Emulator, Snapshot, free_port
 from local.media_edge import edge_url
 
 _PORT = free_port()
@@ -52,11 +52,19 @@ def table(emulator):
     yield
 
 
-@pytest.fixture
-def platform(emulator) -> Resources:
-    """Every resource the code uses, fresh: table, buckets, bus, queues, topic, user pool."""
+@pytest.fixture(scope="session")
+def _provisioned(emulator) -> tuple[Resources, Snapshot]:
     emulator.reset()
     resources = provision()
+    return resources, emulator.snapshot()
+
+
+@pytest.fixture
+def platform(emulator, _provisioned) -> Resources:
+    """Every resource the code uses, fresh: table, buckets, bus, queues, topic, user pool. Provisioned once
+    per test process; each test starts from the emulator's copy of that moment."""
+    resources, snapshot = _provisioned
+    emulator.restore(snapshot)
     os.environ.update(resources.environment())
     reload_settings()
     yield resources

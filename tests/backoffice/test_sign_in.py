@@ -161,12 +161,12 @@ def test_the_readmes_authenticator_key_signs_in_with_a_standard_totp_library(peo
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     key = re.search(r"^Authenticator key: `([A-Z2-7]+)`$", readme, re.MULTILINE).group(1)
     broker = people["broker"]
-    sign_in(Client(), broker)  # TOTP set up through the pages
+    broker.set_up_totp()
 
     # When the broker signs in with a code that plain pyotp (its default key checks) makes from it
     browser = Client()
     browser.post("/login/", {"email": broker.email, "password": PASSWORD})
-    broker.fresh_code()  # waits for a step after the setup's (and out of one about to roll over)
+    broker.fresh_code()  # out of a step about to roll over
     response = browser.post("/login/code/", {"code": pyotp.TOTP(key).now()})
 
     # Then they are in
@@ -192,10 +192,10 @@ def test_thirty_wrong_passwords_then_the_right_one_is_refused(people):
 
 def test_forty_wrong_codes_on_one_pending_sign_in_then_the_right_one_is_refused(people):
     broker = people["broker"]
-    sign_in(Client(), broker)  # TOTP set up
+    broker.set_up_totp()
     browser = Client()
     browser.post("/login/", {"email": broker.email, "password": PASSWORD})
-    right = broker.fresh_code()  # a step after the setup's: taken before the guesses, used right after
+    right = broker.fresh_code()  # taken before the guesses, used right after
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     for _ in range(40):
         browser.post("/login/code/", {"code": wrong})
@@ -223,7 +223,7 @@ def test_many_accounts_guessed_from_one_address_block_that_address(people):
 def test_a_totp_code_completes_one_sign_in_only(people):
     # Given a broker with TOTP, and two sign-ins waiting for a code
     broker = people["broker"]
-    sign_in(Client(), broker)
+    broker.set_up_totp()
     first, second = Client(), Client()
     for browser in (first, second):
         browser.post("/login/", {"email": broker.email, "password": PASSWORD})
