@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -293,10 +294,7 @@ def _queue_url() -> str:
 def _approval_on_the_writers_queue(lister, reindex, monkeypatch):
     """A published index, publishing and refreshing at once, and an approval's batch taken from the
     writer's queue as Lambda's event source takes it."""
-    reindex()
-    monkeypatch.setenv("SHIKHAR_SEARCH_REFRESH_SECONDS", "0")
-    monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
-    reload_settings()
+    _published_and_at_once(reindex, monkeypatch)
     approved = make_listing(lister, status="active", title="Approved while uploads fail")
     outbox.relay_pending()
     batch = aws.client("sqs").receive_message(QueueUrl=_queue_url(), MaxNumberOfMessages=10, WaitTimeSeconds=1,
@@ -341,34 +339,67 @@ def test_a_blip_in_the_upload_is_retried_within_the_invocation(api, lister, rein
     assert _until_listed(api, approved.listing_id) == [approved.listing_id]
 
 
-def test_the_local_writer_publishes_what_it_applied_once_a_failed_upload_clears(
-        api, lister, reindex, monkeypatch, search_bucket_outage):
-    # Given the local writer running on a published index, and the bucket refusing uploads
+def _published_and_at_once(reindex, monkeypatch) -> None:
+    """A published index; the writer publishes and the listings function refreshes at once."""
     reindex()
     monkeypatch.setenv("SHIKHAR_SEARCH_REFRESH_SECONDS", "0")
     monkeypatch.setenv("SHIKHAR_SEARCH_PUBLISH_SECONDS", "0")
     reload_settings()
-    search_bucket_outage.active = True
+
+
+@contextmanager
+def _local_writer():
+    """The local platform's search-index worker, running until leaving."""
     stop = threading.Event()
     running = threading.Thread(target=workers.search_index, args=(stop,), daemon=True)
     running.start()
     try:
+        yield
+    finally:
+        stop.set()
+        running.join(10)
+
+
+def _wait_until(condition) -> None:
+    deadline = time.monotonic() + 30
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_the_local_writer_publishes_what_it_applied_once_a_failed_upload_clears(
+        api, lister, reindex, monkeypatch, search_bucket_outage):
+    # Given the local writer running on a published index, and the bucket refusing uploads
+    _published_and_at_once(reindex, monkeypatch)
+    search_bucket_outage.active = True
+    with _local_writer():
         # When an approval reaches it and its upload fails
         approved = make_listing(lister, status="active", title="Approved while uploads fail")
         outbox.relay_pending()
         attempts = settings().call_budget.attempts  # per upload, retries included
-        deadline = time.monotonic() + 30
-        while search_bucket_outage.refused <= attempts and time.monotonic() < deadline:  # a round failed whole
-            time.sleep(0.1)
+        _wait_until(lambda: search_bucket_outage.refused > attempts)  # a round failed whole
         assert search_bucket_outage.refused > attempts
         assert _body(get(api, "/v1/listings"))["total"] == 0
 
         # Then once uploads work again its next round publishes the change it kept, within seconds
         search_bucket_outage.active = False
         assert _until_listed(api, approved.listing_id) == [approved.listing_id]
-    finally:
-        stop.set()
-        running.join(10)
+
+
+def test_the_local_writer_reads_again_what_it_could_not_read_when_the_table_failed(
+        api, lister, reindex, monkeypatch, table_outage):
+    # Given an approval on the writer's queue, and the table not answering when the writer takes it
+    _published_and_at_once(reindex, monkeypatch)
+    approved = make_listing(lister, status="active", title="Approved before the table failed")
+    outbox.relay_pending()
+    table_outage.active = True
+    with _local_writer():
+        # When its round fails reading the table
+        _wait_until(lambda: table_outage.refused)
+        assert table_outage.refused
+
+        # Then once the table answers the writer reads the listing again and publishes it, within seconds
+        table_outage.active = False
+        assert _until_listed(api, approved.listing_id) == [approved.listing_id]
 
 
 def test_coming_soon_is_hidden_from_the_public_until_its_date(api, lister, reindex, buyer, premium_buyer):
