@@ -10,8 +10,8 @@ writer in a loop. A message is acknowledged only after a version holding its cha
 A round that fails keeps what it had: listings it could not read stay ``waiting`` and are read again on
 the next round, listings it applied stay ``pending`` in the same database, and the next round publishes
 them (within the normal interval once S3 and the table answer again). ``pending`` only ever names
-changes the in-memory database holds. In AWS the failed batch is reported failed and made visible again
-after a short backoff, so SQS brings it back (and with it an invocation that publishes) within seconds
+changes the in-memory database holds. In AWS a failed round is first tried again within the invocation;
+then the batch is reported failed and made visible again after a short backoff, so SQS brings it back (and with it an invocation that publishes) within seconds
 rather than after the queue's visibility timeout.
 """
 
