@@ -110,6 +110,17 @@ def _reference(listings: dict, request: IndexSearch, entitlements: Entitlements)
             and (not words or _tier(listing, words) is not None)]
 
 
+def _every_page(connection, request: IndexSearch, entitlements: Entitlements, limit: int) -> tuple[list[str], set]:
+    """Every page of ``request`` read by its cursor: the listing ids in order, and the totals the pages gave."""
+    found, cursor, totals = [], None, set()
+    while True:
+        page = query.search(connection, request=request, entitlements=entitlements, limit=limit, cursor=cursor, at=NOW)
+        found += [item.listing_id for item in page.items]
+        totals.add(page.total)
+        if not (cursor := page.cursor):
+            return found, totals
+
+
 def _facets(found: list[Listing], names: tuple[str, ...]) -> dict:
     values = {"neighborhood": lambda x: x.neighborhood, "property_type": lambda x: x.property_type,
               "bedrooms": lambda x: "none" if x.bedrooms is None else str(x.bedrooms),
@@ -209,13 +220,7 @@ def test_words_with_filters_in_another_order_follow_the_reference_to_the_end(mar
     expected = [x.listing_id for x in sorted(_reference(listings, request, INVESTOR), key=ORDERED_BY[sort])]
 
     # when every page is read by its cursor
-    found, cursor, totals = [], None, set()
-    while True:
-        page = query.search(connection, request=request, entitlements=INVESTOR, limit=4, cursor=cursor, at=NOW)
-        found += [item.listing_id for item in page.items]
-        totals.add(page.total)
-        if not (cursor := page.cursor):
-            break
+    found, totals = _every_page(connection, request, INVESTOR, 4)
 
     # then the pages hold the reference's cards in its order, with its total on each page
     assert len(expected) > 4, "the order is only tested over several pages"
@@ -258,3 +263,53 @@ def test_a_card_read_from_the_index_is_the_listing_pynamodb_reads(market):
         assert {k: v for k, v in fast.items() if k != "updated_at"} == {
             k: v for k, v in reference.items() if k != "updated_at"}
     assert len(stored) == COUNT  # every generated listing is listed, so indexed
+
+
+# A page of a few matches sorts them apart (found by the filters' index) instead of walking its order's index;
+# with many it walks. Each plan is forced in turn by the planner's own costs.
+ORDER_PLANS = {"planned": {}, "sorted-apart": {"WALK_US": 1e9}, "walked": {"WALK_US": 0.0}}
+
+
+@pytest.mark.parametrize("order_plan", list(ORDER_PLANS))
+@pytest.mark.parametrize("filters", [
+    ListingFilters(neighborhoods=("hattiban", "chobhar"), max_price=80_000_000),
+    ListingFilters(property_type="house", premium=True),
+    ListingFilters(min_price=20_000_000, min_bedrooms=3)], ids=["two-places-under-a-price", "premium-houses", "wide"])
+@pytest.mark.parametrize("sort", list(ORDERED_BY))
+def test_filtered_pages_in_an_order_follow_the_reference_whichever_index_is_read(market, filters, sort, order_plan,
+                                                                                  monkeypatch):
+    # given filters that leave few cards or many, an order with its own index, and the page's plan forced
+    for name, value in ORDER_PLANS[order_plan].items():
+        monkeypatch.setattr(query, name, value)
+    connection, listings = market
+    request = IndexSearch(filters=filters, sort=sort)
+    expected = [x.listing_id for x in sorted(_reference(listings, request, INVESTOR), key=ORDERED_BY[sort])]
+
+    # when every page is read by its cursor
+    found, totals = _every_page(connection, request, INVESTOR, 3)
+
+    # then the pages hold the reference's cards in its order, with its total on each page
+    assert len(expected) > 3, "the order is only tested over several pages"
+    assert found == expected
+    assert totals == {len(expected)}
+
+
+@pytest.mark.parametrize("words", ["sanepa", "garden", "lalpurja"])
+def test_relevance_tiers_over_wide_filters_count_before_reading_a_page(market, words, plan):
+    # given wide filters (their tiers are read one by one) in places other than the word's own neighbourhood,
+    # so a place name the filters leave few or no cards of is counted before any tier is walked
+    connection, listings = market
+    filters = ListingFilters(neighborhoods=tuple(p for p in ("bhaisepati", "maharajgunj", "lazimpat", "baluwatar",
+                                                             "budhanilkantha", "bansbari") if p != words))
+    request = IndexSearch(q=words, filters=filters)
+    assert len(_reference(listings, IndexSearch(filters=filters), ANONYMOUS)) >= query.WIDE * COUNT
+    tokens = _tokens(words)
+    expected = [x.listing_id for x in sorted(_reference(listings, request, ANONYMOUS),
+                                             key=lambda x: (_tier(x, tokens), -x.published_at.timestamp(), x.listing_id))]
+
+    # when every page is read by its cursor
+    found, totals = _every_page(connection, request, ANONYMOUS, 4)
+
+    # then the cards, their order and the total are the reference's (none at all for a place left out)
+    assert found == expected
+    assert totals == {len(expected)}
