@@ -20,7 +20,7 @@ from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.delivery import feedback
 from marketplace.events import Queue
 from marketplace.observability import logger
-from marketplace.search_index.writer import Writer, messages_listings
+from marketplace.search_index.writer import ROUND_FAILED, Writer, messages_listings
 from marketplace.services import daily_reports, freshness, media_placement, payments
 from marketplace.services import exchange_rates as exchange_rate_services
 from media_pipeline import runner as media_runner
@@ -170,7 +170,7 @@ def search_index(stop: threading.Event) -> None:
         try:
             _search_index_round(writer, sqs, url, held)
         except Exception:  # noqa: BLE001 - the writer keeps its changes; the next round tries again
-            logger.exception("search index round failed")
+            logger.exception(ROUND_FAILED)
             stop.wait(1)
 
 

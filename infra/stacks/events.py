@@ -11,6 +11,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -375,6 +376,12 @@ class EventsStack(Stack):
         grant_key(role, key=key, encrypt=True)
         grant_objects(role, bucket=data.search.name, actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
                       prefix=SEARCH_PREFIX)
+        # A failed round is handled (the batch comes back), so no invocation error counts it: its log line does.
+        self.search_rounds_failed = logs.MetricFilter(
+            self, "SearchIndexRoundsFailed", log_group=self.search_writer.log_group, metric_namespace="Shikhar",
+            metric_name="SearchIndexRoundsFailed", metric_value="1", default_value=0,
+            filter_pattern=logs.FilterPattern.string_value("$.message", "=", search_index_writer.ROUND_FAILED),
+        ).metric(period=Duration.minutes(5), statistic="Sum")
         self.search_writer.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.SEARCH_INDEX], batch_size=10, max_batching_window=Duration.seconds(2),
             max_concurrency=2, report_batch_item_failures=True))  # SQS's floor for the poller; the reserved concurrency of 1 is what limits

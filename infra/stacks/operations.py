@@ -116,6 +116,10 @@ class OperationsStack(Stack):
             namespace="Shikhar", metric_name="SearchIndexFallback", period=five, statistic="Sum",
             dimensions_map={"service": API_SERVICE}), threshold=0,
               description="Search is answering from DynamoDB without its index (docs/runbooks/search-index.md)")
+        # Publishing rounds failing for 15 minutes (a blip is retried within seconds and pages nobody).
+        alarm("SearchIndexRoundsFailed", events_stack.search_rounds_failed, threshold=0, periods=3,
+              description="The search index writer cannot publish: new changes are not searchable "
+                          "(docs/runbooks/search-index.md)")
         media_failures = cloudwatch.MathExpression(
             expression=" + ".join(media.failure_metrics), using_metrics=media.failure_metrics, period=five,
             label="Media pipeline executions failed, timed out or aborted")

@@ -14,6 +14,7 @@ from marketplace.consumers import VISIBILITY_TIMEOUT
 from marketplace.deployment import APPS_CLIENT, Env, handler_name
 from marketplace.events import RULES
 from marketplace.media_kinds import KINDS
+from marketplace.search_index import writer as writer_module
 from marketplace.services import exchange_rates, freshness, media_placement, payments
 from media_pipeline import sweep
 from media_pipeline.steps import LAMBDA_STEPS, state_machine_definition
@@ -354,6 +355,12 @@ def test_the_search_index_has_one_writer_that_may_write_only_the_index_and_its_v
 
     alarms = [a["Properties"] for a in synthesized.resources("dev", "AWS::CloudWatch::Alarm").values()]
     assert any(a.get("MetricName") == "SearchIndexFallback" and a["AlarmActions"] for a in alarms)
+    # A failed publishing round is handled, not an invocation error: its log line is counted and alarmed
+    (metric_filter,) = synthesized.resources("dev", "AWS::Logs::MetricFilter").values()
+    assert metric_filter["Properties"]["FilterPattern"] == f'{{ $.message = "{writer_module.ROUND_FAILED}" }}'
+    (transformation,) = metric_filter["Properties"]["MetricTransformations"]
+    rounds = [a for a in alarms if a.get("MetricName") == transformation["MetricName"]]
+    assert len(rounds) == 1 and rounds[0]["AlarmActions"] and rounds[0]["EvaluationPeriods"] == 3
 
 
 def _definition(synthesized) -> dict:

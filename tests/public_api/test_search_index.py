@@ -303,7 +303,7 @@ def _approval_on_the_writers_queue(lister, reindex, monkeypatch):
 
 
 def test_a_batch_whose_publish_fails_is_reported_failed_and_comes_back_within_seconds(
-        api, lister, reindex, monkeypatch, search_bucket_outage):
+        api, lister, reindex, monkeypatch, search_bucket_outage, caplog):
     # Given a published index and an approval on the writer's queue
     approved, batch = _approval_on_the_writers_queue(lister, reindex, monkeypatch)
 
@@ -313,6 +313,8 @@ def test_a_batch_whose_publish_fails_is_reported_failed_and_comes_back_within_se
     assert search_bucket_outage.refused
     assert answer == {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in batch]}
     assert _body(get(api, "/v1/listings"))["total"] == 0
+    # and logs the message infra's metric filter counts for the writer's alarm
+    assert writer.ROUND_FAILED in [record.getMessage() for record in caplog.records]
 
     # Then once the bucket answers, SQS brings the batch back after a short backoff and it is published
     search_bucket_outage.active = False
