@@ -308,7 +308,7 @@ class PeopleFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Name or email",
                         help_text="Any word of the name, or an email with its @")
     group = forms.ChoiceField(required=False, label="Group",
-                              choices=[("", "any group"), *((g.value, g.value) for g in Group)])
+                              choices=[("", "any group"), *((g.value, g.label) for g in Group)])
 
 
 class InventoryFilterForm(forms.Form):
@@ -354,7 +354,7 @@ class SubscriptionForm(forms.Form):
 
 class GroupsForm(forms.Form):
     groups = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
-                                       choices=[(g.value, g.value) for g in Group])
+                                       choices=[(g.value, g.label) for g in Group])
     reason = forms.CharField(max_length=500)
     # The groups the page showed: the change is made against them, never over another admin's.
     shown = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput,

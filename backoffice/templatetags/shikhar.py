@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from backoffice import maps, places, previews
 from marketplace import formatting, history
+from marketplace.actors import Group
 from marketplace.listing_fields import label_of
 from marketplace.media_kinds import IN_FLIGHT
 from marketplace.payments import PLANS, PROVIDER_NAMES
@@ -30,6 +31,14 @@ register.filter("words", formatting.words)  # "semi_furnished" -> "Semi furnishe
 register.filter("word_list", formatting.word_list)  # "admins, brokers and sellers"
 register.filter("place", formatting.place)  # a neighbourhood's name
 register.filter("price", formatting.price)  # a listing's price, or "Price on request"
+
+
+@register.filter
+def group_names(groups) -> str:
+    """{{ person.groups|group_names }} -> "Admins and Brokers" (a name the pool has but the code does not
+    know stays as it is)."""
+    known = {group.value: group.label for group in Group}
+    return formatting.word_list(known.get(str(name), str(name)) for name in groups)
 
 
 @register.filter

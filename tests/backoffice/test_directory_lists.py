@@ -233,3 +233,18 @@ def test_agencies_are_searched_filtered_by_licence_sorted_and_paged(signed_in, p
         == {"licence": "valid", "order": "-name"}
     assert '<option value="" selected>any</option>' in first.content.decode()
     assert first_calls == second_calls == {"GetItem": 1, "Query": 1}  # the session, the agencies
+
+
+def test_people_and_a_persons_groups_are_named_as_people_say_them(signed_in):
+    # Given a person in two groups
+    user_profile_sync(user_id="p-named", email="named@example.np", groups=["investors", "sellers"], name="Named One")
+    browser = signed_in("admin")
+
+    # When an admin lists people and opens the person
+    listed = visible_text(browser.get("/admin/people/", {"q": "named"}).content)
+    opened = visible_text(browser.get("/admin/people/p-named/").content)
+
+    # Then the groups read as words, in the list, its filter and the person's groups form
+    assert "Investors and Sellers" in listed and "investors and sellers" not in listed
+    assert "any group" in listed and "Admins" in listed  # the filter's choices
+    assert all(label in opened for label in ("Admins", "Brokers", "Sellers", "Buyers", "Investors"))
