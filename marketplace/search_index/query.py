@@ -18,6 +18,7 @@ import json
 import math
 import re
 import sqlite3
+import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.pagination import decode_position, encode_position
 from marketplace.search_index.database import BITS, FACETS, MASKS, Index, scratch, tokens, unit_vector
 from marketplace.search_index.documents import (
+    PLACE_WORDS,
     REAL_COLUMNS,
     IndexCard,
     card_of_row,
@@ -106,9 +108,14 @@ class IndexPage:
     facets: dict[str, dict[str, int]] | None = None
 
 
+def _words(q: str) -> list[str]:
+    """The words of ``q``; a neighbourhood's name in Devanagari is searched as its romanised name (the same query)."""
+    return [PLACE_WORDS.get(unicodedata.normalize("NFC", word), word) for word in _TOKEN.findall(q)[:MAX_WORDS]]
+
+
 def match_expression(q: str) -> str:
     """FTS5 query for the words of ``q``: every word must match, each as a prefix ("pool" finds "pools")."""
-    tokens = _TOKEN.findall(q)[:MAX_WORDS]
+    tokens = _words(q)
     if not tokens:
         raise ValidationError("needs at least one word", field="q")
     return " ".join(f'"{token}"*' for token in tokens)
@@ -289,7 +296,7 @@ def _bit_clauses(stats: Statistics, phrases: tuple[str, ...], params: dict) -> l
 def _phrases(connection, q: str) -> tuple[str, ...] | None:
     """The words of ``q`` as ``terms`` holds them: each FTS5 phrase " t1 t2" (every token but the last
     exact, the last a prefix); None when a word has no token FTS5 would match (the full-text path decides)."""
-    found = tokens(connection, _TOKEN.findall(q)[:MAX_WORDS])
+    found = tokens(connection, _words(q))
     if not found or not all(found):
         return None
     return tuple(" " + " ".join(phrase) for phrase in found)

@@ -228,7 +228,7 @@ def test_words_with_filters_in_another_order_follow_the_reference_to_the_end(mar
     assert totals == {len(expected)}
 
 
-@pytest.mark.parametrize("words", ["सानेपा", "बूढानीलकण्ठ", "Bhaisépati", "ring road", "ri"])
+@pytest.mark.parametrize("words", ["सानेपा", "बूढानीलकण्ठ", "साने", "बूढानील", "Bhaisépati", "ring road", "ri"])
 def test_both_sides_of_the_planner_find_the_same_pages(market, words, monkeypatch):
     # given words FTS5 splits (Devanagari names, accents, a phrase-like pair, a two-letter prefix) and a
     # filter that leaves a few cards
@@ -313,3 +313,43 @@ def test_relevance_tiers_over_wide_filters_count_before_reading_a_page(market, w
     # then the cards, their order and the total are the reference's (none at all for a place left out)
     assert found == expected
     assert totals == {len(expected)}
+
+
+@pytest.mark.parametrize("sort", [None, "price_asc", "newest"])
+@pytest.mark.parametrize(("devanagari", "romanised"), [("सानेपा", "sanepa"), ("बूढानीलकण्ठ", "budhanilkantha"),
+                                                       ("सानेपा garden", "sanepa garden")])
+def test_a_neighbourhood_named_in_devanagari_is_the_search_of_its_romanised_name(market, devanagari, romanised,
+                                                                                 sort, plan):
+    # given a neighbourhood's name written in Devanagari (FTS5 would split it at its vowel signs) and filters
+    connection, listings = market
+    filters = ListingFilters(min_bedrooms=2)
+    in_place = [x for x in listings.values() if x.neighborhood == romanised.split()[0] and _passes(x, filters)]
+    assert in_place, "the place must hold listings for the comparison to mean anything"
+
+    # when every page is read for each spelling
+    pages = {words: _every_page(connection, IndexSearch(q=words, filters=filters, sort=sort), INVESTOR, 4)
+             for words in (devanagari, romanised)}
+
+    # then both spellings find the same cards in the same order with the same totals, the place's among them
+    assert pages[devanagari] == pages[romanised]
+    assert {x.listing_id for x in in_place} & set(pages[devanagari][0])
+
+
+def test_a_devanagari_name_finds_what_its_romanised_name_finds_outside_the_place_too():
+    # given a listing in Sanepa and one in Lazimpat whose description names Sanepa in Latin letters
+    rng = random.Random(7)
+    in_sanepa, nearby = (listing_in_memory(rng, index, moment=NOW) for index in range(2))
+    in_sanepa.neighborhood, nearby.neighborhood = "sanepa", "lazimpat"
+    nearby.description = "Ten minutes from Sanepa by car."
+    connection = database.empty()
+    for listing in (in_sanepa, nearby):
+        database.put_listing(connection, listing, listing_id=listing.listing_id)
+    connection = database.analysed(connection)
+
+    # when the place is searched by its Devanagari name
+    page = query.search(connection, request=IndexSearch(q="सानेपा", sort="newest"), entitlements=INVESTOR, at=NOW)
+
+    # then both are found, as "sanepa" finds them
+    expected = query.search(connection, request=IndexSearch(q="sanepa", sort="newest"), entitlements=INVESTOR, at=NOW)
+    assert {x.listing_id for x in page.items} == {in_sanepa.listing_id, nearby.listing_id}
+    assert [x.listing_id for x in page.items] == [x.listing_id for x in expected.items]
