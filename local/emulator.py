@@ -169,9 +169,13 @@ class Emulator:
         of the snapshot gets a fresh copy of its saved state (the copy is never shared with the snapshot)."""
         from moto.core.base_backend import BackendDict, backend_lock
         from moto.core.model_instances import reset_model_data
+        from moto.s3.models import FakeKey, FakeMultipart
 
         kept = {id(entry[-1]) for entry in snapshot.entries}
         with backend_lock:
+            # What moto's S3 reset releases: each object's buffer (a temporary file past 1 MB) made since.
+            for made in (*FakeMultipart.instances_tracked, *FakeKey.instances_tracked):
+                made.dispose()
             for backends in BackendDict._instances:
                 for by_region in backends.values():
                     for backend in by_region.values():
