@@ -153,15 +153,21 @@ class Emulator:
         suite provisions once per process, then starts each test from this copy instead of a reset and
         ~100 provisioning calls)."""
         from moto.core.base_backend import BackendDict
+        from moto.core.model_instances import model_data
 
         entries = [(backends, account, by_region, region, backend)
                    for backends in BackendDict._instances
                    for account, by_region in backends.items()
                    for region, backend in by_region.items()]
         services = list(BackendDict._instances)
+        tracked = [model for models in model_data.values() for model in models.values()]
+        counts = [len(model.instances_tracked) for model in tracked]
         # A service's own registry beside its backends (S3's bucket name -> account) is saved with them.
         state = _copied([vars(backends) for backends in services] + [entry[-1].__dict__ for entry in entries],
                         entries)
+        # moto tracks every model it makes, copies too; the snapshot's own are never released by a restore.
+        for model, count in zip(tracked, counts, strict=True):
+            del model.instances_tracked[count:]
         return Snapshot(services=services, entries=entries, state=state)
 
     def restore(self, snapshot: Snapshot) -> None:
