@@ -64,6 +64,9 @@ ORDERS: dict[str, tuple[str, ...]] = {
     # for a common word at 10,000 listings; the tiers are two more look-ups in the full-text index.)
     "relevance": (f"-(2 * ({_STRONG}) + ({_FEATURED}))", "-c.published"),
 }
+# Each order's index (``database``): a page of many matches walks it (``_page_body``).
+ORDER_INDEXES = {"newest": "cards_newest", "price_asc": "cards_price_asc", "price_desc": "cards_price_desc",
+                 "price_per_ropani_asc": "cards_per_ropani", "land_desc": "cards_land_desc"}
 # Relevance tiers, best first: every word in the title or the neighbourhood's names (``strong``) and in
 # the features (``featured``); in the title or names only; in the features only; anywhere else (the
 # description, or the words spread over several columns). The tier is computed for the cards that pass
@@ -172,7 +175,7 @@ def _near_box(filters: ListingFilters) -> tuple[float, float, float, float] | No
     return latitude - dlat, longitude - dlng, latitude + dlat, longitude + dlng
 
 
-# A box whose latitudes hold more than this share of the cards is checked row by row, not walked in the
+# A box estimated to hold more than this share of the cards is checked row by row, not walked in the
 # ``(lat, lng)`` index: at 10,000 listings a 5 km circle's box holds most of the valley, and the index's
 # range plus a lookup of each row cost 2-2.8 ms against 0.8-1.7 ms for a scan of the narrow table (or a
 # walk of another filter's or the order's index). SQLite has no histogram to know it: ``+c.lat`` and
@@ -180,11 +183,19 @@ def _near_box(filters: ListingFilters) -> tuple[float, float, float, float] | No
 PLACE_INDEX_SHARE = 0.25
 
 
+def _box_rows(stats: Statistics, box: tuple[float, float, float, float]) -> float:
+    """The cards estimated in the box: its latitudes' share times its longitudes' (the index walks the
+    latitudes' entries, ~0.03 us each, and looks up only the rows within the longitudes too; a neighbourhood's
+    0.02-degree box holds a third of the cards' latitudes but a fifth of that: 1.18 ms scanned, 0.83 ms by the index)."""
+    rows = max(stats.rows, 1)
+    return _between(stats.ordered["lat"], box[0], box[2]) * _between(stats.ordered["lng"], box[1], box[3]) / rows
+
+
 def _map_clauses(request: IndexSearch, params: dict, stats: Statistics) -> list[str]:
     clauses = []
     lat, lng = "c.lat", "c.lng"
     box = request.bbox or _near_box(request.filters)
-    if box is not None and _between(stats.ordered["lat"], box[0], box[2]) > PLACE_INDEX_SHARE * stats.rows:
+    if box is not None and _box_rows(stats, box) > PLACE_INDEX_SHARE * stats.rows:
         lat, lng = "+c.lat", "+c.lng"  # nor a skip-scan of the index on its second column
     if request.bbox is not None:
         params.update(zip(("s", "w", "n", "e"), request.bbox, strict=True))
@@ -551,6 +562,17 @@ def _reads_tiers(connection, request: IndexSearch, where: _Where) -> bool:
     return where.tiered
 
 
+def _page_body(request: IndexSearch, where: _Where, matches: int | None, apart: bool) -> str:
+    """The page's ``FROM ... WHERE``. Filters without words whose counted matches are many walk the order's
+    index, from a price bound on: SQLite's own choice was at times a filter's index and a sort of every match
+    (houses over 2 crore with 3+ bedrooms, newest first: 4,236 sorted, 2.05 ms; walked, 0.04 ms)."""
+    if apart or where.words is not None or matches is None or request.order not in ORDER_INDEXES:
+        return _from_where(where)
+    if not where.seek:
+        where.seek = _price_seek(request, where.params)
+    return _from_where(where).replace("FROM cards c", f"FROM cards c INDEXED BY {ORDER_INDEXES[request.order]}", 1)
+
+
 def _page_rows(connection, request: IndexSearch, where: _Where, after: list | None, count: int, *,
                counting: bool = False, matches: int | None = None) -> tuple[list, int | None]:
     """``count`` rows after the position ``after``: (listing_id, (card, presented, guard), *sort values); with ``counting``
@@ -560,8 +582,8 @@ def _page_rows(connection, request: IndexSearch, where: _Where, after: list | No
         ordered = _tiered(connection, where, after, count)
     else:
         apart = _sorted_apart(statistics(connection), request, where, matches, count)
-        ordered = _ordered(connection, _from_where(where), where.params, _order_keys(where, request.order, apart=apart),
-                           after, count, window=counting)
+        ordered = _ordered(connection, _page_body(request, where, matches, apart), where.params,
+                           _order_keys(where, request.order, apart=apart), after, count, window=counting)
         if counting:
             total = ordered[0][-1] if ordered else 0
             ordered = [row[:-1] for row in ordered]
@@ -587,7 +609,10 @@ def _counted(connection, where: _Where, names: tuple[str, ...]) -> tuple[int, di
     if where.words == "terms" and not where.bits:
         source = "FROM cards c CROSS JOIN terms t ON t.id = c.id"
     else:
-        source = "FROM cards c INDEXED BY cards_facets"
+        # Few matches (a small circle's box): SQLite's own choice, the map's or a filter's index, then a sort of
+        # those few (a 2 km circle over 4 crore: 1.36 ms walking the covering index, 0.72 ms from the box).
+        few = where.words is None and where.share < WIDE
+        source = "FROM cards c" if few else "FROM cards c INDEXED BY cards_facets"
         if where.words == "match":  # the masks are in the covering index too
             clauses = [*(where.bits or ["c.id IN (SELECT rowid FROM words WHERE words MATCH :q)"]), *clauses]
     groups = connection.execute(f"SELECT {columns}, count(*) {source} WHERE {' AND '.join(clauses) or '1'} "

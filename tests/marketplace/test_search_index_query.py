@@ -150,6 +150,11 @@ SHAPES = [
     IndexSearch(q="garden", filters=ListingFilters(near=(27.6800, 85.3050), radius_km=5.0, min_bedrooms=3)),
     IndexSearch(filters=ListingFilters(near=(27.6800, 85.3050), radius_km=1.0)),
     IndexSearch(bbox=(27.67, 85.29, 27.69, 85.32), facets=("property_type",)),
+    # facets of few matches: counted from SQLite's choice of index (the map's, a neighbourhood's), then grouped
+    IndexSearch(filters=ListingFilters(near=(27.6800, 85.3050), radius_km=1.0, min_price=20_000_000),
+                facets=("neighborhood", "property_type", "bedrooms", "price_band")),
+    IndexSearch(filters=ListingFilters(neighborhoods=("sanepa",), min_bedrooms=3), sort="price_asc",
+                facets=("bedrooms", "price_band")),
 ]
 
 
