@@ -195,7 +195,12 @@ def _map_clauses(request: IndexSearch, params: dict, stats: Statistics) -> list[
     clauses = []
     lat, lng = "c.lat", "c.lng"
     box = request.bbox or _near_box(request.filters)
-    if box is not None and _box_rows(stats, box) > PLACE_INDEX_SHARE * stats.rows:
+    places = request.filters.neighborhoods
+    in_places = sum(stats.equal["neighborhood"][n] for n in set(places)) if places else stats.rows
+    # (nor when the neighbourhoods asked for hold fewer cards than the box's latitudes: their index finds
+    # them with fewer lookups of the table)
+    if box is not None and (_box_rows(stats, box) > PLACE_INDEX_SHARE * stats.rows
+                            or _between(stats.ordered["lat"], box[0], box[2]) > in_places):
         lat, lng = "+c.lat", "+c.lng"  # nor a skip-scan of the index on its second column
     if request.bbox is not None:
         params.update(zip(("s", "w", "n", "e"), request.bbox, strict=True))

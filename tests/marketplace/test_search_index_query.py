@@ -159,6 +159,9 @@ SHAPES = [
                 facets=("neighborhood", "property_type", "bedrooms", "price_band")),
     IndexSearch(filters=ListingFilters(neighborhoods=("sanepa",), min_bedrooms=3), sort="price_asc",
                 facets=("bedrooms", "price_band")),
+    # a neighbourhood's own box with that neighbourhood: its index, not the map's, finds the cards
+    IndexSearch(q="ghar", filters=ListingFilters(neighborhoods=("sanepa", "jhamsikhel"), min_bedrooms=2),
+                bbox=(27.67, 85.29, 27.70, 85.32), facets=("bedrooms",)),
 ]
 
 
