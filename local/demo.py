@@ -96,6 +96,10 @@ STYLES = {"house": ["Modern family house", "Newari-style brick house", "Contempo
           "apartment": ["Penthouse apartment", "Serviced apartment", "Sky-view apartment"],
           "land": ["Residential plot", "Prime land", "Corner plot"],
           "commercial": ["Boutique commercial building", "Office building"]}
+# What a building has beside what any plot may (a pool, a lift): buyers search for these words.
+BUILT_AMENITIES = {"house": ("swimming_pool", "terrace", "modular_kitchen"),
+                   "villa": ("swimming_pool", "gym", "terrace", "gated_community"),
+                   "apartment": ("lift", "gym", "swimming_pool", "modular_kitchen")}
 VIEWS = ["with Himalaya views", "near the ring road", "on a quiet lane", "with a private garden",
          "with valley views", "close to international schools", "next to embassies"]
 
@@ -162,7 +166,8 @@ def _fields(rng: random.Random, index: int) -> dict:
         "road_surface": rng.choice(["blacktopped", "blacktopped", "paved", "graveled"]),
         "facing": rng.choice(["N", "NE", "E", "SE", "S", "SW", "W", "NW"]),
         "amenities": rng.sample(["garden", "himalaya_view", "valley_view", "servant_quarters", "security",
-                                 "solar", "backup_power", "boring_water", "earthquake_resistant"], k=4),
+                                 "solar", "backup_power", "boring_water", "earthquake_resistant",
+                                 *BUILT_AMENITIES.get(kind, ())], k=4),
         "documents": ["lalpurja", "trace_map"] + (["naksa_pass"] if kind != "land" else []),
     }
     if fields["price"] is None:
