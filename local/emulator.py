@@ -66,10 +66,10 @@ class SerialDynamoDB:
 class Snapshot:
     services: list  # moto's BackendDict of each service in use
     entries: list[tuple]  # (BackendDict, account, its regions' dict, region, backend): the live objects
-    state: list[dict]  # each service's own attributes, then each backend's, deep-copied
+    state: tuple[list[dict], list[dict]]  # each service's own attributes and each backend's, deep-copied
 
 
-def _copied(state: list[dict], entries: list[tuple]) -> list[dict]:
+def _copied(state: tuple[list[dict], list[dict]], entries: list[tuple]) -> tuple[list[dict], list[dict]]:
     """A deep copy in which moto's own containers and backends stay the live ones (a model may point at
     its backend) and locks are new."""
     memo = {id(part): part for entry in entries for part in (entry[0], entry[2], entry[4])}
@@ -163,7 +163,7 @@ class Emulator:
         tracked = [model for models in model_data.values() for model in models.values()]
         counts = [len(model.instances_tracked) for model in tracked]
         # A service's own registry beside its backends (S3's bucket name -> account) is saved with them.
-        state = _copied([vars(backends) for backends in services] + [entry[-1].__dict__ for entry in entries],
+        state = _copied(([vars(backends) for backends in services], [entry[-1].__dict__ for entry in entries]),
                         entries)
         # moto tracks every model it makes, copies too; the snapshot's own are never released by a restore.
         for model, count in zip(tracked, counts, strict=True):
@@ -191,12 +191,12 @@ class Emulator:
                 backends.clear()
             BackendDict._instances.clear()
             reset_model_data()
-            state = _copied(snapshot.state, snapshot.entries)
-            for backends, registry in zip(snapshot.services, state, strict=False):
+            registries, attributes_of = _copied(snapshot.state, snapshot.entries)
+            for backends, registry in zip(snapshot.services, registries, strict=True):
                 backends.__dict__.update(registry)
                 BackendDict._instances.append(backends)
             for (backends, account, by_region, region, backend), attributes in zip(
-                    snapshot.entries, state[len(snapshot.services):], strict=True):
+                    snapshot.entries, attributes_of, strict=True):
                 dict.__setitem__(backends, account, by_region)
                 dict.__setitem__(by_region, region, backend)
                 backend.__dict__ = attributes

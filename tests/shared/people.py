@@ -69,9 +69,7 @@ class Person:
         """TOTP set up as an authenticator app user does it, through Cognito's API (no back-office sign-in,
         so no time step is spent: the next sign-in can use the current code)."""
         idp = client("cognito-idp")
-        token = idp.initiate_auth(ClientId=settings().user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                  AuthParameters={"USERNAME": self.email, "PASSWORD": PASSWORD},
-                                  )["AuthenticationResult"]["AccessToken"]
+        token = _access_token(self.email)
         self.totp_secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
         idp.verify_software_token(AccessToken=token, UserCode=totp_code(self.totp_secret))
         idp.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True,
@@ -85,6 +83,14 @@ class Person:
             code = totp_code(self.totp_secret)
         self.last_code = code
         return code
+
+
+def _access_token(email: str) -> str:
+    """Signed in as an app does (password only: a user without TOTP), for an access token."""
+    return client("cognito-idp").initiate_auth(ClientId=settings().user_pool_client_id,
+                                               AuthFlow="USER_PASSWORD_AUTH",
+                                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+                                               )["AuthenticationResult"]["AccessToken"]
 
 
 def sign_up(email: str, groups: Iterable[str], *, token: bool = False, tier: str | None = None,
@@ -102,10 +108,7 @@ def sign_up(email: str, groups: Iterable[str], *, token: bool = False, tier: str
     attributes = idp.admin_get_user(UserPoolId=pool, Username=email)["UserAttributes"]
     person = Person(email=email, groups=groups, user_id=next(a["Value"] for a in attributes if a["Name"] == "sub"))
     if token:
-        person.token = idp.initiate_auth(ClientId=settings().user_pool_client_id,
-                                         AuthFlow="USER_PASSWORD_AUTH",
-                                         AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-                                         )["AuthenticationResult"]["AccessToken"]
+        person.token = _access_token(email)
     if tier:
         start = datetime.now(UTC) - timedelta(days=60)
         people.subscription_grant(actor=ADMIN, user_id=person.user_id, tier=tier, starts_at=start,
