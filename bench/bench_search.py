@@ -12,8 +12,9 @@
 3. Size of the published file; cold load (GetItem of the version item, GetObject, deserialize) as a
    ratio to the cold-start floor (``import boto3; boto3.client("dynamodb")`` in a fresh process),
    medians of interleaved rounds.
-4. In-handler search: ``query.search``, the cards' presentation and the response body serialised as the
-   API's resolver serialises the returned ``ListingPage`` (what the handler does beyond routing) for a mix of 1,000 queries (every filter, six orders, facets, words, bbox, distance, second
+4. In-handler search: ``query.search`` and the response body the route returns (``card_pages.page_json``: the
+   stored cards spliced in; in code before it, the cards presented and the returned ``ListingPage``
+   serialised as the API's resolver serialises it), what the handler does beyond routing, for a mix of 1,000 queries (every filter, six orders, facets, words, bbox, distance, second
    pages); p50/p99 of each query's median over interleaved rounds. Against it, today's DynamoDB path
    (``listing_search``, one Query) for the queries both can answer, in the same rounds. The emulator
    answers that Query over local HTTP: in AWS add the network round trip (a few ms), which only
@@ -63,6 +64,11 @@ from marketplace.search_index.documents import document_of
 from marketplace.search_index.query import IndexSearch
 from marketplace.selectors.search import ListingFilters, listing_search
 from public_api import agency_cards, search_index
+
+try:
+    from public_api import card_pages
+except ImportError:  # code before the spliced bodies (``--code`` of search_tail, a worktree of an earlier commit)
+    card_pages = None
 from public_api.presenters import card_of
 from public_api.schemas.listings import ListingPage
 
@@ -92,10 +98,18 @@ def broker_of(document) -> str | None:
 
 
 def body(cards: list, cursor: str | None, total: int | None, facets: dict | None = None) -> str:
-    """The response body as the API's resolver makes it from the returned ``ListingPage`` (Powertools with
+    """The response body as the API's resolver makes it from a returned ``ListingPage`` (Powertools with
     validation: the page checked against the route's return type, dumped to JSON values, then ``json.dumps``)."""
     page = PAGE.validate_python(ListingPage(items=cards, next_cursor=cursor, total=total, facets=facets))
     return json.dumps(PAGE.dump_python(page, mode="json", by_alias=True), separators=(",", ":"), cls=Encoder)
+
+
+def page_body(items: list, cursor: str | None, total: int | None, facets: dict | None = None) -> str:
+    """The body the listings route answers for these items (from the index or the DynamoDB path), as this
+    code makes it."""
+    if card_pages is not None:
+        return card_pages.page_json(items, cursor=cursor, total=total, facets=facets)
+    return body(search_index.cards_of(items), cursor, total, facets)
 
 
 def forget_cards() -> None:
@@ -176,13 +190,15 @@ def _forget_cards() -> None:
 
 def _index_search(connection, request, entitlements, limit):
     page = query.search(connection, request=request, entitlements=entitlements, limit=limit)
-    body(search_index.cards_of(page.items), page.cursor, page.total, page.facets)
+    page_body(page.items, page.cursor, page.total, page.facets)
     return page.cursor
 
 
 def _dynamodb_search(request, entitlements, limit):
     page = listing_search(filters=replace(request.filters, sort=request.sort), entitlements=entitlements,
                           limit=limit)
+    if card_pages is not None:
+        return page_body(page.items, page.cursor, None)
     return body([card_of(card) for card in page.items], page.cursor, None)
 
 

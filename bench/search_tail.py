@@ -8,11 +8,10 @@ query's median and the ``--top`` slowest with their shape and the median split o
 
 - ``page``: the SQL of the page's rows (``query._page_rows``: order, keyset, bodies; a window count);
 - ``count``: the total and facets when counted apart (``query._counted``);
-- ``cards``: presenting the page (``public_api.search_index.cards_of``, with the brokers' agencies kept as a
-  warm container keeps them);
-- ``body``: the response body, serialised as the API's resolver serialises the returned page
-  (``bench_search.body``);
-- ``rest``: the remainder (parsing, deserialising stored cards, ``can_see``, the cursor).
+- ``body``: the response body as the route makes it (``bench_search.page_body``: the stored cards spliced in,
+  ``public_api.card_pages``; in code before it, the cards presented then the page serialised as the API's
+  resolver serialises it), with the brokers' agencies kept as a warm container keeps them;
+- ``rest``: the remainder (parsing, deserialising stored cards' guards, ``can_see``, the cursor).
 
 ``--code DIR`` imports ``marketplace``, ``public_api`` and ``bench/bench_search.py`` from another checkout (a
 ``git worktree`` of an earlier commit, with this checkout's ``bench/bench_search.py`` copied in, so both
@@ -53,9 +52,9 @@ sys.path.insert(0, str(ARGS.code.resolve() / "bench"))
 import bench_search  # sets the environment the code reads; starts nothing
 
 from marketplace.search_index import database, query
-from public_api import agency_cards, search_index
+from public_api import agency_cards
 
-PARTS = ("page", "count", "cards", "body")
+PARTS = ("page", "count", "body")
 _spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
 
 
@@ -71,15 +70,14 @@ def _measured(part: str, function):
 
 query._page_rows = _measured("page", query._page_rows)
 query._counted = _measured("count", query._counted)
-_cards_of = _measured("cards", search_index.cards_of)
-_body = _measured("body", bench_search.body)
+_body = _measured("body", bench_search.page_body)
 
 
 def _index(count: int) -> sqlite3.Connection:
     """The index of ``count`` generated listings, built by this code's ``database`` (kept under /tmp)."""
     code = b"".join((ARGS.code / name).read_bytes() for name in (
         "marketplace/search_index/database.py", "marketplace/search_index/documents.py",
-        "marketplace/search_index/writer.py", "public_api/presenters.py"))
+        "marketplace/search_index/writer.py", "public_api/presenters.py", "local/demo.py"))
     cached = Path(f"/tmp/search-tail-{os.getuid()}-{count}-{hashlib.sha256(code).hexdigest()[:12]}.sqlite")
     if cached.exists():
         connection = getattr(database, "connect", lambda: sqlite3.connect(":memory:", check_same_thread=False))()
@@ -126,7 +124,7 @@ def _run(connection, mix) -> tuple[list[float], list[dict[str, float]], list[int
             _spent.update(dict.fromkeys(PARTS, 0.0))
             started = time.thread_time()
             page = query.search(connection, request=request, entitlements=entitlements, limit=limit)
-            _body(_cards_of(page.items), page.cursor, page.total, page.facets)
+            _body(page.items, page.cursor, page.total, page.facets)
             cpu[i].append((time.thread_time() - started) * 1000)
             parts[i].append(dict(_spent))
             totals[i] = page.total
@@ -160,11 +158,11 @@ def main() -> None:
     print(f"{ARGS.count:,} listings, {len(mix)} queries x {ARGS.rounds} rounds, load {os.getloadavg()[0]:.1f}: "
           f"CPU p50 {bench_search.percentile(medians, 0.5):5.2f} ms  p99 {bench_search.percentile(medians, 0.99):5.2f} ms"
           f"  max {max(medians):5.2f} ms")
-    print(f"{'cpu':>6} {'page':>6} {'count':>6} {'cards':>6} {'body':>6} {'rest':>6} {'total':>6}  shape")
+    print(f"{'cpu':>6} {'page':>6} {'count':>6} {'body':>6} {'rest':>6} {'total':>6}  shape")
     for i in sorted(range(len(mix)), key=medians.__getitem__, reverse=True)[:ARGS.top]:
         parts = split[i]
         rest = medians[i] - sum(parts.values())
-        print(f"{medians[i]:6.2f} {parts['page']:6.2f} {parts['count']:6.2f} {parts['cards']:6.2f} {parts['body']:6.2f} "
+        print(f"{medians[i]:6.2f} {parts['page']:6.2f} {parts['count']:6.2f} {parts['body']:6.2f} "
               f"{rest:6.2f} "
               f"{totals[i]:6}  {_shape(*mix[i])}")
     if ARGS.json:

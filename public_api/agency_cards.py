@@ -19,6 +19,7 @@ KEEP_SECONDS = 60.0
 KEEP_BROKERS = 5000  # a few hundred brokers in practice; beyond this the kept answers are dropped
 
 _kept: dict[str, tuple[float, AgencyPublic | None]] = {}
+_shown: dict[str, tuple[AgencyPublic | None, str]] = {}  # each kept agency's JSON, dumped once
 
 
 def agencies_of(broker_ids: Iterable[str | None]) -> dict[str, AgencyPublic | None]:
@@ -29,9 +30,22 @@ def agencies_of(broker_ids: Iterable[str | None]) -> dict[str, AgencyPublic | No
     if stale:
         if len(_kept) + len(stale) > KEEP_BROKERS:
             _kept.clear()
+            _shown.clear()
         for broker_id, card in broker_cards(broker_ids=stale, with_agencies=True).items():
             _kept[broker_id] = (now + KEEP_SECONDS, agency_of(card))
     return {broker_id: _kept[broker_id][1] for broker_id in wanted}
+
+
+def agency_json(broker_ids: Iterable[str | None]) -> dict[str, str]:
+    """Each broker's agency as the JSON a card's ``agency`` holds (``null``: no agency), dumped once per
+    kept answer."""
+    shown = {}
+    for broker_id, agency in agencies_of(broker_ids).items():
+        entry = _shown.get(broker_id)
+        if entry is None or entry[0] is not agency:
+            entry = _shown[broker_id] = (agency, "null" if agency is None else agency.model_dump_json())
+        shown[broker_id] = entry[1]
+    return shown
 
 
 def with_agencies(cards: list[ListingCard], broker_ids: list[str | None]) -> list[ListingCard]:
@@ -44,3 +58,4 @@ def with_agencies(cards: list[ListingCard], broker_ids: list[str | None]) -> lis
 def forget() -> None:
     """Drop the kept agencies (tests: each starts as a cold function would)."""
     _kept.clear()
+    _shown.clear()

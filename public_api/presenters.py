@@ -23,6 +23,7 @@ from marketplace.history import ChangeType, percent_change
 from marketplace.lifecycle import RESO_STANDARD_STATUS, Status
 from marketplace.listing_fields import FIELD, GEOHASH_PRECISION, Kind
 from marketplace.media_kinds import is_premium_media
+from marketplace.models import CoverImage, Listing
 from marketplace.money import npr_words
 from marketplace.neighbourhoods import neighbourhood
 from marketplace.selectors.people import BrokerCard
@@ -163,20 +164,41 @@ def card_of(listing, *, at: datetime | None = None) -> ListingCard:
     return ListingCard(**_card_fields(listing, at or datetime.now(UTC)))
 
 
+# A listing every field of a card shows something for: its stored card is part of the fingerprint below.
+_SAMPLE_MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
+_SAMPLE = {"listing_id": "sample", "broker_id": "sample", "title": "Sample", "neighborhood": "sanepa",
+           "property_type": "house", "purpose": "sale", "status": Status.ACTIVE.value, "price": 51_300_000,
+           "land_area_sqft": 5476.0, "bedrooms": 4, "bathrooms": 3, "road_width_ft": 20.0, "facing": "south",
+           "premium": False, "exclusive": False, "published_at": _SAMPLE_MOMENT, "last_confirmed_at": _SAMPLE_MOMENT,
+           "geohash": "tuutgp4kb2"}
+_SAMPLE_COVER = {"media_id": "sample", "placeholder": "LKO2?U%2Tw=w", "dominant_color": "#a0b0c0",
+                 "variants": {"w1024_jpeg": {"key": "public/sample/w1024.jpg", "width": 1024, "height": 683,
+                                             "format": "jpeg"}}}
+
+
 @functools.cache
 def stored_card_schema() -> str:
-    """A fingerprint of the stored card's shape (``ListingCard``'s JSON schema): an index whose cards were
-    presented for another shape (a deployment changed the card) is rebuilt by the writer and not read by
-    the listings function meanwhile (``store.load_current``)."""
-    return hashlib.sha256(json.dumps(ListingCard.model_json_schema(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """A fingerprint of the stored cards: ``ListingCard``'s JSON schema (their shape) and a sample listing's
+    stored card (their wording: a price label, a land area's words, a cover's URL, which follows
+    ``SHIKHAR_PUBLIC_MEDIA_URL``). An index whose cards were presented otherwise (a deployment changed the card,
+    its wording or the media's domain) is rebuilt by the writer and not read by the listings function meanwhile
+    (``store.load_current``)."""
+    sample = Listing(**_SAMPLE)
+    sample.cover = CoverImage(**_SAMPLE_COVER)
+    fingerprint = json.dumps([ListingCard.model_json_schema(), stored_card(sample)], sort_keys=True, default=str)
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+
+
+STORED_APART = "agency"  # the card's last field, added to the stored JSON per page (``public_api.card_pages``)
 
 
 def stored_card(listing) -> str:
     """The card as the search index stores it (JSON), presented once when the listing is written: all but
     what depends on the moment or on other items, which a search adds to each page (the coming-soon date
-    still ahead, ``coming_soon_until``; the broker's agency, ``agency_cards``; a price in another currency,
-    ``converted``)."""
-    return card_of(listing).model_copy(update={"coming_soon_until": None}).model_dump_json()
+    still ahead, ``coming_soon_until``; the broker's agency, the card's last field, ``agency_cards``; a price
+    in another currency, ``converted``)."""
+    card = card_of(listing).model_copy(update={"coming_soon_until": None})
+    return card.model_dump_json(exclude={STORED_APART})
 
 
 def _is_premium(item, listing) -> bool:

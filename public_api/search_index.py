@@ -15,24 +15,18 @@ import functools
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from marketplace.config import settings
 from marketplace.entitlements import Entitlements
 from marketplace.errors import Unavailable
-from marketplace.exchange_rates import Conversion
-from marketplace.models import Listing
 from marketplace.search_index import query, store
-from marketplace.search_index.documents import IndexCard
 from marketplace.search_index.query import IndexPage, IndexSearch
 from marketplace.selectors.search import SORTS as FALLBACK_SORTS
 from marketplace.selectors.search import listing_search, neighbourhood_summaries
-from public_api import agency_cards
+from public_api import agency_cards, card_pages
 from public_api.observability import count, logger
-from public_api.presenters import card_of, coming_soon_until, converted, stored_card_schema
-from public_api.schemas.listings import ListingCard
+from public_api.presenters import stored_card_schema
 
 _DEGRADED = ("search by words, map bounds, facets or this order is briefly unavailable; "
              "try again in a few seconds")
@@ -107,8 +101,7 @@ def reset() -> None:
         _state.loaded, _state.checked_at, _state.checking = None, None, False
         _fallback_figures.clear()
         _figures_of.cache_clear()
-        _presented.clear()
-        _stored.cache_clear()
+        card_pages.forget()
         agency_cards.forget()
 
 
@@ -166,50 +159,3 @@ def neighbourhood_figures() -> list[query.PlaceFigures]:
                for s in neighbourhood_summaries()]
     _fallback_figures[:] = [(time.monotonic(), figures)]
     return figures
-
-
-PRESENTED_CARDS = 4096
-# Presented cards of the index's shared card objects (``documents.shared_card``, an index without stored
-# presented cards), by the object's identity; each entry holds its object, so an id is never reused while
-# its entry lives.
-_presented: OrderedDict[int, tuple[Listing, ListingCard]] = OrderedDict()
-
-
-@functools.lru_cache(maxsize=PRESENTED_CARDS)
-def _stored(presented: str) -> ListingCard:
-    """A presented card stored in the index, validated once per distinct card (pydantic-core parses the
-    JSON: ~13 us against ~60-90 us to deserialise and present the card)."""
-    return ListingCard.model_validate_json(presented)
-
-
-def cards_of(items: list[IndexCard | Listing], *, at: datetime | None = None,
-             conversion: Conversion | None = None) -> list[ListingCard]:
-    """The page's cards as the API shows them. A card the index stores presented is validated from its JSON
-    (once per distinct card); otherwise each card object is presented once (a card from the index never
-    changes: a change is a new object). Only a coming-soon date still ahead depends on the moment: it is
-    added to the stored card, and such a card object is presented afresh every time. The brokers' agencies
-    and a price in another currency (``conversion``) are added to copies, never to the kept cards."""
-    cards = agency_cards.with_agencies(_cards(items, at=at), [listing.broker_id for listing in items])
-    return [converted(card, conversion) for card in cards] if conversion else cards
-
-
-def _cards(items: list[IndexCard | Listing], *, at: datetime | None) -> list[ListingCard]:
-    moment = at or datetime.now(UTC)
-    cards = []
-    for listing in items:
-        if isinstance(listing, IndexCard):
-            card, soon = _stored(listing.presented), coming_soon_until(listing, moment)
-            cards.append(card.model_copy(update={"coming_soon_until": soon}) if soon else card)
-            continue
-        entry = _presented.get(id(listing))
-        if entry is not None and entry[0] is listing:
-            _presented.move_to_end(id(listing))
-            cards.append(entry[1])
-            continue
-        card = card_of(listing, at=moment)
-        if card.coming_soon_until is None:
-            _presented[id(listing)] = (listing, card)
-            if len(_presented) > PRESENTED_CARDS:
-                _presented.popitem(last=False)
-        cards.append(card)
-    return cards

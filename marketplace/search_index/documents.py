@@ -214,7 +214,7 @@ def shared_card(card_json: str) -> Listing:
 @dataclass(frozen=True, slots=True)
 class IndexCard:
     """A card the index returns already presented: what ``can_see`` reads (``GUARD``) and the presented card's
-    JSON (``public_api.search_index.cards_of`` adds what depends on the moment and on other items)."""
+    JSON (``public_api.card_pages.page_json`` adds what depends on the moment and on other items)."""
 
     listing_id: str
     broker_id: str | None

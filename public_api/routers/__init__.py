@@ -4,6 +4,7 @@ document includes them all (``public_api.openapi``)."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import BaseModel
 
 from marketplace.errors import ValidationError
 from marketplace.ids import ID_PATTERN
@@ -65,9 +66,13 @@ SIGNED_IN = [{"cognito": []}]  # the JWT authorizer guards the route
 OPTIONAL_SIGN_IN = [{}, {"cognito": []}]  # anyone; a bearer token unlocks entitlements
 
 
-def documented(ok: int = 200, ok_description: str = "OK", *, errors: tuple[int, ...] = (400, 401, 422)) -> dict:
-    """The ``responses`` of a route: its success (schema from the return type) and its error shapes."""
+def documented(ok: int = 200, ok_description: str = "OK", *, errors: tuple[int, ...] = (400, 401, 422),
+               model: type[BaseModel] | None = None) -> dict:
+    """The ``responses`` of a route: its success (schema from the return type, or ``model`` for a route that
+    returns its body already serialised) and its error shapes."""
     responses: dict = {ok: {"description": ok_description}}
+    if model is not None:
+        responses[ok]["content"] = {"application/json": {"model": model}}
     for code in errors:
         responses[code] = {"description": _WHY[code], "content": {"application/json": {"model": Problem}}}
     return responses

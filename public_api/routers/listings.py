@@ -18,7 +18,7 @@ from marketplace.search_index.query import SORTS as INDEX_SORTS
 from marketplace.selectors.history import listing_with_media_and_history
 from marketplace.selectors.people import broker_cards
 from marketplace.selectors.search import MAX_PAGE, MAX_RADIUS_KM
-from public_api import exchange_rates, search_index
+from public_api import card_pages, exchange_rates, search_index
 from public_api.auth import optional_caller
 from public_api.observability import count
 from public_api.presenters import detail_of
@@ -35,7 +35,7 @@ CurrencyQuery = Annotated[Literal[tuple(CURRENCIES)] | None, Query(
 
 
 @router.get("", security=OPTIONAL_SIGN_IN, summary="Search public listings", tags=["listings"],
-            responses=documented(errors=(400, 401, 422, 503)))
+            responses=documented(errors=(400, 401, 422, 503), model=ListingPage))
 def search(
     neighborhood: Annotated[list[str] | None, Query(
         description="Repeatable; a slug or a name, any case, with or without accents, or in Devanagari "
@@ -63,7 +63,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
     currency: CurrencyQuery = None,
-) -> ListingPage:
+):  # answers a ListingPage, serialised by ``card_pages`` (no return type: Powertools would validate it again)
     caller = optional_caller(router.current_event)
     request = search_request(neighborhood=neighborhood, min_price=min_price, max_price=max_price,
                              property_type=property_type, purpose=purpose, min_bedrooms=min_bedrooms,
@@ -72,9 +72,8 @@ def search(
     page = search_index.listings_page(request=request, entitlements=caller.entitlements, limit=limit,
                                       cursor=cursor, route="/v1/listings")
     count("SearchPerformed")
-    return ListingPage(items=search_index.cards_of(page.items, conversion=exchange_rates.conversion(currency)),
-                       next_cursor=page.cursor,
-                       total=page.total, facets=page.facets)
+    return card_pages.page_response(page.items, cursor=page.cursor, total=page.total, facets=page.facets,
+                                    conversion=exchange_rates.conversion(currency))
 
 
 @router.get("/<listing_id>", security=OPTIONAL_SIGN_IN, summary="A listing's details, media, broker and price history; records a view",
