@@ -658,8 +658,13 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     # tiers are read one by one, nor when the page reads the masks: both stop early, and the count is a
     # scan of the covering index). Tiers read one by one count nothing either: counted first, a search the
     # filters leave nothing of reads no tier (``sanepa`` in Maharajgunj walked every tier for no card, ~5-7 ms).
-    counting = (bool(request.q) and not request.facets and after is None and not (where.bits and where.dense)
-                and not _reads_tiers(request, where))
+    # Filters alone that the planner expects to leave few cards are sorted apart (``_sorted_apart``): that pass
+    # counts them too (a second scan of the table cost as much again: ~1 ms at 10,000 listings).
+    if request.q:
+        counting = not (where.bits and where.dense) and not _reads_tiers(request, where)
+    else:
+        counting = _sorted_apart(statistics(connection), request, where, None, limit + 1)
+    counting = counting and not request.facets and after is None
     items: list[IndexCard | Listing] = []
     more, total, facets = True, None, None
     if not counting:  # counted apart: first, so that a search nothing matches reads no page (each relevance
