@@ -1,8 +1,8 @@
 """A page of listing cards (search, feed) as its response body: each card's JSON spliced in, not re-presented.
 
-The index stores every card as the API presents it, all but its last field, the broker's agency
-(``presenters.stored_card``). A page's body is those strings, each closed with its broker's agency (kept per
-broker as JSON, ``agency_cards.agency_json``), in ``ListingPage``'s shape: no card is parsed, validated or
+The index stores every card as the API presents it, all but the broker's agency (``presenters.stored_card``,
+``STORED_APART``). A page's body is those strings, each closed with its broker's agency as its last key (kept
+per broker as JSON, ``agency_cards.agency_json``), in ``ListingPage``'s shape: no card is parsed, validated or
 dumped again. (Through the model, a 50-card page cost ~1.1 ms at 10,000 listings: validating each stored card,
 copying it for its agency, then the resolver validating and dumping the page; spliced, ~0.1 ms.)
 

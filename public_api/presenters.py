@@ -189,13 +189,13 @@ def stored_card_schema() -> str:
     return hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
 
 
-STORED_APART = "agency"  # the card's last field, added to the stored JSON per page (``public_api.card_pages``)
+STORED_APART = "agency"  # not stored: each page adds it as the card's last key (``public_api.card_pages``)
 
 
 def stored_card(listing) -> str:
     """The card as the search index stores it (JSON), presented once when the listing is written: all but
     what depends on the moment or on other items, which a search adds to each page (the coming-soon date
-    still ahead, ``coming_soon_until``; the broker's agency, the card's last field, ``agency_cards``; a price
+    still ahead, ``coming_soon_until``; the broker's agency, ``agency_cards``, added as the last key; a price
     in another currency, ``converted``)."""
     card = card_of(listing).model_copy(update={"coming_soon_until": None})
     return card.model_dump_json(exclude={STORED_APART})
