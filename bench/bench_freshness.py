@@ -42,6 +42,7 @@ from marketplace.search_index import writer
 from marketplace.selectors.listings import listing_get
 from marketplace.services.listings import listing_create, listing_transition
 from marketplace.services.media import media_request_upload
+from public_api.functions.search_index_writer import CARDS
 
 BROKER = Actor(user_id="broker-fresh", email="broker@fresh.shikhar.np", groups=frozenset({Group.BROKERS}))
 ADMIN = Actor(user_id="admin-fresh", email="admin@fresh.shikhar.np", groups=frozenset({Group.ADMINS}))
@@ -89,7 +90,7 @@ def main(rounds: int) -> None:
     try:
         os.environ.update(provision().environment())
         reload_settings()
-        writer.rebuild()  # an index to start from, as the demo's seeding leaves one
+        writer.rebuild(CARDS)  # an index to start from, as the demo's seeding leaves one
         for worker in (workers.outbox_relay, workers.search_index):
             threading.Thread(target=worker, args=(stop,), daemon=True, name=worker.__name__).start()
         gateway = subprocess.Popen([sys.executable, "-m", "local.gateway", "--port", str(API_PORT)], env=os.environ,

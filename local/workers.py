@@ -25,6 +25,7 @@ from marketplace.services import daily_reports, freshness, media_placement, paym
 from marketplace.services import exchange_rates as exchange_rate_services
 from media_pipeline import runner as media_runner
 from media_pipeline import sweep as media_sweeper
+from public_api.functions.search_index_writer import CARDS as SEARCH_CARDS
 
 Worker = Callable[[threading.Event], None]
 
@@ -159,11 +160,12 @@ def _search_index_round(writer: Writer, sqs, url: str, held: list[str]) -> None:
 
 
 def search_index(stop: threading.Event) -> None:
-    """The search index's one writer, as its consumer runs in AWS (marketplace.search_index.writer):
-    load or build the index, apply events as they come, publish at most every few seconds. A round that
-    fails (S3 or the table not answering) keeps what the writer applied and the messages it holds: the
-    next round, a second later, publishes them."""
-    writer, held = Writer(), []
+    """The search index's one writer, as its consumer runs in AWS (marketplace.search_index.writer, with
+    the API's cards as public_api.functions.search_index_writer gives them): load or build the index, apply
+    events as they come, publish at most every few seconds. A round that fails (S3 or the table not
+    answering) keeps what the writer applied and the messages it holds: the next round, a second later,
+    publishes them."""
+    writer, held = Writer(SEARCH_CARDS), []
     sqs = client("sqs")
     url = sqs.get_queue_url(QueueName=settings().queue_name(Queue.SEARCH_INDEX))["QueueUrl"]
     while not stop.is_set():

@@ -24,7 +24,7 @@ class Queue(StrEnum):
 
     NOTIFICATIONS = "notifications"  # marketplace.notifications
     MEDIA_PLACEMENT = "media-placement"  # marketplace.services.media_placement
-    SEARCH_INDEX = "search-index"  # marketplace.search_index.writer
+    SEARCH_INDEX = "search-index"  # marketplace.search_index.writer (its function: public_api.functions.search_index_writer)
     DAILY_REPORTS = "daily-reports"  # marketplace.services.daily_reports
     ALERTS = "alerts"  # marketplace.alerts.matching
 
@@ -66,8 +66,8 @@ RULES: tuple[Rule, ...] = (
     # Media follows the listing's premium flag (marketplace.services.media_placement).
     Rule(Queue.MEDIA_PLACEMENT, (EventType.LISTING_APPROVED, EventType.LISTING_FEATURED, EventType.LISTING_UPDATED,
                                  EventType.MEDIA_APPROVED)),
-    # The search index's one writer (marketplace.search_index.writer): every change to what a card shows
-    # (an approved media version may become the cover).
+    # The search index's one writer (marketplace.search_index.writer, run as public_api.functions.search_index_writer):
+    # every change to what a card shows (an approved media version may become the cover).
     Rule(Queue.SEARCH_INDEX, (EventType.LISTING_APPROVED, EventType.LISTING_UPDATED, EventType.LISTING_STATUS_CHANGED,
                               EventType.LISTING_FEATURED, EventType.MEDIA_PROCESSED, EventType.MEDIA_APPROVED,
                               EventType.LISTING_COVER_CHANGED, EventType.LISTING_LEFT_SEARCH)),

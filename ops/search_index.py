@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from marketplace.search_index import database, store, writer
-from public_api.presenters import stored_card_schema
+from public_api.functions.search_index_writer import CARDS
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def index_status() -> IndexStatus:
         return IndexStatus(version=None, listings=None, published_at=None, loadable=False,
                            problem="the version item is missing")
     try:
-        store.load_current(cards=stored_card_schema())
+        store.load_current(cards=CARDS.fingerprint())
         loadable, problem = True, None
     except store.IndexUnavailable as error:
         loadable, problem = False, str(error)
@@ -42,7 +42,7 @@ def index_status() -> IndexStatus:
 def rebuild(*, apply: bool) -> list[str]:
     """Build from the table; publish it only with ``apply`` (a dry run reports what it would publish)."""
     if apply:
-        built = writer.rebuild()
+        built = writer.rebuild(CARDS)
         published = f"published search index version {built['version']} with {built['listings']} listings"
         return [f"{published}; functions load it within their refresh interval"]
     connection = database.build_from_table()

@@ -43,11 +43,12 @@ from marketplace.deployment import Env, handler_name
 from marketplace.events import RULES, Queue
 from marketplace.exchange_rates import NRB
 from marketplace.models import ExchangeRates
-from marketplace.search_index import writer as search_index_writer
+from marketplace.search_index import writer as index_writer
 from marketplace.search_index.store import POINTER_KEY
 from marketplace.search_index.store import PREFIX as SEARCH_PREFIX
 from marketplace.services import exchange_rates, freshness, media_placement
 from ops import scheduled
+from public_api.functions import search_index_writer
 
 EVENT_SOURCE = Settings.event_source
 SEARCH_POINTER_PARTITION = POINTER_KEY[0]
@@ -364,7 +365,7 @@ class EventsStack(Stack):
             description="Applies listing events to the search index and publishes its versions",
             memory_mb=SEARCH_WRITER_MEMORY_MB, timeout=Duration.seconds(int(CONSUMER_TIMEOUT.total_seconds())),
             environment={Env.SEARCH_BUCKET: data.search.name}, reserved_concurrency=1,
-            groups=["public_api"])  # each card is stored as the API presents it (public_api.presenters, pydantic)
+            groups=["public_api"])  # the domain's writer given the API's cards (public_api.presenters, pydantic)
         role, key = self.search_writer.role, data.keys.data
         # Listings by key (BatchGetItem) and every listed one through the feed index (a build).
         grant_table(role, table=data.table, key=key, actions=["dynamodb:GetItem", "dynamodb:BatchGetItem"],
@@ -380,7 +381,7 @@ class EventsStack(Stack):
         self.search_rounds_failed = logs.MetricFilter(
             self, "SearchIndexRoundsFailed", log_group=self.search_writer.log_group, metric_namespace="Shikhar",
             metric_name="SearchIndexRoundsFailed", metric_value="1", default_value=0,
-            filter_pattern=logs.FilterPattern.string_value("$.message", "=", search_index_writer.ROUND_FAILED),
+            filter_pattern=logs.FilterPattern.string_value("$.message", "=", index_writer.ROUND_FAILED),
         ).metric(period=Duration.minutes(5), statistic="Sum")
         self.search_writer.alias.add_event_source(sources.SqsEventSource(
             self.queues[Queue.SEARCH_INDEX], batch_size=10, max_batching_window=Duration.seconds(2),

@@ -7,7 +7,8 @@ searchable card of every listed listing, whatever entitlement may see it.
 - ``query``: one search (filters, visibility from the caller's entitlements, order, keyset page,
   exact total, facets), neighbourhood summaries;
 - ``writer``: the one writer, fed by the domain events (the events consumer, concurrency 1 in AWS;
-  a worker locally), publishing at most every ``PUBLISH_INTERVAL``.
+  a worker locally), publishing at most every ``Settings.search_publish_seconds``; the cards it stores are
+  given to it (``CardPresenter``: the API's, composed in ``public_api.functions.search_index_writer``).
 
 The API's listings function holds the loaded index (``public_api.search_index``) and falls back to the
 DynamoDB Query path (``marketplace.selectors.search``) when it cannot load one.

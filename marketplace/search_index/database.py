@@ -176,7 +176,7 @@ def empty() -> sqlite3.Connection:
 
 
 def mark_cards(connection: sqlite3.Connection, cards: str) -> None:
-    """Record the shape the index's cards were presented for (``public_api.presenters.stored_card_schema``)."""
+    """Record the shape the index's cards were presented for (the writer's ``CardPresenter.fingerprint``)."""
     with connection:
         connection.execute("INSERT OR REPLACE INTO meta VALUES ('cards', ?)", (cards,))
 

@@ -7,17 +7,23 @@ by the queue (its container keeps the index between batches; a new container loa
 or builds from the table when none is published); locally, ``local.workers.search_index`` runs the same
 writer in a loop. A message is acknowledged only after a version holding its change is published.
 
+What it stores as each listing's card is given to it (``CardPresenter``): the cards are the API's
+(``public_api.presenters.stored_card``), and the domain does not import the API. The Lambda entry point
+that composes the two is ``public_api.functions.search_index_writer.handler``; the local worker, the
+runbook's rebuild and the benches take the same ``CARDS`` from there.
+
 A round that fails keeps what it had: listings it could not read stay ``waiting`` and are read again on
 the next round, listings it applied stay ``pending`` in the same database, and the next round publishes
 them (within the normal interval once S3 and the table answer again). ``pending`` only ever names
 changes the in-memory database holds. In AWS a failed round is first tried again within the invocation;
-then the batch is reported failed and made visible again after a short backoff, so SQS brings it back (and with it an invocation that publishes) within seconds
-rather than after the queue's visibility timeout.
+then the batch is reported failed and made visible again after a short backoff, so SQS brings it back
+(and with it an invocation that publishes) within seconds rather than after the queue's visibility timeout.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from marketplace.aws import client
@@ -27,17 +33,27 @@ from marketplace.events import Queue
 from marketplace.observability import logger
 from marketplace.outbox import detail_of
 from marketplace.search_index import database, store
-from public_api.presenters import stored_card, stored_card_schema
-
-# The writer stores each card as the API presents it (one presenter; a page then validates JSON instead of
-# presenting the card): this function's package carries the API's dependencies for that.
-PRESENT = stored_card
+from marketplace.search_index.database import Present
 
 CONSUMER = Queue.SEARCH_INDEX
 
 
+@dataclass(frozen=True)
+class CardPresenter:
+    """What the index stores as each listing's card, given by whoever composes the writer: the API presents
+    cards (``public_api.functions.search_index_writer``), and the domain never imports it.
+
+    ``present`` renders a listing's card; ``fingerprint`` names the shape and wording ``present`` gives (it may
+    change with the deployment's settings, so it is asked each time): the writer marks each version it
+    publishes with it and builds again from the table when the current version was presented otherwise."""
+
+    present: Present
+    fingerprint: Callable[[], str]
+
+
 @dataclass
 class Writer:
+    cards: CardPresenter
     connection: object = None
     version: int | None = None
     pending: set[str] = field(default_factory=set)  # applied to ``connection``, not yet published
@@ -47,11 +63,11 @@ class Writer:
     def open(self) -> None:
         """Start from the current version, or build one from the table when none can be loaded."""
         try:
-            loaded = store.load_current(cards=stored_card_schema())  # cards of another shape: built again
+            loaded = store.load_current(cards=self.cards.fingerprint())  # cards of another shape: built again
             self.connection, self.version = loaded.connection, loaded.version
         except store.IndexUnavailable as error:
             logger.warning("search index: building from the table", extra={"reason": str(error)})
-            self.connection, self.version = database.build_from_table(present=PRESENT), store.current_version()
+            self.connection, self.version = database.build_from_table(present=self.cards.present), store.current_version()
             self.pending.add("*")  # a build is itself a change to publish
 
     def apply(self, listing_ids: set[str]) -> None:
@@ -62,7 +78,7 @@ class Writer:
             self.open()
         if self.waiting:
             ids = set(self.waiting)
-            database.apply_changes(self.connection, ids, present=PRESENT)
+            database.apply_changes(self.connection, ids, present=self.cards.present)
             self.pending |= ids
             self.waiting -= ids
 
@@ -78,10 +94,10 @@ class Writer:
         if not self.pending:
             return None
         try:
-            self.version = _publish(self.connection, expected=self.version)
+            self.version = _publish(self.connection, self.cards, expected=self.version)
         except store.StaleVersion:
             self._rebase()
-            self.version = _publish(self.connection, expected=self.version)
+            self.version = _publish(self.connection, self.cards, expected=self.version)
         self.pending.clear()
         self.published_at = time.monotonic()
         logger.info("search index published", extra={"version": self.version})
@@ -95,8 +111,8 @@ class Writer:
         self.apply(set())
 
 
-def _publish(connection, *, expected: int | None) -> int:
-    database.mark_cards(connection, stored_card_schema())
+def _publish(connection, cards: CardPresenter, *, expected: int | None) -> int:
+    database.mark_cards(connection, cards.fingerprint())
     return store.publish(connection, expected=expected)
 
 
@@ -106,26 +122,39 @@ def listing_of(body: str) -> str | None:
     return (detail.get("data") or {}).get("listing_id")
 
 
-_writer = Writer()
 # The log line of a failed round: infra counts it (a metric filter on the writer's log group) and alarms
 # when rounds keep failing, since a handled failure is no invocation error.
 ROUND_FAILED = "search index round failed"
 
+Handler = Callable[..., dict]  # (event, context=None) -> the SQS batch response
 
-def handler(event: dict, context=None) -> dict:
-    """Lambda entry point for the search-index queue (SQS batch). The whole batch is applied and
-    published together. A failing round is tried again within the invocation while its time allows
-    (a brief S3 or DynamoDB blip costs seconds); if it still fails the writer keeps what it applied, and
-    the whole batch is reported failed and made visible again after ``redelivery_delay``: its
-    redelivery publishes it (the writer reads its listings again, which is harmless)."""
+
+def handler_for(cards: CardPresenter) -> Handler:
+    """The Lambda handler of the search-index queue for a writer storing ``cards``: one writer per
+    container, kept between batches (composed with the API's presenter in
+    ``public_api.functions.search_index_writer``)."""
+    index_writer = Writer(cards)
+
+    def handle(event: dict, context=None) -> dict:
+        return _handle_batch(index_writer, event, context)
+
+    return handle
+
+
+def _handle_batch(index_writer: Writer, event: dict, context=None) -> dict:
+    """One SQS batch of the search-index queue. The whole batch is applied and published together. A
+    failing round is tried again within the invocation while its time allows (a brief S3 or DynamoDB
+    blip costs seconds); if it still fails the writer keeps what it applied, and the whole batch is
+    reported failed and made visible again after ``redelivery_delay``: its redelivery publishes it (the
+    writer reads its listings again, which is harmless)."""
     records = event.get("Records", [])
     ids = messages_listings([record["body"] for record in records])
     while True:
         started = time.monotonic()
         try:
-            _writer.apply(ids)
-            time.sleep(_writer.due_in())  # concurrency 1: the next batch waits, so versions come at most this often
-            _writer.publish()
+            index_writer.apply(ids)
+            time.sleep(index_writer.due_in())  # concurrency 1: the next batch waits, so versions come at most this often
+            index_writer.publish()
             return {"batchItemFailures": []}
         except Exception:  # noqa: BLE001 - S3 or the table failing: nothing applied is lost, the batch comes back
             logger.exception(ROUND_FAILED, extra={"messages": len(records)})
@@ -174,11 +203,11 @@ def _return_later(records: list[dict]) -> None:
         logger.exception("search index: could not return the batch for a prompt retry")
 
 
-def rebuild() -> dict:
-    """Build the whole index from the table and publish it (the runbook's command)."""
+def rebuild(cards: CardPresenter) -> dict:
+    """Build the whole index from the table with ``cards`` and publish it (the runbook's command)."""
     current = store.current_version()
-    connection = database.build_from_table(present=PRESENT)
-    version = _publish(connection, expected=current)
+    connection = database.build_from_table(present=cards.present)
+    version = _publish(connection, cards, expected=current)
     return {"version": version, "listings": database.size(connection)}
 
 

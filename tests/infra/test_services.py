@@ -332,7 +332,7 @@ def test_daily_reports_consume_the_analytics_queue_and_may_only_put_and_update_i
 def test_the_search_index_has_one_writer_that_may_write_only_the_index_and_its_version_item(synthesized):
     template = synthesized.templates["dev"]["Events"]
     writer = _function(template, "shikhar-dev-search-index")
-    assert writer["Handler"] == "marketplace.search_index.writer.handler"
+    assert writer["Handler"] == "public_api.functions.search_index_writer.handler"
     assert writer["ReservedConcurrentExecutions"] == 1
     assert writer["Environment"]["Variables"]["SHIKHAR_SEARCH_BUCKET"] == "shikhar-dev-search-index-111111111111-ap-south-1"
     objects = "arn:aws:s3:::shikhar-dev-search-index-111111111111-ap-south-1/search-index/*"

@@ -209,8 +209,9 @@ def test_cloudfront_sends_the_api_the_origin_secret_every_api_function_checks(sy
     # The header's value is a dynamic reference to the secret (resolved by CloudFormation, never in the template)
     assert set(headers) == {ORIGIN_VERIFY_HEADER}
     assert "{{resolve:secretsmanager:" in headers[ORIGIN_VERIFY_HEADER] and secret_id in headers[ORIGIN_VERIFY_HEADER]
+    route_handlers = {f"{module}.handler" for module in FUNCTIONS.values()}
     api_functions = [f["Properties"] for f in synthesized.resources(name, "AWS::Lambda::Function").values()
-                     if f["Properties"].get("Handler", "").startswith("public_api.")]
+                     if f["Properties"].get("Handler") in route_handlers]
     assert len(api_functions) == len(FUNCTIONS)
     for function in api_functions:
         assert secret_id in json.dumps(function["Environment"]["Variables"][Env.ORIGIN_VERIFY_SECRET])

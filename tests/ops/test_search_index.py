@@ -7,6 +7,7 @@ from marketplace.aws import client
 from marketplace.config import settings
 from marketplace.search_index import database, store, writer
 from ops.cli import main
+from public_api.functions.search_index_writer import CARDS
 from public_api.presenters import stored_card_schema
 from tests.shared.listings import make_listing
 from tests.shared.people import LISTER
@@ -52,7 +53,7 @@ def test_an_index_whose_cards_were_presented_for_another_card_shape_is_not_read_
     assert "presented for another card shape" in capsys.readouterr().out
 
     # and when the writer starts (a new container after the deployment), it builds from the table and publishes
-    search_writer = writer.Writer()
+    search_writer = writer.Writer(CARDS)
     search_writer.open()
     assert "*" in search_writer.pending
     search_writer.publish()

@@ -25,6 +25,7 @@ from marketplace.payments import providers
 from marketplace.search_index import writer as search_index_writer
 from marketplace.services import people
 from public_api import search_index
+from public_api.functions.search_index_writer import CARDS
 from tests.shared.agencies import licensed_agency
 from tests.shared.listings import make_listing
 from tests.shared.people import ADMIN, LISTER, Person, sign_up
@@ -103,7 +104,7 @@ def reindex(api):
     loads it as a cold function would."""
 
     def run() -> dict:
-        built = search_index_writer.rebuild()
+        built = search_index_writer.rebuild(CARDS)
         search_index.reset()
         return built
 

@@ -18,6 +18,8 @@ from marketplace.config import reload_settings, settings
 from marketplace.lifecycle import Action
 from marketplace.search_index import store, writer
 from public_api import search_index
+from public_api.functions import search_index_writer
+from public_api.functions.search_index_writer import CARDS
 from tests.public_api.conftest import get
 from tests.public_api.test_premium_media import relay_placement, upload
 from tests.shared.lifecycle import listing_act
@@ -247,7 +249,7 @@ def test_without_the_index_search_falls_back_to_dynamodb_and_counts_it(api, list
     reasons = [r.reason for r in caplog.records if r.getMessage() == "search index unavailable"]
     assert reasons and "is missing" in reasons[0]
 
-    writer.rebuild()  # the runbook's repair: a new version; the next check loads it
+    writer.rebuild(CARDS)  # the runbook's repair: a new version; the next check loads it
     search_index.reset()
     assert _body(get(api, "/v1/listings?q=house"))["total"] == 2
 
@@ -264,7 +266,7 @@ def test_an_approval_is_searchable_once_the_writer_publishes(api, lister, reinde
     sqs = aws.client("sqs")
     url = sqs.get_queue_url(QueueName=settings().queue_name(writer.CONSUMER))["QueueUrl"]
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
-    answer = writer.handler({"Records": [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]})
+    answer = search_index_writer.handler({"Records": [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]})
     assert answer == {"batchItemFailures": []}
 
     deadline = time.monotonic() + 20  # the API swaps the new version in on a request after its check
@@ -309,7 +311,7 @@ def test_a_batch_whose_publish_fails_is_reported_failed_and_comes_back_within_se
 
     # When the index cannot be uploaded, the function reports the whole batch failed (not an error)
     search_bucket_outage.active = True
-    answer = writer.handler({"Records": _records(batch)})
+    answer = search_index_writer.handler({"Records": _records(batch)})
     assert search_bucket_outage.refused
     assert answer == {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in batch]}
     assert _body(get(api, "/v1/listings"))["total"] == 0
@@ -321,7 +323,7 @@ def test_a_batch_whose_publish_fails_is_reported_failed_and_comes_back_within_se
     again = aws.client("sqs").receive_message(QueueUrl=_queue_url(), MaxNumberOfMessages=10, WaitTimeSeconds=10,
                                 AttributeNames=["All"]).get("Messages", [])
     assert {m["MessageId"] for m in again} == {m["MessageId"] for m in batch}
-    assert writer.handler({"Records": _records(again)}) == {"batchItemFailures": []}
+    assert search_index_writer.handler({"Records": _records(again)}) == {"batchItemFailures": []}
     assert _until_listed(api, approved.listing_id) == [approved.listing_id]
 
 
@@ -333,7 +335,7 @@ def test_a_blip_in_the_upload_is_retried_within_the_invocation(api, lister, rein
     threading.Timer(2, setattr, args=(search_bucket_outage, "active", False)).start()
 
     # When the function is invoked with time to spare, its failed round is tried again
-    answer = writer.handler({"Records": _records(batch)}, LambdaContext("search-index"))
+    answer = search_index_writer.handler({"Records": _records(batch)}, LambdaContext("search-index"))
 
     # Then the batch succeeds and the approval is searchable
     assert search_bucket_outage.refused
@@ -432,7 +434,7 @@ def test_a_cover_the_media_placement_withdraws_leaves_the_search_card(api, liste
     drone = upload(listing, lister, kind="drone")
     reindex()
     assert _body(get(api, "/v1/listings"))["items"][0]["cover"]["media_id"] == drone.media_id
-    index_writer = writer.Writer()
+    index_writer = writer.Writer(CARDS)
 
     # When it is featured, the writer applies ListingFeatured before the media placement moves the drone
     # shot into the premium bucket (and the cover with it)

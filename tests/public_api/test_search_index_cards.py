@@ -19,10 +19,11 @@ from marketplace.entitlements import ANONYMOUS, Entitlements
 from marketplace.exchange_rates import Conversion, Rate, RateSheet
 from marketplace.lifecycle import Status
 from marketplace.models import CoverImage, Listing
-from marketplace.search_index import database, query, writer
+from marketplace.search_index import database, query
 from marketplace.search_index.documents import IndexCard
 from marketplace.search_index.query import IndexSearch
 from public_api import card_pages, search_index
+from public_api.functions.search_index_writer import CARDS
 from public_api.presenters import card_of, converted, stored_card_schema
 from public_api.schemas.listings import ListingPage
 
@@ -86,7 +87,7 @@ def _resolvers_page(listings: list[Listing], *, at: datetime, conversion: Conver
 
 def test_pages_from_stored_presented_cards_are_the_presenters_pages(table, listings):
     # given the index as the writer builds it (each card presented when written) and one without presented cards
-    presented, plain = _index(listings, present=writer.PRESENT), _index(listings)
+    presented, plain = _index(listings, present=CARDS.present), _index(listings)
     kinds = {"closed": Status.CLOSED.value, "coming soon": Status.COMING_SOON.value}
     assert {name for name, status in kinds.items() if any(item.status == status for item in listings)} == set(kinds)
     conversion = Conversion(currency="USD", sheet=RateSheet(rate_date=date(2026, 11, 30), published_on="2026-11-30", rates={

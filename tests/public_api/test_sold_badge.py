@@ -12,6 +12,7 @@ from marketplace.lifecycle import Action, Status
 from marketplace.search_index import writer
 from marketplace.services import freshness
 from public_api import search_index
+from public_api.functions.search_index_writer import CARDS
 from tests.public_api.conftest import get
 from tests.public_api.test_search_index import _writer_takes_its_queue
 from tests.shared.lifecycle import listing_act
@@ -75,7 +76,7 @@ def test_once_its_days_are_over_it_is_gone_from_search_and_detail(api, closed, r
     reload_settings()
     reindex()
     assert closed["sold"].listing_id in _cards(api, "/v1/listings?limit=50")
-    index_writer = writer.Writer()
+    index_writer = writer.Writer(CARDS)
 
     # When the sweep takes it out of search (ListingLeftSearch) and the writer applies its queue
     freshness.sweep(at=datetime.now(UTC) + timedelta(days=31))
