@@ -168,7 +168,7 @@ def card_of(listing, *, at: datetime | None = None) -> ListingCard:
 _SAMPLE_MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
 _SAMPLE = {"listing_id": "sample", "broker_id": "sample", "title": "Sample", "neighborhood": "sanepa",
            "property_type": "house", "purpose": "sale", "status": Status.ACTIVE.value, "price": 51_300_000,
-           "land_area_sqft": 5476.0, "bedrooms": 4, "bathrooms": 3, "road_width_ft": 20.0, "facing": "south",
+           "land_area_sqft": 5476.0, "bedrooms": 4, "bathrooms": 3, "road_width_ft": 20.0, "facing": "S",
            "premium": False, "exclusive": False, "published_at": _SAMPLE_MOMENT, "last_confirmed_at": _SAMPLE_MOMENT,
            "geohash": "tuutgp4kb2"}
 _SAMPLE_COVER = {"media_id": "sample", "placeholder": "LKO2?U%2Tw=w", "dominant_color": "#a0b0c0",

@@ -95,6 +95,7 @@ class Index(sqlite3.Connection):
     statistics: tuple[int, object] | None = None  # (``changes`` when computed, the statistics)
     scratch_changes = 0  # rows the scratch tables wrote and deleted: not a change of the index
     common: dict[str, int] | None = None  # the common terms' bits, once read (``_bits``)
+    bitsets: tuple[int, object] | None = None  # (``changes`` when built, ``bitsets.Bitsets``)
 
     @property
     def changes(self) -> int:

@@ -14,6 +14,7 @@ import random
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -46,10 +47,12 @@ def market():
 # estimates): the words' full-text matches, then the filters; or the cards the filters leave, then the words in
 # each card's terms. Each side is forced in turn (by the planner's own costs), and both must give the reference.
 # From the words' side, a relevance page over filters reads its tiers one by one when the filters are wide
-# (``WIDE``, by the planner's estimate), in one pass otherwise: both are forced too.
+# (``WIDE``, by the planner's estimate), in one pass otherwise: both are forced too. Totals and facets of filters
+# alone are counted by bitsets as planned, and by SQLite in the last plan.
 PLANS = {"planned": {}, "filters-side": {"MATCH_US": 1e9}, "words-side": {"MATCH_US": 0.0},
          "words-side-tiers-one-by-one": {"MATCH_US": 0.0, "WIDE": 0.0},
-         "words-side-tiers-in-one-pass": {"MATCH_US": 0.0, "WIDE": 2.0}}
+         "words-side-tiers-in-one-pass": {"MATCH_US": 0.0, "WIDE": 2.0},
+         "counted-by-sqlite": {"COUNT_BY_BITSETS": False}}
 
 
 @pytest.fixture(params=list(PLANS))
@@ -103,6 +106,10 @@ def _passes(listing: Listing, f: ListingFilters) -> bool:
         f.property_type is None or listing.property_type == f.property_type,
         f.min_bedrooms is None or (listing.bedrooms or 0) >= f.min_bedrooms,
         f.premium is None or bool(listing.premium) == f.premium,
+        f.purpose is None or listing.purpose == f.purpose,
+        f.facing is None or listing.facing == f.facing,
+        f.min_land_sqft is None or (listing.land_area_sqft is not None and listing.land_area_sqft >= f.min_land_sqft),
+        f.min_road_ft is None or (listing.road_width_ft is not None and listing.road_width_ft >= f.min_road_ft),
     )
     return all(checks)
 
@@ -138,6 +145,14 @@ SHAPES = [
     IndexSearch(facets=("bedrooms", "neighborhood")),
     IndexSearch(filters=ListingFilters(min_bedrooms=4), facets=("property_type", "price_band")),
     IndexSearch(filters=ListingFilters(min_price=20_000_000, property_type="house"), facets=("neighborhood",)),
+    # every filter the bitsets count, and one they leave to SQLite (land)
+    IndexSearch(filters=ListingFilters(neighborhoods=("sanepa", "bhaisepati", "bansbari"), max_price=80_000_000,
+                                       purpose="sale", premium=False),
+                facets=("neighborhood", "property_type", "bedrooms", "price_band")),
+    IndexSearch(filters=ListingFilters(facing="S", min_price=40_000_000, max_price=150_000_000, min_bedrooms=3),
+                facets=("property_type",)),
+    IndexSearch(filters=ListingFilters(premium=True, purpose="rent")),
+    IndexSearch(filters=ListingFilters(min_land_sqft=Decimal(2738), min_price=20_000_000), facets=("price_band",)),
     IndexSearch(q="garden", facets=("neighborhood", "property_type", "bedrooms", "price_band")),
     IndexSearch(q="himalaya view", filters=ListingFilters(premium=True), facets=("price_band", "bedrooms")),
     IndexSearch(q="lalpurja", sort="price_asc"),
@@ -365,3 +380,25 @@ def test_a_devanagari_name_finds_what_its_romanised_name_finds_outside_the_place
     expected = query.search(connection, request=IndexSearch(q="sanepa", sort="newest"), entitlements=INVESTOR, at=NOW)
     assert {x.listing_id for x in page.items} == {in_sanepa.listing_id, nearby.listing_id}
     assert [x.listing_id for x in page.items] == [x.listing_id for x in expected.items]
+
+
+@pytest.mark.parametrize("counted_by", ["bitsets", "sqlite"])
+def test_totals_follow_coming_soon_dates_as_they_pass(market, counted_by, monkeypatch):
+    # given coming-soon listings public within the next 20 days, counted one way or the other
+    monkeypatch.setattr(query, "COUNT_BY_BITSETS", counted_by == "bitsets")
+    connection, listings = market
+    request = IndexSearch(filters=ListingFilters(min_bedrooms=2), facets=("property_type",))
+    soon = [x for x in listings.values() if x.status == "coming_soon"]
+    assert soon and all(x.public_at > NOW for x in soon)
+
+    # when anyone searches as the days pass (and once more at the first moment)
+    for days in (0, 5, 10, 21, 0):
+        at = NOW + timedelta(days=days)
+        page = query.search(connection, request=request, entitlements=ANONYMOUS, limit=5, at=at)
+
+        # then each coming-soon listing is counted from its moment on, exactly as a buyer would see it
+        expected = [x for x in listings.values() if can_see(x, ANONYMOUS, at=at) and _passes(x, request.filters)]
+        assert page.total == len(expected)
+        assert page.facets == _facets(expected, request.facets)
+    passed_midway = [x for x in soon if NOW < x.public_at <= NOW + timedelta(days=10)]
+    assert passed_midway, "some dates pass within the searches' days"
