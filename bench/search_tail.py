@@ -77,7 +77,8 @@ def _index(count: int) -> sqlite3.Connection:
     """The index of ``count`` generated listings, built by this code's ``database`` (kept under /tmp)."""
     code = b"".join((ARGS.code / name).read_bytes() for name in (
         "marketplace/search_index/database.py", "marketplace/search_index/documents.py",
-        "marketplace/search_index/writer.py", "public_api/presenters.py", "local/demo.py"))
+        "marketplace/search_index/writer.py", "public_api/presenters.py", "local/demo.py",
+        "public_api/functions/search_index_writer.py") if (ARGS.code / name).exists())
     cached = Path(f"/tmp/search-tail-{os.getuid()}-{count}-{hashlib.sha256(code).hexdigest()[:12]}.sqlite")
     if cached.exists():
         connection = getattr(database, "connect", lambda: sqlite3.connect(":memory:", check_same_thread=False))()

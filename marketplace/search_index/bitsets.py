@@ -1,4 +1,4 @@
-"""Totals and facet counts by bitsets, for searches by filters alone.
+"""Totals and facet counts by bitsets, for searches by filters (and by the common terms' words).
 
 SQLite counts by reading every row the filters may match (~0.1-0.2 us a row: ~1 ms for a total and 1.5-2.5
 ms for facets over wide filters at 10,000 listings, the largest share of the slowest searches). Here each
@@ -9,8 +9,10 @@ one more AND (~1-2 us each at 10,000 listings). A price range is a run of consec
 numbered in price order); a coming-soon card becomes visible when its moment passes, so the visible ones are
 kept per number of moments passed.
 
-Searches by words, map bounds, distance, land or road width are counted by SQLite (``query._counted``);
-``tests/marketplace/test_search_index_query.py`` compares both ways on every filter, visibility and facet.
+Words are counted here when every term they match is a common term with a bit in the masks (each such term's
+cards are read once per version, when first needed). Searches by other words, map bounds, distance, land or
+road width are counted by SQLite (``query._counted``); ``tests/marketplace/test_search_index_query.py``
+compares both ways on every filter, visibility, word and facet.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from marketplace.selectors.search import ListingFilters
 # price range need.
 _VALUED = tuple(dict.fromkeys((*FACETS, "neighborhood", "property_type", "purpose", "facing", "premium", "bedrooms",
                                "exclusive")))
-_SELECT = (f"SELECT {', '.join(_VALUED)}, status, public_at, price FROM cards "
+_SELECT = (f"SELECT {', '.join(_VALUED)}, status, public_at, price, id FROM cards "
            "ORDER BY price IS NULL, price, id")
 
 
@@ -40,6 +42,8 @@ class Bitsets:
     prices: list[int]  # the cards' prices in bit order (cards without a price come after them)
     not_coming_soon: int
     soon: list[tuple[float, int]]  # coming-soon cards with their moment: (moment, bit), by moment
+    positions: dict[int, int]  # a card's row id -> its bit
+    terms: dict[tuple[str, int], int] = field(default_factory=dict)  # (mask column, bit) -> cards holding that term
     _visible_soon: dict[int, int] = field(default_factory=dict)  # moments passed -> those cards' bits
 
     def visible_soon(self, at: datetime) -> int:
@@ -66,14 +70,15 @@ def build(connection: sqlite3.Connection) -> Bitsets:
     changes = connection.changes if isinstance(connection, Index) else None
     if kept is not None and kept[0] == changes:
         return kept[1]
-    columns = list(zip(*connection.execute(_SELECT).fetchall(), strict=True)) or [()] * (len(_VALUED) + 3)
-    rows, (status, public_at, price) = len(columns[0]), columns[len(_VALUED):]
+    columns = list(zip(*connection.execute(_SELECT).fetchall(), strict=True)) or [()] * (len(_VALUED) + 4)
+    rows, (status, public_at, price, ids) = len(columns[0]), columns[len(_VALUED):]
     coming_soon = Status.COMING_SOON.value
     found = Bitsets(rows=rows, values={name: _by_value(values, rows) for name, values in zip(_VALUED, columns, strict=False)},
                     prices=[p for p in price if p is not None],
                     not_coming_soon=_from_positions([bit for bit, s in enumerate(status) if s != coming_soon], rows),
                     soon=sorted((at, bit) for bit, (s, at) in enumerate(zip(status, public_at, strict=True))
-                                if s == coming_soon and at is not None))
+                                if s == coming_soon and at is not None),
+                    positions={row_id: bit for bit, row_id in enumerate(ids)})
     if isinstance(connection, Index):
         connection.bitsets = (changes, found)
     return found
@@ -103,9 +108,42 @@ def _from_positions(positions: list[int], rows: int) -> int:
     return int.from_bytes(held, "little")
 
 
-def answers(filters: ListingFilters, *, words: bool, mapped: bool) -> bool:
-    """Whether a search's total and facets can be counted here (filters alone, no land or road width)."""
-    return not words and not mapped and filters.min_land_sqft is None and filters.min_road_ft is None
+def answers(filters: ListingFilters, *, mapped: bool) -> bool:
+    """Whether a search's filters can be counted here (no map, no land or road width; words only when
+    every term they match has a bit in the masks: ``query._word_masks``)."""
+    return not mapped and filters.min_land_sqft is None and filters.min_road_ft is None
+
+
+def count(connection: sqlite3.Connection, *, filters: ListingFilters, entitlements: Entitlements, at: datetime,
+          word_masks: list[dict[str, int]] | None, facets: tuple[str, ...]) -> tuple[int, dict | None]:
+    """A search's total and facets: its filters' cards, and with words those holding every phrase (a phrase: any
+    of the common terms it begins, by their bits in the masks)."""
+    sets = build(connection)
+    found = matching(sets, filters, entitlements, at)
+    for masks in word_masks or ():
+        found &= _phrase(connection, sets, masks)
+    return counted(sets, found, facets)
+
+
+def _phrase(connection: sqlite3.Connection, sets: Bitsets, masks: dict[str, int]) -> int:
+    held = 0
+    for column, value in masks.items():
+        while value:
+            bit = value & -value
+            held |= _term(connection, sets, column, bit)
+            value ^= bit
+    return held
+
+
+def _term(connection: sqlite3.Connection, sets: Bitsets, column: str, bit: int) -> int:
+    """The cards holding the common term of ``bit`` in the mask ``column``: read once per version, when a search
+    first needs it (one scan of the table, ~1 ms at 10,000 listings: what a count with the word cost each time)."""
+    key = (column, bit)
+    found = sets.terms.get(key)
+    if found is None:
+        rows = connection.execute(f"SELECT id FROM cards WHERE {column} & ?", (bit,)).fetchall()  # column: one of MASKS
+        found = sets.terms[key] = _from_positions([sets.positions[row_id] for (row_id,) in rows], sets.rows)
+    return found
 
 
 def matching(sets: Bitsets, filters: ListingFilters, entitlements: Entitlements, at: datetime) -> int:

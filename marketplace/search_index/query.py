@@ -294,8 +294,22 @@ def _filters_first(request: IndexSearch, where: _Where, stats: Statistics, phras
 def _bit_clauses(stats: Statistics, phrases: tuple[str, ...], params: dict) -> list[str] | None:
     """The words as conditions on the masks, when every phrase is one token whose every term has a bit
     (a prefix matches each term it begins); None otherwise."""
+    word_masks = _word_masks(stats, phrases)
+    if word_masks is None:
+        return None
     clauses = []
-    for i, phrase in enumerate(phrases):
+    for i, masks in enumerate(word_masks):
+        params.update({f"k{i}{mask}": value for mask, value in masks.items()})
+        clauses.append("(" + " OR ".join(f"c.{mask} & :k{i}{mask}" for mask, value in masks.items() if value) + ")"
+                       if any(masks.values()) else "0")
+    return clauses
+
+
+def _word_masks(stats: Statistics, phrases: tuple[str, ...]) -> list[dict[str, int]] | None:
+    """Each phrase's bits in each mask column (``database.MASKS``), when every phrase is one token whose every term
+    has a bit; None otherwise."""
+    found = []
+    for phrase in phrases:
         if " " in phrase.strip():
             return None  # consecutive tokens: only the full-text index knows positions
         covered = stats.terms[slice(*_terms_starting(stats, phrase.strip()))]
@@ -304,10 +318,8 @@ def _bit_clauses(stats: Statistics, phrases: tuple[str, ...], params: dict) -> l
         masks = dict.fromkeys(MASKS, 0)
         for term in covered:
             masks[MASKS[stats.bits[term] // BITS]] |= 1 << (stats.bits[term] % BITS)
-        params.update({f"k{i}{mask}": value for mask, value in masks.items()})
-        clauses.append("(" + " OR ".join(f"c.{mask} & :k{i}{mask}" for mask, value in masks.items() if value) + ")"
-                       if any(masks.values()) else "0")
-    return clauses
+        found.append(masks)
+    return found
 
 
 def _phrases(connection, q: str) -> tuple[str, ...] | None:
@@ -667,9 +679,12 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     # filters leave nothing of reads no tier (``sanepa`` in Maharajgunj walked every tier for no card, ~5-7 ms).
     # Filters alone that the planner expects to leave few cards are sorted apart (``_sorted_apart``): that pass
     # counts them too (a second scan of the table cost as much again: ~1 ms at 10,000 listings).
-    # (Unless the bitsets count them: ~0.01 ms.)
-    by_bitsets = COUNT_BY_BITSETS and bitsets.answers(request.filters, words=bool(request.q),
-                                                      mapped=bool(request.bbox or request.filters.near))
+    # (Unless the bitsets count them, filters and the common terms' words alike: ~0.01-0.1 ms.)
+    word_masks = _word_masks(statistics(connection), where.phrases) if request.q and where.phrases else None
+    by_bitsets = (COUNT_BY_BITSETS and bitsets.answers(request.filters, mapped=bool(request.bbox or request.filters.near))
+                  and (not request.q or word_masks is not None))
+    # (Words sort every match anyway: counted in that pass still, which also keeps SQLite from walking an order's
+    # index for a page of words, where their matches may lie at its far end.)
     if request.q:
         counting = not (where.bits and where.dense) and not _reads_tiers(request, where)
     else:
@@ -679,9 +694,8 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     more, total, facets = True, None, None
     if not counting:  # counted apart: first, so that a search nothing matches reads no page (each relevance
         if by_bitsets:  # tier would walk the whole index)
-            sets = bitsets.build(connection)
-            total, facets = bitsets.counted(sets, bitsets.matching(sets, request.filters, entitlements, moment),
-                                            request.facets)
+            total, facets = bitsets.count(connection, filters=request.filters, entitlements=entitlements, at=moment,
+                                          word_masks=word_masks, facets=request.facets)
         else:
             total, facets = _counted(connection, where, request.facets)
         more = total > 0
