@@ -10,6 +10,7 @@ Local only: the demo password never leaves this machine.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import random
 import time
@@ -33,7 +34,7 @@ from marketplace.lifecycle import Action, Status
 from marketplace.listing_fields import MIN_PHOTOS, TITLE_MAX, clean_listing_fields
 from marketplace.media_kinds import MediaKind
 from marketplace.models import Agency, DailyViewStat, Guard, Listing, ReportScope
-from marketplace.neighbourhoods import NEIGHBOURHOODS
+from marketplace.neighbourhoods import NEIGHBOURHOODS, Neighbourhood
 from marketplace.payments.providers import payment_settings
 from marketplace.selectors.listings import listing_get
 from marketplace.selectors.media import media_for_listing
@@ -139,8 +140,9 @@ def _cognito_user(resources: Resources, person: DemoPerson, password: str) -> st
     return next(a["Value"] for a in attributes if a["Name"] == "sub")
 
 
-def _fields(rng: random.Random, index: int) -> dict:
-    hood = NEIGHBOURHOODS[index % len(NEIGHBOURHOODS)] if index < 48 else rng.choice(NEIGHBOURHOODS[:6])
+def _fields(rng: random.Random, index: int, hood: Neighbourhood | None = None) -> dict:
+    if hood is None:
+        hood = NEIGHBOURHOODS[index % len(NEIGHBOURHOODS)] if index < 48 else rng.choice(NEIGHBOURHOODS[:6])
     kind = rng.choices(list(STYLES), weights=[45, 25, 12, 13, 5])[0]
     aana = rng.choice([4, 5, 6, 8, 8, 10, 12, 16, 20, 24]) if kind != "apartment" else rng.choice([1, 2])
     land = Area.from_rapd(aana // 16, aana % 16, rng.choice([0, 0, 1, 2]), 0)
@@ -223,6 +225,18 @@ def _drive(listing_id: str, target: Status, *, broker: Actor, admin: Actor, rng:
                                         expected_version=version, **arguments)
         except IllegalTransition:
             continue  # taken before the crash
+
+
+LISTED = (Status.ACTIVE, Status.COMING_SOON, Status.UNDER_CONTRACT)
+
+
+def neighbourhoods_for(plan: list[Status]) -> list[Neighbourhood]:
+    """Each planned listing's neighbourhood: the listings of each listed status in turn through every
+    neighbourhood (the six the business is known for first), so that buyers find active listings in each
+    whatever the shuffle of statuses gave; the others by their place in the plan."""
+    turns = {status: itertools.count() for status in LISTED}
+    return [NEIGHBOURHOODS[(next(turns[status]) if status in turns else index) % len(NEIGHBOURHOODS)]
+            for index, status in enumerate(plan)]
 
 
 def _plan(rng: random.Random, count: int) -> list[Status]:
@@ -310,10 +324,11 @@ def seed(*, resources: Resources, progress: Callable[[str], None] = lambda _: No
         _mark("seller", seller_id)
 
     plan = _plan(rng, count)
+    hoods = neighbourhoods_for(plan)
     listed: list[str] = []
     mine: dict[Status, list[str]] = {}  # the demo broker's listings by status (media in every state)
     for index, target in enumerate(plan):
-        fields = _fields(rng, index)
+        fields = _fields(rng, index, hoods[index])
         broker = brokers[index % len(brokers)]
         premium = target in (Status.ACTIVE, Status.COMING_SOON) and rng.random() < 0.3
         exclusive = target == Status.ACTIVE and index % 12 == 2

@@ -1,5 +1,6 @@
 import random
 import threading
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from marketplace.actors import Actor
 from marketplace.aws import client
 from marketplace.lifecycle import Action, Status
 from marketplace.models import DailyViewStat, Favorite
+from marketplace.neighbourhoods import NEIGHBOURHOODS
 from marketplace.payments import providers
 from marketplace.selectors import reports
 from marketplace.selectors.listings import listing_get, listings_by_status
@@ -213,3 +215,18 @@ def test_the_demo_has_verified_documents_licence_evidence_and_orders_in_every_st
 
 def _actor(profile) -> Actor:
     return Actor(user_id=profile.user_id, email=profile.email, groups=frozenset(profile.groups))
+
+
+@pytest.mark.parametrize("shuffle", range(5))
+def test_buyers_find_active_listings_in_every_neighbourhood_whatever_the_demos_shuffle(shuffle):
+    # given the demo's mix of statuses in any order
+    plan = list(demo.STATUS_PLAN)
+    random.Random(shuffle).shuffle(plan)
+
+    # when each planned listing gets its neighbourhood
+    hoods = demo.neighbourhoods_for(plan)
+
+    # then every neighbourhood has active listings (the demo's 36 in turn: three each)
+    active = Counter(hood.slug for hood, status in zip(hoods, plan, strict=True) if status == Status.ACTIVE)
+    assert set(active) == {hood.slug for hood in NEIGHBOURHOODS}
+    assert min(active.values()) >= plan.count(Status.ACTIVE) // len(NEIGHBOURHOODS)
