@@ -57,12 +57,12 @@ def _stored_json(listing: Listing) -> str:
 def _card_json(item: IndexCard | Listing, *, agency: str, moment: datetime, conversion: Conversion | None) -> str:
     stored = item.presented if isinstance(item, IndexCard) else _stored_json(item)
     soon = coming_soon_until(item, moment)
-    if soon is None and conversion is None:
-        return f'{stored[:-1]},"{STORED_APART}":{agency}}}'  # the stored card closed with its last field
-    card = converted(_model(stored), conversion)
-    if soon is not None:
-        card = card.model_copy(update={"coming_soon_until": soon})
-    return f'{card.model_dump_json(exclude={STORED_APART})[:-1]},"{STORED_APART}":{agency}}}'
+    if soon is not None or conversion is not None:
+        card = converted(_model(stored), conversion)
+        if soon is not None:
+            card = card.model_copy(update={"coming_soon_until": soon})
+        stored = card.model_dump_json(exclude={STORED_APART})
+    return f'{stored[:-1]},"{STORED_APART}":{agency}}}'  # the card closed with the key each page adds last
 
 
 def page_json(items: list[IndexCard | Listing], *, cursor: str | None, total: int | None,

@@ -243,6 +243,7 @@ class _Where:
     narrowed: bool
     words: str | None = None  # None (no words), "match" or "terms"
     phrases: tuple[str, ...] = ()
+    word_masks: list[dict[str, int]] | None = None  # the phrases' bits in the masks, when the masks hold them all
     bits: list[str] | None = None  # with "match": the words as conditions on the common terms' masks
     dense: bool = False  # whether pages too read the masks (the words and filters leave many cards)
     seek: list[str] = field(default_factory=list)  # for pages only: a price bound on the order's index
@@ -261,13 +262,14 @@ def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: d
         params["q"] = match_expression(request.q)
         params.update(strong=f"{{title place}} : ({params['q']})", featured=f"{{features}} : ({params['q']})")
         phrases = _phrases(connection, request.q)
+        where.word_masks = _word_masks(stats, phrases) if phrases else None
         if phrases and narrowing and _filters_side(stats, request, phrases):
-            _filters_first(request, where, stats, phrases)
+            _filters_first(request, where, phrases)
         else:
             where.words, where.phrases = "match", phrases or ()
             matches = _word_rows(stats, phrases) if phrases else 0
             if phrases and matches * MATCH_US > stats.rows * SCAN_US:
-                where.bits = _bit_clauses(stats, phrases, params)
+                where.bits = _bit_clauses(where.word_masks, params)
                 # A page walks its order's index until it is full: with few matching cards it would walk
                 # the whole index (~0.8 us a row), where listing the matches costs less.
                 where.dense = matches * _share(stats, request) >= WIDE * stats.rows
@@ -279,22 +281,20 @@ def _clauses(connection, request: IndexSearch, entitlements: Entitlements, at: d
     return where
 
 
-def _filters_first(request: IndexSearch, where: _Where, stats: Statistics, phrases: tuple[str, ...]) -> None:
+def _filters_first(request: IndexSearch, where: _Where, phrases: tuple[str, ...]) -> None:
     """Words checked in the cards the filters leave: by the masks when every term of the words has a bit (a
     test of an integer, ~0.05 us a card, where the terms' strings cost ~1 us: `himalaya view` with a type
     and a price, sorted by price, ~5 ms the strings' way), else in each card's terms. Relevance reads the
     terms in any case (its tiers are where the words are); with the masks, only for the cards that pass."""
-    bits = _bit_clauses(stats, phrases, where.params)
+    bits = _bit_clauses(where.word_masks, where.params)
     where.words, where.phrases, where.bits = "terms", phrases, bits
     where.ranked = request.order == "relevance"
     where.params.update({f"p{i}": phrase for i, phrase in enumerate(phrases)})
     where.clauses.extend(bits or [_terms_match("t.strong", "t.featured", "t.other", phrases=phrases)])
 
 
-def _bit_clauses(stats: Statistics, phrases: tuple[str, ...], params: dict) -> list[str] | None:
-    """The words as conditions on the masks, when every phrase is one token whose every term has a bit
-    (a prefix matches each term it begins); None otherwise."""
-    word_masks = _word_masks(stats, phrases)
+def _bit_clauses(word_masks: list[dict[str, int]] | None, params: dict) -> list[str] | None:
+    """The words as conditions on the masks (``_word_masks``), when the masks hold them; None otherwise."""
     if word_masks is None:
         return None
     clauses = []
@@ -680,9 +680,8 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     # Filters alone that the planner expects to leave few cards are sorted apart (``_sorted_apart``): that pass
     # counts them too (a second scan of the table cost as much again: ~1 ms at 10,000 listings).
     # (Unless the bitsets count them, filters and the common terms' words alike: ~0.01-0.1 ms.)
-    word_masks = _word_masks(statistics(connection), where.phrases) if request.q and where.phrases else None
     by_bitsets = (COUNT_BY_BITSETS and bitsets.answers(request.filters, mapped=bool(request.bbox or request.filters.near))
-                  and (not request.q or word_masks is not None))
+                  and (not request.q or where.word_masks is not None))
     # (Words sort every match anyway: counted in that pass still, which also keeps SQLite from walking an order's
     # index for a page of words, where their matches may lie at its far end.)
     if request.q:
@@ -695,7 +694,7 @@ def search(connection: sqlite3.Connection, *, request: IndexSearch, entitlements
     if not counting:  # counted apart: first, so that a search nothing matches reads no page (each relevance
         if by_bitsets:  # tier would walk the whole index)
             total, facets = bitsets.count(connection, filters=request.filters, entitlements=entitlements, at=moment,
-                                          word_masks=word_masks, facets=request.facets)
+                                          word_masks=where.word_masks, facets=request.facets)
         else:
             total, facets = _counted(connection, where, request.facets)
         more = total > 0
